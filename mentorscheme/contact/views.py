@@ -1,0 +1,74 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+
+from mentorscheme.contact import services
+from mentorscheme.contact.forms import FeedbackForm, FeedbackTriageForm
+from mentorscheme.contact.models import Feedback, FeedbackStatus
+from mentorscheme.members import access
+
+
+def _client(request) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def feedback_form(request):
+    form = FeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.is_spam():
+            # Look like success to a bot; store nothing.
+            return redirect("contact:thanks")
+        data = form.cleaned_data
+        try:
+            services.feedback_submit(
+                client=_client(request),
+                topic=data["topic"],
+                message=data["message"],
+                name=data["name"],
+                email=data["email"],
+                user=request.user,
+            )
+        except services.FeedbackRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            return redirect("contact:thanks")
+    return render(
+        request, "contact/form.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def feedback_thanks(request):
+    return render(request, "contact/thanks.html")
+
+
+@login_required
+def feedback_triage_list(request):
+    access.require(access.can_triage_feedback(access.roles_for(request.user)))
+    status = request.GET.get("status", "")
+    items = Feedback.objects.all()
+    if status in FeedbackStatus.values:
+        items = items.filter(status=status)
+    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "contact/triage_list.html",
+        {"page": page, "status": status, "statuses": FeedbackStatus.choices},
+    )
+
+
+@login_required
+def feedback_triage_detail(request, pk: int):
+    access.require(access.can_triage_feedback(access.roles_for(request.user)))
+    feedback = get_object_or_404(Feedback, pk=pk)
+    form = FeedbackTriageForm(
+        request.POST or None,
+        initial={"status": feedback.status, "staff_note": feedback.staff_note},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.feedback_triage(feedback=feedback, **form.cleaned_data)
+        messages.success(request, "Feedback updated.")
+        return redirect("contact:triage")
+    return render(
+        request, "contact/triage_detail.html", {"feedback": feedback, "form": form}
+    )

@@ -1,0 +1,537 @@
+"""Deterministic demo data: the same seed always gives the same register.
+
+Everything scales with the number of members, so ``members=200_000`` gives a
+register big enough for load tests; rows go in with bulk inserts.
+"""
+
+import datetime
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
+from django.db import transaction
+
+from mentorscheme.demo import names
+from mentorscheme.members.models import (
+    Level,
+    Member,
+    MembershipStatus,
+    OfficerAppointment,
+    Organisation,
+    OrganisationType,
+    Region,
+    RegistrationAward,
+    User,
+)
+from mentorscheme.mentoring.models import MentoringRelationship, RelationshipStatus
+from mentorscheme.mentors.models import (
+    MeetingMode,
+    MentorProfile,
+    MentorStatus,
+    MentorStatusChange,
+)
+from mentorscheme.scheme import eligibility
+from mentorscheme.scheme.models import (
+    Enrolment,
+    EnrolmentStatus,
+    Qualification,
+    RegulationsVersion,
+)
+
+DEMO_PASSWORD = "mentor-scheme-demo"  # noqa: S105 - printed for the person running the demo
+DEMO_DOMAIN = "demo.mentorscheme.example"
+TODAY = datetime.date(2026, 11, 1)  # fixed, so the same seed gives the same dates
+BATCH = 5000
+LISTED_AT = datetime.datetime(2025, 6, 1, 9, 0, tzinfo=datetime.UTC)
+
+# Share of mentors in each lifecycle state (listed mentors are the majority).
+MENTOR_STATES = [
+    (MentorStatus.INTERESTED, 0.07),
+    (MentorStatus.APPLIED, 0.07),
+    (MentorStatus.MORE_INFO, 0.02),
+    (MentorStatus.DECLINED, 0.02),
+    (MentorStatus.APPROVED, 0.07),
+    (MentorStatus.TRAINED, 0.06),
+    (MentorStatus.WORKSHOP_ATTENDED, 0.04),
+    (MentorStatus.LISTED, 0.58),
+    (MentorStatus.LAPSED, 0.04),
+    (MentorStatus.RETIRED, 0.03),
+]
+# The path each state took, for the recorded history.
+STATE_PATHS = {
+    MentorStatus.INTERESTED: [MentorStatus.INTERESTED],
+    MentorStatus.APPLIED: [MentorStatus.INTERESTED, MentorStatus.APPLIED],
+    MentorStatus.MORE_INFO: [
+        MentorStatus.INTERESTED,
+        MentorStatus.APPLIED,
+        MentorStatus.MORE_INFO,
+    ],
+    MentorStatus.DECLINED: [
+        MentorStatus.INTERESTED,
+        MentorStatus.APPLIED,
+        MentorStatus.DECLINED,
+    ],
+    MentorStatus.APPROVED: [
+        MentorStatus.INTERESTED,
+        MentorStatus.APPLIED,
+        MentorStatus.APPROVED,
+    ],
+}
+_LISTED_PATH = [MentorStatus.INTERESTED, MentorStatus.APPLIED, MentorStatus.APPROVED]
+STATE_PATHS[MentorStatus.TRAINED] = _LISTED_PATH + [MentorStatus.TRAINED]
+STATE_PATHS[MentorStatus.WORKSHOP_ATTENDED] = _LISTED_PATH + [
+    MentorStatus.WORKSHOP_ATTENDED
+]
+STATE_PATHS[MentorStatus.LISTED] = _LISTED_PATH + [
+    MentorStatus.TRAINED,
+    MentorStatus.LISTED,
+]
+STATE_PATHS[MentorStatus.LAPSED] = STATE_PATHS[MentorStatus.LISTED] + [
+    MentorStatus.LAPSED
+]
+STATE_PATHS[MentorStatus.RETIRED] = STATE_PATHS[MentorStatus.LISTED] + [
+    MentorStatus.RETIRED
+]
+
+QUALIFICATION_SHARES = [
+    ("certification", 0.25),
+    ("chartership", 0.52),
+    ("chartership-km", 0.08),
+    ("fellowship", 0.15),
+]
+MODES = [m.value for m in MeetingMode]
+
+# TOTP secrets of the demo staff and officer accounts (base32), printed by make run.
+DEMO_TOTP_SECRETS = {
+    f"staff@{DEMO_DOMAIN}": "MENTORSCHEMESTAFFDEMOSECRETKEYAB",
+    f"officer@{DEMO_DOMAIN}": "MENTORSCHEMEOFFICERDEMOSECRETKEY",
+}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    email: str
+    password: str
+    totp_secret: str = ""
+
+
+class SeedError(Exception):
+    pass
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def _date_between(rng: random.Random, start: datetime.date, end: datetime.date):
+    return start + datetime.timedelta(days=rng.randrange((end - start).days + 1))
+
+
+def _weighted(rng: random.Random, shares):
+    values, weights = zip(*shares, strict=True)
+    return rng.choices(values, weights=weights)[0]
+
+
+def _bulk(model, rows: list, progress: Progress, stage: str) -> list:
+    created = []
+    for start in range(0, len(rows), BATCH):
+        created += model.objects.bulk_create(rows[start : start + BATCH])
+        progress(stage, min(start + BATCH, len(rows)), len(rows))
+    return created
+
+
+class DemoSeeder:
+    def __init__(self, *, seed: int, members: int, progress: Progress = _quiet):
+        self.rng = random.Random(seed)
+        self.n_members = members
+        self.progress = progress
+        self.regions = list(Region.objects.filter(is_active=True).order_by("code"))
+        self.org_types = list(OrganisationType.objects.order_by("code"))
+        self.levels = {level.code: level for level in Level.objects.all()}
+        self.qualifications = {q.code: q for q in Qualification.objects.all()}
+        self.regulations = RegulationsVersion.in_force_on(TODAY)
+        if not (self.regions and self.org_types and self.levels and self.regulations):
+            raise SeedError("Reference data is missing: run `manage.py migrate` first.")
+
+    def run(self) -> list[DemoAccount]:
+        self.organisations = self._organisations()
+        self.members = self._members()
+        self._line_managers()
+        self.level_rank = self._awards()
+        self.mentors = self._mentors()
+        self.enrolments = self._enrolments()
+        self._relationships()
+        return self._demo_accounts()
+
+    # -- the register ---------------------------------------------------------
+    def _organisations(self) -> list[Organisation]:
+        rng, rows = self.rng, []
+        for i in range(max(12, self.n_members // 10)):
+            region = self.regions[i % len(self.regions)]
+            org_type = rng.choice(self.org_types)
+            town = rng.choice(names.TOWNS.get(region.code, ["Central"]))
+            pattern = rng.choice(
+                names.ORGANISATION_PATTERNS.get(org_type.code, ["{town}"])
+            )
+            rows.append(
+                Organisation(
+                    name=pattern.format(town=town) + ("" if i < 400 else f" ({i})"),
+                    organisation_type=org_type,
+                    region=region,
+                )
+            )
+        return _bulk(Organisation, rows, self.progress, "organisations")
+
+    def _members(self) -> list[Member]:
+        rng, rows = self.rng, []
+        for i in range(self.n_members):
+            first, last = rng.choice(names.FIRST_NAMES), rng.choice(names.LAST_NAMES)
+            org = rng.choice(self.organisations)
+            titles = names.JOB_TITLES.get(org.organisation_type.code, ["Librarian"])
+            email_name = f"{first}.{last}".lower().replace("'", "")
+            rows.append(
+                Member(
+                    membership_number=f"M{100001 + i}",
+                    first_name=first,
+                    last_name=last,
+                    email=f"{email_name}.{100001 + i}@members.example",
+                    region=org.region
+                    if rng.random() < 0.9
+                    else rng.choice(self.regions),
+                    organisation=org,
+                    job_title=rng.choice(titles),
+                    membership_status=MembershipStatus.LAPSED
+                    if rng.random() < 0.05
+                    else MembershipStatus.CURRENT,
+                )
+            )
+        return _bulk(Member, rows, self.progress, "members")
+
+    def _line_managers(self) -> None:
+        """About a third of members report to an earlier member of their organisation."""
+        by_org: dict[int, list[Member]] = {}
+        changed = []
+        for member in self.members:
+            colleagues = by_org.setdefault(member.organisation_id, [])
+            if colleagues and self.rng.random() < 0.35:
+                member.line_manager_id = self.rng.choice(colleagues).pk
+                changed.append(member)
+            colleagues.append(member)
+        for start in range(0, len(changed), BATCH):
+            Member.objects.bulk_update(changed[start : start + BATCH], ["line_manager"])
+
+    def _awards(self) -> dict[int, int]:
+        """Registration awards; returns each member's current level rank."""
+        rng, rows, rank = self.rng, [], {}
+        cert, chart, fellow = (
+            self.levels[c] for c in ("certification", "chartership", "fellowship")
+        )
+        for member in self.members:
+            roll = rng.random()
+            held = (
+                []
+                if roll < 0.55
+                else [cert]
+                if roll < 0.67
+                else [chart]
+                if roll < 0.88
+                else [cert, chart]
+                if roll < 0.93
+                else [chart, fellow]
+            )
+            awarded = _date_between(
+                rng, datetime.date(1995, 1, 1), datetime.date(2018, 1, 1)
+            )
+            current = 0
+            for level in held:
+                removed = (
+                    _date_between(rng, datetime.date(2019, 1, 1), TODAY)
+                    if rng.random() < 0.04
+                    else None
+                )
+                rows.append(
+                    RegistrationAward(
+                        member=member,
+                        level=level,
+                        awarded_on=awarded,
+                        last_revalidated_on=_date_between(
+                            rng, datetime.date(2020, 1, 1), TODAY
+                        )
+                        if rng.random() < 0.6
+                        else None,
+                        removed_on=removed,
+                    )
+                )
+                if removed is None and member.is_current:
+                    current = max(current, level.rank)
+                awarded += datetime.timedelta(days=rng.randrange(400, 2500))
+            rank[member.pk] = current
+        _bulk(RegistrationAward, rows, self.progress, "awards")
+        return rank
+
+    # -- mentors --------------------------------------------------------------
+    def _mentors(self) -> list[MentorProfile]:
+        rng = self.rng
+        holders = [m for m in self.members if self.level_rank[m.pk] > 0]
+        target = min(len(holders), round(self.n_members * 0.133))
+        chosen = rng.sample(holders, target)
+        chosen.sort(key=lambda m: m.pk)
+        qualifications = [q for q in self.qualifications.values() if q.uses_mentors]
+        profiles, history, lapsed = [], [], []
+        for member in chosen:
+            status = _weighted(rng, MENTOR_STATES)
+            path = STATE_PATHS[status]
+            reached = set(path)
+            modes = sorted(rng.sample(MODES[:5], rng.randint(1, 4)))
+            if rng.random() < 0.05:
+                modes.append(MeetingMode.OTHER.value)
+            profiles.append(
+                MentorProfile(
+                    member=member,
+                    status=status,
+                    statement=rng.choice(names.STATEMENTS),
+                    capacity=rng.choice([1, 2, 2, 3, 3]),
+                    accepting=rng.random() > 0.12,
+                    meeting_modes=modes,
+                    trained_on=_date_between(rng, datetime.date(2014, 1, 1), TODAY)
+                    if MentorStatus.TRAINED in reached
+                    else None,
+                    workshop_attended_on=_date_between(
+                        rng, datetime.date(2014, 1, 1), TODAY
+                    )
+                    if reached & {MentorStatus.WORKSHOP_ATTENDED, MentorStatus.LISTED}
+                    else None,
+                    briefed_on=self.regulations if rng.random() < 0.7 else None,
+                    listed_at=LISTED_AT if status == MentorStatus.LISTED else None,
+                )
+            )
+            if status == MentorStatus.LAPSED:
+                # A lapsed mentor is one whose membership lapsed.
+                member.membership_status = MembershipStatus.LAPSED
+                self.level_rank[member.pk] = 0
+                lapsed.append(member)
+        Member.objects.bulk_update(lapsed, ["membership_status"], batch_size=BATCH)
+        profiles = _bulk(MentorProfile, profiles, self.progress, "mentors")
+        region_links, qualification_links = [], []
+        Regions = MentorProfile.regions.through
+        Quals = MentorProfile.qualifications.through
+        for profile in profiles:
+            regions = {profile.member.region_id}
+            if rng.random() < 0.3:
+                regions.add(rng.choice(self.regions).pk)
+            region_links += [
+                Regions(mentorprofile_id=profile.pk, region_id=r)
+                for r in sorted(regions)
+            ]
+            rank = self.level_rank[profile.member_id]
+            qualification_links += [
+                Quals(mentorprofile_id=profile.pk, qualification_id=q.pk)
+                for q in qualifications
+                if q.min_mentor_rank <= rank
+            ]
+            at = datetime.datetime.combine(
+                _date_between(
+                    rng, datetime.date(2014, 1, 1), datetime.date(2024, 1, 1)
+                ),
+                datetime.time(9, 0),
+                tzinfo=datetime.UTC,
+            )
+            previous = ""
+            for step in STATE_PATHS[MentorStatus(profile.status)]:
+                history.append(
+                    MentorStatusChange(
+                        mentor=profile, from_status=previous, to_status=step, at=at
+                    )
+                )
+                previous, at = step, at + datetime.timedelta(days=rng.randrange(7, 90))
+        _bulk(Regions, region_links, self.progress, "mentor regions")
+        _bulk(Quals, qualification_links, self.progress, "mentor qualifications")
+        _bulk(MentorStatusChange, history, self.progress, "mentor history")
+        return profiles
+
+    # -- candidates -------------------------------------------------------------
+    def _enrolments(self) -> list[Enrolment]:
+        rng = self.rng
+        mentor_members = {p.member_id for p in self.mentors}
+        pool = [m for m in self.members if m.is_current and m.pk not in mentor_members]
+        target = min(len(pool), round(self.n_members * 0.2))
+        rows = []
+        for member in sorted(rng.sample(pool, target), key=lambda m: m.pk):
+            code = _weighted(rng, QUALIFICATION_SHARES)
+            rows.append(
+                Enrolment(
+                    member=member,
+                    qualification=self.qualifications[code],
+                    regulations=self.regulations,
+                    enrolled_on=_date_between(rng, datetime.date(2024, 11, 1), TODAY),
+                    status=EnrolmentStatus.SUBMITTED
+                    if rng.random() < 0.08
+                    else EnrolmentStatus.ENROLLED,
+                )
+            )
+        return _bulk(Enrolment, rows, self.progress, "enrolments")
+
+    def _relationships(self) -> None:
+        """Pair about half the candidates with a mentor they are allowed to have."""
+        rng = self.rng
+        members = {m.pk: m for m in self.members}
+        listed = [p for p in self.mentors if p.status == MentorStatus.LISTED]
+        load = {p.pk: 0 for p in listed}
+        rows = []
+        for enrolment in self.enrolments:
+            if rng.random() > 0.5 or not listed:
+                continue
+            candidate = self._candidate_record(enrolment, members)
+            for mentor in rng.sample(listed, min(12, len(listed))):
+                record = self._mentor_record(mentor, members, load[mentor.pk])
+                if eligibility.is_allowed(candidate, record):
+                    load[mentor.pk] += 1
+                    rows.append(
+                        MentoringRelationship(
+                            enrolment=enrolment,
+                            mentor=mentor,
+                            started_on=max(
+                                enrolment.enrolled_on,
+                                _date_between(rng, datetime.date(2025, 1, 1), TODAY),
+                            ),
+                        )
+                    )
+                    break
+        # A few finished relationships, so history shows.
+        for row in rows[: len(rows) // 10]:
+            row.status = RelationshipStatus.COMPLETED
+            row.ended_on = TODAY
+        _bulk(MentoringRelationship, rows, self.progress, "relationships")
+
+    def _candidate_record(self, enrolment, members):
+        from mentorscheme.matching.records import CandidateRecord
+
+        member = members[enrolment.member_id]
+        return CandidateRecord(
+            id=enrolment.pk,
+            member_id=member.pk,
+            qualification_uses_mentors=enrolment.qualification.uses_mentors,
+            min_mentor_rank=enrolment.qualification.min_mentor_rank,
+            region_id=member.region_id,
+            organisation_id=member.organisation_id,
+            organisation_type_id=None,
+            line_manager_member_id=member.line_manager_id,
+            meeting_modes=frozenset(),
+            has_active_relationship=False,
+        )
+
+    def _mentor_record(self, profile, members, active):
+        from mentorscheme.matching.records import MentorRecord
+
+        member = members[profile.member_id]
+        return MentorRecord(
+            id=profile.pk,
+            member_id=member.pk,
+            level_rank=self.level_rank[member.pk],
+            registration_current=member.is_current and self.level_rank[member.pk] > 0,
+            trained=profile.trained_on is not None,
+            workshop_attended=profile.workshop_attended_on is not None,
+            listed=profile.status == MentorStatus.LISTED,
+            accepting=profile.accepting,
+            capacity=profile.capacity,
+            active_mentees=active,
+            region_id=member.region_id,
+            organisation_id=member.organisation_id,
+            organisation_type_id=None,
+            meeting_modes=frozenset(profile.meeting_modes),
+            up_to_date=profile.briefed_on_id is not None,
+        )
+
+    # -- demo accounts ------------------------------------------------------------
+    def _demo_accounts(self) -> list[DemoAccount]:
+        accounts = []
+        by_status = {}
+        for profile in self.mentors:
+            by_status.setdefault(profile.status, []).append(profile)
+        members = {m.pk: m for m in self.members}
+
+        mentor = next(
+            p
+            for p in by_status[MentorStatus.LISTED]
+            if self.level_rank[p.member_id] >= 2 and p.accepting
+        )
+        accounts.append(self._account("mentor", members[mentor.member_id]))
+
+        enrolled = next(
+            e
+            for e in self.enrolments
+            if e.status == EnrolmentStatus.ENROLLED
+            and e.qualification.code == "chartership"
+            and not MentoringRelationship.objects.filter(enrolment=e).exists()
+        )
+        accounts.append(self._account("candidate", members[enrolled.member_id]))
+
+        officer_member = next(
+            m
+            for m in self.members
+            if m.is_current
+            and self.level_rank[m.pk] >= 2
+            and m.pk not in {p.member_id for p in self.mentors}
+            and m.pk != enrolled.member_id
+        )
+        london = next(r for r in self.regions if r.code == "london")
+        south_east = next(r for r in self.regions if r.code == "south-east")
+        for region in (london, south_east):
+            OfficerAppointment.objects.create(
+                member=officer_member,
+                region=region,
+                starts_on=datetime.date(2025, 4, 1),
+                ends_on=datetime.date(2027, 3, 31),
+            )
+        accounts.append(
+            self._account("Mentor Support Officer", officer_member, "officer")
+        )
+
+        staff = User.objects.create_user(
+            f"staff@{DEMO_DOMAIN}", DEMO_PASSWORD, is_staff=True, is_superuser=True
+        )
+        accounts.append(self._finish_account("staff", staff))
+        return accounts
+
+    def _account(
+        self, role: str, member: Member, key: str | None = None
+    ) -> DemoAccount:
+        """Give a register entry a sign-in account with a demo address."""
+        member.email = f"{key or role}@{DEMO_DOMAIN}"
+        user = User.objects.create_user(
+            member.email,
+            DEMO_PASSWORD,
+            first_name=member.first_name,
+            last_name=member.last_name,
+        )
+        member.user = user
+        member.save(update_fields=["email", "user"])
+        return self._finish_account(role, user)
+
+    def _finish_account(self, role: str, user: User) -> DemoAccount:
+        EmailAddress.objects.create(
+            user=user, email=user.email, verified=True, primary=True
+        )
+        secret = DEMO_TOTP_SECRETS.get(user.email, "")
+        if secret:
+            TOTP.activate(user, secret)
+        return DemoAccount(
+            role=role, email=user.email, password=DEMO_PASSWORD, totp_secret=secret
+        )
+
+
+def database_is_empty() -> bool:
+    return not Member.objects.exists() and not User.objects.exists()
+
+
+@transaction.atomic
+def seed_demo(*, seed: int = 2026, members: int = 3000, progress: Progress = _quiet):
+    if not database_is_empty():
+        raise SeedError("The database already holds members or accounts.")
+    return DemoSeeder(seed=seed, members=members, progress=progress).run()

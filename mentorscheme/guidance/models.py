@@ -1,0 +1,34 @@
+import markdown
+import nh3
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+
+class GuidancePage(models.Model):
+    """A page of guidance written by staff in Markdown, changed without a deploy."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=300, blank=True)
+    body = models.TextField(help_text="Markdown: ## headings, - lists, [links](url).")
+    order = models.PositiveSmallIntegerField(default=0)
+    is_published = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["order", "title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("guidance:page", args=[self.slug])
+
+    def body_html(self):
+        html = markdown.markdown(self.body, extensions=["sane_lists"])
+        return mark_safe(nh3.clean(html))  # noqa: S308 - sanitised just above

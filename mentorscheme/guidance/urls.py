@@ -1,0 +1,10 @@
+from django.urls import path
+
+from mentorscheme.guidance import views
+
+app_name = "guidance"
+urlpatterns = [
+    path("", views.guidance_index, name="index"),
+    path("<slug:slug>/", views.guidance_page, name="page"),
+    path("<slug:slug>/edit/", views.guidance_edit, name="edit"),
+]

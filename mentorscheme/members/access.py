@@ -1,0 +1,124 @@
+"""Who may see and do what: the one place to audit it.
+
+Every view and API endpoint asks this module, never the models directly. Roles follow
+from the records: a *candidate* has an open enrolment, a *mentor* has a mentor profile,
+a *Mentor Support Officer* holds an appointment in office today for one or more regions,
+and *staff* is the Django staff flag. Only a current member holds any of the first three.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from mentorscheme.members.models import Member
+
+
+@dataclass(frozen=True)
+class Roles:
+    member: Member | None = None
+    is_staff: bool = False
+    is_candidate: bool = False
+    is_mentor: bool = False
+    officer_region_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_officer(self) -> bool:
+        return bool(self.officer_region_ids)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.member is not None or self.is_staff
+
+
+ANONYMOUS = Roles()
+
+
+def roles_for(user, today: datetime.date | None = None) -> Roles:
+    """The user's roles, computed once per request and kept on the user object."""
+    if not getattr(user, "is_authenticated", False):
+        return ANONYMOUS
+    cached = getattr(user, "_mentorscheme_roles", None)
+    if cached is not None and today is None:
+        return cached
+    roles = _compute_roles(user, today or datetime.date.today())
+    user._mentorscheme_roles = roles
+    return roles
+
+
+def _compute_roles(user, today: datetime.date) -> Roles:
+    from mentorscheme.mentors.models import MentorStatus
+    from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES
+
+    member = Member.objects.filter(user=user).first()
+    if member is None or not member.is_current:
+        return Roles(member=member, is_staff=user.is_staff)
+    officer_regions = frozenset(
+        a.region_id for a in member.appointments.all() if a.is_in_office(today)
+    )
+    return Roles(
+        member=member,
+        is_staff=user.is_staff,
+        is_candidate=member.enrolments.filter(
+            status__in=OPEN_ENROLMENT_STATUSES
+        ).exists(),
+        is_mentor=hasattr(member, "mentor_profile")
+        and member.mentor_profile.status != MentorStatus.RETIRED,
+        officer_region_ids=officer_regions,
+    )
+
+
+def requires_two_factor(roles: Roles) -> bool:
+    return roles.is_staff or roles.is_officer
+
+
+def can_act_in_region(roles: Roles, region_id: int) -> bool:
+    return roles.is_staff or region_id in roles.officer_region_ids
+
+
+def can_use_directory(roles: Roles) -> bool:
+    return roles.is_staff or roles.is_officer or roles.is_candidate
+
+
+def can_browse_register(roles: Roles) -> bool:
+    return roles.is_staff or roles.is_officer
+
+
+def can_triage_feedback(roles: Roles) -> bool:
+    return roles.is_staff
+
+
+def can_edit_guidance(roles: Roles) -> bool:
+    return roles.is_staff
+
+
+def can_read_outbox(roles: Roles) -> bool:
+    return roles.is_staff
+
+
+def visible_members(roles: Roles):
+    """The members this person may look up in the register."""
+    if roles.is_staff:
+        return Member.objects.all()
+    if roles.is_officer:
+        return Member.objects.filter(region_id__in=roles.officer_region_ids)
+    if roles.member is not None:
+        return Member.objects.filter(pk=roles.member.pk)
+    return Member.objects.none()
+
+
+def get_member_or_404(roles: Roles, member_id: int) -> Member:
+    try:
+        return (
+            visible_members(roles)
+            .select_related("region", "organisation__organisation_type", "line_manager")
+            .get(pk=member_id)
+        )
+    except Member.DoesNotExist:
+        raise Http404("No such member") from None
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied

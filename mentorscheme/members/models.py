@@ -1,0 +1,220 @@
+"""The member register: people, organisations, regions, registration awards, roles."""
+
+import datetime
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra):
+        email = self.normalize_email(email).lower()
+        user = self.model(email=email, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A sign-in account. The person behind it is a Member (linked by email)."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = UserManager()
+
+    def __str__(self):
+        return self.email
+
+
+class Region(models.Model):
+    """A regional member network. Regions merge and are renamed, so they are data."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class OrganisationType(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200)
+    organisation_type = models.ForeignKey(OrganisationType, on_delete=models.PROTECT)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Level(models.Model):
+    """A level of Professional Registration; rank orders them (higher is senior)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    post_nominal = models.CharField(max_length=20, blank=True)
+    rank = models.PositiveSmallIntegerField(unique=True)
+
+    class Meta:
+        ordering = ["rank"]
+
+    def __str__(self):
+        return self.name
+
+
+class MembershipStatus(models.TextChoices):
+    CURRENT = "current", "Current"
+    LAPSED = "lapsed", "Lapsed"
+
+
+class Member(models.Model):
+    membership_number = models.CharField(max_length=20, unique=True)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(unique=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    job_title = models.CharField(max_length=200, blank=True)
+    line_manager = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    membership_status = models.CharField(
+        max_length=10,
+        choices=MembershipStatus.choices,
+        default=MembershipStatus.CURRENT,
+    )
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="member"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(line_manager=models.F("id")),
+                name="member_not_own_line_manager",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.membership_status == MembershipStatus.CURRENT
+
+    def current_level(self, awards=None) -> "Level | None":
+        """The highest level held now: an award still on the register, membership current.
+
+        ``awards`` may be passed in when they were prefetched.
+        """
+        if not self.is_current:
+            return None
+        if awards is None:
+            awards = self.awards.select_related("level")
+        held = [a.level for a in awards if a.is_on_register]
+        return max(held, key=lambda level: level.rank, default=None)
+
+
+class RegistrationAward(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="awards")
+    level = models.ForeignKey(Level, on_delete=models.PROTECT)
+    awarded_on = models.DateField()
+    last_revalidated_on = models.DateField(null=True, blank=True)
+    removed_on = models.DateField(
+        null=True, blank=True, help_text="Removed from the register (lapsed award)."
+    )
+
+    class Meta:
+        ordering = ["-awarded_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "level"], name="one_award_per_level"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.level} ({self.awarded_on:%Y})"
+
+    @property
+    def is_on_register(self) -> bool:
+        return self.removed_on is None or self.removed_on > datetime.date.today()
+
+
+class OfficerRole(models.TextChoices):
+    MENTOR_SUPPORT = "mso", "Mentor Support Officer"
+    CANDIDATE_SUPPORT = "cso", "Candidate Support Officer"
+    SUPPORT = "support", "Support Officer"
+
+
+class OfficerAppointment(models.Model):
+    """A support officer's term of office in one region."""
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="appointments"
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT)
+    role = models.CharField(
+        max_length=10, choices=OfficerRole.choices, default=OfficerRole.MENTOR_SUPPORT
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(ends_on__gte=models.F("starts_on")),
+                name="appointment_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()}, {self.region} ({self.member})"
+
+    def is_in_office(self, on: datetime.date) -> bool:
+        return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)

@@ -1,0 +1,20 @@
+"""Writes to the member register. One transaction each, keyword-only arguments."""
+
+from django.db import transaction
+
+from mentorscheme.members.models import Member, User
+
+
+@transaction.atomic
+def member_link_account(*, user: User) -> Member | None:
+    """Link a verified sign-in account to the register entry with the same email."""
+    member = (
+        Member.objects.select_for_update()
+        .filter(email__iexact=user.email, user__isnull=True)
+        .first()
+    )
+    if member is None or Member.objects.filter(user=user).exists():
+        return None
+    member.user = user
+    member.save(update_fields=["user"])
+    return member

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from mentorscheme.members import views
+
+app_name = "members"
+urlpatterns = [
+    path("me/", views.my_account, name="me"),
+    path("register/", views.register_list, name="register"),
+    path("register/<int:pk>/", views.member_detail, name="detail"),
+]

@@ -1,0 +1,88 @@
+"""Mentor profiles and their lifecycle."""
+
+from django.db import models
+from django.utils import timezone
+
+from mentorscheme.members.models import Member, Region
+from mentorscheme.scheme.models import Qualification, RegulationsVersion
+
+
+class MeetingMode(models.TextChoices):
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+    TEAMS = "teams", "Microsoft Teams"
+    ZOOM = "zoom", "Zoom"
+    IN_PERSON = "in_person", "In person"
+    OTHER = "other", "Other"
+
+
+class MentorStatus(models.TextChoices):
+    INTERESTED = "interested", "Registered interest"
+    APPLIED = "applied", "Applied"
+    MORE_INFO = "more_info", "More information requested"
+    DECLINED = "declined", "Application declined"
+    APPROVED = "approved", "Approved"
+    TRAINED = "trained", "Trained, awaiting workshop"
+    WORKSHOP_ATTENDED = "workshop_attended", "Workshop attended, awaiting training"
+    LISTED = "listed", "Listed"
+    LAPSED = "lapsed", "Lapsed"
+    RETIRED = "retired", "Retired"
+
+
+class MentorProfile(models.Model):
+    member = models.OneToOneField(
+        Member, on_delete=models.CASCADE, related_name="mentor_profile"
+    )
+    status = models.CharField(
+        max_length=20, choices=MentorStatus.choices, default=MentorStatus.INTERESTED
+    )
+    statement = models.TextField(blank=True)
+    capacity = models.PositiveSmallIntegerField(default=2)
+    accepting = models.BooleanField(default=True)
+    meeting_modes = models.JSONField(default=list, blank=True)
+    regions = models.ManyToManyField(Region, blank=True, related_name="+")
+    qualifications = models.ManyToManyField(Qualification, blank=True, related_name="+")
+    trained_on = models.DateField(null=True, blank=True)
+    workshop_attended_on = models.DateField(null=True, blank=True)
+    briefed_on = models.ForeignKey(
+        RegulationsVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text="The regulations whose briefing the mentor has acknowledged.",
+    )
+    listed_at = models.DateTimeField(null=True, blank=True)
+    last_active_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "accepting"])]
+
+    def __str__(self):
+        return f"Mentor: {self.member}"
+
+    @property
+    def is_listed(self) -> bool:
+        return self.status == MentorStatus.LISTED
+
+    def meeting_mode_labels(self) -> list[str]:
+        labels = dict(MeetingMode.choices)
+        return [labels[m] for m in self.meeting_modes if m in labels]
+
+
+class MentorStatusChange(models.Model):
+    """The recorded history of a mentor's lifecycle."""
+
+    mentor = models.ForeignKey(
+        MentorProfile, on_delete=models.CASCADE, related_name="history"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    note = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or '—'} → {self.to_status}"

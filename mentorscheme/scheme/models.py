@@ -1,0 +1,139 @@
+"""The scheme's rules as data: qualifications, regulations, settings, enrolments."""
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from mentorscheme.members.models import Level, Member
+
+
+class Qualification(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    level = models.ForeignKey(
+        Level,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="The level a candidate works toward; empty for Revalidation.",
+    )
+    uses_mentors = models.BooleanField(default=True)
+    min_mentor_level = models.ForeignKey(
+        Level,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Lowest level a mentor must hold; empty means the qualification's "
+        "own level.",
+    )
+    enrolment_fee_pence = models.PositiveIntegerField(default=0)
+    submission_fee_pence = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["level__rank", "name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def min_mentor_rank(self) -> int:
+        level = self.min_mentor_level or self.level
+        return level.rank if level else 0
+
+
+class RegulationsVersion(models.Model):
+    name = models.CharField(max_length=100)
+    effective_from = models.DateField(unique=True)
+    summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-effective_from"]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def in_force_on(cls, day: datetime.date) -> "RegulationsVersion | None":
+        return (
+            cls.objects.filter(effective_from__lte=day)
+            .order_by("-effective_from")
+            .first()
+        )
+
+
+class SchemeSettings(models.Model):
+    """One row of switches staff can change without a deploy."""
+
+    open_request_limit = models.PositiveSmallIntegerField(default=3)
+    reminder_after_days = models.PositiveSmallIntegerField(default=7)
+    expire_after_days = models.PositiveSmallIntegerField(default=14)
+    unmatched_flag_after_days = models.PositiveSmallIntegerField(default=30)
+    weight_different_org_type = models.FloatField(default=3.0)
+    weight_same_organisation = models.FloatField(default=2.0)
+    weight_shared_mode = models.FloatField(default=1.0)
+    weight_same_region = models.FloatField(default=0.5)
+    weight_up_to_date = models.FloatField(default=2.0)
+    weight_load_balance = models.FloatField(default=1.0)
+    weight_choice_bonus = models.FloatField(default=5.0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "scheme settings"
+
+    def __str__(self):
+        return "Scheme settings"
+
+    @classmethod
+    def load(cls) -> "SchemeSettings":
+        settings, _ = cls.objects.get_or_create(pk=1)
+        return settings
+
+
+class EnrolmentStatus(models.TextChoices):
+    ENROLLED = "enrolled", "Enrolled"
+    SUBMITTED = "submitted", "Submitted"
+    AWARDED = "awarded", "Awarded"
+    UNSUCCESSFUL = "unsuccessful", "Unsuccessful"
+    FURTHER_INFO = "further_info", "Further information requested"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+OPEN_ENROLMENT_STATUSES = [
+    EnrolmentStatus.ENROLLED,
+    EnrolmentStatus.SUBMITTED,
+    EnrolmentStatus.FURTHER_INFO,
+]
+
+
+class Enrolment(models.Model):
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    qualification = models.ForeignKey(Qualification, on_delete=models.PROTECT)
+    regulations = models.ForeignKey(RegulationsVersion, on_delete=models.PROTECT)
+    enrolled_on = models.DateField(default=datetime.date.today)
+    status = models.CharField(
+        max_length=20, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ENROLLED
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-enrolled_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "qualification"],
+                condition=Q(status__in=OPEN_ENROLMENT_STATUSES),
+                name="one_open_enrolment_per_qualification",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member} — {self.qualification}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_ENROLMENT_STATUSES

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from mentorscheme.guidance import views as guidance_views
+
+urlpatterns = [
+    path("", guidance_views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("members/", include("mentorscheme.members.urls")),
+    path("guidance/", include("mentorscheme.guidance.urls")),
+    path("contact/", include("mentorscheme.contact.urls")),
+    path("outbox/", include("mentorscheme.notifications.urls")),
+    path("admin/", admin.site.urls),
+]

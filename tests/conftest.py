@@ -1,0 +1,103 @@
+"""Personas shared by every test.
+
+- alice: a candidate working toward Chartership in London
+- bob: a listed Chartered mentor in Yorkshire
+- olivia: Mentor Support Officer for London (two-factor set up)
+- oscar: Mentor Support Officer for Scotland only (two-factor set up)
+- sam: staff (two-factor set up)
+- larry: a Chartered member whose membership has lapsed
+"""
+
+import pytest
+from django.core.cache import cache
+
+from tests import factories as f
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache(db):
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def alice(db):
+    member = f.MemberFactory(
+        first_name="Alice", last_name="Archer", email="alice@example.org"
+    )
+    f.with_account(member)
+    f.enrol(member, "chartership")
+    return member
+
+
+@pytest.fixture
+def bob(db):
+    member = f.MemberFactory(
+        first_name="Bob",
+        last_name="Baker",
+        email="bob@example.org",
+        region=f.region("yorkshire-humber"),
+    )
+    f.award(member, "chartership")
+    f.with_account(member)
+    f.mentor_profile(member)
+    return member
+
+
+@pytest.fixture
+def olivia(db):
+    member = f.MemberFactory(
+        first_name="Olivia", last_name="Owen", email="olivia@example.org"
+    )
+    f.award(member, "chartership")
+    f.with_account(member, totp=True)
+    f.appoint(member, "london")
+    return member
+
+
+@pytest.fixture
+def oscar(db):
+    member = f.MemberFactory(
+        first_name="Oscar",
+        last_name="Ortiz",
+        email="oscar@example.org",
+        region=f.region("scotland"),
+    )
+    f.award(member, "fellowship")
+    f.with_account(member, totp=True)
+    f.appoint(member, "scotland")
+    return member
+
+
+@pytest.fixture
+def sam(db):
+    return f.UserFactory(email="sam@example.org", is_staff=True)
+
+
+@pytest.fixture
+def sam_with_totp(sam):
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(sam, f.TOTP_SECRET)
+    return sam
+
+
+@pytest.fixture
+def larry(db):
+    member = f.MemberFactory(
+        first_name="Larry",
+        last_name="Lapsed",
+        email="larry@example.org",
+        membership_status="lapsed",
+    )
+    f.award(member, "chartership")
+    f.with_account(member)
+    f.enrol(member, "fellowship")
+    return member
+
+
+def login(client, member_or_user):
+    user = getattr(member_or_user, "user", None) or member_or_user
+    client.force_login(user)
+    return client

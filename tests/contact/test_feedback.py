@@ -1,0 +1,113 @@
+import pytest
+from django.core import mail
+
+from mentorscheme.contact.models import Feedback, FeedbackStatus
+from tests.conftest import login
+
+GOOD = {
+    "topic": "mentor",
+    "message": "How do I become a mentor?",
+    "name": "Vic",
+    "email": "",
+}
+
+
+def post(client, **changes):
+    return client.post("/contact/", {**GOOD, **changes})
+
+
+def test_a_visitor_sends_feedback_and_it_is_stored(client, db):
+    response = post(client)
+    assert response.status_code == 302 and response["Location"] == "/contact/thanks/"
+    feedback = Feedback.objects.get()
+    assert feedback.message == "How do I become a mentor?"
+    assert feedback.status == FeedbackStatus.NEW
+
+
+def test_an_acknowledgement_is_emailed_when_an_address_is_given(
+    client, db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, email="vic@example.org")
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["vic@example.org"]
+    assert "received your message" in mail.outbox[0].subject
+    assert "Becoming or being a mentor" in mail.outbox[0].body
+
+
+def test_no_email_is_sent_without_an_address(
+    client, db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client)
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"message": ""}, "Write your message."),
+        ({"message": "   "}, "Write your message."),
+        ({"topic": ""}, "Choose what your message is about."),
+        ({"message": "x" * 5001}, "keep it to 5,000 characters or fewer"),
+        ({"message": "<script>alert(1)</script>"}, "without HTML or script tags"),
+        ({"message": "Click <a href='x'>here</a>"}, "without HTML or script tags"),
+        ({"name": "<b>Vic</b>"}, "without HTML or script tags"),
+        ({"email": "not-an-address"}, "Enter an email address like name@example.org."),
+        ({"name": "n" * 101}, "Keep your name to 100 characters or fewer."),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_nothing_is_stored(
+    client, db, changes, says
+):
+    response = post(client, **changes)
+    assert response.status_code == 400
+    assert says in response.text
+    assert "There is a problem" in response.text
+    assert not Feedback.objects.exists()
+
+
+def test_the_same_message_twice_is_refused_the_second_time(client, db):
+    post(client)
+    response = post(client)
+    assert response.status_code == 400
+    assert "already received this message" in response.text
+    assert Feedback.objects.count() == 1
+
+
+def test_many_messages_from_one_address_are_rate_limited(client, db):
+    for i in range(5):
+        assert post(client, message=f"Question number {i}").status_code == 302
+    response = post(client, message="One more question")
+    assert response.status_code == 400
+    assert "several messages in the last hour" in response.text
+    assert Feedback.objects.count() == 5
+
+
+def test_a_bot_filling_the_honeypot_is_thanked_and_ignored(client, db):
+    response = post(client, website="http://spam.example")
+    assert response.status_code == 302
+    assert not Feedback.objects.exists()
+
+
+def test_staff_triage_feedback_from_new_to_answered(client, db, sam_with_totp):
+    post(client)
+    feedback = Feedback.objects.get()
+    login(client, sam_with_totp)
+    assert "How do I become a mentor?" in client.get("/contact/triage/?status=new").text
+    client.post(
+        f"/contact/triage/{feedback.pk}/",
+        {"status": "in_progress", "staff_note": "Asked Jo"},
+    )
+    feedback.refresh_from_db()
+    assert feedback.status == "in_progress" and feedback.staff_note == "Asked Jo"
+    client.post(
+        f"/contact/triage/{feedback.pk}/", {"status": "answered", "staff_note": ""}
+    )
+    feedback.refresh_from_db()
+    assert feedback.status == "answered"
+    assert "How do I become" not in client.get("/contact/triage/?status=new").text
+
+
+def test_members_cannot_triage_feedback(client, alice):
+    assert login(client, alice).get("/contact/triage/").status_code == 403

@@ -1,0 +1,109 @@
+import hashlib
+
+import pytest
+from django.core.management import call_command
+
+from mentorscheme.demo import seed
+from mentorscheme.members.models import Member, User
+from mentorscheme.mentoring.models import MentoringRelationship
+from mentorscheme.mentors.models import MentorProfile, MentorStatus
+from mentorscheme.scheme.models import Enrolment
+
+
+def fingerprint() -> str:
+    rows = [
+        (
+            m.membership_number,
+            m.first_name,
+            m.last_name,
+            m.email,
+            m.region.code,
+            m.organisation.name,
+            m.job_title,
+            m.membership_status,
+            m.line_manager.membership_number if m.line_manager else "",
+            tuple(sorted((a.level.code, str(a.awarded_on)) for a in m.awards.all())),
+        )
+        for m in Member.objects.select_related("region", "organisation", "line_manager")
+        .prefetch_related("awards__level")
+        .order_by("membership_number")
+    ]
+    rows += [
+        (p.member.membership_number, p.status, p.capacity, tuple(p.meeting_modes))
+        for p in MentorProfile.objects.select_related("member").order_by(
+            "member__membership_number"
+        )
+    ]
+    rows += [
+        (
+            r.enrolment.member.membership_number,
+            r.mentor.member.membership_number,
+            r.status,
+        )
+        for r in MentoringRelationship.objects.select_related(
+            "enrolment__member", "mentor__member"
+        ).order_by("enrolment__member__membership_number")
+    ]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def wipe():
+    MentoringRelationship.objects.all().delete()
+    Enrolment.objects.all().delete()
+    MentorProfile.objects.all().delete()
+    Member.objects.update(line_manager=None)
+    Member.objects.all().delete()
+    User.objects.all().delete()
+    from mentorscheme.members.models import OfficerAppointment, Organisation
+
+    OfficerAppointment.objects.all().delete()
+    Organisation.objects.all().delete()
+
+
+def test_the_same_seed_gives_the_same_data_and_another_seed_does_not(db):
+    seed.seed_demo(seed=7, members=400)
+    first = fingerprint()
+    wipe()
+    seed.seed_demo(seed=7, members=400)
+    assert fingerprint() == first
+    wipe()
+    seed.seed_demo(seed=8, members=400)
+    assert fingerprint() != first
+
+
+def test_the_demo_is_realistic(db):
+    seed.seed_demo(seed=2026, members=3000)
+    assert Member.objects.count() == 3000
+    statuses = set(MentorProfile.objects.values_list("status", flat=True))
+    assert statuses == set(MentorStatus.values)
+    assert 350 <= MentorProfile.objects.count() <= 450
+    assert 550 <= Enrolment.objects.count() <= 650
+    assert Member.objects.filter(line_manager__isnull=False).count() > 500
+    # Every active pairing respects capacity.
+    for profile in MentorProfile.objects.all():
+        assert profile.relationships.filter(status="active").count() <= profile.capacity
+
+
+def test_every_demo_account_signs_in(client, db):
+    accounts = seed.seed_demo(seed=1, members=300)
+    assert [a.role for a in accounts] == [
+        "mentor",
+        "candidate",
+        "Mentor Support Officer",
+        "staff",
+    ]
+    for account in accounts:
+        response = client.post(
+            "/accounts/login/", {"login": account.email, "password": account.password}
+        )
+        expected = "/accounts/2fa/authenticate/" if account.totp_secret else "/"
+        assert response["Location"] == expected, account
+        client.logout()
+
+
+def test_seeding_a_database_that_holds_data_is_refused(db):
+    seed.seed_demo(seed=1, members=200)
+    with pytest.raises(seed.SeedError):
+        seed.seed_demo(seed=1, members=200)
+    call_command("seed_demo", "--if-empty", "--members", "200")
+    assert Member.objects.count() == 200
