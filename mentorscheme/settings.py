@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "mentorscheme.scheme",
     "mentorscheme.mentors",
     "mentorscheme.mentoring",
+    "mentorscheme.training",
     "mentorscheme.notifications",
     "mentorscheme.contact",
     "mentorscheme.guidance",
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "mentorscheme.members.context_processors.roles",
             ],
+            "builtins": ["mentorscheme.formtags"],
         },
     },
 ]

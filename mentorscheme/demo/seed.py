@@ -25,7 +25,10 @@ from mentorscheme.members.models import (
     RegistrationAward,
     User,
 )
-from mentorscheme.mentoring.models import MentoringRelationship, RelationshipStatus
+from mentorscheme.mentoring.models import (
+    MentoringRelationship,
+    RelationshipStatus,
+)
 from mentorscheme.mentors.models import (
     MeetingMode,
     MentorProfile,
@@ -38,6 +41,15 @@ from mentorscheme.scheme.models import (
     EnrolmentStatus,
     Qualification,
     RegulationsVersion,
+)
+from mentorscheme.training.models import (
+    AcknowledgementHow,
+    Booking,
+    BookingStatus,
+    BriefingAcknowledgement,
+    EventKind,
+    RegulationsBriefing,
+    TrainingEvent,
 )
 
 DEMO_PASSWORD = "mentor-scheme-demo"  # noqa: S105 - printed for the person running the demo
@@ -165,8 +177,10 @@ class DemoSeeder:
         self._line_managers()
         self.level_rank = self._awards()
         self.mentors = self._mentors()
+        self.briefed = self._briefings()
         self.enrolments = self._enrolments()
         self._relationships()
+        self._events()
         return self._demo_accounts()
 
     # -- the register ---------------------------------------------------------
@@ -307,7 +321,6 @@ class DemoSeeder:
                     )
                     if reached & {MentorStatus.WORKSHOP_ATTENDED, MentorStatus.LISTED}
                     else None,
-                    briefed_on=self.regulations if rng.random() < 0.7 else None,
                     listed_at=LISTED_AT if status == MentorStatus.LISTED else None,
                 )
             )
@@ -355,6 +368,111 @@ class DemoSeeder:
         _bulk(MentorStatusChange, history, self.progress, "mentor history")
         return profiles
 
+    def _briefings(self) -> set[int]:
+        """The 2013 regulations' recorded webinar; most mentors have watched it."""
+        RegulationsBriefing.objects.create(
+            regulations=self.regulations,
+            title="Mentor briefing on the 2013 regulations",
+            summary="What changed on 2 December 2013 and what it means for mentors: "
+            "any level in any order, three assessment criteria at every level, and "
+            "the mentor's completion confirmation.",
+            recording_url="https://video.mentorscheme.example/briefings/2013-regulations",
+            recorded_on=datetime.date(2014, 2, 28),
+            published_at=datetime.datetime(2014, 3, 3, 9, 0, tzinfo=datetime.UTC),
+        )
+        rows = [
+            BriefingAcknowledgement(
+                member=p.member,
+                regulations=self.regulations,
+                how=AcknowledgementHow.WATCHED
+                if self.rng.random() < 0.8
+                else AcknowledgementHow.ATTENDED,
+            )
+            for p in self.mentors
+            if p.status == MentorStatus.LISTED and self.rng.random() < 0.7
+        ]
+        _bulk(BriefingAcknowledgement, rows, self.progress, "briefings")
+        return {row.member_id for row in rows}
+
+    def _events(self) -> None:
+        """Upcoming mentor training and workshops in every region, some booked."""
+        rng, rows = self.rng, []
+        start = datetime.datetime.combine(
+            TODAY, datetime.time(9, 30), tzinfo=datetime.UTC
+        )
+        for i, region in enumerate(self.regions):
+            town = names.TOWNS.get(region.code, ["Central"])[0]
+            for kind, title, weeks, online in (
+                (EventKind.MENTOR_TRAINING, "Mentor training", 6 + i % 5, False),
+                (
+                    EventKind.WORKSHOP,
+                    "Professional Registration workshop",
+                    4 + i % 7,
+                    i % 2 == 0,
+                ),
+            ):
+                begins = start + datetime.timedelta(weeks=weeks + 52)
+                rows.append(
+                    TrainingEvent(
+                        kind=kind,
+                        title=f"{title}, {region.name}",
+                        region=region,
+                        starts_at=begins,
+                        ends_at=begins
+                        + datetime.timedelta(
+                            hours=6 if kind == EventKind.MENTOR_TRAINING else 3
+                        ),
+                        location=""
+                        if online
+                        else f"{town} Central Library, meeting room 2",
+                        online_url=f"https://meet.mentorscheme.example/{region.code}-{kind}"
+                        if online
+                        else "",
+                        capacity=rng.choice([12, 16, 20]),
+                        description=(
+                            "A one-day course: the morning on mentoring skills, the "
+                            "afternoon on the registration rules and the criteria."
+                            if kind == EventKind.MENTOR_TRAINING
+                            else "The workshop candidates attend: the process, the "
+                            "portfolio and the assessment criteria."
+                        ),
+                    )
+                )
+        events = _bulk(TrainingEvent, rows, self.progress, "events")
+        waiting = [
+            p
+            for p in self.mentors
+            if p.status
+            in (
+                MentorStatus.APPROVED,
+                MentorStatus.TRAINED,
+                MentorStatus.WORKSHOP_ATTENDED,
+            )
+        ]
+        bookings = []
+        for profile in waiting:
+            kind = (
+                EventKind.WORKSHOP if profile.trained_on else EventKind.MENTOR_TRAINING
+            )
+            event = next(
+                (
+                    e
+                    for e in events
+                    if e.kind == kind and e.region_id == profile.member.region_id
+                ),
+                None,
+            )
+            if (
+                event is not None
+                and sum(b.event_id == event.pk for b in bookings) < event.capacity
+            ):
+                bookings.append(
+                    Booking(
+                        event=event, member=profile.member, status=BookingStatus.BOOKED
+                    )
+                )
+        _bulk(Booking, bookings, self.progress, "bookings")
+
     # -- candidates -------------------------------------------------------------
     def _enrolments(self) -> list[Enrolment]:
         rng = self.rng
@@ -373,6 +491,7 @@ class DemoSeeder:
                     status=EnrolmentStatus.SUBMITTED
                     if rng.random() < 0.08
                     else EnrolmentStatus.ENROLLED,
+                    meeting_modes=sorted(rng.sample(MODES[:5], rng.randint(1, 3))),
                 )
             )
         return _bulk(Enrolment, rows, self.progress, "enrolments")
@@ -445,7 +564,7 @@ class DemoSeeder:
             organisation_id=member.organisation_id,
             organisation_type_id=None,
             meeting_modes=frozenset(profile.meeting_modes),
-            up_to_date=profile.briefed_on_id is not None,
+            up_to_date=profile.member_id in self.briefed,
         )
 
     # -- demo accounts ------------------------------------------------------------

@@ -122,3 +122,113 @@ def get_member_or_404(roles: Roles, member_id: int) -> Member:
 def require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
+
+
+def mentors_to_review(roles: Roles):
+    """Mentor profiles this person may review: their regions' (staff: all)."""
+    from mentorscheme.mentors.models import MentorProfile
+
+    profiles = MentorProfile.objects.select_related("member__region")
+    if roles.is_staff:
+        return profiles
+    return profiles.filter(member__region_id__in=roles.officer_region_ids)
+
+
+def get_mentor_to_review_or_404(roles: Roles, profile_id: int):
+    from mentorscheme.mentors.models import MentorProfile
+
+    try:
+        return mentors_to_review(roles).get(pk=profile_id)
+    except MentorProfile.DoesNotExist:
+        raise Http404("No such mentor") from None
+
+
+def events_to_manage(roles: Roles):
+    from mentorscheme.training.models import TrainingEvent
+
+    events = TrainingEvent.objects.select_related("region")
+    if roles.is_staff:
+        return events
+    return events.filter(region_id__in=roles.officer_region_ids)
+
+
+def get_event_to_manage_or_404(roles: Roles, event_id: int):
+    from mentorscheme.training.models import TrainingEvent
+
+    try:
+        return events_to_manage(roles).get(pk=event_id)
+    except TrainingEvent.DoesNotExist:
+        raise Http404("No such event") from None
+
+
+def can_manage_events(roles: Roles) -> bool:
+    return roles.is_staff or roles.is_officer
+
+
+def can_publish_briefings(roles: Roles) -> bool:
+    return roles.is_staff
+
+
+def get_request_or_404(roles: Roles, request_id: int):
+    """A mentoring request, for its candidate, its mentor, or an officer of the region."""
+    from mentorscheme.mentoring.models import MentoringRequest
+
+    request = (
+        MentoringRequest.objects.select_related(
+            "enrolment__member", "enrolment__qualification", "mentor__member"
+        )
+        .filter(pk=request_id)
+        .first()
+    )
+    if request is None or not (
+        is_party(roles, request.enrolment.member_id, request.mentor.member_id)
+        or can_act_in_region(roles, request.enrolment.member.region_id)
+    ):
+        raise Http404("No such request")
+    return request
+
+
+def get_relationship_or_404(roles: Roles, relationship_id: int):
+    """A relationship, for the pair and for officers of the candidate's region."""
+    from mentorscheme.mentoring.models import MentoringRelationship
+
+    relationship = (
+        MentoringRelationship.objects.select_related(
+            "enrolment__member__region", "enrolment__qualification", "mentor__member"
+        )
+        .filter(pk=relationship_id)
+        .first()
+    )
+    if relationship is None or not (
+        is_party(roles, relationship.enrolment.member_id, relationship.mentor.member_id)
+        or can_act_in_region(roles, relationship.enrolment.member.region_id)
+    ):
+        raise Http404("No such mentoring relationship")
+    return relationship
+
+
+def is_party(roles: Roles, *member_ids: int) -> bool:
+    return roles.member is not None and roles.member.pk in member_ids
+
+
+def can_read_private_notes(roles: Roles, relationship, user) -> bool:
+    """The pair always; an officer or staff only after recording a reason."""
+    if is_party(roles, relationship.enrolment.member_id, relationship.mentor.member_id):
+        return True
+    return relationship.notes_accesses.filter(officer=user).exists()
+
+
+def candidate_enrolment_or_none(roles: Roles):
+    """The candidate's open enrolment that needs or has a mentor (newest first)."""
+    from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES, Enrolment
+
+    if roles.member is None or not roles.is_candidate:
+        return None
+    return (
+        Enrolment.objects.filter(
+            member=roles.member, status__in=OPEN_ENROLMENT_STATUSES
+        )
+        .select_related("qualification", "regulations")
+        .order_by("-enrolled_on", "-pk")
+        .first()
+    )

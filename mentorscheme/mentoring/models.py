@@ -1,18 +1,87 @@
-"""Mentoring relationships between a candidate's enrolment and a mentor."""
+"""Mentoring: requests, relationships, agreements, meetings, and officer access."""
 
 import datetime
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
-from mentorscheme.mentors.models import MentorProfile
+from mentorscheme.mentors.models import MeetingMode, MentorProfile
 from mentorscheme.scheme.models import Enrolment
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the mentor"
+    MORE_INFO = "more_info", "Mentor asked for more information"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired (no answer)"
+
+
+OPEN_REQUEST_STATUSES = [RequestStatus.PENDING, RequestStatus.MORE_INFO]
+
+
+class DeclineReason(models.TextChoices):
+    FULL = "full", "I have no free place"
+    BUSY = "busy", "I am too busy at the moment"
+    NOT_A_FIT = "not_a_fit", "I am not the right mentor for you"
+    OTHER = "other", "Another reason"
+
+
+class MentoringRequest(models.Model):
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="requests"
+    )
+    mentor = models.ForeignKey(
+        MentorProfile, on_delete=models.CASCADE, related_name="requests"
+    )
+    message = models.TextField()
+    status = models.CharField(
+        max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    decline_reason = models.CharField(
+        max_length=20, choices=DeclineReason.choices, blank=True
+    )
+    response = models.TextField(
+        blank=True, help_text="The mentor's words to the candidate."
+    )
+    candidate_reply = models.TextField(blank=True)
+    from_allocation = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "mentor"],
+                condition=Q(status__in=OPEN_REQUEST_STATUSES),
+                name="one_open_request_per_pair",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.enrolment.member} → {self.mentor.member} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_REQUEST_STATUSES
 
 
 class RelationshipStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     COMPLETED = "completed", "Completed"
     ENDED_EARLY = "ended_early", "Ended early"
+
+
+class EndedBy(models.TextChoices):
+    CANDIDATE = "candidate", "The candidate"
+    MENTOR = "mentor", "The mentor"
+    SCHEME = "scheme", "The scheme (mentor delisted)"
 
 
 class MentoringRelationship(models.Model):
@@ -22,6 +91,9 @@ class MentoringRelationship(models.Model):
     mentor = models.ForeignKey(
         MentorProfile, on_delete=models.PROTECT, related_name="relationships"
     )
+    request = models.OneToOneField(
+        MentoringRequest, null=True, blank=True, on_delete=models.SET_NULL
+    )
     status = models.CharField(
         max_length=20,
         choices=RelationshipStatus.choices,
@@ -29,10 +101,12 @@ class MentoringRelationship(models.Model):
     )
     started_on = models.DateField(default=datetime.date.today)
     ended_on = models.DateField(null=True, blank=True)
-    end_reason = models.CharField(max_length=300, blank=True)
+    ended_by = models.CharField(max_length=20, choices=EndedBy.choices, blank=True)
+    end_reason = models.TextField(blank=True)
+    completion_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-started_on"]
+        ordering = ["-started_on", "-id"]
         constraints = [
             # Rule 6 of the scheme, also held by the database.
             models.UniqueConstraint(
@@ -44,3 +118,115 @@ class MentoringRelationship(models.Model):
 
     def __str__(self):
         return f"{self.mentor.member} mentoring {self.enrolment.member}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == RelationshipStatus.ACTIVE
+
+
+DEFAULT_CONFIDENTIALITY = (
+    "What we discuss stays between us. Neither of us will share the other's personal "
+    "information or details of the candidate's workplace without permission, except "
+    "where the law or a safeguarding concern requires it."
+)
+
+
+class Agreement(models.Model):
+    """One version of a pair's mentoring agreement; revisions add versions."""
+
+    relationship = models.ForeignKey(
+        MentoringRelationship, on_delete=models.CASCADE, related_name="agreements"
+    )
+    version = models.PositiveSmallIntegerField()
+    goals = models.TextField()
+    frequency = models.CharField(max_length=200, help_text="How often you will meet.")
+    meeting_modes = models.JSONField(default=list)
+    confidentiality = models.TextField(default=DEFAULT_CONFIDENTIALITY)
+    created_by = models.ForeignKey("members.User", null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+    candidate_confirmed_at = models.DateTimeField(null=True, blank=True)
+    mentor_confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["relationship", "version"], name="agreement_version_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"Agreement v{self.version} for {self.relationship}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return bool(self.candidate_confirmed_at and self.mentor_confirmed_at)
+
+    def meeting_mode_labels(self) -> list[str]:
+        labels = dict(MeetingMode.choices)
+        return [labels.get(m, m) for m in self.meeting_modes]
+
+
+class Meeting(models.Model):
+    relationship = models.ForeignKey(
+        MentoringRelationship, on_delete=models.CASCADE, related_name="meetings"
+    )
+    held_on = models.DateField()
+    mode = models.CharField(max_length=20, choices=MeetingMode.choices)
+    duration_minutes = models.PositiveSmallIntegerField()
+    notes = models.TextField(blank=True)
+    action_points = models.TextField(blank=True)
+    created_by = models.ForeignKey("members.User", null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self):
+        return f"Meeting on {self.held_on} ({self.get_mode_display()})"
+
+
+class NotesAccess(models.Model):
+    """An officer opened a pair's private meeting log; the pair sees why."""
+
+    relationship = models.ForeignKey(
+        MentoringRelationship, on_delete=models.CASCADE, related_name="notes_accesses"
+    )
+    officer = models.ForeignKey("members.User", null=True, on_delete=models.SET_NULL)
+    reason = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.officer} opened notes at {self.at:%d %b %Y}"
+
+
+class HelpFlag(models.Model):
+    """A candidate who needs an officer's help to find a mentor."""
+
+    class Why(models.TextChoices):
+        ASKED = "asked", "The candidate asked for help"
+        WAITING = "waiting", "No mentor after the waiting period"
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="help_flags"
+    )
+    why = models.CharField(max_length=20, choices=Why.choices)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "why"],
+                condition=Q(resolved_at__isnull=True),
+                name="one_open_help_flag_per_reason",
+            )
+        ]
+
+    def __str__(self):
+        return f"Help for {self.enrolment} ({self.why})"

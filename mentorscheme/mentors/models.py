@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 
 from mentorscheme.members.models import Member, Region
-from mentorscheme.scheme.models import Qualification, RegulationsVersion
+from mentorscheme.scheme.models import Qualification
 
 
 class MeetingMode(models.TextChoices):
@@ -29,6 +29,18 @@ class MentorStatus(models.TextChoices):
     RETIRED = "retired", "Retired"
 
 
+class TrainingRoute(models.TextChoices):
+    BOOK = "book", "I will book the scheme's mentor training"
+    EXTERNAL = "external", "I have done mentor training elsewhere"
+
+
+class EvidenceStatus(models.TextChoices):
+    NONE = "none", "None given"
+    PENDING = "pending", "Awaiting review"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Not accepted"
+
+
 class MentorProfile(models.Model):
     member = models.OneToOneField(
         Member, on_delete=models.CASCADE, related_name="mentor_profile"
@@ -44,13 +56,19 @@ class MentorProfile(models.Model):
     qualifications = models.ManyToManyField(Qualification, blank=True, related_name="+")
     trained_on = models.DateField(null=True, blank=True)
     workshop_attended_on = models.DateField(null=True, blank=True)
-    briefed_on = models.ForeignKey(
-        RegulationsVersion,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        help_text="The regulations whose briefing the mentor has acknowledged.",
+    training_route = models.CharField(
+        max_length=20, choices=TrainingRoute.choices, default=TrainingRoute.BOOK
     )
+    external_training = models.TextField(
+        blank=True,
+        help_text="Where, when and what the mentor training elsewhere covered.",
+    )
+    external_training_status = models.CharField(
+        max_length=20,
+        choices=EvidenceStatus.choices,
+        default=EvidenceStatus.NONE,
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
     listed_at = models.DateTimeField(null=True, blank=True)
     last_active_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -78,7 +96,10 @@ class MentorStatusChange(models.Model):
     )
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
-    note = models.CharField(max_length=300, blank=True)
+    note = models.TextField(blank=True)
+    by = models.ForeignKey(
+        "members.User", null=True, blank=True, on_delete=models.SET_NULL
+    )
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

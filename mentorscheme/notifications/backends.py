@@ -3,6 +3,10 @@ from django.core.mail.backends.base import BaseEmailBackend
 from mentorscheme.notifications.models import OutboxMessage
 
 
+def _text(content) -> str:
+    return content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+
+
 class OutboxBackend(BaseEmailBackend):
     """Delivers email into the database so the person running the demo can read it."""
 
@@ -21,5 +25,9 @@ class OutboxBackend(BaseEmailBackend):
                 subject=message.subject,
                 body=message.body,
                 html=html,
+                attachments=[
+                    {"filename": name, "mimetype": mime, "content": _text(content)}
+                    for name, content, mime in message.attachments
+                ],
             )
         return len(email_messages)

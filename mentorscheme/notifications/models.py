@@ -9,6 +9,7 @@ class OutboxMessage(models.Model):
     subject = models.CharField(max_length=300)
     body = models.TextField()
     html = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True)
     sent_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -92,6 +92,20 @@ class SchemeSettings(models.Model):
         settings, _ = cls.objects.get_or_create(pk=1)
         return settings
 
+    def weights(self):
+        """The recommendation weights as the matching engine takes them."""
+        from mentorscheme.matching.records import Weights
+
+        return Weights(
+            different_org_type=self.weight_different_org_type,
+            same_organisation=self.weight_same_organisation,
+            shared_mode=self.weight_shared_mode,
+            same_region=self.weight_same_region,
+            up_to_date=self.weight_up_to_date,
+            load_balance=self.weight_load_balance,
+            choice_bonus=self.weight_choice_bonus,
+        )
+
 
 class EnrolmentStatus(models.TextChoices):
     ENROLLED = "enrolled", "Enrolled"
@@ -118,6 +132,9 @@ class Enrolment(models.Model):
     enrolled_on = models.DateField(default=datetime.date.today)
     status = models.CharField(
         max_length=20, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ENROLLED
+    )
+    meeting_modes = models.JSONField(
+        default=list, blank=True, help_text="Ways the candidate would like to meet."
     )
     created_at = models.DateTimeField(default=timezone.now)
 

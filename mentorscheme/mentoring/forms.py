@@ -1,0 +1,189 @@
+import datetime
+
+from django import forms
+
+from mentorscheme.members.models import OrganisationType, Region
+from mentorscheme.mentoring.models import DEFAULT_CONFIDENTIALITY, DeclineReason
+from mentorscheme.mentors.models import MeetingMode
+from mentorscheme.scheme.models import Qualification
+
+
+class EnrolForm(forms.Form):
+    qualification = forms.ModelChoiceField(
+        queryset=Qualification.objects.filter(is_active=True),
+        empty_label="Choose a qualification",
+        error_messages={"required": "Choose the qualification you are working toward."},
+    )
+    meeting_modes = forms.MultipleChoiceField(
+        choices=MeetingMode.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Ways you would like to meet a mentor",
+        help_text="This helps us suggest mentors; you can meet in other ways too.",
+    )
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False, max_length=100, label="Search names, job titles and profiles"
+    )
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.filter(is_active=True),
+        required=False,
+        empty_label="Any region",
+    )
+    organisation_type = forms.ModelChoiceField(
+        queryset=OrganisationType.objects.all(),
+        required=False,
+        empty_label="Any sort of organisation",
+        label="Sort of organisation",
+    )
+    mode = forms.ChoiceField(
+        choices=[("", "Any way of meeting")] + MeetingMode.choices,
+        required=False,
+        label="Meets by",
+    )
+    qualification = forms.ModelChoiceField(
+        queryset=Qualification.objects.filter(is_active=True, uses_mentors=True),
+        required=False,
+        empty_label="Any qualification",
+    )
+    free_place = forms.BooleanField(required=False, label="Has a free place")
+    up_to_date = forms.BooleanField(
+        required=False, label="Up to date with the regulations"
+    )
+
+
+class RequestForm(forms.Form):
+    message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=3000,
+        label="Your message to the mentor",
+        help_text="Say who you are, what you are working toward, and what you hope for "
+        "from a mentor. Many mentors like an informal first chat.",
+        error_messages={
+            "required": "Write a short message to the mentor about yourself."
+        },
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=DeclineReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a reason for declining."},
+    )
+    message = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="A word to the candidate",
+    )
+
+
+class AskMoreForm(forms.Form):
+    message = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What would you like to know?",
+        error_messages={"required": "Say what you would like to know."},
+    )
+
+
+class ReplyForm(forms.Form):
+    reply = forms.CharField(
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Your reply",
+        error_messages={"required": "Write your reply to the mentor."},
+    )
+
+
+class AgreementForm(forms.Form):
+    goals = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        help_text="What the candidate wants to achieve with the mentor's help.",
+        error_messages={"required": "Write down the goals you agreed."},
+    )
+    frequency = forms.CharField(
+        max_length=200,
+        label="How often you will meet",
+        help_text="For example: an hour every month, and by email in between.",
+        error_messages={"required": "Say how often you will meet."},
+    )
+    meeting_modes = forms.MultipleChoiceField(
+        choices=MeetingMode.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="How you will meet",
+        error_messages={"required": "Choose at least one way of meeting."},
+    )
+    confidentiality = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        initial=DEFAULT_CONFIDENTIALITY,
+        label="Confidentiality",
+        error_messages={
+            "required": "Every agreement needs a confidentiality statement."
+        },
+    )
+
+
+class MeetingForm(forms.Form):
+    held_on = forms.DateField(
+        label="Date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        initial=datetime.date.today,
+        error_messages={"invalid": "Enter a date like 2026-11-28."},
+    )
+    mode = forms.ChoiceField(choices=MeetingMode.choices, label="How you met")
+    duration_minutes = forms.IntegerField(
+        min_value=5,
+        max_value=600,
+        label="Length in minutes",
+        error_messages={
+            "min_value": "A meeting lasts at least 5 minutes.",
+            "max_value": "Record meetings of up to 10 hours.",
+        },
+    )
+    notes = forms.CharField(
+        required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    action_points = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Action points",
+    )
+
+
+class EndForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why is the mentoring ending?",
+        help_text="The other person will read this.",
+        error_messages={"required": "Give a reason; the other person will read it."},
+    )
+
+
+class NotesAccessForm(forms.Form):
+    reason = forms.CharField(
+        min_length=10,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why do you need to read this pair's private notes?",
+        help_text="Your reason is recorded and shown to the candidate and the mentor.",
+        error_messages={
+            "min_length": "Give a reason of at least a few words.",
+            "required": "Give a reason; it is shown to the pair.",
+        },
+    )
+
+
+class HelpForm(forms.Form):
+    message = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Anything your officer should know",
+    )

@@ -1,0 +1,98 @@
+"""Reads for the candidate's side, and candidate records for the scheme's rules."""
+
+import datetime
+
+from django.db.models import Exists, OuterRef
+
+from mentorscheme.matching.records import CandidateRecord
+from mentorscheme.mentoring.models import (
+    OPEN_REQUEST_STATUSES,
+    MentoringRelationship,
+    MentoringRequest,
+    RelationshipStatus,
+    RequestStatus,
+)
+from mentorscheme.scheme.models import Enrolment
+
+
+def with_candidate_fields(enrolments):
+    active = MentoringRelationship.objects.filter(
+        enrolment=OuterRef("pk"), status=RelationshipStatus.ACTIVE
+    )
+    return enrolments.select_related(
+        "member__organisation",
+        "qualification__level",
+        "qualification__min_mentor_level",
+    ).annotate(has_active=Exists(active))
+
+
+def excluded_mentor_ids(enrolment_ids) -> dict[int, set[int]]:
+    """Mentors a candidate may not be offered again: open requests, and declines."""
+    excluded: dict[int, set[int]] = {}
+    rows = MentoringRequest.objects.filter(
+        enrolment_id__in=enrolment_ids,
+        status__in=[*OPEN_REQUEST_STATUSES, RequestStatus.DECLINED],
+    ).values_list("enrolment_id", "mentor_id")
+    for enrolment_id, mentor_id in rows:
+        excluded.setdefault(enrolment_id, set()).add(mentor_id)
+    return excluded
+
+
+def record_for(
+    enrolment: Enrolment, excluded=frozenset(), choices=()
+) -> CandidateRecord:
+    member = enrolment.member
+    organisation = member.organisation
+    return CandidateRecord(
+        id=enrolment.pk,
+        member_id=member.pk,
+        qualification_uses_mentors=enrolment.qualification.uses_mentors,
+        min_mentor_rank=enrolment.qualification.min_mentor_rank,
+        region_id=member.region_id,
+        organisation_id=member.organisation_id,
+        organisation_type_id=organisation.organisation_type_id
+        if organisation
+        else None,
+        line_manager_member_id=member.line_manager_id,
+        meeting_modes=frozenset(enrolment.meeting_modes),
+        has_active_relationship=enrolment.has_active,
+        choices=tuple(choices),
+        excluded_mentor_ids=frozenset(excluded),
+    )
+
+
+def candidate_record(enrolment: Enrolment, *, exclude_requested: bool = True):
+    enrolment = with_candidate_fields(Enrolment.objects.filter(pk=enrolment.pk)).get()
+    excluded = (
+        excluded_mentor_ids([enrolment.pk]).get(enrolment.pk, set())
+        if exclude_requested
+        else set()
+    )
+    return record_for(enrolment, excluded)
+
+
+def candidate_records(enrolments) -> list[CandidateRecord]:
+    rows = list(with_candidate_fields(enrolments).order_by("pk"))
+    excluded = excluded_mentor_ids([e.pk for e in rows])
+    return [record_for(e, excluded.get(e.pk, set())) for e in rows]
+
+
+def active_relationship(enrolment: Enrolment):
+    return (
+        MentoringRelationship.objects.filter(
+            enrolment=enrolment, status=RelationshipStatus.ACTIVE
+        )
+        .select_related("mentor__member")
+        .first()
+    )
+
+
+def open_requests(enrolment: Enrolment):
+    return MentoringRequest.objects.filter(
+        enrolment=enrolment, status__in=OPEN_REQUEST_STATUSES
+    ).select_related("mentor__member")
+
+
+def waiting_days(enrolment: Enrolment, today: datetime.date | None = None) -> int:
+    today = today or datetime.date.today()
+    return (today - enrolment.enrolled_on).days

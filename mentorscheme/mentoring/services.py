@@ -1,0 +1,610 @@
+"""Writes for the candidate's journey: enrolment, requests, relationships, records.
+
+Every rule of the scheme is asked of ``scheme.eligibility`` — on request, again on
+acceptance — with the rows involved locked in a fixed order (mentor profile, then
+enrolment), so a mentor's last place goes to exactly one candidate.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from mentorscheme.members.models import Member
+from mentorscheme.mentoring import selectors
+from mentorscheme.mentoring.models import (
+    OPEN_REQUEST_STATUSES,
+    Agreement,
+    EndedBy,
+    HelpFlag,
+    Meeting,
+    MentoringRelationship,
+    MentoringRequest,
+    NotesAccess,
+    RelationshipStatus,
+    RequestStatus,
+)
+from mentorscheme.mentors import selectors as mentor_selectors
+from mentorscheme.mentors.models import MentorProfile
+from mentorscheme.notifications import emails
+from mentorscheme.scheme import eligibility
+from mentorscheme.scheme.models import (
+    Enrolment,
+    Qualification,
+    RegulationsVersion,
+    SchemeSettings,
+)
+
+
+class MentoringError(Exception):
+    """The action was refused; the text says why, in plain words."""
+
+
+def _lock_mentor(mentor_id: int) -> MentorProfile:
+    return (
+        MentorProfile.objects.select_for_update()
+        .select_related("member")
+        .get(pk=mentor_id)
+    )
+
+
+def _lock_enrolment(enrolment_id: int) -> Enrolment:
+    return (
+        Enrolment.objects.select_for_update()
+        .select_related("member", "qualification")
+        .get(pk=enrolment_id)
+    )
+
+
+def _rule_failures(enrolment: Enrolment, mentor: MentorProfile):
+    candidate = selectors.candidate_record(enrolment, exclude_requested=False)
+    mentor_record = mentor_selectors.record_for(mentor_selectors.annotated(mentor))
+    return eligibility.check(candidate, mentor_record)
+
+
+def _refuse_unless_allowed(enrolment: Enrolment, mentor: MentorProfile) -> None:
+    failures = _rule_failures(enrolment, mentor)
+    if failures:
+        raise MentoringError(" ".join(f.reason for f in failures))
+
+
+def _officer_emails(member: Member) -> list[str]:
+    from mentorscheme.mentors.services import _officer_emails as officers
+
+    return officers(member)
+
+
+# -- enrolment ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrolment_create(
+    *, member: Member, qualification: Qualification, meeting_modes=(), today=None
+) -> Enrolment:
+    today = today or datetime.date.today()
+    if not member.is_current:
+        raise MentoringError("Only members whose membership is current can enrol.")
+    if not qualification.is_active:
+        raise MentoringError("This qualification is not open for enrolment.")
+    regulations = RegulationsVersion.in_force_on(today)
+    if regulations is None:
+        raise MentoringError("No regulations are in force today; contact the team.")
+    if (
+        Enrolment.objects.filter(member=member, qualification=qualification)
+        .filter(status__in=["enrolled", "submitted", "further_info"])
+        .exists()
+    ):
+        raise MentoringError(f"You are already enrolled on {qualification}.")
+    enrolment = Enrolment.objects.create(
+        member=member,
+        qualification=qualification,
+        regulations=regulations,
+        enrolled_on=today,
+        meeting_modes=list(meeting_modes),
+    )
+    emails.send("enrolled", to=member.email, context={"enrolment": enrolment})
+    return enrolment
+
+
+# -- requests -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_create(
+    *, enrolment: Enrolment, mentor: MentorProfile, message: str, from_allocation=False
+) -> MentoringRequest:
+    enrolment = _lock_enrolment(enrolment.pk)
+    message = message.strip()
+    if not message and not from_allocation:
+        raise MentoringError("Write a short message to the mentor about yourself.")
+    if not enrolment.is_open:
+        raise MentoringError(
+            "Your enrolment is closed, so you cannot ask for a mentor."
+        )
+    limit = SchemeSettings.load().open_request_limit
+    open_requests = selectors.open_requests(enrolment)
+    if any(r.mentor_id == mentor.pk for r in open_requests):
+        raise MentoringError(
+            "You have already asked this mentor; wait for their answer."
+        )
+    if len(open_requests) >= limit and not from_allocation:
+        raise MentoringError(
+            f"You already have {len(open_requests)} open requests, the most allowed at once. "
+            "Withdraw one, or wait for an answer, before asking another mentor."
+        )
+    _refuse_unless_allowed(enrolment, mentor)
+    request = MentoringRequest.objects.create(
+        enrolment=enrolment,
+        mentor=mentor,
+        message=message,
+        from_allocation=from_allocation,
+    )
+    emails.send(
+        "request_received",
+        to=mentor.member.email,
+        context={
+            "request": request,
+            "candidate": enrolment.member,
+            "mentor": mentor.member,
+        },
+    )
+    return request
+
+
+def _locked_request(request_id: int) -> MentoringRequest:
+    return (
+        MentoringRequest.objects.select_for_update()
+        .select_related("enrolment__member", "mentor__member")
+        .get(pk=request_id)
+    )
+
+
+def _require_open(request: MentoringRequest) -> None:
+    if not request.is_open:
+        raise MentoringError(
+            f"This request is no longer open: it was {request.get_status_display().lower()}."
+        )
+
+
+def _close(request: MentoringRequest, status: str) -> None:
+    request.status = status
+    request.closed_at = timezone.now()
+    if status in (RequestStatus.ACCEPTED, RequestStatus.DECLINED):
+        request.responded_at = request.closed_at
+    request.save()
+
+
+@transaction.atomic
+def request_accept(
+    *, request: MentoringRequest, mentor: MentorProfile
+) -> MentoringRelationship:
+    mentor = _lock_mentor(mentor.pk)
+    enrolment = _lock_enrolment(request.enrolment_id)
+    request = _locked_request(request.pk)
+    if request.mentor_id != mentor.pk:
+        raise MentoringError("This request was sent to another mentor.")
+    _require_open(request)
+    _refuse_unless_allowed(enrolment, mentor)
+    _close(request, RequestStatus.ACCEPTED)
+    relationship = MentoringRelationship.objects.create(
+        enrolment=enrolment, mentor=mentor, request=request
+    )
+    mentor.last_active_at = timezone.now()
+    mentor.save(update_fields=["last_active_at"])
+    for other in selectors.open_requests(enrolment):
+        _close(other, RequestStatus.WITHDRAWN)
+        emails.send(
+            "request_withdrawn",
+            to=other.mentor.member.email,
+            context={
+                "request": other,
+                "candidate": enrolment.member,
+                "because": "they have found a mentor",
+            },
+        )
+    emails.send(
+        "request_accepted",
+        to=enrolment.member.email,
+        context={
+            "request": request,
+            "relationship": relationship,
+            "mentor": mentor.member,
+        },
+    )
+    return relationship
+
+
+@transaction.atomic
+def request_decline(
+    *, request: MentoringRequest, mentor: MentorProfile, reason: str, message: str = ""
+) -> MentoringRequest:
+    request = _locked_request(request.pk)
+    if request.mentor_id != mentor.pk:
+        raise MentoringError("This request was sent to another mentor.")
+    _require_open(request)
+    from mentorscheme.mentoring.models import DeclineReason
+
+    if reason not in DeclineReason.values:
+        raise MentoringError("Choose a reason for declining.")
+    request.decline_reason = reason
+    request.response = message.strip()
+    _close(request, RequestStatus.DECLINED)
+    MentorProfile.objects.filter(pk=mentor.pk).update(last_active_at=timezone.now())
+    emails.send(
+        "request_declined",
+        to=request.enrolment.member.email,
+        context={"request": request, "mentor": request.mentor.member},
+    )
+    return request
+
+
+@transaction.atomic
+def request_ask_more(
+    *, request: MentoringRequest, mentor: MentorProfile, message: str
+) -> MentoringRequest:
+    request = _locked_request(request.pk)
+    if request.mentor_id != mentor.pk:
+        raise MentoringError("This request was sent to another mentor.")
+    if request.status != RequestStatus.PENDING:
+        raise MentoringError(
+            "You can ask for more information only on a waiting request."
+        )
+    if not message.strip():
+        raise MentoringError("Say what you would like to know.")
+    request.status = RequestStatus.MORE_INFO
+    request.response = message.strip()
+    request.responded_at = timezone.now()
+    request.save()
+    MentorProfile.objects.filter(pk=mentor.pk).update(last_active_at=timezone.now())
+    emails.send(
+        "request_more_info",
+        to=request.enrolment.member.email,
+        context={"request": request, "mentor": request.mentor.member},
+    )
+    return request
+
+
+@transaction.atomic
+def request_reply(
+    *, request: MentoringRequest, candidate: Member, reply: str
+) -> MentoringRequest:
+    request = _locked_request(request.pk)
+    if request.enrolment.member_id != candidate.pk:
+        raise MentoringError("This is not your request.")
+    if request.status != RequestStatus.MORE_INFO:
+        raise MentoringError("The mentor has not asked you for more information.")
+    if not reply.strip():
+        raise MentoringError("Write your reply to the mentor.")
+    request.candidate_reply = reply.strip()
+    request.status = RequestStatus.PENDING
+    # The mentor's clock for reminders starts again from the reply.
+    request.created_at = timezone.now()
+    request.reminded_at = None
+    request.save()
+    emails.send(
+        "request_replied",
+        to=request.mentor.member.email,
+        context={"request": request, "candidate": candidate},
+    )
+    return request
+
+
+@transaction.atomic
+def request_withdraw(
+    *, request: MentoringRequest, candidate: Member
+) -> MentoringRequest:
+    request = _locked_request(request.pk)
+    if request.enrolment.member_id != candidate.pk:
+        raise MentoringError("This is not your request.")
+    _require_open(request)
+    _close(request, RequestStatus.WITHDRAWN)
+    emails.send(
+        "request_withdrawn",
+        to=request.mentor.member.email,
+        context={
+            "request": request,
+            "candidate": candidate,
+            "because": "the candidate withdrew it",
+        },
+    )
+    return request
+
+
+def requests_remind_and_expire(
+    *, now: datetime.datetime | None = None
+) -> dict[str, int]:
+    """Remind mentors of unanswered requests, then expire them. Idempotent."""
+    now = now or timezone.now()
+    settings = SchemeSettings.load()
+    remind_before = now - datetime.timedelta(days=settings.reminder_after_days)
+    expire_before = now - datetime.timedelta(days=settings.expire_after_days)
+    counts = {"reminded": 0, "expired": 0}
+    pending = MentoringRequest.objects.filter(status=RequestStatus.PENDING)
+    for request_id in pending.filter(created_at__lte=expire_before).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            request = _locked_request(request_id)
+            if request.status != RequestStatus.PENDING:
+                continue
+            _close(request, RequestStatus.EXPIRED)
+            context = {
+                "request": request,
+                "candidate": request.enrolment.member,
+                "mentor": request.mentor.member,
+            }
+            emails.send(
+                "request_expired_candidate",
+                to=request.enrolment.member.email,
+                context=context,
+            )
+            emails.send(
+                "request_expired_mentor",
+                to=request.mentor.member.email,
+                context=context,
+            )
+            counts["expired"] += 1
+    to_remind = pending.filter(
+        created_at__lte=remind_before,
+        created_at__gt=expire_before,
+        reminded_at__isnull=True,
+    )
+    for request_id in to_remind.values_list("pk", flat=True):
+        with transaction.atomic():
+            # A conditional update claims the reminder, so two schedulers never both send.
+            claimed = MentoringRequest.objects.filter(
+                pk=request_id, reminded_at__isnull=True, status=RequestStatus.PENDING
+            ).update(reminded_at=now)
+            if not claimed:
+                continue
+            request = MentoringRequest.objects.select_related(
+                "enrolment__member", "mentor__member"
+            ).get(pk=request_id)
+            emails.send(
+                "request_reminder",
+                to=request.mentor.member.email,
+                context={
+                    "request": request,
+                    "candidate": request.enrolment.member,
+                    "expires_on": request.created_at
+                    + datetime.timedelta(days=settings.expire_after_days),
+                },
+            )
+            counts["reminded"] += 1
+    return counts
+
+
+# -- relationships ------------------------------------------------------------------------
+
+
+def _side(relationship: MentoringRelationship, member: Member) -> str:
+    if relationship.enrolment.member_id == member.pk:
+        return EndedBy.CANDIDATE
+    if relationship.mentor.member_id == member.pk:
+        return EndedBy.MENTOR
+    raise MentoringError("You are not part of this mentoring relationship.")
+
+
+def _other_email(relationship: MentoringRelationship, side: str) -> str:
+    if side == EndedBy.CANDIDATE:
+        return relationship.mentor.member.email
+    return relationship.enrolment.member.email
+
+
+def _locked_relationship(relationship_id: int) -> MentoringRelationship:
+    return (
+        MentoringRelationship.objects.select_for_update()
+        .select_related("enrolment__member", "mentor__member")
+        .get(pk=relationship_id)
+    )
+
+
+@transaction.atomic
+def relationship_end(
+    *, relationship: MentoringRelationship, member: Member, reason: str
+) -> MentoringRelationship:
+    relationship = _locked_relationship(relationship.pk)
+    side = _side(relationship, member)
+    if not relationship.is_active:
+        raise MentoringError("This mentoring relationship has already ended.")
+    if not reason.strip():
+        raise MentoringError("Give a reason; the other person will read it.")
+    relationship.status = RelationshipStatus.ENDED_EARLY
+    relationship.ended_on = datetime.date.today()
+    relationship.ended_by = side
+    relationship.end_reason = reason.strip()
+    relationship.save()
+    emails.send(
+        "relationship_ended",
+        to=_other_email(relationship, side),
+        context={"relationship": relationship, "by": member},
+    )
+    return relationship
+
+
+@transaction.atomic
+def relationship_confirm_completion(
+    *, relationship: MentoringRelationship, mentor: Member
+) -> MentoringRelationship:
+    relationship = _locked_relationship(relationship.pk)
+    if _side(relationship, mentor) != EndedBy.MENTOR:
+        raise MentoringError("Only the mentor confirms that mentoring is complete.")
+    if not relationship.is_active:
+        raise MentoringError("This mentoring relationship has already ended.")
+    relationship.status = RelationshipStatus.COMPLETED
+    relationship.ended_on = datetime.date.today()
+    relationship.completion_confirmed_at = timezone.now()
+    relationship.save()
+    emails.send(
+        "relationship_completed",
+        to=relationship.enrolment.member.email,
+        context={"relationship": relationship},
+    )
+    return relationship
+
+
+@transaction.atomic
+def agreement_save(
+    *,
+    relationship: MentoringRelationship,
+    member: Member,
+    goals: str,
+    frequency: str,
+    meeting_modes,
+    confidentiality: str,
+) -> Agreement:
+    relationship = _locked_relationship(relationship.pk)
+    side = _side(relationship, member)
+    if not relationship.is_active:
+        raise MentoringError("This mentoring relationship has ended.")
+    last = relationship.agreements.first()
+    now = timezone.now()
+    agreement = Agreement.objects.create(
+        relationship=relationship,
+        version=(last.version + 1) if last else 1,
+        goals=goals.strip(),
+        frequency=frequency.strip(),
+        meeting_modes=list(meeting_modes),
+        confidentiality=confidentiality.strip(),
+        created_by=member.user,
+        candidate_confirmed_at=now if side == EndedBy.CANDIDATE else None,
+        mentor_confirmed_at=now if side == EndedBy.MENTOR else None,
+    )
+    emails.send(
+        "agreement_to_confirm",
+        to=_other_email(relationship, side),
+        context={"relationship": relationship, "agreement": agreement, "by": member},
+    )
+    return agreement
+
+
+@transaction.atomic
+def agreement_confirm(*, agreement: Agreement, member: Member) -> Agreement:
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    relationship = _locked_relationship(agreement.relationship_id)
+    side = _side(relationship, member)
+    if relationship.agreements.first().pk != agreement.pk:
+        raise MentoringError(
+            "A newer version of the agreement exists; confirm that one."
+        )
+    field = (
+        "candidate_confirmed_at" if side == EndedBy.CANDIDATE else "mentor_confirmed_at"
+    )
+    if getattr(agreement, field) is None:
+        setattr(agreement, field, timezone.now())
+        agreement.save(update_fields=[field])
+    return agreement
+
+
+@transaction.atomic
+def meeting_log(
+    *,
+    relationship: MentoringRelationship,
+    member: Member,
+    held_on: datetime.date,
+    mode: str,
+    duration_minutes: int,
+    notes: str = "",
+    action_points: str = "",
+) -> Meeting:
+    relationship = _locked_relationship(relationship.pk)
+    _side(relationship, member)
+    if held_on > datetime.date.today():
+        raise MentoringError(
+            "Log a meeting once it has happened: the date is in the future."
+        )
+    if held_on < relationship.started_on:
+        raise MentoringError("The meeting date is before this mentoring started.")
+    meeting = Meeting.objects.create(
+        relationship=relationship,
+        held_on=held_on,
+        mode=mode,
+        duration_minutes=duration_minutes,
+        notes=notes.strip(),
+        action_points=action_points.strip(),
+        created_by=member.user,
+    )
+    MentorProfile.objects.filter(pk=relationship.mentor_id).update(
+        last_active_at=timezone.now()
+    )
+    return meeting
+
+
+@transaction.atomic
+def notes_access_open(
+    *, relationship: MentoringRelationship, officer, reason: str
+) -> NotesAccess:
+    if len(reason.strip()) < 10:
+        raise MentoringError(
+            "Give a reason of at least a few words; the pair will see it."
+        )
+    access = NotesAccess.objects.create(
+        relationship=relationship, officer=officer, reason=reason.strip()
+    )
+    relationship = MentoringRelationship.objects.select_related(
+        "enrolment__member", "mentor__member"
+    ).get(pk=relationship.pk)
+    emails.send(
+        "notes_opened",
+        to=[relationship.enrolment.member.email, relationship.mentor.member.email],
+        context={"relationship": relationship, "access": access},
+    )
+    return access
+
+
+# -- help ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def help_request(*, enrolment: Enrolment, message: str) -> HelpFlag:
+    flag, created = HelpFlag.objects.get_or_create(
+        enrolment=enrolment,
+        why=HelpFlag.Why.ASKED,
+        resolved_at=None,
+        defaults={"message": message.strip()},
+    )
+    if created:
+        officers = _officer_emails(enrolment.member)
+        if officers:
+            emails.send(
+                "help_requested",
+                to=officers,
+                context={
+                    "flag": flag,
+                    "enrolment": enrolment,
+                    "candidate": enrolment.member,
+                },
+            )
+    return flag
+
+
+def flag_waiting_candidates(*, today: datetime.date | None = None) -> int:
+    """Flag candidates with no mentor after the waiting period. Idempotent."""
+    today = today or datetime.date.today()
+    days = SchemeSettings.load().unmatched_flag_after_days
+    waiting = selectors.with_candidate_fields(
+        Enrolment.objects.filter(
+            status="enrolled",
+            enrolled_on__lte=today - datetime.timedelta(days=days),
+            qualification__uses_mentors=True,
+            member__membership_status="current",
+        )
+    ).filter(has_active=False)
+    flagged = 0
+    for enrolment in waiting:
+        _, created = HelpFlag.objects.get_or_create(
+            enrolment=enrolment, why=HelpFlag.Why.WAITING, resolved_at=None
+        )
+        flagged += created
+    return flagged
+
+
+@transaction.atomic
+def help_flag_resolve(*, flag: HelpFlag) -> HelpFlag:
+    flag.resolved_at = timezone.now()
+    flag.save(update_fields=["resolved_at"])
+    return flag
+
+
+def open_request_statuses():
+    return OPEN_REQUEST_STATUSES

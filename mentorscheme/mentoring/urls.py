@@ -1,0 +1,26 @@
+from django.urls import path
+
+from mentorscheme.mentoring import views
+
+app_name = "mentoring"
+urlpatterns = [
+    path("", views.candidate_home, name="home"),
+    path("enrol/", views.enrol, name="enrol"),
+    path("help/", views.ask_for_help, name="help"),
+    path("directory/", views.directory, name="directory"),
+    path("directory/<int:pk>/", views.mentor_detail, name="mentor"),
+    path("requests/<int:pk>/", views.request_detail, name="request"),
+    path("relationships/<int:pk>/", views.relationship_detail, name="relationship"),
+    path("relationships/<int:pk>/agreement/", views.agreement_edit, name="agreement"),
+    path(
+        "agreements/<int:pk>/confirm/",
+        views.agreement_confirm,
+        name="agreement_confirm",
+    ),
+    path("relationships/<int:pk>/meetings/new/", views.meeting_new, name="meeting_new"),
+    path("relationships/<int:pk>/end/", views.relationship_end, name="end"),
+    path(
+        "relationships/<int:pk>/complete/", views.relationship_complete, name="complete"
+    ),
+    path("relationships/<int:pk>/open-notes/", views.open_notes, name="open_notes"),
+]

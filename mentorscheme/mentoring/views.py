@@ -1,0 +1,440 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from mentorscheme.members import access
+from mentorscheme.mentoring import forms, selectors, services
+from mentorscheme.mentoring.models import Agreement, HelpFlag, RequestStatus
+from mentorscheme.mentors import selectors as mentor_selectors
+from mentorscheme.scheme.models import SchemeSettings
+
+
+def _roles(request):
+    return access.roles_for(request.user)
+
+
+def _current_member(request):
+    roles = _roles(request)
+    access.require(roles.member is not None and roles.member.is_current)
+    return roles.member
+
+
+def _error_status(*forms_):
+    return 400 if any(f is not None and f.errors for f in forms_) else 200
+
+
+# -- the candidate's home and enrolment -----------------------------------------------
+
+
+@login_required
+def candidate_home(request):
+    roles = _roles(request)
+    enrolment = access.candidate_enrolment_or_none(roles)
+    if enrolment is None:
+        return redirect("mentoring:enrol")
+    relationship = selectors.active_relationship(enrolment)
+    agreement = relationship.agreements.first() if relationship else None
+    history = enrolment.relationships.exclude(status="active").select_related(
+        "mentor__member"
+    )
+    return render(
+        request,
+        "mentoring/home.html",
+        {
+            "enrolment": enrolment,
+            "relationship": relationship,
+            "agreement": agreement,
+            "meetings": relationship.meetings.all()[:5] if relationship else [],
+            "open_requests": selectors.open_requests(enrolment),
+            "closed_requests": enrolment.requests.exclude(
+                status__in=services.open_request_statuses()
+            ).select_related("mentor__member")[:10],
+            "history": history,
+            "limit": SchemeSettings.load().open_request_limit,
+            "help_flag": HelpFlag.objects.filter(
+                enrolment=enrolment, resolved_at__isnull=True, why=HelpFlag.Why.ASKED
+            ).first(),
+            "help_form": forms.HelpForm(),
+        },
+    )
+
+
+@login_required
+def enrol(request):
+    member = _current_member(request)
+    form = forms.EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrolment_create(member=member, **form.cleaned_data)
+        except services.MentoringError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "You are enrolled. Now find a mentor.")
+            return redirect("mentoring:directory")
+    enrolments = member.enrolments.select_related("qualification", "regulations")
+    return render(
+        request,
+        "mentoring/enrol.html",
+        {"form": form, "enrolments": enrolments},
+        status=_error_status(form),
+    )
+
+
+@login_required
+@require_POST
+def ask_for_help(request):
+    roles = _roles(request)
+    enrolment = access.candidate_enrolment_or_none(roles)
+    access.require(enrolment is not None)
+    form = forms.HelpForm(request.POST)
+    form.is_valid()
+    services.help_request(
+        enrolment=enrolment, message=form.cleaned_data.get("message", "")
+    )
+    messages.success(
+        request, "Your region's Mentor Support Officer has been asked to help you."
+    )
+    return redirect("mentoring:home")
+
+
+# -- the directory ----------------------------------------------------------------------
+
+
+@login_required
+def directory(request):
+    roles = _roles(request)
+    access.require(access.can_use_directory(roles))
+    enrolment = access.candidate_enrolment_or_none(roles)
+    candidate = selectors.candidate_record(enrolment) if enrolment else None
+    form = forms.DirectoryFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries, suggestions = mentor_selectors.directory(
+        candidate=candidate, filters=filters
+    )
+    page = Paginator(entries, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "mentoring/directory.html",
+        {
+            "form": form,
+            "page": page,
+            "suggestions": suggestions
+            if not filters or not any(filters.values())
+            else [],
+            "enrolment": enrolment,
+            "candidate": candidate,
+        },
+    )
+
+
+def _directory_entry(roles, mentor_id: int):
+    """The mentor as the directory shows them, if this person may see them."""
+    enrolment = access.candidate_enrolment_or_none(roles)
+    candidate = selectors.candidate_record(enrolment) if enrolment else None
+    entries, _ = mentor_selectors.directory(candidate=candidate)
+    for entry in entries:
+        if entry.profile.pk == mentor_id:
+            return entry, enrolment
+    raise Http404("This mentor is not available to you.")
+
+
+@login_required
+def mentor_detail(request, pk: int):
+    roles = _roles(request)
+    access.require(access.can_use_directory(roles))
+    entry, enrolment = _directory_entry(roles, pk)
+    form = forms.RequestForm(request.POST or None)
+    if request.method == "POST":
+        access.require(enrolment is not None)
+        if form.is_valid():
+            try:
+                services.request_create(
+                    enrolment=enrolment,
+                    mentor=entry.profile,
+                    message=form.cleaned_data["message"],
+                )
+            except services.MentoringError as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                messages.success(
+                    request,
+                    f"Your request has gone to {entry.profile.member.first_name}. "
+                    "We will email you when they answer.",
+                )
+                return redirect("mentoring:home")
+    return render(
+        request,
+        "mentoring/mentor.html",
+        {
+            "entry": entry,
+            "profile": entry.profile,
+            "form": form,
+            "enrolment": enrolment,
+        },
+        status=_error_status(form),
+    )
+
+
+# -- requests -----------------------------------------------------------------------------
+
+
+@login_required
+def request_detail(request, pk: int):
+    roles = _roles(request)
+    mentoring_request = access.get_request_or_404(roles, pk)
+    is_mentor = access.is_party(roles, mentoring_request.mentor.member_id)
+    is_candidate = access.is_party(roles, mentoring_request.enrolment.member_id)
+    decline_form = ask_form = reply_form = None
+    action = request.POST.get("action")
+    if request.method == "POST":
+        try:
+            if is_mentor and action == "accept":
+                relationship = services.request_accept(
+                    request=mentoring_request, mentor=mentoring_request.mentor
+                )
+                messages.success(
+                    request,
+                    "You have accepted. Next, agree how you will work together.",
+                )
+                return redirect("mentoring:relationship", pk=relationship.pk)
+            if is_mentor and action == "decline":
+                decline_form = forms.DeclineForm(request.POST)
+                if decline_form.is_valid():
+                    services.request_decline(
+                        request=mentoring_request,
+                        mentor=mentoring_request.mentor,
+                        **decline_form.cleaned_data,
+                    )
+                    messages.success(
+                        request, "You have declined; the candidate has been told."
+                    )
+                    return redirect("mentors:home")
+            elif is_mentor and action == "ask":
+                ask_form = forms.AskMoreForm(request.POST)
+                if ask_form.is_valid():
+                    services.request_ask_more(
+                        request=mentoring_request,
+                        mentor=mentoring_request.mentor,
+                        message=ask_form.cleaned_data["message"],
+                    )
+                    messages.success(
+                        request, "Your question has been sent to the candidate."
+                    )
+                    return redirect("mentors:home")
+            elif is_candidate and action == "reply":
+                reply_form = forms.ReplyForm(request.POST)
+                if reply_form.is_valid():
+                    services.request_reply(
+                        request=mentoring_request,
+                        candidate=roles.member,
+                        reply=reply_form.cleaned_data["reply"],
+                    )
+                    messages.success(request, "Your reply has been sent to the mentor.")
+                    return redirect("mentoring:home")
+            elif is_candidate and action == "withdraw":
+                services.request_withdraw(
+                    request=mentoring_request, candidate=roles.member
+                )
+                messages.success(request, "Your request has been withdrawn.")
+                return redirect("mentoring:home")
+            else:
+                raise Http404("No such action")
+        except services.MentoringError as refusal:
+            messages.error(request, str(refusal))
+            mentoring_request.refresh_from_db()
+    failures = []
+    if is_mentor and mentoring_request.is_open:
+        failures = services._rule_failures(
+            mentoring_request.enrolment, mentoring_request.mentor
+        )
+    return render(
+        request,
+        "mentoring/request.html",
+        {
+            "req": mentoring_request,
+            "is_mentor": is_mentor,
+            "is_candidate": is_candidate,
+            "decline_form": decline_form or forms.DeclineForm(),
+            "ask_form": ask_form or forms.AskMoreForm(),
+            "reply_form": reply_form or forms.ReplyForm(),
+            "failures": failures,
+            "more_info": mentoring_request.status == RequestStatus.MORE_INFO,
+        },
+        status=_error_status(decline_form, ask_form, reply_form),
+    )
+
+
+# -- relationships ----------------------------------------------------------------------
+
+
+@login_required
+def relationship_detail(request, pk: int):
+    roles = _roles(request)
+    relationship = access.get_relationship_or_404(roles, pk)
+    may_read = access.can_read_private_notes(roles, relationship, request.user)
+    is_party = access.is_party(
+        roles, relationship.enrolment.member_id, relationship.mentor.member_id
+    )
+    agreements = list(relationship.agreements.select_related("created_by"))
+    return render(
+        request,
+        "mentoring/relationship.html",
+        {
+            "relationship": relationship,
+            "agreement": agreements[0] if agreements else None,
+            "earlier_agreements": agreements[1:],
+            "meetings": relationship.meetings.all() if may_read else None,
+            "may_read": may_read,
+            "is_party": is_party,
+            "is_mentor": access.is_party(roles, relationship.mentor.member_id),
+            "is_candidate": access.is_party(roles, relationship.enrolment.member_id),
+            "accesses": relationship.notes_accesses.select_related("officer"),
+            "end_form": forms.EndForm(),
+            "notes_form": forms.NotesAccessForm(),
+        },
+    )
+
+
+def _party_relationship(request, pk):
+    roles = _roles(request)
+    relationship = access.get_relationship_or_404(roles, pk)
+    access.require(
+        access.is_party(
+            roles, relationship.enrolment.member_id, relationship.mentor.member_id
+        )
+    )
+    return roles.member, relationship
+
+
+@login_required
+def agreement_edit(request, pk: int):
+    member, relationship = _party_relationship(request, pk)
+    current = relationship.agreements.first()
+    initial = {}
+    if current:
+        initial = {
+            f: getattr(current, f)
+            for f in ("goals", "frequency", "meeting_modes", "confidentiality")
+        }
+    form = forms.AgreementForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_save(
+                relationship=relationship, member=member, **form.cleaned_data
+            )
+        except services.MentoringError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request, "Saved. The other person has been asked to confirm it."
+            )
+            return redirect("mentoring:relationship", pk=pk)
+    return render(
+        request,
+        "mentoring/agreement_form.html",
+        {"form": form, "relationship": relationship, "current": current},
+        status=_error_status(form),
+    )
+
+
+@login_required
+@require_POST
+def agreement_confirm(request, pk: int):
+    roles = _roles(request)
+    agreement = get_object_or_404(Agreement, pk=pk)
+    relationship = access.get_relationship_or_404(roles, agreement.relationship_id)
+    try:
+        services.agreement_confirm(agreement=agreement, member=roles.member)
+    except services.MentoringError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "You have confirmed the agreement.")
+    return redirect("mentoring:relationship", pk=relationship.pk)
+
+
+@login_required
+def meeting_new(request, pk: int):
+    member, relationship = _party_relationship(request, pk)
+    form = forms.MeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_log(
+                relationship=relationship, member=member, **form.cleaned_data
+            )
+        except services.MentoringError as refusal:
+            form.add_error("held_on", str(refusal))
+        else:
+            messages.success(request, "The meeting has been added to your log.")
+            return redirect("mentoring:relationship", pk=pk)
+    return render(
+        request,
+        "mentoring/meeting_form.html",
+        {"form": form, "relationship": relationship},
+        status=_error_status(form),
+    )
+
+
+@login_required
+@require_POST
+def relationship_end(request, pk: int):
+    member, relationship = _party_relationship(request, pk)
+    form = forms.EndForm(request.POST)
+    if form.is_valid():
+        try:
+            services.relationship_end(
+                relationship=relationship, member=member, **form.cleaned_data
+            )
+        except services.MentoringError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request, "The mentoring has ended and the other person has been told."
+            )
+    else:
+        messages.error(request, "Give a reason; the other person will read it.")
+    return redirect("mentoring:relationship", pk=pk)
+
+
+@login_required
+@require_POST
+def relationship_complete(request, pk: int):
+    member, relationship = _party_relationship(request, pk)
+    try:
+        services.relationship_confirm_completion(
+            relationship=relationship, mentor=member
+        )
+    except services.MentoringError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request, "You have confirmed completion; the candidate has been told."
+        )
+    return redirect("mentoring:relationship", pk=pk)
+
+
+@login_required
+@require_POST
+def open_notes(request, pk: int):
+    roles = _roles(request)
+    relationship = access.get_relationship_or_404(roles, pk)
+    access.require(
+        access.can_act_in_region(roles, relationship.enrolment.member.region_id)
+    )
+    form = forms.NotesAccessForm(request.POST)
+    if form.is_valid():
+        services.notes_access_open(
+            relationship=relationship,
+            officer=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(
+            request, "Your reason has been recorded and shown to the pair."
+        )
+    else:
+        messages.error(
+            request, "Give a reason of at least a few words; the pair will see it."
+        )
+    return redirect("mentoring:relationship", pk=pk)

@@ -1,0 +1,326 @@
+"""Writes for becoming and being a mentor: one transaction each.
+
+The lifecycle is a state machine with guarded transitions and a recorded history:
+interested → applied → (more information ↔ applied) → approved | declined; once
+approved, training and the workshop may come in either order, and the mentor is
+listed by themselves as soon as every gate of the scheme's rules holds.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from mentorscheme.members.models import Member
+from mentorscheme.mentors.models import (
+    EvidenceStatus,
+    MentorProfile,
+    MentorStatus,
+    MentorStatusChange,
+    TrainingRoute,
+)
+from mentorscheme.notifications import emails
+
+S = MentorStatus
+TRANSITIONS: dict[str, set[str]] = {
+    S.INTERESTED: {S.APPLIED, S.RETIRED},
+    S.APPLIED: {S.APPROVED, S.DECLINED, S.MORE_INFO, S.RETIRED},
+    S.MORE_INFO: {S.APPLIED, S.RETIRED},
+    S.DECLINED: {S.INTERESTED},
+    S.APPROVED: {S.TRAINED, S.WORKSHOP_ATTENDED, S.LISTED, S.RETIRED},
+    S.TRAINED: {S.LISTED, S.RETIRED},
+    S.WORKSHOP_ATTENDED: {S.LISTED, S.RETIRED},
+    S.LISTED: {S.LAPSED, S.RETIRED},
+    S.LAPSED: {S.LISTED, S.RETIRED},
+    S.RETIRED: {S.INTERESTED},
+}
+# States after approval and before listing, in which gates are being collected.
+APPROVED_STATES = {S.APPROVED, S.TRAINED, S.WORKSHOP_ATTENDED}
+
+
+class MentorError(Exception):
+    """The action was refused; the text says why, in plain words."""
+
+
+def _transition(profile: MentorProfile, to: str, *, note: str = "", by=None) -> None:
+    if to not in TRANSITIONS.get(profile.status, set()):
+        raise MentorError(
+            f"A mentor who is “{profile.get_status_display()}” cannot become "
+            f"“{MentorStatus(to).label}”."
+        )
+    MentorStatusChange.objects.create(
+        mentor=profile, from_status=profile.status, to_status=to, note=note, by=by
+    )
+    profile.status = to
+    if to == S.LISTED:
+        profile.listed_at = timezone.now()
+    profile.save()
+
+
+def _locked(profile: MentorProfile) -> MentorProfile:
+    return (
+        MentorProfile.objects.select_for_update()
+        .select_related("member")
+        .get(pk=profile.pk)
+    )
+
+
+def _officer_emails(member: Member) -> list[str]:
+    from mentorscheme.members.models import OfficerAppointment
+
+    today = datetime.date.today()
+    appointments = OfficerAppointment.objects.filter(
+        region_id=member.region_id, starts_on__lte=today
+    ).select_related("member")
+    return sorted(
+        {
+            a.member.email
+            for a in appointments
+            if a.is_in_office(today) and a.member.is_current
+        }
+    )
+
+
+def _tell(profile: MentorProfile, message: str, **context) -> None:
+    emails.send(
+        message,
+        to=profile.member.email,
+        context={"profile": profile, "member": profile.member, **context},
+    )
+
+
+@transaction.atomic
+def mentor_register_interest(*, member: Member) -> MentorProfile:
+    from mentorscheme.mentors.selectors import level_held
+
+    if level_held(member) is None:
+        raise MentorError(
+            "To mentor you need to hold a level of Professional Registration now, and "
+            "your membership must be current. Our records show no current level for you."
+        )
+    profile = MentorProfile.objects.filter(member=member).first()
+    if profile is None:
+        profile = MentorProfile.objects.create(member=member)
+        profile.regions.set([member.region_id])
+        MentorStatusChange.objects.create(mentor=profile, to_status=S.INTERESTED)
+        return profile
+    if profile.status in (S.DECLINED, S.RETIRED):
+        _transition(profile, S.INTERESTED, note="Registered interest again")
+        return profile
+    raise MentorError("You have already registered your interest in mentoring.")
+
+
+@transaction.atomic
+def mentor_application_save(
+    *, profile: MentorProfile, submit: bool, qualifications, regions, **fields
+) -> MentorProfile:
+    """Keep the draft; when ``submit`` is true, send it to the region's officers."""
+    profile = _locked(profile)
+    if profile.status not in (S.INTERESTED, S.MORE_INFO):
+        raise MentorError(
+            "Your application has already been sent, so it cannot be changed now."
+        )
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    if profile.training_route == TrainingRoute.EXTERNAL and profile.external_training:
+        profile.external_training_status = EvidenceStatus.PENDING
+    elif profile.training_route == TrainingRoute.BOOK:
+        profile.external_training_status = EvidenceStatus.NONE
+    profile.save()
+    profile.qualifications.set(qualifications)
+    profile.regions.set(regions)
+    if submit:
+        profile.submitted_at = timezone.now()
+        _transition(profile, S.APPLIED, note="Application sent", by=profile.member.user)
+        _tell(profile, "mentor_application_received")
+        officers = _officer_emails(profile.member)
+        if officers:
+            emails.send(
+                "mentor_application_to_review",
+                to=officers,
+                context={"profile": profile, "member": profile.member},
+            )
+    return profile
+
+
+@transaction.atomic
+def mentor_application_review(
+    *, profile: MentorProfile, decision: str, reason: str = "", by
+) -> MentorProfile:
+    """The region's officer approves, declines (with a reason) or asks for more."""
+    profile = _locked(profile)
+    if profile.status != S.APPLIED:
+        raise MentorError("This application is not waiting for review.")
+    if decision in (S.DECLINED, S.MORE_INFO) and not reason.strip():
+        raise MentorError("Give the applicant a reason: they will read it.")
+    if decision not in (S.APPROVED, S.DECLINED, S.MORE_INFO):
+        raise MentorError("Choose approve, decline or ask for more information.")
+    _transition(profile, decision, note=reason, by=by)
+    _tell(profile, f"mentor_application_{decision}", reason=reason)
+    if decision == S.APPROVED:
+        _advance(profile, by=by)
+    return profile
+
+
+@transaction.atomic
+def mentor_external_training_review(
+    *, profile: MentorProfile, accept: bool, reason: str = "", by
+) -> MentorProfile:
+    profile = _locked(profile)
+    if profile.external_training_status != EvidenceStatus.PENDING:
+        raise MentorError("There is no evidence of training waiting for review.")
+    if not accept and not reason.strip():
+        raise MentorError("Give the applicant a reason: they will read it.")
+    profile.external_training_status = (
+        EvidenceStatus.ACCEPTED if accept else EvidenceStatus.REJECTED
+    )
+    if accept:
+        profile.trained_on = datetime.date.today()
+    profile.save()
+    MentorStatusChange.objects.create(
+        mentor=profile,
+        from_status=profile.status,
+        to_status=profile.status,
+        by=by,
+        note=(
+            "External training accepted. "
+            if accept
+            else "External training not accepted: "
+        )
+        + reason,
+    )
+    _tell(
+        profile,
+        "mentor_training_evidence_" + ("accepted" if accept else "rejected"),
+        reason=reason,
+    )
+    _advance(profile, by=by)
+    return profile
+
+
+@transaction.atomic
+def mentor_record_gate(*, member: Member, gate: str, on: datetime.date, by=None):
+    """Record mentor training or the workshop (from attendance) and list when ready."""
+    profile = MentorProfile.objects.select_for_update().filter(member=member).first()
+    if profile is None:
+        return None
+    if gate == "training" and profile.trained_on is None:
+        profile.trained_on = on
+    elif gate == "workshop" and profile.workshop_attended_on is None:
+        profile.workshop_attended_on = on
+    profile.save()
+    _advance(profile, by=by)
+    return profile
+
+
+def _advance(profile: MentorProfile, *, by=None) -> None:
+    """Move an approved mentor along as gates are met; list once every gate holds."""
+    from mentorscheme.mentors.selectors import listing_failures
+
+    if profile.status not in APPROVED_STATES:
+        return
+    if not listing_failures(profile):
+        _transition(profile, S.LISTED, note="Every gate met: listed", by=by)
+        _tell(profile, "mentor_listed")
+    elif profile.trained_on and profile.status == S.APPROVED:
+        _transition(profile, S.TRAINED, by=by)
+    elif profile.workshop_attended_on and profile.status == S.APPROVED:
+        _transition(profile, S.WORKSHOP_ATTENDED, by=by)
+
+
+@transaction.atomic
+def mentor_set_accepting(*, profile: MentorProfile, accepting: bool) -> MentorProfile:
+    profile = _locked(profile)
+    profile.accepting = accepting
+    profile.last_active_at = timezone.now()
+    profile.save(update_fields=["accepting", "last_active_at"])
+    return profile
+
+
+@transaction.atomic
+def mentor_profile_update(
+    *, profile: MentorProfile, qualifications, regions, **fields
+) -> MentorProfile:
+    from mentorscheme.mentors.selectors import active_mentee_count
+
+    profile = _locked(profile)
+    capacity = fields.get("capacity", profile.capacity)
+    active = active_mentee_count(profile)
+    if capacity < active:
+        raise MentorError(
+            f"You are mentoring {active} candidates now, so your capacity cannot be "
+            f"less than {active}. Pause instead to stop new requests."
+        )
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    profile.last_active_at = timezone.now()
+    profile.save()
+    profile.qualifications.set(qualifications)
+    profile.regions.set(regions)
+    return profile
+
+
+@transaction.atomic
+def mentor_retire(*, profile: MentorProfile, by=None) -> MentorProfile:
+    profile = _locked(profile)
+    _transition(profile, S.RETIRED, note="Stepped down", by=by)
+    _end_active_relationships(
+        profile, reason="Your mentor has stepped down from mentoring."
+    )
+    return profile
+
+
+def _end_active_relationships(profile: MentorProfile, *, reason: str) -> None:
+    from mentorscheme.mentoring.models import (
+        EndedBy,
+        MentoringRelationship,
+        RelationshipStatus,
+    )
+
+    for relationship in MentoringRelationship.objects.filter(
+        mentor=profile, status=RelationshipStatus.ACTIVE
+    ).select_related("enrolment__member"):
+        relationship.status = RelationshipStatus.ENDED_EARLY
+        relationship.ended_on = datetime.date.today()
+        relationship.ended_by = EndedBy.SCHEME
+        relationship.end_reason = reason
+        relationship.save()
+        emails.send(
+            "relationship_ended_by_scheme",
+            to=relationship.enrolment.member.email,
+            context={"relationship": relationship, "reason": reason},
+        )
+
+
+def mentor_lapse_check(*, today: datetime.date | None = None) -> dict[str, int]:
+    """Delist mentors whose registration or membership lapsed; relist restored ones.
+
+    Idempotent: a second run on the same day changes nothing.
+    """
+    from mentorscheme.mentors.selectors import listing_failures
+
+    today = today or datetime.date.today()
+    counts = {"delisted": 0, "relisted": 0}
+    listed = MentorProfile.objects.filter(
+        status__in=[S.LISTED, S.LAPSED]
+    ).select_related("member")
+    for profile in listed:
+        failing = bool(listing_failures(profile, today=today))
+        if profile.status == S.LISTED and failing:
+            with transaction.atomic():
+                locked = _locked(profile)
+                _transition(locked, S.LAPSED, note="Registration or membership lapsed")
+                _tell(locked, "mentor_delisted")
+                _end_active_relationships(
+                    locked,
+                    reason="Your mentor's registration has lapsed, so they can no longer "
+                    "mentor. You can look for a new mentor now.",
+                )
+            counts["delisted"] += 1
+        elif profile.status == S.LAPSED and not failing:
+            with transaction.atomic():
+                locked = _locked(profile)
+                _transition(locked, S.LISTED, note="Registration restored")
+                _tell(locked, "mentor_listed")
+            counts["relisted"] += 1
+    return counts

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from mentorscheme.mentors import views
+
+app_name = "mentors"
+urlpatterns = [
+    path("", views.mentor_home, name="home"),
+    path("interest/", views.register_interest, name="interest"),
+    path("apply/", views.apply, name="apply"),
+    path("profile/", views.edit_profile, name="edit"),
+    path("accepting/", views.set_accepting, name="accepting"),
+    path("retire/", views.retire, name="retire"),
+    path("review/", views.review_list, name="review_list"),
+    path("review/<int:pk>/", views.review, name="review"),
+    path("review/<int:pk>/evidence/", views.review_evidence, name="review_evidence"),
+]

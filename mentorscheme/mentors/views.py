@@ -1,0 +1,269 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from mentorscheme.members import access
+from mentorscheme.mentors import selectors, services
+from mentorscheme.mentors.forms import (
+    EvidenceReviewForm,
+    MentorApplicationForm,
+    MentorProfileForm,
+    ReviewForm,
+)
+from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
+
+
+def _member_or_403(request):
+    roles = access.roles_for(request.user)
+    access.require(roles.member is not None and roles.member.is_current)
+    return roles.member
+
+
+def _profile_of(member) -> MentorProfile | None:
+    return MentorProfile.objects.filter(member=member).first()
+
+
+@login_required
+def mentor_home(request):
+    member = _member_or_403(request)
+    profile = _profile_of(member)
+    level = selectors.level_held(member)
+    if profile is None or profile.status in (MentorStatus.RETIRED,):
+        return render(
+            request, "mentors/become.html", {"level": level, "profile": profile}
+        )
+    if profile.status in (MentorStatus.INTERESTED, MentorStatus.MORE_INFO):
+        return redirect("mentors:apply")
+    return render(request, "mentors/home.html", selectors.mentor_home_context(profile))
+
+
+@login_required
+@require_POST
+def register_interest(request):
+    member = _member_or_403(request)
+    try:
+        services.mentor_register_interest(member=member)
+    except services.MentorError as refusal:
+        messages.error(request, str(refusal))
+        return redirect("mentors:home")
+    messages.success(
+        request, "Thank you — now tell us about yourself in the application."
+    )
+    return redirect("mentors:apply")
+
+
+def _profile_initial(profile: MentorProfile) -> dict:
+    return {
+        "statement": profile.statement,
+        "qualifications": list(profile.qualifications.all()),
+        "meeting_modes": profile.meeting_modes,
+        "regions": list(profile.regions.all()),
+        "capacity": profile.capacity,
+        "training_route": profile.training_route,
+        "external_training": profile.external_training,
+    }
+
+
+@login_required
+def apply(request):
+    member = _member_or_403(request)
+    profile = _profile_of(member)
+    if profile is None or profile.status not in (
+        MentorStatus.INTERESTED,
+        MentorStatus.MORE_INFO,
+    ):
+        return redirect("mentors:home")
+    level = selectors.level_held(member)
+    if level is None:
+        messages.error(request, "You no longer hold a current level of registration.")
+        return redirect("mentors:home")
+    submitting = "submit" in request.POST
+    form = MentorApplicationForm(
+        request.POST or None,
+        initial=_profile_initial(profile),
+        level_rank=level.rank,
+        submitting=submitting,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.mentor_application_save(
+                profile=profile,
+                submit=submitting,
+                qualifications=data.pop("qualifications"),
+                regions=data.pop("regions"),
+                **data,
+            )
+        except services.MentorError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            if submitting:
+                messages.success(
+                    request,
+                    "Your application has been sent to your region's Mentor Support "
+                    "Officer. We have emailed you a copy.",
+                )
+                return redirect("mentors:home")
+            messages.success(request, "Your draft has been saved. Come back any time.")
+            return redirect("mentors:apply")
+    last_request = profile.history.filter(to_status=MentorStatus.MORE_INFO).last()
+    return render(
+        request,
+        "mentors/apply.html",
+        {"form": form, "profile": profile, "level": level, "more_info": last_request},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def edit_profile(request):
+    member = _member_or_403(request)
+    profile = _profile_of(member)
+    level = selectors.level_held(member)
+    if (
+        profile is None
+        or profile.status
+        in (MentorStatus.INTERESTED, MentorStatus.MORE_INFO, MentorStatus.RETIRED)
+        or level is None
+    ):
+        return redirect("mentors:home")
+    form = MentorProfileForm(
+        request.POST or None,
+        initial=_profile_initial(profile),
+        level_rank=level.rank,
+        submitting=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.mentor_profile_update(
+                profile=profile,
+                qualifications=data.pop("qualifications"),
+                regions=data.pop("regions"),
+                **data,
+            )
+        except services.MentorError as refusal:
+            form.add_error("capacity", str(refusal))
+        else:
+            messages.success(request, "Your mentor profile has been updated.")
+            return redirect("mentors:home")
+    return render(
+        request,
+        "mentors/edit.html",
+        {"form": form, "profile": profile},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def set_accepting(request):
+    member = _member_or_403(request)
+    profile = _profile_of(member)
+    if profile is None:
+        return redirect("mentors:home")
+    accepting = request.POST.get("accepting") == "yes"
+    services.mentor_set_accepting(profile=profile, accepting=accepting)
+    messages.success(
+        request,
+        "You are accepting new candidates again."
+        if accepting
+        else "You are paused: no new requests will reach you until you resume.",
+    )
+    return redirect("mentors:home")
+
+
+@login_required
+@require_POST
+def retire(request):
+    member = _member_or_403(request)
+    profile = _profile_of(member)
+    try:
+        services.mentor_retire(profile=profile, by=request.user)
+    except (services.MentorError, AttributeError):
+        messages.error(request, "You cannot step down from here.")
+    else:
+        messages.success(
+            request, "You have stepped down as a mentor. Thank you for mentoring."
+        )
+    return redirect("mentors:home")
+
+
+# -- the officer's side ------------------------------------------------------------
+
+
+@login_required
+def review_list(request):
+    roles = access.roles_for(request.user)
+    access.require(roles.is_staff or roles.is_officer)
+    profiles = (
+        access.mentors_to_review(roles)
+        .filter(
+            Q(status=MentorStatus.APPLIED)
+            | Q(external_training_status=EvidenceStatus.PENDING)
+        )
+        .select_related("member__organisation")
+        .order_by("submitted_at", "pk")
+    )
+    pipeline = selectors.pipeline_counts(access.mentors_to_review(roles))
+    return render(
+        request,
+        "mentors/review_list.html",
+        {"profiles": profiles, "pipeline": pipeline},
+    )
+
+
+def _review_page(request, profile, *, form=None, evidence_form=None):
+    context = selectors.review_context(profile)
+    context.update(
+        form=form or ReviewForm(), evidence_form=evidence_form or EvidenceReviewForm()
+    )
+    invalid = (form and form.errors) or (evidence_form and evidence_form.errors)
+    return render(
+        request, "mentors/review.html", context, status=400 if invalid else 200
+    )
+
+
+@login_required
+def review(request, pk: int):
+    roles = access.roles_for(request.user)
+    profile = access.get_mentor_to_review_or_404(roles, pk)
+    if request.method != "POST":
+        return _review_page(request, profile)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.mentor_application_review(
+                profile=profile, by=request.user, **form.cleaned_data
+            )
+        except services.MentorError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request, "Decision recorded; the applicant has been emailed."
+            )
+            return redirect("mentors:review_list")
+    return _review_page(request, profile, form=form)
+
+
+@login_required
+@require_POST
+def review_evidence(request, pk: int):
+    roles = access.roles_for(request.user)
+    profile = access.get_mentor_to_review_or_404(roles, pk)
+    form = EvidenceReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.mentor_external_training_review(
+                profile=profile, by=request.user, **form.cleaned_data
+            )
+        except services.MentorError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request, "Decision recorded; the applicant has been emailed."
+            )
+            return redirect("mentors:review_list")
+    return _review_page(request, profile, evidence_form=form)

@@ -1,0 +1,342 @@
+"""Recommendations: how well a mentor suits a candidate, and why. Never blocking.
+
+A score is a sum of a few parts, each with a reason the candidate can read:
+
+* a mentor in a different sort of organisation (organisation type) is recommended;
+* a mentor in the same organisation is allowed but flagged (a penalty, a warning);
+* each shared way of meeting helps, counted up to two;
+* a mentor in the candidate's region helps a little (remote mentoring makes
+  distance matter less, so the directory still searches every region);
+* a mentor up to date with the current regulations ranks higher;
+* a mentor with more free places ranks higher (load balance), the value of a place
+  being ``load_balance * min(free places, LOAD_SATURATION) / LOAD_SATURATION``;
+* a mentor the candidate ranked gets ``choice_bonus / rank``.
+
+Unknown values (no region, no organisation type) never earn or lose anything.
+
+The scalar form (``score``) and the vector form (``score_vector``) add the parts
+in the same order with the same float operations, so they agree to the last bit.
+The engine optimises integer *points*: each weight times ``POINTS_PER_UNIT``,
+rounded; see ``Scoring``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+
+from mentorscheme.matching.records import (
+    CandidateArrays,
+    CandidateRecord,
+    MentorArrays,
+    MentorRecord,
+    Weights,
+    bits_to_modes,
+    modes_to_bits,
+)
+
+LOAD_SATURATION: Final[int] = 4
+POINTS_PER_UNIT: Final[int] = 10_000
+#: Shared ways of meeting count up to this many.
+MAX_SHARED_MODES: Final[int] = 2
+
+POPCOUNT: Final[np.ndarray] = np.array([bin(i).count("1") for i in range(64)])
+SHARED: Final[np.ndarray] = np.minimum(POPCOUNT, MAX_SHARED_MODES)
+
+_MODE_WORDS: Final[dict[str, str]] = {
+    "email": "email",
+    "phone": "phone",
+    "teams": "Microsoft Teams",
+    "zoom": "Zoom",
+    "other": "other ways",
+}
+_ORDINALS: Final[tuple[str, ...]] = ("first", "second", "third", "fourth", "fifth")
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: str
+    text: str
+    warning: bool = False
+    points: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Scoring:
+    """Weights made ready to use: switched-off parts weigh 0, points are integers."""
+
+    weights: Weights
+    different_org_type: float
+    same_organisation: float
+    shared_mode: float
+    same_region: float
+    up_to_date: float
+    load_values: tuple[float, ...]
+    choice_bonus: float
+    different_org_type_points: int
+    same_organisation_points: int
+    shared_mode_points: int
+    same_region_points: int
+    up_to_date_points: int
+    load_points: tuple[int, ...]
+
+    def choice_value(self, rank: int) -> float:
+        """Bonus for the mentor a candidate ranked ``rank`` (1 = first); 0 if none."""
+        return self.choice_bonus / rank if rank > 0 else 0.0
+
+    def choice_points(self, rank: int) -> int:
+        return _points(self.choice_value(rank))
+
+    def load_value(self, free: int) -> float:
+        return self.load_values[min(max(free, 0), LOAD_SATURATION)]
+
+    @property
+    def max_pair_points(self) -> int:
+        """An upper bound on the points of the candidate-dependent parts."""
+        return (
+            self.different_org_type_points
+            + MAX_SHARED_MODES * self.shared_mode_points
+            + self.same_region_points
+            + self.choice_points(1)
+        )
+
+
+def _points(value: float) -> int:
+    return round(value * POINTS_PER_UNIT)
+
+
+@functools.lru_cache(maxsize=32)
+def scoring(weights: Weights) -> Scoring:
+    w = weights
+
+    def on(switch: bool, value: float) -> float:
+        return value if switch else 0.0
+
+    load = on(w.balance_load, w.load_balance)
+    load_values = tuple(
+        load * free / LOAD_SATURATION for free in range(LOAD_SATURATION + 1)
+    )
+    different_org_type = on(w.prefer_different_org_type, w.different_org_type)
+    same_organisation = on(w.flag_same_organisation, w.same_organisation)
+    shared_mode = on(w.prefer_shared_modes, w.shared_mode)
+    same_region = on(w.prefer_same_region, w.same_region)
+    up_to_date = on(w.prefer_up_to_date, w.up_to_date)
+    return Scoring(
+        weights=w,
+        different_org_type=different_org_type,
+        same_organisation=same_organisation,
+        shared_mode=shared_mode,
+        same_region=same_region,
+        up_to_date=up_to_date,
+        load_values=load_values,
+        choice_bonus=on(w.honour_choices, w.choice_bonus),
+        different_org_type_points=_points(different_org_type),
+        same_organisation_points=_points(same_organisation),
+        shared_mode_points=_points(shared_mode),
+        same_region_points=_points(same_region),
+        up_to_date_points=_points(up_to_date),
+        load_points=tuple(_points(v) for v in load_values),
+    )
+
+
+# --- One pair ------------------------------------------------------------------
+
+
+def _known_and_equal(a: int | None, b: int | None) -> bool:
+    return a is not None and a == b
+
+
+def _known_and_different(a: int | None, b: int | None) -> bool:
+    return a is not None and b is not None and a != b
+
+
+def _choice_rank(candidate: CandidateRecord, mentor_id: int) -> int:
+    try:
+        return candidate.choices.index(mentor_id) + 1
+    except ValueError:
+        return 0
+
+
+def score(
+    candidate: CandidateRecord,
+    mentor: MentorRecord,
+    weights: Weights | None = None,
+    *,
+    free_places: int | None = None,
+) -> tuple[float, list[Reason]]:
+    """How well ``mentor`` suits ``candidate``, with the reasons, best first.
+
+    ``free_places`` overrides the mentor's own count (the engine scores the second
+    and third place a mentor gives with the places left at that point).
+    """
+    s = scoring(weights or Weights())
+    free = mentor.free_places if free_places is None else free_places
+    different_type = _known_and_different(
+        candidate.organisation_type_id, mentor.organisation_type_id
+    )
+    same_org = _known_and_equal(candidate.organisation_id, mentor.organisation_id)
+    shared_bits = modes_to_bits(candidate.meeting_modes) & modes_to_bits(
+        mentor.meeting_modes
+    )
+    shared = int(SHARED[shared_bits])
+    same_region = _known_and_equal(candidate.region_id, mentor.region_id)
+    rank = _choice_rank(candidate, mentor.id)
+
+    # Same order of float operations as score_vector().
+    total = different_type * s.different_org_type
+    total = total - same_org * s.same_organisation
+    total = total + shared * s.shared_mode
+    total = total + same_region * s.same_region
+    total = total + mentor.up_to_date * s.up_to_date
+    total = total + s.load_value(free)
+    total = total + s.choice_value(rank)
+
+    w = s.weights
+    reasons: list[Reason] = []
+    if rank and w.honour_choices:
+        reasons.append(Reason("choice", _choice_text(rank), points=s.choice_value(rank)))
+    if different_type and w.prefer_different_org_type:
+        reasons.append(
+            Reason(
+                "different_org_type",
+                "works in a different sort of organisation",
+                points=s.different_org_type,
+            )
+        )
+    if shared and w.prefer_shared_modes:
+        reasons.append(
+            Reason(
+                "shared_modes",
+                _modes_text(bits_to_modes(shared_bits)),
+                points=shared * s.shared_mode,
+            )
+        )
+    if mentor.up_to_date and w.prefer_up_to_date:
+        reasons.append(
+            Reason(
+                "up_to_date",
+                "up to date with the current regulations",
+                points=s.up_to_date,
+            )
+        )
+    if same_region and w.prefer_same_region:
+        reasons.append(Reason("same_region", "in your region", points=s.same_region))
+    if free > 0 and w.balance_load:
+        reasons.append(
+            Reason(
+                "free_places",
+                f"has {free} free place{'s' if free != 1 else ''}",
+                points=s.load_value(free),
+            )
+        )
+    if same_org and w.flag_same_organisation:
+        reasons.append(
+            Reason(
+                "same_organisation",
+                "works in the same organisation as you",
+                warning=True,
+                points=-s.same_organisation,
+            )
+        )
+    return total, reasons
+
+
+def _choice_text(rank: int) -> str:
+    if rank <= len(_ORDINALS):
+        return f"your {_ORDINALS[rank - 1]} choice"
+    return f"your choice number {rank}"
+
+
+def _join(words: list[str]) -> str:
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _modes_text(codes: list[str]) -> str:
+    by = [_MODE_WORDS[code] for code in codes if code != "in_person"]
+    parts = [f"by {_join(by)}"] if by else []
+    if "in_person" in codes:
+        parts.append("in person")
+    return f"meets {', and '.join(parts)}, like you"
+
+
+# --- Many mentors at once --------------------------------------------------------
+
+
+def _known_equal(a: np.ndarray | int, b: np.ndarray) -> np.ndarray:
+    return (a == b) & (b >= 0)
+
+
+def _known_different(a: np.ndarray | int, b: np.ndarray) -> np.ndarray:
+    return (a != b) & (a >= 0) & (b >= 0)
+
+
+def score_vector(
+    candidate: CandidateRecord,
+    mentors: MentorArrays,
+    weights: Weights | None = None,
+    *,
+    free_places: np.ndarray | None = None,
+) -> np.ndarray:
+    """``score()`` for every mentor at once (float64, same values)."""
+    s = scoring(weights or Weights())
+    free = mentors.free_places if free_places is None else free_places
+
+    def known(value: int | None) -> int:
+        return -1 if value is None else value
+
+    different_type = _known_different(
+        known(candidate.organisation_type_id), mentors.organisation_type_id
+    )
+    same_org = _known_equal(known(candidate.organisation_id), mentors.organisation_id)
+    shared = SHARED[modes_to_bits(candidate.meeting_modes) & mentors.modes]
+    same_region = _known_equal(known(candidate.region_id), mentors.region_id)
+    choice = np.zeros(len(mentors))
+    for rank, mentor_id in enumerate(candidate.choices, start=1):
+        choice[(mentors.ids == mentor_id) & (choice == 0)] = s.choice_value(rank)
+
+    total = different_type * s.different_org_type
+    total = total - same_org * s.same_organisation
+    total = total + shared * s.shared_mode
+    total = total + same_region * s.same_region
+    total = total + mentors.up_to_date * s.up_to_date
+    total = total + np.asarray(s.load_values)[np.clip(free, 0, LOAD_SATURATION)]
+    total = total + choice
+    return total
+
+
+def pair_points(
+    candidates: CandidateArrays,
+    candidate_positions: np.ndarray,
+    mentors: MentorArrays,
+    mentor_positions: np.ndarray,
+    s: Scoring,
+) -> np.ndarray:
+    """Integer points of the candidate-dependent parts, choices left out.
+
+    Positions broadcast against each other. With ``mentor_points`` (up to date and
+    load) and ``Scoring.choice_points`` this is the score in points.
+    """
+    c, m = candidate_positions, mentor_positions
+    different_type = _known_different(
+        candidates.organisation_type_id[c], mentors.organisation_type_id[m]
+    )
+    same_org = _known_equal(candidates.organisation_id[c], mentors.organisation_id[m])
+    shared = SHARED[candidates.modes[c] & mentors.modes[m]]
+    same_region = _known_equal(candidates.region_id[c], mentors.region_id[m])
+    return (
+        different_type * s.different_org_type_points
+        - same_org * s.same_organisation_points
+        + shared * s.shared_mode_points
+        + same_region * s.same_region_points
+    )
+
+
+def place_points(up_to_date: np.ndarray, free: np.ndarray, s: Scoring) -> np.ndarray:
+    """Points of the mentor-only parts for the place taken with ``free`` left."""
+    loads = np.asarray(s.load_points, dtype=np.int64)
+    return up_to_date * s.up_to_date_points + loads[np.clip(free, 0, LOAD_SATURATION)]

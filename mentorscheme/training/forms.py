@@ -1,0 +1,61 @@
+from django import forms
+
+from mentorscheme.members.models import Region
+from mentorscheme.scheme.models import RegulationsVersion
+from mentorscheme.training.models import EventKind
+
+
+class EventForm(forms.Form):
+    kind = forms.ChoiceField(choices=EventKind.choices, label="Type of event")
+    title = forms.CharField(max_length=200)
+    region = forms.ModelChoiceField(queryset=Region.objects.none())
+    starts_at = forms.DateTimeField(
+        label="Starts",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Date and time, e.g. 2027-03-04 09:30.",
+    )
+    ends_at = forms.DateTimeField(
+        label="Ends", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    location = forms.CharField(
+        max_length=300, required=False, label="Place (if in person)"
+    )
+    online_url = forms.URLField(
+        required=False, label="Joining link (if online)", assume_scheme="https"
+    )
+    capacity = forms.IntegerField(min_value=1, max_value=1000, label="Places")
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    regulations = forms.ModelChoiceField(
+        queryset=RegulationsVersion.objects.all(),
+        required=False,
+        label="Regulations explained (briefings only)",
+    )
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", "The event must end after it starts.")
+        if not data.get("location") and not data.get("online_url"):
+            self.add_error("location", "Give a place, a joining link, or both.")
+        return data
+
+
+class BriefingForm(forms.Form):
+    regulations = forms.ModelChoiceField(queryset=RegulationsVersion.objects.all())
+    title = forms.CharField(max_length=200)
+    summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    recording_url = forms.URLField(
+        required=False, label="Link to the recorded webinar", assume_scheme="https"
+    )
+    recorded_on = forms.DateField(
+        required=False,
+        label="Date it was recorded",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )

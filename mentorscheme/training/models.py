@@ -1,0 +1,149 @@
+"""Training events (mentor training, workshops, briefings, webinars) and bookings."""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from mentorscheme.members.models import Member, Region
+from mentorscheme.scheme.models import RegulationsVersion
+
+
+class EventKind(models.TextChoices):
+    MENTOR_TRAINING = "mentor_training", "Mentor training"
+    WORKSHOP = "workshop", "Professional Registration workshop"
+    BRIEFING = "briefing", "Regulations briefing"
+    WEBINAR = "webinar", "Webinar"
+
+
+class TrainingEvent(models.Model):
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    title = models.CharField(max_length=200)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="events")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    location = models.CharField(
+        max_length=300, blank=True, help_text="Address, if in person."
+    )
+    online_url = models.URLField(blank=True, help_text="Joining link, if online.")
+    capacity = models.PositiveIntegerField()
+    description = models.TextField(blank=True)
+    regulations = models.ForeignKey(
+        RegulationsVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="For a briefing: the regulations it explains.",
+    )
+    is_cancelled = models.BooleanField(default=False)
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        "members.User", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="event_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1), name="event_has_places"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.starts_at:%d %b %Y})"
+
+    def get_absolute_url(self):
+        return reverse("training:event", args=[self.pk])
+
+    @property
+    def is_past(self) -> bool:
+        return self.ends_at < timezone.now()
+
+
+class BookingStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    WAITING = "waiting", "On the waiting list"
+    ATTENDED = "attended", "Attended"
+    NO_SHOW = "no_show", "Did not attend"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Statuses that take a place.
+PLACE_STATUSES = [BookingStatus.BOOKED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
+LIVE_STATUSES = [*PLACE_STATUSES, BookingStatus.WAITING]
+
+
+class Booking(models.Model):
+    event = models.ForeignKey(
+        TrainingEvent, on_delete=models.CASCADE, related_name="bookings"
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="bookings"
+    )
+    status = models.CharField(max_length=20, choices=BookingStatus.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "member"],
+                condition=Q(status__in=LIVE_STATUSES),
+                name="one_live_booking_per_member",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member} — {self.event} ({self.status})"
+
+
+class RegulationsBriefing(models.Model):
+    """A published update on a regulations version, with its recorded webinar."""
+
+    regulations = models.ForeignKey(
+        RegulationsVersion, on_delete=models.PROTECT, related_name="briefings"
+    )
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    recording_url = models.URLField(blank=True)
+    recorded_on = models.DateField(null=True, blank=True)
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at"]
+
+    def __str__(self):
+        return self.title
+
+
+class AcknowledgementHow(models.TextChoices):
+    WATCHED = "watched", "Watched the recording"
+    ATTENDED = "attended", "Attended a briefing"
+
+
+class BriefingAcknowledgement(models.Model):
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="briefings"
+    )
+    regulations = models.ForeignKey(RegulationsVersion, on_delete=models.PROTECT)
+    how = models.CharField(max_length=20, choices=AcknowledgementHow.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "regulations"], name="one_acknowledgement_per_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member}: {self.regulations} ({self.how})"

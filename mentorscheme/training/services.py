@@ -1,0 +1,237 @@
+"""Writes for training events and bookings.
+
+A place is never oversold: booking, cancelling and promotion from the waiting list
+each lock the event row first (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
+immediate transactions serialise writers), then count, then write.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from mentorscheme.members.models import Member
+from mentorscheme.notifications import emails
+from mentorscheme.training import calendar
+from mentorscheme.training.models import (
+    PLACE_STATUSES,
+    AcknowledgementHow,
+    Booking,
+    BookingStatus,
+    BriefingAcknowledgement,
+    EventKind,
+    RegulationsBriefing,
+    TrainingEvent,
+)
+
+
+class TrainingError(Exception):
+    """The action was refused; the text says why, in plain words."""
+
+
+def _locked_event(event_id: int) -> TrainingEvent:
+    return TrainingEvent.objects.select_for_update().get(pk=event_id)
+
+
+def _ics(event: TrainingEvent, *, cancelled: bool = False) -> emails.Attachment:
+    return emails.Attachment(
+        filename="invite.ics",
+        content=calendar.invitation(event, cancelled=cancelled),
+        mimetype="text/calendar",
+    )
+
+
+def places_taken(event: TrainingEvent) -> int:
+    return event.bookings.filter(status__in=PLACE_STATUSES).count()
+
+
+@transaction.atomic
+def event_create(*, created_by, **fields) -> TrainingEvent:
+    event = TrainingEvent(created_by=created_by, **fields)
+    event.full_clean()
+    event.save()
+    return event
+
+
+@transaction.atomic
+def event_update(*, event: TrainingEvent, **fields) -> TrainingEvent:
+    locked = _locked_event(event.pk)
+    if "capacity" in fields and fields["capacity"] < places_taken(locked):
+        raise TrainingError(
+            f"{places_taken(locked)} places are already booked: the capacity cannot be "
+            "lower than that."
+        )
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    _promote_waiting(locked)
+    return locked
+
+
+@transaction.atomic
+def event_cancel(*, event: TrainingEvent) -> TrainingEvent:
+    locked = _locked_event(event.pk)
+    locked.is_cancelled = True
+    locked.save(update_fields=["is_cancelled"])
+    for booking in locked.bookings.filter(
+        status__in=[BookingStatus.BOOKED, BookingStatus.WAITING]
+    ).select_related("member"):
+        booking.status = BookingStatus.CANCELLED
+        booking.save(update_fields=["status", "updated_at"])
+        emails.send(
+            "event_cancelled",
+            to=booking.member.email,
+            context={"event": locked, "member": booking.member},
+            attachments=[_ics(locked, cancelled=True)],
+        )
+    return locked
+
+
+@transaction.atomic
+def booking_create(*, event_id: int, member: Member) -> Booking:
+    event = _locked_event(event_id)
+    if event.is_cancelled:
+        raise TrainingError("This event has been cancelled.")
+    if event.starts_at <= timezone.now():
+        raise TrainingError(
+            "This event has already started, so it can no longer be booked."
+        )
+    if not member.is_current:
+        raise TrainingError("Only members whose membership is current can book.")
+    if event.bookings.filter(
+        member=member, status__in=[BookingStatus.BOOKED, BookingStatus.WAITING]
+    ).exists():
+        raise TrainingError(
+            "You are already booked on this event (or on its waiting list)."
+        )
+    has_place = places_taken(event) < event.capacity
+    booking = Booking.objects.create(
+        event=event,
+        member=member,
+        status=BookingStatus.BOOKED if has_place else BookingStatus.WAITING,
+    )
+    _tell_booked(booking) if has_place else emails.send(
+        "booking_waiting", to=member.email, context={"event": event, "member": member}
+    )
+    return booking
+
+
+def _tell_booked(booking: Booking) -> None:
+    emails.send(
+        "booking_confirmed",
+        to=booking.member.email,
+        context={"event": booking.event, "member": booking.member},
+        attachments=[_ics(booking.event)],
+    )
+
+
+def _promote_waiting(event: TrainingEvent) -> None:
+    free = event.capacity - places_taken(event)
+    if free <= 0 or event.is_cancelled:
+        return
+    waiting = event.bookings.filter(status=BookingStatus.WAITING).select_related(
+        "member"
+    )
+    for booking in waiting.order_by("created_at", "id")[:free]:
+        booking.status = BookingStatus.BOOKED
+        booking.save(update_fields=["status", "updated_at"])
+        _tell_booked(booking)
+
+
+@transaction.atomic
+def booking_cancel(*, booking_id: int, member: Member) -> Booking:
+    booking = Booking.objects.select_related("event").get(pk=booking_id, member=member)
+    event = _locked_event(booking.event_id)
+    booking.refresh_from_db()
+    if booking.status not in (BookingStatus.BOOKED, BookingStatus.WAITING):
+        raise TrainingError("This booking cannot be cancelled now.")
+    if event.starts_at <= timezone.now():
+        raise TrainingError("This event has already started.")
+    booking.status = BookingStatus.CANCELLED
+    booking.save(update_fields=["status", "updated_at"])
+    emails.send(
+        "booking_cancelled",
+        to=member.email,
+        context={"event": event, "member": member},
+        attachments=[_ics(event, cancelled=True)],
+    )
+    _promote_waiting(event)
+    return booking
+
+
+@transaction.atomic
+def booking_record_attendance(*, booking: Booking, attended: bool, by) -> Booking:
+    """The officer's register: attended or not; attendance counts toward listing."""
+    from mentorscheme.mentors import services as mentor_services
+
+    booking = (
+        Booking.objects.select_for_update()
+        .select_related("event", "member")
+        .get(pk=booking.pk)
+    )
+    if booking.status not in (
+        BookingStatus.BOOKED,
+        BookingStatus.ATTENDED,
+        BookingStatus.NO_SHOW,
+    ):
+        raise TrainingError("Only booked places can be marked as attended or not.")
+    booking.status = BookingStatus.ATTENDED if attended else BookingStatus.NO_SHOW
+    booking.save(update_fields=["status", "updated_at"])
+    event, day = booking.event, timezone.localdate(booking.event.starts_at)
+    if not attended:
+        return booking
+    if event.kind == EventKind.MENTOR_TRAINING:
+        mentor_services.mentor_record_gate(
+            member=booking.member, gate="training", on=day, by=by
+        )
+    elif event.kind == EventKind.WORKSHOP:
+        mentor_services.mentor_record_gate(
+            member=booking.member, gate="workshop", on=day, by=by
+        )
+    elif event.kind == EventKind.BRIEFING and event.regulations_id:
+        briefing_acknowledge(
+            member=booking.member,
+            regulations_id=event.regulations_id,
+            how=AcknowledgementHow.ATTENDED,
+        )
+    return booking
+
+
+@transaction.atomic
+def briefing_publish(
+    *,
+    regulations,
+    title: str,
+    summary: str = "",
+    recording_url: str = "",
+    recorded_on: datetime.date | None = None,
+) -> RegulationsBriefing:
+    from mentorscheme.mentors.models import MentorProfile, MentorStatus
+
+    briefing = RegulationsBriefing(
+        regulations=regulations,
+        title=title,
+        summary=summary,
+        recording_url=recording_url,
+        recorded_on=recorded_on,
+    )
+    briefing.full_clean()
+    briefing.save()
+    listed = MentorProfile.objects.filter(status=MentorStatus.LISTED).select_related(
+        "member"
+    )
+    recipients = [p.member.email for p in listed]
+    if recipients:
+        # One message per mentor so no one sees another mentor's address.
+        for email in recipients:
+            emails.send("briefing_published", to=email, context={"briefing": briefing})
+    return briefing
+
+
+@transaction.atomic
+def briefing_acknowledge(*, member: Member, regulations_id: int, how: str):
+    acknowledgement, _ = BriefingAcknowledgement.objects.get_or_create(
+        member=member, regulations_id=regulations_id, defaults={"how": how}
+    )
+    return acknowledgement

@@ -1,0 +1,247 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from mentorscheme.members import access
+from mentorscheme.members.models import Region
+from mentorscheme.training import calendar, services
+from mentorscheme.training.forms import BriefingForm, EventForm
+from mentorscheme.training.models import (
+    AcknowledgementHow,
+    Booking,
+    BookingStatus,
+    EventKind,
+    TrainingEvent,
+)
+
+
+def event_list(request):
+    events = TrainingEvent.objects.filter(
+        is_cancelled=False, ends_at__gte=timezone.now()
+    ).select_related("region")
+    kind, region = request.GET.get("kind", ""), request.GET.get("region", "")
+    if kind in EventKind.values:
+        events = events.filter(kind=kind)
+    if region.isdigit():
+        events = events.filter(region_id=int(region))
+    roles = access.roles_for(request.user)
+    bookings = []
+    if roles.member:
+        bookings = Booking.objects.filter(
+            member=roles.member,
+            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+        ).select_related("event")
+    return render(
+        request,
+        "training/index.html",
+        {
+            "events": events[:200],
+            "kinds": EventKind.choices,
+            "kind": kind,
+            "regions": Region.objects.filter(is_active=True),
+            "region": region,
+            "bookings": bookings,
+            "can_manage": access.can_manage_events(roles),
+        },
+    )
+
+
+def event_detail(request, pk: int):
+    event = get_object_or_404(TrainingEvent.objects.select_related("region"), pk=pk)
+    roles = access.roles_for(request.user)
+    booking = None
+    if roles.member:
+        booking = event.bookings.filter(
+            member=roles.member,
+            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+        ).first()
+    taken = services.places_taken(event)
+    return render(
+        request,
+        "training/event.html",
+        {"event": event, "booking": booking, "free": max(event.capacity - taken, 0)},
+    )
+
+
+def event_ics(request, pk: int):
+    event = get_object_or_404(TrainingEvent, pk=pk)
+    response = HttpResponse(
+        calendar.calendar_for([event], cancelled=event.is_cancelled),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}.ics"'
+    return response
+
+
+@login_required
+@require_POST
+def book(request, pk: int):
+    roles = access.roles_for(request.user)
+    access.require(roles.member is not None)
+    try:
+        booking = services.booking_create(event_id=pk, member=roles.member)
+    except services.TrainingError as refusal:
+        messages.error(request, str(refusal))
+    except TrainingEvent.DoesNotExist:
+        return HttpResponse(status=404)
+    else:
+        messages.success(
+            request,
+            "You are booked. We have emailed you a calendar invitation."
+            if booking.status == BookingStatus.BOOKED
+            else "The event is full, so you are on the waiting list. We will email you "
+            "if a place comes free.",
+        )
+    return redirect("training:event", pk=pk)
+
+
+@login_required
+@require_POST
+def cancel_booking(request, pk: int):
+    roles = access.roles_for(request.user)
+    access.require(roles.member is not None)
+    booking = get_object_or_404(Booking, pk=pk, member=roles.member)
+    try:
+        services.booking_cancel(booking_id=booking.pk, member=roles.member)
+    except services.TrainingError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Your booking has been cancelled.")
+    return redirect("training:event", pk=booking.event_id)
+
+
+@login_required
+@require_POST
+def acknowledge(request):
+    roles = access.roles_for(request.user)
+    access.require(roles.member is not None)
+    regulations_id = request.POST.get("regulations", "")
+    if regulations_id.isdigit():
+        services.briefing_acknowledge(
+            member=roles.member,
+            regulations_id=int(regulations_id),
+            how=AcknowledgementHow.WATCHED,
+        )
+        messages.success(
+            request, "Thank you: you are shown as up to date with the regulations."
+        )
+    return redirect("mentors:home")
+
+
+# -- officers ------------------------------------------------------------------------
+
+
+def _regions_for(roles):
+    regions = Region.objects.filter(is_active=True)
+    return (
+        regions if roles.is_staff else regions.filter(pk__in=roles.officer_region_ids)
+    )
+
+
+@login_required
+def manage_list(request):
+    roles = access.roles_for(request.user)
+    access.require(access.can_manage_events(roles))
+    events = access.events_to_manage(roles).order_by("-starts_at")[:200]
+    return render(request, "training/manage_list.html", {"events": events})
+
+
+@login_required
+def event_create(request):
+    roles = access.roles_for(request.user)
+    access.require(access.can_manage_events(roles))
+    form = EventForm(request.POST or None, regions=_regions_for(roles))
+    if request.method == "POST" and form.is_valid():
+        event = services.event_create(created_by=request.user, **form.cleaned_data)
+        messages.success(request, f"“{event.title}” has been created.")
+        return redirect("training:manage", pk=event.pk)
+    return render(
+        request,
+        "training/event_form.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def event_manage(request, pk: int):
+    roles = access.roles_for(request.user)
+    event = access.get_event_to_manage_or_404(roles, pk)
+    form = EventForm(
+        request.POST or None,
+        regions=_regions_for(roles),
+        initial={f: getattr(event, f) for f in EventForm.base_fields},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.event_update(event=event, **form.cleaned_data)
+        except services.TrainingError as refusal:
+            form.add_error("capacity", str(refusal))
+        else:
+            messages.success(request, "The event has been updated.")
+            return redirect("training:manage", pk=pk)
+    bookings = event.bookings.exclude(status=BookingStatus.CANCELLED).select_related(
+        "member"
+    )
+    return render(
+        request,
+        "training/manage.html",
+        {
+            "event": event,
+            "form": form,
+            "bookings": bookings,
+            "taken": services.places_taken(event),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def event_cancel(request, pk: int):
+    roles = access.roles_for(request.user)
+    event = access.get_event_to_manage_or_404(roles, pk)
+    services.event_cancel(event=event)
+    messages.success(
+        request, "The event has been cancelled and everyone booked emailed."
+    )
+    return redirect("training:manage", pk=pk)
+
+
+@login_required
+@require_POST
+def attendance(request, pk: int, booking_pk: int):
+    roles = access.roles_for(request.user)
+    event = access.get_event_to_manage_or_404(roles, pk)
+    booking = get_object_or_404(Booking, pk=booking_pk, event=event)
+    try:
+        services.booking_record_attendance(
+            booking=booking,
+            attended=request.POST.get("attended") == "yes",
+            by=request.user,
+        )
+    except services.TrainingError as refusal:
+        messages.error(request, str(refusal))
+    return redirect("training:manage", pk=pk)
+
+
+@login_required
+def briefing_publish(request):
+    roles = access.roles_for(request.user)
+    access.require(access.can_publish_briefings(roles))
+    form = BriefingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.briefing_publish(**form.cleaned_data)
+        messages.success(
+            request, "The briefing is published and listed mentors emailed."
+        )
+        return redirect("training:index")
+    return render(
+        request,
+        "training/briefing_form.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )

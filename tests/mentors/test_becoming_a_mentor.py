@@ -1,0 +1,287 @@
+"""The whole path from "I'd like to mentor" to listed, over HTTP, and its refusals."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from mentorscheme.mentors.models import MentorProfile, MentorStatus
+from mentorscheme.training.models import EventKind, TrainingEvent
+from tests import factories as f
+from tests.conftest import login
+
+
+@pytest.fixture
+def carol(db):
+    """A Chartered member in London who would like to mentor."""
+    member = f.MemberFactory(
+        first_name="Carol", last_name="Cole", email="carol@example.org"
+    )
+    f.award(member, "chartership")
+    f.with_account(member)
+    return member
+
+
+def application(**changes):
+    data = {
+        "statement": "Twenty years in academic libraries; I have supported many colleagues.",
+        "qualifications": [
+            f.qualification("certification").pk,
+            f.qualification("chartership").pk,
+        ],
+        "meeting_modes": ["zoom", "email"],
+        "regions": [f.region("london").pk],
+        "capacity": "2",
+        "training_route": "book",
+        "external_training": "",
+        "submit": "1",
+    }
+    data.update(changes)
+    return data
+
+
+def event(kind, region="london", days=10):
+    starts = timezone.now() + datetime.timedelta(days=days)
+    return TrainingEvent.objects.create(
+        kind=kind,
+        title=f"{kind} event",
+        region=f.region(region),
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=3),
+        location="Library",
+        capacity=10,
+    )
+
+
+def test_from_interest_to_listed(
+    client, carol, olivia, django_capture_on_commit_callbacks
+):
+    login(client, carol)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/mentors/interest/")["Location"] == "/mentors/apply/"
+        response = client.post("/mentors/apply/", application())
+    assert response.status_code == 302
+    profile = MentorProfile.objects.get(member=carol)
+    assert profile.status == MentorStatus.APPLIED
+    assert {m.to[0] for m in mail.outbox} == {"carol@example.org", "olivia@example.org"}
+
+    login(client, olivia)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/mentors/review/{profile.pk}/", {"decision": "approved", "reason": ""}
+        )
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.APPROVED
+    assert "approved" in mail.outbox[-1].subject
+
+    training, workshop = event(EventKind.MENTOR_TRAINING), event(EventKind.WORKSHOP)
+    login(client, carol)
+    client.post(f"/training/{workshop.pk}/book/")
+    client.post(f"/training/{training.pk}/book/")
+    carol_bookings = {b.event_id: b for b in carol.bookings.all()}
+
+    login(client, olivia)
+    client.post(
+        f"/training/manage/{workshop.pk}/attendance/{carol_bookings[workshop.pk].pk}/",
+        {"attended": "yes"},
+    )
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.WORKSHOP_ATTENDED
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/training/manage/{training.pk}/attendance/{carol_bookings[training.pk].pk}/",
+            {"attended": "yes"},
+        )
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.LISTED
+    assert "now listed" in mail.outbox[-1].subject
+    statuses = list(profile.history.values_list("to_status", flat=True))
+    assert statuses == [
+        "interested",
+        "applied",
+        "approved",
+        "workshop_attended",
+        "listed",
+    ]
+
+
+def test_a_member_without_a_level_is_told_why_they_cannot_apply(client, alice):
+    login(client, alice)
+    assert "no current level" in client.get("/mentors/").text
+    response = client.post("/mentors/interest/", follow=True)
+    assert "need to hold a level of Professional Registration" in response.text
+    assert not MentorProfile.objects.filter(member=alice).exists()
+
+
+def test_a_draft_is_kept_and_a_submission_must_be_complete(client, carol):
+    login(client, carol)
+    client.post("/mentors/interest/")
+    client.post(
+        "/mentors/apply/",
+        {
+            "statement": "Half written",
+            "capacity": "3",
+            "training_route": "book",
+            "draft": "1",
+        },
+    )
+    profile = MentorProfile.objects.get(member=carol)
+    assert (
+        profile.statement == "Half written"
+        and profile.status == MentorStatus.INTERESTED
+    )
+    response = client.post("/mentors/apply/", application(meeting_modes=[], regions=[]))
+    assert response.status_code == 400
+    assert "Choose at least one way of meeting." in response.text
+    assert "Choose at least one region." in response.text
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.INTERESTED
+
+
+def test_only_qualifications_the_level_allows_can_be_chosen(client, carol):
+    login(client, carol)
+    client.post("/mentors/interest/")
+    response = client.post(
+        "/mentors/apply/",
+        application(qualifications=[f.qualification("fellowship").pk]),
+    )
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.text
+
+
+def test_external_training_must_be_described_and_reviewed(client, carol, olivia):
+    login(client, carol)
+    client.post("/mentors/interest/")
+    response = client.post("/mentors/apply/", application(training_route="external"))
+    assert "Describe the training you have done elsewhere." in response.text
+    client.post(
+        "/mentors/apply/",
+        application(
+            training_route="external", external_training="Coaching course, 2022"
+        ),
+    )
+    profile = MentorProfile.objects.get(member=carol)
+    assert profile.external_training_status == "pending"
+    login(client, olivia)
+    client.post(f"/mentors/review/{profile.pk}/", {"decision": "approved"})
+    response = client.post(
+        f"/mentors/review/{profile.pk}/evidence/", {"accept": "no", "reason": ""}
+    )
+    assert "Give the applicant a reason" in response.text
+    client.post(f"/mentors/review/{profile.pk}/evidence/", {"accept": "yes"})
+    profile.refresh_from_db()
+    assert profile.trained_on is not None and profile.status == MentorStatus.TRAINED
+
+
+def test_training_without_the_workshop_is_not_listed(db, carol):
+    from mentorscheme.mentors import services
+
+    profile = f.mentor_profile(
+        carol, status=MentorStatus.APPROVED, trained_on=None, workshop_attended_on=None
+    )
+    services.mentor_record_gate(member=carol, gate="training", on=datetime.date.today())
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.TRAINED
+    from mentorscheme.mentors.selectors import listing_failures
+
+    assert [f_.code for f_ in listing_failures(profile)] == ["no_workshop"]
+
+
+def test_declining_and_asking_for_more_need_a_reason(client, carol, olivia):
+    login(client, carol)
+    client.post("/mentors/interest/")
+    client.post("/mentors/apply/", application())
+    profile = MentorProfile.objects.get(member=carol)
+    login(client, olivia)
+    response = client.post(
+        f"/mentors/review/{profile.pk}/", {"decision": "declined", "reason": " "}
+    )
+    assert "Give the applicant a reason" in response.text
+    client.post(
+        f"/mentors/review/{profile.pk}/",
+        {"decision": "more_info", "reason": "Which sector?"},
+    )
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.MORE_INFO
+    login(client, carol)
+    assert "Which sector?" in client.get("/mentors/apply/").text
+
+
+def test_an_officer_of_another_region_cannot_review(client, carol, oscar):
+    profile = f.mentor_profile(carol, status=MentorStatus.APPLIED)
+    login(client, oscar)
+    assert client.get(f"/mentors/review/{profile.pk}/").status_code == 404
+    assert (
+        client.post(
+            f"/mentors/review/{profile.pk}/", {"decision": "approved"}
+        ).status_code
+        == 404
+    )
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.APPLIED
+
+
+def test_a_lapsed_registration_delists_the_mentor_and_tells_their_candidates(
+    db, bob, alice, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from mentorscheme.mentoring.models import MentoringRelationship
+
+    relationship = MentoringRelationship.objects.create(
+        enrolment=alice.enrolments.get(), mentor=bob.mentor_profile
+    )
+    bob.membership_status = "lapsed"
+    bob.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("run_periodic")
+    bob.mentor_profile.refresh_from_db()
+    relationship.refresh_from_db()
+    assert bob.mentor_profile.status == MentorStatus.LAPSED
+    assert relationship.status == "ended_early"
+    assert {m.to[0] for m in mail.outbox} == {"bob@example.org", "alice@example.org"}
+    sent = len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("run_periodic")
+    assert len(mail.outbox) == sent
+    assert bob.mentor_profile.history.filter(to_status="lapsed").count() == 1
+
+
+def test_a_removed_award_on_a_moved_clock_delists(db, bob):
+    from mentorscheme.mentors import services
+
+    bob.awards.update(removed_on=datetime.date(2030, 1, 1))
+    assert (
+        services.mentor_lapse_check(today=datetime.date(2029, 12, 31))["delisted"] == 0
+    )
+    assert services.mentor_lapse_check(today=datetime.date(2030, 1, 2))["delisted"] == 1
+    assert services.mentor_lapse_check(today=datetime.date(2030, 1, 2))["delisted"] == 0
+
+
+def test_a_mentor_pauses_and_resumes(client, bob):
+    login(client, bob)
+    client.post("/mentors/accepting/", {"accepting": "no"})
+    bob.mentor_profile.refresh_from_db()
+    assert bob.mentor_profile.accepting is False
+    assert "paused" in client.get("/mentors/").text
+    client.post("/mentors/accepting/", {"accepting": "yes"})
+    bob.mentor_profile.refresh_from_db()
+    assert bob.mentor_profile.accepting is True
+
+
+def test_capacity_cannot_drop_below_current_candidates(client, bob, alice):
+    from mentorscheme.mentoring.models import MentoringRelationship
+
+    MentoringRelationship.objects.create(
+        enrolment=alice.enrolments.get(), mentor=bob.mentor_profile
+    )
+    other = f.MemberFactory()
+    MentoringRelationship.objects.create(
+        enrolment=f.enrol(other), mentor=bob.mentor_profile
+    )
+    login(client, bob)
+    data = application(capacity="1", qualifications=[f.qualification("chartership").pk])
+    response = client.post("/mentors/profile/", data)
+    assert response.status_code == 400
+    assert "cannot be less than 2" in response.text

@@ -1,0 +1,177 @@
+import datetime
+
+import icalendar
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from mentorscheme.training import services
+from mentorscheme.training.models import (
+    Booking,
+    BookingStatus,
+    EventKind,
+    TrainingEvent,
+)
+from tests import factories as f
+from tests.conftest import login
+
+
+def make_event(capacity=2, region="london", days=10, **kwargs):
+    starts = timezone.now() + datetime.timedelta(days=days)
+    return TrainingEvent.objects.create(
+        kind=kwargs.pop("kind", EventKind.MENTOR_TRAINING),
+        title="Mentor training, London",
+        region=f.region(region),
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=6),
+        location="Camden Library",
+        capacity=capacity,
+        **kwargs,
+    )
+
+
+def test_a_booking_email_carries_a_valid_calendar_invitation(
+    client, alice, django_capture_on_commit_callbacks
+):
+    event = make_event()
+    login(client, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/training/{event.pk}/book/")
+    [message] = mail.outbox
+    [(filename, content, mimetype)] = message.attachments
+    assert filename == "invite.ics" and mimetype == "text/calendar"
+    calendar = icalendar.Calendar.from_ical(content)
+    [vevent] = calendar.walk("VEVENT")
+    assert str(vevent["UID"]) == f"event-{event.uid}@mentorscheme"
+    assert str(vevent["SUMMARY"]) == "Mentor training, London"
+    assert vevent.decoded("DTSTART") == event.starts_at.replace(microsecond=0)
+
+
+def test_a_full_event_puts_people_on_a_waiting_list_promoted_on_cancellation(
+    db, alice, bob, olivia, django_capture_on_commit_callbacks
+):
+    event = make_event(capacity=1)
+    first = services.booking_create(event_id=event.pk, member=alice)
+    second = services.booking_create(event_id=event.pk, member=bob)
+    assert (first.status, second.status) == (
+        BookingStatus.BOOKED,
+        BookingStatus.WAITING,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_cancel(booking_id=first.pk, member=alice)
+    second.refresh_from_db()
+    assert second.status == BookingStatus.BOOKED
+    assert any(
+        m.to == ["bob@example.org"] and "Booked" in m.subject for m in mail.outbox
+    )
+
+
+def test_booking_twice_is_refused(db, alice):
+    event = make_event()
+    services.booking_create(event_id=event.pk, member=alice)
+    with pytest.raises(services.TrainingError, match="already booked"):
+        services.booking_create(event_id=event.pk, member=alice)
+
+
+def test_a_past_or_cancelled_event_cannot_be_booked(db, alice):
+    past = make_event(days=-1)
+    with pytest.raises(services.TrainingError, match="already started"):
+        services.booking_create(event_id=past.pk, member=alice)
+    cancelled = make_event(is_cancelled=True)
+    with pytest.raises(services.TrainingError, match="cancelled"):
+        services.booking_create(event_id=cancelled.pk, member=alice)
+
+
+def test_cancelling_an_event_tells_everyone_booked(
+    db, alice, bob, django_capture_on_commit_callbacks
+):
+    event = make_event()
+    services.booking_create(event_id=event.pk, member=alice)
+    services.booking_create(event_id=event.pk, member=bob)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_cancel(event=event)
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "alice@example.org",
+        "bob@example.org",
+    ]
+    assert not Booking.objects.filter(status=BookingStatus.BOOKED).exists()
+
+
+def test_officers_create_events_only_in_their_regions(client, olivia):
+    login(client, olivia)
+    data = {
+        "kind": "workshop",
+        "title": "Workshop",
+        "region": f.region("scotland").pk,
+        "starts_at": "2030-03-04T09:30",
+        "ends_at": "2030-03-04T12:30",
+        "location": "Hall",
+        "capacity": "20",
+    }
+    response = client.post("/training/manage/new/", data)
+    assert response.status_code == 400
+    assert not TrainingEvent.objects.exists()
+    data["region"] = f.region("london").pk
+    assert client.post("/training/manage/new/", data).status_code == 302
+    assert TrainingEvent.objects.get().region.code == "london"
+
+
+def test_event_form_errors_are_clear(client, olivia):
+    login(client, olivia)
+    response = client.post(
+        "/training/manage/new/",
+        {
+            "kind": "workshop",
+            "title": "W",
+            "region": f.region("london").pk,
+            "starts_at": "2030-03-04T12:30",
+            "ends_at": "2030-03-04T09:30",
+            "capacity": "0",
+        },
+    )
+    assert "The event must end after it starts." in response.text
+    assert "Give a place, a joining link, or both." in response.text
+    assert not TrainingEvent.objects.exists()
+
+
+def test_an_officer_of_another_region_cannot_take_the_register(client, oscar, alice):
+    event = make_event()
+    booking = services.booking_create(event_id=event.pk, member=alice)
+    login(client, oscar)
+    response = client.post(
+        f"/training/manage/{event.pk}/attendance/{booking.pk}/", {"attended": "yes"}
+    )
+    assert response.status_code == 404
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.BOOKED
+
+
+def test_the_public_calendar_file_is_served(client, db):
+    event = make_event()
+    response = client.get(f"/training/{event.pk}/event.ics")
+    assert response["Content-Type"].startswith("text/calendar")
+    assert b"BEGIN:VEVENT" in response.content
+
+
+def test_staff_publish_a_briefing_and_mentors_acknowledge_it(
+    client, sam_with_totp, bob, django_capture_on_commit_callbacks
+):
+    from mentorscheme.scheme.models import RegulationsVersion
+
+    regulations = RegulationsVersion.objects.get()
+    login(client, sam_with_totp)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/training/briefings/new/",
+            {
+                "regulations": regulations.pk,
+                "title": "Webinar on the regulations",
+                "recording_url": "https://video.example/webinar",
+                "recorded_on": "2014-02-28",
+            },
+        )
+    assert [m.to for m in mail.outbox] == [["bob@example.org"]]
+    login(client, bob)
+    assert "Not yet briefed" in client.get("/mentors/").text
+    client.post("/training/briefings/acknowledge/", {"regulations": regulations.pk})
+    assert "Up to date with" in client.get("/mentors/").text
