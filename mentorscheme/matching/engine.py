@@ -39,8 +39,10 @@ Allocation
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final
 
@@ -364,6 +366,13 @@ class _Allocator:
         ok = eligibility.pair_rules_pass(self.ca, c, self.pool, g)
         return ok & self._not_excluded(c, g)
 
+    @contextlib.contextmanager
+    def _timed(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        ms = round((time.perf_counter() - start) * 1000)
+        self.stats[f"ms_{stage}"] = int(self.stats.get(f"ms_{stage}", 0)) + ms
+
     # -- the run --
 
     def run(self, method: str) -> Allocation:
@@ -382,7 +391,8 @@ class _Allocator:
             flow_c, flow_g = self._column_generation()
         else:
             raise ValueError(f"unknown method {method!r}")
-        return self._result(flow_c, flow_g)
+        with self._timed("result"):
+            return self._result(flow_c, flow_g)
 
     def _all_arcs(self) -> _Arcs:
         arcs = _Arcs.empty()
@@ -398,14 +408,18 @@ class _Allocator:
         return arcs
 
     def _column_generation(self) -> tuple[np.ndarray, np.ndarray]:
-        arcs = self._initial_arcs()
+        with self._timed("initial_arcs"):
+            arcs = self._initial_arcs()
         rounds = 0
         while True:
             rounds += 1
             self.progress("solve", rounds, rounds)
-            flow_c, flow_g, network = self._solve(arcs)
-            d_cand, d_open = self._potentials(arcs, network)
-            new = self._price(arcs, d_cand, d_open)
+            with self._timed("solve"):
+                flow_c, flow_g, network = self._solve(arcs)
+            with self._timed("potentials"):
+                d_cand, d_open = self._potentials(arcs, network)
+            with self._timed("price"):
+                new = self._price(arcs, d_cand, d_open)
             self.stats[f"round_{rounds}_arcs"] = len(arcs)
             self.stats[f"round_{rounds}_added"] = len(new)
             if not len(new):
@@ -469,11 +483,63 @@ class _Allocator:
         c, g, v = c[order], g[order], v[order]
         starts = np.searchsorted(g, np.arange(n))
         nth = np.arange(len(g)) - starts[g]
-        keep = nth < 2 * self.free[g] + 2
+        wanted = 2 * self.free + 2
+        keep = nth < wanted[g]
         arcs = _Arcs(c[keep], g[keep], v[keep])
+
+        # Mentors whose sample missed their best class of candidate get their best
+        # candidates found exactly: a cheap fix that usually saves a round.
+        best = _class_bound(
+            *self._mentor_side(),
+            *self._candidate_side(),
+            np.zeros(len(e), dtype=np.int64),
+            self.s,
+            "other_below",
+        )
+        at_best = np.bincount(arcs.g[arcs.v >= best[arcs.g]], minlength=n)
+        short = np.flatnonzero((at_best < wanted) & (best > _NEG // 2))
+        self.stats["short_samples"] = len(short)
+        arcs.add(*self._best_candidates(short, wanted))
         arcs.add(self.choices.c, self.choices.g, self.choices.v)
         arcs.deduplicate(n)
         return arcs
+
+    def _candidate_side(self) -> tuple[np.ndarray, ...]:
+        ca, e = self.ca, self.eligible
+        return (
+            ca.min_mentor_rank[e],
+            ca.region_id[e],
+            ca.organisation_type_id[e],
+            ca.modes[e],
+        )
+
+    def _mentor_side(self) -> tuple[np.ndarray, ...]:
+        pool = self.pool
+        return (pool.level_rank, pool.region_id, pool.organisation_type_id, pool.modes)
+
+    def _best_candidates(
+        self, mentors: np.ndarray, wanted: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each given mentor's ``wanted`` best allowed candidates, exactly."""
+        found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        if not len(mentors):
+            return tuple(np.zeros(0, dtype=np.int64) for _ in range(3))  # type: ignore[return-value]
+        e = self.eligible
+        step = max(1, _CHUNK_CELLS // len(e))
+        for start in range(0, len(mentors), step):
+            g = mentors[None, start : start + step]
+            c = e[:, None]
+            ok = self._allowed(c, g)
+            v = np.where(ok, pair_points(self.ca, c, self.pool, g, self.s), _NEG)
+            rows, cols = np.nonzero(ok)
+            cc, gg, vv = e[rows], g[0, cols], v[rows, cols]
+            tie = _mix(self.ca.ids[cc], self.pool.ids[gg])
+            order = np.lexsort((tie, -vv, gg))
+            cc, gg, vv = cc[order], gg[order], vv[order]
+            nth = np.arange(len(gg)) - np.searchsorted(gg, gg, "left")
+            keep = nth < wanted[gg]
+            found.append((cc[keep], gg[keep], vv[keep]))
+        return tuple(np.concatenate(x) for x in zip(*found, strict=True))  # type: ignore[return-value]
 
     # -- one min-cost flow --
 
@@ -594,37 +660,74 @@ class _Allocator:
         return d_cand, d_open
 
     def _price(self, arcs: _Arcs, d_cand: np.ndarray, d_open: np.ndarray) -> _Arcs:
-        """Left-out arcs with negative reduced cost, the best few per candidate."""
-        e = self.eligible
-        bound = _pricing_bound(self.ca, e, self.pool, d_open, self.s)
-        suspects = e[bound > d_cand[e]]
-        self.stats["suspects"] = int(self.stats.get("suspects", 0)) + len(suspects)
-        found = _Arcs.empty()
-        if not len(suspects):
-            return found
-        in_network = arcs.c * self.n_open + arcs.g  # sorted by deduplicate()
-        g = np.arange(self.n_open)
-        step = max(1, _CHUNK_CELLS // self.n_open)
-        for start in range(0, len(suspects), step):
-            self.progress("price", start, len(suspects))
-            c = suspects[start : start + step, None]
-            ok = self._allowed(c, g[None, :])
-            key = c * self.n_open + g[None, :]
-            pos = np.minimum(np.searchsorted(in_network, key), len(in_network) - 1)
-            ok &= in_network[pos] != key
-            v = pair_points(self.ca, c, self.pool, g[None, :], self.s)
-            gain = np.where(ok, v + d_open[None, :] - d_cand[c], _NEG)
+        """Left-out arcs with negative reduced cost (points + d_mentor > d_cand).
+
+        A violating pair has both ends "suspect": the candidate's class bound over
+        all mentors beats its potential, and the mentor's class bound over all
+        candidates beats its. Only the suspect submatrix is checked pair by pair.
+        For each suspect mentor its best violating candidates are added (as many as
+        it has places, plus two): every violation has a suspect mentor, so each
+        round adds at least one arc until none is left.
+        """
+        e, pool, ca = self.eligible, self.pool, self.ca
+        sus_c, sus_m = e, np.arange(self.n_open)
+        # Narrow both sides in turn: a bound over fewer others is tighter.
+        for _ in range(4):
+            before = len(sus_c), len(sus_m)
+            c_side = tuple(x[np.searchsorted(e, sus_c)] for x in self._candidate_side())
+            m_side = tuple(x[sus_m] for x in self._mentor_side())
+            c_bound = _class_bound(
+                *c_side, *m_side, d_open[sus_m], self.s, "other_above"
+            )
+            sus_c = sus_c[c_bound > d_cand[sus_c]]
+            c_side = tuple(x[np.searchsorted(e, sus_c)] for x in self._candidate_side())
+            m_bound = _class_bound(
+                *m_side, *c_side, -d_cand[sus_c], self.s, "other_below"
+            )
+            sus_m = sus_m[m_bound + d_open[sus_m] > 0]
+            if (len(sus_c), len(sus_m)) == before or not len(sus_c) or not len(sus_m):
+                break
+        self.stats["suspects"] = int(self.stats.get("suspects", 0)) + len(sus_c)
+        self.stats["suspect_mentors"] = int(
+            self.stats.get("suspect_mentors", 0)
+        ) + len(sus_m)
+        if not len(sus_c) or not len(sus_m):
+            return _Arcs.empty()
+
+        barred = np.zeros((len(sus_c), len(sus_m)), dtype=bool)
+        ex_c, ex_g = np.divmod(self.excluded_keys, self.n_open)
+        for cs, gs in ((arcs.c, arcs.g), (ex_c, ex_g)):
+            inside = np.isin(cs, sus_c) & np.isin(gs, sus_m)
+            rows = np.searchsorted(sus_c, cs[inside])
+            cols = np.searchsorted(sus_m, gs[inside])
+            barred[rows, cols] = True
+
+        g = sus_m[None, :]
+        found_c, found_g, found_v, found_gain = [], [], [], []
+        step = max(1, _CHUNK_CELLS // len(sus_m))
+        for start in range(0, len(sus_c), step):
+            self.progress("price", start, len(sus_c))
+            c = sus_c[start : start + step, None]
+            ok = eligibility.pair_rules_pass(ca, c, pool, g)
+            ok &= ~barred[start : start + step]
+            v = pair_points(ca, c, pool, g, self.s)
+            gain = np.where(ok, v + d_open[g] - d_cand[c], _NEG)
             rows, cols = np.nonzero(gain > 0)
-            if not len(rows):
-                continue
-            cc, gg = c[rows, 0], cols
-            tie = _mix(self.ca.ids[cc], self.pool.ids[gg])
-            order = np.lexsort((tie, -gain[rows, cols], cc))
-            cc, gg, vv = cc[order], gg[order], v[rows, cols][order]
-            starts = np.searchsorted(cc, cc, "left")
-            keep = np.arange(len(cc)) - starts < _ARCS_ADDED_PER_CANDIDATE
-            found.add(cc[keep], gg[keep], vv[keep])
-        return found
+            found_c.append(c[rows, 0])
+            found_g.append(sus_m[cols])
+            found_v.append(v[rows, cols])
+            found_gain.append(gain[rows, cols])
+        cc, gg, vv, gain = (np.concatenate(x) for x in (found_c, found_g, found_v, found_gain))
+        if not len(cc):
+            return _Arcs.empty()
+        tie = _mix(ca.ids[cc], pool.ids[gg])
+        keep = np.zeros(len(cc), dtype=bool)
+        # Each mentor's best violating candidates.
+        order = np.lexsort((tie, -gain, gg))
+        g_sorted = gg[order]
+        nth = np.arange(len(order)) - np.searchsorted(g_sorted, g_sorted, "left")
+        keep[order[nth < self.free[g_sorted] + 2]] = True
+        return _Arcs(cc[keep], gg[keep], vv[keep])
 
     # -- the proposal --
 
@@ -686,68 +789,79 @@ def _dense(*columns: np.ndarray) -> tuple[list[np.ndarray], int]:
     return out, len(values)
 
 
-def _pricing_bound(
-    ca: CandidateArrays,
-    e: np.ndarray,
-    pool: MentorArrays,
-    z: np.ndarray,
+def _class_bound(
+    rank: np.ndarray,
+    region: np.ndarray,
+    org_type: np.ndarray,
+    modes: np.ndarray,
+    other_rank: np.ndarray,
+    other_region: np.ndarray,
+    other_type: np.ndarray,
+    other_modes: np.ndarray,
+    other_z: np.ndarray,
     s: Scoring,
+    direction: str,
 ) -> np.ndarray:
-    """For each candidate in ``e``: an upper bound on max(points + z) over mentors.
+    """Per item, an upper bound on max(points(item, other) + z_other).
 
-    Over every open mentor of a high enough level, ignoring who is barred and the
-    same-organisation penalty (both only lower a score), so the bound is safe.
-    Tables are indexed by mentor class (level, region, type, modes) and collapsed
-    one feature at a time into candidate classes.
+    Items and others are the two sides (candidates and mentors, either way round).
+    Only the level rule is applied (others of level at least the item's rank when
+    ``direction`` is "other_above", at most when "other_below"); who is barred and
+    the same-organisation penalty are ignored, and both only lower a score, so the
+    bound is safe. Scores depend on few features, so the others go into a table by
+    class (level, region, organisation type, ways of meeting) that is collapsed
+    one feature at a time into the items' classes.
     """
-    (m_region, c_region), n_regions = _dense(pool.region_id, ca.region_id[e])
-    (m_type, c_type), n_types = _dense(pool.organisation_type_id, ca.organisation_type_id[e])
-    levels = int(pool.level_rank.max()) + 1 if len(pool) else 1
-    c_rank = np.clip(ca.min_mentor_rank[e], 0, None)
+    bound = np.full(len(rank), _NEG, dtype=np.int64)
+    if not len(rank) or not len(other_rank):
+        return bound
+    (o_region, i_region), n_regions = _dense(other_region, region)
+    (o_type, i_type), n_types = _dense(other_type, org_type)
+    levels = int(max(other_rank.max(), rank.max(), 0)) + 1
+    extra = 0
     if levels * (n_regions + 1) * (n_types + 1) > 100_000:
         # Too many classes for tables: a looser bound, still an upper bound.
-        m_region[:] = m_type[:] = c_region[:] = c_type[:] = 0
+        o_region, i_region, o_type, i_type = (
+            np.zeros_like(x) for x in (o_region, i_region, o_type, i_type)
+        )
         n_regions = n_types = 0
         extra = s.same_region_points + s.different_org_type_points
-    else:
-        extra = 0
     shape = (levels, n_regions + 1, n_types + 1, 64)
     table = np.full(shape, _NEG, dtype=np.int64)
-    np.maximum.at(table, (pool.level_rank, m_region, m_type, pool.modes), z)
-    # A candidate asking for level r may have any mentor of level r or above.
-    table = np.maximum.accumulate(table[::-1], axis=0)[::-1]
-    # Ways of meeting: mentor modes -> candidate modes.
+    np.maximum.at(table, (np.clip(other_rank, 0, None), o_region, o_type, other_modes), other_z)
+    # Level: fold so that table[r] covers every other an item of rank r may meet.
+    if direction == "other_above":
+        table = np.maximum.accumulate(table[::-1], axis=0)[::-1]
+    else:
+        table = np.maximum.accumulate(table, axis=0)
+    # Ways of meeting: the others' modes -> the items' modes.
     flat = table.reshape(-1, 64)
     shared = SHARED[np.arange(64)[:, None] & np.arange(64)[None, :]] * s.shared_mode_points
     by_modes = np.full_like(flat, _NEG)
-    for modes in np.unique(ca.modes[e]):
-        by_modes[:, modes] = (flat + shared[modes][None, :]).max(axis=1)
+    for m in np.unique(modes):
+        by_modes[:, m] = (flat + shared[m][None, :]).max(axis=1)
     table = by_modes.reshape(shape)
-    # Region: the candidate's own region earns the bonus; "none" never does.
+    # Region: the item's own (known) region earns the bonus.
     any_region = table.max(axis=1, keepdims=True)
     own = table.copy()
     own[:, :n_regions] += s.same_region_points
     table = np.maximum(own, any_region)
-    # Type: any known type other than the candidate's earns the bonus.
-    known = table[:, :, :n_types, :]
+    # Organisation type: any known type other than the item's earns the bonus.
     any_type = table.max(axis=2)
+    by_type = np.empty(shape, dtype=np.int64)
+    by_type[:, :, n_types, :] = any_type
     if n_types:
+        known = table[:, :, :n_types, :]
         best = known.argmax(axis=2)
         first = known.max(axis=2)
         rest = known.copy()
         np.put_along_axis(rest, best[:, :, None, :], _NEG, axis=2)
         second = rest.max(axis=2)
-        by_type = np.empty(shape, dtype=np.int64)
         for t in range(n_types):
             other = np.where(best == t, second, first)
             by_type[:, :, t, :] = np.maximum(other + s.different_org_type_points, any_type)
-        by_type[:, :, n_types, :] = any_type
-    else:
-        by_type = any_type[:, :, None, :]
-    bound = np.full(len(e), _NEG, dtype=np.int64)
-    reachable = c_rank < levels
-    idx = (c_rank[reachable], c_region[reachable], c_type[reachable], ca.modes[e][reachable])
-    bound[reachable] = by_type[idx] + extra
+    r = np.clip(rank, 0, levels - 1)
+    bound[:] = by_type[r, i_region, i_type, modes] + extra
     return bound
 
 
@@ -769,7 +883,10 @@ def allocate(
     weights = weights or Weights()
     if not honour_choices:
         weights = replace(weights, honour_choices=False)
-    allocator = _Allocator(candidates, _as_index(mentors), weights, progress)
+    start = time.perf_counter()
+    index = _as_index(mentors)
+    allocator = _Allocator(candidates, index, weights, progress)
+    allocator.stats["ms_prepare"] = round((time.perf_counter() - start) * 1000)
     return allocator.run(method)
 
 

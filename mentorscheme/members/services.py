@@ -9,7 +9,7 @@ from mentorscheme.members.models import Member, User
 def member_link_account(*, user: User) -> Member | None:
     """Link a verified sign-in account to the register entry with the same email."""
     member = (
-        Member.objects.select_for_update()
+        Member.objects.select_for_update(of=("self",))
         .filter(email__iexact=user.email, user__isnull=True)
         .first()
     )

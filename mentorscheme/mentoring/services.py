@@ -42,7 +42,7 @@ class MentoringError(Exception):
 
 def _lock_mentor(mentor_id: int) -> MentorProfile:
     return (
-        MentorProfile.objects.select_for_update()
+        MentorProfile.objects.select_for_update(of=("self",))
         .select_related("member")
         .get(pk=mentor_id)
     )
@@ -50,7 +50,7 @@ def _lock_mentor(mentor_id: int) -> MentorProfile:
 
 def _lock_enrolment(enrolment_id: int) -> Enrolment:
     return (
-        Enrolment.objects.select_for_update()
+        Enrolment.objects.select_for_update(of=("self",))
         .select_related("member", "qualification")
         .get(pk=enrolment_id)
     )
@@ -153,7 +153,7 @@ def request_create(
 
 def _locked_request(request_id: int) -> MentoringRequest:
     return (
-        MentoringRequest.objects.select_for_update()
+        MentoringRequest.objects.select_for_update(of=("self",))
         .select_related("enrolment__member", "mentor__member")
         .get(pk=request_id)
     )
@@ -393,7 +393,7 @@ def _other_email(relationship: MentoringRelationship, side: str) -> str:
 
 def _locked_relationship(relationship_id: int) -> MentoringRelationship:
     return (
-        MentoringRelationship.objects.select_for_update()
+        MentoringRelationship.objects.select_for_update(of=("self",))
         .select_related("enrolment__member", "mentor__member")
         .get(pk=relationship_id)
     )
@@ -480,7 +480,7 @@ def agreement_save(
 
 @transaction.atomic
 def agreement_confirm(*, agreement: Agreement, member: Member) -> Agreement:
-    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    agreement = Agreement.objects.select_for_update(of=("self",)).get(pk=agreement.pk)
     relationship = _locked_relationship(agreement.relationship_id)
     side = _side(relationship, member)
     if relationship.agreements.first().pk != agreement.pk:

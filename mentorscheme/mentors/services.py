@@ -59,7 +59,7 @@ def _transition(profile: MentorProfile, to: str, *, note: str = "", by=None) -> 
 
 def _locked(profile: MentorProfile) -> MentorProfile:
     return (
-        MentorProfile.objects.select_for_update()
+        MentorProfile.objects.select_for_update(of=("self",))
         .select_related("member")
         .get(pk=profile.pk)
     )
@@ -201,7 +201,11 @@ def mentor_external_training_review(
 @transaction.atomic
 def mentor_record_gate(*, member: Member, gate: str, on: datetime.date, by=None):
     """Record mentor training or the workshop (from attendance) and list when ready."""
-    profile = MentorProfile.objects.select_for_update().filter(member=member).first()
+    profile = (
+        MentorProfile.objects.select_for_update(of=("self",))
+        .filter(member=member)
+        .first()
+    )
     if profile is None:
         return None
     if gate == "training" and profile.trained_on is None:

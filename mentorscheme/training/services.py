@@ -30,7 +30,7 @@ class TrainingError(Exception):
 
 
 def _locked_event(event_id: int) -> TrainingEvent:
-    return TrainingEvent.objects.select_for_update().get(pk=event_id)
+    return TrainingEvent.objects.select_for_update(of=("self",)).get(pk=event_id)
 
 
 def _ics(event: TrainingEvent, *, cancelled: bool = False) -> emails.Attachment:
@@ -166,7 +166,7 @@ def booking_record_attendance(*, booking: Booking, attended: bool, by) -> Bookin
     from mentorscheme.mentors import services as mentor_services
 
     booking = (
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .select_related("event", "member")
         .get(pk=booking.pk)
     )

@@ -1,0 +1,149 @@
+"""Many candidates race for a mentor's last place; one candidate races past the limit."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, connections
+
+from mentorscheme.mentoring import services
+from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
+from tests import factories as f
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+RACERS = 8
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are tested on PostgreSQL")
+
+
+def run_together(calls):
+    barrier = threading.Barrier(len(calls))
+    results = []
+
+    def run(call):
+        try:
+            barrier.wait()
+            results.append(call())
+        except services.MentoringError as refusal:
+            results.append(refusal)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def _mentor_with_requests():
+    member = f.MemberFactory()
+    f.award(member, "fellowship")
+    profile = f.mentor_profile(member, capacity=1)
+    requests = []
+    for _ in range(RACERS):
+        candidate = f.MemberFactory()
+        requests.append(
+            services.request_create(
+                enrolment=f.enrol(candidate), mentor=profile, message="Hi"
+            )
+        )
+    return profile, requests
+
+
+def test_exactly_one_candidate_wins_the_last_place():
+    profile, requests = _mentor_with_requests()
+    results = run_together(
+        [
+            lambda r=r: services.request_accept(request=r, mentor=profile)
+            for r in requests
+        ]
+    )
+    refusals = [r for r in results if isinstance(r, services.MentoringError)]
+    assert MentoringRelationship.objects.filter(mentor=profile).count() == 1
+    assert len(refusals) == RACERS - 1
+    assert all("no free place" in str(r) for r in refusals)
+
+
+def test_without_the_lock_the_last_place_is_oversold(monkeypatch):
+    profile, requests = _mentor_with_requests()
+    original = services._refuse_unless_allowed
+
+    def slow(enrolment, mentor):
+        original(enrolment, mentor)
+        time.sleep(0.05)
+
+    monkeypatch.setattr(
+        services,
+        "_lock_mentor",
+        lambda pk: services.MentorProfile.objects.select_related("member").get(pk=pk),
+    )
+    monkeypatch.setattr(services, "_refuse_unless_allowed", slow)
+    results = run_together(
+        [
+            lambda r=r: services.request_accept(request=r, mentor=profile)
+            for r in requests
+        ]
+    )
+    assert MentoringRelationship.objects.filter(mentor=profile).count() > 1
+
+
+def _candidate_and_mentors():
+    candidate = f.MemberFactory()
+    enrolment = f.enrol(candidate)
+    mentors = []
+    for _ in range(RACERS):
+        member = f.MemberFactory()
+        f.award(member, "fellowship")
+        mentors.append(f.mentor_profile(member, capacity=3))
+    return enrolment, mentors
+
+
+def test_simultaneous_requests_never_pass_the_open_request_limit():
+    enrolment, mentors = _candidate_and_mentors()
+    run_together(
+        [
+            lambda m=m: services.request_create(
+                enrolment=enrolment, mentor=m, message="Hi"
+            )
+            for m in mentors
+        ]
+    )
+    assert MentoringRequest.objects.filter(enrolment=enrolment).count() == 3
+
+
+def test_without_the_lock_the_open_request_limit_is_passed(monkeypatch):
+    enrolment, mentors = _candidate_and_mentors()
+    original = services.selectors.open_requests
+
+    def slow(e):
+        found = list(original(e))
+        time.sleep(0.05)
+        return found
+
+    monkeypatch.setattr(
+        services,
+        "_lock_enrolment",
+        lambda pk: services.Enrolment.objects.select_related(
+            "member", "qualification"
+        ).get(pk=pk),
+    )
+    monkeypatch.setattr(services.selectors, "open_requests", slow)
+    run_together(
+        [
+            lambda m=m: services.request_create(
+                enrolment=enrolment, mentor=m, message="Hi"
+            )
+            for m in mentors
+        ]
+    )
+    assert MentoringRequest.objects.filter(enrolment=enrolment).count() > 3

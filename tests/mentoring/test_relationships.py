@@ -1,0 +1,210 @@
+import datetime
+
+from django.core import mail
+
+from mentorscheme.mentoring.models import Agreement, MentoringRelationship, NotesAccess
+from tests import factories as f
+from tests.conftest import login
+
+
+def pair(alice, dora):
+    return MentoringRelationship.objects.create(
+        enrolment=alice.enrolments.get(),
+        mentor=dora.mentor_profile,
+        started_on=datetime.date(2026, 1, 1),
+    )
+
+
+AGREEMENT = {
+    "goals": "Submit a Chartership portfolio by June.",
+    "frequency": "Monthly, an hour",
+    "meeting_modes": ["zoom"],
+    "confidentiality": "What we discuss stays between us.",
+}
+
+
+def test_both_confirm_the_agreement_and_revisions_keep_versions(client, alice, dora):
+    relationship = pair(alice, dora)
+    login(client, alice)
+    client.post(f"/mentoring/relationships/{relationship.pk}/agreement/", AGREEMENT)
+    first = Agreement.objects.get()
+    assert first.candidate_confirmed_at and not first.mentor_confirmed_at
+    login(client, dora)
+    client.post(f"/mentoring/agreements/{first.pk}/confirm/")
+    first.refresh_from_db()
+    assert first.is_confirmed
+    client.post(
+        f"/mentoring/relationships/{relationship.pk}/agreement/",
+        {**AGREEMENT, "frequency": "Every two weeks"},
+    )
+    assert list(relationship.agreements.values_list("version", "frequency")) == [
+        (2, "Every two weeks"),
+        (1, "Monthly, an hour"),
+    ]
+    response = client.post(f"/mentoring/agreements/{first.pk}/confirm/", follow=True)
+    assert "A newer version" in response.text
+
+
+def test_an_agreement_needs_confidentiality(client, alice, dora):
+    relationship = pair(alice, dora)
+    login(client, alice)
+    response = client.post(
+        f"/mentoring/relationships/{relationship.pk}/agreement/",
+        {**AGREEMENT, "confidentiality": ""},
+    )
+    assert response.status_code == 400
+    assert "confidentiality statement" in response.text
+    assert not Agreement.objects.exists()
+
+
+def test_meetings_are_logged_and_private_to_the_pair(client, alice, dora, olivia):
+    relationship = pair(alice, dora)
+    login(client, dora)
+    client.post(
+        f"/mentoring/relationships/{relationship.pk}/meetings/new/",
+        {
+            "held_on": "2026-02-01",
+            "mode": "zoom",
+            "duration_minutes": "60",
+            "notes": "Talked about evidence.",
+            "action_points": "Draft the statement.",
+        },
+    )
+    assert relationship.meetings.count() == 1
+    login(client, olivia)
+    page = client.get(f"/mentoring/relationships/{relationship.pk}/").text
+    assert "Talked about evidence." not in page
+    response = client.post(
+        f"/mentoring/relationships/{relationship.pk}/open-notes/", {"reason": "x"}
+    )
+    assert not NotesAccess.objects.exists()
+    client.post(
+        f"/mentoring/relationships/{relationship.pk}/open-notes/",
+        {"reason": "The candidate asked me to check progress."},
+    )
+    assert (
+        "Talked about evidence."
+        in client.get(f"/mentoring/relationships/{relationship.pk}/").text
+    )
+    login(client, alice)
+    assert (
+        "The candidate asked me to check progress."
+        in client.get(f"/mentoring/relationships/{relationship.pk}/").text
+    )
+
+
+def test_a_meeting_in_the_future_is_refused(client, alice, dora):
+    relationship = pair(alice, dora)
+    login(client, alice)
+    response = client.post(
+        f"/mentoring/relationships/{relationship.pk}/meetings/new/",
+        {"held_on": "2099-01-01", "mode": "zoom", "duration_minutes": "60"},
+    )
+    assert response.status_code == 400 and "in the future" in response.text
+    assert not relationship.meetings.exists()
+
+
+def test_an_officer_of_another_region_cannot_see_the_pair(client, alice, dora, oscar):
+    relationship = pair(alice, dora)
+    login(client, oscar)
+    assert client.get(f"/mentoring/relationships/{relationship.pk}/").status_code == 404
+
+
+def test_either_side_ends_with_a_reason_and_the_candidate_can_look_again(
+    client, alice, dora, django_capture_on_commit_callbacks
+):
+    relationship = pair(alice, dora)
+    login(client, alice)
+    client.post(f"/mentoring/relationships/{relationship.pk}/end/", {"reason": ""})
+    relationship.refresh_from_db()
+    assert relationship.is_active
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/mentoring/relationships/{relationship.pk}/end/", {"reason": "Moving on"}
+        )
+    relationship.refresh_from_db()
+    assert (relationship.status, relationship.ended_by) == ("ended_early", "candidate")
+    assert mail.outbox[-1].to == ["dora@example.org"]
+    directory = client.get("/mentoring/directory/").text
+    assert "Bob" not in directory  # nobody else listed; the history stays:
+    assert "Dora Davies" in client.get("/mentoring/").text
+
+
+def test_only_the_mentor_confirms_completion(client, alice, dora):
+    relationship = pair(alice, dora)
+    login(client, alice)
+    client.post(f"/mentoring/relationships/{relationship.pk}/complete/")
+    relationship.refresh_from_db()
+    assert relationship.is_active
+    login(client, dora)
+    client.post(f"/mentoring/relationships/{relationship.pk}/complete/")
+    relationship.refresh_from_db()
+    assert relationship.status == "completed" and relationship.completion_confirmed_at
+
+
+def test_candidate_home_shows_the_next_step(client, alice, dora):
+    login(client, alice)
+    assert "Find a mentor" in client.get("/mentoring/").text
+    relationship = pair(alice, dora)
+    assert "Write your mentoring agreement" in client.get("/mentoring/").text
+    assert (
+        f"/mentoring/relationships/{relationship.pk}/agreement/"
+        in client.get("/mentoring/").text
+    )
+
+
+def test_enrolment_is_bound_to_the_regulations_in_force(client, db):
+    from mentorscheme.scheme.models import Enrolment
+
+    member = f.MemberFactory()
+    f.with_account(member)
+    login(client, member)
+    client.post(
+        "/mentoring/enrol/", {"qualification": f.qualification("certification").pk}
+    )
+    enrolment = Enrolment.objects.get(member=member)
+    assert enrolment.regulations.effective_from == datetime.date(2013, 12, 2)
+    response = client.post(
+        "/mentoring/enrol/", {"qualification": f.qualification("certification").pk}
+    )
+    assert "already enrolled" in response.text
+
+
+def test_asking_for_help_flags_the_candidate_to_the_region_officer(
+    client, alice, olivia, django_capture_on_commit_callbacks
+):
+    login(client, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/mentoring/help/", {"message": "I work nights."})
+    assert alice.enrolments.get().help_flags.get().why == "asked"
+    assert mail.outbox[-1].to == ["olivia@example.org"]
+
+
+def test_reminders_then_expiry_with_a_moved_clock(
+    db, alice, dora, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from mentorscheme.mentoring import services
+
+    request = services.request_create(
+        enrolment=alice.enrolments.get(), mentor=dora.mentor_profile, message="Hi"
+    )
+    start = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.requests_remind_and_expire(
+            now=start + datetime.timedelta(days=8)
+        ) == {"reminded": 1, "expired": 0}
+    assert services.requests_remind_and_expire(
+        now=start + datetime.timedelta(days=8)
+    ) == {"reminded": 0, "expired": 0}
+    assert "Reminder" in mail.outbox[-1].subject
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.requests_remind_and_expire(
+            now=start + datetime.timedelta(days=15)
+        ) == {"reminded": 0, "expired": 1}
+    request.refresh_from_db()
+    assert request.status == "expired"
+    assert services.requests_remind_and_expire(
+        now=start + datetime.timedelta(days=15)
+    ) == {"reminded": 0, "expired": 0}

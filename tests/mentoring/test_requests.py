@@ -1,0 +1,206 @@
+"""Every transition of a mentoring request over HTTP, and the illegal ones."""
+
+from django.core import mail
+
+from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
+from tests import factories as f
+from tests.conftest import login
+from tests.mentoring.conftest import mentor
+
+
+def ask(client, candidate, mentor_member, message="Hello, could you mentor me?"):
+    login(client, candidate)
+    return client.post(
+        f"/mentoring/directory/{mentor_member.mentor_profile.pk}/", {"message": message}
+    )
+
+
+def test_a_candidate_finds_and_requests_an_allowed_mentor(
+    client, alice, dora, django_capture_on_commit_callbacks
+):
+    login(client, alice)
+    page = client.get("/mentoring/directory/")
+    assert "Dora Davies" in page.text
+    assert "works in a different sort of organisation" in page.text
+    assert "dora@example.org" not in page.text
+    with django_capture_on_commit_callbacks(execute=True):
+        response = ask(client, alice, dora)
+    assert response.status_code == 302
+    request = MentoringRequest.objects.get()
+    assert request.status == "pending"
+    assert mail.outbox[0].to == ["dora@example.org"]
+
+
+def test_the_mentor_accepts_and_the_other_requests_are_withdrawn(
+    client, alice, dora, bob, django_capture_on_commit_callbacks
+):
+    ask(client, alice, dora)
+    ask(client, alice, bob)
+    to_dora, to_bob = MentoringRequest.objects.order_by("pk")
+    login(client, dora)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/mentoring/requests/{to_dora.pk}/", {"action": "accept"}
+        )
+    relationship = MentoringRelationship.objects.get()
+    assert response["Location"] == f"/mentoring/relationships/{relationship.pk}/"
+    to_bob.refresh_from_db()
+    assert to_bob.status == "withdrawn"
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "alice@example.org",
+        "bob@example.org",
+    ]
+
+
+def test_accepting_a_withdrawn_request_is_refused_and_changes_nothing(
+    client, alice, dora
+):
+    ask(client, alice, dora)
+    request = MentoringRequest.objects.get()
+    client.post(f"/mentoring/requests/{request.pk}/", {"action": "withdraw"})
+    login(client, dora)
+    response = client.post(
+        f"/mentoring/requests/{request.pk}/", {"action": "accept"}, follow=True
+    )
+    assert "no longer open: it was withdrawn" in response.text
+    assert not MentoringRelationship.objects.exists()
+
+
+def test_a_full_mentor_cannot_be_requested(client, alice, dora):
+    other = f.MemberFactory()
+    MentoringRelationship.objects.create(
+        enrolment=f.enrol(other), mentor=dora.mentor_profile
+    )
+    login(client, alice)
+    assert "Dora Davies" not in client.get("/mentoring/directory/").text
+    assert ask(client, alice, dora).status_code == 404
+    assert not MentoringRequest.objects.exists()
+
+
+def test_the_line_manager_is_never_shown_nor_requestable(client, alice, dora):
+    alice.line_manager = dora
+    alice.save()
+    login(client, alice)
+    assert "Dora Davies" not in client.get("/mentoring/directory/").text
+    assert ask(client, alice, dora).status_code == 404
+    assert not MentoringRequest.objects.exists()
+
+
+def test_a_mentor_not_allowed_for_the_level_is_not_offered(client, db):
+    fiona = f.MemberFactory(first_name="Fiona", email="fiona@example.org")
+    f.with_account(fiona)
+    f.enrol(fiona, "fellowship")
+    chartered = mentor(first_name="Charles", last_name="Chartered")
+    login(client, fiona)
+    assert "Charles Chartered" not in client.get("/mentoring/directory/").text
+    assert ask(client, fiona, chartered).status_code == 404
+
+
+def test_a_fourth_open_request_is_refused(client, alice):
+    mentors = [mentor(last_name=f"Mentor{i}") for i in range(4)]
+    for m in mentors[:3]:
+        assert ask(client, alice, m).status_code == 302
+    response = ask(client, alice, mentors[3])
+    assert response.status_code == 400
+    assert "the most allowed at once" in response.text
+    assert MentoringRequest.objects.count() == 3
+
+
+def test_asking_the_same_mentor_twice_is_refused(client, alice, dora):
+    ask(client, alice, dora)
+    response = ask(client, alice, dora)
+    assert "already asked this mentor" in response.text
+    assert MentoringRequest.objects.count() == 1
+
+
+def test_decline_needs_a_reason_and_tells_the_candidate(
+    client, alice, dora, django_capture_on_commit_callbacks
+):
+    ask(client, alice, dora)
+    request = MentoringRequest.objects.get()
+    login(client, dora)
+    response = client.post(f"/mentoring/requests/{request.pk}/", {"action": "decline"})
+    assert (
+        response.status_code == 400
+        and "Choose a reason for declining." in response.text
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/mentoring/requests/{request.pk}/",
+            {"action": "decline", "reason": "busy", "message": "Try again in spring."},
+        )
+    request.refresh_from_db()
+    assert (request.status, request.decline_reason) == ("declined", "busy")
+    assert (
+        "too busy" in mail.outbox[-1].body
+        and "Try again in spring." in mail.outbox[-1].body
+    )
+
+
+def test_more_information_then_reply_then_accept(client, alice, dora):
+    ask(client, alice, dora)
+    request = MentoringRequest.objects.get()
+    login(client, dora)
+    client.post(
+        f"/mentoring/requests/{request.pk}/",
+        {"action": "ask", "message": "Which sector?"},
+    )
+    request.refresh_from_db()
+    assert request.status == "more_info"
+    login(client, alice)
+    assert "Which sector?" in client.get(f"/mentoring/requests/{request.pk}/").text
+    client.post(
+        f"/mentoring/requests/{request.pk}/", {"action": "reply", "reply": "Health."}
+    )
+    request.refresh_from_db()
+    assert request.status == "pending" and request.candidate_reply == "Health."
+    login(client, dora)
+    client.post(f"/mentoring/requests/{request.pk}/", {"action": "accept"})
+    assert MentoringRelationship.objects.filter(enrolment__member=alice).exists()
+
+
+def test_only_the_mentor_can_accept(client, alice, dora, bob):
+    ask(client, alice, dora)
+    request = MentoringRequest.objects.get()
+    login(client, bob)
+    assert (
+        client.post(
+            f"/mentoring/requests/{request.pk}/", {"action": "accept"}
+        ).status_code
+        == 404
+    )
+    login(client, alice)
+    client.post(f"/mentoring/requests/{request.pk}/", {"action": "accept"})
+    assert not MentoringRelationship.objects.exists()
+
+
+def test_a_mentor_who_lost_their_place_cannot_accept(client, alice, dora):
+    ask(client, alice, dora)
+    request = MentoringRequest.objects.get()
+    MentoringRelationship.objects.create(
+        enrolment=f.enrol(f.MemberFactory()), mentor=dora.mentor_profile
+    )
+    login(client, dora)
+    response = client.post(
+        f"/mentoring/requests/{request.pk}/", {"action": "accept"}, follow=True
+    )
+    assert "no free place" in response.text
+    assert not MentoringRelationship.objects.filter(enrolment__member=alice).exists()
+
+
+def test_a_paused_or_unlisted_mentor_is_not_in_the_directory(client, alice, dora, bob):
+    dora.mentor_profile.accepting = False
+    dora.mentor_profile.save()
+    bob.mentor_profile.status = "trained"
+    bob.mentor_profile.save()
+    login(client, alice)
+    text = client.get("/mentoring/directory/").text
+    assert "Dora Davies" not in text and "Bob Baker" not in text
+
+
+def test_the_directory_is_for_candidates_officers_and_staff_only(
+    client, bob, olivia, dora, db
+):
+    assert client.get("/mentoring/directory/").status_code == 302
+    assert login(client, bob).get("/mentoring/directory/").status_code == 403
+    assert "Dora Davies" in login(client, olivia).get("/mentoring/directory/").text
