@@ -62,7 +62,7 @@ def _mentor_with_requests():
 
 def test_exactly_one_candidate_wins_the_last_place():
     profile, requests = _mentor_with_requests()
-    results = run_together(
+    run_together(
         [
             lambda r=r: services.request_accept(request=r, mentor=profile)
             for r in requests
@@ -88,7 +88,7 @@ def test_without_the_lock_the_last_place_is_oversold(monkeypatch):
         lambda pk: services.MentorProfile.objects.select_related("member").get(pk=pk),
     )
     monkeypatch.setattr(services, "_refuse_unless_allowed", slow)
-    results = run_together(
+    run_together(
         [
             lambda r=r: services.request_accept(request=r, mentor=profile)
             for r in requests

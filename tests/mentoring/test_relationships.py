@@ -74,9 +74,12 @@ def test_meetings_are_logged_and_private_to_the_pair(client, alice, dora, olivia
     login(client, olivia)
     page = client.get(f"/mentoring/relationships/{relationship.pk}/").text
     assert "Talked about evidence." not in page
-    response = client.post(
-        f"/mentoring/relationships/{relationship.pk}/open-notes/", {"reason": "x"}
+    refused = client.post(
+        f"/mentoring/relationships/{relationship.pk}/open-notes/",
+        {"reason": "x"},
+        follow=True,
     )
+    assert "Give a reason of at least a few words" in refused.text
     assert not NotesAccess.objects.exists()
     client.post(
         f"/mentoring/relationships/{relationship.pk}/open-notes/",
