@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "mentorscheme.notifications",
     "mentorscheme.contact",
     "mentorscheme.guidance",
+    "mentorscheme.oversight",
+    "mentorscheme.api",
     "mentorscheme.demo",
 ]
 
@@ -161,6 +163,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+STATICFILES_DIRS = [BASE_DIR / "mentorscheme" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

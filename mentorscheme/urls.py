@@ -13,5 +13,7 @@ urlpatterns = [
     path("mentoring/", include("mentorscheme.mentoring.urls")),
     path("contact/", include("mentorscheme.contact.urls")),
     path("outbox/", include("mentorscheme.notifications.urls")),
+    path("oversight/", include("mentorscheme.oversight.urls")),
+    path("api/", include("mentorscheme.api.urls")),
     path("admin/", admin.site.urls),
 ]
