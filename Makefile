@@ -17,13 +17,11 @@ install: $(STAMP)
 ## Set up on first use, then serve the demo on http://127.0.0.1:8000 with the task worker.
 run: $(STAMP)
 	@mkdir -p var
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --if-empty
-	@$(PY) manage.py demo_accounts
+	@$(PY) manage.py prepare_demo
 	@echo "Site: http://127.0.0.1:8000   Emails sent by the demo: http://127.0.0.1:8000/outbox/ (staff)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(PY) manage.py db_worker --interval 1 & \
-	  $(PY) manage.py runserver 127.0.0.1:8000
+	  $(PY) manage.py runserver 127.0.0.1:8000 --noreload --skip-checks
 
 worker: $(STAMP)
 	$(PY) manage.py db_worker

@@ -27,6 +27,7 @@ from mentorscheme.members.models import (
 )
 from mentorscheme.mentoring.models import (
     MentoringRelationship,
+    MentoringRequest,
     RelationshipStatus,
 )
 from mentorscheme.mentors.models import (
@@ -527,6 +528,11 @@ class DemoSeeder:
             row.status = RelationshipStatus.COMPLETED
             row.ended_on = TODAY
         _bulk(MentoringRelationship, rows, self.progress, "relationships")
+        self.paired = {row.enrolment_id for row in rows}
+        self.paired_with: dict[int, list[int]] = {}
+        for row in rows:
+            if row.status == RelationshipStatus.ACTIVE:
+                self.paired_with.setdefault(row.mentor_id, []).append(row.enrolment_id)
 
     def _candidate_record(self, enrolment, members):
         from mentorscheme.matching.records import CandidateRecord
@@ -578,26 +584,27 @@ class DemoSeeder:
         mentor = next(
             p
             for p in by_status[MentorStatus.LISTED]
-            if self.level_rank[p.member_id] >= 2 and p.accepting
+            if self.level_rank[p.member_id] >= 2 and p.accepting and p.capacity >= 2
         )
         accounts.append(self._account("mentor", members[mentor.member_id]))
+        self._request_for(mentor, members)
 
         enrolled = next(
             e
             for e in self.enrolments
             if e.status == EnrolmentStatus.ENROLLED
             and e.qualification.code == "chartership"
-            and not MentoringRelationship.objects.filter(enrolment=e).exists()
+            and e.pk not in self.paired
         )
         accounts.append(self._account("candidate", members[enrolled.member_id]))
 
+        busy = {p.member_id for p in self.mentors} | {
+            e.member_id for e in self.enrolments
+        }
         officer_member = next(
             m
             for m in self.members
-            if m.is_current
-            and self.level_rank[m.pk] >= 2
-            and m.pk not in {p.member_id for p in self.mentors}
-            and m.pk != enrolled.member_id
+            if m.is_current and self.level_rank[m.pk] >= 2 and m.pk not in busy
         )
         london = next(r for r in self.regions if r.code == "london")
         south_east = next(r for r in self.regions if r.code == "south-east")
@@ -617,6 +624,27 @@ class DemoSeeder:
         )
         accounts.append(self._finish_account("staff", staff))
         return accounts
+
+    def _request_for(self, mentor: MentorProfile, members) -> None:
+        """Give the demo mentor a request waiting for an answer."""
+        active = sum(1 for e in self.paired_with.get(mentor.pk, ()))
+        record = self._mentor_record(mentor, members, active)
+        for enrolment in self.enrolments:
+            if (
+                enrolment.status != EnrolmentStatus.ENROLLED
+                or enrolment.pk in self.paired
+            ):
+                continue
+            candidate = self._candidate_record(enrolment, members)
+            if eligibility.is_allowed(candidate, record):
+                MentoringRequest.objects.create(
+                    enrolment=enrolment,
+                    mentor=mentor,
+                    message="Hello — I am working toward my qualification and would "
+                    "value a mentor from outside my own sort of organisation. Could we "
+                    "have an informal chat first?",
+                )
+                return
 
     def _account(
         self, role: str, member: Member, key: str | None = None

@@ -60,10 +60,12 @@ class Command(BaseCommand):
             )
         except seed.SeedError as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(
-            f"Loaded {options['members']:,} members in {time.monotonic() - started:.1f} s."
-        )
-        self.stdout.write(format_accounts(accounts))
+        if options["verbosity"] >= 1:
+            seconds = time.monotonic() - started
+            self.stdout.write(
+                f"Loaded {options['members']:,} members in {seconds:.1f} s."
+            )
+            self.stdout.write(format_accounts(accounts))
 
 
 def format_accounts(accounts) -> str:

@@ -1,0 +1,18 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from mentorscheme.demo import seed
+
+
+class Command(BaseCommand):
+    help = (
+        "Make the embedded demo ready in one step: migrate, load the demo data when "
+        "the database is empty, and print the demo accounts."
+    )
+
+    def handle(self, *args, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        if seed.database_is_empty():
+            self.stdout.write("Loading the demo data (first run only)…")
+            call_command("seed_demo", verbosity=0)
+        call_command("demo_accounts")
