@@ -225,6 +225,10 @@ CONTENT_SECURITY_POLICY = {
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# How often each app server rebuilds its ranking index of listed mentors; whatever
+# is shown is checked live against the rules, so this only delays a new listing.
+DIRECTORY_INDEX_SECONDS = envint("DIRECTORY_INDEX_SECONDS", 30)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

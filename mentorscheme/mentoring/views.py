@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -8,7 +7,7 @@ from django.views.decorators.http import require_POST
 from mentorscheme.members import access
 from mentorscheme.mentoring import forms, selectors, services
 from mentorscheme.mentoring.models import Agreement, HelpFlag, RequestStatus
-from mentorscheme.mentors import selectors as mentor_selectors
+from mentorscheme.mentors import directory as mentor_directory
 from mentorscheme.scheme.models import SchemeSettings
 
 
@@ -111,41 +110,31 @@ def directory(request):
     candidate = selectors.candidate_record(enrolment) if enrolment else None
     form = forms.DirectoryFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    entries, suggestions = mentor_selectors.directory(
-        candidate=candidate, filters=filters
+    page, suggestions = mentor_directory.search(
+        candidate=candidate, filters=filters, page=request.GET.get("page", 1)
     )
-    page = Paginator(entries, 20).get_page(request.GET.get("page"))
     return render(
         request,
         "mentoring/directory.html",
         {
             "form": form,
             "page": page,
-            "suggestions": suggestions
-            if not filters or not any(filters.values())
-            else [],
+            "suggestions": suggestions,
             "enrolment": enrolment,
             "candidate": candidate,
         },
     )
 
 
-def _directory_entry(roles, mentor_id: int):
-    """The mentor as the directory shows them, if this person may see them."""
-    enrolment = access.candidate_enrolment_or_none(roles)
-    candidate = selectors.candidate_record(enrolment) if enrolment else None
-    entries, _ = mentor_selectors.directory(candidate=candidate)
-    for entry in entries:
-        if entry.profile.pk == mentor_id:
-            return entry, enrolment
-    raise Http404("This mentor is not available to you.")
-
-
 @login_required
 def mentor_detail(request, pk: int):
     roles = _roles(request)
     access.require(access.can_use_directory(roles))
-    entry, enrolment = _directory_entry(roles, pk)
+    enrolment = access.candidate_enrolment_or_none(roles)
+    candidate = selectors.candidate_record(enrolment) if enrolment else None
+    entry = mentor_directory.entry_for(candidate=candidate, mentor_id=pk)
+    if entry is None:
+        raise Http404("This mentor is not available to you.")
     form = forms.RequestForm(request.POST or None)
     if request.method == "POST":
         access.require(enrolment is not None)

@@ -56,7 +56,9 @@ def with_record_fields(profiles, today: datetime.date | None = None):
     acknowledged = BriefingAcknowledgement.objects.filter(
         member=OuterRef("member_id"), regulations=current
     )
-    return profiles.select_related("member__organisation", "member__region").annotate(
+    return profiles.select_related(
+        "member__organisation__organisation_type", "member__region"
+    ).annotate(
         level_rank=level_rank_subquery("member_id", today),
         active_mentees=Count(
             "relationships",
@@ -186,115 +188,3 @@ def scheme_weights():
     from mentorscheme.scheme.models import SchemeSettings
 
     return SchemeSettings.load().weights()
-
-
-class DirectoryEntry:
-    """One mentor as the directory shows them: never their contact details."""
-
-    __slots__ = ("profile", "record", "score", "reasons", "requested")
-
-    def __init__(self, profile, record, score=0.0, reasons=(), requested=False):
-        self.profile, self.record = profile, record
-        self.score, self.reasons, self.requested = score, list(reasons), requested
-
-    @property
-    def warnings(self):
-        return [r for r in self.reasons if r.warning]
-
-    @property
-    def recommendations(self):
-        return [r for r in self.reasons if not r.warning]
-
-
-def listed_profiles():
-    from django.db.models import Prefetch
-
-    from mentorscheme.mentors.models import MentorStatus
-    from mentorscheme.scheme.models import Qualification
-
-    return (
-        MentorProfile.objects.filter(status=MentorStatus.LISTED)
-        .select_related("member__organisation__organisation_type")
-        .prefetch_related(
-            "regions",
-            Prefetch(
-                "qualifications", queryset=Qualification.objects.only("pk", "name")
-            ),
-        )
-    )
-
-
-def _matches(entry: DirectoryEntry, filters: dict) -> bool:
-    profile, record = entry.profile, entry.record
-    if filters.get("region") and not (
-        record.region_id == filters["region"].pk
-        or any(r.pk == filters["region"].pk for r in profile.regions.all())
-    ):
-        return False
-    if filters.get("organisation_type") and (
-        record.organisation_type_id != filters["organisation_type"].pk
-    ):
-        return False
-    if filters.get("mode") and filters["mode"] not in record.meeting_modes:
-        return False
-    if filters.get("qualification") and not any(
-        q.pk == filters["qualification"].pk for q in profile.qualifications.all()
-    ):
-        return False
-    if filters.get("free_place") and record.free_places == 0:
-        return False
-    if filters.get("up_to_date") and not record.up_to_date:
-        return False
-    text = (filters.get("q") or "").strip().lower()
-    if text:
-        member = profile.member
-        haystack = f"{member.full_name} {member.job_title} {profile.statement}".lower()
-        return all(word in haystack for word in text.split())
-    return True
-
-
-def directory(*, candidate=None, filters: dict | None = None, today=None):
-    """Mentors for the directory and, for a candidate, suggestions with reasons.
-
-    With a candidate (a CandidateRecord), only mentors the scheme's rules allow for
-    them appear. Without one (an officer browsing), every listed mentor who may take a
-    candidate appears. A fixed number of queries, however many mentors there are.
-    """
-    from mentorscheme.matching import engine
-    from mentorscheme.scheme import recommendations
-
-    filters = filters or {}
-    profiles = list(with_record_fields(listed_profiles(), today).order_by("pk"))
-    weights = scheme_weights()
-    entries = []
-    for profile in profiles:
-        record = record_for(profile)
-        if candidate is not None:
-            if eligibility.check(candidate, record):
-                continue
-            score, reasons = recommendations.score(candidate, record, weights)
-            entry = DirectoryEntry(
-                profile,
-                record,
-                score,
-                reasons,
-                requested=record.id in candidate.excluded_mentor_ids,
-            )
-        else:
-            if eligibility.listing_failures(record):
-                continue
-            entry = DirectoryEntry(profile, record)
-        entries.append(entry)
-    suggestions = []
-    if candidate is not None:
-        index = engine.MentorIndex.build([e.record for e in entries])
-        by_id = {e.record.id: e for e in entries}
-        suggestions = [
-            by_id[s.mentor_id]
-            for s in engine.suggest(candidate, index, n=5, weights=weights)
-            if s.mentor_id in by_id
-        ]
-        entries.sort(key=lambda e: (-e.score, e.profile.member.last_name, e.profile.pk))
-    else:
-        entries.sort(key=lambda e: (e.profile.member.last_name, e.profile.pk))
-    return [e for e in entries if _matches(e, filters)], suggestions

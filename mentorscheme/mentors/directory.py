@@ -1,0 +1,228 @@
+"""The mentor directory: what a candidate (or an officer) may see, ranked.
+
+Ranking every listed mentor for every page view would mean loading thousands of
+rows a request, so each process keeps a column index of listed mentors, rebuilt
+every ``settings.DIRECTORY_INDEX_SECONDS``. The index only orders and filters: every mentor actually
+shown is loaded live and asked of the scheme's rules again, so a mentor who became
+full or paused a moment ago is never shown, and a request re-checks everything
+under lock anyway.
+"""
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+
+from mentorscheme.matching import engine
+from mentorscheme.matching.records import CandidateRecord, MentorArrays, MentorRecord
+from mentorscheme.mentors import selectors
+from mentorscheme.mentors.models import MentorProfile, MentorStatus
+from mentorscheme.scheme import eligibility, recommendations
+from mentorscheme.scheme.models import Qualification
+
+PER_PAGE = 20
+SUGGESTIONS = 5
+
+
+@dataclass
+class Entry:
+    """One mentor as the directory shows them: never their contact details."""
+
+    profile: MentorProfile
+    record: MentorRecord
+    score: float = 0.0
+    reasons: list = field(default_factory=list)
+    requested: bool = False
+
+    @property
+    def warnings(self):
+        return [r for r in self.reasons if r.warning]
+
+    @property
+    def recommendations(self):
+        return [r for r in self.reasons if not r.warning]
+
+
+@dataclass(frozen=True, eq=False)
+class DirectoryIndex:
+    records: tuple[MentorRecord, ...]
+    arrays: MentorArrays
+    engine_index: engine.MentorIndex
+    name_order: np.ndarray  # position → rank by last name, first name, id
+    text: tuple[str, ...]
+    regions: tuple[frozenset[int], ...]
+    qualifications: tuple[frozenset[int], ...]
+    built_at: float
+
+    @classmethod
+    def build(cls, today=None) -> "DirectoryIndex":
+        profiles = list(
+            selectors.with_record_fields(
+                MentorProfile.objects.filter(status=MentorStatus.LISTED), today
+            )
+            .prefetch_related(
+                "regions", Prefetch("qualifications", Qualification.objects.only("pk"))
+            )
+            .order_by("pk")
+        )
+        records = tuple(selectors.record_for(p) for p in profiles)
+        names = [
+            (p.member.last_name.lower(), p.member.first_name.lower(), p.pk)
+            for p in profiles
+        ]
+        order = np.empty(len(profiles), dtype=np.int64)
+        order[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+        return cls(
+            records=records,
+            arrays=MentorArrays.from_records(records),
+            engine_index=engine.MentorIndex.build(records),
+            name_order=order,
+            text=tuple(
+                f"{p.member.first_name} {p.member.last_name} {p.member.job_title} "
+                f"{p.statement}".lower()
+                for p in profiles
+            ),
+            regions=tuple(
+                frozenset({p.member.region_id, *(r.pk for r in p.regions.all())})
+                for p in profiles
+            ),
+            qualifications=tuple(
+                frozenset(q.pk for q in p.qualifications.all()) for p in profiles
+            ),
+            built_at=time.monotonic(),
+        )
+
+
+_cache: dict[str, DirectoryIndex] = {}
+_lock = threading.Lock()
+
+
+def current_index() -> DirectoryIndex:
+    seconds = settings.DIRECTORY_INDEX_SECONDS
+    index = _cache.get("index")
+    if index is None or time.monotonic() - index.built_at >= seconds:
+        with _lock:
+            index = _cache.get("index")
+            if index is None or time.monotonic() - index.built_at >= seconds:
+                index = _cache["index"] = DirectoryIndex.build()
+    return index
+
+
+def forget_index() -> None:
+    """Drop this process's index (tests, and after a shown mentor failed live)."""
+    _cache.pop("index", None)
+
+
+def _filter_mask(index: DirectoryIndex, mask: np.ndarray, filters: dict) -> np.ndarray:
+    a = index.arrays
+    if region := filters.get("region"):
+        mask &= np.fromiter((region.pk in r for r in index.regions), bool, len(mask))
+    if org_type := filters.get("organisation_type"):
+        mask &= a.organisation_type_id == org_type.pk
+    if mode := filters.get("mode"):
+        from mentorscheme.matching.records import MODE_BITS
+
+        mask &= (a.modes & MODE_BITS[mode]) != 0
+    if qualification := filters.get("qualification"):
+        mask &= np.fromiter(
+            (qualification.pk in q for q in index.qualifications), bool, len(mask)
+        )
+    if filters.get("free_place"):
+        mask &= a.free_places > 0
+    if filters.get("up_to_date"):
+        mask &= a.up_to_date
+    words = (filters.get("q") or "").lower().split()
+    if words:
+        for position in np.flatnonzero(mask):
+            text = index.text[position]
+            if not all(word in text for word in words):
+                mask[position] = False
+    return mask
+
+
+def _live_entries(candidate, mentor_ids, weights) -> list[Entry]:
+    """Load these mentors now and keep those the rules still allow, in order."""
+    profiles = {
+        p.pk: p
+        for p in selectors.with_record_fields(
+            MentorProfile.objects.filter(pk__in=list(mentor_ids))
+        ).prefetch_related("regions", "qualifications")
+    }
+    entries = []
+    for mentor_id in mentor_ids:
+        profile = profiles.get(mentor_id)
+        if profile is None:
+            continue
+        record = selectors.record_for(profile)
+        if candidate is None:
+            if eligibility.mentor_failures(record):
+                continue
+            entries.append(Entry(profile, record))
+            continue
+        if eligibility.check(candidate, record):
+            continue
+        score, reasons = recommendations.score(candidate, record, weights)
+        entries.append(
+            Entry(
+                profile,
+                record,
+                score,
+                reasons,
+                record.id in candidate.excluded_mentor_ids,
+            )
+        )
+    return entries
+
+
+def search(
+    *,
+    candidate: CandidateRecord | None,
+    filters: dict | None = None,
+    page: int | str = 1,
+):
+    """A page of the directory (a Django Page of entries) and the suggestions.
+
+    With a candidate, only mentors the scheme's rules allow for them, best first;
+    without one (an officer browsing), every listed mentor who can take someone on,
+    by name. Suggestions come from the matching engine, with reasons.
+    """
+    index = current_index()
+    weights = selectors.scheme_weights()
+    if candidate is not None:
+        mask = eligibility.allowed_mask(candidate, index.arrays)
+    else:
+        mask = eligibility.mentor_gate(index.arrays)
+    mask = _filter_mask(index, mask.copy(), filters or {})
+    positions = np.flatnonzero(mask)
+    if candidate is not None:
+        scores = recommendations.score_vector(candidate, index.arrays, weights)[
+            positions
+        ]
+        order = np.lexsort((index.name_order[positions], -scores))
+    else:
+        order = np.argsort(index.name_order[positions], kind="stable")
+    ordered_ids = index.arrays.ids[positions[order]].tolist()
+    result = Paginator(ordered_ids, PER_PAGE).get_page(page)
+    shown = list(result.object_list)
+    result.object_list = _live_entries(candidate, shown, weights)
+    if len(result.object_list) < len(shown):
+        forget_index()  # someone changed since the index was built
+    suggestions = []
+    if candidate is not None and not any((filters or {}).values()):
+        suggested = engine.suggest(
+            candidate, index.engine_index, n=SUGGESTIONS, weights=weights
+        )
+        suggestions = _live_entries(
+            candidate, [s.mentor_id for s in suggested], weights
+        )
+    return result, suggestions
+
+
+def entry_for(*, candidate: CandidateRecord | None, mentor_id: int) -> Entry | None:
+    """One mentor's directory entry, if this candidate (or officer) may see them."""
+    entries = _live_entries(candidate, [mentor_id], selectors.scheme_weights())
+    return entries[0] if entries else None
