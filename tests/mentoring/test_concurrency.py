@@ -62,7 +62,7 @@ def _mentor_with_requests():
 
 def test_exactly_one_candidate_wins_the_last_place():
     profile, requests = _mentor_with_requests()
-    run_together(
+    results = run_together(
         [
             lambda r=r: services.request_accept(request=r, mentor=profile)
             for r in requests
