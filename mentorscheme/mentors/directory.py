@@ -15,14 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 
 from mentorscheme.matching import engine
 from mentorscheme.matching.records import CandidateRecord, MentorArrays, MentorRecord
 from mentorscheme.mentors import selectors
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.scheme import eligibility, recommendations
-from mentorscheme.scheme.models import Qualification
 
 PER_PAGE = 20
 SUGGESTIONS = 5
@@ -60,21 +58,28 @@ class DirectoryIndex:
 
     @classmethod
     def build(cls, today=None) -> "DirectoryIndex":
-        profiles = list(
-            selectors.with_record_fields(
-                MentorProfile.objects.filter(status=MentorStatus.LISTED), today
-            )
-            .prefetch_related(
-                "regions", Prefetch("qualifications", Qualification.objects.only("pk"))
-            )
+        listed = MentorProfile.objects.filter(status=MentorStatus.LISTED)
+        rows = list(
+            selectors.with_record_fields(listed, today)
             .order_by("pk")
+            .values(
+                *selectors.RECORD_VALUES,
+                "member__first_name",
+                "member__last_name",
+                "member__job_title",
+                "statement",
+            )
         )
-        records = tuple(selectors.record_for(p) for p in profiles)
+        regions = _links(MentorProfile.regions.through, "region_id")
+        qualifications = _links(
+            MentorProfile.qualifications.through, "qualification_id"
+        )
+        records = tuple(selectors.record_from_row(row) for row in rows)
         names = [
-            (p.member.last_name.lower(), p.member.first_name.lower(), p.pk)
-            for p in profiles
+            (r["member__last_name"].lower(), r["member__first_name"].lower(), r["pk"])
+            for r in rows
         ]
-        order = np.empty(len(profiles), dtype=np.int64)
+        order = np.empty(len(rows), dtype=np.int64)
         order[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
         return cls(
             records=records,
@@ -82,19 +87,30 @@ class DirectoryIndex:
             engine_index=engine.MentorIndex.build(records),
             name_order=order,
             text=tuple(
-                f"{p.member.first_name} {p.member.last_name} {p.member.job_title} "
-                f"{p.statement}".lower()
-                for p in profiles
+                f"{r['member__first_name']} {r['member__last_name']} "
+                f"{r['member__job_title']} {r['statement']}".lower()
+                for r in rows
             ),
             regions=tuple(
-                frozenset({p.member.region_id, *(r.pk for r in p.regions.all())})
-                for p in profiles
+                frozenset({r["member__region_id"], *regions.get(r["pk"], ())})
+                for r in rows
             ),
             qualifications=tuple(
-                frozenset(q.pk for q in p.qualifications.all()) for p in profiles
+                frozenset(qualifications.get(r["pk"], ())) for r in rows
             ),
             built_at=time.monotonic(),
         )
+
+
+def _links(through, column: str) -> dict[int, set[int]]:
+    """A listed mentor's many-to-many links (regions, qualifications) by mentor."""
+    links: dict[int, set[int]] = {}
+    rows = through.objects.filter(
+        mentorprofile__status=MentorStatus.LISTED
+    ).values_list("mentorprofile_id", column)
+    for mentor_id, other_id in rows:
+        links.setdefault(mentor_id, set()).add(other_id)
+    return links
 
 
 _cache: dict[str, DirectoryIndex] = {}
@@ -150,7 +166,7 @@ def _live_entries(candidate, mentor_ids, weights) -> list[Entry]:
         p.pk: p
         for p in selectors.with_record_fields(
             MentorProfile.objects.filter(pk__in=list(mentor_ids))
-        ).prefetch_related("regions", "qualifications")
+        )
     }
     entries = []
     for mentor_id in mentor_ids:
