@@ -627,7 +627,9 @@ class DemoSeeder:
         mentor = next(
             p
             for p in by_status[MentorStatus.LISTED]
-            if self.level_rank[p.member_id] >= 2 and p.accepting and p.capacity >= 2
+            if self.level_rank[p.member_id] >= 2
+            and p.accepting
+            and len(self.paired_with.get(p.pk, ())) < p.capacity - 1
         )
         accounts.append(self._account("mentor", members[mentor.member_id]))
         self._request_for(mentor, members)

@@ -107,3 +107,7 @@ class MentorStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.from_status or '—'} → {self.to_status}"
+
+    @property
+    def to_label(self) -> str:
+        return MentorStatus(self.to_status).label
