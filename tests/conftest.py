@@ -15,7 +15,24 @@ from tests import factories as f
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache(db):
+def _clear_cache(request):
+    """Rate limits live in the (database) cache: each test starts with none.
+
+    Tests that use no database (the pure rules and engine) are left alone.
+    """
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if (
+        marker
+        and marker.kwargs.get("transaction")
+        or names & {"transactional_db", "live_server"}
+    ):
+        request.getfixturevalue("transactional_db")
+    elif marker or "db" in names:
+        request.getfixturevalue("db")
+    else:
+        yield
+        return
     cache.clear()
     yield
     cache.clear()

@@ -8,6 +8,7 @@ for "none" inside the column arrays.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -23,7 +24,9 @@ MEETING_MODES: Final[dict[str, str]] = {
     "in_person": "In person",
     "other": "Other",
 }
-MODE_BITS: Final[dict[str, int]] = {code: 1 << i for i, code in enumerate(MEETING_MODES)}
+MODE_BITS: Final[dict[str, int]] = {
+    code: 1 << i for i, code in enumerate(MEETING_MODES)
+}
 ALL_MODES_MASK: Final[int] = (1 << len(MEETING_MODES)) - 1
 
 #: Registration level ranks (a body may define others; only the order matters).
@@ -123,6 +126,17 @@ class Weights:
 
 
 def modes_to_bits(modes: Iterable[str]) -> int:
+    if isinstance(modes, frozenset):
+        return _frozen_mode_bits(modes)
+    return _mode_bits_of(modes)
+
+
+@functools.lru_cache(maxsize=256)
+def _frozen_mode_bits(modes: frozenset[str]) -> int:
+    return _mode_bits_of(modes)
+
+
+def _mode_bits_of(modes: Iterable[str]) -> int:
     bits = 0
     for mode in modes:
         try:
@@ -150,7 +164,9 @@ def _bools(values: Iterable[bool], count: int) -> np.ndarray:
     return np.fromiter(values, dtype=np.bool_, count=count)
 
 
-def _mode_bits(records: Sequence[MentorRecord] | Sequence[CandidateRecord]) -> np.ndarray:
+def _mode_bits(
+    records: Sequence[MentorRecord] | Sequence[CandidateRecord],
+) -> np.ndarray:
     cache: dict[frozenset[str], int] = {}
     out = np.empty(len(records), dtype=np.int64)
     for i, record in enumerate(records):

@@ -42,8 +42,7 @@ RULES: Final[dict[str, str]] = {
     "not_registered": "This mentor does not currently hold Professional Registration.",
     "qualification_without_mentors": "Your qualification does not use mentors.",
     "level_too_low": (
-        "This mentor's level of registration is not high enough for your"
-        " qualification."
+        "This mentor's level of registration is not high enough for your qualification."
     ),
     "not_trained": "This mentor has not yet completed mentor training.",
     "no_workshop": (
@@ -270,6 +269,8 @@ def listing_failures(mentor: MentorRecord) -> list[Failure]:
     return [f for f in mentor_failures(mentor) if f.code in LISTING_CODES]
 
 
-def level_may_mentor(*, mentor_rank: int, uses_mentors: bool, min_mentor_rank: int) -> bool:
+def level_may_mentor(
+    *, mentor_rank: int, uses_mentors: bool, min_mentor_rank: int
+) -> bool:
     """Whether a mentor holding ``mentor_rank`` may support a qualification (rule 2)."""
     return uses_mentors and mentor_rank > 0 and mentor_rank >= min_mentor_rank

@@ -45,6 +45,8 @@ MAX_SHARED_MODES: Final[int] = 2
 
 POPCOUNT: Final[np.ndarray] = np.array([bin(i).count("1") for i in range(64)])
 SHARED: Final[np.ndarray] = np.minimum(POPCOUNT, MAX_SHARED_MODES)
+_SHARED: Final[tuple[int, ...]] = tuple(int(x) for x in SHARED)
+_DEFAULT_WEIGHTS: Final[Weights] = Weights()
 
 _MODE_WORDS: Final[dict[str, str]] = {
     "email": "email",
@@ -172,7 +174,7 @@ def score(
     ``free_places`` overrides the mentor's own count (the engine scores the second
     and third place a mentor gives with the places left at that point).
     """
-    s = scoring(weights or Weights())
+    s = scoring(weights or _DEFAULT_WEIGHTS)
     free = mentor.free_places if free_places is None else free_places
     different_type = _known_and_different(
         candidate.organisation_type_id, mentor.organisation_type_id
@@ -181,7 +183,7 @@ def score(
     shared_bits = modes_to_bits(candidate.meeting_modes) & modes_to_bits(
         mentor.meeting_modes
     )
-    shared = int(SHARED[shared_bits])
+    shared = _SHARED[shared_bits]
     same_region = _known_and_equal(candidate.region_id, mentor.region_id)
     rank = _choice_rank(candidate, mentor.id)
 
@@ -197,7 +199,9 @@ def score(
     w = s.weights
     reasons: list[Reason] = []
     if rank and w.honour_choices:
-        reasons.append(Reason("choice", _choice_text(rank), points=s.choice_value(rank)))
+        reasons.append(
+            Reason("choice", _choice_text(rank), points=s.choice_value(rank))
+        )
     if different_type and w.prefer_different_org_type:
         reasons.append(
             Reason(
@@ -283,7 +287,7 @@ def score_vector(
     free_places: np.ndarray | None = None,
 ) -> np.ndarray:
     """``score()`` for every mentor at once (float64, same values)."""
-    s = scoring(weights or Weights())
+    s = scoring(weights or _DEFAULT_WEIGHTS)
     free = mentors.free_places if free_places is None else free_places
 
     def known(value: int | None) -> int:

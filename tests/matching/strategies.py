@@ -1,0 +1,125 @@
+"""Small random instances for the engine, and an exhaustive optimum to check it."""
+
+import functools
+from dataclasses import replace
+
+from hypothesis import strategies as st
+
+from mentorscheme.matching.records import (
+    MEETING_MODES,
+    CandidateRecord,
+    MentorRecord,
+    Weights,
+)
+from mentorscheme.scheme.eligibility import is_allowed
+from mentorscheme.scheme.recommendations import score
+
+modes = st.frozensets(st.sampled_from(list(MEETING_MODES)[:4]), max_size=3)
+maybe_small = st.none() | st.integers(1, 3)
+member = st.integers(1, 12)
+mostly_true = st.sampled_from([True, True, True, False])
+#: Mentor ids are given by position, out of order; 999 is a mentor since removed.
+MENTOR_IDS = [10 + 7 * i for i in range(5)]
+mentor_id = st.sampled_from([*MENTOR_IDS, 999])
+
+
+@st.composite
+def _mentor(draw):
+    capacity = draw(st.integers(0, 3))
+    return MentorRecord(
+        id=0,
+        member_id=draw(member),
+        level_rank=draw(st.sampled_from([0, 1, 2, 2, 3, 3])),
+        # Mostly able to mentor, so that instances are interesting.
+        registration_current=draw(mostly_true),
+        trained=draw(mostly_true),
+        workshop_attended=draw(mostly_true),
+        listed=draw(mostly_true),
+        accepting=draw(mostly_true),
+        capacity=capacity,
+        active_mentees=draw(st.integers(0, capacity)),
+        region_id=draw(maybe_small),
+        organisation_id=draw(maybe_small),
+        organisation_type_id=draw(maybe_small),
+        meeting_modes=draw(modes),
+        up_to_date=draw(st.booleans()),
+    )
+
+
+candidate = st.builds(
+    CandidateRecord,
+    id=st.integers(1, 500),
+    member_id=member,
+    qualification_uses_mentors=mostly_true,
+    min_mentor_rank=st.integers(0, 3),
+    region_id=maybe_small,
+    organisation_id=maybe_small,
+    organisation_type_id=maybe_small,
+    line_manager_member_id=st.none() | member,
+    meeting_modes=modes,
+    has_active_relationship=st.sampled_from([False, False, False, True]),
+    choices=st.lists(mentor_id, max_size=3, unique=True).map(tuple),
+    excluded_mentor_ids=st.frozensets(mentor_id, max_size=1),
+)
+
+
+def mentor_lists(max_size=5):
+    return st.lists(_mentor(), max_size=max_size).map(
+        lambda ms: [replace(m, id=10 + 7 * i) for i, m in enumerate(ms)]
+    )
+
+
+def instances(max_candidates=8, max_mentors=5):
+    return st.tuples(
+        st.lists(candidate, max_size=max_candidates, unique_by=lambda c: c.id),
+        mentor_lists(max_mentors),
+    )
+
+
+weight = st.sampled_from([0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 0.33])
+weights = st.builds(
+    Weights,
+    different_org_type=weight,
+    same_organisation=weight,
+    shared_mode=weight,
+    same_region=weight,
+    up_to_date=weight,
+    load_balance=weight,
+    choice_bonus=weight,
+    balance_load=st.booleans(),
+    honour_choices=st.booleans(),
+)
+
+
+def offered(candidate, mentor):
+    return (
+        is_allowed(candidate, mentor) and mentor.id not in candidate.excluded_mentor_ids
+    )
+
+
+def brute_force(candidates, mentors, weights):
+    """The best (matched count, total score) over every possible allocation.
+
+    Exhaustive over candidates, memoised on the places each mentor has left; the
+    place a mentor gives while ``f`` places are free scores as ``free_places=f``.
+    """
+    value = {
+        (i, j, f): score(c, m, weights, free_places=f)[0]
+        for i, c in enumerate(candidates)
+        for j, m in enumerate(mentors)
+        if offered(c, m)
+        for f in range(1, m.free_places + 1)
+    }
+
+    @functools.cache
+    def best(i, left):
+        if i == len(candidates):
+            return (0, 0.0)
+        options = [best(i + 1, left)]
+        for j, f in enumerate(left):
+            if f and (i, j, f) in value:
+                count, total = best(i + 1, left[:j] + (f - 1,) + left[j + 1 :])
+                options.append((count + 1, total + value[i, j, f]))
+        return max(options)
+
+    return best(0, tuple(m.free_places for m in mentors))

@@ -1,0 +1,239 @@
+import math
+import random
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mentorscheme.matching.engine import (
+    UNMATCHED_REASONS,
+    MentorIndex,
+    allocate,
+    allocate_greedy,
+)
+from mentorscheme.matching.records import Weights
+from mentorscheme.scheme.eligibility import candidate_failures, check
+from mentorscheme.scheme.recommendations import score
+
+from .people import CARA, MO, candidate, mentor
+from .strategies import brute_force, instances, offered, weights
+
+OPTIMUM = settings(max_examples=120, deadline=None)
+FAST = settings(max_examples=60, deadline=None)
+
+
+def expected_code(candidate, mentors, matched_mentor=None):
+    failures = candidate_failures(candidate)
+    if failures:
+        return failures[0].code
+    for m in mentors:
+        codes = {f.code for f in check(candidate, m)}
+        if codes <= {"full"} and m.id not in candidate.excluded_mentor_ids:
+            return "all_allowed_full"
+    return "no_allowed_mentor"
+
+
+def assert_valid(allocation, candidates, mentors, weights=None):
+    """No rule or free place broken, every candidate accounted for, sums right."""
+    by_id = {c.id: c for c in candidates}
+    mentor_by_id = {m.id: m for m in mentors}
+    given_places = Counter()
+    for pair in sorted(allocation.pairs, key=lambda p: (p.mentor_id, p.candidate_id)):
+        c, m = by_id[pair.candidate_id], mentor_by_id[pair.mentor_id]
+        assert offered(c, m), check(c, m)
+        free = m.free_places - given_places[m.id]
+        assert free > 0
+        value, reasons = score(c, m, weights, free_places=free)
+        assert pair.score == value
+        assert list(pair.reasons) == reasons
+        given_places[m.id] += 1
+    matched = [p.candidate_id for p in allocation.pairs]
+    unmatched = [u.candidate_id for u in allocation.unmatched]
+    assert len(set(matched)) == len(matched)
+    assert sorted(matched + unmatched) == sorted(by_id)
+    assert allocation.matched == len(matched)
+    assert allocation.total_score == pytest.approx(
+        math.fsum(p.score for p in allocation.pairs), abs=1e-9
+    )
+    for u in allocation.unmatched:
+        assert u.code == expected_code(by_id[u.candidate_id], mentors)
+        assert u.reason == UNMATCHED_REASONS[u.code]
+
+
+def tolerance(candidates):
+    # The engine optimises scores rounded to 1/10,000, a few parts per pair.
+    return 1e-3 * (len(candidates) + 1)
+
+
+def test_a_mentor_with_two_free_places_takes_two_candidates():
+    mo = replace(MO, capacity=3, active_mentees=1)
+    cands = [candidate(1), candidate(2), candidate(3)]
+    result = allocate(cands, [mo])
+    assert result.matched == 2
+    assert [u.code for u in result.unmatched] == ["all_allowed_full"]
+    assert_valid(result, cands, [mo])
+
+
+def test_the_line_manager_is_never_allocated():
+    managed = replace(CARA, line_manager_member_id=MO.member_id)
+    result = allocate([managed], [MO])
+    assert result.pairs == ()
+    assert result.unmatched[0].code == "no_allowed_mentor"
+
+
+def test_matching_more_candidates_comes_before_a_higher_score():
+    # Ann suits Mo best, but only Mo can take Ben: the optimum gives Mo to Ben.
+    mo = mentor(1, organisation_type_id=9)
+    fay = mentor(2, level_rank=3, organisation_type_id=CARA.organisation_type_id)
+    ann = candidate(1, min_mentor_rank=2)
+    ben = candidate(2, min_mentor_rank=2, line_manager_member_id=fay.member_id)
+    result = allocate([ann, ben], [mo, fay])
+    assert {(p.candidate_id, p.mentor_id) for p in result.pairs} == {(1, 2), (2, 1)}
+    greedy = allocate_greedy([ann, ben], [mo, fay])
+    assert greedy.matched == 1
+
+
+def test_a_first_choice_is_honoured_unless_switched_off():
+    near = mentor(1, up_to_date=True)
+    chosen = mentor(2, up_to_date=False)
+    cara = replace(CARA, choices=(2,))
+    assert allocate([cara], [near, chosen]).pairs[0].mentor_id == 2
+    result = allocate([cara], [near, chosen], honour_choices=False)
+    assert result.pairs[0].mentor_id == 1
+
+
+def test_excluded_mentors_are_never_allocated():
+    cara = replace(CARA, excluded_mentor_ids=frozenset({MO.id}), choices=(MO.id,))
+    result = allocate([cara], [MO])
+    assert result.pairs == ()
+
+
+def test_each_unmatched_candidate_gets_a_reason():
+    revalidation = candidate(1, qualification_uses_mentors=False, min_mentor_rank=0)
+    mentored = candidate(2, has_active_relationship=True)
+    unreachable = candidate(3, min_mentor_rank=3)
+    waiting = candidate(4)
+    full = replace(MO, active_mentees=MO.capacity)
+    result = allocate([revalidation, mentored, unreachable, waiting], [full])
+    assert [u.code for u in result.unmatched] == [
+        "qualification_without_mentors",
+        "already_mentored",
+        "no_allowed_mentor",
+        "all_allowed_full",
+    ]
+
+
+def test_progress_is_reported_by_stage():
+    seen = []
+    allocate([CARA], [MO], progress=lambda stage, done, total: seen.append(stage))
+    assert seen[0] == "prepare" and seen[-1] == "finish"
+
+
+@pytest.mark.parametrize("method", ["full", "pricing"])
+@OPTIMUM
+@given(instances(), weights)
+def test_the_allocation_is_optimal_and_breaks_no_rule(method, instance, w):
+    cands, mentors = instance
+    result = allocate(cands, mentors, w, method=method)
+    assert_valid(result, cands, mentors, w)
+    count, total = brute_force(cands, mentors, w)
+    assert result.matched == count
+    assert result.total_score == pytest.approx(total, abs=tolerance(cands))
+
+
+@settings(max_examples=25, deadline=None)
+@given(instances(max_candidates=40, max_mentors=15), weights)
+def test_column_generation_agrees_with_the_full_network(instance, w):
+    cands, mentors = instance
+    full = allocate(cands, mentors, w, method="full")
+    priced = allocate(cands, mentors, w, method="pricing")
+    assert_valid(priced, cands, mentors, w)
+    assert priced.matched == full.matched
+    assert priced.total_score == pytest.approx(full.total_score, abs=tolerance(cands))
+
+
+@FAST
+@given(instances(), weights, st.randoms(use_true_random=False))
+def test_the_same_input_in_any_order_gives_the_same_allocation(instance, w, rnd):
+    cands, mentors = instance
+    first = allocate(cands, mentors, w, method="pricing")
+    shuffled_c, shuffled_m = list(cands), list(mentors)
+    rnd.shuffle(shuffled_c)
+    rnd.shuffle(shuffled_m)
+    again = allocate(shuffled_c, MentorIndex.build(shuffled_m), w, method="pricing")
+    assert again.pairs == first.pairs
+    assert again.unmatched == first.unmatched
+
+
+@FAST
+@given(instances(), weights)
+def test_greedy_is_valid_and_never_beats_the_optimum(instance, w):
+    cands, mentors = instance
+    greedy = allocate_greedy(cands, mentors, w)
+    assert_valid(greedy, cands, mentors, w)
+    best = allocate(cands, mentors, w)
+    assert (greedy.matched, greedy.total_score - tolerance(cands)) <= (
+        best.matched,
+        best.total_score,
+    )
+
+
+HEAVY = Weights(
+    different_org_type=1000.0,
+    same_organisation=1000.0,
+    shared_mode=1000.0,
+    same_region=1000.0,
+    up_to_date=1000.0,
+    load_balance=1000.0,
+    choice_bonus=1000.0,
+)
+
+
+@pytest.mark.parametrize(
+    ("n_candidates", "n_mentors", "weights"),
+    [
+        (400, 120, Weights()),  # more candidates than places
+        (60, 200, Weights()),  # more places than candidates
+        (400, 120, HEAVY),  # the largest weights allowed
+    ],
+)
+def test_larger_random_instances_are_solved_identically_by_both_methods(
+    n_candidates, n_mentors, weights
+):
+    rng = random.Random(n_candidates * n_mentors)
+    modes = ["email", "zoom", "teams", "phone"]
+    mentors = [
+        mentor(
+            i,
+            member_id=1000 + i,
+            level_rank=rng.choice([1, 2, 3]),
+            capacity=rng.choice([1, 2, 3]),
+            region_id=rng.randint(1, 4),
+            organisation_id=rng.randint(1, 30),
+            organisation_type_id=rng.randint(1, 5),
+            meeting_modes=frozenset(rng.sample(modes, 2)),
+            up_to_date=rng.random() < 0.5,
+        )
+        for i in range(1, n_mentors + 1)
+    ]
+    cands = [
+        candidate(
+            i,
+            member_id=i,
+            min_mentor_rank=rng.choice([1, 2, 3]),
+            region_id=rng.randint(1, 4),
+            organisation_id=rng.randint(1, 30),
+            organisation_type_id=rng.randint(1, 5),
+            line_manager_member_id=rng.choice([None, 1000 + rng.randint(1, n_mentors)]),
+            meeting_modes=frozenset(rng.sample(modes, 2)),
+            choices=tuple(rng.sample(range(1, n_mentors + 1), rng.choice([0, 0, 2]))),
+        )
+        for i in range(1, n_candidates + 1)
+    ]
+    full = allocate(cands, mentors, weights, method="full")
+    priced = allocate(cands, mentors, weights, method="pricing")
+    assert priced.matched == full.matched
+    assert priced.total_score == pytest.approx(full.total_score, rel=1e-9, abs=1e-6)
+    assert_valid(priced, cands, mentors, weights)
