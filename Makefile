@@ -36,8 +36,16 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): requirements-bench.txt $(STAMP)
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $(BENCH_STAMP)
+
+## Benchmarks: each prints its figures and ratios against a baseline from the same run.
+bench: $(BENCH_STAMP)
 	$(PY) bench/bench_matching.py
+	$(PY) bench/bench_load.py
 
 clean:
 	rm -rf var $(VENV)
