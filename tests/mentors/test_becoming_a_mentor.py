@@ -285,3 +285,54 @@ def test_capacity_cannot_drop_below_current_candidates(client, bob, alice):
     response = client.post("/mentors/profile/", data)
     assert response.status_code == 400
     assert "cannot be less than 2" in response.text
+
+
+def test_a_trained_mentor_without_the_workshop_is_told_what_is_missing(client, carol):
+    f.mentor_profile(carol, status=MentorStatus.TRAINED, workshop_attended_on=None)
+    page = login(client, carol).get("/mentors/").text
+    assert "Before you can be listed" in page
+    assert "has not yet attended a Professional Registration workshop" in page
+
+
+def test_a_lapsed_mentor_is_told_why_they_are_not_listed(client, carol):
+    from mentorscheme.mentors import services
+
+    f.mentor_profile(carol)
+    carol.membership_status = "lapsed"
+    carol.save()
+    services.mentor_lapse_check()
+    carol.membership_status = (
+        "current"  # the page is for a member; only the award lapsed
+    )
+    carol.save()
+    carol.awards.update(removed_on=datetime.date(2020, 1, 1))
+    page = login(client, carol).get("/mentors/").text
+    assert "Lapsed" in page
+    assert "does not currently hold Professional Registration" in page
+
+
+def test_no_request_reaches_a_mentor_before_training_and_workshop(db, alice, carol):
+    from mentorscheme.mentoring import services as mentoring
+
+    profile = f.mentor_profile(
+        carol, status=MentorStatus.TRAINED, workshop_attended_on=None
+    )
+    with pytest.raises(
+        mentoring.MentoringError, match="Professional Registration workshop"
+    ):
+        mentoring.request_create(
+            enrolment=alice.enrolments.get(), mentor=profile, message="Hi"
+        )
+    profile.workshop_attended_on = datetime.date(2026, 1, 1)
+    profile.trained_on = None
+    profile.status = MentorStatus.WORKSHOP_ATTENDED
+    profile.save()
+    with pytest.raises(
+        mentoring.MentoringError, match="not yet completed mentor training"
+    ):
+        mentoring.request_create(
+            enrolment=alice.enrolments.get(), mentor=profile, message="Hi"
+        )
+    from mentorscheme.mentoring.models import MentoringRequest
+
+    assert not MentoringRequest.objects.exists()
