@@ -13,6 +13,22 @@ from django.core.cache import cache
 
 from tests import factories as f
 
+#: Suites of pure Python (the rules and the engine) that never touch the database.
+PURE_SUITES = ("tests/matching/", "tests/scheme_rules/")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Every other test may use the database, even through a persona it picks at run
+    time; marking them lets pytest-django run them before the transactional tests,
+    whose clean-up empties the tables the migrations filled."""
+    for item in items:
+        path = item.nodeid.replace("\\", "/")
+        if not path.startswith(PURE_SUITES) and not item.get_closest_marker(
+            "django_db"
+        ):
+            item.add_marker(pytest.mark.django_db)
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache(request):

@@ -624,12 +624,15 @@ class DemoSeeder:
             by_status.setdefault(profile.status, []).append(profile)
         members = {m.pk: m for m in self.members}
 
-        mentor = next(
+        # The demo mentor has room for the request below and at least one more.
+        candidates = [
             p
             for p in by_status[MentorStatus.LISTED]
-            if self.level_rank[p.member_id] >= 2
-            and p.accepting
-            and len(self.paired_with.get(p.pk, ())) < p.capacity - 1
+            if self.level_rank[p.member_id] >= 2 and p.accepting
+        ]
+        mentor = max(
+            candidates,
+            key=lambda p: (p.capacity - len(self.paired_with.get(p.pk, ())), -p.pk),
         )
         accounts.append(self._account("mentor", members[mentor.member_id]))
         self._request_for(mentor, members)

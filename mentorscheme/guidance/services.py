@@ -1,6 +1,7 @@
 from django.db import transaction
 
 from mentorscheme.guidance.models import GuidancePage
+from mentorscheme.oversight import audit
 
 
 @transaction.atomic
@@ -9,4 +10,5 @@ def guidance_page_update(*, page: GuidancePage, user, **fields) -> GuidancePage:
         setattr(page, name, value)
     page.updated_by = user
     page.save()
+    audit.record(actor=user, action=audit.AuditAction.GUIDANCE_EDITED, target=page, details={"fields": sorted(fields)})  # fmt: skip
     return page

@@ -232,3 +232,83 @@ def candidate_enrolment_or_none(roles: Roles):
         .order_by("-enrolled_on", "-pk")
         .first()
     )
+
+
+# -- oversight (dashboards, allocation runs, reports, administration, audit) ----------
+
+
+def can_oversee(roles: Roles) -> bool:
+    """The officer dashboard, allocation runs and reports: officers and staff."""
+    return roles.is_staff or roles.is_officer
+
+
+def can_administer_scheme(roles: Roles) -> bool:
+    return roles.is_staff
+
+
+def can_read_audit_log(roles: Roles) -> bool:
+    return roles.is_staff
+
+
+def oversight_region_ids(roles: Roles, region_id: int | None = None):
+    """The regions a page shows: None means every region (staff, unfiltered).
+
+    A region asked for by id must be one the person may act in, else 404.
+    """
+    if region_id is not None:
+        if not can_act_in_region(roles, region_id):
+            raise Http404("No such region")
+        return frozenset({region_id})
+    if roles.is_staff:
+        return None
+    return roles.officer_region_ids
+
+
+def allocation_runs_visible(roles: Roles):
+    """Runs this person may see: staff all; an officer those within their regions."""
+    from mentorscheme.members.models import Region
+    from mentorscheme.oversight.models import AllocationRun
+
+    runs = AllocationRun.objects.select_related("created_by", "published_by")
+    if roles.is_staff:
+        return runs
+    if not roles.is_officer:
+        return runs.none()
+    elsewhere = Region.objects.exclude(pk__in=roles.officer_region_ids)
+    return (
+        runs.filter(all_regions=False, regions__isnull=False)
+        .exclude(regions__in=elsewhere)
+        .distinct()
+    )
+
+
+def get_allocation_run_or_404(roles: Roles, run_id: int):
+    from mentorscheme.oversight.models import AllocationRun
+
+    try:
+        return allocation_runs_visible(roles).get(pk=run_id)
+    except AllocationRun.DoesNotExist:
+        raise Http404("No such allocation run") from None
+
+
+def get_help_flag_or_404(roles: Roles, flag_id: int):
+    """An open or resolved help flag, for officers of the candidate's region."""
+    from mentorscheme.mentoring.models import HelpFlag
+
+    flags = HelpFlag.objects.select_related("enrolment__member")
+    flag = flags.filter(pk=flag_id).first()
+    if flag is None or not can_act_in_region(roles, flag.enrolment.member.region_id):
+        raise Http404("No such help flag")
+    return flag
+
+
+# -- the API and data protection -------------------------------------------------------
+
+
+def can_manage_api_tokens(roles: Roles) -> bool:
+    return roles.is_staff
+
+
+def can_erase_members(roles: Roles) -> bool:
+    """Erasing a member's personal data on request is for the registration team."""
+    return roles.is_staff

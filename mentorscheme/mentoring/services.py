@@ -27,6 +27,7 @@ from mentorscheme.mentoring.models import (
 from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors.models import MentorProfile
 from mentorscheme.notifications import emails
+from mentorscheme.oversight import audit
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
     Enrolment,
@@ -541,6 +542,7 @@ def notes_access_open(
     access = NotesAccess.objects.create(
         relationship=relationship, officer=officer, reason=reason.strip()
     )
+    audit.record(actor=officer, action=audit.AuditAction.PRIVATE_NOTES_OPENED, target=relationship, details={"reason": access.reason})  # fmt: skip
     relationship = MentoringRelationship.objects.select_related(
         "enrolment__member", "mentor__member"
     ).get(pk=relationship.pk)

@@ -20,6 +20,7 @@ from mentorscheme.mentors.models import (
     TrainingRoute,
 )
 from mentorscheme.notifications import emails
+from mentorscheme.oversight import audit
 
 S = MentorStatus
 TRANSITIONS: dict[str, set[str]] = {
@@ -156,6 +157,7 @@ def mentor_application_review(
     if decision not in (S.APPROVED, S.DECLINED, S.MORE_INFO):
         raise MentorError("Choose approve, decline or ask for more information.")
     _transition(profile, decision, note=reason, by=by)
+    audit.record(actor=by, action=audit.AuditAction.MENTOR_APPLICATION_DECIDED, target=profile, details={"decision": decision, "reason": reason})  # fmt: skip
     _tell(profile, f"mentor_application_{decision}", reason=reason)
     if decision == S.APPROVED:
         _advance(profile, by=by)
@@ -174,6 +176,7 @@ def mentor_external_training_review(
     profile.external_training_status = (
         EvidenceStatus.ACCEPTED if accept else EvidenceStatus.REJECTED
     )
+    audit.record(actor=by, action=audit.AuditAction.MENTOR_TRAINING_EVIDENCE_DECIDED, target=profile, details={"accepted": accept, "reason": reason})  # fmt: skip
     if accept:
         profile.trained_on = datetime.date.today()
     profile.save()

@@ -65,6 +65,11 @@ class RegulationsVersion(models.Model):
         )
 
 
+class AllocationMode(models.TextChoices):
+    REQUESTS = "requests", "Send each pair as a request the mentor answers"
+    DIRECT = "direct", "Match each pair directly"
+
+
 class SchemeSettings(models.Model):
     """One row of switches staff can change without a deploy."""
 
@@ -79,6 +84,12 @@ class SchemeSettings(models.Model):
     weight_up_to_date = models.FloatField(default=2.0)
     weight_load_balance = models.FloatField(default=1.0)
     weight_choice_bonus = models.FloatField(default=5.0)
+    allocation_mode = models.CharField(
+        max_length=20,
+        choices=AllocationMode.choices,
+        default=AllocationMode.REQUESTS,
+        help_text="What publishing a bulk allocation does with each pair.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

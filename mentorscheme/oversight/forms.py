@@ -1,0 +1,263 @@
+import datetime
+
+from django import forms
+
+from mentorscheme.members.models import (
+    Member,
+    OfficerAppointment,
+    OrganisationType,
+    Region,
+)
+from mentorscheme.oversight.models import AuditAction
+from mentorscheme.scheme.models import Qualification, RegulationsVersion, SchemeSettings
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _region_choices(regions, everything: str) -> list[tuple[str, str]]:
+    return [("", everything), *((str(r.pk), r.name) for r in regions)]
+
+
+class RegionChoiceForm(forms.Form):
+    """A choice of one of the person's regions, or all of them."""
+
+    region = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, regions, everything: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = _region_choices(regions, everything)
+
+    def region_id(self) -> int | None:
+        value = self.cleaned_data.get("region") if self.is_valid() else ""
+        return int(value) if value else None
+
+
+class AllocationRunForm(RegionChoiceForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].label = "Candidates from"
+        self.fields["region"].help_text = (
+            "Candidates waiting in this region are matched with listed mentors "
+            "from every region: mentoring is remote."
+        )
+
+
+def _default_from() -> datetime.date:
+    today = datetime.date.today()
+    return today.replace(year=today.year - 1) + datetime.timedelta(days=1)
+
+
+class ReportFilterForm(RegionChoiceForm):
+    date_from = forms.DateField(label="From", widget=DATE)
+    date_to = forms.DateField(label="To", widget=DATE)
+
+    @staticmethod
+    def with_defaults(query):
+        """The query with the last twelve months filled in where no date is given."""
+        data = query.copy()
+        if not data.get("date_from"):
+            data["date_from"] = _default_from().isoformat()
+        if not data.get("date_to"):
+            data["date_to"] = datetime.date.today().isoformat()
+        return data
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("date_from")
+            and data.get("date_to")
+            and (data["date_from"] > data["date_to"])
+        ):
+            self.add_error("date_to", "The end date must be on or after the start.")
+        return data
+
+
+class AuditSearchForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Search",
+        help_text="Who acted, what they acted on, or a detail.",
+    )
+    action = forms.ChoiceField(
+        required=False, choices=[("", "Any action"), *AuditAction.choices]
+    )
+
+
+# -- administration ----------------------------------------------------------------
+
+
+class RegionForm(forms.ModelForm):
+    class Meta:
+        model = Region
+        fields = ["code", "name"]
+        help_texts = {"code": "A short code: lower-case letters, digits and hyphens."}
+
+
+class RegionRenameForm(forms.ModelForm):
+    class Meta:
+        model = Region
+        fields = ["name"]
+
+
+class RegionMergeForm(forms.Form):
+    source = forms.ModelChoiceField(
+        queryset=Region.objects.filter(is_active=True),
+        label="Merge this region",
+        help_text="It stays on record, marked as merged.",
+    )
+    target = forms.ModelChoiceField(
+        queryset=Region.objects.filter(is_active=True),
+        label="Into this region",
+        help_text="Its members, organisations, officers and events move here.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source") and data.get("source") == data.get("target"):
+            self.add_error("target", "Choose a different region to merge into.")
+        return data
+
+
+class OrganisationTypeForm(forms.ModelForm):
+    class Meta:
+        model = OrganisationType
+        fields = ["code", "name"]
+
+
+class OrganisationTypeRenameForm(forms.ModelForm):
+    class Meta:
+        model = OrganisationType
+        fields = ["name"]
+
+
+class QualificationForm(forms.ModelForm):
+    class Meta:
+        model = Qualification
+        fields = [
+            "code",
+            "name",
+            "level",
+            "uses_mentors",
+            "min_mentor_level",
+            "enrolment_fee_pence",
+            "submission_fee_pence",
+            "is_active",
+        ]
+        labels = {
+            "level": "Level worked toward",
+            "uses_mentors": "Candidates have mentors",
+            "min_mentor_level": "Lowest level a mentor must hold",
+            "enrolment_fee_pence": "Enrolment fee (pence)",
+            "submission_fee_pence": "Submission fee (pence)",
+            "is_active": "Open for enrolment",
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("uses_mentors") and not (
+            data.get("level") or data.get("min_mentor_level")
+        ):
+            self.add_error(
+                "min_mentor_level",
+                "A qualification with mentors needs a level, or a lowest level for "
+                "its mentors.",
+            )
+        return data
+
+
+class RegulationsForm(forms.ModelForm):
+    class Meta:
+        model = RegulationsVersion
+        fields = ["name", "effective_from", "summary"]
+        widgets = {"effective_from": DATE, "summary": forms.Textarea(attrs={"rows": 5})}
+        labels = {"effective_from": "In force from"}
+        help_texts = {
+            "effective_from": "Candidates who enrol on or after this date enrol "
+            "under this version."
+        }
+
+
+class AppointmentForm(forms.ModelForm):
+    membership_number = forms.CharField(max_length=20)
+
+    class Meta:
+        model = OfficerAppointment
+        fields = ["region", "role", "starts_on", "ends_on"]
+        widgets = {"starts_on": DATE, "ends_on": DATE}
+        labels = {"starts_on": "Term starts", "ends_on": "Term ends"}
+        help_texts = {"ends_on": "Terms are often two years."}
+
+    field_order = ["membership_number", "region", "role", "starts_on", "ends_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.filter(is_active=True)
+
+    def clean_membership_number(self):
+        number = self.cleaned_data["membership_number"].strip()
+        member = Member.objects.filter(membership_number__iexact=number).first()
+        if member is None:
+            raise forms.ValidationError("No member has that membership number.")
+        self.member = member
+        return number
+
+
+class AppointmentEndForm(forms.Form):
+    ends_on = forms.DateField(
+        label="Last day in office", widget=DATE, initial=datetime.date.today
+    )
+
+
+class SchemeSettingsForm(forms.ModelForm):
+    class Meta:
+        model = SchemeSettings
+        fields = [
+            "open_request_limit",
+            "reminder_after_days",
+            "expire_after_days",
+            "unmatched_flag_after_days",
+            "weight_different_org_type",
+            "weight_same_organisation",
+            "weight_shared_mode",
+            "weight_same_region",
+            "weight_up_to_date",
+            "weight_load_balance",
+            "weight_choice_bonus",
+            "allocation_mode",
+        ]
+        labels = {
+            "open_request_limit": "Open requests a candidate may have at once",
+            "reminder_after_days": "Remind a mentor after (days unanswered)",
+            "expire_after_days": "Expire a request after (days unanswered)",
+            "unmatched_flag_after_days": "Flag a candidate for help after (days "
+            "without a mentor)",
+            "weight_different_org_type": "Weight: different sort of organisation",
+            "weight_same_organisation": "Penalty: same organisation",
+            "weight_shared_mode": "Weight: each shared way of meeting",
+            "weight_same_region": "Weight: same region",
+            "weight_up_to_date": "Weight: up to date with the regulations",
+            "weight_load_balance": "Weight: free places (spreads the load)",
+            "weight_choice_bonus": "Weight: the candidate's own choice",
+            "allocation_mode": "Publishing a bulk allocation",
+        }
+
+    def clean(self):
+        data = super().clean()
+        for name, value in list(data.items()):
+            weight = name.startswith("weight_") and value is not None
+            if weight and not 0 <= value <= 1000:
+                self.add_error(name, "Give a weight between 0 and 1000.")
+        reminder, expiry = (
+            data.get("reminder_after_days"),
+            data.get("expire_after_days"),
+        )
+        if reminder is not None and expiry is not None and reminder >= expiry:
+            self.add_error(
+                "expire_after_days",
+                "Requests must expire after the reminder is sent: give more days "
+                "than for the reminder.",
+            )
+        if data.get("open_request_limit") == 0:
+            self.add_error("open_request_limit", "Allow at least one open request.")
+        return data

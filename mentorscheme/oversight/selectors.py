@@ -1,0 +1,431 @@
+"""Reads for oversight: the officer dashboard and bulk allocation proposals.
+
+``region_ids`` is a set of region ids, or None for every region (staff). Every
+function here runs a fixed number of queries however big the region is: numbers
+are counted by the database or from one list of plain values.
+"""
+
+import datetime
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Callable
+
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from mentorscheme.matching import engine
+from mentorscheme.members.models import MembershipStatus, RegistrationAward
+from mentorscheme.mentoring import selectors as mentoring_selectors
+from mentorscheme.mentoring.models import (
+    HelpFlag,
+    MentoringRelationship,
+    MentoringRequest,
+    RelationshipStatus,
+    RequestStatus,
+)
+from mentorscheme.mentors import selectors as mentor_selectors
+from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
+from mentorscheme.oversight import charts
+from mentorscheme.scheme import eligibility
+from mentorscheme.scheme.models import (
+    OPEN_ENROLMENT_STATUSES,
+    Enrolment,
+    SchemeSettings,
+)
+from mentorscheme.training.models import BookingStatus, TrainingEvent
+
+LAPSING_WITHIN_DAYS = 60
+FLAG_EXPIRED_REQUESTS = 2
+FLAG_WITHIN_DAYS = 180
+TREND_MONTHS = 12
+WAITING_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, 180), (181, 365), (366, None))
+LOAD_BUCKETS = ("0", "1", "2", "3 or more")
+LOAD_LABELS = ["No mentees", "1 mentee", "2 mentees", "3 or more mentees"]
+LIST_LIMIT = 50
+
+
+def in_regions(queryset, path: str, region_ids):
+    """Restrict ``queryset`` to rows whose ``path`` region is in ``region_ids``."""
+    if region_ids is None:
+        return queryset
+    return queryset.filter(**{f"{path}__in": region_ids})
+
+
+# -- waiting candidates --------------------------------------------------------------
+
+
+def waiting_enrolments(region_ids):
+    """Open enrolments on qualifications that use mentors, member current, no mentor."""
+    active = MentoringRelationship.objects.filter(
+        enrolment=OuterRef("pk"), status=RelationshipStatus.ACTIVE
+    )
+    enrolments = Enrolment.objects.filter(
+        ~Exists(active),
+        status__in=OPEN_ENROLMENT_STATUSES,
+        qualification__uses_mentors=True,
+        member__membership_status=MembershipStatus.CURRENT,
+    )
+    return in_regions(enrolments, "member__region_id", region_ids)
+
+
+def _waiting_label(days: int) -> str:
+    for low, high in WAITING_BUCKETS:
+        if high is None:
+            return f"Over {low - 1} days"
+        if low <= days <= high:
+            return f"{low}–{high} days"
+    return f"{WAITING_BUCKETS[0][0]}–{WAITING_BUCKETS[0][1]} days"
+
+
+def waiting_labels() -> list[str]:
+    return [
+        f"Over {low - 1} days" if high is None else f"{low}–{high} days"
+        for low, high in WAITING_BUCKETS
+    ]
+
+
+def demand(region_ids, today: datetime.date) -> dict:
+    """Who is waiting for a mentor, for how long, by qualification.
+
+    A candidate who changed mentor waits from the day their last relationship
+    ended, not from enrolment.
+    """
+    rows = (
+        waiting_enrolments(region_ids)
+        .annotate(last_ended=Max("relationships__ended_on"))
+        .values_list("qualification__name", "enrolled_on", "last_ended")
+        .order_by()
+    )
+    by_qualification: dict[str, list[int]] = defaultdict(list)
+    buckets = Counter()
+    for qualification, enrolled_on, last_ended in rows:
+        since = max(enrolled_on, last_ended) if last_ended else enrolled_on
+        days = max((today - since).days, 0)
+        by_qualification[qualification].append(days)
+        buckets[_waiting_label(days)] += 1
+    summary = [
+        {
+            "qualification": name,
+            "waiting": len(days),
+            "median_days": round(statistics.median(days)),
+            "longest_days": max(days),
+        }
+        for name, days in sorted(by_qualification.items())
+    ]
+    labels = waiting_labels()
+    return {
+        "waiting_total": sum(len(d) for d in by_qualification.values()),
+        "by_qualification": summary,
+        "waiting_chart": charts.bar_chart(
+            id="waiting-chart",
+            title="Candidates waiting for a mentor, by time waited",
+            labels=labels,
+            values=[buckets[label] for label in labels],
+            unit=("candidate", "candidates"),
+        ),
+    }
+
+
+# -- mentors --------------------------------------------------------------------------
+
+
+def mentors_in(region_ids):
+    return in_regions(MentorProfile.objects.all(), "member__region_id", region_ids)
+
+
+def supply(region_ids) -> dict:
+    listed = mentors_in(region_ids).filter(status=MentorStatus.LISTED)
+    rows = listed.annotate(
+        active=Count(
+            "relationships", filter=Q(relationships__status=RelationshipStatus.ACTIVE)
+        )
+    ).values_list("capacity", "accepting", "active")
+    loads = Counter()
+    listed_count = paused = free = full = 0
+    for capacity, accepting, active in rows:
+        listed_count += 1
+        paused += not accepting
+        if accepting:
+            free += max(capacity - active, 0)
+        full += active >= capacity
+        loads[LOAD_BUCKETS[min(active, 3)]] += 1
+    return {
+        "listed": listed_count,
+        "paused": paused,
+        "free_places": free,
+        "full": full,
+        "load_chart": charts.bar_chart(
+            id="load-chart",
+            title="Listed mentors by number of current mentees",
+            labels=LOAD_LABELS,
+            values=[loads[label] for label in LOAD_BUCKETS],
+            unit=("mentor", "mentors"),
+        ),
+    }
+
+
+def lapsing_mentors(region_ids, today: datetime.date):
+    """Listed mentors about to stop holding registration, or whose membership lapsed.
+
+    "About to" means: an award leaves the register within 60 days and no award will
+    still be on it then.
+    """
+    horizon = today + datetime.timedelta(days=LAPSING_WITHIN_DAYS)
+    awards = RegistrationAward.objects.filter(member=OuterRef("member_id"))
+    ending = awards.filter(removed_on__gt=today, removed_on__lte=horizon)
+    lasting = awards.filter(Q(removed_on__isnull=True) | Q(removed_on__gt=horizon))
+    return (
+        mentors_in(region_ids)
+        .filter(status=MentorStatus.LISTED)
+        .filter(
+            Q(member__membership_status=MembershipStatus.LAPSED)
+            | (Exists(ending) & ~Exists(lasting))
+        )
+        .select_related("member__region")
+        .annotate(
+            lapses_on=Min(
+                "member__awards__removed_on",
+                filter=Q(member__awards__removed_on__gt=today),
+            )
+        )
+        .order_by(F("lapses_on").asc(nulls_first=True), "member__last_name", "pk")
+    )
+
+
+def flagged_mentors(region_ids, now: datetime.datetime):
+    """Mentors who let two or more requests expire unanswered in the last 180 days."""
+    since = now - datetime.timedelta(days=FLAG_WITHIN_DAYS)
+    expired = Count(
+        "requests",
+        filter=Q(
+            requests__status=RequestStatus.EXPIRED, requests__closed_at__gte=since
+        ),
+    )
+    return (
+        mentors_in(region_ids)
+        .exclude(status=MentorStatus.RETIRED)
+        .annotate(expired=expired)
+        .filter(expired__gte=FLAG_EXPIRED_REQUESTS)
+        .select_related("member__region")
+        .order_by("-expired", "member__last_name", "pk")
+    )
+
+
+def applications_to_review(region_ids) -> int:
+    return (
+        mentors_in(region_ids)
+        .filter(
+            Q(status=MentorStatus.APPLIED)
+            | Q(external_training_status=EvidenceStatus.PENDING)
+        )
+        .count()
+    )
+
+
+# -- candidates, events, trend --------------------------------------------------------
+
+
+def open_help_flags(region_ids):
+    flags = HelpFlag.objects.filter(resolved_at__isnull=True).select_related(
+        "enrolment__member__region", "enrolment__qualification"
+    )
+    return in_regions(flags, "enrolment__member__region_id", region_ids).order_by(
+        "created_at", "pk"
+    )
+
+
+def upcoming_events(region_ids, now: datetime.datetime):
+    events = TrainingEvent.objects.filter(is_cancelled=False, starts_at__gte=now)
+    return (
+        in_regions(events, "region_id", region_ids)
+        .select_related("region")
+        .annotate(
+            booked=Count(
+                "bookings",
+                filter=Q(bookings__status=BookingStatus.BOOKED),
+            )
+        )
+        .order_by("starts_at", "pk")
+    )
+
+
+def _months(today: datetime.date, count: int) -> list[datetime.date]:
+    """The first days of the last ``count`` months, oldest first, this month last."""
+    months, year, month = [], today.year, today.month
+    for _ in range(count):
+        months.append(datetime.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+def _month_of(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return value.date().replace(day=1)
+    return value.replace(day=1)
+
+
+def trend(region_ids, today: datetime.date) -> dict:
+    months = _months(today, TREND_MONTHS)
+    start = months[0]
+    start_at = timezone.make_aware(datetime.datetime.combine(start, datetime.time()))
+    requests = in_regions(
+        MentoringRequest.objects.filter(created_at__gte=start_at),
+        "enrolment__member__region_id",
+        region_ids,
+    )
+    matches = in_regions(
+        MentoringRelationship.objects.filter(started_on__gte=start),
+        "enrolment__member__region_id",
+        region_ids,
+    )
+    counted = []
+    for queryset, field in ((requests, "created_at"), (matches, "started_on")):
+        rows = (
+            queryset.annotate(month=TruncMonth(field))
+            .values("month")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        per_month = Counter()
+        for row in rows:
+            per_month[_month_of(row["month"])] += row["n"]
+        counted.append([per_month[m] for m in months])
+    labels = [m.strftime("%b %Y") for m in months]
+    return {
+        "trend_chart": charts.line_chart(
+            id="trend-chart",
+            title="New mentoring requests and new matches, last 12 months",
+            labels=labels,
+            series=[("New requests", counted[0]), ("New matches", counted[1])],
+        )
+    }
+
+
+def dashboard(
+    region_ids,
+    *,
+    today: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+) -> dict:
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    flags = list(open_help_flags(region_ids)[: LIST_LIMIT + 1])
+    return {
+        "supply": supply(region_ids),
+        "lapsing": list(lapsing_mentors(region_ids, today)[:LIST_LIMIT]),
+        "demand": demand(region_ids, today),
+        "help_flags": flags[:LIST_LIMIT],
+        "more_help_flags": len(flags) > LIST_LIMIT,
+        "applications": applications_to_review(region_ids),
+        "events": list(upcoming_events(region_ids, now)[:10]),
+        "flagged_mentors": list(flagged_mentors(region_ids, now)[:LIST_LIMIT]),
+        "today": today,
+        **trend(region_ids, today),
+    }
+
+
+# -- bulk allocation -----------------------------------------------------------------
+
+#: Above this many waiting candidates, records are loaded in slices of this size.
+LOAD_SLICE = 5000
+
+
+def _candidate_records(region_ids, progress) -> list:
+    enrolments = waiting_enrolments(region_ids)
+    ids = list(enrolments.order_by("pk").values_list("pk", flat=True))
+    records = []
+    for start in range(0, len(ids), LOAD_SLICE):
+        chunk = ids[start : start + LOAD_SLICE]
+        part = enrolments.filter(pk__gte=chunk[0], pk__lte=chunk[-1])
+        records += mentoring_selectors.candidate_records(part)
+        progress("load candidates", min(start + LOAD_SLICE, len(ids)), len(ids))
+    return records
+
+
+def _reasons(reasons) -> list[dict]:
+    return [
+        {"code": r.code, "text": r.text, "warning": bool(r.warning)} for r in reasons
+    ]
+
+
+def allocation_proposal(
+    region_ids, *, progress: Callable[[str, int, int], None] | None = None
+) -> dict:
+    """Run the engine over the waiting candidates in ``region_ids`` (None: all)
+    against every listed mentor, anywhere (mentoring is remote). Writes nothing.
+
+    The result is plain JSON: inputs (counts), pairs and unmatched, each with
+    reasons, and the engine's stats.
+    """
+    progress = progress or (lambda stage, done, total: None)
+    candidates = _candidate_records(region_ids, progress)
+    profiles = MentorProfile.objects.filter(status=MentorStatus.LISTED)
+    mentors = mentor_selectors.mentor_records(profiles)
+    progress("load mentors", len(mentors), len(mentors))
+    settings = SchemeSettings.load()
+    result = engine.allocate(candidates, mentors, settings.weights(), progress=progress)
+    open_mentors = [m for m in mentors if eligibility.can_take_anyone(m)]
+    by_id = {c.id: c for c in candidates}
+    return {
+        "inputs": {
+            "candidates_waiting": len(candidates),
+            "candidates_with_open_requests": sum(
+                1 for c in candidates if c.excluded_mentor_ids
+            ),
+            "mentors_listed": len(mentors),
+            "mentors_with_free_places": len(open_mentors),
+            "free_places": sum(m.free_places for m in open_mentors),
+            "weights": {
+                name: getattr(settings, f"weight_{name}")
+                for name in (
+                    "different_org_type",
+                    "same_organisation",
+                    "shared_mode",
+                    "same_region",
+                    "up_to_date",
+                    "load_balance",
+                    "choice_bonus",
+                )
+            },
+        },
+        "pairs": [
+            {
+                "candidate_id": p.candidate_id,
+                "candidate_member_id": by_id[p.candidate_id].member_id,
+                "mentor_id": p.mentor_id,
+                "score": round(p.score, 4),
+                "reasons": _reasons(p.reasons),
+            }
+            for p in result.pairs
+        ],
+        "unmatched": [
+            {
+                "candidate_id": u.candidate_id,
+                "candidate_member_id": by_id[u.candidate_id].member_id,
+                "code": u.code,
+                "reason": u.reason,
+            }
+            for u in result.unmatched
+        ],
+        "matched": result.matched,
+        "total_score": round(result.total_score, 4),
+        "stats": {k: v for k, v in result.stats.items() if not k.startswith("ms_")},
+    }
+
+
+def run_people(pairs, unmatched) -> dict:
+    """Names and regions for some of a run's candidates and mentors, in two queries."""
+    enrolment_ids = {p["candidate_id"] for p in [*pairs, *unmatched]}
+    mentor_ids = {p["mentor_id"] for p in pairs}
+    enrolments = Enrolment.objects.filter(pk__in=enrolment_ids).select_related(
+        "member__region", "qualification"
+    )
+    mentors = MentorProfile.objects.filter(pk__in=mentor_ids).select_related(
+        "member__region"
+    )
+    return {
+        "enrolments": {e.pk: e for e in enrolments},
+        "mentors": {m.pk: m for m in mentors},
+    }

@@ -1,0 +1,508 @@
+"""Writes for oversight: allocation runs, and the scheme's administration by staff.
+
+One transaction each, keyword-only arguments. Every change staff make to the
+scheme's data is written to the audit log in the same transaction.
+"""
+
+import datetime
+from collections.abc import Callable
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from mentorscheme.members.models import (
+    Member,
+    OfficerAppointment,
+    Organisation,
+    OrganisationType,
+    Region,
+)
+from mentorscheme.mentoring import selectors as mentoring_selectors
+from mentorscheme.mentoring import services as mentoring_services
+from mentorscheme.mentoring.models import (
+    OPEN_REQUEST_STATUSES,
+    MentoringRelationship,
+    MentoringRequest,
+    RequestStatus,
+)
+from mentorscheme.mentors import selectors as mentor_selectors
+from mentorscheme.mentors.models import MentorProfile
+from mentorscheme.notifications import emails
+from mentorscheme.oversight import audit, selectors
+from mentorscheme.oversight.models import AllocationRun, AuditAction, RunStatus
+from mentorscheme.scheme import eligibility
+from mentorscheme.scheme.models import (
+    AllocationMode,
+    Enrolment,
+    Qualification,
+    RegulationsVersion,
+    SchemeSettings,
+)
+from mentorscheme.training.models import TrainingEvent
+
+LOCK_SLICE = 1000
+
+
+class OversightError(Exception):
+    """The action was refused; the text says why, in plain words."""
+
+
+# -- allocation runs -----------------------------------------------------------------
+
+
+def allocation_run_create(
+    *,
+    by,
+    region_ids: frozenset[int] | None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> AllocationRun:
+    """Propose an allocation for ``region_ids`` (None: the whole country) and keep it.
+
+    The engine runs before the transaction opens, so a long solve holds no locks.
+    """
+    if region_ids is not None and not region_ids:
+        raise OversightError("Choose at least one region.")
+    proposal = selectors.allocation_proposal(region_ids, progress=progress)
+    inputs = proposal.pop("inputs")
+    inputs["allocation_mode"] = SchemeSettings.load().allocation_mode
+    with transaction.atomic():
+        run = AllocationRun.objects.create(
+            created_by=by,
+            all_regions=region_ids is None,
+            inputs=inputs,
+            proposal=proposal,
+        )
+        if region_ids is not None:
+            run.regions.set(sorted(region_ids))
+    return run
+
+
+def _locked_run(run: AllocationRun) -> AllocationRun:
+    return AllocationRun.objects.select_for_update().get(pk=run.pk)
+
+
+def _require_proposed(run: AllocationRun) -> None:
+    if run.status == RunStatus.PUBLISHED:
+        raise OversightError("This allocation has already been published.")
+    if run.status == RunStatus.DISCARDED:
+        raise OversightError("This allocation was discarded.")
+
+
+def _pair(run: AllocationRun, candidate_id: int) -> dict:
+    for pair in run.proposal.get("pairs", []):
+        if pair["candidate_id"] == candidate_id:
+            return pair
+    raise OversightError("That pair is not in this allocation.")
+
+
+@transaction.atomic
+def allocation_run_remove_pair(
+    *, run: AllocationRun, candidate_id: int, by
+) -> AllocationRun:
+    run = _locked_run(run)
+    _require_proposed(run)
+    pair = _pair(run, candidate_id)
+    if candidate_id not in run.removed_candidate_ids:
+        run.removed.append(
+            {
+                "candidate_id": candidate_id,
+                "mentor_id": pair["mentor_id"],
+                "by": getattr(by, "email", ""),
+                "at": timezone.now().isoformat(),
+            }
+        )
+        run.save(update_fields=["removed"])
+    return run
+
+
+@transaction.atomic
+def allocation_run_restore_pair(
+    *, run: AllocationRun, candidate_id: int, by
+) -> AllocationRun:
+    run = _locked_run(run)
+    _require_proposed(run)
+    _pair(run, candidate_id)
+    run.removed = [r for r in run.removed if r["candidate_id"] != candidate_id]
+    run.save(update_fields=["removed"])
+    return run
+
+
+@transaction.atomic
+def allocation_run_discard(*, run: AllocationRun, by) -> AllocationRun:
+    run = _locked_run(run)
+    _require_proposed(run)
+    run.status = RunStatus.DISCARDED
+    run.discarded_at = timezone.now()
+    run.save(update_fields=["status", "discarded_at"])
+    return run
+
+
+def _lock_rows(model, ids) -> None:
+    """Lock rows in id order, in slices: the fixed order avoids deadlocks."""
+    ids = sorted(ids)
+    for start in range(0, len(ids), LOCK_SLICE):
+        chunk = ids[start : start + LOCK_SLICE]
+        list(
+            model.objects.select_for_update(of=("self",))
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
+@transaction.atomic
+def allocation_run_publish(*, run: AllocationRun, by) -> AllocationRun:
+    """Publish the kept pairs: a request to the mentor, or a match made directly.
+
+    Each pair is re-checked against the scheme's rules under lock; a pair that is
+    no longer allowed is skipped and the reason kept. Publishing twice is refused.
+    """
+    run = _locked_run(run)
+    _require_proposed(run)
+    mode = SchemeSettings.load().allocation_mode
+    pairs = run.kept_pairs()
+    # Mentor profiles, then enrolments: the order the mentoring services lock in.
+    _lock_rows(MentorProfile, {p["mentor_id"] for p in pairs})
+    _lock_rows(Enrolment, {p["candidate_id"] for p in pairs})
+    outcomes = [_publish_pair(pair, mode=mode, by=by) for pair in pairs]
+    run.status = RunStatus.PUBLISHED
+    run.mode = mode
+    run.published = outcomes
+    run.published_at = timezone.now()
+    run.published_by = by
+    run.save()
+    done = sum(1 for o in outcomes if o["outcome"] != "skipped")
+    audit.record(
+        actor=by,
+        action=AuditAction.ALLOCATION_PUBLISHED,
+        target=run,
+        details={
+            "mode": mode,
+            "published": done,
+            "skipped": len(outcomes) - done,
+            "removed": len(run.removed),
+        },
+    )
+    return run
+
+
+def _publish_pair(pair: dict, *, mode: str, by) -> dict:
+    outcome = {"candidate_id": pair["candidate_id"], "mentor_id": pair["mentor_id"]}
+    enrolment = (
+        Enrolment.objects.select_related("member", "qualification")
+        .filter(pk=pair["candidate_id"])
+        .first()
+    )
+    mentor = (
+        MentorProfile.objects.select_related("member")
+        .filter(pk=pair["mentor_id"])
+        .first()
+    )
+    if enrolment is None or mentor is None:
+        return outcome | {
+            "outcome": "skipped",
+            "reason": "The candidate or the mentor is no longer on record.",
+        }
+    if not enrolment.member.is_current:
+        return outcome | {
+            "outcome": "skipped",
+            "reason": "The candidate's membership is no longer current.",
+        }
+    try:
+        with transaction.atomic():
+            if mode == AllocationMode.DIRECT:
+                relationship = relationship_create_direct(
+                    enrolment=enrolment, mentor=mentor, by=by
+                )
+                return outcome | {
+                    "outcome": "matched",
+                    "relationship_id": relationship.pk,
+                }
+            request = _request_from_allocation(enrolment, mentor)
+            return outcome | {"outcome": "requested", "request_id": request.pk}
+    except (mentoring_services.MentoringError, OversightError) as refusal:
+        return outcome | {"outcome": "skipped", "reason": str(refusal)}
+
+
+def _request_from_allocation(
+    enrolment: Enrolment, mentor: MentorProfile
+) -> MentoringRequest:
+    message = (
+        "The scheme's Mentor Support Officers suggested this match in a bulk "
+        "allocation of mentors to candidates who were waiting for one."
+    )
+    request = mentoring_services.request_create(
+        enrolment=enrolment, mentor=mentor, message=message, from_allocation=True
+    )
+    emails.send(
+        "allocation_request_sent",
+        to=enrolment.member.email,
+        context={
+            "candidate": enrolment.member,
+            "mentor": mentor.member,
+            "request": request,
+            "enrolment": enrolment,
+        },
+    )
+    return request
+
+
+@transaction.atomic
+def relationship_create_direct(
+    *, enrolment: Enrolment, mentor: MentorProfile, by=None
+) -> MentoringRelationship:
+    """Match a candidate with a mentor without a request (allocation "direct" mode).
+
+    Locks the mentor profile, then the enrolment (the order every mentoring service
+    uses), re-checks every rule of the scheme, then creates the relationship and
+    closes the candidate's other open requests, as an acceptance does.
+    """
+    mentor = (
+        MentorProfile.objects.select_for_update(of=("self",))
+        .select_related("member")
+        .get(pk=mentor.pk)
+    )
+    enrolment = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("member", "qualification")
+        .get(pk=enrolment.pk)
+    )
+    if not enrolment.is_open:
+        raise OversightError("The candidate's enrolment is closed.")
+    failures = eligibility.check(
+        mentoring_selectors.candidate_record(enrolment, exclude_requested=False),
+        mentor_selectors.record_for(mentor_selectors.annotated(mentor)),
+    )
+    if failures:
+        raise OversightError(" ".join(f.reason for f in failures))
+    now = timezone.now()
+    open_requests = list(
+        MentoringRequest.objects.select_for_update(of=("self",))
+        .filter(enrolment=enrolment, status__in=OPEN_REQUEST_STATUSES)
+        .select_related("mentor__member")
+        .order_by("pk")
+    )
+    same = next((r for r in open_requests if r.mentor_id == mentor.pk), None)
+    for request in open_requests:
+        request.status = (
+            RequestStatus.ACCEPTED if request is same else RequestStatus.WITHDRAWN
+        )
+        request.closed_at = now
+        if request is same:
+            request.responded_at = now
+        request.save()
+        if request is not same:
+            emails.send(
+                "request_withdrawn",
+                to=request.mentor.member.email,
+                context={
+                    "request": request,
+                    "candidate": enrolment.member,
+                    "because": "they have been matched with a mentor by the scheme",
+                },
+            )
+    relationship = MentoringRelationship.objects.create(
+        enrolment=enrolment, mentor=mentor, request=same
+    )
+    context = {
+        "relationship": relationship,
+        "candidate": enrolment.member,
+        "mentor": mentor.member,
+        "enrolment": enrolment,
+    }
+    emails.send(
+        "allocation_matched_candidate", to=enrolment.member.email, context=context
+    )
+    emails.send("allocation_matched_mentor", to=mentor.member.email, context=context)
+    return relationship
+
+
+# -- scheme administration (staff) ---------------------------------------------------
+
+
+def _plain(value):
+    """A value as the audit log's JSON keeps it."""
+    if isinstance(value, Model):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _apply(instance: Model, fields: dict) -> dict:
+    """Set ``fields`` on ``instance``; return what changed as {name: [old, new]}."""
+    changes = {}
+    for name, value in fields.items():
+        try:
+            old = getattr(instance, name)
+        except ObjectDoesNotExist:  # a new row's empty relation
+            old = None
+        if old != value:
+            changes[name] = [_plain(old), _plain(value)]
+            setattr(instance, name, value)
+    return changes
+
+
+def _save_and_audit(instance: Model, fields: dict, *, by, action: str) -> Model:
+    adding = instance.pk is None
+    if not adding:
+        # Compare with the row as stored, not with an instance a form has changed.
+        instance = type(instance).objects.select_for_update().get(pk=instance.pk)
+    changes = _apply(instance, fields)
+    if not changes and not adding:
+        return instance
+    instance.full_clean()
+    instance.save()
+    audit.record(
+        actor=by,
+        action=action,
+        target=instance,
+        details={"created": adding, "changes": changes},
+    )
+    return instance
+
+
+@transaction.atomic
+def region_save(*, by, region: Region | None = None, **fields) -> Region:
+    """Add a region, or rename one."""
+    return _save_and_audit(
+        region or Region(), fields, by=by, action=AuditAction.REFERENCE_DATA_CHANGED
+    )
+
+
+@transaction.atomic
+def region_merge(*, source: Region, target: Region, by) -> dict[str, int]:
+    """Merge ``source`` into ``target``, keeping history.
+
+    Members, organisations, officer appointments and training events move to the
+    target, as do mentors' choices of region; the source stays on record, inactive,
+    pointing at the target, so older records and allocation runs still read true.
+    """
+    source = Region.objects.select_for_update().get(pk=source.pk)
+    target = Region.objects.select_for_update().get(pk=target.pk)
+    if source.pk == target.pk:
+        raise OversightError("Choose two different regions.")
+    if not source.is_active:
+        raise OversightError(f"{source} has already been merged or closed.")
+    if not target.is_active:
+        raise OversightError(f"{target} is not active; merge into an active region.")
+    moved = {
+        "members": Member.objects.filter(region=source).update(region=target),
+        "organisations": Organisation.objects.filter(region=source).update(
+            region=target
+        ),
+        "appointments": OfficerAppointment.objects.filter(region=source).update(
+            region=target
+        ),
+        "events": TrainingEvent.objects.filter(region=source).update(region=target),
+        "mentor_region_choices": _move_mentor_regions(source, target),
+    }
+    Region.objects.filter(merged_into=source).update(merged_into=target)
+    source.is_active = False
+    source.merged_into = target
+    source.save(update_fields=["is_active", "merged_into"])
+    audit.record(
+        actor=by,
+        action=AuditAction.REGION_MERGED,
+        target=source,
+        details={"into": str(target), "into_id": target.pk, "moved": moved},
+    )
+    return moved
+
+
+def _move_mentor_regions(source: Region, target: Region) -> int:
+    through = MentorProfile.regions.through
+    choosing = set(
+        through.objects.filter(region=source).values_list("mentorprofile_id", flat=True)
+    )
+    having = set(
+        through.objects.filter(
+            region=target, mentorprofile_id__in=choosing
+        ).values_list("mentorprofile_id", flat=True)
+    )
+    through.objects.filter(region=source).delete()
+    through.objects.bulk_create(
+        [through(mentorprofile_id=pk, region=target) for pk in choosing - having]
+    )
+    return len(choosing)
+
+
+@transaction.atomic
+def organisation_type_save(
+    *, by, organisation_type: OrganisationType | None = None, **fields
+) -> OrganisationType:
+    return _save_and_audit(
+        organisation_type or OrganisationType(),
+        fields,
+        by=by,
+        action=AuditAction.REFERENCE_DATA_CHANGED,
+    )
+
+
+@transaction.atomic
+def qualification_save(
+    *, by, qualification: Qualification | None = None, **fields
+) -> Qualification:
+    return _save_and_audit(
+        qualification or Qualification(),
+        fields,
+        by=by,
+        action=AuditAction.REFERENCE_DATA_CHANGED,
+    )
+
+
+@transaction.atomic
+def regulations_create(*, by, **fields) -> RegulationsVersion:
+    if RegulationsVersion.objects.filter(
+        effective_from=fields["effective_from"]
+    ).exists():
+        raise OversightError("A regulations version already takes effect on that date.")
+    return _save_and_audit(
+        RegulationsVersion(), fields, by=by, action=AuditAction.REFERENCE_DATA_CHANGED
+    )
+
+
+@transaction.atomic
+def appointment_create(*, by, **fields) -> OfficerAppointment:
+    member = fields["member"]
+    if not member.is_current:
+        raise OversightError(
+            "Only a member whose membership is current can hold an appointment."
+        )
+    if not fields["region"].is_active:
+        raise OversightError("Appoint officers to an active region.")
+    return _save_and_audit(
+        OfficerAppointment(), fields, by=by, action=AuditAction.APPOINTMENT_CHANGED
+    )
+
+
+@transaction.atomic
+def appointment_end(
+    *, appointment: OfficerAppointment, ends_on: datetime.date, by
+) -> OfficerAppointment:
+    appointment = OfficerAppointment.objects.get(pk=appointment.pk)
+    if ends_on < appointment.starts_on:
+        raise OversightError(
+            f"The term cannot end before it starts ({appointment.starts_on:%d %B %Y})."
+        )
+    if appointment.ends_on is not None and appointment.ends_on < ends_on:
+        raise OversightError(
+            f"This term already ends on {appointment.ends_on:%d %B %Y}; end it "
+            "earlier, or add a new appointment."
+        )
+    return _save_and_audit(
+        appointment,
+        {"ends_on": ends_on},
+        by=by,
+        action=AuditAction.APPOINTMENT_CHANGED,
+    )
+
+
+@transaction.atomic
+def scheme_settings_update(*, by, **fields) -> SchemeSettings:
+    """Change the scheme's switches; the next request reads the new values."""
+    return _save_and_audit(
+        SchemeSettings.load(), fields, by=by, action=AuditAction.SETTINGS_CHANGED
+    )

@@ -1,0 +1,309 @@
+"""Officer and staff pages: dashboard, help flags, allocation runs, reports, audit."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from mentorscheme.members import access
+from mentorscheme.members.models import Region
+from mentorscheme.mentoring import services as mentoring_services
+from mentorscheme.oversight import audit, reports, selectors, services
+from mentorscheme.oversight.forms import (
+    AllocationRunForm,
+    AuditSearchForm,
+    RegionChoiceForm,
+    ReportFilterForm,
+)
+from mentorscheme.oversight.models import AuditEntry, RunStatus
+from mentorscheme.scheme.models import AllocationMode, SchemeSettings
+
+RUN_PAGE_SIZE = 100
+
+
+def _overseer(request):
+    roles = access.roles_for(request.user)
+    access.require(access.can_oversee(roles))
+    return roles
+
+
+def _regions_for(roles):
+    regions = Region.objects.filter(is_active=True)
+    if roles.is_staff:
+        return regions
+    return regions.filter(pk__in=roles.officer_region_ids)
+
+
+def _everything(roles) -> str:
+    return "All regions" if roles.is_staff else "All your regions"
+
+
+def _region_scope(request, roles):
+    """The region asked for (or None), and the region ids the page covers."""
+    raw = request.GET.get("region", "")
+    if raw and not (raw.isdigit() and len(raw) <= 18):
+        raise Http404("No such region")
+    region_id = int(raw) if raw else None
+    return region_id, access.oversight_region_ids(roles, region_id)
+
+
+# -- dashboard ------------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request):
+    roles = _overseer(request)
+    region_id, region_ids = _region_scope(request, roles)
+    regions = _regions_for(roles)
+    context = selectors.dashboard(region_ids)
+    context.update(
+        filter_form=RegionChoiceForm(
+            initial={"region": region_id or ""},
+            regions=regions,
+            everything=_everything(roles),
+        ),
+        region_id=region_id,
+        covering=[r for r in regions if region_ids is None or r.pk in region_ids],
+    )
+    return render(request, "oversight/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def help_flag_resolve(request, pk: int):
+    roles = _overseer(request)
+    flag = access.get_help_flag_or_404(roles, pk)
+    if flag.resolved_at is None:
+        mentoring_services.help_flag_resolve(flag=flag)
+        messages.success(
+            request, f"{flag.enrolment.member.full_name} is no longer flagged for help."
+        )
+    region = request.POST.get("region", "")
+    url = reverse("oversight:dashboard")
+    return redirect(
+        f"{url}?region={region}#help" if region.isdigit() else f"{url}#help"
+    )
+
+
+# -- allocation runs -----------------------------------------------------------------
+
+
+@login_required
+def allocation_list(request):
+    roles = _overseer(request)
+    form = AllocationRunForm(
+        request.POST or None, regions=_regions_for(roles), everything=_everything(roles)
+    )
+    if request.method == "POST" and form.is_valid():
+        region_id = form.region_id()
+        region_ids = access.oversight_region_ids(roles, region_id)
+        run = services.allocation_run_create(by=request.user, region_ids=region_ids)
+        messages.success(
+            request,
+            "The allocation is ready for review. Nothing has been sent to anyone yet.",
+        )
+        return redirect("oversight:allocation", pk=run.pk)
+    runs = access.allocation_runs_visible(roles).prefetch_related("regions")
+    page = Paginator(runs, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "oversight/allocation_list.html",
+        {"form": form, "page": page},
+        status=400 if form.errors else 200,
+    )
+
+
+def _paged(items: list, request, name: str):
+    return Paginator(items, RUN_PAGE_SIZE).get_page(request.GET.get(name))
+
+
+@login_required
+def allocation_detail(request, pk: int):
+    roles = _overseer(request)
+    run = access.get_allocation_run_or_404(roles, pk)
+    removed = run.removed_candidate_ids
+    pairs = _paged(run.proposal.get("pairs", []), request, "pairs")
+    unmatched = _paged(run.proposal.get("unmatched", []), request, "unmatched")
+    outcomes = _paged(run.published, request, "outcomes")
+    people = selectors.run_people([*pairs, *outcomes], list(unmatched))
+
+    def with_people(rows):
+        return [
+            {
+                **row,
+                "enrolment": people["enrolments"].get(row["candidate_id"]),
+                "mentor": people["mentors"].get(row.get("mentor_id")),
+                "removed": row["candidate_id"] in removed,
+            }
+            for row in rows
+        ]
+
+    return render(
+        request,
+        "oversight/allocation_detail.html",
+        {
+            "run": run,
+            "pairs": pairs,
+            "pair_rows": with_people(pairs),
+            "unmatched": unmatched,
+            "unmatched_rows": with_people(unmatched),
+            "outcomes": outcomes,
+            "outcome_rows": with_people(outcomes),
+            "kept": len(run.kept_pairs()),
+            "regions": list(run.regions.all()),
+            "is_open": run.status == RunStatus.PROPOSED,
+            "direct": SchemeSettings.load().allocation_mode == AllocationMode.DIRECT,
+        },
+    )
+
+
+def _candidate_id(request) -> int | None:
+    raw = request.POST.get("candidate", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@login_required
+@require_POST
+def allocation_pair(request, pk: int):
+    """Remove a pair from the proposal, or put it back."""
+    roles = _overseer(request)
+    run = access.get_allocation_run_or_404(roles, pk)
+    candidate_id = _candidate_id(request)
+    change = (
+        services.allocation_run_restore_pair
+        if request.POST.get("action") == "restore"
+        else services.allocation_run_remove_pair
+    )
+    try:
+        change(run=run, candidate_id=candidate_id, by=request.user)
+    except services.OversightError as refusal:
+        messages.error(request, str(refusal))
+    page = request.POST.get("page", "")
+    url = reverse("oversight:allocation", args=[pk])
+    return redirect(f"{url}?pairs={page if page.isdigit() else 1}#pair-{candidate_id}")
+
+
+@login_required
+@require_POST
+def allocation_publish(request, pk: int):
+    roles = _overseer(request)
+    run = access.get_allocation_run_or_404(roles, pk)
+    try:
+        run = services.allocation_run_publish(run=run, by=request.user)
+    except services.OversightError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        skipped = sum(1 for o in run.published if o["outcome"] == "skipped")
+        messages.success(
+            request,
+            f"Published {len(run.published) - skipped} pairs; everyone involved is "
+            "being emailed."
+            + (f" {skipped} skipped: see the reasons below." if skipped else ""),
+        )
+    return redirect("oversight:allocation", pk=pk)
+
+
+@login_required
+@require_POST
+def allocation_discard(request, pk: int):
+    roles = _overseer(request)
+    run = access.get_allocation_run_or_404(roles, pk)
+    try:
+        services.allocation_run_discard(run=run, by=request.user)
+    except services.OversightError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "The allocation was discarded; nothing was sent.")
+    return redirect("oversight:allocation", pk=pk)
+
+
+# -- reports ----------------------------------------------------------------------------
+
+
+@login_required
+def report_index(request):
+    roles = _overseer(request)
+    kinds = [k for k in reports.REPORTS.values() if roles.is_staff or not k.staff_only]
+    return render(request, "oversight/report_index.html", {"kinds": kinds})
+
+
+@login_required
+def report(request, slug: str):
+    roles = _overseer(request)
+    kind = reports.REPORTS.get(slug)
+    if kind is None:
+        raise Http404("No such report")
+    access.require(roles.is_staff or not kind.staff_only)
+    region_id, region_ids = _region_scope(request, roles)
+    form = ReportFilterForm(
+        ReportFilterForm.with_defaults(request.GET),
+        regions=_regions_for(roles),
+        everything=_everything(roles),
+    )
+    if not form.is_valid():
+        return render(
+            request,
+            "oversight/report.html",
+            {"kind": kind, "form": form, "report": None},
+            status=400,
+        )
+    data = form.cleaned_data
+    filters = reports.Filters(region_ids, data["date_from"], data["date_to"])
+    result = kind.build(filters)
+    if request.GET.get("format") == "csv":
+        return _csv(request, kind, filters, result, region_id)
+    return render(
+        request,
+        "oversight/report.html",
+        {"kind": kind, "form": form, "report": result, "filters": filters},
+    )
+
+
+def _csv(request, kind, filters, result, region_id) -> HttpResponse:
+    audit.record_data_export(
+        actor=request.user,
+        what=f"Report: {kind.title} (CSV)",
+        details={
+            "report": kind.slug,
+            "region_id": region_id,
+            "from": filters.date_from.isoformat(),
+            "to": filters.date_to.isoformat(),
+            "rows": len(result.rows),
+        },
+    )
+    response = HttpResponse(
+        reports.csv_text(result.columns, result.rows),
+        content_type="text/csv; charset=utf-8",
+    )
+    name = f"{kind.slug}-{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# -- audit log ------------------------------------------------------------------------
+
+
+@login_required
+def audit_log(request):
+    access.require(access.can_read_audit_log(access.roles_for(request.user)))
+    form = AuditSearchForm(request.GET or None)
+    entries = AuditEntry.objects.all()
+    if form.is_valid():
+        text = form.cleaned_data["q"].strip()
+        if text:
+            entries = entries.annotate(details_text=Cast("details", TextField()))
+            entries = entries.filter(
+                Q(actor_label__icontains=text)
+                | Q(target_description__icontains=text)
+                | Q(target_type__icontains=text)
+                | Q(details_text__icontains=text)
+            )
+        if form.cleaned_data["action"]:
+            entries = entries.filter(action=form.cleaned_data["action"])
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "oversight/audit.html", {"form": form, "page": page})

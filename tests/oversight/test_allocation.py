@@ -1,0 +1,247 @@
+"""Bulk allocation runs: propose, review, take pairs out, publish, and refusals."""
+
+import pytest
+from django.core import mail
+
+from mentorscheme.mentoring.models import (
+    MentoringRelationship,
+    MentoringRequest,
+    RelationshipStatus,
+)
+from mentorscheme.oversight.models import AllocationRun, AuditEntry
+from mentorscheme.scheme.models import SchemeSettings
+from tests import factories as f
+from tests.conftest import login
+from tests.oversight.conftest import candidate, listed_mentor
+
+
+@pytest.fixture
+def london(db):
+    return f.region("london")
+
+
+@pytest.fixture
+def waiting(alice, bob):
+    """Alice (Chartership) and Carl (Certification) in London can have Bob; Fran
+    (Fellowship) can have nobody; others are not waiting or not in London."""
+    carl = candidate(
+        first_name="Carl", last_name="Clark", qualification="certification"
+    )
+    fran = candidate(first_name="Fran", last_name="Ford", qualification="fellowship")
+    candidate(region="scotland", first_name="Sid", last_name="Scott")
+    candidate(first_name="Rae", last_name="Reval", qualification="revalidation")
+    lapsed = candidate(first_name="Lou", last_name="Lapsed")
+    lapsed.member.membership_status = "lapsed"
+    lapsed.member.save()
+    matched = candidate(first_name="Mat", last_name="Matched")
+    full = listed_mentor(profile={"capacity": 1})
+    MentoringRelationship.objects.create(enrolment=matched, mentor=full)
+    return {"alice": alice.enrolments.get(), "carl": carl, "fran": fran}
+
+
+def propose(client, persona, region) -> AllocationRun:
+    login(client, persona)
+    response = client.post("/oversight/allocations/", {"region": region.pk})
+    run = AllocationRun.objects.latest("pk")
+    assert response["Location"] == f"/oversight/allocations/{run.pk}/"
+    return run
+
+
+def test_an_allocation_is_proposed_reviewed_and_published_as_requests(
+    client, olivia, london, waiting, bob, django_capture_on_commit_callbacks
+):
+    run = propose(client, olivia, london)
+    assert run.status == "proposed"
+    assert run.created_by == olivia.user
+    assert list(run.regions.all()) == [london]
+    assert run.inputs["candidates_waiting"] == 3
+    assert run.inputs["allocation_mode"] == "requests"
+    pairs = {p["candidate_id"]: p["mentor_id"] for p in run.proposal["pairs"]}
+    mentor_id = bob.mentor_profile.pk
+    assert pairs == {waiting["alice"].pk: mentor_id, waiting["carl"].pk: mentor_id}
+    [unmatched] = run.proposal["unmatched"]
+    assert unmatched["candidate_id"] == waiting["fran"].pk
+    assert not MentoringRequest.objects.exists()
+    assert mail.outbox == []
+
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "Alice Archer" in page and "Carl Clark" in page and "Bob Baker" in page
+    assert "has 2 free places" in page
+    assert "Fran Ford" in page and "No mentor may mentor this candidate" in page
+    assert "Sid Scott" not in page and "Rae Reval" not in page
+
+    response = client.post(
+        f"/oversight/allocations/{run.pk}/pair/",
+        {"candidate": waiting["carl"].pk, "action": "remove", "page": "1"},
+    )
+    assert response.status_code == 302
+    run.refresh_from_db()
+    assert run.removed_candidate_ids == {waiting["carl"].pk}
+    assert "(taken out)" in client.get(f"/oversight/allocations/{run.pk}/").text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/oversight/allocations/{run.pk}/publish/")
+    assert response.status_code == 302
+    request = MentoringRequest.objects.get()
+    assert request.enrolment == waiting["alice"]
+    assert request.mentor == bob.mentor_profile
+    assert request.from_allocation is True
+    assert request.status == "pending"
+    assert sorted((m.to[0], m.subject) for m in mail.outbox) == [
+        (
+            "alice@example.org",
+            "[Mentor Scheme] We have asked Bob Baker to mentor you",
+        ),
+        (
+            "bob@example.org",
+            "[Mentor Scheme] Alice Archer would like you as their mentor",
+        ),
+    ]
+    run.refresh_from_db()
+    assert run.status == "published"
+    assert run.mode == "requests"
+    assert run.published_by == olivia.user
+    assert run.published == [
+        {
+            "candidate_id": waiting["alice"].pk,
+            "mentor_id": mentor_id,
+            "outcome": "requested",
+            "request_id": request.pk,
+        }
+    ]
+    entry = AuditEntry.objects.get(action="allocation_published")
+    assert entry.actor == olivia.user
+    assert entry.details == {
+        "mode": "requests",
+        "published": 1,
+        "skipped": 0,
+        "removed": 1,
+    }
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "Request sent" in page
+    assert "Publish 1 pair" not in page
+
+
+def test_publishing_twice_is_refused_and_changes_nothing(
+    client, olivia, london, waiting
+):
+    run = propose(client, olivia, london)
+    client.post(f"/oversight/allocations/{run.pk}/publish/")
+    assert MentoringRequest.objects.count() == 2
+    response = client.post(f"/oversight/allocations/{run.pk}/publish/", follow=True)
+    assert "already been published" in response.text
+    assert MentoringRequest.objects.count() == 2
+    assert AuditEntry.objects.filter(action="allocation_published").count() == 1
+    response = client.post(
+        f"/oversight/allocations/{run.pk}/pair/",
+        {"candidate": waiting["alice"].pk},
+        follow=True,
+    )
+    assert "already been published" in response.text
+
+
+def test_direct_mode_makes_the_match_and_closes_other_requests(
+    client, olivia, london, alice, bob, django_capture_on_commit_callbacks
+):
+    SchemeSettings.objects.update(allocation_mode="direct")
+    dora = listed_mentor(region="wales", first_name="Dora", email="dora@example.org")
+    enrolment = alice.enrolments.get()
+    MentoringRequest.objects.create(enrolment=enrolment, mentor=dora, message="Hi")
+    run = propose(client, olivia, london)
+    assert run.proposal["pairs"][0]["mentor_id"] == bob.mentor_profile.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/oversight/allocations/{run.pk}/publish/")
+    relationship = MentoringRelationship.objects.get()
+    assert relationship.enrolment == enrolment
+    assert relationship.mentor == bob.mentor_profile
+    assert relationship.status == RelationshipStatus.ACTIVE
+    assert MentoringRequest.objects.get().status == "withdrawn"
+    subjects = {
+        m.to[0]: m.subject.removeprefix("[Mentor Scheme] ") for m in mail.outbox
+    }
+    assert subjects == {
+        "alice@example.org": "You have a mentor: Bob Baker",
+        "bob@example.org": "You have a new mentee: Alice Archer",
+        "dora@example.org": subjects["dora@example.org"],
+    }
+    assert "withdrawn" in subjects["dora@example.org"].lower()
+    run.refresh_from_db()
+    assert run.mode == "direct"
+    assert run.published[0]["outcome"] == "matched"
+    assert "Matched" in client.get(f"/oversight/allocations/{run.pk}/").text
+
+
+def test_a_pair_no_longer_allowed_is_skipped_with_the_reason(
+    client, olivia, london, waiting, bob
+):
+    run = propose(client, olivia, london)
+    bob.mentor_profile.accepting = False
+    bob.mentor_profile.save()
+    response = client.post(f"/oversight/allocations/{run.pk}/publish/", follow=True)
+    assert "2 skipped" in response.text
+    assert "not taking on new mentees" in response.text
+    assert not MentoringRequest.objects.exists()
+    run.refresh_from_db()
+    assert [o["outcome"] for o in run.published] == ["skipped", "skipped"]
+
+
+def test_a_pair_whose_candidate_found_a_mentor_meanwhile_is_skipped(
+    client, olivia, london, waiting, bob, django_capture_on_commit_callbacks
+):
+    from mentorscheme.mentoring import services as mentoring
+
+    run = propose(client, olivia, london)
+    other = listed_mentor(region="wales")
+    request = mentoring.request_create(
+        enrolment=waiting["alice"], mentor=other, message="Please?"
+    )
+    mentoring.request_accept(request=request, mentor=other)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/oversight/allocations/{run.pk}/publish/")
+    run.refresh_from_db()
+    outcomes = {o["candidate_id"]: o for o in run.published}
+    assert outcomes[waiting["alice"].pk]["outcome"] == "skipped"
+    assert "already have a mentor" in outcomes[waiting["alice"].pk]["reason"]
+    assert outcomes[waiting["carl"].pk]["outcome"] == "requested"
+
+
+def test_a_taken_out_pair_can_be_put_back(client, olivia, london, waiting):
+    run = propose(client, olivia, london)
+    url = f"/oversight/allocations/{run.pk}/pair/"
+    client.post(url, {"candidate": waiting["alice"].pk, "action": "remove"})
+    client.post(url, {"candidate": waiting["alice"].pk, "action": "restore"})
+    run.refresh_from_db()
+    assert run.removed == []
+    assert len(run.kept_pairs()) == 2
+
+
+def test_a_discarded_run_sends_nothing_and_cannot_be_published(
+    client, olivia, london, waiting
+):
+    run = propose(client, olivia, london)
+    client.post(f"/oversight/allocations/{run.pk}/discard/")
+    run.refresh_from_db()
+    assert run.status == "discarded"
+    response = client.post(f"/oversight/allocations/{run.pk}/publish/", follow=True)
+    assert "was discarded" in response.text
+    assert not MentoringRequest.objects.exists()
+
+
+def test_staff_run_the_whole_country(client, staff, waiting):
+    login(client, staff)
+    client.post("/oversight/allocations/", {"region": ""})
+    run = AllocationRun.objects.get()
+    assert run.all_regions is True
+    assert run.inputs["candidates_waiting"] == 4
+    page = client.get("/oversight/allocations/").text
+    assert "All regions" in page
+
+
+def test_an_officer_of_several_regions_runs_them_all_at_once(client, olivia, waiting):
+    f.appoint(olivia, "scotland")
+    login(client, olivia)
+    client.post("/oversight/allocations/", {"region": ""})
+    run = AllocationRun.objects.get()
+    assert run.all_regions is False
+    assert {r.code for r in run.regions.all()} == {"london", "scotland"}
+    assert run.inputs["candidates_waiting"] == 4

@@ -1,0 +1,221 @@
+"""The officer dashboard: supply, demand, people needing attention, and charts."""
+
+import datetime
+import re
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from mentorscheme.members.models import MembershipStatus
+from mentorscheme.mentoring.models import MentoringRelationship
+from mentorscheme.mentors.models import MentorStatus
+from mentorscheme.training.models import EventKind, TrainingEvent
+from tests import factories as f
+from tests.conftest import login
+from tests.oversight.conftest import candidate, expired_request, listed_mentor
+
+
+def dashboard(client, persona, query=""):
+    login(client, persona)
+    response = client.get(f"/oversight/{query}")
+    assert response.status_code == 200
+    return response.text
+
+
+def figure(page: str, label: str) -> int:
+    match = re.search(rf"<strong>(\d+)</strong> {label}", page)
+    assert match, label
+    return int(match.group(1))
+
+
+def event(region="london", days=10, title="Mentor training"):
+    starts = timezone.now() + datetime.timedelta(days=days)
+    return TrainingEvent.objects.create(
+        kind=EventKind.MENTOR_TRAINING,
+        title=title,
+        region=f.region(region),
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=3),
+        location="Library",
+        capacity=12,
+    )
+
+
+def grow_london(size: int) -> None:
+    """Mentors, mentees, waiting candidates, help flags, events and applications."""
+    for i in range(size):
+        profile = listed_mentor(last_name=f"Mentor{i}", profile={"capacity": 3})
+        MentoringRelationship.objects.create(enrolment=candidate(), mentor=profile)
+        waiting = candidate(days_ago=20 * i, qualification="certification")
+        waiting.help_flags.create(why="waiting")
+        expired_request(waiting, profile)
+        expired_request(candidate(), profile)
+        event(title=f"Event {i}", days=i + 1)
+        listed_mentor(
+            last_name=f"Applicant{i}", profile={"status": MentorStatus.APPLIED}
+        )
+        lapsing = listed_mentor(last_name=f"Lapsing{i}")
+        lapsing.member.awards.update(
+            removed_on=datetime.date.today() + datetime.timedelta(days=30)
+        )
+
+
+def test_supply_counts_listed_paused_and_free_places(client, olivia, alice):
+    listed_mentor(last_name="Free", profile={"capacity": 3})
+    listed_mentor(last_name="Paused", profile={"accepting": False})
+    full = listed_mentor(last_name="Full", profile={"capacity": 1})
+    MentoringRelationship.objects.create(enrolment=candidate(), mentor=full)
+    listed_mentor(region="scotland", last_name="Elsewhere")
+    page = dashboard(client, olivia)
+    assert figure(page, "listed mentors") == 3
+    assert figure(page, "paused") == 1
+    assert figure(page, "free places") == 3
+    assert figure(page, "at capacity") == 1
+
+
+def test_mentors_about_to_lapse_are_listed_with_the_date(client, olivia):
+    ending = listed_mentor(last_name="Ending")
+    ending.member.awards.update(
+        removed_on=datetime.date.today() + datetime.timedelta(days=45)
+    )
+    later = listed_mentor(last_name="Later")
+    later.member.awards.update(
+        removed_on=datetime.date.today() + datetime.timedelta(days=90)
+    )
+    lapsed = listed_mentor(last_name="Unpaid")
+    lapsed.member.membership_status = MembershipStatus.LAPSED
+    lapsed.member.save()
+    kept = listed_mentor(last_name="Upgraded")
+    kept.member.awards.update(
+        removed_on=datetime.date.today() + datetime.timedelta(days=10)
+    )
+    f.award(kept.member, "fellowship")
+    page = dashboard(client, olivia)
+    assert figure(page, "lapsing soon") == 2
+    assert "Test Ending" in page and "Registration ends" in page
+    assert "Test Unpaid" in page and "Membership lapsed" in page
+    assert "Test Later" not in page
+    assert "Test Upgraded" not in page
+
+
+def test_demand_shows_who_waits_and_for_how_long(client, olivia, alice):
+    candidate(days_ago=100, qualification="certification")
+    candidate(days_ago=40, qualification="certification")
+    changed = candidate(days_ago=400)
+    MentoringRelationship.objects.create(
+        enrolment=changed,
+        mentor=listed_mentor(),
+        status="ended_early",
+        ended_on=datetime.date.today() - datetime.timedelta(days=5),
+    )
+    MentoringRelationship.objects.create(enrolment=candidate(), mentor=listed_mentor())
+    candidate(qualification="revalidation")
+    page = dashboard(client, olivia)
+    assert figure(page, "waiting for a mentor") == 4
+    certification = re.search(r"Certification</th>(.*?)</tr>", page).group(1)
+    assert re.findall(r">(\d+)<", certification) == ["2", "70", "100"]
+    chartership = re.search(r"Chartership</th>(.*?)</tr>", page).group(1)
+    # The candidate who changed mentor waits from the day it ended, not enrolment.
+    assert re.findall(r">(\d+)<", chartership) == ["2", "2", "5"]
+
+
+def test_candidates_asking_for_help_can_be_resolved(client, olivia, flag):
+    page = dashboard(client, olivia)
+    assert "Alice Archer" in page and "Help!" in page
+    response = client.post(f"/oversight/help/{flag.pk}/resolve/")
+    assert response.status_code == 302
+    assert "No candidate is waiting for help." in client.get("/oversight/").text
+
+
+def test_mentors_letting_requests_expire_are_flagged_with_their_last_activity(
+    client, olivia
+):
+    slow = listed_mentor(last_name="Slow")
+    slow.last_active_at = timezone.make_aware(datetime.datetime(2026, 3, 4, 12))
+    slow.save()
+    expired_request(candidate(), slow)
+    expired_request(candidate(), slow, days_ago=100)
+    once = listed_mentor(last_name="Once")
+    expired_request(candidate(), once)
+    long_ago = listed_mentor(last_name="LongAgo")
+    expired_request(candidate(), long_ago, days_ago=200)
+    expired_request(candidate(), long_ago, days_ago=300)
+    page = dashboard(client, olivia)
+    assert re.search(r"Test Slow.*?<td[^>]*>2</td><td[^>]*>4 Mar 2026</td>", page, re.S)
+    assert "Test Once" not in page
+    assert "Test LongAgo" not in page
+
+
+def test_applications_and_upcoming_events_of_the_region_are_shown(client, olivia):
+    listed_mentor(last_name="Applicant", profile={"status": MentorStatus.APPLIED})
+    event(title="Workshop in London")
+    event(region="scotland", title="Workshop in Glasgow")
+    event(days=-3, title="Last week's training")
+    page = dashboard(client, olivia)
+    assert "<strong>1</strong> application" in page
+    assert 'href="/mentors/review/"' in page
+    assert "Workshop in London" in page
+    assert "Workshop in Glasgow" not in page
+    assert "Last week" not in page
+
+
+def test_charts_are_svg_with_a_text_alternative_and_a_table_of_numbers(
+    client, olivia, alice
+):
+    candidate(days_ago=45)
+    page = dashboard(client, olivia)
+    charts = re.findall(
+        r'<svg role="img" aria-labelledby="([\w-]+)-title \1-desc"', page
+    )
+    assert charts == ["load-chart", "waiting-chart", "trend-chart"]
+    for chart in charts:
+        assert f'<title id="{chart}-title">' in page
+        assert f'<desc id="{chart}-desc">' in page
+    assert "0–30 days: 1 candidate; 31–60 days: 1 candidate;" in page
+    assert "<caption>The numbers behind “Candidates waiting for a mentor" in page
+    assert '<th scope="row">31–60 days</th><td>1</td>' in page
+    assert "<script" not in page.split("</main>")[0]
+
+
+def test_the_trend_counts_requests_and_matches_by_month(client, olivia, alice, bob):
+    from mentorscheme.mentoring import services
+
+    request = services.request_create(
+        enrolment=alice.enrolments.get(), mentor=bob.mentor_profile, message="Hi"
+    )
+    services.request_accept(request=request, mentor=bob.mentor_profile)
+    page = dashboard(client, olivia)
+    this_month = datetime.date.today().strftime("%b %Y")
+    assert f'<th scope="row">{this_month}</th><td>1</td><td>1</td>' in page
+
+
+def test_staff_see_every_region_and_can_pick_one(client, staff, alice, oscar):
+    candidate(region="scotland", last_name="Scot")
+    page = dashboard(client, staff)
+    assert "Covering every region" in page
+    assert figure(page, "waiting for a mentor") == 2
+    scotland = f.region("scotland").pk
+    page = dashboard(client, staff, f"?region={scotland}")
+    assert "Oversight: Scotland" in page
+    assert figure(page, "waiting for a mentor") == 1
+
+
+def count_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/oversight/").status_code == 200
+    return len(queries)
+
+
+def test_the_dashboard_query_count_does_not_grow_with_the_region(
+    client, olivia, alice, bob
+):
+    grow_london(1)
+    login(client, olivia)
+    small = count_queries(client)
+    grow_london(12)
+    page = client.get("/oversight/").text
+    assert "Test Lapsing11" in page
+    assert "Event 8" in page
+    assert figure(page, "waiting for a mentor") > 12
+    assert count_queries(client) == small

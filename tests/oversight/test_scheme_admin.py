@@ -1,0 +1,295 @@
+"""Scheme administration by staff: reference data and settings, changed as data."""
+
+import datetime
+
+import pytest
+
+from mentorscheme.members import access
+from mentorscheme.members.models import (
+    OfficerAppointment,
+    Organisation,
+    OrganisationType,
+    Region,
+)
+from mentorscheme.mentoring.models import MentoringRequest
+from mentorscheme.oversight.models import AuditEntry
+from mentorscheme.scheme.models import Qualification, RegulationsVersion, SchemeSettings
+from mentorscheme.training.models import TrainingEvent
+from tests import factories as f
+from tests.conftest import login
+from tests.oversight.conftest import candidate, listed_mentor
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    return login(client, staff)
+
+
+def settings_form(**changes):
+    current = SchemeSettings.load()
+    data = {
+        name: getattr(current, name)
+        for name in (
+            "open_request_limit",
+            "reminder_after_days",
+            "expire_after_days",
+            "unmatched_flag_after_days",
+            "weight_different_org_type",
+            "weight_same_organisation",
+            "weight_shared_mode",
+            "weight_same_region",
+            "weight_up_to_date",
+            "weight_load_balance",
+            "weight_choice_bonus",
+            "allocation_mode",
+        )
+    }
+    return data | changes
+
+
+def test_a_region_is_added_and_renamed(staff_client):
+    response = staff_client.post(
+        "/oversight/scheme/regions/", {"code": "channel-islands", "name": "Channel"}
+    )
+    assert response.status_code == 302
+    region = Region.objects.get(code="channel-islands")
+    staff_client.post(
+        f"/oversight/scheme/regions/{region.pk}/", {"name": "Channel Islands"}
+    )
+    region.refresh_from_db()
+    assert region.name == "Channel Islands"
+    entry = AuditEntry.objects.filter(action="reference_data_changed").first()
+    assert entry.details["changes"] == {"name": ["Channel", "Channel Islands"]}
+
+
+def test_a_duplicate_region_code_is_refused_with_a_clear_error(staff_client):
+    response = staff_client.post(
+        "/oversight/scheme/regions/", {"code": "london", "name": "London again"}
+    )
+    assert response.status_code == 400
+    assert "There is a problem" in response.text
+    assert "Region with this Code already exists." in response.text
+
+
+def test_merging_regions_moves_everything_and_keeps_history(
+    staff_client, olivia, alice, bob
+):
+    west, east = f.region("west-midlands"), f.region("east-midlands")
+    member = f.MemberFactory(region=west, last_name="Westerner")
+    organisation = f.OrganisationFactory(region=west)
+    officer = f.MemberFactory(region=west)
+    f.with_account(officer, totp=True)
+    appointment = f.appoint(officer, "west-midlands")
+    event = TrainingEvent.objects.create(
+        kind="workshop",
+        title="Workshop in Birmingham",
+        region=west,
+        starts_at=datetime.datetime(2027, 1, 5, 10, tzinfo=datetime.UTC),
+        ends_at=datetime.datetime(2027, 1, 5, 12, tzinfo=datetime.UTC),
+        location="Library of Birmingham",
+        capacity=20,
+    )
+    mentor = listed_mentor(region="west-midlands")
+    mentor.regions.set([west])
+    enrolment = f.enrol(member)
+
+    response = staff_client.post(
+        "/oversight/scheme/regions/merge/", {"source": west.pk, "target": east.pk}
+    )
+    assert response.status_code == 302
+    west.refresh_from_db()
+    assert west.is_active is False
+    assert west.merged_into == east
+    for obj in (member, organisation, appointment, event):
+        obj.refresh_from_db()
+        assert obj.region == east, obj
+    assert list(mentor.regions.all()) == [east]
+    enrolment.refresh_from_db()
+    assert enrolment.member == member
+    officer_roles = access.roles_for(officer.user, today=datetime.date.today())
+    assert officer_roles.officer_region_ids == {east.pk}
+    entry = AuditEntry.objects.get(action="region_merged")
+    assert entry.details["moved"]["members"] == 3
+    assert entry.target_description == "West Midlands"
+    page = staff_client.get("/oversight/scheme/regions/").text
+    assert "Merged into East Midlands" in page
+    # A merged region is no longer offered anywhere a region is chosen.
+    merge_again = staff_client.post(
+        "/oversight/scheme/regions/merge/", {"source": west.pk, "target": east.pk}
+    )
+    assert merge_again.status_code == 400
+
+
+def test_a_region_cannot_be_merged_into_itself(staff_client):
+    london = f.region("london")
+    response = staff_client.post(
+        "/oversight/scheme/regions/merge/", {"source": london.pk, "target": london.pk}
+    )
+    assert response.status_code == 400
+    assert "Choose a different region to merge into." in response.text
+    assert Region.objects.get(pk=london.pk).is_active
+
+
+def test_organisation_types_are_added_and_renamed(staff_client):
+    staff_client.post(
+        "/oversight/scheme/organisation-types/", {"code": "prison", "name": "Prisons"}
+    )
+    kind = OrganisationType.objects.get(code="prison")
+    staff_client.post(
+        f"/oversight/scheme/organisation-types/{kind.pk}/",
+        {"name": "Prison libraries"},
+    )
+    kind.refresh_from_db()
+    assert kind.name == "Prison libraries"
+    assert Organisation.objects.filter(organisation_type=kind).count() == 0
+
+
+def test_a_qualifications_minimum_mentor_level_applies_at_once(
+    staff_client, alice, bob, client
+):
+    chartership = f.qualification("chartership")
+    data = {
+        "code": chartership.code,
+        "name": chartership.name,
+        "level": chartership.level_id,
+        "uses_mentors": "on",
+        "min_mentor_level": f.level("fellowship").pk,
+        "enrolment_fee_pence": 7500,
+        "submission_fee_pence": 7500,
+        "is_active": "on",
+    }
+    response = staff_client.post(
+        f"/oversight/scheme/qualifications/{chartership.pk}/", data
+    )
+    assert response.status_code == 302
+    assert Qualification.objects.get(pk=chartership.pk).min_mentor_rank == 3
+    login(client, alice)
+    response = client.post(
+        f"/mentoring/directory/{bob.mentor_profile.pk}/", {"message": "Hello"}
+    )
+    assert not MentoringRequest.objects.exists()
+
+
+def test_a_qualification_with_mentors_needs_a_level(staff_client):
+    response = staff_client.post(
+        "/oversight/scheme/qualifications/new/",
+        {
+            "code": "special",
+            "name": "Special",
+            "uses_mentors": "on",
+            "enrolment_fee_pence": 0,
+            "submission_fee_pence": 0,
+        },
+    )
+    assert response.status_code == 400
+    assert "needs a level" in response.text
+
+
+def test_a_regulations_version_is_added_and_binds_later_enrolments(staff_client):
+    response = staff_client.post(
+        "/oversight/scheme/regulations/",
+        {"name": "Regulations of 2030", "effective_from": "2030-01-01", "summary": ""},
+    )
+    assert response.status_code == 302
+    assert RegulationsVersion.in_force_on(datetime.date(2030, 6, 1)).name == (
+        "Regulations of 2030"
+    )
+    response = staff_client.post(
+        "/oversight/scheme/regulations/",
+        {"name": "Same day", "effective_from": "2030-01-01", "summary": ""},
+    )
+    assert response.status_code == 400
+
+
+def test_an_officer_is_appointed_and_their_term_ended(staff_client, bob, client):
+    response = staff_client.post(
+        "/oversight/scheme/appointments/",
+        {
+            "membership_number": bob.membership_number,
+            "region": f.region("yorkshire-humber").pk,
+            "role": "support",
+            "starts_on": "2026-01-01",
+            "ends_on": "2027-12-31",
+        },
+    )
+    assert response.status_code == 302
+    appointment = OfficerAppointment.objects.get(member=bob)
+    assert access.roles_for(bob.user, today=datetime.date.today()).is_officer
+    response = staff_client.post(
+        f"/oversight/scheme/appointments/{appointment.pk}/end/",
+        {"ends_on": "2025-06-01"},
+    )
+    assert response.status_code == 400
+    assert "cannot end before it starts" in response.text
+    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    staff_client.post(
+        f"/oversight/scheme/appointments/{appointment.pk}/end/",
+        {"ends_on": yesterday.isoformat()},
+    )
+    appointment.refresh_from_db()
+    assert appointment.ends_on == yesterday
+    assert not access.roles_for(bob.user, today=datetime.date.today()).is_officer
+    assert AuditEntry.objects.filter(action="appointment_changed").count() == 2
+
+
+def test_an_unknown_membership_number_is_refused(staff_client):
+    response = staff_client.post(
+        "/oversight/scheme/appointments/",
+        {
+            "membership_number": "NOPE",
+            "region": f.region("london").pk,
+            "role": "mso",
+            "starts_on": "2026-01-01",
+        },
+    )
+    assert response.status_code == 400
+    assert "No member has that membership number." in response.text
+
+
+def test_a_settings_change_takes_effect_on_the_next_request(
+    staff_client, client, alice, bob
+):
+    other = listed_mentor(region="wales")
+    response = staff_client.post(
+        "/oversight/scheme/settings/", settings_form(open_request_limit=1)
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="settings_changed")
+    assert entry.details["changes"] == {"open_request_limit": [3, 1]}
+
+    login(client, alice)
+    client.post(f"/mentoring/directory/{bob.mentor_profile.pk}/", {"message": "Hi"})
+    response = client.post(f"/mentoring/directory/{other.pk}/", {"message": "Hi"})
+    assert "the most allowed at once" in response.text
+    assert MentoringRequest.objects.count() == 1
+
+
+def test_settings_are_validated_with_clear_errors(staff_client):
+    response = staff_client.post(
+        "/oversight/scheme/settings/",
+        settings_form(
+            reminder_after_days=20,
+            expire_after_days=10,
+            weight_same_region=-1,
+            allocation_mode="sometimes",
+        ),
+    )
+    assert response.status_code == 400
+    assert "must expire after the reminder" in response.text
+    assert "Give a weight between 0 and 1000." in response.text
+    assert "Select a valid choice" in response.text
+    assert SchemeSettings.load().expire_after_days == 14
+    assert not AuditEntry.objects.exists()
+
+
+def test_the_scheme_page_links_every_guidance_page_for_editing(staff_client):
+    page = staff_client.get("/oversight/scheme/").text
+    assert 'href="/guidance/becoming-a-mentor/edit/"' in page
+
+
+def test_a_waiting_candidate_is_unaffected_by_a_region_rename(staff_client):
+    enrolment = candidate(region="wales")
+    wales = f.region("wales")
+    staff_client.post(f"/oversight/scheme/regions/{wales.pk}/", {"name": "Cymru"})
+    enrolment.member.refresh_from_db()
+    assert enrolment.member.region.name == "Cymru"
