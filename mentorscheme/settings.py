@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "mentorscheme.guidance",
     "mentorscheme.oversight",
     "mentorscheme.api",
+    "mentorscheme.privacy",
+    "ninja",
     "mentorscheme.demo",
 ]
 

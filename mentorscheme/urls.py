@@ -17,5 +17,6 @@ urlpatterns = [
     path("outbox/", include("mentorscheme.notifications.urls")),
     path("oversight/", include("mentorscheme.oversight.urls")),
     path("api/", include("mentorscheme.api.urls")),
+    path("privacy/", include("mentorscheme.privacy.urls")),
     path("admin/", admin.site.urls),
 ]

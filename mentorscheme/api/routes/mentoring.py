@@ -1,0 +1,408 @@
+"""The candidate's journey through the API: the same services and access as the site."""
+
+from django.db.models import Q
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+from pydantic import Field
+
+from mentorscheme.api.auth import require_member
+from mentorscheme.api.problems import ApiProblem, error_responses
+from mentorscheme.api.schemas import (
+    DeclineIn,
+    EndIn,
+    EnrolmentIn,
+    EnrolmentOut,
+    Id,
+    MessageIn,
+    PageParams,
+    RelationshipOut,
+    RequestIn,
+    RequestOut,
+    page_of,
+    paginate,
+)
+from mentorscheme.members import access
+from mentorscheme.mentoring import services
+from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
+from mentorscheme.mentors.models import MentorProfile, MentorStatus
+from mentorscheme.scheme import eligibility
+from mentorscheme.scheme.models import Enrolment, Qualification
+
+router = Router(tags=["mentoring"])
+REFUSALS = error_responses(404, 409)
+
+
+def refusal(error: Exception) -> ApiProblem:
+    """A service's refusal as a problem; the scheme's rules keep their codes."""
+    detail = str(error)
+    codes = [code for code, reason in eligibility.RULES.items() if reason in detail]
+    if codes:
+        return ApiProblem(
+            "rule-refused",
+            detail,
+            codes=codes,
+            reasons=[eligibility.RULES[code] for code in codes],
+        )
+    return ApiProblem("refused", detail, reasons=[detail])
+
+
+def _person(principal):
+    """Roles of a person signed in to the site (tokens act for no one)."""
+    if principal.token is not None:
+        raise ApiProblem(
+            "forbidden", "This acts for a person: integration tokens cannot use it."
+        )
+    return principal.roles
+
+
+# -- enrolments ---------------------------------------------------------------------
+
+
+def _enrolment_out(enrolment: Enrolment) -> dict:
+    return {
+        "id": enrolment.pk,
+        "qualification": enrolment.qualification.code,
+        "regulations": enrolment.regulations.name,
+        "enrolled_on": enrolment.enrolled_on,
+        "status": enrolment.status,
+        "meeting_modes": list(enrolment.meeting_modes),
+    }
+
+
+@router.get("/enrolments", response=page_of(EnrolmentOut), summary="Your enrolments")
+def enrolments(request, page: Query[PageParams]):
+    member = require_member(request.auth)
+    mine = member.enrolments.select_related("qualification", "regulations").order_by(
+        "-enrolled_on", "-pk"
+    )
+    return paginate(mine, page, _enrolment_out)
+
+
+@router.post(
+    "/enrolments",
+    response={201: EnrolmentOut, **REFUSALS},
+    summary="Enrol on a qualification",
+)
+def enrolment_create(request, payload: EnrolmentIn):
+    member = require_member(request.auth)
+    qualification = Qualification.objects.filter(
+        code=payload.qualification, is_active=True
+    ).first()
+    if qualification is None:
+        raise ApiProblem(
+            "invalid", "No qualification open for enrolment has that code."
+        )
+    try:
+        enrolment = services.enrolment_create(
+            member=member,
+            qualification=qualification,
+            meeting_modes=[str(mode) for mode in payload.meeting_modes],
+        )
+    except services.MentoringError as error:
+        raise refusal(error) from None
+    return Status(201, _enrolment_out(enrolment))
+
+
+# -- requests -----------------------------------------------------------------------
+
+
+def _request_out(req: MentoringRequest) -> dict:
+    relationship = MentoringRelationship.objects.filter(request=req).first()
+    return {
+        "id": req.pk,
+        "enrolment_id": req.enrolment_id,
+        "qualification": req.enrolment.qualification.code,
+        "candidate_name": req.enrolment.member.full_name,
+        "mentor_id": req.mentor_id,
+        "mentor_name": req.mentor.member.full_name,
+        "status": req.status,
+        "message": req.message,
+        "response": req.response,
+        "candidate_reply": req.candidate_reply,
+        "decline_reason": req.decline_reason,
+        "created_at": req.created_at,
+        "responded_at": req.responded_at,
+        "closed_at": req.closed_at,
+        "relationship_id": relationship.pk if relationship else None,
+    }
+
+
+def _reload_request(pk: int) -> MentoringRequest:
+    return MentoringRequest.objects.select_related(
+        "enrolment__member", "enrolment__qualification", "mentor__member"
+    ).get(pk=pk)
+
+
+class RequestFilters(Schema):
+    side: str | None = Field(
+        None,
+        pattern="^(candidate|mentor)$",
+        description="Only those you sent (candidate) or received (mentor).",
+    )
+
+
+@router.get(
+    "/requests", response=page_of(RequestOut), summary="Requests you sent or received"
+)
+def requests(request, filters: Query[RequestFilters], page: Query[PageParams]):
+    member = require_member(request.auth)
+    sides = {
+        "candidate": Q(enrolment__member=member),
+        "mentor": Q(mentor__member=member),
+    }
+    condition = sides.get(filters.side) or sides["candidate"] | sides["mentor"]
+    mine = (
+        MentoringRequest.objects.filter(condition)
+        .select_related(
+            "enrolment__member", "enrolment__qualification", "mentor__member"
+        )
+        .order_by("-created_at", "-pk")
+    )
+    return paginate(mine, page, _request_out)
+
+
+@router.get(
+    "/requests/{request_id}",
+    response={200: RequestOut, **error_responses(404)},
+    summary="One request (for its candidate, its mentor, or the region's officer)",
+)
+def request_get(request, request_id: Id):
+    roles = _person(request.auth)
+    return _request_out(access.get_request_or_404(roles, request_id))
+
+
+def _candidate_enrolment(principal, member, enrolment_id):
+    if enrolment_id is None:
+        enrolment = access.candidate_enrolment_or_none(principal.roles)
+        if enrolment is None:
+            raise ApiProblem("refused", "You have no open enrolment: enrol first.")
+        return enrolment
+    enrolment = Enrolment.objects.filter(pk=enrolment_id, member=member).first()
+    if enrolment is None:
+        raise ApiProblem("not-found", "You have no such enrolment.")
+    return enrolment
+
+
+@router.post(
+    "/requests",
+    response={201: RequestOut, **REFUSALS},
+    summary="Ask a mentor to mentor you",
+)
+def request_create(request, payload: RequestIn):
+    member = require_member(request.auth)
+    enrolment = _candidate_enrolment(request.auth, member, payload.enrolment_id)
+    mentor = (
+        MentorProfile.objects.select_related("member")
+        .filter(pk=payload.mentor_id, status=MentorStatus.LISTED)
+        .first()
+    )
+    if mentor is None:
+        raise ApiProblem("not-found", "There is no such mentor in the directory.")
+    try:
+        created = services.request_create(
+            enrolment=enrolment, mentor=mentor, message=payload.message
+        )
+    except services.MentoringError as error:
+        raise refusal(error) from None
+    return Status(201, _request_out(_reload_request(created.pk)))
+
+
+def _request_as(principal, request_id: int, side: str) -> MentoringRequest:
+    """The request, if this person is its ``side`` ("mentor" or "candidate")."""
+    require_member(principal)
+    req = access.get_request_or_404(principal.roles, request_id)
+    party = req.mentor.member_id if side == "mentor" else req.enrolment.member_id
+    if not access.is_party(principal.roles, party):
+        raise ApiProblem("forbidden", f"Only the request's {side} can do this.")
+    return req
+
+
+def _act(action, **kwargs):
+    try:
+        return action(**kwargs)
+    except services.MentoringError as error:
+        raise refusal(error) from None
+
+
+@router.post(
+    "/requests/{request_id}/accept",
+    response={200: RequestOut, **REFUSALS},
+    summary="Accept a request (the mentor)",
+)
+def request_accept(request, request_id: Id):
+    req = _request_as(request.auth, request_id, "mentor")
+    _act(services.request_accept, request=req, mentor=req.mentor)
+    return _request_out(_reload_request(req.pk))
+
+
+@router.post(
+    "/requests/{request_id}/decline",
+    response={200: RequestOut, **REFUSALS},
+    summary="Decline a request, with a reason (the mentor)",
+)
+def request_decline(request, request_id: Id, payload: DeclineIn):
+    req = _request_as(request.auth, request_id, "mentor")
+    _act(
+        services.request_decline,
+        request=req,
+        mentor=req.mentor,
+        reason=str(payload.reason),
+        message=payload.message,
+    )
+    return _request_out(_reload_request(req.pk))
+
+
+@router.post(
+    "/requests/{request_id}/ask-more",
+    response={200: RequestOut, **REFUSALS},
+    summary="Ask the candidate for more information (the mentor)",
+)
+def request_ask_more(request, request_id: Id, payload: MessageIn):
+    req = _request_as(request.auth, request_id, "mentor")
+    _act(
+        services.request_ask_more,
+        request=req,
+        mentor=req.mentor,
+        message=payload.message,
+    )
+    return _request_out(_reload_request(req.pk))
+
+
+@router.post(
+    "/requests/{request_id}/reply",
+    response={200: RequestOut, **REFUSALS},
+    summary="Answer the mentor's question (the candidate)",
+)
+def request_reply(request, request_id: Id, payload: MessageIn):
+    req = _request_as(request.auth, request_id, "candidate")
+    _act(
+        services.request_reply,
+        request=req,
+        candidate=request.auth.member,
+        reply=payload.message,
+    )
+    return _request_out(_reload_request(req.pk))
+
+
+@router.post(
+    "/requests/{request_id}/withdraw",
+    response={200: RequestOut, **REFUSALS},
+    summary="Withdraw your request (the candidate)",
+)
+def request_withdraw(request, request_id: Id):
+    req = _request_as(request.auth, request_id, "candidate")
+    _act(services.request_withdraw, request=req, candidate=request.auth.member)
+    return _request_out(_reload_request(req.pk))
+
+
+# -- relationships ------------------------------------------------------------------
+
+
+def _relationship_out(relationship, *, meetings=None) -> dict:
+    return {
+        "id": relationship.pk,
+        "enrolment_id": relationship.enrolment_id,
+        "qualification": relationship.enrolment.qualification.code,
+        "candidate_name": relationship.enrolment.member.full_name,
+        "mentor_id": relationship.mentor_id,
+        "mentor_name": relationship.mentor.member.full_name,
+        "status": relationship.status,
+        "started_on": relationship.started_on,
+        "ended_on": relationship.ended_on,
+        "ended_by": relationship.ended_by,
+        "end_reason": relationship.end_reason,
+        "meetings": None
+        if meetings is None
+        else [
+            {
+                "id": m.pk,
+                "held_on": m.held_on,
+                "mode": m.mode,
+                "duration_minutes": m.duration_minutes,
+                "notes": m.notes,
+                "action_points": m.action_points,
+            }
+            for m in meetings
+        ],
+    }
+
+
+@router.get(
+    "/relationships",
+    response=page_of(RelationshipOut),
+    summary="Your mentoring relationships, as candidate or mentor",
+)
+def relationships(request, page: Query[PageParams]):
+    member = require_member(request.auth)
+    mine = (
+        MentoringRelationship.objects.filter(
+            Q(enrolment__member=member) | Q(mentor__member=member)
+        )
+        .select_related(
+            "enrolment__member", "enrolment__qualification", "mentor__member"
+        )
+        .order_by("-started_on", "-pk")
+    )
+    return paginate(mine, page, _relationship_out)
+
+
+def _with_meetings(principal, relationship) -> dict:
+    may_read = access.can_read_private_notes(
+        principal.roles, relationship, principal.user
+    )
+    meetings = list(relationship.meetings.all()) if may_read else None
+    return _relationship_out(relationship, meetings=meetings)
+
+
+@router.get(
+    "/relationships/{relationship_id}",
+    response={200: RelationshipOut, **error_responses(404)},
+    summary="One relationship, with its meeting log for the pair",
+)
+def relationship_get(request, relationship_id: Id):
+    roles = _person(request.auth)
+    relationship = access.get_relationship_or_404(roles, relationship_id)
+    return _with_meetings(request.auth, relationship)
+
+
+def _party_relationship(principal, relationship_id: int):
+    member = require_member(principal)
+    relationship = access.get_relationship_or_404(principal.roles, relationship_id)
+    if not access.is_party(
+        principal.roles, relationship.enrolment.member_id, relationship.mentor.member_id
+    ):
+        raise ApiProblem("forbidden", "Only the mentor and candidate can do this.")
+    return member, relationship
+
+
+@router.post(
+    "/relationships/{relationship_id}/end",
+    response={200: RelationshipOut, **REFUSALS},
+    summary="End mentoring early, with a reason (either side)",
+)
+def relationship_end(request, relationship_id: Id, payload: EndIn):
+    member, relationship = _party_relationship(request.auth, relationship_id)
+    _act(
+        services.relationship_end,
+        relationship=relationship,
+        member=member,
+        reason=payload.reason,
+    )
+    relationship = access.get_relationship_or_404(request.auth.roles, relationship_id)
+    return _with_meetings(request.auth, relationship)
+
+
+@router.post(
+    "/relationships/{relationship_id}/complete",
+    response={200: RelationshipOut, **REFUSALS},
+    summary="Confirm that mentoring is complete (the mentor)",
+)
+def relationship_complete(request, relationship_id: Id):
+    member, relationship = _party_relationship(request.auth, relationship_id)
+    _act(
+        services.relationship_confirm_completion,
+        relationship=relationship,
+        mentor=member,
+    )
+    relationship = access.get_relationship_or_404(request.auth.roles, relationship_id)
+    return _with_meetings(request.auth, relationship)

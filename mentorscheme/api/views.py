@@ -1,0 +1,54 @@
+"""Pages for people: the staff's integration tokens, and what the API's problems mean."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from mentorscheme.api import services
+from mentorscheme.api.forms import TokenForm
+from mentorscheme.api.models import IntegrationToken
+from mentorscheme.api.problems import PROBLEM_TYPES
+from mentorscheme.members import access
+
+
+@login_required
+def token_list(request):
+    access.require(access.can_manage_api_tokens(access.roles_for(request.user)))
+    form = TokenForm(request.POST or None)
+    plain = None
+    if request.method == "POST" and form.is_valid():
+        token, plain = services.token_create(
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            created_by=request.user,
+        )
+        form = TokenForm()
+    tokens = IntegrationToken.objects.select_related("created_by")
+    response = render(
+        request,
+        "api/tokens.html",
+        {"form": form, "tokens": tokens, "plain": plain},
+        status=400 if form.errors else 200,
+    )
+    # The one page that shows a token's secret must not be kept anywhere.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk: int):
+    access.require(access.can_manage_api_tokens(access.roles_for(request.user)))
+    token = get_object_or_404(IntegrationToken, pk=pk)
+    services.token_revoke(token=token)
+    messages.success(request, f"“{token.name}” is revoked: it no longer works.")
+    return redirect("api_tokens")
+
+
+def problems(request):
+    kinds = [
+        {"slug": slug, "status": status, "title": title, "meaning": meaning}
+        for slug, (status, title, meaning) in PROBLEM_TYPES.items()
+    ]
+    return render(request, "api/problems.html", {"kinds": kinds})

@@ -1,0 +1,337 @@
+"""Erasing a member's personal data on request, keeping anonymous statistics.
+
+The member's record stays, anonymised, so counts of enrolments, requests,
+relationships and bookings still add up; their account, addresses, feed, queued
+and sent emails and feedback go. Free text in any request, relationship, agreement,
+meeting or help request involving them is replaced, whoever wrote it (it is about
+them); records they wrote about other people lose the link to them.
+
+``ERASERS`` maps each model with personal data to what erasure does to it, in the
+order it is done: text that names the person is found by their email addresses
+first, while those are still known.
+"""
+
+import datetime
+from collections.abc import Callable
+
+from allauth.account.models import EmailAddress, EmailConfirmation
+from allauth.mfa.models import Authenticator
+from django.contrib.admin.models import LogEntry
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from mentorscheme.api.models import IntegrationToken
+from mentorscheme.contact.models import Feedback
+from mentorscheme.guidance.models import GuidancePage
+from mentorscheme.members.models import (
+    Member,
+    MembershipStatus,
+    OfficerAppointment,
+    RegistrationAward,
+)
+from mentorscheme.mentoring.models import (
+    OPEN_REQUEST_STATUSES,
+    Agreement,
+    EndedBy,
+    HelpFlag,
+    Meeting,
+    MentoringRelationship,
+    MentoringRequest,
+    NotesAccess,
+    RelationshipStatus,
+    RequestStatus,
+)
+from mentorscheme.mentors.models import MentorProfile, MentorStatus, MentorStatusChange
+from mentorscheme.notifications.models import OutboxMessage
+from mentorscheme.oversight import audit
+from mentorscheme.oversight.models import AllocationRun
+from mentorscheme.privacy.models import CalendarFeed, ErasureRecord
+from mentorscheme.privacy.subject import Subject, feedback_from, mentions
+from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES, Enrolment
+from mentorscheme.training import services as training_services
+from mentorscheme.training.models import Booking, BookingStatus, TrainingEvent
+
+ERASED = "[erased]"
+
+
+class PrivacyError(Exception):
+    """The erasure was refused; the text says why, in plain words."""
+
+
+def _blank(queryset, *fields: str) -> int:
+    """Replace each non-empty text field with a marker; the number of rows changed."""
+    changed = set()
+    for name in fields:
+        rows = queryset.exclude(**{name: ""})
+        changed.update(rows.values_list("pk", flat=True))
+        rows.update(**{name: ERASED})
+    return len(changed)
+
+
+def _delete(queryset) -> int:
+    count = queryset.count()
+    queryset.delete()
+    return count
+
+
+def _unlink(model, field: str) -> Callable[[Subject], int]:
+    def erase(subject: Subject) -> int:
+        if subject.user is None:
+            return 0
+        return model.objects.filter(**{field: subject.user}).update(**{field: None})
+
+    return erase
+
+
+def _of_member(subject: Subject, *paths: str) -> Q:
+    condition = Q()
+    for path in paths:
+        condition |= Q(**{path: subject.member})
+    return condition
+
+
+_PAIR = ("enrolment__member", "mentor__member")
+_IN_RELATIONSHIP = ("relationship__enrolment__member", "relationship__mentor__member")
+
+
+# -- text that names them ----------------------------------------------------------
+
+
+def _feedback(subject: Subject) -> int:
+    rows = Feedback.objects.filter(feedback_from(subject))
+    count = rows.count()
+    rows.update(name="", email="", user=None, message=ERASED, staff_note="")
+    return count
+
+
+# -- mentoring ----------------------------------------------------------------------
+
+
+def _requests(subject: Subject) -> int:
+    mine = MentoringRequest.objects.filter(_of_member(subject, *_PAIR))
+    now = timezone.now()
+    # Open requests cannot be answered now: theirs are withdrawn, those to them lapse.
+    mine.filter(
+        enrolment__member=subject.member, status__in=OPEN_REQUEST_STATUSES
+    ).update(status=RequestStatus.WITHDRAWN, closed_at=now)
+    mine.filter(mentor__member=subject.member, status__in=OPEN_REQUEST_STATUSES).update(
+        status=RequestStatus.EXPIRED, closed_at=now
+    )
+    return _blank(mine, "message", "response", "candidate_reply")
+
+
+def _relationships(subject: Subject) -> int:
+    mine = MentoringRelationship.objects.filter(_of_member(subject, *_PAIR))
+    mine.filter(status=RelationshipStatus.ACTIVE).update(
+        status=RelationshipStatus.ENDED_EARLY,
+        ended_by=EndedBy.SCHEME,
+        ended_on=datetime.date.today(),
+        end_reason="",
+    )
+    return _blank(mine, "end_reason")
+
+
+def _agreements(subject: Subject) -> int:
+    mine = Agreement.objects.filter(_of_member(subject, *_IN_RELATIONSHIP))
+    return _blank(mine, "goals", "frequency")
+
+
+def _meetings(subject: Subject) -> int:
+    mine = Meeting.objects.filter(_of_member(subject, *_IN_RELATIONSHIP))
+    return _blank(mine, "notes", "action_points")
+
+
+def _notes_accesses(subject: Subject) -> int:
+    about = NotesAccess.objects.filter(_of_member(subject, *_IN_RELATIONSHIP))
+    return _blank(about, "reason") + _unlink(NotesAccess, "officer")(subject)
+
+
+def _help_flags(subject: Subject) -> int:
+    mine = HelpFlag.objects.filter(enrolment__member=subject.member)
+    mine.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
+    return _blank(mine, "message")
+
+
+def _enrolments(subject: Subject) -> int:
+    return Enrolment.objects.filter(
+        member=subject.member, status__in=OPEN_ENROLMENT_STATUSES
+    ).update(status="withdrawn")
+
+
+def _mentor_profile(subject: Subject) -> int:
+    return MentorProfile.objects.filter(member=subject.member).update(
+        status=MentorStatus.RETIRED,
+        accepting=False,
+        statement="",
+        external_training="",
+        listed_at=None,
+    )
+
+
+def _mentor_history(subject: Subject) -> int:
+    about = MentorStatusChange.objects.filter(mentor__member=subject.member)
+    return _blank(about, "note") + _unlink(MentorStatusChange, "by")(subject)
+
+
+# -- training -----------------------------------------------------------------------
+
+
+def _bookings(subject: Subject) -> int:
+    """Past bookings stay (anonymous); places in future events are given back."""
+    future = Booking.objects.filter(
+        member=subject.member,
+        status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+        event__starts_at__gt=timezone.now(),
+    )
+    events = list(TrainingEvent.objects.filter(bookings__in=future).distinct())
+    count = future.update(status=BookingStatus.CANCELLED, updated_at=timezone.now())
+    for event in events:
+        # Saving the event through training's service offers the freed place to
+        # the waiting list, as a cancellation would.
+        training_services.event_update(event=event)
+    return count
+
+
+# -- the register and the account -------------------------------------------------------
+
+
+def _awards(subject: Subject) -> int:
+    """Kept for statistics by level, with dates reduced to the year."""
+    count = 0
+    for award in RegistrationAward.objects.filter(member=subject.member):
+        for name in ("awarded_on", "last_revalidated_on", "removed_on"):
+            day = getattr(award, name)
+            if day is not None:
+                setattr(award, name, datetime.date(day.year, 1, 1))
+        award.save()
+        count += 1
+    return count
+
+
+def _sessions(subject: Subject) -> int:
+    if subject.user is None:
+        return 0
+    theirs = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now())
+        if session.get_decoded().get("_auth_user_id") == str(subject.user.pk)
+    ]
+    return _delete(Session.objects.filter(pk__in=theirs))
+
+
+def _of_user(model, path="user") -> Callable[[Subject], int]:
+    def erase(subject: Subject) -> int:
+        if subject.user is None:
+            return 0
+        return _delete(model.objects.filter(**{path: subject.user}))
+
+    return erase
+
+
+def _member(subject: Subject) -> int:
+    member = subject.member
+    Member.objects.filter(line_manager=member).update(line_manager=None)
+    member.first_name, member.last_name = "Erased", "member"
+    member.email = f"erased-{member.pk}@erased.invalid"
+    member.membership_number = f"ERASED-{member.pk}"
+    member.job_title = ""
+    member.organisation = None
+    member.line_manager = None
+    member.membership_status = MembershipStatus.LAPSED
+    member.user = None
+    member.save()
+    return 1
+
+
+def _user(subject: Subject) -> int:
+    if subject.user is None:
+        return 0
+    subject.user.delete()
+    return 1
+
+
+ERASERS: dict[str, Callable[[Subject], int]] = {
+    "django_tasks_database.dbtaskresult": lambda s: _delete(
+        mentions(DBTaskResult, s, "args_kwargs")
+    ),
+    "notifications.outboxmessage": lambda s: _delete(
+        mentions(OutboxMessage, s, "to", "body")
+    ),
+    "contact.feedback": _feedback,
+    "mentoring.mentoringrequest": _requests,
+    "mentoring.mentoringrelationship": _relationships,
+    "mentoring.agreement": _agreements,
+    "mentoring.meeting": _meetings,
+    "mentoring.notesaccess": _notes_accesses,
+    "mentoring.helpflag": _help_flags,
+    "scheme.enrolment": _enrolments,
+    "mentors.mentorprofile": _mentor_profile,
+    "mentors.mentorstatuschange": _mentor_history,
+    "training.booking": _bookings,
+    "training.trainingevent": _unlink(TrainingEvent, "created_by"),
+    "guidance.guidancepage": _unlink(GuidancePage, "updated_by"),
+    "api.integrationtoken": _unlink(IntegrationToken, "created_by"),
+    "privacy.erasurerecord": _unlink(ErasureRecord, "erased_by"),
+    "oversight.allocationrun": lambda s: (
+        _unlink(AllocationRun, "created_by")(s)
+        + _unlink(AllocationRun, "published_by")(s)
+    ),
+    "privacy.calendarfeed": lambda s: _delete(
+        CalendarFeed.objects.filter(member=s.member)
+    ),
+    "members.registrationaward": _awards,
+    "members.officerappointment": lambda s: _delete(
+        OfficerAppointment.objects.filter(member=s.member)
+    ),
+    "admin.logentry": _of_user(LogEntry),
+    "mfa.authenticator": _of_user(Authenticator),
+    "account.emailconfirmation": _of_user(EmailConfirmation, "email_address__user"),
+    "account.emailaddress": _of_user(EmailAddress),
+    "sessions.session": _sessions,
+    "members.member": _member,
+    "members.user": _user,
+}
+
+
+@transaction.atomic
+def member_erase(*, member: Member, by, reason: str) -> ErasureRecord:
+    """Erase a member's personal data everywhere; one transaction, all or nothing."""
+    member = Member.objects.select_for_update(of=("self",)).get(pk=member.pk)
+    if ErasureRecord.objects.filter(member=member).exists():
+        raise PrivacyError("This member's personal data has already been erased.")
+    if len(reason.strip()) < 10:
+        raise PrivacyError("Say why, in a few words: the request and where it came.")
+    if by is not None and member.user_id == by.pk:
+        raise PrivacyError("Another member of the team must erase your own record.")
+    audit.record_erasure(actor=by, member=member)
+    subject = Subject.of_member(member)
+    subject.emails  # noqa: B018 — learn the addresses before erasing them
+    summary = {name: erase(subject) for name, erase in ERASERS.items()}
+    return ErasureRecord.objects.create(
+        member=member,
+        erased_by=by,
+        reason=reason.strip(),
+        summary={name: count for name, count in summary.items() if count},
+    )
+
+
+def erasure_preview(member: Member) -> dict:
+    """What erasing this member would end: shown before the team confirms."""
+    pair = _of_member(Subject.of_member(member), *_PAIR)
+    return {
+        "active_relationships": MentoringRelationship.objects.filter(
+            pair, status=RelationshipStatus.ACTIVE
+        ).select_related("enrolment__member", "mentor__member"),
+        "open_requests": MentoringRequest.objects.filter(
+            pair, status__in=OPEN_REQUEST_STATUSES
+        ).count(),
+        "future_bookings": Booking.objects.filter(
+            member=member,
+            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+            event__starts_at__gt=timezone.now(),
+        ).count(),
+        "has_account": member.user_id is not None,
+    }

@@ -1,0 +1,185 @@
+"""Everything the system holds about a person, as one JSON document.
+
+``EXPORTERS`` maps each model with personal data to the rows about the person.
+Every concrete field is exported except secrets (password hashes, one-time keys,
+authenticator secrets, token hashes). A link to another person's record gives only
+its id; a link to reference data (a region, a level, an event) gives its name too.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.contrib.admin.models import LogEntry
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from mentorscheme.api.models import IntegrationToken
+from mentorscheme.contact.models import Feedback
+from mentorscheme.guidance.models import GuidancePage
+from mentorscheme.members.models import (
+    Member,
+    OfficerAppointment,
+    RegistrationAward,
+    User,
+)
+from mentorscheme.mentoring.models import (
+    Agreement,
+    HelpFlag,
+    Meeting,
+    MentoringRelationship,
+    MentoringRequest,
+    NotesAccess,
+)
+from mentorscheme.mentors.models import MentorProfile, MentorStatusChange
+from mentorscheme.notifications.models import OutboxMessage
+from mentorscheme.oversight.models import AllocationRun, AuditEntry
+from mentorscheme.privacy import registry
+from mentorscheme.privacy.models import CalendarFeed
+from mentorscheme.privacy.subject import Subject, feedback_from, mentions
+from mentorscheme.scheme.models import Enrolment
+from mentorscheme.training.models import Booking, BriefingAcknowledgement, TrainingEvent
+
+FORMAT = "mentorscheme-personal-data/1"
+
+
+@dataclass(frozen=True)
+class Exporter:
+    rows: Callable[[Subject], QuerySet]
+    secret: frozenset[str] = field(default_factory=frozenset)
+
+
+def _member(model, path="member", **extra) -> Exporter:
+    def rows(subject: Subject) -> QuerySet:
+        if subject.member is None:
+            return model.objects.none()
+        return model.objects.filter(**{path: subject.member})
+
+    return Exporter(rows, **extra)
+
+
+def _user(model, path="user", **extra) -> Exporter:
+    def rows(subject: Subject) -> QuerySet:
+        if subject.user is None:
+            return model.objects.none()
+        return model.objects.filter(**{path: subject.user})
+
+    return Exporter(rows, **extra)
+
+
+def _either(model, *, member_paths=(), user_paths=()) -> Exporter:
+    """Rows that point at the person's member record or account by any of paths."""
+
+    def rows(subject: Subject) -> QuerySet:
+        condition = Q(pk__in=[])
+        if subject.member is not None:
+            for path in member_paths:
+                condition |= Q(**{path: subject.member})
+        if subject.user is not None:
+            for path in user_paths:
+                condition |= Q(**{path: subject.user})
+        return model.objects.filter(condition)
+
+    return Exporter(rows)
+
+
+def _mentioning(model, *fields) -> Exporter:
+    return Exporter(lambda subject: mentions(model, subject, *fields))
+
+
+_PAIR = ("enrolment__member", "mentor__member")
+_RELATIONSHIP = ("relationship__enrolment__member", "relationship__mentor__member")
+
+EXPORTERS: dict[str, Exporter] = {
+    "members.user": Exporter(
+        lambda s: User.objects.filter(pk=s.user.pk) if s.user else User.objects.none(),
+        secret=frozenset({"password"}),
+    ),
+    "members.member": Exporter(
+        lambda s: (
+            Member.objects.filter(pk=s.member.pk) if s.member else Member.objects.none()
+        )
+    ),
+    "members.registrationaward": _member(RegistrationAward),
+    "members.officerappointment": _member(OfficerAppointment),
+    "account.emailaddress": _user(EmailAddress),
+    "mfa.authenticator": _user(Authenticator, secret=frozenset({"data"})),
+    "admin.logentry": _user(LogEntry),
+    "scheme.enrolment": _member(Enrolment),
+    "mentors.mentorprofile": _member(MentorProfile),
+    "mentors.mentorstatuschange": _either(
+        MentorStatusChange, member_paths=("mentor__member",), user_paths=("by",)
+    ),
+    "mentoring.mentoringrequest": _either(MentoringRequest, member_paths=_PAIR),
+    "mentoring.mentoringrelationship": _either(
+        MentoringRelationship, member_paths=_PAIR
+    ),
+    "mentoring.agreement": _either(
+        Agreement, member_paths=_RELATIONSHIP, user_paths=("created_by",)
+    ),
+    "mentoring.meeting": _either(
+        Meeting, member_paths=_RELATIONSHIP, user_paths=("created_by",)
+    ),
+    "mentoring.notesaccess": _either(
+        NotesAccess, member_paths=_RELATIONSHIP, user_paths=("officer",)
+    ),
+    "mentoring.helpflag": _member(HelpFlag, "enrolment__member"),
+    "training.booking": _member(Booking),
+    "training.briefingacknowledgement": _member(BriefingAcknowledgement),
+    "training.trainingevent": _user(TrainingEvent, "created_by"),
+    "contact.feedback": Exporter(lambda s: Feedback.objects.filter(feedback_from(s))),
+    "guidance.guidancepage": _user(GuidancePage, "updated_by"),
+    "notifications.outboxmessage": _mentioning(OutboxMessage, "to"),
+    "django_tasks_database.dbtaskresult": _mentioning(DBTaskResult, "args_kwargs"),
+    "api.integrationtoken": _user(
+        IntegrationToken, "created_by", secret=frozenset({"secret_hash"})
+    ),
+    "privacy.calendarfeed": _member(CalendarFeed, secret=frozenset({"token"})),
+    "oversight.auditentry": _user(AuditEntry, "actor"),
+    "oversight.allocationrun": _either(
+        AllocationRun, user_paths=("created_by", "published_by")
+    ),
+}
+
+
+def _value(obj, model_field, personal: set):
+    if model_field.many_to_many:
+        return [
+            {"id": related.pk, "name": str(related)}
+            for related in getattr(obj, model_field.name).all()
+        ]
+    value = getattr(obj, model_field.attname)
+    if model_field.is_relation and value is not None:
+        if model_field.related_model in personal:
+            return value  # another person's record: its id, never their details
+        return {"id": value, "name": str(getattr(obj, model_field.name))}
+    return value
+
+
+def _record(obj, exporter: Exporter, personal: set) -> dict:
+    meta = obj._meta
+    fields = [*meta.concrete_fields, *meta.many_to_many]
+    return {
+        f.name: _value(obj, f, personal)
+        for f in fields
+        if f.name not in exporter.secret
+    }
+
+
+def personal_data(subject: Subject) -> dict:
+    """The person's data, by model, ready for JSON (with DjangoJSONEncoder)."""
+    personal = set(registry.personal_models())
+    data = {}
+    for name, exporter in EXPORTERS.items():
+        rows = exporter.rows(subject)
+        data[name] = [_record(obj, exporter, personal) for obj in rows]
+    return {
+        "format": FORMAT,
+        "generated_at": timezone.now(),
+        "user_id": subject.user.pk if subject.user else None,
+        "member_id": subject.member.pk if subject.member else None,
+        "not_exported": registry.NOT_EXPORTED,
+        "data": data,
+    }

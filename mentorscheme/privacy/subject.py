@@ -1,0 +1,62 @@
+"""The person a data-protection request is about, and finding text that names them."""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
+
+from mentorscheme.members.models import Member, User
+
+
+@dataclass(frozen=True)
+class Subject:
+    user: User | None
+    member: Member | None
+
+    @classmethod
+    def of_user(cls, user: User) -> "Subject":
+        return cls(user=user, member=Member.objects.filter(user=user).first())
+
+    @classmethod
+    def of_member(cls, member: Member) -> "Subject":
+        return cls(user=member.user, member=member)
+
+    @cached_property
+    def emails(self) -> list[str]:
+        """Every email address the person is known by, in lower case.
+
+        Worked out once, so it still holds while erasure changes the records.
+        """
+        from allauth.account.models import EmailAddress
+
+        found = set()
+        if self.member is not None:
+            found.add(self.member.email)
+        if self.user is not None:
+            found.add(self.user.email)
+            found.update(
+                EmailAddress.objects.filter(user=self.user).values_list(
+                    "email", flat=True
+                )
+            )
+        return sorted({e.lower() for e in found if e})
+
+
+def mentions(model, subject: Subject, *fields: str):
+    """Rows of ``model`` whose text (or JSON, read as text) contains an email of the
+    subject."""
+    condition = Q(pk__in=[])
+    annotations = {f"_{name}_text": Cast(name, TextField()) for name in fields}
+    for email in subject.emails:
+        for name in fields:
+            condition |= Q(**{f"_{name}_text__icontains": email})
+    return model.objects.annotate(**annotations).filter(condition)
+
+
+def feedback_from(subject: Subject) -> Q:
+    """Feedback the person sent: signed in, or giving one of their addresses."""
+    condition = Q(user=subject.user) if subject.user else Q(pk__in=[])
+    for email in subject.emails:
+        condition |= Q(email__iexact=email)
+    return condition

@@ -1,0 +1,139 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from mentorscheme.members import access
+from mentorscheme.oversight import audit
+from mentorscheme.privacy import erasure, export, feeds, services
+from mentorscheme.privacy.forms import EraseForm, FeedForm
+from mentorscheme.privacy.models import CalendarFeed, ErasureRecord
+from mentorscheme.privacy.registry import NOT_EXPORTED
+from mentorscheme.privacy.subject import Subject
+
+
+def notice(request):
+    return render(request, "privacy/notice.html", {"not_exported": NOT_EXPORTED})
+
+
+@login_required
+def export_download(request):
+    data = export.personal_data(Subject.of_user(request.user))
+    audit.record_data_export(actor=request.user, what="Their own personal data")
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    day = timezone.localdate().isoformat()
+    response["Content-Disposition"] = (
+        f'attachment; filename="mentor-scheme-your-data-{day}.json"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# -- calendar feed --------------------------------------------------------------------
+
+
+def _member(request):
+    roles = access.roles_for(request.user)
+    access.require(roles.member is not None)
+    return roles.member
+
+
+@login_required
+def calendar(request):
+    member = _member(request)
+    feed = CalendarFeed.objects.filter(member=member).first()
+    url = (
+        request.build_absolute_uri(reverse("privacy:feed", args=[feed.token]))
+        if feed
+        else None
+    )
+    response = render(request, "privacy/calendar.html", {"feed": feed, "url": url})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def calendar_change(request):
+    member = _member(request)
+    form = FeedForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Choose what to do with your calendar address.")
+    if form.cleaned_data["action"] == "renew":
+        services.feed_renew(member=member)
+        messages.success(
+            request,
+            "Your calendar address is ready. Any address you had before no longer "
+            "works.",
+        )
+    else:
+        services.feed_turn_off(member=member)
+        messages.success(request, "Your calendar address is turned off.")
+    return redirect("privacy:calendar")
+
+
+def feed(request, token: str):
+    found = CalendarFeed.objects.select_related("member").filter(token=token).first()
+    if found is None or not found.member.is_current:
+        raise Http404("No such calendar")
+    CalendarFeed.objects.filter(pk=found.pk).update(last_read_at=timezone.now())
+    response = HttpResponse(
+        feeds.feed_for(found.member), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="mentor-scheme.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# -- erasure (staff) -----------------------------------------------------------------
+
+
+@login_required
+def erase(request, member_id: int):
+    roles = access.roles_for(request.user)
+    access.require(access.can_erase_members(roles))
+    member = access.get_member_or_404(roles, member_id)
+    done = ErasureRecord.objects.filter(member=member).first()
+    form = EraseForm(request.POST or None)
+    if request.method == "POST" and done is None and form.is_valid():
+        try:
+            erasure.member_erase(
+                member=member, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except erasure.PrivacyError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                "The member's personal data has been erased. Their anonymous "
+                "record remains for statistics.",
+            )
+            return redirect("privacy:erasures")
+    return render(
+        request,
+        "privacy/erase.html",
+        {
+            "member": member,
+            "form": form,
+            "done": done,
+            "preview": erasure.erasure_preview(member) if done is None else None,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def erasures(request):
+    access.require(access.can_erase_members(access.roles_for(request.user)))
+    records = ErasureRecord.objects.select_related("erased_by")[:200]
+    return render(request, "privacy/erasures.html", {"records": records})

@@ -1,0 +1,76 @@
+from mentorscheme.api.models import IntegrationToken
+from tests.api.conftest import Api, assert_problem
+from tests.conftest import login
+
+
+def test_a_caller_over_the_rate_limit_is_told_when_to_retry(
+    client, make_token, settings
+):
+    settings.API_RATE_LIMIT = "3/m"
+    busy, calm = Api(client, make_token()), Api(client, make_token())
+    for _ in range(3):
+        assert busy.get("/me").status_code == 200
+    response = busy.get("/me")
+    assert_problem(response, 429, "rate-limited")
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert calm.get("/me").status_code == 200  # each token has its own count
+
+
+def test_the_rate_limit_counts_per_signed_in_person(api_as, alice, bob, settings):
+    settings.API_RATE_LIMIT = "2/h"
+    for _ in range(2):
+        assert api_as(alice).get("/me").status_code == 200
+    assert api_as(alice).get("/me").status_code == 429
+    assert api_as(bob).get("/me").status_code == 200
+
+
+def test_problem_types_are_explained(client):
+    page = client.get("/api/problems/").content.decode()
+    assert 'id="rule-refused"' in page and 'id="rate-limited"' in page
+
+
+def test_staff_make_a_token_and_see_it_once(client, sam_with_totp):
+    login(client, sam_with_totp)
+    response = client.post(
+        "/api/tokens/", {"name": "Membership database", "scopes": ["members:write"]}
+    )
+    assert response.status_code == 200
+    token = IntegrationToken.objects.get()
+    plain = response.context["plain"]
+    assert plain.startswith(f"ms_{token.prefix}_")
+    assert plain in response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+    assert token.scopes == ["members:write"] and token.created_by == sam_with_totp
+    listing = client.get("/api/tokens/").content.decode()
+    assert "Membership database" in listing and plain not in listing
+    assert Api(client, plain).get("/me").json()["kind"] == "token"
+
+
+def test_staff_revoke_a_token(client, sam_with_totp, make_token):
+    plain = make_token()
+    login(client, sam_with_totp)
+    token = IntegrationToken.objects.get()
+    response = client.post(f"/api/tokens/{token.pk}/revoke/")
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    client.logout()
+    assert_problem(Api(client, plain).get("/me"), 401, "unauthenticated")
+
+
+def test_a_token_needs_a_name_and_a_scope(client, sam_with_totp):
+    login(client, sam_with_totp)
+    response = client.post("/api/tokens/", {"name": "", "scopes": []})
+    assert response.status_code == 400
+    assert not IntegrationToken.objects.exists()
+
+
+def test_only_staff_manage_tokens(client, olivia, alice, make_token):
+    make_token()
+    token = IntegrationToken.objects.get()
+    for person in (olivia, alice):
+        login(client, person)
+        assert client.get("/api/tokens/").status_code == 403
+        assert client.post(f"/api/tokens/{token.pk}/revoke/").status_code == 403
+    token.refresh_from_db()
+    assert token.revoked_at is None

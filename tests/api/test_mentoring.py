@@ -1,0 +1,196 @@
+import datetime
+
+from django.core import mail
+
+from mentorscheme.mentoring.models import (
+    Meeting,
+    MentoringRelationship,
+    MentoringRequest,
+    RelationshipStatus,
+)
+from mentorscheme.mentoring.services import relationship_end
+from tests import factories as f
+from tests.api.conftest import assert_problem
+from tests.mentoring.conftest import mentor
+
+
+def _ask(api, mentor_member, message="I would value your help with my portfolio."):
+    return api.post(
+        "/requests",
+        {"mentor_id": mentor_member.mentor_profile.pk, "message": message},
+    )
+
+
+def test_a_candidate_enrols_through_the_api(api_as, bob):
+    member = f.MemberFactory(email="cara@example.org")
+    f.with_account(member)
+    api = api_as(member)
+    response = api.post(
+        "/enrolments", {"qualification": "chartership", "meeting_modes": ["zoom"]}
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["meeting_modes"] == ["zoom"]
+    assert api.get("/enrolments").json()["count"] == 1
+    again = assert_problem(
+        api.post("/enrolments", {"qualification": "chartership"}), 409, "refused"
+    )
+    assert "already enrolled" in again["detail"]
+    assert_problem(api.post("/enrolments", {"qualification": "magic"}), 422, "invalid")
+
+
+def test_a_lapsed_member_cannot_act(api_as, larry):
+    assert_problem(
+        api_as(larry).post("/enrolments", {"qualification": "chartership"}),
+        403,
+        "forbidden",
+    )
+
+
+def test_asking_a_full_mentor_gives_the_rules_reason_and_creates_nothing(api_as, alice):
+    full = mentor(first_name="Fay", profile={"capacity": 0})
+    body = assert_problem(_ask(api_as(alice), full), 409, "rule-refused")
+    assert body["codes"] == ["full"]
+    assert body["reasons"] == ["This mentor has no free place at the moment."]
+    assert body["detail"] == "This mentor has no free place at the moment."
+    assert not MentoringRequest.objects.exists()
+    assert mail.outbox == []
+
+
+def test_asking_ones_line_manager_is_refused_by_rule(api_as, alice, bob):
+    alice.line_manager = bob
+    alice.save()
+    body = assert_problem(_ask(api_as(alice), bob), 409, "rule-refused")
+    assert body["codes"] == ["line_manager"]
+
+
+def test_asking_a_mentor_not_in_the_directory_is_not_found(api_as, alice):
+    unlisted = mentor(profile={"status": "applied"})
+    assert_problem(_ask(api_as(alice), unlisted), 404, "not-found")
+
+
+def test_the_whole_request_journey(
+    api_as, alice, bob, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        created = _ask(api_as(alice), bob)
+    assert created.status_code == 201, created.content
+    request_id = created.json()["id"]
+    assert mail.outbox[-1].to == [bob.email]
+    assert_problem(
+        api_as(alice).post(f"/requests/{request_id}/accept"), 403, "forbidden"
+    )
+
+    mentor_api = api_as(bob)
+    asked = mentor_api.post(
+        f"/requests/{request_id}/ask-more", {"message": "Which sector are you in?"}
+    )
+    assert asked.json()["status"] == "more_info"
+    replied = api_as(alice).post(
+        f"/requests/{request_id}/reply", {"message": "Public libraries."}
+    )
+    assert replied.json()["status"] == "pending"
+    accepted = api_as(bob).post(f"/requests/{request_id}/accept")
+    assert accepted.status_code == 200
+    assert accepted.json()["status"] == "accepted"
+    relationship_id = accepted.json()["relationship_id"]
+    assert MentoringRelationship.objects.get(pk=relationship_id).mentor.member == bob
+
+    again = assert_problem(
+        api_as(bob).post(f"/requests/{request_id}/accept"), 409, "refused"
+    )
+    assert "no longer open" in again["detail"]
+    mine = api_as(alice).get("/relationships").json()
+    assert [r["id"] for r in mine["items"]] == [relationship_id]
+
+
+def test_a_mentor_declines_with_a_reason(api_as, alice, bob):
+    request_id = _ask(api_as(alice), bob).json()["id"]
+    declined = api_as(bob).post(
+        f"/requests/{request_id}/decline", {"reason": "busy", "message": "Sorry."}
+    )
+    assert declined.json()["status"] == "declined"
+    assert declined.json()["decline_reason"] == "busy"
+    assert_problem(
+        api_as(bob).post(f"/requests/{request_id}/decline", {"reason": "why"}),
+        422,
+        "invalid",
+    )
+
+
+def test_a_candidate_withdraws(api_as, alice, bob):
+    request_id = _ask(api_as(alice), bob).json()["id"]
+    assert_problem(
+        api_as(bob).post(f"/requests/{request_id}/withdraw"), 403, "forbidden"
+    )
+    withdrawn = api_as(alice).post(f"/requests/{request_id}/withdraw")
+    assert withdrawn.json()["status"] == "withdrawn"
+
+
+def test_requests_are_visible_to_the_pair_and_the_regions_officer_only(
+    api_as, alice, bob, olivia, oscar
+):
+    request_id = _ask(api_as(alice), bob).json()["id"]
+    assert api_as(olivia).get(f"/requests/{request_id}").status_code == 200
+    assert_problem(
+        api_as(olivia).post(f"/requests/{request_id}/accept"), 403, "forbidden"
+    )
+    assert_problem(api_as(oscar).get(f"/requests/{request_id}"), 404, "not-found")
+    assert_problem(
+        api_as(oscar).post(f"/requests/{request_id}/accept"), 404, "not-found"
+    )
+    sent = api_as(alice).get("/requests", {"side": "candidate"}).json()
+    received = api_as(bob).get("/requests", {"side": "mentor"}).json()
+    assert [r["id"] for r in sent["items"]] == [request_id]
+    assert [r["id"] for r in received["items"]] == [request_id]
+    assert api_as(bob).get("/requests", {"side": "candidate"}).json()["count"] == 0
+
+
+def _relationship(alice, bob):
+    enrolment = alice.enrolments.get()
+    return MentoringRelationship.objects.create(
+        enrolment=enrolment, mentor=bob.mentor_profile
+    )
+
+
+def test_the_meeting_log_is_for_the_pair(api_as, alice, bob, olivia):
+    relationship = _relationship(alice, bob)
+    Meeting.objects.create(
+        relationship=relationship,
+        held_on=datetime.date.today(),
+        mode="zoom",
+        duration_minutes=45,
+        notes="Talked about reflective writing.",
+    )
+    mine = api_as(alice).get(f"/relationships/{relationship.pk}").json()
+    assert mine["meetings"][0]["notes"] == "Talked about reflective writing."
+    officer_view = api_as(olivia).get(f"/relationships/{relationship.pk}").json()
+    assert officer_view["meetings"] is None
+
+
+def test_either_side_ends_and_only_the_mentor_completes(api_as, alice, bob):
+    relationship = _relationship(alice, bob)
+    assert_problem(
+        api_as(alice).post(f"/relationships/{relationship.pk}/complete"),
+        409,
+        "refused",
+    )
+    completed = api_as(bob).post(f"/relationships/{relationship.pk}/complete")
+    assert completed.json()["status"] == RelationshipStatus.COMPLETED
+    ended = assert_problem(
+        api_as(alice).post(
+            f"/relationships/{relationship.pk}/end", {"reason": "Moving abroad."}
+        ),
+        409,
+        "refused",
+    )
+    assert "already ended" in ended["detail"]
+
+
+def test_a_relationship_ends_early_with_a_reason(api_as, alice, bob):
+    relationship = _relationship(alice, bob)
+    ended = api_as(alice).post(
+        f"/relationships/{relationship.pk}/end", {"reason": "Moving abroad."}
+    )
+    assert ended.json()["status"] == "ended_early"
+    assert ended.json()["ended_by"] == "candidate"
+    assert relationship_end  # the same service as the site

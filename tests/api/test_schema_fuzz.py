@@ -1,0 +1,136 @@
+"""Schemathesis against the OpenAPI schema, in the normal test run.
+
+Every operation is fuzzed (positive and negative data) for an integration token and
+for each role signed in to the site; no response may be a server error, and every
+response must match the schema: its status, content type, headers and body. Kept
+small (a few examples per operation) so it stays quick.
+"""
+
+import datetime
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from mentorscheme.api import services
+from mentorscheme.mentoring.models import MentoringRequest
+from mentorscheme.training.models import TrainingEvent
+from tests import factories as f
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+CONFIG = SchemathesisConfig.from_dict(
+    {"phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}}}
+)
+
+
+# Reading the schema touches no database, so it is loaded once, at collection.
+schema = schemathesis.openapi.from_wsgi(
+    "/api/openapi.json", get_wsgi_application(), config=CONFIG
+)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """As Django's test client does: a request must not close the test's connection
+    (which holds the test's transaction) when it finishes."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def seeded(alice, bob, dora, olivia, sam_with_totp, settings):
+    """A little of everything, so ids in paths sometimes find something."""
+    settings.API_RATE_LIMIT = "100000/m"
+    start = timezone.now() + datetime.timedelta(days=7)
+    TrainingEvent.objects.create(
+        kind="workshop",
+        title="Workshop",
+        region=f.region("london"),
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+        capacity=3,
+    )
+    MentoringRequest.objects.create(
+        enrolment=alice.enrolments.get(),
+        mentor=dora.mentor_profile,
+        message="Hello",
+    )
+    return {
+        "candidate": alice,
+        "mentor": bob,
+        "officer": olivia,
+        "staff": sam_with_totp,
+    }
+
+
+@pytest.fixture
+def caller(seeded, client):
+    """Headers and cookies that make a request as this kind of caller."""
+    return lambda who: _credentials(who, seeded, client)
+
+
+def _credentials(who, seeded, client):
+    if who == "token":
+        _, plain = services.token_create(
+            name="Fuzz",
+            scopes=["members:write", "directory:read", "read"],
+            created_by=None,
+        )
+        return {"headers": {"Authorization": f"Bearer {plain}"}, "cookies": {}}
+    person = seeded[who]
+    client.force_login(getattr(person, "user", None) or person)
+    csrf = get_random_string(32)
+    return {
+        "headers": {"X-CSRFToken": csrf},
+        "cookies": {"sessionid": client.cookies["sessionid"].value, "csrftoken": csrf},
+    }
+
+
+def _fuzz(case, credentials):
+    case.call_and_validate(
+        headers=credentials["headers"], cookies=credentials["cookies"], checks=CHECKS
+    )
+
+
+FUZZ = {
+    "deadline": None,
+    "database": None,
+    "derandomize": True,
+    "suppress_health_check": list(HealthCheck),
+}
+
+
+@pytest.mark.parametrize("who", ["token", "candidate"])
+@schema.parametrize()
+@settings(max_examples=10, **FUZZ)
+def test_every_response_matches_the_schema(case, caller, who):
+    _fuzz(case, caller(who))
+
+
+@pytest.mark.parametrize("who", ["mentor", "officer", "staff"])
+@schema.parametrize()
+@settings(max_examples=4, **FUZZ)
+def test_every_response_matches_the_schema_for_other_roles(case, caller, who):
+    _fuzz(case, caller(who))

@@ -1,0 +1,75 @@
+import json
+
+from mentorscheme.oversight.models import AuditEntry
+from mentorscheme.privacy.export import EXPORTERS
+from tests.conftest import login
+
+
+def _export(client, person) -> dict:
+    login(client, person)
+    response = client.get("/privacy/export/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Disposition"].startswith("attachment;")
+    return json.loads(response.content)
+
+
+def test_a_member_downloads_everything_held_about_them(client, mia, alice, dora):
+    body = _export(client, mia)
+    data = body["data"]
+    assert body["format"] == "mentorscheme-personal-data/1"
+    assert body["member_id"] == mia.pk
+    assert set(data) == set(EXPORTERS)
+    assert data["members.member"][0]["email"] == "mia@example.org"
+    assert data["members.member"][0]["region"]["name"] == "London"
+    assert len(data["members.registrationaward"]) == 1
+    assert data["mentors.mentorprofile"][0]["statement"] == "Mia loves metadata."
+    assert data["mentors.mentorstatuschange"][0]["note"] == "Mia's training checked."
+    # both sides: mentoring Alice, and asking Dora
+    assert len(data["mentoring.mentoringrelationship"]) == 1
+    assert data["mentoring.meeting"][0]["notes"] == "Mia noted Alice's progress."
+    assert data["mentoring.agreement"][0]["goals"].startswith("Help Alice")
+    assert data["mentoring.mentoringrequest"][0]["message"] == "Mia asks Dora."
+    assert data["mentoring.helpflag"][0]["message"] == "Mia needs help"
+    assert len(data["scheme.enrolment"]) == 1
+    assert len(data["training.booking"]) == 2
+    assert len(data["training.briefingacknowledgement"]) == 1
+    assert len(data["contact.feedback"]) == 2
+    assert [m["subject"] for m in data["notifications.outboxmessage"]] == ["Hi Mia"]
+    assert len(data["django_tasks_database.dbtaskresult"]) == 1
+    assert len(data["account.emailaddress"]) == 1
+    assert data["mfa.authenticator"][0]["type"] == "totp"
+    assert len(data["privacy.calendarfeed"]) == 1
+
+
+def test_the_export_gives_no_secrets_and_no_other_persons_details(client, mia):
+    body = _export(client, mia)
+    text = json.dumps(body)
+    assert "password" not in body["data"]["members.user"][0]
+    assert "data" not in body["data"]["mfa.authenticator"][0]
+    assert "token" not in body["data"]["privacy.calendarfeed"][0]
+    assert mia.calendar_feed.token not in text
+    assert "alice@example.org" not in text and "dora@example.org" not in text
+    relationship = body["data"]["mentoring.mentoringrelationship"][0]
+    assert isinstance(relationship["mentor"], int)  # another record: its id only
+
+
+def test_a_member_sees_only_their_own(client, alice, mia):
+    data = _export(client, alice)["data"]
+    assert data["members.member"][0]["email"] == "alice@example.org"
+    assert data["mentors.mentorprofile"] == []
+    assert data["notifications.outboxmessage"] == []
+    assert len(data["mentoring.mentoringrelationship"]) == 1  # Mia mentors her
+    assert data["contact.feedback"] == []
+
+
+def test_an_account_without_a_member_record_exports_the_account(client, sam_with_totp):
+    data = _export(client, sam_with_totp)["data"]
+    assert data["members.user"][0]["email"] == "sam@example.org"
+    assert data["members.member"] == []
+
+
+def test_the_download_is_recorded_and_needs_sign_in(client, mia):
+    assert client.get("/privacy/export/").status_code == 302
+    _export(client, mia)
+    assert AuditEntry.objects.filter(action="data_exported").count() == 1
