@@ -5,12 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mentorscheme.matching.records import (
-    CHARTERSHIP,
     FELLOWSHIP,
     CandidateArrays,
-    CandidateRecord,
     MentorArrays,
-    MentorRecord,
 )
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.eligibility import (
@@ -25,38 +22,11 @@ from mentorscheme.scheme.eligibility import (
     mentor_gate,
 )
 
-from .strategies import candidates, mentors
-
 # Mo is a chartered, trained, listed mentor with a free place; Cara is working
 # toward Chartership in another organisation and may ask Mo.
-MO = MentorRecord(
-    id=10,
-    member_id=100,
-    level_rank=CHARTERSHIP,
-    registration_current=True,
-    trained=True,
-    workshop_attended=True,
-    listed=True,
-    accepting=True,
-    capacity=2,
-    active_mentees=1,
-    region_id=1,
-    organisation_id=7,
-    organisation_type_id=3,
-    meeting_modes=frozenset({"email", "zoom"}),
-    up_to_date=True,
-)
-CARA = CandidateRecord(
-    id=20,
-    member_id=200,
-    qualification_uses_mentors=True,
-    min_mentor_rank=CHARTERSHIP,
-    region_id=1,
-    organisation_id=8,
-    organisation_type_id=4,
-    line_manager_member_id=300,
-    meeting_modes=frozenset({"zoom"}),
-)
+from tests.matching.people import CARA, MO  # noqa: E402
+
+from .strategies import candidates, mentors
 
 
 def codes(candidate=CARA, mentor=MO):
