@@ -45,6 +45,7 @@ $(BENCH_STAMP): requirements-bench.txt $(STAMP)
 ## Benchmarks: each prints its figures and ratios against a baseline from the same run.
 bench: $(BENCH_STAMP)
 	$(PY) bench/bench_matching.py
+	$(PY) bench/bench_import.py
 	$(PY) bench/bench_load.py
 
 clean:

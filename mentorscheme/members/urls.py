@@ -1,10 +1,11 @@
 from django.urls import path
 
-from mentorscheme.members import views
+from mentorscheme.members import import_views, views
 
 app_name = "members"
 urlpatterns = [
     path("me/", views.my_account, name="me"),
     path("register/", views.register_list, name="register"),
     path("register/<int:pk>/", views.member_detail, name="detail"),
+    path("import/", import_views.import_register, name="import"),
 ]
