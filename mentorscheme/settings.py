@@ -229,7 +229,7 @@ SESSION_COOKIE_HTTPONLY = True
 
 # How often each app server rebuilds its ranking index of listed mentors; whatever
 # is shown is checked live against the rules, so this only delays a new listing.
-DIRECTORY_INDEX_SECONDS = envint("DIRECTORY_INDEX_SECONDS", 30)
+DIRECTORY_INDEX_SECONDS = envint("DIRECTORY_INDEX_SECONDS", 120)
 
 LOGGING = {
     "version": 1,
