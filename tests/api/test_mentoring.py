@@ -194,3 +194,17 @@ def test_a_relationship_ends_early_with_a_reason(api_as, alice, bob):
     assert ended.json()["status"] == "ended_early"
     assert ended.json()["ended_by"] == "candidate"
     assert relationship_end  # the same service as the site
+
+
+def test_no_request_reaches_a_mentor_before_training_and_the_workshop(api_as, alice):
+    trained_only = mentor(
+        first_name="Tess", profile={"status": "trained", "workshop_attended_on": None}
+    )
+    assert_problem(_ask(api_as(alice), trained_only), 404, "not-found")
+    # Even a profile marked listed by mistake is refused by the rule itself.
+    listed_by_mistake = mentor(
+        first_name="Lew", profile={"workshop_attended_on": None, "trained_on": None}
+    )
+    body = assert_problem(_ask(api_as(alice), listed_by_mistake), 409, "rule-refused")
+    assert body["codes"] == ["not_trained", "no_workshop"]
+    assert not MentoringRequest.objects.exists()
