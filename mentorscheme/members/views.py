@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from mentorscheme.fields import parse_id
 from mentorscheme.members import access, selectors
 from mentorscheme.members.models import Region
 
@@ -29,11 +30,8 @@ def register_list(request):
     regions = Region.objects.filter(is_active=True)
     if not roles.is_staff:
         regions = regions.filter(pk__in=roles.officer_region_ids)
-    try:
-        region_id = int(request.GET.get("region") or 0) or None
-    except ValueError:
-        region_id = None
-    text = request.GET.get("q", "").strip()[:100]
+    region_id = parse_id(request.GET.get("region"))
+    text = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     members = selectors.member_search(
         members=access.visible_members(roles), text=text, region_id=region_id
     )

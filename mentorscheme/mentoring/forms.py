@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 
+from mentorscheme import fields
 from mentorscheme.members.models import OrganisationType, Region
 from mentorscheme.mentoring.models import DEFAULT_CONFIDENTIALITY, DeclineReason
 from mentorscheme.mentors.models import MeetingMode
@@ -9,7 +10,7 @@ from mentorscheme.scheme.models import Qualification
 
 
 class EnrolForm(forms.Form):
-    qualification = forms.ModelChoiceField(
+    qualification = fields.ModelChoiceField(
         queryset=Qualification.objects.filter(is_active=True),
         empty_label="Choose a qualification",
         error_messages={"required": "Choose the qualification you are working toward."},
@@ -27,12 +28,12 @@ class DirectoryFilterForm(forms.Form):
     q = forms.CharField(
         required=False, max_length=100, label="Search names, job titles and profiles"
     )
-    region = forms.ModelChoiceField(
+    region = fields.ModelChoiceField(
         queryset=Region.objects.filter(is_active=True),
         required=False,
         empty_label="Any region",
     )
-    organisation_type = forms.ModelChoiceField(
+    organisation_type = fields.ModelChoiceField(
         queryset=OrganisationType.objects.all(),
         required=False,
         empty_label="Any sort of organisation",
@@ -43,7 +44,7 @@ class DirectoryFilterForm(forms.Form):
         required=False,
         label="Meets by",
     )
-    qualification = forms.ModelChoiceField(
+    qualification = fields.ModelChoiceField(
         queryset=Qualification.objects.filter(is_active=True, uses_mentors=True),
         required=False,
         empty_label="Any qualification",
@@ -131,7 +132,7 @@ class AgreementForm(forms.Form):
 class MeetingForm(forms.Form):
     held_on = forms.DateField(
         label="Date",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         initial=datetime.date.today,
         error_messages={"invalid": "Enter a date like 2026-11-28."},
     )

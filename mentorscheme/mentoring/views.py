@@ -89,10 +89,11 @@ def ask_for_help(request):
     enrolment = access.candidate_enrolment_or_none(roles)
     access.require(enrolment is not None)
     form = forms.HelpForm(request.POST)
-    form.is_valid()
-    services.help_request(
-        enrolment=enrolment, message=form.cleaned_data.get("message", "")
-    )
+    if not form.is_valid():
+        problems = " ".join(e for errors in form.errors.values() for e in errors)
+        messages.error(request, f"Your message could not be sent: {problems}")
+        return redirect("mentoring:home")
+    services.help_request(enrolment=enrolment, message=form.cleaned_data["message"])
     messages.success(
         request, "Your region's Mentor Support Officer has been asked to help you."
     )
@@ -332,11 +333,10 @@ def agreement_edit(request, pk: int):
 @login_required
 @require_POST
 def agreement_confirm(request, pk: int):
-    roles = _roles(request)
     agreement = get_object_or_404(Agreement, pk=pk)
-    relationship = access.get_relationship_or_404(roles, agreement.relationship_id)
+    member, relationship = _party_relationship(request, agreement.relationship_id)
     try:
-        services.agreement_confirm(agreement=agreement, member=roles.member)
+        services.agreement_confirm(agreement=agreement, member=member)
     except services.MentoringError as refusal:
         messages.error(request, str(refusal))
     else:

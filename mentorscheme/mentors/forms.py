@@ -1,5 +1,6 @@
 from django import forms
 
+from mentorscheme import fields
 from mentorscheme.members.models import Region
 from mentorscheme.mentors.models import MeetingMode, TrainingRoute
 from mentorscheme.scheme.models import Qualification
@@ -33,7 +34,7 @@ class MentorProfileForm(forms.Form):
         help_text="What you have done that will help a candidate, in a few sentences. "
         "Candidates read this in the directory.",
     )
-    qualifications = forms.ModelMultipleChoiceField(
+    qualifications = fields.ModelMultipleChoiceField(
         queryset=Qualification.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -46,7 +47,7 @@ class MentorProfileForm(forms.Form):
         required=False,
         label="Ways you can meet",
     )
-    regions = forms.ModelMultipleChoiceField(
+    regions = fields.ModelMultipleChoiceField(
         queryset=Region.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple,
         required=False,

@@ -10,7 +10,7 @@ from mentorscheme.notifications.models import OutboxMessage
 def outbox(request):
     access.require(access.can_read_outbox(access.roles_for(request.user)))
     messages = OutboxMessage.objects.all()
-    to = request.GET.get("to", "").strip()[:200]
+    to = request.GET.get("to", "").replace("\x00", "").strip()[:200]
     if to:
         messages = messages.filter(to__icontains=to)
     page = Paginator(messages, 50).get_page(request.GET.get("page"))

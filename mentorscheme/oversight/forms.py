@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 
+from mentorscheme import fields
 from mentorscheme.members.models import (
     Member,
     OfficerAppointment,
@@ -101,12 +102,12 @@ class RegionRenameForm(forms.ModelForm):
 
 
 class RegionMergeForm(forms.Form):
-    source = forms.ModelChoiceField(
+    source = fields.ModelChoiceField(
         queryset=Region.objects.filter(is_active=True),
         label="Merge this region",
         help_text="It stays on record, marked as merged.",
     )
-    target = forms.ModelChoiceField(
+    target = fields.ModelChoiceField(
         queryset=Region.objects.filter(is_active=True),
         label="Into this region",
         help_text="Its members, organisations, officers and events move here.",

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from mentorscheme.fields import parse_id
 from mentorscheme.members import access
 from mentorscheme.members.models import Region
 from mentorscheme.mentoring import services as mentoring_services
@@ -46,9 +47,9 @@ def _everything(roles) -> str:
 def _region_scope(request, roles):
     """The region asked for (or None), and the region ids the page covers."""
     raw = request.GET.get("region", "")
-    if raw and not (raw.isdigit() and len(raw) <= 18):
+    region_id = parse_id(raw)
+    if raw and region_id is None:
         raise Http404("No such region")
-    region_id = int(raw) if raw else None
     return region_id, access.oversight_region_ids(roles, region_id)
 
 
@@ -86,7 +87,7 @@ def help_flag_resolve(request, pk: int):
     region = request.POST.get("region", "")
     url = reverse("oversight:dashboard")
     return redirect(
-        f"{url}?region={region}#help" if region.isdigit() else f"{url}#help"
+        f"{url}?region={region}#help" if parse_id(region) else f"{url}#help"
     )
 
 
@@ -163,8 +164,7 @@ def allocation_detail(request, pk: int):
 
 
 def _candidate_id(request) -> int | None:
-    raw = request.POST.get("candidate", "")
-    return int(raw) if raw.isdigit() else None
+    return parse_id(request.POST.get("candidate"))
 
 
 @login_required
@@ -185,7 +185,7 @@ def allocation_pair(request, pk: int):
         messages.error(request, str(refusal))
     page = request.POST.get("page", "")
     url = reverse("oversight:allocation", args=[pk])
-    return redirect(f"{url}?pairs={page if page.isdigit() else 1}#pair-{candidate_id}")
+    return redirect(f"{url}?pairs={parse_id(page) or 1}#pair-{candidate_id}")
 
 
 @login_required

@@ -1,5 +1,6 @@
 from django import forms
 
+from mentorscheme import fields
 from mentorscheme.members.models import Region
 from mentorscheme.scheme.models import RegulationsVersion
 from mentorscheme.training.models import EventKind
@@ -8,14 +9,19 @@ from mentorscheme.training.models import EventKind
 class EventForm(forms.Form):
     kind = forms.ChoiceField(choices=EventKind.choices, label="Type of event")
     title = forms.CharField(max_length=200)
-    region = forms.ModelChoiceField(queryset=Region.objects.none())
+    region = fields.ModelChoiceField(queryset=Region.objects.none())
     starts_at = forms.DateTimeField(
         label="Starts",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        ),
         help_text="Date and time, e.g. 2027-03-04 09:30.",
     )
     ends_at = forms.DateTimeField(
-        label="Ends", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label="Ends",
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        ),
     )
     location = forms.CharField(
         max_length=300, required=False, label="Place (if in person)"
@@ -27,7 +33,7 @@ class EventForm(forms.Form):
     description = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
-    regulations = forms.ModelChoiceField(
+    regulations = fields.ModelChoiceField(
         queryset=RegulationsVersion.objects.all(),
         required=False,
         label="Regulations explained (briefings only)",
@@ -48,7 +54,7 @@ class EventForm(forms.Form):
 
 
 class BriefingForm(forms.Form):
-    regulations = forms.ModelChoiceField(queryset=RegulationsVersion.objects.all())
+    regulations = fields.ModelChoiceField(queryset=RegulationsVersion.objects.all())
     title = forms.CharField(max_length=200)
     summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
     recording_url = forms.URLField(
@@ -57,5 +63,5 @@ class BriefingForm(forms.Form):
     recorded_on = forms.DateField(
         required=False,
         label="Date it was recorded",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )

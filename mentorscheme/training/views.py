@@ -5,8 +5,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from mentorscheme.fields import parse_id
 from mentorscheme.members import access
 from mentorscheme.members.models import Region
+from mentorscheme.scheme.models import RegulationsVersion
 from mentorscheme.training import calendar, services
 from mentorscheme.training.forms import BriefingForm, EventForm
 from mentorscheme.training.models import (
@@ -25,8 +27,8 @@ def event_list(request):
     kind, region = request.GET.get("kind", ""), request.GET.get("region", "")
     if kind in EventKind.values:
         events = events.filter(kind=kind)
-    if region.isdigit():
-        events = events.filter(region_id=int(region))
+    if region_id := parse_id(region):
+        events = events.filter(region_id=region_id)
     roles = access.roles_for(request.user)
     bookings = []
     if roles.member:
@@ -118,11 +120,13 @@ def cancel_booking(request, pk: int):
 def acknowledge(request):
     roles = access.roles_for(request.user)
     access.require(roles.member is not None)
-    regulations_id = request.POST.get("regulations", "")
-    if regulations_id.isdigit():
+    regulations = RegulationsVersion.objects.filter(
+        pk=parse_id(request.POST.get("regulations"))
+    ).first()
+    if regulations is not None:
         services.briefing_acknowledge(
             member=roles.member,
-            regulations_id=int(regulations_id),
+            regulations_id=regulations.pk,
             how=AcknowledgementHow.WATCHED,
         )
         messages.success(

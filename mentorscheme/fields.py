@@ -1,0 +1,42 @@
+"""Form fields and parsing that refuse ids a database cannot hold.
+
+Django's model choice fields pass any integer to the database, where a value past
+64 bits, or a Unicode digit such as "²", raises instead of failing validation.
+"""
+
+import re
+
+from django import forms
+
+MAX_ID = 2**63 - 1
+_ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def parse_id(value) -> int | None:
+    """An id from a query string or form value, or None when it cannot be one."""
+    text = str(value or "").strip()
+    if not _ASCII_DIGITS.fullmatch(text):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and parse_id(value) is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for item in value:
+            if parse_id(item) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": item},
+                )
+        return super()._check_values(value)

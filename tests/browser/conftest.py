@@ -1,0 +1,155 @@
+"""Chromium, driven by Playwright's sync API, against pytest-django's live server.
+
+The browser is Debian's /usr/bin/chromium (Playwright never downloads one). Without
+it the browser tests are skipped, with the reason, unless CI is set: in CI they fail.
+Each person in a test gets their own browser context (their own cookies), as two
+people on two machines would. When a test fails, every page it opened is saved to
+test-results/screenshots/<test>.png (the page navigated last) and
+<test>--<person>.png.
+"""
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-gpu",
+]
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
+TIMEOUT_MS = 15_000
+
+_report_key = pytest.StashKey[dict]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    item.stash.setdefault(_report_key, {})[report.when] = report
+    return report
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is not installed (apt-get install chromium)"
+    try:
+        import axe_playwright_python  # noqa: F401
+        import playwright  # noqa: F401
+    except ImportError as error:
+        return f"{error.name} is not installed (pip install -r requirements-dev.txt)"
+    return None
+
+
+@pytest.fixture
+def chromium():
+    """A fresh Chromium for each test.
+
+    While Playwright's sync API is running, its event loop is set on this thread, and
+    Django then hands out other database connection objects (they live in asgiref
+    Locals): ones that lack the test database's serialized contents, so
+    serialized_rollback would silently stop restoring the migrations' data. Starting
+    Chromium after the database is set up for the test, and stopping it (and closing
+    those connections) before the database is flushed, keeps Django's own bookkeeping
+    intact. It also keeps the event loop away from every non-browser test.
+    """
+    missing = _missing()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"Browser tests must run in CI, but {missing}")
+        pytest.skip(missing)
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    # The ORM calls a test makes between browser steps are plain synchronous calls,
+    # safe here, though Django sees the event loop and would refuse them.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            try:
+                yield browser
+            finally:
+                browser.close()
+                connections.close_all()
+
+
+class Pages:
+    """Opens a page per person, watches for CSP violations, screenshots on failure."""
+
+    def __init__(self, browser, base_url):
+        self.browser, self.base_url = browser, base_url
+        self.opened = []  # (person, context, page)
+        self.last_navigated = {}
+        self.csp_violations = []
+
+    def __call__(self, person: str = "visitor", *, signed_in_as=None):
+        """A page for ``person``; with ``signed_in_as`` (a user) already signed in,
+        by a session made on the server (for tests about pages, not signing in)."""
+        context = self.browser.new_context(
+            base_url=self.base_url, viewport={"width": 1280, "height": 900}
+        )
+        if signed_in_as is not None:
+            context.add_cookies([self._session_cookie(signed_in_as)])
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        page.on("console", lambda message: self._console(person, message))
+        page.on(
+            "framenavigated",
+            lambda frame: self.last_navigated.__setitem__(person, time.monotonic()),
+        )
+        self.opened.append((person, context, page))
+        return page
+
+    def _session_cookie(self, user) -> dict:
+        from django.conf import settings
+        from django.test import Client
+
+        client = Client()
+        client.force_login(user)
+        name = settings.SESSION_COOKIE_NAME
+        return {"name": name, "value": client.cookies[name].value, "url": self.base_url}
+
+    def _console(self, person, message):
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(f"{person}: {message.text}")
+
+    def screenshot(self, test_name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", test_name)
+        latest = max(self.last_navigated, key=self.last_navigated.get, default=None)
+        for person, _, page in self.opened:
+            try:
+                page.screenshot(
+                    path=SCREENSHOTS / f"{name}--{person}.png", full_page=True
+                )
+                if person == latest:
+                    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+            except Exception as error:  # noqa: BLE001 - a screenshot must not hide the failure
+                print(f"could not screenshot {person}'s page: {error}")
+
+    def close(self):
+        for _, context, _ in self.opened:
+            context.close()
+
+
+@pytest.fixture
+def open_page(live_server, chromium, request):
+    """``open_page("carol")`` gives Carol her own browser context and page."""
+    pages = Pages(chromium, live_server.url)
+    yield pages
+    reports = request.node.stash.get(_report_key, {})
+    failed = any(r.failed for r in reports.values())
+    if failed:
+        pages.screenshot(request.node.name)
+    pages.close()
+    if not failed:
+        assert not pages.csp_violations, "\n".join(pages.csp_violations)

@@ -1,0 +1,117 @@
+"""What a person does in the browser: sign in, look at a page with axe, use the keyboard."""
+
+import time
+from functools import cache
+from importlib.resources import files
+
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+from tests import factories as f
+
+# axe-core's rules for WCAG 2.0, 2.1 and 2.2 A and AA, and Deque's best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+BLOCKING = ("serious", "critical")
+
+
+def sign_in(page, email: str, *, totp_secret: str | None = None) -> None:
+    """Sign in through the real pages, with a one-time code when the role needs one."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(f.PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    if totp_secret:
+        page.wait_for_url("**/accounts/2fa/authenticate/")
+        page.get_by_label("Code").fill(current_code(totp_secret))
+        page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+
+
+def expect_message(page, text: str) -> None:
+    """The message the site shows after an action (the role=status box)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(".messages")).to_contain_text(text)
+
+
+def current_code(secret: str) -> str:
+    # A code is valid for its 30-second window only: don't type one about to expire.
+    if time.time() % 30 > 25:
+        time.sleep(30 - time.time() % 30 + 0.5)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+@cache
+def axe_source() -> str:
+    return files("axe_playwright_python").joinpath("axe.min.js").read_text()
+
+
+def axe_version() -> str:
+    return axe_source().split("\n", 1)[0].removeprefix("/*! axe ").strip()
+
+
+def accessibility_problems(page) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line each."""
+    # Evaluated through the DevTools protocol, so the site's CSP does not block it.
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(axe_source())
+    results = page.evaluate(
+        """tags => axe.run(document, {
+            runOnly: {type: "tag", values: tags},
+            resultTypes: ["violations"],
+        })""",
+        AXE_TAGS,
+    )
+    problems = []
+    for violation in results["violations"]:
+        if violation["impact"] not in BLOCKING:
+            continue
+        for node in violation["nodes"][:5]:
+            problems.append(
+                f"{page.url} [{violation['impact']}] {violation['id']}: "
+                f"{violation['help']} — {' '.join(node['target'])}: "
+                f"{node['failureSummary'].splitlines()[-1].strip()}"
+            )
+    return problems
+
+
+FOCUSED = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return null;
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    const name = (el.getAttribute("aria-label") || el.innerText || el.value
+                  || el.getAttribute("name") || "").trim().replace(/\\s+/g, " ");
+    return {
+        tag: el.tagName.toLowerCase(),
+        name: name.slice(0, 60),
+        id: el.id,
+        focusVisible: el.matches(":focus-visible"),
+        outline: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2,
+        shadow: style.boxShadow !== "none",
+        onScreen: box.width > 0 && box.height > 0 && box.bottom > 0 && box.right > 0
+                  && box.top < window.innerHeight && box.left < window.innerWidth,
+        order: [...document.querySelectorAll("*")].indexOf(el),
+    };
+}"""
+
+
+def focused(page) -> dict | None:
+    return page.evaluate(FOCUSED)
+
+
+def tab_to(page, predicate, *, limit: int = 60, key: str = "Tab") -> list[dict]:
+    """Press Tab (or Shift+Tab) until ``predicate(focused element)``; every stop on the
+    way must show a visible focus indicator and be on screen. Returns the stops."""
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press(key)
+        element = focused(page)
+        assert element is not None, f"focus was lost after {stops[-3:]}"
+        assert element["focusVisible"] and (element["outline"] or element["shadow"]), (
+            f"no visible focus on {element}"
+        )
+        assert element["onScreen"], f"focus went off screen: {element}"
+        stops.append(element)
+        if predicate(element):
+            return stops
+    raise AssertionError(f"never reached the control; stops were {stops}")

@@ -1,0 +1,197 @@
+"""axe-core finds no serious or critical problem on any main page, for any role.
+
+The bar is WCAG 2.2 AA (DESIGN.md): axe runs its WCAG 2.0/2.1/2.2 A and AA rules and
+its best practices, in Chromium, on each page as each role sees it, and on forms shown
+back with errors. axe-core comes from the PyPI package axe-playwright-python (pinned
+in requirements-dev.txt), which ships axe.min.js.
+"""
+
+import pytest
+
+from mentorscheme.members.models import User
+from mentorscheme.mentors.models import MentorStatus
+from tests import factories as f
+from tests.browser.helpers import accessibility_problems, axe_version, sign_in
+from tests.mentoring.conftest import mentor
+from tests.security.world import build_world
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def world(alice, bob, olivia, oscar, sam_with_totp):
+    world = build_world(alice, bob, olivia, oscar, sam_with_totp)
+    world.dora = mentor(first_name="Dora", last_name="Davies", level="fellowship")
+    world.ivy = f.MemberFactory(
+        first_name="Ivy", last_name="Ives", email="ivy@example.org"
+    )
+    f.award(world.ivy, "chartership")
+    f.with_account(world.ivy)
+    f.mentor_profile(
+        world.ivy,
+        status=MentorStatus.INTERESTED,
+        trained_on=None,
+        workshop_attended_on=None,
+    )
+    return world
+
+
+def wrong_password(page):
+    page.get_by_label("Email").fill("nobody@example.org")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign In").click()
+
+
+# Each role's pages: (what, path, what to do first: press this button, the form left
+# empty, to see the errors; or a function of the page).
+def pages_for(role: str, w) -> list[tuple[str, str, str | None]]:
+    event, relationship = f"/training/{w.event.pk}/", w.relationship.pk
+    return {
+        "anonymous": [
+            ("home", "/", None),
+            ("guidance", "/guidance/", None),
+            ("a guidance page", f"/guidance/{w.guidance_page.slug}/", None),
+            ("contact", "/contact/", None),
+            ("contact, with errors", "/contact/", "Send your message"),
+            ("sign in", "/accounts/login/", None),
+            ("sign in, with errors", "/accounts/login/", wrong_password),
+            ("sign up", "/accounts/signup/", None),
+            ("password reset", "/accounts/password/reset/", None),
+            ("training list", "/training/", None),
+            ("an event", event, None),
+        ],
+        "candidate": [
+            ("home", "/", None),
+            ("your account", "/members/me/", None),
+            ("find a mentor", "/mentoring/directory/", None),
+            (
+                "a mentor's page",
+                f"/mentoring/directory/{w.dora.mentor_profile.pk}/",
+                None,
+            ),
+            (
+                "a mentor's page, with errors",
+                f"/mentoring/directory/{w.dora.mentor_profile.pk}/",
+                "Send my request",
+            ),
+            ("your mentoring", "/mentoring/", None),
+            ("a request", f"/mentoring/requests/{w.request.pk}/", None),
+            ("enrolments", "/mentoring/enrol/", None),
+            ("an event", event, None),
+        ],
+        "member": [
+            ("become a mentor", "/mentors/", None),
+            ("apply to mentor", "/mentors/apply/", None),
+            ("apply to mentor, with errors", "/mentors/apply/", "Send my application"),
+        ],
+        "mentor": [
+            ("mentoring home", "/mentors/", None),
+            ("a request", f"/mentoring/requests/{w.request.pk}/", None),
+            (
+                "a request, declined without a reason",
+                f"/mentoring/requests/{w.request.pk}/",
+                "Decline the request",
+            ),
+            ("a relationship", f"/mentoring/relationships/{relationship}/", None),
+            (
+                "the agreement",
+                f"/mentoring/relationships/{relationship}/agreement/",
+                None,
+            ),
+            (
+                "log a meeting, with errors",
+                f"/mentoring/relationships/{relationship}/meetings/new/",
+                "Add to the log",
+            ),
+            ("your profile", "/mentors/profile/", None),
+        ],
+        "officer": [
+            ("home", "/", None),
+            ("review list", "/mentors/review/", None),
+            ("review page", f"/mentors/review/{w.review_profile.pk}/", None),
+            (
+                "review page, with errors",
+                f"/mentors/review/{w.review_profile.pk}/",
+                "Record decision",
+            ),
+            ("event management", "/training/manage/", None),
+            ("an event's bookings", f"/training/manage/{w.event.pk}/", None),
+            (
+                "create an event, with errors",
+                "/training/manage/new/",
+                "Create the event",
+            ),
+            ("register", "/members/register/", None),
+            ("a member", f"/members/register/{w.member.pk}/", None),
+            ("find a mentor", "/mentoring/directory/", None),
+            ("a relationship", f"/mentoring/relationships/{relationship}/", None),
+        ],
+        "staff": [
+            ("outbox", "/outbox/", None),
+            ("a message", f"/outbox/{w.outbox_message.pk}/", None),
+            ("feedback triage", "/contact/triage/", None),
+            ("a feedback item", f"/contact/triage/{w.feedback.pk}/", None),
+            ("edit guidance", f"/guidance/{w.guidance_page.slug}/edit/", None),
+            ("publish a briefing", "/training/briefings/new/", None),
+        ],
+    }[role]
+
+
+def user_for(role: str, world) -> User | None:
+    if role == "member":
+        return world.ivy.user
+    return world.user(role)
+
+
+@pytest.mark.parametrize(
+    "role", ["anonymous", "candidate", "member", "mentor", "officer", "staff"]
+)
+def test_no_serious_accessibility_problem_on_any_page(open_page, world, role):
+    page = open_page(role, signed_in_as=user_for(role, world))
+    problems, audited = [], []
+    for what, path, press in pages_for(role, world):
+        response = page.goto(path)
+        assert response.status == 200, f"{what}: {path} answered {response.status}"
+        if callable(press):
+            press(page)
+        elif press:
+            page.get_by_role("button", name=press, exact=True).click()
+        if press:
+            page.locator(".error-summary, .message-error").first.wait_for()
+        audited.append(what)
+        problems += [f"{what}: {p}" for p in accessibility_problems(page)]
+    assert not problems, (
+        f"axe {axe_version()} found serious or critical problems:\n"
+        + "\n".join(problems)
+    )
+
+
+def test_the_two_factor_step_is_accessible(open_page, olivia):
+    page = open_page("olivia")
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill("olivia@example.org")
+    page.get_by_label("Password").fill(f.PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/accounts/2fa/authenticate/")
+    assert accessibility_problems(page) == []
+    page.get_by_label("Code").fill("000000")
+    page.get_by_role("button", name="Sign In").click()
+    assert accessibility_problems(page) == []
+
+
+def test_signing_in_with_two_factor_works_with_the_real_code(open_page, olivia):
+    page = open_page("olivia")
+    sign_in(page, "olivia@example.org", totp_secret=f.TOTP_SECRET)
+    assert page.url.endswith("/")
+
+
+def test_axe_does_report_a_problem_when_there_is_one(open_page, db):
+    # The negative control: a field that has lost its label.
+    page = open_page()
+    page.goto("/contact/")
+    page.evaluate("() => document.querySelector('label[for=id_message]').remove()")
+    problems = accessibility_problems(page)
+    assert any("label" in problem for problem in problems), problems

@@ -1,0 +1,211 @@
+"""The scheme's main journeys, end to end, in a real browser.
+
+(a) a member applies to mentor, the officer approves, the member books training and a
+    workshop, the officer records attendance, and the member is listed;
+(b) a candidate enrols, finds that mentor, asks, is accepted, agrees an agreement,
+    logs a meeting, and the mentor confirms completion;
+(c) a visitor sends feedback and the registration team reads it.
+"""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from mentorscheme.contact.models import Feedback
+from mentorscheme.mentoring.models import MentoringRelationship
+from mentorscheme.mentors.models import MentorProfile, MentorStatus
+from mentorscheme.training.models import EventKind, TrainingEvent
+from tests import factories as f
+from tests.browser.helpers import expect_message, sign_in
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def carol(db):
+    """A Chartered member in London who would like to mentor."""
+    member = f.MemberFactory(
+        first_name="Carol", last_name="Cole", email="carol@example.org"
+    )
+    f.award(member, "chartership")
+    f.with_account(member)
+    return member
+
+
+@pytest.fixture
+def dan(db):
+    """A London member with an account, not yet enrolled on anything."""
+    member = f.MemberFactory(
+        first_name="Dan", last_name="Dale", email="dan@example.org"
+    )
+    f.with_account(member)
+    return member
+
+
+# The button's name is "Attended" plus visually hidden text naming the member.
+ATTENDED_CAROL = re.compile(r"^Attended\s*: Carol Cole$")
+
+
+def local_input(moment: datetime.datetime) -> str:
+    """The value a datetime-local input takes, in the site's time zone."""
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_a_member_becomes_a_listed_mentor(open_page, carol, olivia):
+    starts = timezone.now() + datetime.timedelta(days=20)
+    TrainingEvent.objects.create(
+        kind=EventKind.MENTOR_TRAINING,
+        title="Mentor training in London",
+        region=f.region("london"),
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=3),
+        location="The Library, London",
+        capacity=12,
+    )
+
+    member = open_page("carol")
+    sign_in(member, "carol@example.org")
+    member.get_by_role("link", name="Become a mentor").click()
+    member.get_by_role("button", name="Register my interest").click()
+    expect(member.get_by_role("heading", name="Apply to mentor")).to_be_visible()
+    member.get_by_label("Your experience").fill(
+        "Twenty years in public libraries; I have supported many colleagues."
+    )
+    member.get_by_label("Certification", exact=True).check()
+    member.get_by_label("Chartership", exact=True).check()
+    member.get_by_label("Zoom").check()
+    member.get_by_label("London").check()
+    member.get_by_label("How many candidates you can mentor at once").fill("2")
+    member.get_by_label("I will book the scheme's mentor training").check()
+    member.get_by_role("button", name="Send my application").click()
+    expect_message(member, "Your application has been sent")
+
+    officer = open_page("olivia")
+    sign_in(officer, "olivia@example.org", totp_secret=f.TOTP_SECRET)
+    officer.get_by_role("link", name="Applications").click()
+    officer.get_by_role("link", name="Carol Cole").click()
+    officer.get_by_label("Approve").check()
+    officer.get_by_role("button", name="Record decision").click()
+    expect_message(officer, "Decision recorded")
+
+    # The officer puts on a workshop.
+    officer.get_by_role("link", name="Training", exact=True).click()
+    officer.get_by_role("link", name="Manage your region's events").click()
+    officer.get_by_role("link", name="Create an event").click()
+    officer.get_by_label("Type of event").select_option(
+        label="Professional Registration workshop"
+    )
+    officer.get_by_label("Title").fill("Registration workshop, London")
+    officer.get_by_label("Region").select_option(label="London")
+    workshop_starts = timezone.now() + datetime.timedelta(days=30)
+    officer.get_by_label("Starts").fill(local_input(workshop_starts))
+    officer.get_by_label("Ends").fill(
+        local_input(workshop_starts + datetime.timedelta(hours=2))
+    )
+    officer.get_by_label("Place (if in person)").fill("The Library, London")
+    officer.get_by_label("Places").fill("20")
+    officer.get_by_role("button", name="Create the event").click()
+    expect_message(officer, "has been created")
+
+    for title in ("Registration workshop, London", "Mentor training in London"):
+        member.get_by_role("link", name="Training", exact=True).click()
+        member.get_by_role("link", name=title).click()
+        member.get_by_role("button", name="Book a place").click()
+        expect_message(member, "You are booked")
+
+    for title in ("Registration workshop, London", "Mentor training in London"):
+        officer.get_by_role("link", name="Training", exact=True).click()
+        officer.get_by_role("link", name="Manage your region's events").click()
+        officer.get_by_role("link", name=title).click()
+        attended = officer.get_by_role("button", name=ATTENDED_CAROL)
+        attended.click()
+        expect(attended).to_have_attribute("aria-pressed", "true")
+
+    assert MentorProfile.objects.get(member=carol).status == MentorStatus.LISTED
+    member.get_by_role("link", name="Mentoring home").click()
+    expect(member.locator(".summary .tag")).to_have_text("Listed")
+    officer.get_by_role("link", name="Find a mentor").click()
+    expect(officer.get_by_role("link", name="Carol Cole")).to_be_visible()
+
+
+def test_a_candidate_is_mentored_to_completion(open_page, dan, bob):
+    candidate = open_page("dan")
+    sign_in(candidate, "dan@example.org")
+    candidate.get_by_role("link", name="Enrol on a qualification").click()
+    candidate.get_by_label("Qualification").select_option(label="Chartership")
+    candidate.get_by_label("Zoom").check()
+    candidate.get_by_role("button", name="Enrol").click()
+    expect_message(candidate, "You are enrolled")
+
+    candidate.get_by_role("link", name="Bob Baker").first.click()
+    candidate.get_by_label("Your message to the mentor").fill(
+        "I am working toward Chartership and would value an informal first chat."
+    )
+    candidate.get_by_role("button", name="Send my request").click()
+    expect_message(candidate, "Your request has gone to Bob")
+
+    mentor = open_page("bob")
+    sign_in(mentor, "bob@example.org")
+    mentor.get_by_role("link", name="Mentoring home").click()
+    mentor.get_by_role("link", name="Read and answer").click()
+    mentor.get_by_role("button", name="Accept Dan as my candidate").click()
+    expect_message(mentor, "You have accepted")
+    mentor.get_by_role("link", name="Write the mentoring agreement").click()
+    mentor.get_by_label("Goals").fill("Submit a Chartership portfolio by June.")
+    mentor.get_by_label("How often you will meet").fill("An hour every month")
+    mentor.get_by_label("Zoom").check()
+    mentor.get_by_role("button", name="Save and confirm").click()
+    expect_message(mentor, "asked to confirm it")
+
+    candidate.get_by_role("link", name="Your mentoring").click()
+    candidate.get_by_role("link", name="Confirm your mentoring agreement").click()
+    candidate.get_by_role("button", name="I confirm this agreement").click()
+    expect_message(candidate, "You have confirmed the agreement")
+
+    candidate.get_by_role("link", name="Log a meeting").click()
+    # The date picker offers today (it is blank if the value is not in ISO format).
+    expect(candidate.get_by_label("Date")).to_have_value(
+        timezone.localdate().isoformat()
+    )
+    candidate.get_by_label("How you met").select_option(label="Zoom")
+    candidate.get_by_label("Length in minutes").fill("60")
+    candidate.get_by_label("Notes").fill("Talked about the evidence for criterion 2.")
+    candidate.get_by_role("button", name="Add to the log").click()
+    expect_message(candidate, "added to your log")
+
+    mentor.reload()
+    expect(mentor.get_by_text("Talked about the evidence")).to_be_visible()
+    mentor.get_by_role("button", name="Confirm that mentoring is complete").click()
+    expect_message(mentor, "You have confirmed completion")
+
+    relationship = MentoringRelationship.objects.get()
+    assert relationship.status == "completed"
+    assert relationship.completion_confirmed_at is not None
+    candidate.reload()
+    expect(candidate.get_by_text("Completion confirmed")).to_be_visible()
+
+
+def test_a_visitor_sends_feedback_that_the_team_reads(open_page, sam_with_totp):
+    visitor = open_page("visitor")
+    visitor.goto("/")
+    visitor.get_by_role("link", name="Contact us", exact=True).click()
+    visitor.get_by_label("Topic").select_option(label="Feedback on this website")
+    visitor.get_by_label("Message").fill("The directory is easy to use. Thank you!")
+    visitor.get_by_label("Name").fill("Vic Visitor")
+    visitor.get_by_label("Email").fill("vic@example.org")
+    visitor.get_by_role("button", name="Send your message").click()
+    expect(
+        visitor.get_by_role("heading", name="Thank you — your message has been sent")
+    ).to_be_visible()
+    assert Feedback.objects.get().email == "vic@example.org"
+
+    staff = open_page("sam")
+    sign_in(staff, "sam@example.org", totp_secret=f.TOTP_SECRET)
+    staff.get_by_role("link", name="Feedback", exact=True).click()
+    expect(staff.get_by_text("Feedback on this website").first).to_be_visible()
