@@ -226,18 +226,11 @@ def _review_page(request, profile, *, form=None, evidence_form=None):
     )
 
 
-@login_required
-def review(request, pk: int):
-    roles = access.roles_for(request.user)
-    profile = access.get_mentor_to_review_or_404(roles, pk)
-    if request.method != "POST":
-        return _review_page(request, profile)
-    form = ReviewForm(request.POST)
+def _decide(request, profile, form, decide, form_name: str):
+    """Record an officer's decision through ``decide``, or show the form's errors."""
     if form.is_valid():
         try:
-            services.mentor_application_review(
-                profile=profile, by=request.user, **form.cleaned_data
-            )
+            decide(profile=profile, by=request.user, **form.cleaned_data)
         except services.MentorError as refusal:
             form.add_error(None, str(refusal))
         else:
@@ -245,7 +238,22 @@ def review(request, pk: int):
                 request, "Decision recorded; the applicant has been emailed."
             )
             return redirect("mentors:review_list")
-    return _review_page(request, profile, form=form)
+    return _review_page(request, profile, **{form_name: form})
+
+
+@login_required
+def review(request, pk: int):
+    roles = access.roles_for(request.user)
+    profile = access.get_mentor_to_review_or_404(roles, pk)
+    if request.method != "POST":
+        return _review_page(request, profile)
+    return _decide(
+        request,
+        profile,
+        ReviewForm(request.POST),
+        services.mentor_application_review,
+        "form",
+    )
 
 
 @login_required
@@ -253,17 +261,10 @@ def review(request, pk: int):
 def review_evidence(request, pk: int):
     roles = access.roles_for(request.user)
     profile = access.get_mentor_to_review_or_404(roles, pk)
-    form = EvidenceReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            services.mentor_external_training_review(
-                profile=profile, by=request.user, **form.cleaned_data
-            )
-        except services.MentorError as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(
-                request, "Decision recorded; the applicant has been emailed."
-            )
-            return redirect("mentors:review_list")
-    return _review_page(request, profile, evidence_form=form)
+    return _decide(
+        request,
+        profile,
+        EvidenceReviewForm(request.POST),
+        services.mentor_external_training_review,
+        "evidence_form",
+    )
