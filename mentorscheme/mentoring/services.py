@@ -160,6 +160,19 @@ def _locked_request(request_id: int) -> MentoringRequest:
     )
 
 
+def _mentors_request(request_id: int, mentor: MentorProfile) -> MentoringRequest:
+    """The request, locked, provided it was sent to this mentor."""
+    request = _locked_request(request_id)
+    if request.mentor_id != mentor.pk:
+        raise MentoringError("This request was sent to another mentor.")
+    return request
+
+
+def _touch(mentor: MentorProfile) -> None:
+    """The mentor answered: officers see when a mentor was last active."""
+    MentorProfile.objects.filter(pk=mentor.pk).update(last_active_at=timezone.now())
+
+
 def _require_open(request: MentoringRequest) -> None:
     if not request.is_open:
         raise MentoringError(
@@ -181,9 +194,7 @@ def request_accept(
 ) -> MentoringRelationship:
     mentor = _lock_mentor(mentor.pk)
     enrolment = _lock_enrolment(request.enrolment_id)
-    request = _locked_request(request.pk)
-    if request.mentor_id != mentor.pk:
-        raise MentoringError("This request was sent to another mentor.")
+    request = _mentors_request(request.pk, mentor)
     _require_open(request)
     _refuse_unless_allowed(enrolment, mentor)
     _close(request, RequestStatus.ACCEPTED)
@@ -219,9 +230,7 @@ def request_accept(
 def request_decline(
     *, request: MentoringRequest, mentor: MentorProfile, reason: str, message: str = ""
 ) -> MentoringRequest:
-    request = _locked_request(request.pk)
-    if request.mentor_id != mentor.pk:
-        raise MentoringError("This request was sent to another mentor.")
+    request = _mentors_request(request.pk, mentor)
     _require_open(request)
     from mentorscheme.mentoring.models import DeclineReason
 
@@ -230,7 +239,7 @@ def request_decline(
     request.decline_reason = reason
     request.response = message.strip()
     _close(request, RequestStatus.DECLINED)
-    MentorProfile.objects.filter(pk=mentor.pk).update(last_active_at=timezone.now())
+    _touch(mentor)
     emails.send(
         "request_declined",
         to=request.enrolment.member.email,
@@ -243,9 +252,7 @@ def request_decline(
 def request_ask_more(
     *, request: MentoringRequest, mentor: MentorProfile, message: str
 ) -> MentoringRequest:
-    request = _locked_request(request.pk)
-    if request.mentor_id != mentor.pk:
-        raise MentoringError("This request was sent to another mentor.")
+    request = _mentors_request(request.pk, mentor)
     if request.status != RequestStatus.PENDING:
         raise MentoringError(
             "You can ask for more information only on a waiting request."
@@ -256,7 +263,7 @@ def request_ask_more(
     request.response = message.strip()
     request.responded_at = timezone.now()
     request.save()
-    MentorProfile.objects.filter(pk=mentor.pk).update(last_active_at=timezone.now())
+    _touch(mentor)
     emails.send(
         "request_more_info",
         to=request.enrolment.member.email,
