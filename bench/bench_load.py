@@ -9,6 +9,7 @@ same run as the ceiling. Bounded in requests and time; stops by itself.
 
 import argparse
 import http.client
+import http.cookies
 import os
 import statistics
 import subprocess
@@ -83,21 +84,36 @@ def prepare_database(members: int) -> None:
     print(f"Seeded in {time.monotonic() - started:.0f} s.")
 
 
+CANDIDATES = 20
+
+
 def sessions() -> dict[str, str]:
-    """Session cookies for the demo accounts, made directly in the database."""
+    """Session cookies, made directly in the database: the demo accounts, and one for
+    each of ``CANDIDATES`` enrolled candidates (accounts added to the load data once)."""
     code = (
         "import django; django.setup()\n"
         "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY\n"
         "from django.contrib.sessions.backends.db import SessionStore\n"
-        "from mentorscheme.members.models import User\n"
-        "for who in ('candidate', 'mentor', 'officer'):\n"
-        "    user = User.objects.get(email=f'{who}@demo.mentorscheme.example')\n"
+        "from mentorscheme.members.models import Member, User\n"
+        "from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES\n"
+        "def session(who, user):\n"
         "    s = SessionStore()\n"
         "    s[SESSION_KEY] = str(user.pk)\n"
         "    s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'\n"
         "    s[HASH_SESSION_KEY] = user.get_session_auth_hash()\n"
         "    s.create()\n"
         "    print(who, s.session_key)\n"
+        "for who in ('candidate', 'mentor', 'officer'):\n"
+        "    session(who, User.objects.get(email=f'{who}@demo.mentorscheme.example'))\n"
+        "candidates = Member.objects.filter(\n"
+        "    enrolments__status__in=OPEN_ENROLMENT_STATUSES, membership_status='current'\n"
+        ").order_by('pk').distinct()\n"
+        f"for n, member in enumerate(candidates[:{CANDIDATES}]):\n"
+        "    if member.user_id is None:\n"
+        "        member.user = User.objects.create_user(\n"
+        "            email=f'load-{member.pk}@bench.mentorscheme.example', password=None)\n"
+        "        member.save(update_fields=['user'])\n"
+        "    session(f'candidate-{n}', member.user)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -138,32 +154,49 @@ def start_server(workers: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def fetch(path: str, session: str | None, conn=None) -> tuple[int, float]:
+def fetch(path: str, jar: dict | str | None, conn=None) -> tuple[int, float]:
+    """GET ``path`` with the cookies in ``jar`` (a session key alone, or a dict
+    that keeps what the server sets, as a browser does)."""
     own = conn is None
     conn = conn or http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-    headers = {"Cookie": f"sessionid={session}"} if session else {}
+    if isinstance(jar, str):
+        jar = {"sessionid": jar}
+    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())} if jar else {}
     started = time.perf_counter()
     conn.request("GET", path, headers=headers)
     response = conn.getresponse()
     response.read()
     elapsed = time.perf_counter() - started
+    if isinstance(jar, dict):
+        for header in response.headers.get_all("Set-Cookie") or ():
+            for name, morsel in http.cookies.SimpleCookie(header).items():
+                jar[name] = morsel.value
     if own:
         conn.close()
     return response.status, elapsed
 
 
-def load(path: str, session: str | None, users: int, seconds: float) -> dict:
+def load(paths, sessions, users: int, seconds: float) -> dict:
+    """``users`` threads, each signed in with its own session (cycling through
+    ``sessions``) and asking for ``paths`` in turn, from its own starting point.
+    A path may hold ``{n}``: replaced by a number unique to the request."""
     latencies: list[float] = []
     errors = [0]
     stop_at = time.monotonic() + seconds
     lock = threading.Lock()
+    counter = iter(range(10**9))
 
-    def user() -> None:
+    def user(number: int) -> None:
+        session = sessions[number % len(sessions)]
+        jar = {"sessionid": session} if session else {}
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
         mine = []
+        turn = number
         while time.monotonic() < stop_at and len(latencies) + len(mine) < MAX_REQUESTS:
+            path = paths[turn % len(paths)].replace("{n}", str(next(counter)))
+            turn += 1
             try:
-                status, elapsed = fetch(path, session, conn)
+                status, elapsed = fetch(path, jar, conn)
             except (OSError, http.client.HTTPException):
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
@@ -177,7 +210,7 @@ def load(path: str, session: str | None, users: int, seconds: float) -> dict:
             latencies.extend(mine)
 
     started = time.monotonic()
-    threads = [threading.Thread(target=user) for _ in range(users)]
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
     for t in threads:
         t.start()
     for t in threads:
@@ -204,38 +237,50 @@ def main() -> None:
     args = parser.parse_args()
 
     prepare_database(args.members)
+    manage("migrate", "--noinput")
     manage("collectstatic", "--noinput")
     cookies = sessions()
     server = start_server(args.workers)
+    candidates = [v for k, v in cookies.items() if k.startswith("candidate-")]
+    searches = [
+        "/mentoring/directory/",
+        "/mentoring/directory/?page=2",
+        "/mentoring/directory/?mode=zoom",
+        "/mentoring/directory/?q=librarian&mode=zoom",
+        "/mentoring/directory/?free_place=on&page=3",
+    ]
     scenarios = [
-        ("trivial view (ceiling)", "/healthz", None),
-        ("directory search", "/mentoring/directory/", "candidate"),
+        ("trivial view (ceiling)", ["/healthz"], [None]),
+        (f"directory search ({len(candidates)} people)", searches, candidates),
         (
-            "directory search, filtered",
-            "/mentoring/directory/?q=librarian&mode=zoom",
-            "candidate",
+            "directory, never reused",
+            ["/mentoring/directory/?page=2&view={n}"],
+            candidates,
         ),
-        ("candidate home", "/mentoring/", "candidate"),
-        ("mentor home", "/mentors/", "mentor"),
-        ("officer dashboard", "/oversight/", "officer"),
+        ("candidate home", ["/mentoring/"], [cookies["candidate"]]),
+        ("mentor home", ["/mentors/"], [cookies["mentor"]]),
+        ("officer dashboard", ["/oversight/"], [cookies["officer"]]),
     ]
     try:
-        for _, path, who in scenarios:  # warm every worker (the directory index)
-            for _ in range(args.workers * 3):
-                fetch(path, cookies.get(who))
+        for n in range(args.workers * 3):  # every worker builds its directory index
+            fetch("/healthz", None)
+            fetch(f"/mentoring/directory/?warm={n}", candidates[0])
         print(
             f"\n{args.users} concurrent users, {args.seconds:.0f} s each, gunicorn with "
-            f"{args.workers} workers, {args.members:,} members, PostgreSQL\n"
+            f"{args.workers} workers, {args.members:,} members, PostgreSQL. The first "
+            "view of each page (per person and address) is rendered; later views reuse "
+            "it while the data is unchanged. 'never reused' asks a new address each "
+            "time, so every view is rendered afresh.\n"
         )
-        header = f"{'scenario':<30}{'requests':>9}{'errors':>7}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}{'of ceiling':>12}"
+        header = f"{'scenario':<34}{'requests':>9}{'errors':>7}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}{'of ceiling':>12}"
         print(header)
         print("-" * len(header))
         ceiling = None
-        for name, path, who in scenarios:
-            r = load(path, cookies.get(who), args.users, args.seconds)
+        for name, paths, who in scenarios:
+            r = load(paths, who, args.users, args.seconds)
             ceiling = ceiling or r["rps"]
             print(
-                f"{name:<30}{r['requests']:>9}{r['errors']:>7}{r['p50']:>9.1f}"
+                f"{name:<34}{r['requests']:>9}{r['errors']:>7}{r['p50']:>9.1f}"
                 f"{r['p95']:>9.1f}{r['rps']:>9.1f}{r['rps'] / ceiling:>11.0%}"
             )
         print(

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "mentorscheme.privacy",
     "ninja",
     "mentorscheme.demo",
+    "mentorscheme.pagecache",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "mentorscheme.members.middleware.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -121,7 +123,15 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "mentorscheme_cache",
-    }
+    },
+    # Rendered pages kept by mentorscheme.pagecache, each reused only while the data
+    # it was rendered from is unchanged; the timeout bounds "3 hours ago" phrasing.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "mentorscheme_pages",
+        "TIMEOUT": 300,
+        "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 4},
+    },
 }
 
 AUTH_USER_MODEL = "members.User"
@@ -159,7 +169,10 @@ MFA_TOTP_ISSUER = "Mentor Scheme"
 
 # An idle timeout: a sign-in ends after this long without a request.
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_TIMEOUT", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Renewed by members.middleware.IdleSessionMiddleware at most once a minute, so the
+# timeout above is an idle one without a database write on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_ENGINE = "mentorscheme.members.sessions"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

@@ -9,7 +9,8 @@
 """
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.db import connection
 
 from tests import factories as f
 
@@ -32,7 +33,8 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(autouse=True)
 def _clear_cache(request):
-    """Rate limits live in the (database) cache: each test starts with none.
+    """Rate limits and kept pages live in the (database) caches: each test starts
+    with none.
 
     Tests that use no database (the pure rules and engine) are left alone.
     """
@@ -46,12 +48,18 @@ def _clear_cache(request):
         request.getfixturevalue("transactional_db")
     elif marker or "db" in names:
         request.getfixturevalue("db")
+        if connection.vendor == "postgresql":
+            # The test's transaction never commits: stamp each write as it happens.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS pagecache_touch IMMEDIATE")
     else:
         yield
         return
     cache.clear()
+    caches["pages"].clear()
     yield
     cache.clear()
+    caches["pages"].clear()
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ class Roles:
     is_candidate: bool = False
     is_mentor: bool = False
     officer_region_ids: frozenset[int] = field(default_factory=frozenset)
+    #: Whether the account has TOTP set up (None when no member record was read).
+    has_totp: bool | None = None
 
     @property
     def is_officer(self) -> bool:
@@ -47,25 +49,60 @@ def roles_for(user, today: datetime.date | None = None) -> Roles:
     return roles
 
 
+def forget_roles(user) -> None:
+    """Make the next ``roles_for`` read the records again."""
+    if getattr(user, "_mentorscheme_roles", None) is not None:
+        del user._mentorscheme_roles
+
+
+# One query for nearly everyone, on every signed-in request: written out rather than
+# built by the ORM, whose query compilation would cost more than the query.
+_ROLES_SQL = """
+SELECT m.*,
+  (SELECT p.status FROM mentors_mentorprofile p WHERE p.member_id = m.id)
+    AS roles_mentor_status,
+  EXISTS (SELECT 1 FROM scheme_enrolment e
+          WHERE e.member_id = m.id AND e.status IN ({statuses})) AS roles_enrolled,
+  EXISTS (SELECT 1 FROM members_officerappointment a WHERE a.member_id = m.id)
+    AS roles_appointed,
+  EXISTS (SELECT 1 FROM mfa_authenticator t
+          WHERE t.user_id = m.user_id AND t.type = %s) AS roles_totp
+FROM members_member m WHERE m.user_id = %s
+"""
+
+
 def _compute_roles(user, today: datetime.date) -> Roles:
+    from allauth.mfa.models import Authenticator
+
     from mentorscheme.mentors.models import MentorStatus
     from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES
 
-    member = Member.objects.filter(user=user).first()
-    if member is None or not member.is_current:
-        return Roles(member=member, is_staff=user.is_staff)
+    statuses = ", ".join(["%s"] * len(OPEN_ENROLMENT_STATUSES))
+    found = list(
+        Member.objects.raw(
+            _ROLES_SQL.format(statuses=statuses),
+            [*OPEN_ENROLMENT_STATUSES, Authenticator.Type.TOTP, user.pk],
+        )
+    )
+    member = found[0] if found else None
+    if member is None:
+        return Roles(is_staff=user.is_staff)
+    has_totp = bool(member.roles_totp)
+    if not member.is_current:
+        return Roles(member=member, is_staff=user.is_staff, has_totp=has_totp)
+    # Appointments are read only by those who hold one.
     officer_regions = frozenset(
-        a.region_id for a in member.appointments.all() if a.is_in_office(today)
+        a.region_id
+        for a in (member.appointments.all() if member.roles_appointed else ())
+        if a.is_in_office(today)
     )
     return Roles(
         member=member,
         is_staff=user.is_staff,
-        is_candidate=member.enrolments.filter(
-            status__in=OPEN_ENROLMENT_STATUSES
-        ).exists(),
-        is_mentor=hasattr(member, "mentor_profile")
-        and member.mentor_profile.status != MentorStatus.RETIRED,
+        is_candidate=bool(member.roles_enrolled),
+        is_mentor=member.roles_mentor_status not in (None, MentorStatus.RETIRED),
         officer_region_ids=officer_regions,
+        has_totp=has_totp,
     )
 
 

@@ -1,9 +1,45 @@
+import time
+
+from django.conf import settings
 from django.shortcuts import redirect
 
 from mentorscheme.members import access
 
 # Pages a staff member or officer can still reach before setting up two-factor.
 _OPEN_PREFIXES = ("/accounts/", "/static/")
+
+
+#: When the sign-in was last renewed (seconds since the epoch), kept in the session.
+RENEWED_KEY = "_renewed_at"
+
+
+def renewal_interval(idle_timeout: int) -> float:
+    """How long a sign-in may go between renewals: a minute, or a tenth of a short timeout."""
+    return min(60.0, idle_timeout / 10)
+
+
+class IdleSessionMiddleware:
+    """End a sign-in after ``SESSION_COOKIE_AGE`` seconds without a request.
+
+    Saving the session on every request would renew it too, but at the price of a
+    database write per page view. Renewing it when the last renewal is over a minute
+    old keeps the timeout idle (it ends between ``age`` less a minute and ``age``
+    after the last request) with at most one write a minute for each signed-in user.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is None or not session.keys():
+            return response
+        now = time.time()
+        last = session.get(RENEWED_KEY, 0)
+        if now - last >= renewal_interval(settings.SESSION_COOKIE_AGE):
+            session[RENEWED_KEY] = now  # marks it modified: saved with a new expiry
+        return response
 
 
 class RequireTwoFactorMiddleware:
@@ -21,8 +57,11 @@ class RequireTwoFactorMiddleware:
         user = request.user
         if not user.is_authenticated or request.path.startswith(_OPEN_PREFIXES):
             return False
-        if not access.requires_two_factor(access.roles_for(user)):
+        roles = access.roles_for(user)
+        if not access.requires_two_factor(roles):
             return False
+        if roles.has_totp is not None:
+            return not roles.has_totp
         from allauth.mfa.models import Authenticator
 
         return not Authenticator.objects.filter(

@@ -8,6 +8,7 @@ from mentorscheme.members import access
 from mentorscheme.mentoring import forms, selectors, services
 from mentorscheme.mentoring.models import Agreement, HelpFlag, RequestStatus
 from mentorscheme.mentors import directory as mentor_directory
+from mentorscheme.pagecache.pages import reusable_page
 from mentorscheme.scheme.models import SchemeSettings
 
 
@@ -29,6 +30,7 @@ def _error_status(*forms_):
 
 
 @login_required
+@reusable_page
 def candidate_home(request):
     roles = _roles(request)
     enrolment = access.candidate_enrolment_or_none(roles)
@@ -104,6 +106,7 @@ def ask_for_help(request):
 
 
 @login_required
+@reusable_page
 def directory(request):
     roles = _roles(request)
     access.require(access.can_use_directory(roles))
@@ -112,7 +115,10 @@ def directory(request):
     form = forms.DirectoryFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     page, suggestions = mentor_directory.search(
-        candidate=candidate, filters=filters, page=request.GET.get("page", 1)
+        candidate=candidate,
+        filters=filters,
+        page=request.GET.get("page", 1),
+        request=request,
     )
     return render(
         request,

@@ -2,10 +2,12 @@
 
 Ranking every listed mentor for every page view would mean loading thousands of
 rows a request, so each process keeps a column index of listed mentors, rebuilt
-every ``settings.DIRECTORY_INDEX_SECONDS``. The index only orders and filters: every mentor actually
-shown is loaded live and asked of the scheme's rules again, so a mentor who became
-full or paused a moment ago is never shown, and a request re-checks everything
-under lock anyway.
+when the data has changed (its data stamp, see ``mentorscheme.pagecache``) and it is
+at least ``settings.DIRECTORY_INDEX_SECONDS`` old. The index only orders and filters:
+every mentor actually shown is loaded live and asked of the scheme's rules again, so
+a mentor who became full or paused a moment ago is never shown, and a request
+re-checks everything under lock anyway. A page ranked by an index older than the
+data is never kept for reuse.
 """
 
 import threading
@@ -20,6 +22,7 @@ from mentorscheme.matching import engine
 from mentorscheme.matching.records import CandidateRecord, MentorArrays, MentorRecord
 from mentorscheme.mentors import selectors
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
+from mentorscheme.pagecache import pages
 from mentorscheme.scheme import eligibility, recommendations
 
 PER_PAGE = 20
@@ -55,9 +58,11 @@ class DirectoryIndex:
     regions: tuple[frozenset[int], ...]
     qualifications: tuple[frozenset[int], ...]
     built_at: float
+    stamp: int  # the data stamp read before the rows
 
     @classmethod
     def build(cls, today=None) -> "DirectoryIndex":
+        stamp = pages.current_stamp()
         listed = MentorProfile.objects.filter(status=MentorStatus.LISTED)
         rows = list(
             selectors.with_record_fields(listed, today)
@@ -99,6 +104,7 @@ class DirectoryIndex:
                 frozenset(qualifications.get(r["pk"], ())) for r in rows
             ),
             built_at=time.monotonic(),
+            stamp=stamp,
         )
 
 
@@ -117,13 +123,20 @@ _cache: dict[str, DirectoryIndex] = {}
 _lock = threading.Lock()
 
 
-def current_index() -> DirectoryIndex:
-    seconds = settings.DIRECTORY_INDEX_SECONDS
+def _stale(index: DirectoryIndex | None, stamp: int) -> bool:
+    if index is None:
+        return True
+    old_enough = time.monotonic() - index.built_at >= settings.DIRECTORY_INDEX_SECONDS
+    return old_enough and index.stamp != stamp
+
+
+def current_index(stamp: int) -> DirectoryIndex:
+    """This process's index, rebuilt first if the data changed and it is old enough."""
     index = _cache.get("index")
-    if index is None or time.monotonic() - index.built_at >= seconds:
+    if _stale(index, stamp):
         with _lock:
             index = _cache.get("index")
-            if index is None or time.monotonic() - index.built_at >= seconds:
+            if _stale(index, stamp):
                 index = _cache["index"] = DirectoryIndex.build()
     return index
 
@@ -199,14 +212,19 @@ def search(
     candidate: CandidateRecord | None,
     filters: dict | None = None,
     page: int | str = 1,
+    request=None,
 ):
     """A page of the directory (a Django Page of entries) and the suggestions.
 
     With a candidate, only mentors the scheme's rules allow for them, best first;
     without one (an officer browsing), every listed mentor who can take someone on,
-    by name. Suggestions come from the matching engine, with reasons.
+    by name. Suggestions come from the matching engine, with reasons. Given the
+    request, a page ranked by an index older than the data is marked not reusable.
     """
-    index = current_index()
+    stamp = pages.current_stamp(request)
+    index = current_index(stamp)
+    if request is not None and index.stamp != stamp:
+        pages.not_reusable(request)
     weights = selectors.scheme_weights()
     if candidate is not None:
         mask = eligibility.allowed_mask(candidate, index.arrays)

@@ -13,6 +13,7 @@ from mentorscheme.mentors.forms import (
     ReviewForm,
 )
 from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
+from mentorscheme.pagecache.pages import reusable_page
 
 
 def _member_or_403(request):
@@ -26,6 +27,7 @@ def _profile_of(member) -> MentorProfile | None:
 
 
 @login_required
+@reusable_page
 def mentor_home(request):
     member = _member_or_403(request)
     profile = _profile_of(member)

@@ -22,6 +22,7 @@ from mentorscheme.oversight.forms import (
     ReportFilterForm,
 )
 from mentorscheme.oversight.models import AuditEntry, RunStatus
+from mentorscheme.pagecache.pages import reusable_page
 from mentorscheme.scheme.models import AllocationMode, SchemeSettings
 
 RUN_PAGE_SIZE = 100
@@ -57,6 +58,7 @@ def _region_scope(request, roles):
 
 
 @login_required
+@reusable_page
 def dashboard(request):
     roles = _overseer(request)
     region_id, region_ids = _region_scope(request, roles)

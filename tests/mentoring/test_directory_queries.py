@@ -14,6 +14,7 @@ def count_queries(client, url):
 def test_the_directory_query_count_does_not_grow_with_the_mentors_shown(client, alice):
     mentor(last_name="First")
     login(client, alice)
+    client.get("/members/me/")  # the sign-in's first renewal is behind us
     few = count_queries(client, "/mentoring/directory/")
     for i in range(15):
         mentor(last_name=f"More{i}")

@@ -212,10 +212,12 @@ def test_the_dashboard_query_count_does_not_grow_with_the_region(
 ):
     grow_london(1)
     login(client, olivia)
+    client.get("/members/me/")  # the sign-in's first renewal is behind us
     small = count_queries(client)
     grow_london(12)
+    many = count_queries(client)  # rendered afresh: the data changed
     page = client.get("/oversight/").text
     assert "Test Lapsing11" in page
     assert "Event 8" in page
     assert figure(page, "waiting for a mentor") > 12
-    assert count_queries(client) == small
+    assert many == small

@@ -99,7 +99,7 @@ def main(host: str, static_root: str) -> None:
             "DEBUG": settings.DEBUG,
             "DEMO_MODE": settings.DEMO_MODE,
             "SESSION_COOKIE_AGE": settings.SESSION_COOKIE_AGE,
-            "SESSION_SAVE_EVERY_REQUEST": settings.SESSION_SAVE_EVERY_REQUEST,
+            "MIDDLEWARE": settings.MIDDLEWARE,
             "SESSION_EXPIRE_AT_BROWSER_CLOSE": settings.SESSION_EXPIRE_AT_BROWSER_CLOSE,
         },
     }

@@ -138,7 +138,10 @@ def test_csrf_cookie_is_secure_httponly_and_same_site(production):
 def test_a_sign_in_ends_after_at_most_an_hour_idle(production):
     session = production["settings"]
     assert session["SESSION_COOKIE_AGE"] <= 60 * 60
-    assert session["SESSION_SAVE_EVERY_REQUEST"], "the timeout must be an idle one"
+    assert (
+        "mentorscheme.members.middleware.IdleSessionMiddleware"
+        in (session["MIDDLEWARE"])
+    ), "the timeout must be an idle one"
 
 
 # -- shared with test_headers.py -------------------------------------------------------

@@ -1,7 +1,7 @@
 """A sign-in ends after a spell without requests (an idle timeout), not while in use.
 
-The timeout is SESSION_COOKIE_AGE, renewed on every request (SESSION_SAVE_EVERY_REQUEST);
-production's value is checked in test_production.py. Here it is shrunk to two
+The timeout is SESSION_COOKIE_AGE, renewed by requests (IdleSessionMiddleware, at most
+once a minute); production's value is checked in test_production.py. Here it is shrunk to two
 seconds so real time can pass.
 """
 
@@ -30,4 +30,26 @@ def test_the_default_idle_timeout_is_half_an_hour_at_most():
     from django.conf import settings
 
     assert settings.SESSION_COOKIE_AGE <= 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+    assert (
+        "mentorscheme.members.middleware.IdleSessionMiddleware" in settings.MIDDLEWARE
+    )
+
+
+def test_page_views_renew_a_sign_in_at_most_once_a_minute(client, alice):
+    from django.contrib.sessions.models import Session
+
+    login(client, alice)
+    client.get("/members/me/")
+    key = client.session.session_key
+    expiry = Session.objects.get(pk=key).expire_date
+    for _ in range(3):
+        assert client.get("/members/me/").status_code == 200
+    # No write for views within the minute: the stored expiry is unchanged.
+    assert Session.objects.get(pk=key).expire_date == expiry
+
+
+def test_the_renewal_interval_is_a_minute_or_a_tenth_of_a_short_timeout():
+    from mentorscheme.members.middleware import renewal_interval
+
+    assert renewal_interval(30 * 60) == 60
+    assert renewal_interval(2) == 0.2
