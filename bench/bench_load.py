@@ -99,7 +99,7 @@ def sessions() -> dict[str, str]:
         "def session(who, user):\n"
         "    s = SessionStore()\n"
         "    s[SESSION_KEY] = str(user.pk)\n"
-        "    s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'\n"
+        "    s[BACKEND_SESSION_KEY] = 'mentorscheme.members.backends.ModelBackend'\n"
         "    s[HASH_SESSION_KEY] = user.get_session_auth_hash()\n"
         "    s.create()\n"
         "    print(who, s.session_key)\n"

@@ -124,20 +124,16 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "mentorscheme_cache",
     },
-    # Rendered pages kept by mentorscheme.pagecache, each reused only while the data
-    # it was rendered from is unchanged; the timeout bounds "3 hours ago" phrasing.
-    "pages": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "mentorscheme_pages",
-        "TIMEOUT": 300,
-        "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 4},
-    },
 }
+# How long mentorscheme.pagecache keeps a rendered page at most (it is reused only
+# while the data is unchanged); this bounds "3 hours ago" phrasing going stale.
+PAGE_KEEP_SECONDS = envint("PAGE_KEEP_SECONDS", 300)
 
 AUTH_USER_MODEL = "members.User"
+# Django's and allauth's, reading the account of each request with one written query.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "mentorscheme.members.backends.ModelBackend",
+    "mentorscheme.members.backends.AccountBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -9,9 +9,10 @@
 """
 
 import pytest
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.db import connection
 
+from mentorscheme.pagecache import pages
 from tests import factories as f
 
 #: Suites of pure Python (the rules and the engine) that never touch the database.
@@ -33,8 +34,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(autouse=True)
 def _clear_cache(request):
-    """Rate limits and kept pages live in the (database) caches: each test starts
-    with none.
+    """Rate limits (in the database cache) and kept pages: each test starts with none.
 
     Tests that use no database (the pure rules and engine) are left alone.
     """
@@ -56,10 +56,10 @@ def _clear_cache(request):
         yield
         return
     cache.clear()
-    caches["pages"].clear()
+    pages.forget_all()
     yield
     cache.clear()
-    caches["pages"].clear()
+    pages.forget_all()
 
 
 @pytest.fixture

@@ -15,3 +15,22 @@ class DataStamp(models.Model):
 
     def __str__(self):
         return f"data stamp {self.stamp}"
+
+
+class KeptPage(models.Model):
+    """A rendered page, kept for one session, address and day (``key``, a digest).
+
+    Reused only while ``stamp`` equals the data stamp, and until ``expires``.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
+    stamp = models.BigIntegerField()
+    content_type = models.CharField(max_length=100)
+    body = models.BinaryField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "pagecache_keptpage"
+
+    def __str__(self):
+        return f"page {self.key[:12]}…"

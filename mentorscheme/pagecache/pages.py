@@ -15,17 +15,16 @@ Access rules are applied when the page is first rendered: they depend only on th
 
 import datetime
 import hashlib
+import random
 from functools import wraps
 
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.core.cache import caches
 from django.db import connection
 from django.http import HttpResponse
+from django.utils import timezone
 
 from mentorscheme.members import access
-
-CACHE_ALIAS = "pages"
 
 
 def current_stamp(request=None) -> int:
@@ -53,7 +52,7 @@ def _key(request) -> str:
         request.get_full_path(),
         datetime.date.today().isoformat(),
     )
-    return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def _may_reuse(request) -> bool:
@@ -78,6 +77,40 @@ def _may_store(request, response) -> bool:
     )
 
 
+# A kept page and the current stamp in one query: this is the whole cost of a reuse.
+_KEPT_SQL = """
+SELECT content_type, body FROM pagecache_keptpage
+WHERE "key" = %s AND expires > %s AND stamp =
+  COALESCE((SELECT stamp FROM pagecache_datastamp WHERE id = 1), 0)
+"""
+
+_KEEP_SQL = """
+INSERT INTO pagecache_keptpage ("key", stamp, content_type, body, expires)
+VALUES (%s, %s, %s, %s, %s)
+ON CONFLICT ("key") DO UPDATE SET stamp = excluded.stamp,
+  content_type = excluded.content_type, body = excluded.body,
+  expires = excluded.expires
+"""
+
+#: One store in this many also deletes the pages past their time.
+_SWEEP_EVERY = 200
+
+
+def _kept(key: str):
+    with connection.cursor() as cursor:
+        cursor.execute(_KEPT_SQL, [key, timezone.now()])
+        return cursor.fetchone()
+
+
+def _keep(key: str, stamp: int, content_type: str, body: bytes) -> None:
+    now = timezone.now()
+    expires = now + datetime.timedelta(seconds=settings.PAGE_KEEP_SECONDS)
+    with connection.cursor() as cursor:
+        cursor.execute(_KEEP_SQL, [key, stamp, content_type, body, expires])
+        if random.randrange(_SWEEP_EVERY) == 0:  # noqa: S311 - not for security
+            cursor.execute("DELETE FROM pagecache_keptpage WHERE expires <= %s", [now])
+
+
 def reusable_page(view):
     """Serve the page rendered last time for this session while the data is unchanged."""
 
@@ -85,22 +118,23 @@ def reusable_page(view):
     def wrapper(request, *args, **kwargs):
         if not _may_reuse(request):
             return view(request, *args, **kwargs)
-        cache = caches[CACHE_ALIAS]
         key = _key(request)
+        kept = _kept(key)
+        if kept is not None:
+            return HttpResponse(bytes(kept[1]), content_type=kept[0])
         stamp = current_stamp(request)  # before the view reads anything
-        kept = cache.get(key)
-        if kept is not None and kept[0] == stamp:
-            return HttpResponse(kept[2], content_type=kept[1])
         # Roles were read before the stamp: read them again so nothing older is kept.
         access.forget_roles(request.user)
         response = view(request, *args, **kwargs)
         if _may_store(request, response):
-            cache.set(key, (stamp, response["Content-Type"], response.content))
+            _keep(key, stamp, response["Content-Type"], response.content)
         return response
 
     return wrapper
 
 
-def forget_all() -> None:
-    """Drop every kept page (after erasing someone's data, say)."""
-    caches[CACHE_ALIAS].clear()
+def forget_all() -> int:
+    """Drop every kept page (when erasing someone's data, say); how many there were."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM pagecache_keptpage")
+        return cursor.rowcount

@@ -21,6 +21,7 @@ STAMP_TABLE = "pagecache_datastamp"
 UNWATCHED = frozenset(
     {
         STAMP_TABLE,
+        "pagecache_keptpage",
         "notifications_outboxmessage",  # every email sent
         "api_integrationtoken",  # every API call notes when the token was used
     }

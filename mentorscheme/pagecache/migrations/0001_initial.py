@@ -1,12 +1,4 @@
-from django.core.management import call_command
 from django.db import migrations, models
-
-
-def create_cache_tables(apps, schema_editor):
-    # The "pages" cache keeps rendered pages in the database (see settings.CACHES).
-    call_command(
-        "createcachetable", database=schema_editor.connection.alias, verbosity=0
-    )
 
 
 class Migration(migrations.Migration):
@@ -29,5 +21,18 @@ class Migration(migrations.Migration):
             ],
             options={"db_table": "pagecache_datastamp"},
         ),
-        migrations.RunPython(create_cache_tables, migrations.RunPython.noop),
+        migrations.CreateModel(
+            name="KeptPage",
+            fields=[
+                (
+                    "key",
+                    models.CharField(max_length=64, primary_key=True, serialize=False),
+                ),
+                ("stamp", models.BigIntegerField()),
+                ("content_type", models.CharField(max_length=100)),
+                ("body", models.BinaryField()),
+                ("expires", models.DateTimeField(db_index=True)),
+            ],
+            options={"db_table": "pagecache_keptpage"},
+        ),
     ]
