@@ -1,7 +1,8 @@
 """Database sessions, read with one hand-written query.
 
 Every signed-in request reads its session; Django's ORM spends longer building that
-query than the database spends answering it. Writing, expiry and clearing are
+query than the database spends answering it. The text read is kept on the store, for
+kept pages to be tied to the session as it was. Writing, expiry and clearing are
 Django's own.
 """
 
@@ -13,6 +14,10 @@ from django.utils import timezone
 
 
 class SessionStore(db.SessionStore):
+    #: The session exactly as stored when it was read (None before a read, or when
+    #: there was none): kept pages are tied to it (see mentorscheme.pagecache).
+    loaded_text = None
+
     def _get_session_from_db(self):
         with connection.cursor() as cursor:
             cursor.execute(
@@ -24,4 +29,5 @@ class SessionStore(db.SessionStore):
         if row is None:
             self._session_key = None
             return None
+        self.loaded_text = row[0]
         return SimpleNamespace(session_data=row[0])

@@ -20,11 +20,13 @@ class DataStamp(models.Model):
 class KeptPage(models.Model):
     """A rendered page, kept for one session, address and day (``key``, a digest).
 
-    Reused only while ``stamp`` equals the data stamp, and until ``expires``.
+    Served only while ``stamp`` equals the data stamp, the session still holds
+    ``session_data``, and until ``expires``.
     """
 
     key = models.CharField(max_length=64, primary_key=True)
     stamp = models.BigIntegerField()
+    session_data = models.TextField()  # the session as it was when rendered
     content_type = models.CharField(max_length=100)
     body = models.BinaryField()
     expires = models.DateTimeField(db_index=True)

@@ -47,8 +47,13 @@ _SQLITE_BODY = (
 )
 
 
+#: Other apps' tables a kept page depends on: two-factor devices decide whether a
+#: page is shown at all, and an account's addresses may be shown on it.
+ALSO_WATCHED = frozenset({"mfa_authenticator", "account_emailaddress"})
+
+
 def watched_tables() -> list[str]:
-    tables = {
+    tables = set(ALSO_WATCHED) | {
         model._meta.db_table
         for model in apps.get_models(include_auto_created=True)
         if model.__module__.startswith("mentorscheme.")

@@ -29,6 +29,7 @@ class Migration(migrations.Migration):
                     models.CharField(max_length=64, primary_key=True, serialize=False),
                 ),
                 ("stamp", models.BigIntegerField()),
+                ("session_data", models.TextField()),
                 ("content_type", models.CharField(max_length=100)),
                 ("body", models.BinaryField()),
                 ("expires", models.DateTimeField(db_index=True)),
