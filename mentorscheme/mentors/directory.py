@@ -242,18 +242,23 @@ def search(
     ordered_ids = index.arrays.ids[positions[order]].tolist()
     result = Paginator(ordered_ids, PER_PAGE).get_page(page)
     shown = list(result.object_list)
-    result.object_list = _live_entries(candidate, shown, weights)
+    suggested = []
+    if candidate is not None and not any((filters or {}).values()):
+        suggested = [
+            s.mentor_id
+            for s in engine.suggest(
+                candidate, index.engine_index, n=SUGGESTIONS, weights=weights
+            )
+        ]
+    # One live read for the page and the suggestions together.
+    live = {
+        entry.profile.pk: entry
+        for entry in _live_entries(candidate, [*shown, *suggested], weights)
+    }
+    result.object_list = [live[i] for i in shown if i in live]
     if len(result.object_list) < len(shown):
         forget_index()  # someone changed since the index was built
-    suggestions = []
-    if candidate is not None and not any((filters or {}).values()):
-        suggested = engine.suggest(
-            candidate, index.engine_index, n=SUGGESTIONS, weights=weights
-        )
-        suggestions = _live_entries(
-            candidate, [s.mentor_id for s in suggested], weights
-        )
-    return result, suggestions
+    return result, [live[i] for i in suggested if i in live]
 
 
 def entry_for(*, candidate: CandidateRecord | None, mentor_id: int) -> Entry | None:

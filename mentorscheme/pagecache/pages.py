@@ -93,14 +93,16 @@ def _may_store(request, response) -> bool:
     )
 
 
-# The kept page, if the session, the stamp and the clock all still allow it.
+# The data stamp, and the kept page if the session, the stamp and the clock all still
+# allow it (its columns are null otherwise).
 _KEPT_SQL = """
-SELECT p.content_type, p.body, s.session_data
-FROM pagecache_keptpage p
-JOIN django_session s
+SELECT d.stamp, p.content_type, p.body, s.session_data
+FROM (SELECT COALESCE((SELECT stamp FROM pagecache_datastamp WHERE id = 1), 0)
+      AS stamp) d
+LEFT JOIN pagecache_keptpage p
+  ON p."key" = %s AND p.expires > %s AND p.stamp = d.stamp
+LEFT JOIN django_session s
   ON s.session_key = %s AND s.expire_date > %s AND s.session_data = p.session_data
-WHERE p."key" = %s AND p.expires > %s AND p.stamp =
-  COALESCE((SELECT stamp FROM pagecache_datastamp WHERE id = 1), 0)
 """
 
 _KEEP_SQL = """
@@ -139,9 +141,12 @@ def reusable_page(view):
     def wrapper(request, *args, **kwargs):
         if not _may_keep(request):
             return view(request, *args, **kwargs)
-        stamp = current_stamp(request)  # before the view reads anything
-        # Roles were read before the stamp: read them again so nothing older is kept.
-        access.forget_roles(request.user)
+        if not hasattr(request, "_data_stamp"):
+            # Read after the roles (the middleware did not ask): read them again
+            # after the stamp, so that nothing older than it is kept.
+            current_stamp(request)
+            access.forget_roles(request.user)
+        stamp = current_stamp(request)
         response = view(request, *args, **kwargs)
         if _may_store(request, response):
             _keep(request, _key(request), stamp, response)
@@ -162,10 +167,13 @@ class KeptPageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        kept = self._kept(request) if self._may_serve(request) else None
-        if kept is None:
+        if not self._may_serve(request):
             return self.get_response(request)
-        content_type, body, session_text = kept
+        stamp, content_type, body, session_text = self._kept(request)
+        # Read before anything else: what the view reads is at least this fresh.
+        request._data_stamp = stamp
+        if session_text is None:
+            return self.get_response(request)
         # The session as read by the query: no second read for its renewal.
         request.session._session_cache = request.session.decode(session_text)
         request.session.loaded_text = session_text
@@ -190,7 +198,7 @@ class KeptPageMiddleware:
         now = timezone.now()
         with connection.cursor() as cursor:
             cursor.execute(
-                _KEPT_SQL, [request.session.session_key, now, _key(request), now]
+                _KEPT_SQL, [_key(request), now, request.session.session_key, now]
             )
             return cursor.fetchone()
 
