@@ -29,6 +29,14 @@ def _profile_of(member) -> MentorProfile | None:
 @login_required
 @reusable_page
 def mentor_home(request):
+    roles = access.roles_for(request.user)
+    if roles.member is not None and not roles.member.is_current:
+        return render(
+            request,
+            "mentors/lapsed.html",
+            {"profile": _profile_of(roles.member)},
+            status=403,
+        )
     member = _member_or_403(request)
     profile = _profile_of(member)
     level = selectors.level_held(member)

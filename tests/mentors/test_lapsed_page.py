@@ -1,0 +1,30 @@
+"""A mentor whose membership lapsed is told why, and what happens next."""
+
+from mentorscheme.members.models import MembershipStatus
+from tests.conftest import login
+from tests.mentoring.conftest import mentor
+
+
+def test_a_lapsed_mentor_is_told_why_they_cannot_mentor(client):
+    member = mentor(last_name="Lapsed")
+    member.membership_status = MembershipStatus.LAPSED
+    member.save()
+    login(client, member)
+    response = client.get("/mentors/")
+    assert response.status_code == 403
+    page = response.text
+    assert "Your membership is not current" in page
+    assert "your mentor profile, your training and your mentoring history are kept" in (
+        page
+    )
+    assert "/contact/" in page
+
+
+def test_a_lapsed_member_who_never_mentored_is_told_too(client, alice):
+    alice.membership_status = MembershipStatus.LAPSED
+    alice.save()
+    login(client, alice)
+    response = client.get("/mentors/")
+    assert response.status_code == 403
+    assert "Mentors must be current members" in response.text
+    assert "Nothing is lost" not in response.text
