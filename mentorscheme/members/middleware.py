@@ -50,8 +50,38 @@ class RequireTwoFactorMiddleware:
 
     def __call__(self, request):
         if self._must_set_up(request):
+            if self._is_api_call(request):
+                return self._api_problem(request)
             return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+    @staticmethod
+    def _is_api_call(request) -> bool:
+        """An endpoint of the JSON API (not its HTML docs, nor the tokens page)."""
+        from django.urls import Resolver404, resolve
+
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        return match.namespace == "api" and match.url_name != "openapi-view"
+
+    @staticmethod
+    def _api_problem(request):
+        """An API client gets a problem detail it can read, not a page to go to."""
+        from django.urls import reverse
+
+        from mentorscheme.api.problems import ApiProblem, response_for
+
+        where = request.build_absolute_uri(reverse("mfa_activate_totp"))
+        return response_for(
+            request,
+            ApiProblem(
+                "forbidden",
+                "Set up two-factor authentication before using the API: staff and "
+                f"Mentor Support Officers must. Do it at {where}.",
+            ),
+        )
 
     def _must_set_up(self, request) -> bool:
         user = request.user

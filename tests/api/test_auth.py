@@ -111,3 +111,20 @@ def test_the_schema_and_docs_are_served_without_a_cdn(client):
     docs = client.get("/api/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in docs
     assert "cdn" not in docs.lower()
+
+
+def test_staff_without_two_factor_get_a_problem_detail_from_the_api(client, sam):
+    login(client, sam)
+    response = Api(client).get("/me")
+    assert_problem(response, 403, "forbidden")
+    assert "two-factor" in response.json()["detail"]
+    # The site's pages still send them to set it up.
+    page = client.get("/oversight/")
+    assert page.status_code == 302
+    assert "/accounts/2fa/" in page["Location"]
+
+
+def test_staff_with_two_factor_use_the_api_signed_in(client, sam_with_totp):
+    login(client, sam_with_totp)
+    response = Api(client).get("/me")
+    assert response.status_code == 200
