@@ -45,6 +45,12 @@ PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {
         "Not found",
         "There is no such thing, or it is not visible to you.",
     ),
+    "method-not-allowed": (
+        405,
+        "Method not allowed",
+        "This address does not answer that HTTP method; the Allow header lists the "
+        "methods it does.",
+    ),
     "refused": (
         409,
         "Refused",
@@ -176,3 +182,23 @@ def install(api) -> None:
 def error_responses(*statuses: int) -> dict:
     """Response declarations for the OpenAPI schema."""
     return dict.fromkeys(statuses, Problem)
+
+
+def wrong_method_as_problem(view):
+    """Wrap one of the API's views so that a wrong HTTP method gets a problem detail
+    (django-ninja answers it with a plain-text 405), keeping the Allow header."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or MEDIA_TYPE in response.get(
+            "Content-Type", ""
+        ):
+            return response
+        return response_for(
+            request,
+            ApiProblem("method-not-allowed", headers={"Allow": response["Allow"]}),
+        )
+
+    return wrapper

@@ -128,3 +128,9 @@ def test_staff_with_two_factor_use_the_api_signed_in(client, sam_with_totp):
     login(client, sam_with_totp)
     response = Api(client).get("/me")
     assert response.status_code == 200
+
+
+def test_a_wrong_method_gets_a_problem_detail_with_the_allowed_ones(client):
+    response = client.delete("/api/me")
+    assert_problem(response, 405, "method-not-allowed")
+    assert response["Allow"] == "GET"
