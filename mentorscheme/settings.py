@@ -239,8 +239,9 @@ CONTENT_SECURITY_POLICY = {
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-# How often each app server rebuilds its ranking index of listed mentors; whatever
-# is shown is checked live against the rules, so this only delays a new listing.
+# The least age at which an app server rebuilds its ranking index of listed mentors
+# after the data changed (it is never rebuilt while nothing changes); whatever is
+# shown is checked live against the rules, so this only delays a new listing.
 DIRECTORY_INDEX_SECONDS = envint("DIRECTORY_INDEX_SECONDS", 120)
 
 LOGGING = {
