@@ -176,15 +176,35 @@ def fetch(path: str, jar: dict | str | None, conn=None) -> tuple[int, float]:
     return response.status, elapsed
 
 
-def load(paths, sessions, users: int, seconds: float) -> dict:
+def writer(stop_at: float, every: float) -> None:
+    """Change one listed mentor every ``every`` seconds, as the scheme's own writes
+    would: each write replaces the data stamp, so every kept page is rendered afresh."""
+    import psycopg
+
+    with psycopg.connect(
+        f"postgresql://postgres@127.0.0.1:5432/{DB_NAME}", autocommit=True
+    ) as c:
+        while time.monotonic() < stop_at:
+            c.execute(
+                "UPDATE mentors_mentorprofile SET last_active_at = now() "
+                "WHERE id = (SELECT min(id) FROM mentors_mentorprofile "
+                "WHERE status = 'listed')"
+            )
+            time.sleep(every)
+
+
+def load(paths, sessions, users: int, seconds: float, write_every=None) -> dict:
     """``users`` threads, each signed in with its own session (cycling through
     ``sessions``) and asking for ``paths`` in turn, from its own starting point.
-    A path may hold ``{n}``: replaced by a number unique to the request."""
+    A path may hold ``{n}``: replaced by a number unique to the request. With
+    ``write_every``, a writer changes the data that often (seconds)."""
     latencies: list[float] = []
     errors = [0]
     stop_at = time.monotonic() + seconds
     lock = threading.Lock()
     counter = iter(range(10**9))
+    if write_every:
+        threading.Thread(target=writer, args=(stop_at, write_every)).start()
 
     def user(number: int) -> None:
         session = sessions[number % len(sessions)]
@@ -257,6 +277,7 @@ def main() -> None:
             ["/mentoring/directory/?page=2&view={n}"],
             candidates,
         ),
+        ("directory, a write every second", searches, candidates, 1.0),
         ("candidate home", ["/mentoring/"], [cookies["candidate"]]),
         ("mentor home", ["/mentors/"], [cookies["mentor"]]),
         ("officer dashboard", ["/oversight/"], [cookies["officer"]]),
@@ -270,14 +291,15 @@ def main() -> None:
             f"{args.workers} workers, {args.members:,} members, PostgreSQL. The first "
             "view of each page (per person and address) is rendered; later views reuse "
             "it while the data is unchanged. 'never reused' asks a new address each "
-            "time, so every view is rendered afresh.\n"
+            "time, so every view is rendered afresh; 'a write every second' changes a "
+            "mentor each second, so every kept page goes stale that often.\n"
         )
         header = f"{'scenario':<34}{'requests':>9}{'errors':>7}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}{'of ceiling':>12}"
         print(header)
         print("-" * len(header))
         ceiling = None
-        for name, paths, who in scenarios:
-            r = load(paths, who, args.users, args.seconds)
+        for name, paths, who, *write_every in scenarios:
+            r = load(paths, who, args.users, args.seconds, *write_every)
             ceiling = ceiling or r["rps"]
             print(
                 f"{name:<34}{r['requests']:>9}{r['errors']:>7}{r['p50']:>9.1f}"
