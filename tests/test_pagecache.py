@@ -176,3 +176,18 @@ def test_on_postgresql_the_stamp_changes_when_the_write_commits(alice):
         mentor(last_name="Uncommitted")
         assert seen_elsewhere() == before  # nothing visible before the commit
     assert seen_elsewhere() != before
+
+
+def test_a_sign_in_leaves_kept_pages_alone_but_a_new_password_does_not(client, alice):
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    User = get_user_model()
+    mentor(last_name="Before")
+    before = pages.current_stamp()
+    User.objects.filter(pk=alice.user.pk).update(last_login=timezone.now())
+    assert pages.current_stamp() == before
+    user = User.objects.get(pk=alice.user.pk)
+    user.set_password("a new and long password")
+    user.save()
+    assert pages.current_stamp() != before

@@ -52,6 +52,27 @@ _SQLITE_BODY = (
 ALSO_WATCHED = frozenset({"mfa_authenticator", "account_emailaddress"})
 
 
+#: Columns that change on their own and no kept page shows: updating only these
+#: leaves the stamp alone, so that a sign-in does not make every page stale.
+UNWATCHED_COLUMNS: dict[str, frozenset[str]] = {
+    "members_user": frozenset({"last_login"}),
+    "mfa_authenticator": frozenset({"last_used_at"}),
+}
+
+
+def _update_event(connection, cursor, table: str) -> str:
+    """``UPDATE``, or ``UPDATE OF`` the columns that count, for this table."""
+    skip = UNWATCHED_COLUMNS.get(table)
+    if not skip:
+        return "UPDATE"
+    columns = [
+        connection.ops.quote_name(c.name)
+        for c in connection.introspection.get_table_description(cursor, table)
+        if c.name not in skip
+    ]
+    return "UPDATE OF " + ", ".join(columns)
+
+
 def watched_tables() -> list[str]:
     tables = set(ALSO_WATCHED) | {
         model._meta.db_table
@@ -80,9 +101,12 @@ def install(connection) -> int:
                 cursor.execute(_PG_FUNCTION)
             for table in missing:
                 quoted = connection.ops.quote_name(table)
+                # Whatever half of the pair a failed earlier run left, start clean.
+                cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}_truncate ON {quoted}")
+                update = _update_event(connection, cursor, table)
                 cursor.execute(
                     f"CREATE CONSTRAINT TRIGGER {TRIGGER} "
-                    f"AFTER INSERT OR UPDATE OR DELETE ON {quoted} "
+                    f"AFTER INSERT OR {update} OR DELETE ON {quoted} "
                     f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
                     f"EXECUTE FUNCTION {TRIGGER}()"
                 )
@@ -101,10 +125,15 @@ def install(connection) -> int:
             missing = [t for t in tables if t not in have]
             for table in missing:
                 quoted = connection.ops.quote_name(table)
-                for event in ("insert", "update", "delete"):
+                events = {
+                    "insert": "INSERT",
+                    "update": _update_event(connection, cursor, table),
+                    "delete": "DELETE",
+                }
+                for name, event in events.items():
                     cursor.execute(
-                        f'CREATE TRIGGER IF NOT EXISTS "{TRIGGER}_{event}_{table}" '
-                        f"AFTER {event.upper()} ON {quoted} BEGIN {_SQLITE_BODY} END"
+                        f'CREATE TRIGGER IF NOT EXISTS "{TRIGGER}_{name}_{table}" '
+                        f"AFTER {event} ON {quoted} BEGIN {_SQLITE_BODY} END"
                     )
             return len(missing)
     raise NotImplementedError(f"no data-stamp triggers for {connection.vendor}")
