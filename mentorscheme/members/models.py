@@ -109,6 +109,18 @@ class Member(models.Model):
         Organisation, null=True, blank=True, on_delete=models.SET_NULL
     )
     job_title = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(
+        "email for mentoring",
+        blank=True,
+        help_text="The address your mentor or candidate sees once you are matched; "
+        "leave empty to use your account email.",
+    )
+    contact_phone = models.CharField(
+        "phone for mentoring",
+        max_length=40,
+        blank=True,
+        help_text="Optional. Shown only to the person you are matched with.",
+    )
     line_manager = models.ForeignKey(
         "self",
         null=True,
@@ -141,6 +153,11 @@ class Member(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def mentoring_email(self) -> str:
+        """The address a matched mentor or candidate writes to."""
+        return self.contact_email or self.email
 
     @property
     def is_current(self) -> bool:

@@ -18,3 +18,15 @@ def member_link_account(*, user: User) -> Member | None:
     member.user = user
     member.save(update_fields=["user"])
     return member
+
+
+@transaction.atomic
+def member_contact_update(
+    *, member: Member, contact_email: str, contact_phone: str
+) -> Member:
+    """The contact details a matched mentor or candidate sees."""
+    member = Member.objects.select_for_update(of=("self",)).get(pk=member.pk)
+    member.contact_email = contact_email.strip().lower()
+    member.contact_phone = contact_phone.strip()
+    member.save(update_fields=["contact_email", "contact_phone"])
+    return member

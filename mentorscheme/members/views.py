@@ -1,9 +1,10 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from mentorscheme.fields import parse_id
-from mentorscheme.members import access, selectors
+from mentorscheme.members import access, forms, selectors, services
 from mentorscheme.members.models import Region
 
 
@@ -20,6 +21,27 @@ def my_account(request):
             "awards": awards,
             "current_level": member.current_level(awards) if member else None,
         },
+    )
+
+
+@login_required
+def contact_details(request):
+    member = access.roles_for(request.user).member
+    access.require(member is not None)
+    initial = {
+        "contact_email": member.contact_email,
+        "contact_phone": member.contact_phone,
+    }
+    form = forms.ContactDetailsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.member_contact_update(member=member, **form.cleaned_data)
+        messages.success(request, "Your contact details for mentoring are saved.")
+        return redirect("members:me")
+    return render(
+        request,
+        "members/contact.html",
+        {"form": form, "member": member},
+        status=400 if form.errors else 200,
     )
 
 

@@ -96,3 +96,38 @@ def open_requests(enrolment: Enrolment):
 def waiting_days(enrolment: Enrolment, today: datetime.date | None = None) -> int:
     today = today or datetime.date.today()
     return (today - enrolment.enrolled_on).days
+
+
+def contact_visible(
+    relationship: MentoringRelationship, today: datetime.date | None = None
+) -> bool:
+    """Whether the pair see each other's contact details today.
+
+    From acceptance (the relationship exists only then) while it is active, and for
+    the scheme's set number of days after it ends, to tie up loose ends.
+    """
+    from mentorscheme.scheme.models import SchemeSettings
+
+    if relationship.is_active:
+        return True
+    if relationship.ended_on is None:
+        return False
+    today = today or datetime.date.today()
+    days = SchemeSettings.load().contact_days_after_end
+    return (today - relationship.ended_on).days <= days
+
+
+def contact_for(relationship: MentoringRelationship, viewer_member_id: int | None):
+    """The other side's member record for a party of the pair, while contact is open.
+
+    ``None`` for anyone outside the pair, and once the contact period has passed.
+    """
+    candidate = relationship.enrolment.member
+    mentor = relationship.mentor.member
+    if viewer_member_id == candidate.pk:
+        other = mentor
+    elif viewer_member_id == mentor.pk:
+        other = candidate
+    else:
+        return None
+    return other if contact_visible(relationship) else None

@@ -214,15 +214,14 @@ def request_accept(
                 "because": "they have found a mentor",
             },
         )
-    emails.send(
-        "request_accepted",
-        to=enrolment.member.email,
-        context={
-            "request": request,
-            "relationship": relationship,
-            "mentor": mentor.member,
-        },
-    )
+    context = {
+        "request": request,
+        "relationship": relationship,
+        "mentor": mentor.member,
+        "candidate": enrolment.member,
+    }
+    emails.send("request_accepted", to=enrolment.member.email, context=context)
+    emails.send("request_accepted_mentor", to=mentor.member.email, context=context)
     return relationship
 
 

@@ -288,6 +288,9 @@ def relationship_detail(request, pk: int):
             "is_mentor": access.is_party(roles, relationship.mentor.member_id),
             "is_candidate": access.is_party(roles, relationship.enrolment.member_id),
             "accesses": relationship.notes_accesses.select_related("officer"),
+            "contact": selectors.contact_for(
+                relationship, roles.member.pk if roles.member else None
+            ),
             "end_form": forms.EndForm(),
             "notes_form": forms.NotesAccessForm(),
         },

@@ -239,6 +239,7 @@ def _member(subject: Subject) -> int:
     member.email = f"erased-{member.pk}@erased.invalid"
     member.membership_number = f"ERASED-{member.pk}"
     member.job_title = ""
+    member.contact_email = member.contact_phone = ""
     member.organisation = None
     member.line_manager = None
     member.membership_status = MembershipStatus.LAPSED

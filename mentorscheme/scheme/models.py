@@ -77,6 +77,11 @@ class SchemeSettings(models.Model):
     reminder_after_days = models.PositiveSmallIntegerField(default=7)
     expire_after_days = models.PositiveSmallIntegerField(default=14)
     unmatched_flag_after_days = models.PositiveSmallIntegerField(default=30)
+    contact_days_after_end = models.PositiveSmallIntegerField(
+        default=90,
+        help_text="How long after mentoring ends the pair still see each other's "
+        "contact details.",
+    )
     weight_different_org_type = models.FloatField(default=3.0)
     weight_same_organisation = models.FloatField(default=2.0)
     weight_shared_mode = models.FloatField(default=1.0)

@@ -49,6 +49,7 @@ def test_the_mentor_accepts_and_the_other_requests_are_withdrawn(
     assert sorted(m.to[0] for m in mail.outbox) == [
         "alice@example.org",
         "bob@example.org",
+        "dora@example.org",
     ]
 
 

@@ -165,6 +165,9 @@ def test_direct_mode_makes_the_match_and_closes_other_requests(
         "dora@example.org": subjects["dora@example.org"],
     }
     assert "withdrawn" in subjects["dora@example.org"].lower()
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    assert "Email: bob@example.org" in bodies["alice@example.org"]
+    assert "Email: alice@example.org" in bodies["bob@example.org"]
     run.refresh_from_db()
     assert run.mode == "direct"
     assert run.published[0]["outcome"] == "matched"

@@ -1,0 +1,28 @@
+import re
+
+from django import forms
+
+_PHONE = re.compile(r"\+?[0-9 ()\-]{6,30}")
+
+
+class ContactDetailsForm(forms.Form):
+    contact_email = forms.EmailField(
+        required=False,
+        label="Email for mentoring",
+        help_text="Leave empty to use your account email.",
+        error_messages={"invalid": "Enter an email address like name@example.org."},
+    )
+    contact_phone = forms.CharField(
+        required=False,
+        max_length=40,
+        label="Phone for mentoring (optional)",
+        help_text="Only the person you are matched with sees it.",
+    )
+
+    def clean_contact_phone(self):
+        phone = " ".join(self.cleaned_data["contact_phone"].split())
+        if phone and not _PHONE.fullmatch(phone):
+            raise forms.ValidationError(
+                "Enter a phone number using digits, spaces and an optional leading +."
+            )
+        return phone
