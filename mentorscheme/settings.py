@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "mentorscheme.members.middleware.RequireTwoFactorMiddleware",
+    # In DEBUG (the demo), a missing page still gets the site's own page.
+    "mentorscheme.errors.FriendlyNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "mentorscheme.urls"

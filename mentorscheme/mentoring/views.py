@@ -113,7 +113,12 @@ def directory(request):
     enrolment = access.candidate_enrolment_or_none(roles)
     candidate = selectors.candidate_record(enrolment) if enrolment else None
     form = forms.DirectoryFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters, ignored = {}, []
+    if form.is_bound and not form.is_valid():
+        # A bad value (an old bookmark, a region merged away) drops that filter only.
+        ignored = [form[name].label for name in form.errors if name in form.fields]
+    if form.is_bound:
+        filters = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
     page, suggestions = mentor_directory.search(
         candidate=candidate,
         filters=filters,
@@ -129,6 +134,7 @@ def directory(request):
             "suggestions": suggestions,
             "enrolment": enrolment,
             "candidate": candidate,
+            "ignored": ignored,
         },
     )
 

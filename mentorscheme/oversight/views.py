@@ -46,11 +46,21 @@ def _everything(roles) -> str:
 
 
 def _region_scope(request, roles):
-    """The region asked for (or None), and the region ids the page covers."""
+    """The region asked for (or None), and the region ids the page covers.
+
+    A region that is not a number, or not one this person covers, is ignored with a
+    message rather than refused: a stale bookmark should still open the page.
+    """
     raw = request.GET.get("region", "")
     region_id = parse_id(raw)
+    if region_id is not None and not access.can_act_in_region(roles, region_id):
+        region_id = None
     if raw and region_id is None:
-        raise Http404("No such region")
+        messages.info(
+            request,
+            "That region is not one you can look at, so the page shows "
+            f"{_everything(roles).lower()}.",
+        )
     return region_id, access.oversight_region_ids(roles, region_id)
 
 
@@ -242,8 +252,10 @@ def report(request, slug: str):
         raise Http404("No such report")
     access.require(roles.is_staff or not kind.staff_only)
     region_id, region_ids = _region_scope(request, roles)
+    query = ReportFilterForm.with_defaults(request.GET)
+    query["region"] = str(region_id or "")
     form = ReportFilterForm(
-        ReportFilterForm.with_defaults(request.GET),
+        query,
         regions=_regions_for(roles),
         everything=_everything(roles),
     )
