@@ -36,6 +36,9 @@ FELLOWSHIP: Final[int] = 3
 
 NONE: Final[int] = -1
 
+#: Weights are given to at most this many decimal places (0.0001).
+WEIGHT_DECIMALS: Final[int] = 4
+
 
 @dataclass(frozen=True, slots=True)
 class MentorRecord:
@@ -91,7 +94,9 @@ class Weights:
 
     A recommendation is shown and counted while its switch is on; its weight says
     how much it counts (0 shows the reason without counting it). Weights may not be
-    negative: ``same_organisation`` is a penalty and is subtracted.
+    negative: ``same_organisation`` is a penalty and is subtracted. Weights have at
+    most ``WEIGHT_DECIMALS`` decimals: the allocation compares scores exactly at that
+    resolution, so a finer weight would be a difference it could not see.
     """
 
     different_org_type: float = 3.0
@@ -123,6 +128,17 @@ class Weights:
             # NaN fails both comparisons, so it is refused too.
             if not 0.0 <= value <= 1000.0:
                 raise ValueError(f"{name} must be between 0 and 1000, not {value!r}")
+            if not has_weight_resolution(value):
+                raise ValueError(
+                    f"{name} may have at most {WEIGHT_DECIMALS} decimal places,"
+                    f" not {value!r}"
+                )
+
+
+def has_weight_resolution(value: float) -> bool:
+    """Whether ``value`` is a whole number of ``10 ** -WEIGHT_DECIMALS``."""
+    scaled = value * 10**WEIGHT_DECIMALS
+    return abs(scaled - round(scaled)) <= 1e-6 * max(1.0, abs(scaled))
 
 
 def modes_to_bits(modes: Iterable[str]) -> int:

@@ -3,6 +3,7 @@ import datetime
 from django import forms
 
 from mentorscheme import fields
+from mentorscheme.matching.records import WEIGHT_DECIMALS, has_weight_resolution
 from mentorscheme.members.models import (
     Member,
     OfficerAppointment,
@@ -249,6 +250,12 @@ class SchemeSettingsForm(forms.ModelForm):
             weight = name.startswith("weight_") and value is not None
             if weight and not 0 <= value <= 1000:
                 self.add_error(name, "Give a weight between 0 and 1000.")
+            elif weight and not has_weight_resolution(value):
+                self.add_error(
+                    name,
+                    f"Give at most {WEIGHT_DECIMALS} decimal places: the allocation"
+                    " cannot tell finer weights apart.",
+                )
         reminder, expiry = (
             data.get("reminder_after_days"),
             data.get("expire_after_days"),

@@ -109,17 +109,24 @@ class SchemeSettings(models.Model):
         return settings
 
     def weights(self):
-        """The recommendation weights as the matching engine takes them."""
-        from mentorscheme.matching.records import Weights
+        """The recommendation weights as the matching engine takes them.
+
+        The settings form refuses weights finer than the engine's resolution; one
+        saved before it did is rounded to it here.
+        """
+        from mentorscheme.matching.records import WEIGHT_DECIMALS, Weights
+
+        def weight(value: float) -> float:
+            return round(value, WEIGHT_DECIMALS)
 
         return Weights(
-            different_org_type=self.weight_different_org_type,
-            same_organisation=self.weight_same_organisation,
-            shared_mode=self.weight_shared_mode,
-            same_region=self.weight_same_region,
-            up_to_date=self.weight_up_to_date,
-            load_balance=self.weight_load_balance,
-            choice_bonus=self.weight_choice_bonus,
+            different_org_type=weight(self.weight_different_org_type),
+            same_organisation=weight(self.weight_same_organisation),
+            shared_mode=weight(self.weight_shared_mode),
+            same_region=weight(self.weight_same_region),
+            up_to_date=weight(self.weight_up_to_date),
+            load_balance=weight(self.weight_load_balance),
+            choice_bonus=weight(self.weight_choice_bonus),
         )
 
 

@@ -16,8 +16,12 @@ Unknown values (no region, no organisation type) never earn or lose anything.
 
 The scalar form (``score``) and the vector form (``score_vector``) add the parts
 in the same order with the same float operations, so they agree to the last bit.
-The engine optimises integer *points*: each weight times ``POINTS_PER_UNIT``,
-rounded; see ``Scoring``.
+The engine optimises integer *points*: each part times ``POINTS_PER_UNIT``. Weights
+have at most four decimals (``records.WEIGHT_DECIMALS``), and ``POINTS_PER_UNIT``
+is 10,000 times a multiple of ``LOAD_SATURATION`` and of every choice rank up to
+``EXACT_CHOICE_RANKS``, so every part is a whole number of points and the engine
+optimises exactly the score it reports (a choice ranked lower than that is
+rounded to the nearest point, a millionth of a unit).
 """
 
 from __future__ import annotations
@@ -39,7 +43,10 @@ from mentorscheme.matching.records import (
 )
 
 LOAD_SATURATION: Final[int] = 4
-POINTS_PER_UNIT: Final[int] = 10_000
+#: Choices ranked up to this are worth a whole number of points.
+EXACT_CHOICE_RANKS: Final[int] = 6
+#: 10,000 (four decimals) times lcm(1, ..., 6) = 60, which LOAD_SATURATION divides.
+POINTS_PER_UNIT: Final[int] = 10_000 * 60
 #: Shared ways of meeting count up to this many.
 MAX_SHARED_MODES: Final[int] = 2
 

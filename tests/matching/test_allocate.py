@@ -63,8 +63,8 @@ def assert_valid(allocation, candidates, mentors, weights=None):
 
 
 def tolerance(candidates):
-    # The engine optimises scores rounded to 1/10,000, a few parts per pair.
-    return 1e-3 * (len(candidates) + 1)
+    # The engine optimises the exact scores; only float sums of them differ.
+    return 1e-9 * (len(candidates) + 1)
 
 
 def test_a_mentor_with_two_free_places_takes_two_candidates():
@@ -237,3 +237,31 @@ def test_larger_random_instances_are_solved_identically_by_both_methods(
     assert priced.matched == full.matched
     assert priced.total_score == pytest.approx(full.total_score, rel=1e-9, abs=1e-6)
     assert_valid(priced, cands, mentors, weights)
+
+
+def test_weights_finer_than_the_engine_can_compare_are_refused():
+    with pytest.raises(ValueError, match="at most 4 decimal places"):
+        Weights(shared_mode=0.00006, same_region=0.00014)
+
+
+@pytest.mark.parametrize("method", ["full", "pricing"])
+@pytest.mark.parametrize("chooser_id", [1, 2])
+def test_the_engine_optimises_exactly_the_score_it_reports(method, chooser_id):
+    # One place, two candidates: one ranked the mentor third (0.0002 / 3), the
+    # other is in the mentor's region (0.0001). Rounded to 0.0001 the two tie.
+    w = Weights(
+        different_org_type=0,
+        same_organisation=0,
+        shared_mode=0,
+        same_region=0.0001,
+        up_to_date=0,
+        load_balance=0,
+        choice_bonus=0.0002,
+    )
+    mo = mentor(1, region_id=1)
+    chooser = candidate(chooser_id, region_id=2, choices=(98, 99, 1))
+    local = candidate(3 - chooser_id, region_id=1)
+    result = allocate([chooser, local], [mo], w, method=method)
+    assert [p.candidate_id for p in result.pairs] == [local.id]
+    assert result.total_score == score(local, mo, w)[0]
+    assert result.total_score > score(chooser, mo, w)[0]

@@ -293,3 +293,19 @@ def test_a_waiting_candidate_is_unaffected_by_a_region_rename(staff_client):
     staff_client.post(f"/oversight/scheme/regions/{wales.pk}/", {"name": "Cymru"})
     enrolment.member.refresh_from_db()
     assert enrolment.member.region.name == "Cymru"
+
+
+def test_weights_finer_than_the_allocation_can_compare_are_refused(staff_client):
+    response = staff_client.post(
+        "/oversight/scheme/settings/",
+        settings_form(weight_shared_mode=0.00006, weight_same_region=0.00014),
+    )
+    assert response.status_code == 400
+    assert "Give at most 4 decimal places" in response.text
+    assert SchemeSettings.load().weight_shared_mode == 1.0
+
+    response = staff_client.post(
+        "/oversight/scheme/settings/", settings_form(weight_same_region=0.0001)
+    )
+    assert response.status_code == 302
+    assert SchemeSettings.load().weights().same_region == 0.0001
