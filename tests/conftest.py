@@ -14,6 +14,7 @@ from django.db import connection
 
 from mentorscheme.pagecache import pages
 from tests import factories as f
+from tests.clock import clock  # noqa: F401  (a fixture for every test)
 
 #: Suites of pure Python (the rules and the engine) that never touch the database.
 PURE_SUITES = ("tests/matching/", "tests/scheme_rules/")

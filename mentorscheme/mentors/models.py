@@ -63,6 +63,9 @@ class MentorProfile(models.Model):
         blank=True,
         help_text="Where, when and what the mentor training elsewhere covered.",
     )
+    external_trained_on = models.DateField(
+        null=True, blank=True, help_text="The day the training elsewhere was done."
+    )
     external_training_status = models.CharField(
         max_length=20,
         choices=EvidenceStatus.choices,

@@ -29,9 +29,10 @@ TRANSITIONS: dict[str, set[str]] = {
     S.MORE_INFO: {S.APPLIED, S.RETIRED},
     S.DECLINED: {S.INTERESTED},
     S.APPROVED: {S.TRAINED, S.WORKSHOP_ATTENDED, S.LISTED, S.RETIRED},
-    S.TRAINED: {S.LISTED, S.RETIRED},
-    S.WORKSHOP_ATTENDED: {S.LISTED, S.RETIRED},
-    S.LISTED: {S.LAPSED, S.RETIRED},
+    # A corrected register can take a gate away again (back to an earlier state).
+    S.TRAINED: {S.LISTED, S.APPROVED, S.WORKSHOP_ATTENDED, S.RETIRED},
+    S.WORKSHOP_ATTENDED: {S.LISTED, S.APPROVED, S.TRAINED, S.RETIRED},
+    S.LISTED: {S.LAPSED, S.RETIRED, S.APPROVED, S.TRAINED, S.WORKSHOP_ATTENDED},
     S.LAPSED: {S.LISTED, S.RETIRED},
     S.RETIRED: {S.INTERESTED},
 }
@@ -104,6 +105,9 @@ def mentor_register_interest(*, member: Member) -> MentorProfile:
         profile = MentorProfile.objects.create(member=member)
         profile.regions.set([member.region_id])
         MentorStatusChange.objects.create(mentor=profile, to_status=S.INTERESTED)
+        # Training or a workshop attended before registering interest still counts.
+        profile.trained_on, profile.workshop_attended_on = _gates_from_records(profile)
+        profile.save(update_fields=["trained_on", "workshop_attended_on"])
         return profile
     if profile.status in (S.DECLINED, S.RETIRED):
         _transition(profile, S.INTERESTED, note="Registered interest again")
@@ -177,8 +181,9 @@ def mentor_external_training_review(
         EvidenceStatus.ACCEPTED if accept else EvidenceStatus.REJECTED
     )
     audit.record(actor=by, action=audit.AuditAction.MENTOR_TRAINING_EVIDENCE_DECIDED, target=profile, details={"accepted": accept, "reason": reason})  # fmt: skip
-    if accept:
-        profile.trained_on = datetime.date.today()
+    if accept and profile.external_trained_on is None:
+        profile.external_trained_on = timezone.localdate()
+    profile.trained_on, profile.workshop_attended_on = _gates_from_records(profile)
     profile.save()
     MentorStatusChange.objects.create(
         mentor=profile,
@@ -201,23 +206,153 @@ def mentor_external_training_review(
     return profile
 
 
+def attended_on(member: Member, kind: str) -> datetime.date | None:
+    """The day of the first event of this kind the member is recorded as attending.
+
+    Attendance counts whenever it happened, before the interest was registered too.
+    """
+    from mentorscheme.training.models import Booking, BookingStatus
+
+    first = (
+        Booking.objects.filter(
+            member=member,
+            status=BookingStatus.ATTENDED,
+            event__kind=kind,
+            event__is_cancelled=False,
+            event__starts_at__lte=timezone.now(),
+        )
+        .order_by("event__starts_at")
+        .values_list("event__starts_at", flat=True)
+        .first()
+    )
+    return timezone.localdate(first) if first else None
+
+
+def _gates_from_records(profile: MentorProfile) -> tuple:
+    """(trained_on, workshop_attended_on) as the register and accepted evidence say."""
+    from mentorscheme.training.models import EventKind
+
+    trained = attended_on(profile.member, EventKind.MENTOR_TRAINING)
+    external = external_training_date(profile)
+    if external and (trained is None or external < trained):
+        trained = external
+    return trained, attended_on(profile.member, EventKind.WORKSHOP)
+
+
+def external_training_date(profile: MentorProfile) -> datetime.date | None:
+    if profile.external_training_status != EvidenceStatus.ACCEPTED:
+        return None
+    return profile.external_trained_on
+
+
+def _gate_state(profile: MentorProfile) -> str:
+    """The pre-listing state the gates met so far put an approved mentor in."""
+    trained, workshop = profile.trained_on, profile.workshop_attended_on
+    if trained and workshop:
+        # Listing itself is decided by _advance.
+        return profile.status if profile.status in APPROVED_STATES else S.TRAINED
+    if trained:
+        return S.TRAINED
+    return S.WORKSHOP_ATTENDED if workshop else S.APPROVED
+
+
+GATE_FIELDS = {"mentor_training": "trained_on", "workshop": "workshop_attended_on"}
+
+
 @transaction.atomic
-def mentor_record_gate(*, member: Member, gate: str, on: datetime.date, by=None):
-    """Record mentor training or the workshop (from attendance) and list when ready."""
+def mentor_attendance_changed(
+    *, member: Member, kind: str, on: datetime.date, attended: bool, by=None
+):
+    """Re-run the mentor's gates after the register for a ``kind`` event on ``on``.
+
+    Attendance gives the gate (the earliest day counts). "Did not attend" takes away
+    a gate that rested on that day, unless other attendance or accepted evidence
+    still holds it; a listed mentor who no longer meets every gate is delisted, the
+    reason in their history.
+    """
     profile = (
         MentorProfile.objects.select_for_update(of=("self",))
+        .select_related("member")
         .filter(member=member)
         .first()
     )
     if profile is None:
         return None
-    if gate == "training" and profile.trained_on is None:
-        profile.trained_on = on
-    elif gate == "workshop" and profile.workshop_attended_on is None:
-        profile.workshop_attended_on = on
-    profile.save()
-    _advance(profile, by=by)
+    name = GATE_FIELDS[kind]
+    held = getattr(profile, name)
+    if attended and (held is None or on < held):
+        setattr(profile, name, on)
+    elif not attended and held == on:
+        trained, workshop = _gates_from_records(profile)
+        setattr(profile, name, trained if name == "trained_on" else workshop)
+    if getattr(profile, name) == held:
+        return profile
+    profile.save(update_fields=[name])
+    because = (
+        ""
+        if attended
+        else f"{member.full_name} is now recorded as not attending the "
+        f"{'mentor training' if name == 'trained_on' else 'workshop'} of "
+        f"{on:%-d %B %Y}."
+    )
+    if profile.status == S.LISTED:
+        missing = [
+            f.reason
+            for f in _listing_failures(profile)
+            if f.code in ("not_trained", "no_workshop")
+        ]
+        if missing:
+            _delist_for_gates(profile, missing, because=because, by=by)
+        return profile
+    if profile.status in APPROVED_STATES:
+        state = _gate_state(profile)
+        if state != profile.status:
+            _transition(profile, state, note=because, by=by)
+        _advance(profile, by=by)
     return profile
+
+
+def _listing_failures(profile: MentorProfile):
+    from mentorscheme.mentors.selectors import listing_failures
+
+    return listing_failures(profile)
+
+
+def _delist_for_gates(profile, missing: list[str], *, because: str, by) -> None:
+    reason = " ".join(
+        [because or "The attendance record was corrected.", *missing]
+    ).strip()
+    _transition(profile, _gate_state(profile), note=f"Delisted: {reason}", by=by)
+    _close_open_requests(
+        profile,
+        reason="This mentor is no longer listed, so your request has been closed. "
+        "You can ask another mentor now.",
+    )
+    _tell(profile, "mentor_delisted_gates", reason=reason)
+
+
+def _close_open_requests(profile: MentorProfile, *, reason: str) -> int:
+    """Withdraw requests still waiting on a mentor who can no longer take anyone on."""
+    from mentorscheme.mentoring.models import (
+        OPEN_REQUEST_STATUSES,
+        MentoringRequest,
+        RequestStatus,
+    )
+
+    closed = 0
+    for request in MentoringRequest.objects.filter(
+        mentor=profile, status__in=OPEN_REQUEST_STATUSES
+    ).select_related("enrolment__member"):
+        request.status = RequestStatus.WITHDRAWN
+        request.closed_at = timezone.now()
+        request.save(update_fields=["status", "closed_at"])
+        emails.send(
+            "request_closed_mentor_unavailable",
+            to=request.enrolment.member.email,
+            context={"request": request, "mentor": profile, "reason": reason},
+        )
+        closed += 1
+    return closed
 
 
 def _advance(profile: MentorProfile, *, by=None) -> None:

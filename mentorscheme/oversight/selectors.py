@@ -33,7 +33,7 @@ from mentorscheme.scheme.models import (
     Enrolment,
     SchemeSettings,
 )
-from mentorscheme.training.models import BookingStatus, TrainingEvent
+from mentorscheme.training.models import PLACE_STATUSES, TrainingEvent
 
 LAPSING_WITHIN_DAYS = 60
 FLAG_EXPIRED_REQUESTS = 2
@@ -236,14 +236,16 @@ def open_help_flags(region_ids):
 
 
 def upcoming_events(region_ids, now: datetime.datetime):
-    events = TrainingEvent.objects.filter(is_cancelled=False, starts_at__gte=now)
+    # Events still to come or under way (the register is taken once they start).
+    events = TrainingEvent.objects.filter(is_cancelled=False, ends_at__gte=now)
     return (
         in_regions(events, "region_id", region_ids)
         .select_related("region")
         .annotate(
+            # The same count as the event's own pages: every place taken.
             booked=Count(
                 "bookings",
-                filter=Q(bookings__status=BookingStatus.BOOKED),
+                filter=Q(bookings__status__in=PLACE_STATUSES),
             )
         )
         .order_by("starts_at", "pk")

@@ -162,7 +162,11 @@ def booking_cancel(*, booking_id: int, member: Member) -> Booking:
 
 @transaction.atomic
 def booking_record_attendance(*, booking: Booking, attended: bool, by) -> Booking:
-    """The officer's register: attended or not; attendance counts toward listing."""
+    """The officer's register: attended or not, once the event has started.
+
+    Every entry, a correction included, re-runs the member's mentor gates, so a
+    "did not attend" takes away what the attendance gave.
+    """
     from mentorscheme.mentors import services as mentor_services
 
     booking = (
@@ -170,32 +174,58 @@ def booking_record_attendance(*, booking: Booking, attended: bool, by) -> Bookin
         .select_related("event", "member")
         .get(pk=booking.pk)
     )
+    event = booking.event
     if booking.status not in (
         BookingStatus.BOOKED,
         BookingStatus.ATTENDED,
         BookingStatus.NO_SHOW,
     ):
         raise TrainingError("Only booked places can be marked as attended or not.")
+    if event.starts_at > timezone.now():
+        starts = timezone.localtime(event.starts_at)
+        raise TrainingError(
+            "Attendance can be recorded once the event has started "
+            f"({starts:%-d %B %Y at %H:%M})."
+        )
+    if event.is_cancelled:
+        raise TrainingError("This event was cancelled, so nobody attended it.")
+    before = booking.status
     booking.status = BookingStatus.ATTENDED if attended else BookingStatus.NO_SHOW
-    booking.save(update_fields=["status", "updated_at"])
-    event, day = booking.event, timezone.localdate(booking.event.starts_at)
-    if not attended:
+    if booking.status == before:
         return booking
-    if event.kind == EventKind.MENTOR_TRAINING:
-        mentor_services.mentor_record_gate(
-            member=booking.member, gate="training", on=day, by=by
+    booking.save(update_fields=["status", "updated_at"])
+    if event.kind in (EventKind.MENTOR_TRAINING, EventKind.WORKSHOP):
+        mentor_services.mentor_attendance_changed(
+            member=booking.member,
+            kind=event.kind,
+            on=timezone.localdate(event.starts_at),
+            attended=attended,
+            by=by,
         )
-    elif event.kind == EventKind.WORKSHOP:
-        mentor_services.mentor_record_gate(
-            member=booking.member, gate="workshop", on=day, by=by
-        )
-    elif event.kind == EventKind.BRIEFING and event.regulations_id:
+    elif event.kind in (EventKind.BRIEFING, EventKind.WEBINAR) and event.regulations_id:
+        _briefing_attendance(booking, attended=attended)
+    return booking
+
+
+def _briefing_attendance(booking: Booking, *, attended: bool) -> None:
+    if attended:
         briefing_acknowledge(
             member=booking.member,
-            regulations_id=event.regulations_id,
+            regulations_id=booking.event.regulations_id,
             how=AcknowledgementHow.ATTENDED,
         )
-    return booking
+        return
+    still_attended = Booking.objects.filter(
+        member=booking.member,
+        status=BookingStatus.ATTENDED,
+        event__regulations_id=booking.event.regulations_id,
+    ).exists()
+    if not still_attended:
+        BriefingAcknowledgement.objects.filter(
+            member=booking.member,
+            regulations_id=booking.event.regulations_id,
+            how=AcknowledgementHow.ATTENDED,
+        ).delete()
 
 
 @transaction.atomic

@@ -55,7 +55,7 @@ def event(kind, region="london", days=10):
 
 
 def test_from_interest_to_listed(
-    client, carol, olivia, django_capture_on_commit_callbacks
+    client, carol, olivia, clock, django_capture_on_commit_callbacks
 ):
     login(client, carol)
     with django_capture_on_commit_callbacks(execute=True):
@@ -81,6 +81,7 @@ def test_from_interest_to_listed(
     client.post(f"/training/{training.pk}/book/")
     carol_bookings = {b.event_id: b for b in carol.bookings.all()}
 
+    clock.move(days=11)  # the register is taken once the events have started
     login(client, olivia)
     client.post(
         f"/training/manage/{workshop.pk}/attendance/{carol_bookings[workshop.pk].pk}/",
@@ -180,7 +181,9 @@ def test_training_without_the_workshop_is_not_listed(db, carol):
     profile = f.mentor_profile(
         carol, status=MentorStatus.APPROVED, trained_on=None, workshop_attended_on=None
     )
-    services.mentor_record_gate(member=carol, gate="training", on=datetime.date.today())
+    services.mentor_attendance_changed(
+        member=carol, kind="mentor_training", on=datetime.date.today(), attended=True
+    )
     profile.refresh_from_db()
     assert profile.status == MentorStatus.TRAINED
     from mentorscheme.mentors.selectors import listing_failures

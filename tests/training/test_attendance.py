@@ -1,0 +1,155 @@
+"""Attendance that happened: the register opens when the event starts, and every entry
+(a correction included) re-runs the mentor's gates."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from mentorscheme.mentoring.models import MentoringRequest, RequestStatus
+from mentorscheme.mentors import services as mentor_services
+from mentorscheme.mentors.models import MentorProfile, MentorStatus
+from mentorscheme.training import services
+from mentorscheme.training.models import BookingStatus, EventKind, TrainingEvent
+from tests import factories as f
+from tests.conftest import login
+
+
+def make_event(kind, days, capacity=12, region="london"):
+    starts = timezone.now() + datetime.timedelta(days=days)
+    return TrainingEvent.objects.create(
+        kind=kind,
+        title=f"{EventKind(kind).label}, London",
+        region=f.region(region),
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=6),
+        location="Camden Library",
+        capacity=capacity,
+    )
+
+
+@pytest.fixture
+def carol(db):
+    """Approved as a mentor in London; training and workshop still to do."""
+    member = f.MemberFactory(
+        first_name="Carol", last_name="Cole", email="carol@example.org"
+    )
+    f.award(member, "chartership")
+    f.with_account(member)
+    f.mentor_profile(
+        member, status=MentorStatus.APPROVED, trained_on=None, workshop_attended_on=None
+    )
+    return member
+
+
+def booked(event, member):
+    return services.booking_create(event_id=event.pk, member=member)
+
+
+def test_attendance_cannot_be_recorded_before_the_event_starts(
+    client, carol, olivia, clock
+):
+    training = make_event(EventKind.MENTOR_TRAINING, days=6)
+    workshop = make_event(EventKind.WORKSHOP, days=11)
+    bookings = [booked(training, carol), booked(workshop, carol)]
+    login(client, olivia)
+    for booking in bookings:
+        response = client.post(
+            f"/training/manage/{booking.event_id}/attendance/{booking.pk}/",
+            {"attended": "yes"},
+            follow=True,
+        )
+        assert "Attendance can be recorded once the event has started" in response.text
+    profile = MentorProfile.objects.get(member=carol)
+    assert profile.status == MentorStatus.APPROVED
+    assert (profile.trained_on, profile.workshop_attended_on) == (None, None)
+    assert "Mentor training — done" not in login(client, carol).get("/mentors/").text
+    with pytest.raises(services.TrainingError, match="once the event has started"):
+        services.booking_record_attendance(booking=bookings[0], attended=True, by=None)
+
+
+def test_once_started_attendance_lists_and_a_correction_delists_with_the_reason(
+    carol, olivia, alice, clock, django_capture_on_commit_callbacks
+):
+    training = make_event(EventKind.MENTOR_TRAINING, days=6)
+    workshop = make_event(EventKind.WORKSHOP, days=11)
+    training_booking, workshop_booking = (
+        booked(training, carol),
+        booked(workshop, carol),
+    )
+    clock.move(days=12)
+    for booking in (training_booking, workshop_booking):
+        services.booking_record_attendance(booking=booking, attended=True, by=None)
+    profile = MentorProfile.objects.get(member=carol)
+    assert profile.status == MentorStatus.LISTED
+    assert profile.workshop_attended_on == timezone.localdate(workshop.starts_at)
+    request = MentoringRequest.objects.create(
+        enrolment=alice.enrolments.get(), mentor=profile, message="Would you?"
+    )
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_record_attendance(
+            booking=workshop_booking, attended=False, by=olivia.user
+        )
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.TRAINED
+    assert profile.workshop_attended_on is None
+    last = profile.history.last()
+    assert last.from_status == MentorStatus.LISTED and last.by == olivia.user
+    assert "not attending the workshop" in last.note
+    assert "has not yet attended a Professional Registration workshop" in last.note
+    request.refresh_from_db()
+    assert request.status == RequestStatus.WITHDRAWN
+    recipients = {m.to[0]: m.subject for m in mail.outbox}
+    assert "no longer listed" in recipients["carol@example.org"]
+    assert "closed" in recipients["alice@example.org"]
+
+
+def test_a_correction_that_leaves_another_attendance_keeps_the_gate(carol, clock):
+    first = make_event(EventKind.WORKSHOP, days=2)
+    second = make_event(EventKind.WORKSHOP, days=4)
+    first_booking, second_booking = booked(first, carol), booked(second, carol)
+    clock.move(days=5)
+    services.booking_record_attendance(booking=first_booking, attended=True, by=None)
+    services.booking_record_attendance(booking=second_booking, attended=True, by=None)
+    services.booking_record_attendance(booking=first_booking, attended=False, by=None)
+    profile = MentorProfile.objects.get(member=carol)
+    assert profile.workshop_attended_on == timezone.localdate(second.starts_at)
+    assert profile.status == MentorStatus.WORKSHOP_ATTENDED
+
+
+def test_attendance_from_before_the_interest_was_registered_counts(olivia, clock):
+    dan = f.MemberFactory(first_name="Dan", email="dan@example.org")
+    f.award(dan, "chartership")
+    f.with_account(dan)
+    workshop = make_event(EventKind.WORKSHOP, days=1)
+    booking = booked(workshop, dan)
+    clock.move(days=2)
+    services.booking_record_attendance(booking=booking, attended=True, by=None)
+    profile = mentor_services.mentor_register_interest(member=dan)
+    assert profile.workshop_attended_on == timezone.localdate(workshop.starts_at)
+    profile.status = MentorStatus.APPLIED
+    profile.save()
+    mentor_services.mentor_application_review(
+        profile=profile, decision=MentorStatus.APPROVED, by=olivia.user
+    )
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.WORKSHOP_ATTENDED
+
+
+def test_the_dashboard_and_the_event_pages_count_places_alike(
+    client, carol, olivia, alice, clock
+):
+    event = make_event(EventKind.WORKSHOP, days=1)
+    booking = booked(event, carol)
+    booked(event, alice)
+    clock.move(days=1, hours=1)  # under way: the register is being taken
+    services.booking_record_attendance(booking=booking, attended=True, by=None)
+    assert booking.__class__.objects.get(pk=booking.pk).status == BookingStatus.ATTENDED
+    login(client, olivia)
+    dashboard = client.get("/oversight/").text
+    assert "2 of 12" in dashboard and "0 of 12" not in dashboard
+    assert "2 of 12 places taken" in client.get(f"/training/manage/{event.pk}/").text
+    assert "10 of 12 free" in client.get(f"/training/{event.pk}/").text
