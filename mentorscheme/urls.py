@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from mentorscheme.guidance import health
-from mentorscheme.guidance import views as guidance_views
+from mentorscheme.homes import views as home_views
 
 urlpatterns = [
-    path("", guidance_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("members/", include("mentorscheme.members.urls")),

@@ -8,11 +8,6 @@ from mentorscheme.guidance.models import GuidancePage
 from mentorscheme.members import access
 
 
-def home(request):
-    pages = GuidancePage.objects.filter(is_published=True)
-    return render(request, "home.html", {"pages": pages})
-
-
 def guidance_index(request):
     pages = GuidancePage.objects.filter(is_published=True)
     return render(request, "guidance/index.html", {"pages": pages})

@@ -111,6 +111,12 @@ def directory(request):
     roles = _roles(request)
     access.require(access.can_use_directory(roles))
     enrolment = access.candidate_enrolment_or_none(roles)
+    relationship = selectors.active_relationship(enrolment) if enrolment else None
+    if relationship is not None:
+        # One mentor at a time: a list of nobody would only mislead.
+        return render(
+            request, "mentoring/directory_matched.html", {"relationship": relationship}
+        )
     candidate = selectors.candidate_record(enrolment) if enrolment else None
     form = forms.DirectoryFilterForm(request.GET or None)
     filters, ignored = {}, []

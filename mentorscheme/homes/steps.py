@@ -1,0 +1,538 @@
+"""Each person's next steps, for their home page: one section per role they hold.
+
+A step says what is waiting and links to the one page where it is done. Each section
+reads a fixed number of queries whatever the person's history, so the home stays fast.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from mentorscheme.contact.models import Feedback, FeedbackStatus
+from mentorscheme.members import access
+from mentorscheme.members.models import OfficerAppointment, Region
+from mentorscheme.mentoring.models import (
+    Agreement,
+    MentoringRelationship,
+    MentoringRequest,
+    RelationshipStatus,
+    RequestStatus,
+)
+from mentorscheme.mentors import selectors as mentor_selectors
+from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
+from mentorscheme.oversight import selectors as oversight
+from mentorscheme.oversight.models import AllocationRun, RunStatus
+from mentorscheme.scheme.models import SchemeSettings
+from mentorscheme.training.models import (
+    BookingStatus,
+    BriefingAcknowledgement,
+    EventKind,
+    TrainingEvent,
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    text: str
+    url: str
+    link_text: str
+    #: Someone is waiting on this person (shown first, marked).
+    waiting: bool = False
+
+
+@dataclass
+class Section:
+    key: str
+    heading: str
+    summary: str = ""
+    steps: list[Step] = field(default_factory=list)
+    #: Pages this person uses in this role, beyond the steps.
+    links: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def sections_for(roles: access.Roles, *, now: datetime.datetime | None = None):
+    now = now or timezone.now()
+    sections = []
+    if roles.is_candidate:
+        sections.append(candidate_section(roles, now))
+    profile = _profile(roles)
+    if profile is not None and profile.status == MentorStatus.LISTED:
+        sections.append(mentor_section(profile, now))
+    elif profile is not None and profile.status not in (
+        MentorStatus.RETIRED,
+        MentorStatus.LAPSED,
+    ):
+        sections.append(applicant_section(profile, now))
+    if roles.is_officer:
+        sections.append(officer_section(roles, now))
+    if roles.is_staff:
+        sections.append(staff_section(now))
+    if roles.member is not None and roles.member.is_current:
+        member_section = member_options(roles, profile)
+        if member_section.steps:
+            sections.append(member_section)
+    return sections
+
+
+def _profile(roles: access.Roles) -> MentorProfile | None:
+    if roles.member is None or not roles.member.is_current:
+        return None
+    return MentorProfile.objects.filter(member=roles.member).first()
+
+
+# -- candidate ----------------------------------------------------------------------
+
+
+def candidate_section(roles: access.Roles, now) -> Section:
+    enrolment = access.candidate_enrolment_or_none(roles)
+    section = Section(
+        "candidate",
+        "Your qualification",
+        links=[("Your mentoring", reverse("mentoring:home"))],
+    )
+    if enrolment is None:
+        return section
+    section.summary = f"Working towards {enrolment.qualification}."
+    relationship = (
+        MentoringRelationship.objects.filter(
+            enrolment=enrolment, status=RelationshipStatus.ACTIVE
+        )
+        .select_related("mentor__member")
+        .first()
+    )
+    if relationship is not None:
+        section.steps += _relationship_steps(relationship, as_candidate=True)
+        return section
+    if not enrolment.qualification.uses_mentors:
+        return section
+    requests = list(
+        MentoringRequest.objects.filter(
+            enrolment=enrolment,
+            status__in=[RequestStatus.PENDING, RequestStatus.MORE_INFO],
+        ).select_related("mentor__member")
+    )
+    for r in requests:
+        if r.status == RequestStatus.MORE_INFO:
+            section.steps.append(
+                Step(
+                    f"{r.mentor.member.full_name} asked you for more information.",
+                    reverse("mentoring:request", args=[r.pk]),
+                    "Reply to your request",
+                    waiting=True,
+                )
+            )
+    pending = [r for r in requests if r.status == RequestStatus.PENDING]
+    if pending:
+        section.steps.append(
+            Step(
+                f"{_plural(len(pending), 'request')} waiting for a mentor’s answer. "
+                "We email you when they answer.",
+                reverse("mentoring:home"),
+                "See your requests",
+            )
+        )
+    limit = SchemeSettings.load().open_request_limit
+    if len(requests) < limit:
+        section.steps.append(
+            Step(
+                "Find a mentor who may mentor you, and ask them."
+                if not requests
+                else f"You can ask {_plural(limit - len(requests), 'more mentor')} "
+                "while you wait.",
+                reverse("mentoring:directory"),
+                "Find a mentor",
+            )
+        )
+    return section
+
+
+def _relationship_steps(relationship, *, as_candidate: bool) -> list[Step]:
+    other = (
+        relationship.mentor.member if as_candidate else relationship.enrolment.member
+    )
+    agreement = Agreement.objects.filter(relationship=relationship).first()
+    if agreement is None:
+        return [
+            Step(
+                f"Agree how you and {other.first_name} will work together.",
+                reverse("mentoring:agreement", args=[relationship.pk]),
+                "Write your mentoring agreement",
+            )
+        ]
+    mine = (
+        agreement.candidate_confirmed_at
+        if as_candidate
+        else agreement.mentor_confirmed_at
+    )
+    if mine is None:
+        return [
+            Step(
+                f"Version {agreement.version} of your mentoring agreement with "
+                f"{other.first_name} needs your confirmation.",
+                reverse("mentoring:relationship", args=[relationship.pk]),
+                "Confirm your agreement",
+                waiting=True,
+            )
+        ]
+    last = relationship.meetings.order_by("-held_on").first()
+    when = (
+        f"Your last meeting was on {last.held_on:%-d %B %Y}."
+        if last
+        else "No meetings logged yet."
+    )
+    return [
+        Step(
+            f"Meeting {other.first_name}? {when}",
+            reverse("mentoring:meeting_new", args=[relationship.pk]),
+            "Log a meeting",
+        )
+    ]
+
+
+# -- mentor -------------------------------------------------------------------------
+
+
+def mentor_section(profile: MentorProfile, now) -> Section:
+    section = Section(
+        "mentor",
+        "Your mentoring",
+        links=[
+            ("Mentoring home", reverse("mentors:home")),
+            ("Your profile and places", reverse("mentors:edit")),
+        ],
+    )
+    pending = list(
+        MentoringRequest.objects.filter(
+            mentor=profile, status=RequestStatus.PENDING
+        ).select_related("enrolment__member")
+    )
+    if len(pending) == 1:
+        section.steps.append(
+            Step(
+                f"{pending[0].enrolment.member.full_name} asked you to be their mentor.",
+                reverse("mentoring:request", args=[pending[0].pk]),
+                "Answer the request",
+                waiting=True,
+            )
+        )
+    elif pending:
+        section.steps.append(
+            Step(
+                f"{len(pending)} requests wait for your answer.",
+                reverse("mentors:home") + "#requests",
+                "Answer your requests",
+                waiting=True,
+            )
+        )
+    relationships = MentoringRelationship.objects.filter(
+        mentor=profile, status=RelationshipStatus.ACTIVE
+    ).select_related("enrolment__member")
+    newer = Agreement.objects.filter(
+        relationship=OuterRef("relationship"), version__gt=OuterRef("version")
+    )
+    unconfirmed = (
+        Agreement.objects.filter(
+            ~Exists(newer),
+            relationship__in=relationships,
+            mentor_confirmed_at__isnull=True,
+        )
+        .select_related("relationship__enrolment__member")
+        .order_by("pk")
+    )
+    for agreement in unconfirmed:
+        relationship = agreement.relationship
+        section.steps.append(
+            Step(
+                f"Your agreement with {relationship.enrolment.member.first_name} "
+                "needs your confirmation.",
+                reverse("mentoring:relationship", args=[relationship.pk]),
+                "Confirm the agreement",
+                waiting=True,
+            )
+        )
+    active = len(relationships)
+    if not profile.accepting:
+        section.steps.append(
+            Step(
+                "You are paused: no new requests reach you.",
+                reverse("mentors:home"),
+                "Resume accepting candidates",
+            )
+        )
+    regulations = mentor_selectors.current_regulations(now.date())
+    if (
+        regulations is not None
+        and not BriefingAcknowledgement.objects.filter(
+            member=profile.member, regulations=regulations
+        ).exists()
+    ):
+        section.steps.append(
+            Step(
+                f"Catch up with the {regulations}: mentors who are up to date are "
+                "suggested first.",
+                reverse("mentors:home") + "#briefings",
+                "Watch the briefing",
+            )
+        )
+    free = max(profile.capacity - active, 0)
+    section.summary = (
+        f"Listed. {_plural(active, 'candidate')} of {profile.capacity}; "
+        f"{_plural(free, 'free place')}."
+    )
+    return section
+
+
+# -- applicant ------------------------------------------------------------------------
+
+
+def applicant_section(profile: MentorProfile, now) -> Section:
+    section = Section(
+        "applicant",
+        "Becoming a mentor",
+        summary=f"Your application: {profile.get_status_display().lower()}.",
+        links=[("Your mentor application", reverse("mentors:home"))],
+    )
+    status = profile.status
+    if status in (MentorStatus.INTERESTED, MentorStatus.MORE_INFO):
+        section.steps.append(
+            Step(
+                "Your Mentor Support Officer asked you for more information."
+                if status == MentorStatus.MORE_INFO
+                else "You registered your interest. Next, apply online.",
+                reverse("mentors:apply"),
+                "Complete your application",
+                waiting=status == MentorStatus.MORE_INFO,
+            )
+        )
+        return section
+    if status == MentorStatus.APPLIED:
+        section.steps.append(
+            Step(
+                "Your application is with your region’s Mentor Support Officer. "
+                "Meanwhile you can book mentor training.",
+                reverse("training:index") + "?kind=mentor_training",
+                "Book mentor training",
+            )
+        )
+        return section
+    if status == MentorStatus.DECLINED:
+        return section
+    bookings = {
+        b.event.kind: b
+        for b in profile.member.bookings.filter(
+            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+            event__starts_at__gte=now,
+        ).select_related("event")
+    }
+    if (
+        profile.trained_on is None
+        and profile.external_training_status != EvidenceStatus.PENDING
+    ):
+        section.steps.append(
+            _gate_step(
+                bookings.get(EventKind.MENTOR_TRAINING),
+                "Mentor training",
+                "mentor_training",
+                "Book mentor training",
+            )
+        )
+    if profile.workshop_attended_on is None:
+        section.steps.append(
+            _gate_step(
+                bookings.get(EventKind.WORKSHOP),
+                "A Professional Registration workshop",
+                "workshop",
+                "Book a workshop",
+            )
+        )
+    return section
+
+
+def _gate_step(booking, what: str, kind: str, book: str) -> Step:
+    if booking is not None:
+        return Step(
+            f"You are booked on {booking.event.title}, "
+            f"{timezone.localtime(booking.event.starts_at):%-d %B %Y}.",
+            booking.event.get_absolute_url(),
+            "See the event",
+        )
+    return Step(
+        f"{what} is still to do before you can be listed.",
+        reverse("training:index") + f"?kind={kind}",
+        book,
+    )
+
+
+# -- support officer and staff ----------------------------------------------------------
+
+
+def _oversight_steps(region_ids, now) -> list[Step]:
+    steps = []
+    applications = oversight.applications_to_review(region_ids)
+    if applications:
+        steps.append(
+            Step(
+                f"{_plural(applications, 'mentor application')} or training evidence "
+                "to review.",
+                reverse("mentors:review_list"),
+                "Review applications",
+                waiting=True,
+            )
+        )
+    flags = oversight.open_help_flags(region_ids).count()
+    if flags:
+        steps.append(
+            Step(
+                f"{_plural(flags, 'candidate')} asked for help or waited too long "
+                "for a mentor.",
+                reverse("oversight:dashboard") + "#help",
+                "Help candidates",
+                waiting=True,
+            )
+        )
+    runs = AllocationRun.objects.filter(status=RunStatus.PROPOSED)
+    if region_ids is not None:
+        runs = runs.exclude(regions__in=Region.objects.exclude(pk__in=region_ids))
+    run = runs.order_by("-pk").first()
+    if run is not None:
+        steps.append(
+            Step(
+                "An allocation is ready for your review; nothing is sent until you "
+                "publish it.",
+                reverse("oversight:allocation", args=[run.pk]),
+                "Review the allocation",
+            )
+        )
+    past = oversight.in_regions(
+        TrainingEvent.objects.filter(
+            is_cancelled=False,
+            starts_at__lt=now,
+            bookings__status=BookingStatus.BOOKED,
+        ),
+        "region_id",
+        region_ids,
+    ).distinct()
+    past_count = past.count()
+    if past_count:
+        event = past.order_by("-starts_at").first()
+        steps.append(
+            Step(
+                f"Attendance is not yet recorded for {_plural(past_count, 'past event')}.",
+                reverse("training:manage", args=[event.pk]),
+                "Record attendance",
+            )
+        )
+    upcoming = oversight.in_regions(
+        TrainingEvent.objects.filter(
+            is_cancelled=False,
+            starts_at__gte=now,
+            starts_at__lt=now + datetime.timedelta(days=56),
+        ),
+        "region_id",
+        region_ids,
+    ).count()
+    steps.append(
+        Step(
+            f"{_plural(upcoming, 'training event')} in the next 8 weeks."
+            if upcoming
+            else "No training events in the next 8 weeks.",
+            reverse("training:manage_list") if upcoming else reverse("training:create"),
+            "Manage events" if upcoming else "Add a training event",
+        )
+    )
+    return steps
+
+
+def officer_section(roles: access.Roles, now) -> Section:
+    regions = list(
+        Region.objects.filter(pk__in=roles.officer_region_ids).values_list(
+            "name", flat=True
+        )
+    )
+    section = Section(
+        "officer",
+        "Your region" if len(regions) == 1 else "Your regions",
+        summary="Support officer for " + ", ".join(regions) + ".",
+        steps=_oversight_steps(roles.officer_region_ids, now),
+        links=[
+            ("Regional dashboard", reverse("oversight:dashboard")),
+            ("Allocations", reverse("oversight:allocations")),
+            ("Reports", reverse("oversight:reports")),
+        ],
+    )
+    return section
+
+
+def staff_section(now) -> Section:
+    section = Section(
+        "staff",
+        "The registration team",
+        summary="Every region.",
+        links=[
+            ("National dashboard", reverse("oversight:dashboard")),
+            ("Scheme settings", reverse("oversight:scheme")),
+            ("Reports", reverse("oversight:reports")),
+        ],
+    )
+    new = Feedback.objects.filter(status=FeedbackStatus.NEW).count()
+    if new:
+        section.steps.append(
+            Step(
+                f"{_plural(new, 'new message')} from visitors and members.",
+                reverse("contact:triage") + "?status=new",
+                "Answer feedback",
+                waiting=True,
+            )
+        )
+    today = now.date()
+    covered = OfficerAppointment.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today), starts_on__lte=today
+    ).values("region_id")
+    uncovered = list(
+        Region.objects.filter(is_active=True)
+        .exclude(pk__in=covered)
+        .values_list("name", flat=True)
+    )
+    if uncovered:
+        section.steps.append(
+            Step(
+                f"No support officer in office for {', '.join(uncovered)}: "
+                "the team acts there until one is appointed.",
+                reverse("oversight:appointments"),
+                "Appoint an officer",
+            )
+        )
+    section.steps += _oversight_steps(None, now)
+    return section
+
+
+# -- a member with no role yet ----------------------------------------------------------
+
+
+def member_options(roles: access.Roles, profile) -> Section:
+    section = Section("member", "What you can do")
+    if not roles.is_candidate:
+        section.steps.append(
+            Step(
+                "Work towards Certification, Chartership or Fellowship, with a mentor.",
+                reverse("mentoring:enrol"),
+                "Enrol on a qualification",
+            )
+        )
+    if profile is None or profile.status == MentorStatus.RETIRED:
+        section.steps.append(
+            Step(
+                "Members who hold a level of Professional Registration can mentor "
+                "candidates.",
+                reverse("mentors:home"),
+                "Find out about becoming a mentor",
+            )
+        )
+    return section

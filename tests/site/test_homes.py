@@ -1,0 +1,137 @@
+"""Each person's home shows their own next steps, a section per role, one link away."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from mentorscheme.contact.models import Feedback
+from mentorscheme.mentoring import services as mentoring
+from mentorscheme.mentors.models import MentorStatus
+from mentorscheme.training.models import Booking, BookingStatus, TrainingEvent
+from tests import factories as f
+from tests.conftest import login
+
+
+def home(client, who):
+    response = login(client, who).get("/")
+    assert response.status_code == 200
+    return response.text
+
+
+def ask(alice, bob):
+    return mentoring.request_create(
+        enrolment=alice.enrolments.get(), mentor=bob.mentor_profile, message="Hello"
+    )
+
+
+def test_a_new_candidate_is_sent_to_find_a_mentor(client, alice):
+    page = home(client, alice)
+    assert "Working towards Chartership" in page
+    assert 'class="step-link" href="/mentoring/directory/">Find a mentor</a>' in page
+
+
+def test_a_mentor_sees_the_request_waiting_for_their_answer(client, alice, bob):
+    request = ask(alice, bob)
+    page = home(client, bob)
+    assert "Alice Archer asked you to be their mentor." in page
+    assert f'href="/mentoring/requests/{request.pk}/">Answer the request</a>' in page
+    assert "1 thing waits for you." in page
+
+
+def test_a_candidate_waiting_for_an_answer_is_told_so(client, alice, bob):
+    ask(alice, bob)
+    page = home(client, alice)
+    assert "1 request waiting for a mentor’s answer." in page
+
+
+def test_a_matched_candidate_is_asked_to_confirm_the_agreement(client, alice, bob):
+    relationship = mentoring.request_accept(
+        request=ask(alice, bob), mentor=bob.mentor_profile
+    )
+    assert "Write your mentoring agreement" in home(client, alice)
+    mentoring.agreement_save(
+        relationship=relationship,
+        member=bob,
+        goals="Portfolio",
+        frequency="Monthly",
+        meeting_modes=["zoom"],
+        confidentiality="Private",
+    )
+    page = home(client, alice)
+    assert "needs your confirmation" in page
+    assert f'href="/mentoring/relationships/{relationship.pk}/">Confirm' in page
+    assert 'class="step-link" href="/mentoring/directory/"' not in page
+    assert "needs your confirmation" not in home(client, bob)  # bob wrote it
+
+
+def test_an_applicant_is_told_to_book_what_is_missing(client, bob):
+    profile = bob.mentor_profile
+    profile.status = MentorStatus.APPROVED
+    profile.trained_on = None
+    profile.workshop_attended_on = None
+    profile.save()
+    page = home(client, bob)
+    assert "Becoming a mentor" in page
+    assert 'href="/training/?kind=mentor_training">Book mentor training</a>' in page
+    assert 'href="/training/?kind=workshop">Book a workshop</a>' in page
+
+
+def test_an_officer_sees_applications_help_and_attendance(client, olivia):
+    applicant = f.MemberFactory(region=f.region("london"))
+    f.award(applicant, "chartership")
+    f.mentor_profile(applicant, status=MentorStatus.APPLIED)
+    waiting = f.MemberFactory(region=f.region("london"))
+    mentoring.help_request(enrolment=f.enrol(waiting), message="Please help")
+    event = TrainingEvent.objects.create(
+        kind="workshop",
+        title="Workshop",
+        region=f.region("london"),
+        starts_at=timezone.now() - datetime.timedelta(days=3),
+        ends_at=timezone.now() - datetime.timedelta(days=3, hours=-2),
+        capacity=10,
+    )
+    Booking.objects.create(event=event, member=applicant, status=BookingStatus.BOOKED)
+    page = home(client, olivia)
+    assert "Support officer for London." in page
+    assert "1 mentor application or training evidence to review." in page
+    assert 'href="/mentors/review/">Review applications</a>' in page
+    assert "1 candidate asked for help" in page
+    assert f'href="/training/manage/{event.pk}/">Record attendance</a>' in page
+
+
+def test_staff_see_new_feedback_and_regions_without_an_officer(client, sam_with_totp):
+    Feedback.objects.create(topic="general", message="Hello")
+    page = home(client, sam_with_totp)
+    assert "1 new message from visitors and members." in page
+    assert "No support officer in office for" in page
+    assert "Scotland" in page
+
+
+def test_someone_with_several_roles_sees_each(client, alice, bob, olivia):
+    f.enrol(olivia)
+    f.mentor_profile(olivia)
+    page = home(client, olivia)
+    for heading in ("Your qualification", "Your mentoring", "Your region"):
+        assert f">{heading}</h2>" in page
+
+
+@pytest.mark.parametrize("persona", ["alice", "bob", "olivia", "sam_with_totp"])
+def test_a_home_reads_a_fixed_number_of_queries(
+    client, persona, request, django_assert_max_num_queries
+):
+    who = request.getfixturevalue(persona)
+    login(client, who)
+    with django_assert_max_num_queries(15):
+        client.get("/")
+
+
+def test_a_matched_candidate_is_not_told_no_mentors_were_found(client, alice, bob):
+    relationship = mentoring.request_accept(
+        request=ask(alice, bob), mentor=bob.mentor_profile
+    )
+    page = login(client, alice).get("/mentoring/directory/").text
+    assert "You have a mentor" in page
+    assert "Bob Baker has been your mentor since" in page
+    assert f'href="/mentoring/relationships/{relationship.pk}/#end"' in page
+    assert "mentors found" not in page
