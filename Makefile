@@ -26,11 +26,14 @@ run: $(STAMP)
 worker: $(STAMP)
 	$(PY) manage.py db_worker
 
-## Lint and the whole test suite.
+## Lint and the whole test suite, in parallel: one worker per core, each with its own
+## test database (pytest-django names them test_<name>_gw0, _gw1, ...).
+## `make test WORKERS=0` runs the tests one at a time.
+WORKERS ?= auto
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(WORKERS)
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -20,6 +20,45 @@ from tests.clock import clock  # noqa: F401  (a fixture for every test)
 PURE_SUITES = ("tests/matching/", "tests/scheme_rules/")
 
 
+#: Why each browser test was skipped in this run (see pytest_unconfigure below).
+_browser_skips: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    """Note browser tests skipped. With pytest-xdist the workers' reports arrive here in
+    the main process too, so the note covers the whole run."""
+    if report.skipped and "browser" in report.keywords:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+        _browser_skips.append(str(reason).removeprefix("Skipped: "))
+
+
+def pytest_unconfigure(config):
+    """Say loudly, after everything else, that the browser tests did not run, and the
+    one command that lets them run."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if hasattr(config, "workerinput") or not _browser_skips or reporter is None:
+        return
+    reasons = sorted(set(_browser_skips))
+    no_chromium = any("chromium" in reason.lower() for reason in reasons)
+    command = (
+        "sudo apt-get install chromium"
+        if no_chromium
+        else "pip install -r requirements-dev.txt"
+    )
+    banner = "!" * 78
+    lines = [
+        "",
+        banner,
+        f"!! {len(_browser_skips)} BROWSER TESTS WERE SKIPPED:"
+        " no page was checked in a real browser.",
+        *(f"!!   why: {reason}" for reason in reasons),
+        f"!! To run them: {command}",
+        banner,
+    ]
+    for line in lines:
+        reporter.write_line(line, red=True, bold=True)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """Every other test may use the database, even through a persona it picks at run

@@ -47,6 +47,15 @@ def _missing() -> str | None:
     return None
 
 
+def pytest_runtest_setup(item):
+    """Skip (or, in CI, fail) before the live server and its database are set up."""
+    missing = _missing()
+    if missing and item.get_closest_marker("browser"):
+        if os.environ.get("CI"):
+            pytest.fail(f"Browser tests must run in CI, but {missing}")
+        pytest.skip(missing)
+
+
 @pytest.fixture
 def chromium():
     """A fresh Chromium for each test.

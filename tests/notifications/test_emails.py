@@ -48,14 +48,28 @@ class Recorder:
         return "250 Message accepted for delivery"
 
 
-@pytest.fixture
-def smtp_server():
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a port of its own. Tests run in parallel, so another
+    worker may take the port between choosing it and binding it: then try another."""
     recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
+    for attempt in range(5):
+        port = free_port()
+        controller = Controller(
+            recorder, hostname="127.0.0.1", port=port, ready_timeout=15
+        )
+        try:
+            controller.start()
+            break
+        except OSError:
+            if attempt == 4:
+                raise
     yield port, recorder
     controller.stop()
 
