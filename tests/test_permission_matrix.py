@@ -36,6 +36,7 @@ EXEMPT = {
 GET_ROWS = """
 home                          -                       200   200   200   200   200   200
 members:me                    -                       login 200   200   200   200   200
+members:contact               -                       login 200   200   200   200   403
 members:register              -                       login 403   403   200   200   200
 members:detail                pk=member               login 200   404   200   404   200
 members:import                -                       login 403   403   403   403   200
