@@ -8,6 +8,7 @@ from mentorscheme.members.models import (
     Level,
     Member,
     OfficerAppointment,
+    OfficerRole,
     Organisation,
     OrganisationType,
     Region,
@@ -93,6 +94,9 @@ def with_account(member: Member, *, staff: bool = False, totp: bool = False) -> 
 def appoint(member: Member, region_code: str, **kwargs) -> OfficerAppointment:
     kwargs.setdefault("starts_on", datetime.date(2025, 1, 1))
     kwargs.setdefault("ends_on", datetime.date(2099, 1, 1))
+    # A support officer holds both roles (mentors' and candidates' side) unless a
+    # test names one.
+    kwargs.setdefault("role", OfficerRole.SUPPORT)
     return OfficerAppointment.objects.create(
         member=member, region=region(region_code), **kwargs
     )

@@ -21,6 +21,7 @@ from mentorscheme.members.models import (
     Member,
     MembershipStatus,
     OfficerAppointment,
+    OfficerRole,
     Organisation,
     OrganisationType,
     Region,
@@ -660,6 +661,7 @@ class DemoSeeder:
             OfficerAppointment.objects.create(
                 member=officer_member,
                 region=region,
+                role=OfficerRole.SUPPORT,
                 starts_on=datetime.date(2025, 4, 1),
                 ends_on=datetime.date(2027, 3, 31),
             )

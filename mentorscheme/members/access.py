@@ -22,6 +22,10 @@ class Roles:
     is_candidate: bool = False
     is_mentor: bool = False
     officer_region_ids: frozenset[int] = field(default_factory=frozenset)
+    #: Regions where the person looks after the mentors' side (MSO or support officer)
+    mentor_side_region_ids: frozenset[int] = field(default_factory=frozenset)
+    #: Regions where the person looks after the candidates' side (CSO or support officer)
+    candidate_side_region_ids: frozenset[int] = field(default_factory=frozenset)
     #: Whether the account has TOTP set up (None when no member record was read).
     has_totp: bool | None = None
 
@@ -90,18 +94,26 @@ def _compute_roles(user, today: datetime.date) -> Roles:
     has_totp = bool(member.roles_totp)
     if not member.is_current:
         return Roles(member=member, is_staff=user.is_staff, has_totp=has_totp)
+    from mentorscheme.members.officers import CANDIDATES, MENTORS, SIDE_ROLES
+
     # Appointments are read only by those who hold one.
-    officer_regions = frozenset(
-        a.region_id
+    held = [
+        (a.region_id, a.role)
         for a in (member.appointments.all() if member.roles_appointed else ())
         if a.is_in_office(today)
-    )
+    ]
     return Roles(
         member=member,
         is_staff=user.is_staff,
         is_candidate=bool(member.roles_enrolled),
         is_mentor=member.roles_mentor_status not in (None, MentorStatus.RETIRED),
-        officer_region_ids=officer_regions,
+        officer_region_ids=frozenset(region for region, _ in held),
+        mentor_side_region_ids=frozenset(
+            region for region, role in held if role in SIDE_ROLES[MENTORS]
+        ),
+        candidate_side_region_ids=frozenset(
+            region for region, role in held if role in SIDE_ROLES[CANDIDATES]
+        ),
         has_totp=has_totp,
     )
 
@@ -168,7 +180,7 @@ def mentors_to_review(roles: Roles):
     profiles = MentorProfile.objects.select_related("member__region")
     if roles.is_staff:
         return profiles
-    return profiles.filter(member__region_id__in=roles.officer_region_ids)
+    return profiles.filter(member__region_id__in=roles.mentor_side_region_ids)
 
 
 def get_mentor_to_review_or_404(roles: Roles, profile_id: int):
@@ -186,7 +198,7 @@ def events_to_manage(roles: Roles):
     events = TrainingEvent.objects.select_related("region")
     if roles.is_staff:
         return events
-    return events.filter(region_id__in=roles.officer_region_ids)
+    return events.filter(region_id__in=roles.mentor_side_region_ids)
 
 
 def get_event_to_manage_or_404(roles: Roles, event_id: int):
@@ -199,7 +211,12 @@ def get_event_to_manage_or_404(roles: Roles, event_id: int):
 
 
 def can_manage_events(roles: Roles) -> bool:
-    return roles.is_staff or roles.is_officer
+    """Training, workshops and briefings: the mentors' side (MSO) and staff."""
+    return roles.is_staff or bool(roles.mentor_side_region_ids)
+
+
+def can_review_mentors(roles: Roles) -> bool:
+    return roles.is_staff or bool(roles.mentor_side_region_ids)
 
 
 def can_publish_briefings(roles: Roles) -> bool:
@@ -301,17 +318,32 @@ def oversight_region_ids(roles: Roles, region_id: int | None = None):
     return roles.officer_region_ids
 
 
+def can_allocate(roles: Roles) -> bool:
+    """Bulk allocation is the candidates' side: Candidate Support Officers and staff."""
+    return roles.is_staff or bool(roles.candidate_side_region_ids)
+
+
+def allocation_region_ids(roles: Roles, region_id: int | None = None):
+    """The regions an allocation run covers: None means every region (staff)."""
+    if region_id is not None:
+        if not (roles.is_staff or region_id in roles.candidate_side_region_ids):
+            raise Http404("No such region")
+        return frozenset({region_id})
+    return None if roles.is_staff else roles.candidate_side_region_ids
+
+
 def allocation_runs_visible(roles: Roles):
-    """Runs this person may see: staff all; an officer those within their regions."""
+    """Runs this person may see: staff all; a Candidate Support Officer those within
+    their regions."""
     from mentorscheme.members.models import Region
     from mentorscheme.oversight.models import AllocationRun
 
     runs = AllocationRun.objects.select_related("created_by", "published_by")
     if roles.is_staff:
         return runs
-    if not roles.is_officer:
+    if not roles.candidate_side_region_ids:
         return runs.none()
-    elsewhere = Region.objects.exclude(pk__in=roles.officer_region_ids)
+    elsewhere = Region.objects.exclude(pk__in=roles.candidate_side_region_ids)
     return (
         runs.filter(all_regions=False, regions__isnull=False)
         .exclude(regions__in=elsewhere)
@@ -329,12 +361,15 @@ def get_allocation_run_or_404(roles: Roles, run_id: int):
 
 
 def get_help_flag_or_404(roles: Roles, flag_id: int):
-    """An open or resolved help flag, for officers of the candidate's region."""
+    """An open or resolved help flag, for the candidates' side of the region."""
     from mentorscheme.mentoring.models import HelpFlag
 
     flags = HelpFlag.objects.select_related("enrolment__member")
     flag = flags.filter(pk=flag_id).first()
-    if flag is None or not can_act_in_region(roles, flag.enrolment.member.region_id):
+    if flag is None or not (
+        roles.is_staff
+        or flag.enrolment.member.region_id in roles.candidate_side_region_ids
+    ):
         raise Http404("No such help flag")
     return flag
 

@@ -70,9 +70,12 @@ def _refuse_unless_allowed(enrolment: Enrolment, mentor: MentorProfile) -> None:
 
 
 def _officer_emails(member: Member) -> list[str]:
-    from mentorscheme.mentors.services import _officer_emails as officers
+    """The candidates' side of the member's region (staff where it has nobody)."""
+    from mentorscheme.members import officers
 
-    return officers(member)
+    return officers.recipients(
+        member.region_id, officers.CANDIDATES, about=member
+    ).emails
 
 
 # -- enrolment ----------------------------------------------------------------------

@@ -11,6 +11,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from mentorscheme.members import officers
 from mentorscheme.members.models import Member
 from mentorscheme.mentors.models import (
     EvidenceStatus,
@@ -67,20 +68,19 @@ def _locked(profile: MentorProfile) -> MentorProfile:
     )
 
 
-def _officer_emails(member: Member) -> list[str]:
-    from mentorscheme.members.models import OfficerAppointment
+def _officer_emails(member: Member, side: str = officers.MENTORS) -> list[str]:
+    """Who hears about a case in the member's region: officers of that side free of
+    any conflict of interest about the member, else the registration team."""
+    return officers.recipients(member.region_id, side, about=member).emails
 
-    today = datetime.date.today()
-    appointments = OfficerAppointment.objects.filter(
-        region_id=member.region_id, starts_on__lte=today
-    ).select_related("member")
-    return sorted(
-        {
-            a.member.email
-            for a in appointments
-            if a.is_in_office(today) and a.member.is_current
-        }
-    )
+
+def _refuse_if_conflicted(by, profile: MentorProfile) -> None:
+    reason = officers.conflict_reason(by, profile.member)
+    if reason:
+        raise MentorError(
+            f"{reason} Another officer of the region or the registration team will "
+            "decide it."
+        )
 
 
 def _tell(profile: MentorProfile, message: str, **context) -> None:
@@ -138,13 +138,18 @@ def mentor_application_save(
         profile.submitted_at = timezone.now()
         _transition(profile, S.APPLIED, note="Application sent", by=profile.member.user)
         _tell(profile, "mentor_application_received")
-        officers = _officer_emails(profile.member)
-        if officers:
-            emails.send(
-                "mentor_application_to_review",
-                to=officers,
-                context={"profile": profile, "member": profile.member},
-            )
+        reviewers = officers.recipients(
+            profile.member.region_id, officers.MENTORS, about=profile.member
+        )
+        emails.send(
+            "mentor_application_to_review",
+            to=reviewers.emails,
+            context={
+                "profile": profile,
+                "member": profile.member,
+                "staff_instead": reviewers.staff_instead,
+            },
+        )
     return profile
 
 
@@ -160,6 +165,7 @@ def mentor_application_review(
         raise MentorError("Give the applicant a reason: they will read it.")
     if decision not in (S.APPROVED, S.DECLINED, S.MORE_INFO):
         raise MentorError("Choose approve, decline or ask for more information.")
+    _refuse_if_conflicted(by, profile)
     _transition(profile, decision, note=reason, by=by)
     audit.record(actor=by, action=audit.AuditAction.MENTOR_APPLICATION_DECIDED, target=profile, details={"decision": decision, "reason": reason})  # fmt: skip
     _tell(profile, f"mentor_application_{decision}", reason=reason)
@@ -177,6 +183,7 @@ def mentor_external_training_review(
         raise MentorError("There is no evidence of training waiting for review.")
     if not accept and not reason.strip():
         raise MentorError("Give the applicant a reason: they will read it.")
+    _refuse_if_conflicted(by, profile)
     profile.external_training_status = (
         EvidenceStatus.ACCEPTED if accept else EvidenceStatus.REJECTED
     )

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from mentorscheme.members import access
+from mentorscheme.members import access, officers
 from mentorscheme.mentors import selectors, services
 from mentorscheme.mentors.forms import (
     EvidenceReviewForm,
@@ -207,7 +207,7 @@ def retire(request):
 @login_required
 def review_list(request):
     roles = access.roles_for(request.user)
-    access.require(roles.is_staff or roles.is_officer)
+    access.require(access.can_review_mentors(roles))
     profiles = (
         access.mentors_to_review(roles)
         .filter(
@@ -218,6 +218,9 @@ def review_list(request):
         .order_by("submitted_at", "pk")
     )
     pipeline = selectors.pipeline_counts(access.mentors_to_review(roles))
+    profiles = list(profiles)
+    for profile in profiles:
+        profile.conflict = officers.conflict_reason(request.user, profile.member)
     return render(
         request,
         "mentors/review_list.html",
@@ -228,7 +231,9 @@ def review_list(request):
 def _review_page(request, profile, *, form=None, evidence_form=None):
     context = selectors.review_context(profile)
     context.update(
-        form=form or ReviewForm(), evidence_form=evidence_form or EvidenceReviewForm()
+        form=form or ReviewForm(),
+        evidence_form=evidence_form or EvidenceReviewForm(),
+        conflict=officers.conflict_reason(request.user, profile.member),
     )
     invalid = (form and form.errors) or (evidence_form and evidence_form.errors)
     return render(

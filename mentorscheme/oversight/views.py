@@ -106,15 +106,30 @@ def help_flag_resolve(request, pk: int):
 # -- allocation runs -----------------------------------------------------------------
 
 
+def _allocator(request):
+    roles = access.roles_for(request.user)
+    access.require(access.can_allocate(roles))
+    return roles
+
+
+def _allocation_regions_for(roles):
+    regions = Region.objects.filter(is_active=True)
+    if roles.is_staff:
+        return regions
+    return regions.filter(pk__in=roles.candidate_side_region_ids)
+
+
 @login_required
 def allocation_list(request):
-    roles = _overseer(request)
+    roles = _allocator(request)
     form = AllocationRunForm(
-        request.POST or None, regions=_regions_for(roles), everything=_everything(roles)
+        request.POST or None,
+        regions=_allocation_regions_for(roles),
+        everything=_everything(roles),
     )
     if request.method == "POST" and form.is_valid():
         region_id = form.region_id()
-        region_ids = access.oversight_region_ids(roles, region_id)
+        region_ids = access.allocation_region_ids(roles, region_id)
         run = services.allocation_run_create(by=request.user, region_ids=region_ids)
         messages.success(
             request,
@@ -137,7 +152,7 @@ def _paged(items: list, request, name: str):
 
 @login_required
 def allocation_detail(request, pk: int):
-    roles = _overseer(request)
+    roles = _allocator(request)
     run = access.get_allocation_run_or_404(roles, pk)
     removed = run.removed_candidate_ids
     pairs = _paged(run.proposal.get("pairs", []), request, "pairs")
@@ -183,7 +198,7 @@ def _candidate_id(request) -> int | None:
 @require_POST
 def allocation_pair(request, pk: int):
     """Remove a pair from the proposal, or put it back."""
-    roles = _overseer(request)
+    roles = _allocator(request)
     run = access.get_allocation_run_or_404(roles, pk)
     candidate_id = _candidate_id(request)
     change = (
@@ -203,7 +218,7 @@ def allocation_pair(request, pk: int):
 @login_required
 @require_POST
 def allocation_publish(request, pk: int):
-    roles = _overseer(request)
+    roles = _allocator(request)
     run = access.get_allocation_run_or_404(roles, pk)
     try:
         run = services.allocation_run_publish(run=run, by=request.user)
@@ -223,7 +238,7 @@ def allocation_publish(request, pk: int):
 @login_required
 @require_POST
 def allocation_discard(request, pk: int):
-    roles = _overseer(request)
+    roles = _allocator(request)
     run = access.get_allocation_run_or_404(roles, pk)
     try:
         services.allocation_run_discard(run=run, by=request.user)

@@ -1,0 +1,123 @@
+"""Who acts for a region, and who may not decide a case.
+
+The Mentor Support Officer looks after the mentors' side (applications, training,
+briefings); the Candidate Support Officer the candidates' side (waiting, help
+requests, allocation review). A "support officer" appointment holds both, and one
+person may hold both roles. Where a region has nobody in office for a side, the
+registration team (staff) acts, so every message reaches a real person.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from mentorscheme.members.models import (
+    Member,
+    MembershipStatus,
+    OfficerAppointment,
+    OfficerRole,
+    Region,
+    User,
+)
+
+MENTORS = "mentors"
+CANDIDATES = "candidates"
+
+#: The appointments that cover each side of the scheme.
+SIDE_ROLES: dict[str, tuple[str, ...]] = {
+    MENTORS: (OfficerRole.MENTOR_SUPPORT, OfficerRole.SUPPORT),
+    CANDIDATES: (OfficerRole.CANDIDATE_SUPPORT, OfficerRole.SUPPORT),
+}
+SIDE_TITLES = {
+    MENTORS: "Mentor Support Officer",
+    CANDIDATES: "Candidate Support Officer",
+}
+
+
+def in_office(on: datetime.date) -> Q:
+    return Q(starts_on__lte=on) & (Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+
+
+def appointments(region_id: int, side: str, on: datetime.date | None = None):
+    """Appointments in office for this side of the region, held by current members."""
+    on = on or timezone.localdate()
+    return OfficerAppointment.objects.filter(
+        in_office(on),
+        region_id=region_id,
+        role__in=SIDE_ROLES[side],
+        member__membership_status=MembershipStatus.CURRENT,
+    ).select_related("member__user")
+
+
+def conflict_reason(user, subject: Member) -> str:
+    """Why ``user`` may not decide a case about ``subject`` ("" when they may).
+
+    Nobody decides their own case, or the case of someone they line-manage.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    if subject.user_id == user.pk or subject.email.lower() == user.email.lower():
+        return "This is your own case, so you cannot decide it."
+    decider = Member.objects.filter(user=user).only("pk").first()
+    if decider is not None and subject.line_manager_id == decider.pk:
+        return f"You are {subject.full_name}'s line manager, so you cannot decide this."
+    return ""
+
+
+def _conflicted(member: Member, subject: Member | None) -> bool:
+    if subject is None:
+        return False
+    return member.pk == subject.pk or subject.line_manager_id == member.pk
+
+
+def staff_emails() -> list[str]:
+    return sorted(
+        User.objects.filter(is_staff=True, is_active=True).values_list(
+            "email", flat=True
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Recipients:
+    emails: list[str]
+    #: True when the region had no officer free to act, so staff were told instead.
+    staff_instead: bool
+
+
+def recipients(region_id: int, side: str, *, about: Member | None = None) -> Recipients:
+    """Who to tell about a case on ``side`` in the region: its officers in office,
+    less anyone with a conflict of interest about ``about``; staff when none is left.
+    """
+    emails = sorted(
+        {
+            a.member.email
+            for a in appointments(region_id, side)
+            if not _conflicted(a.member, about)
+        }
+    )
+    if emails:
+        return Recipients(emails, staff_instead=False)
+    return Recipients(staff_emails(), staff_instead=True)
+
+
+def uncovered_regions(on: datetime.date | None = None) -> list[dict]:
+    """Active regions missing an officer in office for either side."""
+    on = on or timezone.localdate()
+    held = set(
+        OfficerAppointment.objects.filter(
+            in_office(on), member__membership_status=MembershipStatus.CURRENT
+        ).values_list("region_id", "role")
+    )
+    rows = []
+    for region in Region.objects.filter(is_active=True):
+        missing = [
+            SIDE_TITLES[side]
+            for side, roles in SIDE_ROLES.items()
+            if not any((region.pk, role) in held for role in roles)
+        ]
+        if missing:
+            rows.append({"region": region, "missing": missing})
+    return rows
