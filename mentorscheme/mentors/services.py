@@ -137,9 +137,13 @@ def mentor_application_save(
     if submit:
         profile.submitted_at = timezone.now()
         _transition(profile, S.APPLIED, note="Application sent", by=profile.member.user)
-        _tell(profile, "mentor_application_received")
         reviewers = officers.recipients(
             profile.member.region_id, officers.MENTORS, about=profile.member
+        )
+        _tell(
+            profile,
+            "mentor_application_received",
+            staff_instead=reviewers.staff_instead,
         )
         emails.send(
             "mentor_application_to_review",

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from mentorscheme.fields import parse_id
-from mentorscheme.members import access
+from mentorscheme.members import access, officers
 from mentorscheme.members.models import Region
 from mentorscheme.mentoring import services as mentoring_services
 from mentorscheme.oversight import audit, reports, selectors, services
@@ -82,6 +82,7 @@ def dashboard(request):
         ),
         region_id=region_id,
         covering=[r for r in regions if region_ids is None or r.pk in region_ids],
+        uncovered=officers.uncovered_regions() if roles.is_staff else [],
     )
     return render(request, "oversight/dashboard.html", context)
 
