@@ -1,11 +1,7 @@
-"""Personas shared by every test.
-
-- alice: a candidate working toward Chartership in London
-- bob: a listed Chartered mentor in Yorkshire
-- olivia: Mentor Support Officer for London (two-factor set up)
-- oscar: Mentor Support Officer for Scotland only (two-factor set up)
-- sam: staff (two-factor set up)
-- larry: a Chartered member whose membership has lapsed
+"""Fixtures every test may use: the personas of tests/personas.py (alice, bob, carol,
+dora, olivia, oscar, sam, sam_with_totp, larry), the whole-site ``world``, and a clean
+cache for each test. ``login`` is imported from here by older tests; it lives in
+tests/personas.py.
 """
 
 import pytest
@@ -13,8 +9,10 @@ from django.core.cache import cache
 from django.db import connection
 
 from mentorscheme.pagecache import pages
-from tests import factories as f
+from tests import personas
 from tests.clock import clock  # noqa: F401  (a fixture for every test)
+from tests.personas import login  # noqa: F401 - imported from here by older tests
+from tests.security.world import World, build_world
 
 #: Suites of pure Python (the rules and the engine) that never touch the database.
 PURE_SUITES = ("tests/matching/", "tests/scheme_rules/")
@@ -104,81 +102,51 @@ def _clear_cache(request):
 
 @pytest.fixture
 def alice(db):
-    member = f.MemberFactory(
-        first_name="Alice", last_name="Archer", email="alice@example.org"
-    )
-    f.with_account(member)
-    f.enrol(member, "chartership")
-    return member
+    return personas.alice()
 
 
 @pytest.fixture
 def bob(db):
-    member = f.MemberFactory(
-        first_name="Bob",
-        last_name="Baker",
-        email="bob@example.org",
-        region=f.region("yorkshire-humber"),
-    )
-    f.award(member, "chartership")
-    f.with_account(member)
-    f.mentor_profile(member)
-    return member
+    return personas.bob()
+
+
+@pytest.fixture
+def carol(db):
+    return personas.carol()
+
+
+@pytest.fixture
+def dora(db):
+    return personas.dora()
 
 
 @pytest.fixture
 def olivia(db):
-    member = f.MemberFactory(
-        first_name="Olivia", last_name="Owen", email="olivia@example.org"
-    )
-    f.award(member, "chartership")
-    f.with_account(member, totp=True)
-    f.appoint(member, "london")
-    return member
+    return personas.olivia()
 
 
 @pytest.fixture
 def oscar(db):
-    member = f.MemberFactory(
-        first_name="Oscar",
-        last_name="Ortiz",
-        email="oscar@example.org",
-        region=f.region("scotland"),
-    )
-    f.award(member, "fellowship")
-    f.with_account(member, totp=True)
-    f.appoint(member, "scotland")
-    return member
+    return personas.oscar()
 
 
 @pytest.fixture
 def sam(db):
-    return f.UserFactory(email="sam@example.org", is_staff=True)
+    return personas.sam()
 
 
 @pytest.fixture
 def sam_with_totp(sam):
-    from allauth.mfa.totp.internal.auth import TOTP
-
-    TOTP.activate(sam, f.TOTP_SECRET)
-    return sam
+    return personas.with_totp(sam)
 
 
 @pytest.fixture
 def larry(db):
-    member = f.MemberFactory(
-        first_name="Larry",
-        last_name="Lapsed",
-        email="larry@example.org",
-        membership_status="lapsed",
-    )
-    f.award(member, "chartership")
-    f.with_account(member)
-    f.enrol(member, "fellowship")
-    return member
+    return personas.larry()
 
 
-def login(client, member_or_user):
-    user = getattr(member_or_user, "user", None) or member_or_user
-    client.force_login(user)
-    return client
+@pytest.fixture
+def world(alice, bob, olivia, oscar, sam_with_totp) -> World:
+    """An object of every kind a URL can name, and a person in every role
+    (tests/security/world.py), for tests that walk the whole site."""
+    return build_world(alice, bob, olivia, oscar, sam_with_totp)

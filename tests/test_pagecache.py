@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from mentorscheme.mentors.models import MentorProfile
 from mentorscheme.pagecache import pages, triggers
 from tests.conftest import login
-from tests.mentoring.conftest import mentor
+from tests.personas import mentor
 
 DIRECTORY = "/mentoring/directory/"
 

@@ -19,11 +19,10 @@ the object's slug).
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from tests.security.world import ROLES, World, build_world
+from tests.security.world import ROLES, World
 
 # Included URL confs that are not walked, and why.
 EXEMPT = {
@@ -261,11 +260,6 @@ def outcome(response) -> str:
     if path == reverse("account_login"):
         return "login"
     return ">" + resolve(path).view_name
-
-
-@pytest.fixture
-def world(alice, bob, olivia, oscar, sam_with_totp) -> World:
-    return build_world(alice, bob, olivia, oscar, sam_with_totp)
 
 
 def sign_in_as(client, world: World, role: str) -> None:

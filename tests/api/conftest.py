@@ -4,7 +4,6 @@ import pytest
 
 from mentorscheme.api import services
 from tests.conftest import login
-from tests.mentoring.conftest import dora  # noqa: F401 (a fixture)
 
 ALL_SCOPES = ["members:write", "directory:read", "read"]
 

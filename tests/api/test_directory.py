@@ -1,6 +1,6 @@
 from tests import factories as f
 from tests.api.conftest import Api, assert_problem
-from tests.mentoring.conftest import mentor
+from tests.personas import mentor
 
 
 def test_a_candidate_sees_only_mentors_the_rules_allow(api_as, alice, bob, dora):

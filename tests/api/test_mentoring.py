@@ -11,7 +11,7 @@ from mentorscheme.mentoring.models import (
 from mentorscheme.mentoring.services import relationship_end
 from tests import factories as f
 from tests.api.conftest import assert_problem
-from tests.mentoring.conftest import mentor
+from tests.personas import mentor
 
 
 def _ask(api, mentor_member, message="I would value your help with my portfolio."):

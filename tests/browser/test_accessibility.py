@@ -12,8 +12,7 @@ from mentorscheme.members.models import User
 from mentorscheme.mentors.models import MentorStatus
 from tests import factories as f
 from tests.browser.helpers import accessibility_problems, axe_version, sign_in
-from tests.mentoring.conftest import mentor
-from tests.security.world import build_world
+from tests.personas import mentor
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,8 +21,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def world(alice, bob, olivia, oscar, sam_with_totp):
-    world = build_world(alice, bob, olivia, oscar, sam_with_totp)
+def world(world):
+    """The shared world, with a listed Fellow and a member who has only registered
+    an interest in mentoring."""
     world.dora = mentor(first_name="Dora", last_name="Davies", level="fellowship")
     world.ivy = f.MemberFactory(
         first_name="Ivy", last_name="Ives", email="ivy@example.org"

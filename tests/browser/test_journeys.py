@@ -28,17 +28,6 @@ pytestmark = [
 
 
 @pytest.fixture
-def carol(db):
-    """A Chartered member in London who would like to mentor."""
-    member = f.MemberFactory(
-        first_name="Carol", last_name="Cole", email="carol@example.org"
-    )
-    f.award(member, "chartership")
-    f.with_account(member)
-    return member
-
-
-@pytest.fixture
 def dan(db):
     """A London member with an account, not yet enrolled on anything."""
     member = f.MemberFactory(

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from mentorscheme.mentoring.models import MentoringRequest
 from tests.browser.helpers import focused, tab_to
-from tests.mentoring.conftest import mentor
+from tests.personas import mentor
 
 pytestmark = [
     pytest.mark.browser,

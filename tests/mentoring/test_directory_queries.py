@@ -2,7 +2,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import login
-from tests.mentoring.conftest import mentor
+from tests.personas import mentor
 
 
 def count_queries(client, url):

@@ -5,7 +5,7 @@ from django.core import mail
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
 from tests import factories as f
 from tests.conftest import login
-from tests.mentoring.conftest import mentor
+from tests.personas import mentor
 
 
 def ask(client, candidate, mentor_member, message="Hello, could you mentor me?"):

@@ -12,17 +12,6 @@ from tests import factories as f
 from tests.conftest import login
 
 
-@pytest.fixture
-def carol(db):
-    """A Chartered member in London who would like to mentor."""
-    member = f.MemberFactory(
-        first_name="Carol", last_name="Cole", email="carol@example.org"
-    )
-    f.award(member, "chartership")
-    f.with_account(member)
-    return member
-
-
 def application(**changes):
     data = {
         "statement": "Twenty years in academic libraries; I have supported many colleagues.",

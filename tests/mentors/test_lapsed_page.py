@@ -2,7 +2,7 @@
 
 from mentorscheme.members.models import MembershipStatus
 from tests.conftest import login
-from tests.mentoring.conftest import mentor
+from tests.personas import mentor
 
 
 def test_a_lapsed_mentor_is_told_why_they_cannot_mentor(client):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from mentorscheme.mentoring.models import HelpFlag, MentoringRequest
 from mentorscheme.oversight import services
 from tests import factories as f
-from tests.mentoring.conftest import mentor
+from tests.personas import mentor
 
 
 @pytest.fixture

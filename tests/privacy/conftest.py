@@ -18,7 +18,6 @@ from mentorscheme.privacy.models import CalendarFeed
 from mentorscheme.scheme.models import RegulationsVersion
 from mentorscheme.training.models import Booking, BriefingAcknowledgement, TrainingEvent
 from tests import factories as f
-from tests.mentoring.conftest import dora  # noqa: F401 (a fixture)
 
 
 def event(days: int, **kwargs) -> TrainingEvent:

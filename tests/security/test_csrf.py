@@ -13,7 +13,7 @@ from django.http import HttpResponseForbidden
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 
-from tests.security.world import ROLES, build_world
+from tests.security.world import ROLES
 from tests.test_permission_matrix import GET_ROWS, parse, url_for, url_patterns
 
 MARK = "X-Test-CSRF-Refused"
@@ -23,11 +23,6 @@ def csrf_refused(request, reason=""):
     response = HttpResponseForbidden("CSRF refused")
     response[MARK] = reason or "yes"
     return response
-
-
-@pytest.fixture
-def world(alice, bob, olivia, oscar, sam_with_totp):
-    return build_world(alice, bob, olivia, oscar, sam_with_totp)
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ from mentorscheme.mentors.forms import (
 from mentorscheme.mentors.models import EvidenceStatus, MentorStatus
 from mentorscheme.training.forms import BriefingForm, EventForm
 from tests import factories as f
-from tests.mentoring.conftest import mentor
+from tests.personas import mentor
 from tests.security.world import World, build_world
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))

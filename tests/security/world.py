@@ -46,6 +46,7 @@ from mentorscheme.scheme.models import Qualification
 from mentorscheme.training import services as training
 from mentorscheme.training.models import Booking, EventKind, TrainingEvent
 from tests import factories as f
+from tests import personas
 
 ROLES = ("anonymous", "candidate", "mentor", "officer", "other_officer", "staff")
 
@@ -92,11 +93,7 @@ class World:
 
 def build_world(alice, bob, olivia, oscar, sam_with_totp) -> World:
     """Objects of every kind, built through the services where a service exists."""
-    carol = f.MemberFactory(
-        first_name="Carol", last_name="Cole", email="carol@example.org"
-    )
-    f.award(carol, "chartership")
-    f.with_account(carol)
+    carol = personas.carol()
     review_profile = f.mentor_profile(
         carol,
         status=MentorStatus.APPLIED,
