@@ -370,7 +370,8 @@ def allocate(
     ``unmatched`` with a code from ``UNMATCHED_REASONS``.
 
     ``progress(stage, done, total)`` is called with the stages "prepare",
-    "solve" (once per round), "price" and "finish". ``method`` is for tests and
+    "solve" (once per round: the round), "matched" (after each round: candidates
+    matched so far, of those who may be), "price" and "finish". ``method`` is for tests and
     benchmarks: "full" lists every allowed pair, "pricing" uses column
     generation, "auto" picks by size; both are exact. ``stats`` reports rounds,
     arcs and timings (``ms_*``).

@@ -16,10 +16,12 @@ large runs solve on a few arcs and prove the answer optimal with linear
 programming duality (column generation); small runs (``FULL_NETWORK_PAIRS``) list
 every allowed pair. The large-run loop:
 
-1. Arcs to start with: every ranked choice, and each mentor's best
+1. Arcs to start with: every ranked choice; each mentor's best
    ``2 * places + 2`` candidates out of a sample from their region and from
-   everywhere. Mentors whose sample holds too few candidates of their best
-   possible class (see 3) get their best found exactly within their region.
+   everywhere (mentors whose sample holds too few candidates of their best
+   possible class get their best found exactly within their region); and each
+   candidate's best ``_START_PER_CANDIDATE`` mentors, valued with their first
+   free place (found by classes, see 3).
 2. Solve that network with OR-Tools (max flow, then min cost). Read it as one
    objective, with a match bonus ``M`` (larger than any difference of score
    totals) on every place and a "no match" arc source -> sink. Node potentials
@@ -27,18 +29,21 @@ every allowed pair. The large-run loop:
    *for the arcs present*. We take the least potentials for mentors (minus the
    residual distance to the sink), then raise each candidate to the most its one
    incoming residual arc allows; the certificate is checked, not trusted.
-3. Price every arc left out: a pair (c, m) improves the solution only if
+3. Price every pair: a pair (c, m) improves the solution only if
    ``points(c, m) + d[m] > d[c]``. Points depend on a few features, so a table
    over classes (level, region, organisation type, ways of meeting) folded one
-   feature at a time gives, for every candidate, an upper bound over all mentors,
-   and for every mentor one over all candidates (``_class_bound``; it ignores
-   barred pairs and the same-organisation penalty, which only lower a score). A
-   violating pair has both ends above their bound, so only the "suspect"
-   submatrix is checked pair by pair.
-4. If some arc violates, add each suspect mentor's best violating arcs and go back
-   to 2. If none does, the potentials are feasible for the whole problem: the flow
-   is optimal among all allocations. Each round adds an arc, so the loop ends; in
-   practice after one or two rounds.
+   feature at a time bounds, for every candidate, its best over all mentors
+   (``_class_bound``). Candidates above their bound ("suspects") get their best
+   mentor found exactly: candidates alike (level needed, organisation type, ways
+   of meeting) share short lists of their best mentors anywhere and in each
+   region, and only who is barred and the same-organisation penalty, which only
+   lower a value, are checked per candidate (``_best_mentors``). Work and memory
+   grow with classes times mentors, never with all pairs.
+4. If some pair violates, add each suspect's best violating arcs and each
+   mentor's best violating candidates, and go back to 2. If none does, the
+   potentials are feasible for the whole problem: the flow is optimal among all
+   allocations. Each round adds an arc, so the loop ends; in practice after two
+   to four rounds.
 
 Ties are broken by a fixed hash of (candidate id, mentor id), never by input order.
 """
@@ -71,6 +76,11 @@ FULL_NETWORK_PAIRS: Final[int] = 100_000
 _SAMPLES_IN_REGION: Final[int] = 48
 _SAMPLES_ANYWHERE: Final[int] = 12
 _CHUNK_CELLS: Final[int] = 4_000_000
+#: How many of a class's best mentors are listed, anywhere and per region.
+_LIST_DEPTH: Final[int] = 12
+#: Each candidate's best arcs to start with, and most violating arcs per round.
+_START_PER_CANDIDATE: Final[int] = 3
+_ADD_PER_CANDIDATE: Final[int] = 3
 _NEG: Final[int] = -(1 << 60)
 _INF: Final[int] = 1 << 62
 _SEED: Final[int] = 20_240_601
@@ -183,7 +193,9 @@ class Solver:
             none = np.zeros(0, dtype=np.int64)
             return none, none.copy()
         if method == "full":
-            flow_c, flow_g, _ = self._solve(self._all_arcs())
+            self.progress("solve", 1, 1)
+            flow_c, flow_g, network = self._solve(self._all_arcs())
+            self.progress("matched", network["matched"], len(self.eligible))
             self.stats["rounds"] = 1
             return flow_c, flow_g
         if method == "pricing":
@@ -232,6 +244,7 @@ class Solver:
             self.progress("solve", rounds, rounds)
             with self._timed("solve"):
                 flow_c, flow_g, network = self._solve(arcs)
+            self.progress("matched", network["matched"], len(self.eligible))
             with self._timed("potentials"):
                 d_cand, d_open = self._potentials(arcs, network)
             with self._timed("price"):
@@ -317,6 +330,9 @@ class Solver:
             rows = e[by_region[block[0] : block[1]]]
             mentors = np.flatnonzero(short & (pool.region_id == r))
             arcs.add(*self._best_candidates(rows, mentors, wanted))
+        # Each candidate's own best mentors, valued with their first free place.
+        first_place = place_points(pool.up_to_date, self.free, self.s)
+        arcs.add(*self._best_mentors(e, first_place, None, _START_PER_CANDIDATE))
         arcs.add(self.choices.c, self.choices.g, self.choices.v)
         arcs.deduplicate(n)
         return arcs
@@ -491,74 +507,232 @@ class Solver:
     def _price(self, arcs: Arcs, d_cand: np.ndarray, d_open: np.ndarray) -> Arcs:
         """Left-out arcs with negative reduced cost (points + d_mentor > d_cand).
 
-        A violating pair has both ends "suspect": the candidate's class bound over
-        all mentors beats its potential, and the mentor's class bound over all
-        candidates beats its. Only the suspect submatrix is checked pair by pair.
-        For each suspect mentor its best violating candidates are added (as many as
-        it has places, plus two): every violation has a suspect mentor, so each
-        round adds at least one arc until none is left.
+        Arcs in the network already have a reduced cost of at least 0 (the
+        potentials are checked), so a candidate is violated exactly when its best
+        allowed mentor, valued ``points + d_mentor``, beats ``d_cand``. First the
+        class bound (over all mentors, ignoring who is barred) clears most
+        candidates; the rest, the "suspects", get their best mentor found exactly
+        by ``_best_mentors`` and up to ``_ADD_PER_CANDIDATE`` violating arcs each.
+        Every violation has its candidate among the suspects, so when nothing is
+        added the flow is optimal for the whole problem.
         """
-        e, pool, ca = self.eligible, self.pool, self.ca
-        sus_c, sus_m = e, np.arange(self.n_open)
-        # Narrow both sides in turn: a bound over fewer others is tighter.
-        for _ in range(4):
-            before = len(sus_c), len(sus_m)
-            c_side = tuple(x[np.searchsorted(e, sus_c)] for x in self._candidate_side())
-            m_side = tuple(x[sus_m] for x in self._mentor_side())
-            c_bound = _class_bound(
-                *c_side, *m_side, d_open[sus_m], self.s, "other_above"
-            )
-            sus_c = sus_c[c_bound > d_cand[sus_c]]
-            c_side = tuple(x[np.searchsorted(e, sus_c)] for x in self._candidate_side())
-            m_bound = _class_bound(
-                *m_side, *c_side, -d_cand[sus_c], self.s, "other_below"
-            )
-            sus_m = sus_m[m_bound + d_open[sus_m] > 0]
-            if (len(sus_c), len(sus_m)) == before or not len(sus_c) or not len(sus_m):
-                break
+        self.progress("price", 0, 1)
+        e = self.eligible
+        c_side = self._candidate_side()
+        m_side = self._mentor_side()
+        bound = _class_bound(*c_side, *m_side, d_open, self.s, "other_above")
+        sus_c = e[bound > d_cand[e]]
         self.stats["suspects"] = int(self.stats.get("suspects", 0)) + len(sus_c)
-        self.stats["suspect_mentors"] = int(self.stats.get("suspect_mentors", 0)) + len(
-            sus_m
-        )
-        if not len(sus_c) or not len(sus_m):
+        if not len(sus_c):
             return Arcs.empty()
+        return Arcs(*self._best_mentors(sus_c, d_open, d_cand, _ADD_PER_CANDIDATE))
 
-        barred = np.zeros((len(sus_c), len(sus_m)), dtype=bool)
-        ex_c, ex_g = np.divmod(self.excluded_keys, self.n_open)
-        for cs, gs in ((arcs.c, arcs.g), (ex_c, ex_g)):
-            inside = np.isin(cs, sus_c) & np.isin(gs, sus_m)
-            rows = np.searchsorted(sus_c, cs[inside])
-            cols = np.searchsorted(sus_m, gs[inside])
-            barred[rows, cols] = True
+    # -- each candidate's best mentors, by classes --
 
-        g = sus_m[None, :]
-        found_c, found_g, found_v, found_gain = [], [], [], []
-        step = max(1, _CHUNK_CELLS // len(sus_m))
-        for start in range(0, len(sus_c), step):
-            self.progress("price", start, len(sus_c))
-            c = sus_c[start : start + step, None]
-            ok = eligibility.pair_rules_pass(ca, c, pool, g)
-            ok &= ~barred[start : start + step]
-            v = pair_points(ca, c, pool, g, self.s)
-            gain = np.where(ok, v + d_open[g] - d_cand[c], _NEG)
-            rows, cols = np.nonzero(gain > 0)
-            found_c.append(c[rows, 0])
-            found_g.append(sus_m[cols])
-            found_v.append(v[rows, cols])
-            found_gain.append(gain[rows, cols])
-        cc, gg, vv, gain = (
-            np.concatenate(x) for x in (found_c, found_g, found_v, found_gain)
+    def _mentor_order(self) -> tuple[np.ndarray, ...]:
+        """Open mentors ordered by region: the order, each region's span, codes."""
+        if getattr(self, "_order", None) is None:
+            pool, ca = self.pool, self.ca
+            regions = np.unique(pool.region_id[pool.region_id >= 0])
+            code = np.where(
+                pool.region_id >= 0, np.searchsorted(regions, pool.region_id), -1
+            )
+            order = np.argsort(np.where(code >= 0, code, len(regions)), kind="stable")
+            bounds = np.searchsorted(code[order], np.arange(len(regions) + 1), "left")
+            bounds[-1] = np.searchsorted(
+                np.where(code[order] >= 0, code[order], len(regions)),
+                len(regions),
+                "left",
+            )
+            at = np.minimum(np.searchsorted(regions, ca.region_id), len(regions) - 1)
+            c_code = np.full(len(ca), -1, dtype=np.int64)
+            if len(regions):
+                known = (ca.region_id >= 0) & (regions[at] == ca.region_id)
+                c_code[known] = at[known]
+            self._order = (order, bounds, c_code)
+        return self._order
+
+    def _class_lists(
+        self, rank: np.ndarray, org_type: np.ndarray, modes: np.ndarray, z: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """For candidate classes (rank, organisation type, modes): their best mentors.
+
+        A mentor's class value is its points without the region part and the
+        same-organisation penalty, plus ``z``; ``NEG`` when its level is too low.
+        Row ``k`` holds the ``_LIST_DEPTH`` best by class value anywhere (list 0)
+        and in each region (list 1 + region code): mentor positions (-1 pads a
+        short list) and class values. Lists are sets: not in order.
+        """
+        order, bounds, _ = self._mentor_order()
+        pool, s, T = self.pool, self.s, _LIST_DEPTH
+        m_type = pool.organisation_type_id[order][None, :]
+        m_modes = pool.modes[order][None, :]
+        m_level = pool.level_rank[order][None, :]
+        m_z = z[order][None, :]
+        n_lists = len(bounds)  # anywhere, then one per region
+        spans = [(0, len(order))] + [
+            (int(bounds[r]), int(bounds[r + 1])) for r in range(len(bounds) - 1)
+        ]
+        idx = np.full((len(rank), n_lists, T), -1, dtype=np.int64)
+        val = np.full((len(rank), n_lists, T), _NEG, dtype=np.int64)
+        step = max(1, _CHUNK_CELLS // max(len(order), 1))
+        for start in range(0, len(rank), step):
+            rows = slice(start, start + step)
+            r_type, r_modes = org_type[rows, None], modes[rows, None]
+            v = (
+                ((r_type != m_type) & (r_type >= 0) & (m_type >= 0))
+                * s.different_org_type_points
+                + SHARED[r_modes & m_modes] * s.shared_mode_points
+                + m_z
+            )
+            v = np.where(m_level >= rank[rows, None], v, _NEG)
+            for k, (lo, hi) in enumerate(spans):
+                if hi - lo <= T:
+                    idx[rows, k, : hi - lo] = np.arange(lo, hi)
+                    val[rows, k, : hi - lo] = v[:, lo:hi]
+                    continue
+                top = np.argpartition(-v[:, lo:hi], T - 1, axis=1)[:, :T]
+                idx[rows, k] = top + lo
+                val[rows, k] = np.take_along_axis(v[:, lo:hi], top, axis=1)
+        # Back to positions in the pool.
+        return np.where(idx >= 0, order[np.maximum(idx, 0)], -1), val
+
+    def _best_mentors(
+        self,
+        cands: np.ndarray,
+        z: np.ndarray,
+        floor: np.ndarray | None,
+        per_candidate: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each candidate's best allowed mentors by ``points + z[mentor]``.
+
+        With ``floor`` (candidate potentials), only mentors beating the
+        candidate's floor, at most ``per_candidate`` each, the best of them; any
+        candidate with a mentor beating its floor gets at least one. Without, the
+        ``per_candidate`` best.
+
+        Candidates of one class (level needed, organisation type, ways of meeting)
+        share two short lists of mentors by class value: the best anywhere and the
+        best in their region (which earns the region points). Who is barred and
+        the same-organisation penalty only lower a value, so once a list holds a
+        mentor the candidate may have at full value, nobody outside the list can
+        beat it, and the best over both lists is the best over all mentors. The
+        few candidates barred from a whole list are searched in full.
+        """
+        none = np.zeros(0, dtype=np.int64)
+        if not len(cands):
+            return none, none.copy(), none.copy()
+        ca, pool, s, T = self.ca, self.pool, self.s, _LIST_DEPTH
+        _, _, c_code = self._mentor_order()
+        features = np.stack(
+            [ca.min_mentor_rank[cands], ca.organisation_type_id[cands], ca.modes[cands]]
         )
-        if not len(cc):
-            return Arcs.empty()
-        tie = mix(ca.ids[cc], pool.ids[gg])
-        keep = np.zeros(len(cc), dtype=bool)
-        # Each mentor's best violating candidates.
-        order = _rank_order(gg, gain, tie)
-        g_sorted = gg[order]
-        nth = np.arange(len(order)) - np.searchsorted(g_sorted, g_sorted, "left")
-        keep[order[nth < self.free[g_sorted] + 2]] = True
-        return Arcs(cc[keep], gg[keep], vv[keep])
+        classes, of_class = np.unique(features, axis=1, return_inverse=True)
+        of_class = of_class.ravel()
+        idx, val = self._class_lists(*classes, z)
+        found: list[tuple[np.ndarray, ...]] = []
+        fallback: list[np.ndarray] = []
+        step = max(1, _CHUNK_CELLS // (4 * T))
+        for start in range(0, len(cands), step):
+            c = cands[start : start + step]
+            k = of_class[start : start + step]
+            region = c_code[c]
+            lists = np.concatenate(
+                [idx[k, 0], np.where(region[:, None] >= 0, idx[k, 1 + region], -1)],
+                axis=1,
+            )
+            base = np.concatenate(
+                [val[k, 0], np.where(region[:, None] >= 0, val[k, 1 + region], _NEG)],
+                axis=1,
+            )
+            g = np.maximum(lists, 0)
+            cc = c[:, None]
+            dead = (lists < 0) | (base <= _NEG // 2)
+            same_org = _known_eq(ca.organisation_id[cc], pool.organisation_id[g])
+            barred = ~eligibility.pair_rules_pass(ca, cc, pool, g)
+            barred |= ~self._not_excluded(np.broadcast_to(cc, g.shape), g)
+            value = (
+                base
+                + _known_eq(ca.region_id[cc], pool.region_id[g]) * s.same_region_points
+                - same_org * s.same_organisation_points
+            )
+            value = np.where(dead | barred, _NEG, value)
+            clean = dead | ~(barred | same_org)
+            complete = clean[:, :T].any(axis=1) & (
+                clean[:, T:].any(axis=1) | (region < 0)
+            )
+            fallback.append(c[~complete])
+            # One copy of a mentor listed twice.
+            order = np.argsort(g, axis=1, kind="stable")
+            g_sorted = np.take_along_axis(g, order, axis=1)
+            twice = np.zeros_like(dead)
+            np.put_along_axis(
+                twice,
+                order[:, 1:],
+                g_sorted[:, 1:] == g_sorted[:, :-1],
+                axis=1,
+            )
+            value = np.where(twice, _NEG, value)
+            value, g, c = value[complete], g[complete], c[complete]
+            above = value > (_NEG // 2 if floor is None else floor[c][:, None])
+            rows, cols = np.nonzero(above)
+            found.append((c[rows], g[rows, cols], value[rows, cols]))
+        rest = np.concatenate(fallback)
+        self.stats["searched_in_full"] = int(
+            self.stats.get("searched_in_full", 0)
+        ) + len(rest)
+        if len(rest):
+            found.append(self._best_mentors_in_full(rest, z, floor))
+        cc, gg, vv = (np.concatenate([f[i] for f in found]) for i in range(3))
+        cc, gg = self._select(
+            cc, gg, vv - (0 if floor is None else floor[cc]), per_candidate
+        )
+        return cc, gg, pair_points(ca, cc, pool, gg, s)
+
+    def _select(
+        self, c: np.ndarray, g: np.ndarray, gain: np.ndarray, per_candidate: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Of candidate-mentor offers, each candidate's ``per_candidate`` best and
+        each mentor's best ``free places + 2`` (so that candidates alike do not all
+        crowd onto the same few mentors). Ties go by a fixed hash of the ids."""
+        if not len(c):
+            return c, g
+        tie = mix(self.ca.ids[c], self.pool.ids[g])
+        gain = gain - gain.min()
+        keep = np.zeros(len(c), dtype=bool)
+        for group, cap in ((c, per_candidate), (g, self.free[g] + 2)):
+            order = _rank_order(group, gain, tie)
+            sorted_group = group[order]
+            nth = np.arange(len(order)) - np.searchsorted(sorted_group, sorted_group)
+            cap = cap if np.isscalar(cap) else cap[order]
+            keep[order[nth < cap]] = True
+        return c[keep], g[keep]
+
+    def _best_mentors_in_full(
+        self, cands: np.ndarray, z: np.ndarray, floor: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``_best_mentors``' offers for a few candidates, over every open mentor:
+        each one's best ``2 * _LIST_DEPTH`` above its floor."""
+        found = []
+        g = np.arange(self.n_open)[None, :]
+        k = min(2 * _LIST_DEPTH, self.n_open)
+        step = max(1, _CHUNK_CELLS // max(self.n_open, 1))
+        for start in range(0, len(cands), step):
+            c = cands[start : start + step]
+            cc = c[:, None]
+            ok = self._allowed(cc, g)
+            value = pair_points(self.ca, cc, self.pool, g, self.s) + z[g]
+            value = np.where(ok, value, _NEG)
+            top = np.argpartition(-value, k - 1, axis=1)[:, :k]
+            best = np.take_along_axis(value, top, axis=1)
+            above = best > (_NEG // 2 if floor is None else floor[c][:, None])
+            rows, cols = np.nonzero(above)
+            found.append((c[rows], top[rows, cols], best[rows, cols]))
+        return tuple(np.concatenate([f[i] for f in found]) for i in range(3))  # type: ignore[return-value]
+
+
+def _known_eq(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a == b) & (a >= 0)
 
 
 def _shortest_distances(
