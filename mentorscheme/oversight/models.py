@@ -78,6 +78,8 @@ class AuditEntry(models.Model):
 
 
 class RunStatus(models.TextChoices):
+    RUNNING = "running", "Being worked out"
+    FAILED = "failed", "Could not be worked out"
     PROPOSED = "proposed", "Proposed, awaiting review"
     PUBLISHED = "published", "Published"
     DISCARDED = "discarded", "Discarded"
@@ -128,6 +130,13 @@ class AllocationRun(models.Model):
         related_name="+",
     )
     discarded_at = models.DateTimeField(null=True, blank=True)
+    progress = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="While being worked out: the stage, solver rounds, matched so far.",
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="Why the run could not finish.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -431,3 +431,31 @@ def run_people(pairs, unmatched) -> dict:
         "enrolments": {e.pk: e for e in enrolments},
         "mentors": {m.pk: m for m in mentors},
     }
+
+
+_STAGE_WORDS = {
+    "queued": "Waiting to start",
+    "load candidates": "Loading the waiting candidates",
+    "load mentors": "Loading the mentors",
+    "prepare": "Preparing",
+    "solve": "Finding the best allocation",
+    "price": "Checking that no better allocation exists",
+    "finish": "Writing up the proposal",
+}
+
+
+def run_progress_text(run) -> str:
+    """How far a run being worked out has got, in words: stage, rounds, matched."""
+    progress = run.progress or {}
+    stage = progress.get("stage", "queued")
+    words = _STAGE_WORDS.get(stage, "Working")
+    done, total = progress.get("done", 0), progress.get("total", 0)
+    if stage == "load candidates" and total:
+        words += f" ({done:,} of {total:,})"
+    rounds = progress.get("rounds", 0)
+    if rounds:
+        words += (
+            f": round {rounds}, {progress.get('matched', 0):,} of"
+            f" {progress.get('candidates', 0):,} candidates matched so far"
+        )
+    return words + "."

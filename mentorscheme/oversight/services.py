@@ -5,6 +5,8 @@ scheme's data is written to the audit log in the same transaction.
 """
 
 import datetime
+import logging
+import time
 from collections.abc import Callable
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -44,6 +46,8 @@ from mentorscheme.training.models import TrainingEvent
 
 LOCK_SLICE = 1000
 
+logger = logging.getLogger(__name__)
+
 
 class OversightError(Exception):
     """The action was refused; the text says why, in plain words."""
@@ -76,6 +80,112 @@ def allocation_run_create(
         )
         if region_ids is not None:
             run.regions.set(sorted(region_ids))
+    return run
+
+
+def allocation_run_start(*, by, region_ids: frozenset[int] | None) -> AllocationRun:
+    """Start working out an allocation for ``region_ids`` (None: the whole country).
+
+    The engine runs in a background task (``tasks.compute_allocation_run``), never
+    in the web request: the run page shows how far it has got, and ``by`` is
+    emailed when the proposal is ready for review.
+    """
+    from mentorscheme.oversight import tasks
+
+    if region_ids is not None and not region_ids:
+        raise OversightError("Choose at least one region.")
+    with transaction.atomic():
+        run = AllocationRun.objects.create(
+            created_by=by,
+            all_regions=region_ids is None,
+            status=RunStatus.RUNNING,
+            progress={"stage": "queued"},
+        )
+        if region_ids is not None:
+            run.regions.set(sorted(region_ids))
+        run_id = run.pk
+        transaction.on_commit(
+            lambda: tasks.compute_allocation_run.enqueue(run_id=run_id)
+        )
+    return run
+
+
+class _RunProgress:
+    """Writes an engine run's progress to its row: each solver round, and other
+    stages at most once every ``every`` seconds."""
+
+    def __init__(self, run_id: int, every: float = 1.0):
+        self.run_id = run_id
+        self.every = every
+        self.state: dict = {"stage": "queued", "rounds": 0, "matched": 0}
+        self.written = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        state = self.state | {"stage": stage, "done": done, "total": total}
+        if stage == "solve":
+            state["rounds"] = done
+        if stage == "matched":
+            state |= {"stage": "solve", "matched": done, "candidates": total}
+        self.state = state
+        if stage in ("solve", "matched") or now - self.written >= self.every:
+            self.written = now
+            AllocationRun.objects.filter(
+                pk=self.run_id, status=RunStatus.RUNNING
+            ).update(progress=state)
+
+
+#: What the officer reads when a run fails: the details go to the server's log.
+RUN_FAILED = (
+    "The allocation could not be worked out because of an error on our side. "
+    "Nothing was sent to anyone. Try again; if it happens again, tell the "
+    "scheme's staff."
+)
+
+
+def allocation_run_compute(*, run_id: int) -> AllocationRun | None:
+    """Work out a started run's proposal, keep it, and email whoever started it.
+
+    Called by the background task. A run discarded meanwhile is left alone; one
+    that fails is marked failed, with words for the officer.
+    """
+    run = AllocationRun.objects.filter(pk=run_id).first()
+    if run is None or run.status != RunStatus.RUNNING:
+        return run
+    region_ids = (
+        None if run.all_regions else frozenset(run.regions.values_list("pk", flat=True))
+    )
+    progress = _RunProgress(run.pk)
+    try:
+        proposal = selectors.allocation_proposal(region_ids, progress=progress)
+    except Exception:
+        logger.exception("allocation run %s failed", run.pk)
+        proposal = None
+    with transaction.atomic():
+        run = _locked_run(run)
+        if run.status != RunStatus.RUNNING:
+            return run
+        run.finished_at = timezone.now()
+        if proposal is None:
+            run.status = RunStatus.FAILED
+            run.error = RUN_FAILED
+        else:
+            inputs = proposal.pop("inputs")
+            inputs["allocation_mode"] = SchemeSettings.load().allocation_mode
+            run.inputs = inputs
+            run.proposal = proposal
+            run.status = RunStatus.PROPOSED
+            run.progress = progress.state | {
+                "stage": "done",
+                "matched": proposal["matched"],
+            }
+        run.save()
+        if run.created_by is not None and run.created_by.email:
+            emails.send(
+                "allocation_ready",
+                to=run.created_by.email,
+                context={"run": run, "user": run.created_by},
+            )
     return run
 
 

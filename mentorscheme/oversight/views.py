@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -131,10 +131,12 @@ def allocation_list(request):
     if request.method == "POST" and form.is_valid():
         region_id = form.region_id()
         region_ids = access.allocation_region_ids(roles, region_id)
-        run = services.allocation_run_create(by=request.user, region_ids=region_ids)
+        run = services.allocation_run_start(by=request.user, region_ids=region_ids)
         messages.success(
             request,
-            "The allocation is ready for review. Nothing has been sent to anyone yet.",
+            "The allocation is being worked out. This page shows how far it has got,"
+            " and we will email you when it is ready for review. Nothing is sent to"
+            " anyone until you publish it.",
         )
         return redirect("oversight:allocation", pk=run.pk)
     runs = access.allocation_runs_visible(roles).prefetch_related("regions")
@@ -155,6 +157,14 @@ def _paged(items: list, request, name: str):
 def allocation_detail(request, pk: int):
     roles = _allocator(request)
     run = access.get_allocation_run_or_404(roles, pk)
+    if request.GET.get("progress") == "json":
+        return JsonResponse(
+            {
+                "status": run.status,
+                "running": run.status == RunStatus.RUNNING,
+                "text": selectors.run_progress_text(run),
+            }
+        )
     removed = run.removed_candidate_ids
     pairs = _paged(run.proposal.get("pairs", []), request, "pairs")
     unmatched = _paged(run.proposal.get("unmatched", []), request, "unmatched")
@@ -186,6 +196,8 @@ def allocation_detail(request, pk: int):
             "kept": len(run.kept_pairs()),
             "regions": list(run.regions.all()),
             "is_open": run.status == RunStatus.PROPOSED,
+            "running": run.status == RunStatus.RUNNING,
+            "progress_text": selectors.run_progress_text(run),
             "direct": SchemeSettings.load().allocation_mode == AllocationMode.DIRECT,
         },
     )

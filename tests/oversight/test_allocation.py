@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.test import TestCase
 
 from mentorscheme.mentoring.models import (
     MentoringRelationship,
@@ -39,9 +40,20 @@ def waiting(alice, bob):
     return {"alice": alice.enrolments.get(), "carl": carl, "fran": fran}
 
 
-def propose(client, persona, region) -> AllocationRun:
+def post_run(client, data):
+    """Start a run; the background task runs once the request's transaction
+    commits (tasks run at once in tests)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post("/oversight/allocations/", data)
+
+
+def propose(client, persona, region, *, keep_mail=False) -> AllocationRun:
+    """Start a run and let it finish; the email saying it is ready is dropped
+    unless ``keep_mail``."""
     login(client, persona)
-    response = client.post("/oversight/allocations/", {"region": region.pk})
+    response = post_run(client, {"region": region.pk})
+    if not keep_mail:
+        mail.outbox.clear()
     run = AllocationRun.objects.latest("pk")
     assert response["Location"] == f"/oversight/allocations/{run.pk}/"
     return run
@@ -50,7 +62,7 @@ def propose(client, persona, region) -> AllocationRun:
 def test_an_allocation_is_proposed_reviewed_and_published_as_requests(
     client, olivia, london, waiting, bob, django_capture_on_commit_callbacks
 ):
-    run = propose(client, olivia, london)
+    run = propose(client, olivia, london, keep_mail=True)
     assert run.status == "proposed"
     assert run.created_by == olivia.user
     assert list(run.regions.all()) == [london]
@@ -62,7 +74,12 @@ def test_an_allocation_is_proposed_reviewed_and_published_as_requests(
     [unmatched] = run.proposal["unmatched"]
     assert unmatched["candidate_id"] == waiting["fran"].pk
     assert not MentoringRequest.objects.exists()
-    assert mail.outbox == []
+    # Only the officer is told, that the proposal is ready.
+    [ready] = mail.outbox
+    assert ready.to == [olivia.user.email]
+    assert f"Allocation run {run.pk} is ready for review" in ready.subject
+    assert f"/oversight/allocations/{run.pk}/" in ready.body
+    assert "2 proposed pairs, 1 candidate without a proposed mentor" in ready.body
 
     page = client.get(f"/oversight/allocations/{run.pk}/").text
     assert "Alice Archer" in page and "Carl Clark" in page and "Bob Baker" in page
@@ -79,6 +96,7 @@ def test_an_allocation_is_proposed_reviewed_and_published_as_requests(
     assert run.removed_candidate_ids == {waiting["carl"].pk}
     assert "(taken out)" in client.get(f"/oversight/allocations/{run.pk}/").text
 
+    mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/oversight/allocations/{run.pk}/publish/")
     assert response.status_code == 302
@@ -232,7 +250,7 @@ def test_a_discarded_run_sends_nothing_and_cannot_be_published(
 
 def test_staff_run_the_whole_country(client, staff, waiting):
     login(client, staff)
-    client.post("/oversight/allocations/", {"region": ""})
+    post_run(client, {"region": ""})
     run = AllocationRun.objects.get()
     assert run.all_regions is True
     assert run.inputs["candidates_waiting"] == 4
@@ -243,8 +261,67 @@ def test_staff_run_the_whole_country(client, staff, waiting):
 def test_an_officer_of_several_regions_runs_them_all_at_once(client, olivia, waiting):
     f.appoint(olivia, "scotland")
     login(client, olivia)
-    client.post("/oversight/allocations/", {"region": ""})
+    post_run(client, {"region": ""})
     run = AllocationRun.objects.get()
     assert run.all_regions is False
     assert {r.code for r in run.regions.all()} == {"london", "scotland"}
     assert run.inputs["candidates_waiting"] == 4
+
+
+def test_a_run_is_worked_out_in_the_background_with_its_progress_shown(
+    client, olivia, london, waiting
+):
+    login(client, olivia)
+    with TestCase.captureOnCommitCallbacks(execute=False) as queued:
+        response = client.post(
+            "/oversight/allocations/", {"region": london.pk}, follow=True
+        )
+    # The request only starts the run: nothing is worked out inside it.
+    run = AllocationRun.objects.get()
+    assert run.status == "running" and run.proposal == {}
+    assert "is being worked out" in response.text
+    assert "Being worked out" in response.text
+    assert "Waiting to start." in response.text
+    assert "Publish" not in response.text
+    assert len(queued) == 1
+
+    # What the page's progress line reads while the engine works.
+    AllocationRun.objects.filter(pk=run.pk).update(
+        progress={"stage": "solve", "rounds": 2, "matched": 1, "candidates": 3}
+    )
+    polled = client.get(f"/oversight/allocations/{run.pk}/?progress=json").json()
+    assert polled["running"] is True
+    assert polled["text"] == (
+        "Finding the best allocation: round 2, 1 of 3 candidates matched so far."
+    )
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        queued[0]()
+    run.refresh_from_db()
+    assert run.status == "proposed" and run.finished_at is not None
+    assert run.progress["rounds"] >= 1 and run.progress["matched"] == 2
+    polled = client.get(f"/oversight/allocations/{run.pk}/?progress=json").json()
+    assert polled["running"] is False
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "Publish 2 pairs" in page and "Being worked out" not in page
+    [ready] = mail.outbox
+    assert ready.to == [olivia.user.email]
+
+
+def test_a_run_that_fails_says_so_and_tells_the_officer(
+    client, olivia, london, waiting, monkeypatch
+):
+    from mentorscheme.oversight import selectors
+
+    def broken(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(selectors, "allocation_proposal", broken)
+    run = propose(client, olivia, london, keep_mail=True)
+    assert run.status == "failed"
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "Could not be worked out" in page
+    assert "error on our side" in page and "Publish" not in page
+    [failed] = mail.outbox
+    assert failed.to == [olivia.user.email]
+    assert "could not be worked out" in failed.subject
