@@ -105,6 +105,10 @@ class MentorIndex:
     ready_from_rank: np.ndarray
     position_of: Mapping[int, int]
     positions_of_member: Mapping[int, tuple[int, ...]]
+    #: Per qualification some mentor chose: ``ready_from_rank`` counting only ready
+    #: mentors who support it. Any other qualification: those who have not chosen.
+    ready_from_rank_for: Mapping[int, np.ndarray]
+    ready_from_rank_unchosen: np.ndarray
 
     @classmethod
     def build(cls, mentors: Sequence[MentorRecord]) -> MentorIndex:
@@ -119,8 +123,20 @@ class MentorIndex:
         open_positions = np.flatnonzero(eligibility.mentor_gate(arrays))
         ready = eligibility.mentor_gate(arrays, count_capacity=False)
         top = int(arrays.level_rank.max()) + 1 if len(arrays) else 1
-        per_level = np.bincount(arrays.level_rank[ready], minlength=top + 1)
-        ready_from_rank = np.cumsum(per_level[::-1])[::-1]
+
+        def from_rank(mask: np.ndarray) -> np.ndarray:
+            per_level = np.bincount(arrays.level_rank[mask], minlength=top + 1)
+            return np.cumsum(per_level[::-1])[::-1]
+
+        ready_from_rank = from_rank(ready)
+        chosen = {q for m in records for q in m.qualification_ids}
+        ready_from_rank_for = {
+            q: from_rank(
+                ready
+                & (arrays.supports_any | (arrays.qualification_ids == q).any(axis=1))
+            )
+            for q in chosen
+        }
         return cls(
             records=records,
             arrays=arrays,
@@ -130,10 +146,24 @@ class MentorIndex:
             ready_from_rank=ready_from_rank,
             position_of=position_of,
             positions_of_member={k: tuple(v) for k, v in by_member.items()},
+            ready_from_rank_for=ready_from_rank_for,
+            ready_from_rank_unchosen=from_rank(ready & arrays.supports_any),
         )
 
     def __len__(self) -> int:
         return len(self.records)
+
+    def ready_counts(self, qualification_id: int | None) -> np.ndarray:
+        """``ready_from_rank`` over the ready mentors who support this qualification."""
+        if not self.ready_from_rank_for:
+            return self.ready_from_rank
+        if qualification_id in self.ready_from_rank_for:
+            return self.ready_from_rank_for[qualification_id]
+        return self.ready_from_rank_unchosen
+
+    def _supports(self, position: int, qualification_id: int | None) -> bool:
+        chosen = self.records[position].qualification_ids
+        return not chosen or qualification_id in chosen
 
     def has_allowed_mentor(self, candidate: CandidateRecord) -> bool:
         """Whether any mentor could take this candidate if they had a free place."""
@@ -141,15 +171,24 @@ class MentorIndex:
             return False
         rank = min(max(candidate.min_mentor_rank, 1), len(self.ready_from_rank) - 1)
         barred: set[int] = set()
-        for member in (candidate.member_id, candidate.line_manager_member_id):
+        for member in (
+            candidate.member_id,
+            candidate.line_manager_member_id,
+            candidate.declared_line_manager_member_id,
+        ):
             if member is not None:
                 barred.update(self.positions_of_member.get(member, ()))
         for mentor_id in candidate.excluded_mentor_ids:
             if mentor_id in self.position_of:
                 barred.add(self.position_of[mentor_id])
         levels = self.arrays.level_rank
-        barred = {p for p in barred if self.ready[p] and levels[p] >= rank}
-        return int(self.ready_from_rank[rank]) > len(barred)
+        q = candidate.qualification_id
+        barred = {
+            p
+            for p in barred
+            if self.ready[p] and levels[p] >= rank and self._supports(p, q)
+        }
+        return int(self.ready_counts(q)[rank]) > len(barred)
 
     def no_suggestion_reason(self, candidate: CandidateRecord) -> str:
         """Why a candidate gets no suggestion: a key of ``UNMATCHED_REASONS``."""
@@ -327,12 +366,18 @@ class _Allocator:
         ready_members = np.unique(index.arrays.member_ids[index.ready])
         rank = np.clip(ca.min_mentor_rank, 1, len(index.ready_from_rank) - 1)
         any_ready = index.ready_from_rank[rank] > 0
+        if index.ready_from_rank_for:
+            for q in np.unique(ca.qualification_id).tolist():
+                rows = ca.qualification_id == q
+                counts = index.ready_counts(q if q >= 0 else None)
+                any_ready[rows] = counts[rank[rows]] > 0
         excluding = np.fromiter(
             (bool(r.excluded_mentor_ids) for r in self.records), bool, len(self.records)
         )
         careful = (
             np.isin(ca.member_ids, ready_members)
             | np.isin(ca.line_manager_member_id, ready_members)
+            | np.isin(ca.declared_line_manager_member_id, ready_members)
             | excluding
         )
         uses = ca.qualification_uses_mentors.tolist()

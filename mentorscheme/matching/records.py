@@ -59,6 +59,14 @@ class MentorRecord:
     organisation_type_id: int | None = None
     meeting_modes: frozenset[str] = frozenset()
     up_to_date: bool = False
+    #: Qualifications the mentor chose to support; empty means every one their
+    #: level allows (they have not chosen).
+    qualification_ids: frozenset[int] = frozenset()
+    #: Regions besides their own where the mentor can meet in person.
+    in_person_region_ids: frozenset[int] = frozenset()
+    #: Words for the reasons a candidate reads; never used by a rule or a score.
+    organisation_type_name: str = ""
+    region_name: str = ""
 
     @property
     def free_places(self) -> int:
@@ -86,6 +94,11 @@ class CandidateRecord:
     has_active_relationship: bool = False
     choices: tuple[int, ...] = ()
     excluded_mentor_ids: frozenset[int] = field(default_factory=frozenset)
+    qualification_id: int | None = None
+    #: The line manager the candidate declared, when it differs from the register's.
+    declared_line_manager_member_id: int | None = None
+    organisation_type_name: str = ""
+    region_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +193,23 @@ def _bools(values: Iterable[bool], count: int) -> np.ndarray:
     return np.fromiter(values, dtype=np.bool_, count=count)
 
 
+def _id_sets(sets: Sequence[frozenset[int]], first: Sequence[int | None] = ()):
+    """Sets of ids as a 2-D array padded with ``NONE``, one row per record.
+
+    ``first`` (optional) puts one more id at the front of each row.
+    """
+    n = len(sets)
+    rows = [
+        ([] if not first or first[i] is None else [first[i]]) + sorted(ids)
+        for i, ids in enumerate(sets)
+    ]
+    width = max((len(r) for r in rows), default=0) or 1
+    out = np.full((n, width), NONE, dtype=np.int64)
+    for i, row in enumerate(rows):
+        out[i, : len(row)] = row
+    return out
+
+
 def _mode_bits(
     records: Sequence[MentorRecord] | Sequence[CandidateRecord],
 ) -> np.ndarray:
@@ -213,6 +243,12 @@ class MentorArrays:
     organisation_type_id: np.ndarray
     modes: np.ndarray
     up_to_date: np.ndarray
+    #: Supported qualification ids per mentor (2-D, padded with -1); a mentor who
+    #: has not chosen supports every qualification (``supports_any``).
+    qualification_ids: np.ndarray
+    supports_any: np.ndarray
+    #: Regions where each mentor meets in person: their own first (2-D, padded).
+    in_person_region_ids: np.ndarray
 
     @classmethod
     def from_records(cls, mentors: Sequence[MentorRecord]) -> MentorArrays:
@@ -233,6 +269,12 @@ class MentorArrays:
             organisation_type_id=_ints((m.organisation_type_id for m in mentors), n),
             modes=_mode_bits(mentors),
             up_to_date=_bools((m.up_to_date for m in mentors), n),
+            qualification_ids=_id_sets([m.qualification_ids for m in mentors]),
+            supports_any=_bools((not m.qualification_ids for m in mentors), n),
+            in_person_region_ids=_id_sets(
+                [m.in_person_region_ids for m in mentors],
+                [m.region_id for m in mentors],
+            ),
         )
         if n and (arrays.ids.min() < 0 or arrays.member_ids.min() < 0):
             raise ValueError("mentor ids and member ids are required")
@@ -266,6 +308,8 @@ class CandidateArrays:
     line_manager_member_id: np.ndarray
     modes: np.ndarray
     has_active_relationship: np.ndarray
+    qualification_id: np.ndarray
+    declared_line_manager_member_id: np.ndarray
 
     @classmethod
     def from_records(cls, candidates: Sequence[CandidateRecord]) -> CandidateArrays:
@@ -286,6 +330,10 @@ class CandidateArrays:
             modes=_mode_bits(candidates),
             has_active_relationship=_bools(
                 (c.has_active_relationship for c in candidates), n
+            ),
+            qualification_id=_ints((c.qualification_id for c in candidates), n),
+            declared_line_manager_member_id=_ints(
+                (c.declared_line_manager_member_id for c in candidates), n
             ),
         )
         if n and (arrays.ids.min() < 0 or arrays.member_ids.min() < 0):

@@ -272,20 +272,30 @@ def can_read_private_notes(roles: Roles, relationship, user) -> bool:
     return relationship.notes_accesses.filter(officer=user).exists()
 
 
-def candidate_enrolment_or_none(roles: Roles):
-    """The candidate's open enrolment that needs or has a mentor (newest first)."""
+def candidate_open_enrolments(roles: Roles):
+    """The candidate's open enrolments: those using mentors first, then newest."""
     from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES, Enrolment
 
     if roles.member is None or not roles.is_candidate:
-        return None
+        return Enrolment.objects.none()
     return (
         Enrolment.objects.filter(
             member=roles.member, status__in=OPEN_ENROLMENT_STATUSES
         )
         .select_related("qualification", "regulations")
-        .order_by("-enrolled_on", "-pk")
-        .first()
+        .order_by("-qualification__uses_mentors", "-enrolled_on", "-pk")
     )
+
+
+def candidate_enrolment_or_none(roles: Roles, enrolment_id: int | None = None):
+    """One open enrolment of the candidate: the one asked for, if it is theirs,
+    else the newest that uses mentors (else the newest)."""
+    enrolments = candidate_open_enrolments(roles)
+    if enrolment_id is not None:
+        chosen = enrolments.filter(pk=enrolment_id).first()
+        if chosen is not None:
+            return chosen
+    return enrolments.first()
 
 
 # -- oversight (dashboards, allocation runs, reports, administration, audit) ----------

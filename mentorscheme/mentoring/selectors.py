@@ -20,7 +20,8 @@ def with_candidate_fields(enrolments):
         enrolment=OuterRef("pk"), status=RelationshipStatus.ACTIVE
     )
     return enrolments.select_related(
-        "member__organisation",
+        "member__organisation__organisation_type",
+        "member__region",
         "qualification__level",
         "qualification__min_mentor_level",
     ).annotate(has_active=Exists(active))
@@ -58,6 +59,11 @@ def record_for(
         has_active_relationship=enrolment.has_active,
         choices=tuple(choices),
         excluded_mentor_ids=frozenset(excluded),
+        qualification_id=enrolment.qualification_id,
+        organisation_type_name=organisation.organisation_type.name
+        if organisation
+        else "",
+        region_name=member.region.name,
     )
 
 

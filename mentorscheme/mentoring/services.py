@@ -90,6 +90,12 @@ def enrolment_create(
         raise MentoringError("Only members whose membership is current can enrol.")
     if not qualification.is_active:
         raise MentoringError("This qualification is not open for enrolment.")
+    if qualification.level_id is None and member.current_level() is None:
+        raise MentoringError(
+            f"{qualification} keeps a level of registration current, and you do not "
+            "hold one at present. Enrol on a qualification that leads to a level "
+            "instead."
+        )
     regulations = RegulationsVersion.in_force_on(today)
     if regulations is None:
         raise MentoringError("No regulations are in force today; contact the team.")
@@ -264,6 +270,8 @@ def request_ask_more(
     request.status = RequestStatus.MORE_INFO
     request.response = message.strip()
     request.responded_at = timezone.now()
+    # The candidate's clock for reminders starts from the question.
+    request.reminded_at = None
     request.save()
     _touch(mentor)
     emails.send(
@@ -377,6 +385,75 @@ def requests_remind_and_expire(
                     "request": request,
                     "candidate": request.enrolment.member,
                     "expires_on": request.created_at
+                    + datetime.timedelta(days=settings.expire_after_days),
+                },
+            )
+            counts["reminded"] += 1
+    return counts
+
+
+def unanswered_questions_remind_and_expire(
+    *, now: datetime.datetime | None = None
+) -> dict[str, int]:
+    """Requests where the mentor asked for more: remind the candidate, then expire.
+
+    The clock runs from the mentor's question, on the same settings as unanswered
+    requests, so no open request holds one of the candidate's places for ever.
+    Idempotent: each reminder and each expiry is claimed by a conditional update.
+    """
+    now = now or timezone.now()
+    settings = SchemeSettings.load()
+    remind_before = now - datetime.timedelta(days=settings.reminder_after_days)
+    expire_before = now - datetime.timedelta(days=settings.expire_after_days)
+    counts = {"reminded": 0, "expired": 0}
+    waiting = MentoringRequest.objects.filter(status=RequestStatus.MORE_INFO)
+    for request_id in waiting.filter(responded_at__lte=expire_before).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            request = _locked_request(request_id)
+            if request.status != RequestStatus.MORE_INFO:
+                continue
+            _close(request, RequestStatus.EXPIRED)
+            context = {
+                "request": request,
+                "candidate": request.enrolment.member,
+                "mentor": request.mentor.member,
+            }
+            emails.send(
+                "question_expired_candidate",
+                to=request.enrolment.member.email,
+                context=context,
+            )
+            emails.send(
+                "question_expired_mentor",
+                to=request.mentor.member.email,
+                context=context,
+            )
+            counts["expired"] += 1
+    to_remind = waiting.filter(
+        responded_at__lte=remind_before,
+        responded_at__gt=expire_before,
+        reminded_at__isnull=True,
+    )
+    for request_id in to_remind.values_list("pk", flat=True):
+        with transaction.atomic():
+            claimed = MentoringRequest.objects.filter(
+                pk=request_id, reminded_at__isnull=True, status=RequestStatus.MORE_INFO
+            ).update(reminded_at=now)
+            if not claimed:
+                continue
+            request = MentoringRequest.objects.select_related(
+                "enrolment__member", "mentor__member"
+            ).get(pk=request_id)
+            emails.send(
+                "question_reminder",
+                to=request.enrolment.member.email,
+                context={
+                    "request": request,
+                    "candidate": request.enrolment.member,
+                    "mentor": request.mentor.member,
+                    "expires_on": request.responded_at
                     + datetime.timedelta(days=settings.expire_after_days),
                 },
             )

@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from mentorscheme.fields import parse_id
 from mentorscheme.members import access
 from mentorscheme.mentoring import forms, selectors, services
 from mentorscheme.mentoring.models import Agreement, HelpFlag, RequestStatus
@@ -33,7 +34,9 @@ def _error_status(*forms_):
 @reusable_page
 def candidate_home(request):
     roles = _roles(request)
-    enrolment = access.candidate_enrolment_or_none(roles)
+    enrolment = access.candidate_enrolment_or_none(
+        roles, parse_id(request.GET.get("enrolment"))
+    )
     if enrolment is None:
         return redirect("mentoring:enrol")
     relationship = selectors.active_relationship(enrolment)
@@ -59,6 +62,11 @@ def candidate_home(request):
                 enrolment=enrolment, resolved_at__isnull=True, why=HelpFlag.Why.ASKED
             ).first(),
             "help_form": forms.HelpForm(),
+            "other_enrolments": [
+                e
+                for e in access.candidate_open_enrolments(roles)
+                if e.pk != enrolment.pk
+            ],
         },
     )
 

@@ -79,7 +79,12 @@ class DirectoryIndex:
         qualifications = _links(
             MentorProfile.qualifications.through, "qualification_id"
         )
-        records = tuple(selectors.record_from_row(row) for row in rows)
+        records = tuple(
+            selectors.record_from_row(
+                row, qualifications.get(row["pk"], ()), regions.get(row["pk"], ())
+            )
+            for row in rows
+        )
         names = [
             (r["member__last_name"].lower(), r["member__first_name"].lower(), r["pk"])
             for r in rows

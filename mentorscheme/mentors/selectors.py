@@ -68,12 +68,16 @@ def with_record_fields(profiles, today: datetime.date | None = None):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return profiles.select_related(
-        "member__organisation__organisation_type", "member__region"
-    ).annotate(
-        level_rank=level_rank_subquery("member_id", today),
-        active_mentees=Coalesce(Subquery(active, output_field=IntegerField()), 0),
-        up_to_date=Exists(acknowledged),
+    return (
+        profiles.select_related(
+            "member__organisation__organisation_type", "member__region"
+        )
+        .prefetch_related("qualifications", "regions")
+        .annotate(
+            level_rank=level_rank_subquery("member_id", today),
+            active_mentees=Coalesce(Subquery(active, output_field=IntegerField()), 0),
+            up_to_date=Exists(acknowledged),
+        )
     )
 
 
@@ -94,11 +98,37 @@ RECORD_VALUES = (
     "active_mentees",
     "meeting_modes",
     "up_to_date",
+    "member__organisation__organisation_type__name",
+    "member__region__name",
 )
+#: The annotated or own fields of a profile among them.
+_PROFILE_VALUES = RECORD_VALUES[6:-2]
 
 
-def record_from_row(row: dict) -> MentorRecord:
-    """A MentorRecord from a ``.values(*RECORD_VALUES)`` row of annotated profiles."""
+def mentor_links(profile_ids=None) -> tuple[dict, dict]:
+    """Chosen qualifications and in-person regions by profile id (two queries)."""
+    links = []
+    for through, column in (
+        (MentorProfile.qualifications.through, "qualification_id"),
+        (MentorProfile.regions.through, "region_id"),
+    ):
+        rows = through.objects.all()
+        if profile_ids is not None:
+            rows = rows.filter(mentorprofile_id__in=profile_ids)
+        found: dict[int, set[int]] = {}
+        for mentor_id, other_id in rows.values_list("mentorprofile_id", column):
+            found.setdefault(mentor_id, set()).add(other_id)
+        links.append(found)
+    return links[0], links[1]
+
+
+def record_from_row(
+    row: dict, qualification_ids=frozenset(), in_person_region_ids=frozenset()
+) -> MentorRecord:
+    """A MentorRecord from a ``.values(*RECORD_VALUES)`` row of annotated profiles.
+
+    The many-to-many choices come separately (``mentor_links``).
+    """
     from mentorscheme.mentors.models import MentorStatus
 
     current = row["member__membership_status"] == MembershipStatus.CURRENT
@@ -119,6 +149,11 @@ def record_from_row(row: dict) -> MentorRecord:
         organisation_type_id=row["member__organisation__organisation_type_id"],
         meeting_modes=frozenset(row["meeting_modes"]),
         up_to_date=row["up_to_date"],
+        qualification_ids=frozenset(qualification_ids),
+        in_person_region_ids=frozenset(in_person_region_ids),
+        organisation_type_name=row["member__organisation__organisation_type__name"]
+        or "",
+        region_name=row["member__region__name"] or "",
     )
 
 
@@ -136,8 +171,14 @@ def record_for(profile: MentorProfile) -> MentorRecord:
             "member__organisation__organisation_type_id": organisation.organisation_type_id
             if organisation
             else None,
-            **{name: getattr(profile, name) for name in RECORD_VALUES[6:]},
-        }
+            **{name: getattr(profile, name) for name in _PROFILE_VALUES},
+            "member__organisation__organisation_type__name": organisation.organisation_type.name
+            if organisation
+            else "",
+            "member__region__name": member.region.name,
+        },
+        qualification_ids={q.pk for q in profile.qualifications.all()},
+        in_person_region_ids={r.pk for r in profile.regions.all()},
     )
 
 
@@ -146,8 +187,16 @@ def mentor_records(
 ) -> list[MentorRecord]:
     """Records of these profiles (all, by default), by id, in one query."""
     profiles = MentorProfile.objects.all() if profiles is None else profiles
-    rows = with_record_fields(profiles, today).order_by("pk").values(*RECORD_VALUES)
-    return [record_from_row(row) for row in rows]
+    rows = list(
+        with_record_fields(profiles, today).order_by("pk").values(*RECORD_VALUES)
+    )
+    qualifications, regions = mentor_links([row["pk"] for row in rows])
+    return [
+        record_from_row(
+            row, qualifications.get(row["pk"], ()), regions.get(row["pk"], ())
+        )
+        for row in rows
+    ]
 
 
 def annotated(

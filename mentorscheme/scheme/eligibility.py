@@ -9,12 +9,14 @@ records (``mentorscheme.matching.records``).
 The rules, in the order failures are reported:
 
 1. The mentor currently holds a level of Professional Registration.
-2. The candidate's qualification uses mentors, and the mentor's level is at least
-   the minimum that qualification asks of a mentor.
+2. The candidate's qualification uses mentors, the mentor's level is at least
+   the minimum that qualification asks of a mentor, and the mentor chose to support
+   it (a mentor who has chosen none supports every qualification their level allows).
 3. The mentor completed mentor training and attended a Professional Registration
    workshop.
 4. The mentor is listed, accepting, and has a free place.
-5. The mentor is not the candidate and not the candidate's line manager.
+5. The mentor is not the candidate and not the candidate's line manager, as the
+   register records it or as the candidate declared it.
 6. The candidate's enrolment has no active mentoring relationship.
 
 Each rule exists twice: once for a single pair (``check``), once over numpy columns
@@ -43,6 +45,9 @@ RULES: Final[dict[str, str]] = {
     "qualification_without_mentors": "Your qualification does not use mentors.",
     "level_too_low": (
         "This mentor's level of registration is not high enough for your qualification."
+    ),
+    "qualification_not_supported": (
+        "This mentor has not chosen to support candidates for your qualification."
     ),
     "not_trained": "This mentor has not yet completed mentor training.",
     "no_workshop": (
@@ -104,12 +109,19 @@ def _candidate_flags(candidate: CandidateRecord) -> dict[str, bool]:
 
 
 def _pair_flags(candidate: CandidateRecord, mentor: MentorRecord) -> dict[str, bool]:
+    uses = candidate.qualification_uses_mentors
     return {
         # A mentor holding no level at all is reported as not registered only.
-        "level_too_low": candidate.qualification_uses_mentors
-        and 0 < mentor.level_rank < candidate.min_mentor_rank,
+        "level_too_low": uses and 0 < mentor.level_rank < candidate.min_mentor_rank,
+        "qualification_not_supported": uses
+        and bool(mentor.qualification_ids)
+        and candidate.qualification_id not in mentor.qualification_ids,
         "self": mentor.member_id == candidate.member_id,
-        "line_manager": mentor.member_id == candidate.line_manager_member_id,
+        "line_manager": mentor.member_id
+        in (
+            candidate.line_manager_member_id,
+            candidate.declared_line_manager_member_id,
+        ),
     }
 
 
@@ -179,16 +191,28 @@ def _pair_masks(
     uses: np.ndarray | bool,
     min_rank: np.ndarray | int,
     member: np.ndarray | int,
-    line_manager: np.ndarray | int,
+    line_managers: tuple[np.ndarray | int, np.ndarray | int],
+    qualification: np.ndarray | int,
     level: np.ndarray,
     mentor_member: np.ndarray,
+    supported: np.ndarray,
+    supports_any: np.ndarray,
 ) -> dict[str, np.ndarray]:
+    """``supported`` has one more (last) axis than the others: a row of ids."""
+    q = np.asarray(qualification)[..., None]
+    supports = supports_any | ((supported == q) & (q >= 0)).any(axis=-1)
+    registered, declared = line_managers
     return {
         "level_too_low": uses & (level > 0) & (level < min_rank),
+        "qualification_not_supported": uses & ~supports,
         "self": mentor_member == member,
         # -1 means "no line manager"; member ids are never negative.
-        "line_manager": mentor_member == line_manager,
+        "line_manager": (mentor_member == registered) | (mentor_member == declared),
     }
+
+
+def _none_is(value: int | None) -> int:
+    return -1 if value is None else value
 
 
 def failure_masks(
@@ -196,7 +220,6 @@ def failure_masks(
 ) -> dict[str, np.ndarray]:
     """For every rule (in ``RULES`` order), which mentors break it for this pair."""
     shape = mentors.ids.shape
-    lm = candidate.line_manager_member_id
     masks = mentor_gate_masks(mentors)
     masks |= {
         code: np.full(shape, failing)
@@ -206,9 +229,15 @@ def failure_masks(
         candidate.qualification_uses_mentors,
         candidate.min_mentor_rank,
         candidate.member_id,
-        -1 if lm is None else lm,
+        (
+            _none_is(candidate.line_manager_member_id),
+            _none_is(candidate.declared_line_manager_member_id),
+        ),
+        _none_is(candidate.qualification_id),
         mentors.level_rank,
         mentors.member_ids,
+        mentors.qualification_ids,
+        mentors.supports_any,
     )
     return {code: masks[code] for code in RULES}
 
@@ -235,12 +264,18 @@ def pair_rules_pass(
         candidates.qualification_uses_mentors[c],
         candidates.min_mentor_rank[c],
         candidates.member_ids[c],
-        candidates.line_manager_member_id[c],
+        (
+            candidates.line_manager_member_id[c],
+            candidates.declared_line_manager_member_id[c],
+        ),
+        candidates.qualification_id[c],
         mentors.level_rank[m],
         mentors.member_ids[m],
+        mentors.qualification_ids[m],
+        mentors.supports_any[m],
     )
     uses = candidates.qualification_uses_mentors[c]
-    return uses & ~(masks["level_too_low"] | masks["self"] | masks["line_manager"])
+    return uses & ~np.logical_or.reduce(list(masks.values()))
 
 
 def allowed_pairs(

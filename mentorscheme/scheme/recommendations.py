@@ -4,7 +4,9 @@ A score is a sum of a few parts, each with a reason the candidate can read:
 
 * a mentor in a different sort of organisation (organisation type) is recommended;
 * a mentor in the same organisation is allowed but flagged (a penalty, a warning);
-* each shared way of meeting helps, counted up to two;
+* each shared way of meeting helps, counted up to two; meeting in person is shared
+  only where the mentor meets in person in the candidate's region (their own
+  region, or one they list);
 * a mentor in the candidate's region helps a little (remote mentoring makes
   distance matter less, so the directory still searches every region);
 * a mentor up to date with the current regulations ranks higher;
@@ -33,6 +35,7 @@ from typing import Final
 import numpy as np
 
 from mentorscheme.matching.records import (
+    MODE_BITS,
     CandidateArrays,
     CandidateRecord,
     MentorArrays,
@@ -62,6 +65,7 @@ _MODE_WORDS: Final[dict[str, str]] = {
     "zoom": "Zoom",
     "other": "other ways",
 }
+_IN_PERSON: Final[int] = MODE_BITS["in_person"]
 _ORDINALS: Final[tuple[str, ...]] = ("first", "second", "third", "fourth", "fifth")
 
 
@@ -162,6 +166,21 @@ def _known_and_different(a: int | None, b: int | None) -> bool:
     return a is not None and b is not None and a != b
 
 
+def meets_in_person_in(mentor: MentorRecord, region_id: int | None) -> bool:
+    """Whether the mentor meets in person in this region (their own, or one listed)."""
+    return region_id is not None and (
+        region_id == mentor.region_id or region_id in mentor.in_person_region_ids
+    )
+
+
+def shared_mode_bits(candidate: CandidateRecord, mentor: MentorRecord) -> int:
+    """Ways of meeting both use; in person only where the mentor meets the candidate."""
+    bits = modes_to_bits(candidate.meeting_modes) & modes_to_bits(mentor.meeting_modes)
+    if not meets_in_person_in(mentor, candidate.region_id):
+        bits &= ~_IN_PERSON
+    return bits
+
+
 def _choice_rank(candidate: CandidateRecord, mentor_id: int) -> int:
     try:
         return candidate.choices.index(mentor_id) + 1
@@ -187,9 +206,7 @@ def score(
         candidate.organisation_type_id, mentor.organisation_type_id
     )
     same_org = _known_and_equal(candidate.organisation_id, mentor.organisation_id)
-    shared_bits = modes_to_bits(candidate.meeting_modes) & modes_to_bits(
-        mentor.meeting_modes
-    )
+    shared_bits = shared_mode_bits(candidate, mentor)
     shared = _SHARED[shared_bits]
     same_region = _known_and_equal(candidate.region_id, mentor.region_id)
     rank = _choice_rank(candidate, mentor.id)
@@ -213,7 +230,7 @@ def score(
         reasons.append(
             Reason(
                 "different_org_type",
-                "works in a different sort of organisation",
+                _types_text(candidate, mentor),
                 points=s.different_org_type,
             )
         )
@@ -221,7 +238,7 @@ def score(
         reasons.append(
             Reason(
                 "shared_modes",
-                _modes_text(bits_to_modes(shared_bits)),
+                _modes_text(bits_to_modes(shared_bits), candidate.region_name),
                 points=shared * s.shared_mode,
             )
         )
@@ -234,7 +251,10 @@ def score(
             )
         )
     if same_region and w.prefer_same_region:
-        reasons.append(Reason("same_region", "in your region", points=s.same_region))
+        where = f" ({candidate.region_name})" if candidate.region_name else ""
+        reasons.append(
+            Reason("same_region", f"in your region{where}", points=s.same_region)
+        )
     if free > 0 and w.balance_load:
         reasons.append(
             Reason(
@@ -267,12 +287,26 @@ def _join(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _modes_text(codes: list[str]) -> str:
+def _modes_text(codes: list[str], region_name: str = "") -> str:
     by = [_MODE_WORDS[code] for code in codes if code != "in_person"]
     parts = [f"by {_join(by)}"] if by else []
     if "in_person" in codes:
-        parts.append("in person")
+        parts.append(f"in person in {region_name}" if region_name else "in person")
     return f"meets {', and '.join(parts)}, like you"
+
+
+def _lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _types_text(candidate: CandidateRecord, mentor: MentorRecord) -> str:
+    """Both sorts of organisation, by name, when the records carry the names."""
+    if not (mentor.organisation_type_name and candidate.organisation_type_name):
+        return "works in a different sort of organisation"
+    return (
+        f"works in {_lower_first(mentor.organisation_type_name)}; "
+        f"you work in {_lower_first(candidate.organisation_type_name)}"
+    )
 
 
 # --- Many mentors at once --------------------------------------------------------
@@ -284,6 +318,15 @@ def _known_equal(a: np.ndarray | int, b: np.ndarray) -> np.ndarray:
 
 def _known_different(a: np.ndarray | int, b: np.ndarray) -> np.ndarray:
     return (a != b) & (a >= 0) & (b >= 0)
+
+
+def _in_person_ok(region: np.ndarray | int, mentor_regions: np.ndarray) -> np.ndarray:
+    """Per pair, whether the mentor meets in person in the candidate's region.
+
+    ``mentor_regions`` has one more (last) axis: each mentor's regions, padded -1.
+    """
+    region = np.asarray(region)[..., None]
+    return ((mentor_regions == region) & (region >= 0)).any(axis=-1)
 
 
 def score_vector(
@@ -304,7 +347,9 @@ def score_vector(
         known(candidate.organisation_type_id), mentors.organisation_type_id
     )
     same_org = _known_equal(known(candidate.organisation_id), mentors.organisation_id)
-    shared = SHARED[modes_to_bits(candidate.meeting_modes) & mentors.modes]
+    bits = modes_to_bits(candidate.meeting_modes) & mentors.modes
+    in_region = _in_person_ok(known(candidate.region_id), mentors.in_person_region_ids)
+    shared = SHARED[np.where(in_region, bits, bits & ~_IN_PERSON)]
     same_region = _known_equal(known(candidate.region_id), mentors.region_id)
     choice = np.zeros(len(mentors))
     for rank, mentor_id in enumerate(candidate.choices, start=1):
@@ -337,7 +382,9 @@ def pair_points(
         candidates.organisation_type_id[c], mentors.organisation_type_id[m]
     )
     same_org = _known_equal(candidates.organisation_id[c], mentors.organisation_id[m])
-    shared = SHARED[candidates.modes[c] & mentors.modes[m]]
+    bits = candidates.modes[c] & mentors.modes[m]
+    in_region = _in_person_ok(candidates.region_id[c], mentors.in_person_region_ids[m])
+    shared = SHARED[np.where(in_region, bits, bits & ~_IN_PERSON)]
     same_region = _known_equal(candidates.region_id[c], mentors.region_id[m])
     return (
         different_type * s.different_org_type_points

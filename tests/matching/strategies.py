@@ -14,7 +14,9 @@ from mentorscheme.matching.records import (
 from mentorscheme.scheme.eligibility import is_allowed
 from mentorscheme.scheme.recommendations import score
 
-modes = st.frozensets(st.sampled_from(list(MEETING_MODES)[:4]), max_size=3)
+modes = st.frozensets(
+    st.sampled_from([*list(MEETING_MODES)[:4], "in_person"]), max_size=3
+)
 maybe_small = st.none() | st.integers(1, 3)
 member = st.integers(1, 12)
 mostly_true = st.sampled_from([True, True, True, False])
@@ -43,6 +45,13 @@ def _mentor(draw):
         organisation_type_id=draw(maybe_small),
         meeting_modes=draw(modes),
         up_to_date=draw(st.booleans()),
+        # Mostly no choice made (every qualification), sometimes one or two.
+        qualification_ids=draw(
+            st.sampled_from(
+                [frozenset(), frozenset(), frozenset({1}), frozenset({1, 2})]
+            )
+        ),
+        in_person_region_ids=draw(st.frozensets(st.integers(1, 3), max_size=1)),
     )
 
 
@@ -60,6 +69,8 @@ candidate = st.builds(
     has_active_relationship=st.sampled_from([False, False, False, True]),
     choices=st.lists(mentor_id, max_size=3, unique=True).map(tuple),
     excluded_mentor_ids=st.frozensets(mentor_id, max_size=1),
+    qualification_id=st.sampled_from([1, 1, 2, 3]),
+    declared_line_manager_member_id=st.none() | st.none() | member,
 )
 
 

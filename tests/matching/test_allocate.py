@@ -265,3 +265,27 @@ def test_the_engine_optimises_exactly_the_score_it_reports(method, chooser_id):
     assert [p.candidate_id for p in result.pairs] == [local.id]
     assert result.total_score == score(local, mo, w)[0]
     assert result.total_score > score(chooser, mo, w)[0]
+
+
+def test_a_mentor_is_never_allocated_a_qualification_they_did_not_choose():
+    only_certification = replace(MO, qualification_ids=frozenset({1}))
+    cara = replace(CARA, qualification_id=2)
+    result = allocate([cara], [only_certification])
+    assert result.pairs == ()
+    assert [u.code for u in result.unmatched] == ["no_allowed_mentor"]
+    full = replace(MO, id=11, member_id=101, active_mentees=MO.capacity)
+    result = allocate([cara], [only_certification, full])
+    assert [u.code for u in result.unmatched] == ["all_allowed_full"]
+
+
+def test_an_in_person_only_mentor_elsewhere_shares_no_way_of_meeting():
+    london = replace(CARA, region_id=1, meeting_modes=frozenset({"in_person"}))
+    belfast = replace(
+        MO, region_id=9, meeting_modes=frozenset({"in_person"}), up_to_date=False
+    )
+    pair = allocate([london], [belfast], Weights(balance_load=False)).pairs[0]
+    assert "shared_modes" not in [r.code for r in pair.reasons]
+    listed = replace(belfast, in_person_region_ids=frozenset({1}))
+    nearer = allocate([london], [listed], Weights(balance_load=False)).pairs[0]
+    assert nearer.score == pair.score + 1.0
+    assert "shared_modes" in [r.code for r in nearer.reasons]

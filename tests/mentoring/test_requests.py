@@ -21,7 +21,7 @@ def test_a_candidate_finds_and_requests_an_allowed_mentor(
     login(client, alice)
     page = client.get("/mentoring/directory/")
     assert "Dora Davies" in page.text
-    assert "works in a different sort of organisation" in page.text
+    assert "works in academic (higher and further education); you work in" in page.text
     assert "dora@example.org" not in page.text
     with django_capture_on_commit_callbacks(execute=True):
         response = ask(client, alice, dora)

@@ -32,6 +32,8 @@ mentors = st.builds(
     organisation_type_id=maybe_id,
     meeting_modes=modes,
     up_to_date=st.booleans(),
+    qualification_ids=st.frozensets(st.integers(1, 3), max_size=2),
+    in_person_region_ids=st.frozensets(st.integers(1, 4), max_size=2),
 )
 
 candidates = st.builds(
@@ -48,6 +50,8 @@ candidates = st.builds(
     has_active_relationship=st.booleans(),
     choices=st.lists(mentor_id, max_size=3, unique=True).map(tuple),
     excluded_mentor_ids=st.frozensets(mentor_id, max_size=2),
+    qualification_id=st.none() | st.integers(1, 3),
+    declared_line_manager_member_id=st.none() | member,
 )
 
 weight = st.floats(0, 10).map(lambda x: round(x, 2))

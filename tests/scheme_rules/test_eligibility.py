@@ -137,3 +137,20 @@ def test_check_and_the_vector_form_always_agree(candidate, some_mentors):
         assert bool(pairs[i]) is is_allowed(candidate, mentor)
         gate = not eligibility.mentor_failures(mentor)
         assert bool(mentor_gate(arrays)[i]) is gate
+
+
+def test_a_mentor_who_chose_other_qualifications_is_not_allowed():
+    # A Chartered mentor who ticked only Certification (id 1); Cara seeks Chartership.
+    mentor = replace(MO, qualification_ids=frozenset({1}))
+    cara = replace(CARA, qualification_id=2)
+    assert codes(cara, mentor) == ["qualification_not_supported"]
+    assert codes(cara, replace(mentor, qualification_ids=frozenset({1, 2}))) == []
+    # Having chosen none, a mentor supports every qualification their level allows.
+    assert codes(cara, replace(mentor, qualification_ids=frozenset())) == []
+
+
+def test_a_declared_line_manager_is_barred_as_the_registers_is():
+    cara = replace(CARA, line_manager_member_id=None)
+    assert codes(replace(cara, declared_line_manager_member_id=MO.member_id)) == [
+        "line_manager"
+    ]

@@ -75,11 +75,45 @@ def test_shared_ways_of_meeting_are_named_and_count_up_to_two():
     candidate = replace(
         CARA, meeting_modes=frozenset({"zoom", "teams", "email", "in_person"})
     )
-    mentor = replace(MENTOR, meeting_modes=candidate.meeting_modes)
+    mentor = replace(
+        MENTOR,
+        meeting_modes=candidate.meeting_modes,
+        in_person_region_ids=frozenset({CARA.region_id}),
+    )
     value, _ = score(candidate, mentor, PLAIN)
     assert value == 2.0
     assert reasons(candidate, mentor)["shared_modes"].text == (
         "meets by email, Microsoft Teams and Zoom, and in person, like you"
+    )
+
+
+def test_in_person_is_shared_only_where_the_mentor_meets_in_your_region():
+    # Cara meets in person in her region; the mentor only in another one.
+    candidate = replace(
+        CARA, meeting_modes=frozenset({"in_person"}), region_name="East of England"
+    )
+    elsewhere = replace(
+        MENTOR,
+        region_id=CARA.region_id + 1,
+        meeting_modes=frozenset({"in_person"}),
+        in_person_region_ids=frozenset(),
+    )
+    assert score(candidate, elsewhere, PLAIN)[0] == 0.0
+    assert "shared_modes" not in reasons(candidate, elsewhere)
+    listed = replace(elsewhere, in_person_region_ids=frozenset({CARA.region_id}))
+    assert score(candidate, listed, PLAIN)[0] == 1.0
+    assert reasons(candidate, listed)["shared_modes"].text == (
+        "meets in person in East of England, like you"
+    )
+
+
+def test_reasons_name_both_sorts_of_organisation():
+    candidate = replace(CARA, organisation_type_name="Academic libraries")
+    mentor = replace(
+        MENTOR, organisation_type_id=3, organisation_type_name="Public libraries"
+    )
+    assert reasons(candidate, mentor)["different_org_type"].text == (
+        "works in public libraries; you work in academic libraries"
     )
 
 

@@ -27,9 +27,12 @@ class Command(BaseCommand):
             )
         lapses = mentors.mentor_lapse_check(today=now.date())
         requests = mentoring.requests_remind_and_expire(now=now)
+        questions = mentoring.unanswered_questions_remind_and_expire(now=now)
         flagged = mentoring.flag_waiting_candidates(today=now.date())
         self.stdout.write(
             f"Mentors delisted {lapses['delisted']}, relisted {lapses['relisted']}; "
             f"requests reminded {requests['reminded']}, expired {requests['expired']}; "
+            f"unanswered questions reminded {questions['reminded']}, "
+            f"expired {questions['expired']}; "
             f"candidates flagged {flagged}."
         )

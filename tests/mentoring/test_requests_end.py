@@ -1,0 +1,137 @@
+"""Every open request ends; the rules see a mentor's choices; enrolments show."""
+
+import datetime
+
+from django.core import mail
+from django.utils import timezone
+
+from mentorscheme.members.models import Region
+from mentorscheme.mentoring import services
+from mentorscheme.mentoring.models import MentoringRequest
+from tests import factories as f
+from tests.conftest import login
+from tests.mentoring.conftest import mentor
+from tests.mentoring.test_requests import ask
+
+
+def asked_for_more(client, alice, dora):
+    ask(client, alice, dora)
+    request = MentoringRequest.objects.get()
+    login(client, dora)
+    client.post(
+        f"/mentoring/requests/{request.pk}/",
+        {"action": "ask", "message": "Which criteria worry you most?"},
+    )
+    request.refresh_from_db()
+    assert request.status == "more_info"
+    return request
+
+
+def test_a_request_awaiting_the_candidates_reply_is_reminded_then_expires(
+    client, alice, dora, django_capture_on_commit_callbacks
+):
+    request = asked_for_more(client, alice, dora)
+    asked = request.responded_at
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = services.unanswered_questions_remind_and_expire(
+            now=asked + datetime.timedelta(days=8)
+        )
+    assert counts == {"reminded": 1, "expired": 0}
+    assert mail.outbox[0].to == ["alice@example.org"]
+    assert "Which criteria worry you most?" in mail.outbox[0].body
+    # A second run the same day sends nothing more.
+    assert services.unanswered_questions_remind_and_expire(
+        now=asked + datetime.timedelta(days=8)
+    ) == {"reminded": 0, "expired": 0}
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = services.unanswered_questions_remind_and_expire(
+            now=asked + datetime.timedelta(days=15)
+        )
+    assert counts == {"reminded": 0, "expired": 1}
+    request.refresh_from_db()
+    assert request.status == "expired"
+    assert sorted(m.to[0] for m in mail.outbox[1:]) == [
+        "alice@example.org",
+        "dora@example.org",
+    ]
+    # The slot is free again: no open request holds it.
+    assert not services.selectors.open_requests(request.enrolment).exists()
+
+
+def test_a_reply_stops_the_candidates_clock(client, alice, dora):
+    request = asked_for_more(client, alice, dora)
+    login(client, alice)
+    client.post(
+        f"/mentoring/requests/{request.pk}/",
+        {"action": "reply", "reply": "Mostly the wider professional context."},
+    )
+    counts = services.unanswered_questions_remind_and_expire(
+        now=timezone.now() + datetime.timedelta(days=400)
+    )
+    assert counts == {"reminded": 0, "expired": 0}
+
+
+def test_a_mentor_who_chose_only_certification_is_not_offered_for_chartership(
+    client, alice, dora
+):
+    dora.mentor_profile.qualifications.set([f.qualification("certification")])
+    login(client, alice)
+    page = client.get("/mentoring/directory/")
+    assert "Dora Davies" not in page.text
+    response = client.post(
+        f"/mentoring/directory/{dora.mentor_profile.pk}/", {"message": "Hello"}
+    )
+    assert response.status_code == 404
+    assert not MentoringRequest.objects.exists()
+    dora.mentor_profile.qualifications.add(f.qualification("chartership"))
+    assert "Dora Davies" in client.get("/mentoring/directory/?q=dora").text
+
+
+def test_in_person_is_a_shared_way_only_where_the_mentor_meets_in_person(client, alice):
+    # Alice is in London and meets in person; Niamh only in Northern Ireland.
+    enrolment = alice.enrolments.get()
+    enrolment.meeting_modes = ["in_person"]
+    enrolment.save()
+    niamh = mentor(
+        first_name="Niamh",
+        last_name="Quinn",
+        region=Region.objects.get(code="ireland"),
+        profile={"meeting_modes": ["in_person"]},
+    )
+    login(client, alice)
+    page = client.get(f"/mentoring/directory/{niamh.mentor_profile.pk}/")
+    assert page.status_code == 200
+    assert "meets in person" not in page.text
+    niamh.mentor_profile.regions.add(alice.region)
+    page = client.get(f"/mentoring/directory/{niamh.mentor_profile.pk}/")
+    assert "meets in person in London, like you" in page.text
+
+
+def test_revalidation_needs_a_level_held(client, db):
+    member = f.MemberFactory()
+    f.with_account(member)
+    login(client, member)
+    response = client.post(
+        "/mentoring/enrol/", {"qualification": f.qualification("revalidation").pk}
+    )
+    assert response.status_code == 400
+    assert "you do not hold one at present" in response.text
+    assert not member.enrolments.exists()
+    f.award(member, "certification")
+    client.post(
+        "/mentoring/enrol/", {"qualification": f.qualification("revalidation").pk}
+    )
+    assert member.enrolments.get().qualification.code == "revalidation"
+
+
+def test_a_candidate_with_two_open_enrolments_sees_each(client, alice):
+    f.award(alice, "certification")
+    revalidation = f.enrol(alice, "revalidation")
+    login(client, alice)
+    page = client.get("/mentoring/")
+    assert "Your other open enrolments" in page.text
+    assert f"?enrolment={revalidation.pk}" in page.text
+    page = client.get(f"/mentoring/?enrolment={revalidation.pk}")
+    assert "Not needed for Revalidation" in page.text
+    assert "Chartership" in page.text
