@@ -1,13 +1,16 @@
 """Benchmarks of the matching engine: suggestions and bulk allocation.
 
-    python bench/bench_matching.py [--sizes small,medium,large] [--queries 200]
+    python bench/bench_matching.py [--sizes small,medium,large]
+        [--profiles scarce,plentiful,...] [--queries 200] [--full-max-pairs N]
 
 Each figure is measured in a fresh subprocess so one measurement's memory peak does
-not pollute another's. Instances are synthetic and deterministic (seeded numpy):
-12 regions, 11 organisation types, about 300 organisations per 3,000 members,
-mentor capacities 1-3 with some full, paused, untrained or lapsed, about 10% of
-candidates with a line manager who is a mentor, some with ranked choices or mentors
-they may not ask again. Nothing here asserts a time.
+not pollute another's. Instances are synthetic and deterministic (``cohorts``):
+one profile per shape of cohort a body could see (scarce or plentiful places,
+nearly everyone allowed with ties, strongly regional, many sharing one best
+mentor). Each allocation is printed beside the greedy baseline and, where it is
+feasible, a plain full-network solve (every allowed pair an arc: the independent
+optimum). Work (rounds, arcs) is printed too: unlike times, it does not depend on
+what else the machine is doing. Nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -29,17 +32,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.cohorts import PROFILES, make_instance  # noqa: E402
 from mentorscheme.matching.engine import (  # noqa: E402
     MentorIndex,
     allocate,
     allocate_greedy,
     suggest,
 )
-from mentorscheme.matching.records import (  # noqa: E402
-    MEETING_MODES,
-    CandidateRecord,
-    MentorRecord,
-)
+from mentorscheme.matching.records import CandidateRecord  # noqa: E402
 from mentorscheme.scheme.recommendations import score  # noqa: E402
 
 SIZES = {
@@ -50,128 +50,9 @@ SIZES = {
 #: The ``matching`` library's solver is pure Python; beyond this many pairs it
 #: would take minutes, so it is skipped.
 LIBRARY_MAX_PAIRS = 400_000
-
-MODE_CODES = list(MEETING_MODES)
-MODE_PROBABILITY = np.array([0.85, 0.35, 0.6, 0.45, 0.3, 0.05])
-REGION_SHARE = np.array([16, 11, 10, 9, 9, 8, 8, 7, 7, 6, 5, 4], dtype=float)
-TYPE_SHARE = np.array([22, 20, 12, 9, 8, 8, 7, 5, 4, 3, 2], dtype=float)
-
-
-def _modes(rng: np.random.Generator, n: int) -> list[frozenset[str]]:
-    picks = rng.random((n, len(MODE_CODES))) < MODE_PROBABILITY
-    picks[~picks.any(axis=1), 0] = True  # everyone can at least email
-    cache: dict[bytes, frozenset[str]] = {}
-    out = []
-    for row in picks:
-        key = row.tobytes()
-        if key not in cache:
-            cache[key] = frozenset(
-                c for c, on in zip(MODE_CODES, row, strict=True) if on
-            )
-        out.append(cache[key])
-    return out
-
-
-def make_instance(
-    n_candidates: int, n_mentors: int, seed: int = 7
-) -> tuple[list[CandidateRecord], list[MentorRecord]]:
-    rng = np.random.default_rng(seed)
-    members = n_candidates + n_mentors
-    n_orgs = max(members // 10, 5)
-    org_region = rng.choice(12, n_orgs, p=REGION_SHARE / REGION_SHARE.sum()) + 1
-    org_type = rng.choice(11, n_orgs, p=TYPE_SHARE / TYPE_SHARE.sum()) + 1
-    org_weight = rng.pareto(1.5, n_orgs) + 1  # a few big employers, many small
-
-    def orgs(n: int) -> np.ndarray:
-        o = rng.choice(n_orgs, n, p=org_weight / org_weight.sum())
-        o[rng.random(n) < 0.04] = -1  # between jobs, or not recorded
-        return o
-
-    # Mentors: member ids after the candidates'; 2% are also candidates.
-    m_org = orgs(n_mentors)
-    m_member = np.arange(n_mentors) + n_candidates + 1
-    also_candidate = rng.random(n_mentors) < 0.02
-    m_member[also_candidate] = rng.choice(n_candidates, also_candidate.sum()) + 1
-    m_level = rng.choice([1, 2, 3], n_mentors, p=[0.1, 0.7, 0.2])
-    capacity = rng.choice([1, 2, 3], n_mentors, p=[0.3, 0.45, 0.25])
-    active = rng.binomial(capacity, 0.35)
-    flags = rng.random((n_mentors, 6))
-    m_modes = _modes(rng, n_mentors)
-    mentors = [
-        MentorRecord(
-            id=i + 1,
-            member_id=int(m_member[i]),
-            level_rank=int(m_level[i]),
-            registration_current=bool(flags[i, 0] < 0.96),
-            trained=bool(flags[i, 1] < 0.9),
-            workshop_attended=bool(flags[i, 2] < 0.88),
-            listed=bool(flags[i, 3] < 0.92),
-            accepting=bool(flags[i, 4] < 0.9),
-            capacity=int(capacity[i]),
-            active_mentees=int(active[i]),
-            region_id=int(org_region[m_org[i]]) if m_org[i] >= 0 else None,
-            organisation_id=int(m_org[i]) + 1 if m_org[i] >= 0 else None,
-            organisation_type_id=int(org_type[m_org[i]]) if m_org[i] >= 0 else None,
-            meeting_modes=m_modes[i],
-            up_to_date=bool(flags[i, 5] < 0.6),
-        )
-        for i in range(n_mentors)
-    ]
-
-    # Candidates.
-    c_org = orgs(n_candidates)
-    qualification = rng.choice(4, n_candidates, p=[0.3, 0.55, 0.1, 0.05])
-    min_rank = np.array([1, 2, 3, 0])[qualification]
-    c_modes = _modes(rng, n_candidates)
-    mentors_by_org: dict[int, list[int]] = {}
-    for i, o in enumerate(m_org):
-        mentors_by_org.setdefault(int(o), []).append(i)
-    mentors_by_region: dict[int, np.ndarray] = {}
-    m_region = np.array([m.region_id or 0 for m in mentors])
-    for r in range(1, 13):
-        mentors_by_region[r] = np.flatnonzero(m_region == r)
-    draws = rng.random((n_candidates, 6))
-    candidates = []
-    for i in range(n_candidates):
-        o = int(c_org[i])
-        region = int(org_region[o]) if o >= 0 else None
-        line_manager = None
-        if draws[i, 0] < 0.10:  # managed by a mentor, usually a colleague
-            colleagues = mentors_by_org.get(o, []) if o >= 0 else []
-            pick = colleagues if colleagues and draws[i, 1] < 0.8 else range(n_mentors)
-            line_manager = int(m_member[pick[int(draws[i, 2] * len(pick))]])
-        elif draws[i, 0] < 0.40:  # managed by someone who does not mentor
-            line_manager = members + 1 + i
-        choices: tuple[int, ...] = ()
-        if draws[i, 3] < 0.15 and region is not None:
-            near = mentors_by_region[region]
-            k = 1 + int(draws[i, 4] * 3)
-            choices = tuple(
-                int(x) + 1 for x in rng.choice(near, min(k, len(near)), False)
-            )
-        excluded: frozenset[int] = frozenset()
-        if draws[i, 5] < 0.05:
-            excluded = frozenset(int(x) + 1 for x in rng.choice(n_mentors, 2, False))
-        candidates.append(
-            CandidateRecord(
-                id=i + 1,
-                member_id=i + 1,
-                qualification_uses_mentors=bool(qualification[i] != 3),
-                min_mentor_rank=int(min_rank[i]),
-                region_id=region,
-                organisation_id=o + 1 if o >= 0 else None,
-                organisation_type_id=int(org_type[o]) if o >= 0 else None,
-                line_manager_member_id=line_manager,
-                meeting_modes=c_modes[i],
-                has_active_relationship=bool(
-                    draws[i, 1] < 0.1 and line_manager is None
-                ),
-                choices=choices,
-                excluded_mentor_ids=excluded,
-            )
-        )
-    return candidates, mentors
-
+#: The plain full network lists every allowed pair: beyond this many pairs its
+#: memory and time are out of reach (10,000 x 3,000 is 30 million).
+FULL_MAX_PAIRS = 30_000_000
 
 # --- Measurements, each run in its own subprocess -----------------------------------
 
@@ -190,7 +71,7 @@ def _eligible(candidates: list[CandidateRecord]) -> list[CandidateRecord]:
 
 
 def measure_suggest(size: str, queries: int) -> dict:
-    candidates, mentors = make_instance(*SIZES[size])
+    candidates, mentors, _ = make_instance(*SIZES[size])
     before = _rss_mb()
     start = time.perf_counter()
     index = MentorIndex.build(mentors)
@@ -227,21 +108,23 @@ def _summary(allocation, seconds: float, cpu: float, before: float) -> dict:
     }
 
 
-def measure_allocate(size: str, greedy: bool = False) -> dict:
-    candidates, mentors = make_instance(*SIZES[size])
+def measure_allocate(size: str, profile: str, method: str = "auto") -> dict:
+    candidates, mentors, weights = make_instance(*SIZES[size], profile=profile)
     before = _rss_mb()
     start, start_cpu = time.perf_counter(), time.process_time()
-    solve = allocate_greedy if greedy else allocate
-    allocation = solve(candidates, mentors)
+    if method == "greedy":
+        allocation = allocate_greedy(candidates, mentors, weights)
+    else:
+        allocation = allocate(candidates, mentors, weights, method=method)
     seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
     return _summary(allocation, seconds, cpu, before)
 
 
-def measure_traced(size: str) -> dict:
+def measure_traced(size: str, profile: str) -> dict:
     """Python-level peak (tracemalloc sees numpy buffers too); slower, so apart."""
-    candidates, mentors = make_instance(*SIZES[size])
+    candidates, mentors, weights = make_instance(*SIZES[size], profile=profile)
     tracemalloc.start()
-    allocate(candidates, mentors)
+    allocate(candidates, mentors, weights)
     _, peak = tracemalloc.get_traced_memory()
     return {"traced_peak_mb": peak / 2**20}
 
@@ -253,7 +136,7 @@ def measure_library(size: str) -> dict:
     from mentorscheme.scheme.eligibility import allowed_mask
     from mentorscheme.scheme.recommendations import score_vector
 
-    candidates, mentors = make_instance(*SIZES[size])
+    candidates, mentors, _ = make_instance(*SIZES[size])
     before = _rss_mb()
     start, start_cpu = time.perf_counter(), time.process_time()
     index = MentorIndex.build(mentors)
@@ -311,22 +194,26 @@ def measure_library(size: str) -> dict:
 
 
 WORKERS = {
-    "suggest": measure_suggest,
+    "suggest": lambda size, queries: measure_suggest(size, int(queries)),
     "allocate": measure_allocate,
-    "greedy": lambda size: measure_allocate(size, greedy=True),
+    "greedy": lambda size, profile: measure_allocate(size, profile, "greedy"),
+    "full": lambda size, profile: measure_allocate(size, profile, "full"),
     "traced": measure_traced,
     "library": measure_library,
 }
 
 
-def _run(kind: str, size: str, *extra: str) -> dict:
+def _run(kind: str, *args: str) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--worker", kind, size, *extra],
+        [sys.executable, __file__, "--worker", kind, *args],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         cwd=ROOT,
     )
+    if out.returncode:
+        last = (out.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"error": f"failed ({last[:60]})"}
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -338,10 +225,12 @@ def _library_available() -> bool:
     return True
 
 
+WIDTHS = (13, 7, 18, 26, 8, 12, 14, 40)
+
+
 def _row(*cells: object) -> str:
-    widths = (7, 22, 40, 8, 11, 15, 30)
     return "  ".join(
-        str(c).ljust(w) for c, w in zip(cells, widths, strict=False)
+        str(c).ljust(w) for c, w in zip(cells, WIDTHS, strict=False)
     ).rstrip()
 
 
@@ -353,110 +242,155 @@ def _ratios(other: dict, best: dict) -> str:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="small,medium,large")
-    parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.worker:
-        kind, size = args.worker[:2]
-        result = (
-            measure_suggest(size, args.queries)
-            if kind == "suggest"
-            else WORKERS[kind](size)
-        )
-        print(json.dumps(result))
-        return
+def _time(r: dict) -> str:
+    return f"{r['seconds']:.2f} s (cpu {r['cpu_s']:.2f})"
 
-    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
-    library = _library_available()
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(
-        f"Matching engine benchmark: {os.cpu_count()} CPUs, load average {load}."
-        " Times are wall clock (process CPU time in brackets)."
-    )
-    print(
-        _row(
-            "size",
-            "measurement",
-            "time",
-            "matched",
-            "total score",
-            "peak RSS (+)",
-            "vs optimal",
-        )
-    )
-    print("-" * 140)
-    notes = []
+
+def _work(stats: dict) -> str:
+    if stats.get("method") == "pricing":
+        return f"{stats.get('rounds')} rounds, {stats.get('arcs'):,} arcs"
+    return f"{stats.get('method')}, {stats.get('rounds', '-')} round"
+
+
+def _suggest_rows(sizes: list[str], queries: int) -> None:
+    print(_row("profile", "size", "measurement", "time", "", "", "peak RSS (+)"))
     for size in sizes:
-        n_cand, n_ment = SIZES[size]
-        label = f"{size}"
-        s = _run("suggest", size, "--queries", str(args.queries))
+        s = _run("suggest", size, str(queries))
+        if "error" in s:
+            print(_row("scarce", size, "suggest", s["error"]))
+            continue
         print(
             _row(
-                label,
-                f"suggest ({s['queries']} queries)",
-                f"median {s['median_ms']:.2f} ms, p95 {s['p95_ms']:.2f} ms"
-                f" (cpu {s['cpu_mean_ms']:.2f})",
+                "scarce",
+                size,
+                f"suggest ({s['queries']} q)",
+                f"median {s['median_ms']:.2f} ms, p95 {s['p95_ms']:.2f} ms",
                 "",
                 "",
                 f"{s['peak_mb']:.0f} MB (+{s['delta_mb']:.0f})",
                 f"index built in {s['build_s']:.2f} s",
             )
         )
-        best = _run("allocate", size)
-        traced = _run("traced", size)
-        stats = best["stats"]
-        print(
-            _row(
-                "",
-                "allocate (optimal)",
-                f"{best['seconds']:.2f} s (cpu {best['cpu_s']:.2f})",
-                best["matched"],
-                f"{best['score']:.2f}",
-                f"{best['peak_mb']:.0f} MB (+{best['delta_mb']:.0f})",
-                f"{stats.get('method')}, {stats.get('rounds')} round(s), "
-                f"traced peak {traced['traced_peak_mb']:.0f} MB",
-            )
+
+
+def _allocation_rows(profile: str, size: str, full_max: int, library: bool) -> None:
+    n_cand, n_ment = SIZES[size]
+    best = _run("allocate", size, profile)
+    if "error" in best:
+        print(_row(profile, size, "allocate", best["error"]))
+        return
+    traced = _run("traced", size, profile)
+    stats = best["stats"]
+    print(
+        _row(
+            profile,
+            size,
+            "allocate",
+            _time(best),
+            best["matched"],
+            f"{best['score']:.2f}",
+            f"{best['peak_mb']:.0f} MB (+{best['delta_mb']:.0f})",
+            f"{_work(stats)}; traced peak"
+            f" {traced.get('traced_peak_mb', float('nan')):.0f} MB",
         )
-        greedy = _run("greedy", size)
-        print(
-            _row(
-                "",
-                "greedy baseline",
-                f"{greedy['seconds']:.2f} s (cpu {greedy['cpu_s']:.2f})",
-                greedy["matched"],
-                f"{greedy['score']:.2f}",
-                f"{greedy['peak_mb']:.0f} MB (+{greedy['delta_mb']:.0f})",
-                _ratios(greedy, best),
-            )
+    )
+    greedy = _run("greedy", size, profile)
+    print(
+        _row(
+            "",
+            "",
+            "greedy baseline",
+            _time(greedy),
+            greedy["matched"],
+            f"{greedy['score']:.2f}",
+            f"{greedy['peak_mb']:.0f} MB (+{greedy['delta_mb']:.0f})",
+            _ratios(greedy, best),
         )
-        if not library:
-            notes.append("the `matching` library is not installed: comparison skipped")
-        elif n_cand * n_ment > LIBRARY_MAX_PAIRS:
-            print(_row("", "matching lib (HR)", "skipped: minutes at this size"))
+    )
+    if n_cand * n_ment > full_max:
+        print(_row("", "", "full network", "skipped: too many pairs"))
+    else:
+        full = _run("full", size, profile)
+        if "error" in full:
+            print(_row("", "", "full network", full["error"]))
         else:
-            lib = _run("library", size)
+            same = full["matched"] == best["matched"] and math.isclose(
+                full["score"], best["score"], rel_tol=0, abs_tol=1e-6 * n_cand
+            )
             print(
                 _row(
                     "",
+                    "",
+                    "full network",
+                    _time(full),
+                    full["matched"],
+                    f"{full['score']:.2f}",
+                    f"{full['peak_mb']:.0f} MB (+{full['delta_mb']:.0f})",
+                    ("same optimum" if same else "DIFFERENT OPTIMUM")
+                    + f", time x{full['seconds'] / best['seconds']:.1f}",
+                )
+            )
+    if library and profile == "scarce" and n_cand * n_ment <= LIBRARY_MAX_PAIRS:
+        lib = _run("library", size)
+        if "error" not in lib:
+            print(
+                _row(
+                    "",
+                    "",
                     "matching lib (HR)",
-                    f"{lib['seconds']:.2f} s (cpu {lib['cpu_s']:.2f})",
+                    _time(lib),
                     lib["matched"],
                     f"{lib['score']:.2f}",
                     f"{lib['peak_mb']:.0f} MB (+{lib['delta_mb']:.0f})",
                     _ratios(lib, best),
                 )
             )
-        print(
-            _row(
-                "",
-                f"({n_cand:,} candidates x {n_ment:,} mentors)",
-            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="small,medium,large")
+    parser.add_argument("--profiles", default=",".join(PROFILES))
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--full-max-pairs", type=int, default=FULL_MAX_PAIRS)
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        kind, *rest = args.worker
+        print(json.dumps(WORKERS[kind](*rest)))
+        return
+
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    profiles = [p.strip() for p in args.profiles.split(",") if p.strip()]
+    library = _library_available()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"Matching engine benchmark: {os.cpu_count()} CPUs, load average {load}."
+        " Times are wall clock (process CPU time in brackets); on a busy machine"
+        " compare the CPU times and the work."
+    )
+    print("Sizes: " + ", ".join(f"{k} {c:,} x {m:,}" for k, (c, m) in SIZES.items()))
+    _suggest_rows(sizes, args.queries)
+    print()
+    print(
+        _row(
+            "profile",
+            "size",
+            "measurement",
+            "time",
+            "matched",
+            "total score",
+            "peak RSS (+)",
+            "work / vs optimal",
         )
-    for note in notes:
-        print(f"Note: {note}.")
+    )
+    print("-" * 150)
+    for profile in profiles:
+        for size in sizes:
+            _allocation_rows(profile, size, args.full_max_pairs, library)
+        print()
+    if not library:
+        print("Note: the `matching` library is not installed: comparison skipped.")
     print(
         "Ratios are other / optimal (wall time): time above 1 is slower, matched or"
         " score below 1 is worse.\nThe library's time includes building its"

@@ -308,7 +308,10 @@ class Solver:
         c, g, v = c[order], g[order], v[order]
         starts = np.searchsorted(g, np.arange(n))
         nth = np.arange(len(g)) - starts[g]
-        wanted = 2 * self.free + 2
+        # As many as the mentor has places, twice over, plus two; fewer when
+        # places outnumber candidates, as each place can expect fewer of them.
+        share = min(1.0, len(e) / max(int(self.free.sum()), 1))
+        wanted = np.ceil(2 * self.free * share).astype(np.int64) + 2
         keep = nth < wanted[g]
         arcs = Arcs(c[keep], g[keep], v[keep])
 
@@ -422,9 +425,12 @@ class Solver:
             [np.ones(nc, np.int64), np.ones(len(arcs), np.int64), place_cap]
         )
         costs = np.concatenate([np.zeros(nc, np.int64), -arcs.v, -place_pts])
+        # Costs share a large common factor (points are whole multiples of a
+        # fine unit): divided out, the solver's cost scaling has fewer phases.
+        unit = max(int(np.gcd.reduce(np.abs(costs))), 1)
         flow = min_cost_flow.SimpleMinCostFlow()
         flow.add_arcs_with_capacity_and_unit_cost(
-            tails.astype(np.int32), heads.astype(np.int32), caps, costs
+            tails.astype(np.int32), heads.astype(np.int32), caps, costs // unit
         )
         flow.set_node_supply(source, nc)
         flow.set_node_supply(sink, -nc)
@@ -537,13 +543,10 @@ class Solver:
             code = np.where(
                 pool.region_id >= 0, np.searchsorted(regions, pool.region_id), -1
             )
-            order = np.argsort(np.where(code >= 0, code, len(regions)), kind="stable")
-            bounds = np.searchsorted(code[order], np.arange(len(regions) + 1), "left")
-            bounds[-1] = np.searchsorted(
-                np.where(code[order] >= 0, code[order], len(regions)),
-                len(regions),
-                "left",
-            )
+            # Mentors without a region last: they are in no region's list.
+            key = np.where(code >= 0, code, len(regions))
+            order = np.argsort(key, kind="stable")
+            bounds = np.searchsorted(key[order], np.arange(len(regions) + 1), "left")
             at = np.minimum(np.searchsorted(regions, ca.region_id), len(regions) - 1)
             c_code = np.full(len(ca), -1, dtype=np.int64)
             if len(regions):
