@@ -11,23 +11,14 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mentorscheme.api.models import IntegrationToken, Scope
-from mentorscheme.members.models import (
-    Level,
-    Member,
-    MembershipStatus,
-    Organisation,
-    OrganisationType,
-    Region,
-    RegistrationAward,
-)
+from mentorscheme.members import register
+from mentorscheme.members.models import Member, Organisation, RegistrationAward
 
 TOKEN_PATTERN = re.compile(r"ms_([a-z0-9]{12})_([A-Za-z0-9_-]{43})\Z")
 # Writing last_used_at on every request would turn each read into a write.
@@ -112,95 +103,22 @@ class MemberData:
     line_manager: str = ""
 
 
-def _region(code: str, reasons: list[str]) -> Region | None:
-    region = (
-        Region.objects.select_related("merged_into").filter(code=code.lower()).first()
-    )
-    if region is None:
-        reasons.append(f"Unknown region code {code!r}.")
-    elif not region.is_active:
-        successor = region.merged_into
-        reasons.append(
-            f"Region {code!r} has been merged into {successor.code!r}: use that code."
-            if successor
-            else f"Region {code!r} is no longer in use."
-        )
-        return None
-    return region
-
-
-def _organisation_type(data: MemberData, reasons: list[str]):
-    if not data.organisation_type:
-        if data.organisation:
-            reasons.append("Give the organisation type with the organisation.")
-        return None
-    org_type = OrganisationType.objects.filter(
-        code=data.organisation_type.lower()
-    ).first()
-    if org_type is None:
-        reasons.append(f"Unknown organisation type code {data.organisation_type!r}.")
-    return org_type
-
-
-def _line_manager(data: MemberData, number: str, reasons: list[str]):
-    if not data.line_manager:
-        return None
-    if data.line_manager == number:
-        reasons.append("A member may not be their own line manager.")
-        return None
-    manager = Member.objects.filter(membership_number=data.line_manager).first()
-    if manager is None:
-        reasons.append(
-            f"The line manager {data.line_manager!r} is not on the register: "
-            "send them first."
-        )
-    return manager
-
-
-def _check_member(data: MemberData, number: str):
-    reasons: list[str] = []
-    try:
-        validate_email(data.email)
-    except ValidationError:
-        reasons.append(f"{data.email!r} is not a valid email address.")
-    if data.membership_status not in MembershipStatus.values:
-        reasons.append(
-            "Membership status must be " + " or ".join(MembershipStatus.values) + "."
-        )
-    region = _region(data.region, reasons)
-    org_type = _organisation_type(data, reasons)
-    manager = _line_manager(data, number, reasons)
-    if reasons:
-        raise RegisterError(reasons)
-    return region, org_type, manager
-
-
-def _organisation(data: MemberData, org_type, region) -> Organisation | None:
-    if not data.organisation:
-        return None
-    name = " ".join(data.organisation.split())
-    existing = Organisation.objects.filter(
-        name__iexact=name, organisation_type=org_type
-    ).first()
-    return existing or Organisation.objects.create(
-        name=name, organisation_type=org_type, region=region
+def _refuse(reasons: list[str], *, status: int = 422) -> RegisterError:
+    return RegisterError(
+        [register.sentence(reason) for reason in reasons], status=status
     )
 
 
 @transaction.atomic
 def member_upsert(*, membership_number: str, data: MemberData) -> tuple[Member, bool]:
-    """Create or update the member with this number; True when created."""
-    region, org_type, manager = _check_member(data, membership_number)
-    holder = (
-        Member.objects.filter(email__iexact=data.email)
-        .exclude(membership_number=membership_number)
-        .values_list("membership_number", flat=True)
-        .first()
-    )
-    if holder:
-        raise RegisterError(
-            [f"The email address is already held by member {holder}."], status=409
-        )
+    """Create or update the member with this number; True when created. The record is
+    checked as the register import checks a row (``members.register``)."""
+    values = asdict(data)
+    known = register.Register.for_member(values)
+    checked = register.check_member(values, number=membership_number, register=known)
+    if checked.reasons:
+        raise _refuse(checked.reasons, status=409 if checked.email_held_by else 422)
+    record = checked.record
     member = (
         Member.objects.select_for_update(of=("self",))
         .filter(membership_number=membership_number)
@@ -208,15 +126,19 @@ def member_upsert(*, membership_number: str, data: MemberData) -> tuple[Member, 
     )
     created = member is None
     member = member or Member(membership_number=membership_number)
-    member.first_name, member.last_name = data.first_name, data.last_name
-    member.email = data.email
-    member.region = region
-    member.organisation = _organisation(data, org_type, region)
-    member.job_title = data.job_title
-    member.line_manager = manager
-    member.membership_status = data.membership_status
+    member.first_name, member.last_name = record.first_name, record.last_name
+    member.email = record.email
+    member.region_id = record.region_id
+    member.job_title = record.job_title
+    member.membership_status = record.membership_status
+    member.line_manager = (
+        Member.objects.get(membership_number=record.line_manager)
+        if record.line_manager
+        else None
+    )
     try:
         with transaction.atomic():
+            member.organisation = _organisation(record, known)
             member.save()
     except IntegrityError:
         raise RegisterError(
@@ -226,26 +148,22 @@ def member_upsert(*, membership_number: str, data: MemberData) -> tuple[Member, 
     return member, created
 
 
+def _organisation(record, known: register.Register) -> Organisation | None:
+    if not record.organisation:
+        return None
+    pk = known.known_organisation(record)
+    if pk is not None:
+        return Organisation.objects.get(pk=pk)
+    organisation = known.new_organisation(record)
+    organisation.save()
+    return organisation
+
+
 @dataclass(frozen=True)
 class AwardData:
     awarded_on: datetime.date
     last_revalidated_on: datetime.date | None = None
     removed_on: datetime.date | None = None
-
-
-def _check_award_dates(data: AwardData, today: datetime.date) -> list[str]:
-    reasons = []
-    for label, day in (
-        ("awarded", data.awarded_on),
-        ("last revalidated", data.last_revalidated_on),
-    ):
-        if day and day > today:
-            reasons.append(f"The {label} date {day} is in the future.")
-    if data.last_revalidated_on and data.last_revalidated_on < data.awarded_on:
-        reasons.append("The award was last revalidated before it was awarded.")
-    if data.removed_on and data.removed_on < data.awarded_on:
-        reasons.append("The award was removed before it was awarded.")
-    return reasons
 
 
 @transaction.atomic
@@ -259,13 +177,19 @@ def award_upsert(
             [f"Member {membership_number} is not on the register: send them first."],
             status=404,
         )
-    reasons = _check_award_dates(data, timezone.localdate())
-    level = Level.objects.filter(code=level_code.lower()).first()
-    if level is None:
-        codes = ", ".join(Level.objects.values_list("code", flat=True))
-        reasons.insert(0, f"Unknown level code {level_code!r}: use one of {codes}.")
-    if reasons:
-        raise RegisterError(reasons)
+    checked = register.check_award(
+        {
+            "level": level_code,
+            "awarded_on": data.awarded_on.isoformat(),
+            "last_revalidated_on": _iso(data.last_revalidated_on),
+            "removed_on": _iso(data.removed_on),
+        },
+        levels=register.levels_by_code(),
+        today=timezone.localdate(),
+    )
+    if checked.reasons:
+        raise _refuse(checked.reasons)
+    level = checked.level
     try:
         with transaction.atomic():
             award, created = RegistrationAward.objects.update_or_create(
@@ -283,3 +207,7 @@ def award_upsert(
             status=409,
         ) from None
     return award, created
+
+
+def _iso(day: datetime.date | None) -> str:
+    return day.isoformat() if day else ""

@@ -4,7 +4,8 @@ The membership database is the source of who holds which level, so staff import 
 kinds of UTF-8 CSV file with a header row: *members* (upserted by membership number)
 and *registration awards* (upserted by membership number and level).
 
-Every row is checked before anything is written, and every bad row is reported with
+Every row is checked before anything is written (a member or an award the way the
+API's sync checks one, by ``members.register``), and every bad row is reported with
 its line number and a plain-English reason. Nothing is written when any row is bad,
 unless the caller asks for the good rows to be applied. Applying is one transaction
 of batched bulk inserts and updates; the register is read into dictionaries once, so
@@ -13,8 +14,6 @@ delete anything: a member or award missing from the file is left as it is.
 """
 
 import csv
-import datetime
-import functools
 import io
 import re
 import textwrap
@@ -22,19 +21,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, ForeignKey, TextChoices
 from django.utils import timezone
 
+from mentorscheme.members import register
 from mentorscheme.members.models import (
     Level,
     Member,
-    MembershipStatus,
     Organisation,
-    OrganisationType,
-    Region,
     RegistrationAward,
 )
 
@@ -163,28 +158,6 @@ class ImportRefused(Exception):
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_BUT_LINE_BREAKS = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9./-]{0,19}", re.ASCII)
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-_SHOWN_MAX = 40
-# Addresses of this common shape are valid to Django's EmailValidator too; it is
-# asked only about the others (it is the slowest check of a row).
-_PLAIN_EMAIL = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}",
-    re.ASCII,
-)
-
-
-def _label(column: str) -> str:
-    return column.replace("_", " ")
-
-
-def _shown(value: str) -> str:
-    """A value as quoted in a message: control characters dropped, long ones cut."""
-    value = _CONTROL.sub("", value)
-    if len(value) > _SHOWN_MAX:
-        value = value[: _SHOWN_MAX - 1] + "…"
-    return f'"{value}"'
 
 
 def _decode(data: bytes) -> str:
@@ -320,7 +293,7 @@ class _Row:
         self.may_hold_control = record.may_hold_control
         self.number = ""
         # What the row says, once checked (None when its columns are out of line).
-        self.member: _MemberValues | None = None
+        self.member: register.MemberRecord | None = None
         self.level: Level | None = None
         self.dates: tuple = ()
 
@@ -330,49 +303,6 @@ class _Row:
 
     def reject(self, reason: str) -> None:
         self.reasons.append(reason)
-
-    def text(self, column: str, *, required: bool = False, max_length: int = 0) -> str:
-        value = self.values.get(column, "")
-        if not value:
-            if required:
-                self.reject(f"{_label(column)} is missing")
-            return ""
-        if self.may_hold_control and _CONTROL.search(value):
-            self.reject(
-                f"{_label(column)} contains a control character (such as a tab, "
-                "line break or null)"
-            )
-            return ""
-        if max_length and len(value) > max_length:
-            self.reject(f"{_label(column)} is longer than {max_length} characters")
-            return ""
-        return value
-
-    def membership_number(self, column: str, *, required: bool = False) -> str:
-        value = self.text(column, required=required)
-        if value and not _NUMBER.fullmatch(value):
-            self.reject(
-                f"{_label(column)} {_shown(value)} is not a valid "
-                "membership number (up to 20 letters, digits, hyphens, full stops "
-                "or slashes)"
-            )
-            return ""
-        return value
-
-    def date(self, column: str, *, required: bool = False) -> datetime.date | None:
-        value = self.text(column, required=required)
-        if not value:
-            return None
-        if not _DATE.fullmatch(value):
-            self.reject(
-                f"{_label(column)} {_shown(value)} is not a date in YYYY-MM-DD form"
-            )
-            return None
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            self.reject(f"{_label(column)} {_shown(value)} is not a real date")
-            return None
 
     def rejection(self) -> Rejection:
         number = self.number or self.values.get("membership_number", "")[:20]
@@ -523,34 +453,6 @@ def _waves(new: list[_Row]) -> tuple[list[list[_Row]], list[_Row]]:
 # -- members -------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _MemberValues:
-    """What the file says about a member, with references resolved where possible."""
-
-    first_name: str
-    last_name: str
-    email: str
-    region_id: int
-    organisation: str  # the name as written; "" for none
-    organisation_type_id: int | None
-    job_title: str
-    line_manager: str  # a membership number; "" for none
-    membership_status: str
-    email_key: str = field(init=False)
-    organisation_key: str = field(init=False)
-
-    def __post_init__(self):
-        self.email_key = self.email.lower()
-        self.organisation_key = _organisation_key(self.organisation)
-
-
-@functools.lru_cache(maxsize=4096)
-def _organisation_key(name: str) -> str:
-    """Names that differ only in case and spacing are the same organisation's."""
-    return " ".join(name.split()).casefold()
-
-
-_STATUSES = tuple(MembershipStatus.values)
 _MEMBER_FIELDS = (
     "first_name",
     "last_name",
@@ -566,18 +468,6 @@ _MEMBER_FIELDS = (
 class _MemberImport:
     def __init__(self, progress: Progress):
         self.progress = progress
-        self.regions = {
-            region.code: region
-            for region in Region.objects.select_related("merged_into")
-        }
-        self.org_types = {t.code: t for t in OrganisationType.objects.all()}
-        self.org_type_names = {t.pk: t.name for t in self.org_types.values()}
-        self.organisations: dict[str, dict[int, int]] = defaultdict(dict)
-        rows = Organisation.objects.order_by("-pk").values_list(
-            "pk", "name", "organisation_type_id"
-        )
-        for pk, name, type_id in rows:
-            self.organisations[_organisation_key(name)][type_id] = pk
         self.existing = {
             row[1]: row
             for row in Member.objects.values_list(
@@ -586,12 +476,26 @@ class _MemberImport:
         }
         self.number_by_pk = {row[0]: number for number, row in self.existing.items()}
         self.email_holder = {row[4].lower(): n for n, row in self.existing.items()}
+        self.register = register.Register.whole(
+            numbers=self.existing, email_holders=self.email_holder
+        )
 
     # checking
     def check(self, records: list[_Record]) -> list[_Row]:
-        rows = []
-        for done, record in enumerate(records, 1):
-            rows.append(self._check_row(record))
+        rows = [_Row(record) for record in records]
+        # A row whose columns are out of line: its values mean nothing.
+        out_of_line = {id(row) for row in rows if row.is_bad}
+        for row in rows:
+            if id(row) not in out_of_line:
+                row.number = register.check_number(
+                    row.values.get("membership_number", ""),
+                    row.reasons,
+                    may_hold_control=row.may_hold_control,
+                )
+        in_file = {row.number for row in rows if row.number}
+        for done, row in enumerate(rows, 1):
+            if id(row) not in out_of_line:
+                self._check_row(row, in_file)
             if done % CHECK_PROGRESS_EVERY == 0 or done == len(records):
                 self.progress("checking rows", done, len(records))
         checked = [row for row in rows if row.member is not None]
@@ -611,107 +515,39 @@ class _MemberImport:
                 f"file (lines {where})"
             ),
         )
-        self._check_organisations([row for row in checked if not row.is_bad])
+        self._check_new_organisations([row for row in checked if not row.is_bad])
         self._check_references(rows)
         return rows
 
-    def _check_row(self, record: _Record) -> _Row:
-        row = _Row(record)
-        if row.is_bad:  # the columns are out of line: the values mean nothing
-            return row
-        row.number = row.membership_number("membership_number", required=True)
-        row.member = _MemberValues(
-            first_name=row.text("first_name", required=True, max_length=100),
-            last_name=row.text("last_name", required=True, max_length=100),
-            email=self._email(row),
-            region_id=self._region(row),
-            organisation=row.text("organisation", max_length=200),
-            organisation_type_id=self._organisation_type(row),
-            job_title=row.text("job_title", max_length=200),
-            line_manager=row.membership_number("line_manager"),
-            membership_status=self._status(row),
+    def _check_row(self, row: _Row, in_file: set[str]) -> None:
+        checked = register.check_member(
+            row.values,
+            number=row.number,
+            register=self.register,
+            in_file=in_file,
+            may_hold_control=row.may_hold_control,
         )
-        if row.number and row.member.line_manager == row.number:
-            row.reject("a member may not be their own line manager")
-        return row
+        row.member = checked.record
+        row.reasons += checked.reasons
 
-    def _email(self, row: _Row) -> str:
-        email = row.text("email", required=True, max_length=254)
-        if email and not _PLAIN_EMAIL.fullmatch(email):
-            try:
-                validate_email(email)
-            except ValidationError:
-                row.reject(f"email {_shown(email)} is not a valid email address")
-                return ""
-        return email
-
-    def _region(self, row: _Row) -> int | None:
-        code = row.text("region", required=True)
-        if not code:
-            return None
-        region = self.regions.get(code.lower())
-        if region is None:
-            row.reject(f"unknown region code {_shown(code)}")
-            return None
-        if not region.is_active:
-            successor = region.merged_into
-            row.reject(
-                f"region {_shown(code)} has been merged into "
-                f'"{successor.code}": use that code'
-                if successor
-                else f"region {_shown(code)} is no longer in use"
-            )
-            return None
-        return region.pk
-
-    def _organisation_type(self, row: _Row) -> int | None:
-        code = row.text("organisation_type")
-        if not code:
-            if row.values.get("organisation"):
-                row.reject(
-                    "organisation type is missing (it is needed with an organisation)"
-                )
-            return None
-        org_type = self.org_types.get(code.lower())
-        if org_type is None:
-            row.reject(f"unknown organisation type code {_shown(code)}")
-            return None
-        return org_type.pk
-
-    def _status(self, row: _Row) -> str:
-        status = row.text("membership_status", required=True).lower()
-        if status and status not in _STATUSES:
-            row.reject(
-                f"membership status {_shown(status)} is not valid: use "
-                + " or ".join(_STATUSES)
-            )
-            return ""
-        return status
-
-    def _check_organisations(self, rows: list[_Row]) -> None:
-        """An organisation's name means one organisation, of one type."""
+    def _check_new_organisations(self, rows: list[_Row]) -> None:
+        """An organisation new to the register is given with one type in the file."""
         first_seen: dict[str, _Row] = {}
         for row in rows:
             values = row.member
             if not values.organisation:
                 continue
             key, type_id = values.organisation_key, values.organisation_type_id
-            known = self.organisations.get(key)
-            if known and type_id not in known:
-                on_register = " or ".join(self.org_type_names[t] for t in known)
+            if key in self.register.organisations:
+                continue  # register.check_member compared it with the register's
+            first = first_seen.setdefault(key, row)
+            if first.member.organisation_type_id != type_id:
+                names = self.register.type_names
                 row.reject(
-                    f"organisation {_shown(values.organisation)} is on the register "
-                    f"as {on_register}, not {self.org_type_names[type_id]}"
+                    f"organisation {register.shown(values.organisation)} is given "
+                    f"as {names[first.member.organisation_type_id]} on line "
+                    f"{first.line}, not {names[type_id]}"
                 )
-            elif not known:
-                first = first_seen.setdefault(key, row)
-                if first.member.organisation_type_id != type_id:
-                    row.reject(
-                        f"organisation {_shown(values.organisation)} is given as "
-                        f"{self.org_type_names[first.member.organisation_type_id]} "
-                        f"on line {first.line}, not "
-                        f"{self.org_type_names[type_id]}"
-                    )
 
     def _check_references(self, rows: list[_Row]) -> None:
         """A line manager or an email that another row of the file has to free holds
@@ -734,28 +570,17 @@ class _MemberImport:
                     bad.append(row.number)
 
     def _references(self, row: _Row, in_file: dict) -> list[str]:
-        """Reject a row whose references lead nowhere; return the numbers of the
-        other rows it relies on."""
+        """The numbers of the other rows this row relies on (register.check_member
+        has rejected references that lead nowhere)."""
         if row.member is None:
             return []
         numbers = []
         manager = row.member.line_manager
-        if manager and manager not in self.existing:
-            if manager in in_file:
-                numbers.append(manager)
-            else:
-                row.reject(
-                    f"line manager {manager} not found: they must be in this file or "
-                    "already on the register"
-                )
+        if manager and manager not in self.existing and manager in in_file:
+            numbers.append(manager)
         holder = self.email_holder.get(row.member.email_key)
-        if holder is not None and holder != row.number:
-            if holder in in_file:
-                numbers.append(holder)
-            else:
-                row.reject(
-                    f"email {row.member.email_key} already belongs to member {holder}"
-                )
+        if holder is not None and holder != row.number and holder in in_file:
+            numbers.append(holder)
         return numbers
 
     def _relies_on_bad_row(self, row: _Row, number: str, in_file: dict) -> str:
@@ -774,9 +599,9 @@ class _MemberImport:
             return "created"
         return "unchanged" if self._same(existing, row.member) else "updated"
 
-    def _same(self, existing: tuple, values: _MemberValues) -> bool:
+    def _same(self, existing: tuple, values: register.MemberRecord) -> bool:
         _, _, first, last, email, region_id, org_id, job, manager_id, status = existing
-        organisation_id = self._known_organisation(values)
+        organisation_id = self.register.known_organisation(values)
         if values.organisation and organisation_id is None:
             return False  # a new organisation
         return (first, last, email, region_id, job, status) == (
@@ -790,12 +615,6 @@ class _MemberImport:
             self.number_by_pk.get(manager_id, "") == values.line_manager
             and org_id == organisation_id
         )
-
-    def _known_organisation(self, values: _MemberValues) -> int | None:
-        if not values.organisation:
-            return None
-        known = self.organisations.get(values.organisation_key, {})
-        return known.get(values.organisation_type_id)
 
     # applying
     def apply(self, rows: list[_Row], kinds: dict[int, str]) -> int:
@@ -849,21 +668,19 @@ class _MemberImport:
             self.progress(stage, start + len(batch), len(rows))
 
     def _create_organisations(self, rows: list[_Row]) -> int:
-        wanted: dict[tuple[str, int], str] = {}
+        known = self.register
+        wanted: dict[tuple[str, int], Organisation] = {}
         for row in rows:
             values = row.member
-            if values.organisation and self._known_organisation(values) is None:
+            if values.organisation and known.known_organisation(values) is None:
                 key = (values.organisation_key, values.organisation_type_id)
-                wanted.setdefault(key, " ".join(values.organisation.split()))
+                if key not in wanted:
+                    wanted[key] = known.new_organisation(values)
         created = Organisation.objects.bulk_create(
-            [
-                Organisation(name=name, organisation_type_id=type_id)
-                for (_, type_id), name in wanted.items()
-            ],
-            batch_size=BATCH_SIZE,
+            wanted.values(), batch_size=BATCH_SIZE
         )
         for organisation, (key, type_id) in zip(created, wanted, strict=True):
-            self.organisations[key][type_id] = organisation.pk
+            known.organisations.setdefault(key, {})[type_id] = organisation.pk
         return len(created)
 
     def _free_emails(self, rows: list[_Row]) -> None:
@@ -889,7 +706,7 @@ class _MemberImport:
             values.last_name,
             values.email,
             values.region_id,
-            self._known_organisation(values),
+            self.register.known_organisation(values),
             values.job_title,
             pks.get(values.line_manager),
             values.membership_status,
@@ -905,7 +722,7 @@ class _AwardImport:
     def __init__(self, progress: Progress):
         self.progress = progress
         self.today = timezone.localdate()
-        self.levels = {level.code: level for level in Level.objects.all()}
+        self.levels = register.levels_by_code()
         self.member_pks = dict(Member.objects.values_list("membership_number", "pk"))
         awards = RegistrationAward.objects.values_list(
             "pk", "member_id", "level_id", *_AWARD_FIELDS
@@ -937,39 +754,25 @@ class _AwardImport:
         row = _Row(record)
         if row.is_bad:
             return row
-        row.number = row.membership_number("membership_number", required=True)
+        control = row.may_hold_control
+        row.number = register.check_number(
+            row.values.get("membership_number", ""),
+            row.reasons,
+            may_hold_control=control,
+        )
         if row.number and row.number not in self.member_pks:
             row.reject(
                 f"award for an unknown member {row.number}: import the member first"
             )
-        row.level = self._level(row)
-        row.dates = self._dates(row)
+        checked = register.check_award(
+            row.values,
+            levels=self.levels,
+            today=self.today,
+            reasons=row.reasons,
+            may_hold_control=control,
+        )
+        row.level, row.dates = checked.level, checked.dates
         return row
-
-    def _level(self, row: _Row) -> Level | None:
-        code = row.text("level", required=True)
-        if not code:
-            return None
-        level = self.levels.get(code.lower())
-        if level is None:
-            row.reject(
-                f"unknown level code {_shown(code)}: use "
-                + ", ".join(sorted(self.levels, key=lambda c: self.levels[c].rank))
-            )
-        return level
-
-    def _dates(self, row: _Row) -> tuple:
-        awarded = row.date("awarded_on", required=True)
-        revalidated = row.date("last_revalidated_on")
-        removed = row.date("removed_on")
-        for label, day in (("awarded", awarded), ("last revalidated", revalidated)):
-            if day and day > self.today:
-                row.reject(f"{label} on {day} is in the future")
-        if awarded and revalidated and revalidated < awarded:
-            row.reject(f"last revalidated on {revalidated}, before it was awarded")
-        if awarded and removed and removed < awarded:
-            row.reject(f"removed on {removed}, before it was awarded on {awarded}")
-        return (awarded, revalidated, removed)
 
     def _key(self, row: _Row) -> tuple[int, int]:
         return (self.member_pks[row.number], row.level.pk)

@@ -1,6 +1,6 @@
 import pytest
 
-from mentorscheme.members.models import Member, Region, RegistrationAward
+from mentorscheme.members.models import Member, Organisation, Region, RegistrationAward
 from tests import factories as f
 from tests.api.conftest import Api, assert_problem
 from tests.conftest import login
@@ -41,14 +41,17 @@ def test_it_reads_a_member_back(token_api):
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"region": "atlantis"}, "Unknown region code 'atlantis'."),
-        ({"email": "not-an-email"}, "'not-an-email' is not a valid email address."),
+        ({"region": "atlantis"}, 'Unknown region code "atlantis".'),
+        (
+            {"email": "not-an-email"},
+            'Email "not-an-email" is not a valid email address.',
+        ),
         (
             {"organisation_type": ""},
-            "Give the organisation type with the organisation.",
+            "Organisation type is missing (it is needed with an organisation).",
         ),
-        ({"organisation_type": "guild"}, "Unknown organisation type code 'guild'."),
-        ({"line_manager": "T999"}, "The line manager 'T999' is not on the register"),
+        ({"organisation_type": "guild"}, 'Unknown organisation type code "guild".'),
+        ({"line_manager": "T999"}, 'Line manager "T999" is not on the register'),
         ({"line_manager": "T100"}, "A member may not be their own line manager."),
     ],
 )
@@ -66,7 +69,7 @@ def test_it_names_the_successor_of_a_merged_region(token_api):
         token_api.put("/members/T100", TARA | {"region": "wales"}), 422, "invalid"
     )
     assert body["reasons"] == [
-        "Region 'wales' has been merged into 'london': use that code."
+        'Region "wales" has been merged into "london": use that code.'
     ]
 
 
@@ -79,6 +82,37 @@ def test_it_checks_the_shape_of_the_data(token_api):
     assert body["errors"][0]["loc"][-1] == "membership_status"
     bad_text = TARA | {"first_name": "Ta\x00ra"}
     assert_problem(token_api.put("/members/T100", bad_text), 422, "invalid")
+
+
+def test_an_organisation_on_the_register_is_not_given_a_second_type(token_api):
+    token_api.put("/members/T100", TARA)
+    body = assert_problem(
+        token_api.put(
+            "/members/T101",
+            TARA
+            | {"email": "tom@example.org", "organisation": "city  ARCHIVES"}
+            | {"organisation_type": "academic"},
+        ),
+        422,
+        "invalid",
+    )
+    assert body["reasons"] == [
+        'Organisation "city  ARCHIVES" is on the register as Public libraries, '
+        "not Academic (higher and further education)."
+    ]
+    assert Organisation.objects.filter(name__iexact="city archives").count() == 1
+    assert not Member.objects.filter(membership_number="T101").exists()
+
+
+def test_a_member_joins_an_organisation_whatever_its_spacing_and_case(token_api):
+    token_api.put("/members/T100", TARA)
+    token_api.put(
+        "/members/T101",
+        TARA | {"email": "tom@example.org", "organisation": "  city   archives "},
+    )
+    [organisation] = Organisation.objects.all()
+    assert Member.objects.filter(organisation=organisation).count() == 2
+    assert organisation.region.code == "london"
 
 
 def test_two_members_cannot_share_an_email(token_api, alice):
@@ -117,7 +151,7 @@ def test_it_refuses_awards_that_cannot_be(token_api):
         422,
         "invalid",
     )
-    assert body["reasons"][0].startswith("Unknown level code 'wizard'")
+    assert body["reasons"][0].startswith('Unknown level code "wizard"')
     body = assert_problem(
         token_api.put(
             "/members/T100/awards/chartership",
@@ -126,7 +160,9 @@ def test_it_refuses_awards_that_cannot_be(token_api):
         422,
         "invalid",
     )
-    assert body["reasons"] == ["The award was removed before it was awarded."]
+    assert body["reasons"] == [
+        "Removed on 2019-01-01, before it was awarded on 2020-01-01."
+    ]
     assert_problem(
         token_api.put("/members/T100/awards/chartership", {"awarded_on": "2999-01-01"}),
         422,

@@ -10,7 +10,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mentorscheme.members import import_views, importing
+from mentorscheme.members import import_views, importing, register
 from mentorscheme.members.models import (
     Member,
     Organisation,
@@ -234,8 +234,8 @@ BAD_MEMBER_ROWS = [
     ({"membership_number": "M 9"}, 'membership number "M 9" is not a valid'),
     (
         {"line_manager": "M99999"},
-        "line manager M99999 not found: they must be in this file or already on "
-        "the register",
+        'line manager "M99999" is not on the register: they must be in this file '
+        "or already on the register",
     ),
     ({"line_manager": "M00003"}, "a member may not be their own line manager"),
     ({"membership_status": "gone"}, 'membership status "gone" is not valid'),
@@ -516,8 +516,10 @@ def test_the_same_award_twice_in_the_file_rejects_both_rows(ada):
 # -- property: bad rows mixed with good ones -----------------------------------
 
 _TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
-_NOT_A_NUMBER = _TEXT.filter(lambda s: not importing._NUMBER.fullmatch(s.strip()))
-_NOT_A_DATE = _TEXT.filter(lambda s: not importing._DATE.fullmatch(s.strip()))
+_NOT_A_NUMBER = _TEXT.filter(
+    lambda s: not register.MEMBERSHIP_NUMBER.fullmatch(s.strip())
+)
+_NOT_A_DATE = _TEXT.filter(lambda s: not register._DATE.fullmatch(s.strip()))
 _REQUIRED_MEMBER_COLUMNS = [c.name for c in importing.MEMBER_COLUMNS if c.required]
 # Any printable text is a good name.
 _NAME = st.text(
@@ -613,7 +615,7 @@ def test_bad_member_rows_among_good_ones_are_each_reported_by_line(
 
 @settings(max_examples=100, deadline=None)
 @given(
-    st.from_regex(importing._PLAIN_EMAIL, fullmatch=True).filter(
+    st.from_regex(register._PLAIN_EMAIL, fullmatch=True).filter(
         lambda email: len(email) <= 254  # longer ones are refused before the check
     )
 )
