@@ -99,7 +99,7 @@ def sessions() -> dict[str, str]:
         "def session(who, user):\n"
         "    s = SessionStore()\n"
         "    s[SESSION_KEY] = str(user.pk)\n"
-        "    s[BACKEND_SESSION_KEY] = 'mentorscheme.members.backends.ModelBackend'\n"
+        "    s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'\n"
         "    s[HASH_SESSION_KEY] = user.get_session_auth_hash()\n"
         "    s.create()\n"
         "    print(who, s.session_key)\n"
@@ -177,19 +177,26 @@ def fetch(path: str, jar: dict | str | None, conn=None) -> tuple[int, float]:
 
 
 def writer(stop_at: float, every: float) -> None:
-    """Change one listed mentor every ``every`` seconds, as the scheme's own writes
-    would: each write replaces the data stamp, so every kept page is rendered afresh."""
+    """Change one listed mentor every ``every`` seconds (pause or resume them), with
+    the change note the scheme's own writes add: every app server re-ranks its
+    directory index on its next request."""
     import psycopg
 
     with psycopg.connect(
         f"postgresql://postgres@127.0.0.1:5432/{DB_NAME}", autocommit=True
     ) as c:
         while time.monotonic() < stop_at:
-            c.execute(
-                "UPDATE mentors_mentorprofile SET last_active_at = now() "
-                "WHERE id = (SELECT min(id) FROM mentors_mentorprofile "
-                "WHERE status = 'listed')"
-            )
+            with c.transaction():
+                row = c.execute(
+                    "UPDATE mentors_mentorprofile SET accepting = NOT accepting, "
+                    "last_active_at = now() WHERE id = (SELECT min(id) FROM "
+                    "mentors_mentorprofile WHERE status = 'listed') RETURNING id"
+                ).fetchone()
+                c.execute(
+                    "INSERT INTO mentors_directorychange (mentor_id, token) "
+                    "VALUES (%s, (random() * 2e9)::int)",
+                    [row[0]],
+                )
             time.sleep(every)
 
 

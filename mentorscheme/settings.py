@@ -62,7 +62,6 @@ INSTALLED_APPS = [
     "mentorscheme.privacy",
     "ninja",
     "mentorscheme.demo",
-    "mentorscheme.pagecache",
 ]
 
 MIDDLEWARE = [
@@ -72,8 +71,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "mentorscheme.members.middleware.IdleSessionMiddleware",
-    # Serves a kept page (mentorscheme.pagecache) before anything below is read.
-    "mentorscheme.pagecache.pages.KeptPageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -129,15 +126,11 @@ CACHES = {
         "LOCATION": "mentorscheme_cache",
     },
 }
-# How long mentorscheme.pagecache keeps a rendered page at most (it is reused only
-# while the data is unchanged); this bounds "3 hours ago" phrasing going stale.
-PAGE_KEEP_SECONDS = envint("PAGE_KEEP_SECONDS", 300)
 
 AUTH_USER_MODEL = "members.User"
-# Django's and allauth's, reading the account of each request with one written query.
 AUTHENTICATION_BACKENDS = [
-    "mentorscheme.members.backends.ModelBackend",
-    "mentorscheme.members.backends.AccountBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -172,7 +165,6 @@ SESSION_COOKIE_AGE = envint("SESSION_IDLE_TIMEOUT", 30 * 60)
 # Renewed by members.middleware.IdleSessionMiddleware at most once a minute, so the
 # timeout above is an idle one without a database write on every request.
 SESSION_SAVE_EVERY_REQUEST = False
-SESSION_ENGINE = "mentorscheme.members.sessions"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -240,11 +232,6 @@ CONTENT_SECURITY_POLICY = {
 }
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-
-# The least age at which an app server rebuilds its ranking index of listed mentors
-# after the data changed (it is never rebuilt while nothing changes); whatever is
-# shown is checked live against the rules, so this only delays a new listing.
-DIRECTORY_INDEX_SECONDS = envint("DIRECTORY_INDEX_SECONDS", 120)
 
 LOGGING = {
     "version": 1,

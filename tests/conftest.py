@@ -6,9 +6,7 @@ tests/personas.py.
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 
-from mentorscheme.pagecache import pages
 from tests import personas
 from tests.clock import clock  # noqa: F401  (a fixture for every test)
 from tests.personas import login  # noqa: F401 - imported from here by older tests
@@ -72,7 +70,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(autouse=True)
 def _clear_cache(request):
-    """Rate limits (in the database cache) and kept pages: each test starts with none.
+    """Rate limits (in the database cache): each test starts with none.
 
     Tests that use no database (the pure rules and engine) are left alone.
     """
@@ -86,18 +84,12 @@ def _clear_cache(request):
         request.getfixturevalue("transactional_db")
     elif marker or "db" in names:
         request.getfixturevalue("db")
-        if connection.vendor == "postgresql":
-            # The test's transaction never commits: stamp each write as it happens.
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS pagecache_touch IMMEDIATE")
     else:
         yield
         return
     cache.clear()
-    pages.forget_all()
     yield
     cache.clear()
-    pages.forget_all()
 
 
 @pytest.fixture

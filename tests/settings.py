@@ -8,4 +8,3 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 DEMO_MODE = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None
-DIRECTORY_INDEX_SECONDS = 0  # tests change mentors between page views

@@ -53,45 +53,40 @@ def roles_for(user, today: datetime.date | None = None) -> Roles:
     return roles
 
 
-def forget_roles(user) -> None:
-    """Make the next ``roles_for`` read the records again."""
-    if getattr(user, "_mentorscheme_roles", None) is not None:
-        del user._mentorscheme_roles
-
-
-# One query for nearly everyone, on every signed-in request: written out rather than
-# built by the ORM, whose query compilation would cost more than the query.
-_ROLES_SQL = """
-SELECT m.*,
-  (SELECT p.status FROM mentors_mentorprofile p WHERE p.member_id = m.id)
-    AS roles_mentor_status,
-  EXISTS (SELECT 1 FROM scheme_enrolment e
-          WHERE e.member_id = m.id AND e.status IN ({statuses})) AS roles_enrolled,
-  EXISTS (SELECT 1 FROM members_officerappointment a WHERE a.member_id = m.id)
-    AS roles_appointed,
-  EXISTS (SELECT 1 FROM mfa_authenticator t
-          WHERE t.user_id = m.user_id AND t.type = %s) AS roles_totp
-FROM members_member m WHERE m.user_id = %s
-"""
-
-
 def _compute_roles(user, today: datetime.date) -> Roles:
+    """The member record with what the roles need, in one query."""
     from allauth.mfa.models import Authenticator
+    from django.db.models import Exists, OuterRef, Subquery
 
-    from mentorscheme.mentors.models import MentorStatus
-    from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES
+    from mentorscheme.members.models import OfficerAppointment
+    from mentorscheme.mentors.models import MentorProfile, MentorStatus
+    from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES, Enrolment
 
-    statuses = ", ".join(["%s"] * len(OPEN_ENROLMENT_STATUSES))
-    found = list(
-        Member.objects.raw(
-            _ROLES_SQL.format(statuses=statuses),
-            [*OPEN_ENROLMENT_STATUSES, Authenticator.Type.TOTP, user.pk],
+    member = (
+        Member.objects.filter(user_id=user.pk)
+        .annotate(
+            roles_mentor_status=Subquery(
+                MentorProfile.objects.filter(member=OuterRef("pk")).values("status")[:1]
+            ),
+            roles_enrolled=Exists(
+                Enrolment.objects.filter(
+                    member=OuterRef("pk"), status__in=OPEN_ENROLMENT_STATUSES
+                )
+            ),
+            roles_appointed=Exists(
+                OfficerAppointment.objects.filter(member=OuterRef("pk"))
+            ),
+            roles_totp=Exists(
+                Authenticator.objects.filter(
+                    user_id=OuterRef("user_id"), type=Authenticator.Type.TOTP
+                )
+            ),
         )
+        .first()
     )
-    member = found[0] if found else None
     if member is None:
         return Roles(is_staff=user.is_staff)
-    has_totp = bool(member.roles_totp)
+    has_totp = member.roles_totp
     if not member.is_current:
         return Roles(member=member, is_staff=user.is_staff, has_totp=has_totp)
     from mentorscheme.members.officers import CANDIDATES, MENTORS, SIDE_ROLES
@@ -105,7 +100,7 @@ def _compute_roles(user, today: datetime.date) -> Roles:
     return Roles(
         member=member,
         is_staff=user.is_staff,
-        is_candidate=bool(member.roles_enrolled),
+        is_candidate=member.roles_enrolled,
         is_mentor=member.roles_mentor_status not in (None, MentorStatus.RETIRED),
         officer_region_ids=frozenset(region for region, _ in held),
         mentor_side_region_ids=frozenset(

@@ -859,3 +859,7 @@ def _check_and_apply(
         return
     result.organisations_created = importer.apply(good, kinds)
     result.applied = True
+    # Written around the models: names, regions and awards the directory ranks by.
+    from mentorscheme.mentors import directory
+
+    directory.note_change()

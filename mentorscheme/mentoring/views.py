@@ -9,7 +9,6 @@ from mentorscheme.members import access
 from mentorscheme.mentoring import forms, selectors, services
 from mentorscheme.mentoring.models import Agreement, HelpFlag, RequestStatus
 from mentorscheme.mentors import directory as mentor_directory
-from mentorscheme.pagecache.pages import reusable_page
 from mentorscheme.scheme.models import SchemeSettings
 
 
@@ -31,7 +30,6 @@ def _error_status(*forms_):
 
 
 @login_required
-@reusable_page
 def candidate_home(request):
     roles = _roles(request)
     enrolment = access.candidate_enrolment_or_none(
@@ -114,7 +112,6 @@ def ask_for_help(request):
 
 
 @login_required
-@reusable_page
 def directory(request):
     roles = _roles(request)
     access.require(access.can_use_directory(roles))
@@ -137,7 +134,6 @@ def directory(request):
         candidate=candidate,
         filters=filters,
         page=request.GET.get("page", 1),
-        request=request,
     )
     return render(
         request,

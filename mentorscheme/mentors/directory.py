@@ -1,28 +1,30 @@
 """The mentor directory: what a candidate (or an officer) may see, ranked.
 
 Ranking every listed mentor for every page view would mean loading thousands of
-rows a request, so each process keeps a column index of listed mentors, rebuilt
-when the data has changed (its data stamp, see ``mentorscheme.pagecache``) and it is
-at least ``settings.DIRECTORY_INDEX_SECONDS`` old. The index only orders and filters:
-every mentor actually shown is loaded live and asked of the scheme's rules again, so
-a mentor who became full or paused a moment ago is never shown, and a request
-re-checks everything under lock anyway. A page ranked by an index older than the
-data is never kept for reuse.
+rows a request, so each process keeps a column index of listed mentors. Every write
+to what the index is built from adds a note (a ``DirectoryChange`` row) in the same
+transaction: the model signals in ``mentorscheme.mentors.signals`` do it for saves and
+deletes, and code that writes around the models calls ``note_change``. Each request
+compares the newest notes with those the index was built after (one small query on
+the notes' primary key) and rebuilds on any difference, so a newly listed or paused
+mentor shows correctly on the next request on every app server. The index only
+orders and filters: every mentor actually shown is loaded live and asked of the
+scheme's rules again, and a request re-checks everything under lock anyway.
 """
 
+import datetime
+import random
 import threading
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Count, Max, Subquery, Sum
 
 from mentorscheme.matching import engine
 from mentorscheme.matching.records import CandidateRecord, MentorArrays, MentorRecord
 from mentorscheme.mentors import selectors
-from mentorscheme.mentors.models import MentorProfile, MentorStatus
-from mentorscheme.pagecache import pages
+from mentorscheme.mentors.models import DirectoryChange, MentorProfile, MentorStatus
 from mentorscheme.scheme import eligibility, recommendations
 
 PER_PAGE = 20
@@ -57,12 +59,10 @@ class DirectoryIndex:
     text: tuple[str, ...]
     regions: tuple[frozenset[int], ...]
     qualifications: tuple[frozenset[int], ...]
-    built_at: float
-    stamp: int  # the data stamp read before the rows
+    version: tuple  # the change notes' version, read before the rows
 
     @classmethod
-    def build(cls, today=None) -> "DirectoryIndex":
-        stamp = pages.current_stamp()
+    def build(cls, version: tuple, today=None) -> "DirectoryIndex":
         listed = MentorProfile.objects.filter(status=MentorStatus.LISTED)
         rows = list(
             selectors.with_record_fields(listed, today)
@@ -108,8 +108,7 @@ class DirectoryIndex:
             qualifications=tuple(
                 frozenset(qualifications.get(r["pk"], ())) for r in rows
             ),
-            built_at=time.monotonic(),
-            stamp=stamp,
+            version=version,
         )
 
 
@@ -124,25 +123,61 @@ def _links(through, column: str) -> dict[int, set[int]]:
     return links
 
 
+#: How many of the newest change notes are compared. A note whose transaction
+#: commits after this many newer ones have committed is missed until the next note.
+WINDOW = 1000
+#: Notes kept by ``prune_changes`` (well beyond the window).
+KEEP = 10 * WINDOW
+
+
+def note_change(mentor_id: int | None = None) -> None:
+    """Tell every app server's index that something it is built from has changed.
+
+    Call it inside the writing transaction; the note becomes visible when it commits.
+    """
+    DirectoryChange.objects.create(
+        mentor_id=mentor_id,
+        token=random.randrange(2**31),  # noqa: S311 - not for security
+    )
+
+
+def current_version(today: datetime.date | None = None) -> tuple:
+    """The day and a digest of the newest change notes: equal only when no note was
+    added (or committed late) since. One query on the notes' primary key."""
+    newest = DirectoryChange.objects.order_by("-pk").values("pk")[:1]
+    found = DirectoryChange.objects.filter(pk__gt=Subquery(newest) - WINDOW).aggregate(
+        newest=Max("pk"), count=Count("pk"), tokens=Sum("token")
+    )
+    return (
+        today or datetime.date.today(),
+        found["newest"],
+        found["count"],
+        found["tokens"],
+    )
+
+
+def prune_changes() -> int:
+    """Delete change notes long past the compared window (periodic work)."""
+    newest = DirectoryChange.objects.aggregate(newest=Max("pk"))["newest"]
+    if newest is None:
+        return 0
+    deleted, _ = DirectoryChange.objects.filter(pk__lte=newest - KEEP).delete()
+    return deleted
+
+
 _cache: dict[str, DirectoryIndex] = {}
 _lock = threading.Lock()
 
 
-def _stale(index: DirectoryIndex | None, stamp: int) -> bool:
-    if index is None:
-        return True
-    old_enough = time.monotonic() - index.built_at >= settings.DIRECTORY_INDEX_SECONDS
-    return old_enough and index.stamp != stamp
-
-
-def current_index(stamp: int) -> DirectoryIndex:
-    """This process's index, rebuilt first if the data changed and it is old enough."""
+def current_index(version: tuple | None = None) -> DirectoryIndex:
+    """This process's index, rebuilt first if anything changed since it was built."""
+    version = version or current_version()
     index = _cache.get("index")
-    if _stale(index, stamp):
+    if index is None or index.version != version:
         with _lock:
             index = _cache.get("index")
-            if _stale(index, stamp):
-                index = _cache["index"] = DirectoryIndex.build()
+            if index is None or index.version != version:
+                index = _cache["index"] = DirectoryIndex.build(version, version[0])
     return index
 
 
@@ -217,19 +252,14 @@ def search(
     candidate: CandidateRecord | None,
     filters: dict | None = None,
     page: int | str = 1,
-    request=None,
 ):
     """A page of the directory (a Django Page of entries) and the suggestions.
 
     With a candidate, only mentors the scheme's rules allow for them, best first;
     without one (an officer browsing), every listed mentor who can take someone on,
-    by name. Suggestions come from the matching engine, with reasons. Given the
-    request, a page ranked by an index older than the data is marked not reusable.
+    by name. Suggestions come from the matching engine, with reasons.
     """
-    stamp = pages.current_stamp(request)
-    index = current_index(stamp)
-    if request is not None and index.stamp != stamp:
-        pages.not_reusable(request)
+    index = current_index()
     weights = selectors.scheme_weights()
     if candidate is not None:
         mask = eligibility.allowed_mask(candidate, index.arrays)

@@ -114,3 +114,22 @@ class MentorStatusChange(models.Model):
     @property
     def to_label(self) -> str:
         return MentorStatus(self.to_status).label
+
+
+class DirectoryChange(models.Model):
+    """A note, written in the same transaction, that something the directory ranks
+    mentors by has changed (a listing, a pause, a place taken, a name, an award).
+
+    Append-only, so no two writers ever wait for each other on it. Each app server
+    compares the newest notes with those its ranking index was built after (see
+    ``mentorscheme.mentors.directory``); old notes are deleted by the periodic work.
+    """
+
+    #: The mentor it was about, when one (no foreign key: nothing to lock or cascade).
+    mentor_id = models.BigIntegerField(null=True, blank=True)
+    #: A random number, so that two notes with the same id (a database restored
+    #: from a copy, say) never look the same.
+    token = models.IntegerField()
+
+    def __str__(self):
+        return f"directory change {self.pk}"

@@ -13,7 +13,6 @@ from mentorscheme.mentors.forms import (
     ReviewForm,
 )
 from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
-from mentorscheme.pagecache.pages import reusable_page
 
 
 def _member_or_403(request):
@@ -27,7 +26,6 @@ def _profile_of(member) -> MentorProfile | None:
 
 
 @login_required
-@reusable_page
 def mentor_home(request):
     roles = access.roles_for(request.user)
     if roles.member is not None and not roles.member.is_current:

@@ -29,6 +29,7 @@ from mentorscheme.mentoring.models import (
     MentoringRequest,
     RequestStatus,
 )
+from mentorscheme.mentors import directory
 from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors.models import MentorProfile
 from mentorscheme.notifications import emails
@@ -510,6 +511,7 @@ def region_merge(*, source: Region, target: Region, by) -> dict[str, int]:
         "mentor_region_choices": _move_mentor_regions(source, target),
     }
     Region.objects.filter(merged_into=source).update(merged_into=target)
+    directory.note_change()  # mentors' regions, written around the models
     source.is_active = False
     source.merged_into = target
     source.save(update_fields=["is_active", "merged_into"])

@@ -22,7 +22,6 @@ from mentorscheme.oversight.forms import (
     ReportFilterForm,
 )
 from mentorscheme.oversight.models import AuditEntry, RunStatus
-from mentorscheme.pagecache.pages import reusable_page
 from mentorscheme.scheme.models import AllocationMode, SchemeSettings
 
 RUN_PAGE_SIZE = 100
@@ -68,7 +67,6 @@ def _region_scope(request, roles):
 
 
 @login_required
-@reusable_page
 def dashboard(request):
     roles = _overseer(request)
     region_id, region_ids = _region_scope(request, roles)

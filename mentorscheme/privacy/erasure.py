@@ -48,7 +48,6 @@ from mentorscheme.mentors.models import MentorProfile, MentorStatus, MentorStatu
 from mentorscheme.notifications.models import OutboxMessage
 from mentorscheme.oversight import audit
 from mentorscheme.oversight.models import AllocationRun
-from mentorscheme.pagecache import pages
 from mentorscheme.privacy.models import CalendarFeed, ErasureRecord
 from mentorscheme.privacy.subject import Subject, feedback_from, mentions
 from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES, Enrolment
@@ -163,6 +162,9 @@ def _enrolments(subject: Subject) -> int:
 
 
 def _mentor_profile(subject: Subject) -> int:
+    from mentorscheme.mentors import directory
+
+    directory.note_change()  # the mentor leaves the directory
     return MentorProfile.objects.filter(member=subject.member).update(
         status=MentorStatus.RETIRED,
         accepting=False,
@@ -293,8 +295,6 @@ ERASERS: dict[str, Callable[[Subject], int]] = {
     "account.emailconfirmation": _of_user(EmailConfirmation, "email_address__user"),
     "account.emailaddress": _of_user(EmailAddress),
     "sessions.session": _sessions,
-    # A kept page is not filed by person: every one goes (they are rendered again).
-    "pagecache.keptpage": lambda s: pages.forget_all(),
     "members.member": _member,
     "members.user": _user,
 }

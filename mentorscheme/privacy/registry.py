@@ -20,8 +20,6 @@ DECLARED: dict[str, str] = {
     "django_tasks_database.dbtaskresult": "args_kwargs: queued emails, recipients "
     "and text",
     "sessions.session": "session_data: the signed-in account's id",
-    "pagecache.keptpage": "body: a page as rendered for a signed-in person, kept "
-    "a few minutes for their next view of it",
 }
 
 #: Personal-data models left out of a member's export, and why.
@@ -30,8 +28,6 @@ NOT_EXPORTED: dict[str, str] = {
     "nothing a person could read; erasure ends them.",
     "account.emailconfirmation": "A pending confirmation holds only a one-time key "
     "for an address already exported with the account's email addresses.",
-    "pagecache.keptpage": "A copy of a page the person has just seen, kept a few "
-    "minutes; everything on it is exported from its own record.",
     "privacy.erasurerecord": "Records an erasure of someone else; it names them by "
     "record id only and is kept as the registration team's audit trail.",
 }

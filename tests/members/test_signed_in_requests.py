@@ -1,28 +1,36 @@
 """What every signed-in request reads: its session, its account and its roles."""
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
 
 from mentorscheme.members import access
-from mentorscheme.members.backends import AccountBackend, ModelBackend
 from tests.conftest import login
 
 
-def test_the_account_is_read_by_id_and_only_while_it_may_sign_in(alice):
-    user = alice.user
-    for backend in (ModelBackend(), AccountBackend()):
-        assert backend.get_user(str(user.pk)) == user
-        assert backend.get_user("not a number") is None
-        assert backend.get_user(user.pk + 10_000) is None
-    get_user_model().objects.filter(pk=user.pk).update(is_active=False)
-    assert ModelBackend().get_user(user.pk) is None
+def test_sessions_and_sign_in_are_django_and_allauths_own():
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    assert settings.AUTHENTICATION_BACKENDS == [
+        "django.contrib.auth.backends.ModelBackend",
+        "allauth.account.auth_backends.AuthenticationBackend",
+    ]
 
 
-def test_roles_come_from_the_records(alice, bob, olivia):
+def test_roles_come_from_the_records(alice, bob, olivia, larry):
     assert access.roles_for(alice.user).is_candidate
     assert not access.roles_for(alice.user).is_mentor
     assert access.roles_for(bob.user).is_mentor
     officer = access.roles_for(olivia.user)
     assert officer.is_officer and not officer.is_candidate
+    assert officer.has_totp is True
+    assert access.roles_for(alice.user).has_totp is False
+    lapsed = access.roles_for(larry.user)  # enrolled, but no longer a member
+    assert lapsed.member == larry and not lapsed.is_candidate
+
+
+def test_roles_are_read_in_one_query(alice, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        access.roles_for(alice.user)
+    with django_assert_num_queries(0):
+        access.roles_for(alice.user)  # kept for the rest of the request
 
 
 def test_a_signed_out_session_key_reads_as_anonymous(client, alice):

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from mentorscheme.mentoring import services as mentoring
+from mentorscheme.mentors import directory
 from mentorscheme.mentors import services as mentors
 
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         requests = mentoring.requests_remind_and_expire(now=now)
         questions = mentoring.unanswered_questions_remind_and_expire(now=now)
         flagged = mentoring.flag_waiting_candidates(today=now.date())
+        directory.prune_changes()
         self.stdout.write(
             f"Mentors delisted {lapses['delisted']}, relisted {lapses['relisted']}; "
             f"requests reminded {requests['reminded']}, expired {requests['expired']}; "

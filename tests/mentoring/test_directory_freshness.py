@@ -1,0 +1,92 @@
+"""The directory's ranking index follows every change on the next request, on every
+app server: no window in which a new listing is missing or a pause still ranks."""
+
+from django.db import connection
+
+from mentorscheme.mentors import directory
+from mentorscheme.mentors import services as mentor_services
+from mentorscheme.mentors.models import MentorProfile
+from tests.conftest import login
+from tests.mentoring.conftest import mentor
+
+DIRECTORY = "/mentoring/directory/"
+
+
+def names(client, url=DIRECTORY):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.text
+
+
+def test_a_new_listing_appears_on_the_next_view(client, alice):
+    login(client, alice)
+    assert "Newcomer" not in names(client)  # the index is built without them
+    mentor(last_name="Newcomer")
+    assert "Newcomer" in names(client)
+
+
+def test_a_mentor_paused_a_moment_ago_is_gone_and_back_when_resumed(client, alice):
+    pausing = mentor(last_name="Pausing")
+    login(client, alice)
+    assert "Pausing" in names(client)
+    profile = pausing.mentor_profile
+    mentor_services.mentor_set_accepting(profile=profile, accepting=False)
+    assert "Pausing" not in names(client)
+    mentor_services.mentor_set_accepting(profile=profile, accepting=True)
+    assert "Pausing" in names(client)
+
+
+def test_a_mentor_paused_by_a_bulk_update_is_not_shown(client, alice):
+    paused = mentor(last_name="Bulk")
+    login(client, alice)
+    assert "Bulk" in names(client)
+    MentorProfile.objects.filter(member=paused).update(accepting=False)  # no signals
+    assert "Bulk" not in names(client)  # every shown mentor is checked live
+
+
+def test_a_listing_written_by_another_app_server_is_seen(client, alice):
+    """Another server's write reaches this one through the database alone: a mentor
+    listed there by plain SQL with its change note, not through this process."""
+    waiting = mentor(last_name="Elsewhere", profile={"status": "trained"})
+    login(client, alice)
+    assert "Elsewhere" not in names(client)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE mentors_mentorprofile SET status = 'listed' WHERE member_id = %s",
+            [waiting.pk],
+        )
+        cursor.execute(
+            "INSERT INTO mentors_directorychange (mentor_id, token) VALUES (%s, 7)",
+            [waiting.mentor_profile.pk],
+        )
+    assert "Elsewhere" in names(client)
+
+
+def test_an_unchanged_directory_keeps_its_index(client, alice):
+    mentor(last_name="Steady")
+    login(client, alice)
+    names(client)
+    built = directory.current_index()
+    names(client, DIRECTORY + "?page=1")
+    assert directory.current_index() is built
+
+
+def test_a_new_day_rebuilds_the_index(alice):
+    import datetime
+
+    today = datetime.date.today()
+    first = directory.current_index(directory.current_version(today))
+    later = directory.current_version(today + datetime.timedelta(days=1))
+    assert directory.current_index(later) is not first
+
+
+def test_old_change_notes_are_pruned_but_the_window_is_kept(alice):
+    from mentorscheme.mentors.models import DirectoryChange
+
+    for _ in range(3):
+        directory.note_change()
+    before = directory.current_version()
+    newest = DirectoryChange.objects.latest("pk").pk
+    DirectoryChange.objects.create(pk=newest - directory.KEEP - 5, token=1)
+    assert directory.prune_changes() >= 1
+    assert directory.current_version() == before
