@@ -1,0 +1,199 @@
+"""Each busy page runs a small, fixed number of queries however much data there is.
+
+Every page is rendered at two data sizes (one of everything it lists, then several:
+mentors, requests, relationships, meetings, agreements, help flags, events, bookings,
+lapsing and flagged mentors) and must stay within the same ceiling at both. A page
+that reads something per row it shows goes over the ceiling at the larger size.
+"""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from mentorscheme.mentoring.models import (
+    Agreement,
+    HelpFlag,
+    Meeting,
+    MentoringRelationship,
+    MentoringRequest,
+    NotesAccess,
+    RelationshipStatus,
+    RequestStatus,
+)
+from mentorscheme.mentors.models import MentorStatusChange
+from mentorscheme.training.models import Booking, BookingStatus, TrainingEvent
+from tests import factories as f
+from tests.conftest import login
+from tests.mentoring.conftest import mentor
+
+SIZES = [1, 6]
+
+#: The most queries each page may run, at any data size.
+CEILINGS = {
+    "directory": 13,
+    "candidate home": 12,
+    "mentor home": 14,
+    "officer dashboard": 14,
+    "staff dashboard": 14,
+    "request page": 7,
+    "relationship page": 9,
+}
+
+
+def build(size: int, alice, bob, olivia):
+    """``size`` of everything the busy pages list, around the personas."""
+    today = datetime.date.today()
+    now = timezone.now()
+    alice_enrolment = alice.enrolments.get()
+    bob_profile = bob.mentor_profile
+    bob_profile.capacity = size + 2
+    bob_profile.save()
+    mentors = [
+        mentor(last_name=f"Mentor{i}", profile={"capacity": 3}) for i in range(size)
+    ]
+    # Alice's history: past relationships and closed requests, one active mentor.
+    for i, other in enumerate(mentors):
+        MentoringRelationship.objects.create(
+            enrolment=alice_enrolment,
+            mentor=other.mentor_profile,
+            status=RelationshipStatus.ENDED_EARLY,
+            started_on=today - datetime.timedelta(days=400 + i),
+            ended_on=today - datetime.timedelta(days=300 + i),
+        )
+        MentoringRequest.objects.create(
+            enrolment=alice_enrolment,
+            mentor=other.mentor_profile,
+            message="Please",
+            status=RequestStatus.DECLINED,
+            closed_at=now,
+        )
+        # Expired requests: each of these mentors is flagged on the dashboard.
+        for _ in range(2):
+            MentoringRequest.objects.create(
+                enrolment=f.enrol(f.MemberFactory()),
+                mentor=other.mentor_profile,
+                message="Please",
+                status=RequestStatus.EXPIRED,
+                closed_at=now,
+            )
+        # Their registration lapses soon: listed as lapsing on the dashboard.
+        award = other.awards.get()
+        award.removed_on = today + datetime.timedelta(days=20)
+        award.save()
+    relationship = MentoringRelationship.objects.create(
+        enrolment=alice_enrolment, mentor=bob_profile
+    )
+    for version in range(1, size + 1):
+        Agreement.objects.create(
+            relationship=relationship,
+            version=version,
+            goals="Chartership portfolio",
+            frequency="Monthly",
+            created_by=alice.user,
+        )
+    for i in range(size):
+        Meeting.objects.create(
+            relationship=relationship,
+            held_on=today - datetime.timedelta(days=i),
+            mode="zoom",
+            duration_minutes=60,
+            notes="Notes",
+            created_by=bob.user,
+        )
+        NotesAccess.objects.create(
+            relationship=relationship, officer=olivia.user, reason="A complaint"
+        )
+    # Bob's other mentees and the requests waiting for him.
+    pending = None
+    for i in range(size):
+        candidate = f.MemberFactory(last_name=f"Candidate{i}")
+        enrolment = f.enrol(candidate)
+        pending = MentoringRequest.objects.create(
+            enrolment=enrolment, mentor=bob_profile, message="Would you mentor me?"
+        )
+        other = f.enrol(f.MemberFactory(last_name=f"Mentee{i}"))
+        MentoringRelationship.objects.create(enrolment=other, mentor=bob_profile)
+        HelpFlag.objects.create(
+            enrolment=enrolment, why=HelpFlag.Why.ASKED, message="Help"
+        )
+        MentorStatusChange.objects.create(
+            mentor=bob_profile, from_status="trained", to_status="listed"
+        )
+        event = TrainingEvent.objects.create(
+            kind="training",
+            title=f"Training {i}",
+            region=f.region("london"),
+            starts_at=now + datetime.timedelta(days=10 + i),
+            ends_at=now + datetime.timedelta(days=10 + i, hours=2),
+            capacity=20,
+        )
+        Booking.objects.create(event=event, member=bob, status=BookingStatus.BOOKED)
+    # A candidate still looking: the directory ranks every mentor above for them,
+    # with their earlier requests to some.
+    seeker = f.MemberFactory(first_name="Sally", last_name="Seeker")
+    f.with_account(seeker)
+    seeking = f.enrol(seeker)
+    for other in mentors:
+        MentoringRequest.objects.create(
+            enrolment=seeking,
+            mentor=other.mentor_profile,
+            message="Please",
+            status=RequestStatus.DECLINED,
+            closed_at=now,
+        )
+    return {"request": pending, "relationship": relationship, "seeker": seeker}
+
+
+#: What the larger size must show on each page (so the rows really are rendered).
+SHOWN = {
+    "directory": ["Mentor5"],
+    "candidate home": ["Mentor5"],
+    "mentor home": ["Candidate5", "Mentee5", "Training 5"],
+    "officer dashboard": ["Candidate5", "Mentor5", "Training 5"],
+    "staff dashboard": ["Candidate5", "Mentor5", "Training 5"],
+    "request page": ["Would you mentor me?"],
+    "relationship page": ["A complaint"],
+}
+
+PAGES = [
+    ("directory", "seeker", lambda d: "/mentoring/directory/"),
+    ("candidate home", "alice", lambda d: "/mentoring/"),
+    ("mentor home", "bob", lambda d: "/mentors/"),
+    ("officer dashboard", "olivia", lambda d: "/oversight/"),
+    ("staff dashboard", "sam", lambda d: "/oversight/"),
+    ("request page", "bob", lambda d: f"/mentoring/requests/{d['request'].pk}/"),
+    (
+        "relationship page",
+        "olivia",
+        lambda d: f"/mentoring/relationships/{d['relationship'].pk}/",
+    ),
+]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize(("page", "who", "url"), PAGES, ids=[p[0] for p in PAGES])
+def test_busy_pages_run_a_fixed_number_of_queries(
+    client,
+    django_assert_max_num_queries,
+    alice,
+    bob,
+    olivia,
+    sam_with_totp,
+    size,
+    page,
+    who,
+    url,
+):
+    data = build(size, alice, bob, olivia)
+    people = {"alice": alice, "bob": bob, "olivia": olivia, "sam": sam_with_totp}
+    people["seeker"] = data["seeker"]
+    login(client, people[who])
+    address = url(data)
+    assert client.get(address).status_code == 200  # the sign-in's first renewal
+    with django_assert_max_num_queries(CEILINGS[page]):
+        response = client.get(address)
+    assert response.status_code == 200
+    if size == max(SIZES):
+        for text in SHOWN[page]:
+            assert text in response.text, text
