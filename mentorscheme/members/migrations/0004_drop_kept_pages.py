@@ -37,7 +37,7 @@ def drop_kept_pages(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0002_cache_table"),
+        ("members", "0003_contact_for_mentoring"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

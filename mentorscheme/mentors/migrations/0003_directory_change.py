@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("mentors", "0001_initial"),
+        ("mentors", "0002_external_trained_on"),
     ]
 
     operations = [
