@@ -51,6 +51,8 @@ mentors:retire                -                       login 405   405   405   40
 mentors:review_list           -                       login 403   403   200   200   200
 mentors:review                pk=review_profile       login 404   404   200   404   200
 mentors:review_evidence       pk=review_profile       login 405   405   405   405   405
+mentors:evidence              -                       login >mentors:home 200 >mentors:home >mentors:home 403
+mentors:evidence_document     pk=evidence             login 404   404   200   404   200
 training:index                -                       200   200   200   200   200   200
 training:event                pk=event                200   200   200   200   200   200
 training:ics                  pk=event                200   200   200   200   200   200

@@ -187,6 +187,23 @@ def get_mentor_to_review_or_404(roles: Roles, profile_id: int):
         raise Http404("No such mentor") from None
 
 
+def get_training_evidence_or_404(roles: Roles, evidence_id: int):
+    """Evidence of training: for the member who sent it and whoever reviews mentors."""
+    from mentorscheme.mentors.models import TrainingEvidence
+
+    item = (
+        TrainingEvidence.objects.select_related("profile__member")
+        .filter(pk=evidence_id)
+        .first()
+    )
+    if item is None or not (
+        is_party(roles, item.profile.member_id)
+        or mentors_to_review(roles).filter(pk=item.profile_id).exists()
+    ):
+        raise Http404("No such evidence")
+    return item
+
+
 def events_to_manage(roles: Roles):
     from mentorscheme.training.models import TrainingEvent
 

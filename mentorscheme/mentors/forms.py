@@ -1,7 +1,12 @@
+import datetime
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from mentorscheme import fields
 from mentorscheme.members.models import Region
+from mentorscheme.mentors import documents
 from mentorscheme.mentors.models import MeetingMode, TrainingRoute
 from mentorscheme.scheme.models import Qualification
 
@@ -87,7 +92,62 @@ class MentorProfileForm(forms.Form):
         return data
 
 
-class MentorApplicationForm(MentorProfileForm):
+def _training_date_field():
+    return forms.DateField(
+        required=False,
+        label="When you did the training",
+        help_text="The day the course ended.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Give a real date, for example 2024-03-14."},
+    )
+
+
+def _document_field():
+    return forms.FileField(
+        required=False,
+        label="Certificate or other proof",
+        help_text=f"Upload {documents.ALLOWED_TEXT}, up to "
+        f"{documents.MAX_BYTES // 1024 // 1024} MB. Only you and the scheme's "
+        "officers can see it.",
+    )
+
+
+class EvidenceFieldsMixin:
+    """Checks shared by the application and a later submission of evidence."""
+
+    def clean_external_training_date(self):
+        day = self.cleaned_data.get("external_training_date")
+        if day and day > timezone.localdate():
+            raise ValidationError("The training must already have taken place.")
+        if day and day < datetime.date(1950, 1, 1):
+            raise ValidationError("Give the date the training was done.")
+        return day
+
+    def clean_external_training_document(self):
+        upload = self.cleaned_data.get("external_training_document")
+        return documents.checked(upload) if upload else None
+
+    def require_evidence(self, data) -> None:
+        if not data.get("external_training", "").strip():
+            self.add_error(
+                "external_training", "Describe the training you have done elsewhere."
+            )
+        if not data.get("external_training_date") and (
+            "external_training_date" not in self.errors
+        ):
+            self.add_error(
+                "external_training_date", "Give the date you did the training."
+            )
+        if not data.get("external_training_document") and (
+            "external_training_document" not in self.errors
+        ):
+            self.add_error(
+                "external_training_document",
+                "Upload a certificate or other proof of the training.",
+            )
+
+
+class MentorApplicationForm(EvidenceFieldsMixin, MentorProfileForm):
     training_route = forms.ChoiceField(
         choices=TrainingRoute.choices,
         widget=forms.RadioSelect,
@@ -99,19 +159,43 @@ class MentorApplicationForm(MentorProfileForm):
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Mentor training you have done elsewhere",
-        help_text="Who ran it, when, and what it covered. Your officer will consider it.",
+        help_text="Who ran it and what it covered. Your officer will consider it.",
     )
+    external_training_date = _training_date_field()
+    external_training_document = _document_field()
+
+    def __init__(self, *args, evidence_needed: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.evidence_needed = evidence_needed
+        self.fields[
+            "external_training_document"
+        ].help_text += " It is sent with your application (not kept with a draft)."
 
     def clean(self):
         data = super().clean()
         if (
             self.submitting
+            and self.evidence_needed
             and data.get("training_route") == TrainingRoute.EXTERNAL
-            and not data.get("external_training", "").strip()
         ):
-            self.add_error(
-                "external_training", "Describe the training you have done elsewhere."
-            )
+            self.require_evidence(data)
+        return data
+
+
+class EvidenceForm(EvidenceFieldsMixin, forms.Form):
+    external_training = forms.CharField(
+        max_length=3000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="The training you did",
+        help_text="Who ran it and what it covered.",
+    )
+    external_training_date = _training_date_field()
+    external_training_document = _document_field()
+
+    def clean(self):
+        data = super().clean()
+        self.require_evidence(data)
         return data
 
 

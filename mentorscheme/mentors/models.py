@@ -133,3 +133,41 @@ class DirectoryChange(models.Model):
 
     def __str__(self):
         return f"directory change {self.pk}"
+
+
+class TrainingEvidence(models.Model):
+    """One submission of evidence of mentor training done elsewhere, with its document.
+
+    The document is kept in the database, not on a web server's disk: it is private
+    (served only through an access check), works with any number of app servers, and
+    is exported and erased with the rest of the member's data.
+    """
+
+    profile = models.ForeignKey(
+        MentorProfile, on_delete=models.CASCADE, related_name="evidence"
+    )
+    description = models.TextField()
+    trained_on = models.DateField(help_text="The day the training was done.")
+    document_name = models.CharField(max_length=200, blank=True)
+    document_type = models.CharField(max_length=100, blank=True)
+    document_size = models.PositiveIntegerField(default=0)
+    document = models.BinaryField(blank=True, editable=False)
+    status = models.CharField(
+        max_length=20, choices=EvidenceStatus.choices, default=EvidenceStatus.PENDING
+    )
+    reason = models.TextField(blank=True, help_text="The officer's words, if refused.")
+    decided_by = models.ForeignKey(
+        "members.User", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+
+    def __str__(self):
+        return f"Training evidence of {self.profile.member} ({self.status})"
+
+    @property
+    def has_document(self) -> bool:
+        return self.document_size > 0

@@ -276,6 +276,7 @@ def review_context(profile: MentorProfile) -> dict:
         "qualifications": profile.qualifications.all(),
         "regions": profile.regions.all(),
         "history": profile.history.select_related("by"),
+        "evidence": profile.evidence.defer("document").select_related("decided_by"),
         "listing_failures": eligibility.listing_failures(record_for(profile)),
     }
 

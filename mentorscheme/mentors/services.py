@@ -18,6 +18,7 @@ from mentorscheme.mentors.models import (
     MentorProfile,
     MentorStatus,
     MentorStatusChange,
+    TrainingEvidence,
     TrainingRoute,
 )
 from mentorscheme.notifications import emails
@@ -125,10 +126,21 @@ def mentor_application_save(
         raise MentorError(
             "Your application has already been sent, so it cannot be changed now."
         )
+    trained_on = fields.pop("external_training_date", None)
+    document = fields.pop("external_training_document", None)
     for name, value in fields.items():
         setattr(profile, name, value)
-    if profile.training_route == TrainingRoute.EXTERNAL and profile.external_training:
-        profile.external_training_status = EvidenceStatus.PENDING
+    if submit and profile.training_route == TrainingRoute.EXTERNAL:
+        if profile.external_training_status not in (
+            EvidenceStatus.ACCEPTED,
+            EvidenceStatus.PENDING,
+        ):
+            _evidence_create(
+                profile,
+                description=profile.external_training,
+                trained_on=trained_on,
+                document=document,
+            )
     elif profile.training_route == TrainingRoute.BOOK:
         profile.external_training_status = EvidenceStatus.NONE
     profile.save()
@@ -178,6 +190,69 @@ def mentor_application_review(
     return profile
 
 
+def _evidence_create(
+    profile: MentorProfile, *, description: str, trained_on, document
+) -> TrainingEvidence:
+    evidence = TrainingEvidence.objects.create(
+        profile=profile,
+        description=description.strip(),
+        trained_on=trained_on or timezone.localdate(),
+        document_name=document.name if document else "",
+        document_type=document.content_type if document else "",
+        document_size=len(document.content) if document else 0,
+        document=document.content if document else b"",
+    )
+    profile.external_training = evidence.description
+    profile.external_training_status = EvidenceStatus.PENDING
+    return evidence
+
+
+#: Where evidence may be sent again, once a refusal came back.
+EVIDENCE_STATES = {S.INTERESTED, S.APPLIED, S.MORE_INFO, *APPROVED_STATES}
+
+
+@transaction.atomic
+def mentor_evidence_submit(
+    *, profile: MentorProfile, description: str, trained_on, document
+) -> TrainingEvidence:
+    """Send (or send again, after a refusal) evidence of training done elsewhere."""
+    profile = _locked(profile)
+    if profile.status not in EVIDENCE_STATES:
+        raise MentorError("Evidence of training can be sent only while applying.")
+    if profile.trained_on is not None:
+        raise MentorError("Your mentor training is already recorded.")
+    if profile.external_training_status == EvidenceStatus.PENDING:
+        raise MentorError("Your evidence is already waiting for review.")
+    profile.training_route = TrainingRoute.EXTERNAL
+    evidence = _evidence_create(
+        profile, description=description, trained_on=trained_on, document=document
+    )
+    profile.last_active_at = timezone.now()
+    profile.save()
+    MentorStatusChange.objects.create(
+        mentor=profile,
+        from_status=profile.status,
+        to_status=profile.status,
+        by=profile.member.user,
+        note="Evidence of training done elsewhere sent for review.",
+    )
+    if profile.status != S.INTERESTED:
+        reviewers = officers.recipients(
+            profile.member.region_id, officers.MENTORS, about=profile.member
+        )
+        emails.send(
+            "training_evidence_to_review",
+            to=reviewers.emails,
+            context={
+                "profile": profile,
+                "member": profile.member,
+                "evidence": evidence,
+                "staff_instead": reviewers.staff_instead,
+            },
+        )
+    return evidence
+
+
 @transaction.atomic
 def mentor_external_training_review(
     *, profile: MentorProfile, accept: bool, reason: str = "", by
@@ -188,13 +263,19 @@ def mentor_external_training_review(
     if not accept and not reason.strip():
         raise MentorError("Give the applicant a reason: they will read it.")
     _refuse_if_conflicted(by, profile)
-    profile.external_training_status = (
-        EvidenceStatus.ACCEPTED if accept else EvidenceStatus.REJECTED
-    )
+    decision = EvidenceStatus.ACCEPTED if accept else EvidenceStatus.REJECTED
+    profile.external_training_status = decision
     audit.record(actor=by, action=audit.AuditAction.MENTOR_TRAINING_EVIDENCE_DECIDED, target=profile, details={"accepted": accept, "reason": reason})  # fmt: skip
-    if accept and profile.external_trained_on is None:
-        profile.external_trained_on = timezone.localdate()
-    profile.trained_on, profile.workshop_attended_on = _gates_from_records(profile)
+    evidence = profile.evidence.filter(status=EvidenceStatus.PENDING).first()
+    if evidence is not None:
+        evidence.status, evidence.reason = decision, reason.strip()
+        evidence.decided_by, evidence.decided_at = by, timezone.now()
+        evidence.save()
+    if accept:
+        # The day the training was done, as the evidence says (else the decision's).
+        done = evidence.trained_on if evidence is not None else timezone.localdate()
+        profile.external_trained_on = done
+        profile.trained_on = min(d for d in (profile.trained_on, done) if d)
     profile.save()
     MentorStatusChange.objects.create(
         mentor=profile,

@@ -10,6 +10,12 @@ urlpatterns = [
     path("profile/", views.edit_profile, name="edit"),
     path("accepting/", views.set_accepting, name="accepting"),
     path("retire/", views.retire, name="retire"),
+    path("evidence/", views.evidence, name="evidence"),
+    path(
+        "evidence/<int:pk>/document/",
+        views.evidence_document,
+        name="evidence_document",
+    ),
     path("review/", views.review_list, name="review_list"),
     path("review/<int:pk>/", views.review, name="review"),
     path("review/<int:pk>/evidence/", views.review_evidence, name="review_evidence"),

@@ -1,12 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from mentorscheme.members import access, officers
 from mentorscheme.mentors import selectors, services
 from mentorscheme.mentors.forms import (
+    EvidenceForm,
     EvidenceReviewForm,
     MentorApplicationForm,
     MentorProfileForm,
@@ -90,9 +92,12 @@ def apply(request):
     submitting = "submit" in request.POST
     form = MentorApplicationForm(
         request.POST or None,
+        request.FILES or None,
         initial=_profile_initial(profile),
         level_rank=level.rank,
         submitting=submitting,
+        evidence_needed=profile.external_training_status
+        not in (EvidenceStatus.PENDING, EvidenceStatus.ACCEPTED),
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -110,8 +115,7 @@ def apply(request):
             if submitting:
                 messages.success(
                     request,
-                    "Your application has been sent to your region's Mentor Support "
-                    "Officer. We have emailed you a copy.",
+                    "Your application has been sent. We have emailed you a copy.",
                 )
                 return redirect("mentors:home")
             messages.success(request, "Your draft has been saved. Come back any time.")
@@ -281,3 +285,70 @@ def review_evidence(request, pk: int):
         services.mentor_external_training_review,
         "evidence_form",
     )
+
+
+# -- evidence of training done elsewhere ------------------------------------------------
+
+
+@login_required
+def evidence(request):
+    """Send evidence of training done elsewhere, or send it again after a refusal."""
+    member = _member_or_403(request)
+    profile = _profile_of(member)
+    if profile is None:
+        return redirect("mentors:home")
+    may_send = (
+        profile.status in services.EVIDENCE_STATES
+        and profile.trained_on is None
+        and profile.external_training_status
+        in (EvidenceStatus.NONE, EvidenceStatus.REJECTED)
+    )
+    form = EvidenceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and may_send and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.mentor_evidence_submit(
+                profile=profile,
+                description=data["external_training"],
+                trained_on=data["external_training_date"],
+                document=data["external_training_document"],
+            )
+        except services.MentorError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request, "Your evidence has been sent for review. We will email you."
+            )
+            return redirect("mentors:evidence")
+    return render(
+        request,
+        "mentors/evidence.html",
+        {
+            "profile": profile,
+            "form": form,
+            "may_send": may_send,
+            "submissions": profile.evidence.defer("document").select_related(
+                "decided_by"
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def evidence_document(request, pk: int):
+    """The uploaded document, for its member and the officers who review mentors."""
+    roles = access.roles_for(request.user)
+    item = access.get_training_evidence_or_404(roles, pk)
+    if not item.has_document:
+        raise Http404("No document")
+    response = HttpResponse(bytes(item.document), content_type=item.document_type)
+    response["Content-Disposition"] = _attachment(item.document_name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _attachment(name: str) -> str:
+    from django.utils.http import content_disposition_header
+
+    return content_disposition_header(True, name)

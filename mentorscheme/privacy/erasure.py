@@ -44,7 +44,12 @@ from mentorscheme.mentoring.models import (
     RelationshipStatus,
     RequestStatus,
 )
-from mentorscheme.mentors.models import MentorProfile, MentorStatus, MentorStatusChange
+from mentorscheme.mentors.models import (
+    MentorProfile,
+    MentorStatus,
+    MentorStatusChange,
+    TrainingEvidence,
+)
 from mentorscheme.notifications.models import OutboxMessage
 from mentorscheme.oversight import audit
 from mentorscheme.oversight.models import AllocationRun
@@ -170,8 +175,18 @@ def _mentor_profile(subject: Subject) -> int:
         accepting=False,
         statement="",
         external_training="",
+        external_trained_on=None,
         listed_at=None,
     )
+
+
+def _training_evidence(subject: Subject) -> int:
+    """Evidence and its document go; what an officer decided about someone else's
+    evidence stays, without the link to the erased account."""
+    deleted, _ = TrainingEvidence.objects.filter(
+        profile__member=subject.member
+    ).delete()
+    return deleted + _unlink(TrainingEvidence, "decided_by")(subject)
 
 
 def _mentor_history(subject: Subject) -> int:
@@ -274,6 +289,7 @@ ERASERS: dict[str, Callable[[Subject], int]] = {
     "scheme.enrolment": _enrolments,
     "mentors.mentorprofile": _mentor_profile,
     "mentors.mentorstatuschange": _mentor_history,
+    "mentors.trainingevidence": _training_evidence,
     "training.booking": _bookings,
     "training.trainingevent": _unlink(TrainingEvent, "created_by"),
     "guidance.guidancepage": _unlink(GuidancePage, "updated_by"),

@@ -6,6 +6,7 @@ authenticator secrets, token hashes). A link to another person's record gives on
 its id; a link to reference data (a region, a level, an event) gives its name too.
 """
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -33,7 +34,11 @@ from mentorscheme.mentoring.models import (
     MentoringRequest,
     NotesAccess,
 )
-from mentorscheme.mentors.models import MentorProfile, MentorStatusChange
+from mentorscheme.mentors.models import (
+    MentorProfile,
+    MentorStatusChange,
+    TrainingEvidence,
+)
 from mentorscheme.notifications.models import OutboxMessage
 from mentorscheme.oversight.models import AllocationRun, AuditEntry
 from mentorscheme.privacy import registry
@@ -112,6 +117,9 @@ EXPORTERS: dict[str, Exporter] = {
     "mentors.mentorstatuschange": _either(
         MentorStatusChange, member_paths=("mentor__member",), user_paths=("by",)
     ),
+    "mentors.trainingevidence": _either(
+        TrainingEvidence, member_paths=("profile__member",), user_paths=("decided_by",)
+    ),
     "mentoring.mentoringrequest": _either(MentoringRequest, member_paths=_PAIR),
     "mentoring.mentoringrelationship": _either(
         MentoringRelationship, member_paths=_PAIR
@@ -151,6 +159,9 @@ def _value(obj, model_field, personal: set):
             for related in getattr(obj, model_field.name).all()
         ]
     value = getattr(obj, model_field.attname)
+    if isinstance(value, bytes | memoryview):
+        # An uploaded document, whole, so the export is everything held.
+        return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
     if model_field.is_relation and value is not None:
         if model_field.related_model in personal:
             return value  # another person's record: its id, never their details

@@ -141,14 +141,23 @@ def test_only_qualifications_the_level_allows_can_be_chosen(client, carol):
 
 
 def test_external_training_must_be_described_and_reviewed(client, carol, olivia):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
     login(client, carol)
     client.post("/mentors/interest/")
     response = client.post("/mentors/apply/", application(training_route="external"))
     assert "Describe the training you have done elsewhere." in response.text
+    assert "Give the date you did the training." in response.text
+    assert "Upload a certificate or other proof of the training." in response.text
     client.post(
         "/mentors/apply/",
         application(
-            training_route="external", external_training="Coaching course, 2022"
+            training_route="external",
+            external_training="Coaching course",
+            external_training_date="2022-05-20",
+            external_training_document=SimpleUploadedFile(
+                "certificate.pdf", b"%PDF-1.7\n1 0 obj", "application/pdf"
+            ),
         ),
     )
     profile = MentorProfile.objects.get(member=carol)
@@ -161,7 +170,8 @@ def test_external_training_must_be_described_and_reviewed(client, carol, olivia)
     assert "Give the applicant a reason" in response.text
     client.post(f"/mentors/review/{profile.pk}/evidence/", {"accept": "yes"})
     profile.refresh_from_db()
-    assert profile.trained_on is not None and profile.status == MentorStatus.TRAINED
+    assert profile.trained_on == datetime.date(2022, 5, 20)
+    assert profile.status == MentorStatus.TRAINED
 
 
 def test_training_without_the_workshop_is_not_listed(db, carol):

@@ -35,7 +35,7 @@ from mentorscheme.mentoring.models import (
     MentoringRelationship,
     MentoringRequest,
 )
-from mentorscheme.mentors.models import MentorProfile, MentorStatus
+from mentorscheme.mentors.models import MentorProfile, MentorStatus, TrainingEvidence
 from mentorscheme.notifications.models import OutboxMessage
 from mentorscheme.oversight import services as oversight
 from mentorscheme.oversight.models import AllocationRun
@@ -64,6 +64,7 @@ class World:
     member: Member
     mentor_profile: MentorProfile
     review_profile: MentorProfile
+    evidence: TrainingEvidence
     request: MentoringRequest
     relationship: MentoringRelationship
     agreement: Agreement
@@ -101,6 +102,15 @@ def build_world(alice, bob, olivia, oscar, sam_with_totp) -> World:
         workshop_attended_on=None,
         statement="Twenty years in public libraries.",
         submitted_at=timezone.now(),
+    )
+    evidence = TrainingEvidence.objects.create(
+        profile=review_profile,
+        description="Coaching course",
+        trained_on=datetime.date(2024, 3, 14),
+        document_name="certificate.pdf",
+        document_type="application/pdf",
+        document_size=9,
+        document=b"%PDF-1.4\n",
     )
 
     cath = f.MemberFactory(
@@ -164,6 +174,7 @@ def build_world(alice, bob, olivia, oscar, sam_with_totp) -> World:
         member=alice,
         mentor_profile=bob.mentor_profile,
         review_profile=review_profile,
+        evidence=evidence,
         request=request,
         relationship=relationship,
         agreement=agreement,
