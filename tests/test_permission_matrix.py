@@ -39,6 +39,7 @@ members:contact               -                       login 200   200   200   20
 members:register              -                       login 403   403   200   200   200
 members:detail                pk=member               login 200   404   200   404   200
 members:import                -                       login 403   403   403   403   200
+members:import_detail         pk=register_import      login 403   403   403   403   200
 guidance:index                -                       200   200   200   200   200   200
 guidance:page                 slug=guidance_page      200   200   200   200   200   200
 guidance:edit                 slug=guidance_page      login 403   403   403   403   200

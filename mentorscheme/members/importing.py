@@ -19,7 +19,7 @@ import re
 import textwrap
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, ForeignKey, TextChoices
@@ -148,6 +148,17 @@ class ImportResult:
     @property
     def kind_label(self) -> str:
         return ImportKind(self.kind).label
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ImportResult":
+        rejections = [
+            Rejection(r["line"], r["membership_number"], tuple(r["reasons"]))
+            for r in data.get("rejections", ())
+        ]
+        return cls(**{**data, "rejections": rejections})
 
 
 class ImportRefused(Exception):
@@ -468,6 +479,8 @@ _MEMBER_FIELDS = (
 class _MemberImport:
     def __init__(self, progress: Progress):
         self.progress = progress
+        #: Once applied: (member id, line manager id) of each link made or changed.
+        self.line_manager_links: list[tuple[int, int]] = []
         self.existing = {
             row[1]: row
             for row in Member.objects.values_list(
@@ -634,7 +647,21 @@ class _MemberImport:
             updated,
             lambda batch: _bulk_update(Member, _MEMBER_FIELDS, batch),
         )
+        self.line_manager_links = self._new_links(changing, pks)
         return created_orgs
+
+    def _new_links(self, rows: list[_Row], pks: dict[str, int]) -> list[tuple]:
+        """(member id, line manager id) of every line-manager link the file made or
+        changed (a new member with a manager, or a member whose manager changed)."""
+        links = []
+        for row in rows:
+            if not row.member.line_manager:
+                continue
+            before = self.existing.get(row.number)
+            manager = pks[row.member.line_manager]
+            if before is None or before[8] != manager:  # [8]: line_manager_id
+                links.append((pks[row.number], manager))
+        return links
 
     def _create_members(self, new: list[_Row], pks: dict[str, int]) -> None:
         """Create managers before the members they manage, so that most members are
@@ -809,6 +836,28 @@ _IMPORTS = {ImportKind.MEMBERS: _MemberImport, ImportKind.AWARDS: _AwardImport}
 # -- the service ---------------------------------------------------------------
 
 
+def preflight(*, data: bytes, kind: str | None = None) -> ImportKind:
+    """What kind of file this is, from its encoding and header alone (fast, for a
+    page to refuse a file that cannot be imported before queuing it). Raises
+    ImportRefused as register_import would."""
+    text = _decode(data)
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), strict=True), None)
+    except csv.Error as error:
+        raise ImportRefused(
+            f"Line 1 could not be read as CSV ({error}). Check the quotation marks "
+            "on that line."
+        ) from None
+    if header is None or not any(cell.strip() for cell in header):
+        raise ImportRefused(
+            "The file is empty: line 1 should be a header naming the columns."
+        )
+    names = [_header_name(cell) for cell in header]
+    import_kind = _detect_kind(names, kind)
+    _check_header(names, import_kind)
+    return import_kind
+
+
 def register_import(
     *,
     data: bytes,
@@ -859,6 +908,9 @@ def _check_and_apply(
         return
     result.organisations_created = importer.apply(good, kinds)
     result.applied = True
+    # Work that follows from the register's new state goes here, in the same
+    # transaction: for a members file, importer.line_manager_links lists each
+    # (member id, line manager id) link the file made or changed.
     # Written around the models: names, regions and awards the directory ranks by.
     from mentorscheme.mentors import directory
 

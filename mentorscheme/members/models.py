@@ -235,3 +235,48 @@ class OfficerAppointment(models.Model):
 
     def is_in_office(self, on: datetime.date) -> bool:
         return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Importing"
+    FINISHED = "finished", "Finished"
+    REFUSED = "refused", "The file could not be imported"
+    FAILED = "failed", "Failed"
+
+
+class RegisterImport(models.Model):
+    """A CSV file staff uploaded, imported by a background task (members.tasks).
+
+    The file is kept only until the import has run; what the import found (counts and
+    every rejected row) is kept for the page that shows it.
+    """
+
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    file_name = models.CharField(max_length=255)
+    data = models.BinaryField(blank=True, default=b"")
+    kind = models.CharField(max_length=10, blank=True)  # "" for "from the header"
+    apply_good_rows = models.BooleanField(default=False)
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    stage = models.CharField(max_length=40, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    outcome = models.JSONField(null=True, blank=True)  # importing.ImportResult
+    refusal = models.TextField(blank=True)  # why the file could not be imported
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("register/", views.register_list, name="register"),
     path("register/<int:pk>/", views.member_detail, name="detail"),
     path("import/", import_views.import_register, name="import"),
+    path("import/<int:pk>/", import_views.import_detail, name="import_detail"),
 ]

@@ -30,6 +30,7 @@ from mentorscheme.members.models import (
     Member,
     MembershipStatus,
     OfficerAppointment,
+    RegisterImport,
     RegistrationAward,
 )
 from mentorscheme.mentoring.models import (
@@ -294,6 +295,11 @@ ERASERS: dict[str, Callable[[Subject], int]] = {
     "training.trainingevent": _unlink(TrainingEvent, "created_by"),
     "guidance.guidancepage": _unlink(GuidancePage, "updated_by"),
     "api.integrationtoken": _unlink(IntegrationToken, "created_by"),
+    # An import's report quotes rows of its file: one that names the person goes.
+    "members.registerimport": lambda s: (
+        _unlink(RegisterImport, "created_by")(s)
+        + _delete(mentions(RegisterImport, s, "outcome", "refusal"))
+    ),
     "privacy.erasurerecord": _unlink(ErasureRecord, "erased_by"),
     "oversight.allocationrun": lambda s: (
         _unlink(AllocationRun, "created_by")(s)

@@ -30,6 +30,8 @@ NOT_EXPORTED: dict[str, str] = {
     "for an address already exported with the account's email addresses.",
     "privacy.erasurerecord": "Records an erasure of someone else; it names them by "
     "record id only and is kept as the registration team's audit trail.",
+    "members.registerimport": "A file the staff member imported for the registration "
+    "team: the team's work, about other people, not about the uploader.",
 }
 
 #: Personal-data models whose rows erasure leaves as they are, and why.

@@ -5,16 +5,18 @@ import datetime
 import io
 
 import pytest
+from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mentorscheme.members import import_views, importing, register
+from mentorscheme.members import import_views, importing, register, services
 from mentorscheme.members.models import (
     Member,
     Organisation,
     Region,
+    RegisterImport,
     RegistrationAward,
 )
 from tests import factories as f
@@ -706,41 +708,109 @@ def test_staff_see_the_upload_form_and_the_columns(client, sam_with_totp, url):
     assert "<code>line_manager</code>" in response.text
 
 
-def test_staff_upload_a_file_and_see_the_results(client, sam_with_totp, url):
+def send(client, url, capture, data: bytes, name="members.csv", **fields):
+    """Upload a file as the signed-in person and let the background import run."""
+    with capture(execute=True):
+        response = client.post(url, {"file": upload(name, data), **fields})
+    assert response.status_code == 302, response.content
+    job = RegisterImport.objects.get()
+    assert response["Location"] == f"/members/import/{job.pk}/"
+    return client.get(response["Location"]), job
+
+
+def test_staff_upload_a_file_and_see_the_results(
+    client, sam_with_totp, url, django_capture_on_commit_callbacks
+):
+    login(client, sam_with_totp)
     data = members_file(member_row(1), member_row(2))
-    response = login(client, sam_with_totp).post(
-        url, {"file": upload("members.csv", data)}
-    )
-    assert response.status_code == 200
-    assert "The file was imported." in response.text
+    page, job = send(client, url, django_capture_on_commit_callbacks, data)
+    assert page.status_code == 200
+    assert "The file was imported." in page.text
+    assert "<dt>Created</dt><dd>2</dd>" in page.text
     assert (
         Member.objects.filter(membership_number__in=["M00001", "M00002"]).count() == 2
     )
+    [email] = mail.outbox
+    assert email.to == ["sam@example.org"]
+    assert email.subject == "[Mentor Scheme] members.csv was imported"
+    assert f"/members/import/{job.pk}/" in email.body
+    assert "Created: 2" in email.body
+    job.refresh_from_db()
+    assert (job.status, bytes(job.data)) == ("finished", b"")  # the file is gone
 
 
 def test_staff_see_every_rejected_row_with_its_line_and_reason(
+    client, sam_with_totp, url, django_capture_on_commit_callbacks
+):
+    login(client, sam_with_totp)
+    data = members_file(member_row(1), member_row(2, region="xx"))
+    page, _ = send(
+        client, url, django_capture_on_commit_callbacks, data, kind="members"
+    )
+    assert 'class="error-summary"' in page.text
+    assert "Nothing was imported" in page.text
+    assert "<caption>1 row that cannot be imported" in page.text
+    assert '<td data-label="Line">3</td>' in page.text
+    assert "Unknown region code &quot;xx&quot;" in page.text
+    assert not Member.objects.filter(membership_number="M00001").exists()
+    assert "members.csv was not imported: 1 row with problems" in mail.outbox[0].subject
+
+
+def test_staff_may_import_the_good_rows_from_the_page(
+    client, sam_with_totp, url, django_capture_on_commit_callbacks
+):
+    login(client, sam_with_totp)
+    data = members_file(member_row(1), member_row(2, region="xx"))
+    page, _ = send(
+        client, url, django_capture_on_commit_callbacks, data, apply_good_rows="on"
+    )
+    assert "1 row was not imported" in page.text
+    assert Member.objects.filter(membership_number="M00001").exists()
+
+
+def test_while_a_file_waits_its_page_says_so_and_keeps_itself_current(
     client, sam_with_totp, url
 ):
-    data = members_file(member_row(1), member_row(2, region="xx"))
-    response = login(client, sam_with_totp).post(
-        url, {"file": upload("members.csv", data), "kind": "members"}
-    )
-    assert response.status_code == 200
-    assert 'class="error-summary"' in response.text
-    assert "Nothing was imported" in response.text
-    assert "<caption>1 row that cannot be imported" in response.text
-    assert '<td data-label="Line">3</td>' in response.text
-    assert "Unknown region code &quot;xx&quot;" in response.text
-    assert not Member.objects.filter(membership_number="M00001").exists()
+    login(client, sam_with_totp)
+    response = client.post(url, {"file": upload("members.csv", members_file())})
+    page = client.get(response["Location"])  # the task has not run yet
+    assert "Waiting to start" in page.text
+    assert "we will email you at sam@example.org" in page.text
+    assert "data-progress-url" in page.text
+    progress = client.get(response["Location"] + "?progress=json").json()
+    assert progress == {
+        "running": True,
+        "text": "Waiting to start: the file is queued and will be imported shortly.",
+    }
+    assert "members.csv" in client.get(url).text  # listed under recent imports
 
 
-def test_staff_may_import_the_good_rows_from_the_page(client, sam_with_totp, url):
-    data = members_file(member_row(1), member_row(2, region="xx"))
-    response = login(client, sam_with_totp).post(
-        url, {"file": upload("members.csv", data), "apply_good_rows": "on"}
+def test_a_file_that_breaks_further_down_is_refused_and_the_uploader_told(
+    client, sam_with_totp, url, django_capture_on_commit_callbacks
+):
+    login(client, sam_with_totp)
+    data = members_file(member_row(1)) + b'M9,"Ada,unclosed\n'
+    page, job = send(client, url, django_capture_on_commit_callbacks, data)
+    assert "The file could not be imported" in page.text
+    assert "Line 3 could not be read as CSV" in page.text
+    assert not Member.objects.exists()
+    assert mail.outbox[0].subject == (
+        "[Mentor Scheme] members.csv could not be imported"
     )
-    assert "1 row was not imported" in response.text
-    assert Member.objects.filter(membership_number="M00001").exists()
+    assert "Line 3 could not be read as CSV" in mail.outbox[0].body
+
+
+def test_an_upload_is_imported_once(
+    client, sam_with_totp, url, django_capture_on_commit_callbacks
+):
+    login(client, sam_with_totp)
+    _, job = send(
+        client, url, django_capture_on_commit_callbacks, members_file(member_row(1))
+    )
+    Member.objects.all().delete()
+    services.register_import_run(import_id=job.pk)  # a task delivered twice
+    assert not Member.objects.exists()
+    assert len(mail.outbox) == 1
 
 
 @pytest.mark.parametrize(

@@ -21,11 +21,14 @@ from mentorscheme.api import services as api
 from mentorscheme.api.models import IntegrationToken
 from mentorscheme.contact.models import Feedback
 from mentorscheme.guidance.models import GuidancePage
+from mentorscheme.members.importing import ImportResult
 from mentorscheme.members.models import (
+    ImportStatus,
     Member,
     OfficerAppointment,
     OrganisationType,
     Region,
+    RegisterImport,
     User,
 )
 from mentorscheme.mentoring import services as mentoring
@@ -76,6 +79,7 @@ class World:
     # Oversight, the API and privacy:
     help_flag: HelpFlag
     allocation_run: AllocationRun
+    register_import: RegisterImport
     report: str
     region: Region
     organisation_type: OrganisationType
@@ -185,6 +189,12 @@ def build_world(alice, bob, olivia, oscar, sam_with_totp) -> World:
         guidance_page=GuidancePage.objects.get(slug="becoming-a-mentor"),
         help_flag=help_flag,
         allocation_run=allocation_run,
+        register_import=RegisterImport.objects.create(
+            created_by=sam_with_totp,
+            file_name="members.csv",
+            status=ImportStatus.FINISHED,
+            outcome=ImportResult(kind="members", rows=1, unchanged=1).as_json(),
+        ),
         report=next(iter(REPORTS)),
         region=london,
         organisation_type=OrganisationType.objects.order_by("pk").first(),
