@@ -26,6 +26,13 @@ def sign_in(page, email: str, *, totp_secret: str | None = None) -> None:
     page.get_by_role("button", name="Sign out").wait_for()
 
 
+def in_menu(page, name: str):
+    """A link in the site's main navigation (the same words may also be on the page)."""
+    return page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name=name, exact=True
+    )
+
+
 def expect_message(page, text: str) -> None:
     """The message the site shows after an action (the role=status box)."""
     from playwright.sync_api import expect
