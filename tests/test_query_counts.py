@@ -9,6 +9,7 @@ that reads something per row it shows goes over the ceiling at the larger size.
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from mentorscheme.mentoring.models import (
@@ -31,12 +32,13 @@ SIZES = [1, 6]
 
 #: The most queries each page may run, at any data size.
 CEILINGS = {
-    "directory": 14,
-    "candidate home": 12,
-    "mentor home": 14,
-    "officer dashboard": 14,
-    "staff dashboard": 16,
-    "request page": 7,
+    "directory": 16,
+    "candidate home": 13,
+    "mentor home": 16,
+    # Including the cache's read and write of the figures counted afresh.
+    "officer dashboard": 20,
+    "staff dashboard": 22,
+    "request page": 9,
     "relationship page": 9,
 }
 
@@ -191,6 +193,7 @@ def test_busy_pages_run_a_fixed_number_of_queries(
     login(client, people[who])
     address = url(data)
     assert client.get(address).status_code == 200  # the sign-in's first renewal
+    cache.clear()  # nothing counted a moment ago: every figure is worked out afresh
     with django_assert_max_num_queries(CEILINGS[page]):
         response = client.get(address)
     assert response.status_code == 200

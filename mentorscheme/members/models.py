@@ -146,6 +146,8 @@ class Member(models.Model):
                 name="member_not_own_line_manager",
             )
         ]
+        # The few lapsed members (the dashboard's lapsing mentors) without a scan.
+        indexes = [models.Index(fields=["membership_status"])]
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
@@ -192,6 +194,8 @@ class RegistrationAward(models.Model):
                 fields=["member", "level"], name="one_award_per_level"
             )
         ]
+        # Awards leaving the register soon (the dashboard's lapsing mentors).
+        indexes = [models.Index(fields=["removed_on"])]
 
     def __str__(self):
         return f"{self.level} ({self.awarded_on:%Y})"

@@ -62,7 +62,11 @@ class MentoringRequest(models.Model):
                 name="one_open_request_per_pair",
             )
         ]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            # Requests that expired lately (the dashboard's flagged mentors).
+            models.Index(fields=["status", "closed_at"]),
+        ]
 
     def __str__(self):
         return f"{self.enrolment.member} → {self.mentor.member} ({self.status})"

@@ -10,12 +10,23 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from mentorscheme.matching import engine
-from mentorscheme.members.models import MembershipStatus, RegistrationAward
+from mentorscheme.members.models import Member, MembershipStatus, RegistrationAward
 from mentorscheme.mentoring import selectors as mentoring_selectors
 from mentorscheme.mentoring.models import (
     HelpFlag,
@@ -169,44 +180,64 @@ def lapsing_mentors(region_ids, today: datetime.date):
     """Listed mentors about to stop holding registration, or whose membership lapsed.
 
     "About to" means: an award leaves the register within 60 days and no award will
-    still be on it then.
+    still be on it then. The few members concerned are found first, on indexes (an
+    award's removal date, a member's status), then their mentor profiles.
     """
     horizon = today + datetime.timedelta(days=LAPSING_WITHIN_DAYS)
-    awards = RegistrationAward.objects.filter(member=OuterRef("member_id"))
-    ending = awards.filter(removed_on__gt=today, removed_on__lte=horizon)
-    lasting = awards.filter(Q(removed_on__isnull=True) | Q(removed_on__gt=horizon))
+    ending = RegistrationAward.objects.filter(
+        removed_on__gt=today, removed_on__lte=horizon
+    ).values("member_id")
+    lasting = RegistrationAward.objects.filter(
+        Q(removed_on__isnull=True) | Q(removed_on__gt=horizon),
+        member=OuterRef("member_id"),
+    )
+    lapsed = Member.objects.filter(membership_status=MembershipStatus.LAPSED).values(
+        "pk"
+    )
+    first_removal = (
+        RegistrationAward.objects.filter(
+            member=OuterRef("member_id"), removed_on__gt=today
+        )
+        .order_by("removed_on")
+        .values("removed_on")[:1]
+    )
     return (
         mentors_in(region_ids)
         .filter(status=MentorStatus.LISTED)
-        .filter(
-            Q(member__membership_status=MembershipStatus.LAPSED)
-            | (Exists(ending) & ~Exists(lasting))
-        )
+        .filter(Q(member_id__in=lapsed) | (Q(member_id__in=ending) & ~Exists(lasting)))
         .select_related("member__region")
-        .annotate(
-            lapses_on=Min(
-                "member__awards__removed_on",
-                filter=Q(member__awards__removed_on__gt=today),
-            )
-        )
+        .annotate(lapses_on=Subquery(first_removal))
         .order_by(F("lapses_on").asc(nulls_first=True), "member__last_name", "pk")
     )
 
 
 def flagged_mentors(region_ids, now: datetime.datetime):
-    """Mentors who let two or more requests expire unanswered in the last 180 days."""
+    """Mentors who let two or more requests expire unanswered in the last 180 days.
+
+    Counted from the recently expired requests (an index on status and closing
+    time), not across every mentor's requests.
+    """
     since = now - datetime.timedelta(days=FLAG_WITHIN_DAYS)
-    expired = Count(
-        "requests",
-        filter=Q(
-            requests__status=RequestStatus.EXPIRED, requests__closed_at__gte=since
-        ),
+    expired = MentoringRequest.objects.filter(
+        status=RequestStatus.EXPIRED, closed_at__gte=since
+    )
+    counted = (
+        expired.filter(mentor=OuterRef("pk"))
+        .values("mentor")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    repeated = (
+        expired.values("mentor")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=FLAG_EXPIRED_REQUESTS)
+        .values("mentor")
     )
     return (
         mentors_in(region_ids)
         .exclude(status=MentorStatus.RETIRED)
-        .annotate(expired=expired)
-        .filter(expired__gte=FLAG_EXPIRED_REQUESTS)
+        .filter(pk__in=repeated)
+        .annotate(expired=Subquery(counted, output_field=IntegerField()))
         .select_related("member__region")
         .order_by("-expired", "member__last_name", "pk")
     )
@@ -315,17 +346,41 @@ def dashboard(
     today = today or timezone.localdate(now)
     flags = list(open_help_flags(region_ids)[: LIST_LIMIT + 1])
     return {
-        "supply": supply(region_ids),
+        **figures(region_ids, today, now),
         "lapsing": list(lapsing_mentors(region_ids, today)[:LIST_LIMIT]),
-        "demand": demand(region_ids, today),
         "help_flags": flags[:LIST_LIMIT],
         "more_help_flags": len(flags) > LIST_LIMIT,
-        "applications": applications_to_review(region_ids),
         "events": list(upcoming_events(region_ids, now)[:10]),
         "flagged_mentors": list(flagged_mentors(region_ids, now)[:LIST_LIMIT]),
         "today": today,
-        **trend(region_ids, today),
     }
+
+
+def figures(region_ids, today: datetime.date, now: datetime.datetime) -> dict:
+    """The dashboard's counts and charts over whole regions (supply, demand, reviews
+    waiting, the monthly trend), with ``counted_at``, when they were worked out.
+
+    Counting every mentor, candidate and request of a region takes longer than a page
+    should, so the figures are kept in Django's cache for
+    ``settings.OVERSIGHT_FIGURES_SECONDS`` (the page says how old they are); the
+    lists of people to act on are always read afresh.
+    """
+    scope = "all" if region_ids is None else ",".join(map(str, sorted(region_ids)))
+    key = f"oversight-figures:{scope}:{today.isoformat()}"
+    seconds = settings.OVERSIGHT_FIGURES_SECONDS
+    found = cache.get(key) if seconds else None
+    if found is None or (now - found["counted_at"]).total_seconds() >= seconds:
+        found = {
+            "supply": supply(region_ids),
+            "demand": demand(region_ids, today),
+            "applications": applications_to_review(region_ids),
+            **trend(region_ids, today),
+            "counted_at": now,
+            "figures_seconds": seconds,
+        }
+        if seconds:
+            cache.set(key, found, seconds)
+    return found
 
 
 # -- bulk allocation -----------------------------------------------------------------
