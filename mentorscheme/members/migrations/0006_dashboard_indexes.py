@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0004_drop_kept_pages"),
+        ("members", "0005_register_import"),
     ]
 
     operations = [
