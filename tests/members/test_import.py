@@ -196,6 +196,31 @@ def test_a_chain_of_line_managers_longer_than_the_waves_is_linked(db):
     }
 
 
+def test_the_import_says_which_line_manager_links_it_made_or_changed(db):
+    run(
+        members_file(member_row(1), member_row(2), member_row(3, line_manager="M00001"))
+    )
+    pk = dict(Member.objects.values_list("membership_number", "pk"))
+    result = run(
+        members_file(
+            member_row(1),
+            member_row(2, line_manager="M00001"),  # a new link
+            member_row(3, line_manager="M00002"),  # a changed one
+            member_row(4, line_manager="M00001"),  # a new member with a manager
+        )
+    )
+    pk = dict(Member.objects.values_list("membership_number", "pk"))
+    assert sorted(result.line_manager_links) == sorted(
+        [
+            (pk["M00002"], pk["M00001"]),
+            (pk["M00003"], pk["M00002"]),
+            (pk["M00004"], pk["M00001"]),
+        ]
+    )
+    unchanged = run(members_file(member_row(3, line_manager="M00002")))
+    assert unchanged.line_manager_links == []
+
+
 def test_a_line_manager_already_on_the_register_is_found(db):
     boss = f.MemberFactory(membership_number="B1")
     run(members_file(member_row(1, line_manager="B1")))
