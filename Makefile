@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench install worker clean
+.PHONY: run test lint format bench install worker clean screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ bench: $(BENCH_STAMP)
 	$(PY) bench/bench_matching.py
 	$(PY) bench/bench_import.py
 	$(PY) bench/bench_load.py
+
+## PNGs of each demo role's main pages at 390 and 1280 px, in test-results/review/.
+screenshots: $(STAMP)
+	@mkdir -p var
+	@$(PY) manage.py prepare_demo >/dev/null
+	$(PY) tools/screenshots.py
 
 clean:
 	rm -rf var $(VENV)

@@ -40,3 +40,26 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     params={"value": item},
                 )
         return super()._check_values(value)
+
+
+# UK dates typed as text: a browser's own date pickers follow the browser's language
+# (month first in US English), whatever the page says. Django reads these formats
+# from the en-GB locale (day first) and always accepts ISO dates as well.
+DATE_HINT = "For example, 27/03/2027."
+DATETIME_HINT = "Day, month, year and a 24-hour time, for example 27/03/2027 09:30."
+
+
+class UKDateInput(forms.DateInput):
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        base = {"autocomplete": "off", "spellcheck": "false", "class": "input-date"}
+        super().__init__({**base, **(attrs or {})}, format="%d/%m/%Y")
+
+
+class UKDateTimeInput(forms.DateTimeInput):
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        base = {"autocomplete": "off", "spellcheck": "false", "class": "input-datetime"}
+        super().__init__({**base, **(attrs or {})}, format="%d/%m/%Y %H:%M")

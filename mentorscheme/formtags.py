@@ -19,3 +19,18 @@ def accessible(bound_field):
     if bound_field.errors:
         attrs["aria-invalid"] = "true"
     return bound_field.as_widget(attrs=attrs)
+
+
+@register.filter
+def widget_kind(bound_field) -> str:
+    """ "checkbox" for a single tick box, "choices" for a group of boxes or radios."""
+    widget = bound_field.field.widget
+    if getattr(widget, "allow_multiple_selected", False) and getattr(
+        widget, "input_type", ""
+    ) in ("checkbox", "radio"):
+        return "choices"
+    if getattr(widget, "input_type", "") == "radio":
+        return "choices"
+    if getattr(widget, "input_type", "") == "checkbox":
+        return "checkbox"
+    return "input"

@@ -526,7 +526,9 @@ def member_options(roles: access.Roles, profile) -> Section:
                 "Enrol on a qualification",
             )
         )
-    if profile is None or profile.status == MentorStatus.RETIRED:
+    if (
+        profile is None or profile.status == MentorStatus.RETIRED
+    ) and mentor_selectors.level_held(roles.member) is not None:
         section.steps.append(
             Step(
                 "Members who hold a level of Professional Registration can mentor "

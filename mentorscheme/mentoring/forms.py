@@ -132,9 +132,10 @@ class AgreementForm(forms.Form):
 class MeetingForm(forms.Form):
     held_on = forms.DateField(
         label="Date",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=fields.UKDateInput(),
+        help_text=fields.DATE_HINT,
         initial=datetime.date.today,
-        error_messages={"invalid": "Enter a date like 2026-11-28."},
+        error_messages={"invalid": "Enter a date like 28/11/2026."},
     )
     mode = forms.ChoiceField(choices=MeetingMode.choices, label="How you met")
     duration_minutes = forms.IntegerField(

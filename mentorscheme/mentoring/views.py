@@ -135,6 +135,7 @@ def directory(request):
         filters=filters,
         page=request.GET.get("page", 1),
     )
+    common = _shared_reasons([*page, *suggestions])
     return render(
         request,
         "mentoring/directory.html",
@@ -145,8 +146,30 @@ def directory(request):
             "enrolment": enrolment,
             "candidate": candidate,
             "ignored": ignored,
+            "common_reasons": common,
         },
     )
+
+
+def _shared_reasons(entries) -> list:
+    """Reasons every mentor shown shares: said once above the list, not on each card.
+
+    Each entry's ``distinct_reasons`` keeps what sets that mentor apart.
+    """
+    keys = None
+    for entry in entries:
+        mine = {(r.code, r.text) for r in entry.recommendations}
+        keys = mine if keys is None else keys & mine
+    keys = keys if keys and len(entries) > 1 else set()
+    shared = {}
+    for entry in entries:
+        entry.distinct_reasons = []
+        for r in entry.recommendations:
+            if (r.code, r.text) in keys:
+                shared.setdefault((r.code, r.text), r)
+            else:
+                entry.distinct_reasons.append(r)
+    return list(shared.values())
 
 
 @login_required

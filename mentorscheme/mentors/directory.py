@@ -219,7 +219,7 @@ def _live_entries(candidate, mentor_ids, weights) -> list[Entry]:
         p.pk: p
         for p in selectors.with_record_fields(
             MentorProfile.objects.filter(pk__in=list(mentor_ids))
-        )
+        ).prefetch_related("regions")
     }
     entries = []
     for mentor_id in mentor_ids:

@@ -3,6 +3,7 @@ import datetime
 from django import forms
 
 from mentorscheme import fields
+from mentorscheme.fields import DATE_HINT
 from mentorscheme.matching.records import WEIGHT_DECIMALS, has_weight_resolution
 from mentorscheme.members.models import (
     Member,
@@ -13,7 +14,7 @@ from mentorscheme.members.models import (
 from mentorscheme.oversight.models import AuditAction
 from mentorscheme.scheme.models import Qualification, RegulationsVersion, SchemeSettings
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = fields.UKDateInput()
 
 
 def _region_choices(regions, everything: str) -> list[tuple[str, str]]:
@@ -50,8 +51,8 @@ def _default_from() -> datetime.date:
 
 
 class ReportFilterForm(RegionChoiceForm):
-    date_from = forms.DateField(label="From", widget=DATE)
-    date_to = forms.DateField(label="To", widget=DATE)
+    date_from = forms.DateField(label="From", widget=DATE, help_text=DATE_HINT)
+    date_to = forms.DateField(label="To", widget=DATE, help_text=DATE_HINT)
 
     @staticmethod
     def with_defaults(query):
@@ -176,7 +177,7 @@ class RegulationsForm(forms.ModelForm):
         labels = {"effective_from": "In force from"}
         help_texts = {
             "effective_from": "Candidates who enrol on or after this date enrol "
-            "under this version."
+            "under this version. " + DATE_HINT
         }
 
 
@@ -188,7 +189,10 @@ class AppointmentForm(forms.ModelForm):
         fields = ["region", "role", "starts_on", "ends_on"]
         widgets = {"starts_on": DATE, "ends_on": DATE}
         labels = {"starts_on": "Term starts", "ends_on": "Term ends"}
-        help_texts = {"ends_on": "Terms are often two years."}
+        help_texts = {
+            "starts_on": DATE_HINT,
+            "ends_on": "Terms are often two years. " + DATE_HINT,
+        }
 
     field_order = ["membership_number", "region", "role", "starts_on", "ends_on"]
 
@@ -207,7 +211,10 @@ class AppointmentForm(forms.ModelForm):
 
 class AppointmentEndForm(forms.Form):
     ends_on = forms.DateField(
-        label="Last day in office", widget=DATE, initial=datetime.date.today
+        label="Last day in office",
+        widget=DATE,
+        initial=datetime.date.today,
+        help_text=DATE_HINT,
     )
 
 

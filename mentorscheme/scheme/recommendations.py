@@ -288,11 +288,10 @@ def _join(words: list[str]) -> str:
 
 
 def _modes_text(codes: list[str], region_name: str = "") -> str:
-    by = [_MODE_WORDS[code] for code in codes if code != "in_person"]
-    parts = [f"by {_join(by)}"] if by else []
+    ways = [_MODE_WORDS[code] for code in codes if code != "in_person"]
     if "in_person" in codes:
-        parts.append(f"in person in {region_name}" if region_name else "in person")
-    return f"meets {', and '.join(parts)}, like you"
+        ways.append(f"in person in {region_name}" if region_name else "in person")
+    return f"meets in ways you chose: {_join(ways)}"
 
 
 def _lower_first(name: str) -> str:

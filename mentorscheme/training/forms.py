@@ -12,16 +12,13 @@ class EventForm(forms.Form):
     region = fields.ModelChoiceField(queryset=Region.objects.none())
     starts_at = forms.DateTimeField(
         label="Starts",
-        widget=forms.DateTimeInput(
-            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-        ),
-        help_text="Date and time, e.g. 2027-03-04 09:30.",
+        widget=fields.UKDateTimeInput(),
+        help_text=fields.DATETIME_HINT,
     )
     ends_at = forms.DateTimeField(
         label="Ends",
-        widget=forms.DateTimeInput(
-            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-        ),
+        widget=fields.UKDateTimeInput(),
+        help_text=fields.DATETIME_HINT,
     )
     location = forms.CharField(
         max_length=300, required=False, label="Place (if in person)"
@@ -63,5 +60,6 @@ class BriefingForm(forms.Form):
     recorded_on = forms.DateField(
         required=False,
         label="Date it was recorded",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=fields.UKDateInput(),
+        help_text=fields.DATE_HINT,
     )

@@ -43,8 +43,8 @@ ATTENDED_CAROL = re.compile(r"^Attended\s*: Carol Cole$")
 
 
 def local_input(moment: datetime.datetime) -> str:
-    """The value a datetime-local input takes, in the site's time zone."""
-    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+    """A date and time as the hint asks for it, in the site's time zone."""
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
 
 
 def test_a_member_becomes_a_listed_mentor(open_page, carol, olivia, clock):

@@ -24,7 +24,10 @@ def dashboard(client, persona, query=""):
 
 
 def figure(page: str, label: str) -> int:
-    match = re.search(rf"<strong>(\d+)</strong> {label}", page)
+    match = re.search(
+        rf"<strong class=\"figure-number\">(\d+)</strong> <span class=\"figure-label\">{label}",
+        page,
+    )
     assert match, label
     return int(match.group(1))
 

@@ -83,7 +83,7 @@ def test_shared_ways_of_meeting_are_named_and_count_up_to_two():
     value, _ = score(candidate, mentor, PLAIN)
     assert value == 2.0
     assert reasons(candidate, mentor)["shared_modes"].text == (
-        "meets by email, Microsoft Teams and Zoom, and in person, like you"
+        "meets in ways you chose: email, Microsoft Teams, Zoom and in person"
     )
 
 
@@ -119,7 +119,9 @@ def test_reasons_name_both_sorts_of_organisation():
 
 def test_one_shared_way_of_meeting_reads_simply():
     mentor = replace(MENTOR, meeting_modes=frozenset({"zoom", "phone"}))
-    assert reasons(mentor=mentor)["shared_modes"].text == "meets by Zoom, like you"
+    assert (
+        reasons(mentor=mentor)["shared_modes"].text == "meets in ways you chose: Zoom"
+    )
 
 
 def test_a_mentor_in_your_region_is_noted():

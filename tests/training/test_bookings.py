@@ -175,3 +175,25 @@ def test_staff_publish_a_briefing_and_mentors_acknowledge_it(
     assert "Not yet briefed" in client.get("/mentors/").text
     client.post("/training/briefings/acknowledge/", {"regulations": regulations.pk})
     assert "Up to date with" in client.get("/mentors/").text
+
+
+def test_event_times_are_typed_the_uk_way_the_hint_shows(client, olivia):
+    login(client, olivia)
+    form = client.get("/training/manage/new/").text
+    assert "for example 27/03/2027 09:30" in form
+    assert 'type="datetime-local"' not in form
+    data = {
+        "kind": "workshop",
+        "title": "Workshop",
+        "region": f.region("london").pk,
+        "starts_at": "04/03/2030 09:30",
+        "ends_at": "4/3/2030 12:30",
+        "location": "Hall",
+        "capacity": "20",
+    }
+    assert client.post("/training/manage/new/", data).status_code == 302
+    event = TrainingEvent.objects.get()
+    starts = timezone.localtime(event.starts_at)
+    assert (starts.day, starts.month, starts.hour, starts.minute) == (4, 3, 9, 30)
+    page = client.get(f"/training/manage/{event.pk}/").text
+    assert 'value="04/03/2030 09:30"' in page
