@@ -165,6 +165,8 @@ def _shared_reasons(entries) -> list:
     for entry in entries:
         entry.distinct_reasons = []
         for r in entry.recommendations:
+            if r.code == "free_places":
+                continue  # the card shows its places
             if (r.code, r.text) in keys:
                 shared.setdefault((r.code, r.text), r)
             else:
