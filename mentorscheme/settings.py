@@ -155,6 +155,7 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "mentorscheme.members.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "mentorscheme.members.forms.SignupForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Mentor Scheme] "
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
@@ -172,6 +173,8 @@ SESSION_COOKIE_AGE = envint("SESSION_IDLE_TIMEOUT", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = False
 
 LANGUAGE_CODE = "en-gb"
+# allauth's words in the site's sentence case (tools/sentence_case_allauth.py).
+LOCALE_PATHS = [BASE_DIR / "mentorscheme" / "locale"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

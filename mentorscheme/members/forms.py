@@ -1,5 +1,6 @@
 import re
 
+from allauth.account import forms as allauth_forms
 from django import forms
 
 _PHONE = re.compile(r"\+?[0-9 ()\-]{6,30}")
@@ -26,3 +27,14 @@ class ContactDetailsForm(forms.Form):
                 "Enter a phone number using digits, spaces and an optional leading +."
             )
         return phone
+
+
+class SignupForm(allauth_forms.SignupForm):
+    """allauth's sign-up, telling people which email address links them to the register."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = (
+            "Use the email address on your membership record. We link your account "
+            "to your membership when you confirm that address."
+        )

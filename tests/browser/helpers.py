@@ -18,11 +18,11 @@ def sign_in(page, email: str, *, totp_secret: str | None = None) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(f.PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in").click()
     if totp_secret:
         page.wait_for_url("**/accounts/2fa/authenticate/")
         page.get_by_label("Code").fill(current_code(totp_secret))
-        page.get_by_role("button", name="Sign In").click()
+        page.get_by_role("button", name="Sign in").click()
     page.get_by_role("button", name="Sign out").wait_for()
 
 

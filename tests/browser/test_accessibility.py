@@ -42,7 +42,7 @@ def world(world):
 def wrong_password(page):
     page.get_by_label("Email").fill("nobody@example.org")
     page.get_by_label("Password").fill("not the password")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in").click()
 
 
 # Each role's pages: (what, path, what to do first: press this button, the form left
@@ -191,11 +191,11 @@ def test_the_two_factor_step_is_accessible(open_page, olivia):
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill("olivia@example.org")
     page.get_by_label("Password").fill(f.PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/accounts/2fa/authenticate/")
     assert accessibility_problems(page) == []
     page.get_by_label("Code").fill("000000")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in").click()
     assert accessibility_problems(page) == []
 
 

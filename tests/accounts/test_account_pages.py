@@ -1,0 +1,32 @@
+"""The sign-in pages speak the site's sentence case and say which email to use."""
+
+import re
+
+from tests import factories as f
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_sign_in_is_in_sentence_case(client, db):
+    page = client.get("/accounts/login/").text
+    assert "<title> Sign in" in re.sub(r"\s+", " ", page)
+    assert "Remember me" in page
+    assert "Sign In" not in page and "Remember Me" not in page
+
+
+def test_sign_up_says_to_use_the_membership_email(client, db):
+    page = client.get("/accounts/signup/").text
+    assert "Sign up" in page and "Signup" not in page and "Sign Up" not in page
+    assert "Use the email address on your membership record" in text_of(page)
+
+
+def test_two_factor_cancel_is_not_the_main_button(client, sam_with_totp):
+    client.post(
+        "/accounts/login/", {"login": "sam@example.org", "password": f.PASSWORD}
+    )
+    page = client.get("/accounts/2fa/authenticate/").text
+    assert "Two-factor authentication" in page
+    cancel = re.search(r"<button[^>]*>\s*Cancel\s*</button>", page)
+    assert cancel and 'class="button-secondary"' in cancel.group(0)
