@@ -690,7 +690,7 @@ class DemoSeeder:
                 MentoringRequest.objects.create(
                     enrolment=enrolment,
                     mentor=mentor,
-                    message="Hello — I am working toward my qualification and would "
+                    message="Hello — I am working towards my qualification and would "
                     "value a mentor from outside my own sort of organisation. Could we "
                     "have an informal chat first?",
                 )

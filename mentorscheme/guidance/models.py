@@ -29,6 +29,12 @@ class GuidancePage(models.Model):
     def get_absolute_url(self):
         return reverse("guidance:page", args=[self.slug])
 
-    def body_html(self):
-        html = markdown.markdown(self.body, extensions=["sane_lists"])
+    def body_html(self, values: dict[str, str] | None = None):
+        """The page as HTML: Markdown with tables, and today's values filled in."""
+        from mentorscheme.guidance import values as guidance_values
+
+        values = guidance_values.current() if values is None else values
+        html = markdown.markdown(
+            guidance_values.fill(self.body, values), extensions=["sane_lists", "tables"]
+        )
         return mark_safe(nh3.clean(html))  # noqa: S308 - sanitised just above

@@ -35,4 +35,15 @@ def guidance_edit(request, slug: str):
         services.guidance_page_update(page=page, user=request.user, **form.cleaned_data)
         messages.success(request, f"“{page.title}” has been updated.")
         return redirect(page)
-    return render(request, "guidance/edit.html", {"page": page, "form": form})
+    return render(
+        request,
+        "guidance/edit.html",
+        {"page": page, "form": form, "value_names": _value_names()},
+    )
+
+
+def _value_names():
+    from mentorscheme.guidance import values
+
+    now = values.current()
+    return [(name, meaning, now.get(name)) for name, meaning in values.NAMES.items()]

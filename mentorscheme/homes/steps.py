@@ -95,7 +95,7 @@ def candidate_section(roles: access.Roles, now) -> Section:
     section = Section(
         "candidate",
         "Your qualification",
-        links=[("Your mentoring", reverse("mentoring:home"))],
+        links=[("Your requests and mentor", reverse("mentoring:home"))],
     )
     if enrolment is None:
         return section
@@ -204,7 +204,7 @@ def mentor_section(profile: MentorProfile, now) -> Section:
         "mentor",
         "Your mentoring",
         links=[
-            ("Mentoring home", reverse("mentors:home")),
+            ("Your requests and candidates", reverse("mentors:home")),
             ("Your profile and places", reverse("mentors:edit")),
         ],
     )

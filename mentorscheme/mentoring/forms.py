@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.db.models import F
 
 from mentorscheme import fields
 from mentorscheme.members.models import OrganisationType, Region
@@ -11,9 +12,14 @@ from mentorscheme.scheme.models import Qualification
 
 class EnrolForm(forms.Form):
     qualification = fields.ModelChoiceField(
-        queryset=Qualification.objects.filter(is_active=True),
+        # Levels in order, then qualifications without a level (Revalidation) last.
+        queryset=Qualification.objects.filter(is_active=True).order_by(
+            F("level__rank").asc(nulls_last=True), "name"
+        ),
         empty_label="Choose a qualification",
-        error_messages={"required": "Choose the qualification you are working toward."},
+        error_messages={
+            "required": "Choose the qualification you are working towards."
+        },
     )
     meeting_modes = forms.MultipleChoiceField(
         choices=MeetingMode.choices,
@@ -60,7 +66,7 @@ class RequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=3000,
         label="Your message to the mentor",
-        help_text="Say who you are, what you are working toward, and what you hope for "
+        help_text="Say who you are, what you are working towards, and what you hope for "
         "from a mentor. Many mentors like an informal first chat.",
         error_messages={
             "required": "Write a short message to the mentor about yourself."

@@ -103,7 +103,7 @@ def ask_for_help(request):
         return redirect("mentoring:home")
     services.help_request(enrolment=enrolment, message=form.cleaned_data["message"])
     messages.success(
-        request, "Your region's Mentor Support Officer has been asked to help you."
+        request, "Your region's Candidate Support Officer has been asked to help you."
     )
     return redirect("mentoring:home")
 

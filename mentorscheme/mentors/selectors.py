@@ -226,6 +226,20 @@ def current_regulations(today: datetime.date | None = None):
     return RegulationsVersion.in_force_on(today or datetime.date.today())
 
 
+#: What a listing gate asks of the mentor, said to the mentor themselves.
+YOUR_LISTING_STEPS = {
+    "not_registered": "Hold a current level of Professional Registration, with your "
+    "membership current.",
+    "not_trained": "Complete mentor training, or send evidence of mentor training "
+    "you did elsewhere.",
+    "no_workshop": "Attend a Professional Registration workshop.",
+}
+
+
+def your_listing_steps(failures) -> list[str]:
+    return [YOUR_LISTING_STEPS.get(f.code, f.reason) for f in failures]
+
+
 def mentor_home_context(profile: MentorProfile) -> dict:
     from mentorscheme.mentoring.models import (
         OPEN_REQUEST_STATUSES,
@@ -249,6 +263,7 @@ def mentor_home_context(profile: MentorProfile) -> dict:
         "record": record,
         "free_places": max(profile.capacity - profile.active_mentees, 0),
         "listing_failures": eligibility.listing_failures(record),
+        "listing_steps": your_listing_steps(eligibility.listing_failures(record)),
         "pending": MentoringRequest.objects.filter(
             mentor=profile, status__in=OPEN_REQUEST_STATUSES
         ).select_related("enrolment__member", "enrolment__qualification"),

@@ -454,7 +454,12 @@ def _advance(profile: MentorProfile, *, by=None) -> None:
     if profile.status not in APPROVED_STATES:
         return
     if not listing_failures(profile):
-        _transition(profile, S.LISTED, note="Every gate met: listed", by=by)
+        _transition(
+            profile,
+            S.LISTED,
+            note="Registration, mentor training and workshop all in place",
+            by=by,
+        )
         _tell(profile, "mentor_listed")
     elif profile.trained_on and profile.status == S.APPROVED:
         _transition(profile, S.TRAINED, by=by)

@@ -54,7 +54,7 @@ RULES: Final[dict[str, str]] = {
         "This mentor has not yet attended a Professional Registration workshop."
     ),
     "not_listed": "This mentor is not listed in the mentor directory.",
-    "paused": "This mentor is not taking on new mentees at the moment.",
+    "paused": "This mentor is not taking on new candidates at the moment.",
     "full": "This mentor has no free place at the moment.",
     "self": "You cannot be your own mentor.",
     "line_manager": "This mentor is your line manager.",

@@ -39,6 +39,10 @@ def world(world):
     return world
 
 
+WIDE = {"width": 1280, "height": 900}
+NARROW = {"width": 390, "height": 844}
+
+
 def wrong_password(page):
     page.get_by_label("Email").fill("nobody@example.org")
     page.get_by_label("Password").fill("not the password")
@@ -170,6 +174,7 @@ def test_no_serious_accessibility_problem_on_any_page(open_page, world, role):
     page = open_page(role, signed_in_as=user_for(role, world))
     problems, audited = [], []
     for what, path, press in pages_for(role, world):
+        page.set_viewport_size(WIDE)
         response = page.goto(path)
         assert response.status == 200, f"{what}: {path} answered {response.status}"
         if callable(press):
@@ -180,6 +185,9 @@ def test_no_serious_accessibility_problem_on_any_page(open_page, world, role):
             page.locator(".error-summary, .message-error").first.wait_for()
         audited.append(what)
         problems += [f"{what}: {p}" for p in accessibility_problems(page)]
+        # The same page on a phone: the layout (and the menu) change, so audit again.
+        page.set_viewport_size(NARROW)
+        problems += [f"{what} at 390 px: {p}" for p in accessibility_problems(page)]
     assert not problems, (
         f"axe {axe_version()} found serious or critical problems:\n"
         + "\n".join(problems)

@@ -78,7 +78,7 @@ def test_a_member_becomes_a_listed_mentor(open_page, carol, olivia, clock):
 
     officer = open_page("olivia")
     sign_in(officer, "olivia@example.org", totp_secret=f.TOTP_SECRET)
-    in_menu(officer, "Applications").click()
+    in_menu(officer, "Mentor applications").click()
     officer.get_by_role("link", name="Carol Cole").click()
     officer.get_by_label("Approve").check()
     officer.get_by_role("button", name="Record decision").click()
@@ -125,7 +125,7 @@ def test_a_member_becomes_a_listed_mentor(open_page, carol, olivia, clock):
         expect(attended).to_have_attribute("aria-pressed", "true")
 
     assert MentorProfile.objects.get(member=carol).status == MentorStatus.LISTED
-    in_menu(member, "Mentoring home").click()
+    in_menu(member, "Your candidates").click()
     expect(member.locator(".summary .tag")).to_have_text("Listed")
     officer.get_by_role("link", name="Find a mentor").click()
     expect(officer.get_by_role("link", name="Carol Cole")).to_be_visible()
@@ -149,7 +149,7 @@ def test_a_candidate_is_mentored_to_completion(open_page, dan, bob):
 
     mentor = open_page("bob")
     sign_in(mentor, "bob@example.org")
-    in_menu(mentor, "Mentoring home").click()
+    in_menu(mentor, "Your candidates").click()
     mentor.get_by_role("link", name="Read and answer").click()
     mentor.get_by_role("button", name="Accept Dan as my candidate").click()
     expect_message(mentor, "You have accepted")
@@ -168,7 +168,7 @@ def test_a_candidate_is_mentored_to_completion(open_page, dan, bob):
     candidate.get_by_role("link", name="Log a meeting").click()
     # The date picker offers today (it is blank if the value is not in ISO format).
     expect(candidate.get_by_label("Date")).to_have_value(
-        timezone.localdate().isoformat()
+        timezone.localdate().strftime("%d/%m/%Y")
     )
     candidate.get_by_label("How you met").select_option(label="Zoom")
     candidate.get_by_label("Length in minutes").fill("60")
@@ -204,5 +204,6 @@ def test_a_visitor_sends_feedback_that_the_team_reads(open_page, sam_with_totp):
 
     staff = open_page("sam")
     sign_in(staff, "sam@example.org", totp_secret=f.TOTP_SECRET)
-    staff.get_by_role("link", name="Feedback", exact=True).click()
+    # The answer waits on the team's home, one link away.
+    staff.get_by_role("link", name="Answer feedback").click()
     expect(staff.get_by_text("Feedback on this website").first).to_be_visible()

@@ -53,7 +53,7 @@ def test_a_candidate_asks_a_mentor_with_the_keyboard_alone(open_page, alice):
     assert visited[0] == "Skip to main content"
     assert visited[1:3] == [
         "Mentor Scheme Professional Registration mentoring",
-        "Guidance",
+        "Your account",
     ]
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Dora Davies")
@@ -87,3 +87,24 @@ def test_a_form_with_errors_takes_the_focus_to_the_summary(open_page, alice):
     assert focused(page)["name"].startswith("Your message to the mentor")
     page.keyboard.press("Enter")
     assert focused(page)["tag"] == "textarea"
+
+
+def test_the_phone_menu_works_with_the_keyboard_alone(open_page, alice):
+    """At 390 px the pages sit behind a Menu button that opens without JavaScript."""
+    page = open_page("alice", signed_in_as=alice.user)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/")
+    expect(page.get_by_role("link", name="Find a mentor", exact=True)).to_have_count(1)
+    stops = tab_to(page, named("Menu"))
+    assert_in_page_order(stops)
+    assert all(stop["onScreen"] for stop in stops), stops
+    page.keyboard.press("Enter")
+    stops = tab_to(page, named("Find a mentor"))
+    assert stops[-1]["onScreen"] and stops[-1]["tag"] == "a", stops[-1]
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/mentoring/directory/$"))
+    # Closed again on the new page; Escape-free: Enter on Menu toggles it.
+    stops = tab_to(page, named("Menu"))
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    expect(page.locator(".menu-narrow")).not_to_have_attribute("open", "")
