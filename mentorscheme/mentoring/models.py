@@ -85,7 +85,7 @@ class RelationshipStatus(models.TextChoices):
 class EndedBy(models.TextChoices):
     CANDIDATE = "candidate", "The candidate"
     MENTOR = "mentor", "The mentor"
-    SCHEME = "scheme", "The scheme (mentor no longer listed)"
+    SCHEME = "scheme", "The scheme (mentor delisted)"
 
 
 class MentoringRelationship(models.Model):

@@ -293,7 +293,7 @@ def test_a_trained_mentor_without_the_workshop_is_told_what_is_missing(client, c
     f.mentor_profile(carol, status=MentorStatus.TRAINED, workshop_attended_on=None)
     page = login(client, carol).get("/mentors/").text
     assert "Before you can be listed" in page
-    assert "has not yet attended a Professional Registration workshop" in page
+    assert "Attend a Professional Registration workshop." in page
 
 
 def test_a_lapsed_mentor_is_told_why_they_are_not_listed(client, carol):
@@ -310,7 +310,7 @@ def test_a_lapsed_mentor_is_told_why_they_are_not_listed(client, carol):
     carol.awards.update(removed_on=datetime.date(2020, 1, 1))
     page = login(client, carol).get("/mentors/").text
     assert "Lapsed" in page
-    assert "does not currently hold Professional Registration" in page
+    assert "Hold a current level of Professional Registration" in page
 
 
 def test_no_request_reaches_a_mentor_before_training_and_workshop(db, alice, carol):

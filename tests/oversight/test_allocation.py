@@ -179,7 +179,7 @@ def test_direct_mode_makes_the_match_and_closes_other_requests(
     }
     assert subjects == {
         "alice@example.org": "You have a mentor: Bob Baker",
-        "bob@example.org": "You have a new mentee: Alice Archer",
+        "bob@example.org": "A new candidate to mentor: Alice Archer",
         "dora@example.org": subjects["dora@example.org"],
     }
     assert "withdrawn" in subjects["dora@example.org"].lower()
@@ -200,7 +200,7 @@ def test_a_pair_no_longer_allowed_is_skipped_with_the_reason(
     bob.mentor_profile.save()
     response = client.post(f"/oversight/allocations/{run.pk}/publish/", follow=True)
     assert "2 skipped" in response.text
-    assert "not taking on new mentees" in response.text
+    assert "not taking on new candidates" in response.text
     assert not MentoringRequest.objects.exists()
     run.refresh_from_db()
     assert [o["outcome"] for o in run.published] == ["skipped", "skipped"]

@@ -200,7 +200,7 @@ def test_staff_see_every_region_and_can_pick_one(client, staff, alice, oscar):
     assert figure(page, "waiting for a mentor") == 2
     scotland = f.region("scotland").pk
     page = dashboard(client, staff, f"?region={scotland}")
-    assert "Oversight: Scotland" in page
+    assert "Scotland: dashboard" in page
     assert figure(page, "waiting for a mentor") == 1
 
 
