@@ -76,3 +76,13 @@ class FeedbackTriageForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = FeedbackStatus.choices
+
+
+class FeedbackReplyForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=5000,
+        label="Your reply",
+        help_text="Emailed to the sender, with their message quoted below it.",
+        error_messages={"required": "Write your reply."},
+    )

@@ -38,3 +38,24 @@ class Feedback(models.Model):
 
     def __str__(self):
         return f"{self.get_topic_display()} ({self.received_at:%d %b %Y})"
+
+
+class FeedbackReply(models.Model):
+    """The registration team's answer to a message, emailed to its sender; the thread
+    stays with the message."""
+
+    feedback = models.ForeignKey(
+        Feedback, on_delete=models.CASCADE, related_name="replies"
+    )
+    body = models.TextField()
+    sent_by = models.ForeignKey(
+        "members.User", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    sent_to = models.EmailField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+
+    def __str__(self):
+        return f"Reply to {self.feedback} ({self.sent_at:%d %b %Y})"

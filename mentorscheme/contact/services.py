@@ -3,7 +3,7 @@ import hashlib
 from django.core.cache import cache
 from django.db import transaction
 
-from mentorscheme.contact.models import Feedback, FeedbackStatus
+from mentorscheme.contact.models import Feedback, FeedbackReply, FeedbackStatus
 from mentorscheme.notifications import emails
 
 RATE_LIMIT = 5  # messages per address per hour
@@ -51,6 +51,7 @@ def feedback_submit(
     cache.add(_count_key(client), 0, RATE_WINDOW)
     cache.incr(_count_key(client))
     cache.set(_duplicate_key(message), 1, DUPLICATE_WINDOW)
+    _tell_the_team(feedback)
     if email:
         emails.send(
             "feedback_received",
@@ -68,3 +69,53 @@ def feedback_triage(*, feedback: Feedback, status: str, staff_note: str) -> Feed
     feedback.staff_note = staff_note
     feedback.save(update_fields=["status", "staff_note", "updated_at"])
     return feedback
+
+
+@transaction.atomic
+def feedback_reply(*, feedback: Feedback, body: str, by) -> FeedbackReply:
+    """Answer a message: the reply is emailed to its sender and kept with it."""
+    body = body.strip()
+    if not feedback.email:
+        raise FeedbackRefused("This message gave no email address to reply to.")
+    if not body:
+        raise FeedbackRefused("Write your reply.")
+    reply = FeedbackReply.objects.create(
+        feedback=feedback, body=body, sent_by=by, sent_to=feedback.email
+    )
+    feedback.status = FeedbackStatus.ANSWERED
+    feedback.save(update_fields=["status", "updated_at"])
+    emails.send(
+        "feedback_reply",
+        to=feedback.email,
+        context={
+            "name": feedback.name,
+            "topic": feedback.get_topic_display(),
+            "message": feedback.message,
+            "received_at": feedback.received_at,
+            "reply": body,
+        },
+    )
+    return reply
+
+
+def _tell_the_team(feedback: Feedback) -> None:
+    """Staff hear of each new message as it arrives."""
+    from django.urls import reverse
+
+    from mentorscheme.members.models import User
+
+    team = list(
+        User.objects.filter(is_staff=True, is_active=True).values_list(
+            "email", flat=True
+        )
+    )
+    if team:
+        emails.send(
+            "feedback_arrived",
+            to=team,
+            context={
+                "feedback": feedback,
+                "topic": feedback.get_topic_display(),
+                "path": reverse("contact:triage_detail", args=[feedback.pk]),
+            },
+        )

@@ -4,7 +4,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
 from mentorscheme.contact import services
-from mentorscheme.contact.forms import FeedbackForm, FeedbackTriageForm
+from mentorscheme.contact.forms import (
+    FeedbackForm,
+    FeedbackReplyForm,
+    FeedbackTriageForm,
+)
 from mentorscheme.contact.models import Feedback, FeedbackStatus
 from mentorscheme.members import access
 
@@ -61,14 +65,36 @@ def feedback_triage_list(request):
 def feedback_triage_detail(request, pk: int):
     access.require(access.can_triage_feedback(access.roles_for(request.user)))
     feedback = get_object_or_404(Feedback, pk=pk)
+    replying = request.method == "POST" and request.POST.get("action") == "reply"
     form = FeedbackTriageForm(
-        request.POST or None,
+        request.POST if request.method == "POST" and not replying else None,
         initial={"status": feedback.status, "staff_note": feedback.staff_note},
     )
-    if request.method == "POST" and form.is_valid():
+    reply_form = FeedbackReplyForm(request.POST if replying else None)
+    if replying and reply_form.is_valid():
+        try:
+            services.feedback_reply(
+                feedback=feedback, body=reply_form.cleaned_data["body"], by=request.user
+            )
+        except services.FeedbackRefused as refusal:
+            reply_form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request, f"Your reply has been emailed to {feedback.email}."
+            )
+            return redirect("contact:triage_detail", pk=pk)
+    elif request.method == "POST" and not replying and form.is_valid():
         services.feedback_triage(feedback=feedback, **form.cleaned_data)
         messages.success(request, "Feedback updated.")
         return redirect("contact:triage")
     return render(
-        request, "contact/triage_detail.html", {"feedback": feedback, "form": form}
+        request,
+        "contact/triage_detail.html",
+        {
+            "feedback": feedback,
+            "form": form,
+            "reply_form": reply_form,
+            "replies": feedback.replies.select_related("sent_by"),
+        },
+        status=400 if form.errors or reply_form.errors else 200,
     )

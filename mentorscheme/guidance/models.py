@@ -3,6 +3,7 @@ import nh3
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 
@@ -38,3 +39,30 @@ class GuidancePage(models.Model):
             guidance_values.fill(self.body, values), extensions=["sane_lists", "tables"]
         )
         return mark_safe(nh3.clean(html))  # noqa: S308 - sanitised just above
+
+
+class GuidancePageVersion(models.Model):
+    """A page as it was saved: the history staff can read and go back to."""
+
+    page = models.ForeignKey(
+        GuidancePage, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    saved_at = models.DateTimeField(default=timezone.now)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "number"], name="guidance_version_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.page} v{self.number}"

@@ -2,8 +2,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from mentorscheme import confirm
 from mentorscheme.fields import parse_id
 from mentorscheme.members import access
 from mentorscheme.mentoring import forms, selectors, services
@@ -421,6 +423,26 @@ def meeting_new(request, pk: int):
 def relationship_end(request, pk: int):
     member, relationship = _party_relationship(request, pk)
     form = forms.EndForm(request.POST)
+    if form.is_valid() and confirm.needs_confirmation(request):
+        other = (
+            relationship.enrolment.member
+            if member.pk == relationship.mentor.member_id
+            else relationship.mentor.member
+        )
+        return confirm.confirmation_page(
+            request,
+            title=f"End your mentoring with {other.full_name}",
+            consequences=[
+                f"{other.full_name} is emailed that the mentoring has ended, with "
+                "the reason you gave.",
+                "The meeting log and agreement stay in both your histories.",
+                "The candidate can then ask another mentor; a change of mentor "
+                "starts a new mentoring relationship.",
+            ],
+            button="Yes, end the mentoring",
+            back_url=reverse("mentoring:relationship", args=[pk]),
+            danger=True,
+        )
     if form.is_valid():
         try:
             services.relationship_end(

@@ -3,8 +3,10 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from mentorscheme import confirm
 from mentorscheme.members import access, officers
 from mentorscheme.mentors import selectors, services
 from mentorscheme.mentors.forms import (
@@ -192,6 +194,35 @@ def set_accepting(request):
 def retire(request):
     member = _member_or_403(request)
     profile = _profile_of(member)
+    if profile is not None and confirm.needs_confirmation(request):
+        current = [
+            r.enrolment.member.full_name
+            for r in selectors.mentor_home_context(profile)["current"]
+        ]
+        consequences = [
+            "You are taken off the list at once: no new requests reach you, and "
+            "requests waiting for your answer are closed (each candidate is "
+            "emailed).",
+        ]
+        if current:
+            consequences.append(
+                confirm.Consequence(
+                    "Your current candidates are each emailed that they need a "
+                    "new mentor:",
+                    tuple(current),
+                )
+            )
+        consequences.append(
+            "Your history is kept, and you can register your interest again later."
+        )
+        return confirm.confirmation_page(
+            request,
+            title="Step down as a mentor",
+            consequences=consequences,
+            button="Yes, step down",
+            back_url=reverse("mentors:home"),
+            danger=True,
+        )
     try:
         services.mentor_retire(profile=profile, by=request.user)
     except (services.MentorError, AttributeError):

@@ -514,3 +514,47 @@ def run_progress_text(run) -> str:
             f" {progress.get('candidates', 0):,} candidates matched so far"
         )
     return words + "."
+
+
+def pair_alternatives(run, candidate_id: int, n: int = 5) -> list:
+    """The engine's next suggestions for one candidate of a proposed allocation.
+
+    Mentors already given places by this run's other kept pairs have those places
+    counted as taken, and the pair's own mentor is left out, so every suggestion can
+    be swapped in without breaking a rule or a mentor's capacity. Each item is
+    ``(profile, suggestion)``, best first.
+    """
+    from dataclasses import replace
+
+    enrolment = Enrolment.objects.filter(pk=candidate_id).first()
+    if enrolment is None:
+        return []
+    candidate = mentoring_selectors.candidate_record(enrolment)
+    own = next(
+        (p["mentor_id"] for p in run.proposal.get("pairs", []) if p["candidate_id"] == candidate_id),
+        None,
+    )  # fmt: skip
+    candidate = replace(
+        candidate,
+        excluded_mentor_ids=frozenset({*candidate.excluded_mentor_ids, own} - {None}),
+    )
+    taken = Counter(
+        p["mentor_id"] for p in run.kept_pairs() if p["candidate_id"] != candidate_id
+    )
+    mentors = [
+        replace(m, active_mentees=m.active_mentees + taken[m.id]) if taken[m.id] else m
+        for m in mentor_selectors.mentor_records(
+            MentorProfile.objects.filter(status=MentorStatus.LISTED)
+        )
+    ]
+    suggestions = engine.suggest(
+        candidate, mentors, n=n, weights=SchemeSettings.load().weights()
+    )
+    profiles = MentorProfile.objects.select_related(
+        "member__region", "member__organisation__organisation_type"
+    ).in_bulk([s.mentor_id for s in suggestions])
+    return [(profiles[s.mentor_id], s) for s in suggestions if s.mentor_id in profiles]
+
+
+def reasons_json(reasons) -> list[dict]:
+    return _reasons(reasons)

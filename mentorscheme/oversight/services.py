@@ -241,6 +241,38 @@ def allocation_run_restore_pair(
 
 
 @transaction.atomic
+def allocation_run_change_mentor(
+    *, run: AllocationRun, candidate_id: int, mentor_id: int, by
+) -> AllocationRun:
+    """Give a proposed pair another mentor, one the engine still suggests for them."""
+    from mentorscheme.oversight import selectors
+
+    run = _locked_run(run)
+    _require_proposed(run)
+    pair = _pair(run, candidate_id)
+    allowed = {
+        profile.pk: suggestion
+        for profile, suggestion in selectors.pair_alternatives(run, candidate_id, n=50)
+    }
+    suggestion = allowed.get(mentor_id)
+    if suggestion is None:
+        raise OversightError(
+            "That mentor cannot take this candidate now: choose one of the suggestions."
+        )
+    pair["previous_mentor_id"] = pair.get("previous_mentor_id", pair["mentor_id"])
+    pair["mentor_id"] = mentor_id
+    pair["score"] = round(suggestion.score, 4)
+    pair["reasons"] = selectors.reasons_json(suggestion.reasons)
+    pair["changed_by"] = getattr(by, "email", "")
+    run.proposal["total_score"] = round(
+        sum(p["score"] for p in run.proposal.get("pairs", [])), 4
+    )
+    run.removed = [r for r in run.removed if r["candidate_id"] != candidate_id]
+    run.save(update_fields=["proposal", "removed"])
+    return run
+
+
+@transaction.atomic
 def allocation_run_discard(*, run: AllocationRun, by) -> AllocationRun:
     run = _locked_run(run)
     _require_proposed(run)

@@ -10,6 +10,11 @@ urlpatterns = [
     path("allocations/<int:pk>/", views.allocation_detail, name="allocation"),
     path("allocations/<int:pk>/pair/", views.allocation_pair, name="allocation_pair"),
     path(
+        "allocations/<int:pk>/pairs/<int:candidate>/",
+        views.allocation_pair_mentor,
+        name="allocation_pair_mentor",
+    ),
+    path(
         "allocations/<int:pk>/publish/",
         views.allocation_publish,
         name="allocation_publish",

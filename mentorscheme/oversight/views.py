@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from mentorscheme import confirm
 from mentorscheme.fields import parse_id
 from mentorscheme.members import access, officers
 from mentorscheme.members.models import Region
@@ -227,10 +228,56 @@ def allocation_pair(request, pk: int):
 
 
 @login_required
+def allocation_pair_mentor(request, pk: int, candidate: int):
+    """Choose another mentor for one proposed pair, from the engine's suggestions."""
+    roles = _allocator(request)
+    run = access.get_allocation_run_or_404(roles, pk)
+    pair = next(
+        (p for p in run.proposal.get("pairs", []) if p["candidate_id"] == candidate),
+        None,
+    )
+    if pair is None:
+        raise Http404("No such pair")
+    back = reverse("oversight:allocation", args=[pk]) + f"#pair-{candidate}"
+    if request.method == "POST":
+        try:
+            services.allocation_run_change_mentor(
+                run=run,
+                candidate_id=candidate,
+                mentor_id=parse_id(request.POST.get("mentor")) or 0,
+                by=request.user,
+            )
+        except services.OversightError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request, "The pair has its new mentor. Nothing is sent yet."
+            )
+            return redirect(back)
+    people = selectors.run_people([pair], [])
+    return render(
+        request,
+        "oversight/allocation_pair.html",
+        {
+            "run": run,
+            "pair": pair,
+            "enrolment": people["enrolments"].get(candidate),
+            "mentor": people["mentors"].get(pair["mentor_id"]),
+            "alternatives": selectors.pair_alternatives(run, candidate)
+            if run.status == RunStatus.PROPOSED
+            else [],
+            "back": back,
+        },
+    )
+
+
+@login_required
 @require_POST
 def allocation_publish(request, pk: int):
     roles = _allocator(request)
     run = access.get_allocation_run_or_404(roles, pk)
+    if confirm.needs_confirmation(request) and run.status == RunStatus.PROPOSED:
+        return _confirm_publish(request, run)
     try:
         run = services.allocation_run_publish(run=run, by=request.user)
     except services.OversightError as refusal:
@@ -239,7 +286,7 @@ def allocation_publish(request, pk: int):
         skipped = sum(1 for o in run.published if o["outcome"] == "skipped")
         messages.success(
             request,
-            f"Published {len(run.published) - skipped} pairs; everyone involved is "
+            f"Sent {len(run.published) - skipped} matches; everyone involved is "
             "being emailed."
             + (f" {skipped} skipped: see the reasons below." if skipped else ""),
         )
@@ -251,6 +298,21 @@ def allocation_publish(request, pk: int):
 def allocation_discard(request, pk: int):
     roles = _allocator(request)
     run = access.get_allocation_run_or_404(roles, pk)
+    if confirm.needs_confirmation(request) and run.status == RunStatus.PROPOSED:
+        return confirm.confirmation_page(
+            request,
+            title=f"Discard allocation {run.pk}",
+            consequences=[
+                "Nothing is sent and nobody is emailed.",
+                f"The {len(run.kept_pairs())} proposed matches are set aside; the "
+                "allocation stays in the list, marked discarded.",
+                "The waiting candidates stay waiting: start a new allocation "
+                "whenever you are ready.",
+            ],
+            button="Yes, discard it",
+            back_url=reverse("oversight:allocation", args=[run.pk]),
+            danger=True,
+        )
     try:
         services.allocation_run_discard(run=run, by=request.user)
     except services.OversightError as refusal:
@@ -258,6 +320,58 @@ def allocation_discard(request, pk: int):
     else:
         messages.success(request, "The allocation was discarded; nothing was sent.")
     return redirect("oversight:allocation", pk=pk)
+
+
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _confirm_publish(request, run):
+    pairs = run.kept_pairs()
+    people = selectors.run_people(pairs, [])
+    enrolments, mentors = people["enrolments"], people["mentors"]
+    names = tuple(
+        f"{enrolments[p['candidate_id']].member.full_name} with "
+        f"{mentors[p['mentor_id']].member.full_name}"
+        for p in pairs
+        if p["candidate_id"] in enrolments and p["mentor_id"] in mentors
+    )
+    candidates = _n(len(pairs), "candidate", "candidates")
+    mentor_words = _n(len({p["mentor_id"] for p in pairs}), "mentor", "mentors")
+    matches = _n(len(pairs), "match", "matches")
+    if SchemeSettings.load().allocation_mode == AllocationMode.DIRECT:
+        consequences = [
+            confirm.Consequence(
+                f"{matches} made at once, with no request for the mentor to answer:",
+                names,
+            ),
+            f"Emails go to {candidates} and {mentor_words}, with each other's "
+            "contact details for mentoring.",
+            "Each candidate's other open requests are withdrawn, and the mentors "
+            "they had asked are emailed that the request was withdrawn.",
+        ]
+    else:
+        consequences = [
+            confirm.Consequence(
+                f"{_n(len(pairs), 'request goes', 'requests go')} to {mentor_words}, "
+                "to accept or decline:",
+                names,
+            ),
+            f"Emails go to {mentor_words} (their requests) and to {candidates} "
+            "(that a request was sent for them).",
+        ]
+    consequences.append(
+        "Each pair is checked against the scheme's rules again as it is sent; a "
+        "pair no longer allowed is skipped, with the reason shown."
+    )
+    return confirm.confirmation_page(
+        request,
+        title=f"Send {matches}",
+        consequences=consequences,
+        button=f"Yes, send {matches}",
+        back_url=reverse("oversight:allocation", args=[run.pk]),
+        undo="Once sent, the emails cannot be called back.",
+    )
 
 
 # -- reports ----------------------------------------------------------------------------

@@ -24,8 +24,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from mentorscheme.api.models import IntegrationToken
-from mentorscheme.contact.models import Feedback
-from mentorscheme.guidance.models import GuidancePage
+from mentorscheme.contact.models import Feedback, FeedbackReply
+from mentorscheme.guidance.models import GuidancePage, GuidancePageVersion
 from mentorscheme.members.models import (
     Member,
     MembershipStatus,
@@ -110,6 +110,18 @@ def _feedback(subject: Subject) -> int:
     rows = Feedback.objects.filter(feedback_from(subject))
     count = rows.count()
     rows.update(name="", email="", user=None, message=ERASED, staff_note="")
+    return count
+
+
+def _feedback_replies(subject: Subject) -> int:
+    """Answers to their messages lose their text and address; answers they sent as
+    staff lose the link to them."""
+    to_them = FeedbackReply.objects.filter(
+        feedback__in=Feedback.objects.filter(feedback_from(subject))
+    )
+    count = to_them.update(body=ERASED, sent_to="")
+    if subject.user is not None:
+        count += FeedbackReply.objects.filter(sent_by=subject.user).update(sent_by=None)
     return count
 
 
@@ -281,6 +293,8 @@ ERASERS: dict[str, Callable[[Subject], int]] = {
         mentions(OutboxMessage, s, "to", "body")
     ),
     "contact.feedback": _feedback,
+    "contact.feedbackreply": _feedback_replies,
+    "guidance.guidancepageversion": _unlink(GuidancePageVersion, "saved_by"),
     "mentoring.mentoringrequest": _requests,
     "mentoring.mentoringrelationship": _relationships,
     "mentoring.agreement": _agreements,

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from mentorscheme.api.models import IntegrationToken
-from mentorscheme.contact.models import Feedback
-from mentorscheme.guidance.models import GuidancePage
+from mentorscheme.contact.models import Feedback, FeedbackReply
+from mentorscheme.guidance.models import GuidancePage, GuidancePageVersion
 from mentorscheme.members.models import (
     Member,
     OfficerAppointment,
@@ -138,6 +138,12 @@ EXPORTERS: dict[str, Exporter] = {
     "training.briefingacknowledgement": _member(BriefingAcknowledgement),
     "training.trainingevent": _user(TrainingEvent, "created_by"),
     "contact.feedback": Exporter(lambda s: Feedback.objects.filter(feedback_from(s))),
+    "contact.feedbackreply": Exporter(
+        lambda s: FeedbackReply.objects.filter(
+            feedback__in=Feedback.objects.filter(feedback_from(s))
+        )
+    ),
+    "guidance.guidancepageversion": _user(GuidancePageVersion, "saved_by"),
     "guidance.guidancepage": _user(GuidancePage, "updated_by"),
     "notifications.outboxmessage": _mentioning(OutboxMessage, "to"),
     "django_tasks_database.dbtaskresult": _mentioning(DBTaskResult, "args_kwargs"),

@@ -2,9 +2,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from mentorscheme import confirm
 from mentorscheme.fields import parse_id
 from mentorscheme.members import access
 from mentorscheme.members.models import Region
@@ -208,6 +210,31 @@ def event_manage(request, pk: int):
 def event_cancel(request, pk: int):
     roles = access.roles_for(request.user)
     event = access.get_event_to_manage_or_404(roles, pk)
+    if confirm.needs_confirmation(request):
+        booked = [
+            b.member.full_name
+            for b in event.bookings.filter(
+                status__in=[BookingStatus.BOOKED, BookingStatus.WAITING]
+            ).select_related("member")
+        ]
+        return confirm.confirmation_page(
+            request,
+            title=f"Cancel {event.title}",
+            consequences=[
+                confirm.Consequence(
+                    f"Everyone booked or waiting is emailed that it is cancelled "
+                    f"({len(booked)} {'person' if len(booked) == 1 else 'people'}):",
+                    tuple(booked),
+                )
+                if booked
+                else "Nobody is booked, so nobody is emailed.",
+                "The event stays listed, marked cancelled, and takes no bookings.",
+            ],
+            button="Yes, cancel the event",
+            back_url=reverse("training:manage", args=[pk]),
+            back_text="No, keep the event",
+            danger=True,
+        )
     services.event_cancel(event=event)
     messages.success(
         request, "The event has been cancelled and everyone booked emailed."

@@ -111,3 +111,51 @@ def test_staff_triage_feedback_from_new_to_answered(client, db, sam_with_totp):
 
 def test_members_cannot_triage_feedback(client, alice):
     assert login(client, alice).get("/contact/triage/").status_code == 403
+
+
+def test_staff_are_emailed_when_a_message_arrives(
+    client, sam, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/contact/",
+            {
+                "topic": "general",
+                "message": "Is there a mentor in Wales?",
+                "name": "Vic",
+                "email": "vic@example.org",
+            },
+        )
+    to_team = [m for m in mail.outbox if m.to == ["sam@example.org"]]
+    assert len(to_team) == 1
+    assert "New message from the contact form" in to_team[0].subject
+    assert "Is there a mentor in Wales?" in to_team[0].body
+
+
+def test_staff_answer_from_the_app_and_the_thread_is_kept(
+    client, sam_with_totp, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from mentorscheme.contact.models import Feedback
+
+    feedback = Feedback.objects.create(
+        topic="general", message="Is there a mentor in Wales?", email="vic@example.org"
+    )
+    client.force_login(sam_with_totp)
+    url = f"/contact/triage/{feedback.pk}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url, {"action": "reply", "body": "Yes: try the directory."}
+        )
+    assert response.status_code == 302
+    [sent] = mail.outbox
+    assert sent.to == ["vic@example.org"]
+    assert "Yes: try the directory." in sent.body
+    assert "Is there a mentor in Wales?" in sent.body  # their message, quoted
+    feedback.refresh_from_db()
+    assert feedback.status == "answered"
+    page = client.get(url).text
+    assert "Yes: try the directory." in page

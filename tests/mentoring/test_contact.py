@@ -72,7 +72,7 @@ def test_contact_details_go_a_set_period_after_the_mentoring_ended(client, alice
     relationship = MentoringRelationship.objects.get()
     client.post(
         f"/mentoring/relationships/{relationship.pk}/end/",
-        {"reason": "We agreed to stop."},
+        {"reason": "We agreed to stop.", "confirmed": "yes"},
     )
     page = client.get(f"/mentoring/relationships/{relationship.pk}/")
     assert "alice@example.org" in page.text  # still tying up loose ends

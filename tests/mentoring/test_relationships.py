@@ -121,10 +121,14 @@ def test_either_side_ends_with_a_reason_and_the_candidate_can_look_again(
     client.post(f"/mentoring/relationships/{relationship.pk}/end/", {"reason": ""})
     relationship.refresh_from_db()
     assert relationship.is_active
+    url = f"/mentoring/relationships/{relationship.pk}/end/"
+    check = client.post(url, {"reason": "Moving on"})
+    assert "End your mentoring with Dora Davies?" in check.text
+    assert "Dora Davies is emailed that the mentoring has ended" in check.text
+    relationship.refresh_from_db()
+    assert relationship.is_active  # nothing happens before the second click
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            f"/mentoring/relationships/{relationship.pk}/end/", {"reason": "Moving on"}
-        )
+        client.post(url, {"reason": "Moving on", "confirmed": "yes"})
     relationship.refresh_from_db()
     assert (relationship.status, relationship.ended_by) == ("ended_early", "candidate")
     assert mail.outbox[-1].to == ["dora@example.org"]

@@ -105,7 +105,7 @@ def test_in_person_is_a_shared_way_only_where_the_mentor_meets_in_person(client,
     assert "meets in person" not in page.text
     niamh.mentor_profile.regions.add(alice.region)
     page = client.get(f"/mentoring/directory/{niamh.mentor_profile.pk}/")
-    assert "meets in person in London, like you" in page.text
+    assert "meets in ways you chose: in person in London" in page.text
 
 
 def test_revalidation_needs_a_level_held(client, db):

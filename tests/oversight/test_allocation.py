@@ -15,6 +15,8 @@ from tests import factories as f
 from tests.conftest import login
 from tests.oversight.conftest import candidate, listed_mentor
 
+CONFIRMED = {"confirmed": "yes"}
+
 
 @pytest.fixture
 def london(db):
@@ -98,7 +100,7 @@ def test_an_allocation_is_proposed_reviewed_and_published_as_requests(
 
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/oversight/allocations/{run.pk}/publish/")
+        response = client.post(f"/oversight/allocations/{run.pk}/publish/", CONFIRMED)
     assert response.status_code == 302
     request = MentoringRequest.objects.get()
     assert request.enrolment == waiting["alice"]
@@ -137,16 +139,18 @@ def test_an_allocation_is_proposed_reviewed_and_published_as_requests(
     }
     page = client.get(f"/oversight/allocations/{run.pk}/").text
     assert "Request sent" in page
-    assert "Publish 1 pair" not in page
+    assert "Send 1 match" not in page
 
 
 def test_publishing_twice_is_refused_and_changes_nothing(
     client, olivia, london, waiting
 ):
     run = propose(client, olivia, london)
-    client.post(f"/oversight/allocations/{run.pk}/publish/")
+    client.post(f"/oversight/allocations/{run.pk}/publish/", CONFIRMED)
     assert MentoringRequest.objects.count() == 2
-    response = client.post(f"/oversight/allocations/{run.pk}/publish/", follow=True)
+    response = client.post(
+        f"/oversight/allocations/{run.pk}/publish/", CONFIRMED, follow=True
+    )
     assert "already been published" in response.text
     assert MentoringRequest.objects.count() == 2
     assert AuditEntry.objects.filter(action="allocation_published").count() == 1
@@ -168,7 +172,7 @@ def test_direct_mode_makes_the_match_and_closes_other_requests(
     run = propose(client, olivia, london)
     assert run.proposal["pairs"][0]["mentor_id"] == bob.mentor_profile.pk
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/oversight/allocations/{run.pk}/publish/")
+        client.post(f"/oversight/allocations/{run.pk}/publish/", CONFIRMED)
     relationship = MentoringRelationship.objects.get()
     assert relationship.enrolment == enrolment
     assert relationship.mentor == bob.mentor_profile
@@ -198,7 +202,9 @@ def test_a_pair_no_longer_allowed_is_skipped_with_the_reason(
     run = propose(client, olivia, london)
     bob.mentor_profile.accepting = False
     bob.mentor_profile.save()
-    response = client.post(f"/oversight/allocations/{run.pk}/publish/", follow=True)
+    response = client.post(
+        f"/oversight/allocations/{run.pk}/publish/", CONFIRMED, follow=True
+    )
     assert "2 skipped" in response.text
     assert "not taking on new candidates" in response.text
     assert not MentoringRequest.objects.exists()
@@ -218,7 +224,7 @@ def test_a_pair_whose_candidate_found_a_mentor_meanwhile_is_skipped(
     )
     mentoring.request_accept(request=request, mentor=other)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/oversight/allocations/{run.pk}/publish/")
+        client.post(f"/oversight/allocations/{run.pk}/publish/", CONFIRMED)
     run.refresh_from_db()
     outcomes = {o["candidate_id"]: o for o in run.published}
     assert outcomes[waiting["alice"].pk]["outcome"] == "skipped"
@@ -240,10 +246,12 @@ def test_a_discarded_run_sends_nothing_and_cannot_be_published(
     client, olivia, london, waiting
 ):
     run = propose(client, olivia, london)
-    client.post(f"/oversight/allocations/{run.pk}/discard/")
+    client.post(f"/oversight/allocations/{run.pk}/discard/", CONFIRMED)
     run.refresh_from_db()
     assert run.status == "discarded"
-    response = client.post(f"/oversight/allocations/{run.pk}/publish/", follow=True)
+    response = client.post(
+        f"/oversight/allocations/{run.pk}/publish/", CONFIRMED, follow=True
+    )
     assert "was discarded" in response.text
     assert not MentoringRequest.objects.exists()
 
@@ -303,7 +311,7 @@ def test_a_run_is_worked_out_in_the_background_with_its_progress_shown(
     polled = client.get(f"/oversight/allocations/{run.pk}/?progress=json").json()
     assert polled["running"] is False
     page = client.get(f"/oversight/allocations/{run.pk}/").text
-    assert "Publish 2 pairs" in page and "Being worked out" not in page
+    assert "Send 2 matches" in page and "Being worked out" not in page
     [ready] = mail.outbox
     assert ready.to == [olivia.user.email]
 
@@ -325,3 +333,57 @@ def test_a_run_that_fails_says_so_and_tells_the_officer(
     [failed] = mail.outbox
     assert failed.to == [olivia.user.email]
     assert "could not be worked out" in failed.subject
+
+
+def test_sending_an_allocation_first_says_who_is_emailed_and_sends_nothing(
+    client, olivia, london, waiting
+):
+    run = propose(client, olivia, london)
+    response = client.post(f"/oversight/allocations/{run.pk}/publish/")
+    assert response.status_code == 200
+    page = response.text
+    assert "Send 2 matches?" in page
+    assert "Alice Archer with Bob Baker" in page and "Carl Clark with Bob Baker" in page
+    assert "Emails go to 1 mentor (their requests) and to 2 candidates" in page
+    assert 'name="confirmed" value="yes"' in page
+    assert not MentoringRequest.objects.exists() and not mail.outbox
+    run.refresh_from_db()
+    assert run.status == "proposed"
+
+
+def test_discarding_asks_first(client, olivia, london, waiting):
+    run = propose(client, olivia, london)
+    page = client.post(f"/oversight/allocations/{run.pk}/discard/").text
+    assert "Discard allocation" in page and "Nothing is sent" in page
+    run.refresh_from_db()
+    assert run.status == "proposed"
+
+
+def test_a_pair_is_given_another_mentor_from_the_suggestions(
+    client, olivia, london, waiting, bob
+):
+    run = propose(client, olivia, london)
+    other = listed_mentor(profile={"capacity": 1})  # listed after the proposal
+    carl = waiting["carl"].pk
+    url = f"/oversight/allocations/{run.pk}/pairs/{carl}/"
+    page = client.get(url).text
+    assert "Another mentor for Carl Clark" in page
+    assert f'value="{other.pk}"' in page
+    assert f'value="{bob.mentor_profile.pk}"' not in page  # the pair's own mentor
+    response = client.post(url, {"mentor": other.pk})
+    assert response.status_code == 302
+    run.refresh_from_db()
+    pairs = {p["candidate_id"]: p["mentor_id"] for p in run.proposal["pairs"]}
+    assert pairs[carl] == other.pk
+    # Its one place is now this run's: Alice cannot be given it as well.
+    alice = waiting["alice"].pk
+    page = client.get(f"/oversight/allocations/{run.pk}/pairs/{alice}/").text
+    assert f'value="{other.pk}"' not in page
+    response = client.post(
+        f"/oversight/allocations/{run.pk}/pairs/{alice}/", {"mentor": other.pk}
+    )
+    assert "cannot take this candidate now" in response.text
+    run.refresh_from_db()
+    assert {p["candidate_id"]: p["mentor_id"] for p in run.proposal["pairs"]}[
+        alice
+    ] == bob.mentor_profile.pk

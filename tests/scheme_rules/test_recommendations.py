@@ -103,7 +103,7 @@ def test_in_person_is_shared_only_where_the_mentor_meets_in_your_region():
     listed = replace(elsewhere, in_person_region_ids=frozenset({CARA.region_id}))
     assert score(candidate, listed, PLAIN)[0] == 1.0
     assert reasons(candidate, listed)["shared_modes"].text == (
-        "meets in person in East of England, like you"
+        "meets in ways you chose: in person in East of England"
     )
 
 
