@@ -43,6 +43,8 @@ members:import_detail         pk=register_import      login 403   403   403   40
 guidance:index                -                       200   200   200   200   200   200
 guidance:page                 slug=guidance_page      200   200   200   200   200   200
 guidance:edit                 slug=guidance_page      login 403   403   403   403   200
+guidance:new                  -                       login 403   403   403   403   200
+guidance:history              slug=guidance_page      login 403   403   403   403   200
 mentors:home                  -                       login 200   200   200   200   403
 mentors:interest              -                       login 405   405   405   405   405
 mentors:apply                 -                       login >mentors:home >mentors:home >mentors:home >mentors:home 403
@@ -93,6 +95,8 @@ oversight:help_resolve        pk=help_flag            login 405   405   405   40
 oversight:allocations         -                       login 403   403   200   200   200
 oversight:allocation          pk=allocation_run       login 403   403   200   404   200
 oversight:allocation_pair     pk=allocation_run       login 405   405   405   405   405
+# a candidate with a mentor is in no proposal: officers and staff find no such pair
+oversight:allocation_pair_mentor pk=allocation_run,candidate=relationship.enrolment_id login 403 403 404 404 404
 oversight:allocation_publish  pk=allocation_run       login 405   405   405   405   405
 oversight:allocation_discard  pk=allocation_run       login 405   405   405   405   405
 oversight:reports             -                       login 403   403   200   200   200
@@ -161,12 +165,13 @@ privacy:erasures              -                       login 403   403   403   40
 POST_ROWS = """
 mentors:interest              -                       login >mentors:home >mentors:home >mentors:apply >mentors:apply 403
 mentors:accepting             -                       login >mentors:home >mentors:home >mentors:home >mentors:home 403
-mentors:retire                -                       login >mentors:home >mentors:home >mentors:home >mentors:home 403
+# irreversible actions answer a first POST with a confirmation page (200)
+mentors:retire                -                       login >mentors:home 200 >mentors:home >mentors:home 403
 mentors:review_evidence       pk=review_profile       login 404   404   400   404   400
 training:book                 pk=event                login >training:event >training:event >training:event >training:event 403
 training:cancel_booking       pk=booking              login 404   404   404   404   403
 training:acknowledge          -                       login >mentors:home >mentors:home >mentors:home >mentors:home 403
-training:cancel               pk=event                login 404   404 >training:manage 404 >training:manage
+training:cancel               pk=event                login 404   404   200   404   200
 training:attendance           pk=event,booking_pk=booking login 404 404 >training:manage 404 >training:manage
 mentoring:help                -                       login >mentoring:home 403 403   403   403
 mentoring:agreement_confirm   pk=agreement            login 404 >mentoring:relationship 403 404 403
@@ -175,8 +180,8 @@ mentoring:complete            pk=relationship         login 404 >mentoring:relat
 mentoring:open_notes          pk=relationship         login 404   403 >mentoring:relationship 404 >mentoring:relationship
 oversight:help_resolve        pk=help_flag            login 403   403   >oversight:dashboard 404   >oversight:dashboard
 oversight:allocation_pair     pk=allocation_run       login 403   403   >oversight:allocation 404   >oversight:allocation
-oversight:allocation_publish  pk=allocation_run       login 403   403   >oversight:allocation 404   >oversight:allocation
-oversight:allocation_discard  pk=allocation_run       login 403   403   >oversight:allocation 404   >oversight:allocation
+oversight:allocation_publish  pk=allocation_run       login 403   403   200   404   200
+oversight:allocation_discard  pk=allocation_run       login 403   403   200   404   200
 api_token_revoke              pk=api_token            login 403   403   403   403   >api_tokens
 api:award_put                 membership_number=member.membership_number,level='chartership' 405   405   405   405   405   405
 api:request_accept            request_id=request      401   403   200   403   404   403

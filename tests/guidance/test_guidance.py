@@ -57,3 +57,51 @@ def test_members_cannot_edit_guidance(client, alice):
 def test_an_unpublished_page_is_hidden_from_visitors(client, db):
     GuidancePage.objects.filter(slug="regulations").update(is_published=False)
     assert client.get("/guidance/regulations/").status_code == 404
+
+
+def test_staff_add_a_page_preview_it_and_order_it(client, sam_with_totp):
+    login(client, sam_with_totp)
+    data = {
+        "title": "Finding time to meet",
+        "slug": "finding-time",
+        "summary": "Fitting mentoring into a working week.",
+        "body": "| Way | Good for |\n| --- | --- |\n| Zoom | a first chat |",
+        "order": "15",
+        "is_published": "on",
+    }
+    preview = client.post("/guidance/new/", {**data, "action": "preview"})
+    assert "Preview (not saved yet)" in preview.text
+    assert "<td>Zoom</td>" in preview.text  # Markdown tables render
+    assert not GuidancePage.objects.filter(slug="finding-time").exists()
+    response = client.post("/guidance/new/", {**data, "action": "save"})
+    assert response["Location"] == "/guidance/finding-time/"
+    titles = [p.title for p in GuidancePage.objects.filter(is_published=True)]
+    assert titles.index("Finding time to meet") == 1  # between 10 and 20
+
+
+def test_each_save_is_a_version_staff_can_read_and_go_back_to(client, sam_with_totp):
+    login(client, sam_with_totp)
+    url = "/guidance/choosing-a-mentor/"
+    original = GuidancePage.objects.get(slug="choosing-a-mentor").body
+    client.post(
+        url + "edit/",
+        {"title": "Choosing a mentor", "body": "Short.", "is_published": "on"},
+    )
+    history = client.get(url + "history/").text
+    assert "2 (current)" in history and "sam@example.org" in history
+    client.post(url + "history/", {"version": "1"})
+    page = GuidancePage.objects.get(slug="choosing-a-mentor")
+    assert page.body == original
+    assert page.versions.count() == 3
+
+
+def test_guidance_fills_in_values_staff_can_change(client, db):
+    from mentorscheme.scheme.models import SchemeSettings
+
+    settings = SchemeSettings.load()
+    settings.open_request_limit = 2
+    settings.save()
+    page = client.get("/guidance/candidates/").text
+    assert "up to two requests open at once" in page
+    assert "{{" not in page
+    assert 'href="/mentoring/directory/"' in page
