@@ -161,6 +161,7 @@ TOWNS = {
     "east": ["Cambridge", "Norwich", "Ipswich", "Colchester", "Peterborough"],
     "east-midlands": ["Nottingham", "Leicester", "Derby", "Lincoln", "Northampton"],
     "west-midlands": ["Birmingham", "Coventry", "Wolverhampton", "Stoke", "Worcester"],
+    "midlands": ["Birmingham", "Nottingham", "Leicester", "Coventry", "Derby"],
     "yorkshire-humber": ["Leeds", "Sheffield", "York", "Hull", "Bradford"],
     "north-east": ["Newcastle", "Sunderland", "Durham", "Middlesbrough"],
     "north-west": ["Manchester", "Liverpool", "Preston", "Lancaster", "Chester"],
@@ -226,4 +227,16 @@ STATEMENTS = [
     "wider professional context beyond your own organisation.",
     "I support candidates to plan their portfolio early and to write evaluatively "
     "rather than descriptively.",
+]
+
+
+REQUEST_MESSAGES = [
+    "Hello — I am working towards Chartership in a public library and would value "
+    "a mentor from another sort of organisation. Could we have an informal chat?",
+    "I have just enrolled and would like help planning my portfolio. I can meet "
+    "by Zoom most weekday evenings.",
+    "Your profile mentions evaluative writing, which is where I need most help. "
+    "Would you consider mentoring me?",
+    "I work in a small health library and would like a mentor who can help me see "
+    "the wider professional context.",
 ]

@@ -29,9 +29,11 @@ from mentorscheme.members.models import (
     User,
 )
 from mentorscheme.mentoring.models import (
+    DeclineReason,
     MentoringRelationship,
     MentoringRequest,
     RelationshipStatus,
+    RequestStatus,
 )
 from mentorscheme.mentors.models import (
     MeetingMode,
@@ -62,6 +64,38 @@ TODAY = datetime.date(2026, 11, 1)  # fixed, so the same seed gives the same dat
 BATCH = 5000
 CREATED_AT = datetime.datetime(2024, 1, 1, 9, 0, tzinfo=datetime.UTC)
 LISTED_AT = datetime.datetime(2025, 6, 1, 9, 0, tzinfo=datetime.UTC)
+
+# Proportions of the membership, as in the real scheme (DOMAIN.md): about 15 % hold
+# a level of registration, 3-5 % are enrolled on a qualification, 1-2 % mentor.
+MENTOR_SHARE = 0.016
+ENROLLED_SHARE = 0.04
+# Certification (ACLIP) was introduced in 2005: no award of it before then.
+CERTIFICATION_FROM = datetime.date(2005, 6, 1)
+
+
+def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour, 0), tzinfo=datetime.UTC)
+
+
+def _weekday(day: datetime.date) -> datetime.date:
+    """The day itself, or the Monday after a weekend: events run on weekdays."""
+    return day + datetime.timedelta(days=7 - day.weekday() if day.weekday() >= 5 else 0)
+
+
+def _merge_the_midlands() -> None:
+    """The East and West Midlands networks merged in 2025: the demo shows the
+    regions as they are now, the old two kept on record as merged."""
+    east = Region.objects.filter(code="east-midlands", is_active=True).first()
+    west = Region.objects.filter(code="west-midlands", is_active=True).first()
+    if east is None or west is None:
+        return
+    midlands, _ = Region.objects.get_or_create(
+        code="midlands", defaults={"name": "Midlands"}
+    )
+    Region.objects.filter(pk__in=[east.pk, west.pk]).update(
+        is_active=False, merged_into=midlands
+    )
+
 
 # Share of mentors in each lifecycle state (listed mentors are the majority).
 MENTOR_STATES = [
@@ -206,6 +240,10 @@ class DemoSeeder:
         self.rng = random.Random(seed)
         self.n_members = members
         self.progress = progress
+        # Events are put around the day the demo is loaded, so some are always in
+        # the coming weeks and some just past; the register keeps its fixed dates.
+        self.today = datetime.date.today()
+        _merge_the_midlands()
         self.regions = list(Region.objects.filter(is_active=True).order_by("code"))
         self.org_types = list(OrganisationType.objects.order_by("code"))
         self.levels = {level.code: level for level in Level.objects.all()}
@@ -289,21 +327,24 @@ class DemoSeeder:
             self.levels[c] for c in ("certification", "chartership", "fellowship")
         )
         for member in self.members:
+            # About 15 % of members hold a level of registration (DOMAIN.md).
             roll = rng.random()
             held = (
                 []
-                if roll < 0.55
+                if roll < 0.85
                 else [cert]
-                if roll < 0.67
+                if roll < 0.885
                 else [chart]
-                if roll < 0.88
+                if roll < 0.955
                 else [cert, chart]
-                if roll < 0.93
+                if roll < 0.97
                 else [chart, fellow]
             )
-            awarded = _date_between(
-                rng, datetime.date(1995, 1, 1), datetime.date(2018, 1, 1)
+            # No award before its level existed: Certification dates from 2005.
+            first = (
+                CERTIFICATION_FROM if held[:1] == [cert] else datetime.date(1995, 1, 1)
             )
+            awarded = _date_between(rng, first, datetime.date(2018, 1, 1))
             current = 0
             for level in held:
                 removed = (
@@ -338,7 +379,8 @@ class DemoSeeder:
     def _mentors(self) -> list[MentorProfile]:
         rng = self.rng
         holders = [m for m in self.members if self.level_rank[m.pk] > 0]
-        target = min(len(holders), round(self.n_members * 0.133))
+        # A small demo still needs enough mentors to show every part of the site.
+        target = min(len(holders), max(round(self.n_members * MENTOR_SHARE), 24))
         chosen = rng.sample(holders, target)
         chosen.sort(key=lambda m: m.pk)
         qualifications = [q for q in self.qualifications.values() if q.uses_mentors]
@@ -346,29 +388,29 @@ class DemoSeeder:
         for member in chosen:
             status = _weighted(rng, MENTOR_STATES)
             path = STATE_PATHS[status]
-            reached = set(path)
             modes = sorted(rng.sample(MODES[:5], rng.randint(1, 4)))
             if rng.random() < 0.05:
                 modes.append(MeetingMode.OTHER.value)
-            profiles.append(
-                MentorProfile(
-                    member=member,
-                    status=status,
-                    statement=rng.choice(names.STATEMENTS),
-                    capacity=rng.choice([1, 2, 2, 3, 3]),
-                    accepting=rng.random() > 0.12,
-                    meeting_modes=modes,
-                    trained_on=_date_between(rng, datetime.date(2014, 1, 1), TODAY)
-                    if MentorStatus.TRAINED in reached
-                    else None,
-                    workshop_attended_on=_date_between(
-                        rng, datetime.date(2014, 1, 1), TODAY
-                    )
-                    if reached & {MentorStatus.WORKSHOP_ATTENDED, MentorStatus.LISTED}
-                    else None,
-                    listed_at=LISTED_AT if status == MentorStatus.LISTED else None,
-                )
+            dates = self._timeline(path)
+            profile = MentorProfile(
+                member=member,
+                status=status,
+                statement=rng.choice(names.STATEMENTS),
+                capacity=rng.choice([1, 2, 2, 3, 3]),
+                accepting=rng.random() > 0.12,
+                meeting_modes=modes,
+                trained_on=dates.get(MentorStatus.TRAINED),
+                workshop_attended_on=dates.get("workshop"),
+                submitted_at=_at(dates[MentorStatus.APPLIED])
+                if MentorStatus.APPLIED in dates
+                else None,
+                listed_at=_at(dates[MentorStatus.LISTED])
+                if status == MentorStatus.LISTED
+                else None,
+                created_at=_at(dates[MentorStatus.INTERESTED]),
             )
+            profile.demo_dates = dates
+            profiles.append(profile)
             if status == MentorStatus.LAPSED:
                 # A lapsed mentor is one whose membership lapsed.
                 member.membership_status = MembershipStatus.LAPSED
@@ -393,25 +435,57 @@ class DemoSeeder:
                 for q in qualifications
                 if q.min_mentor_rank <= rank
             ]
-            at = datetime.datetime.combine(
-                _date_between(
-                    rng, datetime.date(2014, 1, 1), datetime.date(2024, 1, 1)
-                ),
-                datetime.time(9, 0),
-                tzinfo=datetime.UTC,
-            )
             previous = ""
             for step in STATE_PATHS[MentorStatus(profile.status)]:
                 history.append(
                     MentorStatusChange(
-                        mentor=profile, from_status=previous, to_status=step, at=at
+                        mentor=profile,
+                        from_status=previous,
+                        to_status=step,
+                        at=_at(profile.demo_dates[step]),
                     )
                 )
-                previous, at = step, at + datetime.timedelta(days=rng.randrange(7, 90))
+                previous = step
         _bulk(Regions, region_links, self.progress, "mentor regions")
         _bulk(Quals, qualification_links, self.progress, "mentor qualifications")
         _bulk(MentorStatusChange, history, self.progress, "mentor history")
         return profiles
+
+    def _timeline(self, path) -> dict:
+        """Dates in order for one mentor: interest, application, approval, training
+        and the workshop (either order), listing; later states a while after."""
+        rng = self.rng
+        latest = TODAY - datetime.timedelta(days=400)
+        day = _date_between(rng, datetime.date(2014, 3, 1), latest)
+        dates = {MentorStatus.INTERESTED: day}
+        gaps = {
+            MentorStatus.APPLIED: (5, 60),
+            MentorStatus.MORE_INFO: (7, 30),
+            MentorStatus.DECLINED: (7, 30),
+            MentorStatus.APPROVED: (7, 30),
+        }
+        for step in path[1:]:
+            if step in gaps:
+                day += datetime.timedelta(days=rng.randrange(*gaps[step]))
+                dates[step] = day
+        if MentorStatus.APPROVED not in dates:
+            return dates
+        trained = day + datetime.timedelta(days=rng.randrange(14, 120))
+        workshop = day + datetime.timedelta(days=rng.randrange(14, 150))
+        if MentorStatus.TRAINED in path:
+            dates[MentorStatus.TRAINED] = trained
+        if MentorStatus.WORKSHOP_ATTENDED in path or MentorStatus.LISTED in path:
+            dates["workshop"] = workshop
+            dates[MentorStatus.WORKSHOP_ATTENDED] = workshop
+        if MentorStatus.LISTED in path:
+            dates[MentorStatus.LISTED] = max(trained, workshop)
+            end = dates[MentorStatus.LISTED]
+            for later in (MentorStatus.LAPSED, MentorStatus.RETIRED):
+                if later in path:
+                    dates[later] = _date_between(
+                        rng, end + datetime.timedelta(days=90), TODAY
+                    )
+        return dates
 
     def _briefings(self) -> set[int]:
         """The 2013 regulations' recorded webinar; most mentors have watched it."""
@@ -425,48 +499,79 @@ class DemoSeeder:
             recorded_on=datetime.date(2014, 2, 28),
             published_at=datetime.datetime(2014, 3, 3, 9, 0, tzinfo=datetime.UTC),
         )
-        rows = [
-            BriefingAcknowledgement(
-                member=p.member,
+        # Face-to-face briefings in spring 2014, one per region: an attended
+        # briefing is acknowledged on the day it was held.
+        held = {}
+        for i, region in enumerate(self.regions):
+            day = _weekday(datetime.date(2014, 3, 10) + datetime.timedelta(weeks=i))
+            held[region.pk] = TrainingEvent.objects.create(
+                kind=EventKind.BRIEFING,
+                title=f"Briefing on the 2013 regulations, {region.name}",
+                region=region,
+                starts_at=_at(day, 14),
+                ends_at=_at(day, 16),
+                location=f"{names.TOWNS.get(region.code, ['Central'])[0]} Central "
+                "Library",
+                capacity=30,
                 regulations=self.regulations,
-                how=AcknowledgementHow.WATCHED
-                if self.rng.random() < 0.8
-                else AcknowledgementHow.ATTENDED,
             )
-            for p in self.mentors
-            if p.status == MentorStatus.LISTED and self.rng.random() < 0.7
-        ]
+        rows = []
+        for p in self.mentors:
+            if p.status != MentorStatus.LISTED or self.rng.random() >= 0.7:
+                continue
+            event = held.get(p.member.region_id)
+            attended = event is not None and self.rng.random() < 0.2
+            rows.append(
+                BriefingAcknowledgement(
+                    member=p.member,
+                    regulations=self.regulations,
+                    how=AcknowledgementHow.ATTENDED
+                    if attended
+                    else AcknowledgementHow.WATCHED,
+                    at=event.starts_at
+                    if attended
+                    else _at(
+                        max(
+                            p.demo_dates[MentorStatus.LISTED], datetime.date(2014, 3, 3)
+                        )
+                        + datetime.timedelta(days=self.rng.randrange(1, 60))
+                    ),
+                )
+            )
         _bulk(BriefingAcknowledgement, rows, self.progress, "briefings")
         return {row.member_id for row in rows}
 
     def _events(self) -> None:
-        """Upcoming mentor training and workshops in every region, some booked."""
+        """Mentor training and workshops in every region on weekdays: some in the
+        coming weeks, open for booking, and some in the past month with attendance."""
         rng, rows = self.rng, []
-        start = datetime.datetime.combine(
-            TODAY, datetime.time(9, 30), tzinfo=datetime.UTC
-        )
         for i, region in enumerate(self.regions):
             town = names.TOWNS.get(region.code, ["Central"])[0]
-            for kind, title, weeks, online in (
-                (EventKind.MENTOR_TRAINING, "Mentor training", 6 + i % 5, False),
+            for kind, title, days, online in (
+                (EventKind.MENTOR_TRAINING, "Mentor training", 10 + 3 * i, False),
                 (
                     EventKind.WORKSHOP,
                     "Professional Registration workshop",
-                    4 + i % 7,
+                    5 + 4 * i,
                     i % 2 == 0,
                 ),
+                (EventKind.MENTOR_TRAINING, "Mentor training", -(12 + 2 * i), False),
+                (
+                    EventKind.WORKSHOP,
+                    "Professional Registration workshop",
+                    -(6 + 3 * i),
+                    False,
+                ),
             ):
-                begins = start + datetime.timedelta(weeks=weeks + 52)
+                day = _weekday(self.today + datetime.timedelta(days=days))
+                hours = 6 if kind == EventKind.MENTOR_TRAINING else 3
                 rows.append(
                     TrainingEvent(
                         kind=kind,
                         title=f"{title}, {region.name}",
                         region=region,
-                        starts_at=begins,
-                        ends_at=begins
-                        + datetime.timedelta(
-                            hours=6 if kind == EventKind.MENTOR_TRAINING else 3
-                        ),
+                        starts_at=_at(day, 9),
+                        ends_at=_at(day, 9 + hours),
                         location=""
                         if online
                         else f"{town} Central Library, meeting room 2",
@@ -484,37 +589,45 @@ class DemoSeeder:
                     )
                 )
         events = _bulk(TrainingEvent, rows, self.progress, "events")
-        waiting = [
-            p
-            for p in self.mentors
-            if p.status
-            in (
-                MentorStatus.APPROVED,
-                MentorStatus.TRAINED,
-                MentorStatus.WORKSHOP_ATTENDED,
-            )
-        ]
-        bookings = []
-        for profile in waiting:
-            kind = (
-                EventKind.WORKSHOP if profile.trained_on else EventKind.MENTOR_TRAINING
-            )
-            event = next(
-                (
-                    e
-                    for e in events
-                    if e.kind == kind and e.region_id == profile.member.region_id
-                ),
-                None,
-            )
-            if (
-                event is not None
-                and sum(b.event_id == event.pk for b in bookings) < event.capacity
-            ):
-                bookings.append(
-                    Booking(
-                        event=event, member=profile.member, status=BookingStatus.BOOKED
-                    )
+        now = _at(self.today, 0)
+        upcoming = [e for e in events if e.starts_at >= now]
+        past = [e for e in events if e.starts_at < now]
+        bookings, taken = [], {}
+
+        def book(event, member, status):
+            if taken.get(event.pk, 0) < event.capacity:
+                taken[event.pk] = taken.get(event.pk, 0) + 1
+                bookings.append(Booking(event=event, member=member, status=status))
+
+        for profile in self.mentors:
+            member = profile.member
+            if profile.status in (MentorStatus.APPROVED, MentorStatus.TRAINED):
+                kind = (
+                    EventKind.WORKSHOP
+                    if profile.trained_on
+                    else EventKind.MENTOR_TRAINING
+                )
+                event = next(
+                    (
+                        e
+                        for e in upcoming
+                        if e.kind == kind and e.region_id == member.region_id
+                    ),
+                    None,
+                )
+                if event is not None:
+                    book(event, member, BookingStatus.BOOKED)
+        # The past month's events were attended by members preparing to mentor or
+        # to enrol; a few did not come.
+        others = [m for m in self.members if m.is_current]
+        for event in past:
+            for member in rng.sample(others, min(len(others), rng.randint(4, 9))):
+                book(
+                    event,
+                    member,
+                    BookingStatus.NO_SHOW
+                    if rng.random() < 0.12
+                    else BookingStatus.ATTENDED,
                 )
         _bulk(Booking, bookings, self.progress, "bookings")
 
@@ -523,7 +636,7 @@ class DemoSeeder:
         rng = self.rng
         mentor_members = {p.member_id for p in self.mentors}
         pool = [m for m in self.members if m.is_current and m.pk not in mentor_members]
-        target = min(len(pool), round(self.n_members * 0.2))
+        target = min(len(pool), max(round(self.n_members * ENROLLED_SHARE), 24))
         rows = []
         for member in sorted(rng.sample(pool, target), key=lambda m: m.pk):
             code = _weighted(rng, QUALIFICATION_SHARES)
@@ -542,14 +655,16 @@ class DemoSeeder:
         return _bulk(Enrolment, rows, self.progress, "enrolments")
 
     def _relationships(self) -> None:
-        """Pair about half the candidates with a mentor they are allowed to have."""
+        """Pair over a third of the candidates with a mentor they are allowed to
+        have, each behind the request the mentor accepted (and, for some, one that
+        was declined first)."""
         rng = self.rng
         members = {m.pk: m for m in self.members}
         listed = [p for p in self.mentors if p.status == MentorStatus.LISTED]
         load = {p.pk: 0 for p in listed}
         rows = []
         for enrolment in self.enrolments:
-            if rng.random() > 0.5 or not listed:
+            if rng.random() > 0.4 or not listed:
                 continue
             candidate = self._candidate_record(enrolment, members)
             for mentor in rng.sample(listed, min(12, len(listed))):
@@ -572,6 +687,43 @@ class DemoSeeder:
             row.status = RelationshipStatus.COMPLETED
             row.ended_on = TODAY
         _bulk(MentoringRelationship, rows, self.progress, "relationships")
+        requests = []
+        for row in rows:
+            asked = max(
+                row.enrolment.enrolled_on,
+                row.started_on - datetime.timedelta(days=rng.randrange(2, 12)),
+            )
+            if rng.random() < 0.3:
+                other = rng.choice(listed)
+                if other.pk != row.mentor_id:
+                    before = max(
+                        row.enrolment.enrolled_on,
+                        asked - datetime.timedelta(days=rng.randrange(5, 20)),
+                    )
+                    requests.append(
+                        MentoringRequest(
+                            enrolment=row.enrolment,
+                            mentor=other,
+                            status=RequestStatus.DECLINED,
+                            decline_reason=DeclineReason.FULL,
+                            message=rng.choice(names.REQUEST_MESSAGES),
+                            created_at=_at(before, 11),
+                            responded_at=_at(asked, 9),
+                            closed_at=_at(asked, 9),
+                        )
+                    )
+            requests.append(
+                MentoringRequest(
+                    enrolment=row.enrolment,
+                    mentor=row.mentor,
+                    status=RequestStatus.ACCEPTED,
+                    message=rng.choice(names.REQUEST_MESSAGES),
+                    created_at=_at(asked, 11),
+                    responded_at=_at(row.started_on, 9),
+                    closed_at=_at(row.started_on, 9),
+                )
+            )
+        _bulk(MentoringRequest, requests, self.progress, "requests")
         self.paired = {row.enrolment_id for row in rows}
         self.paired_with: dict[int, list[int]] = {}
         for row in rows:
@@ -638,42 +790,105 @@ class DemoSeeder:
         accounts.append(self._account("mentor", members[mentor.member_id]))
         self._request_for(mentor, members)
 
+        london = next(r for r in self.regions if r.code == "london")
+        south_east = next(r for r in self.regions if r.code == "south-east")
+        # The demo candidate lives where the demo officer helps candidates.
         enrolled = next(
+            (
+                e
+                for e in self.enrolments
+                if e.status == EnrolmentStatus.ENROLLED
+                and e.qualification.code == "chartership"
+                and e.pk not in self.paired
+                and members[e.member_id].region_id in (london.pk, south_east.pk)
+            ),
+            None,
+        ) or next(
             e
             for e in self.enrolments
             if e.status == EnrolmentStatus.ENROLLED
             and e.qualification.code == "chartership"
             and e.pk not in self.paired
         )
+        candidate_member = members[enrolled.member_id]
+        if candidate_member.region_id not in (london.pk, south_east.pk):
+            candidate_member.region = london
+            candidate_member.save(update_fields=["region"])
         accounts.append(self._account("candidate", members[enrolled.member_id]))
 
         busy = {p.member_id for p in self.mentors} | {
             e.member_id for e in self.enrolments
         }
-        officer_member = next(
+        free = (
             m
             for m in self.members
             if m.is_current and self.level_rank[m.pk] >= 2 and m.pk not in busy
         )
-        london = next(r for r in self.regions if r.code == "london")
-        south_east = next(r for r in self.regions if r.code == "south-east")
+        officer_member = next(free)
         for region in (london, south_east):
             OfficerAppointment.objects.create(
                 member=officer_member,
                 region=region,
                 role=OfficerRole.SUPPORT,
-                starts_on=datetime.date(2025, 4, 1),
-                ends_on=datetime.date(2027, 3, 31),
+                starts_on=self._term_start(0),
+                ends_on=self._term_start(0) + datetime.timedelta(days=729),
             )
-        accounts.append(
-            self._account("Mentor Support Officer", officer_member, "officer")
-        )
+        accounts.append(self._account("support officer", officer_member, "officer"))
+        self._officers(free, skip={london.pk, south_east.pk})
+        applicant = self._applicant(members)
+        if applicant is not None:
+            accounts.append(applicant)
 
         staff = User.objects.create_user(
             f"staff@{DEMO_DOMAIN}", DEMO_PASSWORD, is_staff=True, is_superuser=True
         )
         accounts.append(self._finish_account("staff", staff))
         return accounts
+
+    def _officers(self, free, *, skip: set[int]) -> None:
+        """Every other region has its support officers on two-year terms: in some
+        one person holds both roles, in others a Mentor Support Officer and a
+        Candidate Support Officer share the work."""
+        rows = []
+        for i, region in enumerate(r for r in self.regions if r.pk not in skip):
+            starts = self._term_start(i % 2)
+            roles = (
+                [OfficerRole.SUPPORT]
+                if i % 3 == 0
+                else [OfficerRole.MENTOR_SUPPORT, OfficerRole.CANDIDATE_SUPPORT]
+            )
+            for role in roles:
+                member = next(free, None)
+                if member is None:
+                    return
+                rows.append(
+                    OfficerAppointment(
+                        member=member,
+                        region=region,
+                        role=role,
+                        starts_on=starts,
+                        ends_on=starts + datetime.timedelta(days=729),
+                    )
+                )
+        OfficerAppointment.objects.bulk_create(rows)
+
+    def _term_start(self, years_in: int) -> datetime.date:
+        """Two-year terms that are running on the day the demo is loaded."""
+        return self.today - datetime.timedelta(days=120 + 365 * years_in)
+
+    def _applicant(self, members) -> DemoAccount | None:
+        """A member on the way to being listed: approved, trained, with a workshop
+        still to book."""
+        on_the_way = (MentorStatus.TRAINED, MentorStatus.APPROVED)
+        ready = sorted(
+            (p for p in self.mentors if p.status in on_the_way),
+            key=lambda p: (on_the_way.index(p.status), p.pk),
+        )
+        if not ready:
+            return None
+        profile = ready[0]
+        Booking.objects.filter(member_id=profile.member_id).delete()
+        return self._account("applicant", members[profile.member_id])
 
     def _request_for(self, mentor: MentorProfile, members) -> None:
         """Give the demo mentor a request waiting for an answer."""

@@ -13,7 +13,8 @@ class Command(BaseCommand):
         for role, key in (
             ("candidate", "candidate"),
             ("mentor", "mentor"),
-            ("Mentor Support Officer", "officer"),
+            ("applicant (becoming a mentor)", "applicant"),
+            ("support officer", "officer"),
             ("staff", "staff"),
         ):
             email = f"{key}@{seed.DEMO_DOMAIN}"

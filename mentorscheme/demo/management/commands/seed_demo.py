@@ -70,10 +70,13 @@ class Command(BaseCommand):
 
 def format_accounts(accounts) -> str:
     lines = [f"Demo accounts (password for all: {seed.DEMO_PASSWORD}):"]
+    width = max((len(a.role) for a in accounts), default=0)
     for account in accounts:
-        line = f"  {account.role:<24} {account.email}"
+        line = f"  {account.role:<{width}}  {account.email}"
         if account.totp_secret:
             line += f"  (two-factor secret {account.totp_secret};"
-            line += f" current code: python manage.py demo_totp {account.email})"
+            line += (
+                f" current code: .venv/bin/python manage.py demo_totp {account.email})"
+            )
         lines.append(line)
     return "\n".join(lines)
