@@ -59,7 +59,7 @@ from typing import Final
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from mentorscheme.matching.records import CandidateArrays, MentorArrays
+from mentorscheme.matching.records import MODE_BITS, CandidateArrays, MentorArrays
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.recommendations import (
     LOAD_SATURATION,
@@ -80,8 +80,12 @@ _CHUNK_CELLS: Final[int] = 4_000_000
 _LIST_DEPTH: Final[int] = 12
 #: Each candidate's best arcs to start with, and most violating arcs per round.
 _START_PER_CANDIDATE: Final[int] = 3
-_ADD_PER_CANDIDATE: Final[int] = 3
+_ADD_PER_CANDIDATE: Final[int] = 2
+#: ... and each mentor's best violating candidates: as many as its free places,
+#: plus this many.
+_MENTOR_EXTRA: Final[int] = 1
 _NEG: Final[int] = -(1 << 60)
+_IN_PERSON_BIT: Final[int] = MODE_BITS["in_person"]
 _INF: Final[int] = 1 << 62
 _SEED: Final[int] = 20_240_601
 
@@ -556,15 +560,25 @@ class Solver:
         return self._order
 
     def _class_lists(
-        self, rank: np.ndarray, org_type: np.ndarray, modes: np.ndarray, z: np.ndarray
+        self,
+        rank: np.ndarray,
+        org_type: np.ndarray,
+        modes: np.ndarray,
+        qualification: np.ndarray,
+        z: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """For candidate classes (rank, organisation type, modes): their best mentors.
+        """For candidate classes (rank, organisation type, modes, qualification):
+        their best mentors by an upper bound of ``points + z``.
 
-        A mentor's class value is its points without the region part and the
-        same-organisation penalty, plus ``z``; ``NEG`` when its level is too low.
-        Row ``k`` holds the ``_LIST_DEPTH`` best by class value anywhere (list 0)
-        and in each region (list 1 + region code): mentor positions (-1 pads a
-        short list) and class values. Lists are sets: not in order.
+        The bound leaves out the same-organisation penalty and who is barred, which
+        only lower a value. In list 0 (anywhere) it leaves out the region points
+        and counts meeting in person only for mentors who meet in person outside
+        their own region; in list ``1 + r`` (mentors of region ``r``) it counts the
+        region points and meeting in person, as it is exact for a candidate there.
+        A mentor whose level is too low, or who does not support the
+        qualification, is ``NEG``. Row ``k`` holds ``_LIST_DEPTH`` entries per list:
+        mentor positions (-1 pads a short list) and bounds. Lists are sets: not in
+        order.
         """
         order, bounds, _ = self._mentor_order()
         pool, s, T = self.pool, self.s, _LIST_DEPTH
@@ -572,24 +586,37 @@ class Solver:
         m_modes = pool.modes[order][None, :]
         m_level = pool.level_rank[order][None, :]
         m_z = z[order][None, :]
+        travels = (pool.in_person_region_ids[order] >= 0).any(axis=1)[None, :]
+        restricted = not bool(pool.supports_any.all())
         n_lists = len(bounds)  # anywhere, then one per region
         spans = [(0, len(order))] + [
             (int(bounds[r]), int(bounds[r + 1])) for r in range(len(bounds) - 1)
         ]
         idx = np.full((len(rank), n_lists, T), -1, dtype=np.int64)
         val = np.full((len(rank), n_lists, T), _NEG, dtype=np.int64)
-        step = max(1, _CHUNK_CELLS // max(len(order), 1))
+        step = max(1, _CHUNK_CELLS // max(2 * len(order), 1))
         for start in range(0, len(rank), step):
             rows = slice(start, start + step)
             r_type, r_modes = org_type[rows, None], modes[rows, None]
-            v = (
-                ((r_type != m_type) & (r_type >= 0) & (m_type >= 0))
-                * s.different_org_type_points
-                + SHARED[r_modes & m_modes] * s.shared_mode_points
-                + m_z
+            common = (
+                (r_type != m_type) & (r_type >= 0) & (m_type >= 0)
+            ) * s.different_org_type_points + m_z
+            both = r_modes & m_modes
+            near = common + SHARED[both] * s.shared_mode_points
+            far = common + (
+                SHARED[np.where(travels, both, both & ~_IN_PERSON_BIT)]
+                * s.shared_mode_points
             )
-            v = np.where(m_level >= rank[rows, None], v, _NEG)
+            ok = m_level >= rank[rows, None]
+            if restricted:
+                q = qualification[rows, None, None]
+                ok &= pool.supports_any[order][None, :] | (
+                    pool.qualification_ids[order][None, :, :] == q
+                ).any(axis=2)
+            near = np.where(ok, near + s.same_region_points, _NEG)
+            far = np.where(ok, far, _NEG)
             for k, (lo, hi) in enumerate(spans):
+                v = far if k == 0 else near
                 if hi - lo <= T:
                     idx[rows, k, : hi - lo] = np.arange(lo, hi)
                     val[rows, k, : hi - lo] = v[:, lo:hi]
@@ -610,72 +637,67 @@ class Solver:
         """Each candidate's best allowed mentors by ``points + z[mentor]``.
 
         With ``floor`` (candidate potentials), only mentors beating the
-        candidate's floor, at most ``per_candidate`` each, the best of them; any
-        candidate with a mentor beating its floor gets at least one. Without, the
-        ``per_candidate`` best.
+        candidate's floor: each candidate's ``per_candidate`` best of them and each
+        mentor's best few (``_select``); any candidate with a mentor beating its
+        floor gets at least one. Without, the same over all allowed mentors.
 
-        Candidates of one class (level needed, organisation type, ways of meeting)
-        share two short lists of mentors by class value: the best anywhere and the
-        best in their region (which earns the region points). Who is barred and
-        the same-organisation penalty only lower a value, so once a list holds a
-        mentor the candidate may have at full value, nobody outside the list can
-        beat it, and the best over both lists is the best over all mentors. The
-        few candidates barred from a whole list are searched in full.
+        Candidates alike share two short lists of mentors ranked by an upper
+        bound (``_class_lists``): the best anywhere and the best in their region.
+        Each listed mentor is then valued exactly for the candidate. A mentor left
+        off a list is worth at most the lowest bound on that list, so once the best
+        exact value found reaches both lists' lowest bounds, it is the best over all
+        mentors. The few candidates for whom it does not are searched in full.
         """
         none = np.zeros(0, dtype=np.int64)
         if not len(cands):
             return none, none.copy(), none.copy()
         ca, pool, s, T = self.ca, self.pool, self.s, _LIST_DEPTH
         _, _, c_code = self._mentor_order()
+        qualification = ca.qualification_id[cands]
+        if pool.supports_any.all():
+            qualification = np.full(len(cands), -1, dtype=np.int64)
         features = np.stack(
-            [ca.min_mentor_rank[cands], ca.organisation_type_id[cands], ca.modes[cands]]
+            [
+                ca.min_mentor_rank[cands],
+                ca.organisation_type_id[cands],
+                ca.modes[cands],
+                qualification,
+            ]
         )
         classes, of_class = np.unique(features, axis=1, return_inverse=True)
         of_class = of_class.ravel()
         idx, val = self._class_lists(*classes, z)
+        full = (idx >= 0).all(axis=2)
+        lowest = np.where(full, val.min(axis=2), _NEG)
         found: list[tuple[np.ndarray, ...]] = []
         fallback: list[np.ndarray] = []
-        step = max(1, _CHUNK_CELLS // (4 * T))
+        step = max(1, _CHUNK_CELLS // (8 * T))
         for start in range(0, len(cands), step):
             c = cands[start : start + step]
             k = of_class[start : start + step]
             region = c_code[c]
+            has_region = region[:, None] >= 0
             lists = np.concatenate(
-                [idx[k, 0], np.where(region[:, None] >= 0, idx[k, 1 + region], -1)],
-                axis=1,
+                [idx[k, 0], np.where(has_region, idx[k, 1 + region], -1)], axis=1
             )
-            base = np.concatenate(
-                [val[k, 0], np.where(region[:, None] >= 0, val[k, 1 + region], _NEG)],
-                axis=1,
+            threshold = np.maximum(
+                lowest[k, 0], np.where(region >= 0, lowest[k, 1 + region], _NEG)
             )
             g = np.maximum(lists, 0)
             cc = c[:, None]
-            dead = (lists < 0) | (base <= _NEG // 2)
-            same_org = _known_eq(ca.organisation_id[cc], pool.organisation_id[g])
-            barred = ~eligibility.pair_rules_pass(ca, cc, pool, g)
-            barred |= ~self._not_excluded(np.broadcast_to(cc, g.shape), g)
-            value = (
-                base
-                + _known_eq(ca.region_id[cc], pool.region_id[g]) * s.same_region_points
-                - same_org * s.same_organisation_points
-            )
-            value = np.where(dead | barred, _NEG, value)
-            clean = dead | ~(barred | same_org)
-            complete = clean[:, :T].any(axis=1) & (
-                clean[:, T:].any(axis=1) | (region < 0)
-            )
-            fallback.append(c[~complete])
+            ok = (lists >= 0) & eligibility.pair_rules_pass(ca, cc, pool, g)
+            ok &= self._not_excluded(np.broadcast_to(cc, g.shape), g)
             # One copy of a mentor listed twice.
-            order = np.argsort(g, axis=1, kind="stable")
-            g_sorted = np.take_along_axis(g, order, axis=1)
-            twice = np.zeros_like(dead)
+            by_mentor = np.argsort(lists, axis=1, kind="stable")
+            g_sorted = np.take_along_axis(lists, by_mentor, axis=1)
+            twice = np.zeros_like(ok)
             np.put_along_axis(
-                twice,
-                order[:, 1:],
-                g_sorted[:, 1:] == g_sorted[:, :-1],
-                axis=1,
+                twice, by_mentor[:, 1:], g_sorted[:, 1:] == g_sorted[:, :-1], axis=1
             )
-            value = np.where(twice, _NEG, value)
+            ok &= ~twice
+            value = np.where(ok, pair_points(ca, cc, pool, g, s) + z[g], _NEG)
+            complete = value.max(axis=1) >= threshold
+            fallback.append(c[~complete])
             value, g, c = value[complete], g[complete], c[complete]
             above = value > (_NEG // 2 if floor is None else floor[c][:, None])
             rows, cols = np.nonzero(above)
@@ -696,14 +718,14 @@ class Solver:
         self, c: np.ndarray, g: np.ndarray, gain: np.ndarray, per_candidate: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """Of candidate-mentor offers, each candidate's ``per_candidate`` best and
-        each mentor's best ``free places + 2`` (so that candidates alike do not all
+        each mentor's best ``free places + _MENTOR_EXTRA`` (so that candidates alike do not all
         crowd onto the same few mentors). Ties go by a fixed hash of the ids."""
         if not len(c):
             return c, g
         tie = mix(self.ca.ids[c], self.pool.ids[g])
         gain = gain - gain.min()
         keep = np.zeros(len(c), dtype=bool)
-        for group, cap in ((c, per_candidate), (g, self.free[g] + 2)):
+        for group, cap in ((c, per_candidate), (g, self.free[g] + _MENTOR_EXTRA)):
             order = _rank_order(group, gain, tie)
             sorted_group = group[order]
             nth = np.arange(len(order)) - np.searchsorted(sorted_group, sorted_group)
