@@ -834,6 +834,12 @@ class DemoSeeder:
                 ends_on=self._term_start(0) + datetime.timedelta(days=729),
             )
         accounts.append(self._account("support officer", officer_member, "officer"))
+        # An allocation waiting for the officer's review, as after a Monday's run.
+        from mentorscheme.oversight import services as oversight
+
+        oversight.allocation_run_create(
+            by=officer_member.user, region_ids=frozenset({london.pk, south_east.pk})
+        )
         self._officers(free, skip={london.pk, south_east.pk})
         applicant = self._applicant(members)
         if applicant is not None:

@@ -43,14 +43,15 @@ def navigation(request):
     if access.can_use_directory(roles):
         main.append(_item(request, "Find a mentor", "mentoring:directory"))
     if roles.member is not None and roles.member.is_current:
-        main.append(
-            _item(
-                request,
-                "Your candidates" if roles.is_mentor else "Become a mentor",
-                "mentors:home",
-                exact=True,
-            )
+        status = getattr(roles.member, "roles_mentor_status", None)
+        label = (
+            "Your candidates"
+            if status == "listed"
+            else "Your mentor application"
+            if roles.is_mentor
+            else "Become a mentor"
         )
+        main.append(_item(request, label, "mentors:home", exact=True))
     main.append(_item(request, "Training", "training:index"))
     if access.can_oversee(roles):
         main.append(_item(request, "Dashboard", "oversight:dashboard", exact=True))

@@ -1,0 +1,43 @@
+"""Each demo role's home shows that person's next steps, each one link away, and the
+link goes where it says; the home passes axe at 1280 and 390 px."""
+
+import pytest
+
+from mentorscheme.demo import seed
+from mentorscheme.members.models import User
+from tests.browser.helpers import accessibility_problems
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+#: What each demo account's home must offer (a heading and a step link).
+EXPECTED = {
+    "candidate": ("Your qualification", "Find a mentor"),
+    "mentor": ("Your mentoring", "Answer the request"),
+    "applicant": ("Becoming a mentor", "Book a workshop"),
+    "officer": ("Your regions", "Review the allocation"),
+    "staff": ("The registration team", "Review applications"),
+}
+
+
+def test_each_demo_home_shows_its_steps_and_each_link_works(open_page):
+    seed.seed_demo(seed=2026, members=600)
+    for key, (heading, step) in EXPECTED.items():
+        user = User.objects.get(email=f"{key}@{seed.DEMO_DOMAIN}")
+        page = open_page(key, signed_in_as=user)
+        page.goto("/")
+        assert page.get_by_role("heading", name=heading, exact=True, level=2).is_visible()
+        links = page.locator("a.step-link")
+        names = links.all_inner_texts()
+        assert step in names, (key, names)
+        targets = [(n, links.nth(i).get_attribute("href")) for i, n in enumerate(names)]
+        problems = accessibility_problems(page)
+        page.set_viewport_size({"width": 390, "height": 844})
+        problems += accessibility_problems(page)
+        assert not problems, (key, problems)
+        for name, href in targets:
+            response = page.goto(href)
+            assert response.status == 200, (key, name, href, response.status)
+            assert page.url.split("#")[0].endswith(href.split("#")[0]), (key, name)
