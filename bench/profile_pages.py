@@ -135,7 +135,9 @@ def main() -> None:
             for _ in range(args.runs):
                 client.get(path)
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler).sort_stats(
+                os.environ.get("SORT", "cumulative")
+            ).print_stats(int(os.environ.get("TOP", "45")))
             for elapsed, sql in queries:
                 print(f"{elapsed * 1000:7.1f} ms  {sql[:300]}")
 

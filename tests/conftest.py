@@ -7,6 +7,7 @@ tests/personas.py.
 import pytest
 from django.core.cache import cache
 
+from mentorscheme.mentors import directory
 from tests import personas
 from tests.clock import clock  # noqa: F401  (a fixture for every test)
 from tests.personas import login  # noqa: F401 - imported from here by older tests
@@ -70,7 +71,8 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(autouse=True)
 def _clear_cache(request):
-    """Rate limits (in the database cache): each test starts with none.
+    """Rate limits (in the database cache) and the directory's index: each test
+    starts with none.
 
     Tests that use no database (the pure rules and engine) are left alone.
     """
@@ -88,6 +90,7 @@ def _clear_cache(request):
         yield
         return
     cache.clear()
+    directory.forget_index()  # this process's ranking index, from an earlier test
     yield
     cache.clear()
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from mentorscheme.matching.flow import Arcs, Progress, Solver
 from mentorscheme.matching.records import (
+    NONE,
     CandidateArrays,
     CandidateRecord,
     MentorArrays,
@@ -111,15 +112,35 @@ class MentorIndex:
     ready_from_rank_unchosen: np.ndarray
 
     @classmethod
-    def build(cls, mentors: Sequence[MentorRecord]) -> MentorIndex:
-        records = tuple(sorted(mentors, key=lambda m: m.id))
-        position_of = {m.id: i for i, m in enumerate(records)}
-        if len(position_of) != len(records):
-            raise ValueError("mentor ids must be unique")
-        by_member: dict[int, list[int]] = {}
-        for i, m in enumerate(records):
-            by_member.setdefault(m.member_id, []).append(i)
-        arrays = MentorArrays.from_records(records)
+    def build(
+        cls,
+        mentors: Sequence[MentorRecord],
+        arrays: MentorArrays | None = None,
+        like: MentorIndex | None = None,
+    ) -> MentorIndex:
+        """``arrays``, when given, are ``mentors``' columns with the mentors already
+        in id order; ``like``, an index of the same mentors in the same order (only
+        their details changed), whose lookups are reused."""
+        if arrays is not None and bool(np.all(np.diff(arrays.ids) > 0)):
+            records = tuple(mentors)
+        else:
+            records = tuple(sorted(mentors, key=lambda m: m.id))
+            arrays = MentorArrays.from_records(records)
+        if (
+            like is not None
+            and np.array_equal(like.arrays.ids, arrays.ids)
+            and np.array_equal(like.arrays.member_ids, arrays.member_ids)
+        ):
+            position_of = like.position_of
+            positions_of_member = like.positions_of_member
+        else:
+            position_of = {m.id: i for i, m in enumerate(records)}
+            if len(position_of) != len(records):
+                raise ValueError("mentor ids must be unique")
+            by_member: dict[int, list[int]] = {}
+            for i, m in enumerate(records):
+                by_member.setdefault(m.member_id, []).append(i)
+            positions_of_member = {k: tuple(v) for k, v in by_member.items()}
         open_positions = np.flatnonzero(eligibility.mentor_gate(arrays))
         ready = eligibility.mentor_gate(arrays, count_capacity=False)
         top = int(arrays.level_rank.max()) + 1 if len(arrays) else 1
@@ -129,7 +150,8 @@ class MentorIndex:
             return np.cumsum(per_level[::-1])[::-1]
 
         ready_from_rank = from_rank(ready)
-        chosen = {q for m in records for q in m.qualification_ids}
+        chosen_ids = arrays.qualification_ids
+        chosen = set(np.unique(chosen_ids[chosen_ids != NONE]).tolist())
         ready_from_rank_for = {
             q: from_rank(
                 ready
@@ -145,7 +167,7 @@ class MentorIndex:
             ready=ready,
             ready_from_rank=ready_from_rank,
             position_of=position_of,
-            positions_of_member={k: tuple(v) for k, v in by_member.items()},
+            positions_of_member=positions_of_member,
             ready_from_rank_for=ready_from_rank_for,
             ready_from_rank_unchosen=from_rank(ready & arrays.supports_any),
         )

@@ -5,9 +5,12 @@ rows a request, so each process keeps a column index of listed mentors. Every wr
 to what the index is built from adds a note (a ``DirectoryChange`` row) in the same
 transaction: the model signals in ``mentorscheme.mentors.signals`` do it for saves and
 deletes, and code that writes around the models calls ``note_change``. Each request
-compares the newest notes with those the index was built after (one small query on
-the notes' primary key) and rebuilds on any difference, so a newly listed or paused
-mentor shows correctly on the next request on every app server. The index only
+compares the newest notes with those the index has read (one small query on the
+notes' primary key); on any difference it reads again just the mentors the new notes
+name (or everything, for a change not about one mentor, a newly listed one or a new
+day), so a newly listed or paused mentor shows correctly on the next request on
+every app server, and a mentor changing every second costs each server one small
+read a second, not a rebuild. The index only
 orders and filters: every mentor actually shown is loaded live and asked of the
 scheme's rules again, and a request re-checks everything under lock anyway.
 """
@@ -15,14 +18,19 @@ scheme's rules again, and a request re-checks everything under lock anyway.
 import datetime
 import random
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Subquery, Sum
 
 from mentorscheme.matching import engine
-from mentorscheme.matching.records import CandidateRecord, MentorArrays, MentorRecord
+from mentorscheme.matching.records import (
+    NONE,
+    CandidateRecord,
+    MentorArrays,
+    MentorRecord,
+)
 from mentorscheme.mentors import selectors
 from mentorscheme.mentors.models import DirectoryChange, MentorProfile, MentorStatus
 from mentorscheme.scheme import eligibility, recommendations
@@ -50,77 +58,165 @@ class Entry:
         return [r for r in self.reasons if not r.warning]
 
 
-@dataclass(frozen=True, eq=False)
-class DirectoryIndex:
-    records: tuple[MentorRecord, ...]
-    arrays: MentorArrays
-    engine_index: engine.MentorIndex
-    name_order: np.ndarray  # position → rank by last name, first name, id
-    text: tuple[str, ...]
-    regions: tuple[frozenset[int], ...]
-    qualifications: tuple[frozenset[int], ...]
-    version: tuple  # the change notes' version, read before the rows
-
-    @classmethod
-    def build(cls, version: tuple, today=None) -> "DirectoryIndex":
-        listed = MentorProfile.objects.filter(status=MentorStatus.LISTED)
-        rows = list(
-            selectors.with_record_fields(listed, today)
-            .order_by("pk")
-            .values(
-                *selectors.RECORD_VALUES,
-                "member__first_name",
-                "member__last_name",
-                "member__job_title",
-                "statement",
-            )
-        )
-        regions = _links(MentorProfile.regions.through, "region_id")
-        qualifications = _links(
-            MentorProfile.qualifications.through, "qualification_id"
-        )
-        records = tuple(
-            selectors.record_from_row(
-                row, qualifications.get(row["pk"], ()), regions.get(row["pk"], ())
-            )
-            for row in rows
-        )
-        names = [
-            (r["member__last_name"].lower(), r["member__first_name"].lower(), r["pk"])
-            for r in rows
-        ]
-        order = np.empty(len(rows), dtype=np.int64)
-        order[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
-        return cls(
-            records=records,
-            arrays=MentorArrays.from_records(records),
-            engine_index=engine.MentorIndex.build(records),
-            name_order=order,
-            text=tuple(
-                f"{r['member__first_name']} {r['member__last_name']} "
-                f"{r['member__job_title']} {r['statement']}".lower()
-                for r in rows
-            ),
-            regions=tuple(
-                frozenset({r["member__region_id"], *regions.get(r["pk"], ())})
-                for r in rows
-            ),
-            qualifications=tuple(
-                frozenset(qualifications.get(r["pk"], ())) for r in rows
-            ),
-            version=version,
-        )
+#: The columns of a mentor the index reads beyond those of its record.
+_TEXT_VALUES = ("member__first_name", "member__last_name", "member__job_title")
 
 
-def _links(through, column: str) -> dict[int, set[int]]:
-    """A listed mentor's many-to-many links (regions, qualifications) by mentor."""
+def _rows(profiles, today) -> list[dict]:
+    return list(
+        selectors.with_record_fields(profiles, today)
+        .order_by("pk")
+        .values(*selectors.RECORD_VALUES, *_TEXT_VALUES, "statement")
+    )
+
+
+def _links(through, column: str, **where) -> dict[int, set[int]]:
+    """Mentors' many-to-many links (regions, qualifications) by mentor."""
     links: dict[int, set[int]] = {}
-    rows = through.objects.filter(
-        mentorprofile__status=MentorStatus.LISTED
-    ).values_list("mentorprofile_id", column)
+    rows = through.objects.filter(**where).values_list("mentorprofile_id", column)
     for mentor_id, other_id in rows:
         links.setdefault(mentor_id, set()).add(other_id)
     return links
+
+
+@dataclass(frozen=True)
+class _Mentor:
+    """One mentor's row in the index: the record and what search and sorting read."""
+
+    record: MentorRecord
+    name: tuple  # last name, first name (lower case), id: the order by name
+    text: str
+    regions: frozenset[int]
+    qualifications: frozenset[int]
+
+    @classmethod
+    def from_rows(cls, rows, regions, qualifications) -> list["_Mentor"]:
+        return [
+            cls(
+                record=selectors.record_from_row(
+                    r, qualifications.get(r["pk"], ()), regions.get(r["pk"], ())
+                ),
+                name=(
+                    r["member__last_name"].lower(),
+                    r["member__first_name"].lower(),
+                    r["pk"],
+                ),
+                text=f"{r['member__first_name']} {r['member__last_name']} "
+                f"{r['member__job_title']} {r['statement']}".lower(),
+                regions=frozenset({r["member__region_id"], *regions.get(r["pk"], ())}),
+                qualifications=frozenset(qualifications.get(r["pk"], ())),
+            )
+            for r in rows
+        ]
+
+
+def _name_order(mentors) -> np.ndarray:
+    order = np.empty(len(mentors), dtype=np.int64)
+    ranked = sorted(range(len(mentors)), key=lambda i: mentors[i].name)
+    order[ranked] = np.arange(len(mentors))
+    return order
+
+
+@dataclass(frozen=True, eq=False)
+class DirectoryIndex:
+    mentors: tuple[_Mentor, ...]  # by id
+    arrays: MentorArrays
+    engine_index: engine.MentorIndex
+    name_order: np.ndarray  # position → rank by last name, first name, id
+    position_of: dict[int, int]
+    version: tuple  # the change notes' version, read before the rows
+    notes: frozenset[int]  # the change notes in the window, read before the rows
+
+    @classmethod
+    def build(cls, version: tuple, today=None, notes=None) -> "DirectoryIndex":
+        """Every listed mentor, read afresh (``notes``: the window's, if read)."""
+        if notes is None:
+            notes = frozenset(pk for pk, _ in _window_notes(version))
+        listed = {"mentorprofile__status": MentorStatus.LISTED}
+        rows = _rows(MentorProfile.objects.filter(status=MentorStatus.LISTED), today)
+        mentors = tuple(
+            _Mentor.from_rows(
+                rows,
+                _links(MentorProfile.regions.through, "region_id", **listed),
+                _links(
+                    MentorProfile.qualifications.through, "qualification_id", **listed
+                ),
+            )
+        )
+        records = [m.record for m in mentors]
+        arrays = MentorArrays.from_records(records)
+        return cls(
+            mentors=mentors,
+            arrays=arrays,
+            engine_index=engine.MentorIndex.build(records, arrays=arrays),
+            name_order=_name_order(mentors),
+            position_of={m.record.id: i for i, m in enumerate(mentors)},
+            version=version,
+            notes=notes,
+        )
+
+    def patched(
+        self, version: tuple, notes: frozenset[int], mentor_ids: set[int], today=None
+    ) -> "DirectoryIndex | None":
+        """This index with these mentors read afresh (listed or not any more), or
+        None when that will not do (a mentor it does not hold: rebuild instead)."""
+        if not mentor_ids <= self.position_of.keys():
+            return None
+        ids = sorted(mentor_ids)
+        rows = _rows(MentorProfile.objects.filter(pk__in=ids), today)
+        if len(rows) != len(ids):
+            return None  # a mentor profile was deleted
+        where = {"mentorprofile_id__in": ids}
+        fresh = _Mentor.from_rows(
+            rows,
+            _links(MentorProfile.regions.through, "region_id", **where),
+            _links(MentorProfile.qualifications.through, "qualification_id", **where),
+        )
+        positions = [self.position_of[m.record.id] for m in fresh]
+        mentors = list(self.mentors)
+        for position, mentor in zip(positions, fresh, strict=True):
+            mentors[position] = mentor
+        arrays = _with_rows(
+            self.arrays, positions, MentorArrays.from_records([m.record for m in fresh])
+        )
+        renamed = any(
+            self.mentors[p].name != m.name
+            for p, m in zip(positions, fresh, strict=True)
+        )
+        records = [m.record for m in mentors]
+        return DirectoryIndex(
+            mentors=tuple(mentors),
+            arrays=arrays,
+            engine_index=engine.MentorIndex.build(
+                records, arrays=arrays, like=self.engine_index
+            ),
+            name_order=_name_order(mentors) if renamed else self.name_order,
+            position_of=self.position_of,
+            version=version,
+            notes=notes,
+        )
+
+
+def _with_rows(arrays: MentorArrays, positions, rows: MentorArrays) -> MentorArrays:
+    """A copy of ``arrays`` with ``rows`` written at ``positions`` (2-D columns of
+    padded ids widened to fit)."""
+    columns = {}
+    for name in arrays.__slots__:
+        column, new = getattr(arrays, name), getattr(rows, name)
+        if column.ndim == 2 and new.shape[1] != column.shape[1]:
+            width = max(new.shape[1], column.shape[1])
+            column, new = _widened(column, width), _widened(new, width)
+        else:
+            column = column.copy()
+        column[positions] = new
+        columns[name] = column
+    return MentorArrays(**columns)
+
+
+def _widened(ids: np.ndarray, width: int) -> np.ndarray:
+    out = np.full((ids.shape[0], width), NONE, dtype=ids.dtype)
+    out[:, : ids.shape[1]] = ids
+    return out
 
 
 #: How many of the newest change notes are compared. A note whose transaction
@@ -170,15 +266,49 @@ _lock = threading.Lock()
 
 
 def current_index(version: tuple | None = None) -> DirectoryIndex:
-    """This process's index, rebuilt first if anything changed since it was built."""
+    """This process's index, brought up to date first if anything has changed."""
     version = version or current_version()
     index = _cache.get("index")
     if index is None or index.version != version:
         with _lock:
             index = _cache.get("index")
             if index is None or index.version != version:
-                index = _cache["index"] = DirectoryIndex.build(version, version[0])
+                index = _cache["index"] = _refreshed(index, version)
     return index
+
+
+#: More changed mentors than this at once: the index is built again from scratch.
+PATCH_LIMIT = 200
+
+
+def _window_notes(version: tuple) -> list[tuple[int, int | None]]:
+    """The change notes in the window ending at the version's newest: (id, mentor)."""
+    newest = version[1]
+    if newest is None:
+        return []
+    return list(
+        DirectoryChange.objects.filter(pk__gt=newest - WINDOW).values_list(
+            "pk", "mentor_id"
+        )
+    )
+
+
+def _refreshed(index: DirectoryIndex | None, version: tuple) -> DirectoryIndex:
+    """The index for ``version``: the mentors named by the notes it has not seen are
+    read again; anything else (a new day, a change not about one mentor, a mentor it
+    does not hold yet) builds it again."""
+    today = version[0]
+    if index is None or index.version[0] != today:
+        return DirectoryIndex.build(version, today)
+    notes = _window_notes(version)
+    unseen = [mentor_id for pk, mentor_id in notes if pk not in index.notes]
+    seen = frozenset(pk for pk, _ in notes)
+    if not unseen:  # only notes it has already read
+        return replace(index, version=version, notes=seen)
+    if None in unseen or len(set(unseen)) > PATCH_LIMIT:
+        return DirectoryIndex.build(version, today, seen)
+    patched = index.patched(version, seen, set(unseen), today)
+    return patched or DirectoryIndex.build(version, today, seen)
 
 
 def forget_index() -> None:
@@ -189,7 +319,9 @@ def forget_index() -> None:
 def _filter_mask(index: DirectoryIndex, mask: np.ndarray, filters: dict) -> np.ndarray:
     a = index.arrays
     if region := filters.get("region"):
-        mask &= np.fromiter((region.pk in r for r in index.regions), bool, len(mask))
+        mask &= np.fromiter(
+            (region.pk in m.regions for m in index.mentors), bool, len(mask)
+        )
     if org_type := filters.get("organisation_type"):
         mask &= a.organisation_type_id == org_type.pk
     if mode := filters.get("mode"):
@@ -198,7 +330,9 @@ def _filter_mask(index: DirectoryIndex, mask: np.ndarray, filters: dict) -> np.n
         mask &= (a.modes & MODE_BITS[mode]) != 0
     if qualification := filters.get("qualification"):
         mask &= np.fromiter(
-            (qualification.pk in q for q in index.qualifications), bool, len(mask)
+            (qualification.pk in m.qualifications for m in index.mentors),
+            bool,
+            len(mask),
         )
     if filters.get("free_place"):
         mask &= a.free_places > 0
@@ -207,7 +341,7 @@ def _filter_mask(index: DirectoryIndex, mask: np.ndarray, filters: dict) -> np.n
     words = (filters.get("q") or "").lower().split()
     if words:
         for position in np.flatnonzero(mask):
-            text = index.text[position]
+            text = index.mentors[position].text
             if not all(word in text for word in words):
                 mask[position] = False
     return mask

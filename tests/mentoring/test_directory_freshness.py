@@ -6,6 +6,7 @@ from django.db import connection
 from mentorscheme.mentors import directory
 from mentorscheme.mentors import services as mentor_services
 from mentorscheme.mentors.models import MentorProfile
+from tests import factories as f
 from tests.conftest import login
 from tests.mentoring.conftest import mentor
 
@@ -90,3 +91,46 @@ def test_old_change_notes_are_pruned_but_the_window_is_kept(alice):
     DirectoryChange.objects.create(pk=newest - directory.KEEP - 5, token=1)
     assert directory.prune_changes() >= 1
     assert directory.current_version() == before
+
+
+def test_a_change_to_one_mentor_reads_only_that_mentor_again(
+    client, alice, django_assert_max_num_queries
+):
+    steady = mentor(last_name="Steady")
+    pausing = mentor(last_name="Pausing")
+    login(client, alice)
+    assert "Pausing" in names(client)
+    built = directory.current_index()
+    profile = pausing.mentor_profile
+    mentor_services.mentor_set_accepting(profile=profile, accepting=False)
+    # The version, the new notes, the regulations in force, the mentor's row and
+    # its two kinds of links.
+    with django_assert_max_num_queries(6):
+        patched = directory.current_index()
+    assert patched is not built
+    assert patched.mentors[patched.position_of[profile.pk]].record.accepting is False
+    position = patched.position_of[steady.mentor_profile.pk]
+    assert patched.mentors[position] is built.mentors[position]  # not read again
+    assert "Pausing" not in names(client)
+    assert "Steady" in names(client)
+
+
+def test_a_patched_index_ranks_as_one_built_from_scratch(client, alice):
+    login(client, alice)
+    mentors = [mentor(last_name=f"Same{i}") for i in range(4)]
+    names(client)
+    first, second = mentors[0].mentor_profile, mentors[1].mentor_profile
+    first.capacity = 5
+    first.meeting_modes = ["teams"]
+    first.save()
+    second.regions.add(f.region("wales"))
+    second.member.last_name = "Renamed"
+    second.member.save()
+    patched = directory.current_index()
+    directory.forget_index()
+    rebuilt = directory.current_index()
+    assert patched.mentors == rebuilt.mentors
+    assert (patched.name_order == rebuilt.name_order).all()
+    for name in rebuilt.arrays.__slots__:
+        assert (getattr(patched.arrays, name) == getattr(rebuilt.arrays, name)).all()
+    assert "Renamed" in names(client)
