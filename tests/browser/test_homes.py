@@ -28,7 +28,9 @@ def test_each_demo_home_shows_its_steps_and_each_link_works(open_page):
         user = User.objects.get(email=f"{key}@{seed.DEMO_DOMAIN}")
         page = open_page(key, signed_in_as=user)
         page.goto("/")
-        assert page.get_by_role("heading", name=heading, exact=True, level=2).is_visible()
+        assert page.get_by_role(
+            "heading", name=heading, exact=True, level=2
+        ).is_visible()
         links = page.locator("a.step-link")
         names = links.all_inner_texts()
         assert step in names, (key, names)

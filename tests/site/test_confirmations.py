@@ -56,3 +56,14 @@ def test_cancelling_an_event_names_who_is_emailed(
     event.refresh_from_db()
     assert event.is_cancelled
     assert [m.to for m in mail.outbox] == [["alice@example.org"]]
+
+
+def test_a_candidate_asking_for_help_can_be_emailed_from_the_dashboard(
+    client, alice, olivia
+):
+    from mentorscheme.mentoring import services as mentoring
+
+    mentoring.help_request(enrolment=alice.enrolments.get(), message="Please help")
+    page = login(client, olivia).get("/oversight/").text
+    assert 'href="mailto:alice@example.org?subject=Finding%20a%20mentor"' in page
+    assert "Mark as helped" in page
