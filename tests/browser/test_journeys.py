@@ -125,6 +125,7 @@ def test_a_member_becomes_a_listed_mentor(open_page, carol, olivia, clock):
         expect(attended).to_have_attribute("aria-pressed", "true")
 
     assert MentorProfile.objects.get(member=carol).status == MentorStatus.LISTED
+    member.goto("/")  # listed now: the menu says so
     in_menu(member, "Your candidates").click()
     expect(member.locator(".summary .tag")).to_have_text("Listed")
     officer.get_by_role("link", name="Find a mentor").click()
