@@ -30,7 +30,10 @@ if not SECRET_KEY:
     if not DEBUG:
         raise RuntimeError("SECRET_KEY must be set when DJANGO_DEBUG=0")
     SECRET_KEY = "insecure-demo-key-only-for-local-runs"  # noqa: S105
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+# Production serves only the hosts the operator names; the demo adds the test client's.
+ALLOWED_HOSTS = envlist(
+    "ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else ""
+)
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Demo conveniences (outbox page, one-time codes for demo accounts) are on in DEBUG.
@@ -70,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Cache-Control: private, no-store on every answer to a signed-in person.
+    "mentorscheme.members.middleware.PrivateResponseMiddleware",
     "mentorscheme.members.middleware.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -157,11 +162,23 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "mentorscheme.members.adapter.AccountAdapter"
 ACCOUNT_FORMS = {"signup": "mentorscheme.members.forms.SignupForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Mentor Scheme] "
+# How many proxies (load balancers) sit in front of the app servers and append to
+# X-Forwarded-For. The client's address is the one the outermost of them saw; with 0
+# (the default) forwarded headers are ignored and the socket's address is used. Every
+# limit counts by it: sign-in, sign-up, password reset, contact and the API.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+NINJA_NUM_PROXIES = TRUSTED_PROXY_COUNT
+# allauth's limits, counted atomically in the database cache. A failed sign-in counts
+# against the client's address for that account ("key": see members.adapter), so a
+# stranger's guesses never lock the owner out from where they are.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
+    # Contact us: messages per client address.
+    "contact": "5/h/ip",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Mentor Scheme"

@@ -1,8 +1,13 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from mentorscheme.guidance import health
 from mentorscheme.homes import views as home_views
+
+# The admin signs in through allauth: the same form, limits and two-factor stage as
+# the site, never Django's password-only form.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", home_views.home, name="home"),

@@ -16,6 +16,8 @@ Anyone else: ``mentor(**fields)`` makes a listed mentor, ``login(client, person)
 signs a test client in as a member or a user.
 """
 
+import time
+
 from allauth.mfa.totp.internal.auth import TOTP
 
 from mentorscheme.members.models import Member, OrganisationType, User
@@ -134,7 +136,29 @@ def mentor(**kwargs) -> Member:
     return member
 
 
-def login(client, member_or_user):
+def login(client, member_or_user, *, second_factor: bool = True):
+    """Sign in as allauth would: with a password, then (for an account that has
+    two-factor) its code. ``second_factor=False`` gives a session that used only a
+    password, as Django's own ``login()`` (the admin's old form) would."""
     user = getattr(member_or_user, "user", None) or member_or_user
     client.force_login(user)
+    record_sign_in(client, user, second_factor=second_factor)
     return client
+
+
+def record_sign_in(client, user, *, second_factor: bool) -> None:
+    """Write allauth's record of how the session signed in (see ``login``)."""
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+    from allauth.mfa.models import Authenticator
+
+    now = time.time()
+    records = [{"method": "password", "at": now, "email": user.email}]
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP)
+    for authenticator in totp if second_factor else ():
+        records.append(
+            {"method": "mfa", "at": now, "id": authenticator.pk, "type": "totp"}
+        )
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()

@@ -19,14 +19,17 @@ the object's slug).
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
+from mentorscheme.members.models import User
+from tests.personas import login
 from tests.security.world import ROLES, World
 
-# Included URL confs that are not walked, and why.
+# Included URL confs that are not walked by GET_ROWS, and why.
 EXEMPT = {
-    "admin": "Django's admin site: its own is_staff permission checks, not our pages.",
+    "admin": "Django's admin site: walked by ADMIN_ROWS below.",
     "allauth": "allauth's sign-in, sign-up, password and two-factor pages, tested by "
     "tests/accounts; they decide access themselves.",
 }
@@ -159,6 +162,21 @@ privacy:erase                 member_id=member        login 403   403   403   40
 privacy:erasures              -                       login 403   403   403   403   200
 """
 
+# Django's admin, which signs in through allauth (its own password-only form is gone).
+# Two more personas: ``admin``, a superuser who signed in with two-factor, and the
+# password-only staff session: the same superuser, whose session gave a password but
+# never the code (what Django's own admin form used to make). Staff without model
+# permissions get Django's 403 on a model's pages.
+# pattern                     args              anon        cand        mentor      officer     other       staff       admin       password-only
+ADMIN_ROWS = """
+admin:index                   -                 >admin:login >admin:login >admin:login >admin:login >admin:login 200 200 >mfa_reauthenticate
+admin:login                   -                 login       403         403         403         403         >admin:index >admin:index >mfa_reauthenticate
+admin:members_member_changelist -               >admin:login >admin:login >admin:login >admin:login >admin:login 403 200 >mfa_reauthenticate
+admin:members_member_change   object_id=member  >admin:login >admin:login >admin:login >admin:login >admin:login 403 200 >mfa_reauthenticate
+admin:members_user_changelist -                 >admin:login >admin:login >admin:login >admin:login >admin:login 403 200 >mfa_reauthenticate
+admin:mfa_authenticator_changelist -            >admin:login >admin:login >admin:login >admin:login >admin:login 403 200 >mfa_reauthenticate
+"""
+
 # An empty POST to each POST-only pattern (each in a savepoint that is rolled back).
 # The candidate (Alice) is not a party to the relationship; the mentor (Bob) is.
 # pattern                     args                    anon  cand  mentor officer other staff
@@ -203,15 +221,21 @@ class Row:
     outcomes: dict[str, str]
 
 
-def parse(table: str) -> dict[str, Row]:
+#: Personas beside tests/security/world.py's roles: a superuser signed in with
+#: two-factor, and the same account in a session that gave only its password.
+ADMIN, PASSWORD_ONLY = "admin", "password_only_staff"
+ADMIN_ROLES = (*ROLES, ADMIN, PASSWORD_ONLY)
+
+
+def parse(table: str, roles=ROLES) -> dict[str, Row]:
     rows = {}
     for line in table.strip().splitlines():
         if line.startswith("#"):
             continue
         name, args, *outcomes = line.split()
-        assert len(outcomes) == len(ROLES), f"{name}: one outcome per role, please"
+        assert len(outcomes) == len(roles), f"{name}: one outcome per role, please"
         assert name not in rows, f"{name} has two rows"
-        rows[name] = Row(name, args, dict(zip(ROLES, outcomes, strict=True)))
+        rows[name] = Row(name, args, dict(zip(roles, outcomes, strict=True)))
     return rows
 
 
@@ -272,15 +296,35 @@ def outcome(response) -> str:
 
 def sign_in_as(client, world: World, role: str) -> None:
     client.logout()
+    if role in (ADMIN, PASSWORD_ONLY):
+        login(client, superuser(), second_factor=role == ADMIN)
+        return
     user = world.user(role)
     if user is not None:
-        client.force_login(user)
+        login(client, user)
 
 
-def check(client, world: World, rows: dict[str, Row], method: str) -> list[str]:
+def superuser():
+    """Ada, a superuser with two-factor set up."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from tests.factories import TOTP_SECRET
+
+    ada, made = User.objects.get_or_create(
+        email="ada@example.org", defaults={"is_staff": True, "is_superuser": True}
+    )
+    if made or not Authenticator.objects.filter(user=ada).exists():
+        TOTP.activate(ada, TOTP_SECRET)
+    return ada
+
+
+def check(
+    client, world: World, rows: dict[str, Row], method: str, roles=ROLES
+) -> list[str]:
     client.raise_request_exception = False  # a 500 is reported like any other outcome
     wrong = []
-    for role in ROLES:
+    for role in roles:
         sign_in_as(client, world, role)
         for row in rows.values():
             url = url_for(row, world)
@@ -324,6 +368,51 @@ def test_what_each_role_gets_for_an_empty_post(client, world):
     rows = {n: r for n, r in parse(POST_ROWS).items() if n in dict(url_patterns())}
     wrong = check(client, world, rows, "post")
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_admin_is_for_staff_who_gave_their_second_factor(client, world):
+    rows = parse(ADMIN_ROWS, ADMIN_ROLES)
+    wrong = check(client, world, rows, "get", ADMIN_ROLES)
+    assert not wrong, "\n".join(wrong)
+
+
+def _password_only_outcome(url: str) -> str:
+    """A password-only staff session gets nothing: pages send it to give its code,
+    the API answers 403."""
+    return "403" if _is_api_endpoint(url) else ">mfa_reauthenticate"
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_password_only_staff_session_gets_nothing_anywhere(client, world, method):
+    served = dict(url_patterns())
+    table = GET_ROWS if method == "get" else POST_ROWS
+    rows = {
+        name: Row(name, row.args, {PASSWORD_ONLY: _password_only_outcome(url)})
+        for name, row in parse(table).items()
+        if name in served
+        for url in [url_for(row, world)]
+        if row.outcomes["staff"] not in ("405", "login")
+    }
+    assert len(rows) > 20
+    wrong = check(client, world, rows, method, (PASSWORD_ONLY,))
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_password_only_staff_session_gives_its_code_then_gets_in(client, world):
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from tests.factories import TOTP_SECRET
+
+    sign_in_as(client, world, PASSWORD_ONLY)
+    response = client.get("/oversight/audit/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa_reauthenticate"))
+    code = format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30))
+    client.post(reverse("mfa_reauthenticate"), {"code": code})
+    assert client.get("/oversight/audit/").status_code == 200
+    assert client.get("/admin/").status_code == 200
 
 
 def _is_api_endpoint(url: str) -> bool:

@@ -1,20 +1,24 @@
-"""Rate limits per token or per signed-in user, counted in Django's cache.
+"""Rate limits per token, per signed-in person, or per client address.
 
-The cache is the database (see settings), so the count holds across app servers.
-Each window is a fixed slice of time; the count is approximate under heavy
-concurrency (the database cache's increment is a read then a write), which is
-enough to stop a runaway client.
+Counted by allauth's rate limiter in Django's cache, which lives in the database (see
+settings), so the count holds across app servers, and each check-and-count happens
+under a lock, so simultaneous calls cannot all slip under the limit. An anonymous
+caller's address is read as ``TRUSTED_PROXY_COUNT`` says, like every other limit.
 """
 
 import math
+import threading
 import time
 
+from allauth.account.adapter import get_adapter
+from allauth.core.internal import ratelimit
 from django.conf import settings
 from django.core.cache import cache
 from ninja.throttling import BaseThrottle
 
 DEFAULT_RATE = "600/m"
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_APP, _ACTION = "mentorscheme.api", "api"
 
 
 def rate() -> tuple[int, int]:
@@ -23,20 +27,48 @@ def rate() -> tuple[int, int]:
     return int(count), _PERIODS[unit[0]]
 
 
+def _config() -> dict[str, str]:
+    limit, period = rate()
+    return {_ACTION: f"{limit}/{period}s/key"}
+
+
 class PrincipalRateThrottle(BaseThrottle):
+    """One instance serves every request: what ``wait`` reports is kept per thread."""
+
+    def __init__(self):
+        self._refused = threading.local()
+
     def allow_request(self, request) -> bool:
-        limit, period = rate()
+        key = self._who(request)
+        allowed = ratelimit.consume(
+            request,
+            app=_APP,
+            action=_ACTION,
+            config=_config(),
+            key=key,
+            limit_get=True,
+        )
+        if not allowed:
+            self._refused.wait = self._seconds_to_wait(request, key)
+        return bool(allowed)
+
+    @staticmethod
+    def _who(request) -> str:
         principal = getattr(request, "auth", None)
-        who = str(principal) if principal else f"ip:{self.get_ident(request)}"
-        key = f"api-rate:{who}:{int(time.time() // period)}"
-        if cache.add(key, 1, timeout=period + 1):
-            return True
-        try:
-            return cache.incr(key) <= limit
-        except ValueError:  # the window expired in between
-            cache.set(key, 1, timeout=period + 1)
-            return True
+        if principal:
+            return str(principal)
+        return f"ip:{get_adapter(request).get_client_ip(request)}"
 
     def wait(self) -> float:
+        return getattr(self._refused, "wait", 1)
+
+    @staticmethod
+    def _seconds_to_wait(request, key: str) -> int:
+        """Seconds until the oldest call in the window stops counting."""
         _, period = rate()
-        return max(1, math.ceil(period - time.time() % period))
+        (limit_rate,) = ratelimit.get_rates(app=_APP, action=_ACTION, config=_config())
+        cache_key = ratelimit.get_cache_key(
+            request, app=_APP, action=_ACTION, rate=limit_rate, key=key
+        )
+        history = cache.get(cache_key) or [time.time()]
+        return max(1, math.ceil(history[-1] + period - time.time()))

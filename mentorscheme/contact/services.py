@@ -6,8 +6,6 @@ from django.db import transaction
 from mentorscheme.contact.models import Feedback, FeedbackReply, FeedbackStatus
 from mentorscheme.notifications import emails
 
-RATE_LIMIT = 5  # messages per address per hour
-RATE_WINDOW = 60 * 60
 DUPLICATE_WINDOW = 24 * 60 * 60
 
 
@@ -15,32 +13,31 @@ class FeedbackRefused(Exception):
     """The message was not stored; the text says why, for the sender."""
 
 
-def _count_key(client: str) -> str:
-    return f"feedback:count:{client}"
-
-
 def _duplicate_key(message: str) -> str:
     digest = hashlib.sha256(" ".join(message.lower().split()).encode()).hexdigest()
     return f"feedback:seen:{digest}"
 
 
-def feedback_check_allowed(*, client: str, message: str) -> None:
+TOO_MANY = (
+    "You have sent several messages in the last hour. Please wait a while "
+    "before sending another."
+)
+
+
+def feedback_check_allowed(*, message: str) -> None:
     if cache.get(_duplicate_key(message)):
         raise FeedbackRefused(
             "We have already received this message. There is no need to send it again."
-        )
-    if cache.get(_count_key(client), 0) >= RATE_LIMIT:
-        raise FeedbackRefused(
-            "You have sent several messages in the last hour. Please wait a while "
-            "before sending another."
         )
 
 
 @transaction.atomic
 def feedback_submit(
-    *, client: str, topic: str, message: str, name: str = "", email: str = "", user=None
+    *, topic: str, message: str, name: str = "", email: str = "", user=None
 ) -> Feedback:
-    feedback_check_allowed(client=client, message=message)
+    """Store a message. The caller has counted it against the sender's limit (the
+    ``contact`` rate of ``ACCOUNT_RATE_LIMITS``, taken before this is called)."""
+    feedback_check_allowed(message=message)
     feedback = Feedback.objects.create(
         topic=topic,
         message=message,
@@ -48,8 +45,6 @@ def feedback_submit(
         email=email,
         user=user if user is not None and user.is_authenticated else None,
     )
-    cache.add(_count_key(client), 0, RATE_WINDOW)
-    cache.incr(_count_key(client))
     cache.set(_duplicate_key(message), 1, DUPLICATE_WINDOW)
     _tell_the_team(feedback)
     if email:

@@ -1,3 +1,4 @@
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -13,8 +14,11 @@ from mentorscheme.contact.models import Feedback, FeedbackStatus
 from mentorscheme.members import access
 
 
-def _client(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+def _within_limit(request) -> bool:
+    """Count this message against its sender's address (allauth's rate limits: the
+    check and the count are one step under a lock, so simultaneous posts cannot all
+    slip under the limit; the address is read as TRUSTED_PROXY_COUNT says)."""
+    return ratelimit.consume(request, action="contact")
 
 
 def feedback_form(request):
@@ -25,8 +29,10 @@ def feedback_form(request):
             return redirect("contact:thanks")
         data = form.cleaned_data
         try:
+            services.feedback_check_allowed(message=data["message"])
+            if not _within_limit(request):
+                raise services.FeedbackRefused(services.TOO_MANY)
             services.feedback_submit(
-                client=_client(request),
                 topic=data["topic"],
                 message=data["message"],
                 name=data["name"],

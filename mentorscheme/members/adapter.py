@@ -1,4 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal.httpkit import clean_client_ip
+from django.core.exceptions import ImproperlyConfigured
 
 from mentorscheme.notifications import emails
 
@@ -19,3 +21,23 @@ class AccountAdapter(DefaultAccountAdapter):
         emails.queue(
             to=message.to, subject=message.subject, text=message.body, html=html
         )
+
+    def get_client_ip(self, request) -> str:
+        """The client's address, as ``TRUSTED_PROXY_COUNT`` says to read it.
+
+        A request that carries fewer forwarded addresses than there are trusted
+        proxies did not come through them all: its socket address is used rather
+        than failing the request.
+        """
+        try:
+            return super().get_client_ip(request)
+        except ImproperlyConfigured:
+            return clean_client_ip(request.META.get("REMOTE_ADDR", "")) or "unknown"
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """Failed sign-ins count per account *and client address*: guessing from one
+        place slows down that place only, never the owner signing in from another.
+        (Each address is also held to allauth's per-address limit on all accounts.)
+        """
+        account = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{self.get_client_ip(request)}:{account}"

@@ -1,7 +1,12 @@
 import time
 
+from allauth.account.authentication import get_authentication_records
 from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from mentorscheme.members import access
 
@@ -43,17 +48,29 @@ class IdleSessionMiddleware:
 
 
 class RequireTwoFactorMiddleware:
-    """Staff and support officers must use TOTP two-factor authentication."""
+    """Staff and support officers must pass TOTP two-factor *in this session*.
+
+    Having set up an authenticator is not enough: allauth records how the session
+    signed in (``get_authentication_records``), and a session that gave only a
+    password (the Django admin's own sign-in before it was routed through allauth,
+    or anything else that calls ``login()``) is sent to give a code before it
+    reaches anything, and the API answers it with a problem detail.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if self._must_set_up(request):
-            if self._is_api_call(request):
-                return self._api_problem(request)
-            return redirect("mfa_activate_totp")
-        return self.get_response(request)
+        missing = self._missing_step(request)
+        if missing is None:
+            return self.get_response(request)
+        if self._is_api_call(request):
+            return self._api_problem(request, missing)
+        if missing == "mfa_reauthenticate":
+            return redirect_to_login(
+                request.get_full_path(), reverse(missing), REDIRECT_FIELD_NAME
+            )
+        return redirect(missing)
 
     @staticmethod
     def _is_api_call(request) -> bool:
@@ -67,33 +84,82 @@ class RequireTwoFactorMiddleware:
         return match.namespace == "api" and match.url_name != "openapi-view"
 
     @staticmethod
-    def _api_problem(request):
+    def _api_problem(request, missing: str):
         """An API client gets a problem detail it can read, not a page to go to."""
-        from django.urls import reverse
-
         from mentorscheme.api.problems import ApiProblem, response_for
 
-        where = request.build_absolute_uri(reverse("mfa_activate_totp"))
-        return response_for(
-            request,
-            ApiProblem(
-                "forbidden",
+        where = request.build_absolute_uri(reverse(missing))
+        if missing == "mfa_reauthenticate":
+            detail = (
+                "This session signed in without its second factor. Staff and "
+                "Mentor Support Officers must give a two-factor code before using "
+                f"the API: do it at {where}."
+            )
+        else:
+            detail = (
                 "Set up two-factor authentication before using the API: staff and "
-                f"Mentor Support Officers must. Do it at {where}.",
-            ),
-        )
+                f"Mentor Support Officers must. Do it at {where}."
+            )
+        return response_for(request, ApiProblem("forbidden", detail))
 
-    def _must_set_up(self, request) -> bool:
+    def _missing_step(self, request) -> str | None:
+        """The URL name of the two-factor step this session still owes, if any."""
         user = request.user
         if not user.is_authenticated or request.path.startswith(_OPEN_PREFIXES):
-            return False
+            return None
         roles = access.roles_for(user)
         if not access.requires_two_factor(roles):
-            return False
+            return None
+        if not self._has_totp(user, roles):
+            return "mfa_activate_totp"
+        if not passed_second_factor(request):
+            return "mfa_reauthenticate"
+        return None
+
+    @staticmethod
+    def _has_totp(user, roles) -> bool:
         if roles.has_totp is not None:
-            return not roles.has_totp
+            return roles.has_totp
         from allauth.mfa.models import Authenticator
 
-        return not Authenticator.objects.filter(
+        return Authenticator.objects.filter(
             user=user, type=Authenticator.Type.TOTP
         ).exists()
+
+
+def passed_second_factor(request) -> bool:
+    """Whether this session gave a second factor (allauth's record of its sign-in)."""
+    records = get_authentication_records(request, request.user)
+    return any(record.get("method") == "mfa" for record in records)
+
+
+class PrivateResponseMiddleware:
+    """Nothing shown to a signed-in person or an API caller is kept by a shared cache
+    or on disk: ``Cache-Control: private, no-store`` (pages and answers carrying
+    personal data set it themselves too, e.g. a calendar feed reached by its token).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self._is_personal(request):
+            mark_private(response)
+        return response
+
+    @staticmethod
+    def _is_personal(request) -> bool:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return True
+        if "HTTP_AUTHORIZATION" in request.META:
+            return True
+        session = getattr(request, "session", None)
+        return session is not None and SESSION_KEY in session
+
+
+def mark_private(response):
+    """Keep ``response`` out of shared caches and off disk."""
+    patch_cache_control(response, private=True, no_store=True)
+    return response

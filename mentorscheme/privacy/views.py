@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from mentorscheme.members import access
+from mentorscheme.members.middleware import mark_private
 from mentorscheme.oversight import audit
 from mentorscheme.privacy import erasure, export, feeds, services
 from mentorscheme.privacy.forms import EraseForm, FeedForm
@@ -90,7 +91,7 @@ def feed(request, token: str):
         feeds.feed_for(found.member), content_type="text/calendar; charset=utf-8"
     )
     response["Content-Disposition"] = 'inline; filename="mentor-scheme.ics"'
-    response["Cache-Control"] = "private, max-age=300"
+    mark_private(response)
     response["X-Robots-Tag"] = "noindex"
     return response
 

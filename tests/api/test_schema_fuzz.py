@@ -29,6 +29,7 @@ from mentorscheme.api import services
 from mentorscheme.mentoring.models import MentoringRequest
 from mentorscheme.training.models import TrainingEvent
 from tests import factories as f
+from tests.conftest import login
 
 CHECKS = [
     not_a_server_error,
@@ -100,7 +101,7 @@ def _credentials(who, seeded, client):
         )
         return {"headers": {"Authorization": f"Bearer {plain}"}, "cookies": {}}
     person = seeded[who]
-    client.force_login(getattr(person, "user", None) or person)
+    login(client, person)
     csrf = get_random_string(32)
     return {
         "headers": {"X-CSRFToken": csrf},

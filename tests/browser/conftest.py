@@ -122,8 +122,10 @@ class Pages:
         from django.conf import settings
         from django.test import Client
 
+        from tests.conftest import login
+
         client = Client()
-        client.force_login(user)
+        login(client, user)
         name = settings.SESSION_COOKIE_NAME
         return {"name": name, "value": client.cookies[name].value, "url": self.base_url}
 

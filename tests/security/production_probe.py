@@ -80,6 +80,7 @@ def _responses(host: str) -> dict:
     if "sessionid" in signed_in.cookies:
         result["cookies"]["session"] = _cookie(signed_in.cookies["sessionid"])
     record("your_account", client.get("/members/me/", secure=True))
+    record("unknown_host", client.get("/", secure=True, HTTP_HOST="testserver"))
     record("not_found", client.get("/no-such-page/", secure=True))
     record("static", client.get("/static/css/site.css", secure=True))
     return result
@@ -97,6 +98,7 @@ def main(host: str, static_root: str) -> None:
         "check": _check_deploy(),
         "settings": {
             "DEBUG": settings.DEBUG,
+            "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
             "DEMO_MODE": settings.DEMO_MODE,
             "SESSION_COOKIE_AGE": settings.SESSION_COOKIE_AGE,
             "MIDDLEWARE": settings.MIDDLEWARE,

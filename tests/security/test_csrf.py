@@ -13,6 +13,7 @@ from django.http import HttpResponseForbidden
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 
+from tests.personas import login
 from tests.security.world import ROLES
 from tests.test_permission_matrix import GET_ROWS, parse, url_for, url_patterns
 
@@ -72,7 +73,7 @@ def sign_in_as(client, world, role):
     client.logout()
     user = world.user(role)
     if user is not None:
-        client.force_login(user)
+        login(client, user)
 
 
 def post_without_token(client, url, data):

@@ -40,7 +40,7 @@ from mentorscheme.mentors.forms import (
 from mentorscheme.mentors.models import EvidenceStatus, MentorStatus
 from mentorscheme.training.forms import BriefingForm, EventForm
 from tests import factories as f
-from tests.personas import mentor
+from tests.personas import login, mentor
 from tests.security.world import World, build_world
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
@@ -433,7 +433,7 @@ def sign_in_as(client, world, role: str) -> None:
     client.logout()
     person = getattr(world, role, None) if role != "anonymous" else None
     if person is not None:
-        client.force_login(getattr(person, "user", None) or person)
+        login(client, person)
 
 
 @pytest.mark.parametrize("target", TARGETS, ids=[t.name for t in TARGETS])

@@ -81,6 +81,16 @@ def test_check_deploy_is_clean(production):
     assert "no issues" in production["check"]["output"], production["check"]["output"]
 
 
+def test_only_the_hosts_the_operator_names_are_served(production):
+    assert production["settings"]["ALLOWED_HOSTS"] == [HOST]
+    assert production["headers"]["unknown_host"]["status"] == 400
+
+
+def test_a_signed_in_page_is_kept_by_no_cache(production):
+    cache_control = production["headers"]["your_account"]["cache-control"]
+    assert {"private", "no-store"} <= set(cache_control.replace(" ", "").split(","))
+
+
 def test_demo_conveniences_are_off(production):
     assert production["settings"]["DEMO_MODE"] is False
 
