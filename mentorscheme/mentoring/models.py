@@ -52,6 +52,10 @@ class MentoringRequest(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.TextField(
+        blank=True,
+        help_text="Why the scheme closed the request, in words for the candidate.",
+    )
 
     class Meta:
         ordering = ["-created_at"]

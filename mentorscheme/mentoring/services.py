@@ -25,7 +25,7 @@ from mentorscheme.mentoring.models import (
     RequestStatus,
 )
 from mentorscheme.mentors import selectors as mentor_selectors
-from mentorscheme.mentors.models import MentorProfile
+from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.notifications import emails
 from mentorscheme.oversight import audit
 from mentorscheme.scheme import eligibility
@@ -362,16 +362,23 @@ def requests_remind_and_expire(
                 context=context,
             )
             counts["expired"] += 1
+    # Only a mentor who can accept is reminded (a lapsed or paused one's requests
+    # are closed by the periodic run instead).
+    can_accept = {"mentor__status": MentorStatus.LISTED, "mentor__accepting": True}
     to_remind = pending.filter(
         created_at__lte=remind_before,
         created_at__gt=expire_before,
         reminded_at__isnull=True,
+        **can_accept,
     )
     for request_id in to_remind.values_list("pk", flat=True):
         with transaction.atomic():
             # A conditional update claims the reminder, so two schedulers never both send.
             claimed = MentoringRequest.objects.filter(
-                pk=request_id, reminded_at__isnull=True, status=RequestStatus.PENDING
+                pk=request_id,
+                reminded_at__isnull=True,
+                status=RequestStatus.PENDING,
+                **can_accept,
             ).update(reminded_at=now)
             if not claimed:
                 continue

@@ -415,11 +415,7 @@ def _delist_for_gates(profile, missing: list[str], *, because: str, by) -> None:
         [because or "The attendance record was corrected.", *missing]
     ).strip()
     _transition(profile, _gate_state(profile), note=f"Delisted: {reason}", by=by)
-    _close_open_requests(
-        profile,
-        reason="This mentor is no longer listed, so your request has been closed. "
-        "You can ask another mentor now.",
-    )
+    _close_open_requests(profile, reason=UNLISTED_REQUEST_REASON)
     _tell(profile, "mentor_delisted_gates", reason=reason)
 
 
@@ -437,7 +433,8 @@ def _close_open_requests(profile: MentorProfile, *, reason: str) -> int:
     ).select_related("enrolment__member"):
         request.status = RequestStatus.WITHDRAWN
         request.closed_at = timezone.now()
-        request.save(update_fields=["status", "closed_at"])
+        request.closed_reason = reason
+        request.save(update_fields=["status", "closed_at", "closed_reason"])
         emails.send(
             "request_closed_mentor_unavailable",
             to=request.enrolment.member.email,
@@ -473,6 +470,9 @@ def mentor_set_accepting(*, profile: MentorProfile, accepting: bool) -> MentorPr
     profile.accepting = accepting
     profile.last_active_at = timezone.now()
     profile.save(update_fields=["accepting", "last_active_at"])
+    if not accepting:
+        # A paused mentor cannot accept: their candidates should not wait on them.
+        _close_open_requests(profile, reason=PAUSED_REQUEST_REASON)
     return profile
 
 
@@ -531,35 +531,101 @@ def _end_active_relationships(profile: MentorProfile, *, reason: str) -> None:
         )
 
 
-def mentor_lapse_check(*, today: datetime.date | None = None) -> dict[str, int]:
-    """Delist mentors whose registration or membership lapsed; relist restored ones.
+LAPSED_REQUEST_REASON = (
+    "This mentor's registration has lapsed, so they cannot take on mentees. Your "
+    "request has been closed and no longer counts towards your limit: you can ask "
+    "another mentor now."
+)
+PAUSED_REQUEST_REASON = (
+    "This mentor has paused and is not taking on mentees at the moment. Your request "
+    "has been closed and no longer counts towards your limit: you can ask another "
+    "mentor now."
+)
+UNLISTED_REQUEST_REASON = (
+    "This mentor is no longer listed, so your request has been closed. It no longer "
+    "counts towards your limit: you can ask another mentor now."
+)
 
-    Idempotent: a second run on the same day changes nothing.
+
+def mentor_lapse_check(*, today: datetime.date | None = None) -> dict[str, int]:
+    """Delist mentors whose registration or membership lapsed; relist restored ones;
+    close requests still waiting on a mentor who cannot accept.
+
+    Safe to run twice, or several times at once: each change is decided again under
+    the mentor's row lock, so a run that finds another already made it does nothing.
     """
     from mentorscheme.mentors.selectors import listing_failures
 
     today = today or datetime.date.today()
-    counts = {"delisted": 0, "relisted": 0}
-    listed = MentorProfile.objects.filter(
+    counts = {"delisted": 0, "relisted": 0, "closed": 0}
+    candidates = MentorProfile.objects.filter(
         status__in=[S.LISTED, S.LAPSED]
     ).select_related("member")
-    for profile in listed:
+    for profile in candidates:
         failing = bool(listing_failures(profile, today=today))
-        if profile.status == S.LISTED and failing:
-            with transaction.atomic():
-                locked = _locked(profile)
+        wanted = _lapse_change(profile.status, failing)
+        if wanted is None:
+            continue
+        with transaction.atomic():
+            locked = _locked(profile)
+            # Decided again under the lock: another run may have made the change.
+            failing = bool(listing_failures(locked, today=today))
+            if _lapse_change(locked.status, failing) != wanted:
+                continue
+            if wanted == S.LAPSED:
                 _transition(locked, S.LAPSED, note="Registration or membership lapsed")
                 _tell(locked, "mentor_delisted")
                 _end_active_relationships(
                     locked,
-                    reason="Your mentor's registration has lapsed, so they can no longer "
-                    "mentor. You can look for a new mentor now.",
+                    reason="Your mentor's registration has lapsed, so they can no "
+                    "longer mentor. You can look for a new mentor now.",
                 )
-            counts["delisted"] += 1
-        elif profile.status == S.LAPSED and not failing:
-            with transaction.atomic():
-                locked = _locked(profile)
+                counts["closed"] += _close_open_requests(
+                    locked, reason=LAPSED_REQUEST_REASON
+                )
+                counts["delisted"] += 1
+            else:
                 _transition(locked, S.LISTED, note="Registration restored")
                 _tell(locked, "mentor_listed")
-            counts["relisted"] += 1
+                counts["relisted"] += 1
+    counts["closed"] += requests_to_unavailable_mentors_close()
     return counts
+
+
+def _lapse_change(status: str, failing: bool) -> str | None:
+    """The state a lapse check moves a mentor to, if any."""
+    if status == S.LISTED and failing:
+        return S.LAPSED
+    if status == S.LAPSED and not failing:
+        return S.LISTED
+    return None
+
+
+def requests_to_unavailable_mentors_close() -> int:
+    """Close every open request to a mentor who cannot accept it (not listed, or
+    paused), with a reason for the candidate. Catches requests any earlier change
+    of the mentor's left open; a no-op when there are none."""
+    from mentorscheme.mentoring.models import OPEN_REQUEST_STATUSES, MentoringRequest
+
+    unavailable = (
+        MentoringRequest.objects.filter(status__in=OPEN_REQUEST_STATUSES)
+        .exclude(mentor__status=S.LISTED, mentor__accepting=True)
+        .values_list("mentor_id", flat=True)
+        .distinct()
+    )
+    closed = 0
+    for profile_id in list(unavailable):
+        with transaction.atomic():
+            locked = _locked(MentorProfile(pk=profile_id))
+            if locked.status == S.LISTED and locked.accepting:
+                continue  # resumed in the meantime
+            closed += _close_open_requests(locked, reason=_unavailable_reason(locked))
+    return closed
+
+
+def _unavailable_reason(profile: MentorProfile) -> str:
+    if profile.status == S.LAPSED:
+        return LAPSED_REQUEST_REASON
+    if profile.status == S.LISTED and not profile.accepting:
+        return PAUSED_REQUEST_REASON
+    return UNLISTED_REQUEST_REASON

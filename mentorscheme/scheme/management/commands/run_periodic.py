@@ -1,6 +1,8 @@
+import contextlib
 import datetime
 
 from django.core.management.base import BaseCommand
+from django.db import connection
 from django.utils import timezone
 
 from mentorscheme.mentoring import services as mentoring
@@ -21,6 +23,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, today=None, **options):
+        with only_one_run() as alone:
+            if not alone:
+                self.stdout.write(
+                    "Another run of the periodic work is in progress; it does the "
+                    "work, so this one did nothing."
+                )
+                return
+            self._run(today)
+
+    def _run(self, today):
         now = timezone.now()
         if today:
             now = timezone.make_aware(
@@ -33,8 +45,32 @@ class Command(BaseCommand):
         directory.prune_changes()
         self.stdout.write(
             f"Mentors delisted {lapses['delisted']}, relisted {lapses['relisted']}; "
+            f"requests to mentors who cannot accept closed {lapses['closed']}; "
             f"requests reminded {requests['reminded']}, expired {requests['expired']}; "
             f"unanswered questions reminded {questions['reminded']}, "
             f"expired {questions['expired']}; "
             f"candidates flagged {flagged}."
         )
+
+
+#: The PostgreSQL advisory lock key of the periodic work (any fixed number will do).
+ADVISORY_LOCK_KEY = 0x4D53_5045  # "MSPE"
+
+
+@contextlib.contextmanager
+def only_one_run():
+    """On PostgreSQL, hold an advisory lock for the run, so that overlapping runs
+    from several schedulers do the work once (each step is also safe to repeat,
+    which is all SQLite's single writer needs)."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
+        (alone,) = cursor.fetchone()
+    try:
+        yield alone
+    finally:
+        if alone:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])

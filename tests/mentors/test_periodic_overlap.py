@@ -1,0 +1,154 @@
+"""Overlapping periodic runs (several schedulers, or a slow run and the next one) do
+the work once and none of them crashes. On PostgreSQL, where runs really overlap."""
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from django.db import connection, connections
+
+from mentorscheme.mentoring import services as mentoring
+from mentorscheme.mentoring.models import MentoringRequest, RequestStatus
+from mentorscheme.mentors import services
+from mentorscheme.mentors.models import MentorStatus, MentorStatusChange
+from tests import factories as f
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNS = 3
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("overlapping runs are tested on PostgreSQL")
+
+
+def lapsing_mentor(requests: int = 3):
+    """A listed mentor with waiting requests, whose membership has just lapsed."""
+    member = f.MemberFactory()
+    f.award(member, "chartership")
+    profile = f.mentor_profile(member)
+    for _ in range(requests):
+        mentoring.request_create(
+            enrolment=f.enrol(f.MemberFactory()), mentor=profile, message="Hi"
+        )
+    member.membership_status = "lapsed"
+    member.save()
+    return profile
+
+
+def three_checks_decided_together(monkeypatch, *, lock_and_recheck: bool):
+    """Run the lapse check in three threads that each decide to delist before any of
+    them writes: a barrier holds them just before they take the mentor's lock."""
+    barrier = threading.Barrier(RUNS)
+    waited = threading.local()
+    original = services._locked
+
+    def locked_after_everyone_decided(profile):
+        if not getattr(waited, "done", False):
+            waited.done = True
+            barrier.wait(timeout=30)
+        if lock_and_recheck:
+            return original(profile)
+        return profile  # the old, unguarded step: acts on what it read before
+
+    monkeypatch.setattr(services, "_locked", locked_after_everyone_decided)
+    outcomes = []
+
+    def run():
+        try:
+            outcomes.append(services.mentor_lapse_check())
+        except Exception as crash:  # noqa: BLE001 - the crash is what we look for
+            outcomes.append(crash)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(RUNS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_three_lapse_checks_at_once_delist_once_and_none_crashes(monkeypatch):
+    profile = lapsing_mentor()
+    outcomes = three_checks_decided_together(monkeypatch, lock_and_recheck=True)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert sum(o["delisted"] for o in outcomes) == 1
+    assert sum(o["closed"] for o in outcomes) == 3
+    assert (
+        MentorStatusChange.objects.filter(
+            mentor=profile, to_status=MentorStatus.LAPSED
+        ).count()
+        == 1
+    )
+    assert not MentoringRequest.objects.filter(
+        mentor=profile, status=RequestStatus.PENDING
+    ).exists()
+
+
+def test_without_the_lock_and_second_look_the_work_is_done_three_times(monkeypatch):
+    # The negative control: the harness really makes the three runs overlap.
+    profile = lapsing_mentor()
+    outcomes = three_checks_decided_together(monkeypatch, lock_and_recheck=False)
+    assert sum(o["delisted"] for o in outcomes if isinstance(o, dict)) == RUNS
+    assert (
+        MentorStatusChange.objects.filter(
+            mentor=profile, to_status=MentorStatus.LAPSED
+        ).count()
+        == RUNS
+    )
+
+
+def run_periodic_processes(count: int) -> list[subprocess.CompletedProcess]:
+    name = connection.settings_dict["NAME"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
+        "PYTHONPATH": str(ROOT),
+    }
+    processes = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter and command
+            [sys.executable, "manage.py", "run_periodic"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+    done = []
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=300)
+        done.append(
+            subprocess.CompletedProcess(
+                process.args, process.returncode, stdout, stderr
+            )
+        )
+    return done
+
+
+def test_three_run_periodic_commands_started_together_all_succeed():
+    profiles = [lapsing_mentor(requests=2) for _ in range(20)]
+    connections.close_all()  # the commands need the rows committed and visible
+    runs = run_periodic_processes(RUNS)
+    assert [run.returncode for run in runs] == [0] * RUNS, [r.stderr for r in runs]
+    assert MentorStatusChange.objects.filter(
+        mentor__in=profiles, to_status=MentorStatus.LAPSED
+    ).count() == len(profiles)
+    assert not MentoringRequest.objects.filter(
+        mentor__in=profiles, status=RequestStatus.PENDING
+    ).exists()
+    delisted = [line for run in runs for line in run.stdout.splitlines()]
+    assert sum("Mentors delisted 20" in line for line in delisted) == 1, delisted
