@@ -256,7 +256,11 @@ class EventOut(Schema):
     starts_at: datetime.datetime
     ends_at: datetime.datetime
     location: str
-    online_url: str
+    online_url: str | None = Field(
+        None,
+        description="The joining link of an online event: only for those who hold "
+        "a place on it and the officers who run it.",
+    )
     description: str
     capacity: int
     free_places: int

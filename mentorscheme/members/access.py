@@ -213,6 +213,24 @@ def events_to_manage(roles: Roles):
     return events.filter(region_id__in=roles.mentor_side_region_ids)
 
 
+def may_join_online(roles: Roles, event_ids) -> set[int]:
+    """Of these events (pks, or a query of them), those whose joining link this
+    person may see: the ones they hold a place on, and the ones they run (officers
+    of the region, staff)."""
+    from mentorscheme.training.models import PLACE_STATUSES, Booking
+
+    allowed = set(
+        events_to_manage(roles).filter(pk__in=event_ids).values_list("pk", flat=True)
+    )
+    if roles.member is not None:
+        allowed |= set(
+            Booking.objects.filter(
+                member=roles.member, event_id__in=event_ids, status__in=PLACE_STATUSES
+            ).values_list("event_id", flat=True)
+        )
+    return allowed
+
+
 def get_event_to_manage_or_404(roles: Roles, event_id: int):
     from mentorscheme.training.models import TrainingEvent
 

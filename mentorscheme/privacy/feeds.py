@@ -60,7 +60,9 @@ def _meeting_vevent(meeting: Meeting, member) -> icalendar.Event:
 
 def feed_for(member) -> bytes:
     live, cancelled = _events(member)
-    feed = icalendar.Calendar.from_ical(calendar.calendar_for(live))
+    # The member's own feed: they hold a place on every live event in it.
+    links = {event.pk for event in live}
+    feed = icalendar.Calendar.from_ical(calendar.calendar_for(live, links=links))
     if cancelled:
         ics = calendar.calendar_for(cancelled, cancelled=True)
         for vevent in icalendar.Calendar.from_ical(ics).walk("VEVENT"):

@@ -11,7 +11,7 @@ def event_uid(event) -> str:
     return f"event-{event.uid}@mentorscheme"
 
 
-def _vevent(event, *, cancelled: bool = False) -> icalendar.Event:
+def _vevent(event, *, cancelled: bool = False, link: bool = False) -> icalendar.Event:
     vevent = icalendar.Event()
     vevent.add("uid", event_uid(event))
     vevent.add("dtstamp", datetime.datetime.now(tz=datetime.UTC))
@@ -21,24 +21,29 @@ def _vevent(event, *, cancelled: bool = False) -> icalendar.Event:
     vevent.add("description", event.description or event.get_kind_display())
     if event.location:
         vevent.add("location", event.location)
-    if event.online_url:
+    if event.online_url and link:
         vevent.add("url", event.online_url)
     vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     vevent.add("sequence", 1 if cancelled else 0)
     return vevent
 
 
-def calendar_for(events, *, method: str = "PUBLISH", cancelled: bool = False) -> bytes:
+def calendar_for(
+    events, *, method: str = "PUBLISH", cancelled: bool = False, links=frozenset()
+) -> bytes:
+    """A calendar of ``events``; the joining link of an online event only for the
+    events whose pks are in ``links`` (the reader holds a place on it or runs it)."""
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("method", method)
     cal.add("x-wr-calname", "Mentor Scheme")
     for event in events:
-        cal.add_component(_vevent(event, cancelled=cancelled))
+        cal.add_component(_vevent(event, cancelled=cancelled, link=event.pk in links))
     return cal.to_ical()
 
 
 def invitation(event, *, cancelled: bool = False) -> bytes:
-    """An attachment for a booking email: adds the event to the member's calendar."""
-    return calendar_for([event], cancelled=cancelled)
+    """An attachment for a booking email (to the member booked): adds the event,
+    with its joining link, to their calendar."""
+    return calendar_for([event], cancelled=cancelled, links={event.pk})

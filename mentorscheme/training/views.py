@@ -72,8 +72,9 @@ def event_detail(request, pk: int):
 
 def event_ics(request, pk: int):
     event = get_object_or_404(TrainingEvent, pk=pk)
+    links = access.may_join_online(access.roles_for(request.user), [event.pk])
     response = HttpResponse(
-        calendar.calendar_for([event], cancelled=event.is_cancelled),
+        calendar.calendar_for([event], cancelled=event.is_cancelled, links=links),
         content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="event-{event.pk}.ics"'

@@ -66,7 +66,7 @@ def test_the_same_person_who_gave_the_code_gets_in(client, sam_with_totp):
     assert client.get("/api/me").status_code == 200
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_setting_up_two_factor_counts_as_giving_it(client, sam):
     # Committed as in production: allauth announces the new authenticator on commit.
     assert sign_in(client, "sam@example.org").status_code == 302

@@ -20,6 +20,7 @@ from mentorscheme.api.schemas import (
     page_of,
     paginate,
 )
+from mentorscheme.members import access
 from mentorscheme.training import services
 from mentorscheme.training.models import (
     PLACE_STATUSES,
@@ -43,7 +44,9 @@ def _events():
     )
 
 
-def _event_out(event) -> dict:
+def _event_out(event, links=frozenset()) -> dict:
+    """An event; its joining link only where ``links`` holds its pk (the caller
+    holds a place on it or runs it)."""
     return {
         "id": event.pk,
         "uid": str(event.uid),
@@ -53,7 +56,7 @@ def _event_out(event) -> dict:
         "starts_at": event.starts_at,
         "ends_at": event.ends_at,
         "location": event.location,
-        "online_url": event.online_url,
+        "online_url": event.online_url if event.pk in links else None,
         "description": event.description,
         "capacity": event.capacity,
         "free_places": max(event.capacity - event.taken, 0),
@@ -71,7 +74,8 @@ def events(request, filters: Query[EventFilters], page: Query[PageParams]):
         found = found.filter(kind=filters.kind)
     if filters.region:
         found = found.filter(region__code=filters.region)
-    return paginate(found, page, _event_out)
+    links = access.may_join_online(request.auth.roles, found.values("pk"))
+    return paginate(found, page, lambda event: _event_out(event, links))
 
 
 @router.get(
@@ -84,7 +88,7 @@ def event_get(request, event_id: Id):
     event = _events().filter(pk=event_id).first()
     if event is None:
         raise ApiProblem("not-found", "There is no such event.")
-    return _event_out(event)
+    return _event_out(event, access.may_join_online(request.auth.roles, [event.pk]))
 
 
 def _booking_out(booking: Booking) -> dict:
