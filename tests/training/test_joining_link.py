@@ -23,9 +23,7 @@ def test_the_public_calendar_file_has_no_joining_link(client, db):
     assert LINK not in response.content.decode()
 
 
-def test_a_member_not_booked_sees_no_joining_link_in_the_api_or_the_file(
-    client, alice
-):
+def test_a_member_not_booked_sees_no_joining_link_in_the_api_or_the_file(client, alice):
     event = online_event()
     login(client, alice)
     assert client.get(f"/api/events/{event.pk}").json()["online_url"] is None
