@@ -144,7 +144,7 @@ def test_staff_answer_from_the_app_and_the_thread_is_kept(
     feedback = Feedback.objects.create(
         topic="general", message="Is there a mentor in Wales?", email="vic@example.org"
     )
-    client.force_login(sam_with_totp)
+    login(client, sam_with_totp)
     url = f"/contact/triage/{feedback.pk}/"
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
