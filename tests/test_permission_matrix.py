@@ -74,6 +74,7 @@ training:attendance           pk=event,booking_pk=booking login 405 405 405  405
 mentoring:home                -                       login 200 >mentoring:enrol >mentoring:enrol >mentoring:enrol >mentoring:enrol
 mentoring:enrol               -                       login 200   200   200   200   403
 mentoring:help                -                       login 405   405   405   405   405
+mentoring:move_regulations    -                       login 405   405   405   405   405
 mentoring:directory           -                       login 200   403   200   200   200
 mentoring:mentor              pk=mentor_profile       login 200   403   200   200   200
 mentoring:request             pk=request              login 200   200   200   404   200
@@ -94,6 +95,7 @@ notifications:message         pk=outbox_message       login 403   403   403   40
 healthz                       -                       200   200   200   200   200   200
 # oversight: officers see their regions, staff everything; scheme administration is staff's
 oversight:dashboard           -                       login 403   403   200   200   200
+oversight:up_to_date          -                       login 403   403   200   200   200
 oversight:help_resolve        pk=help_flag            login 405   405   405   405   405
 oversight:allocations         -                       login 403   403   200   200   200
 oversight:allocation          pk=allocation_run       login 403   403   200   404   200
@@ -192,6 +194,7 @@ training:acknowledge          -                       login >mentors:home >mento
 training:cancel               pk=event                login 404   404   200   404   200
 training:attendance           pk=event,booking_pk=booking login 404 404 >training:manage 404 >training:manage
 mentoring:help                -                       login >mentoring:home 403 403   403   403
+mentoring:move_regulations    -                       login 404   403   403   403   403
 mentoring:agreement_confirm   pk=agreement            login 404 >mentoring:relationship 403 404 403
 mentoring:end                 pk=relationship         login 404 >mentoring:relationship 403 404 403
 mentoring:complete            pk=relationship         login 404 >mentoring:relationship 403 404 403

@@ -30,6 +30,7 @@ from mentorscheme.notifications import emails
 from mentorscheme.oversight import audit
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
+    OPEN_ENROLMENT_STATUSES,
     Enrolment,
     Qualification,
     RegulationsVersion,
@@ -113,6 +114,22 @@ def enrolment_create(
         meeting_modes=list(meeting_modes),
     )
     emails.send("enrolled", to=member.email, context={"enrolment": enrolment})
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_move_regulations(
+    *, enrolment: Enrolment, regulations: RegulationsVersion
+) -> Enrolment:
+    """The candidate's choice when new regulations are published: move to them."""
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.status not in OPEN_ENROLMENT_STATUSES:
+        raise MentoringError("Only an open enrolment can move to new regulations.")
+    if regulations.effective_from <= enrolment.regulations.effective_from:
+        raise MentoringError("You can only move to a newer version of the regulations.")
+    audit.record(actor=enrolment.member.user, action=audit.AuditAction.REFERENCE_DATA_CHANGED, target=enrolment, details={"regulations": {"from": str(enrolment.regulations), "to": str(regulations)}})  # fmt: skip
+    enrolment.regulations = regulations
+    enrolment.save(update_fields=["regulations"])
     return enrolment
 
 

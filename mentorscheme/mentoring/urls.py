@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.candidate_home, name="home"),
     path("enrol/", views.enrol, name="enrol"),
     path("help/", views.ask_for_help, name="help"),
+    path("regulations/", views.move_regulations, name="move_regulations"),
     path("directory/", views.directory, name="directory"),
     path("directory/<int:pk>/", views.mentor_detail, name="mentor"),
     path("requests/<int:pk>/", views.request_detail, name="request"),

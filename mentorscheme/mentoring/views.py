@@ -11,7 +11,7 @@ from mentorscheme.members import access
 from mentorscheme.mentoring import forms, selectors, services
 from mentorscheme.mentoring.models import Agreement, HelpFlag, RequestStatus
 from mentorscheme.mentors import directory as mentor_directory
-from mentorscheme.scheme.models import SchemeSettings
+from mentorscheme.scheme.models import RegulationsVersion, SchemeSettings
 
 
 def _roles(request):
@@ -62,6 +62,9 @@ def candidate_home(request):
                 enrolment=enrolment, resolved_at__isnull=True, why=HelpFlag.Why.ASKED
             ).first(),
             "help_form": forms.HelpForm(),
+            "newer_regulations": RegulationsVersion.objects.filter(
+                effective_from__gt=enrolment.regulations.effective_from
+            ).order_by("-effective_from"),
             "other_enrolments": [
                 e
                 for e in access.candidate_open_enrolments(roles)
@@ -105,9 +108,36 @@ def ask_for_help(request):
         return redirect("mentoring:home")
     services.help_request(enrolment=enrolment, message=form.cleaned_data["message"])
     messages.success(
-        request, "Your region's Candidate Support Officer has been asked to help you."
+        request,
+        "Your region's Candidate Support Officer (or the registration team) has "
+        "been asked to help you.",
     )
     return redirect("mentoring:home")
+
+
+@login_required
+@require_POST
+def move_regulations(request):
+    """The candidate's choice when new regulations are published: move to them."""
+    roles = _roles(request)
+    enrolment = access.candidate_enrolment_or_none(
+        roles, parse_id(request.POST.get("enrolment"))
+    )
+    access.require(enrolment is not None)
+    regulations = get_object_or_404(
+        RegulationsVersion, pk=parse_id(request.POST.get("regulations")) or 0
+    )
+    try:
+        services.enrolment_move_regulations(
+            enrolment=enrolment, regulations=regulations
+        )
+    except services.MentoringError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request, f"Your enrolment is now under {regulations}. Tell your mentor."
+        )
+    return redirect(f"{reverse('mentoring:home')}?enrolment={enrolment.pk}")
 
 
 # -- the directory ----------------------------------------------------------------------

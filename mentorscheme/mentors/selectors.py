@@ -7,8 +7,9 @@ whatever the number of mentors.
 
 import datetime
 
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from mentorscheme.matching.records import MentorRecord
 from mentorscheme.members.models import (
@@ -53,13 +54,9 @@ def with_record_fields(profiles, today: datetime.date | None = None):
     the joined member and organisation columns.
     """
     from mentorscheme.mentoring.models import MentoringRelationship, RelationshipStatus
-    from mentorscheme.training.models import BriefingAcknowledgement
+    from mentorscheme.training import currency
 
-    today = today or datetime.date.today()
-    current = RegulationsVersion.in_force_on(today)
-    acknowledged = BriefingAcknowledgement.objects.filter(
-        member=OuterRef("member_id"), regulations=current
-    )
+    today = today or timezone.localdate()
     active = (
         MentoringRelationship.objects.filter(
             mentor=OuterRef("pk"), status=RelationshipStatus.ACTIVE
@@ -76,7 +73,7 @@ def with_record_fields(profiles, today: datetime.date | None = None):
         .annotate(
             level_rank=level_rank_subquery("member_id", today),
             active_mentees=Coalesce(Subquery(active, output_field=IntegerField()), 0),
-            up_to_date=Exists(acknowledged),
+            up_to_date=currency.up_to_date_expression("member_id", today=today),
         )
     )
 
@@ -223,7 +220,7 @@ def pipeline_counts(profiles) -> list[tuple[str, int]]:
 
 
 def current_regulations(today: datetime.date | None = None):
-    return RegulationsVersion.in_force_on(today or datetime.date.today())
+    return RegulationsVersion.in_force_on(today or timezone.localdate())
 
 
 #: What a listing gate asks of the mentor, said to the mentor themselves.
@@ -247,6 +244,7 @@ def mentor_home_context(profile: MentorProfile) -> dict:
         MentoringRequest,
         RelationshipStatus,
     )
+    from mentorscheme.training import currency
     from mentorscheme.training.models import (
         BriefingAcknowledgement,
         RegulationsBriefing,
@@ -254,11 +252,35 @@ def mentor_home_context(profile: MentorProfile) -> dict:
 
     profile = annotated(profile)
     record = record_for(profile)
-    regulations = current_regulations()
     relationships = MentoringRelationship.objects.filter(mentor=profile).select_related(
-        "enrolment__member", "enrolment__qualification"
+        "enrolment__member", "enrolment__qualification", "enrolment__regulations"
     )
+    current = [r for r in relationships if r.status == RelationshipStatus.ACTIVE]
+    today = timezone.localdate()
+    versions = list(RegulationsVersion.objects.order_by("-effective_from"))
+    regulations = next((v for v in versions if v.effective_from <= today), None)
+    acknowledged = set(
+        BriefingAcknowledgement.objects.filter(member=profile.member).values_list(
+            "regulations_id", flat=True
+        )
+    )
+
+    def briefed_on(version) -> bool:
+        older = [v for v in versions if v.effective_from < version.effective_from]
+        return bool(acknowledged & set(currency.briefing_counts(older, version, today)))
+
+    for relationship in current:
+        relationship.mentor_briefed = briefed_on(relationship.enrolment.regulations)
+    # What to be briefed on: the version in force, one coming, and candidates' own.
+    upcoming = [v for v in reversed(versions) if v.effective_from > today]
+    wanted = {v.pk for v in upcoming} | {r.enrolment.regulations_id for r in current}
+    if regulations is not None:
+        wanted.add(regulations.pk)
     return {
+        "to_be_briefed_on": [
+            v for v in reversed(versions) if v.pk in wanted and not briefed_on(v)
+        ],
+        "upcoming_regulations": upcoming,
         "profile": profile,
         "record": record,
         "free_places": max(profile.capacity - profile.active_mentees, 0),
@@ -267,13 +289,15 @@ def mentor_home_context(profile: MentorProfile) -> dict:
         "pending": MentoringRequest.objects.filter(
             mentor=profile, status__in=OPEN_REQUEST_STATUSES
         ).select_related("enrolment__member", "enrolment__qualification"),
-        "current": [r for r in relationships if r.status == RelationshipStatus.ACTIVE],
+        "current": current,
         "past": [r for r in relationships if r.status != RelationshipStatus.ACTIVE],
         "bookings": profile.member.bookings.select_related("event").order_by(
             "-event__starts_at"
         ),
         "regulations": regulations,
-        "briefings": RegulationsBriefing.objects.filter(regulations=regulations),
+        "briefings": RegulationsBriefing.objects.filter(
+            regulations_id__in=wanted
+        ).select_related("regulations"),
         "acknowledgements": BriefingAcknowledgement.objects.filter(
             member=profile.member
         ).select_related("regulations"),

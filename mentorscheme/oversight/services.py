@@ -31,12 +31,13 @@ from mentorscheme.mentoring.models import (
 )
 from mentorscheme.mentors import directory
 from mentorscheme.mentors import selectors as mentor_selectors
-from mentorscheme.mentors.models import MentorProfile
+from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.notifications import emails
 from mentorscheme.oversight import audit, selectors
 from mentorscheme.oversight.models import AllocationRun, AuditAction, RunStatus
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
+    OPEN_ENROLMENT_STATUSES,
     AllocationMode,
     Enrolment,
     Qualification,
@@ -599,13 +600,55 @@ def qualification_save(
 
 @transaction.atomic
 def regulations_create(*, by, **fields) -> RegulationsVersion:
+    """Publish a regulations version and tell the people it concerns.
+
+    Every listed mentor is told what to do (be briefed, within the grace period);
+    every candidate with an open enrolment is told their choice: stay under the
+    version they enrolled on, or move to the new one.
+    """
+    if fields["effective_from"] < timezone.localdate():
+        raise OversightError(
+            "A new version takes effect today or later: the date cannot be in the past."
+        )
     if RegulationsVersion.objects.filter(
         effective_from=fields["effective_from"]
     ).exists():
         raise OversightError("A regulations version already takes effect on that date.")
-    return _save_and_audit(
+    version = _save_and_audit(
         RegulationsVersion(), fields, by=by, action=AuditAction.REFERENCE_DATA_CHANGED
     )
+    _announce_regulations(version)
+    return version
+
+
+def _announce_regulations(version: RegulationsVersion) -> None:
+    settings = SchemeSettings.load()
+    context = {
+        "regulations": version,
+        "grace_until": version.effective_from
+        + datetime.timedelta(days=settings.briefing_grace_days),
+    }
+    mentors = MentorProfile.objects.filter(status=MentorStatus.LISTED).select_related(
+        "member"
+    )
+    # One message each, so nobody sees another person's address.
+    for profile in mentors:
+        emails.send(
+            "regulations_published_mentor",
+            to=profile.member.email,
+            context={**context, "member": profile.member},
+        )
+    enrolments = (
+        Enrolment.objects.filter(status__in=OPEN_ENROLMENT_STATUSES)
+        .exclude(regulations=version)
+        .select_related("member", "qualification", "regulations")
+    )
+    for enrolment in enrolments:
+        emails.send(
+            "regulations_published_candidate",
+            to=enrolment.member.email,
+            context={**context, "member": enrolment.member, "enrolment": enrolment},
+        )
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from mentorscheme.oversight import admin_views, views
 app_name = "oversight"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("up-to-date/", views.up_to_date, name="up_to_date"),
     path("help/<int:pk>/resolve/", views.help_flag_resolve, name="help_resolve"),
     path("allocations/", views.allocation_list, name="allocations"),
     path("allocations/<int:pk>/", views.allocation_detail, name="allocation"),

@@ -87,6 +87,29 @@ def dashboard(request):
 
 
 @login_required
+def up_to_date(request):
+    """Listed mentors who are and are not up to date with the regulations, by region."""
+    from mentorscheme.training import currency
+
+    roles = _overseer(request)
+    region_id, region_ids = _region_scope(request, roles)
+    return render(
+        request,
+        "oversight/up_to_date.html",
+        {
+            "regions": currency.mentors_by_region(region_ids),
+            "regulations": currency.in_force(),
+            "grace_days": SchemeSettings.load().briefing_grace_days,
+            "filter_form": RegionChoiceForm(
+                initial={"region": region_id or ""},
+                regions=_regions_for(roles),
+                everything=_everything(roles),
+            ),
+        },
+    )
+
+
+@login_required
 @require_POST
 def help_flag_resolve(request, pk: int):
     roles = _overseer(request)

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -81,6 +82,24 @@ class SchemeSettings(models.Model):
         default=90,
         help_text="How long after mentoring ends the pair still see each other's "
         "contact details.",
+    )
+    briefing_grace_days = models.PositiveSmallIntegerField(
+        default=90,
+        validators=[MaxValueValidator(365)],
+        help_text="After a new regulations version takes effect, how long a mentor "
+        "briefed on the previous one still counts as up to date.",
+    )
+    availability_check_months = models.PositiveSmallIntegerField(
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="How often a listed mentor is asked to confirm they are still "
+        "available (months).",
+    )
+    refresher_training_months = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(120)],
+        help_text="How often a mentor should refresh their mentor training "
+        "(months); 0 for never.",
     )
     weight_different_org_type = models.FloatField(default=3.0)
     weight_same_organisation = models.FloatField(default=2.0)

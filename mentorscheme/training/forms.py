@@ -33,7 +33,14 @@ class EventForm(forms.Form):
     regulations = fields.ModelChoiceField(
         queryset=RegulationsVersion.objects.all(),
         required=False,
-        label="Regulations explained (briefings only)",
+        label="Regulations explained (briefings and webinars)",
+        help_text="Attending counts as being briefed on this version.",
+    )
+    recording_url = forms.URLField(
+        required=False,
+        label="Recording (webinars)",
+        assume_scheme="https",
+        help_text="Where to watch the webinar afterwards; add it once it is ready.",
     )
 
     def __init__(self, *args, regions, **kwargs):
@@ -47,6 +54,11 @@ class EventForm(forms.Form):
             self.add_error("ends_at", "The event must end after it starts.")
         if not data.get("location") and not data.get("online_url"):
             self.add_error("location", "Give a place, a joining link, or both.")
+        briefing = data.get("kind") in (EventKind.BRIEFING, EventKind.WEBINAR)
+        if briefing and not data.get("regulations"):
+            self.add_error(
+                "regulations", "Choose the regulations this briefing explains."
+            )
         return data
 
 

@@ -37,6 +37,9 @@ class TrainingEvent(models.Model):
         on_delete=models.PROTECT,
         help_text="For a briefing: the regulations it explains.",
     )
+    recording_url = models.URLField(
+        blank=True, help_text="For a webinar: where to watch the recording afterwards."
+    )
     is_cancelled = models.BooleanField(default=False)
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_by = models.ForeignKey(

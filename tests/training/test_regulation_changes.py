@@ -1,0 +1,148 @@
+"""Regulation changes that reach people: a version is published for today or later,
+mentors and candidates are told, "up to date" follows the candidate's own version with
+a grace period, webinars count as briefings, and officers see who is up to date."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from mentorscheme.mentoring import services as mentoring_services
+from mentorscheme.mentoring.models import MentoringRelationship
+from mentorscheme.mentors import selectors as mentor_selectors
+from mentorscheme.oversight import services as oversight_services
+from mentorscheme.scheme.models import RegulationsVersion, SchemeSettings
+from mentorscheme.training import services
+from mentorscheme.training.models import (
+    AcknowledgementHow,
+    EventKind,
+    TrainingEvent,
+)
+from tests import factories as f
+from tests.conftest import login
+
+
+@pytest.fixture
+def briefed_bob(bob):
+    """Bob, listed, briefed on the regulations in force (those of 2013)."""
+    services.briefing_acknowledge(
+        member=bob,
+        regulations_id=RegulationsVersion.objects.get().pk,
+        how=AcknowledgementHow.WATCHED,
+    )
+    return bob
+
+
+def publish(days_from_today=0, by=None, name="Regulations of 2027"):
+    return oversight_services.regulations_create(
+        by=by,
+        name=name,
+        effective_from=timezone.localdate() + datetime.timedelta(days=days_from_today),
+        summary="Shorter statements.",
+    )
+
+
+def up_to_date(member) -> bool:
+    return mentor_selectors.annotated(member.mentor_profile).up_to_date
+
+
+def test_a_version_dated_in_the_past_is_refused(client, sam_with_totp):
+    login(client, sam_with_totp)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    response = client.post(
+        "/oversight/scheme/regulations/",
+        {"name": "Backdated", "effective_from": yesterday.isoformat(), "summary": ""},
+    )
+    assert response.status_code == 400
+    assert "cannot be in the past" in response.text
+    assert RegulationsVersion.objects.count() == 1
+
+
+def test_publishing_tells_listed_mentors_and_enrolled_candidates(
+    alice, briefed_bob, sam, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(days_from_today=30, by=sam)
+    sent = {m.to[0]: m for m in mail.outbox}
+    assert set(sent) == {"alice@example.org", "bob@example.org"}
+    assert "be briefed on them by" in sent["bob@example.org"].body
+    assert "stay under" in sent["alice@example.org"].body
+    assert "move to Regulations of 2027" in sent["alice@example.org"].body
+
+
+def test_a_new_version_leaves_briefed_mentors_up_to_date_for_the_grace_period(
+    briefed_bob, clock
+):
+    SchemeSettings.objects.update_or_create(pk=1, defaults={"briefing_grace_days": 60})
+    publish(days_from_today=0)
+    assert up_to_date(briefed_bob)
+    clock.move(days=61)
+    assert not up_to_date(briefed_bob)
+
+
+def test_up_to_date_for_a_candidate_means_briefed_on_their_version(
+    client, alice, briefed_bob
+):
+    relationship = MentoringRelationship.objects.create(
+        enrolment=alice.enrolments.get(), mentor=briefed_bob.mentor_profile
+    )
+    new = publish(days_from_today=10)
+    login(client, briefed_bob)
+    page = client.get("/mentors/").text
+    assert "you are briefed on them" in page
+    assert "you are not yet briefed on them" not in page
+    mentoring_services.enrolment_move_regulations(
+        enrolment=relationship.enrolment, regulations=new
+    )
+    page = client.get("/mentors/").text
+    assert "you are not yet briefed on them" in page
+    assert "I have watched the briefing on Regulations of 2027" in page
+
+
+def test_a_candidate_chooses_to_move_to_the_new_version(client, alice):
+    new = publish(days_from_today=10)
+    login(client, alice)
+    enrolment = alice.enrolments.get()
+    assert "Move to Regulations of 2027" in client.get("/mentoring/").text
+    client.post(
+        "/mentoring/regulations/", {"enrolment": enrolment.pk, "regulations": new.pk}
+    )
+    enrolment.refresh_from_db()
+    assert enrolment.regulations == new
+
+
+def test_webinar_attendance_counts_as_a_briefing_and_shows_its_recording(
+    client, bob, clock
+):
+    regulations = RegulationsVersion.objects.get()
+    starts = timezone.now() + datetime.timedelta(days=2)
+    webinar = TrainingEvent.objects.create(
+        kind=EventKind.WEBINAR,
+        title="The regulations explained",
+        region=f.region("london"),
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=1),
+        online_url="https://meet.example.org/regs",
+        recording_url="https://video.example.org/regs-recording",
+        capacity=100,
+        regulations=regulations,
+    )
+    booking = services.booking_create(event_id=webinar.pk, member=bob)
+    assert not up_to_date(bob)
+    clock.move(days=2, minutes=5)
+    services.booking_record_attendance(booking=booking, attended=True, by=None)
+    assert up_to_date(bob)
+    page = client.get(f"/training/{webinar.pk}/").text
+    assert "https://video.example.org/regs-recording" in page
+
+
+def test_officers_see_who_is_up_to_date_by_region(client, olivia, oscar, briefed_bob):
+    dave = f.MemberFactory(first_name="Dave", last_name="Dunn", email="d@example.org")
+    f.award(dave, "chartership")
+    f.mentor_profile(dave)
+    login(client, olivia)
+    page = client.get("/oversight/up-to-date/").text
+    assert "Dave Dunn" in page and "Bob Baker" not in page  # Bob is in Yorkshire
+    login(client, oscar)
+    assert "Dave Dunn" not in client.get("/oversight/up-to-date/").text
