@@ -259,11 +259,12 @@ def mentor_home_context(profile: MentorProfile) -> dict:
     today = timezone.localdate()
     versions = list(RegulationsVersion.objects.order_by("-effective_from"))
     regulations = next((v for v in versions if v.effective_from <= today), None)
-    acknowledged = set(
-        BriefingAcknowledgement.objects.filter(member=profile.member).values_list(
-            "regulations_id", flat=True
+    acknowledgements = list(
+        BriefingAcknowledgement.objects.filter(member=profile.member).select_related(
+            "regulations"
         )
     )
+    acknowledged = {a.regulations_id for a in acknowledgements}
 
     def briefed_on(version) -> bool:
         older = [v for v in versions if v.effective_from < version.effective_from]
@@ -298,9 +299,7 @@ def mentor_home_context(profile: MentorProfile) -> dict:
         "briefings": RegulationsBriefing.objects.filter(
             regulations_id__in=wanted
         ).select_related("regulations"),
-        "acknowledgements": BriefingAcknowledgement.objects.filter(
-            member=profile.member
-        ).select_related("regulations"),
+        "acknowledgements": acknowledgements,
         "history": profile.history.all(),
     }
 
