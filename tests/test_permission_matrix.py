@@ -54,6 +54,7 @@ mentors:apply                 -                       login >mentors:home >mento
 mentors:edit                  -                       login >mentors:home 200 >mentors:home >mentors:home 403
 mentors:accepting             -                       login 405   405   405   405   405
 mentors:retire                -                       login 405   405   405   405   405
+mentors:availability          -                       login >mentors:home 200 >mentors:home >mentors:home 403
 mentors:review_list           -                       login 403   403   200   200   200
 mentors:review                pk=review_profile       login 404   404   200   404   200
 mentors:review_evidence       pk=review_profile       login 405   405   405   405   405

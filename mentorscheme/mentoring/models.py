@@ -89,7 +89,7 @@ class RelationshipStatus(models.TextChoices):
 class EndedBy(models.TextChoices):
     CANDIDATE = "candidate", "The candidate"
     MENTOR = "mentor", "The mentor"
-    SCHEME = "scheme", "The scheme (mentor delisted)"
+    SCHEME = "scheme", "The scheme"
 
 
 class MentoringRelationship(models.Model):
@@ -217,6 +217,7 @@ class HelpFlag(models.Model):
     class Why(models.TextChoices):
         ASKED = "asked", "The candidate asked for help"
         WAITING = "waiting", "No mentor after the waiting period"
+        MENTOR_LEFT = "mentor_left", "Their mentor stepped down or lapsed"
 
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.CASCADE, related_name="help_flags"

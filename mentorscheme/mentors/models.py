@@ -73,6 +73,11 @@ class MentorProfile(models.Model):
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     listed_at = models.DateTimeField(null=True, blank=True)
+    availability_asked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When last asked to confirm availability."
+    )
+    availability_confirmed_at = models.DateTimeField(null=True, blank=True)
+    refresher_reminded_at = models.DateTimeField(null=True, blank=True)
     last_active_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -501,17 +501,33 @@ def mentor_profile_update(
 
 @transaction.atomic
 def mentor_retire(*, profile: MentorProfile, by=None) -> MentorProfile:
+    """The mentor steps down (or staff record it): each candidate gets a next step."""
     profile = _locked(profile)
-    _transition(profile, S.RETIRED, note="Stepped down", by=by)
-    _end_active_relationships(
-        profile, reason="Your mentor has stepped down from mentoring."
+    own = by is not None and by.pk == profile.member.user_id
+    _transition(
+        profile,
+        S.RETIRED,
+        note="Stepped down"
+        if own
+        else f"Stepped down, recorded by {by or 'the scheme'}",
+        by=by,
     )
+    _end_active_relationships(
+        profile,
+        ended_by="mentor" if own else "scheme",
+        reason="Your mentor has stepped down from mentoring.",
+    )
+    _close_open_requests(profile, reason=UNLISTED_REQUEST_REASON)
     return profile
 
 
-def _end_active_relationships(profile: MentorProfile, *, reason: str) -> None:
+def _end_active_relationships(
+    profile: MentorProfile, *, reason: str, ended_by: str = "scheme"
+) -> None:
+    """End the mentor's current relationships, and give each candidate a next step:
+    an email, and a help flag on which the officer sees suggested new mentors."""
     from mentorscheme.mentoring.models import (
-        EndedBy,
+        HelpFlag,
         MentoringRelationship,
         RelationshipStatus,
     )
@@ -520,10 +536,16 @@ def _end_active_relationships(profile: MentorProfile, *, reason: str) -> None:
         mentor=profile, status=RelationshipStatus.ACTIVE
     ).select_related("enrolment__member"):
         relationship.status = RelationshipStatus.ENDED_EARLY
-        relationship.ended_on = datetime.date.today()
-        relationship.ended_by = EndedBy.SCHEME
+        relationship.ended_on = timezone.localdate()
+        relationship.ended_by = ended_by
         relationship.end_reason = reason
         relationship.save()
+        HelpFlag.objects.get_or_create(
+            enrolment=relationship.enrolment,
+            why=HelpFlag.Why.MENTOR_LEFT,
+            resolved_at=None,
+            defaults={"message": f"{profile.member.full_name}: {reason}"},
+        )
         emails.send(
             "relationship_ended_by_scheme",
             to=relationship.enrolment.member.email,
@@ -545,6 +567,116 @@ UNLISTED_REQUEST_REASON = (
     "This mentor is no longer listed, so your request has been closed. It no longer "
     "counts towards your limit: you can ask another mentor now."
 )
+
+
+# -- keeping listed mentors current ---------------------------------------------------
+
+NO_ANSWER_DAYS = 30
+
+
+def _months_ago(now, months: int):
+    return now - datetime.timedelta(days=round(months * 365.25 / 12))
+
+
+def mentor_availability_check(*, now=None) -> dict[str, int]:
+    """Ask listed mentors every N months to confirm they are available; pause those
+    who have not answered in 30 days. Each row is claimed by a conditional UPDATE, so
+    a second (or overlapping) run never asks or pauses anyone twice."""
+    from django.db.models import Q
+
+    from mentorscheme.scheme.models import SchemeSettings
+
+    now = now or timezone.now()
+    settings = SchemeSettings.load()
+    due = _months_ago(now, settings.availability_check_months)
+    counts = {"asked": 0, "paused": 0, "refresher": 0}
+    listed = MentorProfile.objects.filter(status=S.LISTED, accepting=True)
+    to_ask = listed.filter(availability_asked_at__isnull=True).filter(
+        Q(availability_confirmed_at__lt=due)
+        | Q(availability_confirmed_at__isnull=True, listed_at__lt=due)
+    )
+    for pk in list(to_ask.values_list("pk", flat=True)):
+        with transaction.atomic():
+            if not to_ask.filter(pk=pk).update(availability_asked_at=now):
+                continue
+            profile = MentorProfile.objects.select_related("member").get(pk=pk)
+            _tell(profile, "mentor_availability_check", days=NO_ANSWER_DAYS)
+            counts["asked"] += 1
+    silent = listed.filter(
+        availability_asked_at__lt=now - datetime.timedelta(days=NO_ANSWER_DAYS)
+    )
+    for pk in list(silent.values_list("pk", flat=True)):
+        with transaction.atomic():
+            if not silent.filter(pk=pk).update(accepting=False):
+                continue
+            profile = MentorProfile.objects.select_related("member").get(pk=pk)
+            MentorStatusChange.objects.create(
+                mentor=profile,
+                from_status=profile.status,
+                to_status=profile.status,
+                note=f"Paused: no answer to the availability check within "
+                f"{NO_ANSWER_DAYS} days.",
+            )
+            _tell(profile, "mentor_paused_no_answer")
+            _close_open_requests(profile, reason=PAUSED_REQUEST_REASON)
+            counts["paused"] += 1
+    if settings.refresher_training_months:
+        counts["refresher"] = _remind_refresher(now, settings.refresher_training_months)
+    return counts
+
+
+def _remind_refresher(now, months: int) -> int:
+    from django.db.models import Q
+
+    due = _months_ago(now, months)
+    stale = MentorProfile.objects.filter(
+        status=S.LISTED, trained_on__lt=due.date()
+    ).filter(Q(refresher_reminded_at__isnull=True) | Q(refresher_reminded_at__lt=due))
+    reminded = 0
+    for pk in list(stale.values_list("pk", flat=True)):
+        with transaction.atomic():
+            if not stale.filter(pk=pk).update(refresher_reminded_at=now):
+                continue
+            profile = MentorProfile.objects.select_related("member").get(pk=pk)
+            _tell(profile, "mentor_refresher_due", months=months)
+            reminded += 1
+    return reminded
+
+
+@transaction.atomic
+def mentor_availability_confirm(
+    *, profile: MentorProfile, capacity: int
+) -> MentorProfile:
+    """One click: still available, with this many places. A pause for not answering
+    ends with it."""
+    from mentorscheme.mentors.selectors import active_mentee_count
+
+    profile = _locked(profile)
+    if profile.status != S.LISTED:
+        raise MentorError("Only a listed mentor confirms their availability.")
+    active = active_mentee_count(profile)
+    if capacity < max(active, 1):
+        raise MentorError(
+            f"You are mentoring {active} candidates now, so your places cannot be "
+            f"fewer than {max(active, 1)}."
+        )
+    was_paused_for_silence = profile.availability_asked_at is not None and (
+        not profile.accepting
+    )
+    profile.capacity = capacity
+    profile.availability_confirmed_at = profile.last_active_at = timezone.now()
+    profile.availability_asked_at = None
+    if was_paused_for_silence:
+        profile.accepting = True
+    profile.save()
+    MentorStatusChange.objects.create(
+        mentor=profile,
+        from_status=profile.status,
+        to_status=profile.status,
+        by=profile.member.user,
+        note=f"Confirmed still available, with {capacity} places.",
+    )
+    return profile
 
 
 def mentor_lapse_check(*, today: datetime.date | None = None) -> dict[str, int]:

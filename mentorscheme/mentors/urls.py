@@ -10,6 +10,7 @@ urlpatterns = [
     path("profile/", views.edit_profile, name="edit"),
     path("accepting/", views.set_accepting, name="accepting"),
     path("retire/", views.retire, name="retire"),
+    path("availability/", views.availability, name="availability"),
     path("evidence/", views.evidence, name="evidence"),
     path(
         "evidence/<int:pk>/document/",

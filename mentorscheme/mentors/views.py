@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from mentorscheme import confirm
+from mentorscheme.fields import parse_id
 from mentorscheme.members import access, officers
 from mentorscheme.mentors import selectors, services
 from mentorscheme.mentors.forms import (
@@ -383,3 +384,32 @@ def _attachment(name: str) -> str:
     from django.utils.http import content_disposition_header
 
     return content_disposition_header(True, name)
+
+
+@login_required
+def availability(request):
+    """One click: still available to mentor, with this many places."""
+    member = _member_or_403(request)
+    profile = _profile_of(member)
+    if profile is None or profile.status != MentorStatus.LISTED:
+        return redirect("mentors:home")
+    error = ""
+    if request.method == "POST":
+        capacity = parse_id(request.POST.get("capacity"))
+        try:
+            services.mentor_availability_confirm(
+                profile=profile, capacity=capacity or 0
+            )
+        except services.MentorError as refusal:
+            error = str(refusal)
+        else:
+            messages.success(
+                request, "Thank you: you are listed as available. We will ask again."
+            )
+            return redirect("mentors:home")
+    return render(
+        request,
+        "mentors/availability.html",
+        {"profile": profile, "error": error, "places": range(1, 11)},
+        status=400 if error else 200,
+    )

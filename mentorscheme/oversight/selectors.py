@@ -266,6 +266,15 @@ def open_help_flags(region_ids):
     )
 
 
+def replacement_suggestions(enrolment) -> list:
+    """The engine's suggested new mentors for a candidate whose mentor left."""
+    from mentorscheme.mentors import directory
+
+    candidate = mentoring_selectors.candidate_record(enrolment)
+    _, suggested = directory.search(candidate=candidate)
+    return suggested
+
+
 def upcoming_events(region_ids, now: datetime.datetime):
     # Events still to come or under way (the register is taken once they start).
     events = TrainingEvent.objects.filter(is_cancelled=False, ends_at__gte=now)
@@ -345,6 +354,9 @@ def dashboard(
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     flags = list(open_help_flags(region_ids)[: LIST_LIMIT + 1])
+    for flag in flags[:LIST_LIMIT]:
+        if flag.why == HelpFlag.Why.MENTOR_LEFT:
+            flag.suggestions = replacement_suggestions(flag.enrolment)
     return {
         **figures(region_ids, today, now),
         "lapsing": list(lapsing_mentors(region_ids, today)[:LIST_LIMIT]),

@@ -39,6 +39,7 @@ class Command(BaseCommand):
                 datetime.datetime.combine(today, datetime.time(12))
             )
         lapses = mentors.mentor_lapse_check(today=now.date())
+        upkeep = mentors.mentor_availability_check(now=now)
         requests = mentoring.requests_remind_and_expire(now=now)
         questions = mentoring.unanswered_questions_remind_and_expire(now=now)
         flagged = mentoring.flag_waiting_candidates(today=now.date())
@@ -49,7 +50,9 @@ class Command(BaseCommand):
             f"requests reminded {requests['reminded']}, expired {requests['expired']}; "
             f"unanswered questions reminded {questions['reminded']}, "
             f"expired {questions['expired']}; "
-            f"candidates flagged {flagged}."
+            f"candidates flagged {flagged}; mentors asked to confirm availability "
+            f"{upkeep['asked']}, paused for no answer {upkeep['paused']}, reminded "
+            f"of refresher training {upkeep['refresher']}."
         )
 
 

@@ -1,0 +1,133 @@
+"""Mentors who stay current: asked to confirm availability every N months, paused
+after 30 days without an answer; a mentor who steps down or lapses leaves each
+candidate a next step."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from mentorscheme.mentoring.models import HelpFlag, MentoringRelationship
+from mentorscheme.mentors import services
+from mentorscheme.mentors.models import MentorProfile
+from mentorscheme.scheme.models import SchemeSettings
+from tests import factories as f
+from tests.conftest import login
+
+
+@pytest.fixture
+def dora(db):
+    """A London mentor listed 13 months ago, never asked about availability."""
+    member = f.MemberFactory(
+        first_name="Dora", last_name="Dee", email="dora@example.org"
+    )
+    f.award(member, "chartership")
+    f.with_account(member)
+    f.mentor_profile(member, listed_at=timezone.now() - datetime.timedelta(days=400))
+    return member
+
+
+def run_periodic():
+    call_command("run_periodic", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def sent_to(address):
+    return [m for m in mail.outbox if m.to == [address]]
+
+
+def test_run_periodic_twice_around_the_deadline_pauses_once_and_emails_once(
+    dora, clock, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+        run_periodic()
+    [asked] = sent_to("dora@example.org")
+    assert "still available" in asked.subject
+    clock.move(days=29)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    assert MentorProfile.objects.get(member=dora).accepting
+    clock.move(days=1, hours=1)  # past the 30-day deadline
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+        run_periodic()
+    profile = MentorProfile.objects.get(member=dora)
+    assert not profile.accepting
+    [paused] = sent_to("dora@example.org")
+    assert "paused" in paused.subject
+    assert profile.history.filter(note__contains="no answer").count() == 1
+
+
+def test_the_interval_is_a_setting(dora):
+    SchemeSettings.objects.update_or_create(
+        pk=1, defaults={"availability_check_months": 24}
+    )
+    assert services.mentor_availability_check()["asked"] == 0
+
+
+def test_one_click_confirms_and_a_paused_mentor_is_listed_again(client, dora, clock):
+    services.mentor_availability_check()
+    login(client, dora)
+    assert "Are you still available to mentor?" in client.get("/mentors/").text
+    clock.move(days=31)
+    services.mentor_availability_check()
+    assert not MentorProfile.objects.get(member=dora).accepting
+    login(client, dora)  # a month later: a new sign-in
+    client.post("/mentors/availability/", {"capacity": "3"})
+    profile = MentorProfile.objects.get(member=dora)
+    assert profile.accepting and profile.capacity == 3
+    assert profile.availability_asked_at is None
+    clock.move(days=200)
+    assert services.mentor_availability_check()["asked"] == 0  # confirmed recently
+
+
+def test_refresher_training_reminders_when_staff_set_an_interval(dora):
+    assert services.mentor_availability_check()["refresher"] == 0
+    SchemeSettings.objects.update_or_create(
+        pk=1, defaults={"refresher_training_months": 24}
+    )
+    assert services.mentor_availability_check()["refresher"] == 1
+    assert services.mentor_availability_check()["refresher"] == 0
+
+
+def test_a_mentor_stepping_down_leaves_each_candidate_a_next_step(
+    client, alice, dora, olivia, django_capture_on_commit_callbacks
+):
+    relationship = MentoringRelationship.objects.create(
+        enrolment=alice.enrolments.get(), mentor=dora.mentor_profile
+    )
+    spare = f.MemberFactory(first_name="Sid", last_name="Spare", email="s@example.org")
+    f.award(spare, "fellowship")
+    f.mentor_profile(spare)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mentor_retire(profile=dora.mentor_profile, by=dora.user)
+    relationship.refresh_from_db()
+    assert relationship.ended_by == "mentor"
+    assert relationship.end_reason == "Your mentor has stepped down from mentoring."
+    flag = HelpFlag.objects.get(enrolment=relationship.enrolment)
+    assert flag.why == HelpFlag.Why.MENTOR_LEFT
+    assert any(
+        "has ended" in m.subject or "ended" in m.body for m in sent_to(alice.email)
+    )
+    login(client, alice)
+    page = client.get(f"/mentoring/relationships/{relationship.pk}/").text
+    assert "by the mentor" in page and "(mentor delisted)" not in page
+    login(client, olivia)
+    dashboard = client.get("/oversight/").text
+    assert "Their mentor stepped down or lapsed" in dashboard
+    assert "Suggested new mentors" in dashboard and "Sid Spare" in dashboard
+
+
+def test_a_lapsed_mentor_leaves_each_candidate_a_help_flag(alice, dora):
+    relationship = MentoringRelationship.objects.create(
+        enrolment=alice.enrolments.get(), mentor=dora.mentor_profile
+    )
+    dora.membership_status = "lapsed"
+    dora.save()
+    services.mentor_lapse_check()
+    relationship.refresh_from_db()
+    assert relationship.ended_by == "scheme" and "lapsed" in relationship.end_reason
+    assert HelpFlag.objects.filter(why=HelpFlag.Why.MENTOR_LEFT).count() == 1
