@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("mentoring", "0002_dashboard_indexes"),
+        ("mentoring", "0003_request_closed_reason"),
     ]
 
     operations = [
