@@ -21,7 +21,7 @@ from tests import factories as f
 
 @pytest.fixture
 def demo(db):
-    seed_demo(seed=1, members=400)
+    seed_demo(seed=1, members=1500)
 
 
 def run_allocate(*args) -> tuple[str, str]:
