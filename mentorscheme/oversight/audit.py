@@ -46,12 +46,11 @@ def record_data_export(*, actor, what: str, details: dict | None = None) -> Audi
 
 
 def record_erasure(*, actor, member, details: dict | None = None) -> AuditEntry:
-    """A member's personal data erased. Call it before the erasure, while ``member``
-    still describes them; only the membership number is kept."""
-    number = getattr(member, "membership_number", "") or str(member)
+    """A member's personal data erased: the entry names the record by its id only,
+    so that it holds nothing about who they were."""
     return record(
         actor=actor,
         action=AuditAction.DATA_ERASED,
-        target=f"Member {number}",
+        target=f"Member record {getattr(member, 'pk', '')}".strip(),
         details={"member_id": getattr(member, "pk", None), **(details or {})},
     )

@@ -53,9 +53,9 @@ from mentorscheme.mentors.models import (
 )
 from mentorscheme.notifications.models import OutboxMessage
 from mentorscheme.oversight import audit
-from mentorscheme.oversight.models import AllocationRun
+from mentorscheme.oversight.models import AllocationRun, AuditEntry
 from mentorscheme.privacy.models import CalendarFeed, ErasureRecord
-from mentorscheme.privacy.subject import Subject, feedback_from, mentions
+from mentorscheme.privacy.subject import Subject, feedback_from, mentions, names_them
 from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES, Enrolment
 from mentorscheme.training import services as training_services
 from mentorscheme.training.models import Booking, BookingStatus, TrainingEvent
@@ -242,6 +242,37 @@ def _awards(subject: Subject) -> int:
     return count
 
 
+def _admin_log(subject: Subject) -> int:
+    """The admin's log: entries by them go; entries about them (a change a member
+    of staff made to their record) keep what was done, without naming them."""
+    done = _of_user(LogEntry)(subject)
+    about = names_them(LogEntry, subject, "object_repr", "change_message")
+    if subject.member is not None:
+        about = about | LogEntry.objects.filter(
+            content_type__app_label="members",
+            content_type__model="member",
+            object_id=str(subject.member.pk),
+        )
+    return done + about.update(object_repr=ERASED, change_message="")
+
+
+def _audit_entries(subject: Subject) -> int:
+    """The audit log keeps who did what to which record, never who the erased person
+    was: an entry naming them keeps only its anonymous facts (the action, the kind
+    and id of the record, when). The one change ever made to an entry."""
+    entries = names_them(AuditEntry, subject, "target_description", "details")
+    actor = names_them(AuditEntry, subject, "actor_label")
+    count = actor.update(actor_label=ERASED)
+    for entry in entries.only("pk", "target_type", "target_id"):
+        what = entry.target_type.rpartition(".")[2] or "record"
+        AuditEntry.objects.filter(pk=entry.pk).update(
+            target_description=f"{what} {entry.target_id} (personal data erased)".strip(),
+            details={},
+        )
+        count += 1
+    return count
+
+
 def _sessions(subject: Subject) -> int:
     if subject.user is None:
         return 0
@@ -286,12 +317,12 @@ def _user(subject: Subject) -> int:
 
 
 ERASERS: dict[str, Callable[[Subject], int]] = {
+    # Queued, done and sent emails and task results that name them in any way.
     "django_tasks_database.dbtaskresult": lambda s: _delete(
-        mentions(DBTaskResult, s, "args_kwargs")
+        names_them(DBTaskResult, s)
     ),
-    "notifications.outboxmessage": lambda s: _delete(
-        mentions(OutboxMessage, s, "to", "body")
-    ),
+    "notifications.outboxmessage": lambda s: _delete(names_them(OutboxMessage, s)),
+    "oversight.auditentry": _audit_entries,
     "contact.feedback": _feedback,
     "contact.feedbackreply": _feedback_replies,
     "guidance.guidancepageversion": _unlink(GuidancePageVersion, "saved_by"),
@@ -326,7 +357,7 @@ ERASERS: dict[str, Callable[[Subject], int]] = {
     "members.officerappointment": lambda s: _delete(
         OfficerAppointment.objects.filter(member=s.member)
     ),
-    "admin.logentry": _of_user(LogEntry),
+    "admin.logentry": _admin_log,
     "mfa.authenticator": _of_user(Authenticator),
     "account.emailconfirmation": _of_user(EmailConfirmation, "email_address__user"),
     "account.emailaddress": _of_user(EmailAddress),
@@ -346,10 +377,10 @@ def member_erase(*, member: Member, by, reason: str) -> ErasureRecord:
         raise PrivacyError("Say why, in a few words: the request and where it came.")
     if by is not None and member.user_id == by.pk:
         raise PrivacyError("Another member of the team must erase your own record.")
-    audit.record_erasure(actor=by, member=member)
     subject = Subject.of_member(member)
-    subject.emails  # noqa: B018 — learn the addresses before erasing them
+    subject.identifiers  # noqa: B018 — learn them before erasing them
     summary = {name: erase(subject) for name, erase in ERASERS.items()}
+    audit.record_erasure(actor=by, member=member)
     return ErasureRecord.objects.create(
         member=member,
         erased_by=by,

@@ -36,9 +36,6 @@ NOT_EXPORTED: dict[str, str] = {
 
 #: Personal-data models whose rows erasure leaves as they are, and why.
 NOT_ERASED: dict[str, str] = {
-    "oversight.auditentry": "The audit log is append-only: who did what must stay "
-    "accountable. Erasure removes the link to the account; the entry keeps the "
-    "actor's email as written then.",
     "training.briefingacknowledgement": "Holds only which regulations the (now "
     "anonymous) member acknowledged and when: kept for statistics.",
 }

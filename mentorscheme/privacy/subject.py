@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db.models import Q, TextField
+from django.db.models import CharField, JSONField, Q, TextField
 from django.db.models.functions import Cast
 
 from mentorscheme.members.models import Member, User
@@ -41,6 +41,39 @@ class Subject:
                 )
             )
         return sorted({e.lower() for e in found if e})
+
+    @cached_property
+    def identifiers(self) -> list[str]:
+        """What identifies the person in text: their email addresses, their full
+        name and their membership number (worked out once, before erasure)."""
+        found = set(self.emails)
+        if self.member is not None:
+            found.add(f"{self.member.first_name} {self.member.last_name}".strip())
+            found.add(self.member.membership_number)
+            found.add(self.member.contact_email.lower())
+        return sorted(needle for needle in found if len(needle) >= 4)
+
+
+def text_fields(model) -> list[str]:
+    """The model's text and JSON columns: where a person's details can be written."""
+    return [
+        f.name
+        for f in model._meta.concrete_fields
+        if isinstance(f, CharField | TextField | JSONField) and not f.choices
+    ]
+
+
+def names_them(model, subject: Subject, *fields: str):
+    """Rows of ``model`` whose text or JSON (every such column unless ``fields`` are
+    named) holds any of the subject's identifiers: an email address, their full
+    name or their membership number."""
+    fields = fields or tuple(text_fields(model))
+    condition = Q(pk__in=[])
+    annotations = {f"_{name}_text": Cast(name, TextField()) for name in fields}
+    for needle in subject.identifiers:
+        for name in fields:
+            condition |= Q(**{f"_{name}_text__icontains": needle})
+    return model.objects.annotate(**annotations).filter(condition)
 
 
 def mentions(model, subject: Subject, *fields: str):

@@ -103,7 +103,8 @@ def test_erasures_and_exports_can_be_recorded_by_other_apps(staff, alice):
     audit.record_data_export(actor=staff, what="Subject access export", details={})
     audit.record_erasure(actor=staff, member=alice)
     erased = AuditEntry.objects.get(action="data_erased")
-    assert erased.target_description == f"Member {alice.membership_number}"
+    assert erased.target_description == f"Member record {alice.pk}"
+    assert alice.membership_number not in str(erased.target_description)
     assert "Alice" not in str(erased.details)
 
 

@@ -1,0 +1,119 @@
+"""After a whole journey through the real views and the task worker, erasing the
+candidate leaves nothing that names them in any text or JSON column of any table."""
+
+import re
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.db import connection
+from django.test import RequestFactory
+
+from mentorscheme.members.models import Member
+from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
+from tests import factories as f
+from tests.conftest import login
+
+REASON = "Erasure request by letter, reference DP-991."
+TEXT_TYPES = {"CharField", "TextField", "JSONField", "EmailField", "SlugField"}
+
+
+@pytest.fixture
+def worker_and_outbox(settings):
+    """Emails go through the database task queue and the worker, into the outbox."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.EMAIL_BACKEND = "mentorscheme.notifications.backends.OutboxBackend"
+
+
+@pytest.fixture
+def zoe(db):
+    member = f.MemberFactory(
+        first_name="Zephyrine",
+        last_name="Quillfeather",
+        email="zephyrine.q@example.org",
+        membership_number="M9876543",
+    )
+    f.with_account(member)
+    f.enrol(member, "chartership")
+    return member
+
+
+def run_worker():
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+
+
+def text_columns():
+    """(table, column) of every text and JSON column of every table."""
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            for column in connection.introspection.get_table_description(cursor, table):
+                kind = connection.introspection.get_field_type(column.type_code, column)
+                if kind in TEXT_TYPES:
+                    yield table, column.name
+
+
+def scan(needles: list[str]) -> list[str]:
+    """Where any of ``needles`` is stored, as ``table.column: value``."""
+    hits = []
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for table, column in text_columns():
+            cursor.execute(f"SELECT {qn(column)} FROM {qn(table)}")  # noqa: S608
+            for (value,) in cursor.fetchall():
+                text = str(value or "")
+                for needle in needles:
+                    if re.search(re.escape(needle), text, re.IGNORECASE):
+                        hits.append(f"{table}.{column}: {text[:120]!r}")
+    return hits
+
+
+def test_erasure_leaves_no_trace_in_any_column(
+    client,
+    zoe,
+    bob,
+    olivia,
+    sam_with_totp,
+    worker_and_outbox,
+    django_capture_on_commit_callbacks,
+):
+    profile = bob.mentor_profile
+    # The candidate asks, through the directory's page.
+    with django_capture_on_commit_callbacks(execute=True):
+        login(client, zoe).post(
+            f"/mentoring/directory/{profile.pk}/",
+            {"message": "Hello, I am Zephyrine Quillfeather of Camden libraries."},
+        )
+    request = MentoringRequest.objects.get(enrolment__member=zoe)
+    # The mentor accepts on the request page.
+    with django_capture_on_commit_callbacks(execute=True):
+        login(client, bob).post(
+            f"/mentoring/requests/{request.pk}/", {"action": "accept"}
+        )
+    relationship = MentoringRelationship.objects.get(enrolment__member=zoe)
+    # An officer of the region opens the private notes, saying why.
+    olivia.region = zoe.region
+    olivia.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        login(client, olivia).post(
+            f"/mentoring/relationships/{relationship.pk}/open-notes/",
+            {"reason": "Checking on Zephyrine's progress after a complaint."},
+        )
+    # A member of staff changes the record in the admin (its own log entry).
+    edit = RequestFactory().post("/admin/")
+    edit.user = sam_with_totp
+    member_admin = admin.site._registry[Member]
+    member_admin.log_change(edit, zoe, "Changed job title.")
+    run_worker()
+
+    needles = ["Zephyrine", "Quillfeather", "zephyrine.q@example.org", "M9876543"]
+    assert scan(needles), "the journey left the candidate's details to find"
+
+    login(client, sam_with_totp)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/privacy/erase/{zoe.pk}/", {"reason": REASON, "confirm": "on"}
+        )
+    assert response.status_code == 302
+    run_worker()
+
+    assert scan(needles) == []
