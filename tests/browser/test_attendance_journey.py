@@ -1,0 +1,103 @@
+"""Attendance that happened, in a real browser, with a test clock (never a sleep).
+
+An officer creates a workshop for next week and cannot take its register today; with
+the clock moved past its start, marks the applicant as attended, and the applicant is
+listed; a correction to "did not attend" delists them, with the reason in their
+history.
+"""
+
+import datetime
+import re
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from mentorscheme.mentors.models import MentorProfile, MentorStatus
+from tests import factories as f
+from tests.browser.helpers import expect_message, sign_in
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def erin(db):
+    """Approved to mentor in London, mentor training done, workshop still to do."""
+    member = f.MemberFactory(
+        first_name="Erin", last_name="Ellis", email="erin@example.org"
+    )
+    f.award(member, "chartership")
+    f.with_account(member)
+    f.mentor_profile(
+        member,
+        status=MentorStatus.TRAINED,
+        trained_on=datetime.date(2024, 3, 1),
+        workshop_attended_on=None,
+    )
+    return member
+
+
+def local_input(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
+
+
+def test_attendance_only_once_started_and_a_correction_delists(
+    open_page, erin, olivia, clock
+):
+    officer = open_page("olivia")
+    sign_in(officer, "olivia@example.org", totp_secret=f.TOTP_SECRET)
+    officer.goto("/training/manage/new/")
+    officer.get_by_label("Type of event").select_option(
+        label="Professional Registration workshop"
+    )
+    officer.get_by_label("Title").fill("Registration workshop, next week")
+    officer.get_by_label("Region").select_option(label="London")
+    starts = timezone.now() + datetime.timedelta(days=7)
+    officer.get_by_label("Starts").fill(local_input(starts))
+    officer.get_by_label("Ends").fill(local_input(starts + datetime.timedelta(hours=3)))
+    officer.get_by_label("Place (if in person)").fill("The Library, London")
+    officer.get_by_label("Places").fill("12")
+    officer.get_by_role("button", name="Create the event").click()
+    expect_message(officer, "has been created")
+    manage_url = officer.url
+
+    applicant = open_page("erin")
+    sign_in(applicant, "erin@example.org")
+    applicant.goto("/training/")
+    applicant.get_by_role("link", name="Registration workshop, next week").click()
+    applicant.get_by_role("button", name="Book a place").click()
+    expect_message(applicant, "You are booked")
+
+    attended = re.compile(r"^Attended\s*: Erin Ellis$")
+    officer.goto(manage_url)
+    officer.get_by_role("button", name=attended).click()
+    expect_message(officer, "Attendance can be recorded once the event has started")
+    assert MentorProfile.objects.get(member=erin).status == MentorStatus.TRAINED
+
+    clock.move(days=7, hours=1)  # the workshop is under way
+    cache.clear()  # the officer's used one-time code belongs to a week ago
+    sign_in(officer, "olivia@example.org", totp_secret=f.TOTP_SECRET)
+    officer.goto(manage_url)
+    button = officer.get_by_role("button", name=attended)
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true")
+    assert MentorProfile.objects.get(member=erin).status == MentorStatus.LISTED
+
+    not_attended = officer.get_by_role(
+        "button", name=re.compile(r"^Did not attend\s*: Erin Ellis$")
+    )
+    not_attended.click()
+    expect(not_attended).to_have_attribute("aria-pressed", "true")
+    assert MentorProfile.objects.get(member=erin).status == MentorStatus.TRAINED
+
+    sign_in(applicant, "erin@example.org")
+    applicant.goto("/mentors/")
+    history = applicant.get_by_role("heading", name="History").locator(
+        "xpath=following-sibling::ol[1]"
+    )
+    expect(history).to_contain_text("Delisted")
+    expect(history).to_contain_text("not attending the workshop")
