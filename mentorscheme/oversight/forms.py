@@ -226,6 +226,9 @@ class SchemeSettingsForm(forms.ModelForm):
             "reminder_after_days",
             "expire_after_days",
             "unmatched_flag_after_days",
+            "briefing_grace_days",
+            "availability_check_months",
+            "refresher_training_months",
             "weight_different_org_type",
             "weight_same_organisation",
             "weight_shared_mode",
@@ -241,6 +244,12 @@ class SchemeSettingsForm(forms.ModelForm):
             "expire_after_days": "Expire a request after (days unanswered)",
             "unmatched_flag_after_days": "Flag a candidate for help after (days "
             "without a mentor)",
+            "briefing_grace_days": "Grace period after new regulations take effect "
+            "(days a briefing on the previous version still counts)",
+            "availability_check_months": "Ask listed mentors to confirm they are "
+            "available every (months)",
+            "refresher_training_months": "Remind mentors to refresh their training "
+            "every (months; 0 for never)",
             "weight_different_org_type": "Weight: different sort of organisation",
             "weight_same_organisation": "Penalty: same organisation",
             "weight_shared_mode": "Weight: each shared way of meeting",

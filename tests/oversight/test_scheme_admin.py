@@ -34,6 +34,9 @@ def settings_form(**changes):
             "reminder_after_days",
             "expire_after_days",
             "unmatched_flag_after_days",
+            "briefing_grace_days",
+            "availability_check_months",
+            "refresher_training_months",
             "weight_different_org_type",
             "weight_same_organisation",
             "weight_shared_mode",
@@ -309,3 +312,26 @@ def test_weights_finer_than_the_allocation_can_compare_are_refused(staff_client)
     )
     assert response.status_code == 302
     assert SchemeSettings.load().weights().same_region == 0.0001
+
+
+def test_staff_set_the_grace_period_and_the_upkeep_intervals(staff_client):
+    response = staff_client.post(
+        "/oversight/scheme/settings/",
+        settings_form(
+            briefing_grace_days=30,
+            availability_check_months=6,
+            refresher_training_months=36,
+        ),
+    )
+    assert response.status_code == 302
+    settings = SchemeSettings.load()
+    assert (
+        settings.briefing_grace_days,
+        settings.availability_check_months,
+        settings.refresher_training_months,
+    ) == (30, 6, 36)
+    response = staff_client.post(
+        "/oversight/scheme/settings/",
+        settings_form(briefing_grace_days=400, availability_check_months=0),
+    )
+    assert response.status_code == 400
