@@ -103,7 +103,10 @@ def main() -> None:
     from django.db import connection
 
     clients = {}
-    print(f"{'page':<32}{'status':>7}{'queries':>8}{'median ms':>11}{'best ms':>9}")
+    print(
+        f"{'page':<32}{'status':>7}{'queries':>8}{'median ms':>11}{'best ms':>9}"
+        f"{'CPU ms':>8}"
+    )
     for name, who, path in pages():
         if args.only and args.only not in name:
             continue
@@ -120,14 +123,16 @@ def main() -> None:
 
         with connection.execute_wrapper(record):
             response = client.get(path)
-        times = []
+        times, cpu = [], []
         for _ in range(args.runs):
-            started = time.perf_counter()
+            started, used = time.perf_counter(), time.process_time()
             client.get(path)
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - used) * 1000)
         print(
             f"{name:<32}{response.status_code:>7}{len(queries):>8}"
             f"{statistics.median(times):>11.1f}{min(times):>9.1f}"
+            f"{statistics.median(cpu):>8.1f}"
         )
         if args.profile and args.profile == name:
             profiler = cProfile.Profile()

@@ -63,3 +63,50 @@ class UKDateTimeInput(forms.DateTimeInput):
     def __init__(self, attrs=None):
         base = {"autocomplete": "off", "spellcheck": "false", "class": "input-datetime"}
         super().__init__({**base, **(attrs or {})}, format="%d/%m/%Y %H:%M")
+
+
+class Select(forms.Select):
+    """Django's select, written out in Python: the same markup as its templates give,
+    without rendering a template for every option (the directory's filters and the
+    dashboards' region choice render on every view)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.utils.html import format_html, format_html_join
+
+        widget = self.get_context(name, value, attrs)["widget"]
+        if any(group_name for group_name, _, _ in widget["optgroups"]):
+            return super().render(name, value, attrs, renderer)
+        options = format_html_join(
+            "",
+            '  <option value="{}"{}>{}</option>\n\n',
+            (
+                (str(option["value"]), _attrs(option["attrs"]), option["label"])
+                for _, group, _ in widget["optgroups"]
+                for option in group
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>\n{}</select>',
+            widget["name"],
+            _attrs(widget["attrs"]),
+            options,
+        )
+
+
+def _attrs(attrs: dict):
+    """HTML attributes as Django's ``attrs.html`` writes them, in the same order."""
+    from django.utils.html import format_html, format_html_join
+
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (
+                format_html(" {}", name)
+                if value is True
+                else format_html(' {}="{}"', name, value),
+            )
+            for name, value in attrs.items()
+            if value is not False
+        ),
+    )

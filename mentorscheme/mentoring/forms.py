@@ -38,22 +38,26 @@ class DirectoryFilterForm(forms.Form):
         queryset=Region.objects.filter(is_active=True),
         required=False,
         empty_label="Any region",
+        widget=fields.Select,
     )
     organisation_type = fields.ModelChoiceField(
         queryset=OrganisationType.objects.all(),
         required=False,
         empty_label="Any sort of organisation",
         label="Sort of organisation",
+        widget=fields.Select,
     )
     mode = forms.ChoiceField(
         choices=[("", "Any way of meeting")] + MeetingMode.choices,
         required=False,
         label="Meets by",
+        widget=fields.Select,
     )
     qualification = fields.ModelChoiceField(
         queryset=Qualification.objects.filter(is_active=True, uses_mentors=True),
         required=False,
         empty_label="Any qualification",
+        widget=fields.Select,
     )
     free_place = forms.BooleanField(required=False, label="Has a free place")
     up_to_date = forms.BooleanField(
