@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
 from mentorscheme.members.models import Member
 
@@ -48,7 +49,7 @@ def roles_for(user, today: datetime.date | None = None) -> Roles:
     cached = getattr(user, "_mentorscheme_roles", None)
     if cached is not None and today is None:
         return cached
-    roles = _compute_roles(user, today or datetime.date.today())
+    roles = _compute_roles(user, today or timezone.localdate())
     user._mentorscheme_roles = roles
     return roles
 

@@ -202,7 +202,7 @@ class RegistrationAward(models.Model):
 
     @property
     def is_on_register(self) -> bool:
-        return self.removed_on is None or self.removed_on > datetime.date.today()
+        return self.removed_on is None or self.removed_on > timezone.localdate()
 
 
 class OfficerRole(models.TextChoices):

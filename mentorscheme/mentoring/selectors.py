@@ -3,6 +3,7 @@
 import datetime
 
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from mentorscheme.matching.records import CandidateRecord
 from mentorscheme.mentoring.models import (
@@ -100,7 +101,7 @@ def open_requests(enrolment: Enrolment):
 
 
 def waiting_days(enrolment: Enrolment, today: datetime.date | None = None) -> int:
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     return (today - enrolment.enrolled_on).days
 
 
@@ -118,7 +119,7 @@ def contact_visible(
         return True
     if relationship.ended_on is None:
         return False
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     days = SchemeSettings.load().contact_days_after_end
     return (today - relationship.ended_on).days <= days
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Subquery, Sum
+from django.utils import timezone
 
 from mentorscheme.matching import engine
 from mentorscheme.matching.records import (
@@ -245,7 +246,7 @@ def current_version(today: datetime.date | None = None) -> tuple:
         newest=Max("pk"), count=Count("pk"), tokens=Sum("token")
     )
     return (
-        today or datetime.date.today(),
+        today or timezone.localdate(),
         found["newest"],
         found["count"],
         found["tokens"],

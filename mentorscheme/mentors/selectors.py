@@ -28,7 +28,7 @@ def on_register(today: datetime.date) -> Q:
 
 
 def level_held(member: Member, today: datetime.date | None = None) -> Level | None:
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     return member.current_level(
         member.awards.filter(on_register(today)).select_related("level")
     )

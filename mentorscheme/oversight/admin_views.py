@@ -4,13 +4,12 @@ All of it is data, so a change takes effect on the next request, with no restart
 Every change goes through a service that writes it to the audit log.
 """
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from mentorscheme.guidance.models import GuidancePage
 from mentorscheme.members import access
@@ -234,7 +233,7 @@ def regulations(request):
         success="The regulations version has been added.",
         then="oversight:regulations",
         versions=RegulationsVersion.objects.all(),
-        in_force=RegulationsVersion.in_force_on(datetime.date.today()),
+        in_force=RegulationsVersion.in_force_on(timezone.localdate()),
     )
 
 
@@ -245,7 +244,7 @@ def regulations(request):
 def appointments(request):
     _staff(request)
     form = AppointmentForm(request.POST or None)
-    today = datetime.date.today()
+    today = timezone.localdate()
     listing = list(OfficerAppointment.objects.select_related("member", "region"))
 
     def save(data):

@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.utils import timezone
 
 from mentorscheme import fields
 from mentorscheme.fields import DATE_HINT
@@ -46,7 +47,7 @@ class AllocationRunForm(RegionChoiceForm):
 
 
 def _default_from() -> datetime.date:
-    today = datetime.date.today()
+    today = timezone.localdate()
     return today.replace(year=today.year - 1) + datetime.timedelta(days=1)
 
 
@@ -61,7 +62,7 @@ class ReportFilterForm(RegionChoiceForm):
         if not data.get("date_from"):
             data["date_from"] = _default_from().isoformat()
         if not data.get("date_to"):
-            data["date_to"] = datetime.date.today().isoformat()
+            data["date_to"] = timezone.localdate().isoformat()
         return data
 
     def clean(self):
