@@ -119,7 +119,7 @@ class MentoringRelationship(models.Model):
             # Rule 6 of the scheme, also held by the database.
             models.UniqueConstraint(
                 fields=["enrolment"],
-                condition=Q(status="active"),
+                condition=Q(status=RelationshipStatus.ACTIVE),
                 name="one_active_relationship_per_enrolment",
             )
         ]

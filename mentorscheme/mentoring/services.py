@@ -10,7 +10,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from mentorscheme.members.models import Member
+from mentorscheme.members.models import Member, MembershipStatus
 from mentorscheme.mentoring import selectors
 from mentorscheme.mentoring.models import (
     OPEN_REQUEST_STATUSES,
@@ -32,6 +32,7 @@ from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
     Enrolment,
+    EnrolmentStatus,
     Qualification,
     RegulationsVersion,
     SchemeSettings,
@@ -86,7 +87,7 @@ def _officer_emails(member: Member) -> list[str]:
 def enrolment_create(
     *, member: Member, qualification: Qualification, meeting_modes=(), today=None
 ) -> Enrolment:
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     if not member.is_current:
         raise MentoringError("Only members whose membership is current can enrol.")
     if not qualification.is_active:
@@ -521,7 +522,7 @@ def relationship_end(
     if not reason.strip():
         raise MentoringError("Give a reason; the other person will read it.")
     relationship.status = RelationshipStatus.ENDED_EARLY
-    relationship.ended_on = datetime.date.today()
+    relationship.ended_on = timezone.localdate()
     relationship.ended_by = side
     relationship.end_reason = reason.strip()
     relationship.save()
@@ -543,7 +544,7 @@ def relationship_confirm_completion(
     if not relationship.is_active:
         raise MentoringError("This mentoring relationship has already ended.")
     relationship.status = RelationshipStatus.COMPLETED
-    relationship.ended_on = datetime.date.today()
+    relationship.ended_on = timezone.localdate()
     relationship.completion_confirmed_at = timezone.now()
     relationship.save()
     emails.send(
@@ -620,7 +621,7 @@ def meeting_log(
 ) -> Meeting:
     relationship = _locked_relationship(relationship.pk)
     _side(relationship, member)
-    if held_on > datetime.date.today():
+    if held_on > timezone.localdate():
         raise MentoringError(
             "Log a meeting once it has happened: the date is in the future."
         )
@@ -692,14 +693,14 @@ def help_request(*, enrolment: Enrolment, message: str) -> HelpFlag:
 
 def flag_waiting_candidates(*, today: datetime.date | None = None) -> int:
     """Flag candidates with no mentor after the waiting period. Idempotent."""
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     days = SchemeSettings.load().unmatched_flag_after_days
     waiting = selectors.with_candidate_fields(
         Enrolment.objects.filter(
-            status="enrolled",
+            status=EnrolmentStatus.ENROLLED,
             enrolled_on__lte=today - datetime.timedelta(days=days),
             qualification__uses_mentors=True,
-            member__membership_status="current",
+            member__membership_status=MembershipStatus.CURRENT,
         )
     ).filter(has_active=False)
     flagged = 0

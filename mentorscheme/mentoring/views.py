@@ -9,7 +9,12 @@ from mentorscheme import confirm
 from mentorscheme.fields import parse_id
 from mentorscheme.members import access
 from mentorscheme.mentoring import forms, selectors, services
-from mentorscheme.mentoring.models import Agreement, HelpFlag, RequestStatus
+from mentorscheme.mentoring.models import (
+    Agreement,
+    HelpFlag,
+    RelationshipStatus,
+    RequestStatus,
+)
 from mentorscheme.mentors import directory as mentor_directory
 from mentorscheme.scheme.models import RegulationsVersion, SchemeSettings
 
@@ -41,9 +46,9 @@ def candidate_home(request):
         return redirect("mentoring:enrol")
     relationship = selectors.active_relationship(enrolment)
     agreement = relationship.agreements.first() if relationship else None
-    history = enrolment.relationships.exclude(status="active").select_related(
-        "mentor__member"
-    )
+    history = enrolment.relationships.exclude(
+        status=RelationshipStatus.ACTIVE
+    ).select_related("mentor__member")
     return render(
         request,
         "mentoring/home.html",

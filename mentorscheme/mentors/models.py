@@ -3,17 +3,15 @@
 from django.db import models
 from django.utils import timezone
 
+from mentorscheme.matching.records import MEETING_MODES
 from mentorscheme.members.models import Member, Region
 from mentorscheme.scheme.models import Qualification
 
-
-class MeetingMode(models.TextChoices):
-    EMAIL = "email", "Email"
-    PHONE = "phone", "Phone"
-    TEAMS = "teams", "Microsoft Teams"
-    ZOOM = "zoom", "Zoom"
-    IN_PERSON = "in_person", "In person"
-    OTHER = "other", "Other"
+#: Ways of meeting (MeetingMode.ZOOM, ...): the rules' own list, as model choices.
+MeetingMode = models.TextChoices(
+    "MeetingMode",
+    [(code.upper(), (code, label)) for code, label in MEETING_MODES.items()],
+)
 
 
 class MentorStatus(models.TextChoices):

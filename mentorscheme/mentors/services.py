@@ -688,7 +688,7 @@ def mentor_lapse_check(*, today: datetime.date | None = None) -> dict[str, int]:
     """
     from mentorscheme.mentors.selectors import listing_failures
 
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     counts = {"delisted": 0, "relisted": 0, "closed": 0}
     candidates = MentorProfile.objects.filter(
         status__in=[S.LISTED, S.LAPSED]

@@ -56,7 +56,11 @@ from mentorscheme.oversight import audit
 from mentorscheme.oversight.models import AllocationRun, AuditEntry
 from mentorscheme.privacy.models import CalendarFeed, ErasureRecord
 from mentorscheme.privacy.subject import Subject, feedback_from, mentions, names_them
-from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES, Enrolment
+from mentorscheme.scheme.models import (
+    OPEN_ENROLMENT_STATUSES,
+    Enrolment,
+    EnrolmentStatus,
+)
 from mentorscheme.training import services as training_services
 from mentorscheme.training.models import Booking, BookingStatus, TrainingEvent
 
@@ -146,7 +150,7 @@ def _relationships(subject: Subject) -> int:
     mine.filter(status=RelationshipStatus.ACTIVE).update(
         status=RelationshipStatus.ENDED_EARLY,
         ended_by=EndedBy.SCHEME,
-        ended_on=datetime.date.today(),
+        ended_on=timezone.localdate(),
         end_reason="",
     )
     return _blank(mine, "end_reason")
@@ -176,7 +180,7 @@ def _help_flags(subject: Subject) -> int:
 def _enrolments(subject: Subject) -> int:
     return Enrolment.objects.filter(
         member=subject.member, status__in=OPEN_ENROLMENT_STATUSES
-    ).update(status="withdrawn")
+    ).update(status=EnrolmentStatus.WITHDRAWN)
 
 
 def _mentor_profile(subject: Subject) -> int:
