@@ -14,6 +14,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from mentorscheme.demo import names
 from mentorscheme.members.models import (
@@ -242,7 +243,7 @@ class DemoSeeder:
         self.progress = progress
         # Events are put around the day the demo is loaded, so some are always in
         # the coming weeks and some just past; the register keeps its fixed dates.
-        self.today = datetime.date.today()
+        self.today = timezone.localdate()
         _merge_the_midlands()
         self.regions = list(Region.objects.filter(is_active=True).order_by("code"))
         self.org_types = list(OrganisationType.objects.order_by("code"))

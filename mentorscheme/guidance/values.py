@@ -8,6 +8,8 @@ unknown name is left as written, so a typo shows on the page instead of vanishin
 import datetime
 import re
 
+from django.utils import timezone
+
 _TOKEN = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 
 #: Names a guidance page may use, with what they mean (shown to editors).
@@ -24,7 +26,7 @@ def current(today: datetime.date | None = None) -> dict[str, str]:
     from mentorscheme.scheme.models import RegulationsVersion, SchemeSettings
 
     settings = SchemeSettings.load()
-    regulations = RegulationsVersion.in_force_on(today or datetime.date.today())
+    regulations = RegulationsVersion.in_force_on(today or timezone.localdate())
     values = {
         "open_request_limit": _number(settings.open_request_limit),
         "reminder_after_days": str(settings.reminder_after_days),
