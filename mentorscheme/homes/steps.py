@@ -7,13 +7,13 @@ reads a fixed number of queries whatever the person's history, so the home stays
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
 from mentorscheme.contact.models import Feedback, FeedbackStatus
-from mentorscheme.members import access
-from mentorscheme.members.models import OfficerAppointment, Region
+from mentorscheme.members import access, officers
+from mentorscheme.members.models import Region
 from mentorscheme.mentoring.models import (
     Agreement,
     MentoringRelationship,
@@ -492,19 +492,16 @@ def staff_section(now) -> Section:
             )
         )
     today = now.date()
-    covered = OfficerAppointment.objects.filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=today), starts_on__lte=today
-    ).values("region_id")
-    uncovered = list(
-        Region.objects.filter(is_active=True)
-        .exclude(pk__in=covered)
-        .values_list("name", flat=True)
-    )
+    uncovered = officers.uncovered_regions(today)
     if uncovered:
+        names = ", ".join(
+            f"{row['region'].name} (no {' or '.join(row['missing'])})"
+            for row in uncovered
+        )
         section.steps.append(
             Step(
-                f"No support officer in office for {', '.join(uncovered)}: "
-                "the team acts there until one is appointed.",
+                f"Regions without an officer for each side: {names}. The team acts "
+                "there until one is appointed.",
                 reverse("oversight:appointments"),
                 "Appoint an officer",
             )
