@@ -17,6 +17,7 @@ from mentorscheme.mentoring.models import (
 )
 from mentorscheme.mentors import directory as mentor_directory
 from mentorscheme.scheme.models import RegulationsVersion, SchemeSettings
+from mentorscheme.training import currency
 
 
 def _roles(request):
@@ -247,6 +248,12 @@ def mentor_detail(request, pk: int):
             "profile": entry.profile,
             "form": form,
             "enrolment": enrolment,
+            # Up to date for this candidate: briefed on the version they are under.
+            "briefed_on_yours": currency.is_briefed(
+                entry.profile.member, enrolment.regulations
+            )
+            if enrolment
+            else None,
         },
         status=_error_status(form),
     )

@@ -146,3 +146,20 @@ def test_officers_see_who_is_up_to_date_by_region(client, olivia, oscar, briefed
     assert "Dave Dunn" in page and "Bob Baker" not in page  # Bob is in Yorkshire
     login(client, oscar)
     assert "Dave Dunn" not in client.get("/oversight/up-to-date/").text
+
+
+def test_a_candidate_sees_whether_a_mentor_is_briefed_on_their_own_version(
+    client, alice, briefed_bob
+):
+    new = publish(days_from_today=5)
+    login(client, alice)
+    url = f"/mentoring/directory/{briefed_bob.mentor_profile.pk}/"
+    assert (
+        "Briefed on your regulations (Regulations of 2 December 2013)"
+        in client.get(url).text
+    )
+    mentoring_services.enrolment_move_regulations(
+        enrolment=alice.enrolments.get(), regulations=new
+    )
+    page = client.get(url).text
+    assert "Not yet briefed on your regulations (Regulations of 2027)" in page
