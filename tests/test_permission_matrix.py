@@ -74,6 +74,9 @@ training:cancel               pk=event                login 405   405   405   40
 training:attendance           pk=event,booking_pk=booking login 405 405 405  405   405
 mentoring:home                -                       login 200 >mentoring:enrol >mentoring:enrol >mentoring:enrol >mentoring:enrol
 mentoring:enrol               -                       login 200   200   200   200   403
+mentoring:line_manager        -                       login 200   200   200   200   403
+mentoring:enrolment_withdraw  pk=request.enrolment_id login 200   404   404   404   403
+mentoring:enrolment_status    pk=request.enrolment_id login 403   403   403   403   200
 mentoring:help                -                       login 405   405   405   405   405
 mentoring:move_regulations    -                       login 405   405   405   405   405
 mentoring:directory           -                       login 200   403   200   200   200
@@ -84,6 +87,7 @@ mentoring:agreement           pk=relationship         login 404   200   403   40
 mentoring:agreement_confirm   pk=agreement            login 405   405   405   405   405
 mentoring:meeting_new         pk=relationship         login 404   200   403   404   403
 mentoring:end                 pk=relationship         login 405   405   405   405   405
+mentoring:end_by_officer      pk=relationship         login 405   405   405   405   405
 mentoring:complete            pk=relationship         login 405   405   405   405   405
 mentoring:open_notes          pk=relationship         login 405   405   405   405   405
 contact:form                  -                       200   200   200   200   200   200
@@ -97,6 +101,7 @@ healthz                       -                       200   200   200   200   20
 # oversight: officers see their regions, staff everything; scheme administration is staff's
 oversight:dashboard           -                       login 403   403   200   200   200
 oversight:up_to_date          -                       login 403   403   200   200   200
+oversight:line_managers       -                       login 403   403   200   200   200
 oversight:help_resolve        pk=help_flag            login 405   405   405   405   405
 oversight:allocations         -                       login 403   403   200   200   200
 oversight:allocation          pk=allocation_run       login 403   403   200   404   200
@@ -132,6 +137,7 @@ api:me                        -                       401   200   200   200   20
 api:member_get                membership_number=member.membership_number 401   403   403   403   403   200
 api:member_put                membership_number=member.membership_number 401   403   403   403   403   200
 api:award_put                 membership_number=member.membership_number,level='chartership' 405   405   405   405   405   405
+api:enrolment_status_put      membership_number=member.membership_number,qualification='chartership' 405   405   405   405   405   405
 api:directory                 -                       401   200   403   200   200   200
 api:directory_entry           mentor_id=mentor_profile 401   200   403   200   200   200
 api:enrolments                -                       401   200   200   200   200   403
@@ -198,6 +204,7 @@ mentoring:help                -                       login >mentoring:home 403 
 mentoring:move_regulations    -                       login 404   403   403   403   403
 mentoring:agreement_confirm   pk=agreement            login 404 >mentoring:relationship 403 404 403
 mentoring:end                 pk=relationship         login 404 >mentoring:relationship 403 404 403
+mentoring:end_by_officer      pk=relationship         login 404   403 >mentoring:relationship 404 >mentoring:relationship
 mentoring:complete            pk=relationship         login 404 >mentoring:relationship 403 404 403
 mentoring:open_notes          pk=relationship         login 404   403 >mentoring:relationship 404 >mentoring:relationship
 oversight:help_resolve        pk=help_flag            login 403   403   >oversight:dashboard 404   >oversight:dashboard
@@ -206,7 +213,8 @@ oversight:allocation_publish  pk=allocation_run       login 403   403   200   40
 oversight:allocation_discard  pk=allocation_run       login 403   403   200   404   200
 api_token_revoke              pk=api_token            login 403   403   403   403   >api_tokens
 api:award_put                 membership_number=member.membership_number,level='chartership' 405   405   405   405   405   405
-api:request_accept            request_id=request      401   403   200   403   404   403
+api:enrolment_status_put      membership_number=member.membership_number,qualification='chartership' 405   405   405   405   405   405
+api:request_accept            request_id=request      401   403   409   403   404   403
 api:request_decline           request_id=request      401   400   400   400   400   400
 api:request_ask_more          request_id=request      401   400   400   400   400   400
 api:request_reply             request_id=request      401   400   400   400   400   400

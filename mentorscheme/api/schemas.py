@@ -2,7 +2,7 @@
 
 import datetime
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import AfterValidator, Field, create_model
@@ -107,6 +107,21 @@ class AwardIn(Schema):
     awarded_on: datetime.date
     last_revalidated_on: datetime.date | None = None
     removed_on: datetime.date | None = None
+
+
+class EnrolmentStatusIn(Schema):
+    status: Literal["submitted", "awarded", "unsuccessful", "further_info"] = Field(
+        description="submitted, awarded, unsuccessful or further_info (further "
+        "information requested)."
+    )
+    note: text(3000) = Field("", description="Words for the candidate, if any.")
+
+
+class EnrolmentStatusOut(Schema):
+    membership_number: str
+    qualification: str
+    status: str
+    enrolled_on: datetime.date
 
 
 class AwardOut(Schema):

@@ -99,6 +99,12 @@ class MembershipStatus(models.TextChoices):
     LAPSED = "lapsed", "Lapsed"
 
 
+class LineManagerDeclaration(models.TextChoices):
+    MEMBER = "member", "A member of the body"
+    NOT_MEMBER = "not_member", "Someone who is not a member"
+    NONE = "none", "I have no line manager, or I am self-employed"
+
+
 class Member(models.Model):
     membership_number = models.CharField(max_length=20, unique=True)
     first_name = models.CharField(max_length=100)
@@ -128,6 +134,23 @@ class Member(models.Model):
         on_delete=models.SET_NULL,
         related_name="reports",
     )
+    line_manager_declaration = models.CharField(
+        max_length=20,
+        choices=LineManagerDeclaration.choices,
+        blank=True,
+        help_text="What the member said about their line manager; empty until they say.",
+    )
+    declared_line_manager = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="declared_reports",
+    )
+    declared_line_manager_name = models.CharField(
+        max_length=200, blank=True, help_text="A line manager who is not a member."
+    )
+    line_manager_declared_at = models.DateTimeField(null=True, blank=True)
     membership_status = models.CharField(
         max_length=10,
         choices=MembershipStatus.choices,

@@ -8,4 +8,10 @@ from mentorscheme.members import services
 
 @task()
 def run_register_import(*, import_id: int) -> None:
-    services.register_import_run(import_id=import_id)
+    job = services.register_import_run(import_id=import_id)
+    if job is not None and job.status == "finished" and not job.dry_run:
+        # Imported line managers and awards take effect on requests, mentoring and
+        # enrolments now (the periodic run would otherwise catch them within the hour).
+        from mentorscheme.mentoring.services import register_changed
+
+        register_changed()

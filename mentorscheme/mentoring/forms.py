@@ -4,13 +4,77 @@ from django import forms
 from django.db.models import F
 
 from mentorscheme import fields
-from mentorscheme.members.models import OrganisationType, Region
+from mentorscheme.members.models import LineManagerDeclaration, OrganisationType, Region
 from mentorscheme.mentoring.models import DEFAULT_CONFIDENTIALITY, DeclineReason
 from mentorscheme.mentors.models import MeetingMode
 from mentorscheme.scheme.models import Qualification
 
 
-class EnrolForm(forms.Form):
+class LineManagerForm(forms.Form):
+    line_manager = forms.ChoiceField(
+        choices=LineManagerDeclaration.choices,
+        widget=forms.RadioSelect,
+        label="Who is your line manager?",
+        help_text="A line manager cannot be your mentor, so the directory leaves "
+        "them out.",
+        error_messages={
+            "required": "Say who your line manager is, or that you have none."
+        },
+    )
+    line_manager_member = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Their membership number, or their full name",
+        help_text="If they are a member of the body.",
+    )
+    line_manager_name = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Their name",
+        help_text="If they are not a member.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("line_manager")
+        data["manager"] = None
+        if kind == LineManagerDeclaration.MEMBER:
+            from mentorscheme.mentoring.services import find_member
+
+            text = data.get("line_manager_member", "")
+            if not text.strip():
+                self.add_error(
+                    "line_manager_member",
+                    "Give your line manager's membership number or full name.",
+                )
+            else:
+                data["manager"] = find_member(text)
+                if data["manager"] is None:
+                    self.add_error(
+                        "line_manager_member",
+                        "We could not find one member with that number or name. Check "
+                        "the membership number, or choose “Someone who is not a "
+                        "member”.",
+                    )
+        if (
+            kind == LineManagerDeclaration.NOT_MEMBER
+            and not data.get("line_manager_name", "").strip()
+        ):
+            self.add_error("line_manager_name", "Give your line manager's name.")
+        return data
+
+    def declaration(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "declaration": data["line_manager"],
+            "manager": data["manager"],
+            "name": data.get("line_manager_name", ""),
+        }
+
+
+class EnrolForm(LineManagerForm):
+    field_order = ["qualification", "meeting_modes"]
+
     qualification = fields.ModelChoiceField(
         # Levels in order, then qualifications without a level (Revalidation) last.
         queryset=Qualification.objects.filter(is_active=True).order_by(
@@ -199,3 +263,30 @@ class HelpForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Anything your officer should know",
     )
+
+
+class EnrolmentStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label="What has happened",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what has happened."},
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="A note for the candidate (optional)",
+        help_text="For further information, say what the assessors need.",
+    )
+
+    def __init__(self, *args, enrolment, **kwargs):
+        from mentorscheme.mentoring.services import ENROLMENT_TRANSITIONS
+        from mentorscheme.scheme.models import EnrolmentStatus
+
+        super().__init__(*args, **kwargs)
+        allowed = ENROLMENT_TRANSITIONS.get(enrolment.status, set())
+        self.fields["status"].choices = [
+            (value, label)
+            for value, label in EnrolmentStatus.choices
+            if value in allowed
+        ]

@@ -17,6 +17,7 @@ class RequestStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
     WITHDRAWN = "withdrawn", "Withdrawn"
     EXPIRED = "expired", "Expired (no answer)"
+    CLOSED = "closed", "Closed by the scheme"
 
 
 OPEN_REQUEST_STATUSES = [RequestStatus.PENDING, RequestStatus.MORE_INFO]
@@ -47,15 +48,15 @@ class MentoringRequest(models.Model):
         blank=True, help_text="The mentor's words to the candidate."
     )
     candidate_reply = models.TextField(blank=True)
+    closed_reason = models.TextField(
+        blank=True,
+        help_text="Why the scheme closed the request, in words for the candidate.",
+    )
     from_allocation = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     responded_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    closed_reason = models.TextField(
-        blank=True,
-        help_text="Why the scheme closed the request, in words for the candidate.",
-    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -112,6 +113,16 @@ class MentoringRelationship(models.Model):
     ended_by = models.CharField(max_length=20, choices=EndedBy.choices, blank=True)
     end_reason = models.TextField(blank=True)
     completion_confirmed_at = models.DateTimeField(null=True, blank=True)
+    candidate_completion_at = models.DateTimeField(null=True, blank=True)
+    mentor_completion_at = models.DateTimeField(null=True, blank=True)
+    completion_reason = models.TextField(
+        blank=True, help_text="Why mentoring is complete without a logged meeting."
+    )
+    letter_of_support = models.TextField(
+        blank=True, help_text="The mentor's letter of support (Fellowship)."
+    )
+    letter_written_at = models.DateTimeField(null=True, blank=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_on", "-id"]
@@ -186,12 +197,52 @@ class Meeting(models.Model):
     action_points = models.TextField(blank=True)
     created_by = models.ForeignKey("members.User", null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-held_on", "-id"]
 
     def __str__(self):
         return f"Meeting on {self.held_on} ({self.get_mode_display()})"
+
+    def may_change(self, user, now=None) -> bool:
+        """Its author may correct or remove it for 14 days after logging it."""
+        now = now or timezone.now()
+        return (
+            self.removed_at is None
+            and user is not None
+            and self.created_by_id == user.pk
+            and now - self.created_at <= datetime.timedelta(days=MEETING_EDIT_DAYS)
+        )
+
+
+MEETING_EDIT_DAYS = 14
+
+
+class MeetingRevision(models.Model):
+    """A meeting as it was before its author corrected or removed it."""
+
+    class Action(models.TextChoices):
+        CORRECTED = "corrected", "Corrected"
+        REMOVED = "removed", "Removed"
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="revisions"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    held_on = models.DateField()
+    mode = models.CharField(max_length=20)
+    duration_minutes = models.PositiveSmallIntegerField()
+    notes = models.TextField(blank=True)
+    action_points = models.TextField(blank=True)
+    by = models.ForeignKey("members.User", null=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.at:%d %b %Y}"
 
 
 class NotesAccess(models.Model):
@@ -218,12 +269,21 @@ class HelpFlag(models.Model):
         ASKED = "asked", "The candidate asked for help"
         WAITING = "waiting", "No mentor after the waiting period"
         MENTOR_LEFT = "mentor_left", "Their mentor stepped down or lapsed"
+        LINE_MANAGER = "line_manager", "The mentor is recorded as the line manager"
 
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.CASCADE, related_name="help_flags"
     )
     why = models.CharField(max_length=20, choices=Why.choices)
     message = models.TextField(blank=True)
+    relationship = models.ForeignKey(
+        "MentoringRelationship",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="flags",
+        help_text="The active mentoring the flag asks an officer to decide on.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
 

@@ -56,6 +56,7 @@ def record_for(
         if organisation
         else None,
         line_manager_member_id=member.line_manager_id,
+        declared_line_manager_member_id=member.declared_line_manager_id,
         meeting_modes=frozenset(enrolment.meeting_modes),
         has_active_relationship=enrolment.has_active,
         choices=tuple(choices),

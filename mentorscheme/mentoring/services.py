@@ -8,9 +8,10 @@ enrolment), so a mentor's last place goes to exactly one candidate.
 import datetime
 
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from mentorscheme.members.models import Member, MembershipStatus
+from mentorscheme.members.models import LineManagerDeclaration, Member, MembershipStatus
 from mentorscheme.mentoring import selectors
 from mentorscheme.mentoring.models import (
     OPEN_REQUEST_STATUSES,
@@ -32,6 +33,7 @@ from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
     Enrolment,
+    EnrolmentChange,
     EnrolmentStatus,
     Qualification,
     RegulationsVersion,
@@ -85,8 +87,15 @@ def _officer_emails(member: Member) -> list[str]:
 
 @transaction.atomic
 def enrolment_create(
-    *, member: Member, qualification: Qualification, meeting_modes=(), today=None
+    *,
+    member: Member,
+    qualification: Qualification,
+    meeting_modes=(),
+    today=None,
+    line_manager: dict | None = None,
 ) -> Enrolment:
+    """Enrol under the regulations in force; ``line_manager`` is the declaration
+    (``line_manager_declare``'s arguments), made in the same transaction."""
     today = today or timezone.localdate()
     if not member.is_current:
         raise MentoringError("Only members whose membership is current can enrol.")
@@ -114,6 +123,8 @@ def enrolment_create(
         enrolled_on=today,
         meeting_modes=list(meeting_modes),
     )
+    if line_manager is not None:
+        line_manager_declare(member=member, **line_manager)
     emails.send("enrolled", to=member.email, context={"enrolment": enrolment})
     return enrolment
 
@@ -132,6 +143,374 @@ def enrolment_move_regulations(
     enrolment.regulations = regulations
     enrolment.save(update_fields=["regulations"])
     return enrolment
+
+
+# -- the enrolment lifecycle --------------------------------------------------------
+
+#: Which status may follow which, as registration staff or the API record them.
+ENROLMENT_TRANSITIONS: dict[str, set[str]] = {
+    EnrolmentStatus.ENROLLED: {EnrolmentStatus.SUBMITTED, EnrolmentStatus.AWARDED},
+    EnrolmentStatus.SUBMITTED: {
+        EnrolmentStatus.AWARDED,
+        EnrolmentStatus.UNSUCCESSFUL,
+        EnrolmentStatus.FURTHER_INFO,
+    },
+    EnrolmentStatus.FURTHER_INFO: {
+        EnrolmentStatus.SUBMITTED,
+        EnrolmentStatus.AWARDED,
+        EnrolmentStatus.UNSUCCESSFUL,
+    },
+}
+
+
+def _record_change(enrolment, *, from_status, by=None, note="", source="site", **extra):
+    EnrolmentChange.objects.create(
+        enrolment=enrolment,
+        from_status=from_status,
+        to_status=enrolment.status,
+        note=note,
+        by=by,
+        source=source,
+        **extra,
+    )
+
+
+def _close_mentoring(enrolment: Enrolment, *, awarded: bool, because: str) -> None:
+    """An enrolment closed: its open requests are withdrawn and its mentoring ends."""
+    for other in selectors.open_requests(enrolment):
+        _close(other, RequestStatus.WITHDRAWN)
+        emails.send(
+            "request_withdrawn",
+            to=other.mentor.member.email,
+            context={
+                "request": other,
+                "candidate": enrolment.member,
+                "because": because,
+            },
+        )
+    relationship = selectors.active_relationship(enrolment)
+    if relationship is None:
+        return
+    relationship = _locked_relationship(relationship.pk)
+    relationship.ended_on = datetime.date.today()
+    if awarded:
+        relationship.status = RelationshipStatus.COMPLETED
+    else:
+        relationship.status = RelationshipStatus.ENDED_EARLY
+        relationship.ended_by = EndedBy.SCHEME
+        relationship.end_reason = because[:1].upper() + because[1:] + "."
+    relationship.save()
+    emails.send(
+        "mentoring_thanks" if awarded else "mentoring_ended_enrolment_closed",
+        to=relationship.mentor.member.email,
+        context={
+            "relationship": relationship,
+            "by": enrolment.member,
+            "enrolment": enrolment,
+        },
+    )
+
+
+@transaction.atomic
+def enrolment_withdraw(*, enrolment: Enrolment, member: Member, reason: str = ""):
+    """The candidate withdraws: the enrolment closes and so does its mentoring."""
+    enrolment = _lock_enrolment(enrolment.pk)
+    if enrolment.member_id != member.pk:
+        raise MentoringError("This is not your enrolment.")
+    if not enrolment.is_open:
+        raise MentoringError(
+            f"This enrolment is already {enrolment.get_status_display().lower()}."
+        )
+    before = enrolment.status
+    enrolment.status = EnrolmentStatus.WITHDRAWN
+    enrolment.save(update_fields=["status"])
+    _record_change(enrolment, from_status=before, by=member.user, note=reason.strip())
+    _close_mentoring(
+        enrolment,
+        awarded=False,
+        because=f"the candidate withdrew from {enrolment.qualification}",
+    )
+    emails.send("enrolment_status", to=member.email, context={"enrolment": enrolment, "note": ""})  # fmt: skip
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_set_status(
+    *, enrolment: Enrolment, status: str, by=None, note: str = "", source: str = "site"
+) -> Enrolment:
+    """Registration staff (or the membership database) record a step: submitted, the
+    outcome, or further information requested. An award ends the enrolment and its
+    mentoring, with thanks to the mentor; the candidate is told each time."""
+    enrolment = _lock_enrolment(enrolment.pk)
+    if status == enrolment.status:
+        return enrolment
+    allowed = ENROLMENT_TRANSITIONS.get(enrolment.status, set())
+    if status not in allowed:
+        labels = dict(EnrolmentStatus.choices)
+        raise MentoringError(
+            f"An enrolment that is {enrolment.get_status_display().lower()} cannot "
+            f"become {labels.get(status, status).lower()}."
+        )
+    before = enrolment.status
+    enrolment.status = status
+    enrolment.save(update_fields=["status"])
+    _record_change(
+        enrolment, from_status=before, by=by, note=note.strip(), source=source
+    )
+    if not enrolment.is_open:
+        awarded = status == EnrolmentStatus.AWARDED
+        _close_mentoring(
+            enrolment,
+            awarded=awarded,
+            because=f"{enrolment.member.first_name} was awarded {enrolment.qualification}"
+            if awarded
+            else f"the assessment of {enrolment.qualification} has ended",
+        )
+    emails.send(
+        "enrolment_status",
+        to=enrolment.member.email,
+        context={"enrolment": enrolment, "note": note.strip()},
+    )
+    return enrolment
+
+
+def awards_close_enrolments(*, member_ids=None) -> int:
+    """An award of the level an open enrolment works toward ends that enrolment.
+
+    Awards come from the import, the API or the admin; this finds those recorded
+    on or after the enrolment's date. Idempotent.
+    """
+    from mentorscheme.members.models import RegistrationAward
+
+    open_ = Enrolment.objects.filter(
+        status__in=OPEN_ENROLMENT_STATUSES, qualification__level__isnull=False
+    )
+    if member_ids is not None:
+        open_ = open_.filter(member_id__in=member_ids)
+    awarded = open_.filter(
+        Exists(
+            RegistrationAward.objects.filter(
+                member=OuterRef("member_id"),
+                level=OuterRef("qualification__level"),
+                awarded_on__gte=OuterRef("enrolled_on"),
+            )
+        )
+    )
+    count = 0
+    for enrolment in awarded:
+        with transaction.atomic():
+            locked = _lock_enrolment(enrolment.pk)
+            if not locked.is_open:
+                continue
+            before = locked.status
+            locked.status = EnrolmentStatus.AWARDED
+            locked.save(update_fields=["status"])
+            _record_change(locked, from_status=before, note="Award recorded on the register.", source="register")  # fmt: skip
+            _close_mentoring(
+                locked,
+                awarded=True,
+                because=f"{locked.member.first_name} was awarded {locked.qualification}",
+            )
+            emails.send("enrolment_status", to=locked.member.email, context={"enrolment": locked, "note": ""})  # fmt: skip
+            count += 1
+    return count
+
+
+def newer_regulations(enrolment: Enrolment, today=None):
+    """The regulations in force today, if newer than the enrolment's; else None."""
+    current = RegulationsVersion.in_force_on(today or datetime.date.today())
+    if current and current.effective_from > enrolment.regulations.effective_from:
+        return current
+    return None
+
+
+# -- line managers ------------------------------------------------------------------
+
+
+def find_member(text: str) -> Member | None:
+    """A current member by membership number, or by full name when only one has it."""
+    text = " ".join(text.split())
+    if not text:
+        return None
+    by_number = Member.objects.filter(membership_number__iexact=text).first()
+    if by_number is not None:
+        return by_number
+    first, _, last = text.rpartition(" ")
+    named = list(
+        Member.objects.filter(first_name__iexact=first, last_name__iexact=last)[:2]
+    )
+    return named[0] if len(named) == 1 else None
+
+
+@transaction.atomic
+def line_manager_declare(
+    *, member: Member, declaration: str, manager: Member | None = None, name: str = ""
+) -> Member:
+    """The candidate says who their line manager is; the rules see it at once."""
+    if declaration not in LineManagerDeclaration.values:
+        raise MentoringError("Say who your line manager is, or that you have none.")
+    if declaration == LineManagerDeclaration.MEMBER and manager is None:
+        raise MentoringError(
+            "We could not find that member. Give their membership number, or their "
+            "name exactly as on the register."
+        )
+    if manager is not None and manager.pk == member.pk:
+        raise MentoringError("You cannot be your own line manager.")
+    if declaration == LineManagerDeclaration.NOT_MEMBER and not name.strip():
+        raise MentoringError("Give your line manager's name.")
+    member = Member.objects.select_for_update(of=("self",)).get(pk=member.pk)
+    member.line_manager_declaration = declaration
+    member.declared_line_manager = (
+        manager if declaration == LineManagerDeclaration.MEMBER else None
+    )
+    member.declared_line_manager_name = (
+        name.strip() if declaration == LineManagerDeclaration.NOT_MEMBER else ""
+    )
+    member.line_manager_declared_at = timezone.now()
+    member.save()
+    line_manager_links_apply(member_ids=[member.pk])
+    return member
+
+
+def _managed_by_mentor(prefix: str) -> Q:
+    """Rows whose candidate is line-managed by the mentor (register or declaration)."""
+    return Q(
+        **{
+            f"{prefix}mentor__member_id": F(
+                f"{prefix}enrolment__member__line_manager_id"
+            )
+        }
+    ) | Q(  # fmt: skip
+        **{
+            f"{prefix}mentor__member_id": F(
+                f"{prefix}enrolment__member__declared_line_manager_id"
+            )
+        }  # fmt: skip
+    )
+
+
+def _line_manager_source(candidate: Member, manager_member_id: int) -> str:
+    if candidate.line_manager_id == manager_member_id:
+        return "on the membership register"
+    return "in what you told us"
+
+
+def line_manager_links_apply(*, member_ids=None) -> dict[str, int]:
+    """A line-manager link newly recorded (declaration, import, API, admin) takes effect.
+
+    Open requests from a candidate to their line manager are closed with a reason the
+    candidate reads; an active relationship with their line manager is flagged to
+    the region's officers, who decide whether to end it. Idempotent: a run finds
+    nothing left to do the second time.
+    """
+    counts = {"closed": 0, "flagged": 0}
+    requests = MentoringRequest.objects.filter(status__in=OPEN_REQUEST_STATUSES).filter(
+        _managed_by_mentor("")
+    )
+    relationships = MentoringRelationship.objects.filter(
+        status=RelationshipStatus.ACTIVE
+    ).filter(_managed_by_mentor(""))
+    if member_ids is not None:
+        requests = requests.filter(enrolment__member_id__in=member_ids)
+        relationships = relationships.filter(enrolment__member_id__in=member_ids)
+    for request_id in requests.values_list("pk", flat=True):
+        with transaction.atomic():
+            request = _locked_request(request_id)
+            if not request.is_open:
+                continue
+            candidate, mentor = request.enrolment.member, request.mentor.member
+            request.closed_reason = (
+                f"{mentor.full_name} is recorded as your line manager "
+                f"{_line_manager_source(candidate, mentor.pk)}, and a line manager "
+                "cannot mentor someone they manage. Please choose another mentor. If "
+                "the record is wrong, correct your line manager on your mentoring page "
+                "or contact the registration team."
+            )
+            _close(request, RequestStatus.CLOSED)
+            context = {"request": request, "candidate": candidate, "mentor": mentor}
+            emails.send("request_closed_line_manager", to=candidate.email, context=context)  # fmt: skip
+            emails.send(
+                "request_withdrawn",
+                to=mentor.email,
+                context={
+                    **context,
+                    "because": "you are recorded as their line manager",
+                },
+            )
+            counts["closed"] += 1
+    for relationship in relationships.select_related(
+        "enrolment__member", "mentor__member", "enrolment__qualification"
+    ):
+        with transaction.atomic():
+            already = HelpFlag.objects.filter(
+                relationship=relationship, why=HelpFlag.Why.LINE_MANAGER
+            ).exists()
+            if already:
+                continue
+            candidate = relationship.enrolment.member
+            mentor = relationship.mentor.member
+            flag = HelpFlag.objects.create(
+                enrolment=relationship.enrolment,
+                why=HelpFlag.Why.LINE_MANAGER,
+                relationship=relationship,
+                message=(
+                    f"{mentor.full_name} mentors {candidate.full_name} but is recorded "
+                    f"as their line manager "
+                    f"{_line_manager_source(candidate, mentor.pk).replace('what you told us', 'what the candidate declared')}."  # noqa: E501
+                ),
+            )
+            officers = _officer_emails(candidate)
+            if officers:
+                emails.send(
+                    "line_manager_flagged",
+                    to=officers,
+                    context={"flag": flag, "relationship": relationship},
+                )
+            counts["flagged"] += 1
+    return counts
+
+
+def register_changed(*, member_ids=None) -> dict[str, int]:
+    """What the scheme does after the register changed (import, API, admin, periodic).
+
+    Newly recorded line-manager links take effect; an award of the level an open
+    enrolment works toward ends it. Idempotent.
+    """
+    counts = line_manager_links_apply(member_ids=member_ids)
+    counts["awarded"] = awards_close_enrolments(member_ids=member_ids)
+    return counts
+
+
+@transaction.atomic
+def relationship_end_by_officer(
+    *, relationship: MentoringRelationship, officer, reason: str
+) -> MentoringRelationship:
+    """An officer ends a mentoring the rules no longer allow, telling both why."""
+    relationship = _locked_relationship(relationship.pk)
+    if not relationship.is_active:
+        raise MentoringError("This mentoring relationship has already ended.")
+    if len(reason.strip()) < 10:
+        raise MentoringError("Give a reason of a few words; both of them will read it.")
+    relationship.status = RelationshipStatus.ENDED_EARLY
+    relationship.ended_on = datetime.date.today()
+    relationship.ended_by = EndedBy.SCHEME
+    relationship.end_reason = reason.strip()
+    relationship.save()
+    HelpFlag.objects.filter(relationship=relationship, resolved_at__isnull=True).update(
+        resolved_at=timezone.now()
+    )
+    context = {"relationship": relationship, "reason": relationship.end_reason}
+    emails.send(
+        "relationship_ended_by_scheme",
+        to=relationship.enrolment.member.email,
+        context=context,
+    )
+    emails.send(
+        "relationship_ended_by_officer_mentor",
+        to=relationship.mentor.member.email,
+        context=context,
+    )
+    return relationship
 
 
 # -- requests -----------------------------------------------------------------------
@@ -217,8 +596,16 @@ def _close(request: MentoringRequest, status: str) -> None:
 
 @transaction.atomic
 def request_accept(
-    *, request: MentoringRequest, mentor: MentorProfile
+    *,
+    request: MentoringRequest,
+    mentor: MentorProfile,
+    confirms_not_line_manager: bool,
 ) -> MentoringRelationship:
+    if not confirms_not_line_manager:
+        raise MentoringError(
+            "Confirm that you do not line-manage this candidate: a line manager "
+            "cannot mentor someone they manage."
+        )
     mentor = _lock_mentor(mentor.pk)
     enrolment = _lock_enrolment(request.enrolment_id)
     request = _mentors_request(request.pk, mentor)

@@ -8,6 +8,15 @@ urlpatterns = [
     path("enrol/", views.enrol, name="enrol"),
     path("help/", views.ask_for_help, name="help"),
     path("regulations/", views.move_regulations, name="move_regulations"),
+    path("line-manager/", views.line_manager, name="line_manager"),
+    path(
+        "enrolments/<int:pk>/withdraw/",
+        views.enrolment_withdraw,
+        name="enrolment_withdraw",
+    ),
+    path(
+        "enrolments/<int:pk>/status/", views.enrolment_status, name="enrolment_status"
+    ),
     path("directory/", views.directory, name="directory"),
     path("directory/<int:pk>/", views.mentor_detail, name="mentor"),
     path("requests/<int:pk>/", views.request_detail, name="request"),
@@ -20,6 +29,11 @@ urlpatterns = [
     ),
     path("relationships/<int:pk>/meetings/new/", views.meeting_new, name="meeting_new"),
     path("relationships/<int:pk>/end/", views.relationship_end, name="end"),
+    path(
+        "relationships/<int:pk>/end-by-officer/",
+        views.relationship_end_by_officer,
+        name="end_by_officer",
+    ),
     path(
         "relationships/<int:pk>/complete/", views.relationship_complete, name="complete"
     ),

@@ -16,7 +16,7 @@ from mentorscheme.mentoring.models import (
     RequestStatus,
 )
 from mentorscheme.mentors import directory as mentor_directory
-from mentorscheme.scheme.models import RegulationsVersion, SchemeSettings
+from mentorscheme.scheme.models import Enrolment, RegulationsVersion, SchemeSettings
 from mentorscheme.training import currency
 
 
@@ -83,10 +83,15 @@ def candidate_home(request):
 @login_required
 def enrol(request):
     member = _current_member(request)
-    form = forms.EnrolForm(request.POST or None)
+    form = forms.EnrolForm(request.POST or None, initial=_declared(member))
     if request.method == "POST" and form.is_valid():
         try:
-            services.enrolment_create(member=member, **form.cleaned_data)
+            services.enrolment_create(
+                member=member,
+                qualification=form.cleaned_data["qualification"],
+                meeting_modes=form.cleaned_data["meeting_modes"],
+                line_manager=form.declaration(),
+            )
         except services.MentoringError as refusal:
             form.add_error(None, str(refusal))
         else:
@@ -97,6 +102,35 @@ def enrol(request):
         request,
         "mentoring/enrol.html",
         {"form": form, "enrolments": enrolments},
+        status=_error_status(form),
+    )
+
+
+def _declared(member) -> dict:
+    manager = member.declared_line_manager
+    return {
+        "line_manager": member.line_manager_declaration or None,
+        "line_manager_member": manager.membership_number if manager else "",
+        "line_manager_name": member.declared_line_manager_name,
+    }
+
+
+@login_required
+def line_manager(request):
+    member = _current_member(request)
+    form = forms.LineManagerForm(request.POST or None, initial=_declared(member))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.line_manager_declare(member=member, **form.declaration())
+        except services.MentoringError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Your line manager is recorded.")
+            return redirect("mentoring:home")
+    return render(
+        request,
+        "mentoring/line_manager.html",
+        {"form": form, "member": member},
         status=_error_status(form),
     )
 
@@ -274,7 +308,10 @@ def request_detail(request, pk: int):
         try:
             if is_mentor and action == "accept":
                 relationship = services.request_accept(
-                    request=mentoring_request, mentor=mentoring_request.mentor
+                    request=mentoring_request,
+                    mentor=mentoring_request.mentor,
+                    confirms_not_line_manager=request.POST.get("not_line_manager")
+                    == "yes",
                 )
                 messages.success(
                     request,
@@ -373,6 +410,12 @@ def relationship_detail(request, pk: int):
             "is_mentor": access.is_party(roles, relationship.mentor.member_id),
             "is_candidate": access.is_party(roles, relationship.enrolment.member_id),
             "accesses": relationship.notes_accesses.select_related("officer"),
+            "open_flags": relationship.flags.filter(resolved_at__isnull=True),
+            "may_end_as_officer": relationship.is_active
+            and access.can_act_in_region(
+                roles, relationship.enrolment.member.region_id
+            ),
+            "officer_end_form": forms.NotesAccessForm(),
             "contact": selectors.contact_for(
                 relationship, roles.member.pk if roles.member else None
             ),
@@ -541,3 +584,98 @@ def open_notes(request, pk: int):
             request, "Give a reason of at least a few words; the pair will see it."
         )
     return redirect("mentoring:relationship", pk=pk)
+
+
+@login_required
+@require_POST
+def relationship_end_by_officer(request, pk: int):
+    roles = _roles(request)
+    relationship = access.get_relationship_or_404(roles, pk)
+    access.require(
+        access.can_act_in_region(roles, relationship.enrolment.member.region_id)
+    )
+    try:
+        services.relationship_end_by_officer(
+            relationship=relationship,
+            officer=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except services.MentoringError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "The mentoring has ended; both have been told why.")
+    return redirect("mentoring:relationship", pk=pk)
+
+
+# -- the enrolment lifecycle ------------------------------------------------------------
+
+
+def _own_enrolment(request, pk: int):
+    member = _current_member(request)
+    enrolment = get_object_or_404(
+        Enrolment.objects.select_related("qualification", "regulations"),
+        pk=pk,
+        member=member,
+    )
+    return member, enrolment
+
+
+@login_required
+def enrolment_withdraw(request, pk: int):
+    member, enrolment = _own_enrolment(request, pk)
+    if request.method == "POST":
+        try:
+            services.enrolment_withdraw(
+                enrolment=enrolment,
+                member=member,
+                reason=request.POST.get("reason", "")[:2000],
+            )
+        except services.MentoringError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request, f"You have withdrawn from {enrolment.qualification}."
+            )
+            return redirect("mentoring:enrol")
+    return render(
+        request,
+        "mentoring/withdraw.html",
+        {
+            "enrolment": enrolment,
+            "relationship": selectors.active_relationship(enrolment),
+            "open_requests": selectors.open_requests(enrolment),
+        },
+    )
+
+
+@login_required
+def enrolment_status(request, pk: int):
+    roles = _roles(request)
+    access.require(roles.is_staff)
+    enrolment = get_object_or_404(
+        Enrolment.objects.select_related("member", "qualification", "regulations"),
+        pk=pk,
+    )
+    form = forms.EnrolmentStatusForm(request.POST or None, enrolment=enrolment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrolment_set_status(
+                enrolment=enrolment, by=request.user, **form.cleaned_data
+            )
+        except services.MentoringError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Recorded; the candidate has been told.")
+            return redirect("mentoring:enrolment_status", pk=pk)
+    return render(
+        request,
+        "mentoring/enrolment_status.html",
+        {
+            "enrolment": enrolment,
+            "form": form,
+            "changes": enrolment.changes.select_related(
+                "by", "from_regulations", "to_regulations"
+            ),
+        },
+        status=_error_status(form),
+    )

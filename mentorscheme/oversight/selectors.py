@@ -570,3 +570,33 @@ def pair_alternatives(run, candidate_id: int, n: int = 5) -> list:
 
 def reasons_json(reasons) -> list[dict]:
     return _reasons(reasons)
+
+
+def line_manager_disagreements(region_ids):
+    """Candidates whose declared line manager and the register's disagree.
+
+    Only members with an open enrolment and a declaration; both links bar a mentor
+    until someone corrects the record that is wrong.
+    """
+    from mentorscheme.members.models import LineManagerDeclaration, Member
+    from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES
+
+    member_said = Q(line_manager_declaration=LineManagerDeclaration.MEMBER) & (
+        Q(line_manager__isnull=True) | ~Q(line_manager=F("declared_line_manager"))
+    )
+    said_other = Q(
+        line_manager_declaration__in=[
+            LineManagerDeclaration.NONE,
+            LineManagerDeclaration.NOT_MEMBER,
+        ],
+        line_manager__isnull=False,
+    )
+    members = (
+        Member.objects.filter(member_said | said_other)
+        .filter(enrolments__status__in=OPEN_ENROLMENT_STATUSES)
+        .distinct()
+        .select_related("region", "line_manager", "declared_line_manager")
+    )
+    return in_regions(members, "region_id", region_ids).order_by(
+        "last_name", "first_name", "pk"
+    )

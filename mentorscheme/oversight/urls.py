@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("up-to-date/", views.up_to_date, name="up_to_date"),
     path("help/<int:pk>/resolve/", views.help_flag_resolve, name="help_resolve"),
+    path("line-managers/", views.line_managers, name="line_managers"),
     path("allocations/", views.allocation_list, name="allocations"),
     path("allocations/<int:pk>/", views.allocation_detail, name="allocation"),
     path("allocations/<int:pk>/pair/", views.allocation_pair, name="allocation_pair"),

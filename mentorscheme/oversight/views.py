@@ -110,6 +110,18 @@ def up_to_date(request):
 
 
 @login_required
+def line_managers(request):
+    roles = _overseer(request)
+    _, region_ids = _region_scope(request, roles)
+    members = selectors.line_manager_disagreements(region_ids)
+    return render(
+        request,
+        "oversight/line_managers.html",
+        {"members": members[:200], "more": members.count() > 200},
+    )
+
+
+@login_required
 @require_POST
 def help_flag_resolve(request, pk: int):
     roles = _overseer(request)

@@ -39,6 +39,7 @@ from mentorscheme.mentoring.models import (
     EndedBy,
     HelpFlag,
     Meeting,
+    MeetingRevision,
     MentoringRelationship,
     MentoringRequest,
     NotesAccess,
@@ -59,6 +60,7 @@ from mentorscheme.privacy.subject import Subject, feedback_from, mentions, names
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
     Enrolment,
+    EnrolmentChange,
     EnrolmentStatus,
 )
 from mentorscheme.training import services as training_services
@@ -142,7 +144,7 @@ def _requests(subject: Subject) -> int:
     mine.filter(mentor__member=subject.member, status__in=OPEN_REQUEST_STATUSES).update(
         status=RequestStatus.EXPIRED, closed_at=now
     )
-    return _blank(mine, "message", "response", "candidate_reply")
+    return _blank(mine, "message", "response", "candidate_reply", "closed_reason")
 
 
 def _relationships(subject: Subject) -> int:
@@ -153,7 +155,7 @@ def _relationships(subject: Subject) -> int:
         ended_on=timezone.localdate(),
         end_reason="",
     )
-    return _blank(mine, "end_reason")
+    return _blank(mine, "end_reason", "completion_reason", "letter_of_support")
 
 
 def _agreements(subject: Subject) -> int:
@@ -164,6 +166,19 @@ def _agreements(subject: Subject) -> int:
 def _meetings(subject: Subject) -> int:
     mine = Meeting.objects.filter(_of_member(subject, *_IN_RELATIONSHIP))
     return _blank(mine, "notes", "action_points")
+
+
+def _meeting_history(subject: Subject) -> int:
+    about = MeetingRevision.objects.filter(
+        _of_member(
+            subject,
+            "meeting__" + _IN_RELATIONSHIP[0],
+            "meeting__" + _IN_RELATIONSHIP[1],
+        )
+    )
+    return _blank(about, "notes", "action_points") + _unlink(MeetingRevision, "by")(
+        subject
+    )
 
 
 def _notes_accesses(subject: Subject) -> int:
@@ -181,6 +196,11 @@ def _enrolments(subject: Subject) -> int:
     return Enrolment.objects.filter(
         member=subject.member, status__in=OPEN_ENROLMENT_STATUSES
     ).update(status=EnrolmentStatus.WITHDRAWN)
+
+
+def _enrolment_history(subject: Subject) -> int:
+    about = EnrolmentChange.objects.filter(enrolment__member=subject.member)
+    return _blank(about, "note") + _unlink(EnrolmentChange, "by")(subject)
 
 
 def _mentor_profile(subject: Subject) -> int:
@@ -334,9 +354,11 @@ ERASERS: dict[str, Callable[[Subject], int]] = {
     "mentoring.mentoringrelationship": _relationships,
     "mentoring.agreement": _agreements,
     "mentoring.meeting": _meetings,
+    "mentoring.meetingrevision": _meeting_history,
     "mentoring.notesaccess": _notes_accesses,
     "mentoring.helpflag": _help_flags,
     "scheme.enrolment": _enrolments,
+    "scheme.enrolmentchange": _enrolment_history,
     "mentors.mentorprofile": _mentor_profile,
     "mentors.mentorstatuschange": _mentor_history,
     "mentors.trainingevidence": _training_evidence,

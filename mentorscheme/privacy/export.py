@@ -30,6 +30,7 @@ from mentorscheme.mentoring.models import (
     Agreement,
     HelpFlag,
     Meeting,
+    MeetingRevision,
     MentoringRelationship,
     MentoringRequest,
     NotesAccess,
@@ -44,7 +45,7 @@ from mentorscheme.oversight.models import AllocationRun, AuditEntry
 from mentorscheme.privacy import registry
 from mentorscheme.privacy.models import CalendarFeed
 from mentorscheme.privacy.subject import Subject, feedback_from, mentions
-from mentorscheme.scheme.models import Enrolment
+from mentorscheme.scheme.models import Enrolment, EnrolmentChange
 from mentorscheme.training.models import Booking, BriefingAcknowledgement, TrainingEvent
 
 FORMAT = "mentorscheme-personal-data/1"
@@ -113,6 +114,9 @@ EXPORTERS: dict[str, Exporter] = {
     "mfa.authenticator": _user(Authenticator, secret=frozenset({"data"})),
     "admin.logentry": _user(LogEntry),
     "scheme.enrolment": _member(Enrolment),
+    "scheme.enrolmentchange": _either(
+        EnrolmentChange, member_paths=("enrolment__member",), user_paths=("by",)
+    ),
     "mentors.mentorprofile": _member(MentorProfile),
     "mentors.mentorstatuschange": _either(
         MentorStatusChange, member_paths=("mentor__member",), user_paths=("by",)
@@ -129,6 +133,11 @@ EXPORTERS: dict[str, Exporter] = {
     ),
     "mentoring.meeting": _either(
         Meeting, member_paths=_RELATIONSHIP, user_paths=("created_by",)
+    ),
+    "mentoring.meetingrevision": _either(
+        MeetingRevision,
+        member_paths=tuple(f"meeting__{p}" for p in _RELATIONSHIP),
+        user_paths=("by",),
     ),
     "mentoring.notesaccess": _either(
         NotesAccess, member_paths=_RELATIONSHIP, user_paths=("officer",)

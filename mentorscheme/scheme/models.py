@@ -30,6 +30,11 @@ class Qualification(models.Model):
         help_text="Lowest level a mentor must hold; empty means the qualification's "
         "own level.",
     )
+    mentor_writes_letter = models.BooleanField(
+        default=False,
+        help_text="At completion the mentor writes a letter of support (Fellowship) "
+        "rather than a confirmation.",
+    )
     enrolment_fee_pence = models.PositiveIntegerField(default=0)
     submission_fee_pence = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
@@ -78,6 +83,10 @@ class SchemeSettings(models.Model):
     reminder_after_days = models.PositiveSmallIntegerField(default=7)
     expire_after_days = models.PositiveSmallIntegerField(default=14)
     unmatched_flag_after_days = models.PositiveSmallIntegerField(default=30)
+    reopen_within_days = models.PositiveSmallIntegerField(
+        default=60,
+        help_text="How long after completion an officer may reopen a mentoring.",
+    )
     contact_days_after_end = models.PositiveSmallIntegerField(
         default=90,
         help_text="How long after mentoring ends the pair still see each other's "
@@ -196,3 +205,43 @@ class Enrolment(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_ENROLMENT_STATUSES
+
+
+class EnrolmentChange(models.Model):
+    """The recorded history of an enrolment: status changes and regulation moves."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="changes"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    from_regulations = models.ForeignKey(
+        RegulationsVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_regulations = models.ForeignKey(
+        RegulationsVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(blank=True)
+    by = models.ForeignKey(
+        "members.User", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    source = models.CharField(max_length=20, default="site")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or '—'} → {self.to_status}"
+
+    @property
+    def to_label(self) -> str:
+        return EnrolmentStatus(self.to_status).label

@@ -89,14 +89,18 @@ def test_the_whole_request_journey(
         f"/requests/{request_id}/reply", {"message": "Public libraries."}
     )
     assert replied.json()["status"] == "pending"
-    accepted = api_as(bob).post(f"/requests/{request_id}/accept")
+    refused = api_as(bob).post(f"/requests/{request_id}/accept")
+    assert_problem(refused, 409, "refused")
+    accepted = api_as(bob).post(f"/requests/{request_id}/accept?not_line_manager=true")
     assert accepted.status_code == 200
     assert accepted.json()["status"] == "accepted"
     relationship_id = accepted.json()["relationship_id"]
     assert MentoringRelationship.objects.get(pk=relationship_id).mentor.member == bob
 
     again = assert_problem(
-        api_as(bob).post(f"/requests/{request_id}/accept"), 409, "refused"
+        api_as(bob).post(f"/requests/{request_id}/accept?not_line_manager=true"),
+        409,
+        "refused",
     )
     assert "no longer open" in again["detail"]
     mine = api_as(alice).get("/relationships").json()

@@ -64,7 +64,9 @@ def test_exactly_one_candidate_wins_the_last_place():
     profile, requests = _mentor_with_requests()
     results = run_together(
         [
-            lambda r=r: services.request_accept(request=r, mentor=profile)
+            lambda r=r: services.request_accept(
+                request=r, mentor=profile, confirms_not_line_manager=True
+            )
             for r in requests
         ]
     )
@@ -90,7 +92,9 @@ def test_without_the_lock_the_last_place_is_oversold(monkeypatch):
     monkeypatch.setattr(services, "_refuse_unless_allowed", slow)
     run_together(
         [
-            lambda r=r: services.request_accept(request=r, mentor=profile)
+            lambda r=r: services.request_accept(
+                request=r, mentor=profile, confirms_not_line_manager=True
+            )
             for r in requests
         ]
     )

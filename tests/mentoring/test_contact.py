@@ -12,7 +12,10 @@ from tests.mentoring.test_requests import ask
 
 def accept(client, dora, request):
     login(client, dora)
-    return client.post(f"/mentoring/requests/{request.pk}/", {"action": "accept"})
+    return client.post(
+        f"/mentoring/requests/{request.pk}/",
+        {"action": "accept", "not_line_manager": "yes"},
+    )
 
 
 def test_nobody_sees_contact_details_before_acceptance(client, alice, dora):

@@ -167,12 +167,14 @@ def test_enrolment_is_bound_to_the_regulations_in_force(client, db):
     f.with_account(member)
     login(client, member)
     client.post(
-        "/mentoring/enrol/", {"qualification": f.qualification("certification").pk}
+        "/mentoring/enrol/",
+        {"qualification": f.qualification("certification").pk, "line_manager": "none"},
     )
     enrolment = Enrolment.objects.get(member=member)
     assert enrolment.regulations.effective_from == datetime.date(2013, 12, 2)
     response = client.post(
-        "/mentoring/enrol/", {"qualification": f.qualification("certification").pk}
+        "/mentoring/enrol/",
+        {"qualification": f.qualification("certification").pk, "line_manager": "none"},
     )
     assert "already enrolled" in response.text
 

@@ -40,7 +40,8 @@ def test_the_mentor_accepts_and_the_other_requests_are_withdrawn(
     login(client, dora)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            f"/mentoring/requests/{to_dora.pk}/", {"action": "accept"}
+            f"/mentoring/requests/{to_dora.pk}/",
+            {"action": "accept", "not_line_manager": "yes"},
         )
     relationship = MentoringRelationship.objects.get()
     assert response["Location"] == f"/mentoring/relationships/{relationship.pk}/"
@@ -61,7 +62,9 @@ def test_accepting_a_withdrawn_request_is_refused_and_changes_nothing(
     client.post(f"/mentoring/requests/{request.pk}/", {"action": "withdraw"})
     login(client, dora)
     response = client.post(
-        f"/mentoring/requests/{request.pk}/", {"action": "accept"}, follow=True
+        f"/mentoring/requests/{request.pk}/",
+        {"action": "accept", "not_line_manager": "yes"},
+        follow=True,
     )
     assert "no longer open: it was withdrawn" in response.text
     assert not MentoringRelationship.objects.exists()
@@ -156,7 +159,10 @@ def test_more_information_then_reply_then_accept(client, alice, dora):
     request.refresh_from_db()
     assert request.status == "pending" and request.candidate_reply == "Health."
     login(client, dora)
-    client.post(f"/mentoring/requests/{request.pk}/", {"action": "accept"})
+    client.post(
+        f"/mentoring/requests/{request.pk}/",
+        {"action": "accept", "not_line_manager": "yes"},
+    )
     assert MentoringRelationship.objects.filter(enrolment__member=alice).exists()
 
 
@@ -166,12 +172,16 @@ def test_only_the_mentor_can_accept(client, alice, dora, bob):
     login(client, bob)
     assert (
         client.post(
-            f"/mentoring/requests/{request.pk}/", {"action": "accept"}
+            f"/mentoring/requests/{request.pk}/",
+            {"action": "accept", "not_line_manager": "yes"},
         ).status_code
         == 404
     )
     login(client, alice)
-    client.post(f"/mentoring/requests/{request.pk}/", {"action": "accept"})
+    client.post(
+        f"/mentoring/requests/{request.pk}/",
+        {"action": "accept", "not_line_manager": "yes"},
+    )
     assert not MentoringRelationship.objects.exists()
 
 
@@ -183,7 +193,9 @@ def test_a_mentor_who_lost_their_place_cannot_accept(client, alice, dora):
     )
     login(client, dora)
     response = client.post(
-        f"/mentoring/requests/{request.pk}/", {"action": "accept"}, follow=True
+        f"/mentoring/requests/{request.pk}/",
+        {"action": "accept", "not_line_manager": "yes"},
+        follow=True,
     )
     assert "no free place" in response.text
     assert not MentoringRelationship.objects.filter(enrolment__member=alice).exists()

@@ -113,14 +113,16 @@ def test_revalidation_needs_a_level_held(client, db):
     f.with_account(member)
     login(client, member)
     response = client.post(
-        "/mentoring/enrol/", {"qualification": f.qualification("revalidation").pk}
+        "/mentoring/enrol/",
+        {"qualification": f.qualification("revalidation").pk, "line_manager": "none"},
     )
     assert response.status_code == 400
     assert "you do not hold one at present" in response.text
     assert not member.enrolments.exists()
     f.award(member, "certification")
     client.post(
-        "/mentoring/enrol/", {"qualification": f.qualification("revalidation").pk}
+        "/mentoring/enrol/",
+        {"qualification": f.qualification("revalidation").pk, "line_manager": "none"},
     )
     assert member.enrolments.get().qualification.code == "revalidation"
 

@@ -222,7 +222,9 @@ def test_a_pair_whose_candidate_found_a_mentor_meanwhile_is_skipped(
     request = mentoring.request_create(
         enrolment=waiting["alice"], mentor=other, message="Please?"
     )
-    mentoring.request_accept(request=request, mentor=other)
+    mentoring.request_accept(
+        request=request, mentor=other, confirms_not_line_manager=True
+    )
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/oversight/allocations/{run.pk}/publish/", CONFIRMED)
     run.refresh_from_db()

@@ -187,7 +187,9 @@ def test_the_trend_counts_requests_and_matches_by_month(client, olivia, alice, b
     request = services.request_create(
         enrolment=alice.enrolments.get(), mentor=bob.mentor_profile, message="Hi"
     )
-    services.request_accept(request=request, mentor=bob.mentor_profile)
+    services.request_accept(
+        request=request, mentor=bob.mentor_profile, confirms_not_line_manager=True
+    )
     page = dashboard(client, olivia)
     this_month = datetime.date.today().strftime("%b %Y")
     assert f'<th scope="row">{this_month}</th><td>1</td><td>1</td>' in page

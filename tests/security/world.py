@@ -125,7 +125,9 @@ def build_world(alice, bob, olivia, oscar, sam_with_totp) -> World:
     accepted = mentoring.request_create(
         enrolment=cath_enrolment, mentor=bob.mentor_profile, message="Hello Bob"
     )
-    relationship = mentoring.request_accept(request=accepted, mentor=bob.mentor_profile)
+    relationship = mentoring.request_accept(
+        request=accepted, mentor=bob.mentor_profile, confirms_not_line_manager=True
+    )
     agreement = mentoring.agreement_save(
         relationship=relationship,
         member=cath,

@@ -47,7 +47,9 @@ def test_a_candidate_waiting_for_an_answer_is_told_so(client, alice, bob):
 
 def test_a_matched_candidate_is_asked_to_confirm_the_agreement(client, alice, bob):
     relationship = mentoring.request_accept(
-        request=ask(alice, bob), mentor=bob.mentor_profile
+        request=ask(alice, bob),
+        mentor=bob.mentor_profile,
+        confirms_not_line_manager=True,
     )
     assert "Write your mentoring agreement" in home(client, alice)
     mentoring.agreement_save(
@@ -128,7 +130,9 @@ def test_a_home_reads_a_fixed_number_of_queries(
 
 def test_a_matched_candidate_is_not_told_no_mentors_were_found(client, alice, bob):
     relationship = mentoring.request_accept(
-        request=ask(alice, bob), mentor=bob.mentor_profile
+        request=ask(alice, bob),
+        mentor=bob.mentor_profile,
+        confirms_not_line_manager=True,
     )
     page = login(client, alice).get("/mentoring/directory/").text
     assert "You have a mentor" in page

@@ -12,10 +12,14 @@ from mentorscheme.api.schemas import (
     MEMBERSHIP_NUMBER,
     AwardIn,
     AwardOut,
+    EnrolmentStatusIn,
+    EnrolmentStatusOut,
     MemberIn,
     MemberOut,
 )
 from mentorscheme.members.models import Member, RegistrationAward
+from mentorscheme.mentoring import services as mentoring_services
+from mentorscheme.scheme.models import Enrolment
 
 router = Router(tags=["register"])
 Number = Path(..., pattern=MEMBERSHIP_NUMBER, description="The membership number.")
@@ -91,6 +95,7 @@ def member_put(request, payload: MemberIn, membership_number: str = Number):
         membership_number=membership_number,
         data=services.MemberData(**payload.dict()),
     )
+    mentoring_services.register_changed(member_ids=[member.pk])
     return Status(201 if created else 200, _member_out(member, created=created))
 
 
@@ -111,4 +116,49 @@ def award_put(
         level_code=level,
         data=services.AwardData(**payload.dict()),
     )
+    mentoring_services.register_changed(member_ids=[award.member_id])
     return Status(201 if created else 200, _award_out(award))
+
+
+@router.put(
+    "/members/{membership_number}/enrolments/{qualification}",
+    response={200: EnrolmentStatusOut, **error_responses(404, 409)},
+    summary="Record an enrolment's step: submitted, the outcome, or further "
+    "information requested",
+)
+def enrolment_status_put(
+    request,
+    payload: EnrolmentStatusIn,
+    membership_number: str = Number,
+    qualification: str = Path(
+        ..., pattern=r"^[a-z0-9_-]{1,40}$", description="Qualification code."
+    ),
+):
+    require_scope(request.auth, Scope.MEMBERS_WRITE)
+    enrolment = (
+        Enrolment.objects.filter(
+            member__membership_number=membership_number,
+            qualification__code=qualification,
+        )
+        .order_by("-enrolled_on", "-pk")
+        .first()
+    )
+    if enrolment is None:
+        raise ApiProblem(
+            "not-found", "That member has no enrolment on that qualification."
+        )
+    try:
+        enrolment = mentoring_services.enrolment_set_status(
+            enrolment=enrolment,
+            status=payload.status,
+            note=payload.note,
+            source="api",
+        )
+    except mentoring_services.MentoringError as error:
+        raise ApiProblem("refused", str(error)) from None
+    return {
+        "membership_number": membership_number,
+        "qualification": qualification,
+        "status": enrolment.status,
+        "enrolled_on": enrolment.enrolled_on,
+    }

@@ -229,9 +229,22 @@ def _act(action, **kwargs):
     response={200: RequestOut, **REFUSALS},
     summary="Accept a request (the mentor)",
 )
-def request_accept(request, request_id: Id):
+def request_accept(
+    request,
+    request_id: Id,
+    not_line_manager: bool = Query(
+        False,
+        description="The mentor confirms they do not line-manage the candidate; "
+        "acceptance is refused without it.",
+    ),
+):
     req = _request_as(request.auth, request_id, "mentor")
-    _act(services.request_accept, request=req, mentor=req.mentor)
+    _act(
+        services.request_accept,
+        request=req,
+        mentor=req.mentor,
+        confirms_not_line_manager=not_line_manager,
+    )
     return _request_out(_reload_request(req.pk))
 
 

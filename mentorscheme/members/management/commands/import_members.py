@@ -88,6 +88,10 @@ class Command(BaseCommand):
             )
         except importing.ImportRefused as refusal:
             raise CommandError(str(refusal)) from None
+        if result.applied and not result.dry_run:
+            from mentorscheme.mentoring.services import register_changed
+
+            register_changed()
         self._report(result, time.monotonic() - started)
         if result.rejected and not result.applied and not result.dry_run:
             raise CommandError(

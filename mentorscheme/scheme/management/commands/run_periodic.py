@@ -44,6 +44,7 @@ class Command(BaseCommand):
         questions = mentoring.unanswered_questions_remind_and_expire(now=now)
         flagged = mentoring.flag_waiting_candidates(today=now.date())
         directory.prune_changes()
+        links = mentoring.register_changed()
         self.stdout.write(
             f"Mentors delisted {lapses['delisted']}, relisted {lapses['relisted']}; "
             f"requests to mentors who cannot accept closed {lapses['closed']}; "
@@ -52,7 +53,9 @@ class Command(BaseCommand):
             f"expired {questions['expired']}; "
             f"candidates flagged {flagged}; mentors asked to confirm availability "
             f"{upkeep['asked']}, paused for no answer {upkeep['paused']}, reminded "
-            f"of refresher training {upkeep['refresher']}."
+            f"of refresher training {upkeep['refresher']} "
+            f"; requests to a line manager closed "
+            f"{links['closed']}, mentoring by a line manager flagged {links['flagged']}."
         )
 
 

@@ -1,0 +1,132 @@
+"""An enrolment ends: withdrawn, submitted, an outcome, an award; regulations move."""
+
+import datetime
+
+from django.core import mail
+
+from mentorscheme.mentoring import services
+from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
+from tests import factories as f
+from tests.api.conftest import ALL_SCOPES, Api
+from tests.conftest import login
+from tests.mentoring.test_requests import ask
+
+
+def matched(client, alice, dora):
+    ask(client, alice, dora)
+    login(client, dora)
+    client.post(
+        f"/mentoring/requests/{MentoringRequest.objects.get().pk}/",
+        {"action": "accept", "not_line_manager": "yes"},
+    )
+    return MentoringRelationship.objects.get()
+
+
+def test_a_candidate_withdraws_after_a_confirmation_and_the_mentoring_ends(
+    client, alice, dora, bob, django_capture_on_commit_callbacks
+):
+    relationship = matched(client, alice, dora)
+    enrolment = alice.enrolments.get()
+    login(client, alice)
+    page = client.get(f"/mentoring/enrolments/{enrolment.pk}/withdraw/")
+    assert "Your mentoring with Dora Davies ends" in page.text
+    enrolment.refresh_from_db()
+    assert enrolment.status == "enrolled"  # a GET changes nothing
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/mentoring/enrolments/{enrolment.pk}/withdraw/", {"reason": ""})
+    enrolment.refresh_from_db()
+    relationship.refresh_from_db()
+    assert enrolment.status == "withdrawn"
+    assert relationship.status == "ended_early"
+    assert "withdrew" in relationship.end_reason
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "alice@example.org",
+        "dora@example.org",
+    ]
+    assert enrolment.changes.get().to_status == "withdrawn"
+
+
+def test_staff_record_submission_then_the_award_which_thanks_the_mentor(
+    client, alice, dora, sam_with_totp, django_capture_on_commit_callbacks
+):
+    relationship = matched(client, alice, dora)
+    enrolment = alice.enrolments.get()
+    login(client, sam_with_totp)
+    url = f"/mentoring/enrolments/{enrolment.pk}/status/"
+    response = client.post(url, {"status": "awarded"})
+    # Straight from enrolled, an award is allowed (a direct award on the register).
+    enrolment.refresh_from_db()
+    assert enrolment.status == "awarded"
+    relationship.refresh_from_db()
+    assert relationship.status == "completed"
+    assert response.status_code == 302
+
+
+def test_an_outcome_must_follow_a_submission(
+    client, alice, sam_with_totp, django_capture_on_commit_callbacks
+):
+    enrolment = alice.enrolments.get()
+    login(client, sam_with_totp)
+    url = f"/mentoring/enrolments/{enrolment.pk}/status/"
+    response = client.post(url, {"status": "unsuccessful"})
+    assert response.status_code == 400
+    client.post(url, {"status": "submitted"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url, {"status": "further_info", "note": "Map evidence to criterion 3."}
+        )
+    enrolment.refresh_from_db()
+    assert enrolment.status == "further_info"
+    assert "Map evidence to criterion 3." in mail.outbox[-1].body
+    assert [c.to_status for c in enrolment.changes.all()] == [
+        "submitted",
+        "further_info",
+    ]
+
+
+def test_an_award_by_the_api_closes_the_enrolment_and_thanks_the_mentor(
+    client, alice, dora, django_capture_on_commit_callbacks
+):
+    from mentorscheme.api import services as api_services
+
+    relationship = matched(client, alice, dora)
+    client.logout()
+    _, token = api_services.token_create(
+        name="Membership database", scopes=ALL_SCOPES, created_by=None
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Api(client, token).put(
+            f"/members/{alice.membership_number}/awards/chartership",
+            {"awarded_on": datetime.date.today().isoformat()},
+        )
+    assert response.status_code == 201, response.content
+    enrolment = alice.enrolments.get()
+    assert enrolment.status == "awarded"
+    relationship.refresh_from_db()
+    assert relationship.status == "completed"
+    thanks = next(m for m in mail.outbox if m.to == ["dora@example.org"])
+    assert thanks.subject.endswith("Thank you for mentoring Alice Archer")
+
+
+def test_the_api_records_submission_and_outcome(client, alice):
+    from mentorscheme.api import services as api_services
+
+    _, token = api_services.token_create(
+        name="Membership database", scopes=ALL_SCOPES, created_by=None
+    )
+    api = Api(client, token)
+    url = f"/members/{alice.membership_number}/enrolments/chartership"
+    assert api.put(url, {"status": "submitted"}).json()["status"] == "submitted"
+    refused = api.put(url, {"status": "submitted", "note": ""})
+    assert refused.status_code == 200  # the same step again changes nothing
+    assert api.put(url, {"status": "unsuccessful"}).json()["status"] == "unsuccessful"
+    again = api.put(url, {"status": "awarded"})
+    assert again.status_code == 409
+
+
+def test_register_changes_are_idempotent(alice):
+    f.award(alice, "chartership", awarded_on=datetime.date.today())
+    assert services.register_changed()["awarded"] == 1
+    assert services.register_changed()["awarded"] == 0

@@ -1,0 +1,166 @@
+"""Line managers the rules can see: declared, imported or sent by the API."""
+
+from django.core import mail
+
+from mentorscheme.mentoring import services
+from mentorscheme.mentoring.models import (
+    HelpFlag,
+    MentoringRelationship,
+    MentoringRequest,
+)
+from tests import factories as f
+from tests.api.conftest import ALL_SCOPES, Api
+from tests.conftest import login
+from tests.mentoring.test_requests import ask
+
+
+def accept(client, mentor_member, request, confirm=True):
+    login(client, mentor_member)
+    data = {"action": "accept"}
+    if confirm:
+        data["not_line_manager"] = "yes"
+    return client.post(f"/mentoring/requests/{request.pk}/", data, follow=True)
+
+
+def test_a_candidate_declares_a_member_line_manager_at_enrolment(client, dora, db):
+    member = f.MemberFactory(first_name="Ned", last_name="North")
+    f.with_account(member)
+    login(client, member)
+    response = client.post(
+        "/mentoring/enrol/",
+        {
+            "qualification": f.qualification("chartership").pk,
+            "line_manager": "member",
+            "line_manager_member": dora.membership_number,
+        },
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.declared_line_manager == dora
+    assert "Dora Davies" not in client.get("/mentoring/directory/").text
+    page = client.get(f"/mentoring/directory/{dora.mentor_profile.pk}/")
+    assert page.status_code == 404
+
+
+def test_an_unknown_member_line_manager_is_refused_with_what_to_do(client, db):
+    member = f.MemberFactory()
+    f.with_account(member)
+    login(client, member)
+    response = client.post(
+        "/mentoring/enrol/",
+        {
+            "qualification": f.qualification("chartership").pk,
+            "line_manager": "member",
+            "line_manager_member": "Nobody Atall",
+        },
+    )
+    assert response.status_code == 400
+    assert "We could not find one member" in response.text
+    assert not member.enrolments.exists()
+
+
+def test_declaring_later_closes_the_pending_request_and_the_candidate_reads_why(
+    client, alice, dora, django_capture_on_commit_callbacks
+):
+    ask(client, alice, dora)
+    request = MentoringRequest.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/mentoring/line-manager/",
+            {"line_manager": "member", "line_manager_member": "Dora Davies"},
+        )
+    request.refresh_from_db()
+    assert request.status == "closed"
+    page = client.get(f"/mentoring/requests/{request.pk}/")
+    assert "Why this request was closed" in page.text
+    assert "Dora Davies is recorded as your line manager" in page.text
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "alice@example.org",
+        "dora@example.org",
+    ]
+
+
+def test_a_line_manager_sent_by_the_api_closes_the_pending_request(client, alice, dora):
+    from mentorscheme.api import services as api_services
+
+    ask(client, alice, dora)
+    _, token = api_services.token_create(
+        name="Membership database", scopes=ALL_SCOPES, created_by=None
+    )
+    api = Api(client, token)
+    client.logout()
+    response = api.put(
+        f"/members/{alice.membership_number}",
+        {
+            "first_name": "Alice",
+            "last_name": "Archer",
+            "email": "alice@example.org",
+            "region": alice.region.code,
+            "membership_status": "current",
+            "line_manager": dora.membership_number,
+        },
+    )
+    assert response.status_code == 200, response.content
+    request = MentoringRequest.objects.get()
+    assert request.status == "closed"
+    assert "on the membership register" in request.closed_reason
+
+
+def test_the_mentor_confirms_they_do_not_manage_the_candidate(client, alice, dora):
+    ask(client, alice, dora)
+    request = MentoringRequest.objects.get()
+    page = accept(client, dora, request, confirm=False)
+    assert "Confirm that you do not line-manage this candidate" in page.text
+    assert not MentoringRelationship.objects.exists()
+    accept(client, dora, request)
+    assert MentoringRelationship.objects.exists()
+
+
+def test_a_link_found_during_mentoring_is_flagged_and_an_officer_ends_it(
+    client, alice, dora, olivia, django_capture_on_commit_callbacks
+):
+    ask(client, alice, dora)
+    accept(client, dora, MentoringRequest.objects.get())
+    relationship = MentoringRelationship.objects.get()
+    alice.line_manager = dora  # as the import or the admin records it
+    alice.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.register_changed()["flagged"] == 1
+    assert services.register_changed()["flagged"] == 0
+    flag = HelpFlag.objects.get(why="line_manager")
+    assert flag.relationship == relationship
+    assert mail.outbox and "olivia@example.org" in mail.outbox[0].to
+    relationship.refresh_from_db()
+    assert relationship.is_active  # never silently ended
+    login(client, olivia)
+    assert "Decide" in client.get("/oversight/").text
+    page = client.get(f"/mentoring/relationships/{relationship.pk}/")
+    assert "Needs an officer" in page.text
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/mentoring/relationships/{relationship.pk}/end-by-officer/",
+            {"reason": "Dora is Alice's line manager on the register."},
+        )
+    relationship.refresh_from_db()
+    assert relationship.status == "ended_early"
+    assert relationship.ended_by == "scheme"
+    flag.refresh_from_db()
+    assert flag.resolved_at is not None
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "alice@example.org",
+        "dora@example.org",
+    ]
+
+
+def test_officers_see_where_the_register_and_a_declaration_disagree(
+    client, alice, dora, bob, olivia
+):
+    alice.line_manager = bob
+    alice.save()
+    services.line_manager_declare(member=alice, declaration="member", manager=dora)
+    login(client, olivia)
+    page = client.get("/oversight/line-managers/")
+    assert "Alice Archer" in page.text
+    assert "Bob Baker" in page.text and "Dora Davies" in page.text
