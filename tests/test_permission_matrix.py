@@ -88,7 +88,11 @@ mentoring:agreement_confirm   pk=agreement            login 405   405   405   40
 mentoring:meeting_new         pk=relationship         login 404   200   403   404   403
 mentoring:end                 pk=relationship         login 405   405   405   405   405
 mentoring:end_by_officer      pk=relationship         login 405   405   405   405   405
-mentoring:complete            pk=relationship         login 405   405   405   405   405
+mentoring:complete            pk=relationship         login 404   200   403   404   403
+mentoring:letter              pk=relationship         login 404   403   403   404   403
+mentoring:reopen              pk=relationship         login 405   405   405   405   405
+mentoring:meeting_edit        pk=agreement            login 404   404   404   404   404
+mentoring:meeting_remove      pk=agreement            login 404   404   404   404   404
 mentoring:open_notes          pk=relationship         login 405   405   405   405   405
 contact:form                  -                       200   200   200   200   200   200
 contact:thanks                -                       200   200   200   200   200   200
@@ -205,7 +209,8 @@ mentoring:move_regulations    -                       login 404   403   403   40
 mentoring:agreement_confirm   pk=agreement            login 404 >mentoring:relationship 403 404 403
 mentoring:end                 pk=relationship         login 404 >mentoring:relationship 403 404 403
 mentoring:end_by_officer      pk=relationship         login 404   403 >mentoring:relationship 404 >mentoring:relationship
-mentoring:complete            pk=relationship         login 404 >mentoring:relationship 403 404 403
+mentoring:complete            pk=relationship         login 404   400   403   404   403
+mentoring:reopen              pk=relationship         login 404   403 >mentoring:relationship 404 >mentoring:relationship
 mentoring:open_notes          pk=relationship         login 404   403 >mentoring:relationship 404 >mentoring:relationship
 oversight:help_resolve        pk=help_flag            login 403   403   >oversight:dashboard 404   >oversight:dashboard
 oversight:allocation_pair     pk=allocation_run       login 403   403   >oversight:allocation 404   >oversight:allocation
@@ -220,7 +225,7 @@ api:request_ask_more          request_id=request      401   400   400   400   40
 api:request_reply             request_id=request      401   400   400   400   400   400
 api:request_withdraw          request_id=request      401   200   403   403   404   403
 api:relationship_end          relationship_id=relationship 401   400   400   400   400   400
-api:relationship_complete     relationship_id=relationship 401   404   200   403   404   403
+api:relationship_complete     relationship_id=relationship 401   404   409   403   404   403
 api:booking_cancel            booking_id=booking      401   404   404   404   404   403
 privacy:calendar_change       -                       login 400   400   400   400   403
 """

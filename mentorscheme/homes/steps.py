@@ -181,7 +181,11 @@ def _relationship_steps(relationship, *, as_candidate: bool) -> list[Step]:
                 waiting=True,
             )
         ]
-    last = relationship.meetings.order_by("-held_on").first()
+    last = (
+        relationship.meetings.filter(removed_at__isnull=True)
+        .order_by("-held_on")
+        .first()
+    )
     when = (
         f"Your last meeting was on {last.held_on:%-d %B %Y}."
         if last

@@ -290,3 +290,38 @@ class EnrolmentStatusForm(forms.Form):
             for value, label in EnrolmentStatus.choices
             if value in allowed
         ]
+
+
+class CompletionForm(forms.Form):
+    reason = forms.CharField(
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Why mentoring is complete without a logged meeting",
+        help_text="No meeting is logged. Say how you worked together instead (for "
+        "example, by email), or log your meetings first.",
+    )
+
+    def __init__(self, *args, reason_needed: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not reason_needed:
+            del self.fields["reason"]
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(
+                "Say why mentoring is complete without a logged meeting."
+            )
+        return reason
+
+
+class LetterForm(forms.Form):
+    letter = forms.CharField(
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        label="Your letter of support",
+        help_text="How you have seen the candidate meet the Fellowship criteria; the "
+        "candidate downloads it for their portfolio.",
+        error_messages={"required": "Write your letter of support."},
+    )

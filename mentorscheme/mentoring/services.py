@@ -19,6 +19,7 @@ from mentorscheme.mentoring.models import (
     EndedBy,
     HelpFlag,
     Meeting,
+    MeetingRevision,
     MentoringRelationship,
     MentoringRequest,
     NotesAccess,
@@ -921,23 +922,137 @@ def relationship_end(
     return relationship
 
 
+def completion_needs(relationship: MentoringRelationship) -> dict:
+    """What confirming completion asks for, for the page and the service alike."""
+    letter = relationship.enrolment.qualification.mentor_writes_letter
+    meetings = relationship.meetings.filter(removed_at__isnull=True).exists()
+    return {
+        "letter": letter,
+        "has_letter": bool(relationship.letter_of_support.strip()),
+        "has_meeting": meetings,
+        # Certification and Chartership: a logged meeting, or a written reason.
+        "reason_needed": not letter and not meetings,
+    }
+
+
 @transaction.atomic
 def relationship_confirm_completion(
-    *, relationship: MentoringRelationship, mentor: Member
+    *, relationship: MentoringRelationship, member: Member, reason: str = ""
 ) -> MentoringRelationship:
+    """One side confirms that mentoring is complete; once both have, it is.
+
+    For a qualification where the mentor writes a letter of support (Fellowship),
+    the mentor writes it first; otherwise at least one logged meeting, or a written
+    reason why there is none, stands behind the confirmation.
+    """
     relationship = _locked_relationship(relationship.pk)
-    if _side(relationship, mentor) != EndedBy.MENTOR:
-        raise MentoringError("Only the mentor confirms that mentoring is complete.")
+    side = _side(relationship, member)
     if not relationship.is_active:
         raise MentoringError("This mentoring relationship has already ended.")
-    relationship.status = RelationshipStatus.COMPLETED
-    relationship.ended_on = timezone.localdate()
-    relationship.completion_confirmed_at = timezone.now()
+    needs = completion_needs(relationship)
+    if needs["letter"] and not needs["has_letter"]:
+        raise MentoringError(
+            "The mentor writes the letter of support before either of you confirms "
+            "completion."
+        )
+    if needs["reason_needed"] and not (
+        reason.strip() or relationship.completion_reason
+    ):
+        raise MentoringError(
+            "No meeting is logged. Log your meetings, or say why mentoring is complete "
+            "without one."
+        )
+    if reason.strip():
+        relationship.completion_reason = reason.strip()
+    now = timezone.now()
+    field = (
+        "candidate_completion_at"
+        if side == EndedBy.CANDIDATE
+        else "mentor_completion_at"
+    )
+    if getattr(relationship, field) is not None:
+        raise MentoringError(
+            "You have already confirmed; the other person has been asked."
+        )
+    setattr(relationship, field, now)
+    both = relationship.candidate_completion_at and relationship.mentor_completion_at
+    if both:
+        relationship.status = RelationshipStatus.COMPLETED
+        relationship.ended_on = timezone.localdate()
+        relationship.completion_confirmed_at = now
+    relationship.save()
+    people = [relationship.enrolment.member.email, relationship.mentor.member.email]
+    if both:
+        emails.send("relationship_completed", to=people, context={"relationship": relationship})  # fmt: skip
+    else:
+        emails.send(
+            "completion_to_confirm",
+            to=_other_email(relationship, side),
+            context={"relationship": relationship, "by": member},
+        )
+    return relationship
+
+
+@transaction.atomic
+def letter_of_support_save(
+    *, relationship: MentoringRelationship, member: Member, letter: str
+) -> MentoringRelationship:
+    relationship = _locked_relationship(relationship.pk)
+    if _side(relationship, member) != EndedBy.MENTOR:
+        raise MentoringError("Only the mentor writes the letter of support.")
+    if not relationship.enrolment.qualification.mentor_writes_letter:
+        raise MentoringError(
+            "This qualification asks for a confirmation, not a letter."
+        )
+    if not relationship.is_active:
+        raise MentoringError("This mentoring relationship has ended.")
+    if len(letter.split()) < 20:
+        raise MentoringError("Write the letter in full: at least a few sentences.")
+    first = not relationship.letter_of_support
+    relationship.letter_of_support = letter.strip()
+    relationship.letter_written_at = timezone.now()
+    relationship.save(update_fields=["letter_of_support", "letter_written_at"])
+    if first:
+        emails.send(
+            "letter_of_support_written",
+            to=relationship.enrolment.member.email,
+            context={"relationship": relationship},
+        )
+    return relationship
+
+
+@transaction.atomic
+def relationship_reopen(
+    *, relationship: MentoringRelationship, officer, reason: str
+) -> MentoringRelationship:
+    """An officer reopens a completion within the set period (a mistake, a change)."""
+    relationship = _locked_relationship(relationship.pk)
+    if relationship.status != RelationshipStatus.COMPLETED:
+        raise MentoringError("Only a completed mentoring can be reopened.")
+    days = SchemeSettings.load().reopen_within_days
+    if (datetime.date.today() - relationship.ended_on).days > days:
+        raise MentoringError(
+            f"This mentoring was completed more than {days} days ago and can no "
+            "longer be reopened."
+        )
+    if not relationship.enrolment.is_open:
+        raise MentoringError(
+            "The enrolment has closed, so its mentoring cannot reopen."
+        )
+    if selectors.active_relationship(relationship.enrolment):
+        raise MentoringError("The candidate already has another mentor.")
+    if len(reason.strip()) < 10:
+        raise MentoringError("Give a reason of a few words; both of them will read it.")
+    relationship.status = RelationshipStatus.ACTIVE
+    relationship.ended_on = None
+    relationship.completion_confirmed_at = None
+    relationship.candidate_completion_at = relationship.mentor_completion_at = None
+    relationship.reopened_at = timezone.now()
     relationship.save()
     emails.send(
-        "relationship_completed",
-        to=relationship.enrolment.member.email,
-        context={"relationship": relationship},
+        "relationship_reopened",
+        to=[relationship.enrolment.member.email, relationship.mentor.member.email],
+        context={"relationship": relationship, "reason": reason.strip()},
     )
     return relationship
 
@@ -1012,8 +1127,7 @@ def meeting_log(
         raise MentoringError(
             "Log a meeting once it has happened: the date is in the future."
         )
-    if held_on < relationship.started_on:
-        raise MentoringError("The meeting date is before this mentoring started.")
+    _check_meeting_date(relationship, held_on)
     meeting = Meeting.objects.create(
         relationship=relationship,
         held_on=held_on,
@@ -1026,6 +1140,89 @@ def meeting_log(
     MentorProfile.objects.filter(pk=relationship.mentor_id).update(
         last_active_at=timezone.now()
     )
+    return meeting
+
+
+def earliest_meeting_date(relationship: MentoringRelationship) -> datetime.date:
+    """A first informal conversation may come before acceptance: from the request."""
+    request = relationship.request
+    if request is not None:
+        return min(timezone.localdate(request.created_at), relationship.started_on)
+    return relationship.started_on
+
+
+def _check_meeting_date(relationship, held_on: datetime.date) -> None:
+    if held_on > datetime.date.today():
+        raise MentoringError(
+            "Log a meeting once it has happened: the date is in the future."
+        )
+    earliest = earliest_meeting_date(relationship)
+    if held_on < earliest:
+        raise MentoringError(
+            f"The meeting date is before {earliest:%-d %B %Y}, when "
+            + (
+                "the request was sent."
+                if relationship.request_id
+                else "this mentoring started."
+            )
+        )
+
+
+def _locked_meeting(meeting: Meeting, member: Member) -> Meeting:
+    meeting = (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("relationship")
+        .get(pk=meeting.pk)
+    )
+    if not meeting.may_change(member.user):
+        raise MentoringError(
+            "Only the person who logged a meeting may change it, within 14 days."
+        )
+    return meeting
+
+
+def _keep(meeting: Meeting, action: str, member: Member) -> None:
+    MeetingRevision.objects.create(
+        meeting=meeting,
+        action=action,
+        held_on=meeting.held_on,
+        mode=meeting.mode,
+        duration_minutes=meeting.duration_minutes,
+        notes=meeting.notes,
+        action_points=meeting.action_points,
+        by=member.user,
+    )
+
+
+@transaction.atomic
+def meeting_correct(
+    *,
+    meeting: Meeting,
+    member: Member,
+    held_on: datetime.date,
+    mode: str,
+    duration_minutes: int,
+    notes: str = "",
+    action_points: str = "",
+) -> Meeting:
+    """Its author corrects a meeting within 14 days; the earlier version is kept."""
+    meeting = _locked_meeting(meeting, member)
+    _check_meeting_date(meeting.relationship, held_on)
+    _keep(meeting, MeetingRevision.Action.CORRECTED, member)
+    meeting.held_on, meeting.mode = held_on, mode
+    meeting.duration_minutes = duration_minutes
+    meeting.notes, meeting.action_points = notes.strip(), action_points.strip()
+    meeting.save()
+    return meeting
+
+
+@transaction.atomic
+def meeting_remove(*, meeting: Meeting, member: Member) -> Meeting:
+    """Its author removes a meeting within 14 days; it stays in the history."""
+    meeting = _locked_meeting(meeting, member)
+    _keep(meeting, MeetingRevision.Action.REMOVED, member)
+    meeting.removed_at = timezone.now()
+    meeting.save(update_fields=["removed_at"])
     return meeting
 
 

@@ -29,6 +29,10 @@ urlpatterns = [
     ),
     path("relationships/<int:pk>/meetings/new/", views.meeting_new, name="meeting_new"),
     path("relationships/<int:pk>/end/", views.relationship_end, name="end"),
+    path("relationships/<int:pk>/letter/", views.letter_of_support, name="letter"),
+    path("relationships/<int:pk>/reopen/", views.relationship_reopen, name="reopen"),
+    path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/remove/", views.meeting_remove, name="meeting_remove"),
     path(
         "relationships/<int:pk>/end-by-officer/",
         views.relationship_end_by_officer,

@@ -12,6 +12,7 @@ from mentorscheme.mentoring import forms, selectors, services
 from mentorscheme.mentoring.models import (
     Agreement,
     HelpFlag,
+    Meeting,
     RelationshipStatus,
     RequestStatus,
 )
@@ -57,7 +58,9 @@ def candidate_home(request):
             "enrolment": enrolment,
             "relationship": relationship,
             "agreement": agreement,
-            "meetings": relationship.meetings.all()[:5] if relationship else [],
+            "meetings": relationship.meetings.filter(removed_at__isnull=True)[:5]
+            if relationship
+            else [],
             "open_requests": selectors.open_requests(enrolment),
             "closed_requests": enrolment.requests.exclude(
                 status__in=services.open_request_statuses()
@@ -404,7 +407,19 @@ def relationship_detail(request, pk: int):
             "relationship": relationship,
             "agreement": agreements[0] if agreements else None,
             "earlier_agreements": agreements[1:],
-            "meetings": relationship.meetings.all() if may_read else None,
+            "meetings": relationship.meetings.filter(
+                removed_at__isnull=True
+            ).prefetch_related("revisions")
+            if may_read
+            else None,
+            "removed_meetings": relationship.meetings.filter(removed_at__isnull=False)
+            if may_read
+            else None,
+            "completion": services.completion_needs(relationship),
+            "may_reopen": relationship.status == "completed"
+            and access.can_act_in_region(
+                roles, relationship.enrolment.member.region_id
+            ),
             "may_read": may_read,
             "is_party": is_party,
             "is_mentor": access.is_party(roles, relationship.mentor.member_id),
@@ -545,20 +560,169 @@ def relationship_end(request, pk: int):
 
 
 @login_required
-@require_POST
 def relationship_complete(request, pk: int):
+    """Confirming completion: a page that says what it means, then the confirmation."""
     member, relationship = _party_relationship(request, pk)
+    needs = services.completion_needs(relationship)
+    form = forms.CompletionForm(
+        request.POST if request.method == "POST" else None,
+        reason_needed=needs["reason_needed"],
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            relationship = services.relationship_confirm_completion(
+                relationship=relationship,
+                member=member,
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except services.MentoringError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            if relationship.status == "completed":
+                messages.success(
+                    request, "You have both confirmed: mentoring is complete."
+                )
+            else:
+                messages.success(
+                    request, "You have confirmed; the other person has been asked to."
+                )
+            return redirect("mentoring:relationship", pk=pk)
+    return render(
+        request,
+        "mentoring/complete.html",
+        {
+            "relationship": relationship,
+            "form": form,
+            "needs": needs,
+            "is_mentor": relationship.mentor.member_id == member.pk,
+        },
+        status=_error_status(form),
+    )
+
+
+@login_required
+def letter_of_support(request, pk: int):
+    member, relationship = _party_relationship(request, pk)
+    access.require(relationship.enrolment.qualification.mentor_writes_letter)
+    is_mentor = relationship.mentor.member_id == member.pk
+    if request.GET.get("download") or not is_mentor:
+        if not relationship.letter_of_support:
+            raise Http404("The letter of support has not been written yet.")
+        return _letter_download(relationship)
+    form = forms.LetterForm(
+        request.POST or None, initial={"letter": relationship.letter_of_support}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.letter_of_support_save(
+                relationship=relationship, member=member, **form.cleaned_data
+            )
+        except services.MentoringError as refusal:
+            form.add_error("letter", str(refusal))
+        else:
+            messages.success(
+                request, "Your letter is saved; the candidate can download it."
+            )
+            return redirect("mentoring:relationship", pk=pk)
+    return render(
+        request,
+        "mentoring/letter_form.html",
+        {"relationship": relationship, "form": form},
+        status=_error_status(form),
+    )
+
+
+def _letter_download(relationship):
+    from django.http import HttpResponse
+    from django.utils.text import slugify
+
+    candidate = relationship.enrolment.member
+    mentor = relationship.mentor.member
+    body = (
+        f"Letter of support for {candidate.full_name}\n"
+        f"{relationship.enrolment.qualification}, membership number "
+        f"{candidate.membership_number}\n"
+        f"From {mentor.full_name}, mentor"
+        f"{', ' + mentor.job_title if mentor.job_title else ''}\n"
+        f"Written {relationship.letter_written_at:%-d %B %Y}\n\n"
+        f"{relationship.letter_of_support}\n"
+    )
+    response = HttpResponse(body, content_type="text/plain; charset=utf-8")
+    name = slugify(f"letter of support {candidate.full_name}")
+    response["Content-Disposition"] = f'attachment; filename="{name}.txt"'
+    return response
+
+
+@login_required
+@require_POST
+def relationship_reopen(request, pk: int):
+    roles = _roles(request)
+    relationship = access.get_relationship_or_404(roles, pk)
+    access.require(
+        access.can_act_in_region(roles, relationship.enrolment.member.region_id)
+    )
     try:
-        services.relationship_confirm_completion(
-            relationship=relationship, mentor=member
+        services.relationship_reopen(
+            relationship=relationship,
+            officer=request.user,
+            reason=request.POST.get("reason", "")[:2000],
         )
     except services.MentoringError as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(
-            request, "You have confirmed completion; the candidate has been told."
-        )
+        messages.success(request, "The mentoring is open again; both have been told.")
     return redirect("mentoring:relationship", pk=pk)
+
+
+def _own_meeting(request, pk: int):
+    meeting = get_object_or_404(Meeting, pk=pk, removed_at__isnull=True)
+    member, relationship = _party_relationship(request, meeting.relationship_id)
+    access.require(meeting.may_change(request.user))
+    return member, relationship, meeting
+
+
+@login_required
+def meeting_edit(request, pk: int):
+    member, relationship, meeting = _own_meeting(request, pk)
+    initial = {
+        f: getattr(meeting, f)
+        for f in ("held_on", "mode", "duration_minutes", "notes", "action_points")
+    }
+    form = forms.MeetingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_correct(
+                meeting=meeting, member=member, **form.cleaned_data
+            )
+        except services.MentoringError as refusal:
+            form.add_error("held_on", str(refusal))
+        else:
+            messages.success(
+                request, "The meeting is corrected; the earlier version is kept."
+            )
+            return redirect("mentoring:relationship", pk=relationship.pk)
+    return render(
+        request,
+        "mentoring/meeting_form.html",
+        {"form": form, "relationship": relationship, "meeting": meeting},
+        status=_error_status(form),
+    )
+
+
+@login_required
+def meeting_remove(request, pk: int):
+    member, relationship, meeting = _own_meeting(request, pk)
+    if request.method == "POST":
+        services.meeting_remove(meeting=meeting, member=member)
+        messages.success(
+            request, "The meeting is removed from the log; its history is kept."
+        )
+        return redirect("mentoring:relationship", pk=relationship.pk)
+    return render(
+        request,
+        "mentoring/meeting_remove.html",
+        {"relationship": relationship, "meeting": meeting},
+    )
 
 
 @login_required

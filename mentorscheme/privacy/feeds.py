@@ -69,7 +69,8 @@ def feed_for(member) -> bytes:
             feed.add_component(vevent)
     meetings = Meeting.objects.filter(
         Q(relationship__enrolment__member=member)
-        | Q(relationship__mentor__member=member)
+        | Q(relationship__mentor__member=member),
+        removed_at__isnull=True,
     ).select_related("relationship__enrolment__member", "relationship__mentor__member")
     for meeting in meetings.order_by("held_on", "pk"):
         feed.add_component(_meeting_vevent(meeting, member))

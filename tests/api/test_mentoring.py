@@ -171,14 +171,14 @@ def test_the_meeting_log_is_for_the_pair(api_as, alice, bob, olivia):
     assert officer_view["meetings"] is None
 
 
-def test_either_side_ends_and_only_the_mentor_completes(api_as, alice, bob):
+def test_both_sides_complete_and_then_neither_can_end(api_as, alice, bob):
     relationship = _relationship(alice, bob)
-    assert_problem(
-        api_as(alice).post(f"/relationships/{relationship.pk}/complete"),
-        409,
-        "refused",
-    )
-    completed = api_as(bob).post(f"/relationships/{relationship.pk}/complete")
+    url = f"/relationships/{relationship.pk}/complete"
+    refused = assert_problem(api_as(bob).post(url), 409, "refused")
+    assert "No meeting is logged" in refused["detail"]
+    reason = "?reason=We+worked+by+email+throughout."
+    assert api_as(bob).post(url + reason).json()["status"] == RelationshipStatus.ACTIVE
+    completed = api_as(alice).post(url)
     assert completed.json()["status"] == RelationshipStatus.COMPLETED
     ended = assert_problem(
         api_as(alice).post(

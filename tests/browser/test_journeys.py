@@ -2,8 +2,10 @@
 
 (a) a member applies to mentor, the officer approves, the member books training and a
     workshop, the officer records attendance, and the member is listed;
-(b) a candidate enrols, finds that mentor, asks, is accepted, agrees an agreement,
-    logs a meeting, and the mentor confirms completion;
+(b) a candidate enrols declaring a line manager, finds that mentor, asks, is
+    accepted, both see contact details, a first chat is logged, they agree an
+    agreement, log a meeting, and both confirm completion; and a line manager recorded
+    by the import closes a pending request, the candidate reading why;
 (c) a visitor sends feedback and the registration team reads it.
 """
 
@@ -133,11 +135,16 @@ def test_a_member_becomes_a_listed_mentor(open_page, carol, olivia, clock):
 
 
 def test_a_candidate_is_mentored_to_completion(open_page, dan, bob):
+    manager = f.MemberFactory(first_name="Mia", last_name="Manning")
     candidate = open_page("dan")
     sign_in(candidate, "dan@example.org")
     candidate.get_by_role("link", name="Enrol on a qualification").click()
     candidate.get_by_label("Qualification").select_option(label="Chartership")
     candidate.get_by_label("Zoom").check()
+    candidate.get_by_label("A member of the body").check()
+    candidate.get_by_label("Their membership number, or their full name").fill(
+        manager.membership_number
+    )
     candidate.get_by_role("button", name="Enrol").click()
     expect_message(candidate, "You are enrolled")
 
@@ -152,8 +159,24 @@ def test_a_candidate_is_mentored_to_completion(open_page, dan, bob):
     sign_in(mentor, "bob@example.org")
     in_menu(mentor, "Your candidates").click()
     mentor.get_by_role("link", name="Read and answer").click()
+    mentor.get_by_label("I confirm that I am not Dan's line manager").check()
     mentor.get_by_role("button", name="Accept Dan as my candidate").click()
     expect_message(mentor, "You have accepted")
+    # Both see how to reach the other, from acceptance.
+    expect(mentor.get_by_role("heading", name="How to reach Dan")).to_be_visible()
+    expect(mentor.get_by_role("link", name="dan@example.org")).to_be_visible()
+    relationship = MentoringRelationship.objects.get()
+    candidate.goto(f"/mentoring/relationships/{relationship.pk}/")
+    expect(candidate.get_by_role("link", name="bob@example.org")).to_be_visible()
+
+    # The informal first chat, logged before the agreement.
+    candidate.get_by_role("link", name="Log a meeting").click()
+    candidate.get_by_label("How you met").select_option(label="Phone")
+    candidate.get_by_label("Length in minutes").fill("20")
+    candidate.get_by_label("Notes").fill("Informal first chat about how we might work.")
+    candidate.get_by_role("button", name="Add to the log").click()
+    expect_message(candidate, "added to your log")
+
     mentor.get_by_role("link", name="Write the mentoring agreement").click()
     mentor.get_by_label("Goals").fill("Submit a Chartership portfolio by June.")
     mentor.get_by_label("How often you will meet").fill("An hour every month")
@@ -179,14 +202,46 @@ def test_a_candidate_is_mentored_to_completion(open_page, dan, bob):
 
     mentor.reload()
     expect(mentor.get_by_text("Talked about the evidence")).to_be_visible()
-    mentor.get_by_role("button", name="Confirm that mentoring is complete").click()
-    expect_message(mentor, "You have confirmed completion")
+    mentor.get_by_role("link", name="Confirm that mentoring is complete").click()
+    mentor.get_by_role("button", name="Yes, mentoring is complete").click()
+    expect_message(mentor, "the other person has been asked to")
+    relationship.refresh_from_db()
+    assert relationship.status == "active"  # one side is not enough
 
-    relationship = MentoringRelationship.objects.get()
+    candidate.reload()
+    candidate.get_by_role("link", name="Confirm that mentoring is complete").click()
+    candidate.get_by_role("button", name="Yes, mentoring is complete").click()
+    expect_message(candidate, "mentoring is complete")
+    relationship.refresh_from_db()
     assert relationship.status == "completed"
     assert relationship.completion_confirmed_at is not None
-    candidate.reload()
-    expect(candidate.get_by_text("Completion confirmed")).to_be_visible()
+
+
+def test_a_line_manager_recorded_by_import_closes_the_request(open_page, dan, bob):
+    from mentorscheme.mentoring import services as mentoring
+
+    f.enrol(dan, "chartership")
+    candidate = open_page("dan")
+    sign_in(candidate, "dan@example.org")
+    candidate.goto(f"/mentoring/directory/{bob.mentor_profile.pk}/")
+    candidate.get_by_label("Your message to the mentor").fill("Could you mentor me?")
+    candidate.get_by_role("button", name="Send my request").click()
+    expect_message(candidate, "Your request has gone to Bob")
+
+    # The membership database's import records Bob as Dan's line manager; the
+    # import's task then runs what follows from a changed register.
+    dan.line_manager = bob
+    dan.save()
+    mentoring.register_changed()
+
+    candidate.get_by_role("link", name="Your mentoring").click()
+    candidate.get_by_role("link", name="Bob Baker").click()
+    expect(
+        candidate.get_by_role("heading", name="Why this request was closed")
+    ).to_be_visible()
+    expect(
+        candidate.get_by_text("Bob Baker is recorded as your line manager")
+    ).to_be_visible()
 
 
 def test_a_visitor_sends_feedback_that_the_team_reads(open_page, sam_with_totp):

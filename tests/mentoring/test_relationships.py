@@ -137,18 +137,6 @@ def test_either_side_ends_with_a_reason_and_the_candidate_can_look_again(
     assert "Dora Davies" in client.get("/mentoring/").text
 
 
-def test_only_the_mentor_confirms_completion(client, alice, dora):
-    relationship = pair(alice, dora)
-    login(client, alice)
-    client.post(f"/mentoring/relationships/{relationship.pk}/complete/")
-    relationship.refresh_from_db()
-    assert relationship.is_active
-    login(client, dora)
-    client.post(f"/mentoring/relationships/{relationship.pk}/complete/")
-    relationship.refresh_from_db()
-    assert relationship.status == "completed" and relationship.completion_confirmed_at
-
-
 def test_candidate_home_shows_the_next_step(client, alice, dora):
     login(client, alice)
     assert "Find a mentor" in client.get("/mentoring/").text

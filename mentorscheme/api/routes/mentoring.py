@@ -363,7 +363,11 @@ def _with_meetings(principal, relationship) -> dict:
     may_read = access.can_read_private_notes(
         principal.roles, relationship, principal.user
     )
-    meetings = list(relationship.meetings.all()) if may_read else None
+    meetings = (
+        list(relationship.meetings.filter(removed_at__isnull=True))
+        if may_read
+        else None
+    )
     return _relationship_out(relationship, meetings=meetings)
 
 
@@ -408,14 +412,23 @@ def relationship_end(request, relationship_id: Id, payload: EndIn):
 @router.post(
     "/relationships/{relationship_id}/complete",
     response={200: RelationshipOut, **REFUSALS},
-    summary="Confirm that mentoring is complete (the mentor)",
+    summary="Confirm that mentoring is complete (each side; complete once both have)",
 )
-def relationship_complete(request, relationship_id: Id):
+def relationship_complete(
+    request,
+    relationship_id: Id,
+    reason: str = Query(
+        "",
+        max_length=3000,
+        description="Why mentoring is complete without a logged meeting, if none is.",
+    ),
+):
     member, relationship = _party_relationship(request.auth, relationship_id)
     _act(
         services.relationship_confirm_completion,
         relationship=relationship,
-        mentor=member,
+        member=member,
+        reason=reason,
     )
     relationship = access.get_relationship_or_404(request.auth.roles, relationship_id)
     return _with_meetings(request.auth, relationship)

@@ -1,0 +1,186 @@
+"""Completion that means something, and a meeting log that can be put right."""
+
+import datetime
+
+from django.core import mail
+from django.utils import timezone
+
+from mentorscheme.mentoring.models import (
+    Meeting,
+    MentoringRelationship,
+    MentoringRequest,
+)
+from tests import factories as f
+from tests.conftest import login
+
+MEETING = {"mode": "zoom", "duration_minutes": 45, "notes": "Talked criteria."}
+
+
+def pair(alice, dora, *, days_ago=10, qualification=None):
+    enrolment = alice.enrolments.get()
+    if qualification:
+        enrolment.qualification = f.qualification(qualification)
+        enrolment.save()
+    request = MentoringRequest.objects.create(
+        enrolment=enrolment,
+        mentor=dora.mentor_profile,
+        message="Hello",
+        status="accepted",
+        created_at=timezone.now() - datetime.timedelta(days=days_ago + 5),
+    )
+    return MentoringRelationship.objects.create(
+        enrolment=enrolment,
+        mentor=dora.mentor_profile,
+        request=request,
+        started_on=datetime.date.today() - datetime.timedelta(days=days_ago),
+    )
+
+
+def complete_url(relationship):
+    return f"/mentoring/relationships/{relationship.pk}/complete/"
+
+
+def test_completion_needs_both_behind_a_confirmation_step(
+    client, alice, dora, django_capture_on_commit_callbacks
+):
+    relationship = pair(alice, dora)
+    Meeting.objects.create(relationship=relationship, held_on=datetime.date.today(), **MEETING)  # fmt: skip
+    login(client, dora)
+    page = client.get(complete_url(relationship))
+    assert "Mentoring is complete when both of you confirm it" in page.text
+    relationship.refresh_from_db()
+    assert relationship.mentor_completion_at is None  # a GET changes nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(complete_url(relationship))
+    relationship.refresh_from_db()
+    assert relationship.is_active and relationship.mentor_completion_at
+    assert mail.outbox[-1].to == ["alice@example.org"]
+    login(client, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(complete_url(relationship))
+    relationship.refresh_from_db()
+    assert relationship.status == "completed" and relationship.completion_confirmed_at
+
+
+def test_without_a_meeting_completion_needs_a_written_reason(client, alice, dora):
+    relationship = pair(alice, dora)
+    login(client, dora)
+    response = client.post(complete_url(relationship), {"reason": ""})
+    assert response.status_code == 400
+    assert "Say why mentoring is complete without a logged meeting" in response.text
+    client.post(complete_url(relationship), {"reason": "We worked by email."})
+    relationship.refresh_from_db()
+    assert relationship.mentor_completion_at
+    assert relationship.completion_reason == "We worked by email."
+
+
+def test_for_fellowship_the_mentor_writes_a_letter_the_candidate_downloads(
+    client, alice, dora
+):
+    relationship = pair(alice, dora, qualification="fellowship")
+    login(client, dora)
+    response = client.post(complete_url(relationship))
+    assert "writes the letter of support before" in response.text
+    letter = "I have mentored Alice for a year. " * 5
+    client.post(
+        f"/mentoring/relationships/{relationship.pk}/letter/", {"letter": letter}
+    )
+    relationship.refresh_from_db()
+    assert relationship.letter_of_support.startswith("I have mentored Alice")
+    login(client, alice)
+    download = client.get(
+        f"/mentoring/relationships/{relationship.pk}/letter/?download=1"
+    )
+    assert download.status_code == 200
+    assert "attachment" in download["Content-Disposition"]
+    assert "Letter of support for Alice Archer" in download.content.decode()
+    assert "I have mentored Alice" in download.content.decode()
+    # The candidate cannot write it.
+    client.post(f"/mentoring/relationships/{relationship.pk}/letter/", {"letter": "x"})
+    relationship.refresh_from_db()
+    assert relationship.letter_of_support.startswith("I have mentored Alice")
+
+
+def test_an_officer_reopens_a_completion_within_the_period(client, alice, dora, olivia):
+    relationship = pair(alice, dora)
+    relationship.status = "completed"
+    relationship.ended_on = datetime.date.today()
+    relationship.save()
+    login(client, olivia)
+    client.post(
+        f"/mentoring/relationships/{relationship.pk}/reopen/",
+        {"reason": "Confirmed by mistake, they are still working."},
+    )
+    relationship.refresh_from_db()
+    assert relationship.is_active and relationship.reopened_at
+    relationship.status = "completed"
+    relationship.ended_on = datetime.date.today() - datetime.timedelta(days=400)
+    relationship.save()
+    response = client.post(
+        f"/mentoring/relationships/{relationship.pk}/reopen/",
+        {"reason": "Too late for this one."},
+        follow=True,
+    )
+    assert "can no longer be reopened" in response.text
+    relationship.refresh_from_db()
+    assert relationship.status == "completed"
+
+
+def test_the_informal_first_chat_is_logged_from_the_request_date(client, alice, dora):
+    relationship = pair(alice, dora, days_ago=10)
+    login(client, alice)
+    chat = datetime.date.today() - datetime.timedelta(days=12)
+    response = client.post(
+        f"/mentoring/relationships/{relationship.pk}/meetings/new/",
+        {**MEETING, "held_on": chat.strftime("%d/%m/%Y")},
+    )
+    assert response.status_code == 302, response.text
+    assert Meeting.objects.get().held_on == chat
+    too_early = datetime.date.today() - datetime.timedelta(days=30)
+    response = client.post(
+        f"/mentoring/relationships/{relationship.pk}/meetings/new/",
+        {**MEETING, "held_on": too_early.strftime("%d/%m/%Y")},
+    )
+    assert "when the request was sent" in response.text
+
+
+def test_the_author_corrects_or_removes_a_meeting_within_14_days_history_kept(
+    client, alice, dora
+):
+    relationship = pair(alice, dora)
+    meeting = Meeting.objects.create(
+        relationship=relationship,
+        held_on=datetime.date.today(),
+        created_by=alice.user,
+        **MEETING,
+    )
+    login(client, dora)
+    assert client.get(f"/mentoring/meetings/{meeting.pk}/edit/").status_code == 403
+    login(client, alice)
+    client.post(
+        f"/mentoring/meetings/{meeting.pk}/edit/",
+        {
+            **MEETING,
+            "duration_minutes": 60,
+            "held_on": datetime.date.today().strftime("%d/%m/%Y"),
+        },  # fmt: skip
+    )
+    meeting.refresh_from_db()
+    assert meeting.duration_minutes == 60
+    assert meeting.revisions.get().duration_minutes == 45
+    client.post(f"/mentoring/meetings/{meeting.pk}/remove/")
+    meeting.refresh_from_db()
+    assert meeting.removed_at is not None
+    assert meeting.revisions.count() == 2
+    page = client.get(f"/mentoring/relationships/{relationship.pk}/")
+    assert "Removed from the log (1)" in page.text
+    late = Meeting.objects.create(
+        relationship=relationship,
+        held_on=datetime.date.today(),
+        created_by=alice.user,
+        **MEETING,
+    )
+    Meeting.objects.filter(pk=late.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=15)
+    )
+    assert client.get(f"/mentoring/meetings/{late.pk}/edit/").status_code == 403
