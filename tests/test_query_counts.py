@@ -39,7 +39,8 @@ CEILINGS = {
     "officer dashboard": 20,
     "staff dashboard": 22,
     "request page": 9,
-    "relationship page": 9,
+    # Also: open officer flags, completion needs, removed meetings, edit history.
+    "relationship page": 13,
 }
 
 

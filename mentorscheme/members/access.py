@@ -313,7 +313,7 @@ def candidate_open_enrolments(roles: Roles):
         Enrolment.objects.filter(
             member=roles.member, status__in=OPEN_ENROLMENT_STATUSES
         )
-        .select_related("qualification", "regulations")
+        .select_related("qualification", "regulations", "member__declared_line_manager")
         .order_by("-qualification__uses_mentors", "-enrolled_on", "-pk")
     )
 
