@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
-from mentorscheme.members.models import Member
+from mentorscheme.members.models import Member, Region
 from tests import factories as f
 
 drop = importlib.import_module("mentorscheme.members.migrations.0004_drop_kept_pages")
@@ -80,7 +80,9 @@ def test_migrate_on_an_existing_database_drops_the_triggers_tables_and_records()
     before = next(name for app, name in drop.Migration.dependencies if app == "members")
     call_command("migrate", "members", before, verbosity=0)
     install_old_page_cache()
-    f.MemberFactory()  # the old triggers are live
+    # The old triggers are live. (A write through a model unchanged since then: the
+    # Member model has columns this older schema lacks.)
+    Region.objects.filter(code="london").update(name="London")
     assert triggers()
     call_command("migrate", "members", verbosity=0)
     assert triggers() == []
