@@ -734,6 +734,27 @@ def request_withdraw(
     return request
 
 
+def _expire_each(requests, *, status: str, email: str) -> int:
+    """Expire each request still in ``status`` under its lock; tell both people.
+
+    ``email`` names a pair of messages, ``<email>_candidate`` and ``<email>_mentor``.
+    A request another run closed meanwhile is left alone.
+    """
+    expired = 0
+    for request_id in requests.values_list("pk", flat=True):
+        with transaction.atomic():
+            request = _locked_request(request_id)
+            if request.status != status:
+                continue
+            _close(request, RequestStatus.EXPIRED)
+            candidate, mentor = request.enrolment.member, request.mentor.member
+            context = {"request": request, "candidate": candidate, "mentor": mentor}
+            emails.send(f"{email}_candidate", to=candidate.email, context=context)
+            emails.send(f"{email}_mentor", to=mentor.email, context=context)
+            expired += 1
+    return expired
+
+
 def requests_remind_and_expire(
     *, now: datetime.datetime | None = None
 ) -> dict[str, int]:
@@ -744,30 +765,11 @@ def requests_remind_and_expire(
     expire_before = now - datetime.timedelta(days=settings.expire_after_days)
     counts = {"reminded": 0, "expired": 0}
     pending = MentoringRequest.objects.filter(status=RequestStatus.PENDING)
-    for request_id in pending.filter(created_at__lte=expire_before).values_list(
-        "pk", flat=True
-    ):
-        with transaction.atomic():
-            request = _locked_request(request_id)
-            if request.status != RequestStatus.PENDING:
-                continue
-            _close(request, RequestStatus.EXPIRED)
-            context = {
-                "request": request,
-                "candidate": request.enrolment.member,
-                "mentor": request.mentor.member,
-            }
-            emails.send(
-                "request_expired_candidate",
-                to=request.enrolment.member.email,
-                context=context,
-            )
-            emails.send(
-                "request_expired_mentor",
-                to=request.mentor.member.email,
-                context=context,
-            )
-            counts["expired"] += 1
+    counts["expired"] = _expire_each(
+        pending.filter(created_at__lte=expire_before),
+        status=RequestStatus.PENDING,
+        email="request_expired",
+    )
     # Only a mentor who can accept is reminded (a lapsed or paused one's requests
     # are closed by the periodic run instead).
     can_accept = {"mentor__status": MentorStatus.LISTED, "mentor__accepting": True}
@@ -820,30 +822,11 @@ def unanswered_questions_remind_and_expire(
     expire_before = now - datetime.timedelta(days=settings.expire_after_days)
     counts = {"reminded": 0, "expired": 0}
     waiting = MentoringRequest.objects.filter(status=RequestStatus.MORE_INFO)
-    for request_id in waiting.filter(responded_at__lte=expire_before).values_list(
-        "pk", flat=True
-    ):
-        with transaction.atomic():
-            request = _locked_request(request_id)
-            if request.status != RequestStatus.MORE_INFO:
-                continue
-            _close(request, RequestStatus.EXPIRED)
-            context = {
-                "request": request,
-                "candidate": request.enrolment.member,
-                "mentor": request.mentor.member,
-            }
-            emails.send(
-                "question_expired_candidate",
-                to=request.enrolment.member.email,
-                context=context,
-            )
-            emails.send(
-                "question_expired_mentor",
-                to=request.mentor.member.email,
-                context=context,
-            )
-            counts["expired"] += 1
+    counts["expired"] = _expire_each(
+        waiting.filter(responded_at__lte=expire_before),
+        status=RequestStatus.MORE_INFO,
+        email="question_expired",
+    )
     to_remind = waiting.filter(
         responded_at__lte=remind_before,
         responded_at__gt=expire_before,
