@@ -80,13 +80,38 @@ def pages() -> list[tuple[str, str, str]]:
     return found
 
 
+def sign_in_record(user) -> dict:
+    """allauth's record of how a session signed in: a password, then the second
+    factor for an account that has one (staff and officers must have given it in
+    this session, or every page sends them to give it)."""
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+    from allauth.mfa.models import Authenticator
+
+    now = time.time()
+    records = [{"method": "password", "at": now, "email": user.email}]
+    for authenticator in Authenticator.objects.filter(
+        user=user, type=Authenticator.Type.TOTP
+    ):
+        records.append(
+            {"method": "mfa", "at": now, "id": authenticator.pk, "type": "totp"}
+        )
+    return {
+        AUTHENTICATION_METHODS_SESSION_KEY: records,
+        "account_authentication_methods_user": str(user.pk),
+    }
+
+
 def client_for(who: str):
     from django.test import Client
 
     from mentorscheme.members.models import User
 
     client = Client()
-    client.force_login(User.objects.get(email=f"{who}@demo.mentorscheme.example"))
+    user = User.objects.get(email=f"{who}@demo.mentorscheme.example")
+    client.force_login(user)
+    session = client.session
+    session.update(sign_in_record(user))
+    session.save()
     return client
 
 
