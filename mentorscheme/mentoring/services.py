@@ -755,6 +755,21 @@ def _expire_each(requests, *, status: str, email: str) -> int:
     return expired
 
 
+def _claim_reminder(
+    request_id: int, *, now: datetime.datetime, **still
+) -> MentoringRequest | None:
+    """Claim a request's one reminder with a conditional update, so two schedulers
+    never both send it; None when another run claimed it or it no longer qualifies."""
+    claimed = MentoringRequest.objects.filter(
+        pk=request_id, reminded_at__isnull=True, **still
+    ).update(reminded_at=now)
+    if not claimed:
+        return None
+    return MentoringRequest.objects.select_related(
+        "enrolment__member", "mentor__member"
+    ).get(pk=request_id)
+
+
 def requests_remind_and_expire(
     *, now: datetime.datetime | None = None
 ) -> dict[str, int]:
@@ -781,18 +796,11 @@ def requests_remind_and_expire(
     )
     for request_id in to_remind.values_list("pk", flat=True):
         with transaction.atomic():
-            # A conditional update claims the reminder, so two schedulers never both send.
-            claimed = MentoringRequest.objects.filter(
-                pk=request_id,
-                reminded_at__isnull=True,
-                status=RequestStatus.PENDING,
-                **can_accept,
-            ).update(reminded_at=now)
-            if not claimed:
+            request = _claim_reminder(
+                request_id, now=now, status=RequestStatus.PENDING, **can_accept
+            )
+            if request is None:
                 continue
-            request = MentoringRequest.objects.select_related(
-                "enrolment__member", "mentor__member"
-            ).get(pk=request_id)
             emails.send(
                 "request_reminder",
                 to=request.mentor.member.email,
@@ -834,14 +842,11 @@ def unanswered_questions_remind_and_expire(
     )
     for request_id in to_remind.values_list("pk", flat=True):
         with transaction.atomic():
-            claimed = MentoringRequest.objects.filter(
-                pk=request_id, reminded_at__isnull=True, status=RequestStatus.MORE_INFO
-            ).update(reminded_at=now)
-            if not claimed:
+            request = _claim_reminder(
+                request_id, now=now, status=RequestStatus.MORE_INFO
+            )
+            if request is None:
                 continue
-            request = MentoringRequest.objects.select_related(
-                "enrolment__member", "mentor__member"
-            ).get(pk=request_id)
             emails.send(
                 "question_reminder",
                 to=request.enrolment.member.email,
