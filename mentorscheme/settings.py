@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_tasks",
     "django_tasks_db",
+    "mentorscheme.audit",
     "mentorscheme.members",
     "mentorscheme.scheme",
     "mentorscheme.mentors",

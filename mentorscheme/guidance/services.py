@@ -1,8 +1,8 @@
 from django.db import transaction
 from django.db.models import Max
 
+from mentorscheme.audit import services as audit
 from mentorscheme.guidance.models import GuidancePage, GuidancePageVersion
-from mentorscheme.oversight import audit
 
 
 def _record_version(page: GuidancePage, user) -> GuidancePageVersion:

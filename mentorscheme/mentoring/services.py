@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from mentorscheme.audit import services as audit
 from mentorscheme.members.models import LineManagerDeclaration, Member, MembershipStatus
 from mentorscheme.mentoring import selectors
 from mentorscheme.mentoring.models import (
@@ -29,7 +30,6 @@ from mentorscheme.mentoring.models import (
 from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.notifications import emails
-from mentorscheme.oversight import audit
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,

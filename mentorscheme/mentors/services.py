@@ -11,6 +11,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from mentorscheme.audit import services as audit
 from mentorscheme.members import officers
 from mentorscheme.members.models import Member
 from mentorscheme.mentors.models import (
@@ -22,7 +23,6 @@ from mentorscheme.mentors.models import (
     TrainingRoute,
 )
 from mentorscheme.notifications import emails
-from mentorscheme.oversight import audit
 
 S = MentorStatus
 TRANSITIONS: dict[str, set[str]] = {

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from mentorscheme import fields
+from mentorscheme.audit.models import AuditAction
 from mentorscheme.fields import DATE_HINT
 from mentorscheme.matching.records import WEIGHT_DECIMALS, has_weight_resolution
 from mentorscheme.members.models import (
@@ -12,7 +13,6 @@ from mentorscheme.members.models import (
     OrganisationType,
     Region,
 )
-from mentorscheme.oversight.models import AuditAction
 from mentorscheme.scheme.models import Qualification, RegulationsVersion, SchemeSettings
 
 DATE = fields.UKDateInput()

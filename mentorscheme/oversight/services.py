@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from mentorscheme.audit import services as audit
+from mentorscheme.audit.models import AuditAction
 from mentorscheme.members.models import (
     Member,
     OfficerAppointment,
@@ -33,8 +35,8 @@ from mentorscheme.mentors import directory
 from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.notifications import emails
-from mentorscheme.oversight import audit, selectors
-from mentorscheme.oversight.models import AllocationRun, AuditAction, RunStatus
+from mentorscheme.oversight import selectors
+from mentorscheme.oversight.models import AllocationRun, RunStatus
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,

@@ -11,18 +11,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from mentorscheme import confirm
+from mentorscheme.audit import services as audit
+from mentorscheme.audit.models import AuditEntry
 from mentorscheme.fields import parse_id
 from mentorscheme.members import access, officers
 from mentorscheme.members.models import Region
 from mentorscheme.mentoring import services as mentoring_services
-from mentorscheme.oversight import audit, reports, selectors, services
+from mentorscheme.oversight import reports, selectors, services
 from mentorscheme.oversight.forms import (
     AllocationRunForm,
     AuditSearchForm,
     RegionChoiceForm,
     ReportFilterForm,
 )
-from mentorscheme.oversight.models import AuditEntry, RunStatus
+from mentorscheme.oversight.models import RunStatus
 from mentorscheme.scheme.models import AllocationMode, SchemeSettings
 
 RUN_PAGE_SIZE = 100

@@ -24,6 +24,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from mentorscheme.api.models import IntegrationToken
+from mentorscheme.audit import services as audit
+from mentorscheme.audit.models import AuditEntry
 from mentorscheme.contact.models import Feedback, FeedbackReply
 from mentorscheme.guidance.models import GuidancePage, GuidancePageVersion
 from mentorscheme.members.models import (
@@ -53,8 +55,7 @@ from mentorscheme.mentors.models import (
     TrainingEvidence,
 )
 from mentorscheme.notifications.models import OutboxMessage
-from mentorscheme.oversight import audit
-from mentorscheme.oversight.models import AllocationRun, AuditEntry
+from mentorscheme.oversight.models import AllocationRun
 from mentorscheme.privacy.models import CalendarFeed, ErasureRecord
 from mentorscheme.privacy.subject import Subject, feedback_from, mentions, names_them
 from mentorscheme.scheme.models import (
@@ -346,7 +347,7 @@ ERASERS: dict[str, Callable[[Subject], int]] = {
         names_them(DBTaskResult, s)
     ),
     "notifications.outboxmessage": lambda s: _delete(names_them(OutboxMessage, s)),
-    "oversight.auditentry": _audit_entries,
+    "audit.auditentry": _audit_entries,
     "contact.feedback": _feedback,
     "contact.feedbackreply": _feedback_replies,
     "guidance.guidancepageversion": _unlink(GuidancePageVersion, "saved_by"),

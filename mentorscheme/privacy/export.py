@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from mentorscheme.api.models import IntegrationToken
+from mentorscheme.audit.models import AuditEntry
 from mentorscheme.contact.models import Feedback, FeedbackReply
 from mentorscheme.guidance.models import GuidancePage, GuidancePageVersion
 from mentorscheme.members.models import (
@@ -41,7 +42,7 @@ from mentorscheme.mentors.models import (
     TrainingEvidence,
 )
 from mentorscheme.notifications.models import OutboxMessage
-from mentorscheme.oversight.models import AllocationRun, AuditEntry
+from mentorscheme.oversight.models import AllocationRun
 from mentorscheme.privacy import registry
 from mentorscheme.privacy.models import CalendarFeed
 from mentorscheme.privacy.subject import Subject, feedback_from, mentions
@@ -160,7 +161,7 @@ EXPORTERS: dict[str, Exporter] = {
         IntegrationToken, "created_by", secret=frozenset({"secret_hash"})
     ),
     "privacy.calendarfeed": _member(CalendarFeed, secret=frozenset({"token"})),
-    "oversight.auditentry": _user(AuditEntry, "actor"),
+    "audit.auditentry": _user(AuditEntry, "actor"),
     "oversight.allocationrun": _either(
         AllocationRun, user_paths=("created_by", "published_by")
     ),

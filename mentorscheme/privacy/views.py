@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from mentorscheme.audit import services as audit
 from mentorscheme.members import access
 from mentorscheme.members.middleware import mark_private
-from mentorscheme.oversight import audit
 from mentorscheme.privacy import erasure, export, feeds, services
 from mentorscheme.privacy.forms import EraseForm, FeedForm
 from mentorscheme.privacy.models import CalendarFeed, ErasureRecord

@@ -4,10 +4,10 @@ line-manage: the case goes to another officer of the region or to staff."""
 import pytest
 from django.core import mail
 
+from mentorscheme.audit.models import AuditEntry
 from mentorscheme.members.models import OfficerRole
 from mentorscheme.mentors import services
 from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
-from mentorscheme.oversight.models import AuditEntry
 from tests import factories as f
 from tests.conftest import login
 

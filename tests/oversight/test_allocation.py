@@ -4,12 +4,13 @@ import pytest
 from django.core import mail
 from django.test import TestCase
 
+from mentorscheme.audit.models import AuditEntry
 from mentorscheme.mentoring.models import (
     MentoringRelationship,
     MentoringRequest,
     RelationshipStatus,
 )
-from mentorscheme.oversight.models import AllocationRun, AuditEntry
+from mentorscheme.oversight.models import AllocationRun
 from mentorscheme.scheme.models import SchemeSettings
 from tests import factories as f
 from tests.conftest import login

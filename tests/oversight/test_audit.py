@@ -4,11 +4,11 @@ import pytest
 from django.contrib.admin.sites import site
 from django.test import RequestFactory
 
+from mentorscheme.audit import services as audit
+from mentorscheme.audit.models import AuditEntry
 from mentorscheme.guidance.models import GuidancePage
 from mentorscheme.mentoring.models import MentoringRelationship
 from mentorscheme.mentors.models import MentorStatus
-from mentorscheme.oversight import audit
-from mentorscheme.oversight.models import AuditEntry
 from tests.conftest import login
 from tests.oversight.conftest import listed_mentor
 

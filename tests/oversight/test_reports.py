@@ -7,10 +7,10 @@ import io
 import pytest
 from django.utils import timezone
 
+from mentorscheme.audit.models import AuditEntry
 from mentorscheme.contact.models import Feedback
 from mentorscheme.members.models import Region
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
-from mentorscheme.oversight.models import AuditEntry
 from mentorscheme.oversight.reports import csv_text, safe_cell
 from mentorscheme.training.models import Booking, EventKind, TrainingEvent
 from tests import factories as f

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from mentorscheme.audit.models import AuditEntry
 from mentorscheme.members import access
 from mentorscheme.members.models import (
     OfficerAppointment,
@@ -12,7 +13,6 @@ from mentorscheme.members.models import (
     Region,
 )
 from mentorscheme.mentoring.models import MentoringRequest
-from mentorscheme.oversight.models import AuditEntry
 from mentorscheme.scheme.models import Qualification, RegulationsVersion, SchemeSettings
 from mentorscheme.training.models import TrainingEvent
 from tests import factories as f

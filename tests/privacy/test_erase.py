@@ -8,6 +8,7 @@ from django.db import models
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
+from mentorscheme.audit.models import AuditEntry
 from mentorscheme.contact.models import Feedback
 from mentorscheme.members.models import Member, User
 from mentorscheme.mentoring.models import (
@@ -18,7 +19,6 @@ from mentorscheme.mentoring.models import (
     MentoringRequest,
 )
 from mentorscheme.notifications.models import OutboxMessage
-from mentorscheme.oversight.models import AuditEntry
 from mentorscheme.privacy.models import CalendarFeed, ErasureRecord
 from mentorscheme.training.models import Booking
 from tests.conftest import login

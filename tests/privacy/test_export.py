@@ -1,6 +1,6 @@
 import json
 
-from mentorscheme.oversight.models import AuditEntry
+from mentorscheme.audit.models import AuditEntry
 from mentorscheme.privacy.export import EXPORTERS
 from tests.conftest import login
 

@@ -7,7 +7,7 @@ the entry commits or rolls back with the action itself. ``record_data_export`` a
 
 from django.db import models
 
-from mentorscheme.oversight.models import AuditAction, AuditEntry
+from mentorscheme.audit.models import AuditAction, AuditEntry
 
 __all__ = ["AuditAction", "record", "record_data_export", "record_erasure"]
 
