@@ -39,8 +39,8 @@ from mentorscheme.matching.engine import (  # noqa: E402
     allocate_greedy,
     suggest,
 )
-from mentorscheme.matching.records import CandidateRecord  # noqa: E402
 from mentorscheme.scheme.recommendations import score  # noqa: E402
+from mentorscheme.scheme.records import CandidateRecord  # noqa: E402
 
 SIZES = {
     "small": (1_000, 300),

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mentorscheme.matching.records import (
+from mentorscheme.scheme.records import (
     MEETING_MODES,
     CandidateRecord,
     MentorRecord,

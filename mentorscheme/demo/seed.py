@@ -49,6 +49,7 @@ from mentorscheme.scheme.models import (
     Qualification,
     RegulationsVersion,
 )
+from mentorscheme.scheme.records import CandidateRecord, MentorRecord
 from mentorscheme.training.models import (
     AcknowledgementHow,
     Booking,
@@ -732,8 +733,6 @@ class DemoSeeder:
                 self.paired_with.setdefault(row.mentor_id, []).append(row.enrolment_id)
 
     def _candidate_record(self, enrolment, members):
-        from mentorscheme.matching.records import CandidateRecord
-
         member = members[enrolment.member_id]
         return CandidateRecord(
             id=enrolment.pk,
@@ -749,8 +748,6 @@ class DemoSeeder:
         )
 
     def _mentor_record(self, profile, members, active):
-        from mentorscheme.matching.records import MentorRecord
-
         member = members[profile.member_id]
         return MentorRecord(
             id=profile.pk,

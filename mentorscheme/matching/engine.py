@@ -27,14 +27,6 @@ from typing import Final
 import numpy as np
 
 from mentorscheme.matching.flow import Arcs, Progress, Solver
-from mentorscheme.matching.records import (
-    NONE,
-    CandidateArrays,
-    CandidateRecord,
-    MentorArrays,
-    MentorRecord,
-    Weights,
-)
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.recommendations import (
     Reason,
@@ -42,6 +34,14 @@ from mentorscheme.scheme.recommendations import (
     score,
     score_vector,
     scoring,
+)
+from mentorscheme.scheme.records import (
+    NONE,
+    CandidateArrays,
+    CandidateRecord,
+    MentorArrays,
+    MentorRecord,
+    Weights,
 )
 
 UNMATCHED_REASONS: Final[dict[str, str]] = {

@@ -59,7 +59,6 @@ from typing import Final
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from mentorscheme.matching.records import MODE_BITS, CandidateArrays, MentorArrays
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.recommendations import (
     LOAD_SATURATION,
@@ -68,6 +67,7 @@ from mentorscheme.scheme.recommendations import (
     pair_points,
     place_points,
 )
+from mentorscheme.scheme.records import MODE_BITS, CandidateArrays, MentorArrays
 
 Progress = Callable[[str, int, int], None]
 

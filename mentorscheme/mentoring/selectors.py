@@ -5,7 +5,6 @@ import datetime
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from mentorscheme.matching.records import CandidateRecord
 from mentorscheme.mentoring.models import (
     OPEN_REQUEST_STATUSES,
     MentoringRelationship,
@@ -14,6 +13,7 @@ from mentorscheme.mentoring.models import (
     RequestStatus,
 )
 from mentorscheme.scheme.models import Enrolment
+from mentorscheme.scheme.records import CandidateRecord
 
 
 def with_candidate_fields(enrolments):

@@ -26,15 +26,16 @@ from django.db.models import Count, Max, Subquery, Sum
 from django.utils import timezone
 
 from mentorscheme.matching import engine
-from mentorscheme.matching.records import (
+from mentorscheme.mentors import selectors
+from mentorscheme.mentors.models import DirectoryChange, MentorProfile, MentorStatus
+from mentorscheme.scheme import eligibility, recommendations
+from mentorscheme.scheme.records import (
+    MODE_BITS,
     NONE,
     CandidateRecord,
     MentorArrays,
     MentorRecord,
 )
-from mentorscheme.mentors import selectors
-from mentorscheme.mentors.models import DirectoryChange, MentorProfile, MentorStatus
-from mentorscheme.scheme import eligibility, recommendations
 
 PER_PAGE = 20
 SUGGESTIONS = 5
@@ -326,8 +327,6 @@ def _filter_mask(index: DirectoryIndex, mask: np.ndarray, filters: dict) -> np.n
     if org_type := filters.get("organisation_type"):
         mask &= a.organisation_type_id == org_type.pk
     if mode := filters.get("mode"):
-        from mentorscheme.matching.records import MODE_BITS
-
         mask &= (a.modes & MODE_BITS[mode]) != 0
     if qualification := filters.get("qualification"):
         mask &= np.fromiter(

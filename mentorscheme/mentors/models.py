@@ -3,9 +3,9 @@
 from django.db import models
 from django.utils import timezone
 
-from mentorscheme.matching.records import MEETING_MODES
 from mentorscheme.members.models import Member, Region
 from mentorscheme.scheme.models import Qualification
+from mentorscheme.scheme.records import MEETING_MODES
 
 #: Ways of meeting (MeetingMode.ZOOM, ...): the rules' own list, as model choices.
 MeetingMode = models.TextChoices(

@@ -11,7 +11,6 @@ from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from mentorscheme.matching.records import MentorRecord
 from mentorscheme.members.models import (
     Level,
     Member,
@@ -21,6 +20,7 @@ from mentorscheme.members.models import (
 from mentorscheme.mentors.models import MentorProfile
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import RegulationsVersion
+from mentorscheme.scheme.records import MentorRecord
 
 
 def on_register(today: datetime.date) -> Q:

@@ -6,7 +6,6 @@ from django.utils import timezone
 from mentorscheme import fields
 from mentorscheme.audit.models import AuditAction
 from mentorscheme.fields import DATE_HINT
-from mentorscheme.matching.records import WEIGHT_DECIMALS, has_weight_resolution
 from mentorscheme.members.models import (
     Member,
     OfficerAppointment,
@@ -14,6 +13,7 @@ from mentorscheme.members.models import (
     Region,
 )
 from mentorscheme.scheme.models import Qualification, RegulationsVersion, SchemeSettings
+from mentorscheme.scheme.records import WEIGHT_DECIMALS, has_weight_resolution
 
 DATE = fields.UKDateInput()
 

@@ -4,7 +4,7 @@ The directory, a mentoring request, an acceptance, a bulk allocation and the API
 ask this module, so a rule changes in one place and every door obeys it at once. A
 failed rule gives a stable ``code`` (for logs, tests and the API) and a ``reason`` a
 candidate can read. Nothing here touches Django or the database: callers pass plain
-records (``mentorscheme.matching.records``).
+records (``mentorscheme.scheme.records``).
 
 The rules, in the order failures are reported:
 
@@ -32,7 +32,7 @@ from typing import Final
 
 import numpy as np
 
-from mentorscheme.matching.records import (
+from mentorscheme.scheme.records import (
     CandidateArrays,
     CandidateRecord,
     MentorArrays,

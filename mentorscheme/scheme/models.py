@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mentorscheme.members.models import Level, Member
+from mentorscheme.scheme.records import WEIGHT_DECIMALS, Weights
 
 
 class Qualification(models.Model):
@@ -142,7 +143,6 @@ class SchemeSettings(models.Model):
         The settings form refuses weights finer than the engine's resolution; one
         saved before it did is rounded to it here.
         """
-        from mentorscheme.matching.records import WEIGHT_DECIMALS, Weights
 
         def weight(value: float) -> float:
             return round(value, WEIGHT_DECIMALS)

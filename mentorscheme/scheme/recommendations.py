@@ -34,7 +34,7 @@ from typing import Final
 
 import numpy as np
 
-from mentorscheme.matching.records import (
+from mentorscheme.scheme.records import (
     MODE_BITS,
     CandidateArrays,
     CandidateRecord,

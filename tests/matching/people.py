@@ -7,7 +7,7 @@ Chartership in another organisation and sector, in Mo's region, and meets by Zoo
 
 from dataclasses import replace
 
-from mentorscheme.matching.records import CHARTERSHIP, CandidateRecord, MentorRecord
+from mentorscheme.scheme.records import CHARTERSHIP, CandidateRecord, MentorRecord
 
 MO = MentorRecord(
     id=10,

@@ -5,14 +5,14 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from mentorscheme.matching.records import (
+from mentorscheme.scheme.eligibility import is_allowed
+from mentorscheme.scheme.recommendations import score
+from mentorscheme.scheme.records import (
     MEETING_MODES,
     CandidateRecord,
     MentorRecord,
     Weights,
 )
-from mentorscheme.scheme.eligibility import is_allowed
-from mentorscheme.scheme.recommendations import score
 
 modes = st.frozensets(
     st.sampled_from([*list(MEETING_MODES)[:4], "in_person"]), max_size=3

@@ -13,9 +13,9 @@ from mentorscheme.matching.engine import (
     allocate,
     allocate_greedy,
 )
-from mentorscheme.matching.records import Weights
 from mentorscheme.scheme.eligibility import candidate_failures, check
 from mentorscheme.scheme.recommendations import score
+from mentorscheme.scheme.records import Weights
 
 from .people import CARA, MO, candidate, mentor
 from .strategies import brute_force, instances, offered, weights

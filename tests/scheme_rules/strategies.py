@@ -3,7 +3,7 @@
 
 from hypothesis import strategies as st
 
-from mentorscheme.matching.records import (
+from mentorscheme.scheme.records import (
     MEETING_MODES,
     CandidateRecord,
     MentorRecord,

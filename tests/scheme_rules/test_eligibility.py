@@ -4,11 +4,6 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mentorscheme.matching.records import (
-    FELLOWSHIP,
-    CandidateArrays,
-    MentorArrays,
-)
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.eligibility import (
     RULES,
@@ -20,6 +15,11 @@ from mentorscheme.scheme.eligibility import (
     is_allowed,
     mentor_failures,
     mentor_gate,
+)
+from mentorscheme.scheme.records import (
+    FELLOWSHIP,
+    CandidateArrays,
+    MentorArrays,
 )
 
 # Mo is a chartered, trained, listed mentor with a free place; Cara is working

@@ -5,11 +5,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mentorscheme.matching.records import (
-    CandidateArrays,
-    MentorArrays,
-    Weights,
-)
 from mentorscheme.scheme.recommendations import (
     POINTS_PER_UNIT,
     Reason,
@@ -18,6 +13,11 @@ from mentorscheme.scheme.recommendations import (
     score,
     score_vector,
     scoring,
+)
+from mentorscheme.scheme.records import (
+    CandidateArrays,
+    MentorArrays,
+    Weights,
 )
 
 from .strategies import candidates, mentors, weights

@@ -1,4 +1,8 @@
-"""Plain records the matching engine works on, and their column (numpy) form.
+"""Plain records the scheme's rules and the matching engine work on, and their
+column (numpy) form.
+
+They live with the rules (``eligibility``, ``recommendations``) that read them; the
+engine, one layer up, imports them from here.
 
 Services load mentors and candidates from the database, turn each row into one of
 these frozen records, and hand them to the engine; nothing here knows about Django.
