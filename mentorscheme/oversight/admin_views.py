@@ -4,16 +4,27 @@ All of it is data, so a change takes effect on the next request, with no restart
 Every change goes through a service that writes it to the audit log.
 """
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
+from mentorscheme import confirm
 from mentorscheme.guidance.models import GuidancePage
-from mentorscheme.members import access
-from mentorscheme.members.models import OfficerAppointment, OrganisationType, Region
+from mentorscheme.members import access, officers
+from mentorscheme.members.models import (
+    Member,
+    OfficerAppointment,
+    Organisation,
+    OrganisationType,
+    Region,
+)
+from mentorscheme.mentors.models import MentorProfile
 from mentorscheme.oversight import services
 from mentorscheme.oversight.forms import (
     AppointmentEndForm,
@@ -40,10 +51,26 @@ def _errors(refusal) -> list[str]:
     return [str(refusal)]
 
 
-def _form_page(request, *, form, template, save, success: str, then: str, **context):
-    """Show ``form``; on a valid POST call ``save(cleaned_data)`` and go to ``then``."""
+def _form_page(
+    request,
+    *,
+    form,
+    template,
+    save,
+    success: str,
+    then: str,
+    confirmation=None,
+    **context,
+):
+    """Show ``form``; on a valid POST call ``save(cleaned_data)`` and go to ``then``.
+
+    With ``confirmation``, a valid first POST is answered with the page
+    ``confirmation(cleaned_data)`` returns instead, and ``save`` waits for the yes.
+    """
     if request.method == "POST" and form.is_valid():
         try:
+            if confirmation is not None and confirm.needs_confirmation(request):
+                return confirmation(form.cleaned_data)
             save(form.cleaned_data)
         except (services.OversightError, ValidationError) as refusal:
             for error in _errors(refusal):
@@ -141,6 +168,56 @@ def region_merge(request):
         "This cannot be undone from here.",
         back=("oversight:regions", "Regions"),
         submit="Merge the regions",
+        confirmation=lambda data: _confirm_merge(request, **data),
+    )
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _confirm_merge(request, *, source: Region, target: Region):
+    today = timezone.localdate()
+    moving = [
+        _count(Member.objects.filter(region=source).count(), "member", "members"),
+        _count(
+            Organisation.objects.filter(region=source).count(),
+            "organisation",
+            "organisations",
+        ),
+        _count(
+            OfficerAppointment.objects.filter(officers.in_office(today), region=source)
+            .values("member")
+            .distinct()
+            .count(),
+            "officer in office",
+            "officers in office",
+        ),
+        _count(
+            source.events.filter(starts_at__date__gte=today).count(),
+            "coming event",
+            "coming events",
+        ),
+        _count(
+            MentorProfile.objects.filter(regions=source).count(),
+            "mentor who meets in person there",
+            "mentors who meet in person there",
+        ),
+    ]
+    return confirm.confirmation_page(
+        request,
+        title=f"Merge {source} into {target}",
+        consequences=[
+            confirm.Consequence(f"These move to {target}:", tuple(moving)),
+            f"{source} stays on record, marked as merged into {target}, and can no "
+            "longer be chosen anywhere a region is chosen.",
+            f"{target}'s support officers act for everyone who moves, and see them "
+            "on their dashboard.",
+            "Nobody is emailed.",
+        ],
+        button=f"Yes, merge {source} into {target}",
+        back_url=reverse("oversight:region_merge"),
+        danger=True,
     )
 
 
@@ -230,10 +307,39 @@ def regulations(request):
         form=form,
         template="oversight/regulations.html",
         save=lambda data: services.regulations_create(by=request.user, **data),
-        success="The regulations version has been added.",
+        success="The regulations version has been published; the people it "
+        "concerns are being emailed.",
+        confirmation=lambda data: _confirm_regulations(request, **data),
         then="oversight:regulations",
         versions=RegulationsVersion.objects.all(),
         in_force=RegulationsVersion.in_force_on(timezone.localdate()),
+    )
+
+
+def _confirm_regulations(request, *, name, effective_from, summary):
+    services.regulations_create_check(effective_from=effective_from)
+    told = services.regulations_recipients()
+    mentors = _count(told["mentors"], "listed mentor", "listed mentors")
+    candidates = _count(
+        told["candidates"],
+        "candidate with an open enrolment",
+        "candidates with open enrolments",
+    )
+    return confirm.confirmation_page(
+        request,
+        title=f"Publish {name}",
+        consequences=[
+            f"{name} is in force from {effective_from:%-d %B %Y}: everyone who "
+            "enrols from that day enrols under it.",
+            f"Emails go to {mentors}, asking them to be briefed on it within "
+            f"{SchemeSettings.load().briefing_grace_days} days of that date.",
+            f"Emails go to {candidates}, offering the choice to stay under the "
+            "regulations they enrolled on or move to these.",
+        ],
+        button=f"Yes, publish and email {told['mentors'] + told['candidates']} people",
+        back_url=reverse("oversight:regulations"),
+        undo="Once sent, the emails cannot be called back, and a published version "
+        "cannot be removed.",
     )
 
 
@@ -285,6 +391,48 @@ def appointment_end(request, pk: int):
         intro=f"The term started on {appointment.starts_on:%d %B %Y}.",
         back=("oversight:appointments", "Officer appointments"),
         submit="End the term",
+        confirmation=lambda data: _confirm_appointment_end(
+            request, appointment, **data
+        ),
+    )
+
+
+def _confirm_appointment_end(request, appointment, *, ends_on):
+    services.appointment_end_check(appointment=appointment, ends_on=ends_on)
+    person, region = appointment.member, appointment.region
+    day_after = ends_on + datetime.timedelta(days=1)
+    consequences = [
+        f"{person.full_name} is {appointment.get_role_display()} for {region} until "
+        f"the end of {ends_on:%-d %B %Y}; from {day_after:%-d %B %Y} they no longer "
+        "see the region's officer pages or receive its cases.",
+    ]
+    for side, roles in officers.SIDE_ROLES.items():
+        if appointment.role not in roles:
+            continue
+        others = officers.appointments(region.pk, side, on=day_after).exclude(
+            pk=appointment.pk
+        )
+        if not others.exists():
+            consequences.append(
+                f"{region} then has no {officers.SIDE_TITLES[side]}: "
+                + (
+                    "mentor applications and training evidence"
+                    if side == officers.MENTORS
+                    else "candidates' requests for help"
+                )
+                + " go to the registration team until someone is appointed."
+            )
+    consequences.append(
+        f"{person.full_name} is not emailed: tell them yourself, and thank them."
+    )
+    return confirm.confirmation_page(
+        request,
+        title=f"End {person.full_name}'s term as {appointment.get_role_display()}",
+        consequences=consequences,
+        button="Yes, end the term",
+        back_url=reverse("oversight:appointments"),
+        back_text="No, keep the term as it is",
+        undo="A term once ended cannot be extended: add a new appointment instead.",
     )
 
 

@@ -608,19 +608,39 @@ def regulations_create(*, by, **fields) -> RegulationsVersion:
     every candidate with an open enrolment is told their choice: stay under the
     version they enrolled on, or move to the new one.
     """
-    if fields["effective_from"] < timezone.localdate():
-        raise OversightError(
-            "A new version takes effect today or later: the date cannot be in the past."
-        )
-    if RegulationsVersion.objects.filter(
-        effective_from=fields["effective_from"]
-    ).exists():
-        raise OversightError("A regulations version already takes effect on that date.")
+    regulations_create_check(effective_from=fields["effective_from"])
     version = _save_and_audit(
         RegulationsVersion(), fields, by=by, action=AuditAction.REFERENCE_DATA_CHANGED
     )
     _announce_regulations(version)
     return version
+
+
+def regulations_create_check(*, effective_from: datetime.date) -> None:
+    """Refuse a version that cannot be published (before anyone is asked to)."""
+    if effective_from < timezone.localdate():
+        raise OversightError(
+            "A new version takes effect today or later: the date cannot be in the past."
+        )
+    if RegulationsVersion.objects.filter(effective_from=effective_from).exists():
+        raise OversightError("A regulations version already takes effect on that date.")
+
+
+def _regulations_mentors():
+    return MentorProfile.objects.filter(status=MentorStatus.LISTED)
+
+
+def _regulations_enrolments(version: RegulationsVersion | None = None):
+    enrolments = Enrolment.objects.filter(status__in=OPEN_ENROLMENT_STATUSES)
+    return enrolments.exclude(regulations=version) if version else enrolments
+
+
+def regulations_recipients() -> dict[str, int]:
+    """How many people publishing a new version would email, by kind."""
+    return {
+        "mentors": _regulations_mentors().count(),
+        "candidates": _regulations_enrolments().count(),
+    }
 
 
 def _announce_regulations(version: RegulationsVersion) -> None:
@@ -630,9 +650,7 @@ def _announce_regulations(version: RegulationsVersion) -> None:
         "grace_until": version.effective_from
         + datetime.timedelta(days=settings.briefing_grace_days),
     }
-    mentors = MentorProfile.objects.filter(status=MentorStatus.LISTED).select_related(
-        "member"
-    )
+    mentors = _regulations_mentors().select_related("member")
     # One message each, so nobody sees another person's address.
     for profile in mentors:
         emails.send(
@@ -640,10 +658,8 @@ def _announce_regulations(version: RegulationsVersion) -> None:
             to=profile.member.email,
             context={**context, "member": profile.member},
         )
-    enrolments = (
-        Enrolment.objects.filter(status__in=OPEN_ENROLMENT_STATUSES)
-        .exclude(regulations=version)
-        .select_related("member", "qualification", "regulations")
+    enrolments = _regulations_enrolments(version).select_related(
+        "member", "qualification", "regulations"
     )
     for enrolment in enrolments:
         emails.send(
@@ -672,6 +688,19 @@ def appointment_end(
     *, appointment: OfficerAppointment, ends_on: datetime.date, by
 ) -> OfficerAppointment:
     appointment = OfficerAppointment.objects.get(pk=appointment.pk)
+    appointment_end_check(appointment=appointment, ends_on=ends_on)
+    return _save_and_audit(
+        appointment,
+        {"ends_on": ends_on},
+        by=by,
+        action=AuditAction.APPOINTMENT_CHANGED,
+    )
+
+
+def appointment_end_check(
+    *, appointment: OfficerAppointment, ends_on: datetime.date
+) -> None:
+    """Refuse an end of term the appointment cannot take (before it is asked to)."""
     if ends_on < appointment.starts_on:
         raise OversightError(
             f"The term cannot end before it starts ({appointment.starts_on:%d %B %Y})."
@@ -681,12 +710,6 @@ def appointment_end(
             f"This term already ends on {appointment.ends_on:%d %B %Y}; end it "
             "earlier, or add a new appointment."
         )
-    return _save_and_audit(
-        appointment,
-        {"ends_on": ends_on},
-        by=by,
-        action=AuditAction.APPOINTMENT_CHANGED,
-    )
 
 
 @transaction.atomic

@@ -10,10 +10,6 @@ class EraseForm(forms.Form):
         help_text="The request: who made it, when and how (for example, “Erasure "
         "request by email on 3 May, reference DP-123”). It is kept as the record.",
     )
-    confirm = forms.BooleanField(
-        label="I understand this cannot be undone",
-        error_messages={"required": "Confirm that you understand it cannot be undone."},
-    )
 
 
 class FeedForm(forms.Form):

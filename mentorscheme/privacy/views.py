@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from mentorscheme import confirm
 from mentorscheme.audit import services as audit
 from mentorscheme.members import access
 from mentorscheme.members.middleware import mark_private
@@ -107,6 +108,8 @@ def erase(request, member_id: int):
     done = ErasureRecord.objects.filter(member=member).first()
     form = EraseForm(request.POST or None)
     if request.method == "POST" and done is None and form.is_valid():
+        if confirm.needs_confirmation(request) and member.user_id != request.user.pk:
+            return _confirm_erase(request, member)
         try:
             erasure.member_erase(
                 member=member, by=request.user, reason=form.cleaned_data["reason"]
@@ -130,6 +133,53 @@ def erase(request, member_id: int):
             "preview": erasure.erasure_preview(member) if done is None else None,
         },
         status=400 if form.errors else 200,
+    )
+
+
+def _confirm_erase(request, member):
+    preview = erasure.erasure_preview(member)
+    consequences = [
+        f"{member.full_name}'s name, email address, membership number, job title, "
+        "employer and line manager are removed; an anonymous, lapsed record stays "
+        "for statistics.",
+        "Their sign-in account is deleted and they are signed out everywhere."
+        if preview["has_account"]
+        else "They have no sign-in account.",
+        "What they wrote (requests, agreements, meeting notes, help requests, "
+        "feedback) is replaced with “[erased]”, and emails to them are removed.",
+    ]
+    ending = [
+        f"{r.mentor.member.full_name} mentoring {r.enrolment.member.full_name}"
+        for r in preview["active_relationships"]
+    ]
+    if ending:
+        consequences.append(
+            confirm.Consequence(
+                "These mentoring relationships end. Nobody is emailed about it: "
+                "tell the other person yourself.",
+                tuple(ending),
+            )
+        )
+    if preview["open_requests"]:
+        consequences.append(
+            f"{preview['open_requests']} open mentoring "
+            f"request{'s' if preview['open_requests'] != 1 else ''} close."
+        )
+    if preview["future_bookings"]:
+        consequences.append(
+            "Their future training places are given back; anyone waiting for one "
+            "is emailed that they have a place."
+        )
+    else:
+        consequences.append("Nobody is emailed.")
+    return confirm.confirmation_page(
+        request,
+        title=f"Erase {member.full_name}'s personal data",
+        consequences=consequences,
+        button="Yes, erase their personal data",
+        back_url=reverse("privacy:erase", args=[member.pk]),
+        back_text="No, keep it",
+        danger=True,
     )
 
 

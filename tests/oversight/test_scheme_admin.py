@@ -96,8 +96,15 @@ def test_merging_regions_moves_everything_and_keeps_history(
     mentor.regions.set([west])
     enrolment = f.enrol(member)
 
+    merge = {"source": west.pk, "target": east.pk}
+    page = staff_client.post("/oversight/scheme/regions/merge/", merge).text
+    assert "Merge West Midlands into East Midlands?" in page
+    assert "<li>3 members</li>" in page and "<li>1 officer in office</li>" in page
+    assert "<li>1 mentor who meets in person there</li>" in page
+    assert "Nobody is emailed." in page
+    assert Region.objects.get(pk=west.pk).is_active
     response = staff_client.post(
-        "/oversight/scheme/regions/merge/", {"source": west.pk, "target": east.pk}
+        "/oversight/scheme/regions/merge/", merge | {"confirmed": "yes"}
     )
     assert response.status_code == 302
     west.refresh_from_db()
@@ -188,10 +195,17 @@ def test_a_qualification_with_mentors_needs_a_level(staff_client):
     assert "needs a level" in response.text
 
 
-def test_a_regulations_version_is_added_and_binds_later_enrolments(staff_client):
+def test_a_regulations_version_is_added_and_binds_later_enrolments(
+    staff_client, alice, bob
+):
+    version = {"name": "Regulations of 2030", "effective_from": "2030-01-01"}
+    page = staff_client.post("/oversight/scheme/regulations/", version).text
+    assert "Publish Regulations of 2030?" in page
+    assert "Emails go to 1 listed mentor," in page
+    assert "Emails go to 1 candidate with an open enrolment," in page
+    assert RegulationsVersion.objects.count() == 1
     response = staff_client.post(
-        "/oversight/scheme/regulations/",
-        {"name": "Regulations of 2030", "effective_from": "2030-01-01", "summary": ""},
+        "/oversight/scheme/regulations/", version | {"confirmed": "yes"}
     )
     assert response.status_code == 302
     assert RegulationsVersion.in_force_on(datetime.date(2030, 6, 1)).name == (
@@ -225,10 +239,15 @@ def test_an_officer_is_appointed_and_their_term_ended(staff_client, bob, client)
     assert response.status_code == 400
     assert "cannot end before it starts" in response.text
     yesterday = datetime.date.today() - datetime.timedelta(days=1)
-    staff_client.post(
-        f"/oversight/scheme/appointments/{appointment.pk}/end/",
-        {"ends_on": yesterday.isoformat()},
-    )
+    end = f"/oversight/scheme/appointments/{appointment.pk}/end/"
+    page = staff_client.post(end, {"ends_on": yesterday.isoformat()}).text
+    assert "End Bob Baker&#x27;s term as Support Officer?" in page
+    assert "Yorkshire and Humber then has no Mentor Support Officer" in page
+    assert "Yorkshire and Humber then has no Candidate Support Officer" in page
+    assert "Bob Baker is not emailed" in page
+    appointment.refresh_from_db()
+    assert appointment.ends_on == datetime.date(2027, 12, 31)
+    staff_client.post(end, {"ends_on": yesterday.isoformat(), "confirmed": "yes"})
     appointment.refresh_from_db()
     assert appointment.ends_on == yesterday
     assert not access.roles_for(bob.user, today=datetime.date.today()).is_officer

@@ -35,7 +35,7 @@ def _counts():
 
 def _erase(client, member, **data):
     return client.post(
-        f"/privacy/erase/{member.pk}/", {"reason": REASON, "confirm": "on"} | data
+        f"/privacy/erase/{member.pk}/", {"reason": REASON, "confirmed": "yes"} | data
     )
 
 
@@ -59,9 +59,15 @@ def test_staff_see_what_erasure_will_do_before_confirming(client, mia, sam_with_
     assert "Mia Marchetti" in page
     assert "1 active mentoring relationship will end" in page
     assert "1 future training place will be given back" in page
-    refused = _erase(client, mia, confirm="")
+    refused = _erase(client, mia, reason="")
     assert refused.status_code == 400
+    asked = _erase(client, mia, confirmed="").text
+    assert "Erase Mia Marchetti&#x27;s personal data?" in asked
+    assert "<li>Mia Marchetti mentoring Alice Archer</li>" in asked
+    assert "tell the other person yourself" in asked
+    assert "anyone waiting for one is emailed" in asked
     assert Member.objects.get(pk=mia.pk).first_name == "Mia"
+    assert not ErasureRecord.objects.exists()
 
 
 def test_erasing_a_mentor_who_is_also_a_candidate_removes_them_everywhere(

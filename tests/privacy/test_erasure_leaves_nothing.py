@@ -114,7 +114,7 @@ def test_erasure_leaves_no_trace_in_any_column(
     login(client, sam_with_totp)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            f"/privacy/erase/{zoe.pk}/", {"reason": REASON, "confirm": "on"}
+            f"/privacy/erase/{zoe.pk}/", {"reason": REASON, "confirmed": "yes"}
         )
     assert response.status_code == 302
     run_worker()
