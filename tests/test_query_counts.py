@@ -33,7 +33,8 @@ SIZES = [1, 6]
 #: The most queries each page may run, at any data size.
 CEILINGS = {
     "directory": 16,
-    "candidate home": 13,
+    # Also: the enrolment's history, and newer regulations offered with a mentor too.
+    "candidate home": 15,
     "mentor home": 16,
     # Including the cache's read and write of the figures counted afresh.
     "officer dashboard": 20,

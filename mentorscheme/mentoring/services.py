@@ -132,17 +132,44 @@ def enrolment_create(
 
 @transaction.atomic
 def enrolment_move_regulations(
-    *, enrolment: Enrolment, regulations: RegulationsVersion
+    *, enrolment: Enrolment, regulations: RegulationsVersion, by=None
 ) -> Enrolment:
-    """The candidate's choice when new regulations are published: move to them."""
-    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    """The candidate's choice when new regulations are published: move to them.
+
+    The move is kept in the enrolment's history (who, when, from which version to
+    which), and a mentor the candidate has now is told, since what they advise on
+    follows the candidate's version.
+    """
+    enrolment = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("member", "qualification", "regulations")
+        .get(pk=enrolment.pk)
+    )
     if enrolment.status not in OPEN_ENROLMENT_STATUSES:
         raise MentoringError("Only an open enrolment can move to new regulations.")
     if regulations.effective_from <= enrolment.regulations.effective_from:
         raise MentoringError("You can only move to a newer version of the regulations.")
-    audit.record(actor=enrolment.member.user, action=audit.AuditAction.REFERENCE_DATA_CHANGED, target=enrolment, details={"regulations": {"from": str(enrolment.regulations), "to": str(regulations)}})  # fmt: skip
+    before = enrolment.regulations
     enrolment.regulations = regulations
     enrolment.save(update_fields=["regulations"])
+    _record_change(
+        enrolment,
+        from_status=enrolment.status,
+        by=by,
+        from_regulations=before,
+        to_regulations=regulations,
+    )
+    relationship = selectors.active_relationship(enrolment)
+    if relationship is not None:
+        emails.send(
+            "enrolment_moved_regulations",
+            to=relationship.mentor.member.email,
+            context={
+                "relationship": relationship,
+                "enrolment": enrolment,
+                "before": before,
+            },
+        )
     return enrolment
 
 

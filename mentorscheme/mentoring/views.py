@@ -74,6 +74,9 @@ def candidate_home(request):
             "newer_regulations": RegulationsVersion.objects.filter(
                 effective_from__gt=enrolment.regulations.effective_from
             ).order_by("-effective_from"),
+            "changes": enrolment.changes.select_related(
+                "from_regulations", "to_regulations"
+            ),
             "other_enrolments": [
                 e
                 for e in access.candidate_open_enrolments(roles)
@@ -172,13 +175,15 @@ def move_regulations(request):
     )
     try:
         services.enrolment_move_regulations(
-            enrolment=enrolment, regulations=regulations
+            enrolment=enrolment, regulations=regulations, by=request.user
         )
     except services.MentoringError as refusal:
         messages.error(request, str(refusal))
     else:
         messages.success(
-            request, f"Your enrolment is now under {regulations}. Tell your mentor."
+            request,
+            f"Your enrolment is now under the {regulations}. Your mentor, if you "
+            "have one, has been told.",
         )
     return redirect(f"{reverse('mentoring:home')}?enrolment={enrolment.pk}")
 

@@ -130,3 +130,52 @@ def test_register_changes_are_idempotent(alice):
     f.award(alice, "chartership", awarded_on=datetime.date.today())
     assert services.register_changed()["awarded"] == 1
     assert services.register_changed()["awarded"] == 0
+
+
+def test_moving_to_newer_regulations_is_kept_in_the_history_and_the_mentor_told(
+    client, alice, dora, sam_with_totp, django_capture_on_commit_callbacks
+):
+    from tests.training.test_regulation_changes import publish
+
+    matched(client, alice, dora)
+    enrolment = alice.enrolments.get()
+    old = enrolment.regulations
+    new = publish(days_from_today=0, name="Regulations of 2026")
+    login(client, alice)
+    home = client.get("/mentoring/").text
+    # A candidate who already has a mentor is offered the choice too.
+    assert "Move to Regulations of 2026" in home
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/mentoring/regulations/",
+            {"enrolment": enrolment.pk, "regulations": new.pk},
+        )
+    change = enrolment.changes.get()
+    assert (change.from_regulations, change.to_regulations) == (old, new)
+    assert change.by == alice.user
+    assert change.to_status == change.from_status == "enrolled"
+    moved = f"moved from the {old} to the {new} (by the candidate)"
+    assert moved in client.get("/mentoring/").text
+    assert [m.to for m in mail.outbox] == [["dora@example.org"]]
+    assert "has moved from the" in mail.outbox[0].body
+    login(client, sam_with_totp)
+    staff_page = client.get(f"/mentoring/enrolments/{enrolment.pk}/status/").text
+    assert moved in staff_page
+
+
+def test_moving_back_to_older_regulations_is_refused_and_not_recorded(alice):
+    from tests.training.test_regulation_changes import publish
+
+    enrolment = alice.enrolments.get()
+    old = enrolment.regulations
+    services.enrolment_move_regulations(
+        enrolment=enrolment, regulations=publish(days_from_today=0)
+    )
+    try:
+        services.enrolment_move_regulations(enrolment=enrolment, regulations=old)
+    except services.MentoringError as refusal:
+        assert "newer version" in str(refusal)
+    else:
+        raise AssertionError("moving back was allowed")
+    assert enrolment.changes.count() == 1
