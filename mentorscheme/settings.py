@@ -101,7 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mentorscheme.members.context_processors.roles",
-                "mentorscheme.members.context_processors.navigation",
+                "mentorscheme.homes.navigation.navigation",
             ],
             "builtins": ["mentorscheme.formtags"],
         },

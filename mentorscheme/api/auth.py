@@ -14,8 +14,8 @@ from ninja.utils import check_csrf
 from mentorscheme.api import services
 from mentorscheme.api.models import IntegrationToken, Scope
 from mentorscheme.api.problems import ApiProblem
-from mentorscheme.members import access
-from mentorscheme.members.access import Roles
+from mentorscheme.members.access import ANONYMOUS, Roles, roles_for
+from mentorscheme.mentors.access import can_use_directory
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -37,13 +37,13 @@ class Principal:
 
     @classmethod
     def for_token(cls, token: IntegrationToken) -> "Principal":
-        return cls(roles=access.ANONYMOUS, scopes=frozenset(token.scopes), token=token)
+        return cls(roles=ANONYMOUS, scopes=frozenset(token.scopes), token=token)
 
     @classmethod
     def for_user(cls, user) -> "Principal":
-        roles = access.roles_for(user)
+        roles = roles_for(user)
         scopes = {Scope.READ}
-        if access.can_use_directory(roles):
+        if can_use_directory(roles):
             scopes.add(Scope.DIRECTORY_READ)
         if roles.is_staff:
             scopes.add(Scope.MEMBERS_WRITE)

@@ -6,15 +6,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from mentorscheme.api import services
+from mentorscheme.api.access import can_manage_api_tokens
 from mentorscheme.api.forms import TokenForm
 from mentorscheme.api.models import IntegrationToken
 from mentorscheme.api.problems import PROBLEM_TYPES
-from mentorscheme.members import access
+from mentorscheme.members.access import require, roles_for
 
 
 @login_required
 def token_list(request):
-    access.require(access.can_manage_api_tokens(access.roles_for(request.user)))
+    require(can_manage_api_tokens(roles_for(request.user)))
     form = TokenForm(request.POST or None)
     plain = None
     if request.method == "POST" and form.is_valid():
@@ -39,7 +40,7 @@ def token_list(request):
 @login_required
 @require_POST
 def token_revoke(request, pk: int):
-    access.require(access.can_manage_api_tokens(access.roles_for(request.user)))
+    require(can_manage_api_tokens(roles_for(request.user)))
     token = get_object_or_404(IntegrationToken, pk=pk)
     services.token_revoke(token=token)
     messages.success(request, f"“{token.name}” is revoked: it no longer works.")

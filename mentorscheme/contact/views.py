@@ -5,13 +5,14 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
 from mentorscheme.contact import services
+from mentorscheme.contact.access import can_triage_feedback
 from mentorscheme.contact.forms import (
     FeedbackForm,
     FeedbackReplyForm,
     FeedbackTriageForm,
 )
 from mentorscheme.contact.models import Feedback, FeedbackStatus
-from mentorscheme.members import access
+from mentorscheme.members.access import require, roles_for
 
 
 def _within_limit(request) -> bool:
@@ -54,7 +55,7 @@ def feedback_thanks(request):
 
 @login_required
 def feedback_triage_list(request):
-    access.require(access.can_triage_feedback(access.roles_for(request.user)))
+    require(can_triage_feedback(roles_for(request.user)))
     status = request.GET.get("status", "")
     items = Feedback.objects.all()
     if status in FeedbackStatus.values:
@@ -69,7 +70,7 @@ def feedback_triage_list(request):
 
 @login_required
 def feedback_triage_detail(request, pk: int):
-    access.require(access.can_triage_feedback(access.roles_for(request.user)))
+    require(can_triage_feedback(roles_for(request.user)))
     feedback = get_object_or_404(Feedback, pk=pk)
     replying = request.method == "POST" and request.POST.get("action") == "reply"
     form = FeedbackTriageForm(

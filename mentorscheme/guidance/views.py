@@ -4,13 +4,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from mentorscheme.fields import parse_id
 from mentorscheme.guidance import services
+from mentorscheme.guidance.access import can_edit_guidance
 from mentorscheme.guidance.forms import GuidancePageForm, NewGuidancePageForm
 from mentorscheme.guidance.models import GuidancePage
-from mentorscheme.members import access
+from mentorscheme.members.access import require, roles_for
 
 
 def guidance_index(request):
-    can_edit = access.can_edit_guidance(access.roles_for(request.user))
+    can_edit = can_edit_guidance(roles_for(request.user))
     pages = GuidancePage.objects.all()
     if not can_edit:
         pages = pages.filter(is_published=True)
@@ -20,20 +21,20 @@ def guidance_index(request):
 
 
 def guidance_page(request, slug: str):
-    roles = access.roles_for(request.user)
+    roles = roles_for(request.user)
     pages = GuidancePage.objects.all()
-    if not access.can_edit_guidance(roles):
+    if not can_edit_guidance(roles):
         pages = pages.filter(is_published=True)
     page = get_object_or_404(pages, slug=slug)
     return render(
         request,
         "guidance/page.html",
-        {"page": page, "can_edit": access.can_edit_guidance(roles)},
+        {"page": page, "can_edit": can_edit_guidance(roles)},
     )
 
 
 def _editor(request):
-    access.require(access.can_edit_guidance(access.roles_for(request.user)))
+    require(can_edit_guidance(roles_for(request.user)))
 
 
 def _edit_page(request, form, *, page=None, template="guidance/edit.html"):

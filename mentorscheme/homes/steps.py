@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorscheme.contact.models import Feedback, FeedbackStatus
-from mentorscheme.members import access, officers
+from mentorscheme.members import officers
+from mentorscheme.members.access import Roles
 from mentorscheme.members.models import Region
 from mentorscheme.mentoring.models import (
     Agreement,
@@ -25,6 +26,7 @@ from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
 from mentorscheme.oversight import selectors as oversight
 from mentorscheme.oversight.models import AllocationRun, RunStatus
+from mentorscheme.scheme.access import candidate_enrolment_or_none
 from mentorscheme.scheme.models import SchemeSettings
 from mentorscheme.training.models import (
     BookingStatus,
@@ -57,7 +59,7 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def sections_for(roles: access.Roles, *, now: datetime.datetime | None = None):
+def sections_for(roles: Roles, *, now: datetime.datetime | None = None):
     now = now or timezone.now()
     sections = []
     if roles.is_candidate:
@@ -81,7 +83,7 @@ def sections_for(roles: access.Roles, *, now: datetime.datetime | None = None):
     return sections
 
 
-def _profile(roles: access.Roles) -> MentorProfile | None:
+def _profile(roles: Roles) -> MentorProfile | None:
     if roles.member is None or not roles.member.is_current:
         return None
     return MentorProfile.objects.filter(member=roles.member).first()
@@ -90,8 +92,8 @@ def _profile(roles: access.Roles) -> MentorProfile | None:
 # -- candidate ----------------------------------------------------------------------
 
 
-def candidate_section(roles: access.Roles, now) -> Section:
-    enrolment = access.candidate_enrolment_or_none(roles)
+def candidate_section(roles: Roles, now) -> Section:
+    enrolment = candidate_enrolment_or_none(roles)
     section = Section(
         "candidate",
         "Your qualification",
@@ -454,7 +456,7 @@ def _oversight_steps(region_ids, now) -> list[Step]:
     return steps
 
 
-def officer_section(roles: access.Roles, now) -> Section:
+def officer_section(roles: Roles, now) -> Section:
     regions = list(
         Region.objects.filter(pk__in=roles.officer_region_ids).values_list(
             "name", flat=True
@@ -517,7 +519,7 @@ def staff_section(now) -> Section:
 # -- a member with no role yet ----------------------------------------------------------
 
 
-def member_options(roles: access.Roles, profile) -> Section:
+def member_options(roles: Roles, profile) -> Section:
     section = Section("member", "What you can do")
     if not roles.is_candidate:
         section.steps.append(

@@ -2,12 +2,12 @@ from django.shortcuts import render
 
 from mentorscheme.guidance.models import GuidancePage
 from mentorscheme.homes import steps
-from mentorscheme.members import access
+from mentorscheme.members.access import roles_for
 
 
 def home(request):
     """The front page: each signed-in person's next steps, a role at a time."""
-    roles = access.roles_for(request.user)
+    roles = roles_for(request.user)
     sections = steps.sections_for(roles) if roles.is_authenticated else []
     pages = GuidancePage.objects.filter(is_published=True)
     return render(

@@ -12,7 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_http_methods
 
-from mentorscheme.members import access, importing, services
+from mentorscheme.members import importing, services
+from mentorscheme.members.access import require, roles_for
 from mentorscheme.members.models import (
     ImportStatus,
     Level,
@@ -68,7 +69,7 @@ class ImportForm(forms.Form):
 
 
 def _require_staff(request) -> None:
-    access.require(access.roles_for(request.user).is_staff)
+    require(roles_for(request.user).is_staff)
 
 
 def _start(form: ImportForm, user) -> RegisterImport | None:

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
-from mentorscheme.members import access
+from mentorscheme.members.access import requires_two_factor, roles_for
 
 # Pages a staff member or officer can still reach before setting up two-factor.
 _OPEN_PREFIXES = ("/accounts/", "/static/")
@@ -107,8 +107,8 @@ class RequireTwoFactorMiddleware:
         user = request.user
         if not user.is_authenticated or request.path.startswith(_OPEN_PREFIXES):
             return None
-        roles = access.roles_for(user)
-        if not access.requires_two_factor(roles):
+        roles = roles_for(user)
+        if not requires_two_factor(roles):
             return None
         if not self._has_totp(user, roles):
             return "mfa_activate_totp"

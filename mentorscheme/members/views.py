@@ -4,13 +4,20 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from mentorscheme.fields import parse_id
-from mentorscheme.members import access, forms, selectors, services
+from mentorscheme.members import forms, selectors, services
+from mentorscheme.members.access import (
+    can_browse_register,
+    get_member_or_404,
+    require,
+    roles_for,
+    visible_members,
+)
 from mentorscheme.members.models import Region
 
 
 @login_required
 def my_account(request):
-    roles = access.roles_for(request.user)
+    roles = roles_for(request.user)
     member = roles.member
     awards = member.awards.select_related("level") if member else []
     return render(
@@ -26,8 +33,8 @@ def my_account(request):
 
 @login_required
 def contact_details(request):
-    member = access.roles_for(request.user).member
-    access.require(member is not None)
+    member = roles_for(request.user).member
+    require(member is not None)
     initial = {
         "contact_email": member.contact_email,
         "contact_phone": member.contact_phone,
@@ -47,15 +54,15 @@ def contact_details(request):
 
 @login_required
 def register_list(request):
-    roles = access.roles_for(request.user)
-    access.require(access.can_browse_register(roles))
+    roles = roles_for(request.user)
+    require(can_browse_register(roles))
     regions = Region.objects.filter(is_active=True)
     if not roles.is_staff:
         regions = regions.filter(pk__in=roles.officer_region_ids)
     region_id = parse_id(request.GET.get("region"))
     text = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     members = selectors.member_search(
-        members=access.visible_members(roles), text=text, region_id=region_id
+        members=visible_members(roles), text=text, region_id=region_id
     )
     page = Paginator(members, 50).get_page(request.GET.get("page"))
     return render(
@@ -67,8 +74,8 @@ def register_list(request):
 
 @login_required
 def member_detail(request, pk: int):
-    roles = access.roles_for(request.user)
-    member = access.get_member_or_404(roles, pk)
+    roles = roles_for(request.user)
+    member = get_member_or_404(roles, pk)
     awards = list(member.awards.select_related("level"))
     return render(
         request,

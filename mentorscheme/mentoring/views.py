@@ -7,8 +7,13 @@ from django.views.decorators.http import require_POST
 
 from mentorscheme import confirm
 from mentorscheme.fields import parse_id
-from mentorscheme.members import access
+from mentorscheme.members.access import can_act_in_region, is_party, require, roles_for
 from mentorscheme.mentoring import forms, selectors, services
+from mentorscheme.mentoring.access import (
+    can_read_private_notes,
+    get_relationship_or_404,
+    get_request_or_404,
+)
 from mentorscheme.mentoring.models import (
     Agreement,
     HelpFlag,
@@ -17,17 +22,22 @@ from mentorscheme.mentoring.models import (
     RequestStatus,
 )
 from mentorscheme.mentors import directory as mentor_directory
+from mentorscheme.mentors.access import can_use_directory
+from mentorscheme.scheme.access import (
+    candidate_enrolment_or_none,
+    candidate_open_enrolments,
+)
 from mentorscheme.scheme.models import Enrolment, RegulationsVersion, SchemeSettings
 from mentorscheme.training import currency
 
 
 def _roles(request):
-    return access.roles_for(request.user)
+    return roles_for(request.user)
 
 
 def _current_member(request):
     roles = _roles(request)
-    access.require(roles.member is not None and roles.member.is_current)
+    require(roles.member is not None and roles.member.is_current)
     return roles.member
 
 
@@ -41,7 +51,7 @@ def _error_status(*forms_):
 @login_required
 def candidate_home(request):
     roles = _roles(request)
-    enrolment = access.candidate_enrolment_or_none(
+    enrolment = candidate_enrolment_or_none(
         roles, parse_id(request.GET.get("enrolment"))
     )
     if enrolment is None:
@@ -78,9 +88,7 @@ def candidate_home(request):
                 "from_regulations", "to_regulations"
             ),
             "other_enrolments": [
-                e
-                for e in access.candidate_open_enrolments(roles)
-                if e.pk != enrolment.pk
+                e for e in candidate_open_enrolments(roles) if e.pk != enrolment.pk
             ],
         },
     )
@@ -145,8 +153,8 @@ def line_manager(request):
 @require_POST
 def ask_for_help(request):
     roles = _roles(request)
-    enrolment = access.candidate_enrolment_or_none(roles)
-    access.require(enrolment is not None)
+    enrolment = candidate_enrolment_or_none(roles)
+    require(enrolment is not None)
     form = forms.HelpForm(request.POST)
     if not form.is_valid():
         problems = " ".join(e for errors in form.errors.values() for e in errors)
@@ -166,10 +174,10 @@ def ask_for_help(request):
 def move_regulations(request):
     """The candidate's choice when new regulations are published: move to them."""
     roles = _roles(request)
-    enrolment = access.candidate_enrolment_or_none(
+    enrolment = candidate_enrolment_or_none(
         roles, parse_id(request.POST.get("enrolment"))
     )
-    access.require(enrolment is not None)
+    require(enrolment is not None)
     regulations = get_object_or_404(
         RegulationsVersion, pk=parse_id(request.POST.get("regulations")) or 0
     )
@@ -194,8 +202,8 @@ def move_regulations(request):
 @login_required
 def directory(request):
     roles = _roles(request)
-    access.require(access.can_use_directory(roles))
-    enrolment = access.candidate_enrolment_or_none(roles)
+    require(can_use_directory(roles))
+    enrolment = candidate_enrolment_or_none(roles)
     relationship = selectors.active_relationship(enrolment) if enrolment else None
     if relationship is not None:
         # One mentor at a time: a list of nobody would only mislead.
@@ -257,15 +265,15 @@ def _shared_reasons(entries) -> list:
 @login_required
 def mentor_detail(request, pk: int):
     roles = _roles(request)
-    access.require(access.can_use_directory(roles))
-    enrolment = access.candidate_enrolment_or_none(roles)
+    require(can_use_directory(roles))
+    enrolment = candidate_enrolment_or_none(roles)
     candidate = selectors.candidate_record(enrolment) if enrolment else None
     entry = mentor_directory.entry_for(candidate=candidate, mentor_id=pk)
     if entry is None:
         raise Http404("This mentor is not available to you.")
     form = forms.RequestForm(request.POST or None)
     if request.method == "POST":
-        access.require(enrolment is not None)
+        require(enrolment is not None)
         if form.is_valid():
             try:
                 services.request_create(
@@ -307,9 +315,9 @@ def mentor_detail(request, pk: int):
 @login_required
 def request_detail(request, pk: int):
     roles = _roles(request)
-    mentoring_request = access.get_request_or_404(roles, pk)
-    is_mentor = access.is_party(roles, mentoring_request.mentor.member_id)
-    is_candidate = access.is_party(roles, mentoring_request.enrolment.member_id)
+    mentoring_request = get_request_or_404(roles, pk)
+    is_mentor = is_party(roles, mentoring_request.mentor.member_id)
+    is_candidate = is_party(roles, mentoring_request.enrolment.member_id)
     decline_form = ask_form = reply_form = None
     action = request.POST.get("action")
     if request.method == "POST":
@@ -399,9 +407,9 @@ def request_detail(request, pk: int):
 @login_required
 def relationship_detail(request, pk: int):
     roles = _roles(request)
-    relationship = access.get_relationship_or_404(roles, pk)
-    may_read = access.can_read_private_notes(roles, relationship, request.user)
-    is_party = access.is_party(
+    relationship = get_relationship_or_404(roles, pk)
+    may_read = can_read_private_notes(roles, relationship, request.user)
+    in_pair = is_party(
         roles, relationship.enrolment.member_id, relationship.mentor.member_id
     )
     agreements = list(relationship.agreements.select_related("created_by"))
@@ -422,19 +430,15 @@ def relationship_detail(request, pk: int):
             else None,
             "completion": services.completion_needs(relationship),
             "may_reopen": relationship.status == "completed"
-            and access.can_act_in_region(
-                roles, relationship.enrolment.member.region_id
-            ),
+            and can_act_in_region(roles, relationship.enrolment.member.region_id),
             "may_read": may_read,
-            "is_party": is_party,
-            "is_mentor": access.is_party(roles, relationship.mentor.member_id),
-            "is_candidate": access.is_party(roles, relationship.enrolment.member_id),
+            "is_party": in_pair,
+            "is_mentor": is_party(roles, relationship.mentor.member_id),
+            "is_candidate": is_party(roles, relationship.enrolment.member_id),
             "accesses": relationship.notes_accesses.select_related("officer"),
             "open_flags": relationship.flags.filter(resolved_at__isnull=True),
             "may_end_as_officer": relationship.is_active
-            and access.can_act_in_region(
-                roles, relationship.enrolment.member.region_id
-            ),
+            and can_act_in_region(roles, relationship.enrolment.member.region_id),
             "officer_end_form": forms.NotesAccessForm(),
             "contact": selectors.contact_for(
                 relationship, roles.member.pk if roles.member else None
@@ -447,11 +451,9 @@ def relationship_detail(request, pk: int):
 
 def _party_relationship(request, pk):
     roles = _roles(request)
-    relationship = access.get_relationship_or_404(roles, pk)
-    access.require(
-        access.is_party(
-            roles, relationship.enrolment.member_id, relationship.mentor.member_id
-        )
+    relationship = get_relationship_or_404(roles, pk)
+    require(
+        is_party(roles, relationship.enrolment.member_id, relationship.mentor.member_id)
     )
     return roles.member, relationship
 
@@ -608,7 +610,7 @@ def relationship_complete(request, pk: int):
 @login_required
 def letter_of_support(request, pk: int):
     member, relationship = _party_relationship(request, pk)
-    access.require(relationship.enrolment.qualification.mentor_writes_letter)
+    require(relationship.enrolment.qualification.mentor_writes_letter)
     is_mentor = relationship.mentor.member_id == member.pk
     if request.GET.get("download") or not is_mentor:
         if not relationship.letter_of_support:
@@ -662,10 +664,8 @@ def _letter_download(relationship):
 @require_POST
 def relationship_reopen(request, pk: int):
     roles = _roles(request)
-    relationship = access.get_relationship_or_404(roles, pk)
-    access.require(
-        access.can_act_in_region(roles, relationship.enrolment.member.region_id)
-    )
+    relationship = get_relationship_or_404(roles, pk)
+    require(can_act_in_region(roles, relationship.enrolment.member.region_id))
     try:
         services.relationship_reopen(
             relationship=relationship,
@@ -682,7 +682,7 @@ def relationship_reopen(request, pk: int):
 def _own_meeting(request, pk: int):
     meeting = get_object_or_404(Meeting, pk=pk, removed_at__isnull=True)
     member, relationship = _party_relationship(request, meeting.relationship_id)
-    access.require(meeting.may_change(request.user))
+    require(meeting.may_change(request.user))
     return member, relationship, meeting
 
 
@@ -734,10 +734,8 @@ def meeting_remove(request, pk: int):
 @require_POST
 def open_notes(request, pk: int):
     roles = _roles(request)
-    relationship = access.get_relationship_or_404(roles, pk)
-    access.require(
-        access.can_act_in_region(roles, relationship.enrolment.member.region_id)
-    )
+    relationship = get_relationship_or_404(roles, pk)
+    require(can_act_in_region(roles, relationship.enrolment.member.region_id))
     form = forms.NotesAccessForm(request.POST)
     if form.is_valid():
         services.notes_access_open(
@@ -759,10 +757,8 @@ def open_notes(request, pk: int):
 @require_POST
 def relationship_end_by_officer(request, pk: int):
     roles = _roles(request)
-    relationship = access.get_relationship_or_404(roles, pk)
-    access.require(
-        access.can_act_in_region(roles, relationship.enrolment.member.region_id)
-    )
+    relationship = get_relationship_or_404(roles, pk)
+    require(can_act_in_region(roles, relationship.enrolment.member.region_id))
     try:
         services.relationship_end_by_officer(
             relationship=relationship,
@@ -820,7 +816,7 @@ def enrolment_withdraw(request, pk: int):
 @login_required
 def enrolment_status(request, pk: int):
     roles = _roles(request)
-    access.require(roles.is_staff)
+    require(roles.is_staff)
     enrolment = get_object_or_404(
         Enrolment.objects.select_related("member", "qualification", "regulations"),
         pk=pk,

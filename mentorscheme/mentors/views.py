@@ -8,8 +8,15 @@ from django.views.decorators.http import require_POST
 
 from mentorscheme import confirm
 from mentorscheme.fields import parse_id
-from mentorscheme.members import access, officers
+from mentorscheme.members import officers
+from mentorscheme.members.access import require, roles_for
 from mentorscheme.mentors import selectors, services
+from mentorscheme.mentors.access import (
+    can_review_mentors,
+    get_mentor_to_review_or_404,
+    get_training_evidence_or_404,
+    mentors_to_review,
+)
 from mentorscheme.mentors.forms import (
     EvidenceForm,
     EvidenceReviewForm,
@@ -21,8 +28,8 @@ from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorSta
 
 
 def _member_or_403(request):
-    roles = access.roles_for(request.user)
-    access.require(roles.member is not None and roles.member.is_current)
+    roles = roles_for(request.user)
+    require(roles.member is not None and roles.member.is_current)
     return roles.member
 
 
@@ -32,7 +39,7 @@ def _profile_of(member) -> MentorProfile | None:
 
 @login_required
 def mentor_home(request):
-    roles = access.roles_for(request.user)
+    roles = roles_for(request.user)
     if roles.member is not None and not roles.member.is_current:
         return render(
             request,
@@ -240,10 +247,10 @@ def retire(request):
 
 @login_required
 def review_list(request):
-    roles = access.roles_for(request.user)
-    access.require(access.can_review_mentors(roles))
+    roles = roles_for(request.user)
+    require(can_review_mentors(roles))
     profiles = (
-        access.mentors_to_review(roles)
+        mentors_to_review(roles)
         .filter(
             Q(status=MentorStatus.APPLIED)
             | Q(external_training_status=EvidenceStatus.PENDING)
@@ -251,7 +258,7 @@ def review_list(request):
         .select_related("member__organisation")
         .order_by("submitted_at", "pk")
     )
-    pipeline = selectors.pipeline_counts(access.mentors_to_review(roles))
+    pipeline = selectors.pipeline_counts(mentors_to_review(roles))
     profiles = list(profiles)
     for profile in profiles:
         profile.conflict = officers.conflict_reason(request.user, profile.member)
@@ -292,8 +299,8 @@ def _decide(request, profile, form, decide, form_name: str):
 
 @login_required
 def review(request, pk: int):
-    roles = access.roles_for(request.user)
-    profile = access.get_mentor_to_review_or_404(roles, pk)
+    roles = roles_for(request.user)
+    profile = get_mentor_to_review_or_404(roles, pk)
     if request.method != "POST":
         return _review_page(request, profile)
     return _decide(
@@ -308,8 +315,8 @@ def review(request, pk: int):
 @login_required
 @require_POST
 def review_evidence(request, pk: int):
-    roles = access.roles_for(request.user)
-    profile = access.get_mentor_to_review_or_404(roles, pk)
+    roles = roles_for(request.user)
+    profile = get_mentor_to_review_or_404(roles, pk)
     return _decide(
         request,
         profile,
@@ -370,8 +377,8 @@ def evidence(request):
 @login_required
 def evidence_document(request, pk: int):
     """The uploaded document, for its member and the officers who review mentors."""
-    roles = access.roles_for(request.user)
-    item = access.get_training_evidence_or_404(roles, pk)
+    roles = roles_for(request.user)
+    item = get_training_evidence_or_404(roles, pk)
     if not item.has_document:
         raise Http404("No document")
     response = HttpResponse(bytes(item.document), content_type=item.document_type)

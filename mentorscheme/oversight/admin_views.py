@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from mentorscheme import confirm
 from mentorscheme.guidance.models import GuidancePage
-from mentorscheme.members import access, officers
+from mentorscheme.members import officers
+from mentorscheme.members.access import require, roles_for
 from mentorscheme.members.models import (
     Member,
     OfficerAppointment,
@@ -26,6 +27,7 @@ from mentorscheme.members.models import (
 )
 from mentorscheme.mentors.models import MentorProfile
 from mentorscheme.oversight import services
+from mentorscheme.oversight.access import can_administer_scheme
 from mentorscheme.oversight.forms import (
     AppointmentEndForm,
     AppointmentForm,
@@ -42,7 +44,7 @@ from mentorscheme.scheme.models import Qualification, RegulationsVersion, Scheme
 
 
 def _staff(request) -> None:
-    access.require(access.can_administer_scheme(access.roles_for(request.user)))
+    require(can_administer_scheme(roles_for(request.user)))
 
 
 def _errors(refusal) -> list[str]:

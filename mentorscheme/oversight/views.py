@@ -14,10 +14,26 @@ from mentorscheme import confirm
 from mentorscheme.audit import services as audit
 from mentorscheme.audit.models import AuditEntry
 from mentorscheme.fields import parse_id
-from mentorscheme.members import access, officers
+from mentorscheme.members import officers
+from mentorscheme.members.access import (
+    can_act_in_region,
+    regions_to_act_in,
+    require,
+    roles_for,
+)
 from mentorscheme.members.models import Region
 from mentorscheme.mentoring import services as mentoring_services
+from mentorscheme.mentoring.access import get_help_flag_or_404
 from mentorscheme.oversight import reports, selectors, services
+from mentorscheme.oversight.access import (
+    allocation_region_ids,
+    allocation_runs_visible,
+    can_allocate,
+    can_oversee,
+    can_read_audit_log,
+    get_allocation_run_or_404,
+    oversight_region_ids,
+)
 from mentorscheme.oversight.forms import (
     AllocationRunForm,
     AuditSearchForm,
@@ -31,16 +47,9 @@ RUN_PAGE_SIZE = 100
 
 
 def _overseer(request):
-    roles = access.roles_for(request.user)
-    access.require(access.can_oversee(roles))
+    roles = roles_for(request.user)
+    require(can_oversee(roles))
     return roles
-
-
-def _regions_for(roles):
-    regions = Region.objects.filter(is_active=True)
-    if roles.is_staff:
-        return regions
-    return regions.filter(pk__in=roles.officer_region_ids)
 
 
 def _everything(roles) -> str:
@@ -55,7 +64,7 @@ def _region_scope(request, roles):
     """
     raw = request.GET.get("region", "")
     region_id = parse_id(raw)
-    if region_id is not None and not access.can_act_in_region(roles, region_id):
+    if region_id is not None and not can_act_in_region(roles, region_id):
         region_id = None
     if raw and region_id is None:
         messages.info(
@@ -63,7 +72,7 @@ def _region_scope(request, roles):
             "That region is not one you can look at, so the page shows "
             f"{_everything(roles).lower()}.",
         )
-    return region_id, access.oversight_region_ids(roles, region_id)
+    return region_id, oversight_region_ids(roles, region_id)
 
 
 # -- dashboard ------------------------------------------------------------------------
@@ -73,7 +82,7 @@ def _region_scope(request, roles):
 def dashboard(request):
     roles = _overseer(request)
     region_id, region_ids = _region_scope(request, roles)
-    regions = _regions_for(roles)
+    regions = regions_to_act_in(roles)
     context = selectors.dashboard(region_ids)
     context.update(
         filter_form=RegionChoiceForm(
@@ -104,7 +113,7 @@ def up_to_date(request):
             "grace_days": SchemeSettings.load().briefing_grace_days,
             "filter_form": RegionChoiceForm(
                 initial={"region": region_id or ""},
-                regions=_regions_for(roles),
+                regions=regions_to_act_in(roles),
                 everything=_everything(roles),
             ),
         },
@@ -127,7 +136,7 @@ def line_managers(request):
 @require_POST
 def help_flag_resolve(request, pk: int):
     roles = _overseer(request)
-    flag = access.get_help_flag_or_404(roles, pk)
+    flag = get_help_flag_or_404(roles, pk)
     if flag.resolved_at is None:
         mentoring_services.help_flag_resolve(flag=flag)
         messages.success(
@@ -144,12 +153,12 @@ def help_flag_resolve(request, pk: int):
 
 
 def _allocator(request):
-    roles = access.roles_for(request.user)
-    access.require(access.can_allocate(roles))
+    roles = roles_for(request.user)
+    require(can_allocate(roles))
     return roles
 
 
-def _allocation_regions_for(roles):
+def _allocationregions_to_act_in(roles):
     regions = Region.objects.filter(is_active=True)
     if roles.is_staff:
         return regions
@@ -161,12 +170,12 @@ def allocation_list(request):
     roles = _allocator(request)
     form = AllocationRunForm(
         request.POST or None,
-        regions=_allocation_regions_for(roles),
+        regions=_allocationregions_to_act_in(roles),
         everything=_everything(roles),
     )
     if request.method == "POST" and form.is_valid():
         region_id = form.region_id()
-        region_ids = access.allocation_region_ids(roles, region_id)
+        region_ids = allocation_region_ids(roles, region_id)
         run = services.allocation_run_start(by=request.user, region_ids=region_ids)
         messages.success(
             request,
@@ -175,7 +184,7 @@ def allocation_list(request):
             " anyone until you publish it.",
         )
         return redirect("oversight:allocation", pk=run.pk)
-    runs = access.allocation_runs_visible(roles).prefetch_related("regions")
+    runs = allocation_runs_visible(roles).prefetch_related("regions")
     page = Paginator(runs, 25).get_page(request.GET.get("page"))
     return render(
         request,
@@ -192,7 +201,7 @@ def _paged(items: list, request, name: str):
 @login_required
 def allocation_detail(request, pk: int):
     roles = _allocator(request)
-    run = access.get_allocation_run_or_404(roles, pk)
+    run = get_allocation_run_or_404(roles, pk)
     if request.GET.get("progress") == "json":
         return JsonResponse(
             {
@@ -248,7 +257,7 @@ def _candidate_id(request) -> int | None:
 def allocation_pair(request, pk: int):
     """Remove a pair from the proposal, or put it back."""
     roles = _allocator(request)
-    run = access.get_allocation_run_or_404(roles, pk)
+    run = get_allocation_run_or_404(roles, pk)
     candidate_id = _candidate_id(request)
     change = (
         services.allocation_run_restore_pair
@@ -268,7 +277,7 @@ def allocation_pair(request, pk: int):
 def allocation_pair_mentor(request, pk: int, candidate: int):
     """Choose another mentor for one proposed pair, from the engine's suggestions."""
     roles = _allocator(request)
-    run = access.get_allocation_run_or_404(roles, pk)
+    run = get_allocation_run_or_404(roles, pk)
     pair = next(
         (p for p in run.proposal.get("pairs", []) if p["candidate_id"] == candidate),
         None,
@@ -312,7 +321,7 @@ def allocation_pair_mentor(request, pk: int, candidate: int):
 @require_POST
 def allocation_publish(request, pk: int):
     roles = _allocator(request)
-    run = access.get_allocation_run_or_404(roles, pk)
+    run = get_allocation_run_or_404(roles, pk)
     if confirm.needs_confirmation(request) and run.status == RunStatus.PROPOSED:
         return _confirm_publish(request, run)
     try:
@@ -334,7 +343,7 @@ def allocation_publish(request, pk: int):
 @require_POST
 def allocation_discard(request, pk: int):
     roles = _allocator(request)
-    run = access.get_allocation_run_or_404(roles, pk)
+    run = get_allocation_run_or_404(roles, pk)
     if confirm.needs_confirmation(request) and run.status == RunStatus.PROPOSED:
         return confirm.confirmation_page(
             request,
@@ -427,13 +436,13 @@ def report(request, slug: str):
     kind = reports.REPORTS.get(slug)
     if kind is None:
         raise Http404("No such report")
-    access.require(roles.is_staff or not kind.staff_only)
+    require(roles.is_staff or not kind.staff_only)
     region_id, region_ids = _region_scope(request, roles)
     query = ReportFilterForm.with_defaults(request.GET)
     query["region"] = str(region_id or "")
     form = ReportFilterForm(
         query,
-        regions=_regions_for(roles),
+        regions=regions_to_act_in(roles),
         everything=_everything(roles),
     )
     if not form.is_valid():
@@ -481,7 +490,7 @@ def _csv(request, kind, filters, result, region_id) -> HttpResponse:
 
 @login_required
 def audit_log(request):
-    access.require(access.can_read_audit_log(access.roles_for(request.user)))
+    require(can_read_audit_log(roles_for(request.user)))
     form = AuditSearchForm(request.GET or None)
     entries = AuditEntry.objects.all()
     if form.is_valid():

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 
 from mentorscheme import confirm
 from mentorscheme.audit import services as audit
-from mentorscheme.members import access
+from mentorscheme.members.access import get_member_or_404, require, roles_for
 from mentorscheme.members.middleware import mark_private
 from mentorscheme.privacy import erasure, export, feeds, services
+from mentorscheme.privacy.access import can_erase_members
 from mentorscheme.privacy.forms import EraseForm, FeedForm
 from mentorscheme.privacy.models import CalendarFeed, ErasureRecord
 from mentorscheme.privacy.registry import NOT_EXPORTED
@@ -44,8 +45,8 @@ def export_download(request):
 
 
 def _member(request):
-    roles = access.roles_for(request.user)
-    access.require(roles.member is not None)
+    roles = roles_for(request.user)
+    require(roles.member is not None)
     return roles.member
 
 
@@ -102,9 +103,9 @@ def feed(request, token: str):
 
 @login_required
 def erase(request, member_id: int):
-    roles = access.roles_for(request.user)
-    access.require(access.can_erase_members(roles))
-    member = access.get_member_or_404(roles, member_id)
+    roles = roles_for(request.user)
+    require(can_erase_members(roles))
+    member = get_member_or_404(roles, member_id)
     done = ErasureRecord.objects.filter(member=member).first()
     form = EraseForm(request.POST or None)
     if request.method == "POST" and done is None and form.is_valid():
@@ -185,6 +186,6 @@ def _confirm_erase(request, member):
 
 @login_required
 def erasures(request):
-    access.require(access.can_erase_members(access.roles_for(request.user)))
+    require(can_erase_members(roles_for(request.user)))
     records = ErasureRecord.objects.select_related("erased_by")[:200]
     return render(request, "privacy/erasures.html", {"records": records})

@@ -8,10 +8,17 @@ from django.views.decorators.http import require_POST
 
 from mentorscheme import confirm
 from mentorscheme.fields import parse_id
-from mentorscheme.members import access
+from mentorscheme.members.access import regions_to_act_in, require, roles_for
 from mentorscheme.members.models import Region
 from mentorscheme.scheme.models import RegulationsVersion
 from mentorscheme.training import calendar, services
+from mentorscheme.training.access import (
+    can_manage_events,
+    can_publish_briefings,
+    events_to_manage,
+    get_event_to_manage_or_404,
+    may_join_online,
+)
 from mentorscheme.training.forms import BriefingForm, EventForm
 from mentorscheme.training.models import (
     AcknowledgementHow,
@@ -31,7 +38,7 @@ def event_list(request):
         events = events.filter(kind=kind)
     if region_id := parse_id(region):
         events = events.filter(region_id=region_id)
-    roles = access.roles_for(request.user)
+    roles = roles_for(request.user)
     bookings = []
     if roles.member:
         bookings = Booking.objects.filter(
@@ -48,14 +55,14 @@ def event_list(request):
             "regions": Region.objects.filter(is_active=True),
             "region": region,
             "bookings": bookings,
-            "can_manage": access.can_manage_events(roles),
+            "can_manage": can_manage_events(roles),
         },
     )
 
 
 def event_detail(request, pk: int):
     event = get_object_or_404(TrainingEvent.objects.select_related("region"), pk=pk)
-    roles = access.roles_for(request.user)
+    roles = roles_for(request.user)
     booking = None
     if roles.member:
         booking = event.bookings.filter(
@@ -72,7 +79,7 @@ def event_detail(request, pk: int):
 
 def event_ics(request, pk: int):
     event = get_object_or_404(TrainingEvent, pk=pk)
-    links = access.may_join_online(access.roles_for(request.user), [event.pk])
+    links = may_join_online(roles_for(request.user), [event.pk])
     response = HttpResponse(
         calendar.calendar_for([event], cancelled=event.is_cancelled, links=links),
         content_type="text/calendar; charset=utf-8",
@@ -84,8 +91,8 @@ def event_ics(request, pk: int):
 @login_required
 @require_POST
 def book(request, pk: int):
-    roles = access.roles_for(request.user)
-    access.require(roles.member is not None)
+    roles = roles_for(request.user)
+    require(roles.member is not None)
     try:
         booking = services.booking_create(event_id=pk, member=roles.member)
     except services.TrainingError as refusal:
@@ -106,8 +113,8 @@ def book(request, pk: int):
 @login_required
 @require_POST
 def cancel_booking(request, pk: int):
-    roles = access.roles_for(request.user)
-    access.require(roles.member is not None)
+    roles = roles_for(request.user)
+    require(roles.member is not None)
     booking = get_object_or_404(Booking, pk=pk, member=roles.member)
     try:
         services.booking_cancel(booking_id=booking.pk, member=roles.member)
@@ -121,8 +128,8 @@ def cancel_booking(request, pk: int):
 @login_required
 @require_POST
 def acknowledge(request):
-    roles = access.roles_for(request.user)
-    access.require(roles.member is not None)
+    roles = roles_for(request.user)
+    require(roles.member is not None)
     regulations = RegulationsVersion.objects.filter(
         pk=parse_id(request.POST.get("regulations"))
     ).first()
@@ -141,26 +148,19 @@ def acknowledge(request):
 # -- officers ------------------------------------------------------------------------
 
 
-def _regions_for(roles):
-    regions = Region.objects.filter(is_active=True)
-    return (
-        regions if roles.is_staff else regions.filter(pk__in=roles.officer_region_ids)
-    )
-
-
 @login_required
 def manage_list(request):
-    roles = access.roles_for(request.user)
-    access.require(access.can_manage_events(roles))
-    events = access.events_to_manage(roles).order_by("-starts_at")[:200]
+    roles = roles_for(request.user)
+    require(can_manage_events(roles))
+    events = events_to_manage(roles).order_by("-starts_at")[:200]
     return render(request, "training/manage_list.html", {"events": events})
 
 
 @login_required
 def event_create(request):
-    roles = access.roles_for(request.user)
-    access.require(access.can_manage_events(roles))
-    form = EventForm(request.POST or None, regions=_regions_for(roles))
+    roles = roles_for(request.user)
+    require(can_manage_events(roles))
+    form = EventForm(request.POST or None, regions=regions_to_act_in(roles))
     if request.method == "POST" and form.is_valid():
         event = services.event_create(created_by=request.user, **form.cleaned_data)
         messages.success(request, f"“{event.title}” has been created.")
@@ -175,11 +175,11 @@ def event_create(request):
 
 @login_required
 def event_manage(request, pk: int):
-    roles = access.roles_for(request.user)
-    event = access.get_event_to_manage_or_404(roles, pk)
+    roles = roles_for(request.user)
+    event = get_event_to_manage_or_404(roles, pk)
     form = EventForm(
         request.POST or None,
-        regions=_regions_for(roles),
+        regions=regions_to_act_in(roles),
         initial={f: getattr(event, f) for f in EventForm.base_fields},
     )
     if request.method == "POST" and form.is_valid():
@@ -209,8 +209,8 @@ def event_manage(request, pk: int):
 @login_required
 @require_POST
 def event_cancel(request, pk: int):
-    roles = access.roles_for(request.user)
-    event = access.get_event_to_manage_or_404(roles, pk)
+    roles = roles_for(request.user)
+    event = get_event_to_manage_or_404(roles, pk)
     if confirm.needs_confirmation(request):
         booked = [
             b.member.full_name
@@ -246,8 +246,8 @@ def event_cancel(request, pk: int):
 @login_required
 @require_POST
 def attendance(request, pk: int, booking_pk: int):
-    roles = access.roles_for(request.user)
-    event = access.get_event_to_manage_or_404(roles, pk)
+    roles = roles_for(request.user)
+    event = get_event_to_manage_or_404(roles, pk)
     booking = get_object_or_404(Booking, pk=booking_pk, event=event)
     try:
         services.booking_record_attendance(
@@ -262,8 +262,8 @@ def attendance(request, pk: int, booking_pk: int):
 
 @login_required
 def briefing_publish(request):
-    roles = access.roles_for(request.user)
-    access.require(access.can_publish_briefings(roles))
+    roles = roles_for(request.user)
+    require(can_publish_briefings(roles))
     form = BriefingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.briefing_publish(**form.cleaned_data)

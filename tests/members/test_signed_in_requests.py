@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from mentorscheme.members import access
+from mentorscheme.members.access import roles_for
 from tests.conftest import login
 
 
@@ -15,22 +15,22 @@ def test_sessions_and_sign_in_are_django_and_allauths_own():
 
 
 def test_roles_come_from_the_records(alice, bob, olivia, larry):
-    assert access.roles_for(alice.user).is_candidate
-    assert not access.roles_for(alice.user).is_mentor
-    assert access.roles_for(bob.user).is_mentor
-    officer = access.roles_for(olivia.user)
+    assert roles_for(alice.user).is_candidate
+    assert not roles_for(alice.user).is_mentor
+    assert roles_for(bob.user).is_mentor
+    officer = roles_for(olivia.user)
     assert officer.is_officer and not officer.is_candidate
     assert officer.has_totp is True
-    assert access.roles_for(alice.user).has_totp is False
-    lapsed = access.roles_for(larry.user)  # enrolled, but no longer a member
+    assert roles_for(alice.user).has_totp is False
+    lapsed = roles_for(larry.user)  # enrolled, but no longer a member
     assert lapsed.member == larry and not lapsed.is_candidate
 
 
 def test_roles_are_read_in_one_query(alice, django_assert_num_queries):
     with django_assert_num_queries(1):
-        access.roles_for(alice.user)
+        roles_for(alice.user)
     with django_assert_num_queries(0):
-        access.roles_for(alice.user)  # kept for the rest of the request
+        roles_for(alice.user)  # kept for the rest of the request
 
 
 def test_a_signed_out_session_key_reads_as_anonymous(client, alice):

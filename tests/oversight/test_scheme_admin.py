@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from mentorscheme.audit.models import AuditEntry
-from mentorscheme.members import access
+from mentorscheme.members.access import roles_for
 from mentorscheme.members.models import (
     OfficerAppointment,
     Organisation,
@@ -116,7 +116,7 @@ def test_merging_regions_moves_everything_and_keeps_history(
     assert list(mentor.regions.all()) == [east]
     enrolment.refresh_from_db()
     assert enrolment.member == member
-    officer_roles = access.roles_for(officer.user, today=datetime.date.today())
+    officer_roles = roles_for(officer.user, today=datetime.date.today())
     assert officer_roles.officer_region_ids == {east.pk}
     entry = AuditEntry.objects.get(action="region_merged")
     assert entry.details["moved"]["members"] == 3
@@ -231,7 +231,7 @@ def test_an_officer_is_appointed_and_their_term_ended(staff_client, bob, client)
     )
     assert response.status_code == 302
     appointment = OfficerAppointment.objects.get(member=bob)
-    assert access.roles_for(bob.user, today=datetime.date.today()).is_officer
+    assert roles_for(bob.user, today=datetime.date.today()).is_officer
     response = staff_client.post(
         f"/oversight/scheme/appointments/{appointment.pk}/end/",
         {"ends_on": "2025-06-01"},
@@ -250,7 +250,7 @@ def test_an_officer_is_appointed_and_their_term_ended(staff_client, bob, client)
     staff_client.post(end, {"ends_on": yesterday.isoformat(), "confirmed": "yes"})
     appointment.refresh_from_db()
     assert appointment.ends_on == yesterday
-    assert not access.roles_for(bob.user, today=datetime.date.today()).is_officer
+    assert not roles_for(bob.user, today=datetime.date.today()).is_officer
     assert AuditEntry.objects.filter(action="appointment_changed").count() == 2
 
 

@@ -8,11 +8,11 @@ from mentorscheme.api.models import Scope
 from mentorscheme.api.problems import ApiProblem, error_responses
 from mentorscheme.api.schemas import Code, Id, MentorOut, PageParams, page_of
 from mentorscheme.api.schemas import text as text_type
-from mentorscheme.members import access
 from mentorscheme.members.models import Level, OrganisationType, Region
 from mentorscheme.mentoring import selectors
 from mentorscheme.mentors import directory as mentor_directory
 from mentorscheme.mentors.models import MeetingMode
+from mentorscheme.scheme.access import candidate_enrolment_or_none
 from mentorscheme.scheme.models import Qualification
 
 router = Router(tags=["directory"])
@@ -53,7 +53,7 @@ def _filters(params: DirectoryFilters) -> dict:
 
 def _candidate_for(principal):
     """The signed-in candidate's record, or None for officers, staff and tokens."""
-    enrolment = access.candidate_enrolment_or_none(principal.roles)
+    enrolment = candidate_enrolment_or_none(principal.roles)
     return selectors.candidate_record(enrolment) if enrolment else None
 
 

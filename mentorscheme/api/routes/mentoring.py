@@ -21,11 +21,17 @@ from mentorscheme.api.schemas import (
     page_of,
     paginate,
 )
-from mentorscheme.members import access
+from mentorscheme.members.access import is_party
 from mentorscheme.mentoring import services
+from mentorscheme.mentoring.access import (
+    can_read_private_notes,
+    get_relationship_or_404,
+    get_request_or_404,
+)
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.scheme import eligibility
+from mentorscheme.scheme.access import candidate_enrolment_or_none
 from mentorscheme.scheme.models import Enrolment, Qualification
 
 router = Router(tags=["mentoring"])
@@ -168,12 +174,12 @@ def requests(request, filters: Query[RequestFilters], page: Query[PageParams]):
 )
 def request_get(request, request_id: Id):
     roles = _person(request.auth)
-    return _request_out(access.get_request_or_404(roles, request_id))
+    return _request_out(get_request_or_404(roles, request_id))
 
 
 def _candidate_enrolment(principal, member, enrolment_id):
     if enrolment_id is None:
-        enrolment = access.candidate_enrolment_or_none(principal.roles)
+        enrolment = candidate_enrolment_or_none(principal.roles)
         if enrolment is None:
             raise ApiProblem("refused", "You have no open enrolment: enrol first.")
         return enrolment
@@ -210,9 +216,9 @@ def request_create(request, payload: RequestIn):
 def _request_as(principal, request_id: int, side: str) -> MentoringRequest:
     """The request, if this person is its ``side`` ("mentor" or "candidate")."""
     require_member(principal)
-    req = access.get_request_or_404(principal.roles, request_id)
+    req = get_request_or_404(principal.roles, request_id)
     party = req.mentor.member_id if side == "mentor" else req.enrolment.member_id
-    if not access.is_party(principal.roles, party):
+    if not is_party(principal.roles, party):
         raise ApiProblem("forbidden", f"Only the request's {side} can do this.")
     return req
 
@@ -360,9 +366,7 @@ def relationships(request, page: Query[PageParams]):
 
 
 def _with_meetings(principal, relationship) -> dict:
-    may_read = access.can_read_private_notes(
-        principal.roles, relationship, principal.user
-    )
+    may_read = can_read_private_notes(principal.roles, relationship, principal.user)
     meetings = (
         list(relationship.meetings.filter(removed_at__isnull=True))
         if may_read
@@ -378,14 +382,14 @@ def _with_meetings(principal, relationship) -> dict:
 )
 def relationship_get(request, relationship_id: Id):
     roles = _person(request.auth)
-    relationship = access.get_relationship_or_404(roles, relationship_id)
+    relationship = get_relationship_or_404(roles, relationship_id)
     return _with_meetings(request.auth, relationship)
 
 
 def _party_relationship(principal, relationship_id: int):
     member = require_member(principal)
-    relationship = access.get_relationship_or_404(principal.roles, relationship_id)
-    if not access.is_party(
+    relationship = get_relationship_or_404(principal.roles, relationship_id)
+    if not is_party(
         principal.roles, relationship.enrolment.member_id, relationship.mentor.member_id
     ):
         raise ApiProblem("forbidden", "Only the mentor and candidate can do this.")
@@ -405,7 +409,7 @@ def relationship_end(request, relationship_id: Id, payload: EndIn):
         member=member,
         reason=payload.reason,
     )
-    relationship = access.get_relationship_or_404(request.auth.roles, relationship_id)
+    relationship = get_relationship_or_404(request.auth.roles, relationship_id)
     return _with_meetings(request.auth, relationship)
 
 
@@ -430,5 +434,5 @@ def relationship_complete(
         member=member,
         reason=reason,
     )
-    relationship = access.get_relationship_or_404(request.auth.roles, relationship_id)
+    relationship = get_relationship_or_404(request.auth.roles, relationship_id)
     return _with_meetings(request.auth, relationship)

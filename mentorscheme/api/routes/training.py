@@ -20,8 +20,8 @@ from mentorscheme.api.schemas import (
     page_of,
     paginate,
 )
-from mentorscheme.members import access
 from mentorscheme.training import services
+from mentorscheme.training.access import may_join_online
 from mentorscheme.training.models import (
     PLACE_STATUSES,
     Booking,
@@ -74,7 +74,7 @@ def events(request, filters: Query[EventFilters], page: Query[PageParams]):
         found = found.filter(kind=filters.kind)
     if filters.region:
         found = found.filter(region__code=filters.region)
-    links = access.may_join_online(request.auth.roles, found.values("pk"))
+    links = may_join_online(request.auth.roles, found.values("pk"))
     return paginate(found, page, lambda event: _event_out(event, links))
 
 
@@ -88,7 +88,7 @@ def event_get(request, event_id: Id):
     event = _events().filter(pk=event_id).first()
     if event is None:
         raise ApiProblem("not-found", "There is no such event.")
-    return _event_out(event, access.may_join_online(request.auth.roles, [event.pk]))
+    return _event_out(event, may_join_online(request.auth.roles, [event.pk]))
 
 
 def _booking_out(booking: Booking) -> dict:

@@ -1,0 +1,45 @@
+"""A candidate's own enrolments, and how being a candidate is read from them."""
+
+from django.db.models import Exists, OuterRef
+
+from mentorscheme.members.access import Roles, register_role
+from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES, Enrolment
+
+
+def candidate_open_enrolments(roles: Roles):
+    """The candidate's open enrolments: those using mentors first, then newest."""
+    if roles.member is None or not roles.is_candidate:
+        return Enrolment.objects.none()
+    return (
+        Enrolment.objects.filter(
+            member=roles.member, status__in=OPEN_ENROLMENT_STATUSES
+        )
+        .select_related("qualification", "regulations", "member__declared_line_manager")
+        .order_by("-qualification__uses_mentors", "-enrolled_on", "-pk")
+    )
+
+
+def candidate_enrolment_or_none(roles: Roles, enrolment_id: int | None = None):
+    """One open enrolment of the candidate: the one asked for, if it is theirs,
+    else the newest that uses mentors (else the newest)."""
+    enrolments = candidate_open_enrolments(roles)
+    if enrolment_id is not None:
+        chosen = enrolments.filter(pk=enrolment_id).first()
+        if chosen is not None:
+            return chosen
+    return enrolments.first()
+
+
+def register_candidate_role() -> None:
+    """A current member with an open enrolment is a candidate."""
+    register_role(
+        "is_candidate",
+        annotations=lambda: {
+            "roles_enrolled": Exists(
+                Enrolment.objects.filter(
+                    member=OuterRef("pk"), status__in=OPEN_ENROLMENT_STATUSES
+                )
+            )
+        },
+        holds=lambda member: member.roles_enrolled,
+    )
