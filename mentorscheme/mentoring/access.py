@@ -51,6 +51,13 @@ def can_read_private_notes(roles: Roles, relationship, user) -> bool:
     return relationship.notes_accesses.filter(officer=user).exists()
 
 
+def can_act_for_candidates(roles: Roles, region_id: int) -> bool:
+    """Decisions on a candidate's mentoring (ending it as an officer, reopening a
+    completion) belong to the candidates' side of their region (a Candidate Support
+    Officer or a support officer), or to staff."""
+    return roles.is_staff or region_id in roles.candidate_side_region_ids
+
+
 def get_help_flag_or_404(roles: Roles, flag_id: int):
     """An open or resolved help flag, for the candidates' side of the region."""
     flags = HelpFlag.objects.select_related("enrolment__member")

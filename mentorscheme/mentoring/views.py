@@ -10,6 +10,7 @@ from mentorscheme.fields import parse_id
 from mentorscheme.members.access import can_act_in_region, is_party, require, roles_for
 from mentorscheme.mentoring import forms, selectors, services
 from mentorscheme.mentoring.access import (
+    can_act_for_candidates,
     can_read_private_notes,
     get_relationship_or_404,
     get_request_or_404,
@@ -430,7 +431,7 @@ def relationship_detail(request, pk: int):
             else None,
             "completion": services.completion_needs(relationship),
             "may_reopen": relationship.status == "completed"
-            and can_act_in_region(roles, relationship.enrolment.member.region_id),
+            and can_act_for_candidates(roles, relationship.enrolment.member.region_id),
             "may_read": may_read,
             "is_party": in_pair,
             "is_mentor": is_party(roles, relationship.mentor.member_id),
@@ -438,7 +439,7 @@ def relationship_detail(request, pk: int):
             "accesses": relationship.notes_accesses.select_related("officer"),
             "open_flags": relationship.flags.filter(resolved_at__isnull=True),
             "may_end_as_officer": relationship.is_active
-            and can_act_in_region(roles, relationship.enrolment.member.region_id),
+            and can_act_for_candidates(roles, relationship.enrolment.member.region_id),
             "officer_end_form": forms.NotesAccessForm(),
             "contact": selectors.contact_for(
                 relationship, roles.member.pk if roles.member else None
@@ -665,7 +666,7 @@ def _letter_download(relationship):
 def relationship_reopen(request, pk: int):
     roles = _roles(request)
     relationship = get_relationship_or_404(roles, pk)
-    require(can_act_in_region(roles, relationship.enrolment.member.region_id))
+    require(can_act_for_candidates(roles, relationship.enrolment.member.region_id))
     try:
         services.relationship_reopen(
             relationship=relationship,
@@ -758,7 +759,7 @@ def open_notes(request, pk: int):
 def relationship_end_by_officer(request, pk: int):
     roles = _roles(request)
     relationship = get_relationship_or_404(roles, pk)
-    require(can_act_in_region(roles, relationship.enrolment.member.region_id))
+    require(can_act_for_candidates(roles, relationship.enrolment.member.region_id))
     try:
         services.relationship_end_by_officer(
             relationship=relationship,

@@ -35,6 +35,15 @@ def oversight_region_ids(roles: Roles, region_id: int | None = None):
     return roles.officer_region_ids
 
 
+def candidate_side_region_ids(roles: Roles, region_ids):
+    """Of the regions a page covers (None: every region, for staff), those where
+    this person looks after candidates."""
+    if roles.is_staff:
+        return region_ids
+    covered = roles.candidate_side_region_ids
+    return covered if region_ids is None else frozenset(region_ids) & covered
+
+
 def can_allocate(roles: Roles) -> bool:
     """Bulk allocation is the candidates' side: Candidate Support Officers and staff."""
     return roles.is_staff or bool(roles.candidate_side_region_ids)

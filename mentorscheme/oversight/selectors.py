@@ -348,12 +348,15 @@ def trend(region_ids, today: datetime.date) -> dict:
 def dashboard(
     region_ids,
     *,
+    help_region_ids,
     today: datetime.date | None = None,
     now: datetime.datetime | None = None,
 ) -> dict:
+    """``help_region_ids``: the regions whose candidates' help flags are listed, the
+    candidates' side of ``region_ids`` (None: every region)."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
-    flags = list(open_help_flags(region_ids)[: LIST_LIMIT + 1])
+    flags = list(open_help_flags(help_region_ids)[: LIST_LIMIT + 1])
     for flag in flags[:LIST_LIMIT]:
         if flag.why == HelpFlag.Why.MENTOR_LEFT:
             flag.suggestions = replacement_suggestions(flag.enrolment)

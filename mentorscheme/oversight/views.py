@@ -31,6 +31,7 @@ from mentorscheme.oversight.access import (
     can_allocate,
     can_oversee,
     can_read_audit_log,
+    candidate_side_region_ids,
     get_allocation_run_or_404,
     oversight_region_ids,
 )
@@ -83,8 +84,10 @@ def dashboard(request):
     roles = _overseer(request)
     region_id, region_ids = _region_scope(request, roles)
     regions = regions_to_act_in(roles)
-    context = selectors.dashboard(region_ids)
+    help_region_ids = candidate_side_region_ids(roles, region_ids)
+    context = selectors.dashboard(region_ids, help_region_ids=help_region_ids)
     context.update(
+        looks_after_candidates=help_region_ids is None or bool(help_region_ids),
         filter_form=RegionChoiceForm(
             initial={"region": region_id or ""},
             regions=regions,

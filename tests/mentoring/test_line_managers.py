@@ -164,3 +164,60 @@ def test_officers_see_where_the_register_and_a_declaration_disagree(
     page = client.get("/oversight/line-managers/")
     assert "Alice Archer" in page.text
     assert "Bob Baker" in page.text and "Dora Davies" in page.text
+
+
+def _flag_line_manager(client, alice, dora, django_capture_on_commit_callbacks):
+    ask(client, alice, dora)
+    accept(client, dora, MentoringRequest.objects.get())
+    alice.line_manager = dora
+    alice.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.register_changed()
+    return MentoringRelationship.objects.get()
+
+
+def test_a_flagged_pair_goes_to_the_candidates_side_of_the_candidates_region(
+    client, alice, dora, django_capture_on_commit_callbacks
+):
+    # London (Alice's region) has a Mentor Support Officer and a Candidate Support
+    # Officer; Wales (Dora's) has a support officer. The candidate's side decides.
+    mso = f.MemberFactory(first_name="Mona", email="mona@example.org")
+    cso = f.MemberFactory(first_name="Cyril", email="cyril@example.org")
+    welsh = f.MemberFactory(email="wyn@example.org", region=f.region("wales"))
+    for officer, region, role in (
+        (mso, "london", "mso"),
+        (cso, "london", "cso"),
+        (welsh, "wales", "support"),
+    ):
+        f.award(officer, "chartership")
+        f.with_account(officer, totp=True)
+        f.appoint(officer, region, role=role)
+    relationship = _flag_line_manager(
+        client, alice, dora, django_capture_on_commit_callbacks
+    )
+    assert [m.to for m in mail.outbox] == [["cyril@example.org"]]
+    url = f"/mentoring/relationships/{relationship.pk}/"
+    login(client, mso)
+    assert "Decide" not in client.get("/oversight/").text
+    assert "End this mentoring" not in client.get(url).text
+    response = client.post(f"{url}end-by-officer/", {"reason": "Her line manager."})
+    assert response.status_code == 403
+    relationship.refresh_from_db()
+    assert relationship.is_active
+    login(client, cso)
+    assert "Decide" in client.get("/oversight/").text
+    assert "End this mentoring" in client.get(url).text
+    client.post(f"{url}end-by-officer/", {"reason": "Her line manager."})
+    relationship.refresh_from_db()
+    assert relationship.status == "ended_early"
+
+
+def test_a_flagged_pair_in_a_region_without_a_candidate_support_officer_goes_to_staff(
+    client, alice, dora, sam, django_capture_on_commit_callbacks
+):
+    mso = f.MemberFactory(email="mona@example.org")
+    f.award(mso, "chartership")
+    f.appoint(mso, "london", role="mso")
+    _flag_line_manager(client, alice, dora, django_capture_on_commit_callbacks)
+    assert [m.to for m in mail.outbox] == [["sam@example.org"]]
