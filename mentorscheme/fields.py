@@ -30,6 +30,24 @@ class ModelChoiceField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
+class IdChoiceField(forms.TypedChoiceField):
+    """An optional choice of one row of a small table, from rows (id, label) the
+    form is given rather than a query per render; cleans to the id (or None)."""
+
+    def __init__(self, *, empty_label: str, **kwargs):
+        self.empty_label = empty_label
+        kwargs.setdefault("widget", Select)
+        super().__init__(coerce=int, empty_value=None, required=False, **kwargs)
+
+    @property
+    def rows(self):
+        return self.choices[1:]
+
+    @rows.setter
+    def rows(self, rows):
+        self.choices = [("", self.empty_label), *rows]
+
+
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for item in value:

@@ -36,6 +36,7 @@ from mentorscheme.mentoring.models import (
     RelationshipStatus,
     RequestStatus,
 )
+from mentorscheme.mentors import directory
 from mentorscheme.mentors.models import (
     MeetingMode,
     MentorProfile,
@@ -97,6 +98,7 @@ def _merge_the_midlands() -> None:
     Region.objects.filter(pk__in=[east.pk, west.pk]).update(
         is_active=False, merged_into=midlands
     )
+    directory.note_change()  # regions the directory offers, written around the models
 
 
 # Share of mentors in each lifecycle state (listed mentors are the majority).

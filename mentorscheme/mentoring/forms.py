@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import F
 
 from mentorscheme import fields
-from mentorscheme.members.models import LineManagerDeclaration, OrganisationType, Region
+from mentorscheme.members.models import LineManagerDeclaration
 from mentorscheme.mentoring.models import DEFAULT_CONFIDENTIALITY, DeclineReason
 from mentorscheme.mentors.models import MeetingMode
 from mentorscheme.scheme.models import Qualification
@@ -95,21 +95,16 @@ class EnrolForm(LineManagerForm):
 
 
 class DirectoryFilterForm(forms.Form):
+    """The directory's filters. Regions, sorts of organisation and qualifications
+    come from the directory's own copy of those tables (``reference``), so showing
+    and checking them reads nothing; each cleans to an id."""
+
     q = forms.CharField(
         required=False, max_length=100, label="Search names, job titles and profiles"
     )
-    region = fields.ModelChoiceField(
-        queryset=Region.objects.filter(is_active=True),
-        required=False,
-        empty_label="Any region",
-        widget=fields.Select,
-    )
-    organisation_type = fields.ModelChoiceField(
-        queryset=OrganisationType.objects.all(),
-        required=False,
-        empty_label="Any sort of organisation",
-        label="Sort of organisation",
-        widget=fields.Select,
+    region = fields.IdChoiceField(empty_label="Any region")
+    organisation_type = fields.IdChoiceField(
+        empty_label="Any sort of organisation", label="Sort of organisation"
     )
     mode = forms.ChoiceField(
         choices=[("", "Any way of meeting")] + MeetingMode.choices,
@@ -117,16 +112,17 @@ class DirectoryFilterForm(forms.Form):
         label="Meets by",
         widget=fields.Select,
     )
-    qualification = fields.ModelChoiceField(
-        queryset=Qualification.objects.filter(is_active=True, uses_mentors=True),
-        required=False,
-        empty_label="Any qualification",
-        widget=fields.Select,
-    )
+    qualification = fields.IdChoiceField(empty_label="Any qualification")
     free_place = forms.BooleanField(required=False, label="Has a free place")
     up_to_date = forms.BooleanField(
         required=False, label="Up to date with the regulations"
     )
+
+    def __init__(self, *args, reference, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].rows = reference.region_choices()
+        self.fields["organisation_type"].rows = reference.organisation_types
+        self.fields["qualification"].rows = reference.qualification_choices()
 
 
 class RequestForm(forms.Form):

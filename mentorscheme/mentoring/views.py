@@ -24,6 +24,7 @@ from mentorscheme.mentoring.models import (
 )
 from mentorscheme.mentors import directory as mentor_directory
 from mentorscheme.mentors.access import can_use_directory
+from mentorscheme.mentors.models import MentorProfile
 from mentorscheme.scheme.access import (
     candidate_enrolment_or_none,
     candidate_open_enrolments,
@@ -205,14 +206,15 @@ def directory(request):
     roles = _roles(request)
     require(can_use_directory(roles))
     enrolment = candidate_enrolment_or_none(roles)
-    relationship = selectors.active_relationship(enrolment) if enrolment else None
-    if relationship is not None:
+    candidate = selectors.candidate_record(enrolment) if enrolment else None
+    if candidate is not None and candidate.has_active_relationship:
+        relationship = selectors.active_relationship(enrolment)
         # One mentor at a time: a list of nobody would only mislead.
         return render(
             request, "mentoring/directory_matched.html", {"relationship": relationship}
         )
-    candidate = selectors.candidate_record(enrolment) if enrolment else None
-    form = forms.DirectoryFilterForm(request.GET or None)
+    index = mentor_directory.current_index()
+    form = forms.DirectoryFilterForm(request.GET or None, reference=index.reference)
     filters, ignored = {}, []
     if form.is_bound and not form.is_valid():
         # A bad value (an old bookmark, a region merged away) drops that filter only.
@@ -223,6 +225,7 @@ def directory(request):
         candidate=candidate,
         filters=filters,
         page=request.GET.get("page", 1),
+        index=index,
     )
     common = _shared_reasons([*page, *suggestions])
     return render(
@@ -279,7 +282,7 @@ def mentor_detail(request, pk: int):
             try:
                 services.request_create(
                     enrolment=enrolment,
-                    mentor=entry.profile,
+                    mentor=MentorProfile.objects.select_related("member").get(pk=pk),
                     message=form.cleaned_data["message"],
                 )
             except services.MentoringError as refusal:
@@ -287,7 +290,7 @@ def mentor_detail(request, pk: int):
             else:
                 messages.success(
                     request,
-                    f"Your request has gone to {entry.profile.member.first_name}. "
+                    f"Your request has gone to {entry.card.first_name}. "
                     "We will email you when they answer.",
                 )
                 return redirect("mentoring:home")
@@ -296,12 +299,12 @@ def mentor_detail(request, pk: int):
         "mentoring/mentor.html",
         {
             "entry": entry,
-            "profile": entry.profile,
+            "mentor": entry.card,
             "form": form,
             "enrolment": enrolment,
             # Up to date for this candidate: briefed on the version they are under.
             "briefed_on_yours": currency.is_briefed(
-                entry.profile.member, enrolment.regulations
+                entry.record.member_id, enrolment.regulations
             )
             if enrolment
             else None,

@@ -13,6 +13,10 @@ every app server, and a mentor changing every second costs each server one small
 read a second, not a rebuild. The index only
 orders and filters: every mentor actually shown is loaded live and asked of the
 scheme's rules again, and a request re-checks everything under lock anyway.
+
+The small tables the page reads besides the mentors (regions, sorts of organisation,
+qualifications, the scheme's weights) are read with the index and kept with it: a
+change to any of them adds a note like any other, so a render reads none of them.
 """
 
 import datetime
@@ -26,26 +30,152 @@ from django.db.models import Count, Max, Subquery, Sum
 from django.utils import timezone
 
 from mentorscheme.matching import engine
+from mentorscheme.members.models import OrganisationType, Region
 from mentorscheme.mentors import selectors
-from mentorscheme.mentors.models import DirectoryChange, MentorProfile, MentorStatus
+from mentorscheme.mentors.models import (
+    DirectoryChange,
+    MeetingMode,
+    MentorProfile,
+    MentorStatus,
+)
 from mentorscheme.scheme import eligibility, recommendations
+from mentorscheme.scheme.models import Qualification
 from mentorscheme.scheme.records import (
     MODE_BITS,
     NONE,
     CandidateRecord,
     MentorArrays,
     MentorRecord,
+    Weights,
 )
 
 PER_PAGE = 20
 SUGGESTIONS = 5
 
 
+@dataclass(frozen=True)
+class Reference:
+    """The small tables the directory reads besides the mentors, kept with the index.
+
+    Regions are by id (code, name, whether active); the other lists are in the
+    order the filters offer them.
+    """
+
+    regions: dict[int, tuple[str, str, bool]]
+    organisation_types: tuple[tuple[int, str], ...]
+    #: (id, name, whether a candidate may filter by it: active and using mentors)
+    qualifications: tuple[tuple[int, str, bool], ...]
+    weights: Weights
+
+    @classmethod
+    def read(cls) -> "Reference":
+        from mentorscheme.scheme.models import SchemeSettings
+
+        return cls(
+            regions={
+                pk: (code, name, active)
+                for pk, code, name, active in Region.objects.values_list(
+                    "pk", "code", "name", "is_active"
+                )
+            },
+            organisation_types=tuple(
+                OrganisationType.objects.values_list("pk", "name")
+            ),
+            qualifications=tuple(
+                (pk, name, active and uses_mentors)
+                for pk, name, active, uses_mentors in Qualification.objects.values_list(
+                    "pk", "name", "is_active", "uses_mentors"
+                )
+            ),
+            weights=SchemeSettings.load().weights(),
+        )
+
+    def region_choices(self) -> list[tuple[int, str]]:
+        """Active regions by name, as the filter offers them."""
+        active = [(pk, name) for pk, (_, name, on) in self.regions.items() if on]
+        return sorted(active, key=lambda choice: (choice[1], choice[0]))
+
+    def qualification_choices(self) -> list[tuple[int, str]]:
+        return [(pk, name) for pk, name, usable in self.qualifications if usable]
+
+    def qualification_names(self, ids) -> list[str]:
+        return [name for pk, name, _ in self.qualifications if pk in ids]
+
+    def region_names(self, ids) -> list[str]:
+        """The names of these regions, in name order."""
+        return sorted(self.regions[pk][1] for pk in ids if pk in self.regions)
+
+
+_MODE_LABELS = dict(MeetingMode.choices)
+
+
+@dataclass(frozen=True)
+class Card:
+    """What the directory shows of a mentor, read live with their record: never
+    their contact details."""
+
+    id: int
+    member_id: int
+    first_name: str
+    last_name: str
+    job_title: str
+    statement: str
+    organisation_type: str  # empty when no organisation is recorded
+    region: str
+    region_code: str
+    capacity: int
+    meeting_modes: tuple[str, ...]
+    meeting_mode_labels: tuple[str, ...]
+    in_person_regions: tuple[str, ...]  # the regions they chose, by name
+    qualifications: tuple[str, ...]  # the qualifications they chose to support
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def meets_in_person_in(self) -> tuple[str, ...]:
+        """Their regions, when they meet in person at all."""
+        return (
+            self.in_person_regions
+            if MeetingMode.IN_PERSON in self.meeting_modes
+            else ()
+        )
+
+    @classmethod
+    def from_row(cls, row: dict, record: MentorRecord, reference: Reference):
+        region = reference.regions.get(row["member__region_id"], ("", "", False))
+        modes = tuple(row["meeting_modes"])
+        return cls(
+            id=row["pk"],
+            member_id=row["member_id"],
+            first_name=row["member__first_name"],
+            last_name=row["member__last_name"],
+            job_title=row["member__job_title"],
+            statement=row["statement"],
+            organisation_type=row["member__organisation__organisation_type__name"]
+            or "",
+            region=region[1],
+            region_code=region[0],
+            capacity=row["capacity"],
+            meeting_modes=modes,
+            meeting_mode_labels=tuple(
+                _MODE_LABELS[m] for m in modes if m in _MODE_LABELS
+            ),
+            in_person_regions=tuple(
+                reference.region_names(record.in_person_region_ids)
+            ),
+            qualifications=tuple(
+                reference.qualification_names(record.qualification_ids)
+            ),
+        )
+
+
 @dataclass
 class Entry:
     """One mentor as the directory shows them: never their contact details."""
 
-    profile: MentorProfile
+    card: Card
     record: MentorRecord
     score: float = 0.0
     reasons: list = field(default_factory=list)
@@ -128,6 +258,7 @@ class DirectoryIndex:
     position_of: dict[int, int]
     version: tuple  # the change notes' version, read before the rows
     notes: frozenset[int]  # the change notes in the window, read before the rows
+    reference: Reference
 
     @classmethod
     def build(cls, version: tuple, today=None, notes=None) -> "DirectoryIndex":
@@ -155,6 +286,7 @@ class DirectoryIndex:
             position_of={m.record.id: i for i, m in enumerate(mentors)},
             version=version,
             notes=notes,
+            reference=Reference.read(),
         )
 
     def patched(
@@ -196,6 +328,7 @@ class DirectoryIndex:
             position_of=self.position_of,
             version=version,
             notes=notes,
+            reference=self.reference,
         )
 
 
@@ -322,15 +455,15 @@ def _filter_mask(index: DirectoryIndex, mask: np.ndarray, filters: dict) -> np.n
     a = index.arrays
     if region := filters.get("region"):
         mask &= np.fromiter(
-            (region.pk in m.regions for m in index.mentors), bool, len(mask)
+            (region in m.regions for m in index.mentors), bool, len(mask)
         )
     if org_type := filters.get("organisation_type"):
-        mask &= a.organisation_type_id == org_type.pk
+        mask &= a.organisation_type_id == org_type
     if mode := filters.get("mode"):
         mask &= (a.modes & MODE_BITS[mode]) != 0
     if qualification := filters.get("qualification"):
         mask &= np.fromiter(
-            (qualification.pk in m.qualifications for m in index.mentors),
+            (qualification in m.qualifications for m in index.mentors),
             bool,
             len(mask),
         )
@@ -347,31 +480,39 @@ def _filter_mask(index: DirectoryIndex, mask: np.ndarray, filters: dict) -> np.n
     return mask
 
 
-def _live_entries(candidate, mentor_ids, weights) -> list[Entry]:
-    """Load these mentors now and keep those the rules still allow, in order."""
-    profiles = {
-        p.pk: p
-        for p in selectors.with_record_fields(
-            MentorProfile.objects.filter(pk__in=list(mentor_ids))
-        ).prefetch_related("regions")
-    }
+def _live_entries(candidate, mentor_ids, reference: Reference) -> list[Entry]:
+    """Read these mentors now and keep those the rules still allow, in order.
+
+    Plain rows and their links (three queries), as the index reads them: no model
+    instances for a page that only shows them.
+    """
+    ids = list(dict.fromkeys(mentor_ids))
+    rows = {r["pk"]: r for r in _rows(MentorProfile.objects.filter(pk__in=ids), None)}
+    where = {"mentorprofile_id__in": ids}
+    regions = _links(MentorProfile.regions.through, "region_id", **where)
+    qualifications = _links(
+        MentorProfile.qualifications.through, "qualification_id", **where
+    )
     entries = []
-    for mentor_id in mentor_ids:
-        profile = profiles.get(mentor_id)
-        if profile is None:
+    for mentor_id in ids:
+        row = rows.get(mentor_id)
+        if row is None:
             continue
-        record = selectors.record_for(profile)
+        record = selectors.record_from_row(
+            row, qualifications.get(mentor_id, ()), regions.get(mentor_id, ())
+        )
+        card = Card.from_row(row, record, reference)
         if candidate is None:
             if eligibility.mentor_failures(record):
                 continue
-            entries.append(Entry(profile, record))
+            entries.append(Entry(card, record))
             continue
         if eligibility.check(candidate, record):
             continue
-        score, reasons = recommendations.score(candidate, record, weights)
+        score, reasons = recommendations.score(candidate, record, reference.weights)
         entries.append(
             Entry(
-                profile,
+                card,
                 record,
                 score,
                 reasons,
@@ -386,15 +527,18 @@ def search(
     candidate: CandidateRecord | None,
     filters: dict | None = None,
     page: int | str = 1,
+    index: DirectoryIndex | None = None,
 ):
     """A page of the directory (a Django Page of entries) and the suggestions.
 
     With a candidate, only mentors the scheme's rules allow for them, best first;
     without one (an officer browsing), every listed mentor who can take someone on,
-    by name. Suggestions come from the matching engine, with reasons.
+    by name. Suggestions come from the matching engine, with reasons. ``filters``
+    name regions, sorts of organisation and qualifications by id. ``index``: the
+    one this request has already brought up to date, if any.
     """
-    index = current_index()
-    weights = selectors.scheme_weights()
+    index = index or current_index()
+    weights = index.reference.weights
     if candidate is not None:
         mask = eligibility.allowed_mask(candidate, index.arrays)
     else:
@@ -421,8 +565,8 @@ def search(
         ]
     # One live read for the page and the suggestions together.
     live = {
-        entry.profile.pk: entry
-        for entry in _live_entries(candidate, [*shown, *suggested], weights)
+        entry.card.id: entry
+        for entry in _live_entries(candidate, [*shown, *suggested], index.reference)
     }
     result.object_list = [live[i] for i in shown if i in live]
     if len(result.object_list) < len(shown):
@@ -432,5 +576,5 @@ def search(
 
 def entry_for(*, candidate: CandidateRecord | None, mentor_id: int) -> Entry | None:
     """One mentor's directory entry, if this candidate (or officer) may see them."""
-    entries = _live_entries(candidate, [mentor_id], selectors.scheme_weights())
+    entries = _live_entries(candidate, [mentor_id], current_index().reference)
     return entries[0] if entries else None

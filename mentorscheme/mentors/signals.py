@@ -7,11 +7,22 @@ any of these calls ``directory.note_change`` itself.
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from mentorscheme.members.models import Member, Organisation, RegistrationAward
+from mentorscheme.members.models import (
+    Level,
+    Member,
+    Organisation,
+    OrganisationType,
+    Region,
+    RegistrationAward,
+)
 from mentorscheme.mentoring.models import MentoringRelationship
 from mentorscheme.mentors import directory
 from mentorscheme.mentors.models import MentorProfile
-from mentorscheme.scheme.models import RegulationsVersion
+from mentorscheme.scheme.models import (
+    Qualification,
+    RegulationsVersion,
+    SchemeSettings,
+)
 from mentorscheme.training.models import BriefingAcknowledgement
 
 #: Columns of a mentor profile the index does not read: saving only these is no change.
@@ -78,5 +89,15 @@ def connect() -> None:
         signal.connect(
             _relationship_changed, sender=MentoringRelationship, dispatch_uid=uid
         )
-        for model in (Organisation, RegulationsVersion):
+        # The small tables the directory keeps with its index (filter choices,
+        # names shown, the scheme's weights) count as a change to everything.
+        for model in (
+            Organisation,
+            RegulationsVersion,
+            Region,
+            OrganisationType,
+            Qualification,
+            Level,
+            SchemeSettings,
+        ):
             signal.connect(_anything_changed, sender=model, dispatch_uid=uid)

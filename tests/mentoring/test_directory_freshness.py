@@ -134,3 +134,39 @@ def test_a_patched_index_ranks_as_one_built_from_scratch(client, alice):
     for name in rebuilt.arrays.__slots__:
         assert (getattr(patched.arrays, name) == getattr(rebuilt.arrays, name)).all()
     assert "Renamed" in names(client)
+
+
+def test_the_filters_offer_a_region_opened_a_moment_ago(client, alice):
+    """The filter choices are kept with the index, not read per view: a new region,
+    a renamed sort of organisation and a qualification withdrawn show at once."""
+    from mentorscheme.members.models import OrganisationType, Region
+
+    login(client, alice)
+    page = names(client)
+    assert "Atlantis" not in page
+    assert "Certification" in page
+    Region.objects.create(code="atlantis", name="Atlantis")
+    sort = OrganisationType.objects.order_by("pk").first()
+    sort.name = "Underwater libraries"
+    sort.save()
+    withdrawn = f.qualification("certification")
+    withdrawn.is_active = False
+    withdrawn.save()
+    page = names(client)
+    assert '">Atlantis</option>' in page
+    assert '">Underwater libraries</option>' in page
+    assert '">Certification</option>' not in page
+
+
+def test_a_filter_by_a_region_opened_since_is_honoured(client, alice):
+    from mentorscheme.members.models import Region
+
+    login(client, alice)
+    names(client)
+    region = Region.objects.create(code="atlantis", name="Atlantis")
+    mentor(last_name="Diver", region=region)
+    mentor(last_name="Lander")
+    page = names(client, f"{DIRECTORY}?region={region.pk}")
+    assert "Diver" in page
+    assert "Lander" not in page
+    assert "could not use" not in page

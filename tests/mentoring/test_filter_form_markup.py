@@ -5,6 +5,7 @@ from django import forms
 
 from mentorscheme.fields import Select
 from mentorscheme.mentoring.forms import DirectoryFilterForm
+from mentorscheme.mentors.directory import Reference
 from tests import factories as f
 
 
@@ -16,7 +17,7 @@ from tests import factories as f
 def test_each_select_renders_as_djangos_own(data):
     if data:
         data = {**data, "region": data.get("region") or str(f.region("wales").pk)}
-    form = DirectoryFilterForm(data or None)
+    form = DirectoryFilterForm(data or None, reference=Reference.read())
     form.is_valid()
     selects = [b for b in form if isinstance(b.field.widget, Select)]
     assert {b.name for b in selects} == {

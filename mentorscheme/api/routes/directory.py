@@ -47,7 +47,7 @@ def _filters(params: DirectoryFilters) -> dict:
             found = queryset.filter(code=code).first()
             if found is None:
                 raise ApiProblem("invalid", f"Unknown {name.replace('_', ' ')} code.")
-            filters[name] = found
+            filters[name] = found.pk
     return filters
 
 
@@ -58,21 +58,18 @@ def _candidate_for(principal):
 
 
 def _entry_out(entry, levels: dict[int, str]) -> dict:
-    profile, member = entry.profile, entry.profile.member
-    organisation = member.organisation
+    card = entry.card
     return {
-        "id": profile.pk,
-        "first_name": member.first_name,
-        "last_name": member.last_name,
-        "job_title": member.job_title,
-        "organisation_type": organisation.organisation_type.name
-        if organisation
-        else None,
-        "region": member.region.code,
+        "id": card.id,
+        "first_name": card.first_name,
+        "last_name": card.last_name,
+        "job_title": card.job_title,
+        "organisation_type": card.organisation_type or None,
+        "region": card.region_code,
         "level": levels.get(entry.record.level_rank),
-        "statement": profile.statement,
-        "meeting_modes": list(profile.meeting_modes),
-        "qualifications": [q.name for q in profile.qualifications.all()],
+        "statement": card.statement,
+        "meeting_modes": list(card.meeting_modes),
+        "qualifications": list(card.qualifications),
         "free_places": entry.record.free_places,
         "up_to_date": entry.record.up_to_date,
         "score": round(entry.score, 4),
