@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "mentorscheme.oversight",
     "mentorscheme.api",
     "mentorscheme.privacy",
+    "mentorscheme.periodic",
     "ninja",
     "mentorscheme.demo",
 ]
@@ -82,7 +83,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "mentorscheme.members.middleware.RequireTwoFactorMiddleware",
+    "mentorscheme.two_factor.RequireTwoFactorMiddleware",
     # In DEBUG (the demo), a missing page still gets the site's own page.
     "mentorscheme.errors.FriendlyNotFoundMiddleware",
 ]

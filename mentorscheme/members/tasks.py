@@ -3,7 +3,7 @@ web request (a 50 MB file takes many seconds)."""
 
 from django_tasks import task
 
-from mentorscheme.members import services
+from mentorscheme.members import changes, services
 
 
 @task()
@@ -12,6 +12,4 @@ def run_register_import(*, import_id: int) -> None:
     if job is not None and job.status == "finished" and not job.dry_run:
         # Imported line managers and awards take effect on requests, mentoring and
         # enrolments now (the periodic run would otherwise catch them within the hour).
-        from mentorscheme.mentoring.services import register_changed
-
-        register_changed()
+        changes.import_committed()

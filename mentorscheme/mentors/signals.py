@@ -1,7 +1,9 @@
 """Change notes for the directory's ranking index, written with every save or delete
 of what the index is built from (see ``mentorscheme.mentors.directory``).
 
-Code that writes around the models (``QuerySet.update``, bulk inserts, raw SQL) to
+Relationships, which take and free mentors' places, are noted by
+``mentorscheme.mentoring.signals`` (mentoring sits above mentors). Code that writes
+around the models (``QuerySet.update``, bulk inserts, raw SQL) to
 any of these calls ``directory.note_change`` itself.
 """
 
@@ -15,7 +17,6 @@ from mentorscheme.members.models import (
     Region,
     RegistrationAward,
 )
-from mentorscheme.mentoring.models import MentoringRelationship
 from mentorscheme.mentors import directory
 from mentorscheme.mentors.models import MentorProfile
 from mentorscheme.scheme.models import (
@@ -65,10 +66,6 @@ def _of_member_changed(sender, instance, **kwargs):
         directory.note_change(mentor_id)
 
 
-def _relationship_changed(sender, instance, **kwargs):
-    directory.note_change(instance.mentor_id)  # a place taken or freed
-
-
 def _anything_changed(sender, instance, **kwargs):
     directory.note_change()
 
@@ -86,9 +83,6 @@ def connect() -> None:
         signal.connect(_member_changed, sender=Member, dispatch_uid=uid)
         for model in (RegistrationAward, BriefingAcknowledgement):
             signal.connect(_of_member_changed, sender=model, dispatch_uid=uid)
-        signal.connect(
-            _relationship_changed, sender=MentoringRelationship, dispatch_uid=uid
-        )
         # The small tables the directory keeps with its index (filter choices,
         # names shown, the scheme's weights) count as a change to everything.
         for model in (

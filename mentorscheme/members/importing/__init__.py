@@ -19,6 +19,7 @@ writes). ``register_import`` below is the one entry point.
 
 from django.db import IntegrityError, transaction
 
+from mentorscheme.members import changes
 from mentorscheme.members.importing.awards import AwardImport
 from mentorscheme.members.importing.members import MAX_WAVES, MemberImport
 from mentorscheme.members.importing.reading import (
@@ -110,6 +111,4 @@ def _check_and_apply(
     # Work that follows from the register's new state goes here, in the same
     # transaction (result.line_manager_links: each link the file made or changed).
     # Written around the models: names, regions and awards the directory ranks by.
-    from mentorscheme.mentors import directory
-
-    directory.note_change()
+    changes.import_written()

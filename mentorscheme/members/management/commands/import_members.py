@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 
-from mentorscheme.members import importing
+from mentorscheme.members import changes, importing
 
 
 class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -89,9 +89,7 @@ class Command(BaseCommand):
         except importing.ImportRefused as refusal:
             raise CommandError(str(refusal)) from None
         if result.applied and not result.dry_run:
-            from mentorscheme.mentoring.services import register_changed
-
-            register_changed()
+            changes.import_committed()
         self._report(result, time.monotonic() - started)
         if result.rejected and not result.applied and not result.dry_run:
             raise CommandError(
