@@ -20,6 +20,11 @@ class AuditAction(models.TextChoices):
     )
     ALLOCATION_PUBLISHED = "allocation_published", "Allocation published"
     PRIVATE_NOTES_OPENED = "private_notes_opened", "Private notes opened"
+    MENTORING_ENDED_BY_OFFICER = (
+        "mentoring_ended_by_officer",
+        "Mentoring ended by an officer",
+    )
+    MENTORING_REOPENED = "mentoring_reopened", "Completed mentoring reopened"
     DATA_EXPORTED = "data_exported", "Data exported"
     DATA_ERASED = "data_erased", "Personal data erased"
     SETTINGS_CHANGED = "settings_changed", "Scheme settings changed"

@@ -220,7 +220,7 @@ def _close_mentoring(enrolment: Enrolment, *, awarded: bool, because: str) -> No
     if relationship is None:
         return
     relationship = _locked_relationship(relationship.pk)
-    relationship.ended_on = datetime.date.today()
+    relationship.ended_on = timezone.localdate()
     if awarded:
         relationship.status = RelationshipStatus.COMPLETED
     else:
@@ -346,7 +346,7 @@ def awards_close_enrolments(*, member_ids=None) -> int:
 
 def newer_regulations(enrolment: Enrolment, today=None):
     """The regulations in force today, if newer than the enrolment's; else None."""
-    current = RegulationsVersion.in_force_on(today or datetime.date.today())
+    current = RegulationsVersion.in_force_on(today or timezone.localdate())
     if current and current.effective_from > enrolment.regulations.effective_from:
         return current
     return None
@@ -509,6 +509,20 @@ def register_changed(*, member_ids=None) -> dict[str, int]:
     return counts
 
 
+def _refuse_own_case(relationship: MentoringRelationship, officer) -> None:
+    """Nobody decides on a mentoring they are part of, or that of someone they
+    line-manage."""
+    from mentorscheme.members import officers
+
+    for member in (relationship.mentor.member, relationship.enrolment.member):
+        reason = officers.conflict_reason(officer, member)
+        if reason:
+            raise MentoringError(
+                f"{reason} Another officer of the region, or the registration team, "
+                "decides it."
+            )
+
+
 @transaction.atomic
 def relationship_end_by_officer(
     *, relationship: MentoringRelationship, officer, reason: str
@@ -519,11 +533,18 @@ def relationship_end_by_officer(
         raise MentoringError("This mentoring relationship has already ended.")
     if len(reason.strip()) < 10:
         raise MentoringError("Give a reason of a few words; both of them will read it.")
+    _refuse_own_case(relationship, officer)
     relationship.status = RelationshipStatus.ENDED_EARLY
-    relationship.ended_on = datetime.date.today()
+    relationship.ended_on = timezone.localdate()
     relationship.ended_by = EndedBy.SCHEME
     relationship.end_reason = reason.strip()
     relationship.save()
+    audit.record(
+        actor=officer,
+        action=audit.AuditAction.MENTORING_ENDED_BY_OFFICER,
+        target=relationship,
+        details={"reason": relationship.end_reason},
+    )
     HelpFlag.objects.filter(relationship=relationship, resolved_at__isnull=True).update(
         resolved_at=timezone.now()
     )
@@ -1045,7 +1066,7 @@ def relationship_reopen(
     if relationship.status != RelationshipStatus.COMPLETED:
         raise MentoringError("Only a completed mentoring can be reopened.")
     days = SchemeSettings.load().reopen_within_days
-    if (datetime.date.today() - relationship.ended_on).days > days:
+    if (timezone.localdate() - relationship.ended_on).days > days:
         raise MentoringError(
             f"This mentoring was completed more than {days} days ago and can no "
             "longer be reopened."
@@ -1058,6 +1079,13 @@ def relationship_reopen(
         raise MentoringError("The candidate already has another mentor.")
     if len(reason.strip()) < 10:
         raise MentoringError("Give a reason of a few words; both of them will read it.")
+    _refuse_own_case(relationship, officer)
+    audit.record(
+        actor=officer,
+        action=audit.AuditAction.MENTORING_REOPENED,
+        target=relationship,
+        details={"reason": reason.strip(), "completed_on": str(relationship.ended_on)},
+    )
     relationship.status = RelationshipStatus.ACTIVE
     relationship.ended_on = None
     relationship.completion_confirmed_at = None
@@ -1167,7 +1195,7 @@ def earliest_meeting_date(relationship: MentoringRelationship) -> datetime.date:
 
 
 def _check_meeting_date(relationship, held_on: datetime.date) -> None:
-    if held_on > datetime.date.today():
+    if held_on > timezone.localdate():
         raise MentoringError(
             "Log a meeting once it has happened: the date is in the future."
         )

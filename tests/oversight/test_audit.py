@@ -3,12 +3,14 @@
 import pytest
 from django.contrib.admin.sites import site
 from django.test import RequestFactory
+from django.utils import timezone
 
 from mentorscheme.audit import services as audit
 from mentorscheme.audit.models import AuditEntry
 from mentorscheme.guidance.models import GuidancePage
 from mentorscheme.mentoring.models import MentoringRelationship
 from mentorscheme.mentors.models import MentorStatus
+from tests import factories as f
 from tests.conftest import login
 from tests.oversight.conftest import listed_mentor
 
@@ -79,6 +81,65 @@ def test_an_officer_opening_private_notes_is_recorded(client, olivia, alice, bob
     assert entry.action == "private_notes_opened"
     assert entry.actor == olivia.user
     assert entry.details["reason"] == "The candidate asked me to look at their plan."
+
+
+def test_an_officer_ending_a_mentoring_is_recorded_with_the_reason(
+    client, olivia, alice, bob, staff
+):
+    relationship = MentoringRelationship.objects.create(
+        enrolment=alice.enrolments.get(), mentor=bob.mentor_profile
+    )
+    login(client, olivia)
+    client.post(
+        f"/mentoring/relationships/{relationship.pk}/end-by-officer/",
+        {"reason": "Bob is Alice's line manager on the register."},
+    )
+    entry = AuditEntry.objects.get()
+    assert entry.action == "mentoring_ended_by_officer"
+    assert entry.actor == olivia.user
+    assert entry.target_id == str(relationship.pk)
+    assert entry.details == {"reason": "Bob is Alice's line manager on the register."}
+    relationship.refresh_from_db()
+    assert relationship.status == "ended_early"
+    login(client, staff)
+    page = client.get("/oversight/audit/?action=mentoring_ended_by_officer").text
+    assert "1 entry." in page and "Mentoring ended by an officer" in page
+    assert "olivia@example.org" in page and "line manager on the register" in page
+
+
+def test_an_officer_reopening_a_completion_is_recorded(client, olivia, alice, bob):
+    relationship = MentoringRelationship.objects.create(
+        enrolment=alice.enrolments.get(),
+        mentor=bob.mentor_profile,
+        status="completed",
+        ended_on=timezone.localdate(),
+    )
+    login(client, olivia)
+    client.post(
+        f"/mentoring/relationships/{relationship.pk}/reopen/",
+        {"reason": "Completed by mistake; they still meet."},
+    )
+    entry = AuditEntry.objects.get()
+    assert entry.action == "mentoring_reopened"
+    assert entry.actor == olivia.user
+    assert entry.details["reason"] == "Completed by mistake; they still meet."
+
+
+def test_an_officer_cannot_end_a_mentoring_they_are_part_of(client, olivia, alice):
+    f.mentor_profile(olivia)
+    relationship = MentoringRelationship.objects.create(
+        enrolment=alice.enrolments.get(), mentor=olivia.mentor_profile
+    )
+    login(client, olivia)
+    page = client.post(
+        f"/mentoring/relationships/{relationship.pk}/end-by-officer/",
+        {"reason": "I would rather stop mentoring Alice."},
+        follow=True,
+    )
+    assert "This is your own case" in page.text
+    relationship.refresh_from_db()
+    assert relationship.is_active
+    assert not AuditEntry.objects.exists()
 
 
 def test_a_guidance_edit_is_recorded(client, staff):
