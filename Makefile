@@ -33,6 +33,7 @@ WORKERS ?= auto
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(PY) -m pytest -n $(WORKERS)
 
 format: $(STAMP)
