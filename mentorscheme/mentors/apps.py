@@ -7,9 +7,18 @@ class MentorsConfig(AppConfig):
     def ready(self):
         # Models can be imported only once the app registry is ready.
         from mentorscheme.members import changes  # noqa: PLC0415
-        from mentorscheme.mentors import access, directory, signals  # noqa: PLC0415
+        from mentorscheme.mentors import (  # noqa: PLC0415
+            access,
+            directory,
+            services,
+            signals,
+        )
+        from mentorscheme.training import changes as training  # noqa: PLC0415
 
         access.register_mentor_role()
         signals.connect()
         # An import writes names, regions and awards the directory ranks by.
         changes.on_import_written(directory.note_change)
+        # A mentor's gates rest on training and workshop attendance.
+        training.on_attendance_changed(services.mentor_attendance_changed)
+        training.on_briefing_published(services.briefing_tell_listed_mentors)

@@ -404,6 +404,18 @@ def mentor_attendance_changed(
     return profile
 
 
+def briefing_tell_listed_mentors(*, briefing) -> None:
+    """A briefing is published: every listed mentor is told, one message each so no
+    one sees another mentor's address."""
+    listed = MentorProfile.objects.filter(status=S.LISTED).select_related("member")
+    for profile in listed:
+        emails.send(
+            "briefing_published",
+            to=profile.member.email,
+            context={"briefing": briefing},
+        )
+
+
 def _listing_failures(profile: MentorProfile):
     from mentorscheme.mentors.selectors import listing_failures
 

@@ -26,7 +26,12 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from mentorscheme.matching import engine
-from mentorscheme.members.models import Member, MembershipStatus, RegistrationAward
+from mentorscheme.members.models import (
+    Member,
+    MembershipStatus,
+    Region,
+    RegistrationAward,
+)
 from mentorscheme.mentoring import selectors as mentoring_selectors
 from mentorscheme.mentoring.models import (
     HelpFlag,
@@ -44,6 +49,7 @@ from mentorscheme.scheme.models import (
     Enrolment,
     SchemeSettings,
 )
+from mentorscheme.training import currency
 from mentorscheme.training.models import PLACE_STATUSES, TrainingEvent
 
 LAPSING_WITHIN_DAYS = 60
@@ -603,3 +609,30 @@ def line_manager_disagreements(region_ids):
     return in_regions(members, "region_id", region_ids).order_by(
         "last_name", "first_name", "pk"
     )
+
+
+def mentors_by_region(region_ids, today: datetime.date | None = None) -> list[dict]:
+    """Listed mentors by region, split into up to date and not, with names."""
+    regulations = currency.in_force(today)
+    profiles = MentorProfile.objects.filter(status=MentorStatus.LISTED)
+    if region_ids is not None:
+        profiles = profiles.filter(member__region_id__in=region_ids)
+    rows = (
+        profiles.annotate(
+            current=currency.up_to_date_expression("member_id", regulations, today)
+        )
+        .select_related("member")
+        .order_by("member__last_name", "member__first_name", "pk")
+    )
+    regions = Region.objects.filter(is_active=True)
+    if region_ids is not None:
+        regions = regions.filter(pk__in=region_ids)
+    by_region = {
+        r.pk: {"region": r, "up_to_date": [], "not_up_to_date": []} for r in regions
+    }
+    for profile in rows:
+        entry = by_region.get(profile.member.region_id)
+        if entry is not None:
+            key = "up_to_date" if profile.current else "not_up_to_date"
+            entry[key].append(profile.member)
+    return list(by_region.values())

@@ -111,7 +111,7 @@ def up_to_date(request):
         request,
         "oversight/up_to_date.html",
         {
-            "regions": currency.mentors_by_region(region_ids),
+            "regions": selectors.mentors_by_region(region_ids),
             "regulations": currency.in_force(),
             "grace_days": SchemeSettings.load().briefing_grace_days,
             "filter_form": RegionChoiceForm(

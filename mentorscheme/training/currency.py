@@ -86,33 +86,3 @@ def is_briefed(member, regulations, today: datetime.date | None = None) -> bool:
     return BriefingAcknowledgement.objects.filter(
         member=member, regulations_id__in=counting_versions(regulations, today)
     ).exists()
-
-
-def mentors_by_region(region_ids, today: datetime.date | None = None) -> list[dict]:
-    """Listed mentors by region, split into up to date and not, with names."""
-    from mentorscheme.members.models import Region
-    from mentorscheme.mentors.models import MentorProfile, MentorStatus
-
-    regulations = in_force(today)
-    profiles = MentorProfile.objects.filter(status=MentorStatus.LISTED)
-    if region_ids is not None:
-        profiles = profiles.filter(member__region_id__in=region_ids)
-    rows = (
-        profiles.annotate(
-            current=up_to_date_expression("member_id", regulations, today)
-        )
-        .select_related("member")
-        .order_by("member__last_name", "member__first_name", "pk")
-    )
-    regions = Region.objects.filter(is_active=True)
-    if region_ids is not None:
-        regions = regions.filter(pk__in=region_ids)
-    by_region = {
-        r.pk: {"region": r, "up_to_date": [], "not_up_to_date": []} for r in regions
-    }
-    for profile in rows:
-        entry = by_region.get(profile.member.region_id)
-        if entry is not None:
-            key = "up_to_date" if profile.current else "not_up_to_date"
-            entry[key].append(profile.member)
-    return list(by_region.values())

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from mentorscheme.members.models import Member
 from mentorscheme.notifications import emails
-from mentorscheme.training import calendar
+from mentorscheme.training import calendar, changes
 from mentorscheme.training.models import (
     PLACE_STATUSES,
     AcknowledgementHow,
@@ -167,8 +167,6 @@ def booking_record_attendance(*, booking: Booking, attended: bool, by) -> Bookin
     Every entry, a correction included, re-runs the member's mentor gates, so a
     "did not attend" takes away what the attendance gave.
     """
-    from mentorscheme.mentors import services as mentor_services
-
     booking = (
         Booking.objects.select_for_update(of=("self",))
         .select_related("event", "member")
@@ -195,7 +193,7 @@ def booking_record_attendance(*, booking: Booking, attended: bool, by) -> Bookin
         return booking
     booking.save(update_fields=["status", "updated_at"])
     if event.kind in (EventKind.MENTOR_TRAINING, EventKind.WORKSHOP):
-        mentor_services.mentor_attendance_changed(
+        changes.attendance_changed(
             member=booking.member,
             kind=event.kind,
             on=timezone.localdate(event.starts_at),
@@ -237,8 +235,6 @@ def briefing_publish(
     recording_url: str = "",
     recorded_on: datetime.date | None = None,
 ) -> RegulationsBriefing:
-    from mentorscheme.mentors.models import MentorProfile, MentorStatus
-
     briefing = RegulationsBriefing(
         regulations=regulations,
         title=title,
@@ -248,14 +244,7 @@ def briefing_publish(
     )
     briefing.full_clean()
     briefing.save()
-    listed = MentorProfile.objects.filter(status=MentorStatus.LISTED).select_related(
-        "member"
-    )
-    recipients = [p.member.email for p in listed]
-    if recipients:
-        # One message per mentor so no one sees another mentor's address.
-        for email in recipients:
-            emails.send("briefing_published", to=email, context={"briefing": briefing})
+    changes.briefing_published(briefing=briefing)  # mentors tell listed mentors
     return briefing
 
 

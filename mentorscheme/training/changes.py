@@ -1,0 +1,38 @@
+"""What the apps above training do when its records change under them.
+
+A mentor's gates rest on the register of mentor training and workshops, and listed
+mentors are the ones told of a new briefing. ``mentors`` says so here, from its
+``AppConfig.ready``, so that training needs to know nothing of mentors. Each action
+runs inside the transaction of the change that calls it.
+"""
+
+import datetime
+from collections.abc import Callable
+
+_ATTENDANCE_CHANGED: list[Callable[..., object]] = []
+_BRIEFING_PUBLISHED: list[Callable[..., object]] = []
+
+
+def on_attendance_changed(action: Callable[..., object]) -> None:
+    """``action(member=, kind=, on=, attended=, by=)``: the register of a mentor
+    training or workshop now says ``member`` did (or did not) attend on ``on``."""
+    if action not in _ATTENDANCE_CHANGED:
+        _ATTENDANCE_CHANGED.append(action)
+
+
+def on_briefing_published(action: Callable[..., object]) -> None:
+    """``action(briefing=)``: a briefing on a version of the regulations is out."""
+    if action not in _BRIEFING_PUBLISHED:
+        _BRIEFING_PUBLISHED.append(action)
+
+
+def attendance_changed(
+    *, member, kind: str, on: datetime.date, attended: bool, by
+) -> None:
+    for action in _ATTENDANCE_CHANGED:
+        action(member=member, kind=kind, on=on, attended=attended, by=by)
+
+
+def briefing_published(*, briefing) -> None:
+    for action in _BRIEFING_PUBLISHED:
+        action(briefing=briefing)
