@@ -480,8 +480,8 @@ def _filter_mask(index: DirectoryIndex, mask: np.ndarray, filters: dict) -> np.n
     return mask
 
 
-def _live_entries(candidate, mentor_ids, reference: Reference) -> list[Entry]:
-    """Read these mentors now and keep those the rules still allow, in order.
+def _live_mentors(mentor_ids, reference: Reference) -> list[tuple[MentorRecord, Card]]:
+    """Read these mentors now, in order (those still there).
 
     Plain rows and their links (three queries), as the index reads them: no model
     instances for a page that only shows them.
@@ -493,7 +493,7 @@ def _live_entries(candidate, mentor_ids, reference: Reference) -> list[Entry]:
     qualifications = _links(
         MentorProfile.qualifications.through, "qualification_id", **where
     )
-    entries = []
+    found = []
     for mentor_id in ids:
         row = rows.get(mentor_id)
         if row is None:
@@ -501,25 +501,30 @@ def _live_entries(candidate, mentor_ids, reference: Reference) -> list[Entry]:
         record = selectors.record_from_row(
             row, qualifications.get(mentor_id, ()), regions.get(mentor_id, ())
         )
-        card = Card.from_row(row, record, reference)
+        found.append((record, Card.from_row(row, record, reference)))
+    return found
+
+
+def _allowed(candidate, mentors, reference: Reference) -> list[Entry]:
+    """Entries for the mentors the rules allow for this candidate (or, without one,
+    who can take someone on), scored and with reasons."""
+    entries = []
+    for record, card in mentors:
         if candidate is None:
-            if eligibility.mentor_failures(record):
-                continue
-            entries.append(Entry(card, record))
+            if not eligibility.mentor_failures(record):
+                entries.append(Entry(card, record))
             continue
         if eligibility.check(candidate, record):
             continue
         score, reasons = recommendations.score(candidate, record, reference.weights)
-        entries.append(
-            Entry(
-                card,
-                record,
-                score,
-                reasons,
-                record.id in candidate.excluded_mentor_ids,
-            )
-        )
+        requested = record.id in candidate.excluded_mentor_ids
+        entries.append(Entry(card, record, score, reasons, requested))
     return entries
+
+
+def _live_entries(candidate, mentor_ids, reference: Reference) -> list[Entry]:
+    """Read these mentors now and keep those the rules still allow, in order."""
+    return _allowed(candidate, _live_mentors(mentor_ids, reference), reference)
 
 
 def search(
@@ -572,6 +577,30 @@ def search(
     if len(result.object_list) < len(shown):
         forget_index()  # someone changed since the index was built
     return result, [live[i] for i in suggested if i in live]
+
+
+def suggestions_for(candidates: list[CandidateRecord]) -> dict[int, list[Entry]]:
+    """The engine's suggested mentors for each of these candidates, by candidate id:
+    one index and one live read for them all, however many there are."""
+    index = current_index()
+    weights = index.reference.weights
+    suggested = {
+        c.id: [
+            s.mentor_id
+            for s in engine.suggest(
+                c, index.engine_index, n=SUGGESTIONS, weights=weights
+            )
+        ]
+        for c in candidates
+    }
+    wanted = [i for ids in suggested.values() for i in ids]
+    mentors = {r.id: (r, card) for r, card in _live_mentors(wanted, index.reference)}
+    return {
+        c.id: _allowed(
+            c, [mentors[i] for i in suggested[c.id] if i in mentors], index.reference
+        )
+        for c in candidates
+    }
 
 
 def entry_for(*, candidate: CandidateRecord | None, mentor_id: int) -> Entry | None:

@@ -17,7 +17,6 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     Subquery,
@@ -73,15 +72,22 @@ def in_regions(queryset, path: str, region_ids):
 
 
 def waiting_enrolments(region_ids):
-    """Open enrolments on qualifications that use mentors, member current, no mentor."""
+    """Open enrolments on qualifications that use mentors, member current, no mentor.
+
+    "Current" is asked as "no member of another status" (an index lookup for each
+    enrolment) rather than as a join, which would scan every member of the body.
+    """
     active = MentoringRelationship.objects.filter(
         enrolment=OuterRef("pk"), status=RelationshipStatus.ACTIVE
     )
+    not_current = Member.objects.filter(pk=OuterRef("member_id")).exclude(
+        membership_status=MembershipStatus.CURRENT
+    )
     enrolments = Enrolment.objects.filter(
         ~Exists(active),
+        ~Exists(not_current),
         status__in=OPEN_ENROLMENT_STATUSES,
         qualification__uses_mentors=True,
-        member__membership_status=MembershipStatus.CURRENT,
     )
     return in_regions(enrolments, "member__region_id", region_ids)
 
@@ -108,9 +114,16 @@ def demand(region_ids, today: datetime.date) -> dict:
     A candidate who changed mentor waits from the day their last relationship
     ended, not from enrolment.
     """
+    last_ended = (
+        MentoringRelationship.objects.filter(
+            enrolment=OuterRef("pk"), ended_on__isnull=False
+        )
+        .order_by("-ended_on")
+        .values("ended_on")[:1]
+    )
     rows = (
         waiting_enrolments(region_ids)
-        .annotate(last_ended=Max("relationships__ended_on"))
+        .annotate(last_ended=Subquery(last_ended))
         .values_list("qualification__name", "enrolled_on", "last_ended")
         .order_by()
     )
@@ -272,13 +285,20 @@ def open_help_flags(region_ids):
     )
 
 
-def replacement_suggestions(enrolment) -> list:
-    """The engine's suggested new mentors for a candidate whose mentor left."""
+def _with_replacement_suggestions(flags) -> None:
+    """Suggested new mentors on each flag of a candidate whose mentor left, for all
+    of them at once (a fixed number of queries however many there are)."""
     from mentorscheme.mentors import directory
 
-    candidate = mentoring_selectors.candidate_record(enrolment)
-    _, suggested = directory.search(candidate=candidate)
-    return suggested
+    left = [f for f in flags if f.why == HelpFlag.Why.MENTOR_LEFT]
+    if not left:
+        return
+    records = mentoring_selectors.candidate_records(
+        Enrolment.objects.filter(pk__in=[f.enrolment_id for f in left])
+    )
+    suggested = directory.suggestions_for(records)
+    for flag in left:
+        flag.suggestions = suggested.get(flag.enrolment_id, [])
 
 
 def upcoming_events(region_ids, now: datetime.datetime):
@@ -363,9 +383,7 @@ def dashboard(
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     flags = list(open_help_flags(help_region_ids)[: LIST_LIMIT + 1])
-    for flag in flags[:LIST_LIMIT]:
-        if flag.why == HelpFlag.Why.MENTOR_LEFT:
-            flag.suggestions = replacement_suggestions(flag.enrolment)
+    _with_replacement_suggestions(flags[:LIST_LIMIT])
     return {
         **figures(region_ids, today, now),
         "lapsing": list(lapsing_mentors(region_ids, today)[:LIST_LIMIT]),
@@ -377,31 +395,51 @@ def dashboard(
     }
 
 
+#: How long a count that is due again is still shown while one view counts afresh
+#: (seconds): past this, a view that finds it counts for itself.
+RECOUNT_SECONDS = 30
+
+
 def figures(region_ids, today: datetime.date, now: datetime.datetime) -> dict:
     """The dashboard's counts and charts over whole regions (supply, demand, reviews
     waiting, the monthly trend), with ``counted_at``, when they were worked out.
 
     Counting every mentor, candidate and request of a region takes longer than a page
-    should, so the figures are kept in Django's cache for
-    ``settings.OVERSIGHT_FIGURES_SECONDS`` (the page says how old they are); the
-    lists of people to act on are always read afresh.
+    should, so the figures are kept in Django's cache and counted again once they
+    are ``settings.OVERSIGHT_FIGURES_SECONDS`` old (the page says when they were
+    counted); the lists of people to act on are always read afresh. When they fall
+    due, one view counts them while the views arriving meanwhile show the previous
+    count, so a busy minute does not have every officer counting the same figures
+    at once.
     """
+    seconds = settings.OVERSIGHT_FIGURES_SECONDS
+    if not seconds:
+        return _count_figures(region_ids, today, now, seconds)
     scope = "all" if region_ids is None else ",".join(map(str, sorted(region_ids)))
     key = f"oversight-figures:{scope}:{today.isoformat()}"
-    seconds = settings.OVERSIGHT_FIGURES_SECONDS
-    found = cache.get(key) if seconds else None
-    if found is None or (now - found["counted_at"]).total_seconds() >= seconds:
-        found = {
-            "supply": supply(region_ids),
-            "demand": demand(region_ids, today),
-            "applications": applications_to_review(region_ids),
-            **trend(region_ids, today),
-            "counted_at": now,
-            "figures_seconds": seconds,
-        }
-        if seconds:
-            cache.set(key, found, seconds)
+    found = cache.get(key)
+    if found is not None and (now - found["counted_at"]).total_seconds() < seconds:
+        return found
+    # With nothing to show meanwhile (a cold cache, a new day), every view counts.
+    counting = found is not None
+    if counting and not cache.add(f"{key}:counting", True, RECOUNT_SECONDS):
+        return found  # another view is counting them now
+    found = _count_figures(region_ids, today, now, seconds)
+    cache.set(key, found, seconds + RECOUNT_SECONDS)
+    if counting:
+        cache.delete(f"{key}:counting")
     return found
+
+
+def _count_figures(region_ids, today, now, seconds: int) -> dict:
+    return {
+        "supply": supply(region_ids),
+        "demand": demand(region_ids, today),
+        "applications": applications_to_review(region_ids),
+        **trend(region_ids, today),
+        "counted_at": now,
+        "figures_seconds": seconds,
+    }
 
 
 # -- bulk allocation -----------------------------------------------------------------
