@@ -8,7 +8,11 @@ class MentoringConfig(AppConfig):
         # Models can be imported only once the app registry is ready.
         from mentorscheme.members import changes  # noqa: PLC0415
         from mentorscheme.mentoring import services, signals  # noqa: PLC0415
+        from mentorscheme.mentors import changes as mentors  # noqa: PLC0415
 
         signals.connect()
         # Imported line managers and awards take effect at once.
         changes.on_import_committed(services.register_changed)
+        # What waits on a mentor who can no longer take anyone on is closed.
+        mentors.on_mentor_unavailable(services.requests_close_for_unavailable_mentor)
+        mentors.on_mentor_left(services.relationships_end_for_departed_mentor)

@@ -28,6 +28,7 @@ from mentorscheme.mentoring.models import (
     RequestStatus,
 )
 from mentorscheme.mentors import selectors as mentor_selectors
+from mentorscheme.mentors import services as mentor_services
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.notifications import emails
 from mentorscheme.scheme import eligibility
@@ -1348,3 +1349,75 @@ def help_flag_resolve(*, flag: HelpFlag) -> HelpFlag:
 
 def open_request_statuses():
     return OPEN_REQUEST_STATUSES
+
+
+# -- when a mentor can no longer take anyone on (see mentors.changes) ---------------
+
+
+def requests_close_for_unavailable_mentor(
+    *, profile: MentorProfile, reason: str
+) -> int:
+    """Withdraw requests still waiting on a mentor who can no longer take anyone on."""
+    closed = 0
+    for request in MentoringRequest.objects.filter(
+        mentor=profile, status__in=OPEN_REQUEST_STATUSES
+    ).select_related("enrolment__member"):
+        request.status = RequestStatus.WITHDRAWN
+        request.closed_at = timezone.now()
+        request.closed_reason = reason
+        request.save(update_fields=["status", "closed_at", "closed_reason"])
+        emails.send(
+            "request_closed_mentor_unavailable",
+            to=request.enrolment.member.email,
+            context={"request": request, "mentor": profile, "reason": reason},
+        )
+        closed += 1
+    return closed
+
+
+def relationships_end_for_departed_mentor(
+    *, profile: MentorProfile, reason: str, ended_by: str = "scheme"
+) -> None:
+    """End the mentor's current relationships, and give each candidate a next step:
+    an email, and a help flag on which the officer sees suggested new mentors."""
+    for relationship in MentoringRelationship.objects.filter(
+        mentor=profile, status=RelationshipStatus.ACTIVE
+    ).select_related("enrolment__member"):
+        relationship.status = RelationshipStatus.ENDED_EARLY
+        relationship.ended_on = timezone.localdate()
+        relationship.ended_by = ended_by
+        relationship.end_reason = reason
+        relationship.save()
+        HelpFlag.objects.get_or_create(
+            enrolment=relationship.enrolment,
+            why=HelpFlag.Why.MENTOR_LEFT,
+            resolved_at=None,
+            defaults={"message": f"{profile.member.full_name}: {reason}"},
+        )
+        emails.send(
+            "relationship_ended_by_scheme",
+            to=relationship.enrolment.member.email,
+            context={"relationship": relationship, "reason": reason},
+        )
+
+
+def requests_to_unavailable_mentors_close() -> int:
+    """Close every open request to a mentor who cannot accept it (not listed, or
+    paused), with a reason for the candidate. Catches requests any earlier change
+    of the mentor's left open; a no-op when there are none."""
+    unavailable = (
+        MentoringRequest.objects.filter(status__in=OPEN_REQUEST_STATUSES)
+        .exclude(mentor__status=MentorStatus.LISTED, mentor__accepting=True)
+        .values_list("mentor_id", flat=True)
+        .distinct()
+    )
+    closed = 0
+    for profile_id in list(unavailable):
+        with transaction.atomic():
+            locked = _lock_mentor(profile_id)
+            if locked.status == MentorStatus.LISTED and locked.accepting:
+                continue  # resumed in the meantime
+            closed += requests_close_for_unavailable_mentor(
+                profile=locked, reason=mentor_services.request_closed_reason(locked)
+            )
+    return closed

@@ -14,6 +14,7 @@ from django.utils import timezone
 from mentorscheme.audit import services as audit
 from mentorscheme.members import officers
 from mentorscheme.members.models import Member
+from mentorscheme.mentors import changes
 from mentorscheme.mentors.models import (
     EvidenceStatus,
     MentorProfile,
@@ -427,33 +428,8 @@ def _delist_for_gates(profile, missing: list[str], *, because: str, by) -> None:
         [because or "The attendance record was corrected.", *missing]
     ).strip()
     _transition(profile, _gate_state(profile), note=f"Delisted: {reason}", by=by)
-    _close_open_requests(profile, reason=UNLISTED_REQUEST_REASON)
+    changes.mentor_unavailable(profile=profile, reason=UNLISTED_REQUEST_REASON)
     _tell(profile, "mentor_delisted_gates", reason=reason)
-
-
-def _close_open_requests(profile: MentorProfile, *, reason: str) -> int:
-    """Withdraw requests still waiting on a mentor who can no longer take anyone on."""
-    from mentorscheme.mentoring.models import (
-        OPEN_REQUEST_STATUSES,
-        MentoringRequest,
-        RequestStatus,
-    )
-
-    closed = 0
-    for request in MentoringRequest.objects.filter(
-        mentor=profile, status__in=OPEN_REQUEST_STATUSES
-    ).select_related("enrolment__member"):
-        request.status = RequestStatus.WITHDRAWN
-        request.closed_at = timezone.now()
-        request.closed_reason = reason
-        request.save(update_fields=["status", "closed_at", "closed_reason"])
-        emails.send(
-            "request_closed_mentor_unavailable",
-            to=request.enrolment.member.email,
-            context={"request": request, "mentor": profile, "reason": reason},
-        )
-        closed += 1
-    return closed
 
 
 def _advance(profile: MentorProfile, *, by=None) -> None:
@@ -484,7 +460,7 @@ def mentor_set_accepting(*, profile: MentorProfile, accepting: bool) -> MentorPr
     profile.save(update_fields=["accepting", "last_active_at"])
     if not accepting:
         # A paused mentor cannot accept: their candidates should not wait on them.
-        _close_open_requests(profile, reason=PAUSED_REQUEST_REASON)
+        changes.mentor_unavailable(profile=profile, reason=PAUSED_REQUEST_REASON)
     return profile
 
 
@@ -524,45 +500,13 @@ def mentor_retire(*, profile: MentorProfile, by=None) -> MentorProfile:
         else f"Stepped down, recorded by {by or 'the scheme'}",
         by=by,
     )
-    _end_active_relationships(
-        profile,
+    changes.mentor_left(
+        profile=profile,
         ended_by="mentor" if own else "scheme",
         reason="Your mentor has stepped down from mentoring.",
     )
-    _close_open_requests(profile, reason=UNLISTED_REQUEST_REASON)
+    changes.mentor_unavailable(profile=profile, reason=UNLISTED_REQUEST_REASON)
     return profile
-
-
-def _end_active_relationships(
-    profile: MentorProfile, *, reason: str, ended_by: str = "scheme"
-) -> None:
-    """End the mentor's current relationships, and give each candidate a next step:
-    an email, and a help flag on which the officer sees suggested new mentors."""
-    from mentorscheme.mentoring.models import (
-        HelpFlag,
-        MentoringRelationship,
-        RelationshipStatus,
-    )
-
-    for relationship in MentoringRelationship.objects.filter(
-        mentor=profile, status=RelationshipStatus.ACTIVE
-    ).select_related("enrolment__member"):
-        relationship.status = RelationshipStatus.ENDED_EARLY
-        relationship.ended_on = timezone.localdate()
-        relationship.ended_by = ended_by
-        relationship.end_reason = reason
-        relationship.save()
-        HelpFlag.objects.get_or_create(
-            enrolment=relationship.enrolment,
-            why=HelpFlag.Why.MENTOR_LEFT,
-            resolved_at=None,
-            defaults={"message": f"{profile.member.full_name}: {reason}"},
-        )
-        emails.send(
-            "relationship_ended_by_scheme",
-            to=relationship.enrolment.member.email,
-            context={"relationship": relationship, "reason": reason},
-        )
 
 
 LAPSED_REQUEST_REASON = (
@@ -630,7 +574,7 @@ def mentor_availability_check(*, now=None) -> dict[str, int]:
                 f"{NO_ANSWER_DAYS} days.",
             )
             _tell(profile, "mentor_paused_no_answer")
-            _close_open_requests(profile, reason=PAUSED_REQUEST_REASON)
+            changes.mentor_unavailable(profile=profile, reason=PAUSED_REQUEST_REASON)
             counts["paused"] += 1
     if settings.refresher_training_months:
         counts["refresher"] = _remind_refresher(now, settings.refresher_training_months)
@@ -692,8 +636,8 @@ def mentor_availability_confirm(
 
 
 def mentor_lapse_check(*, today: datetime.date | None = None) -> dict[str, int]:
-    """Delist mentors whose registration or membership lapsed; relist restored ones;
-    close requests still waiting on a mentor who cannot accept.
+    """Delist mentors whose registration or membership lapsed (closing what waits on
+    them); relist restored ones.
 
     Safe to run twice, or several times at once: each change is decided again under
     the mentor's row lock, so a run that finds another already made it does nothing.
@@ -719,20 +663,19 @@ def mentor_lapse_check(*, today: datetime.date | None = None) -> dict[str, int]:
             if wanted == S.LAPSED:
                 _transition(locked, S.LAPSED, note="Registration or membership lapsed")
                 _tell(locked, "mentor_delisted")
-                _end_active_relationships(
-                    locked,
+                changes.mentor_left(
+                    profile=locked,
                     reason="Your mentor's registration has lapsed, so they can no "
                     "longer mentor. You can look for a new mentor now.",
                 )
-                counts["closed"] += _close_open_requests(
-                    locked, reason=LAPSED_REQUEST_REASON
+                counts["closed"] += changes.mentor_unavailable(
+                    profile=locked, reason=LAPSED_REQUEST_REASON
                 )
                 counts["delisted"] += 1
             else:
                 _transition(locked, S.LISTED, note="Registration restored")
                 _tell(locked, "mentor_listed")
                 counts["relisted"] += 1
-    counts["closed"] += requests_to_unavailable_mentors_close()
     return counts
 
 
@@ -745,29 +688,8 @@ def _lapse_change(status: str, failing: bool) -> str | None:
     return None
 
 
-def requests_to_unavailable_mentors_close() -> int:
-    """Close every open request to a mentor who cannot accept it (not listed, or
-    paused), with a reason for the candidate. Catches requests any earlier change
-    of the mentor's left open; a no-op when there are none."""
-    from mentorscheme.mentoring.models import OPEN_REQUEST_STATUSES, MentoringRequest
-
-    unavailable = (
-        MentoringRequest.objects.filter(status__in=OPEN_REQUEST_STATUSES)
-        .exclude(mentor__status=S.LISTED, mentor__accepting=True)
-        .values_list("mentor_id", flat=True)
-        .distinct()
-    )
-    closed = 0
-    for profile_id in list(unavailable):
-        with transaction.atomic():
-            locked = _locked(MentorProfile(pk=profile_id))
-            if locked.status == S.LISTED and locked.accepting:
-                continue  # resumed in the meantime
-            closed += _close_open_requests(locked, reason=_unavailable_reason(locked))
-    return closed
-
-
-def _unavailable_reason(profile: MentorProfile) -> str:
+def request_closed_reason(profile: MentorProfile) -> str:
+    """What a candidate reads when a request to this mentor is closed unanswered."""
     if profile.status == S.LAPSED:
         return LAPSED_REQUEST_REASON
     if profile.status == S.LISTED and not profile.accepting:

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import MentoringRequest, RequestStatus
-from mentorscheme.mentors import services
 from mentorscheme.mentors.models import MentorStatus
 from tests import factories as f
 from tests.personas import login, mentor
@@ -130,4 +129,4 @@ def test_requests_to_an_available_mentor_stay_open(
     request = ask(alice, bob.mentor_profile)
     run_periodic(django_capture_on_commit_callbacks)
     assert MentoringRequest.objects.get(pk=request.pk).status == RequestStatus.PENDING
-    assert services.requests_to_unavailable_mentors_close() == 0
+    assert mentoring.requests_to_unavailable_mentors_close() == 0

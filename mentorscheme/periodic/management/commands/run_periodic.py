@@ -39,6 +39,8 @@ class Command(BaseCommand):
                 datetime.datetime.combine(today, datetime.time(12))
             )
         lapses = mentors.mentor_lapse_check(today=now.date())
+        # Requests any earlier change of a mentor's left open.
+        lapses["closed"] += mentoring.requests_to_unavailable_mentors_close()
         upkeep = mentors.mentor_availability_check(now=now)
         requests = mentoring.requests_remind_and_expire(now=now)
         questions = mentoring.unanswered_questions_remind_and_expire(now=now)
