@@ -216,7 +216,7 @@ oversight:help_resolve        pk=help_flag            login 403   403   >oversig
 oversight:allocation_pair     pk=allocation_run       login 403   403   >oversight:allocation 404   >oversight:allocation
 oversight:allocation_publish  pk=allocation_run       login 403   403   200   404   200
 oversight:allocation_discard  pk=allocation_run       login 403   403   200   404   200
-api_token_revoke              pk=api_token            login 403   403   403   403   >api_tokens
+api_token_revoke              pk=api_token            login 403   403   403   403   200
 api:award_put                 membership_number=member.membership_number,level='chartership' 405   405   405   405   405   405
 api:enrolment_status_put      membership_number=member.membership_number,qualification='chartership' 405   405   405   405   405   405
 api:request_accept            request_id=request      401   403   409   403   404   403

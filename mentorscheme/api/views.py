@@ -3,8 +3,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from mentorscheme import confirm
 from mentorscheme.api import services
 from mentorscheme.api.access import can_manage_api_tokens
 from mentorscheme.api.forms import TokenForm
@@ -42,6 +45,27 @@ def token_list(request):
 def token_revoke(request, pk: int):
     require(can_manage_api_tokens(roles_for(request.user)))
     token = get_object_or_404(IntegrationToken, pk=pk)
+    if token.revoked_at is None and confirm.needs_confirmation(request):
+        used = (
+            f"It was last used {timezone.localtime(token.last_used_at):%-d %B %Y at %H:%M}."
+            if token.last_used_at
+            else "It has not been used yet."
+        )
+        return confirm.confirmation_page(
+            request,
+            title=f"Revoke “{token.name}”",
+            consequences=[
+                "Whatever uses this token is refused from the next call on: the "
+                f"API answers it “not signed in”. {used}",
+                "Nobody is emailed: tell the people who run that integration, and "
+                "give them a new token if they still need one.",
+            ],
+            button="Yes, revoke the token",
+            back_url=reverse("api_tokens"),
+            back_text="No, keep it",
+            undo="A revoked token cannot be brought back.",
+            danger=True,
+        )
     services.token_revoke(token=token)
     messages.success(request, f"“{token.name}” is revoked: it no longer works.")
     return redirect("api_tokens")

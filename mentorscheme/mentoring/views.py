@@ -29,7 +29,13 @@ from mentorscheme.scheme.access import (
     candidate_enrolment_or_none,
     candidate_open_enrolments,
 )
-from mentorscheme.scheme.models import Enrolment, RegulationsVersion, SchemeSettings
+from mentorscheme.scheme.models import (
+    OPEN_ENROLMENT_STATUSES,
+    Enrolment,
+    EnrolmentStatus,
+    RegulationsVersion,
+    SchemeSettings,
+)
 from mentorscheme.training import currency
 
 
@@ -183,6 +189,25 @@ def move_regulations(request):
     regulations = get_object_or_404(
         RegulationsVersion, pk=parse_id(request.POST.get("regulations")) or 0
     )
+    if (
+        confirm.needs_confirmation(request)
+        and enrolment.is_open
+        and regulations.effective_from > enrolment.regulations.effective_from
+    ):
+        return confirm.confirmation_page(
+            request,
+            title=f"Move to {regulations}",
+            consequences=[
+                f"Your enrolment on {enrolment.qualification} moves from "
+                f"{enrolment.regulations} to {regulations}: your portfolio is "
+                f"assessed under {regulations}.",
+                "Nobody is emailed: tell your mentor, if you have one.",
+            ],
+            button=f"Yes, move to {regulations}",
+            back_url=f"{reverse('mentoring:home')}?enrolment={enrolment.pk}",
+            back_text=f"No, stay under {enrolment.regulations}",
+            undo=f"You cannot move back to {enrolment.regulations} afterwards.",
+        )
     try:
         services.enrolment_move_regulations(
             enrolment=enrolment, regulations=regulations, by=request.user
@@ -741,6 +766,25 @@ def open_notes(request, pk: int):
     relationship = get_relationship_or_404(roles, pk)
     require(can_act_in_region(roles, relationship.enrolment.member.region_id))
     form = forms.NotesAccessForm(request.POST)
+    if form.is_valid() and confirm.needs_confirmation(request):
+        candidate = relationship.enrolment.member.full_name
+        mentor = relationship.mentor.member.full_name
+        return confirm.confirmation_page(
+            request,
+            title=f"Open the meeting notes of {candidate} and {mentor}",
+            consequences=[
+                confirm.Consequence(
+                    f"{candidate} and {mentor} are each emailed that you opened "
+                    "their notes, with your reason:",
+                    (form.cleaned_data["reason"],),
+                ),
+                "Your name and reason are kept in the audit log and shown on "
+                "their mentoring page.",
+            ],
+            button="Yes, open the notes",
+            back_url=reverse("mentoring:relationship", args=[pk]),
+            undo="This cannot be undone: the pair are told at once.",
+        )
     if form.is_valid():
         services.notes_access_open(
             relationship=relationship,
@@ -763,6 +807,31 @@ def relationship_end_by_officer(request, pk: int):
     roles = _roles(request)
     relationship = get_relationship_or_404(roles, pk)
     require(can_act_for_candidates(roles, relationship.enrolment.member.region_id))
+    reason = request.POST.get("reason", "").strip()
+    if (
+        confirm.needs_confirmation(request)
+        and relationship.is_active
+        and len(reason) >= 10
+    ):
+        candidate = relationship.enrolment.member.full_name
+        mentor = relationship.mentor.member.full_name
+        return confirm.confirmation_page(
+            request,
+            title=f"End the mentoring of {candidate} by {mentor}",
+            consequences=[
+                confirm.Consequence(
+                    f"{candidate} and {mentor} are each emailed that the scheme "
+                    "has ended their mentoring, with your reason:",
+                    (reason,),
+                ),
+                "The flag on this mentoring is marked resolved.",
+                f"{candidate} can then ask another mentor; the meeting log and "
+                "agreement stay in both histories.",
+            ],
+            button="Yes, end the mentoring",
+            back_url=reverse("mentoring:relationship", args=[pk]),
+            danger=True,
+        )
     try:
         services.relationship_end_by_officer(
             relationship=relationship,
@@ -817,6 +886,41 @@ def enrolment_withdraw(request, pk: int):
     )
 
 
+def _confirm_outcome(request, enrolment, *, status: str, note: str):
+    name = enrolment.member.full_name
+    outcome = EnrolmentStatus(status).label.lower()
+    told = (
+        f"they are awarded {enrolment.qualification}"
+        if status == EnrolmentStatus.AWARDED
+        else f"their {enrolment.qualification} submission was {outcome}"
+    )
+    consequences = [
+        confirm.Consequence(
+            f"{name} is emailed that {told}"
+            + (", with your note:" if note.strip() else "."),
+            (note.strip(),) if note.strip() else (),
+        ),
+        "The enrolment closes; any mentoring requests still open are withdrawn and "
+        "those mentors are emailed.",
+    ]
+    relationship = selectors.active_relationship(enrolment)
+    if relationship is not None:
+        mentor = relationship.mentor.member.full_name
+        consequences.append(
+            f"The mentoring with {mentor} is completed, and {mentor} is emailed thanks."
+            if status == EnrolmentStatus.AWARDED
+            else f"The mentoring with {mentor} ends, and {mentor} is emailed why."
+        )
+    return confirm.confirmation_page(
+        request,
+        title=f"Record the outcome for {name}: {outcome}",
+        consequences=consequences,
+        button=f"Yes, record it as {outcome}",
+        back_url=reverse("mentoring:enrolment_status", args=[enrolment.pk]),
+        undo="An outcome, once recorded, cannot be changed here.",
+    )
+
+
 @login_required
 def enrolment_status(request, pk: int):
     roles = _roles(request)
@@ -826,6 +930,13 @@ def enrolment_status(request, pk: int):
         pk=pk,
     )
     form = forms.EnrolmentStatusForm(request.POST or None, enrolment=enrolment)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and form.cleaned_data["status"] not in OPEN_ENROLMENT_STATUSES
+        and confirm.needs_confirmation(request)
+    ):
+        return _confirm_outcome(request, enrolment, **form.cleaned_data)
     if request.method == "POST" and form.is_valid():
         try:
             services.enrolment_set_status(

@@ -282,8 +282,51 @@ def _review_page(request, profile, *, form=None, evidence_form=None):
     )
 
 
-def _decide(request, profile, form, decide, form_name: str):
-    """Record an officer's decision through ``decide``, or show the form's errors."""
+#: The refusals an officer confirms first: (title, what the applicant is told, button).
+_REFUSALS = {
+    "application": (
+        "Decline {name}'s mentor application",
+        "{name} is emailed that their application is declined, with your message:",
+        "Yes, decline the application",
+    ),
+    "evidence": (
+        "Refuse {name}'s training evidence",
+        "{name} is emailed that their training done elsewhere is not accepted, "
+        "with your message (they may send evidence again):",
+        "Yes, refuse the evidence",
+    ),
+}
+
+
+def _decide(request, profile, form, decide, form_name: str, refusal=None):
+    """Record an officer's decision through ``decide``, or show the form's errors.
+
+    A refusal (``refusal(cleaned_data)`` names its kind in ``_REFUSALS``) is
+    confirmed first: the applicant is emailed the reason, which cannot be unsent.
+    """
+    if (
+        form.is_valid()
+        and refusal is not None
+        and (kind := refusal(form.cleaned_data))
+        and form.cleaned_data.get("reason", "").strip()
+        and not officers.conflict_reason(request.user, profile.member)
+        and confirm.needs_confirmation(request)
+    ):
+        title, told, button = (
+            text.format(name=profile.member.full_name) for text in _REFUSALS[kind]
+        )
+        return confirm.confirmation_page(
+            request,
+            title=title,
+            consequences=[
+                confirm.Consequence(told, (form.cleaned_data["reason"].strip(),)),
+                "The decision and your message are kept in their mentor history.",
+            ],
+            button=button,
+            back_url=reverse("mentors:review", args=[profile.pk]),
+            undo="Once emailed, the decision cannot be taken back.",
+            danger=True,
+        )
     if form.is_valid():
         try:
             decide(profile=profile, by=request.user, **form.cleaned_data)
@@ -309,6 +352,9 @@ def review(request, pk: int):
         ReviewForm(request.POST),
         services.mentor_application_review,
         "form",
+        refusal=lambda data: (
+            "application" if data["decision"] == MentorStatus.DECLINED else ""
+        ),
     )
 
 
@@ -323,6 +369,7 @@ def review_evidence(request, pk: int):
         EvidenceReviewForm(request.POST),
         services.mentor_external_training_review,
         "evidence_form",
+        refusal=lambda data: "" if data["accept"] else "evidence",
     )
 
 

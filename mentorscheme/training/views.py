@@ -115,7 +115,15 @@ def book(request, pk: int):
 def cancel_booking(request, pk: int):
     roles = roles_for(request.user)
     require(roles.member is not None)
-    booking = get_object_or_404(Booking, pk=pk, member=roles.member)
+    booking = get_object_or_404(
+        Booking.objects.select_related("event"), pk=pk, member=roles.member
+    )
+    if (
+        confirm.needs_confirmation(request)
+        and booking.status in (BookingStatus.BOOKED, BookingStatus.WAITING)
+        and booking.event.starts_at > timezone.now()
+    ):
+        return _confirm_booking_cancel(request, booking)
     try:
         services.booking_cancel(booking_id=booking.pk, member=roles.member)
     except services.TrainingError as refusal:
@@ -123,6 +131,37 @@ def cancel_booking(request, pk: int):
     else:
         messages.success(request, "Your booking has been cancelled.")
     return redirect("training:event", pk=booking.event_id)
+
+
+def _confirm_booking_cancel(request, booking):
+    event = booking.event
+    when = f"{timezone.localtime(event.starts_at):%A %-d %B %Y}"
+    if booking.status == BookingStatus.WAITING:
+        consequences = [
+            f"You leave the waiting list for {event.title} on {when}, and are not "
+            "offered a place if one comes free.",
+        ]
+    else:
+        waiting = event.bookings.filter(status=BookingStatus.WAITING).count()
+        consequences = [
+            f"You give up your place at {event.title} on {when}.",
+            "The first person on the waiting list is given your place and emailed."
+            if waiting
+            else "Your place is offered to anyone who books next.",
+        ]
+    consequences.append(
+        "You are emailed that the booking is cancelled, with a calendar update."
+    )
+    return confirm.confirmation_page(
+        request,
+        title=f"Cancel your booking for {event.title}",
+        consequences=consequences,
+        button="Yes, cancel my booking",
+        back_url=reverse("training:event", args=[event.pk]),
+        back_text="No, keep my booking",
+        undo="You can book again later only if a place is still free.",
+        danger=True,
+    )
 
 
 @login_required
@@ -265,6 +304,24 @@ def briefing_publish(request):
     roles = roles_for(request.user)
     require(can_publish_briefings(roles))
     form = BriefingForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and confirm.needs_confirmation(request)
+    ):
+        return confirm.confirmation_page(
+            request,
+            title=f"Publish “{form.cleaned_data['title']}”",
+            consequences=[
+                "Every listed mentor is emailed, each asked to watch the recording "
+                "or attend a briefing, then mark themselves up to date with "
+                f"{form.cleaned_data['regulations']}.",
+                "The briefing is listed on each mentor's page.",
+            ],
+            button="Yes, publish and email every listed mentor",
+            back_url=reverse("training:briefing_new"),
+            undo="Once sent, the emails cannot be called back.",
+        )
     if request.method == "POST" and form.is_valid():
         services.briefing_publish(**form.cleaned_data)
         messages.success(

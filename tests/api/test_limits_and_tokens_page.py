@@ -50,7 +50,13 @@ def test_staff_revoke_a_token(client, sam_with_totp, make_token):
     plain = make_token()
     login(client, sam_with_totp)
     token = IntegrationToken.objects.get()
-    response = client.post(f"/api/tokens/{token.pk}/revoke/")
+    url = f"/api/tokens/{token.pk}/revoke/"
+    asked = client.post(url).text
+    assert f"Revoke “{token.name}”?" in asked
+    assert "It has not been used yet." in asked
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    response = client.post(url, {"confirmed": "yes"})
     assert response.status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None

@@ -54,7 +54,13 @@ def test_staff_record_submission_then_the_award_which_thanks_the_mentor(
     enrolment = alice.enrolments.get()
     login(client, sam_with_totp)
     url = f"/mentoring/enrolments/{enrolment.pk}/status/"
-    response = client.post(url, {"status": "awarded"})
+    asked = client.post(url, {"status": "awarded"}).text
+    assert "Record the outcome for Alice Archer: awarded?" in asked
+    assert "Alice Archer is emailed that they are awarded Chartership." in asked
+    assert "Dora Davies is emailed thanks" in asked
+    enrolment.refresh_from_db()
+    assert enrolment.status == "enrolled"
+    response = client.post(url, {"status": "awarded", "confirmed": "yes"})
     # Straight from enrolled, an award is allowed (a direct award on the register).
     enrolment.refresh_from_db()
     assert enrolment.status == "awarded"

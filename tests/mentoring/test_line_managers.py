@@ -138,11 +138,16 @@ def test_a_link_found_during_mentoring_is_flagged_and_an_officer_ends_it(
     page = client.get(f"/mentoring/relationships/{relationship.pk}/")
     assert "Needs an officer" in page.text
     mail.outbox.clear()
+    end = f"/mentoring/relationships/{relationship.pk}/end-by-officer/"
+    why = {"reason": "Dora is Alice's line manager on the register."}
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            f"/mentoring/relationships/{relationship.pk}/end-by-officer/",
-            {"reason": "Dora is Alice's line manager on the register."},
-        )
+        asked = client.post(end, why).text
+    assert "End the mentoring of Alice Archer by Dora Davies?" in asked
+    assert "Alice Archer and Dora Davies are each emailed" in asked
+    relationship.refresh_from_db()
+    assert relationship.is_active and not mail.outbox
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(end, why | {"confirmed": "yes"})
     relationship.refresh_from_db()
     assert relationship.status == "ended_early"
     assert relationship.ended_by == "scheme"

@@ -81,10 +81,13 @@ def test_meetings_are_logged_and_private_to_the_pair(client, alice, dora, olivia
     )
     assert "Give a reason of at least a few words" in refused.text
     assert not NotesAccess.objects.exists()
-    client.post(
-        f"/mentoring/relationships/{relationship.pk}/open-notes/",
-        {"reason": "The candidate asked me to check progress."},
-    )
+    why = {"reason": "The candidate asked me to check progress."}
+    url = f"/mentoring/relationships/{relationship.pk}/open-notes/"
+    asked = client.post(url, why).text
+    assert "Open the meeting notes of Alice Archer and Dora Davies?" in asked
+    assert "Alice Archer and Dora Davies are each emailed" in asked
+    assert not NotesAccess.objects.exists()
+    client.post(url, why | {"confirmed": "yes"})
     assert (
         "Talked about evidence."
         in client.get(f"/mentoring/relationships/{relationship.pk}/").text

@@ -210,6 +210,52 @@ def test_declining_and_asking_for_more_need_a_reason(client, carol, olivia):
     assert "Which sector?" in client.get("/mentors/apply/").text
 
 
+def test_declining_an_application_asks_first_and_shows_the_message_to_be_sent(
+    client, carol, olivia, django_capture_on_commit_callbacks
+):
+    profile = f.mentor_profile(carol, status=MentorStatus.APPLIED)
+    login(client, olivia)
+    decline = {"decision": "declined", "reason": "Please attend a workshop first."}
+    url = f"/mentors/review/{profile.pk}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(url, decline).text
+    assert "Decline Carol Cole&#x27;s mentor application?" in page
+    assert "Carol Cole is emailed that their application is declined" in page
+    assert "<li>Please attend a workshop first.</li>" in page
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.APPLIED and not mail.outbox
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, decline | {"confirmed": "yes"})
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.DECLINED
+    assert [m.to for m in mail.outbox] == [["carol@example.org"]]
+
+
+def test_refusing_training_evidence_asks_first(
+    client, carol, olivia, django_capture_on_commit_callbacks
+):
+    profile = f.mentor_profile(
+        carol,
+        status=MentorStatus.APPROVED,
+        trained_on=None,
+        external_training="A weekend course",
+        external_training_status="pending",
+    )
+    login(client, olivia)
+    refuse = {"accept": "no", "reason": "The certificate is unreadable."}
+    url = f"/mentors/review/{profile.pk}/evidence/"
+    page = client.post(url, refuse).text
+    assert "Refuse Carol Cole&#x27;s training evidence?" in page
+    assert "(they may send evidence again)" in page
+    profile.refresh_from_db()
+    assert profile.external_training_status == "pending"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, refuse | {"confirmed": "yes"})
+    profile.refresh_from_db()
+    assert profile.external_training_status == "rejected"
+    assert [m.to for m in mail.outbox] == [["carol@example.org"]]
+
+
 def test_an_officer_of_another_region_cannot_review(client, carol, oscar):
     profile = f.mentor_profile(carol, status=MentorStatus.APPLIED)
     login(client, oscar)

@@ -58,7 +58,8 @@ def test_a_mentor_application_decision_is_recorded(client, olivia):
     profile = listed_mentor(profile={"status": MentorStatus.APPLIED})
     login(client, olivia)
     client.post(
-        f"/mentors/review/{profile.pk}/", {"decision": "declined", "reason": "Not yet"}
+        f"/mentors/review/{profile.pk}/",
+        {"decision": "declined", "reason": "Not yet", "confirmed": "yes"},
     )
     entry = AuditEntry.objects.get()
     assert entry.action == "mentor_application_decided"
@@ -75,7 +76,10 @@ def test_an_officer_opening_private_notes_is_recorded(client, olivia, alice, bob
     login(client, olivia)
     client.post(
         f"/mentoring/relationships/{relationship.pk}/open-notes/",
-        {"reason": "The candidate asked me to look at their plan."},
+        {
+            "reason": "The candidate asked me to look at their plan.",
+            "confirmed": "yes",
+        },
     )
     entry = AuditEntry.objects.get()
     assert entry.action == "private_notes_opened"

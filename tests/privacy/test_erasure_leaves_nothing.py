@@ -99,7 +99,10 @@ def test_erasure_leaves_no_trace_in_any_column(
     with django_capture_on_commit_callbacks(execute=True):
         login(client, olivia).post(
             f"/mentoring/relationships/{relationship.pk}/open-notes/",
-            {"reason": "Checking on Zephyrine's progress after a complaint."},
+            {
+                "reason": "Checking on Zephyrine's progress after a complaint.",
+                "confirmed": "yes",
+            },
         )
     # A member of staff changes the record in the admin (its own log entry).
     edit = RequestFactory().post("/admin/")

@@ -66,6 +66,31 @@ def test_a_full_event_puts_people_on_a_waiting_list_promoted_on_cancellation(
     )
 
 
+def test_cancelling_a_booking_asks_first_and_says_the_place_goes_to_the_waiting_list(
+    client, alice, bob, django_capture_on_commit_callbacks
+):
+    event = make_event(capacity=1)
+    mine = services.booking_create(event_id=event.pk, member=alice)
+    services.booking_create(event_id=event.pk, member=bob)
+    login(client, alice)
+    url = f"/training/bookings/{mine.pk}/cancel/"
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(url).text
+    assert "Cancel your booking for Mentor training, London?" in page
+    assert "The first person on the waiting list is given your place" in page
+    mine.refresh_from_db()
+    assert mine.status == BookingStatus.BOOKED and not mail.outbox
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"confirmed": "yes"})
+    assert response.url == f"/training/{event.pk}/"
+    mine.refresh_from_db()
+    assert mine.status == BookingStatus.CANCELLED
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "alice@example.org",
+        "bob@example.org",
+    ]
+
+
 def test_booking_twice_is_refused(db, alice):
     event = make_event()
     services.booking_create(event_id=event.pk, member=alice)
@@ -160,16 +185,19 @@ def test_staff_publish_a_briefing_and_mentors_acknowledge_it(
 
     regulations = RegulationsVersion.objects.get()
     login(client, sam_with_totp)
+    briefing = {
+        "regulations": regulations.pk,
+        "title": "Webinar on the regulations",
+        "recording_url": "https://video.example/webinar",
+        "recorded_on": "2014-02-28",
+    }
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            "/training/briefings/new/",
-            {
-                "regulations": regulations.pk,
-                "title": "Webinar on the regulations",
-                "recording_url": "https://video.example/webinar",
-                "recorded_on": "2014-02-28",
-            },
-        )
+        page = client.post("/training/briefings/new/", briefing).text
+    assert "Publish “Webinar on the regulations”?" in page
+    assert "Every listed mentor is emailed" in page
+    assert not mail.outbox and not regulations.briefings.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/training/briefings/new/", briefing | {"confirmed": "yes"})
     assert [m.to for m in mail.outbox] == [["bob@example.org"]]
     login(client, bob)
     assert "Not yet briefed" in client.get("/mentors/").text

@@ -105,9 +105,13 @@ def test_a_candidate_chooses_to_move_to_the_new_version(client, alice):
     login(client, alice)
     enrolment = alice.enrolments.get()
     assert "Move to Regulations of 2027" in client.get("/mentoring/").text
-    client.post(
-        "/mentoring/regulations/", {"enrolment": enrolment.pk, "regulations": new.pk}
-    )
+    move = {"enrolment": enrolment.pk, "regulations": new.pk}
+    asked = client.post("/mentoring/regulations/", move).text
+    assert "Move to Regulations of 2027?" in asked
+    assert "You cannot move back to" in asked
+    enrolment.refresh_from_db()
+    assert enrolment.regulations != new
+    client.post("/mentoring/regulations/", move | {"confirmed": "yes"})
     enrolment.refresh_from_db()
     assert enrolment.regulations == new
 
