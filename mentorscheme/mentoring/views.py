@@ -177,6 +177,16 @@ def ask_for_help(request):
     return redirect("mentoring:home")
 
 
+def _told_of_move(enrolment) -> str:
+    relationship = selectors.active_relationship(enrolment)
+    if relationship is None:
+        return "Nobody is emailed."
+    return (
+        f"Your mentor, {relationship.mentor.member.full_name}, is emailed that you "
+        "moved, since what they advise on follows your regulations."
+    )
+
+
 @login_required
 @require_POST
 def move_regulations(request):
@@ -201,7 +211,8 @@ def move_regulations(request):
                 f"Your enrolment on {enrolment.qualification} moves from "
                 f"{enrolment.regulations} to {regulations}: your portfolio is "
                 f"assessed under {regulations}.",
-                "Nobody is emailed: tell your mentor, if you have one.",
+                _told_of_move(enrolment),
+                "The move is kept in your enrolment's history.",
             ],
             button=f"Yes, move to {regulations}",
             back_url=f"{reverse('mentoring:home')}?enrolment={enrolment.pk}",

@@ -152,11 +152,12 @@ def test_moving_to_newer_regulations_is_kept_in_the_history_and_the_mentor_told(
     # A candidate who already has a mentor is offered the choice too.
     assert "Move to Regulations of 2026" in home
     mail.outbox.clear()
+    move = {"enrolment": enrolment.pk, "regulations": new.pk}
+    asked = client.post("/mentoring/regulations/", move).text
+    assert "Your mentor, Dora Davies, is emailed that you moved" in asked
+    assert not enrolment.changes.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            "/mentoring/regulations/",
-            {"enrolment": enrolment.pk, "regulations": new.pk},
-        )
+        client.post("/mentoring/regulations/", move | {"confirmed": "yes"})
     change = enrolment.changes.get()
     assert (change.from_regulations, change.to_regulations) == (old, new)
     assert change.by == alice.user
