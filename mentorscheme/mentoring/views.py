@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from mentorscheme import confirm
 from mentorscheme.fields import parse_id
+from mentorscheme.members import officers
 from mentorscheme.members.access import can_act_in_region, is_party, require, roles_for
 from mentorscheme.mentoring import forms, selectors, services
 from mentorscheme.mentoring.access import (
@@ -823,6 +824,10 @@ def relationship_end_by_officer(request, pk: int):
         confirm.needs_confirmation(request)
         and relationship.is_active
         and len(reason) >= 10
+        and not any(
+            officers.conflict_reason(request.user, member)
+            for member in (relationship.mentor.member, relationship.enrolment.member)
+        )
     ):
         candidate = relationship.enrolment.member.full_name
         mentor = relationship.mentor.member.full_name

@@ -213,7 +213,9 @@ def test_a_flagged_pair_goes_to_the_candidates_side_of_the_candidates_region(
     login(client, cso)
     assert "Decide" in client.get("/oversight/").text
     assert "End this mentoring" in client.get(url).text
-    client.post(f"{url}end-by-officer/", {"reason": "Her line manager."})
+    client.post(
+        f"{url}end-by-officer/", {"reason": "Her line manager.", "confirmed": "yes"}
+    )
     relationship.refresh_from_db()
     assert relationship.status == "ended_early"
 

@@ -96,7 +96,10 @@ def test_an_officer_ending_a_mentoring_is_recorded_with_the_reason(
     login(client, olivia)
     client.post(
         f"/mentoring/relationships/{relationship.pk}/end-by-officer/",
-        {"reason": "Bob is Alice's line manager on the register."},
+        {
+            "reason": "Bob is Alice's line manager on the register.",
+            "confirmed": "yes",
+        },
     )
     entry = AuditEntry.objects.get()
     assert entry.action == "mentoring_ended_by_officer"
