@@ -34,8 +34,8 @@ SIZES = [1, 6]
 CEILINGS = {
     "directory": 11,
     # Also: the enrolment's history, and newer regulations offered with a mentor too.
-    "candidate home": 15,
-    "mentor home": 16,
+    "candidate home": 11,
+    "mentor home": 14,
     # Including the cache's read and write of the figures counted afresh, and the
     # suggested mentors for every candidate whose mentor left (seven, for them all).
     "officer dashboard": 27,

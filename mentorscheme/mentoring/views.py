@@ -20,15 +20,14 @@ from mentorscheme.mentoring.models import (
     Agreement,
     HelpFlag,
     Meeting,
-    RelationshipStatus,
     RequestStatus,
 )
 from mentorscheme.mentors import directory as mentor_directory
 from mentorscheme.mentors.access import can_use_directory
 from mentorscheme.mentors.models import MentorProfile
 from mentorscheme.scheme.access import (
+    candidate_enrolment_and_others,
     candidate_enrolment_or_none,
-    candidate_open_enrolments,
 )
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
@@ -60,16 +59,17 @@ def _error_status(*forms_):
 @login_required
 def candidate_home(request):
     roles = _roles(request)
-    enrolment = candidate_enrolment_or_none(
+    enrolment, other_enrolments = candidate_enrolment_and_others(
         roles, parse_id(request.GET.get("enrolment"))
     )
     if enrolment is None:
         return redirect("mentoring:enrol")
-    relationship = selectors.active_relationship(enrolment)
+    # The enrolment's few relationships and requests, each read once and split here.
+    relationships = list(enrolment.relationships.select_related("mentor__member"))
+    relationship = next((r for r in relationships if r.is_active), None)
     agreement = relationship.agreements.first() if relationship else None
-    history = enrolment.relationships.exclude(
-        status=RelationshipStatus.ACTIVE
-    ).select_related("mentor__member")
+    requests = list(enrolment.requests.select_related("mentor__member"))
+    still_open = set(services.open_request_statuses())
     return render(
         request,
         "mentoring/home.html",
@@ -80,15 +80,16 @@ def candidate_home(request):
             "meetings": relationship.meetings.filter(removed_at__isnull=True)[:5]
             if relationship
             else [],
-            "open_requests": selectors.open_requests(enrolment),
-            "closed_requests": enrolment.requests.exclude(
-                status__in=services.open_request_statuses()
-            ).select_related("mentor__member")[:10],
-            "history": history,
+            "open_requests": [r for r in requests if r.status in still_open],
+            "closed_requests": [r for r in requests if r.status not in still_open][:10],
+            "history": [r for r in relationships if not r.is_active],
             "limit": SchemeSettings.load().open_request_limit,
+            # Asking for help is offered only to a candidate without a mentor.
             "help_flag": HelpFlag.objects.filter(
                 enrolment=enrolment, resolved_at__isnull=True, why=HelpFlag.Why.ASKED
-            ).first(),
+            ).first()
+            if relationship is None
+            else None,
             "help_form": forms.HelpForm(),
             "newer_regulations": RegulationsVersion.objects.filter(
                 effective_from__gt=enrolment.regulations.effective_from
@@ -96,9 +97,7 @@ def candidate_home(request):
             "changes": enrolment.changes.select_related(
                 "from_regulations", "to_regulations"
             ),
-            "other_enrolments": [
-                e for e in candidate_open_enrolments(roles) if e.pk != enrolment.pk
-            ],
+            "other_enrolments": other_enrolments,
         },
     )
 

@@ -250,7 +250,8 @@ def mentor_home_context(profile: MentorProfile) -> dict:
         RegulationsBriefing,
     )
 
-    profile = annotated(profile)
+    if not hasattr(profile, "active_mentees"):  # not read by with_record_fields
+        profile = annotated(profile)
     record = record_for(profile)
     relationships = MentoringRelationship.objects.filter(mentor=profile).select_related(
         "enrolment__member", "enrolment__qualification", "enrolment__regulations"

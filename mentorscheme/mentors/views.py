@@ -48,9 +48,12 @@ def mentor_home(request):
             status=403,
         )
     member = _member_or_403(request)
-    profile = _profile_of(member)
-    level = selectors.level_held(member)
+    # Read with what the home shows, so a listed mentor's profile is read once.
+    profile = selectors.with_record_fields(
+        MentorProfile.objects.filter(member=member)
+    ).first()
     if profile is None or profile.status in (MentorStatus.RETIRED,):
+        level = selectors.level_held(member)
         return render(
             request, "mentors/become.html", {"level": level, "profile": profile}
         )

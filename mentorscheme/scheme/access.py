@@ -30,6 +30,17 @@ def candidate_enrolment_or_none(roles: Roles, enrolment_id: int | None = None):
     return enrolments.first()
 
 
+def candidate_enrolment_and_others(roles: Roles, enrolment_id: int | None = None):
+    """The enrolment ``candidate_enrolment_or_none`` gives, and the candidate's
+    other open enrolments, in one query (a candidate has only a few)."""
+    enrolments = list(candidate_open_enrolments(roles))
+    chosen = next(
+        (e for e in enrolments if e.pk == enrolment_id),
+        enrolments[0] if enrolments else None,
+    )
+    return chosen, [e for e in enrolments if e is not chosen]
+
+
 def register_candidate_role() -> None:
     """A current member with an open enrolment is a candidate."""
     register_role(
