@@ -7,8 +7,9 @@ class MentoringConfig(AppConfig):
     def ready(self):
         # Models can be imported only once the app registry is ready.
         from mentorscheme.members import changes  # noqa: PLC0415
-        from mentorscheme.mentoring import services, signals  # noqa: PLC0415
+        from mentorscheme.mentoring import selectors, services, signals  # noqa: PLC0415
         from mentorscheme.mentors import changes as mentors  # noqa: PLC0415
+        from mentorscheme.mentors import selectors as mentor_selectors  # noqa: PLC0415
 
         signals.connect()
         # Imported line managers and awards take effect at once.
@@ -16,3 +17,8 @@ class MentoringConfig(AppConfig):
         # What waits on a mentor who can no longer take anyone on is closed.
         mentors.on_mentor_unavailable(services.requests_close_for_unavailable_mentor)
         mentors.on_mentor_left(services.relationships_end_for_departed_mentor)
+        # A mentor's places taken, and their home page's requests and relationships.
+        mentor_selectors.from_mentoring(
+            places_taken=selectors.mentor_places_taken,
+            home_sections=selectors.mentor_home_sections,
+        )

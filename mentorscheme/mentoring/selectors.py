@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from mentorscheme.mentoring.models import (
@@ -139,3 +139,33 @@ def contact_for(relationship: MentoringRelationship, viewer_member_id: int | Non
     else:
         return None
     return other if contact_visible(relationship) else None
+
+
+# -- what the mentors' reads take from here (see mentors.selectors.from_mentoring) ---
+
+
+def mentor_places_taken():
+    """A subquery: how many active relationships the mentor at ``OuterRef("pk")``
+    has (a correlated subquery, so no GROUP BY spans the mentor's joined columns)."""
+    return (
+        MentoringRelationship.objects.filter(
+            mentor=OuterRef("pk"), status=RelationshipStatus.ACTIVE
+        )
+        .values("mentor")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+
+
+def mentor_home_sections(profile) -> dict:
+    """The mentor's requests waiting for an answer, current and past relationships."""
+    relationships = MentoringRelationship.objects.filter(mentor=profile).select_related(
+        "enrolment__member", "enrolment__qualification", "enrolment__regulations"
+    )
+    return {
+        "pending": MentoringRequest.objects.filter(
+            mentor=profile, status__in=OPEN_REQUEST_STATUSES
+        ).select_related("enrolment__member", "enrolment__qualification"),
+        "current": [r for r in relationships if r.status == RelationshipStatus.ACTIVE],
+        "past": [r for r in relationships if r.status != RelationshipStatus.ACTIVE],
+    }

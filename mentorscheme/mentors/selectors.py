@@ -6,6 +6,7 @@ whatever the number of mentors.
 """
 
 import datetime
+from collections.abc import Callable
 
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -21,6 +22,17 @@ from mentorscheme.mentors.models import MentorProfile
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import RegulationsVersion
 from mentorscheme.scheme.records import MentorRecord
+
+#: What mentoring, which holds the requests and relationships one layer up, gives
+#: these reads (set from its ``AppConfig.ready`` through ``from_mentoring``):
+#: ``places_taken()``, a subquery counting the active relationships of the mentor at
+#: ``OuterRef("pk")``; ``home_sections(profile)``, the mentor's requests waiting
+#: (``pending``) and relationships (``current``, ``past``) for their home page.
+_FROM_MENTORING: dict[str, Callable] = {}
+
+
+def from_mentoring(*, places_taken: Callable, home_sections: Callable) -> None:
+    _FROM_MENTORING.update(places_taken=places_taken, home_sections=home_sections)
 
 
 def on_register(today: datetime.date) -> Q:
@@ -53,18 +65,10 @@ def with_record_fields(profiles, today: datetime.date | None = None):
     Each figure is a correlated subquery rather than a join, so no GROUP BY spans
     the joined member and organisation columns.
     """
-    from mentorscheme.mentoring.models import MentoringRelationship, RelationshipStatus
     from mentorscheme.training import currency
 
     today = today or timezone.localdate()
-    active = (
-        MentoringRelationship.objects.filter(
-            mentor=OuterRef("pk"), status=RelationshipStatus.ACTIVE
-        )
-        .values("mentor")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    active = _FROM_MENTORING["places_taken"]()
     return (
         profiles.select_related(
             "member__organisation__organisation_type", "member__region"
@@ -238,12 +242,6 @@ def your_listing_steps(failures) -> list[str]:
 
 
 def mentor_home_context(profile: MentorProfile) -> dict:
-    from mentorscheme.mentoring.models import (
-        OPEN_REQUEST_STATUSES,
-        MentoringRelationship,
-        MentoringRequest,
-        RelationshipStatus,
-    )
     from mentorscheme.training import currency
     from mentorscheme.training.models import (
         BriefingAcknowledgement,
@@ -253,10 +251,8 @@ def mentor_home_context(profile: MentorProfile) -> dict:
     if not hasattr(profile, "active_mentees"):  # not read by with_record_fields
         profile = annotated(profile)
     record = record_for(profile)
-    relationships = MentoringRelationship.objects.filter(mentor=profile).select_related(
-        "enrolment__member", "enrolment__qualification", "enrolment__regulations"
-    )
-    current = [r for r in relationships if r.status == RelationshipStatus.ACTIVE]
+    mentoring = _FROM_MENTORING["home_sections"](profile)
+    current = mentoring["current"]
     today = timezone.localdate()
     versions = list(RegulationsVersion.objects.order_by("-effective_from"))
     regulations = next((v for v in versions if v.effective_from <= today), None)
@@ -288,11 +284,7 @@ def mentor_home_context(profile: MentorProfile) -> dict:
         "free_places": max(profile.capacity - profile.active_mentees, 0),
         "listing_failures": eligibility.listing_failures(record),
         "listing_steps": your_listing_steps(eligibility.listing_failures(record)),
-        "pending": MentoringRequest.objects.filter(
-            mentor=profile, status__in=OPEN_REQUEST_STATUSES
-        ).select_related("enrolment__member", "enrolment__qualification"),
-        "current": current,
-        "past": [r for r in relationships if r.status != RelationshipStatus.ACTIVE],
+        **mentoring,
         "bookings": profile.member.bookings.select_related("event").order_by(
             "-event__starts_at"
         ),
