@@ -26,7 +26,8 @@ from typing import Final
 
 import numpy as np
 
-from mentorscheme.matching.flow import Arcs, Progress, Solver
+from mentorscheme.matching.flow import Progress, Solver
+from mentorscheme.matching.network import Arcs
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.recommendations import (
     Reason,
@@ -330,8 +331,8 @@ class _Allocator:
         solver = Solver(
             candidates=self.ca,
             eligible=self.eligible,
-            pool=self.pool,
-            s=self.s,
+            mentors=self.pool,
+            scoring=self.s,
             choices=self.choices,
             excluded_keys=self.excluded_keys,
             progress=self.progress,

@@ -134,3 +134,48 @@ def brute_force(candidates, mentors, weights):
         return max(options)
 
     return best(0, tuple(m.free_places for m in mentors))
+
+
+@st.composite
+def twin_instances(draw, max_kinds=3, max_copies=6, max_mentors=5):
+    """Instances where candidates come in look-alike groups: copies of a few
+    candidates under other ids (shuffled, so a group's ids are not adjacent),
+    most of them different members. Some copies differ from their kind in one
+    detail (organisation, region, ways of meeting, line manager, choices), so
+    that near twins, who must not be merged, are common too."""
+    plain = st.sampled_from(
+        [{}, {"choices": (), "excluded_mentor_ids": frozenset()}] * 2
+        + [
+            {
+                "choices": (),
+                "excluded_mentor_ids": frozenset(),
+                "line_manager_member_id": None,
+            }
+        ]
+    )
+    kinds = draw(
+        st.lists(
+            st.builds(lambda c, d: replace(c, **d), candidate, plain),
+            min_size=1,
+            max_size=max_kinds,
+        )
+    )
+    copies = [draw(st.integers(1, max_copies)) for _ in kinds]
+    ids = draw(st.permutations(range(1, sum(copies) + 1)))
+    details = st.sampled_from(
+        [{}, {}, {}]
+        + [{"organisation_id": o} for o in (None, 1, 2, 3) for _ in range(2)]
+        + [{"region_id": r} for r in (None, 1, 2)]
+        + [{"meeting_modes": frozenset({"in_person"})}]
+        + [{"line_manager_member_id": lm} for lm in (None, 1, 2)]
+        + [{"choices": ()}, {"excluded_mentor_ids": frozenset()}]
+    )
+    cands = []
+    for kind, k in zip(kinds, copies, strict=True):
+        for _ in range(k):
+            own = draw(st.sampled_from([None, None, None, None, 1, 2]))
+            member_id = own if own is not None else 100 + ids[len(cands)]
+            cands.append(
+                replace(kind, id=ids[len(cands)], member_id=member_id, **draw(details))
+            )
+    return cands, draw(mentor_lists(max_mentors))

@@ -18,7 +18,7 @@ from mentorscheme.scheme.recommendations import score
 from mentorscheme.scheme.records import Weights
 
 from .people import CARA, MO, candidate, mentor
-from .strategies import brute_force, instances, offered, weights
+from .strategies import brute_force, instances, offered, twin_instances, weights
 
 OPTIMUM = settings(max_examples=120, deadline=None)
 FAST = settings(max_examples=60, deadline=None)
@@ -152,6 +152,44 @@ def test_column_generation_agrees_with_the_full_network(instance, w):
     assert_valid(priced, cands, mentors, w)
     assert priced.matched == full.matched
     assert priced.total_score == pytest.approx(full.total_score, abs=tolerance(cands))
+
+
+@settings(max_examples=120, deadline=None)
+@given(twin_instances(), weights, st.randoms(use_true_random=False))
+def test_look_alike_candidates_merged_into_one_node_keep_the_optimum(instance, w, rnd):
+    # Column generation puts interchangeable candidates on one node; the plain
+    # network gives everyone their own. Both must reach the same optimum.
+    cands, mentors = instance
+    full = allocate(cands, mentors, w, method="full")
+    priced = allocate(cands, mentors, w, method="pricing")
+    assert_valid(priced, cands, mentors, w)
+    assert priced.matched == full.matched
+    assert priced.total_score == pytest.approx(full.total_score, abs=tolerance(cands))
+    shuffled = list(cands)
+    rnd.shuffle(shuffled)
+    assert allocate(shuffled, mentors, w, method="pricing").pairs == priced.pairs
+
+
+@pytest.mark.parametrize("method", ["full", "pricing"])
+def test_candidates_alike_but_for_their_organisation_each_get_the_other_mentor(
+    method,
+):
+    mo = mentor(1, organisation_id=5)
+    fay = mentor(2, organisation_id=6)
+    ann = candidate(1, organisation_id=5, line_manager_member_id=None)
+    ben = candidate(2, organisation_id=6, line_manager_member_id=None)
+    result = allocate([ann, ben], [mo, fay], method=method)
+    assert {(p.candidate_id, p.mentor_id) for p in result.pairs} == {(1, 2), (2, 1)}
+    assert not any(r.warning for p in result.pairs for r in p.reasons)
+
+
+def test_among_look_alike_candidates_the_earliest_enrolments_are_matched_first():
+    mentors = [mentor(i, capacity=2) for i in (1, 2, 3)]
+    twins = [candidate(i, line_manager_member_id=None) for i in range(40, 10, -1)]
+    result = allocate(twins, mentors, method="pricing")
+    assert result.stats["candidate_nodes"] == 1
+    assert sorted(p.candidate_id for p in result.pairs) == list(range(11, 17))
+    assert_valid(result, twins, mentors)
 
 
 @FAST

@@ -1,0 +1,511 @@
+"""Best partners over every allowed pair, without listing the pairs.
+
+A national run has about 750 million candidate-mentor pairs. Column generation
+(``flow``) needs two questions answered over all of them:
+
+* *pricing*: given potentials from a solved network, which left-out pairs
+  (c, m) have ``points(c, m) + mentor_potential[m] > candidate_potential[c]``,
+  i.e. would improve the allocation? (``MentorSearch.violating_arcs``)
+* *a starting set*: each candidate's best few mentors, each mentor's best few
+  candidates.
+
+Points depend on a few features only (level, region, organisation type, ways of
+meeting), so both are answered by classes. ``class_bound`` folds a table over
+the other side's classes, one feature at a time, into an upper bound of each
+item's best value: most candidates are cleared by it at once. For the rest,
+candidates alike share short lists of their best mentors anywhere and in each
+region (``MentorSearch._class_lists``), ranked by an upper bound; each listed
+mentor is then valued exactly for the candidate, counting who is barred and the
+same-organisation penalty, which only lower a value. Work and memory grow with
+classes times mentors, never with all pairs.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Final
+
+import numpy as np
+
+from mentorscheme.matching.network import Arcs, mix, rank_order
+from mentorscheme.scheme import eligibility
+from mentorscheme.scheme.recommendations import SHARED, Scoring, pair_points
+from mentorscheme.scheme.records import MODE_BITS, CandidateArrays, MentorArrays
+
+#: Below any real value: "no such pair".
+NOTHING: Final[int] = -(1 << 60)
+#: Work in blocks of about this many pairs, to bound memory.
+CHUNK_PAIRS: Final[int] = 4_000_000
+#: How many of a class's best mentors are listed, anywhere and per region.
+LIST_DEPTH: Final[int] = 12
+#: Each mentor keeps, of the candidates offered to it in one round, as many as
+#: its free places plus this many (so that candidates alike do not all crowd
+#: onto the same few mentors).
+MENTOR_EXTRA: Final[int] = 1
+_IN_PERSON_BIT: Final[int] = MODE_BITS["in_person"]
+
+
+class MentorSearch:
+    """Searches over eligible candidates and open mentors for the best pairs.
+
+    ``excluded_keys`` are the sorted ``candidate * len(mentors) + mentor`` keys of
+    pairs never to make (a mentor the candidate may not ask again).
+    """
+
+    def __init__(
+        self,
+        *,
+        candidates: CandidateArrays,
+        mentors: MentorArrays,
+        scoring: Scoring,
+        excluded_keys: np.ndarray,
+        stats: dict[str, int | str],
+    ) -> None:
+        self.candidates = candidates
+        self.mentors = mentors
+        self.scoring = scoring
+        self.excluded_keys = excluded_keys
+        self.free = mentors.free_places
+        self.stats = stats
+
+    # -- the rules for a block of pairs --
+
+    def not_excluded(self, c: np.ndarray, m: np.ndarray) -> np.ndarray:
+        if not len(self.excluded_keys):
+            return np.ones(np.broadcast(c, m).shape, dtype=bool)
+        key = c * len(self.mentors) + m
+        at = np.searchsorted(self.excluded_keys, key)
+        at = np.minimum(at, len(self.excluded_keys) - 1)
+        return self.excluded_keys[at] != key
+
+    def allowed(self, c: np.ndarray, m: np.ndarray) -> np.ndarray:
+        """Rules 2 and 5 and exclusions (candidates are eligible, mentors open)."""
+        ok = eligibility.pair_rules_pass(self.candidates, c, self.mentors, m)
+        return ok & self.not_excluded(c, m)
+
+    def points(self, c: np.ndarray, m: np.ndarray) -> np.ndarray:
+        return pair_points(self.candidates, c, self.mentors, m, self.scoring)
+
+    def candidate_features(self, c: np.ndarray) -> tuple[np.ndarray, ...]:
+        """What ``class_bound`` needs of candidates: level, region, type, modes."""
+        ca = self.candidates
+        return (
+            ca.min_mentor_rank[c],
+            ca.region_id[c],
+            ca.organisation_type_id[c],
+            ca.modes[c],
+        )
+
+    def mentor_features(self) -> tuple[np.ndarray, ...]:
+        m = self.mentors
+        return (m.level_rank, m.region_id, m.organisation_type_id, m.modes)
+
+    # -- pricing --
+
+    def violating_arcs(
+        self,
+        candidates: np.ndarray,
+        candidate_potential: np.ndarray,
+        mentor_potential: np.ndarray,
+        per_candidate: np.ndarray,
+    ) -> Arcs:
+        """Left-out pairs with ``points + mentor_potential > candidate_potential``.
+
+        ``candidate_potential`` is per candidate position, ``mentor_potential``
+        per open mentor, ``per_candidate`` (aligned with ``candidates``) the most
+        arcs to add for each. Arcs already in the network never qualify (their
+        reduced cost was checked), so a candidate violates exactly when its best
+        allowed mentor, valued ``points + mentor_potential``, beats its
+        potential. ``class_bound`` (over all mentors, ignoring who is barred)
+        clears most candidates; the rest, the "suspects", get their best mentors
+        found exactly. Every violation has its candidate among the suspects, so
+        when this returns nothing the flow is optimal for the whole problem.
+        """
+        bound = class_bound(
+            *self.candidate_features(candidates),
+            *self.mentor_features(),
+            mentor_potential,
+            self.scoring,
+            "other_above",
+        )
+        suspect = bound > candidate_potential[candidates]
+        self.stats["suspects"] = int(self.stats.get("suspects", 0)) + int(suspect.sum())
+        if not suspect.any():
+            return Arcs.empty()
+        return self.best_mentors(
+            candidates[suspect],
+            mentor_potential,
+            candidate_potential,
+            per_candidate[suspect],
+        )
+
+    # -- each candidate's best mentors --
+
+    def best_mentors(
+        self,
+        candidates: np.ndarray,
+        mentor_value: np.ndarray,
+        floor: np.ndarray | None,
+        per_candidate: np.ndarray,
+    ) -> Arcs:
+        """Each candidate's best allowed mentors by ``points + mentor_value``.
+
+        With ``floor`` (per candidate position), only mentors beating the
+        candidate's floor: each candidate's ``per_candidate`` best of them
+        (aligned with ``candidates``) and each mentor's best few (``select``);
+        any candidate with a mentor beating its floor gets at least one. Without,
+        the same over all allowed mentors.
+
+        Candidates alike share two short lists of mentors ranked by an upper
+        bound (``_class_lists``): the best anywhere and the best in their
+        region. Each listed mentor is then valued exactly for the candidate. A
+        mentor left off a list is worth at most the lowest bound on that list,
+        so once the best exact value found reaches both lists' lowest bounds, it
+        is the best over all mentors. The few candidates for whom it does not,
+        and those wanting more mentors than the lists hold, are searched in full.
+        """
+        if not len(candidates):
+            return Arcs.empty()
+        want = np.zeros(len(self.candidates), dtype=np.int64)
+        want[candidates] = per_candidate
+        deep = per_candidate > 2 * LIST_DEPTH
+        found = self._best_by_class_lists(candidates[~deep], mentor_value, floor)
+        rest = np.concatenate([found.pop(), candidates[deep]])
+        self.stats["searched_in_full"] = int(
+            self.stats.get("searched_in_full", 0)
+        ) + len(rest)
+        if len(rest):
+            found.append(self._best_in_full(rest, mentor_value, floor, want[rest]))
+        c, m, value = (np.concatenate([f[i] for f in found]) for i in range(3))
+        c, m = self.select(c, m, value - (0 if floor is None else floor[c]), want[c])
+        return Arcs(c, m, self.points(c, m))
+
+    def _best_by_class_lists(
+        self, candidates: np.ndarray, mentor_value: np.ndarray, floor: np.ndarray | None
+    ) -> list:
+        """Offers (candidate, mentor, value) from the class lists; last item: the
+        candidates the lists could not settle."""
+        ca, T = self.candidates, LIST_DEPTH
+        found: list = [tuple(np.zeros(0, dtype=np.int64) for _ in range(3))]
+        unsettled: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        if not len(candidates):
+            return [*found, unsettled[0]]
+        _, _, region_code = self._mentors_by_region
+        qualification = ca.qualification_id[candidates]
+        if self.mentors.supports_any.all():
+            qualification = np.full(len(candidates), -1, dtype=np.int64)
+        features = np.stack(
+            [
+                ca.min_mentor_rank[candidates],
+                ca.organisation_type_id[candidates],
+                ca.modes[candidates],
+                qualification,
+            ]
+        )
+        classes, class_of = np.unique(features, axis=1, return_inverse=True)
+        class_of = class_of.ravel()
+        listed, bound = self._class_lists(*classes, mentor_value)
+        full = (listed >= 0).all(axis=2)
+        lowest = np.where(full, bound.min(axis=2), NOTHING)
+        step = max(1, CHUNK_PAIRS // (8 * T))
+        for start in range(0, len(candidates), step):
+            c = candidates[start : start + step]
+            k = class_of[start : start + step]
+            region = region_code[c]
+            has_region = region[:, None] >= 0
+            lists = np.concatenate(
+                [listed[k, 0], np.where(has_region, listed[k, 1 + region], -1)],
+                axis=1,
+            )
+            threshold = np.maximum(
+                lowest[k, 0], np.where(region >= 0, lowest[k, 1 + region], NOTHING)
+            )
+            m = np.maximum(lists, 0)
+            cc = c[:, None]
+            ok = (lists >= 0) & self.allowed(np.broadcast_to(cc, m.shape), m)
+            # One copy of a mentor listed twice.
+            by_mentor = np.argsort(lists, axis=1, kind="stable")
+            sorted_lists = np.take_along_axis(lists, by_mentor, axis=1)
+            twice = np.zeros_like(ok)
+            np.put_along_axis(
+                twice,
+                by_mentor[:, 1:],
+                sorted_lists[:, 1:] == sorted_lists[:, :-1],
+                axis=1,
+            )
+            ok &= ~twice
+            value = np.where(ok, self.points(cc, m) + mentor_value[m], NOTHING)
+            settled = value.max(axis=1) >= threshold
+            unsettled.append(c[~settled])
+            value, m, c = value[settled], m[settled], c[settled]
+            above = value > (NOTHING // 2 if floor is None else floor[c][:, None])
+            rows, cols = np.nonzero(above)
+            found.append((c[rows], m[rows, cols], value[rows, cols]))
+        found.append(np.concatenate(unsettled))
+        return found
+
+    def _best_in_full(
+        self,
+        candidates: np.ndarray,
+        mentor_value: np.ndarray,
+        floor: np.ndarray | None,
+        depth: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Offers for a few candidates over every open mentor: each one's best
+        ``max(depth, 2 * LIST_DEPTH)`` above its floor."""
+        found = [tuple(np.zeros(0, dtype=np.int64) for _ in range(3))]
+        n_mentors = len(self.mentors)
+        m = np.arange(n_mentors)[None, :]
+        step = max(1, CHUNK_PAIRS // max(n_mentors, 1))
+        for start in range(0, len(candidates), step):
+            c = candidates[start : start + step]
+            k = min(
+                max(int(depth[start : start + step].max()), 2 * LIST_DEPTH), n_mentors
+            )
+            cc = c[:, None]
+            value = self.points(cc, m) + mentor_value[m]
+            value = np.where(self.allowed(cc, m), value, NOTHING)
+            top = np.argpartition(-value, k - 1, axis=1)[:, :k]
+            best = np.take_along_axis(value, top, axis=1)
+            above = best > (NOTHING // 2 if floor is None else floor[c][:, None])
+            rows, cols = np.nonzero(above)
+            found.append((c[rows], top[rows, cols], best[rows, cols]))
+        return tuple(np.concatenate(x) for x in zip(*found, strict=True))  # type: ignore[return-value]
+
+    def select(
+        self, c: np.ndarray, m: np.ndarray, gain: np.ndarray, per_candidate: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Of candidate-mentor offers, each candidate's best ``per_candidate``
+        (aligned with the offers) and each mentor's best ``free places +
+        MENTOR_EXTRA``. Ties go by a fixed hash of the ids."""
+        if not len(c):
+            return c, m
+        tie = mix(self.candidates.ids[c], self.mentors.ids[m])
+        gain = gain - gain.min()
+        keep = np.zeros(len(c), dtype=bool)
+        for group, cap in ((c, per_candidate), (m, self.free[m] + MENTOR_EXTRA)):
+            order = rank_order(group, gain, tie)
+            sorted_group = group[order]
+            nth = np.arange(len(order)) - np.searchsorted(sorted_group, sorted_group)
+            keep[order[nth < cap[order]]] = True
+        return c[keep], m[keep]
+
+    @functools.cached_property
+    def _mentors_by_region(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Open mentors ordered by region: the order, where each region's run
+        starts (and the end), and each candidate's region as an index into them
+        (-1: none, or a region without open mentors)."""
+        mentors, ca = self.mentors, self.candidates
+        regions = np.unique(mentors.region_id[mentors.region_id >= 0])
+        code = np.where(
+            mentors.region_id >= 0, np.searchsorted(regions, mentors.region_id), -1
+        )
+        # Mentors without a region last: they are in no region's list.
+        key = np.where(code >= 0, code, len(regions))
+        order = np.argsort(key, kind="stable")
+        bounds = np.searchsorted(key[order], np.arange(len(regions) + 1), "left")
+        at = np.minimum(np.searchsorted(regions, ca.region_id), len(regions) - 1)
+        region_code = np.full(len(ca), -1, dtype=np.int64)
+        if len(regions):
+            known = (ca.region_id >= 0) & (regions[at] == ca.region_id)
+            region_code[known] = at[known]
+        return order, bounds, region_code
+
+    def _class_lists(
+        self,
+        rank: np.ndarray,
+        org_type: np.ndarray,
+        modes: np.ndarray,
+        qualification: np.ndarray,
+        mentor_value: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """For candidate classes (rank, organisation type, modes, qualification):
+        their best mentors by an upper bound of ``points + mentor_value``.
+
+        The bound leaves out the same-organisation penalty and who is barred,
+        which only lower a value. In list 0 (anywhere) it leaves out the region
+        points and counts meeting in person only for mentors who meet in person
+        outside their own region; in list ``1 + r`` (mentors of region ``r``) it
+        counts the region points and meeting in person, as it is exact for a
+        candidate there. A mentor whose level is too low, or who does not support
+        the qualification, is ``NOTHING``. Row ``k`` holds ``LIST_DEPTH`` entries
+        per list: mentor positions (-1 pads a short list) and bounds. Lists are
+        sets: not in order.
+        """
+        order, bounds, _ = self._mentors_by_region
+        mentors, s, T = self.mentors, self.scoring, LIST_DEPTH
+        m_type = mentors.organisation_type_id[order][None, :]
+        m_modes = mentors.modes[order][None, :]
+        m_level = mentors.level_rank[order][None, :]
+        m_value = mentor_value[order][None, :]
+        travels = (mentors.in_person_region_ids[order] >= 0).any(axis=1)[None, :]
+        restricted = not bool(mentors.supports_any.all())
+        n_lists = len(bounds)  # anywhere, then one per region
+        spans = [(0, len(order))] + [
+            (int(bounds[r]), int(bounds[r + 1])) for r in range(len(bounds) - 1)
+        ]
+        listed = np.full((len(rank), n_lists, T), -1, dtype=np.int64)
+        bound = np.full((len(rank), n_lists, T), NOTHING, dtype=np.int64)
+        step = max(1, CHUNK_PAIRS // max(2 * len(order), 1))
+        for start in range(0, len(rank), step):
+            rows = slice(start, start + step)
+            r_type, r_modes = org_type[rows, None], modes[rows, None]
+            common = (
+                (r_type != m_type) & (r_type >= 0) & (m_type >= 0)
+            ) * s.different_org_type_points + m_value
+            both = r_modes & m_modes
+            near = common + SHARED[both] * s.shared_mode_points
+            far = common + (
+                SHARED[np.where(travels, both, both & ~_IN_PERSON_BIT)]
+                * s.shared_mode_points
+            )
+            ok = m_level >= rank[rows, None]
+            if restricted:
+                q = qualification[rows, None, None]
+                ok &= mentors.supports_any[order][None, :] | (
+                    mentors.qualification_ids[order][None, :, :] == q
+                ).any(axis=2)
+            near = np.where(ok, near + s.same_region_points, NOTHING)
+            far = np.where(ok, far, NOTHING)
+            for k, (lo, hi) in enumerate(spans):
+                v = far if k == 0 else near
+                if hi - lo <= T:
+                    listed[rows, k, : hi - lo] = np.arange(lo, hi)
+                    bound[rows, k, : hi - lo] = v[:, lo:hi]
+                    continue
+                top = np.argpartition(-v[:, lo:hi], T - 1, axis=1)[:, :T]
+                listed[rows, k] = top + lo
+                bound[rows, k] = np.take_along_axis(v[:, lo:hi], top, axis=1)
+        # Back to positions among the open mentors.
+        return np.where(listed >= 0, order[np.maximum(listed, 0)], -1), bound
+
+    # -- each mentor's best candidates --
+
+    def best_candidates(
+        self, candidates: np.ndarray, mentors: np.ndarray, wanted: np.ndarray
+    ) -> Arcs:
+        """Each given mentor's ``wanted`` (per open mentor) best allowed
+        candidates among ``candidates``, by points."""
+        found = [Arcs.empty()]
+        if not len(candidates):
+            return found[0]
+        step = max(1, CHUNK_PAIRS // len(candidates))
+        for start in range(0, len(mentors), step):
+            m = mentors[None, start : start + step]
+            c = candidates[:, None]
+            value = self.points(c, m)
+            # Best points first, then a fixed pseudo-random order.
+            # Points stay below 2**30 (weights are at most 1000), ties get 24 bits.
+            tie = mix(self.candidates.ids[c], self.mentors.ids[m]) >> 39
+            key = np.where(self.allowed(c, m), (value << 24) + tie, NOTHING)
+            k = min(int(wanted[m].max()), len(candidates))
+            rows = np.argpartition(-key, k - 1, axis=0)[:k]
+            cols = np.broadcast_to(np.arange(m.shape[1]), rows.shape)
+            top = key[rows, cols]
+            order = np.argsort(-top, axis=0, kind="stable")
+            rows = np.take_along_axis(rows, order, axis=0)
+            nth = np.broadcast_to(np.arange(k)[:, None], rows.shape)
+            take = (np.take_along_axis(top, order, axis=0) > NOTHING) & (
+                nth < wanted[m]
+            )
+            found.append(
+                Arcs(
+                    candidates[rows[take]],
+                    m[0, cols[take]],
+                    value[rows[take], cols[take]],
+                )
+            )
+        return Arcs(
+            *(np.concatenate([getattr(a, f) for a in found]) for f in Arcs.__slots__)
+        )
+
+
+def _dense(*columns: np.ndarray) -> tuple[list[np.ndarray], int]:
+    """Map ids to 0..k-1 across columns; "none" (-1) becomes k."""
+    values = np.unique(np.concatenate([c[c >= 0] for c in columns]))
+    out = [np.where(c >= 0, np.searchsorted(values, c), len(values)) for c in columns]
+    return out, len(values)
+
+
+def class_bound(
+    rank: np.ndarray,
+    region: np.ndarray,
+    org_type: np.ndarray,
+    modes: np.ndarray,
+    other_rank: np.ndarray,
+    other_region: np.ndarray,
+    other_type: np.ndarray,
+    other_modes: np.ndarray,
+    other_value: np.ndarray,
+    s: Scoring,
+    direction: str,
+) -> np.ndarray:
+    """Per item, an upper bound on max(points(item, other) + other_value).
+
+    Items and others are the two sides (candidates and mentors, either way
+    round). Only the level rule is applied (others of level at least the item's
+    rank when ``direction`` is "other_above", at most when "other_below"); who is
+    barred and the same-organisation penalty are ignored, and both only lower a
+    score, so the bound is safe. Scores depend on few features, so the others go
+    into a table by class (level, region, organisation type, ways of meeting)
+    that is collapsed one feature at a time into the items' classes.
+    """
+    bound = np.full(len(rank), NOTHING, dtype=np.int64)
+    if not len(rank) or not len(other_rank):
+        return bound
+    (o_region, i_region), n_regions = _dense(other_region, region)
+    (o_type, i_type), n_types = _dense(other_type, org_type)
+    levels = int(max(other_rank.max(), rank.max(), 0)) + 1
+    extra = 0
+    if levels * (n_regions + 1) * (n_types + 1) > 100_000:
+        # Too many classes for tables: a looser bound, still an upper bound.
+        o_region, i_region, o_type, i_type = (
+            np.zeros_like(x) for x in (o_region, i_region, o_type, i_type)
+        )
+        n_regions = n_types = 0
+        extra = s.same_region_points + s.different_org_type_points
+    shape = (levels, n_regions + 1, n_types + 1, 64)
+    table = np.full(shape, NOTHING, dtype=np.int64)
+    np.maximum.at(
+        table,
+        (np.clip(other_rank, 0, None), o_region, o_type, other_modes),
+        other_value,
+    )
+    # Level: fold so that table[r] covers every other an item of rank r may meet.
+    if direction == "other_above":
+        table = np.maximum.accumulate(table[::-1], axis=0)[::-1]
+    else:
+        table = np.maximum.accumulate(table, axis=0)
+    # Ways of meeting: the others' modes -> the items' modes.
+    flat = table.reshape(-1, 64)
+    shared = (
+        SHARED[np.arange(64)[:, None] & np.arange(64)[None, :]] * s.shared_mode_points
+    )
+    by_modes = np.full_like(flat, NOTHING)
+    for m in np.unique(modes):
+        by_modes[:, m] = (flat + shared[m][None, :]).max(axis=1)
+    table = by_modes.reshape(shape)
+    # Region: the item's own (known) region earns the bonus.
+    any_region = table.max(axis=1, keepdims=True)
+    own = table.copy()
+    own[:, :n_regions] += s.same_region_points
+    table = np.maximum(own, any_region)
+    # Organisation type: any known type other than the item's earns the bonus.
+    any_type = table.max(axis=2)
+    by_type = np.empty(shape, dtype=np.int64)
+    by_type[:, :, n_types, :] = any_type
+    if n_types:
+        known = table[:, :, :n_types, :]
+        best = known.argmax(axis=2)
+        first = known.max(axis=2)
+        rest = known.copy()
+        np.put_along_axis(rest, best[:, :, None, :], NOTHING, axis=2)
+        second = rest.max(axis=2)
+        for t in range(n_types):
+            other = np.where(best == t, second, first)
+            by_type[:, :, t, :] = np.maximum(
+                other + s.different_org_type_points, any_type
+            )
+    r = np.clip(rank, 0, levels - 1)
+    bound[:] = by_type[r, i_region, i_type, modes] + extra
+    return bound
