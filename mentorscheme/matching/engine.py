@@ -35,6 +35,7 @@ from mentorscheme.scheme.recommendations import (
     score,
     score_vector,
     scoring,
+    shared_mode_bits_vector,
 )
 from mentorscheme.scheme.records import (
     NONE,
@@ -348,20 +349,7 @@ class _Allocator:
 
     def _result(self, flow_c: np.ndarray, flow_g: np.ndarray) -> Allocation:
         self.progress("finish", 0, 1)
-        order = np.lexsort((self.ca.ids[flow_c], flow_g))
-        flow_c, flow_g = flow_c[order], flow_g[order]
-        pairs: list[Pair] = []
-        taken = 0
-        previous = -1
-        for c, g in zip(flow_c.tolist(), flow_g.tolist(), strict=True):
-            taken = taken + 1 if g == previous else 0
-            previous = g
-            mentor = self.index.records[self.index.open_positions[g]]
-            free = int(self.free[g]) - taken
-            value, reasons = score(
-                self.records[c], mentor, self.weights, free_places=free
-            )
-            pairs.append(Pair(self.records[c].id, mentor.id, value, tuple(reasons)))
+        pairs = self._scored_pairs(flow_c, flow_g)
         pairs.sort(key=lambda p: p.candidate_id)
         matched = np.zeros(len(self.records), dtype=bool)
         matched[flow_c] = True
@@ -377,6 +365,84 @@ class _Allocator:
             total_score=math.fsum(p.score for p in pairs),
             stats=self.stats,
         )
+
+    def _scored_pairs(self, flow_c: np.ndarray, flow_g: np.ndarray) -> list[Pair]:
+        """The pairs made, each with the score and reasons of the place it takes.
+
+        A mentor's places go out in candidate-id order, the first scored with all
+        the mentor's free places. Tens of thousands of pairs share far fewer
+        combinations of what a score depends on, so each combination is scored
+        (by ``score()``, the one scorer) once.
+        """
+        ca, pool = self.ca, self.pool
+        if not len(flow_c):
+            return []
+        order = np.lexsort((ca.ids[flow_c], flow_g))
+        c, g = flow_c[order], flow_g[order]
+        free = self.free[g] - (np.arange(len(g)) - np.searchsorted(g, g))
+        choice_rank = np.zeros(len(c), dtype=np.int64)
+        for i in np.flatnonzero(np.isin(c, self.choices.candidate)).tolist():
+            chosen = self.records[c[i]].choices
+            mentor_id = int(pool.ids[g[i]])
+            choice_rank[i] = chosen.index(mentor_id) + 1 if mentor_id in chosen else 0
+        texts: dict[tuple[str, str], int] = {}
+        candidate_text = np.fromiter(
+            (
+                texts.setdefault(
+                    (
+                        self.records[i].organisation_type_name,
+                        self.records[i].region_name,
+                    ),
+                    len(texts),
+                )
+                for i in c.tolist()
+            ),
+            np.int64,
+            len(c),
+        )
+        mentor_type_name = np.unique(
+            [
+                self.index.records[p].organisation_type_name
+                for p in self.index.open_positions[g]
+            ],
+            return_inverse=True,
+        )[1].ravel()
+        facts = np.stack(
+            [
+                ca.organisation_type_id[c],
+                pool.organisation_type_id[g],
+                (ca.organisation_id[c] == pool.organisation_id[g])
+                & (ca.organisation_id[c] >= 0),
+                shared_mode_bits_vector(ca, c, pool, g),
+                (ca.region_id[c] == pool.region_id[g]) & (ca.region_id[c] >= 0),
+                pool.up_to_date[g],
+                free,
+                choice_rank,
+                candidate_text,
+                mentor_type_name,
+            ],
+            axis=1,
+        )
+        _, first, kind = np.unique(
+            facts, axis=0, return_index=True, return_inverse=True
+        )
+        scored = [
+            score(
+                self.records[c[i]],
+                self.index.records[self.index.open_positions[g[i]]],
+                self.weights,
+                free_places=int(free[i]),
+            )
+            for i in first.tolist()
+        ]
+        scored = [(value, tuple(reasons)) for value, reasons in scored]
+        candidate_ids, mentor_ids = ca.ids[c].tolist(), pool.ids[g].tolist()
+        return [
+            Pair(candidate_id, mentor_id, *scored[k])
+            for candidate_id, mentor_id, k in zip(
+                candidate_ids, mentor_ids, kind.ravel().tolist(), strict=True
+            )
+        ]
 
     def _unmatched_codes(self, matched: np.ndarray) -> Iterator[tuple[int, str]]:
         """Why each unmatched candidate is unmatched, in candidate order.

@@ -381,9 +381,7 @@ def pair_points(
         candidates.organisation_type_id[c], mentors.organisation_type_id[m]
     )
     same_org = _known_equal(candidates.organisation_id[c], mentors.organisation_id[m])
-    bits = candidates.modes[c] & mentors.modes[m]
-    in_region = _in_person_ok(candidates.region_id[c], mentors.in_person_region_ids[m])
-    shared = SHARED[np.where(in_region, bits, bits & ~_IN_PERSON)]
+    shared = SHARED[shared_mode_bits_vector(candidates, c, mentors, m)]
     same_region = _known_equal(candidates.region_id[c], mentors.region_id[m])
     return (
         different_type * s.different_org_type_points
@@ -391,6 +389,19 @@ def pair_points(
         + shared * s.shared_mode_points
         + same_region * s.same_region_points
     )
+
+
+def shared_mode_bits_vector(
+    candidates: CandidateArrays,
+    candidate_positions: np.ndarray,
+    mentors: MentorArrays,
+    mentor_positions: np.ndarray,
+) -> np.ndarray:
+    """``shared_mode_bits`` for many pairs; positions broadcast."""
+    c, m = candidate_positions, mentor_positions
+    bits = candidates.modes[c] & mentors.modes[m]
+    in_region = _in_person_ok(candidates.region_id[c], mentors.in_person_region_ids[m])
+    return np.where(in_region, bits, bits & ~_IN_PERSON)
 
 
 def place_points(up_to_date: np.ndarray, free: np.ndarray, s: Scoring) -> np.ndarray:
