@@ -192,8 +192,8 @@ def _confirm_merge(request, *, source: Region, target: Region):
             .values("member")
             .distinct()
             .count(),
-            "officer in office",
-            "officers in office",
+            "support officer in office",
+            "support officers in office",
         ),
         _count(
             source.events.filter(starts_at__date__gte=today).count(),
@@ -406,7 +406,7 @@ def _confirm_appointment_end(request, appointment, *, ends_on):
     consequences = [
         f"{person.full_name} is {appointment.get_role_display()} for {region} until "
         f"the end of {ends_on:%-d %B %Y}; from {day_after:%-d %B %Y} they no longer "
-        "see the region's officer pages or receive its cases.",
+        "see the region's support officer pages or receive its cases.",
     ]
     for side, roles in officers.SIDE_ROLES.items():
         if appointment.role not in roles:

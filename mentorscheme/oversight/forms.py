@@ -149,7 +149,7 @@ class QualificationForm(forms.ModelForm):
             "is_active",
         ]
         labels = {
-            "level": "Level worked toward",
+            "level": "Level worked towards",
             "uses_mentors": "Candidates have mentors",
             "min_mentor_level": "Lowest level a mentor must hold",
             "enrolment_fee_pence": "Enrolment fee (pence)",
