@@ -99,7 +99,9 @@ def test_merging_regions_moves_everything_and_keeps_history(
     merge = {"source": west.pk, "target": east.pk}
     page = staff_client.post("/oversight/scheme/regions/merge/", merge).text
     assert "Merge West Midlands into East Midlands?" in page
-    assert "<li>3 members</li>" in page and "<li>1 support officer in office</li>" in page
+    assert (
+        "<li>3 members</li>" in page and "<li>1 support officer in office</li>" in page
+    )
     assert "<li>1 mentor who meets in person there</li>" in page
     assert "Nobody is emailed." in page
     assert Region.objects.get(pk=west.pk).is_active
