@@ -32,7 +32,7 @@ SIZES = [1, 6]
 
 #: The most queries each page may run, at any data size.
 CEILINGS = {
-    "directory": 11,
+    "directory": 9,
     # Also: the enrolment's history, and newer regulations offered with a mentor too.
     "candidate home": 11,
     "mentor home": 14,

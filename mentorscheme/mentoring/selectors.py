@@ -79,6 +79,16 @@ def candidate_record(enrolment: Enrolment, *, exclude_requested: bool = True):
     return record_for(enrolment, excluded)
 
 
+def first_candidate(enrolments):
+    """The first of these enrolments, read with what its candidate record needs, and
+    that record (two queries); (None, None) when there is none."""
+    enrolment = with_candidate_fields(enrolments).first()
+    if enrolment is None:
+        return None, None
+    excluded = excluded_mentor_ids([enrolment.pk]).get(enrolment.pk, set())
+    return enrolment, record_for(enrolment, excluded)
+
+
 def candidate_records(enrolments) -> list[CandidateRecord]:
     rows = list(with_candidate_fields(enrolments).order_by("pk"))
     excluded = excluded_mentor_ids([e.pk for e in rows])

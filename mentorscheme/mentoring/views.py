@@ -28,6 +28,7 @@ from mentorscheme.mentors.models import MentorProfile
 from mentorscheme.scheme.access import (
     candidate_enrolment_and_others,
     candidate_enrolment_or_none,
+    candidate_open_enrolments,
 )
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
@@ -241,8 +242,8 @@ def move_regulations(request):
 def directory(request):
     roles = _roles(request)
     require(can_use_directory(roles))
-    enrolment = candidate_enrolment_or_none(roles)
-    candidate = selectors.candidate_record(enrolment) if enrolment else None
+    # The enrolment candidate_enrolment_or_none gives, with its record, read once.
+    enrolment, candidate = selectors.first_candidate(candidate_open_enrolments(roles))
     if candidate is not None and candidate.has_active_relationship:
         relationship = selectors.active_relationship(enrolment)
         # One mentor at a time: a list of nobody would only mislead.

@@ -202,15 +202,6 @@ def _rows(profiles, today) -> list[dict]:
     )
 
 
-def _links(through, column: str, **where) -> dict[int, set[int]]:
-    """Mentors' many-to-many links (regions, qualifications) by mentor."""
-    links: dict[int, set[int]] = {}
-    rows = through.objects.filter(**where).values_list("mentorprofile_id", column)
-    for mentor_id, other_id in rows:
-        links.setdefault(mentor_id, set()).add(other_id)
-    return links
-
-
 @dataclass(frozen=True)
 class _Mentor:
     """One mentor's row in the index: the record and what search and sorting read."""
@@ -265,17 +256,11 @@ class DirectoryIndex:
         """Every listed mentor, read afresh (``notes``: the window's, if read)."""
         if notes is None:
             notes = frozenset(pk for pk, _ in _window_notes(version))
-        listed = {"mentorprofile__status": MentorStatus.LISTED}
         rows = _rows(MentorProfile.objects.filter(status=MentorStatus.LISTED), today)
-        mentors = tuple(
-            _Mentor.from_rows(
-                rows,
-                _links(MentorProfile.regions.through, "region_id", **listed),
-                _links(
-                    MentorProfile.qualifications.through, "qualification_id", **listed
-                ),
-            )
+        qualifications, regions = selectors.mentor_links(
+            mentorprofile__status=MentorStatus.LISTED
         )
+        mentors = tuple(_Mentor.from_rows(rows, regions, qualifications))
         records = [m.record for m in mentors]
         arrays = MentorArrays.from_records(records)
         return cls(
@@ -300,12 +285,8 @@ class DirectoryIndex:
         rows = _rows(MentorProfile.objects.filter(pk__in=ids), today)
         if len(rows) != len(ids):
             return None  # a mentor profile was deleted
-        where = {"mentorprofile_id__in": ids}
-        fresh = _Mentor.from_rows(
-            rows,
-            _links(MentorProfile.regions.through, "region_id", **where),
-            _links(MentorProfile.qualifications.through, "qualification_id", **where),
-        )
+        qualifications, regions = selectors.mentor_links(ids)
+        fresh = _Mentor.from_rows(rows, regions, qualifications)
         positions = [self.position_of[m.record.id] for m in fresh]
         mentors = list(self.mentors)
         for position, mentor in zip(positions, fresh, strict=True):
@@ -483,16 +464,12 @@ def _filter_mask(index: DirectoryIndex, mask: np.ndarray, filters: dict) -> np.n
 def _live_mentors(mentor_ids, reference: Reference) -> list[tuple[MentorRecord, Card]]:
     """Read these mentors now, in order (those still there).
 
-    Plain rows and their links (three queries), as the index reads them: no model
+    Plain rows and their links (two queries), as the index reads them: no model
     instances for a page that only shows them.
     """
     ids = list(dict.fromkeys(mentor_ids))
     rows = {r["pk"]: r for r in _rows(MentorProfile.objects.filter(pk__in=ids), None)}
-    where = {"mentorprofile_id__in": ids}
-    regions = _links(MentorProfile.regions.through, "region_id", **where)
-    qualifications = _links(
-        MentorProfile.qualifications.through, "qualification_id", **where
-    )
+    qualifications, regions = selectors.mentor_links(ids)
     found = []
     for mentor_id in ids:
         row = rows.get(mentor_id)

@@ -8,7 +8,7 @@ whatever the number of mentors.
 import datetime
 from collections.abc import Callable
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -106,21 +106,29 @@ RECORD_VALUES = (
 _PROFILE_VALUES = RECORD_VALUES[6:-2]
 
 
-def mentor_links(profile_ids=None) -> tuple[dict, dict]:
-    """Chosen qualifications and in-person regions by profile id (two queries)."""
-    links = []
-    for through, column in (
-        (MentorProfile.qualifications.through, "qualification_id"),
-        (MentorProfile.regions.through, "region_id"),
-    ):
-        rows = through.objects.all()
-        if profile_ids is not None:
-            rows = rows.filter(mentorprofile_id__in=profile_ids)
-        found: dict[int, set[int]] = {}
-        for mentor_id, other_id in rows.values_list("mentorprofile_id", column):
-            found.setdefault(mentor_id, set()).add(other_id)
-        links.append(found)
-    return links[0], links[1]
+def mentor_links(profile_ids=None, **where) -> tuple[dict, dict]:
+    """Chosen qualifications and in-person regions by profile id, in one query:
+    of these profiles (all, by default), or of those the ``where`` lookups on the
+    link rows pick (``mentorprofile__status=...``)."""
+    if profile_ids is not None:
+        where["mentorprofile_id__in"] = list(profile_ids)
+
+    def chosen(field, column: str, kind: int):
+        return (
+            field.through.objects.filter(**where)
+            .annotate(kind=Value(kind, output_field=IntegerField()))
+            .values_list("mentorprofile_id", column, "kind")
+            .order_by()
+        )
+
+    rows = chosen(MentorProfile.qualifications, "qualification_id", 0).union(
+        chosen(MentorProfile.regions, "region_id", 1), all=True
+    )
+    qualifications: dict[int, set[int]] = {}
+    regions: dict[int, set[int]] = {}
+    for mentor_id, other_id, kind in rows:
+        (regions if kind else qualifications).setdefault(mentor_id, set()).add(other_id)
+    return qualifications, regions
 
 
 def record_from_row(

@@ -104,8 +104,8 @@ def test_a_change_to_one_mentor_reads_only_that_mentor_again(
     profile = pausing.mentor_profile
     mentor_services.mentor_set_accepting(profile=profile, accepting=False)
     # The version, the new notes, the regulations in force, the mentor's row and
-    # its two kinds of links.
-    with django_assert_max_num_queries(6):
+    # its links (both kinds in one query).
+    with django_assert_max_num_queries(5):
         patched = directory.current_index()
     assert patched is not built
     assert patched.mentors[patched.position_of[profile.pk]].record.accepting is False
