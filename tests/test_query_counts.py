@@ -35,7 +35,7 @@ CEILINGS = {
     "directory": 9,
     # Also: the enrolment's history, and newer regulations offered with a mentor too.
     "candidate home": 11,
-    "mentor home": 14,
+    "mentor home": 13,
     # Including the cache's read and write of the figures counted afresh, and the
     # suggested mentors for every candidate whose mentor left (seven, for them all).
     "officer dashboard": 27,

@@ -166,8 +166,10 @@ def record_from_row(
     )
 
 
-def record_for(profile: MentorProfile) -> MentorRecord:
-    """A MentorRecord from a profile annotated by ``with_record_fields``."""
+def record_for(profile: MentorProfile, links: tuple[dict, dict] | None = None):
+    """A MentorRecord from a profile annotated by ``with_record_fields``; ``links``
+    as ``mentor_links`` gives them, when read already (else from the profile's
+    prefetched choices)."""
     member = profile.member
     organisation = member.organisation
     return record_from_row(
@@ -186,8 +188,12 @@ def record_for(profile: MentorProfile) -> MentorRecord:
             else "",
             "member__region__name": member.region.name,
         },
-        qualification_ids={q.pk for q in profile.qualifications.all()},
-        in_person_region_ids={r.pk for r in profile.regions.all()},
+        qualification_ids=links[0].get(profile.pk, ())
+        if links
+        else {q.pk for q in profile.qualifications.all()},
+        in_person_region_ids=links[1].get(profile.pk, ())
+        if links
+        else {r.pk for r in profile.regions.all()},
     )
 
 
@@ -258,7 +264,7 @@ def mentor_home_context(profile: MentorProfile) -> dict:
 
     if not hasattr(profile, "active_mentees"):  # not read by with_record_fields
         profile = annotated(profile)
-    record = record_for(profile)
+    record = record_for(profile, mentor_links([profile.pk]))
     mentoring = _FROM_MENTORING["home_sections"](profile)
     current = mentoring["current"]
     today = timezone.localdate()

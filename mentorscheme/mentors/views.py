@@ -49,9 +49,11 @@ def mentor_home(request):
         )
     member = _member_or_403(request)
     # Read with what the home shows, so a listed mentor's profile is read once.
-    profile = selectors.with_record_fields(
-        MentorProfile.objects.filter(member=member)
-    ).first()
+    profile = (
+        selectors.with_record_fields(MentorProfile.objects.filter(member=member))
+        .prefetch_related(None)  # the home reads the choices' ids alone
+        .first()
+    )
     if profile is None or profile.status in (MentorStatus.RETIRED,):
         level = selectors.level_held(member)
         return render(
