@@ -7,6 +7,7 @@ Django's model choice fields pass any integer to the database, where a value pas
 import re
 
 from django import forms
+from django.utils.html import format_html, format_html_join
 
 MAX_ID = 2**63 - 1
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
@@ -89,8 +90,6 @@ class Select(forms.Select):
     dashboards' region choice render on every view)."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        from django.utils.html import format_html, format_html_join
-
         widget = self.get_context(name, value, attrs)["widget"]
         if any(group_name for group_name, _, _ in widget["optgroups"]):
             return super().render(name, value, attrs, renderer)
@@ -113,8 +112,6 @@ class Select(forms.Select):
 
 def _attrs(attrs: dict):
     """HTML attributes as Django's ``attrs.html`` writes them, in the same order."""
-    from django.utils.html import format_html, format_html_join
-
     return format_html_join(
         "",
         "{}",

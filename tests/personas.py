@@ -18,6 +18,8 @@ signs a test client in as a member or a user.
 
 import time
 
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 
 from mentorscheme.members.models import Member, OrganisationType, User
@@ -148,9 +150,6 @@ def login(client, member_or_user, *, second_factor: bool = True):
 
 def record_sign_in(client, user, *, second_factor: bool) -> None:
     """Write allauth's record of how the session signed in (see ``login``)."""
-    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
-    from allauth.mfa.models import Authenticator
-
     now = time.time()
     records = [{"method": "password", "at": now, "email": user.email}]
     totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP)

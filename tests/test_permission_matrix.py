@@ -16,14 +16,18 @@ of the world (``pk=relationship`` means ``pk=world.relationship.pk``; a ``slug``
 the object's slug).
 """
 
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from mentorscheme.members.models import User
+from tests.factories import TOTP_SECRET
 from tests.personas import login
 from tests.security.world import ROLES, World
 
@@ -323,11 +327,6 @@ def sign_in_as(client, world: World, role: str) -> None:
 
 def superuser():
     """Ada, a superuser with two-factor set up."""
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP
-
-    from tests.factories import TOTP_SECRET
-
     ada, made = User.objects.get_or_create(
         email="ada@example.org", defaults={"is_staff": True, "is_superuser": True}
     )
@@ -416,12 +415,6 @@ def test_a_password_only_staff_session_gets_nothing_anywhere(client, world, meth
 
 
 def test_a_password_only_staff_session_gives_its_code_then_gets_in(client, world):
-    import time
-
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    from tests.factories import TOTP_SECRET
-
     sign_in_as(client, world, PASSWORD_ONLY)
     response = client.get("/oversight/audit/")
     assert response.status_code == 302
@@ -438,8 +431,6 @@ def _is_api_endpoint(url: str) -> bool:
 
 
 def test_staff_and_officers_without_two_factor_are_sent_to_set_it_up(client, world):
-    from allauth.mfa.models import Authenticator
-
     Authenticator.objects.filter(user__in=[world.staff, world.officer.user]).delete()
     setup = reverse("mfa_activate_totp")
     rows = parse(GET_ROWS)

@@ -5,6 +5,7 @@ words a candidate reads (reasons), as scheme.eligibility gives them.
 """
 
 import logging
+from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -187,7 +188,6 @@ def error_responses(*statuses: int) -> dict:
 def wrong_method_as_problem(view):
     """Wrap one of the API's views so that a wrong HTTP method gets a problem detail
     (django-ninja answers it with a plain-text 405), keeping the Allow header."""
-    from functools import wraps
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):

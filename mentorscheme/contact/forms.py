@@ -2,7 +2,7 @@ import re
 
 from django import forms
 
-from mentorscheme.contact.models import Topic
+from mentorscheme.contact.models import FeedbackStatus, Topic
 
 MESSAGE_MAX = 5000
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?]|javascript:", re.IGNORECASE)
@@ -72,8 +72,6 @@ class FeedbackTriageForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from mentorscheme.contact.models import FeedbackStatus
-
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = FeedbackStatus.choices
 

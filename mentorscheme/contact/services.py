@@ -2,8 +2,10 @@ import hashlib
 
 from django.core.cache import cache
 from django.db import transaction
+from django.urls import reverse
 
 from mentorscheme.contact.models import Feedback, FeedbackReply, FeedbackStatus
+from mentorscheme.members.models import User
 from mentorscheme.notifications import emails
 
 DUPLICATE_WINDOW = 24 * 60 * 60
@@ -95,10 +97,6 @@ def feedback_reply(*, feedback: Feedback, body: str, by) -> FeedbackReply:
 
 def _tell_the_team(feedback: Feedback) -> None:
     """Staff hear of each new message as it arrives."""
-    from django.urls import reverse
-
-    from mentorscheme.members.models import User
-
     team = list(
         User.objects.filter(is_staff=True, is_active=True).values_list(
             "email", flat=True

@@ -7,6 +7,8 @@ from django.urls import reverse
 
 from mentorscheme.demo import seed
 from mentorscheme.members.models import User
+from mentorscheme.mentoring.models import MentoringRequest, RequestStatus
+from mentorscheme.oversight.models import AllocationRun
 
 #: Demo accounts by the key in their address, in the order they are shown.
 ROLES = ("candidate", "mentor", "applicant", "officer", "staff")
@@ -32,9 +34,6 @@ def accounts() -> list[tuple[str, seed.DemoAccount]]:
 
 
 def pages_for(key: str) -> list[tuple[str, str]]:
-    from mentorscheme.mentoring.models import MentoringRequest, RequestStatus
-    from mentorscheme.oversight.models import AllocationRun
-
     pages = [("home", reverse("home"))]
     email = f"{key}@{seed.DEMO_DOMAIN}"
     if key == "candidate":

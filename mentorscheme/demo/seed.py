@@ -43,6 +43,7 @@ from mentorscheme.mentors.models import (
     MentorStatus,
     MentorStatusChange,
 )
+from mentorscheme.oversight import services as oversight
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
     Enrolment,
@@ -835,8 +836,6 @@ class DemoSeeder:
             )
         accounts.append(self._account("support officer", officer_member, "officer"))
         # An allocation waiting for the officer's review, as after a Monday's run.
-        from mentorscheme.oversight import services as oversight
-
         oversight.allocation_run_create(
             by=officer_member.user, region_ids=frozenset({london.pk, south_east.pk})
         )

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from mentorscheme.guidance import values as guidance_values
+
 
 class GuidancePage(models.Model):
     """A page of guidance written by staff in Markdown, changed without a deploy."""
@@ -32,8 +34,6 @@ class GuidancePage(models.Model):
 
     def body_html(self, values: dict[str, str] | None = None):
         """The page as HTML: Markdown with tables, and today's values filled in."""
-        from mentorscheme.guidance import values as guidance_values
-
         values = guidance_values.current() if values is None else values
         html = markdown.markdown(
             guidance_values.fill(self.body, values), extensions=["sane_lists", "tables"]

@@ -10,6 +10,8 @@ import re
 
 from django.utils import timezone
 
+from mentorscheme.scheme.models import RegulationsVersion, SchemeSettings
+
 _TOKEN = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 
 #: Names a guidance page may use, with what they mean (shown to editors).
@@ -23,8 +25,6 @@ NAMES = {
 
 
 def current(today: datetime.date | None = None) -> dict[str, str]:
-    from mentorscheme.scheme.models import RegulationsVersion, SchemeSettings
-
     settings = SchemeSettings.load()
     regulations = RegulationsVersion.in_force_on(today or timezone.localdate())
     values = {

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 
 from mentorscheme.fields import parse_id
-from mentorscheme.guidance import services
+from mentorscheme.guidance import services, values
 from mentorscheme.guidance.access import can_edit_guidance
 from mentorscheme.guidance.forms import GuidancePageForm, NewGuidancePageForm
 from mentorscheme.guidance.models import GuidancePage
@@ -106,7 +106,5 @@ def guidance_history(request, slug: str):
 
 
 def _value_names():
-    from mentorscheme.guidance import values
-
     now = values.current()
     return [(name, meaning, now.get(name)) for name, meaning in values.NAMES.items()]

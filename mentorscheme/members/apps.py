@@ -5,4 +5,5 @@ class MembersConfig(AppConfig):
     name = "mentorscheme.members"
 
     def ready(self):
-        from mentorscheme.members import signals  # noqa: F401
+        # Models can be imported only once the app registry is ready.
+        from mentorscheme.members import signals  # noqa: F401, PLC0415

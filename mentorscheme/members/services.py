@@ -6,7 +6,7 @@ import time
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
-from mentorscheme.members import importing
+from mentorscheme.members import importing, tasks
 from mentorscheme.members.models import ImportStatus, Member, RegisterImport, User
 from mentorscheme.notifications import emails
 
@@ -54,8 +54,6 @@ def register_import_start(
 ) -> RegisterImport:
     """Queue a checked-at-the-door CSV file for import by a background task
     (``tasks.run_register_import``); ``by`` is emailed when it has run."""
-    from mentorscheme.members import tasks  # the task module imports this one
-
     with transaction.atomic():
         job = RegisterImport.objects.create(
             created_by=by,

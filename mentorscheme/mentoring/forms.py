@@ -6,8 +6,9 @@ from django.db.models import F
 from mentorscheme import fields
 from mentorscheme.members.models import LineManagerDeclaration
 from mentorscheme.mentoring.models import DEFAULT_CONFIDENTIALITY, DeclineReason
+from mentorscheme.mentoring.services import ENROLMENT_TRANSITIONS, find_member
 from mentorscheme.mentors.models import MeetingMode
-from mentorscheme.scheme.models import Qualification
+from mentorscheme.scheme.models import EnrolmentStatus, Qualification
 
 
 class LineManagerForm(forms.Form):
@@ -39,8 +40,6 @@ class LineManagerForm(forms.Form):
         kind = data.get("line_manager")
         data["manager"] = None
         if kind == LineManagerDeclaration.MEMBER:
-            from mentorscheme.mentoring.services import find_member
-
             text = data.get("line_manager_member", "")
             if not text.strip():
                 self.add_error(
@@ -276,9 +275,6 @@ class EnrolmentStatusForm(forms.Form):
     )
 
     def __init__(self, *args, enrolment, **kwargs):
-        from mentorscheme.mentoring.services import ENROLMENT_TRANSITIONS
-        from mentorscheme.scheme.models import EnrolmentStatus
-
         super().__init__(*args, **kwargs)
         allowed = ENROLMENT_TRANSITIONS.get(enrolment.status, set())
         self.fields["status"].choices = [

@@ -12,7 +12,7 @@ from mentorscheme.mentoring.models import (
     RelationshipStatus,
     RequestStatus,
 )
-from mentorscheme.scheme.models import Enrolment
+from mentorscheme.scheme.models import Enrolment, SchemeSettings
 from mentorscheme.scheme.records import CandidateRecord
 
 
@@ -124,8 +124,6 @@ def contact_visible(
     From acceptance (the relationship exists only then) while it is active, and for
     the scheme's set number of days after it ends, to tie up loose ends.
     """
-    from mentorscheme.scheme.models import SchemeSettings
-
     if relationship.is_active:
         return True
     if relationship.ended_on is None:

@@ -12,11 +12,18 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from mentorscheme.audit import services as audit
-from mentorscheme.members.models import LineManagerDeclaration, Member, MembershipStatus
+from mentorscheme.members import officers
+from mentorscheme.members.models import (
+    LineManagerDeclaration,
+    Member,
+    MembershipStatus,
+    RegistrationAward,
+)
 from mentorscheme.mentoring import selectors
 from mentorscheme.mentoring.models import (
     OPEN_REQUEST_STATUSES,
     Agreement,
+    DeclineReason,
     EndedBy,
     HelpFlag,
     Meeting,
@@ -77,8 +84,6 @@ def _refuse_unless_allowed(enrolment: Enrolment, mentor: MentorProfile) -> None:
 
 def _officer_emails(member: Member) -> list[str]:
     """The candidates' side of the member's region (staff where it has nobody)."""
-    from mentorscheme.members import officers
-
     return officers.recipients(
         member.region_id, officers.CANDIDATES, about=member
     ).emails
@@ -309,8 +314,6 @@ def awards_close_enrolments(*, member_ids=None) -> int:
     Awards come from the import, the API or the admin; this finds those recorded
     on or after the enrolment's date. Idempotent.
     """
-    from mentorscheme.members.models import RegistrationAward
-
     open_ = Enrolment.objects.filter(
         status__in=OPEN_ENROLMENT_STATUSES, qualification__level__isnull=False
     )
@@ -513,8 +516,6 @@ def register_changed(*, member_ids=None) -> dict[str, int]:
 def _refuse_own_case(relationship: MentoringRelationship, officer) -> None:
     """Nobody decides on a mentoring they are part of, or that of someone they
     line-manage."""
-    from mentorscheme.members import officers
-
     for member in (relationship.mentor.member, relationship.enrolment.member):
         reason = officers.conflict_reason(officer, member)
         if reason:
@@ -695,8 +696,6 @@ def request_decline(
 ) -> MentoringRequest:
     request = _mentors_request(request.pk, mentor)
     _require_open(request)
-    from mentorscheme.mentoring.models import DeclineReason
-
     if reason not in DeclineReason.values:
         raise MentoringError("Choose a reason for declining.")
     request.decline_reason = reason

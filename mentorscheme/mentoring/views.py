@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from mentorscheme import confirm
@@ -681,9 +682,6 @@ def letter_of_support(request, pk: int):
 
 
 def _letter_download(relationship):
-    from django.http import HttpResponse
-    from django.utils.text import slugify
-
     candidate = relationship.enrolment.member
     mentor = relationship.mentor.member
     body = (

@@ -39,7 +39,7 @@ from mentorscheme.mentors.models import (
     MentorStatus,
 )
 from mentorscheme.scheme import eligibility, recommendations
-from mentorscheme.scheme.models import Qualification
+from mentorscheme.scheme.models import Qualification, SchemeSettings
 from mentorscheme.scheme.records import (
     MODE_BITS,
     NONE,
@@ -69,8 +69,6 @@ class Reference:
 
     @classmethod
     def read(cls) -> "Reference":
-        from mentorscheme.scheme.models import SchemeSettings
-
         return cls(
             regions={
                 pk: (code, name, active)

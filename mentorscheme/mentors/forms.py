@@ -8,13 +8,12 @@ from mentorscheme import fields
 from mentorscheme.members.models import Region
 from mentorscheme.mentors import documents
 from mentorscheme.mentors.models import MeetingMode, TrainingRoute
+from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import Qualification
 
 
 def qualifications_allowed(level_rank: int):
     """Qualifications a mentor holding this level may support (from the scheme's rules)."""
-    from mentorscheme.scheme import eligibility
-
     return Qualification.objects.filter(
         pk__in=[
             q.pk

@@ -18,10 +18,12 @@ from mentorscheme.members.models import (
     MembershipStatus,
     RegistrationAward,
 )
-from mentorscheme.mentors.models import MentorProfile
+from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.scheme import eligibility
-from mentorscheme.scheme.models import RegulationsVersion
+from mentorscheme.scheme.models import RegulationsVersion, SchemeSettings
 from mentorscheme.scheme.records import MentorRecord
+from mentorscheme.training import currency
+from mentorscheme.training.models import BriefingAcknowledgement, RegulationsBriefing
 
 #: What mentoring, which holds the requests and relationships one layer up, gives
 #: these reads (set from its ``AppConfig.ready`` through ``from_mentoring``):
@@ -65,8 +67,6 @@ def with_record_fields(profiles, today: datetime.date | None = None):
     Each figure is a correlated subquery rather than a join, so no GROUP BY spans
     the joined member and organisation columns.
     """
-    from mentorscheme.training import currency
-
     today = today or timezone.localdate()
     active = _FROM_MENTORING["places_taken"]()
     return (
@@ -138,8 +138,6 @@ def record_from_row(
 
     The many-to-many choices come separately (``mentor_links``).
     """
-    from mentorscheme.mentors.models import MentorStatus
-
     current = row["member__membership_status"] == MembershipStatus.CURRENT
     rank = row["level_rank"] if current else 0
     return MentorRecord(
@@ -231,8 +229,6 @@ def active_mentee_count(profile: MentorProfile) -> int:
 
 def pipeline_counts(profiles) -> list[tuple[str, int]]:
     """How many mentors are in each lifecycle state, in lifecycle order."""
-    from mentorscheme.mentors.models import MentorStatus
-
     counts = dict(profiles.values_list("status").annotate(n=Count("pk")).order_by())
     return [(status.label, counts.get(status.value, 0)) for status in MentorStatus]
 
@@ -256,12 +252,6 @@ def your_listing_steps(failures) -> list[str]:
 
 
 def mentor_home_context(profile: MentorProfile) -> dict:
-    from mentorscheme.training import currency
-    from mentorscheme.training.models import (
-        BriefingAcknowledgement,
-        RegulationsBriefing,
-    )
-
     if not hasattr(profile, "active_mentees"):  # not read by with_record_fields
         profile = annotated(profile)
     record = record_for(profile, mentor_links([profile.pk]))
@@ -328,6 +318,4 @@ def review_context(profile: MentorProfile) -> dict:
 
 def scheme_weights():
     """The recommendation weights staff set, as the engine takes them."""
-    from mentorscheme.scheme.models import SchemeSettings
-
     return SchemeSettings.load().weights()

@@ -9,6 +9,7 @@ listed by themselves as soon as every gate of the scheme's rules holds.
 import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from mentorscheme.audit import services as audit
@@ -23,7 +24,14 @@ from mentorscheme.mentors.models import (
     TrainingEvidence,
     TrainingRoute,
 )
+from mentorscheme.mentors.selectors import (
+    active_mentee_count,
+    level_held,
+    listing_failures,
+)
 from mentorscheme.notifications import emails
+from mentorscheme.scheme.models import SchemeSettings
+from mentorscheme.training.models import Booking, BookingStatus, EventKind
 
 S = MentorStatus
 TRANSITIONS: dict[str, set[str]] = {
@@ -95,8 +103,6 @@ def _tell(profile: MentorProfile, message: str, **context) -> None:
 
 @transaction.atomic
 def mentor_register_interest(*, member: Member) -> MentorProfile:
-    from mentorscheme.mentors.selectors import level_held
-
     if level_held(member) is None:
         raise MentorError(
             "To mentor you need to hold a level of Professional Registration now, and "
@@ -304,8 +310,6 @@ def attended_on(member: Member, kind: str) -> datetime.date | None:
 
     Attendance counts whenever it happened, before the interest was registered too.
     """
-    from mentorscheme.training.models import Booking, BookingStatus
-
     first = (
         Booking.objects.filter(
             member=member,
@@ -323,8 +327,6 @@ def attended_on(member: Member, kind: str) -> datetime.date | None:
 
 def _gates_from_records(profile: MentorProfile) -> tuple:
     """(trained_on, workshop_attended_on) as the register and accepted evidence say."""
-    from mentorscheme.training.models import EventKind
-
     trained = attended_on(profile.member, EventKind.MENTOR_TRAINING)
     external = external_training_date(profile)
     if external and (trained is None or external < trained):
@@ -418,8 +420,6 @@ def briefing_tell_listed_mentors(*, briefing) -> None:
 
 
 def _listing_failures(profile: MentorProfile):
-    from mentorscheme.mentors.selectors import listing_failures
-
     return listing_failures(profile)
 
 
@@ -434,8 +434,6 @@ def _delist_for_gates(profile, missing: list[str], *, because: str, by) -> None:
 
 def _advance(profile: MentorProfile, *, by=None) -> None:
     """Move an approved mentor along as gates are met; list once every gate holds."""
-    from mentorscheme.mentors.selectors import listing_failures
-
     if profile.status not in APPROVED_STATES:
         return
     if not listing_failures(profile):
@@ -468,8 +466,6 @@ def mentor_set_accepting(*, profile: MentorProfile, accepting: bool) -> MentorPr
 def mentor_profile_update(
     *, profile: MentorProfile, qualifications, regions, **fields
 ) -> MentorProfile:
-    from mentorscheme.mentors.selectors import active_mentee_count
-
     profile = _locked(profile)
     capacity = fields.get("capacity", profile.capacity)
     active = active_mentee_count(profile)
@@ -538,10 +534,6 @@ def mentor_availability_check(*, now=None) -> dict[str, int]:
     """Ask listed mentors every N months to confirm they are available; pause those
     who have not answered in 30 days. Each row is claimed by a conditional UPDATE, so
     a second (or overlapping) run never asks or pauses anyone twice."""
-    from django.db.models import Q
-
-    from mentorscheme.scheme.models import SchemeSettings
-
     now = now or timezone.now()
     settings = SchemeSettings.load()
     due = _months_ago(now, settings.availability_check_months)
@@ -582,8 +574,6 @@ def mentor_availability_check(*, now=None) -> dict[str, int]:
 
 
 def _remind_refresher(now, months: int) -> int:
-    from django.db.models import Q
-
     due = _months_ago(now, months)
     stale = MentorProfile.objects.filter(
         status=S.LISTED, trained_on__lt=due.date()
@@ -605,8 +595,6 @@ def mentor_availability_confirm(
 ) -> MentorProfile:
     """One click: still available, with this many places. A pause for not answering
     ends with it."""
-    from mentorscheme.mentors.selectors import active_mentee_count
-
     profile = _locked(profile)
     if profile.status != S.LISTED:
         raise MentorError("Only a listed mentor confirms their availability.")
@@ -642,8 +630,6 @@ def mentor_lapse_check(*, today: datetime.date | None = None) -> dict[str, int]:
     Safe to run twice, or several times at once: each change is decided again under
     the mentor's row lock, so a run that finds another already made it does nothing.
     """
-    from mentorscheme.mentors.selectors import listing_failures
-
     today = today or timezone.localdate()
     counts = {"delisted": 0, "relisted": 0, "closed": 0}
     candidates = MentorProfile.objects.filter(

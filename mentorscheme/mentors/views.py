@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from mentorscheme import confirm
@@ -440,8 +441,6 @@ def evidence_document(request, pk: int):
 
 
 def _attachment(name: str) -> str:
-    from django.utils.http import content_disposition_header
-
     return content_disposition_header(True, name)
 
 

@@ -61,8 +61,6 @@ def allocation_region_ids(roles: Roles, region_id: int | None = None):
 def allocation_runs_visible(roles: Roles):
     """Runs this person may see: staff all; a Candidate Support Officer those within
     their regions."""
-    from mentorscheme.oversight.models import AllocationRun
-
     runs = AllocationRun.objects.select_related("created_by", "published_by")
     if roles.is_staff:
         return runs

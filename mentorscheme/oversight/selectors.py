@@ -9,6 +9,7 @@ import datetime
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from mentorscheme.matching import engine
 from mentorscheme.members.models import (
+    LineManagerDeclaration,
     Member,
     MembershipStatus,
     Region,
@@ -39,6 +41,7 @@ from mentorscheme.mentoring.models import (
     RelationshipStatus,
     RequestStatus,
 )
+from mentorscheme.mentors import directory
 from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
 from mentorscheme.oversight import charts
@@ -288,8 +291,6 @@ def open_help_flags(region_ids):
 def _with_replacement_suggestions(flags) -> None:
     """Suggested new mentors on each flag of a candidate whose mentor left, for all
     of them at once (a fixed number of queries however many there are)."""
-    from mentorscheme.mentors import directory
-
     left = [f for f in flags if f.why == HelpFlag.Why.MENTOR_LEFT]
     if not left:
         return
@@ -583,8 +584,6 @@ def pair_alternatives(run, candidate_id: int, n: int = 5) -> list:
     be swapped in without breaking a rule or a mentor's capacity. Each item is
     ``(profile, suggestion)``, best first.
     """
-    from dataclasses import replace
-
     enrolment = Enrolment.objects.filter(pk=candidate_id).first()
     if enrolment is None:
         return []
@@ -625,9 +624,6 @@ def line_manager_disagreements(region_ids):
     Only members with an open enrolment and a declaration; both links bar a mentor
     until someone corrects the record that is wrong.
     """
-    from mentorscheme.members.models import LineManagerDeclaration, Member
-    from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES
-
     member_said = Q(line_manager_declaration=LineManagerDeclaration.MEMBER) & (
         Q(line_manager__isnull=True) | ~Q(line_manager=F("declared_line_manager"))
     )

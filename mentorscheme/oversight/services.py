@@ -35,7 +35,7 @@ from mentorscheme.mentors import directory
 from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.notifications import emails
-from mentorscheme.oversight import selectors
+from mentorscheme.oversight import selectors, tasks
 from mentorscheme.oversight.models import AllocationRun, RunStatus
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
@@ -94,8 +94,6 @@ def allocation_run_start(*, by, region_ids: frozenset[int] | None) -> Allocation
     in the web request: the run page shows how far it has got, and ``by`` is
     emailed when the proposal is ready for review.
     """
-    from mentorscheme.oversight import tasks
-
     if region_ids is not None and not region_ids:
         raise OversightError("Choose at least one region.")
     with transaction.atomic():
@@ -248,8 +246,6 @@ def allocation_run_change_mentor(
     *, run: AllocationRun, candidate_id: int, mentor_id: int, by
 ) -> AllocationRun:
     """Give a proposed pair another mentor, one the engine still suggests for them."""
-    from mentorscheme.oversight import selectors
-
     run = _locked_run(run)
     _require_proposed(run)
     pair = _pair(run, candidate_id)

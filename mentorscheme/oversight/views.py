@@ -43,6 +43,7 @@ from mentorscheme.oversight.forms import (
 )
 from mentorscheme.oversight.models import RunStatus
 from mentorscheme.scheme.models import AllocationMode, SchemeSettings
+from mentorscheme.training import currency
 
 RUN_PAGE_SIZE = 100
 
@@ -103,8 +104,6 @@ def dashboard(request):
 @login_required
 def up_to_date(request):
     """Listed mentors who are and are not up to date with the regulations, by region."""
-    from mentorscheme.training import currency
-
     roles = _overseer(request)
     region_id, region_ids = _region_scope(request, roles)
     return render(

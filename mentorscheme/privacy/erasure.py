@@ -48,6 +48,7 @@ from mentorscheme.mentoring.models import (
     RelationshipStatus,
     RequestStatus,
 )
+from mentorscheme.mentors import directory
 from mentorscheme.mentors.models import (
     MentorProfile,
     MentorStatus,
@@ -205,8 +206,6 @@ def _enrolment_history(subject: Subject) -> int:
 
 
 def _mentor_profile(subject: Subject) -> int:
-    from mentorscheme.mentors import directory
-
     directory.note_change()  # the mentor leaves the directory
     return MentorProfile.objects.filter(member=subject.member).update(
         status=MentorStatus.RETIRED,

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from functools import cached_property
 
+from allauth.account.models import EmailAddress
 from django.db.models import CharField, JSONField, Q, TextField
 from django.db.models.functions import Cast
 
@@ -28,8 +29,6 @@ class Subject:
 
         Worked out once, so it still holds while erasure changes the records.
         """
-        from allauth.account.models import EmailAddress
-
         found = set()
         if self.member is not None:
             found.add(self.member.email)

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from mentorscheme.scheme.models import RegulationsVersion, SchemeSettings
+from mentorscheme.training.models import BriefingAcknowledgement
 
 #: The longest grace period staff may set (days); a version older than this needs
 #: no look at the settings, which keeps busy pages at their usual query count.
@@ -59,8 +60,6 @@ def up_to_date_expression(
     today: datetime.date | None = None,
 ):
     """An ``Exists`` for annotating: briefed on ``regulations`` (default: in force)."""
-    from mentorscheme.training.models import BriefingAcknowledgement
-
     today = today or timezone.localdate()
     if regulations is None:
         # One query for the version in force and the one before it.
@@ -81,8 +80,6 @@ def up_to_date_expression(
 
 
 def is_briefed(member, regulations, today: datetime.date | None = None) -> bool:
-    from mentorscheme.training.models import BriefingAcknowledgement
-
     return BriefingAcknowledgement.objects.filter(
         member=member, regulations_id__in=counting_versions(regulations, today)
     ).exists()

@@ -1,4 +1,5 @@
 import re
+import time
 
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
@@ -69,8 +70,6 @@ def test_an_officer_must_give_a_one_time_code_to_sign_in(client, olivia):
     response = sign_in(client, "olivia@example.org")
     assert response["Location"] == "/accounts/2fa/authenticate/"
     assert client.get("/members/me/").status_code == 302
-    import time
-
     code = format_hotp_value(hotp_value(f.TOTP_SECRET, int(time.time()) // 30))
     client.post("/accounts/2fa/authenticate/", {"code": code})
     assert client.get("/members/me/").status_code == 200

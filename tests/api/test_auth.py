@@ -1,5 +1,6 @@
 from django.test import Client
 
+from mentorscheme.api import services
 from mentorscheme.api.models import IntegrationToken
 from tests.api.conftest import Api, assert_problem
 from tests.conftest import login
@@ -43,8 +44,6 @@ def test_it_stores_only_a_hash_of_the_token(make_token):
 
 
 def test_a_revoked_token_stops_working(client, make_token):
-    from mentorscheme.api import services
-
     plain = make_token()
     services.token_revoke(token=IntegrationToken.objects.get())
     assert_problem(Api(client, plain).get("/me"), 401, "unauthenticated")

@@ -18,6 +18,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from mentorscheme.contact.models import Feedback
+from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import MentoringRelationship
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.training.models import EventKind, TrainingEvent
@@ -218,8 +219,6 @@ def test_a_candidate_is_mentored_to_completion(open_page, dan, bob):
 
 
 def test_a_line_manager_recorded_by_import_closes_the_request(open_page, dan, bob):
-    from mentorscheme.mentoring import services as mentoring
-
     f.enrol(dan, "chartership")
     candidate = open_page("dan")
     sign_in(candidate, "dan@example.org")

@@ -116,8 +116,6 @@ def test_members_cannot_triage_feedback(client, alice):
 def test_staff_are_emailed_when_a_message_arrives(
     client, sam, django_capture_on_commit_callbacks
 ):
-    from django.core import mail
-
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             "/contact/",
@@ -137,10 +135,6 @@ def test_staff_are_emailed_when_a_message_arrives(
 def test_staff_answer_from_the_app_and_the_thread_is_kept(
     client, sam_with_totp, django_capture_on_commit_callbacks
 ):
-    from django.core import mail
-
-    from mentorscheme.contact.models import Feedback
-
     feedback = Feedback.objects.create(
         topic="general", message="Is there a mentor in Wales?", email="vic@example.org"
     )

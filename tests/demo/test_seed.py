@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from mentorscheme.demo import seed
-from mentorscheme.members.models import Member, User
+from mentorscheme.members.models import Member, OfficerAppointment, Organisation, User
 from mentorscheme.mentoring.models import MentoringRelationship
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.scheme.models import Enrolment
@@ -54,8 +54,6 @@ def wipe():
     Member.objects.update(line_manager=None)
     Member.objects.all().delete()
     User.objects.all().delete()
-    from mentorscheme.members.models import OfficerAppointment, Organisation
-
     OfficerAppointment.objects.all().delete()
     Organisation.objects.all().delete()
 

@@ -1,4 +1,5 @@
 from mentorscheme.guidance.models import GuidancePage
+from mentorscheme.scheme.models import SchemeSettings
 from tests.conftest import login
 
 
@@ -96,8 +97,6 @@ def test_each_save_is_a_version_staff_can_read_and_go_back_to(client, sam_with_t
 
 
 def test_guidance_fills_in_values_staff_can_change(client, db):
-    from mentorscheme.scheme.models import SchemeSettings
-
     settings = SchemeSettings.load()
     settings.open_request_limit = 2
     settings.save()

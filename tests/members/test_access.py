@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from mentorscheme.contact.access import can_triage_feedback
 from mentorscheme.guidance.access import can_edit_guidance
@@ -23,8 +24,6 @@ def roles(member_or_user):
 
 
 def test_anonymous_has_no_role():
-    from django.contrib.auth.models import AnonymousUser
-
     r = roles_for(AnonymousUser())
     assert r == ANONYMOUS
     assert not can_use_directory(r)

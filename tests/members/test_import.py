@@ -6,7 +6,9 @@ import io
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.core.validators import validate_email
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -647,8 +649,6 @@ def test_bad_member_rows_among_good_ones_are_each_reported_by_line(
     )
 )
 def test_an_address_taken_by_the_quick_email_check_is_valid_to_django(email):
-    from django.core.validators import validate_email
-
     validate_email(email)
 
 
@@ -720,8 +720,6 @@ def url():
 
 
 def upload(name: str, data: bytes):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     return SimpleUploadedFile(name, data, content_type="text/csv")
 
 

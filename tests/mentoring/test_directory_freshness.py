@@ -1,11 +1,14 @@
 """The directory's ranking index follows every change on the next request, on every
 app server: no window in which a new listing is missing or a pause still ranks."""
 
+import datetime
+
 from django.db import connection
 
+from mentorscheme.members.models import OrganisationType, Region
 from mentorscheme.mentors import directory
 from mentorscheme.mentors import services as mentor_services
-from mentorscheme.mentors.models import MentorProfile
+from mentorscheme.mentors.models import DirectoryChange, MentorProfile
 from tests import factories as f
 from tests.conftest import login
 from tests.mentoring.conftest import mentor
@@ -73,8 +76,6 @@ def test_an_unchanged_directory_keeps_its_index(client, alice):
 
 
 def test_a_new_day_rebuilds_the_index(alice):
-    import datetime
-
     today = datetime.date.today()
     first = directory.current_index(directory.current_version(today))
     later = directory.current_version(today + datetime.timedelta(days=1))
@@ -82,8 +83,6 @@ def test_a_new_day_rebuilds_the_index(alice):
 
 
 def test_old_change_notes_are_pruned_but_the_window_is_kept(alice):
-    from mentorscheme.mentors.models import DirectoryChange
-
     for _ in range(3):
         directory.note_change()
     before = directory.current_version()
@@ -139,8 +138,6 @@ def test_a_patched_index_ranks_as_one_built_from_scratch(client, alice):
 def test_the_filters_offer_a_region_opened_a_moment_ago(client, alice):
     """The filter choices are kept with the index, not read per view: a new region,
     a renamed sort of organisation and a qualification withdrawn show at once."""
-    from mentorscheme.members.models import OrganisationType, Region
-
     login(client, alice)
     page = names(client)
     assert "Atlantis" not in page
@@ -159,8 +156,6 @@ def test_the_filters_offer_a_region_opened_a_moment_ago(client, alice):
 
 
 def test_a_filter_by_a_region_opened_since_is_honoured(client, alice):
-    from mentorscheme.members.models import Region
-
     login(client, alice)
     names(client)
     region = Region.objects.create(code="atlantis", name="Atlantis")

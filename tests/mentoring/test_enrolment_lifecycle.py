@@ -4,12 +4,14 @@ import datetime
 
 from django.core import mail
 
+from mentorscheme.api import services as api_services
 from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
 from tests import factories as f
 from tests.api.conftest import ALL_SCOPES, Api
 from tests.conftest import login
 from tests.mentoring.test_requests import ask
+from tests.training.test_regulation_changes import publish
 
 
 def matched(client, alice, dora):
@@ -94,8 +96,6 @@ def test_an_outcome_must_follow_a_submission(
 def test_an_award_by_the_api_closes_the_enrolment_and_thanks_the_mentor(
     client, alice, dora, django_capture_on_commit_callbacks
 ):
-    from mentorscheme.api import services as api_services
-
     relationship = matched(client, alice, dora)
     client.logout()
     _, token = api_services.token_create(
@@ -117,8 +117,6 @@ def test_an_award_by_the_api_closes_the_enrolment_and_thanks_the_mentor(
 
 
 def test_the_api_records_submission_and_outcome(client, alice):
-    from mentorscheme.api import services as api_services
-
     _, token = api_services.token_create(
         name="Membership database", scopes=ALL_SCOPES, created_by=None
     )
@@ -141,8 +139,6 @@ def test_register_changes_are_idempotent(alice):
 def test_moving_to_newer_regulations_is_kept_in_the_history_and_the_mentor_told(
     client, alice, dora, sam_with_totp, django_capture_on_commit_callbacks
 ):
-    from tests.training.test_regulation_changes import publish
-
     matched(client, alice, dora)
     enrolment = alice.enrolments.get()
     old = enrolment.regulations
@@ -172,8 +168,6 @@ def test_moving_to_newer_regulations_is_kept_in_the_history_and_the_mentor_told(
 
 
 def test_moving_back_to_older_regulations_is_refused_and_not_recorded(alice):
-    from tests.training.test_regulation_changes import publish
-
     enrolment = alice.enrolments.get()
     old = enrolment.regulations
     services.enrolment_move_regulations(

@@ -2,6 +2,7 @@
 
 from django.core import mail
 
+from mentorscheme.api import services as api_services
 from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import (
     HelpFlag,
@@ -81,8 +82,6 @@ def test_declaring_later_closes_the_pending_request_and_the_candidate_reads_why(
 
 
 def test_a_line_manager_sent_by_the_api_closes_the_pending_request(client, alice, dora):
-    from mentorscheme.api import services as api_services
-
     ask(client, alice, dora)
     _, token = api_services.token_create(
         name="Membership database", scopes=ALL_SCOPES, created_by=None

@@ -1,8 +1,11 @@
 import datetime
 
 from django.core import mail
+from django.utils import timezone
 
+from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import Agreement, MentoringRelationship, NotesAccess
+from mentorscheme.scheme.models import Enrolment
 from tests import factories as f
 from tests.conftest import login
 
@@ -152,8 +155,6 @@ def test_candidate_home_shows_the_next_step(client, alice, dora):
 
 
 def test_enrolment_is_bound_to_the_regulations_in_force(client, db):
-    from mentorscheme.scheme.models import Enrolment
-
     member = f.MemberFactory()
     f.with_account(member)
     login(client, member)
@@ -183,10 +184,6 @@ def test_asking_for_help_flags_the_candidate_to_the_region_officer(
 def test_reminders_then_expiry_with_a_moved_clock(
     db, alice, dora, django_capture_on_commit_callbacks
 ):
-    from django.utils import timezone
-
-    from mentorscheme.mentoring import services
-
     request = services.request_create(
         enrolment=alice.enrolments.get(), mentor=dora.mentor_profile, message="Hi"
     )

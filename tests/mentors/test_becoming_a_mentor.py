@@ -4,9 +4,15 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.utils import timezone
 
+from mentorscheme.mentoring import services as mentoring
+from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
+from mentorscheme.mentors import services
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
+from mentorscheme.mentors.selectors import listing_failures
 from mentorscheme.training.models import EventKind, TrainingEvent
 from tests import factories as f
 from tests.conftest import login
@@ -141,8 +147,6 @@ def test_only_qualifications_the_level_allows_can_be_chosen(client, carol):
 
 
 def test_external_training_must_be_described_and_reviewed(client, carol, olivia):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     login(client, carol)
     client.post("/mentors/interest/")
     response = client.post("/mentors/apply/", application(training_route="external"))
@@ -175,8 +179,6 @@ def test_external_training_must_be_described_and_reviewed(client, carol, olivia)
 
 
 def test_training_without_the_workshop_is_not_listed(db, carol):
-    from mentorscheme.mentors import services
-
     profile = f.mentor_profile(
         carol, status=MentorStatus.APPROVED, trained_on=None, workshop_attended_on=None
     )
@@ -185,8 +187,6 @@ def test_training_without_the_workshop_is_not_listed(db, carol):
     )
     profile.refresh_from_db()
     assert profile.status == MentorStatus.TRAINED
-    from mentorscheme.mentors.selectors import listing_failures
-
     assert [f_.code for f_ in listing_failures(profile)] == ["no_workshop"]
 
 
@@ -273,10 +273,6 @@ def test_an_officer_of_another_region_cannot_review(client, carol, oscar):
 def test_a_lapsed_registration_delists_the_mentor_and_tells_their_candidates(
     db, bob, alice, django_capture_on_commit_callbacks
 ):
-    from django.core.management import call_command
-
-    from mentorscheme.mentoring.models import MentoringRelationship
-
     relationship = MentoringRelationship.objects.create(
         enrolment=alice.enrolments.get(), mentor=bob.mentor_profile
     )
@@ -297,8 +293,6 @@ def test_a_lapsed_registration_delists_the_mentor_and_tells_their_candidates(
 
 
 def test_a_removed_award_on_a_moved_clock_delists(db, bob):
-    from mentorscheme.mentors import services
-
     bob.awards.update(removed_on=datetime.date(2030, 1, 1))
     assert (
         services.mentor_lapse_check(today=datetime.date(2029, 12, 31))["delisted"] == 0
@@ -319,8 +313,6 @@ def test_a_mentor_pauses_and_resumes(client, bob):
 
 
 def test_capacity_cannot_drop_below_current_candidates(client, bob, alice):
-    from mentorscheme.mentoring.models import MentoringRelationship
-
     MentoringRelationship.objects.create(
         enrolment=alice.enrolments.get(), mentor=bob.mentor_profile
     )
@@ -343,8 +335,6 @@ def test_a_trained_mentor_without_the_workshop_is_told_what_is_missing(client, c
 
 
 def test_a_lapsed_mentor_is_told_why_they_are_not_listed(client, carol):
-    from mentorscheme.mentors import services
-
     f.mentor_profile(carol)
     carol.membership_status = "lapsed"
     carol.save()
@@ -360,8 +350,6 @@ def test_a_lapsed_mentor_is_told_why_they_are_not_listed(client, carol):
 
 
 def test_no_request_reaches_a_mentor_before_training_and_workshop(db, alice, carol):
-    from mentorscheme.mentoring import services as mentoring
-
     profile = f.mentor_profile(
         carol, status=MentorStatus.TRAINED, workshop_attended_on=None
     )
@@ -381,6 +369,4 @@ def test_no_request_reaches_a_mentor_before_training_and_workshop(db, alice, car
         mentoring.request_create(
             enrolment=alice.enrolments.get(), mentor=profile, message="Hi"
         )
-    from mentorscheme.mentoring.models import MentoringRequest
-
     assert not MentoringRequest.objects.exists()

@@ -16,6 +16,7 @@ from mentorscheme.mentors.models import (
     MentorStatus,
     TrainingEvidence,
 )
+from mentorscheme.privacy import erasure
 from tests import factories as f
 from tests.conftest import login
 
@@ -150,8 +151,6 @@ def test_refused_evidence_shows_the_reason_and_can_be_sent_again(
 
 
 def test_the_document_is_in_the_export_and_gone_after_erasure(client, carol, sam):
-    from mentorscheme.privacy import erasure
-
     login(client, carol)
     send(client)
     export = json.loads(client.get("/privacy/export/").content)

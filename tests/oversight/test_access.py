@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from mentorscheme.mentoring.models import HelpFlag
+from mentorscheme.oversight import services
 from mentorscheme.oversight.models import AllocationRun
 from tests import factories as f
 from tests.conftest import login
@@ -138,8 +139,6 @@ def test_an_officer_of_another_region_cannot_change_a_run(client, run, oscar, ac
 
 
 def test_a_countrywide_run_is_for_staff_only(client, alice, bob, staff, olivia):
-    from mentorscheme.oversight import services
-
     run = services.allocation_run_create(by=staff, region_ids=None)
     login(client, olivia)
     assert client.get(f"/oversight/allocations/{run.pk}/").status_code == 404

@@ -5,11 +5,13 @@ from django.core import mail
 from django.test import TestCase
 
 from mentorscheme.audit.models import AuditEntry
+from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import (
     MentoringRelationship,
     MentoringRequest,
     RelationshipStatus,
 )
+from mentorscheme.oversight import selectors
 from mentorscheme.oversight.models import AllocationRun
 from mentorscheme.scheme.models import SchemeSettings
 from tests import factories as f
@@ -216,8 +218,6 @@ def test_a_pair_no_longer_allowed_is_skipped_with_the_reason(
 def test_a_pair_whose_candidate_found_a_mentor_meanwhile_is_skipped(
     client, olivia, london, waiting, bob, django_capture_on_commit_callbacks
 ):
-    from mentorscheme.mentoring import services as mentoring
-
     run = propose(client, olivia, london)
     other = listed_mentor(region="wales")
     request = mentoring.request_create(
@@ -322,8 +322,6 @@ def test_a_run_is_worked_out_in_the_background_with_its_progress_shown(
 def test_a_run_that_fails_says_so_and_tells_the_officer(
     client, olivia, london, waiting, monkeypatch
 ):
-    from mentorscheme.oversight import selectors
-
     def broken(*args, **kwargs):
         raise MemoryError
 

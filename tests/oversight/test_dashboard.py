@@ -3,11 +3,13 @@
 import datetime
 import re
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mentorscheme.members.models import MembershipStatus
+from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import MentoringRelationship
 from mentorscheme.mentors.models import MentorStatus
 from mentorscheme.training.models import EventKind, TrainingEvent
@@ -182,8 +184,6 @@ def test_charts_are_svg_with_a_text_alternative_and_a_table_of_numbers(
 
 
 def test_the_trend_counts_requests_and_matches_by_month(client, olivia, alice, bob):
-    from mentorscheme.mentoring import services
-
     request = services.request_create(
         enrolment=alice.enrolments.get(), mentor=bob.mentor_profile, message="Hi"
     )
@@ -247,8 +247,6 @@ def test_the_counts_are_reused_for_a_minute_and_the_page_says_when_counted(
 def test_while_one_view_counts_again_the_others_show_the_previous_count(
     client, olivia, alice, clock
 ):
-    from django.core.cache import cache
-
     login(client, olivia)
     assert figure(client.get("/oversight/").text, "waiting for a mentor") == 1
     f.enrol(f.MemberFactory(last_name="Latecomer"))
@@ -262,8 +260,6 @@ def test_while_one_view_counts_again_the_others_show_the_previous_count(
 
 
 def _figure_keys() -> list[str]:
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT cache_key FROM mentorscheme_cache")
         keys = [row[0] for row in cursor.fetchall()]

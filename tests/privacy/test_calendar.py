@@ -5,7 +5,7 @@ from django.core import mail
 
 from mentorscheme.mentoring.models import Meeting, MentoringRelationship
 from mentorscheme.privacy.models import CalendarFeed
-from mentorscheme.training import calendar
+from mentorscheme.training import calendar, services
 from mentorscheme.training.models import Booking
 from tests.conftest import login
 from tests.privacy.conftest import event
@@ -61,8 +61,6 @@ def test_a_member_gets_a_private_feed_of_training_and_meetings(client, alice, bo
 def test_uids_are_stable_between_reads_and_match_the_invitation(
     client, alice, django_capture_on_commit_callbacks
 ):
-    from mentorscheme.training import services
-
     booked = event(7)
     with django_capture_on_commit_callbacks(execute=True):
         services.booking_create(event_id=booked.pk, member=alice)

@@ -2,6 +2,7 @@ import json
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.core import serializers
 from django.db import models
@@ -21,6 +22,7 @@ from mentorscheme.mentoring.models import (
 from mentorscheme.notifications.models import OutboxMessage
 from mentorscheme.privacy.models import CalendarFeed, ErasureRecord
 from mentorscheme.training.models import Booking
+from tests import factories as f
 from tests.conftest import login
 
 REASON = "Erasure request by email on 3 May, reference DP-123."
@@ -41,8 +43,6 @@ def _erase(client, member, **data):
 
 def _everything_stored() -> str:
     """Every row of every model except the append-only audit log, as text."""
-    from django.apps import apps
-
     chunks = []
     for model in apps.get_models():
         if model is AuditEntry or not issubclass(model, models.Model):
@@ -148,8 +148,6 @@ def test_only_staff_erase(client, mia, olivia, alice):
 
 
 def test_a_member_without_an_account_is_erased_too(client, sam_with_totp):
-    from tests import factories as f
-
     member = f.MemberFactory(first_name="Nell", email="nell@example.org")
     login(client, sam_with_totp)
     assert _erase(client, member).status_code == 302

@@ -4,9 +4,14 @@ Production's HSTS, HTTPS redirect and cookie flags are checked against the real
 settings in test_production.py.
 """
 
+import datetime
+
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
+from mentorscheme.training.models import TrainingEvent
+from tests import factories as f
 from tests.conftest import login
 from tests.security.test_production import assert_security_headers
 
@@ -48,13 +53,6 @@ def test_signed_in_pages_carry_them(client, alice, path):
 
 
 def test_a_calendar_download_carries_them(client, db):
-    import datetime
-
-    from django.utils import timezone
-
-    from mentorscheme.training.models import TrainingEvent
-    from tests import factories as f
-
     starts = timezone.now() + datetime.timedelta(days=3)
     event = TrainingEvent.objects.create(
         kind="workshop",

@@ -1,5 +1,7 @@
 """Pages and API answers with personal data are never kept by a shared cache."""
 
+from mentorscheme.api import services as api_services
+from mentorscheme.privacy import services as privacy_services
 from tests.conftest import login
 
 
@@ -15,9 +17,7 @@ def test_a_signed_in_page_is_private_and_not_stored(client, alice):
 
 
 def test_an_api_answer_by_session_or_token_is_private(client, alice):
-    from mentorscheme.api import services
-
-    _, plain = services.token_create(name="Sync", scopes=["read"], created_by=None)
+    _, plain = api_services.token_create(name="Sync", scopes=["read"], created_by=None)
     login(client, alice)
     assert {"private", "no-store"} <= cache_control(client.get("/api/me"))
     client.logout()
@@ -26,9 +26,7 @@ def test_an_api_answer_by_session_or_token_is_private(client, alice):
 
 
 def test_a_calendar_feed_is_private_and_not_stored(client, alice):
-    from mentorscheme.privacy import services
-
-    feed = services.feed_renew(member=alice)
+    feed = privacy_services.feed_renew(member=alice)
     response = client.get(f"/privacy/calendar/{feed.token}.ics")
     assert response.status_code == 200
     assert {"private", "no-store"} <= cache_control(response)

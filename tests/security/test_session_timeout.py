@@ -7,6 +7,10 @@ seconds so real time can pass.
 
 import time
 
+from django.conf import settings
+from django.contrib.sessions.models import Session
+
+from mentorscheme.members.middleware import renewal_interval
 from tests.conftest import login
 
 TIMEOUT = 2
@@ -27,8 +31,6 @@ def test_activity_keeps_a_sign_in_alive_and_idleness_ends_it(client, alice, sett
 
 
 def test_the_default_idle_timeout_is_half_an_hour_at_most():
-    from django.conf import settings
-
     assert settings.SESSION_COOKIE_AGE <= 30 * 60
     assert (
         "mentorscheme.members.middleware.IdleSessionMiddleware" in settings.MIDDLEWARE
@@ -36,8 +38,6 @@ def test_the_default_idle_timeout_is_half_an_hour_at_most():
 
 
 def test_page_views_renew_a_sign_in_at_most_once_a_minute(client, alice):
-    from django.contrib.sessions.models import Session
-
     login(client, alice)
     client.get("/members/me/")
     key = client.session.session_key
@@ -49,7 +49,5 @@ def test_page_views_renew_a_sign_in_at_most_once_a_minute(client, alice):
 
 
 def test_the_renewal_interval_is_a_minute_or_a_tenth_of_a_short_timeout():
-    from mentorscheme.members.middleware import renewal_interval
-
     assert renewal_interval(30 * 60) == 60
     assert renewal_interval(2) == 0.2

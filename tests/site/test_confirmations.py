@@ -6,6 +6,7 @@ import datetime
 from django.core import mail
 from django.utils import timezone
 
+from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import MentoringRelationship
 from mentorscheme.mentors.models import MentorStatus
 from mentorscheme.training.models import Booking, BookingStatus, TrainingEvent
@@ -61,8 +62,6 @@ def test_cancelling_an_event_names_who_is_emailed(
 def test_a_candidate_asking_for_help_can_be_emailed_from_the_dashboard(
     client, alice, olivia
 ):
-    from mentorscheme.mentoring import services as mentoring
-
     mentoring.help_request(enrolment=alice.enrolments.get(), message="Please help")
     page = login(client, olivia).get("/oversight/").text
     assert 'href="mailto:alice@example.org?subject=Finding%20a%20mentor"' in page

@@ -1,6 +1,7 @@
 """Error pages say what happened and what to do next."""
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import override_settings
 
 from tests import factories as f
@@ -54,8 +55,6 @@ def test_the_api_keeps_its_problem_details_in_the_demo(client, alice):
 
 
 def test_the_500_page_needs_nothing_but_itself(client):
-    from django.template.loader import render_to_string
-
     page = render_to_string("500.html")
     assert "Sorry, something went wrong" in page
 

@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from mentorscheme.scheme.models import RegulationsVersion
 from mentorscheme.training import services
 from mentorscheme.training.models import (
     Booking,
@@ -181,8 +182,6 @@ def test_the_public_calendar_file_is_served(client, db):
 def test_staff_publish_a_briefing_and_mentors_acknowledge_it(
     client, sam_with_totp, bob, django_capture_on_commit_callbacks
 ):
-    from mentorscheme.scheme.models import RegulationsVersion
-
     regulations = RegulationsVersion.objects.get()
     login(client, sam_with_totp)
     briefing = {
