@@ -506,14 +506,14 @@ def mentor_retire(*, profile: MentorProfile, by=None) -> MentorProfile:
 
 
 LAPSED_REQUEST_REASON = (
-    "This mentor's registration has lapsed, so they cannot take on mentees. Your "
-    "request has been closed and no longer counts towards your limit: you can ask "
-    "another mentor now."
+    "This mentor's registration has lapsed, so they cannot take on new candidates. "
+    "Your request has been closed and no longer counts towards your limit: you can "
+    "ask another mentor now."
 )
 PAUSED_REQUEST_REASON = (
-    "This mentor has paused and is not taking on mentees at the moment. Your request "
-    "has been closed and no longer counts towards your limit: you can ask another "
-    "mentor now."
+    "This mentor has paused and is not taking on new candidates at the moment. Your "
+    "request has been closed and no longer counts towards your limit: you can ask "
+    "another mentor now."
 )
 UNLISTED_REQUEST_REASON = (
     "This mentor is no longer listed, so your request has been closed. It no longer "

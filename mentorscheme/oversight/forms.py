@@ -243,8 +243,8 @@ class SchemeSettingsForm(forms.ModelForm):
             "open_request_limit": "Open requests a candidate may have at once",
             "reminder_after_days": "Remind a mentor after (days unanswered)",
             "expire_after_days": "Expire a request after (days unanswered)",
-            "unmatched_flag_after_days": "Flag a candidate for help after (days "
-            "without a mentor)",
+            "unmatched_flag_after_days": "Show a candidate as needing help after "
+            "(days without a mentor)",
             "briefing_grace_days": "Grace period after new regulations take effect "
             "(days a briefing on the previous version still counts)",
             "availability_check_months": "Ask listed mentors to confirm they are "
@@ -258,7 +258,7 @@ class SchemeSettingsForm(forms.ModelForm):
             "weight_up_to_date": "Weight: up to date with the regulations",
             "weight_load_balance": "Weight: free places (spreads the load)",
             "weight_choice_bonus": "Weight: the candidate's own choice",
-            "allocation_mode": "Publishing a bulk allocation",
+            "allocation_mode": "Sending an allocation's matches",
         }
 
     def clean(self):

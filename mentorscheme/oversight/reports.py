@@ -169,7 +169,7 @@ def mentor_load(filters: Filters) -> Report:
             "Listed mentors",
             "Paused",
             "Places (total capacity)",
-            "Current mentees",
+            "Candidates mentored now",
             "Free places",
             "Mentors at capacity",
         ),
@@ -317,7 +317,7 @@ REPORTS: dict[str, ReportKind] = {
             "mentor-load",
             "Mentor load",
             mentor_load,
-            summary="Listed mentors, places and current mentees, by region.",
+            summary="Listed mentors, places and the candidates they mentor now, by region.",
         ),
         ReportKind(
             "training",

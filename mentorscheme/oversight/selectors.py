@@ -60,7 +60,7 @@ FLAG_WITHIN_DAYS = 180
 TREND_MONTHS = 12
 WAITING_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, 180), (181, 365), (366, None))
 LOAD_BUCKETS = ("0", "1", "2", "3 or more")
-LOAD_LABELS = ["No mentees", "1 mentee", "2 mentees", "3 or more mentees"]
+LOAD_LABELS = ["No candidates", "1 candidate", "2 candidates", "3 or more candidates"]
 LIST_LIMIT = 50
 
 
@@ -190,7 +190,7 @@ def supply(region_ids) -> dict:
         "full": full,
         "load_chart": charts.bar_chart(
             id="load-chart",
-            title="Listed mentors by number of current mentees",
+            title="Listed mentors by number of candidates they mentor now",
             labels=LOAD_LABELS,
             values=[loads[label] for label in LOAD_BUCKETS],
             unit=("mentor", "mentors"),

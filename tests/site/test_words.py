@@ -1,0 +1,69 @@
+"""The words people read follow the glossary (guidance page "Words we use").
+
+Every template's visible text (template tags, URLs and attributes left out) and every
+guidance page is read for the words the glossary says not to use.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+import mentorscheme
+
+ROOT = Path(mentorscheme.__file__).parent
+TEMPLATES = sorted(
+    p for p in (ROOT / "templates").rglob("*") if p.suffix in (".html", ".txt")
+)
+GUIDANCE = sorted((ROOT / "guidance" / "pages").glob("*.md"))
+GLOSSARY = ROOT / "guidance" / "pages" / "90-words-we-use.md"
+
+#: Words the glossary rules out, as a reader would meet them (case-insensitive).
+NOT_SAID = [
+    r"\bmentees?\b",
+    r"\btoward\b",
+    r"\bdelisted\b",
+    r"\bhelp flags?\b",
+    r"\btriage\b",
+    r"\bbulk match",
+]
+#: Title Case where the site writes sentence case (case-sensitive).
+NOT_CAPITALISED = [r"\bSign In\b", r"\bSign Up\b", r"\bRemember Me\b"]
+
+
+def visible_text(path: Path) -> str:
+    text = path.read_text()
+    text = re.sub(r"{%.*?%}|{{.*?}}|{#.*?#}|<!--.*?-->", " ", text, flags=re.S)
+    return re.sub(r'\s[\w:-]+="[^"]*"', " ", text)
+
+
+def offending(text: str) -> list[str]:
+    found = []
+    for pattern in NOT_SAID:
+        found += [m.group(0) for m in re.finditer(pattern, text, flags=re.I)]
+    for pattern in NOT_CAPITALISED:
+        found += [m.group(0) for m in re.finditer(pattern, text)]
+    return found
+
+
+def test_the_guard_finds_what_the_glossary_rules_out():
+    assert offending("Your mentee is working toward Chartership") == [
+        "mentee",
+        "toward",
+    ]
+    assert offending("<a>Sign In</a>, or sign in later") == ["Sign In"]
+    assert offending("working towards Chartership; sign in") == []
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_templates_use_the_glossarys_words(path):
+    assert offending(visible_text(path)) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in GUIDANCE if p != GLOSSARY],
+    ids=lambda p: p.name,
+)
+def test_guidance_uses_the_glossarys_words(path):
+    assert offending(path.read_text()) == []
