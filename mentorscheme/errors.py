@@ -8,7 +8,11 @@ for the API, whose errors are problem details.
 
 from django.conf import settings
 from django.http import Http404
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
+
+from mentorscheme import locking
 
 
 class FriendlyNotFoundMiddleware:
@@ -25,4 +29,37 @@ class FriendlyNotFoundMiddleware:
             and not request.path.startswith("/api/")
         ):
             return defaults.page_not_found(request, Http404())
+        return response
+
+
+class BusyMiddleware:
+    """A lock that could not be had in time (``locking.RowsBusy``) is "try again".
+
+    The transaction was rolled back, so nothing changed: the person is told so and
+    sent back where they came from, with 503 and Retry-After for anything automated.
+    """
+
+    RETRY_AFTER_SECONDS = 5
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not locking.is_lock_timeout(exception):
+            return None
+        back = request.META.get("HTTP_REFERER", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = ""
+        response = render(
+            request,
+            "busy.html",
+            {"message": locking.TRY_AGAIN, "back": back},
+            status=503,
+        )
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         return response

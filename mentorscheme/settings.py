@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "mentorscheme.two_factor.RequireTwoFactorMiddleware",
     # In DEBUG (the demo), a missing page still gets the site's own page.
     "mentorscheme.errors.FriendlyNotFoundMiddleware",
+    # A row lock not had in time: "try again", not an error page.
+    "mentorscheme.errors.BusyMiddleware",
 ]
 
 ROOT_URLCONF = "mentorscheme.urls"
@@ -130,6 +132,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # compiling a query it guesses is costly than the query then takes to run.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# How long a transaction waits for a row another one has locked before giving up
+# and asking the person to try again (PostgreSQL; SQLite waits busy_timeout).
+LOCK_TIMEOUT_MS = envint("LOCK_TIMEOUT_MS", 5000)
 
 # Rate limits must hold across app servers, so the cache lives in the database.
 CACHES = {

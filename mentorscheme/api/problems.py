@@ -14,6 +14,7 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from pydantic import Field
 
+from mentorscheme import locking
 from mentorscheme.api.services import RegisterError
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,12 @@ PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {
         "Slow down: wait the number of seconds in the Retry-After header.",
     ),
     "server-error": (500, "Something went wrong", "An error on our side."),
+    "busy": (
+        503,
+        "Busy: try again",
+        "Someone else was changing the same thing at that moment, so nothing was "
+        "changed. Send the request again after the seconds in Retry-After.",
+    ),
 }
 
 
@@ -159,6 +166,8 @@ def _problem_for(exc: Exception) -> ApiProblem:
         return ApiProblem("not-found")
     if isinstance(exc, PermissionDenied):
         return ApiProblem("forbidden")
+    if locking.is_lock_timeout(exc):
+        return ApiProblem("busy", locking.TRY_AGAIN, headers={"Retry-After": "5"})
     if isinstance(exc, HttpError):
         kind = {400: "bad-request", 403: "forbidden", 404: "not-found"}.get(
             exc.status_code, "bad-request"

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mentorscheme.api.models import IntegrationToken, Scope
+from mentorscheme.locking import lock_first
 from mentorscheme.members import register
 from mentorscheme.members.models import Member, Organisation, RegistrationAward
 
@@ -119,11 +120,7 @@ def member_upsert(*, membership_number: str, data: MemberData) -> tuple[Member, 
     if checked.reasons:
         raise _refuse(checked.reasons, status=409 if checked.email_held_by else 422)
     record = checked.record
-    member = (
-        Member.objects.select_for_update(of=("self",))
-        .filter(membership_number=membership_number)
-        .first()
-    )
+    member = lock_first(Member.objects.filter(membership_number=membership_number))
     created = member is None
     member = member or Member(membership_number=membership_number)
     member.first_name, member.last_name = record.first_name, record.last_name

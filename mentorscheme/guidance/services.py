@@ -3,6 +3,7 @@ from django.db.models import Max
 
 from mentorscheme.audit import services as audit
 from mentorscheme.guidance.models import GuidancePage, GuidancePageVersion
+from mentorscheme.locking import lock_row
 
 
 def _record_version(page: GuidancePage, user) -> GuidancePageVersion:
@@ -19,7 +20,7 @@ def _record_version(page: GuidancePage, user) -> GuidancePageVersion:
 
 @transaction.atomic
 def guidance_page_update(*, page: GuidancePage, user, **fields) -> GuidancePage:
-    page = GuidancePage.objects.select_for_update().get(pk=page.pk)
+    page = lock_row(GuidancePage, page.pk)
     if not page.versions.exists():
         # The page as shipped (or last saved before history was kept) is version 1.
         _record_version(page, page.updated_by)

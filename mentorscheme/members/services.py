@@ -6,6 +6,7 @@ import time
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
+from mentorscheme.locking import lock_first, lock_row
 from mentorscheme.members import importing, tasks
 from mentorscheme.members.models import ImportStatus, Member, RegisterImport, User
 from mentorscheme.notifications import emails
@@ -16,10 +17,8 @@ logger = logging.getLogger(__name__)
 @transaction.atomic
 def member_link_account(*, user: User) -> Member | None:
     """Link a verified sign-in account to the register entry with the same email."""
-    member = (
-        Member.objects.select_for_update(of=("self",))
-        .filter(email__iexact=user.email, user__isnull=True)
-        .first()
+    member = lock_first(
+        Member.objects.filter(email__iexact=user.email, user__isnull=True)
     )
     if member is None or Member.objects.filter(user=user).exists():
         return None
@@ -33,7 +32,7 @@ def member_contact_update(
     *, member: Member, contact_email: str, contact_phone: str
 ) -> Member:
     """The contact details a matched mentor or candidate sees."""
-    member = Member.objects.select_for_update(of=("self",)).get(pk=member.pk)
+    member = lock_row(Member, member.pk)
     member.contact_email = contact_email.strip().lower()
     member.contact_phone = contact_phone.strip()
     member.save(update_fields=["contact_email", "contact_phone"])

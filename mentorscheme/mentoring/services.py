@@ -6,12 +6,14 @@ enrolment), so a mentor's last place goes to exactly one candidate.
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from mentorscheme.audit import services as audit
+from mentorscheme.locking import lock_row, lock_rows
 from mentorscheme.members import officers
 from mentorscheme.members.models import (
     LineManagerDeclaration,
@@ -55,18 +57,12 @@ class MentoringError(Exception):
 
 
 def _lock_mentor(mentor_id: int) -> MentorProfile:
-    return (
-        MentorProfile.objects.select_for_update(of=("self",))
-        .select_related("member")
-        .get(pk=mentor_id)
-    )
+    return lock_row(MentorProfile.objects.select_related("member"), mentor_id)
 
 
 def _lock_enrolment(enrolment_id: int) -> Enrolment:
-    return (
-        Enrolment.objects.select_for_update(of=("self",))
-        .select_related("member", "qualification")
-        .get(pk=enrolment_id)
+    return lock_row(
+        Enrolment.objects.select_related("member", "qualification"), enrolment_id
     )
 
 
@@ -146,10 +142,9 @@ def enrolment_move_regulations(
     which), and a mentor the candidate has now is told, since what they advise on
     follows the candidate's version.
     """
-    enrolment = (
-        Enrolment.objects.select_for_update(of=("self",))
-        .select_related("member", "qualification", "regulations")
-        .get(pk=enrolment.pk)
+    enrolment = lock_row(
+        Enrolment.objects.select_related("member", "qualification", "regulations"),
+        enrolment.pk,
     )
     if enrolment.status not in OPEN_ENROLMENT_STATUSES:
         raise MentoringError("Only an open enrolment can move to new regulations.")
@@ -390,7 +385,7 @@ def line_manager_declare(
         raise MentoringError("You cannot be your own line manager.")
     if declaration == LineManagerDeclaration.NOT_MEMBER and not name.strip():
         raise MentoringError("Give your line manager's name.")
-    member = Member.objects.select_for_update(of=("self",)).get(pk=member.pk)
+    member = lock_row(Member, member.pk)
     member.line_manager_declaration = declaration
     member.declared_line_manager = (
         manager if declaration == LineManagerDeclaration.MEMBER else None
@@ -610,10 +605,9 @@ def request_create(
 
 
 def _locked_request(request_id: int) -> MentoringRequest:
-    return (
-        MentoringRequest.objects.select_for_update(of=("self",))
-        .select_related("enrolment__member", "mentor__member")
-        .get(pk=request_id)
+    return lock_row(
+        MentoringRequest.objects.select_related("enrolment__member", "mentor__member"),
+        request_id,
     )
 
 
@@ -630,11 +624,13 @@ def _touch(mentor: MentorProfile) -> None:
     MentorProfile.objects.filter(pk=mentor.pk).update(last_active_at=timezone.now())
 
 
+def _no_longer_open(request: MentoringRequest) -> str:
+    return f"This request is no longer open: it was {request.get_status_display().lower()}."
+
+
 def _require_open(request: MentoringRequest) -> None:
     if not request.is_open:
-        raise MentoringError(
-            f"This request is no longer open: it was {request.get_status_display().lower()}."
-        )
+        raise MentoringError(_no_longer_open(request))
 
 
 def _close(request: MentoringRequest, status: str) -> None:
@@ -652,23 +648,81 @@ def request_accept(
     mentor: MentorProfile,
     confirms_not_line_manager: bool,
 ) -> MentoringRelationship:
+    """The mentor accepts: mentoring starts, as ``relationship_start`` starts it."""
     if not confirms_not_line_manager:
         raise MentoringError(
             "Confirm that you do not line-manage this candidate: a line manager "
             "cannot mentor someone they manage."
         )
-    mentor = _lock_mentor(mentor.pk)
-    enrolment = _lock_enrolment(request.enrolment_id)
-    request = _mentors_request(request.pk, mentor)
-    _require_open(request)
-    _refuse_unless_allowed(enrolment, mentor)
-    _close(request, RequestStatus.ACCEPTED)
-    relationship = MentoringRelationship.objects.create(
-        enrolment=enrolment, mentor=mentor, request=request
+    if request.mentor_id != mentor.pk:
+        raise MentoringError("This request was sent to another mentor.")
+    return relationship_start(
+        enrolment=request.enrolment, mentor=mentor, request=request, how=ACCEPTED
     )
-    mentor.last_active_at = timezone.now()
-    mentor.save(update_fields=["last_active_at"])
-    for other in selectors.open_requests(enrolment):
+
+
+@dataclass(frozen=True)
+class StartedBy:
+    """How mentoring came to start: what each person is told."""
+
+    #: Why the candidate's other open requests were withdrawn, for those mentors.
+    because: str
+    candidate_email: str
+    mentor_email: str
+    #: Whether the mentor acted (officers see when a mentor was last active).
+    mentor_acted: bool
+
+
+ACCEPTED = StartedBy(
+    because="they have found a mentor",
+    candidate_email="request_accepted",
+    mentor_email="request_accepted_mentor",
+    mentor_acted=True,
+)
+ALLOCATED = StartedBy(
+    because="they have been matched with a mentor by the scheme",
+    candidate_email="allocation_matched_candidate",
+    mentor_email="allocation_matched_mentor",
+    mentor_acted=False,
+)
+
+
+@transaction.atomic
+def relationship_start(
+    *,
+    enrolment: Enrolment,
+    mentor: MentorProfile,
+    how: StartedBy,
+    request: MentoringRequest | None = None,
+) -> MentoringRelationship:
+    """Start mentoring: the one way a candidate and a mentor become a pair, whether
+    the mentor accepted a request or an allocation matched them directly.
+
+    Locks the mentor profile, then the enrolment, then the candidate's open requests
+    (the order every service locks them in), so a mentor's last place goes to
+    exactly one candidate. Re-checks every rule of the scheme under those locks. The
+    candidate's open request to this mentor (``request``, when the mentor is
+    accepting it) is accepted and the others are withdrawn, their mentors told why.
+    Both people are emailed once the transaction commits.
+    """
+    mentor = _lock_mentor(mentor.pk)
+    enrolment = _lock_enrolment(enrolment.pk)
+    open_requests = lock_rows(
+        MentoringRequest.objects.filter(
+            enrolment=enrolment, status__in=OPEN_REQUEST_STATUSES
+        ).select_related("mentor__member")
+    )
+    accepted = next((r for r in open_requests if r.mentor_id == mentor.pk), None)
+    if request is not None and accepted is None:
+        request.refresh_from_db(fields=["status"])
+        raise MentoringError(_no_longer_open(request))
+    if not enrolment.is_open:
+        raise MentoringError("The candidate's enrolment is closed.")
+    _refuse_unless_allowed(enrolment, mentor)
+    for other in open_requests:
+        if other is accepted:
+            _close(other, RequestStatus.ACCEPTED)
+            continue
         _close(other, RequestStatus.WITHDRAWN)
         emails.send(
             "request_withdrawn",
@@ -676,17 +730,23 @@ def request_accept(
             context={
                 "request": other,
                 "candidate": enrolment.member,
-                "because": "they have found a mentor",
+                "because": how.because,
             },
         )
+    relationship = MentoringRelationship.objects.create(
+        enrolment=enrolment, mentor=mentor, request=accepted
+    )
+    if how.mentor_acted:
+        _touch(mentor)
     context = {
-        "request": request,
+        "request": accepted,
         "relationship": relationship,
         "mentor": mentor.member,
         "candidate": enrolment.member,
+        "enrolment": enrolment,
     }
-    emails.send("request_accepted", to=enrolment.member.email, context=context)
-    emails.send("request_accepted_mentor", to=mentor.member.email, context=context)
+    emails.send(how.candidate_email, to=enrolment.member.email, context=context)
+    emails.send(how.mentor_email, to=mentor.member.email, context=context)
     return relationship
 
 
@@ -928,10 +988,11 @@ def _other_email(relationship: MentoringRelationship, side: str) -> str:
 
 
 def _locked_relationship(relationship_id: int) -> MentoringRelationship:
-    return (
-        MentoringRelationship.objects.select_for_update(of=("self",))
-        .select_related("enrolment__member", "mentor__member")
-        .get(pk=relationship_id)
+    return lock_row(
+        MentoringRelationship.objects.select_related(
+            "enrolment__member", "mentor__member"
+        ),
+        relationship_id,
     )
 
 
@@ -1137,7 +1198,7 @@ def agreement_save(
 
 @transaction.atomic
 def agreement_confirm(*, agreement: Agreement, member: Member) -> Agreement:
-    agreement = Agreement.objects.select_for_update(of=("self",)).get(pk=agreement.pk)
+    agreement = lock_row(Agreement, agreement.pk)
     relationship = _locked_relationship(agreement.relationship_id)
     side = _side(relationship, member)
     if relationship.agreements.first().pk != agreement.pk:
@@ -1212,11 +1273,7 @@ def _check_meeting_date(relationship, held_on: datetime.date) -> None:
 
 
 def _locked_meeting(meeting: Meeting, member: Member) -> Meeting:
-    meeting = (
-        Meeting.objects.select_for_update(of=("self",))
-        .select_related("relationship")
-        .get(pk=meeting.pk)
-    )
+    meeting = lock_row(Meeting.objects.select_related("relationship"), meeting.pk)
     if not meeting.may_change(member.user):
         raise MentoringError(
             "Only the person who logged a meeting may change it, within 14 days."

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mentorscheme.audit import services as audit
+from mentorscheme.locking import lock_first, lock_row
 from mentorscheme.members import officers
 from mentorscheme.members.models import Member
 from mentorscheme.mentors import changes
@@ -71,11 +72,7 @@ def _transition(profile: MentorProfile, to: str, *, note: str = "", by=None) -> 
 
 
 def _locked(profile: MentorProfile) -> MentorProfile:
-    return (
-        MentorProfile.objects.select_for_update(of=("self",))
-        .select_related("member")
-        .get(pk=profile.pk)
-    )
+    return lock_row(MentorProfile.objects.select_related("member"), profile.pk)
 
 
 def _officer_emails(member: Member, side: str = officers.MENTORS) -> list[str]:
@@ -365,11 +362,8 @@ def mentor_attendance_changed(
     still holds it; a listed mentor who no longer meets every gate is delisted, the
     reason in their history.
     """
-    profile = (
-        MentorProfile.objects.select_for_update(of=("self",))
-        .select_related("member")
-        .filter(member=member)
-        .first()
+    profile = lock_first(
+        MentorProfile.objects.select_related("member").filter(member=member)
     )
     if profile is None:
         return None

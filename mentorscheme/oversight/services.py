@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from mentorscheme.audit import services as audit
 from mentorscheme.audit.models import AuditAction
+from mentorscheme.locking import lock_row, lock_rows
 from mentorscheme.members.models import (
     Member,
     OfficerAppointment,
@@ -23,21 +24,15 @@ from mentorscheme.members.models import (
     OrganisationType,
     Region,
 )
-from mentorscheme.mentoring import selectors as mentoring_selectors
 from mentorscheme.mentoring import services as mentoring_services
 from mentorscheme.mentoring.models import (
-    OPEN_REQUEST_STATUSES,
-    MentoringRelationship,
     MentoringRequest,
-    RequestStatus,
 )
 from mentorscheme.mentors import directory
-from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.notifications import emails
 from mentorscheme.oversight import selectors, tasks
 from mentorscheme.oversight.models import AllocationRun, RunStatus
-from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
     AllocationMode,
@@ -47,8 +42,6 @@ from mentorscheme.scheme.models import (
     SchemeSettings,
 )
 from mentorscheme.training.models import TrainingEvent
-
-LOCK_SLICE = 1000
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +185,7 @@ def allocation_run_compute(*, run_id: int) -> AllocationRun | None:
 
 
 def _locked_run(run: AllocationRun) -> AllocationRun:
-    return AllocationRun.objects.select_for_update().get(pk=run.pk)
+    return lock_row(AllocationRun, run.pk)
 
 
 def _require_proposed(run: AllocationRun) -> None:
@@ -281,19 +274,6 @@ def allocation_run_discard(*, run: AllocationRun, by) -> AllocationRun:
     return run
 
 
-def _lock_rows(model, ids) -> None:
-    """Lock rows in id order, in slices: the fixed order avoids deadlocks."""
-    ids = sorted(ids)
-    for start in range(0, len(ids), LOCK_SLICE):
-        chunk = ids[start : start + LOCK_SLICE]
-        list(
-            model.objects.select_for_update(of=("self",))
-            .filter(pk__in=chunk)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-
-
 @transaction.atomic
 def allocation_run_publish(*, run: AllocationRun, by) -> AllocationRun:
     """Publish the kept pairs: a request to the mentor, or a match made directly.
@@ -306,8 +286,8 @@ def allocation_run_publish(*, run: AllocationRun, by) -> AllocationRun:
     mode = SchemeSettings.load().allocation_mode
     pairs = run.kept_pairs()
     # Mentor profiles, then enrolments: the order the mentoring services lock in.
-    _lock_rows(MentorProfile, {p["mentor_id"] for p in pairs})
-    _lock_rows(Enrolment, {p["candidate_id"] for p in pairs})
+    lock_rows(MentorProfile, {p["mentor_id"] for p in pairs})
+    lock_rows(Enrolment, {p["candidate_id"] for p in pairs})
     outcomes = [_publish_pair(pair, mode=mode, by=by) for pair in pairs]
     run.status = RunStatus.PUBLISHED
     run.mode = mode
@@ -355,8 +335,10 @@ def _publish_pair(pair: dict, *, mode: str, by) -> dict:
     try:
         with transaction.atomic():
             if mode == AllocationMode.DIRECT:
-                relationship = relationship_create_direct(
-                    enrolment=enrolment, mentor=mentor, by=by
+                relationship = mentoring_services.relationship_start(
+                    enrolment=enrolment,
+                    mentor=mentor,
+                    how=mentoring_services.ALLOCATED,
                 )
                 return outcome | {
                     "outcome": "matched",
@@ -391,76 +373,6 @@ def _request_from_allocation(
     return request
 
 
-@transaction.atomic
-def relationship_create_direct(
-    *, enrolment: Enrolment, mentor: MentorProfile, by=None
-) -> MentoringRelationship:
-    """Match a candidate with a mentor without a request (allocation "direct" mode).
-
-    Locks the mentor profile, then the enrolment (the order every mentoring service
-    uses), re-checks every rule of the scheme, then creates the relationship and
-    closes the candidate's other open requests, as an acceptance does.
-    """
-    mentor = (
-        MentorProfile.objects.select_for_update(of=("self",))
-        .select_related("member")
-        .get(pk=mentor.pk)
-    )
-    enrolment = (
-        Enrolment.objects.select_for_update(of=("self",))
-        .select_related("member", "qualification")
-        .get(pk=enrolment.pk)
-    )
-    if not enrolment.is_open:
-        raise OversightError("The candidate's enrolment is closed.")
-    failures = eligibility.check(
-        mentoring_selectors.candidate_record(enrolment, exclude_requested=False),
-        mentor_selectors.record_for(mentor_selectors.annotated(mentor)),
-    )
-    if failures:
-        raise OversightError(" ".join(f.reason for f in failures))
-    now = timezone.now()
-    open_requests = list(
-        MentoringRequest.objects.select_for_update(of=("self",))
-        .filter(enrolment=enrolment, status__in=OPEN_REQUEST_STATUSES)
-        .select_related("mentor__member")
-        .order_by("pk")
-    )
-    same = next((r for r in open_requests if r.mentor_id == mentor.pk), None)
-    for request in open_requests:
-        request.status = (
-            RequestStatus.ACCEPTED if request is same else RequestStatus.WITHDRAWN
-        )
-        request.closed_at = now
-        if request is same:
-            request.responded_at = now
-        request.save()
-        if request is not same:
-            emails.send(
-                "request_withdrawn",
-                to=request.mentor.member.email,
-                context={
-                    "request": request,
-                    "candidate": enrolment.member,
-                    "because": "they have been matched with a mentor by the scheme",
-                },
-            )
-    relationship = MentoringRelationship.objects.create(
-        enrolment=enrolment, mentor=mentor, request=same
-    )
-    context = {
-        "relationship": relationship,
-        "candidate": enrolment.member,
-        "mentor": mentor.member,
-        "enrolment": enrolment,
-    }
-    emails.send(
-        "allocation_matched_candidate", to=enrolment.member.email, context=context
-    )
-    emails.send("allocation_matched_mentor", to=mentor.member.email, context=context)
-    return relationship
-
-
 # -- scheme administration (staff) ---------------------------------------------------
 
 
@@ -491,7 +403,7 @@ def _save_and_audit(instance: Model, fields: dict, *, by, action: str) -> Model:
     adding = instance.pk is None
     if not adding:
         # Compare with the row as stored, not with an instance a form has changed.
-        instance = type(instance).objects.select_for_update().get(pk=instance.pk)
+        instance = lock_row(type(instance), instance.pk)
     changes = _apply(instance, fields)
     if not changes and not adding:
         return instance
@@ -522,10 +434,11 @@ def region_merge(*, source: Region, target: Region, by) -> dict[str, int]:
     target, as do mentors' choices of region; the source stays on record, inactive,
     pointing at the target, so older records and allocation runs still read true.
     """
-    source = Region.objects.select_for_update().get(pk=source.pk)
-    target = Region.objects.select_for_update().get(pk=target.pk)
     if source.pk == target.pk:
         raise OversightError("Choose two different regions.")
+    # Both in key order, so two merges of the same pair wait rather than deadlock.
+    locked = {r.pk: r for r in lock_rows(Region, [source.pk, target.pk])}
+    source, target = locked[source.pk], locked[target.pk]
     if not source.is_active:
         raise OversightError(f"{source} has already been merged or closed.")
     if not target.is_active:

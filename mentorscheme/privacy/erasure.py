@@ -28,6 +28,7 @@ from mentorscheme.audit import services as audit
 from mentorscheme.audit.models import AuditEntry
 from mentorscheme.contact.models import Feedback, FeedbackReply
 from mentorscheme.guidance.models import GuidancePage, GuidancePageVersion
+from mentorscheme.locking import lock_row
 from mentorscheme.members.models import (
     Member,
     MembershipStatus,
@@ -396,7 +397,7 @@ ERASERS: dict[str, Callable[[Subject], int]] = {
 @transaction.atomic
 def member_erase(*, member: Member, by, reason: str) -> ErasureRecord:
     """Erase a member's personal data everywhere; one transaction, all or nothing."""
-    member = Member.objects.select_for_update(of=("self",)).get(pk=member.pk)
+    member = lock_row(Member, member.pk)
     if ErasureRecord.objects.filter(member=member).exists():
         raise PrivacyError("This member's personal data has already been erased.")
     if len(reason.strip()) < 10:

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from mentorscheme.locking import lock_row
 from mentorscheme.members.models import Member
 from mentorscheme.privacy.models import CalendarFeed, new_feed_token
 
@@ -9,9 +10,9 @@ from mentorscheme.privacy.models import CalendarFeed, new_feed_token
 @transaction.atomic
 def feed_renew(*, member: Member) -> CalendarFeed:
     """Give the member a feed at a new secret address; any old address stops working."""
-    feed, created = CalendarFeed.objects.select_for_update().get_or_create(
-        member=member
-    )
+    # The member's row is the lock: two renewals at once make one feed, not two.
+    lock_row(Member, member.pk)
+    feed, created = CalendarFeed.objects.get_or_create(member=member)
     if not created:
         feed.token = new_feed_token()
         feed.last_read_at = None

@@ -10,6 +10,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from mentorscheme.locking import lock_row
 from mentorscheme.members.models import Member
 from mentorscheme.notifications import emails
 from mentorscheme.training import calendar, changes
@@ -30,7 +31,7 @@ class TrainingError(Exception):
 
 
 def _locked_event(event_id: int) -> TrainingEvent:
-    return TrainingEvent.objects.select_for_update(of=("self",)).get(pk=event_id)
+    return lock_row(TrainingEvent, event_id)
 
 
 def _ics(event: TrainingEvent, *, cancelled: bool = False) -> emails.Attachment:
@@ -167,11 +168,7 @@ def booking_record_attendance(*, booking: Booking, attended: bool, by) -> Bookin
     Every entry, a correction included, re-runs the member's mentor gates, so a
     "did not attend" takes away what the attendance gave.
     """
-    booking = (
-        Booking.objects.select_for_update(of=("self",))
-        .select_related("event", "member")
-        .get(pk=booking.pk)
-    )
+    booking = lock_row(Booking.objects.select_related("event", "member"), booking.pk)
     event = booking.event
     if booking.status not in (
         BookingStatus.BOOKED,

@@ -151,3 +151,20 @@ def test_without_the_lock_the_open_request_limit_is_passed(monkeypatch):
         ]
     )
     assert MentoringRequest.objects.filter(enrolment=enrolment).count() > 3
+
+
+def test_an_acceptance_and_an_allocation_never_both_take_the_last_place():
+    """Both start mentoring through one service, under the same locks."""
+    profile, requests = _mentor_with_requests()
+    allocated = f.enrol(f.MemberFactory())
+    calls = [
+        lambda: services.request_accept(
+            request=requests[0], mentor=profile, confirms_not_line_manager=True
+        ),
+        lambda: services.relationship_start(
+            enrolment=allocated, mentor=profile, how=services.ALLOCATED
+        ),
+    ] * (RACERS // 2)
+    results = run_together(calls)
+    assert MentoringRelationship.objects.filter(mentor=profile).count() == 1
+    assert sum(isinstance(r, MentoringRelationship) for r in results) == 1
