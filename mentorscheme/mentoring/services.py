@@ -1124,23 +1124,7 @@ def relationship_reopen(
 ) -> MentoringRelationship:
     """An officer reopens a completion within the set period (a mistake, a change)."""
     relationship = _locked_relationship(relationship.pk)
-    if relationship.status != RelationshipStatus.COMPLETED:
-        raise MentoringError("Only a completed mentoring can be reopened.")
-    days = SchemeSettings.load().reopen_within_days
-    if (timezone.localdate() - relationship.ended_on).days > days:
-        raise MentoringError(
-            f"This mentoring was completed more than {days} days ago and can no "
-            "longer be reopened."
-        )
-    if not relationship.enrolment.is_open:
-        raise MentoringError(
-            "The enrolment has closed, so its mentoring cannot reopen."
-        )
-    if selectors.active_relationship(relationship.enrolment):
-        raise MentoringError("The candidate already has another mentor.")
-    if len(reason.strip()) < 10:
-        raise MentoringError("Give a reason of a few words; both of them will read it.")
-    _refuse_own_case(relationship, officer)
+    relationship_reopen_check(relationship=relationship, officer=officer, reason=reason)
     audit.record(
         actor=officer,
         action=audit.AuditAction.MENTORING_REOPENED,
@@ -1159,6 +1143,29 @@ def relationship_reopen(
         context={"relationship": relationship, "reason": reason.strip()},
     )
     return relationship
+
+
+def relationship_reopen_check(
+    *, relationship: MentoringRelationship, officer, reason: str
+) -> None:
+    """Refuse a reopening that cannot be done (before the officer confirms it)."""
+    if relationship.status != RelationshipStatus.COMPLETED:
+        raise MentoringError("Only a completed mentoring can be reopened.")
+    days = SchemeSettings.load().reopen_within_days
+    if (timezone.localdate() - relationship.ended_on).days > days:
+        raise MentoringError(
+            f"This mentoring was completed more than {days} days ago and can no "
+            "longer be reopened."
+        )
+    if not relationship.enrolment.is_open:
+        raise MentoringError(
+            "The enrolment has closed, so its mentoring cannot reopen."
+        )
+    if selectors.active_relationship(relationship.enrolment):
+        raise MentoringError("The candidate already has another mentor.")
+    if len(reason.strip()) < 10:
+        raise MentoringError("Give a reason of a few words; both of them will read it.")
+    _refuse_own_case(relationship, officer)
 
 
 @transaction.atomic

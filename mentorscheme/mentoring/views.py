@@ -699,17 +699,42 @@ def _letter_download(relationship):
     return response
 
 
+def _confirm_reopen(request, relationship, reason: str):
+    candidate = relationship.enrolment.member.full_name
+    mentor = relationship.mentor.member.full_name
+    return confirm.confirmation_page(
+        request,
+        title=f"Reopen the mentoring of {candidate} by {mentor}",
+        consequences=[
+            confirm.Consequence(
+                f"{candidate} and {mentor} are each emailed that their mentoring is "
+                "open again, with your reason:",
+                (reason,),
+            ),
+            "Both confirmations of completion are cleared: they confirm again when "
+            "the mentoring is done.",
+        ],
+        button="Yes, reopen the mentoring",
+        back_url=reverse("mentoring:relationship", args=[relationship.pk]),
+        undo="Once sent, the emails cannot be called back.",
+    )
+
+
 @login_required
 @require_POST
 def relationship_reopen(request, pk: int):
     roles = _roles(request)
     relationship = get_relationship_or_404(roles, pk)
     require(can_act_for_candidates(roles, relationship.enrolment.member.region_id))
+    reason = request.POST.get("reason", "")[:2000]
     try:
+        if confirm.needs_confirmation(request):
+            services.relationship_reopen_check(
+                relationship=relationship, officer=request.user, reason=reason
+            )
+            return _confirm_reopen(request, relationship, reason.strip())
         services.relationship_reopen(
-            relationship=relationship,
-            officer=request.user,
-            reason=request.POST.get("reason", "")[:2000],
+            relationship=relationship, officer=request.user, reason=reason
         )
     except services.MentoringError as refusal:
         messages.error(request, str(refusal))

@@ -107,10 +107,14 @@ def test_an_officer_reopens_a_completion_within_the_period(client, alice, dora, 
     relationship.ended_on = datetime.date.today()
     relationship.save()
     login(client, olivia)
-    client.post(
-        f"/mentoring/relationships/{relationship.pk}/reopen/",
-        {"reason": "Confirmed by mistake, they are still working."},
-    )
+    url = f"/mentoring/relationships/{relationship.pk}/reopen/"
+    why = {"reason": "Confirmed by mistake, they are still working."}
+    asked = client.post(url, why).text
+    assert "Reopen the mentoring of Alice Archer by Dora Davies?" in asked
+    assert "Both confirmations of completion are cleared" in asked
+    relationship.refresh_from_db()
+    assert relationship.status == "completed"
+    client.post(url, why | {"confirmed": "yes"})
     relationship.refresh_from_db()
     assert relationship.is_active and relationship.reopened_at
     relationship.status = "completed"

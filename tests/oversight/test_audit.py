@@ -124,7 +124,7 @@ def test_an_officer_reopening_a_completion_is_recorded(client, olivia, alice, bo
     login(client, olivia)
     client.post(
         f"/mentoring/relationships/{relationship.pk}/reopen/",
-        {"reason": "Completed by mistake; they still meet."},
+        {"reason": "Completed by mistake; they still meet.", "confirmed": "yes"},
     )
     entry = AuditEntry.objects.get()
     assert entry.action == "mentoring_reopened"
