@@ -220,7 +220,11 @@ def make_instance(
                 organisation_id=organisation,
                 organisation_type_id=org_type_id,
                 meeting_modes=frozenset(MODE_CODES) if star[i] else m_modes[i],
-                up_to_date=bool(up_to_date[i]),
+                # Briefed on the current regulations (2); a quarter of them also
+                # on the earlier ones (1) some candidates are still under.
+                up_to_date_for=(frozenset({1, 2}) if i % 4 == 0 else frozenset({2}))
+                if up_to_date[i]
+                else frozenset(),
             )
         )
 
@@ -269,6 +273,8 @@ def make_instance(
                 ),
                 choices=choices,
                 excluded_mentor_ids=excluded,
+                # One candidate in ten stayed under the earlier regulations.
+                regulations_id=1 if i % 10 == 0 else 2,
             )
         )
     return candidates, mentors, shape.weights

@@ -103,11 +103,12 @@ def appoint(member: Member, region_code: str, **kwargs) -> OfficerAppointment:
 
 
 def enrol(member: Member, code: str = "chartership", **kwargs) -> Enrolment:
+    """An enrolment under the one version of the regulations the tests hold, unless
+    a test gives ``regulations``."""
+    if "regulations" not in kwargs:
+        kwargs["regulations"] = RegulationsVersion.objects.get()
     return Enrolment.objects.create(
-        member=member,
-        qualification=qualification(code),
-        regulations=RegulationsVersion.objects.get(),
-        **kwargs,
+        member=member, qualification=qualification(code), **kwargs
     )
 
 

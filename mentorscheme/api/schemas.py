@@ -171,7 +171,10 @@ class MentorOut(Schema):
     meeting_modes: list[str]
     qualifications: list[str]
     free_places: int
-    up_to_date: bool
+    up_to_date: bool = Field(
+        description="Briefed on the regulations the candidate's enrolment is under "
+        "(for anyone else: on those in force), or within the grace period after them."
+    )
     score: float
     reasons: list[ReasonOut]
     requested: bool

@@ -748,6 +748,7 @@ class DemoSeeder:
             line_manager_member_id=member.line_manager_id,
             meeting_modes=frozenset(),
             has_active_relationship=False,
+            regulations_id=enrolment.regulations_id,
         )
 
     def _mentor_record(self, profile, members, active):
@@ -767,7 +768,9 @@ class DemoSeeder:
             organisation_id=member.organisation_id,
             organisation_type_id=None,
             meeting_modes=frozenset(profile.meeting_modes),
-            up_to_date=profile.member_id in self.briefed,
+            up_to_date_for=frozenset({self.regulations.pk})
+            if profile.member_id in self.briefed
+            else frozenset(),
         )
 
     # -- demo accounts ------------------------------------------------------------

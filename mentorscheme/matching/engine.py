@@ -36,6 +36,7 @@ from mentorscheme.scheme.recommendations import (
     score_vector,
     scoring,
     shared_mode_bits_vector,
+    up_to_date_vector,
 )
 from mentorscheme.scheme.records import (
     NONE,
@@ -385,13 +386,14 @@ class _Allocator:
             chosen = self.records[c[i]].choices
             mentor_id = int(pool.ids[g[i]])
             choice_rank[i] = chosen.index(mentor_id) + 1 if mentor_id in chosen else 0
-        texts: dict[tuple[str, str], int] = {}
+        texts: dict[tuple[str, str, str], int] = {}
         candidate_text = np.fromiter(
             (
                 texts.setdefault(
                     (
                         self.records[i].organisation_type_name,
                         self.records[i].region_name,
+                        self.records[i].regulations_name,
                     ),
                     len(texts),
                 )
@@ -415,7 +417,7 @@ class _Allocator:
                 & (ca.organisation_id[c] >= 0),
                 shared_mode_bits_vector(ca, c, pool, g),
                 (ca.region_id[c] == pool.region_id[g]) & (ca.region_id[c] >= 0),
-                pool.up_to_date[g],
+                up_to_date_vector(ca, c, pool, g),
                 free,
                 choice_rank,
                 candidate_text,

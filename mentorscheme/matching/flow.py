@@ -83,8 +83,8 @@ class CandidateGroups:
 
     Two candidates are interchangeable when every open mentor is allowed for
     both or for neither and scores both the same: the same level needed and
-    qualification, region, organisation and its type, and ways of meeting, and
-    neither has anything of their own (a ranked choice, a mentor they may not
+    qualification, region, organisation and its type, ways of meeting and the
+    version of the regulations they are under, and neither has anything of their own (a ranked choice, a mentor they may not
     ask again, an open mentor who is themselves or their line manager). Each
     group's first member (lowest id) is the node standing for it.
     """
@@ -191,10 +191,10 @@ class Solver:
         # Every match is worth more than any difference in score totals.
         s = scoring
         spread = s.max_pair_points + s.same_organisation_points
-        spread += s.up_to_date_points + s.load_points[-1]
+        spread += s.load_points[-1]
         self.match_bonus = (len(eligible) + 1) * (2 * spread + 1)
         #: What a mentor's first free place is worth.
-        self.first_place = place_points(mentors.up_to_date, self.free, scoring)
+        self.first_place = place_points(self.free, scoring)
 
     def solve(self, method: str = "auto") -> tuple[np.ndarray, np.ndarray]:
         """Positions (candidate, open mentor) of the pairs made."""
@@ -224,9 +224,7 @@ class Solver:
         self.stats[f"ms_{stage}"] = int(self.stats.get(f"ms_{stage}", 0)) + ms
 
     def _solve(self, arcs: Arcs, groups: CandidateGroups) -> Network:
-        return Network.solve(
-            arcs, groups.size, self.free, self.mentors.up_to_date, self.scoring
-        )
+        return Network.solve(arcs, groups.size, self.free, self.scoring)
 
     def _pairs(
         self, network: Network, groups: CandidateGroups
@@ -278,6 +276,7 @@ class Solver:
             ca.organisation_id,
             ca.organisation_type_id,
             ca.modes,
+            ca.regulations_id,
         ]
         return CandidateGroups.of(ca, self.eligible, features, alone)
 
@@ -418,13 +417,16 @@ class Solver:
         best candidates found exactly, within their own region, where the best
         usually are: a cheap fix that usually saves a round."""
         mentors = self.mentors
-        best = class_bound(
-            *self.search.mentor_features(),
-            *self.search.candidate_features(nodes),
-            np.zeros(len(nodes), dtype=np.int64),
-            self.scoring,
-            "other_below",
-        )
+        best = np.full(len(mentors), NOTHING, dtype=np.int64)
+        for regulations, alike in self.search.by_regulations(nodes):
+            found = class_bound(
+                *self.search.mentor_features(),
+                *self.search.candidate_features(alike),
+                np.zeros(len(alike), dtype=np.int64),
+                self.scoring,
+                "other_below",
+            )
+            best = np.maximum(best, found + self.search.up_to_date_points(regulations))
         at_best = np.bincount(
             arcs.mentor[arcs.points >= best[arcs.mentor]], minlength=len(mentors)
         )

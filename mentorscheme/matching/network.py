@@ -104,11 +104,11 @@ class Arcs:
 
 
 def place_arcs(
-    mentors: np.ndarray, free: np.ndarray, up_to_date: np.ndarray, scoring: Scoring
+    mentors: np.ndarray, free: np.ndarray, scoring: Scoring
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each mentor's places as arcs to the sink: (mentor, capacity, points).
 
-    ``free`` and ``up_to_date`` are per mentor in ``mentors``. From
+    ``free`` is per mentor in ``mentors``. From
     ``LOAD_SATURATION`` free places on, places are all worth the same and share
     one arc.
     """
@@ -121,9 +121,7 @@ def place_arcs(
             if f == LOAD_SATURATION
             else np.ones(int(has.sum()), dtype=np.int64)
         )
-        points.append(
-            place_points(up_to_date[has], np.full(int(has.sum()), f), scoring)
-        )
+        points.append(place_points(np.full(int(has.sum()), f), scoring))
     return tuple(np.concatenate(x) for x in (mentor, capacity, points))  # type: ignore[return-value]
 
 
@@ -173,20 +171,19 @@ class Network:
         arcs: Arcs,
         copies: np.ndarray,
         free: np.ndarray,
-        up_to_date: np.ndarray,
         scoring: Scoring,
     ) -> Network:
         """The maximum flow of least cost through ``arcs``.
 
         ``copies`` (per candidate position) is how many candidates each node
-        stands for; ``free`` and ``up_to_date`` are per open mentor.
+        stands for; ``free`` is per open mentor.
         """
         candidate_nodes, candidate_node = np.unique(arcs.candidate, return_inverse=True)
         mentor_nodes, mentor_node = np.unique(arcs.mentor, return_inverse=True)
         n_cand = len(candidate_nodes)
         first_mentor = 2 + n_cand
         place_mentor, place_capacity, place_value = place_arcs(
-            mentor_nodes, free[mentor_nodes], up_to_date[mentor_nodes], scoring
+            mentor_nodes, free[mentor_nodes], scoring
         )
         supply = copies[candidate_nodes]
         tails = np.concatenate(

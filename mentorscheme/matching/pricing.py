@@ -10,7 +10,8 @@ A national run has about 750 million candidate-mentor pairs. Column generation
   candidates.
 
 Points depend on a few features only (level, region, organisation type, ways of
-meeting), so both are answered by classes. ``class_bound`` folds a table over
+meeting, the version of the regulations), so both are answered by classes; the
+few versions of the regulations are taken one at a time. ``class_bound`` folds a table over
 the other side's classes, one feature at a time, into an upper bound of each
 item's best value: most candidates are cleared by it at once. For the rest,
 candidates alike share short lists of their best mentors anywhere and in each
@@ -29,7 +30,12 @@ import numpy as np
 
 from mentorscheme.matching.network import Arcs, mix, rank_order
 from mentorscheme.scheme import eligibility
-from mentorscheme.scheme.recommendations import SHARED, Scoring, pair_points
+from mentorscheme.scheme.recommendations import (
+    SHARED,
+    Scoring,
+    pair_points,
+    up_to_date_mask,
+)
 from mentorscheme.scheme.records import MODE_BITS, CandidateArrays, MentorArrays
 
 #: Below any real value: "no such pair".
@@ -96,6 +102,18 @@ class MentorSearch:
             ca.modes[c],
         )
 
+    def by_regulations(self, c: np.ndarray):
+        """These candidates split by the version of the regulations they are
+        under (-1: none): (version, those candidates), a few at most."""
+        regulations = self.candidates.regulations_id[c]
+        for value in np.unique(regulations).tolist():
+            yield value, c[regulations == value]
+
+    def up_to_date_points(self, regulations: int) -> np.ndarray:
+        """Per open mentor, what being up to date with this version is worth."""
+        version = regulations if regulations >= 0 else None
+        return up_to_date_mask(version, self.mentors) * self.scoring.up_to_date_points
+
     def mentor_features(self) -> tuple[np.ndarray, ...]:
         m = self.mentors
         return (m.level_rank, m.region_id, m.organisation_type_id, m.modes)
@@ -121,13 +139,17 @@ class MentorSearch:
         found exactly. Every violation has its candidate among the suspects, so
         when this returns nothing the flow is optimal for the whole problem.
         """
-        bound = class_bound(
-            *self.candidate_features(candidates),
-            *self.mentor_features(),
-            mentor_potential,
-            self.scoring,
-            "other_above",
-        )
+        bound = np.full(len(candidates), NOTHING, dtype=np.int64)
+        regulations = self.candidates.regulations_id[candidates]
+        for version in np.unique(regulations).tolist():
+            alike = regulations == version
+            bound[alike] = class_bound(
+                *self.candidate_features(candidates[alike]),
+                *self.mentor_features(),
+                mentor_potential + self.up_to_date_points(version),
+                self.scoring,
+                "other_above",
+            )
         suspect = bound > candidate_potential[candidates]
         self.stats["suspects"] = int(self.stats.get("suspects", 0)) + int(suspect.sum())
         if not suspect.any():
@@ -194,12 +216,16 @@ class MentorSearch:
         qualification = ca.qualification_id[candidates]
         if self.mentors.supports_any.all():
             qualification = np.full(len(candidates), -1, dtype=np.int64)
+        regulations = ca.regulations_id[candidates]
+        if not self.scoring.up_to_date_points:
+            regulations = np.full(len(candidates), -1, dtype=np.int64)
         features = np.stack(
             [
                 ca.min_mentor_rank[candidates],
                 ca.organisation_type_id[candidates],
                 ca.modes[candidates],
                 qualification,
+                regulations,
             ]
         )
         classes, class_of = np.unique(features, axis=1, return_inverse=True)
@@ -317,10 +343,12 @@ class MentorSearch:
         org_type: np.ndarray,
         modes: np.ndarray,
         qualification: np.ndarray,
+        regulations: np.ndarray,
         mentor_value: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """For candidate classes (rank, organisation type, modes, qualification):
-        their best mentors by an upper bound of ``points + mentor_value``.
+        """For candidate classes (rank, organisation type, modes, qualification,
+        regulations): their best mentors by an upper bound of ``points +
+        mentor_value``.
 
         The bound leaves out the same-organisation penalty and who is barred,
         which only lower a value. In list 0 (anywhere) it leaves out the region
@@ -340,6 +368,13 @@ class MentorSearch:
         m_value = mentor_value[order][None, :]
         travels = (mentors.in_person_region_ids[order] >= 0).any(axis=1)[None, :]
         restricted = not bool(mentors.supports_any.all())
+        # Per version of the regulations among the classes, what each mentor's
+        # being up to date with it is worth.
+        versions, version_of = np.unique(regulations, return_inverse=True)
+        version_points = np.stack(
+            [self.up_to_date_points(int(v))[order] for v in versions]
+        )
+        version_of = version_of.ravel()
         n_lists = len(bounds)  # anywhere, then one per region
         spans = [(0, len(order))] + [
             (int(bounds[r]), int(bounds[r + 1])) for r in range(len(bounds) - 1)
@@ -353,6 +388,7 @@ class MentorSearch:
             common = (
                 (r_type != m_type) & (r_type >= 0) & (m_type >= 0)
             ) * s.different_org_type_points + m_value
+            common = common + version_points[version_of[rows]]
             both = r_modes & m_modes
             near = common + SHARED[both] * s.shared_mode_points
             far = common + (

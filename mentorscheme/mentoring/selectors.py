@@ -25,6 +25,7 @@ def with_candidate_fields(enrolments):
         "member__region",
         "qualification__level",
         "qualification__min_mentor_level",
+        "regulations",
     ).annotate(has_active=Exists(active))
 
 
@@ -66,6 +67,8 @@ def record_for(
         if organisation
         else "",
         region_name=member.region.name,
+        regulations_id=enrolment.regulations_id,
+        regulations_name=enrolment.regulations.name,
     )
 
 

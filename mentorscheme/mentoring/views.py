@@ -38,7 +38,6 @@ from mentorscheme.scheme.models import (
     RegulationsVersion,
     SchemeSettings,
 )
-from mentorscheme.training import currency
 
 
 def _roles(request):
@@ -340,12 +339,6 @@ def mentor_detail(request, pk: int):
             "mentor": entry.card,
             "form": form,
             "enrolment": enrolment,
-            # Up to date for this candidate: briefed on the version they are under.
-            "briefed_on_yours": currency.is_briefed(
-                entry.record.member_id, enrolment.regulations
-            )
-            if enrolment
-            else None,
         },
         status=_error_status(form),
     )

@@ -48,6 +48,7 @@ from mentorscheme.scheme.records import (
     MentorRecord,
     Weights,
 )
+from mentorscheme.training import currency
 
 PER_PAGE = 20
 SUGGESTIONS = 5
@@ -66,9 +67,11 @@ class Reference:
     #: (id, name, whether a candidate may filter by it: active and using mentors)
     qualifications: tuple[tuple[int, str, bool], ...]
     weights: Weights
+    #: The versions of the regulations, as "up to date" reads them today.
+    regulations: currency.RegulationsTable
 
     @classmethod
-    def read(cls) -> "Reference":
+    def read(cls, today=None) -> "Reference":
         return cls(
             regions={
                 pk: (code, name, active)
@@ -86,6 +89,7 @@ class Reference:
                 )
             ),
             weights=SchemeSettings.load().weights(),
+            regulations=currency.regulations_table(today),
         )
 
     def region_choices(self) -> list[tuple[int, str]]:
@@ -178,6 +182,9 @@ class Entry:
     score: float = 0.0
     reasons: list = field(default_factory=list)
     requested: bool = False
+    #: Up to date with the candidate's version of the regulations (without a
+    #: candidate: the version in force).
+    up_to_date: bool = False
 
     @property
     def warnings(self):
@@ -211,11 +218,16 @@ class _Mentor:
     qualifications: frozenset[int]
 
     @classmethod
-    def from_rows(cls, rows, regions, qualifications) -> list["_Mentor"]:
+    def from_rows(cls, rows, regions, qualifications, current) -> list["_Mentor"]:
+        """``current``: the versions of the regulations each member is up to date
+        with."""
         return [
             cls(
                 record=selectors.record_from_row(
-                    r, qualifications.get(r["pk"], ()), regions.get(r["pk"], ())
+                    r,
+                    qualifications.get(r["pk"], ()),
+                    regions.get(r["pk"], ()),
+                    current.get(r["member_id"], ()),
                 ),
                 name=(
                     r["member__last_name"].lower(),
@@ -254,11 +266,16 @@ class DirectoryIndex:
         """Every listed mentor, read afresh (``notes``: the window's, if read)."""
         if notes is None:
             notes = frozenset(pk for pk, _ in _window_notes(version))
-        rows = _rows(MentorProfile.objects.filter(status=MentorStatus.LISTED), today)
+        reference = Reference.read(today)
+        profiles = MentorProfile.objects.filter(status=MentorStatus.LISTED)
+        rows = _rows(profiles, today)
         qualifications, regions = selectors.mentor_links(
             mentorprofile__status=MentorStatus.LISTED
         )
-        mentors = tuple(_Mentor.from_rows(rows, regions, qualifications))
+        current = currency.up_to_date_versions(
+            profiles.values("member_id"), reference.regulations
+        )
+        mentors = tuple(_Mentor.from_rows(rows, regions, qualifications, current))
         records = [m.record for m in mentors]
         arrays = MentorArrays.from_records(records)
         return cls(
@@ -269,7 +286,7 @@ class DirectoryIndex:
             position_of={m.record.id: i for i, m in enumerate(mentors)},
             version=version,
             notes=notes,
-            reference=Reference.read(),
+            reference=reference,
         )
 
     def patched(
@@ -284,7 +301,10 @@ class DirectoryIndex:
         if len(rows) != len(ids):
             return None  # a mentor profile was deleted
         qualifications, regions = selectors.mentor_links(ids)
-        fresh = _Mentor.from_rows(rows, regions, qualifications)
+        current = currency.up_to_date_versions(
+            [r["member_id"] for r in rows], self.reference.regulations
+        )
+        fresh = _Mentor.from_rows(rows, regions, qualifications, current)
         positions = [self.position_of[m.record.id] for m in fresh]
         mentors = list(self.mentors)
         for position, mentor in zip(positions, fresh, strict=True):
@@ -430,7 +450,12 @@ def forget_index() -> None:
     _cache.pop("index", None)
 
 
-def _filter_mask(index: DirectoryIndex, mask: np.ndarray, filters: dict) -> np.ndarray:
+def _filter_mask(
+    index: DirectoryIndex,
+    mask: np.ndarray,
+    filters: dict,
+    candidate: CandidateRecord | None = None,
+) -> np.ndarray:
     a = index.arrays
     if region := filters.get("region"):
         mask &= np.fromiter(
@@ -449,7 +474,7 @@ def _filter_mask(index: DirectoryIndex, mask: np.ndarray, filters: dict) -> np.n
     if filters.get("free_place"):
         mask &= a.free_places > 0
     if filters.get("up_to_date"):
-        mask &= a.up_to_date
+        mask &= recommendations.up_to_date_mask(_regulations_for(index, candidate), a)
     words = (filters.get("q") or "").lower().split()
     if words:
         for position in np.flatnonzero(mask):
@@ -459,12 +484,22 @@ def _filter_mask(index: DirectoryIndex, mask: np.ndarray, filters: dict) -> np.n
     return mask
 
 
-def _live_mentors(mentor_ids, reference: Reference) -> list[tuple[MentorRecord, Card]]:
+def _regulations_for(index: DirectoryIndex, candidate: CandidateRecord | None):
+    """The version "up to date" means: the candidate's own, else the one in force."""
+    if candidate is not None:
+        return candidate.regulations_id
+    return index.reference.regulations.in_force_id
+
+
+def _live_mentors(mentor_ids, index: DirectoryIndex) -> list[tuple[MentorRecord, Card]]:
     """Read these mentors now, in order (those still there).
 
     Plain rows and their links (two queries), as the index reads them: no model
-    instances for a page that only shows them.
+    instances for a page that only shows them. Which versions of the regulations a
+    mentor is up to date with (a score, never a rule) comes from the index, which
+    a briefing acknowledged brings up to date like any other change.
     """
+    reference = index.reference
     ids = list(dict.fromkeys(mentor_ids))
     rows = {r["pk"]: r for r in _rows(MentorProfile.objects.filter(pk__in=ids), None)}
     qualifications, regions = selectors.mentor_links(ids)
@@ -473,33 +508,40 @@ def _live_mentors(mentor_ids, reference: Reference) -> list[tuple[MentorRecord, 
         row = rows.get(mentor_id)
         if row is None:
             continue
+        position = index.position_of.get(mentor_id)
         record = selectors.record_from_row(
-            row, qualifications.get(mentor_id, ()), regions.get(mentor_id, ())
+            row,
+            qualifications.get(mentor_id, ()),
+            regions.get(mentor_id, ()),
+            () if position is None else index.mentors[position].record.up_to_date_for,
         )
         found.append((record, Card.from_row(row, record, reference)))
     return found
 
 
-def _allowed(candidate, mentors, reference: Reference) -> list[Entry]:
+def _allowed(candidate, mentors, index: DirectoryIndex) -> list[Entry]:
     """Entries for the mentors the rules allow for this candidate (or, without one,
     who can take someone on), scored and with reasons."""
     entries = []
+    regulations_id = _regulations_for(index, candidate)
     for record, card in mentors:
+        up_to_date = recommendations.up_to_date_with(record, regulations_id)
         if candidate is None:
             if not eligibility.mentor_failures(record):
-                entries.append(Entry(card, record))
+                entries.append(Entry(card, record, up_to_date=up_to_date))
             continue
         if eligibility.check(candidate, record):
             continue
-        score, reasons = recommendations.score(candidate, record, reference.weights)
+        weights = index.reference.weights
+        score, reasons = recommendations.score(candidate, record, weights)
         requested = record.id in candidate.excluded_mentor_ids
-        entries.append(Entry(card, record, score, reasons, requested))
+        entries.append(Entry(card, record, score, reasons, requested, up_to_date))
     return entries
 
 
-def _live_entries(candidate, mentor_ids, reference: Reference) -> list[Entry]:
+def _live_entries(candidate, mentor_ids, index: DirectoryIndex) -> list[Entry]:
     """Read these mentors now and keep those the rules still allow, in order."""
-    return _allowed(candidate, _live_mentors(mentor_ids, reference), reference)
+    return _allowed(candidate, _live_mentors(mentor_ids, index), index)
 
 
 def search(
@@ -523,7 +565,7 @@ def search(
         mask = eligibility.allowed_mask(candidate, index.arrays)
     else:
         mask = eligibility.mentor_gate(index.arrays)
-    mask = _filter_mask(index, mask.copy(), filters or {})
+    mask = _filter_mask(index, mask.copy(), filters or {}, candidate)
     positions = np.flatnonzero(mask)
     if candidate is not None:
         scores = recommendations.score_vector(candidate, index.arrays, weights)[
@@ -546,7 +588,7 @@ def search(
     # One live read for the page and the suggestions together.
     live = {
         entry.card.id: entry
-        for entry in _live_entries(candidate, [*shown, *suggested], index.reference)
+        for entry in _live_entries(candidate, [*shown, *suggested], index)
     }
     result.object_list = [live[i] for i in shown if i in live]
     if len(result.object_list) < len(shown):
@@ -569,16 +611,14 @@ def suggestions_for(candidates: list[CandidateRecord]) -> dict[int, list[Entry]]
         for c in candidates
     }
     wanted = [i for ids in suggested.values() for i in ids]
-    mentors = {r.id: (r, card) for r, card in _live_mentors(wanted, index.reference)}
+    mentors = {r.id: (r, card) for r, card in _live_mentors(wanted, index)}
     return {
-        c.id: _allowed(
-            c, [mentors[i] for i in suggested[c.id] if i in mentors], index.reference
-        )
+        c.id: _allowed(c, [mentors[i] for i in suggested[c.id] if i in mentors], index)
         for c in candidates
     }
 
 
 def entry_for(*, candidate: CandidateRecord | None, mentor_id: int) -> Entry | None:
     """One mentor's directory entry, if this candidate (or officer) may see them."""
-    entries = _live_entries(candidate, [mentor_id], current_index().reference)
+    entries = _live_entries(candidate, [mentor_id], current_index())
     return entries[0] if entries else None

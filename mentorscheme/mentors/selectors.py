@@ -77,7 +77,6 @@ def with_record_fields(profiles, today: datetime.date | None = None):
         .annotate(
             level_rank=level_rank_subquery("member_id", today),
             active_mentees=Coalesce(Subquery(active, output_field=IntegerField()), 0),
-            up_to_date=currency.up_to_date_expression("member_id", today=today),
         )
     )
 
@@ -98,7 +97,6 @@ RECORD_VALUES = (
     "capacity",
     "active_mentees",
     "meeting_modes",
-    "up_to_date",
     "member__organisation__organisation_type__name",
     "member__region__name",
 )
@@ -132,11 +130,16 @@ def mentor_links(profile_ids=None, **where) -> tuple[dict, dict]:
 
 
 def record_from_row(
-    row: dict, qualification_ids=frozenset(), in_person_region_ids=frozenset()
+    row: dict,
+    qualification_ids=frozenset(),
+    in_person_region_ids=frozenset(),
+    up_to_date_for=frozenset(),
 ) -> MentorRecord:
     """A MentorRecord from a ``.values(*RECORD_VALUES)`` row of annotated profiles.
 
-    The many-to-many choices come separately (``mentor_links``).
+    The many-to-many choices come separately (``mentor_links``), and so do the
+    versions of the regulations the mentor is up to date with
+    (``currency.up_to_date_versions``).
     """
     current = row["member__membership_status"] == MembershipStatus.CURRENT
     rank = row["level_rank"] if current else 0
@@ -155,7 +158,7 @@ def record_from_row(
         organisation_id=row["member__organisation_id"],
         organisation_type_id=row["member__organisation__organisation_type_id"],
         meeting_modes=frozenset(row["meeting_modes"]),
-        up_to_date=row["up_to_date"],
+        up_to_date_for=frozenset(up_to_date_for),
         qualification_ids=frozenset(qualification_ids),
         in_person_region_ids=frozenset(in_person_region_ids),
         organisation_type_name=row["member__organisation__organisation_type__name"]
@@ -167,7 +170,11 @@ def record_from_row(
 def record_for(profile: MentorProfile, links: tuple[dict, dict] | None = None):
     """A MentorRecord from a profile annotated by ``with_record_fields``; ``links``
     as ``mentor_links`` gives them, when read already (else from the profile's
-    prefetched choices)."""
+    prefetched choices).
+
+    For the scheme's rules (``eligibility``), which never read what only a score
+    reads: it leaves out the versions of the regulations the mentor is up to date
+    with. Scores use ``mentor_records``."""
     member = profile.member
     organisation = member.organisation
     return record_from_row(
@@ -198,15 +205,22 @@ def record_for(profile: MentorProfile, links: tuple[dict, dict] | None = None):
 def mentor_records(
     profiles=None, today: datetime.date | None = None
 ) -> list[MentorRecord]:
-    """Records of these profiles (all, by default), by id, in one query."""
+    """Records of these profiles (all, by default), by id, in a fixed number of
+    queries."""
     profiles = MentorProfile.objects.all() if profiles is None else profiles
     rows = list(
         with_record_fields(profiles, today).order_by("pk").values(*RECORD_VALUES)
     )
     qualifications, regions = mentor_links([row["pk"] for row in rows])
+    current = currency.up_to_date_versions(
+        profiles.values("member_id"), currency.regulations_table(today)
+    )
     return [
         record_from_row(
-            row, qualifications.get(row["pk"], ()), regions.get(row["pk"], ())
+            row,
+            qualifications.get(row["pk"], ()),
+            regions.get(row["pk"], ()),
+            current.get(row["member_id"], ()),
         )
         for row in rows
     ]
@@ -215,7 +229,13 @@ def mentor_records(
 def annotated(
     profile: MentorProfile, today: datetime.date | None = None
 ) -> MentorProfile:
-    return with_record_fields(MentorProfile.objects.filter(pk=profile.pk), today).get()
+    """The profile with what its record needs, and ``up_to_date``: whether the
+    mentor is up to date with the regulations in force (the mentor's own page)."""
+    return (
+        with_record_fields(MentorProfile.objects.filter(pk=profile.pk), today)
+        .annotate(up_to_date=currency.up_to_date_expression("member_id", today=today))
+        .get()
+    )
 
 
 def listing_failures(profile: MentorProfile, today: datetime.date | None = None):
@@ -293,6 +313,7 @@ def mentor_home_context(profile: MentorProfile) -> dict:
             "-event__starts_at"
         ),
         "regulations": regulations,
+        "up_to_date": regulations is not None and briefed_on(regulations),
         "briefings": RegulationsBriefing.objects.filter(
             regulations_id__in=wanted
         ).select_related("regulations"),

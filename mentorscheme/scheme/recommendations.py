@@ -9,7 +9,10 @@ A score is a sum of a few parts, each with a reason the candidate can read:
   region, or one they list);
 * a mentor in the candidate's region helps a little (remote mentoring makes
   distance matter less, so the directory still searches every region);
-* a mentor up to date with the current regulations ranks higher;
+* a mentor up to date with the regulations the candidate's enrolment is under
+  ranks higher (briefed on that version, or on the one before it within its grace
+  period): a candidate who stayed under older regulations is best served by a
+  mentor who knows those, and a mentor briefed only on newer ones gains nothing;
 * a mentor with more free places ranks higher (load balance), the value of a place
   being ``load_balance * min(free places, LOAD_SATURATION) / LOAD_SATURATION``;
 * a mentor the candidate ranked gets ``choice_bonus / rank``.
@@ -113,6 +116,7 @@ class Scoring:
             self.different_org_type_points
             + MAX_SHARED_MODES * self.shared_mode_points
             + self.same_region_points
+            + self.up_to_date_points
             + self.choice_points(1)
         )
 
@@ -181,6 +185,16 @@ def shared_mode_bits(candidate: CandidateRecord, mentor: MentorRecord) -> int:
     return bits
 
 
+def is_up_to_date(candidate: CandidateRecord, mentor: MentorRecord) -> bool:
+    """Whether the mentor is up to date with the regulations the candidate is under."""
+    return up_to_date_with(mentor, candidate.regulations_id)
+
+
+def up_to_date_with(mentor: MentorRecord, regulations_id: int | None) -> bool:
+    """Whether the mentor is up to date with this version (None: no version)."""
+    return regulations_id is not None and regulations_id in mentor.up_to_date_for
+
+
 def _choice_rank(candidate: CandidateRecord, mentor_id: int) -> int:
     try:
         return candidate.choices.index(mentor_id) + 1
@@ -209,6 +223,7 @@ def score(
     shared_bits = shared_mode_bits(candidate, mentor)
     shared = _SHARED[shared_bits]
     same_region = _known_and_equal(candidate.region_id, mentor.region_id)
+    up_to_date = is_up_to_date(candidate, mentor)
     rank = _choice_rank(candidate, mentor.id)
 
     # Same order of float operations as score_vector().
@@ -216,7 +231,7 @@ def score(
     total = total - same_org * s.same_organisation
     total = total + shared * s.shared_mode
     total = total + same_region * s.same_region
-    total = total + mentor.up_to_date * s.up_to_date
+    total = total + up_to_date * s.up_to_date
     total = total + s.load_value(free)
     total = total + s.choice_value(rank)
 
@@ -242,13 +257,9 @@ def score(
                 points=shared * s.shared_mode,
             )
         )
-    if mentor.up_to_date and w.prefer_up_to_date:
+    if up_to_date and w.prefer_up_to_date:
         reasons.append(
-            Reason(
-                "up_to_date",
-                "up to date with the current regulations",
-                points=s.up_to_date,
-            )
+            Reason("up_to_date", _up_to_date_text(candidate), points=s.up_to_date)
         )
     if same_region and w.prefer_same_region:
         where = f" ({candidate.region_name})" if candidate.region_name else ""
@@ -294,6 +305,12 @@ def _modes_text(codes: list[str], region_name: str = "") -> str:
     return f"meets in ways you chose: {_join(ways)}"
 
 
+def _up_to_date_text(candidate: CandidateRecord) -> str:
+    if candidate.regulations_name:
+        return f"up to date with your regulations ({candidate.regulations_name})"
+    return "up to date with your regulations"
+
+
 def _lower_first(name: str) -> str:
     return name[:1].lower() + name[1:]
 
@@ -319,13 +336,25 @@ def _known_different(a: np.ndarray | int, b: np.ndarray) -> np.ndarray:
     return (a != b) & (a >= 0) & (b >= 0)
 
 
-def _in_person_ok(region: np.ndarray | int, mentor_regions: np.ndarray) -> np.ndarray:
-    """Per pair, whether the mentor meets in person in the candidate's region.
+def _in_id_sets(value: np.ndarray | int, sets: np.ndarray) -> np.ndarray:
+    """Per pair, whether a known ``value`` is in the row of ``sets``.
 
-    ``mentor_regions`` has one more (last) axis: each mentor's regions, padded -1.
+    ``sets`` has one more (last) axis: a row of ids per mentor, padded -1.
     """
-    region = np.asarray(region)[..., None]
-    return ((mentor_regions == region) & (region >= 0)).any(axis=-1)
+    value = np.asarray(value)[..., None]
+    return ((sets == value) & (value >= 0)).any(axis=-1)
+
+
+def _in_person_ok(region: np.ndarray | int, mentor_regions: np.ndarray) -> np.ndarray:
+    """Per pair, whether the mentor meets in person in the candidate's region."""
+    return _in_id_sets(region, mentor_regions)
+
+
+def up_to_date_mask(regulations_id: int | None, mentors: MentorArrays) -> np.ndarray:
+    """``up_to_date_with()`` for every mentor at once."""
+    return _in_id_sets(
+        -1 if regulations_id is None else regulations_id, mentors.up_to_date_for
+    )
 
 
 def score_vector(
@@ -350,6 +379,7 @@ def score_vector(
     in_region = _in_person_ok(known(candidate.region_id), mentors.in_person_region_ids)
     shared = SHARED[np.where(in_region, bits, bits & ~_IN_PERSON)]
     same_region = _known_equal(known(candidate.region_id), mentors.region_id)
+    up_to_date = up_to_date_mask(candidate.regulations_id, mentors)
     choice = np.zeros(len(mentors))
     for rank, mentor_id in enumerate(candidate.choices, start=1):
         choice[(mentors.ids == mentor_id) & (choice == 0)] = s.choice_value(rank)
@@ -358,7 +388,7 @@ def score_vector(
     total = total - same_org * s.same_organisation
     total = total + shared * s.shared_mode
     total = total + same_region * s.same_region
-    total = total + mentors.up_to_date * s.up_to_date
+    total = total + up_to_date * s.up_to_date
     total = total + np.asarray(s.load_values)[np.clip(free, 0, LOAD_SATURATION)]
     total = total + choice
     return total
@@ -373,8 +403,8 @@ def pair_points(
 ) -> np.ndarray:
     """Integer points of the candidate-dependent parts, choices left out.
 
-    Positions broadcast against each other. With ``mentor_points`` (up to date and
-    load) and ``Scoring.choice_points`` this is the score in points.
+    Positions broadcast against each other. With ``place_points`` (load) and
+    ``Scoring.choice_points`` this is the score in points.
     """
     c, m = candidate_positions, mentor_positions
     different_type = _known_different(
@@ -383,11 +413,13 @@ def pair_points(
     same_org = _known_equal(candidates.organisation_id[c], mentors.organisation_id[m])
     shared = SHARED[shared_mode_bits_vector(candidates, c, mentors, m)]
     same_region = _known_equal(candidates.region_id[c], mentors.region_id[m])
+    up_to_date = up_to_date_vector(candidates, c, mentors, m)
     return (
         different_type * s.different_org_type_points
         - same_org * s.same_organisation_points
         + shared * s.shared_mode_points
         + same_region * s.same_region_points
+        + up_to_date * s.up_to_date_points
     )
 
 
@@ -404,7 +436,18 @@ def shared_mode_bits_vector(
     return np.where(in_region, bits, bits & ~_IN_PERSON)
 
 
-def place_points(up_to_date: np.ndarray, free: np.ndarray, s: Scoring) -> np.ndarray:
-    """Points of the mentor-only parts for the place taken with ``free`` left."""
+def up_to_date_vector(
+    candidates: CandidateArrays,
+    candidate_positions: np.ndarray,
+    mentors: MentorArrays,
+    mentor_positions: np.ndarray,
+) -> np.ndarray:
+    """``is_up_to_date`` for many pairs; positions broadcast."""
+    c, m = candidate_positions, mentor_positions
+    return _in_id_sets(candidates.regulations_id[c], mentors.up_to_date_for[m])
+
+
+def place_points(free: np.ndarray, s: Scoring) -> np.ndarray:
+    """Points of the mentor-only part (load) for the place taken with ``free`` left."""
     loads = np.asarray(s.load_points, dtype=np.int64)
-    return up_to_date * s.up_to_date_points + loads[np.clip(free, 0, LOAD_SATURATION)]
+    return loads[np.clip(free, 0, LOAD_SATURATION)]

@@ -62,7 +62,9 @@ class MentorRecord:
     organisation_id: int | None = None
     organisation_type_id: int | None = None
     meeting_modes: frozenset[str] = frozenset()
-    up_to_date: bool = False
+    #: Versions of the regulations the mentor is up to date with: briefed on them,
+    #: or on the version before one within its grace period.
+    up_to_date_for: frozenset[int] = frozenset()
     #: Qualifications the mentor chose to support; empty means every one their
     #: level allows (they have not chosen).
     qualification_ids: frozenset[int] = frozenset()
@@ -103,6 +105,9 @@ class CandidateRecord:
     declared_line_manager_member_id: int | None = None
     organisation_type_name: str = ""
     region_name: str = ""
+    #: The version of the regulations the enrolment is under (None: not known).
+    regulations_id: int | None = None
+    regulations_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +251,8 @@ class MentorArrays:
     organisation_id: np.ndarray
     organisation_type_id: np.ndarray
     modes: np.ndarray
-    up_to_date: np.ndarray
+    #: Versions each mentor is up to date with (2-D, padded with -1).
+    up_to_date_for: np.ndarray
     #: Supported qualification ids per mentor (2-D, padded with -1); a mentor who
     #: has not chosen supports every qualification (``supports_any``).
     qualification_ids: np.ndarray
@@ -272,7 +278,7 @@ class MentorArrays:
             organisation_id=_ints((m.organisation_id for m in mentors), n),
             organisation_type_id=_ints((m.organisation_type_id for m in mentors), n),
             modes=_mode_bits(mentors),
-            up_to_date=_bools((m.up_to_date for m in mentors), n),
+            up_to_date_for=_id_sets([m.up_to_date_for for m in mentors]),
             qualification_ids=_id_sets([m.qualification_ids for m in mentors]),
             supports_any=_bools((not m.qualification_ids for m in mentors), n),
             in_person_region_ids=_id_sets(
@@ -314,6 +320,7 @@ class CandidateArrays:
     has_active_relationship: np.ndarray
     qualification_id: np.ndarray
     declared_line_manager_member_id: np.ndarray
+    regulations_id: np.ndarray
 
     @classmethod
     def from_records(cls, candidates: Sequence[CandidateRecord]) -> CandidateArrays:
@@ -339,6 +346,7 @@ class CandidateArrays:
             declared_line_manager_member_id=_ints(
                 (c.declared_line_manager_member_id for c in candidates), n
             ),
+            regulations_id=_ints((c.regulations_id for c in candidates), n),
         )
         if n and (arrays.ids.min() < 0 or arrays.member_ids.min() < 0):
             raise ValueError("candidate ids and member ids are required")

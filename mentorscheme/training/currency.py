@@ -8,6 +8,7 @@ For a candidate, what matters is the version *their* enrolment is under.
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -48,6 +49,71 @@ def counting_versions(
         ).order_by("-effective_from")[:1]
     )
     return briefing_counts(versions, regulations, today)
+
+
+@dataclass(frozen=True)
+class RegulationsTable:
+    """Every version of the regulations, newest first, as the rules' records need
+    them: for each, the version a briefing on which also counts for it today (the
+    one before it, within its grace period), and the version in force."""
+
+    #: (version id, the previous version's id while its grace lasts, else None)
+    versions: tuple[tuple[int, int | None], ...]
+    in_force_id: int | None
+
+    def up_to_date_for(self, acknowledged) -> frozenset[int]:
+        """The versions a mentor briefed on ``acknowledged`` is up to date with."""
+        return frozenset(
+            pk
+            for pk, grace in self.versions
+            if pk in acknowledged or (grace is not None and grace in acknowledged)
+        )
+
+
+def regulations_table(today: datetime.date | None = None) -> RegulationsTable:
+    """One query for the versions (and one for the settings while a grace period
+    may run)."""
+    today = today or timezone.localdate()
+    rows = list(
+        RegulationsVersion.objects.order_by("-effective_from").values_list(
+            "pk", "effective_from"
+        )
+    )
+    grace_days = None
+    versions = []
+    for i, (pk, effective_from) in enumerate(rows):
+        since = (today - effective_from).days
+        previous = rows[i + 1][0] if i + 1 < len(rows) else None
+        if previous is not None and 0 <= since < MAX_GRACE_DAYS:
+            if grace_days is None:
+                grace_days = SchemeSettings.load().briefing_grace_days
+            if since >= grace_days:
+                previous = None
+        else:
+            previous = None
+        versions.append((pk, previous))
+    in_force_id = next((pk for pk, day in rows if day <= today), None)
+    return RegulationsTable(versions=tuple(versions), in_force_id=in_force_id)
+
+
+def acknowledged_versions(member_ids) -> dict[int, set[int]]:
+    """The versions each of these members was briefed on (one query)."""
+    found: dict[int, set[int]] = {}
+    rows = BriefingAcknowledgement.objects.filter(member_id__in=member_ids)
+    for member_id, regulations_id in rows.values_list("member_id", "regulations_id"):
+        found.setdefault(member_id, set()).add(regulations_id)
+    return found
+
+
+def up_to_date_versions(
+    member_ids, table: RegulationsTable | None = None
+) -> dict[int, frozenset[int]]:
+    """For each member, the versions they are up to date with today."""
+    table = table or regulations_table()
+    return {
+        member_id: table.up_to_date_for(versions)
+        for member_id, versions in acknowledged_versions(member_ids).items()
+    }
 
 
 def in_force(today: datetime.date | None = None) -> RegulationsVersion | None:

@@ -1,13 +1,17 @@
 """Personas for the engine tests.
 
 Mo is a chartered mentor, trained, listed, with one free place; Cara works toward
-Chartership in another organisation and sector, in Mo's region, and meets by Zoom.
+Chartership in another organisation and sector, in Mo's region, and meets by Zoom;
+she is under the regulations Mo is briefed on (version ``REGULATIONS``).
 ``mentor()`` and ``candidate()`` make more like them.
 """
 
 from dataclasses import replace
 
 from mentorscheme.scheme.records import CHARTERSHIP, CandidateRecord, MentorRecord
+
+#: The version of the regulations Cara is under and Mo is briefed on.
+REGULATIONS = 1
 
 MO = MentorRecord(
     id=10,
@@ -24,7 +28,7 @@ MO = MentorRecord(
     organisation_id=7,
     organisation_type_id=3,
     meeting_modes=frozenset({"email", "zoom"}),
-    up_to_date=True,
+    up_to_date_for=frozenset({REGULATIONS}),
 )
 CARA = CandidateRecord(
     id=20,
@@ -36,6 +40,7 @@ CARA = CandidateRecord(
     organisation_type_id=4,
     line_manager_member_id=300,
     meeting_modes=frozenset({"zoom"}),
+    regulations_id=REGULATIONS,
 )
 
 

@@ -44,7 +44,18 @@ def _mentor(draw):
         organisation_id=draw(maybe_small),
         organisation_type_id=draw(maybe_small),
         meeting_modes=draw(modes),
-        up_to_date=draw(st.booleans()),
+        # Versions of the regulations (1 earlier, 2 current) they are up to date with.
+        up_to_date_for=draw(
+            st.sampled_from(
+                [
+                    frozenset(),
+                    frozenset({2}),
+                    frozenset({2}),
+                    frozenset({1, 2}),
+                    frozenset({1}),
+                ]
+            )
+        ),
         # Mostly no choice made (every qualification), sometimes one or two.
         qualification_ids=draw(
             st.sampled_from(
@@ -71,6 +82,8 @@ candidate = st.builds(
     excluded_mentor_ids=st.frozensets(mentor_id, max_size=1),
     qualification_id=st.sampled_from([1, 1, 2, 3]),
     declared_line_manager_member_id=st.none() | st.none() | member,
+    # Mostly under the current regulations; some stayed under the earlier ones.
+    regulations_id=st.sampled_from([2, 2, 2, 1, None]),
 )
 
 

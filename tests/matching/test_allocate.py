@@ -96,8 +96,8 @@ def test_matching_more_candidates_comes_before_a_higher_score():
 
 
 def test_a_first_choice_is_honoured_unless_switched_off():
-    near = mentor(1, up_to_date=True)
-    chosen = mentor(2, up_to_date=False)
+    near = mentor(1)
+    chosen = mentor(2, up_to_date_for=frozenset())
     cara = replace(CARA, choices=(2,))
     assert allocate([cara], [near, chosen]).pairs[0].mentor_id == 2
     result = allocate([cara], [near, chosen], honour_choices=False)
@@ -252,7 +252,8 @@ def test_larger_random_instances_are_solved_identically_by_both_methods(
             organisation_id=rng.randint(1, 30),
             organisation_type_id=rng.randint(1, 5),
             meeting_modes=frozenset(rng.sample(modes, 2)),
-            up_to_date=rng.random() < 0.5,
+            # Briefed on none, either or both of two versions of the regulations.
+            up_to_date_for=frozenset(rng.choice([(), (1,), (2,), (2,), (1, 2)])),
         )
         for i in range(1, n_mentors + 1)
     ]
@@ -267,6 +268,7 @@ def test_larger_random_instances_are_solved_identically_by_both_methods(
             line_manager_member_id=rng.choice([None, 1000 + rng.randint(1, n_mentors)]),
             meeting_modes=frozenset(rng.sample(modes, 2)),
             choices=tuple(rng.sample(range(1, n_mentors + 1), rng.choice([0, 0, 2]))),
+            regulations_id=rng.choice([1, 2, 2, None]),
         )
         for i in range(1, n_candidates + 1)
     ]
@@ -319,7 +321,10 @@ def test_a_mentor_is_never_allocated_a_qualification_they_did_not_choose():
 def test_an_in_person_only_mentor_elsewhere_shares_no_way_of_meeting():
     london = replace(CARA, region_id=1, meeting_modes=frozenset({"in_person"}))
     belfast = replace(
-        MO, region_id=9, meeting_modes=frozenset({"in_person"}), up_to_date=False
+        MO,
+        region_id=9,
+        meeting_modes=frozenset({"in_person"}),
+        up_to_date_for=frozenset(),
     )
     pair = allocate([london], [belfast], Weights(balance_load=False)).pairs[0]
     assert "shared_modes" not in [r.code for r in pair.reasons]

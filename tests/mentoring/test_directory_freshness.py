@@ -102,8 +102,8 @@ def test_a_change_to_one_mentor_reads_only_that_mentor_again(
     built = directory.current_index()
     profile = pausing.mentor_profile
     mentor_services.mentor_set_accepting(profile=profile, accepting=False)
-    # The version, the new notes, the regulations in force, the mentor's row and
-    # its links (both kinds in one query).
+    # The version, the new notes, the mentor's row, its links (both kinds in one
+    # query) and the briefings its member acknowledged.
     with django_assert_max_num_queries(5):
         patched = directory.current_index()
     assert patched is not built

@@ -31,7 +31,7 @@ mentors = st.builds(
     organisation_id=maybe_id,
     organisation_type_id=maybe_id,
     meeting_modes=modes,
-    up_to_date=st.booleans(),
+    up_to_date_for=st.frozensets(st.integers(1, 3), max_size=2),
     qualification_ids=st.frozensets(st.integers(1, 3), max_size=2),
     in_person_region_ids=st.frozensets(st.integers(1, 4), max_size=2),
 )
@@ -52,6 +52,8 @@ candidates = st.builds(
     excluded_mentor_ids=st.frozensets(mentor_id, max_size=2),
     qualification_id=st.none() | st.integers(1, 3),
     declared_line_manager_member_id=st.none() | member,
+    regulations_id=st.none() | st.integers(1, 3),
+    regulations_name=st.sampled_from(["", "Regulations of 2 December 2013"]),
 )
 
 weight = st.floats(0, 10).map(lambda x: round(x, 2))

@@ -31,8 +31,10 @@ MENTOR = replace(
     organisation_type_id=CARA.organisation_type_id,
     meeting_modes=frozenset({"phone"}),
     region_id=2,
-    up_to_date=False,
+    up_to_date_for=frozenset(),
 )
+#: Versions of the regulations: those of 2 December 2013 (CARA's) and a newer one.
+V2013, NEWER = CARA.regulations_id, CARA.regulations_id + 1
 
 
 def reasons(candidate=CARA, mentor=MENTOR, weights=PLAIN):
@@ -130,12 +132,30 @@ def test_a_mentor_in_your_region_is_noted():
     assert reasons(mentor=mentor)["same_region"].text == "in your region"
 
 
-def test_a_mentor_up_to_date_with_the_regulations_ranks_higher():
-    mentor = replace(MENTOR, up_to_date=True)
+def test_a_mentor_up_to_date_with_the_candidates_regulations_ranks_higher():
+    mentor = replace(MENTOR, up_to_date_for=frozenset({V2013}))
     assert score(CARA, mentor, PLAIN)[0] == 2.0
     assert reasons(mentor=mentor)["up_to_date"].text == (
-        "up to date with the current regulations"
+        "up to date with your regulations"
     )
+    named = replace(CARA, regulations_name="Regulations of 2 December 2013")
+    assert reasons(named, mentor)["up_to_date"].text == (
+        "up to date with your regulations (Regulations of 2 December 2013)"
+    )
+
+
+def test_a_mentor_briefed_only_on_newer_regulations_is_not_up_to_date_for_you():
+    # The candidate stayed under the 2013 regulations; the mentor knows only the
+    # newer ones, so nothing recommends them on that count.
+    newer_only = replace(MENTOR, up_to_date_for=frozenset({NEWER}))
+    assert score(CARA, newer_only, PLAIN) == (0.0, [])
+    moved = replace(CARA, regulations_id=NEWER)
+    assert score(moved, newer_only, PLAIN)[0] == 2.0
+
+
+def test_without_a_version_nobody_is_up_to_date():
+    mentor = replace(MENTOR, up_to_date_for=frozenset({V2013}))
+    assert score(replace(CARA, regulations_id=None), mentor, PLAIN) == (0.0, [])
 
 
 def test_more_free_places_rank_higher_up_to_a_limit():
@@ -156,13 +176,13 @@ def test_a_ranked_choice_earns_a_bonus_that_falls_with_rank():
 
 
 def test_a_switched_off_recommendation_neither_counts_nor_shows():
-    mentor = replace(MENTOR, organisation_type_id=9, up_to_date=True)
+    mentor = replace(MENTOR, organisation_type_id=9, up_to_date_for={V2013})
     off = replace(PLAIN, prefer_different_org_type=False, prefer_up_to_date=False)
     assert score(CARA, mentor, off) == (0.0, [])
 
 
 def test_a_weight_of_zero_shows_the_reason_without_counting_it():
-    mentor = replace(MENTOR, up_to_date=True)
+    mentor = replace(MENTOR, up_to_date_for={V2013})
     value, found = score(CARA, mentor, replace(PLAIN, up_to_date=0.0))
     assert value == 0.0
     assert [r.code for r in found] == ["up_to_date"]
@@ -193,7 +213,7 @@ def test_points_are_the_score_in_integers(candidate, some_mentors, w):
     arrays = MentorArrays.from_records(some_mentors)
     g = np.arange(len(some_mentors))
     points = pair_points(cands, np.zeros_like(g), arrays, g, s)
-    points = points + place_points(arrays.up_to_date, arrays.free_places, s)
+    points = points + place_points(arrays.free_places, s)
     for i, mentor in enumerate(some_mentors):
         rank = (
             candidate.choices.index(mentor.id) + 1

@@ -71,7 +71,7 @@ def _entry_out(entry, levels: dict[int, str]) -> dict:
         "meeting_modes": list(card.meeting_modes),
         "qualifications": list(card.qualifications),
         "free_places": entry.record.free_places,
-        "up_to_date": entry.record.up_to_date,
+        "up_to_date": entry.up_to_date,
         "score": round(entry.score, 4),
         "reasons": [
             {"code": r.code, "text": r.text, "warning": r.warning}
