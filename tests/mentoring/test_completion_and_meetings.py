@@ -130,6 +130,20 @@ def test_an_officer_reopens_a_completion_within_the_period(client, alice, dora, 
     assert relationship.status == "completed"
 
 
+def test_the_reopen_form_is_on_the_page_once_and_not_in_its_title(
+    client, alice, dora, olivia
+):
+    relationship = pair(alice, dora)
+    relationship.status = "completed"
+    relationship.ended_on = datetime.date.today()
+    relationship.save()
+    login(client, olivia)
+    page = client.get(f"/mentoring/relationships/{relationship.pk}/").text
+    title = page[page.index("<title>") : page.index("</title>")]
+    assert title == "<title>Mentoring: Alice Archer and Dora Davies — Mentor Scheme"
+    assert page.count("Reopen the mentoring</button>") == 1
+
+
 def test_the_informal_first_chat_is_logged_from_the_request_date(client, alice, dora):
     relationship = pair(alice, dora, days_ago=10)
     login(client, alice)
