@@ -43,6 +43,8 @@ CEILINGS = {
     "request page": 9,
     # Also: open officer flags, completion needs, removed meetings, edit history.
     "relationship page": 13,
+    # Mostly the session, the roles and the API's rate limit; one query for the list.
+    "api request list": 17,
 }
 
 
@@ -164,6 +166,7 @@ SHOWN = {
     "staff dashboard": ["Candidate5", "Mentor5", "Training 5", "Orphan5"],
     "request page": ["Would you mentor me?"],
     "relationship page": ["A complaint"],
+    "api request list": ["Candidate5"],
 }
 
 PAGES = [
@@ -178,6 +181,7 @@ PAGES = [
         "olivia",
         lambda d: f"/mentoring/relationships/{d['relationship'].pk}/",
     ),
+    ("api request list", "bob", lambda d: "/api/requests"),
 ]
 
 

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from mentorscheme.mentoring.models import (
@@ -106,6 +106,38 @@ def active_relationship(enrolment: Enrolment):
         .select_related("mentor__member")
         .first()
     )
+
+
+def requests_with_parties(requests):
+    """Requests with what a list of them shows: both people, the qualification, and
+    the mentoring an acceptance started (read through ``relationship_of``)."""
+    return requests.select_related(
+        "enrolment__member",
+        "enrolment__qualification",
+        "mentor__member",
+        "mentoringrelationship",
+    )
+
+
+def requests_of(member, *, side: str | None = None):
+    """Requests the member sent (``side="candidate"``), received (``"mentor"``), or
+    both (None), newest first."""
+    sides = {
+        "candidate": Q(enrolment__member=member),
+        "mentor": Q(mentor__member=member),
+    }
+    condition = sides.get(side) or sides["candidate"] | sides["mentor"]
+    return requests_with_parties(MentoringRequest.objects.filter(condition)).order_by(
+        "-created_at", "-pk"
+    )
+
+
+def relationship_of(request: MentoringRequest) -> MentoringRelationship | None:
+    """The mentoring that accepting this request started, if any."""
+    try:
+        return request.mentoringrelationship
+    except MentoringRelationship.DoesNotExist:
+        return None
 
 
 def open_requests(enrolment: Enrolment):

@@ -22,7 +22,7 @@ from mentorscheme.api.schemas import (
     paginate,
 )
 from mentorscheme.members.access import is_party
-from mentorscheme.mentoring import services
+from mentorscheme.mentoring import selectors, services
 from mentorscheme.mentoring.access import (
     can_read_private_notes,
     get_relationship_or_404,
@@ -113,7 +113,7 @@ def enrolment_create(request, payload: EnrolmentIn):
 
 
 def _request_out(req: MentoringRequest) -> dict:
-    relationship = MentoringRelationship.objects.filter(request=req).first()
+    relationship = selectors.relationship_of(req)
     return {
         "id": req.pk,
         "enrolment_id": req.enrolment_id,
@@ -134,9 +134,7 @@ def _request_out(req: MentoringRequest) -> dict:
 
 
 def _reload_request(pk: int) -> MentoringRequest:
-    return MentoringRequest.objects.select_related(
-        "enrolment__member", "enrolment__qualification", "mentor__member"
-    ).get(pk=pk)
+    return selectors.requests_with_parties(MentoringRequest.objects).get(pk=pk)
 
 
 class RequestFilters(Schema):
@@ -152,18 +150,7 @@ class RequestFilters(Schema):
 )
 def requests(request, filters: Query[RequestFilters], page: Query[PageParams]):
     member = require_member(request.auth)
-    sides = {
-        "candidate": Q(enrolment__member=member),
-        "mentor": Q(mentor__member=member),
-    }
-    condition = sides.get(filters.side) or sides["candidate"] | sides["mentor"]
-    mine = (
-        MentoringRequest.objects.filter(condition)
-        .select_related(
-            "enrolment__member", "enrolment__qualification", "mentor__member"
-        )
-        .order_by("-created_at", "-pk")
-    )
+    mine = selectors.requests_of(member, side=filters.side)
     return paginate(mine, page, _request_out)
 
 
