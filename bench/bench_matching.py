@@ -248,7 +248,10 @@ def _time(r: dict) -> str:
 
 def _work(stats: dict) -> str:
     if stats.get("method") == "pricing":
-        return f"{stats.get('rounds')} rounds, {stats.get('arcs'):,} arcs"
+        return (
+            f"{stats.get('rounds')} rounds, {stats.get('arcs'):,} arcs,"
+            f" {stats.get('candidate_nodes', 0):,} candidate nodes"
+        )
     return f"{stats.get('method')}, {stats.get('rounds', '-')} round"
 
 
@@ -294,6 +297,20 @@ def _allocation_rows(profile: str, size: str, full_max: int, library: bool) -> N
             f" {traced.get('traced_peak_mb', float('nan')):.0f} MB",
         )
     )
+    stages = [
+        (k.removeprefix("ms_cpu_"), v)
+        for k, v in stats.items()
+        if k.startswith("ms_cpu_")
+    ]
+    if stages:
+        print(
+            _row(
+                "",
+                "",
+                "  cpu by stage",
+                ", ".join(f"{name} {ms / 1000:.2f} s" for name, ms in stages),
+            )
+        )
     greedy = _run("greedy", size, profile)
     print(
         _row(
