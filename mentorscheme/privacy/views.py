@@ -71,7 +71,33 @@ def calendar_change(request):
     form = FeedForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("Choose what to do with your calendar address.")
-    if form.cleaned_data["action"] == "renew":
+    renew = form.cleaned_data["action"] == "renew"
+    feed = CalendarFeed.objects.filter(member=member).first()
+    if feed is not None and confirm.needs_confirmation(request):
+        last_read = (
+            f"A calendar app last read it on "
+            f"{timezone.localtime(feed.last_read_at):%-d %B %Y}."
+            if feed.last_read_at
+            else "No calendar app has read it yet."
+        )
+        return confirm.confirmation_page(
+            request,
+            title="Make a new calendar address"
+            if renew
+            else "Turn off your calendar address",
+            consequences=[
+                "Your current address stops working at once: calendar apps that "
+                f"subscribe to it stop showing your training and meetings. {last_read}",
+                "You then add the new address to your calendar app."
+                if renew
+                else "You can make a new address here whenever you like.",
+            ],
+            button="Yes, make a new address" if renew else "Yes, turn it off",
+            back_url=reverse("privacy:calendar"),
+            back_text="No, keep my address",
+            undo="The old address cannot be brought back.",
+        )
+    if renew:
         services.feed_renew(member=member)
         messages.success(
             request,

@@ -13,7 +13,7 @@ from tests.privacy.conftest import event
 
 def _feed_url(client, member) -> str:
     login(client, member)
-    client.post("/privacy/calendar/change/", {"action": "renew"})
+    client.post("/privacy/calendar/change/", {"action": "renew", "confirmed": "yes"})
     page = client.get("/privacy/calendar/")
     client.logout()
     return page.context["url"].removeprefix("http://testserver")
@@ -92,9 +92,22 @@ def test_a_new_address_retires_the_old_one(client, alice):
 def test_turning_the_feed_off(client, alice):
     url = _feed_url(client, alice)
     login(client, alice)
-    client.post("/privacy/calendar/change/", {"action": "off"})
+    asked = client.post("/privacy/calendar/change/", {"action": "off"}).text
+    assert "Turn off your calendar address?" in asked
+    assert "No calendar app has read it yet." in asked
+    assert client.get(url).status_code == 200
+    client.post("/privacy/calendar/change/", {"action": "off", "confirmed": "yes"})
     assert client.get("/privacy/calendar/").context["url"] is None
     assert client.get(url).status_code == 404
+
+
+def test_a_new_address_is_asked_for_before_the_old_one_stops(client, alice):
+    old = _feed_url(client, alice)
+    login(client, alice)
+    asked = client.post("/privacy/calendar/change/", {"action": "renew"}).text
+    assert "Make a new calendar address?" in asked
+    assert "Your current address stops working at once" in asked
+    assert client.get(old).status_code == 200
 
 
 def test_a_lapsed_members_feed_stops(client, alice):
