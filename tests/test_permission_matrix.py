@@ -86,6 +86,11 @@ mentoring:move_regulations    -                       login 405   405   405   40
 mentoring:directory           -                       login 200   403   200   200   200
 mentoring:mentor              pk=mentor_profile       login 200   403   200   200   200
 mentoring:request             pk=request              login 200   200   200   404   200
+mentoring:request_accept      pk=request              login 405   405   405   405   405
+mentoring:request_decline     pk=request              login 405   405   405   405   405
+mentoring:request_ask         pk=request              login 405   405   405   405   405
+mentoring:request_reply       pk=request              login 405   405   405   405   405
+mentoring:request_withdraw    pk=request              login 405   405   405   405   405
 mentoring:relationship        pk=relationship         login 404   200   200   404   200
 mentoring:agreement           pk=relationship         login 404   200   403   404   403
 mentoring:agreement_confirm   pk=agreement            login 405   405   405   405   405
@@ -209,6 +214,12 @@ training:acknowledge          -                       login >mentors:home >mento
 training:cancel               pk=event                login 404   404   200   404   200
 training:attendance           pk=event,booking_pk=booking login 404 404 >training:manage 404 >training:manage
 mentoring:help                -                       login >mentoring:home 403 403   403   403
+# The request is Alice's (candidate) to Bob (mentor); each action is for one of them.
+mentoring:request_accept      pk=request              login 403 >mentoring:request 403 404 403
+mentoring:request_decline     pk=request              login 403   400   403   404   403
+mentoring:request_ask         pk=request              login 403   400   403   404   403
+mentoring:request_reply       pk=request              login 400   403   403   404   403
+mentoring:request_withdraw    pk=request              login 200   403   403   404   403
 mentoring:move_regulations    -                       login 404   403   403   403   403
 mentoring:agreement_confirm   pk=agreement            login 404 >mentoring:relationship 403 404 403
 mentoring:end                 pk=relationship         login 404 >mentoring:relationship 403 404 403

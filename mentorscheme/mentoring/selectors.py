@@ -12,6 +12,8 @@ from mentorscheme.mentoring.models import (
     RelationshipStatus,
     RequestStatus,
 )
+from mentorscheme.mentors import selectors as mentor_selectors
+from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import Enrolment, SchemeSettings
 from mentorscheme.scheme.records import CandidateRecord
 
@@ -106,6 +108,14 @@ def active_relationship(enrolment: Enrolment):
         .select_related("mentor__member")
         .first()
     )
+
+
+def rule_failures(enrolment: Enrolment, mentor) -> list:
+    """Which of the scheme's rules stop this mentor taking this candidate now (none:
+    they may). The request between them, if any, does not count against it."""
+    candidate = candidate_record(enrolment, exclude_requested=False)
+    mentor_record = mentor_selectors.record_for(mentor_selectors.annotated(mentor))
+    return eligibility.check(candidate, mentor_record)
 
 
 def requests_with_parties(requests):

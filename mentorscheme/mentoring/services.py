@@ -36,11 +36,9 @@ from mentorscheme.mentoring.models import (
     RelationshipStatus,
     RequestStatus,
 )
-from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors import services as mentor_services
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.notifications import emails
-from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
     Enrolment,
@@ -66,14 +64,8 @@ def _lock_enrolment(enrolment_id: int) -> Enrolment:
     )
 
 
-def _rule_failures(enrolment: Enrolment, mentor: MentorProfile):
-    candidate = selectors.candidate_record(enrolment, exclude_requested=False)
-    mentor_record = mentor_selectors.record_for(mentor_selectors.annotated(mentor))
-    return eligibility.check(candidate, mentor_record)
-
-
 def _refuse_unless_allowed(enrolment: Enrolment, mentor: MentorProfile) -> None:
-    failures = _rule_failures(enrolment, mentor)
+    failures = selectors.rule_failures(enrolment, mentor)
     if failures:
         raise MentoringError(" ".join(f.reason for f in failures))
 

@@ -20,6 +20,15 @@ urlpatterns = [
     path("directory/", views.directory, name="directory"),
     path("directory/<int:pk>/", views.mentor_detail, name="mentor"),
     path("requests/<int:pk>/", views.request_detail, name="request"),
+    path("requests/<int:pk>/accept/", views.request_accept, name="request_accept"),
+    path("requests/<int:pk>/decline/", views.request_decline, name="request_decline"),
+    path("requests/<int:pk>/ask/", views.request_ask, name="request_ask"),
+    path("requests/<int:pk>/reply/", views.request_reply, name="request_reply"),
+    path(
+        "requests/<int:pk>/withdraw/",
+        views.request_withdraw,
+        name="request_withdraw",
+    ),
     path("relationships/<int:pk>/", views.relationship_detail, name="relationship"),
     path("relationships/<int:pk>/agreement/", views.agreement_edit, name="agreement"),
     path(

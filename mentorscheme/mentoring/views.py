@@ -4,7 +4,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from mentorscheme import confirm
 from mentorscheme.fields import parse_id
@@ -19,6 +19,7 @@ from mentorscheme.mentoring.access import (
 )
 from mentorscheme.mentoring.models import (
     Agreement,
+    DeclineReason,
     HelpFlag,
     Meeting,
     RequestStatus,
@@ -347,76 +348,22 @@ def mentor_detail(request, pk: int):
 # -- requests -----------------------------------------------------------------------------
 
 
-@login_required
-def request_detail(request, pk: int):
-    roles = _roles(request)
-    mentoring_request = get_request_or_404(roles, pk)
+def _request_page(
+    request,
+    roles,
+    mentoring_request,
+    *,
+    decline_form=None,
+    ask_form=None,
+    reply_form=None,
+):
+    """The request as its mentor, its candidate or an officer reads it, with the form
+    the person just posted when it came back with errors."""
     is_mentor = is_party(roles, mentoring_request.mentor.member_id)
     is_candidate = is_party(roles, mentoring_request.enrolment.member_id)
-    decline_form = ask_form = reply_form = None
-    action = request.POST.get("action")
-    if request.method == "POST":
-        try:
-            if is_mentor and action == "accept":
-                relationship = services.request_accept(
-                    request=mentoring_request,
-                    mentor=mentoring_request.mentor,
-                    confirms_not_line_manager=request.POST.get("not_line_manager")
-                    == "yes",
-                )
-                messages.success(
-                    request,
-                    "You have accepted. Next, agree how you will work together.",
-                )
-                return redirect("mentoring:relationship", pk=relationship.pk)
-            if is_mentor and action == "decline":
-                decline_form = forms.DeclineForm(request.POST)
-                if decline_form.is_valid():
-                    services.request_decline(
-                        request=mentoring_request,
-                        mentor=mentoring_request.mentor,
-                        **decline_form.cleaned_data,
-                    )
-                    messages.success(
-                        request, "You have declined; the candidate has been told."
-                    )
-                    return redirect("mentors:home")
-            elif is_mentor and action == "ask":
-                ask_form = forms.AskMoreForm(request.POST)
-                if ask_form.is_valid():
-                    services.request_ask_more(
-                        request=mentoring_request,
-                        mentor=mentoring_request.mentor,
-                        message=ask_form.cleaned_data["message"],
-                    )
-                    messages.success(
-                        request, "Your question has been sent to the candidate."
-                    )
-                    return redirect("mentors:home")
-            elif is_candidate and action == "reply":
-                reply_form = forms.ReplyForm(request.POST)
-                if reply_form.is_valid():
-                    services.request_reply(
-                        request=mentoring_request,
-                        candidate=roles.member,
-                        reply=reply_form.cleaned_data["reply"],
-                    )
-                    messages.success(request, "Your reply has been sent to the mentor.")
-                    return redirect("mentoring:home")
-            elif is_candidate and action == "withdraw":
-                services.request_withdraw(
-                    request=mentoring_request, candidate=roles.member
-                )
-                messages.success(request, "Your request has been withdrawn.")
-                return redirect("mentoring:home")
-            else:
-                raise Http404("No such action")
-        except services.MentoringError as refusal:
-            messages.error(request, str(refusal))
-            mentoring_request.refresh_from_db()
     failures = []
     if is_mentor and mentoring_request.is_open:
-        failures = services._rule_failures(
+        failures = selectors.rule_failures(
             mentoring_request.enrolment, mentoring_request.mentor
         )
     return render(
@@ -431,8 +378,170 @@ def request_detail(request, pk: int):
             "reply_form": reply_form or forms.ReplyForm(),
             "failures": failures,
             "more_info": mentoring_request.status == RequestStatus.MORE_INFO,
+            "may_ask": mentoring_request.status == RequestStatus.PENDING,
         },
         status=_error_status(decline_form, ask_form, reply_form),
+    )
+
+
+@login_required
+@require_safe
+def request_detail(request, pk: int):
+    roles = _roles(request)
+    return _request_page(request, roles, get_request_or_404(roles, pk))
+
+
+def _request_as(request, pk: int, side: str):
+    """The request, provided the person signed in is its ``side`` ("mentor" or
+    "candidate")."""
+    roles = _roles(request)
+    mentoring_request = get_request_or_404(roles, pk)
+    if side == "mentor":
+        require(is_party(roles, mentoring_request.mentor.member_id))
+    else:
+        require(is_party(roles, mentoring_request.enrolment.member_id))
+    return roles, mentoring_request
+
+
+def _back_to_request(request, mentoring_request, refusal):
+    messages.error(request, str(refusal))
+    return redirect("mentoring:request", pk=mentoring_request.pk)
+
+
+@login_required
+@require_POST
+def request_accept(request, pk: int):
+    _, mentoring_request = _request_as(request, pk, "mentor")
+    try:
+        relationship = services.request_accept(
+            request=mentoring_request,
+            mentor=mentoring_request.mentor,
+            confirms_not_line_manager=request.POST.get("not_line_manager") == "yes",
+        )
+    except services.MentoringError as refusal:
+        return _back_to_request(request, mentoring_request, refusal)
+    messages.success(
+        request, "You have accepted. Next, agree how you will work together."
+    )
+    return redirect("mentoring:relationship", pk=relationship.pk)
+
+
+@login_required
+@require_POST
+def request_decline(request, pk: int):
+    roles, mentoring_request = _request_as(request, pk, "mentor")
+    form = forms.DeclineForm(request.POST)
+    if not form.is_valid():
+        return _request_page(request, roles, mentoring_request, decline_form=form)
+    if confirm.needs_confirmation(request):
+        return _confirm_decline(request, mentoring_request, form.cleaned_data)
+    try:
+        services.request_decline(
+            request=mentoring_request,
+            mentor=mentoring_request.mentor,
+            **form.cleaned_data,
+        )
+    except services.MentoringError as refusal:
+        return _back_to_request(request, mentoring_request, refusal)
+    messages.success(request, "You have declined; the candidate has been told.")
+    return redirect("mentors:home")
+
+
+def _confirm_decline(request, mentoring_request, answer: dict):
+    candidate = mentoring_request.enrolment.member
+    reason = dict(DeclineReason.choices)[answer["reason"]]
+    with_message = " and your message" if answer.get("message", "").strip() else ""
+    return confirm.confirmation_page(
+        request,
+        title=f"Decline {candidate.full_name}’s request",
+        consequences=[
+            confirm.Consequence(
+                f"{candidate.first_name} is emailed that you have declined, with "
+                f"your reason (“{reason}”){with_message}:",
+                people=(candidate.full_name,),
+            ),
+            "The request closes; it cannot be reopened.",
+            f"{candidate.first_name} can go on to ask other mentors.",
+        ],
+        button="Yes, decline the request",
+        back_url=reverse("mentoring:request", args=[mentoring_request.pk]),
+        danger=True,
+    )
+
+
+@login_required
+@require_POST
+def request_ask(request, pk: int):
+    """The mentor asks the candidate for more information before answering."""
+    roles, mentoring_request = _request_as(request, pk, "mentor")
+    form = forms.AskMoreForm(request.POST)
+    if not form.is_valid():
+        return _request_page(request, roles, mentoring_request, ask_form=form)
+    try:
+        services.request_ask_more(
+            request=mentoring_request,
+            mentor=mentoring_request.mentor,
+            message=form.cleaned_data["message"],
+        )
+    except services.MentoringError as refusal:
+        return _back_to_request(request, mentoring_request, refusal)
+    messages.success(request, "Your question has been sent to the candidate.")
+    return redirect("mentors:home")
+
+
+@login_required
+@require_POST
+def request_reply(request, pk: int):
+    """The candidate answers the mentor's question."""
+    roles, mentoring_request = _request_as(request, pk, "candidate")
+    form = forms.ReplyForm(request.POST)
+    if not form.is_valid():
+        return _request_page(request, roles, mentoring_request, reply_form=form)
+    try:
+        services.request_reply(
+            request=mentoring_request,
+            candidate=roles.member,
+            reply=form.cleaned_data["reply"],
+        )
+    except services.MentoringError as refusal:
+        return _back_to_request(request, mentoring_request, refusal)
+    messages.success(request, "Your reply has been sent to the mentor.")
+    return redirect("mentoring:home")
+
+
+@login_required
+@require_POST
+def request_withdraw(request, pk: int):
+    roles, mentoring_request = _request_as(request, pk, "candidate")
+    if mentoring_request.is_open and confirm.needs_confirmation(request):
+        return _confirm_withdraw(request, mentoring_request)
+    try:
+        services.request_withdraw(request=mentoring_request, candidate=roles.member)
+    except services.MentoringError as refusal:
+        return _back_to_request(request, mentoring_request, refusal)
+    messages.success(request, "Your request has been withdrawn.")
+    return redirect("mentoring:home")
+
+
+def _confirm_withdraw(request, mentoring_request):
+    mentor = mentoring_request.mentor.member
+    limit = SchemeSettings.load().open_request_limit
+    return confirm.confirmation_page(
+        request,
+        title=f"Withdraw your request to {mentor.full_name}",
+        consequences=[
+            confirm.Consequence(
+                f"{mentor.first_name} is emailed that you have withdrawn it:",
+                people=(mentor.full_name,),
+            ),
+            "The request closes; it cannot be reopened. To ask "
+            f"{mentor.first_name} again, you would send a new request.",
+            f"One of the {limit} requests you may have open at once is free for "
+            "another mentor.",
+        ],
+        button="Yes, withdraw my request",
+        back_url=reverse("mentoring:request", args=[mentoring_request.pk]),
+        danger=True,
     )
 
 

@@ -13,8 +13,8 @@ from tests.mentoring.test_requests import ask
 def accept(client, dora, request):
     login(client, dora)
     return client.post(
-        f"/mentoring/requests/{request.pk}/",
-        {"action": "accept", "not_line_manager": "yes"},
+        f"/mentoring/requests/{request.pk}/accept/",
+        {"not_line_manager": "yes"},
     )
 
 

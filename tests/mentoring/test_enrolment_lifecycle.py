@@ -18,8 +18,8 @@ def matched(client, alice, dora):
     ask(client, alice, dora)
     login(client, dora)
     client.post(
-        f"/mentoring/requests/{MentoringRequest.objects.get().pk}/",
-        {"action": "accept", "not_line_manager": "yes"},
+        f"/mentoring/requests/{MentoringRequest.objects.get().pk}/accept/",
+        {"not_line_manager": "yes"},
     )
     return MentoringRelationship.objects.get()
 

@@ -17,10 +17,8 @@ from tests.mentoring.test_requests import ask
 
 def accept(client, mentor_member, request, confirm=True):
     login(client, mentor_member)
-    data = {"action": "accept"}
-    if confirm:
-        data["not_line_manager"] = "yes"
-    return client.post(f"/mentoring/requests/{request.pk}/", data, follow=True)
+    data = {"not_line_manager": "yes"} if confirm else {}
+    return client.post(f"/mentoring/requests/{request.pk}/accept/", data, follow=True)
 
 
 def test_a_candidate_declares_a_member_line_manager_at_enrolment(client, dora, db):

@@ -40,8 +40,8 @@ def test_the_mentor_accepts_and_the_other_requests_are_withdrawn(
     login(client, dora)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            f"/mentoring/requests/{to_dora.pk}/",
-            {"action": "accept", "not_line_manager": "yes"},
+            f"/mentoring/requests/{to_dora.pk}/accept/",
+            {"not_line_manager": "yes"},
         )
     relationship = MentoringRelationship.objects.get()
     assert response["Location"] == f"/mentoring/relationships/{relationship.pk}/"
@@ -59,11 +59,11 @@ def test_accepting_a_withdrawn_request_is_refused_and_changes_nothing(
 ):
     ask(client, alice, dora)
     request = MentoringRequest.objects.get()
-    client.post(f"/mentoring/requests/{request.pk}/", {"action": "withdraw"})
+    client.post(f"/mentoring/requests/{request.pk}/withdraw/", {"confirmed": "yes"})
     login(client, dora)
     response = client.post(
-        f"/mentoring/requests/{request.pk}/",
-        {"action": "accept", "not_line_manager": "yes"},
+        f"/mentoring/requests/{request.pk}/accept/",
+        {"not_line_manager": "yes"},
         follow=True,
     )
     assert "no longer open: it was withdrawn" in response.text
@@ -123,15 +123,15 @@ def test_decline_needs_a_reason_and_tells_the_candidate(
     ask(client, alice, dora)
     request = MentoringRequest.objects.get()
     login(client, dora)
-    response = client.post(f"/mentoring/requests/{request.pk}/", {"action": "decline"})
+    response = client.post(f"/mentoring/requests/{request.pk}/decline/")
     assert (
         response.status_code == 400
         and "Choose a reason for declining." in response.text
     )
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            f"/mentoring/requests/{request.pk}/",
-            {"action": "decline", "reason": "busy", "message": "Try again in spring."},
+            f"/mentoring/requests/{request.pk}/decline/",
+            {"confirmed": "yes", "reason": "busy", "message": "Try again in spring."},
         )
     request.refresh_from_db()
     assert (request.status, request.decline_reason) == ("declined", "busy")
@@ -146,22 +146,20 @@ def test_more_information_then_reply_then_accept(client, alice, dora):
     request = MentoringRequest.objects.get()
     login(client, dora)
     client.post(
-        f"/mentoring/requests/{request.pk}/",
-        {"action": "ask", "message": "Which sector?"},
+        f"/mentoring/requests/{request.pk}/ask/",
+        {"message": "Which sector?"},
     )
     request.refresh_from_db()
     assert request.status == "more_info"
     login(client, alice)
     assert "Which sector?" in client.get(f"/mentoring/requests/{request.pk}/").text
-    client.post(
-        f"/mentoring/requests/{request.pk}/", {"action": "reply", "reply": "Health."}
-    )
+    client.post(f"/mentoring/requests/{request.pk}/reply/", {"reply": "Health."})
     request.refresh_from_db()
     assert request.status == "pending" and request.candidate_reply == "Health."
     login(client, dora)
     client.post(
-        f"/mentoring/requests/{request.pk}/",
-        {"action": "accept", "not_line_manager": "yes"},
+        f"/mentoring/requests/{request.pk}/accept/",
+        {"not_line_manager": "yes"},
     )
     assert MentoringRelationship.objects.filter(enrolment__member=alice).exists()
 
@@ -172,16 +170,17 @@ def test_only_the_mentor_can_accept(client, alice, dora, bob):
     login(client, bob)
     assert (
         client.post(
-            f"/mentoring/requests/{request.pk}/",
-            {"action": "accept", "not_line_manager": "yes"},
+            f"/mentoring/requests/{request.pk}/accept/",
+            {"not_line_manager": "yes"},
         ).status_code
         == 404
     )
     login(client, alice)
-    client.post(
-        f"/mentoring/requests/{request.pk}/",
-        {"action": "accept", "not_line_manager": "yes"},
+    response = client.post(
+        f"/mentoring/requests/{request.pk}/accept/",
+        {"not_line_manager": "yes"},
     )
+    assert response.status_code == 403
     assert not MentoringRelationship.objects.exists()
 
 
@@ -193,8 +192,8 @@ def test_a_mentor_who_lost_their_place_cannot_accept(client, alice, dora):
     )
     login(client, dora)
     response = client.post(
-        f"/mentoring/requests/{request.pk}/",
-        {"action": "accept", "not_line_manager": "yes"},
+        f"/mentoring/requests/{request.pk}/accept/",
+        {"not_line_manager": "yes"},
         follow=True,
     )
     assert "no free place" in response.text

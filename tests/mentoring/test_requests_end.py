@@ -19,8 +19,8 @@ def asked_for_more(client, alice, dora):
     request = MentoringRequest.objects.get()
     login(client, dora)
     client.post(
-        f"/mentoring/requests/{request.pk}/",
-        {"action": "ask", "message": "Which criteria worry you most?"},
+        f"/mentoring/requests/{request.pk}/ask/",
+        {"message": "Which criteria worry you most?"},
     )
     request.refresh_from_db()
     assert request.status == "more_info"
@@ -63,8 +63,8 @@ def test_a_reply_stops_the_candidates_clock(client, alice, dora):
     request = asked_for_more(client, alice, dora)
     login(client, alice)
     client.post(
-        f"/mentoring/requests/{request.pk}/",
-        {"action": "reply", "reply": "Mostly the wider professional context."},
+        f"/mentoring/requests/{request.pk}/reply/",
+        {"reply": "Mostly the wider professional context."},
     )
     counts = services.unanswered_questions_remind_and_expire(
         now=timezone.now() + datetime.timedelta(days=400)

@@ -89,8 +89,8 @@ def test_erasure_leaves_no_trace_in_any_column(
     # The mentor accepts on the request page.
     with django_capture_on_commit_callbacks(execute=True):
         login(client, bob).post(
-            f"/mentoring/requests/{request.pk}/",
-            {"action": "accept", "not_line_manager": "yes"},
+            f"/mentoring/requests/{request.pk}/accept/",
+            {"not_line_manager": "yes"},
         )
     relationship = MentoringRelationship.objects.get(enrolment__member=zoe)
     # An officer of the region opens the private notes, saying why.

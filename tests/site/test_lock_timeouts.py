@@ -75,7 +75,7 @@ def test_a_mentor_accepting_while_the_place_is_held_is_asked_to_try_again(
     login(client, bob)
     page = f"/mentoring/requests/{waiting_request.pk}/"
     response = client.post(
-        page, {"action": "accept", "not_line_manager": "yes"}, HTTP_REFERER=page
+        f"{page}accept/", {"not_line_manager": "yes"}, HTTP_REFERER=page
     )
     assert response.status_code == 503
     assert response["Retry-After"]
