@@ -506,10 +506,10 @@ def staff_section(now) -> Section:
         )
         section.steps.append(
             Step(
-                f"Regions without an officer for each side: {names}. The team acts "
-                "there until one is appointed.",
+                f"Regions without a support officer for each side: {names}. The "
+                "team acts there until one is appointed.",
                 reverse("oversight:appointments"),
-                "Appoint an officer",
+                "Appoint a support officer",
             )
         )
     section.steps += _oversight_steps(None, now)

@@ -507,8 +507,8 @@ def _refuse_own_case(relationship: MentoringRelationship, officer) -> None:
         reason = officers.conflict_reason(officer, member)
         if reason:
             raise MentoringError(
-                f"{reason} Another officer of the region, or the registration team, "
-                "decides it."
+                f"{reason} Another support officer of the region, or the "
+                "registration team, decides it."
             )
 
 

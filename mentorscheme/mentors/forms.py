@@ -158,7 +158,8 @@ class MentorApplicationForm(EvidenceFieldsMixin, MentorProfileForm):
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Mentor training you have done elsewhere",
-        help_text="Who ran it and what it covered. Your officer will consider it.",
+        help_text="Who ran it and what it covered. Your region's Mentor Support Officer will "
+        "consider it.",
     )
     external_training_date = _training_date_field()
     external_training_document = _document_field()

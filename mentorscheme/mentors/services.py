@@ -85,8 +85,8 @@ def _refuse_if_conflicted(by, profile: MentorProfile) -> None:
     reason = officers.conflict_reason(by, profile.member)
     if reason:
         raise MentorError(
-            f"{reason} Another officer of the region or the registration team will "
-            "decide it."
+            f"{reason} Another Mentor Support Officer of the region, or the "
+            "registration team, will decide it."
         )
 
 

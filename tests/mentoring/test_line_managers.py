@@ -133,7 +133,7 @@ def test_a_link_found_during_mentoring_is_flagged_and_an_officer_ends_it(
     login(client, olivia)
     assert "Decide" in client.get("/oversight/").text
     page = client.get(f"/mentoring/relationships/{relationship.pk}/")
-    assert "Needs an officer" in page.text
+    assert "Needs a support officer" in page.text
     mail.outbox.clear()
     end = f"/mentoring/relationships/{relationship.pk}/end-by-officer/"
     why = {"reason": "Dora is Alice's line manager on the register."}

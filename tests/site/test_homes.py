@@ -106,7 +106,7 @@ def test_staff_see_new_feedback_and_regions_without_an_officer(client, sam_with_
     Feedback.objects.create(topic="general", message="Hello")
     page = home(client, sam_with_totp)
     assert "1 new message from visitors and members." in page
-    assert "Regions without an officer for each side" in page
+    assert "Regions without a support officer for each side" in page
     assert "Scotland" in page
 
 
