@@ -155,6 +155,8 @@ api:directory                 -                       401   200   403   200   20
 api:directory_entry           mentor_id=mentor_profile 401   200   403   200   200   200
 api:enrolments                -                       401   200   200   200   200   403
 api:enrolment_create          -                       401   200   200   200   200   403
+api:enrolment_withdraw        enrolment_id=request.enrolment_id 405   405   405   405   405   405
+api:enrolment_move_regulations enrolment_id=request.enrolment_id 405   405   405   405   405   405
 api:requests                  -                       401   200   200   200   200   403
 api:request_create            -                       401   200   200   200   200   403
 api:request_get               request_id=request      401   200   200   200   404   200
@@ -234,6 +236,8 @@ oversight:allocation_discard  pk=allocation_run       login 403   403   200   40
 api_token_revoke              pk=api_token            login 403   403   403   403   200
 api:award_put                 membership_number=member.membership_number,level='chartership' 405   405   405   405   405   405
 api:enrolment_status_put      membership_number=member.membership_number,qualification='chartership' 405   405   405   405   405   405
+api:enrolment_withdraw        enrolment_id=request.enrolment_id 401   400   400   400   400   400
+api:enrolment_move_regulations enrolment_id=request.enrolment_id 401   400   400   400   400   400
 api:request_accept            request_id=request      401   403   409   403   404   403
 api:request_decline           request_id=request      401   400   400   400   400   400
 api:request_ask_more          request_id=request      401   400   400   400   400   400

@@ -188,6 +188,18 @@ class EnrolmentIn(Schema):
     meeting_modes: list[MeetingMode] = Field(default_factory=list, max_length=6)
 
 
+class EnrolmentChangeOut(Schema):
+    """One step in an enrolment's history: a change of status or of regulations."""
+
+    at: datetime.datetime
+    from_status: str
+    to_status: str
+    from_regulations: str | None
+    to_regulations: str | None
+    note: str
+    source: str
+
+
 class EnrolmentOut(Schema):
     id: int
     qualification: str
@@ -195,6 +207,18 @@ class EnrolmentOut(Schema):
     enrolled_on: datetime.date
     status: str
     meeting_modes: list[str]
+    history: list[EnrolmentChangeOut]
+
+
+class WithdrawIn(Schema):
+    reason: text(2000) = ""
+
+
+class RegulationsMoveIn(Schema):
+    effective_from: datetime.date = Field(
+        description="The version of the regulations to move to, by the date it "
+        "takes effect (newer than the enrolment's own)."
+    )
 
 
 class RequestIn(Schema):

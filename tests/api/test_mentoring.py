@@ -9,6 +9,7 @@ from mentorscheme.mentoring.models import (
     RelationshipStatus,
 )
 from mentorscheme.mentoring.services import relationship_end
+from mentorscheme.scheme.models import RegulationsVersion
 from tests import factories as f
 from tests.api.conftest import assert_problem
 from tests.personas import mentor
@@ -212,3 +213,42 @@ def test_no_request_reaches_a_mentor_before_training_and_the_workshop(api_as, al
     body = assert_problem(_ask(api_as(alice), listed_by_mistake), 409, "rule-refused")
     assert body["codes"] == ["not_trained", "no_workshop"]
     assert not MentoringRequest.objects.exists()
+
+
+def test_a_candidate_moves_to_newer_regulations_and_reads_the_history(api_as, alice):
+    newer = RegulationsVersion.objects.create(
+        name="Regulations of 2026", effective_from=datetime.date(2026, 1, 5)
+    )
+    api = api_as(alice)
+    enrolment = alice.enrolments.get()
+    url = f"/enrolments/{enrolment.pk}/regulations"
+    body = api.post(url, {"effective_from": "2026-01-05"}).json()
+    assert body["regulations"] == "Regulations of 2026"
+    [change] = body["history"]
+    assert change["from_regulations"] == "Regulations of 2 December 2013"
+    assert change["to_regulations"] == newer.name
+    # Back to the older version: refused, and nothing more recorded.
+    assert_problem(api.post(url, {"effective_from": "2013-12-02"}), 409, "refused")
+    assert_problem(api.post(url, {"effective_from": "2001-01-01"}), 404, "not-found")
+    listed = api.get("/enrolments").json()["items"][0]
+    assert len(listed["history"]) == 1
+
+
+def test_a_candidate_withdraws_through_the_api_and_only_their_own(api_as, alice, bob):
+    enrolment = alice.enrolments.get()
+    other = f.MemberFactory()
+    f.with_account(other)
+    assert_problem(
+        api_as(other).post(f"/enrolments/{enrolment.pk}/withdraw", {}),
+        404,
+        "not-found",
+    )
+    api = api_as(alice)
+    body = api.post(
+        f"/enrolments/{enrolment.pk}/withdraw", {"reason": "A new job abroad."}
+    ).json()
+    assert body["status"] == "withdrawn"
+    assert body["history"][0]["to_status"] == "withdrawn"
+    assert body["history"][0]["note"] == "A new job abroad."
+    again = api.post(f"/enrolments/{enrolment.pk}/withdraw", {})
+    assert_problem(again, 409, "refused")

@@ -15,9 +15,11 @@ from mentorscheme.api.schemas import (
     Id,
     MessageIn,
     PageParams,
+    RegulationsMoveIn,
     RelationshipOut,
     RequestIn,
     RequestOut,
+    WithdrawIn,
     page_of,
     paginate,
 )
@@ -32,7 +34,7 @@ from mentorscheme.mentoring.models import MentoringRelationship, MentoringReques
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.access import candidate_enrolment_or_none
-from mentorscheme.scheme.models import Enrolment, Qualification
+from mentorscheme.scheme.models import Enrolment, Qualification, RegulationsVersion
 
 router = Router(tags=["mentoring"])
 REFUSALS = error_responses(404, 409)
@@ -72,16 +74,84 @@ def _enrolment_out(enrolment: Enrolment) -> dict:
         "enrolled_on": enrolment.enrolled_on,
         "status": enrolment.status,
         "meeting_modes": list(enrolment.meeting_modes),
+        "history": [
+            {
+                "at": change.at,
+                "from_status": change.from_status,
+                "to_status": change.to_status,
+                "from_regulations": change.from_regulations.name
+                if change.from_regulations
+                else None,
+                "to_regulations": change.to_regulations.name
+                if change.to_regulations
+                else None,
+                "note": change.note,
+                "source": change.source,
+            }
+            for change in enrolment.changes.all()
+        ],
     }
+
+
+def _with_history(enrolments):
+    return enrolments.select_related("qualification", "regulations").prefetch_related(
+        "changes__from_regulations", "changes__to_regulations"
+    )
+
+
+def _own_enrolment(member, enrolment_id: int) -> Enrolment:
+    enrolment = _with_history(member.enrolments.filter(pk=enrolment_id)).first()
+    if enrolment is None:
+        raise ApiProblem("not-found", "You have no enrolment with that id.")
+    return enrolment
 
 
 @router.get("/enrolments", response=page_of(EnrolmentOut), summary="Your enrolments")
 def enrolments(request, page: Query[PageParams]):
     member = require_member(request.auth)
-    mine = member.enrolments.select_related("qualification", "regulations").order_by(
-        "-enrolled_on", "-pk"
-    )
+    mine = _with_history(member.enrolments.order_by("-enrolled_on", "-pk"))
     return paginate(mine, page, _enrolment_out)
+
+
+@router.post(
+    "/enrolments/{enrolment_id}/withdraw",
+    response={200: EnrolmentOut, **REFUSALS},
+    summary="Withdraw from a qualification (its mentoring ends)",
+)
+def enrolment_withdraw(request, enrolment_id: Id, payload: WithdrawIn):
+    member = require_member(request.auth)
+    enrolment = _own_enrolment(member, enrolment_id)
+    try:
+        services.enrolment_withdraw(
+            enrolment=enrolment, member=member, reason=payload.reason
+        )
+    except services.MentoringError as error:
+        raise refusal(error) from None
+    return _enrolment_out(_own_enrolment(member, enrolment_id))
+
+
+@router.post(
+    "/enrolments/{enrolment_id}/regulations",
+    response={200: EnrolmentOut, **REFUSALS},
+    summary="Move an enrolment to a newer version of the regulations",
+)
+def enrolment_move_regulations(request, enrolment_id: Id, payload: RegulationsMoveIn):
+    member = require_member(request.auth)
+    enrolment = _own_enrolment(member, enrolment_id)
+    regulations = RegulationsVersion.objects.filter(
+        effective_from=payload.effective_from
+    ).first()
+    if regulations is None:
+        raise ApiProblem(
+            "not-found", "No version of the regulations takes effect then."
+        )
+    try:
+        services.enrolment_move_regulations(
+            enrolment=enrolment, regulations=regulations, by=member.user
+        )
+    except services.MentoringError as error:
+        raise refusal(error) from None
+    return _enrolment_out(_own_enrolment(member, enrolment_id))
 
 
 @router.post(
@@ -106,7 +176,7 @@ def enrolment_create(request, payload: EnrolmentIn):
         )
     except services.MentoringError as error:
         raise refusal(error) from None
-    return Status(201, _enrolment_out(enrolment))
+    return Status(201, _enrolment_out(_own_enrolment(member, enrolment.pk)))
 
 
 # -- requests -----------------------------------------------------------------------
