@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from mentorscheme.members.access import roles_for
 from mentorscheme.mentors.access import can_use_directory
+from mentorscheme.mentors.models import MentorStatus
 from mentorscheme.oversight.access import can_oversee
 
 
@@ -50,7 +51,7 @@ def navigation(request):
         status = getattr(roles.member, "roles_mentor_status", None)
         label = (
             "Your candidates"
-            if status == "listed"
+            if status == MentorStatus.LISTED
             else "Your mentor application"
             if roles.is_mentor
             else "Become a mentor"

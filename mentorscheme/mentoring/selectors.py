@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from mentorscheme.mentoring.models import (
     OPEN_REQUEST_STATUSES,
+    HelpFlag,
     MentoringRelationship,
     MentoringRequest,
     RelationshipStatus,
@@ -14,7 +15,7 @@ from mentorscheme.mentoring.models import (
 )
 from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.scheme import eligibility
-from mentorscheme.scheme.models import Enrolment, SchemeSettings
+from mentorscheme.scheme.models import Enrolment, RegulationsVersion, SchemeSettings
 from mentorscheme.scheme.records import CandidateRecord
 
 
@@ -150,15 +151,42 @@ def relationship_of(request: MentoringRequest) -> MentoringRelationship | None:
         return None
 
 
+def candidate_home(enrolment: Enrolment) -> dict:
+    """What the candidate's home shows of one enrolment, in a few fixed queries.
+
+    The enrolment's relationships and requests are few: each is read once and
+    split here. Asking for help is offered only to a candidate without a mentor.
+    """
+    relationships = list(enrolment.relationships.select_related("mentor__member"))
+    relationship = next((r for r in relationships if r.is_active), None)
+    requests = list(enrolment.requests.select_related("mentor__member"))
+    return {
+        "relationship": relationship,
+        "agreement": relationship.agreements.first() if relationship else None,
+        "meetings": relationship.meetings.filter(removed_at__isnull=True)[:5]
+        if relationship
+        else [],
+        "open_requests": [r for r in requests if r.is_open],
+        "closed_requests": [r for r in requests if not r.is_open][:10],
+        "history": [r for r in relationships if not r.is_active],
+        "help_flag": None
+        if relationship
+        else HelpFlag.objects.filter(
+            enrolment=enrolment, resolved_at__isnull=True, why=HelpFlag.Why.ASKED
+        ).first(),
+        "newer_regulations": RegulationsVersion.objects.filter(
+            effective_from__gt=enrolment.regulations.effective_from
+        ).order_by("-effective_from"),
+        "changes": enrolment.changes.select_related(
+            "from_regulations", "to_regulations"
+        ),
+    }
+
+
 def open_requests(enrolment: Enrolment):
     return MentoringRequest.objects.filter(
         enrolment=enrolment, status__in=OPEN_REQUEST_STATUSES
     ).select_related("mentor__member")
-
-
-def waiting_days(enrolment: Enrolment, today: datetime.date | None = None) -> int:
-    today = today or timezone.localdate()
-    return (today - enrolment.enrolled_on).days
 
 
 def contact_visible(

@@ -107,7 +107,7 @@ def enrolment_create(
         raise MentoringError("No regulations are in force today; contact the team.")
     if (
         Enrolment.objects.filter(member=member, qualification=qualification)
-        .filter(status__in=["enrolled", "submitted", "further_info"])
+        .filter(status__in=OPEN_ENROLMENT_STATUSES)
         .exists()
     ):
         raise MentoringError(f"You are already enrolled on {qualification}.")
@@ -1402,10 +1402,6 @@ def help_flag_resolve(*, flag: HelpFlag) -> HelpFlag:
     return flag
 
 
-def open_request_statuses():
-    return OPEN_REQUEST_STATUSES
-
-
 # -- when a mentor can no longer take anyone on (see mentors.changes) ---------------
 
 
@@ -1431,7 +1427,7 @@ def requests_close_for_unavailable_mentor(
 
 
 def relationships_end_for_departed_mentor(
-    *, profile: MentorProfile, reason: str, ended_by: str = "scheme"
+    *, profile: MentorProfile, reason: str, ended_by: str = EndedBy.SCHEME
 ) -> None:
     """End the mentor's current relationships, and give each candidate a next step:
     an email, and a help flag on which the officer sees suggested new mentors."""

@@ -20,8 +20,8 @@ from mentorscheme.mentoring.access import (
 from mentorscheme.mentoring.models import (
     Agreement,
     DeclineReason,
-    HelpFlag,
     Meeting,
+    RelationshipStatus,
     RequestStatus,
 )
 from mentorscheme.mentors import directory as mentor_directory
@@ -66,39 +66,14 @@ def candidate_home(request):
     )
     if enrolment is None:
         return redirect("mentoring:enrol")
-    # The enrolment's few relationships and requests, each read once and split here.
-    relationships = list(enrolment.relationships.select_related("mentor__member"))
-    relationship = next((r for r in relationships if r.is_active), None)
-    agreement = relationship.agreements.first() if relationship else None
-    requests = list(enrolment.requests.select_related("mentor__member"))
-    still_open = set(services.open_request_statuses())
     return render(
         request,
         "mentoring/home.html",
         {
+            **selectors.candidate_home(enrolment),
             "enrolment": enrolment,
-            "relationship": relationship,
-            "agreement": agreement,
-            "meetings": relationship.meetings.filter(removed_at__isnull=True)[:5]
-            if relationship
-            else [],
-            "open_requests": [r for r in requests if r.status in still_open],
-            "closed_requests": [r for r in requests if r.status not in still_open][:10],
-            "history": [r for r in relationships if not r.is_active],
             "limit": SchemeSettings.load().open_request_limit,
-            # Asking for help is offered only to a candidate without a mentor.
-            "help_flag": HelpFlag.objects.filter(
-                enrolment=enrolment, resolved_at__isnull=True, why=HelpFlag.Why.ASKED
-            ).first()
-            if relationship is None
-            else None,
             "help_form": forms.HelpForm(),
-            "newer_regulations": RegulationsVersion.objects.filter(
-                effective_from__gt=enrolment.regulations.effective_from
-            ).order_by("-effective_from"),
-            "changes": enrolment.changes.select_related(
-                "from_regulations", "to_regulations"
-            ),
             "other_enrolments": other_enrolments,
         },
     )
@@ -573,7 +548,7 @@ def relationship_detail(request, pk: int):
             if may_read
             else None,
             "completion": services.completion_needs(relationship),
-            "may_reopen": relationship.status == "completed"
+            "may_reopen": relationship.status == RelationshipStatus.COMPLETED
             and can_act_for_candidates(roles, relationship.enrolment.member.region_id),
             "may_read": may_read,
             "is_party": in_pair,
@@ -729,7 +704,7 @@ def relationship_complete(request, pk: int):
         except services.MentoringError as refusal:
             form.add_error(None, str(refusal))
         else:
-            if relationship.status == "completed":
+            if relationship.status == RelationshipStatus.COMPLETED:
                 messages.success(
                     request, "You have both confirmed: mentoring is complete."
                 )

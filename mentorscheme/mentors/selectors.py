@@ -20,7 +20,7 @@ from mentorscheme.members.models import (
 )
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.scheme import eligibility
-from mentorscheme.scheme.models import RegulationsVersion, SchemeSettings
+from mentorscheme.scheme.models import RegulationsVersion
 from mentorscheme.scheme.records import MentorRecord
 from mentorscheme.training import currency
 from mentorscheme.training.models import BriefingAcknowledgement, RegulationsBriefing
@@ -335,8 +335,3 @@ def review_context(profile: MentorProfile) -> dict:
         "evidence": profile.evidence.defer("document").select_related("decided_by"),
         "listing_failures": eligibility.listing_failures(record_for(profile)),
     }
-
-
-def scheme_weights():
-    """The recommendation weights staff set, as the engine takes them."""
-    return SchemeSettings.load().weights()

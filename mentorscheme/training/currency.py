@@ -143,9 +143,3 @@ def up_to_date_expression(
             member=OuterRef(member_ref), regulations_id__in=ids
         )
     )
-
-
-def is_briefed(member, regulations, today: datetime.date | None = None) -> bool:
-    return BriefingAcknowledgement.objects.filter(
-        member=member, regulations_id__in=counting_versions(regulations, today)
-    ).exists()
