@@ -1,6 +1,8 @@
 """Rows are locked one way everywhere: in key order, and only inside a transaction.
 (The bounded wait, on PostgreSQL: tests/site/test_lock_timeouts.py.)"""
 
+from pathlib import Path
+
 import pytest
 from django.db import transaction
 
@@ -36,3 +38,19 @@ def test_a_missing_row_is_does_not_exist_and_lock_first_finds_none():
         with pytest.raises(Region.DoesNotExist):
             locking.lock_row(Region, 0)
         assert locking.lock_first(Region.objects.filter(pk=0)) is None
+
+
+def test_rows_are_locked_only_through_the_lock_helper():
+    """A select_for_update written by hand would skip the key order, the time limit
+    and the check for a transaction."""
+    package = Path(locking.__file__).parent
+    by_hand = [
+        f"{path.relative_to(package.parent)}:{number}"
+        for path in package.rglob("*.py")
+        if path != Path(locking.__file__)
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "select_for_update(" in line
+    ]
+    assert not by_hand, "Lock rows with mentorscheme.locking instead: " + ", ".join(
+        by_hand
+    )
