@@ -1,8 +1,7 @@
-import time
-
 from allauth.account.authentication import get_authentication_records
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 #: When the sign-in was last renewed (seconds since the epoch), kept in the session.
@@ -31,7 +30,9 @@ class IdleSessionMiddleware:
         session = getattr(request, "session", None)
         if session is None or session.session_key is None or not session.keys():
             return response
-        now = time.time()
+        # The session's expiry is reckoned from timezone.now() too (Django's session
+        # store): one clock for both.
+        now = timezone.now().timestamp()
         last = session.get(RENEWED_KEY, 0)
         if now - last >= renewal_interval(settings.SESSION_COOKIE_AGE):
             session[RENEWED_KEY] = now  # marks it modified: saved with a new expiry
