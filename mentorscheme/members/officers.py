@@ -103,8 +103,9 @@ def recipients(region_id: int, side: str, *, about: Member | None = None) -> Rec
     return Recipients(staff_emails(), staff_instead=True)
 
 
-def uncovered_regions(on: datetime.date | None = None) -> list[dict]:
-    """Active regions missing an officer in office for either side."""
+def uncovered_regions(on: datetime.date | None = None, regions=None) -> list[dict]:
+    """Active regions missing an officer in office for either side (of ``regions``,
+    the active regions already read, if given)."""
     on = on or timezone.localdate()
     held = set(
         OfficerAppointment.objects.filter(
@@ -112,7 +113,9 @@ def uncovered_regions(on: datetime.date | None = None) -> list[dict]:
         ).values_list("region_id", "role")
     )
     rows = []
-    for region in Region.objects.filter(is_active=True):
+    if regions is None:
+        regions = Region.objects.filter(is_active=True)
+    for region in regions:
         missing = [
             SIDE_TITLES[side]
             for side, roles in SIDE_ROLES.items()

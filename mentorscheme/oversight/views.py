@@ -84,7 +84,7 @@ def _region_scope(request, roles):
 def dashboard(request):
     roles = _overseer(request)
     region_id, region_ids = _region_scope(request, roles)
-    regions = regions_to_act_in(roles)
+    regions = list(regions_to_act_in(roles))  # every active region, for staff
     help_region_ids = candidate_side_region_ids(roles, region_ids)
     context = selectors.dashboard(region_ids, help_region_ids=help_region_ids)
     context.update(
@@ -96,7 +96,7 @@ def dashboard(request):
         ),
         region_id=region_id,
         covering=[r for r in regions if region_ids is None or r.pk in region_ids],
-        uncovered=officers.uncovered_regions() if roles.is_staff else [],
+        uncovered=officers.uncovered_regions(regions=regions) if roles.is_staff else [],
     )
     return render(request, "oversight/dashboard.html", context)
 
