@@ -285,11 +285,12 @@ def mentor_home_context(profile: MentorProfile) -> dict:
             "regulations"
         )
     )
-    acknowledged = {a.regulations_id for a in acknowledgements}
+    up_to_date_for = currency.regulations_table(today, versions).up_to_date_for(
+        {a.regulations_id for a in acknowledgements}
+    )
 
     def briefed_on(version) -> bool:
-        older = [v for v in versions if v.effective_from < version.effective_from]
-        return bool(acknowledged & set(currency.briefing_counts(older, version, today)))
+        return version.pk in up_to_date_for
 
     for relationship in current:
         relationship.mentor_briefed = briefed_on(relationship.enrolment.regulations)

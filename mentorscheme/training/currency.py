@@ -70,30 +70,25 @@ class RegulationsTable:
         )
 
 
-def regulations_table(today: datetime.date | None = None) -> RegulationsTable:
-    """One query for the versions (and one for the settings while a grace period
-    may run)."""
+def regulations_table(
+    today: datetime.date | None = None, versions: list | None = None
+) -> RegulationsTable:
+    """Every version with its grace (``briefing_counts``, the one rule): one query
+    for the versions, unless given (newest first), and one for the settings while a
+    grace period may run."""
     today = today or timezone.localdate()
-    rows = list(
-        RegulationsVersion.objects.order_by("-effective_from").values_list(
-            "pk", "effective_from"
+    if versions is None:
+        versions = list(
+            RegulationsVersion.objects.order_by("-effective_from").only(
+                "pk", "effective_from"
+            )
         )
-    )
-    grace_days = None
-    versions = []
-    for i, (pk, effective_from) in enumerate(rows):
-        since = (today - effective_from).days
-        previous = rows[i + 1][0] if i + 1 < len(rows) else None
-        if previous is not None and 0 <= since < MAX_GRACE_DAYS:
-            if grace_days is None:
-                grace_days = SchemeSettings.load().briefing_grace_days
-            if since >= grace_days:
-                previous = None
-        else:
-            previous = None
-        versions.append((pk, previous))
-    in_force_id = next((pk for pk, day in rows if day <= today), None)
-    return RegulationsTable(versions=tuple(versions), in_force_id=in_force_id)
+    rows = []
+    for i, version in enumerate(versions):
+        counts = briefing_counts(versions[i + 1 :], version, today)
+        rows.append((version.pk, counts[1] if len(counts) > 1 else None))
+    in_force_id = next((v.pk for v in versions if v.effective_from <= today), None)
+    return RegulationsTable(versions=tuple(rows), in_force_id=in_force_id)
 
 
 def acknowledged_versions(member_ids) -> dict[int, set[int]]:

@@ -9,9 +9,11 @@ in force: the directory's ranking and words, the API and a bulk allocation agree
 import datetime
 
 import pytest
+from django.utils import timezone
 
+from mentorscheme.mentoring import services as mentoring_services
 from mentorscheme.oversight import selectors as oversight_selectors
-from mentorscheme.scheme.models import RegulationsVersion
+from mentorscheme.scheme.models import RegulationsVersion, SchemeSettings
 from mentorscheme.training import services as training_services
 from mentorscheme.training.models import AcknowledgementHow
 from tests import factories as f
@@ -134,3 +136,28 @@ def test_a_bulk_allocation_judges_each_candidate_by_their_own_version(
     assert "up to date with your regulations (Regulations of 2005)" in texts
     texts = [r["text"] for r in nell_reasons]
     assert "up to date with your regulations (Regulations of 2 December 2013)" in texts
+
+
+def test_a_candidate_who_moved_counts_mentors_briefed_on_the_version_before_in_grace(
+    client, alice, pair, clock
+):
+    """Alice moves on to regulations that took effect ten days ago; Adams, briefed
+    on the 2013 ones before them, stays up to date for her during the grace period
+    staff set, and Young (2005) never is."""
+    SchemeSettings.objects.update_or_create(pk=1, defaults={"briefing_grace_days": 60})
+    newest = RegulationsVersion.objects.create(
+        name="Regulations of 2026",
+        effective_from=timezone.localdate() - datetime.timedelta(days=10),
+    )
+    mentoring_services.enrolment_move_regulations(
+        enrolment=alice.enrolments.get(), regulations=newest
+    )
+
+    def flags():
+        login(client, alice)
+        items = Api(client).get("/directory").json()["items"]
+        return {m["last_name"]: m["up_to_date"] for m in items}
+
+    assert flags() == {"Adams": True, "Young": False}
+    clock.move(days=50)
+    assert flags() == {"Adams": False, "Young": False}
