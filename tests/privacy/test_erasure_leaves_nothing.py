@@ -47,7 +47,13 @@ def text_columns():
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
             for column in connection.introspection.get_table_description(cursor, table):
-                kind = connection.introspection.get_field_type(column.type_code, column)
+                # A column declared without a type may hold text: SQLite's statistics
+                # table (sqlite_stat1, made by the demo seed's ANALYZE) has only those.
+                kind = (
+                    connection.introspection.get_field_type(column.type_code, column)
+                    if column.type_code
+                    else "TextField"
+                )
                 if kind in TEXT_TYPES:
                     yield table, column.name
 
