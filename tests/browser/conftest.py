@@ -2,12 +2,13 @@
 
 The browser is Debian's /usr/bin/chromium (Playwright never downloads one). Without
 it the browser tests are skipped, with the reason, unless CI is set: in CI they fail.
-Each person in a test gets their own browser context (their own cookies), as two
-people on two machines would. When a test fails, every page it opened is saved to
-test-results/screenshots/<test>.png (the page navigated last) and
-<test>--<person>.png.
+Each xdist worker starts one Chromium; each person in a test gets their own browser
+context from it (their own cookies and cache), as two people on two machines would.
+When a test fails, every page it opened is saved to test-results/screenshots/<test>.png
+(the page navigated last) and <test>--<person>.png.
 """
 
+import asyncio
 import os
 import re
 import time
@@ -56,39 +57,62 @@ def pytest_runtest_setup(item):
         pytest.skip(missing)
 
 
-@pytest.fixture
-def chromium():
-    """A fresh Chromium for each test.
+@pytest.fixture(scope="session")
+def _chromium_process():
+    """One Chromium for the whole run (for each xdist worker); each test gets fresh
+    browser contexts from it (Pages below), so no cookie or cache outlives a test.
 
-    While Playwright's sync API is running, its event loop is set on this thread, and
-    Django then hands out other database connection objects (they live in asgiref
-    Locals): ones that lack the test database's serialized contents, so
-    serialized_rollback would silently stop restoring the migrations' data. Starting
-    Chromium after the database is set up for the test, and stopping it (and closing
-    those connections) before the database is flushed, keeps Django's own bookkeeping
-    intact. It also keeps the event loop away from every non-browser test.
+    While Playwright's sync API is running, its event loop is marked as running on
+    this thread, and Django then hands out other database connection objects (they
+    live in asgiref Locals): ones that lack the test database's serialized contents,
+    so serialized_rollback would silently stop restoring the migrations' data. So the
+    loop is marked as running only inside a browser test (``chromium`` below): after
+    the database is set up for the test and before it is flushed. That also keeps the
+    event loop away from every non-browser test.
     """
     missing = _missing()
     if missing:
         if os.environ.get("CI"):
             pytest.fail(f"Browser tests must run in CI, but {missing}")
         pytest.skip(missing)
-    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    playwright = sync_playwright().start()
+    loop = asyncio.get_running_loop()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+    except BaseException:
+        playwright.stop()
+        raise
+    finally:
+        asyncio._set_running_loop(None)
+    yield browser, loop
+    asyncio._set_running_loop(loop)
+    try:
+        browser.close()
+    finally:
+        playwright.stop()
+        asyncio._set_running_loop(None)
+
+
+@pytest.fixture
+def chromium(_chromium_process):
+    """The run's Chromium, with Playwright's event loop running for this test only."""
+    from django.db import connections
+
+    browser, loop = _chromium_process
     # The ORM calls a test makes between browser steps are plain synchronous calls,
     # safe here, though Django sees the event loop and would refuse them.
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            try:
-                yield browser
-            finally:
-                browser.close()
-                connections.close_all()
+        asyncio._set_running_loop(loop)  # as Playwright's sync calls leave it
+        try:
+            yield browser
+        finally:
+            connections.close_all()  # those the event loop's Locals handed out
+            asyncio._set_running_loop(None)
 
 
 class Pages:
