@@ -84,9 +84,10 @@ class CandidateGroups:
     Two candidates are interchangeable when every open mentor is allowed for
     both or for neither and scores both the same: the same level needed and
     qualification, region, organisation and its type, ways of meeting and the
-    version of the regulations they are under, and neither has anything of their own (a ranked choice, a mentor they may not
-    ask again, an open mentor who is themselves or their line manager). Each
-    group's first member (lowest id) is the node standing for it.
+    version of the regulations they are under, and neither has anything of
+    their own (a ranked choice, a mentor they may not ask again, an open mentor
+    who is themselves or their line manager). Each group's first member (lowest
+    id) is the node standing for it.
     """
 
     #: Per group: the first member's position.

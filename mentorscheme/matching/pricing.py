@@ -11,11 +11,11 @@ A national run has about 750 million candidate-mentor pairs. Column generation
 
 Points depend on a few features only (level, region, organisation type, ways of
 meeting, the version of the regulations), so both are answered by classes; the
-few versions of the regulations are taken one at a time. ``class_bound`` folds a table over
-the other side's classes, one feature at a time, into an upper bound of each
-item's best value: most candidates are cleared by it at once. For the rest,
-candidates alike share short lists of their best mentors anywhere and in each
-region (``MentorSearch._class_lists``), ranked by an upper bound; each listed
+few versions of the regulations are taken one at a time. ``class_bound`` folds a
+table over the other side's classes, one feature at a time, into an upper bound
+of each item's best value: most candidates are cleared by it at once. For the
+rest, candidates alike share short lists of their best mentors anywhere and in
+each region (``MentorSearch._class_lists``), ranked by an upper bound; each listed
 mentor is then valued exactly for the candidate, counting who is barred and the
 same-organisation penalty, which only lower a value. Work and memory grow with
 classes times mentors, never with all pairs.
