@@ -117,8 +117,11 @@ class DirectoryFilterForm(forms.Form):
         required=False, label="Up to date with the regulations"
     )
 
-    def __init__(self, *args, reference, **kwargs):
+    def __init__(self, *args, reference, for_candidate=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if for_candidate:
+            # Up to date means with the version of the candidate's own enrolment.
+            self.fields["up_to_date"].label = "Up to date with your regulations"
         self.fields["region"].rows = reference.region_choices()
         self.fields["organisation_type"].rows = reference.organisation_types
         self.fields["qualification"].rows = reference.qualification_choices()

@@ -227,7 +227,11 @@ def directory(request):
             request, "mentoring/directory_matched.html", {"relationship": relationship}
         )
     index = mentor_directory.current_index()
-    form = forms.DirectoryFilterForm(request.GET or None, reference=index.reference)
+    form = forms.DirectoryFilterForm(
+        request.GET or None,
+        reference=index.reference,
+        for_candidate=candidate is not None,
+    )
     filters, ignored = {}, []
     if form.is_bound and not form.is_valid():
         # A bad value (an old bookmark, a region merged away) drops that filter only.

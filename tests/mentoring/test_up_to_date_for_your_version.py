@@ -79,6 +79,7 @@ def test_a_candidate_under_earlier_regulations_finds_mentors_briefed_on_them_fir
     client, stayed, newcomer, pair
 ):
     login(client, stayed)
+    assert "Up to date with your regulations" in client.get(DIRECTORY).text
     assert order(client, "Ann Adams", "Yan Young") == ["Yan Young", "Ann Adams"]
     only = order(client, "Ann Adams", "Yan Young", query="?up_to_date=on")
     assert only == ["Yan Young"]
