@@ -46,6 +46,8 @@ def text_columns():
     """(table, column) of every text and JSON column of every table."""
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
+            if table.startswith("sqlite_"):
+                continue  # SQLite's own (planner statistics after a demo's ANALYZE)
             for column in connection.introspection.get_table_description(cursor, table):
                 # A column declared without a type may hold text: SQLite's statistics
                 # table (sqlite_stat1, made by the demo seed's ANALYZE) has only those.
