@@ -49,13 +49,7 @@ def text_columns():
             if table.startswith("sqlite_"):
                 continue  # SQLite's own (planner statistics after a demo's ANALYZE)
             for column in connection.introspection.get_table_description(cursor, table):
-                # A column declared without a type may hold text: SQLite's statistics
-                # table (sqlite_stat1, made by the demo seed's ANALYZE) has only those.
-                kind = (
-                    connection.introspection.get_field_type(column.type_code, column)
-                    if column.type_code
-                    else "TextField"
-                )
+                kind = connection.introspection.get_field_type(column.type_code, column)
                 if kind in TEXT_TYPES:
                     yield table, column.name
 
