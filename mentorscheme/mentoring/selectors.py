@@ -174,13 +174,20 @@ def candidate_home(enrolment: Enrolment) -> dict:
         else HelpFlag.objects.filter(
             enrolment=enrolment, resolved_at__isnull=True, why=HelpFlag.Why.ASKED
         ).first(),
-        "newer_regulations": RegulationsVersion.objects.filter(
-            effective_from__gt=enrolment.regulations.effective_from
-        ).order_by("-effective_from"),
+        "newer_regulations": newer_regulations(enrolment),
         "changes": enrolment.changes.select_related(
             "from_regulations", "to_regulations"
         ),
     }
+
+
+def newer_regulations(enrolment: Enrolment) -> list[RegulationsVersion]:
+    """The version a candidate may move to: the one in force today, if it is newer
+    than theirs (a version published for a later date is offered from that day)."""
+    in_force = RegulationsVersion.in_force_on(timezone.localdate())
+    if in_force and in_force.effective_from > enrolment.regulations.effective_from:
+        return [in_force]
+    return []
 
 
 def open_requests(enrolment: Enrolment):

@@ -142,6 +142,17 @@ def enrolment_move_regulations(
         raise MentoringError("Only an open enrolment can move to new regulations.")
     if regulations.effective_from <= enrolment.regulations.effective_from:
         raise MentoringError("You can only move to a newer version of the regulations.")
+    today = timezone.localdate()
+    if regulations.effective_from > today:
+        raise MentoringError(
+            f"The {regulations} are not in force yet: you can move to them from "
+            f"{regulations.effective_from:%-d %B %Y}."
+        )
+    if regulations != RegulationsVersion.in_force_on(today):
+        raise MentoringError(
+            f"You can only move to the regulations in force today, not the "
+            f"{regulations}."
+        )
     before = enrolment.regulations
     enrolment.regulations = regulations
     enrolment.save(update_fields=["regulations"])

@@ -179,7 +179,7 @@ def move_regulations(request):
     if (
         confirm.needs_confirmation(request)
         and enrolment.is_open
-        and regulations.effective_from > enrolment.regulations.effective_from
+        and regulations in selectors.newer_regulations(enrolment)
     ):
         return confirm.confirmation_page(
             request,

@@ -3,10 +3,12 @@
 import datetime
 
 from django.core import mail
+from django.utils import timezone
 
 from mentorscheme.api import services as api_services
 from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
+from mentorscheme.scheme.models import RegulationsVersion
 from tests import factories as f
 from tests.api.conftest import ALL_SCOPES, Api
 from tests.conftest import login
@@ -180,3 +182,43 @@ def test_moving_back_to_older_regulations_is_refused_and_not_recorded(alice):
     else:
         raise AssertionError("moving back was allowed")
     assert enrolment.changes.count() == 1
+
+
+def test_regulations_not_yet_in_force_are_neither_offered_nor_taken(client, alice):
+    enrolment = alice.enrolments.get()
+    before = enrolment.regulations
+    later = publish(days_from_today=400, name="Regulations of 2031")
+    login(client, alice)
+    assert "Move to Regulations of 2031" not in client.get("/mentoring/").text
+    move = {"enrolment": enrolment.pk, "regulations": later.pk}
+    page = client.post("/mentoring/regulations/", move, follow=True).text
+    assert "The Regulations of 2031 are not in force yet" in page
+    response = Api(client).post(
+        f"/enrolments/{enrolment.pk}/regulations",
+        {"effective_from": later.effective_from.isoformat()},
+    )
+    assert 400 <= response.status_code < 500
+    assert "not in force yet" in response.json()["detail"]
+    enrolment.refresh_from_db()
+    assert enrolment.regulations == before
+    assert not enrolment.changes.exists()
+
+
+def test_only_the_regulations_in_force_today_are_offered_after_two_publications(
+    client, alice
+):
+    enrolment = alice.enrolments.get()
+    skipped = RegulationsVersion.objects.create(
+        name="Regulations of 2025",
+        effective_from=timezone.localdate() - datetime.timedelta(days=2),
+    )
+    assert skipped.effective_from > enrolment.regulations.effective_from
+    publish(days_from_today=0, name="Regulations of 2026")
+    login(client, alice)
+    home = client.get("/mentoring/").text
+    assert "Move to Regulations of 2026" in home
+    assert "Move to Regulations of 2025" not in home
+    move = {"enrolment": enrolment.pk, "regulations": skipped.pk, "confirmed": "yes"}
+    page = client.post("/mentoring/regulations/", move, follow=True).text
+    assert "only move to the regulations in force today" in page
+    assert not enrolment.changes.exists()

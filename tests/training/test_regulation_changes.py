@@ -82,7 +82,7 @@ def test_a_new_version_leaves_briefed_mentors_up_to_date_for_the_grace_period(
 
 
 def test_up_to_date_for_a_candidate_means_briefed_on_their_version(
-    client, alice, briefed_bob
+    client, alice, briefed_bob, clock
 ):
     relationship = MentoringRelationship.objects.create(
         enrolment=alice.enrolments.get(), mentor=briefed_bob.mentor_profile
@@ -92,6 +92,11 @@ def test_up_to_date_for_a_candidate_means_briefed_on_their_version(
     page = client.get("/mentors/").text
     assert "you are briefed on them" in page
     assert "you are not yet briefed on them" not in page
+    # A candidate moves once the new version is in force; with no grace period the
+    # earlier briefing stops counting for them at once.
+    SchemeSettings.objects.update_or_create(pk=1, defaults={"briefing_grace_days": 0})
+    clock.move(days=10)
+    login(client, briefed_bob)
     mentoring_services.enrolment_move_regulations(
         enrolment=relationship.enrolment, regulations=new
     )
@@ -100,10 +105,13 @@ def test_up_to_date_for_a_candidate_means_briefed_on_their_version(
     assert "I have watched the briefing on Regulations of 2027" in page
 
 
-def test_a_candidate_chooses_to_move_to_the_new_version(client, alice):
+def test_a_candidate_chooses_to_move_to_the_new_version(client, alice, clock):
     new = publish(days_from_today=10)
     login(client, alice)
     enrolment = alice.enrolments.get()
+    assert "Move to Regulations of 2027" not in client.get("/mentoring/").text
+    clock.move(days=10)
+    login(client, alice)
     assert "Move to Regulations of 2027" in client.get("/mentoring/").text
     move = {"enrolment": enrolment.pk, "regulations": new.pk}
     asked = client.post("/mentoring/regulations/", move).text
@@ -153,7 +161,7 @@ def test_officers_see_who_is_up_to_date_by_region(client, olivia, oscar, briefed
 
 
 def test_a_candidate_sees_whether_a_mentor_is_briefed_on_their_own_version(
-    client, alice, briefed_bob
+    client, alice, briefed_bob, clock
 ):
     new = publish(days_from_today=5)
     login(client, alice)
@@ -162,6 +170,9 @@ def test_a_candidate_sees_whether_a_mentor_is_briefed_on_their_own_version(
         "Briefed on your regulations (Regulations of 2 December 2013)"
         in client.get(url).text
     )
+    SchemeSettings.objects.update_or_create(pk=1, defaults={"briefing_grace_days": 0})
+    clock.move(days=5)
+    login(client, alice)
     mentoring_services.enrolment_move_regulations(
         enrolment=alice.enrolments.get(), regulations=new
     )
