@@ -61,15 +61,21 @@ def conflict_reason(user, subject: Member) -> str:
     if subject.user_id == user.pk or subject.email.lower() == user.email.lower():
         return "This is your own case, so you cannot decide it."
     decider = Member.objects.filter(user=user).only("pk").first()
-    if decider is not None and subject.line_manager_id == decider.pk:
+    if decider is not None and _line_manages(decider.pk, subject):
         return f"You are {subject.full_name}'s line manager, so you cannot decide this."
     return ""
+
+
+def _line_manages(member_id: int, subject: Member) -> bool:
+    """Whether the member is the subject's line manager, as the register records it
+    or as the subject declared it."""
+    return member_id in (subject.line_manager_id, subject.declared_line_manager_id)
 
 
 def _conflicted(member: Member, subject: Member | None) -> bool:
     if subject is None:
         return False
-    return member.pk == subject.pk or subject.line_manager_id == member.pk
+    return member.pk == subject.pk or _line_manages(member.pk, subject)
 
 
 def staff_emails() -> list[str]:

@@ -5,7 +5,8 @@ import pytest
 from django.core import mail
 
 from mentorscheme.audit.models import AuditEntry
-from mentorscheme.members.models import OfficerRole
+from mentorscheme.members.models import LineManagerDeclaration, OfficerRole
+from mentorscheme.mentoring.models import MentoringRelationship
 from mentorscheme.mentors import services
 from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
 from tests import factories as f
@@ -144,3 +145,65 @@ def test_a_candidate_support_officer_does_not_review_mentors(client, olivia):
     assert client.get("/mentors/review/").status_code == 403
     assert client.get(f"/mentors/review/{profile.pk}/").status_code == 404
     assert client.get("/training/manage/").status_code == 403
+
+
+@pytest.fixture
+def dee(olivia):
+    """A Chartered member in London who declared Olivia as their line manager (the
+    register records none)."""
+    member = f.MemberFactory(
+        first_name="Dee",
+        last_name="Dale",
+        email="dee@example.org",
+        line_manager_declaration=LineManagerDeclaration.MEMBER,
+        declared_line_manager=olivia,
+    )
+    f.award(member, "chartership")
+    f.with_account(member)
+    return member
+
+
+def test_a_declared_line_manager_cannot_decide_and_is_not_asked(
+    client, olivia, olga, dee, django_capture_on_commit_callbacks
+):
+    profile = MentorProfile.objects.create(member=dee)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mentor_application_save(
+            profile=profile,
+            submit=True,
+            qualifications=[f.qualification("chartership")],
+            regions=[f.region("london")],
+            statement="Ready",
+        )
+    [to_review] = [m for m in mail.outbox if "dee@example.org" not in m.to]
+    assert to_review.to == ["olga@example.org"]
+    login(client, olivia)
+    response = client.post(
+        f"/mentors/review/{profile.pk}/", {"decision": "approved", "reason": ""}
+    )
+    assert "line manager, so you cannot decide this" in response.text
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.APPLIED
+
+
+def test_a_declared_line_manager_cannot_end_their_reports_mentoring(
+    client, olivia, bob
+):
+    alice = f.MemberFactory(
+        first_name="Ann",
+        email="ann@example.org",
+        line_manager_declaration=LineManagerDeclaration.MEMBER,
+        declared_line_manager=olivia,
+    )
+    f.with_account(alice)
+    f.enrol(alice, "chartership")
+    relationship = MentoringRelationship.objects.create(
+        enrolment=alice.enrolments.get(), mentor=bob.mentor_profile
+    )
+    login(client, olivia)
+    client.post(
+        f"/mentoring/relationships/{relationship.pk}/end-by-officer/",
+        {"reason": "I manage Ann and want this ended.", "confirmed": "yes"},
+    )
+    relationship.refresh_from_db()
+    assert relationship.is_active
