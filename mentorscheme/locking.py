@@ -21,6 +21,8 @@ LOCK_SLICE = 1000
 
 #: PostgreSQL's code for "could not obtain lock" (lock_timeout or NOWAIT).
 LOCK_NOT_AVAILABLE = "55P03"
+#: PostgreSQL's code for a deadlock it broke by rolling this transaction back.
+DEADLOCK_DETECTED = "40P01"
 
 TRY_AGAIN = (
     "Someone else was changing this at the same moment, so nothing was changed. "
@@ -36,7 +38,9 @@ class RowsBusy(Exception):
 
 
 def is_lock_timeout(error: BaseException) -> bool:
-    """Whether ``error`` says a lock could not be had in time (on any database)."""
+    """Whether ``error`` says a lock could not be had in time (on any database),
+    or a deadlock was broken by rolling this transaction back: either way nothing
+    was changed and trying again will do."""
     if isinstance(error, RowsBusy):
         return True
     if not isinstance(error, OperationalError):
@@ -44,7 +48,9 @@ def is_lock_timeout(error: BaseException) -> bool:
     cause = error.__cause__
     code = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
     # SQLite waits busy_timeout for the whole database, then says so.
-    return code == LOCK_NOT_AVAILABLE or "database is locked" in str(error)
+    if code in (LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED):
+        return True
+    return "database is locked" in str(error)
 
 
 def _queryset(rows: type[Model] | QuerySet) -> QuerySet:

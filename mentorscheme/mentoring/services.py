@@ -757,6 +757,8 @@ def relationship_start(
 def request_decline(
     *, request: MentoringRequest, mentor: MentorProfile, reason: str, message: str = ""
 ) -> MentoringRequest:
+    # The mentor first, as relationship_start locks it: _touch updates its row.
+    mentor = _lock_mentor(mentor.pk)
     request = _mentors_request(request.pk, mentor)
     _require_open(request)
     if reason not in DeclineReason.values:
@@ -777,6 +779,8 @@ def request_decline(
 def request_ask_more(
     *, request: MentoringRequest, mentor: MentorProfile, message: str
 ) -> MentoringRequest:
+    # The mentor first, as relationship_start locks it: _touch updates its row.
+    mentor = _lock_mentor(mentor.pk)
     request = _mentors_request(request.pk, mentor)
     if request.status != RequestStatus.PENDING:
         raise MentoringError(

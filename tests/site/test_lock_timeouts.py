@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from mentorscheme import locking
 from mentorscheme.mentoring import services
@@ -98,3 +99,28 @@ def test_the_api_answers_busy_with_retry_after(client, held, bob, waiting_reques
     assert response["Retry-After"]
     waiting_request.refresh_from_db()
     assert waiting_request.status == RequestStatus.PENDING
+
+
+@pytest.mark.parametrize("answer", ["decline", "ask_more"])
+def test_a_mentor_answering_locks_their_profile_before_the_request(
+    bob, waiting_request, answer
+):
+    """relationship_start locks the mentor, then the candidate's requests; an answer
+    that updates the mentor's row takes the same order, so the two never deadlock."""
+    with CaptureQueriesContext(connection) as queries:
+        if answer == "decline":
+            services.request_decline(
+                request=waiting_request, mentor=bob.mentor_profile, reason="busy"
+            )
+        else:
+            services.request_ask_more(
+                request=waiting_request, mentor=bob.mentor_profile, message="Why?"
+            )
+    locked = [
+        table
+        for q in queries
+        if "FOR UPDATE" in q["sql"]
+        for table in ("mentors_mentorprofile", "mentoring_mentoringrequest")
+        if q["sql"].split(" FROM ", 1)[1].lstrip('"').startswith(table)
+    ]
+    assert locked[:2] == ["mentors_mentorprofile", "mentoring_mentoringrequest"]
