@@ -47,10 +47,6 @@ def production_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-# The probe runs once: every test of this module goes to the same xdist worker.
-pytestmark = pytest.mark.xdist_group("production")
-
-
 @pytest.fixture(scope="module")
 def production(tmp_path_factory):
     # Migrating SQLite is mostly fsync: use memory-backed /dev/shm where there is one.
