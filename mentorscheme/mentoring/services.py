@@ -1420,14 +1420,23 @@ def help_flag_resolve(*, flag: HelpFlag) -> HelpFlag:
 # -- when a mentor can no longer take anyone on (see mentors.changes) ---------------
 
 
+@transaction.atomic
 def requests_close_for_unavailable_mentor(
     *, profile: MentorProfile, reason: str
 ) -> int:
-    """Withdraw requests still waiting on a mentor who can no longer take anyone on."""
+    """Withdraw requests still waiting on a mentor who can no longer take anyone on.
+
+    Each request is locked and re-read first, so one the candidate withdrew or the
+    mentor answered at the same moment keeps what they did.
+    """
     closed = 0
-    for request in MentoringRequest.objects.filter(
-        mentor=profile, status__in=OPEN_REQUEST_STATUSES
-    ).select_related("enrolment__member"):
+    for request in lock_rows(
+        MentoringRequest.objects.filter(
+            mentor=profile, status__in=OPEN_REQUEST_STATUSES
+        ).select_related("enrolment__member")
+    ):
+        if not request.is_open:
+            continue
         request.status = RequestStatus.WITHDRAWN
         request.closed_at = timezone.now()
         request.closed_reason = reason
@@ -1441,14 +1450,23 @@ def requests_close_for_unavailable_mentor(
     return closed
 
 
+@transaction.atomic
 def relationships_end_for_departed_mentor(
     *, profile: MentorProfile, reason: str, ended_by: str = EndedBy.SCHEME
 ) -> None:
     """End the mentor's current relationships, and give each candidate a next step:
-    an email, and a help flag on which the officer sees suggested new mentors."""
-    for relationship in MentoringRelationship.objects.filter(
-        mentor=profile, status=RelationshipStatus.ACTIVE
-    ).select_related("enrolment__member"):
+    an email, and a help flag on which the officer sees suggested new mentors.
+
+    Each relationship is locked and re-read first, so a completion both people
+    confirmed at the same moment stands rather than being overwritten.
+    """
+    for relationship in lock_rows(
+        MentoringRelationship.objects.filter(
+            mentor=profile, status=RelationshipStatus.ACTIVE
+        ).select_related("enrolment__member")
+    ):
+        if not relationship.is_active:
+            continue
         relationship.status = RelationshipStatus.ENDED_EARLY
         relationship.ended_on = timezone.localdate()
         relationship.ended_by = ended_by

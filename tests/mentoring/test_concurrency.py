@@ -4,10 +4,17 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
+from mentorscheme import locking
 from mentorscheme.mentoring import services
-from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
+from mentorscheme.mentoring.models import (
+    HelpFlag,
+    MentoringRelationship,
+    MentoringRequest,
+    RelationshipStatus,
+    RequestStatus,
+)
 from tests import factories as f
 
 pytestmark = [
@@ -168,3 +175,53 @@ def test_an_acceptance_and_an_allocation_never_both_take_the_last_place():
     results = run_together(calls)
     assert MentoringRelationship.objects.filter(mentor=profile).count() == 1
     assert sum(isinstance(r, MentoringRelationship) for r in results) == 1
+
+
+def _held_then_changed(model, pk, **changes):
+    """Lock a row from another connection, change it a moment later and commit;
+    returns once the row is locked, with the thread to join."""
+    locked = threading.Event()
+
+    def run():
+        try:
+            with transaction.atomic():
+                locking.lock_row(model, pk)
+                locked.set()
+                time.sleep(0.5)
+                model.objects.filter(pk=pk).update(**changes)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert locked.wait(timeout=10)
+    return thread
+
+
+def test_a_completion_confirmed_as_the_mentor_leaves_stands():
+    member = f.MemberFactory()
+    f.award(member, "fellowship")
+    profile = f.mentor_profile(member)
+    relationship = MentoringRelationship.objects.create(
+        enrolment=f.enrol(f.MemberFactory()), mentor=profile
+    )
+    thread = _held_then_changed(
+        MentoringRelationship, relationship.pk, status=RelationshipStatus.COMPLETED
+    )
+    services.relationships_end_for_departed_mentor(profile=profile, reason="Retired")
+    thread.join()
+    relationship.refresh_from_db()
+    assert relationship.status == RelationshipStatus.COMPLETED
+    assert not HelpFlag.objects.exists()
+
+
+def test_a_request_withdrawn_as_the_mentor_pauses_stays_withdrawn_by_the_candidate():
+    profile, [request, *_] = _mentor_with_requests()
+    thread = _held_then_changed(
+        MentoringRequest, request.pk, status=RequestStatus.WITHDRAWN
+    )
+    services.requests_close_for_unavailable_mentor(profile=profile, reason="Paused")
+    thread.join()
+    request.refresh_from_db()
+    assert request.status == RequestStatus.WITHDRAWN
+    assert request.closed_reason == ""
