@@ -5,6 +5,7 @@ DJANGO_DEBUG=0, a long random SECRET_KEY and ALLOWED_HOSTS, and reports what
 ``check --deploy`` says and which headers and cookies the site sends.
 """
 
+import fcntl
 import json
 import os
 import re
@@ -48,7 +49,21 @@ def production_env(tmp: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def production(tmp_path_factory):
+def production(tmp_path_factory, worker_id):
+    """The probe's report. It runs once per test run: the first xdist worker to need
+    it runs it, the others wait for it and read its report."""
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # this run's folder, above each worker's own
+    report = shared / "production-probe.json"
+    with open(shared / "production-probe.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not report.exists():
+            report.write_text(json.dumps(run_probe(tmp_path_factory)))
+    return json.loads(report.read_text())
+
+
+def run_probe(tmp_path_factory) -> dict:
     # Migrating SQLite is mostly fsync: use memory-backed /dev/shm where there is one.
     shm = Path("/dev/shm")  # noqa: S108 - a private mkdtemp folder inside it
     if shm.is_dir() and os.access(shm, os.W_OK):
