@@ -7,13 +7,14 @@ listed by themselves as soon as every gate of the scheme's rules holds.
 """
 
 import datetime
+import logging
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from mentorscheme.audit import services as audit
-from mentorscheme.locking import lock_first, lock_row
+from mentorscheme.locking import RowsBusy, lock_first, lock_row
 from mentorscheme.members import officers
 from mentorscheme.members.models import Member
 from mentorscheme.mentors import changes
@@ -33,6 +34,8 @@ from mentorscheme.mentors.selectors import (
 from mentorscheme.notifications import emails
 from mentorscheme.scheme.models import SchemeSettings
 from mentorscheme.training.models import Booking, BookingStatus, EventKind
+
+logger = logging.getLogger(__name__)
 
 S = MentorStatus
 TRANSITIONS: dict[str, set[str]] = {
@@ -634,29 +637,41 @@ def mentor_lapse_check(*, today: datetime.date | None = None) -> dict[str, int]:
         wanted = _lapse_change(profile.status, failing)
         if wanted is None:
             continue
-        with transaction.atomic():
-            locked = _locked(profile)
-            # Decided again under the lock: another run may have made the change.
-            failing = bool(listing_failures(locked, today=today))
-            if _lapse_change(locked.status, failing) != wanted:
-                continue
-            if wanted == S.LAPSED:
-                _transition(locked, S.LAPSED, note="Registration or membership lapsed")
-                _tell(locked, "mentor_delisted")
-                changes.mentor_left(
-                    profile=locked,
-                    reason="Your mentor's registration has lapsed, so they can no "
-                    "longer mentor. You can look for a new mentor now.",
-                )
-                counts["closed"] += changes.mentor_unavailable(
-                    profile=locked, reason=LAPSED_REQUEST_REASON
-                )
-                counts["delisted"] += 1
-            else:
-                _transition(locked, S.LISTED, note="Registration restored")
-                _tell(locked, "mentor_listed")
-                counts["relisted"] += 1
+        try:
+            _lapse_apply(profile, wanted, today=today, counts=counts)
+        except RowsBusy:
+            # Someone is changing this mentor now; the next run decides again.
+            logger.warning(
+                "Mentor profile %s was busy; lapse check skipped it.", profile.pk
+            )
     return counts
+
+
+@transaction.atomic
+def _lapse_apply(
+    profile: MentorProfile, wanted: str, *, today: datetime.date, counts: dict
+) -> None:
+    locked = _locked(profile)
+    # Decided again under the lock: another run may have made the change.
+    failing = bool(listing_failures(locked, today=today))
+    if _lapse_change(locked.status, failing) != wanted:
+        return
+    if wanted == S.LAPSED:
+        _transition(locked, S.LAPSED, note="Registration or membership lapsed")
+        _tell(locked, "mentor_delisted")
+        changes.mentor_left(
+            profile=locked,
+            reason="Your mentor's registration has lapsed, so they can no "
+            "longer mentor. You can look for a new mentor now.",
+        )
+        counts["closed"] += changes.mentor_unavailable(
+            profile=locked, reason=LAPSED_REQUEST_REASON
+        )
+        counts["delisted"] += 1
+    else:
+        _transition(locked, S.LISTED, note="Registration restored")
+        _tell(locked, "mentor_listed")
+        counts["relisted"] += 1
 
 
 def _lapse_change(status: str, failing: bool) -> str | None:

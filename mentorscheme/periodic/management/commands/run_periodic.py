@@ -1,13 +1,17 @@
 import contextlib
 import datetime
+import logging
 
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import timezone
 
+from mentorscheme.locking import RowsBusy
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentors import directory
 from mentorscheme.mentors import services as mentors
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -38,15 +42,45 @@ class Command(BaseCommand):
             now = timezone.make_aware(
                 datetime.datetime.combine(today, datetime.time(12))
             )
-        lapses = mentors.mentor_lapse_check(today=now.date())
+        today = timezone.localdate(now)
+        step = self._step
+        lapses = step(
+            "lapse check",
+            lambda: mentors.mentor_lapse_check(today=today),
+            {"delisted": 0, "relisted": 0, "closed": 0},
+        )
         # Requests any earlier change of a mentor's left open.
-        lapses["closed"] += mentoring.requests_to_unavailable_mentors_close()
-        upkeep = mentors.mentor_availability_check(now=now)
-        requests = mentoring.requests_remind_and_expire(now=now)
-        questions = mentoring.unanswered_questions_remind_and_expire(now=now)
-        flagged = mentoring.flag_waiting_candidates(today=now.date())
-        directory.prune_changes()
-        links = mentoring.register_changed()
+        lapses["closed"] += step(
+            "closing requests to unavailable mentors",
+            mentoring.requests_to_unavailable_mentors_close,
+            0,
+        )
+        upkeep = step(
+            "availability check",
+            lambda: mentors.mentor_availability_check(now=now),
+            {"asked": 0, "paused": 0, "refresher": 0},
+        )
+        requests = step(
+            "request reminders",
+            lambda: mentoring.requests_remind_and_expire(now=now),
+            {"reminded": 0, "expired": 0},
+        )
+        questions = step(
+            "question reminders",
+            lambda: mentoring.unanswered_questions_remind_and_expire(now=now),
+            {"reminded": 0, "expired": 0},
+        )
+        flagged = step(
+            "waiting candidates",
+            lambda: mentoring.flag_waiting_candidates(today=today),
+            0,
+        )
+        step("directory changes", directory.prune_changes, None)
+        links = step(
+            "line-manager links",
+            mentoring.register_changed,
+            {"closed": 0, "flagged": 0},
+        )
         self.stdout.write(
             f"Mentors delisted {lapses['delisted']}, relisted {lapses['relisted']}; "
             f"requests to mentors who cannot accept closed {lapses['closed']}; "
@@ -59,6 +93,18 @@ class Command(BaseCommand):
             f"; requests to a line manager closed "
             f"{links['closed']}, mentoring by a line manager flagged {links['flagged']}."
         )
+
+    def _step(self, name, run, nothing):
+        """Run one step; rows someone else holds make it wait for the next run
+        rather than stop the steps after it (each step is safe to repeat)."""
+        try:
+            return run()
+        except RowsBusy:
+            logger.warning(
+                "Periodic step %r met busy rows; the next run retries.", name
+            )
+            self.stderr.write(f"The {name} met rows in use; the next run retries it.")
+            return nothing
 
 
 #: The PostgreSQL advisory lock key of the periodic work (any fixed number will do).
