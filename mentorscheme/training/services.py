@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mentorscheme.locking import lock_row
+from mentorscheme.members import officers
 from mentorscheme.members.models import Member
 from mentorscheme.notifications import emails
 from mentorscheme.training import calendar, changes
@@ -176,6 +177,12 @@ def booking_record_attendance(*, booking: Booking, attended: bool, by) -> Bookin
         BookingStatus.NO_SHOW,
     ):
         raise TrainingError("Only booked places can be marked as attended or not.")
+    conflict = officers.conflict_reason(by, booking.member)
+    if conflict:
+        raise TrainingError(
+            f"{conflict} Another officer of the region, or the registration team, "
+            "records this attendance."
+        )
     if event.starts_at > timezone.now():
         starts = timezone.localtime(event.starts_at)
         raise TrainingError(

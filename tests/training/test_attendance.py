@@ -153,3 +153,30 @@ def test_the_dashboard_and_the_event_pages_count_places_alike(
     assert "2 of 12" in dashboard and "0 of 12" not in dashboard
     assert "2 of 12 places taken" in client.get(f"/training/manage/{event.pk}/").text
     assert "10 of 12 free" in client.get(f"/training/{event.pk}/").text
+
+
+def test_an_officer_cannot_record_their_own_or_their_reports_attendance(
+    client, carol, olivia, clock
+):
+    carol.line_manager = olivia
+    carol.save()
+    f.mentor_profile(
+        olivia, status=MentorStatus.APPROVED, trained_on=None, workshop_attended_on=None
+    )
+    training = make_event(EventKind.MENTOR_TRAINING, days=6)
+    bookings = [booked(training, carol), booked(training, olivia)]
+    clock.move(days=6, minutes=5)
+    login(client, olivia)
+    for booking, why in zip(bookings, ["line manager", "your own case"], strict=True):
+        response = client.post(
+            f"/training/manage/{training.pk}/attendance/{booking.pk}/",
+            {"attended": "yes"},
+            follow=True,
+        )
+        assert why in response.text
+        assert "records this attendance" in response.text
+        booking.refresh_from_db()
+        assert booking.status == BookingStatus.BOOKED
+    for member in (carol, olivia):
+        profile = MentorProfile.objects.get(member=member)
+        assert profile.trained_on is None
