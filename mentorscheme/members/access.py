@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from allauth.mfa.models import Authenticator
+from django.core import checks
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404
@@ -87,6 +88,23 @@ def register_role(
     if role not in ("is_candidate", "is_mentor"):
         raise ValueError(f"{role} is not a role read from another app")
     ROLE_SOURCES[role] = RoleSource(annotations, holds)
+
+
+def check_roles_registered(app_configs=None, **kwargs) -> list[checks.Error]:
+    """A system check: a role nobody registered would silently be held by no one."""
+    owners = {
+        "is_candidate": "mentorscheme.scheme",
+        "is_mentor": "mentorscheme.mentors",
+    }
+    return [
+        checks.Error(
+            f"The {role} role is read from nowhere: nobody would hold it.",
+            hint=f"Install {app}; its AppConfig.ready registers the role.",
+            id="members.E003",
+        )
+        for role, app in owners.items()
+        if role not in ROLE_SOURCES
+    ]
 
 
 def _compute_roles(user, today: datetime.date) -> Roles:

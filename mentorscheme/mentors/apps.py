@@ -6,15 +6,22 @@ class MentorsConfig(AppConfig):
 
     def ready(self):
         # Models can be imported only once the app registry is ready.
+        from django.core import checks  # noqa: PLC0415
+
         from mentorscheme.members import changes  # noqa: PLC0415
         from mentorscheme.mentors import (  # noqa: PLC0415
             access,
             directory,
+            selectors,
             services,
             signals,
         )
+        from mentorscheme.mentors import changes as mentors  # noqa: PLC0415
         from mentorscheme.training import changes as training  # noqa: PLC0415
 
+        # mentoring registers into these from its ready(): checked after setup.
+        checks.register(mentors.check_registered)
+        checks.register(selectors.check_from_mentoring)
         access.register_mentor_role()
         signals.connect()
         # An import writes names, regions and awards the directory ranks by.

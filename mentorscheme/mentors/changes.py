@@ -10,6 +10,8 @@ calls it.
 
 from collections.abc import Callable
 
+from django.core import checks
+
 _UNAVAILABLE: list[Callable[..., int]] = []
 _LEFT: list[Callable[..., object]] = []
 
@@ -35,3 +37,21 @@ def mentor_unavailable(*, profile, reason: str) -> int:
 def mentor_left(*, profile, reason: str, ended_by: str = "scheme") -> None:
     for action in _LEFT:
         action(profile=profile, reason=reason, ended_by=ended_by)
+
+
+def check_registered(app_configs=None, **kwargs) -> list[checks.Error]:
+    """A system check: without mentoring's actions, a mentor who pauses or lapses
+    would leave their candidates' requests and mentoring silently open."""
+    return [
+        checks.Error(
+            f"Nothing is registered through mentors.changes.{name}: a mentor's "
+            "change would leave what waits on them open.",
+            hint="Install mentorscheme.mentoring; its AppConfig.ready registers it.",
+            id=f"mentors.E00{number}",
+        )
+        for number, (name, actions) in enumerate(
+            [("on_mentor_unavailable", _UNAVAILABLE), ("on_mentor_left", _LEFT)],
+            start=1,
+        )
+        if not actions
+    ]

@@ -8,6 +8,7 @@ whatever the number of mentors.
 import datetime
 from collections.abc import Callable
 
+from django.core import checks
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -35,6 +36,23 @@ _FROM_MENTORING: dict[str, Callable] = {}
 
 def from_mentoring(*, places_taken: Callable, home_sections: Callable) -> None:
     _FROM_MENTORING.update(places_taken=places_taken, home_sections=home_sections)
+
+
+def check_from_mentoring(app_configs=None, **kwargs) -> list[checks.Error]:
+    """A system check: what mentors reads from mentoring must be registered."""
+    missing = {"places_taken", "home_sections"} - _FROM_MENTORING.keys()
+    return (
+        [
+            checks.Error(
+                f"mentors.selectors has no {', '.join(sorted(missing))} from mentoring: "
+                "the directory and mentors' pages cannot count places or list mentees.",
+                hint="Install mentorscheme.mentoring; its AppConfig.ready registers them.",
+                id="mentors.E003",
+            )
+        ]
+        if missing
+        else []
+    )
 
 
 def on_register(today: datetime.date) -> Q:

@@ -9,6 +9,8 @@ runs inside the transaction of the change that calls it.
 import datetime
 from collections.abc import Callable
 
+from django.core import checks
+
 _ATTENDANCE_CHANGED: list[Callable[..., object]] = []
 _BRIEFING_PUBLISHED: list[Callable[..., object]] = []
 
@@ -36,3 +38,24 @@ def attendance_changed(
 def briefing_published(*, briefing) -> None:
     for action in _BRIEFING_PUBLISHED:
         action(briefing=briefing)
+
+
+def check_registered(app_configs=None, **kwargs) -> list[checks.Error]:
+    """A system check: without mentors' actions, attendance would open no mentor's
+    gates and a briefing would reach nobody, silently."""
+    return [
+        checks.Error(
+            f"Nothing is registered through training.changes.{name}: training "
+            "records would change no mentor.",
+            hint="Install mentorscheme.mentors; its AppConfig.ready registers it.",
+            id=f"training.E00{number}",
+        )
+        for number, (name, actions) in enumerate(
+            [
+                ("on_attendance_changed", _ATTENDANCE_CHANGED),
+                ("on_briefing_published", _BRIEFING_PUBLISHED),
+            ],
+            start=1,
+        )
+        if not actions
+    ]
