@@ -22,7 +22,7 @@ from mentorscheme.mentoring.models import (
     RelationshipStatus,
     RequestStatus,
 )
-from mentorscheme.mentors.models import MentorStatusChange
+from mentorscheme.mentors.models import MentorStatus, MentorStatusChange
 from mentorscheme.training.models import Booking, BookingStatus, TrainingEvent
 from tests import factories as f
 from tests.conftest import login
@@ -45,6 +45,7 @@ CEILINGS = {
     "relationship page": 13,
     # Mostly the session, the roles and the API's rate limit; one query for the list.
     "api request list": 17,
+    "mentor applications": 7,
 }
 
 
@@ -141,6 +142,13 @@ def build(size: int, alice, bob, olivia):
             capacity=20,
         )
         Booking.objects.create(event=event, member=bob, status=BookingStatus.BOOKED)
+    # Applications waiting for London's officer to decide.
+    for i in range(size):
+        applicant = f.MemberFactory(
+            last_name=f"Applicant{i}", region=f.region("london")
+        )
+        f.award(applicant, "chartership")
+        f.mentor_profile(applicant, status=MentorStatus.APPLIED)
     # A candidate still looking: the directory ranks every mentor above for them,
     # with their earlier requests to some.
     seeker = f.MemberFactory(first_name="Sally", last_name="Seeker")
@@ -167,6 +175,7 @@ SHOWN = {
     "request page": ["Would you mentor me?"],
     "relationship page": ["A complaint"],
     "api request list": ["Candidate5"],
+    "mentor applications": ["Applicant5"],
 }
 
 PAGES = [
@@ -182,6 +191,7 @@ PAGES = [
         lambda d: f"/mentoring/relationships/{d['relationship'].pk}/",
     ),
     ("api request list", "bob", lambda d: "/api/requests"),
+    ("mentor applications", "olivia", lambda d: "/mentors/review/"),
 ]
 
 

@@ -51,16 +51,30 @@ def appointments(region_id: int, side: str, on: datetime.date | None = None):
     ).select_related("member__user")
 
 
-def conflict_reason(user, subject: Member) -> str:
+#: ``conflict_reason``'s default: the decider's member record is read for the call.
+_UNREAD = object()
+
+
+def decider_of(user) -> Member | None:
+    """The member record of someone deciding cases, to pass to ``conflict_reason``
+    for each case on a list (read once rather than per case)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return Member.objects.filter(user=user).only("pk").first()
+
+
+def conflict_reason(user, subject: Member, *, decider=_UNREAD) -> str:
     """Why ``user`` may not decide a case about ``subject`` ("" when they may).
 
     Nobody decides their own case, or the case of someone they line-manage.
+    ``decider`` is ``decider_of(user)``, when the caller has read it already.
     """
     if user is None or not getattr(user, "is_authenticated", False):
         return ""
     if subject.user_id == user.pk or subject.email.lower() == user.email.lower():
         return "This is your own case, so you cannot decide it."
-    decider = Member.objects.filter(user=user).only("pk").first()
+    if decider is _UNREAD:
+        decider = decider_of(user)
     if decider is not None and _line_manages(decider.pk, subject):
         return f"You are {subject.full_name}'s line manager, so you cannot decide this."
     return ""

@@ -266,8 +266,11 @@ def review_list(request):
     )
     pipeline = selectors.pipeline_counts(mentors_to_review(roles))
     profiles = list(profiles)
+    decider = officers.decider_of(request.user)
     for profile in profiles:
-        profile.conflict = officers.conflict_reason(request.user, profile.member)
+        profile.conflict = officers.conflict_reason(
+            request.user, profile.member, decider=decider
+        )
     return render(
         request,
         "mentors/review_list.html",
