@@ -160,7 +160,8 @@ def _allocator(request):
     return roles
 
 
-def _allocationregions_to_act_in(roles):
+def _regions_to_allocate_in(roles):
+    """The regions whose candidates this officer may allocate (staff: every one)."""
     regions = Region.objects.filter(is_active=True)
     if roles.is_staff:
         return regions
@@ -172,7 +173,7 @@ def allocation_list(request):
     roles = _allocator(request)
     form = AllocationRunForm(
         request.POST or None,
-        regions=_allocationregions_to_act_in(roles),
+        regions=_regions_to_allocate_in(roles),
         everything=_everything(roles),
     )
     if request.method == "POST" and form.is_valid():

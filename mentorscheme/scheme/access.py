@@ -3,7 +3,13 @@
 from django.db.models import Exists, OuterRef
 
 from mentorscheme.members.access import Roles, register_role
+from mentorscheme.members.models import Member
 from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES, Enrolment
+
+
+def member_enrolments(member: Member):
+    """Every enrolment of the member, open or closed: theirs to see, no one else's."""
+    return Enrolment.objects.filter(member=member)
 
 
 def candidate_open_enrolments(roles: Roles):

@@ -33,7 +33,7 @@ from mentorscheme.mentoring.access import (
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.scheme import eligibility
-from mentorscheme.scheme.access import candidate_enrolment_or_none
+from mentorscheme.scheme.access import candidate_enrolment_or_none, member_enrolments
 from mentorscheme.scheme.models import Enrolment, Qualification, RegulationsVersion
 
 router = Router(tags=["mentoring"])
@@ -100,7 +100,7 @@ def _with_history(enrolments):
 
 
 def _own_enrolment(member, enrolment_id: int) -> Enrolment:
-    enrolment = _with_history(member.enrolments.filter(pk=enrolment_id)).first()
+    enrolment = _with_history(member_enrolments(member).filter(pk=enrolment_id)).first()
     if enrolment is None:
         raise ApiProblem("not-found", "You have no enrolment with that id.")
     return enrolment
@@ -109,7 +109,7 @@ def _own_enrolment(member, enrolment_id: int) -> Enrolment:
 @router.get("/enrolments", response=page_of(EnrolmentOut), summary="Your enrolments")
 def enrolments(request, page: Query[PageParams]):
     member = require_member(request.auth)
-    mine = _with_history(member.enrolments.order_by("-enrolled_on", "-pk"))
+    mine = _with_history(member_enrolments(member).order_by("-enrolled_on", "-pk"))
     return paginate(mine, page, _enrolment_out)
 
 
