@@ -6,6 +6,7 @@ tests/personas.py.
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from mentorscheme.mentors import directory
 from tests import personas
@@ -54,6 +55,12 @@ def pytest_unconfigure(config):
     ]
     for line in lines:
         reporter.write_line(line, red=True, bold=True)
+
+
+def pytest_runtest_setup(item):
+    """Tests marked ``postgres`` (row locks, races, triggers) need PostgreSQL."""
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL (as .ci/run does)")
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 
 from mentorscheme.contact import views
@@ -19,12 +19,6 @@ pytestmark = [
 
 POSTS = 20
 LIMIT = 5
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("simultaneous posts are tested on PostgreSQL")
 
 
 def post_together() -> list[int]:

@@ -106,8 +106,6 @@ def test_a_database_that_never_had_it_is_left_alone():
 
 @pytest.mark.postgres
 def test_on_postgresql_the_trigger_function_goes_too():
-    if connection.vendor != "postgresql":
-        pytest.skip("the trigger function is PostgreSQL's")
     install_old_page_cache()
     drop.drop_kept_pages(apps, SimpleNamespace(connection=connection))
     assert triggers() == []

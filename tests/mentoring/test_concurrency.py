@@ -4,7 +4,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from mentorscheme import locking
 from mentorscheme.mentoring import services
@@ -23,12 +23,6 @@ pytestmark = [
 ]
 
 RACERS = 8
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks are tested on PostgreSQL")
 
 
 def run_together(calls):

@@ -25,12 +25,6 @@ ROOT = Path(__file__).resolve().parents[2]
 RUNS = 3
 
 
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("overlapping runs are tested on PostgreSQL")
-
-
 def lapsing_mentor(requests: int = 3):
     """A listed mentor with waiting requests, whose membership has just lapsed."""
     member = f.MemberFactory()

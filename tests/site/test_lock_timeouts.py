@@ -21,8 +21,6 @@ pytestmark = [
 
 @pytest.fixture(autouse=True)
 def _short_timeout(settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("lock timeouts are tested on PostgreSQL")
     settings.LOCK_TIMEOUT_MS = 200
 
 

@@ -5,7 +5,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from mentorscheme.training import services
@@ -23,12 +23,6 @@ pytestmark = [
 ]
 
 ATTEMPTS = 12
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks are tested on PostgreSQL")
 
 
 def _race(event, members):
