@@ -449,10 +449,18 @@ def _advance(profile: MentorProfile, *, by=None) -> None:
 
 @transaction.atomic
 def mentor_set_accepting(*, profile: MentorProfile, accepting: bool) -> MentorProfile:
+    """Pause or resume taking on candidates. Resuming answers an open availability
+    question: a mentor paused for not answering who presses "Resume" is available,
+    and the next periodic run must not pause them again."""
     profile = _locked(profile)
     profile.accepting = accepting
-    profile.last_active_at = timezone.now()
-    profile.save(update_fields=["accepting", "last_active_at"])
+    profile.last_active_at = now = timezone.now()
+    fields = ["accepting", "last_active_at"]
+    if accepting and profile.availability_asked_at is not None:
+        profile.availability_asked_at = None
+        profile.availability_confirmed_at = now
+        fields += ["availability_asked_at", "availability_confirmed_at"]
+    profile.save(update_fields=fields)
     if not accepting:
         # A paused mentor cannot accept: their candidates should not wait on them.
         changes.mentor_unavailable(profile=profile, reason=PAUSED_REQUEST_REASON)

@@ -131,3 +131,15 @@ def test_a_lapsed_mentor_leaves_each_candidate_a_help_flag(alice, dora):
     relationship.refresh_from_db()
     assert relationship.ended_by == "scheme" and "lapsed" in relationship.end_reason
     assert HelpFlag.objects.filter(why=HelpFlag.Why.MENTOR_LEFT).count() == 1
+
+
+def test_resuming_after_a_pause_for_silence_counts_as_an_answer(dora, clock):
+    services.mentor_availability_check()
+    clock.move(days=31)
+    assert services.mentor_availability_check()["paused"] == 1
+    profile = MentorProfile.objects.get(member=dora)
+    services.mentor_set_accepting(profile=profile, accepting=True)
+    clock.move(hours=1)
+    assert services.mentor_availability_check()["paused"] == 0
+    profile.refresh_from_db()
+    assert profile.accepting and profile.availability_asked_at is None
