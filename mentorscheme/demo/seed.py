@@ -713,6 +713,7 @@ class DemoSeeder:
                             decline_reason=DeclineReason.FULL,
                             message=rng.choice(names.REQUEST_MESSAGES),
                             created_at=_at(before, 11),
+                            waiting_since=_at(before, 11),
                             responded_at=_at(asked, 9),
                             closed_at=_at(asked, 9),
                         )
@@ -724,6 +725,7 @@ class DemoSeeder:
                     status=RequestStatus.ACCEPTED,
                     message=rng.choice(names.REQUEST_MESSAGES),
                     created_at=_at(asked, 11),
+                    waiting_since=_at(asked, 11),
                     responded_at=_at(row.started_on, 9),
                     closed_at=_at(row.started_on, 9),
                 )

@@ -54,6 +54,12 @@ class MentoringRequest(models.Model):
     )
     from_allocation = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    waiting_since = models.DateTimeField(
+        default=timezone.now,
+        help_text="Since when the mentor's answer is awaited: when the request was "
+        "sent, or the candidate's reply to the mentor's question. Reminders and "
+        "expiry count from here; the date it was sent stays as it was.",
+    )
     responded_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -69,6 +75,7 @@ class MentoringRequest(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "waiting_since"]),
             # Requests that expired lately (the dashboard's flagged mentors).
             models.Index(fields=["status", "closed_at"]),
         ]

@@ -816,8 +816,9 @@ def request_reply(
         raise MentoringError("Write your reply to the mentor.")
     request.candidate_reply = reply.strip()
     request.status = RequestStatus.PENDING
-    # The mentor's clock for reminders starts again from the reply.
-    request.created_at = timezone.now()
+    # The mentor's clock for reminders and expiry starts again from the reply; the
+    # date the request was sent stays as it was.
+    request.waiting_since = timezone.now()
     request.reminded_at = None
     request.save()
     emails.send(
@@ -896,7 +897,7 @@ def requests_remind_and_expire(
     counts = {"reminded": 0, "expired": 0}
     pending = MentoringRequest.objects.filter(status=RequestStatus.PENDING)
     counts["expired"] = _expire_each(
-        pending.filter(created_at__lte=expire_before),
+        pending.filter(waiting_since__lte=expire_before),
         status=RequestStatus.PENDING,
         email="request_expired",
     )
@@ -904,8 +905,8 @@ def requests_remind_and_expire(
     # are closed by the periodic run instead).
     can_accept = {"mentor__status": MentorStatus.LISTED, "mentor__accepting": True}
     to_remind = pending.filter(
-        created_at__lte=remind_before,
-        created_at__gt=expire_before,
+        waiting_since__lte=remind_before,
+        waiting_since__gt=expire_before,
         reminded_at__isnull=True,
         **can_accept,
     )
@@ -922,7 +923,7 @@ def requests_remind_and_expire(
                 context={
                     "request": request,
                     "candidate": request.enrolment.member,
-                    "expires_on": request.created_at
+                    "expires_on": request.waiting_since
                     + datetime.timedelta(days=settings.expire_after_days),
                 },
             )

@@ -8,6 +8,7 @@ from django.utils import timezone
 from mentorscheme.members.models import Region
 from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import MentoringRequest
+from mentorscheme.scheme.models import SchemeSettings
 from tests import factories as f
 from tests.conftest import login
 from tests.mentoring.conftest import mentor
@@ -70,6 +71,37 @@ def test_a_reply_stops_the_candidates_clock(client, alice, dora):
         now=timezone.now() + datetime.timedelta(days=400)
     )
     assert counts == {"reminded": 0, "expired": 0}
+
+
+def test_a_reply_keeps_the_date_sent_and_restarts_the_mentors_clock(
+    client, alice, dora, clock, django_capture_on_commit_callbacks
+):
+    request = asked_for_more(client, alice, dora)
+    sent = request.created_at
+    clock.move(days=10)
+    login(client, alice)
+    client.post(
+        f"/mentoring/requests/{request.pk}/reply/",
+        {"reply": "Mostly the wider professional context."},
+    )
+    request.refresh_from_db()
+    assert request.created_at == sent
+    assert "Sent" in (page := client.get(f"/mentoring/requests/{request.pk}/").text)
+    assert sent.strftime("%-d %B %Y") in page
+    replied = request.waiting_since
+    assert replied > sent + datetime.timedelta(days=9)
+    # The mentor's clock runs from the reply: a reminder after the usual wait, an
+    # expiry after the usual expiry, each counted from the reply.
+    settings = SchemeSettings.load()
+    remind_at = replied + datetime.timedelta(days=settings.reminder_after_days)
+    assert services.requests_remind_and_expire(
+        now=remind_at - datetime.timedelta(hours=1)
+    ) == {"reminded": 0, "expired": 0}
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.requests_remind_and_expire(now=remind_at)["reminded"] == 1
+    expires = replied + datetime.timedelta(days=settings.expire_after_days)
+    assert expires.strftime("%-d %B %Y") in mail.outbox[0].body
 
 
 def test_a_mentor_who_chose_only_certification_is_not_offered_for_chartership(
