@@ -374,7 +374,9 @@ def mentor_attendance_changed(
     held = getattr(profile, name)
     if attended and (held is None or on < held):
         setattr(profile, name, on)
-    elif not attended and held == on:
+    elif not attended:
+        # Decided from the register itself, not from ``on``: the event's date may
+        # have been corrected since the attendance gave the gate.
         trained, workshop = _gates_from_records(profile)
         setattr(profile, name, trained if name == "trained_on" else workshop)
     if getattr(profile, name) == held:

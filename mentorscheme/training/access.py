@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from mentorscheme.members.access import Roles
+from mentorscheme.members.access import Roles, regions_to_act_in
 from mentorscheme.training.models import PLACE_STATUSES, Booking, TrainingEvent
 
 
@@ -20,6 +20,16 @@ def events_to_manage(roles: Roles):
     if roles.is_staff:
         return events
     return events.filter(region_id__in=roles.mentor_side_region_ids)
+
+
+def regions_to_run_events_in(roles: Roles):
+    """The regions where this person may put an event: the mentors' side of their
+    offices (every active region for staff). A Candidate Support Officer's region is
+    not among them: they could not manage the event afterwards."""
+    regions = regions_to_act_in(roles)
+    if roles.is_staff:
+        return regions
+    return regions.filter(pk__in=roles.mentor_side_region_ids)
 
 
 def get_event_to_manage_or_404(roles: Roles, event_id: int):

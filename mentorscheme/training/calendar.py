@@ -24,7 +24,7 @@ def _vevent(event, *, cancelled: bool = False, link: bool = False) -> icalendar.
     if event.online_url and link:
         vevent.add("url", event.online_url)
     vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    vevent.add("sequence", 1 if cancelled else 0)
+    vevent.add("sequence", event.sequence)
     return vevent
 
 

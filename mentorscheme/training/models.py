@@ -42,6 +42,13 @@ class TrainingEvent(models.Model):
     )
     is_cancelled = models.BooleanField(default=False)
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="The invitation's revision (iCalendar SEQUENCE): raised whenever "
+        "the time, place or joining link changes, or the event is cancelled, so "
+        "calendars replace the copy they hold.",
+    )
     created_by = models.ForeignKey(
         "members.User", null=True, blank=True, on_delete=models.SET_NULL
     )

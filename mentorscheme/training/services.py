@@ -28,7 +28,12 @@ from mentorscheme.training.models import (
 
 
 class TrainingError(Exception):
-    """The action was refused; the text says why, in plain words."""
+    """The action was refused; the text says why, in plain words. ``field``: the
+    form field it concerns, if one does."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def _locked_event(event_id: int) -> TrainingEvent:
@@ -55,18 +60,61 @@ def event_create(*, created_by, **fields) -> TrainingEvent:
     return event
 
 
+#: What people booked on an event rely on: a change to any of these is sent to them
+#: with an updated invitation.
+ARRANGEMENTS = ("starts_at", "ends_at", "location", "online_url")
+#: What the register's entries rest on: fixed once attendance has been recorded.
+REGISTER_FIELDS = ("kind", "starts_at", "ends_at", "regulations")
+
+
 @transaction.atomic
 def event_update(*, event: TrainingEvent, **fields) -> TrainingEvent:
+    """Change an event. Everyone booked or waiting is told of a new time, place or
+    joining link (with an invitation that replaces the one in their calendar). Once
+    attendance has been recorded, the kind, the time and the regulations stay as
+    they were: the mentors' gates and briefings rest on them."""
     locked = _locked_event(event.pk)
     if "capacity" in fields and fields["capacity"] < places_taken(locked):
         raise TrainingError(
             f"{places_taken(locked)} places are already booked: the capacity cannot be "
-            "lower than that."
+            "lower than that.",
+            field="capacity",
+        )
+    changed = {name for name, value in fields.items() if getattr(locked, name) != value}
+    if (
+        changed & set(REGISTER_FIELDS)
+        and locked.bookings.filter(
+            status__in=[BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
+        ).exists()
+    ):
+        raise TrainingError(
+            "Attendance has been recorded for this event, so its kind, time and "
+            "regulations can no longer change. If it was entered wrongly, create the "
+            "event again and record attendance there."
         )
     for name, value in fields.items():
         setattr(locked, name, value)
+    arrangements = changed & set(ARRANGEMENTS)
+    if arrangements:
+        locked.sequence += 1
     locked.full_clean()
     locked.save()
+    if arrangements:
+        for booking in locked.bookings.filter(
+            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING]
+        ).select_related("member"):
+            emails.send(
+                "event_changed",
+                to=booking.member.email,
+                context={
+                    "event": locked,
+                    "member": booking.member,
+                    "waiting": booking.status == BookingStatus.WAITING,
+                },
+                attachments=[]
+                if booking.status == BookingStatus.WAITING
+                else [_ics(locked)],
+            )
     _promote_waiting(locked)
     return locked
 
@@ -75,7 +123,8 @@ def event_update(*, event: TrainingEvent, **fields) -> TrainingEvent:
 def event_cancel(*, event: TrainingEvent) -> TrainingEvent:
     locked = _locked_event(event.pk)
     locked.is_cancelled = True
-    locked.save(update_fields=["is_cancelled"])
+    locked.sequence += 1
+    locked.save(update_fields=["is_cancelled", "sequence"])
     for booking in locked.bookings.filter(
         status__in=[BookingStatus.BOOKED, BookingStatus.WAITING]
     ).select_related("member"):
@@ -129,8 +178,12 @@ def _tell_booked(booking: Booking) -> None:
 
 
 def _promote_waiting(event: TrainingEvent) -> None:
+    """Give free places to the waiting list, first come first served, while the
+    event is still to come (a place at something already under way helps nobody)."""
+    if event.is_cancelled or event.starts_at <= timezone.now():
+        return
     free = event.capacity - places_taken(event)
-    if free <= 0 or event.is_cancelled:
+    if free <= 0:
         return
     waiting = event.bookings.filter(status=BookingStatus.WAITING).select_related(
         "member"

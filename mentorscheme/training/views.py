@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from mentorscheme import confirm
 from mentorscheme.fields import parse_id
-from mentorscheme.members.access import regions_to_act_in, require, roles_for
+from mentorscheme.members.access import require, roles_for
 from mentorscheme.members.models import Region
 from mentorscheme.scheme.models import RegulationsVersion
 from mentorscheme.training import calendar, services
@@ -18,6 +18,7 @@ from mentorscheme.training.access import (
     events_to_manage,
     get_event_to_manage_or_404,
     may_join_online,
+    regions_to_run_events_in,
 )
 from mentorscheme.training.forms import BriefingForm, EventForm
 from mentorscheme.training.models import (
@@ -199,7 +200,7 @@ def manage_list(request):
 def event_create(request):
     roles = roles_for(request.user)
     require(can_manage_events(roles))
-    form = EventForm(request.POST or None, regions=regions_to_act_in(roles))
+    form = EventForm(request.POST or None, regions=regions_to_run_events_in(roles))
     if request.method == "POST" and form.is_valid():
         event = services.event_create(created_by=request.user, **form.cleaned_data)
         messages.success(request, f"“{event.title}” has been created.")
@@ -218,14 +219,14 @@ def event_manage(request, pk: int):
     event = get_event_to_manage_or_404(roles, pk)
     form = EventForm(
         request.POST or None,
-        regions=regions_to_act_in(roles),
+        regions=regions_to_run_events_in(roles),
         initial={f: getattr(event, f) for f in EventForm.base_fields},
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.event_update(event=event, **form.cleaned_data)
         except services.TrainingError as refusal:
-            form.add_error("capacity", str(refusal))
+            form.add_error(refusal.field, str(refusal))
         else:
             messages.success(request, "The event has been updated.")
             return redirect("training:manage", pk=pk)

@@ -1,0 +1,181 @@
+"""A changed event reaches the people booked on it; what the register rests on stays
+put once attendance is recorded; events go only where their officer can run them."""
+
+import datetime
+
+import icalendar
+import pytest
+from django.core import mail
+
+from mentorscheme.members.models import OfficerRole
+from mentorscheme.mentors.models import MentorProfile, MentorStatus
+from mentorscheme.training import services
+from mentorscheme.training.models import BookingStatus, EventKind, TrainingEvent
+from tests import factories as f
+from tests.conftest import login
+from tests.training.test_attendance import booked, carol, make_event  # noqa: F401
+
+
+def event_on(kind, days, **kwargs):
+    """An event starting on a whole minute, as one entered in the form does."""
+    event = make_event(kind, days, **kwargs)
+    event.starts_at = event.starts_at.replace(second=0, microsecond=0)
+    event.ends_at = event.ends_at.replace(second=0, microsecond=0)
+    event.save()
+    return event
+
+
+def form_data(event, **changes):
+    data = {
+        "kind": event.kind,
+        "title": event.title,
+        "region": event.region_id,
+        "starts_at": event.starts_at.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": event.ends_at.strftime("%Y-%m-%dT%H:%M"),
+        "location": event.location,
+        "online_url": event.online_url,
+        "capacity": event.capacity,
+        "description": event.description,
+    }
+    return {**data, **changes}
+
+
+def test_a_new_time_is_sent_to_everyone_booked_with_an_invitation_that_replaces_the_old(
+    client, olivia, alice, bob, django_capture_on_commit_callbacks
+):
+    event = event_on(EventKind.WORKSHOP, days=10, capacity=1)
+    booked(event, alice)
+    assert booked(event, bob).status == BookingStatus.WAITING
+    login(client, olivia)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/training/manage/{event.pk}/", form_data(event, title="Renamed"))
+    assert mail.outbox == []  # a new title alone changes nothing for them
+    later = event.starts_at + datetime.timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/training/manage/{event.pk}/",
+            form_data(
+                event,
+                starts_at=later.strftime("%Y-%m-%dT%H:%M"),
+                ends_at=(later + datetime.timedelta(hours=3)).strftime(
+                    "%Y-%m-%dT%H:%M"
+                ),
+                location="Islington Library",
+            ),
+        )
+    assert response.status_code == 302
+    sent = {m.to[0]: m for m in mail.outbox}
+    assert set(sent) == {"alice@example.org", "bob@example.org"}
+    to_alice = sent["alice@example.org"]
+    assert "Changed: Professional Registration workshop" in to_alice.subject
+    assert "Islington Library" in to_alice.body
+    assert "You still have your place" in to_alice.body
+    [(_, content, _)] = to_alice.attachments
+    [vevent] = icalendar.Calendar.from_ical(content).walk("VEVENT")
+    assert str(vevent["UID"]) == f"event-{event.uid}@mentorscheme"
+    assert vevent["SEQUENCE"] == 1
+    assert str(vevent["LOCATION"]) == "Islington Library"
+    assert "still on the waiting list" in sent["bob@example.org"].body
+
+
+def test_cancelling_after_a_change_sends_a_later_revision(
+    db, alice, django_capture_on_commit_callbacks
+):
+    event = make_event(EventKind.WORKSHOP, days=10)
+    booked(event, alice)
+    services.event_update(event=event, location="Islington Library")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_cancel(event=event)
+    [(_, content, _)] = mail.outbox[0].attachments
+    [vevent] = icalendar.Calendar.from_ical(content).walk("VEVENT")
+    assert vevent["SEQUENCE"] == 2 and str(vevent["STATUS"]) == "CANCELLED"
+
+
+def test_once_attendance_is_recorded_the_time_and_kind_stay(
+    client,
+    olivia,
+    carol,
+    clock,  # noqa: F811
+):
+    event = event_on(EventKind.WORKSHOP, days=1)
+    booking = booked(event, carol)
+    clock.move(days=2)
+    services.booking_record_attendance(booking=booking, attended=True, by=None)
+    login(client, olivia)
+    earlier = event.starts_at - datetime.timedelta(days=7)
+    response = client.post(
+        f"/training/manage/{event.pk}/",
+        form_data(
+            event,
+            starts_at=earlier.strftime("%Y-%m-%dT%H:%M"),
+            ends_at=(earlier + datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+        ),
+    )
+    assert response.status_code == 400
+    assert "Attendance has been recorded for this event" in response.text
+    event.refresh_from_db()
+    assert event.starts_at > earlier + datetime.timedelta(days=6)
+    # A wording fix still goes through.
+    response = client.post(
+        f"/training/manage/{event.pk}/", form_data(event, description="Slides online")
+    )
+    assert response.status_code == 302
+
+
+def test_a_no_show_after_the_date_moved_still_takes_the_gate_away(
+    db,
+    carol,
+    clock,  # noqa: F811
+):
+    training = make_event(EventKind.MENTOR_TRAINING, days=1)
+    workshop = make_event(EventKind.WORKSHOP, days=2)
+    bookings = [booked(training, carol), booked(workshop, carol)]
+    clock.move(days=3)
+    for booking in bookings:
+        services.booking_record_attendance(booking=booking, attended=True, by=None)
+    assert MentorProfile.objects.get(member=carol).status == MentorStatus.LISTED
+    # The date was put right directly in the database (or before this rule).
+    TrainingEvent.objects.filter(pk=workshop.pk).update(
+        starts_at=workshop.starts_at - datetime.timedelta(hours=30),
+        ends_at=workshop.ends_at - datetime.timedelta(hours=30),
+    )
+    services.booking_record_attendance(booking=bookings[1], attended=False, by=None)
+    profile = MentorProfile.objects.get(member=carol)
+    assert profile.workshop_attended_on is None
+    assert profile.status == MentorStatus.TRAINED
+
+
+def test_a_past_event_gives_no_places_from_its_waiting_list(
+    db, alice, bob, clock, django_capture_on_commit_callbacks
+):
+    event = make_event(EventKind.WORKSHOP, days=1, capacity=1)
+    booked(event, alice)
+    waiting = booked(event, bob)
+    clock.move(days=2)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_update(event=event, capacity=5)
+    waiting.refresh_from_db()
+    assert waiting.status == BookingStatus.WAITING
+    assert mail.outbox == []
+
+
+def test_events_go_only_to_regions_where_the_officer_runs_the_mentors_side(
+    client, olivia
+):
+    f.appoint(olivia, "scotland", role=OfficerRole.CANDIDATE_SUPPORT)
+    login(client, olivia)
+    form = client.get("/training/manage/new/").text
+    assert "London" in form and "Scotland" not in form
+    event = make_event(EventKind.WORKSHOP, days=10)
+    page = client.get(f"/training/manage/{event.pk}/").text
+    assert "Scotland" not in page
+    response = client.post(
+        f"/training/manage/{event.pk}/",
+        form_data(event, region=f.region("scotland").pk),
+    )
+    assert response.status_code == 400
+    event.refresh_from_db()
+    assert event.region.code == "london"
