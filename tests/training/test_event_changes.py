@@ -4,7 +4,6 @@ put once attendance is recorded; events go only where their officer can run them
 import datetime
 
 import icalendar
-import pytest
 from django.core import mail
 
 from mentorscheme.members.models import OfficerRole
