@@ -29,20 +29,6 @@ def make_event(kind, days, capacity=12, region="london"):
     )
 
 
-@pytest.fixture
-def carol(db):
-    """Approved as a mentor in London; training and workshop still to do."""
-    member = f.MemberFactory(
-        first_name="Carol", last_name="Cole", email="carol@example.org"
-    )
-    f.award(member, "chartership")
-    f.with_account(member)
-    f.mentor_profile(
-        member, status=MentorStatus.APPROVED, trained_on=None, workshop_attended_on=None
-    )
-    return member
-
-
 def booked(event, member):
     return services.booking_create(event_id=event.pk, member=member)
 

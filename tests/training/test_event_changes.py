@@ -12,7 +12,7 @@ from mentorscheme.training import services
 from mentorscheme.training.models import BookingStatus, EventKind, TrainingEvent
 from tests import factories as f
 from tests.conftest import login
-from tests.training.test_attendance import booked, carol, make_event  # noqa: F401
+from tests.training.test_attendance import booked, make_event
 
 
 def event_on(kind, days, **kwargs):
@@ -96,7 +96,7 @@ def test_once_attendance_is_recorded_the_time_and_kind_stay(
     client,
     olivia,
     carol,
-    clock,  # noqa: F811
+    clock,
 ):
     event = event_on(EventKind.WORKSHOP, days=1)
     booking = booked(event, carol)
@@ -126,7 +126,7 @@ def test_once_attendance_is_recorded_the_time_and_kind_stay(
 def test_a_no_show_after_the_date_moved_still_takes_the_gate_away(
     db,
     carol,
-    clock,  # noqa: F811
+    clock,
 ):
     training = make_event(EventKind.MENTOR_TRAINING, days=1)
     workshop = make_event(EventKind.WORKSHOP, days=2)
