@@ -88,6 +88,7 @@ def register_role(
     if role not in ("is_candidate", "is_mentor"):
         raise ValueError(f"{role} is not a role read from another app")
     ROLE_SOURCES[role] = RoleSource(annotations, holds)
+    _annotated.clear()
 
 
 def check_roles_registered(app_configs=None, **kwargs) -> list[checks.Error]:
@@ -107,14 +108,20 @@ def check_roles_registered(app_configs=None, **kwargs) -> list[checks.Error]:
     ]
 
 
-def _compute_roles(user, today: datetime.date) -> Roles:
-    """The member record with what the roles need, in one query."""
-    read_elsewhere = {}
-    for source in ROLE_SOURCES.values():
-        read_elsewhere |= source.annotations()
-    member = (
-        Member.objects.filter(user_id=user.pk)
-        .annotate(
+#: The members annotated with what the roles need, built once per process for the
+#: roles registered (building the subqueries costs more than running the query).
+_annotated: dict[tuple[str, ...], object] = {}
+
+
+def _members_with_roles():
+    """Members with what the roles need: the same for every request (no date in it)."""
+    registered = tuple(ROLE_SOURCES)
+    members = _annotated.get(registered)
+    if members is None:
+        read_elsewhere = {}
+        for source in ROLE_SOURCES.values():
+            read_elsewhere |= source.annotations()
+        members = _annotated[registered] = Member.objects.annotate(
             **read_elsewhere,
             roles_appointed=Exists(
                 OfficerAppointment.objects.filter(member=OuterRef("pk"))
@@ -124,9 +131,13 @@ def _compute_roles(user, today: datetime.date) -> Roles:
                     user_id=OuterRef("user_id"), type=Authenticator.Type.TOTP
                 )
             ),
-        )
-        .first()
-    )
+        ).order_by()  # one member per account: nothing to sort
+    return members
+
+
+def _compute_roles(user, today: datetime.date) -> Roles:
+    """The member record with what the roles need, in one query."""
+    member = next(iter(_members_with_roles().filter(user_id=user.pk)[:1]), None)
     if member is None:
         return Roles(is_staff=user.is_staff)
     has_totp = member.roles_totp
