@@ -4,9 +4,10 @@ It lives here, above every app whose pages it lists, because who sees which page
 decided by those apps' access rules.
 """
 
+import functools
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from mentorscheme.members.access import roles_for
 from mentorscheme.mentors.access import can_use_directory
@@ -21,8 +22,15 @@ class NavItem:
     current: bool = False
 
 
+@functools.lru_cache(maxsize=128)
+def _address(script_prefix: str, urlconf, name: str) -> str:
+    """The page's address (the same for every request under one script prefix and
+    URLconf): reversed once, not for every item of every page."""
+    return reverse(name)
+
+
 def _item(request, label: str, name: str, *, exact: bool = False) -> NavItem:
-    url = reverse(name)
+    url = _address(get_script_prefix(), get_urlconf(), name)
     path = request.path
     current = path == url if exact else path.startswith(url)
     return NavItem(label, url, current)

@@ -1,8 +1,10 @@
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST, require_safe
 
@@ -260,10 +262,17 @@ def directory(request):
     )
 
 
+@functools.lru_cache(maxsize=10_000)
+def _mentor_address(script_prefix: str, urlconf, mentor_id: int) -> str:
+    return reverse("mentoring:mentor", args=[mentor_id])
+
+
 def _shared_reasons(entries) -> list:
     """Reasons every mentor shown shares: said once above the list, not on each card.
 
-    Each entry's ``distinct_reasons`` keeps what sets that mentor apart.
+    Each entry's ``distinct_reasons`` keeps what sets that mentor apart, and its
+    ``url`` is its page (reversed once a process for each mentor: reversing costs
+    more than the rest of a card).
     """
     keys = None
     for entry in entries:
@@ -271,7 +280,9 @@ def _shared_reasons(entries) -> list:
         keys = mine if keys is None else keys & mine
     keys = keys if keys and len(entries) > 1 else set()
     shared = {}
+    prefix, urlconf = get_script_prefix(), get_urlconf()
     for entry in entries:
+        entry.url = _mentor_address(prefix, urlconf, entry.card.id)
         entry.distinct_reasons = []
         for r in entry.recommendations:
             if r.code == "free_places":
