@@ -199,12 +199,24 @@ class Entry:
 _TEXT_VALUES = ("member__first_name", "member__last_name", "member__job_title")
 
 
-def _rows(profiles, today) -> list[dict]:
-    return list(
-        selectors.with_record_fields(profiles, today)
-        .order_by("pk")
-        .values(*selectors.RECORD_VALUES, *_TEXT_VALUES, "statement")
-    )
+#: The mentor rows the index reads, for the day their figures are on: built once a
+#: day in each process and filtered for each read (building the subqueries costs
+#: more than running them).
+_row_queries: dict[datetime.date, object] = {}
+
+
+def _rows(today: datetime.date | None = None, **where) -> list[dict]:
+    """The rows of the mentor profiles the ``where`` lookups pick, by id."""
+    today = today or timezone.localdate()
+    rows = _row_queries.get(today)
+    if rows is None:
+        _row_queries.clear()
+        rows = _row_queries[today] = (
+            selectors.with_record_fields(MentorProfile.objects.all(), today)
+            .order_by("pk")
+            .values(*selectors.RECORD_VALUES, *_TEXT_VALUES, "statement")
+        )
+    return list(rows.filter(**where))
 
 
 @dataclass(frozen=True)
@@ -268,7 +280,7 @@ class DirectoryIndex:
             notes = frozenset(pk for pk, _ in _window_notes(version))
         reference = Reference.read(today)
         profiles = MentorProfile.objects.filter(status=MentorStatus.LISTED)
-        rows = _rows(profiles, today)
+        rows = _rows(today, status=MentorStatus.LISTED)
         qualifications, regions = selectors.mentor_links(
             mentorprofile__status=MentorStatus.LISTED
         )
@@ -297,7 +309,7 @@ class DirectoryIndex:
         if not mentor_ids <= self.position_of.keys():
             return None
         ids = sorted(mentor_ids)
-        rows = _rows(MentorProfile.objects.filter(pk__in=ids), today)
+        rows = _rows(today, pk__in=ids)
         if len(rows) != len(ids):
             return None  # a mentor profile was deleted
         qualifications, regions = selectors.mentor_links(ids)
@@ -501,7 +513,7 @@ def _live_mentors(mentor_ids, index: DirectoryIndex) -> list[tuple[MentorRecord,
     """
     reference = index.reference
     ids = list(dict.fromkeys(mentor_ids))
-    rows = {r["pk"]: r for r in _rows(MentorProfile.objects.filter(pk__in=ids), None)}
+    rows = {r["pk"]: r for r in _rows(pk__in=ids)}
     qualifications, regions = selectors.mentor_links(ids)
     found = []
     for mentor_id in ids:
