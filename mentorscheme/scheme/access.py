@@ -20,9 +20,17 @@ def candidate_open_enrolments(roles: Roles):
         Enrolment.objects.filter(
             member=roles.member, status__in=OPEN_ENROLMENT_STATUSES
         )
-        .select_related("qualification", "regulations", "member__declared_line_manager")
+        .select_related("qualification", "regulations")
         .order_by("-qualification__uses_mentors", "-enrolled_on", "-pk")
     )
+
+
+def _theirs(roles: Roles, enrolment):
+    """The enrolment with its member record: the one the roles read this request
+    (the same row, so it is not joined again)."""
+    if enrolment is not None:
+        enrolment.member = roles.member
+    return enrolment
 
 
 def candidate_enrolment_or_none(roles: Roles, enrolment_id: int | None = None):
@@ -32,14 +40,14 @@ def candidate_enrolment_or_none(roles: Roles, enrolment_id: int | None = None):
     if enrolment_id is not None:
         chosen = enrolments.filter(pk=enrolment_id).first()
         if chosen is not None:
-            return chosen
-    return enrolments.first()
+            return _theirs(roles, chosen)
+    return _theirs(roles, enrolments.first())
 
 
 def candidate_enrolment_and_others(roles: Roles, enrolment_id: int | None = None):
     """The enrolment ``candidate_enrolment_or_none`` gives, and the candidate's
     other open enrolments, in one query (a candidate has only a few)."""
-    enrolments = list(candidate_open_enrolments(roles))
+    enrolments = [_theirs(roles, e) for e in candidate_open_enrolments(roles)]
     chosen = next(
         (e for e in enrolments if e.pk == enrolment_id),
         enrolments[0] if enrolments else None,
