@@ -212,7 +212,7 @@ def _rows(today: datetime.date | None = None, **where) -> list[dict]:
     if rows is None:
         _row_queries.clear()
         rows = _row_queries[today] = (
-            selectors.with_record_fields(MentorProfile.objects.all(), today)
+            selectors.profiles_with_record_fields(today)
             .order_by("pk")
             .values(*selectors.RECORD_VALUES, *_TEXT_VALUES, "statement")
         )

@@ -99,6 +99,26 @@ def with_record_fields(profiles, today: datetime.date | None = None):
     )
 
 
+#: Every profile annotated by ``with_record_fields``, by the day its figures are on.
+_annotated_by_day: dict[datetime.date, object] = {}
+
+
+def profiles_with_record_fields(today: datetime.date | None = None):
+    """Every profile with what its record needs (``with_record_fields``), to filter.
+
+    Built once a day in each process: building the subqueries costs more than
+    running them, and they are the same for every read on one day.
+    """
+    today = today or timezone.localdate()
+    profiles = _annotated_by_day.get(today)
+    if profiles is None:
+        _annotated_by_day.clear()
+        profiles = _annotated_by_day[today] = with_record_fields(
+            MentorProfile.objects.all(), today
+        )
+    return profiles
+
+
 #: The columns ``record_from_row`` reads, for ``.values()`` on annotated profiles.
 RECORD_VALUES = (
     "pk",
@@ -292,7 +312,8 @@ def your_listing_steps(failures) -> list[str]:
 def mentor_home_context(profile: MentorProfile) -> dict:
     if not hasattr(profile, "active_mentees"):  # not read by with_record_fields
         profile = annotated(profile)
-    record = record_for(profile, mentor_links([profile.pk]))
+    # The listing's gates read no choices of qualifications or regions.
+    listing_failures = eligibility.listing_failures(record_for(profile, ({}, {})))
     mentoring = _FROM_MENTORING["home_sections"](profile)
     current = mentoring["current"]
     today = timezone.localdate()
@@ -323,10 +344,9 @@ def mentor_home_context(profile: MentorProfile) -> dict:
         ],
         "upcoming_regulations": upcoming,
         "profile": profile,
-        "record": record,
         "free_places": max(profile.capacity - profile.active_mentees, 0),
-        "listing_failures": eligibility.listing_failures(record),
-        "listing_steps": your_listing_steps(eligibility.listing_failures(record)),
+        "listing_failures": listing_failures,
+        "listing_steps": your_listing_steps(listing_failures),
         **mentoring,
         "bookings": profile.member.bookings.select_related("event").order_by(
             "-event__starts_at"

@@ -51,8 +51,9 @@ def mentor_home(request):
     member = _member_or_403(request)
     # Read with what the home shows, so a listed mentor's profile is read once.
     profile = (
-        selectors.with_record_fields(MentorProfile.objects.filter(member=member))
-        .prefetch_related(None)  # the home reads the choices' ids alone
+        selectors.profiles_with_record_fields()
+        .filter(member=member)
+        .prefetch_related(None)  # the home shows none of their choices
         .first()
     )
     if profile is None or profile.status in (MentorStatus.RETIRED,):
