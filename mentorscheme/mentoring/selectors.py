@@ -24,13 +24,17 @@ def with_candidate_fields(enrolments):
         enrolment=OuterRef("pk"), status=RelationshipStatus.ACTIVE
     )
     # Only what the record reads: each table more costs the query's planning.
-    return enrolments.select_related(None).select_related(
-        "member__organisation__organisation_type",
-        "member__region",
-        "qualification__level",
-        "qualification__min_mentor_level",
-        "regulations",
-    ).annotate(has_active=Exists(active))
+    return (
+        enrolments.select_related(None)
+        .select_related(
+            "member__organisation__organisation_type",
+            "member__region",
+            "qualification__level",
+            "qualification__min_mentor_level",
+            "regulations",
+        )
+        .annotate(has_active=Exists(active))
+    )
 
 
 def excluded_mentor_ids(enrolment_ids) -> dict[int, set[int]]:
