@@ -23,7 +23,8 @@ allowed pairs) small:
      from everywhere (mentors whose sample holds too few of their best possible
      class get their best found exactly within their region); and each
      candidate's best few mentors, valued with their first free place, more for
-     a larger group.
+     a larger group; then, while a maximum flow through them leaves places free
+     that unmatched candidates may take, arcs to a sample of those places.
   2. Solve that network (``Network.solve``) and take node potentials that
      certify the flow optimal for the arcs present (``Network.potentials``).
   3. Price every pair (``pricing.MentorSearch.violating_arcs``): a left-out pair
@@ -52,7 +53,7 @@ from typing import Final
 
 import numpy as np
 
-from mentorscheme.matching.network import Arcs, Network, mix, rank_order
+from mentorscheme.matching.network import Arcs, Network, mix, most_matches, rank_order
 from mentorscheme.matching.pricing import (
     CHUNK_PAIRS,
     NOTHING,
@@ -74,6 +75,11 @@ _SAMPLES_ANYWHERE: Final[int] = 12
 #: added per round; a group gets one more for each member beyond the first.
 _START_PER_CANDIDATE: Final[int] = 3
 _ADD_PER_CANDIDATE: Final[int] = 2
+#: At most this many passes adding arcs to places the starting arcs leave free;
+#: each unmatched node samples this many spare places in its region (and
+#: ``_SAMPLES_ANYWHERE`` anywhere).
+_SPARE_PLACE_PASSES: Final[int] = 3
+_SPARE_SAMPLES_IN_REGION: Final[int] = 12
 _SEED: Final[int] = 20_240_601
 
 
@@ -353,7 +359,85 @@ class Solver:
         # which values a pair without its choice bonus.
         arcs.extend(self.choices)
         arcs.deduplicate(len(self.mentors))
+        self._add_arcs_to_spare_places(groups, arcs)
         return arcs
+
+    def _add_arcs_to_spare_places(self, groups: CandidateGroups, arcs: Arcs) -> None:
+        """Arcs from the candidates a maximum flow through ``arcs`` leaves
+        unmatched to mentors it leaves places free, until it matches as many as
+        it can (or ``_SPARE_PLACE_PASSES``).
+
+        Without them, when the best mentors of many candidates are few (a region
+        short of mentors, with the region weighing heavily), the first rounds
+        only discover that those candidates may go elsewhere: while the network
+        matches fewer than it could, its potentials carry the match bonus and
+        pricing adds arcs that a later round throws away. A maximum flow is
+        cheap beside a min-cost solve.
+        """
+        for _ in range(_SPARE_PLACE_PASSES):
+            unmatched, spare = most_matches(arcs, groups.size, self.free)
+            nodes = groups.first[unmatched[groups.first] > 0]
+            if not len(nodes) or not (spare > 0).any():
+                return
+            new = self._sampled_spare_place_arcs(nodes, unmatched[nodes], spare)
+            if not len(new):
+                return
+            arcs.extend(new)
+            arcs.deduplicate(len(self.mentors))
+
+    def _sampled_spare_place_arcs(
+        self, nodes: np.ndarray, units: np.ndarray, spare: np.ndarray
+    ) -> Arcs:
+        """Each node's best few allowed mentors out of a sample of the spare
+        places, from its own region and from anywhere (of a level it may have).
+
+        Sampling places rather than ranking mentors spreads candidates alike
+        over the spare places in proportion to them, instead of sending them all
+        to the same few best ones.
+        """
+        ca, mentors = self.candidates, self.mentors
+        rng = np.random.default_rng(_SEED + 1)
+        places = np.repeat(np.flatnonzero(spare > 0), spare[spare > 0])
+        level = mentors.level_rank[places]
+        top = int(max(ca.min_mentor_rank[nodes].max(), level.max())) + 2
+        rank = ca.min_mentor_rank[nodes]
+        # Places by (region, level); region "none" first, so never sampled as
+        # a region of its own.
+        key = (mentors.region_id[places] + 1) * top + level
+        by_key = np.argsort(key, kind="stable")
+        key_sorted = key[by_key]
+        region = ca.region_id[nodes]
+        lo = np.searchsorted(key_sorted, (region + 1) * top + rank, "left")
+        hi = np.searchsorted(key_sorted, (region + 2) * top, "left")
+        hi = np.where(region >= 0, hi, lo)
+        by_level = np.argsort(level, kind="stable")
+        lo_any = np.searchsorted(level[by_level], rank, "left")
+        picks = []
+        for first, last, order, count in (
+            (lo, hi, by_key, _SPARE_SAMPLES_IN_REGION),
+            (lo_any, np.full(len(nodes), len(places)), by_level, _SAMPLES_ANYWHERE),
+        ):
+            u = rng.random((len(nodes), count))
+            at = first[:, None] + (u * (last - first)[:, None]).astype(np.int64)
+            ok = (last > first)[:, None] & np.ones_like(at, dtype=bool)
+            picks.append(np.where(ok, places[order[np.where(ok, at, 0)]], -1))
+        m = np.concatenate(picks, axis=1)
+        c = np.broadcast_to(nodes[:, None], m.shape)
+        ok = m >= 0
+        c, m = c[ok], m[ok]
+        ok = self.search.allowed(c, m)
+        c, m = c[ok], m[ok]
+        points = self.search.points(c, m) + place_points(spare[m], self.scoring)
+        _, distinct = np.unique(c * len(mentors) + m, return_index=True)
+        c, m, points = c[distinct], m[distinct], points[distinct]
+        order = rank_order(c, points, mix(ca.ids[c], mentors.ids[m]))
+        c, m = c[order], m[order]
+        nth = np.arange(len(c)) - np.searchsorted(c, c)
+        want = np.zeros(len(ca), dtype=np.int64)
+        want[nodes] = _START_PER_CANDIDATE - 1 + units
+        keep = nth < want[c]
+        c, m = c[keep], m[keep]
+        return Arcs(c, m, self.search.points(c, m))
 
     def _by_region_and_rank(self, nodes: np.ndarray) -> tuple[np.ndarray, ...]:
         """Nodes ordered by (region, level needed): the order, its sorted keys,
