@@ -362,17 +362,39 @@ class MentorSearch:
         """
         order, bounds, _ = self._mentors_by_region
         mentors, s, T = self.mentors, self.scoring, LIST_DEPTH
-        m_type = mentors.organisation_type_id[order][None, :]
-        m_modes = mentors.modes[order][None, :]
-        m_level = mentors.level_rank[order][None, :]
-        m_value = mentor_value[order][None, :]
-        travels = (mentors.in_person_region_ids[order] >= 0).any(axis=1)[None, :]
         restricted = not bool(mentors.supports_any.all())
+        # Each part of the bound as one row per value of the candidates' side,
+        # over the mentors in region order: a class's row is then a few row
+        # lookups and additions, not a pass of comparisons per part.
+        (m_type, r_type), n_types = _dense(
+            mentors.organisation_type_id[order], org_type
+        )
+        type_rows = np.zeros((n_types + 1, len(order)), dtype=np.int64)
+        type_rows[:n_types] = (
+            (np.arange(n_types)[:, None] != m_type[None, :]) & (m_type < n_types)
+        ) * s.different_org_type_points
+        m_modes = mentors.modes[order]
+        travels = (mentors.in_person_region_ids[order] >= 0).any(axis=1)
+        all_modes = np.arange(64)[:, None]
+        near_mode_rows = SHARED[all_modes & m_modes] * s.shared_mode_points
+        far_mode_rows = (
+            SHARED[
+                np.where(
+                    travels, all_modes & m_modes, all_modes & m_modes & ~_IN_PERSON_BIT
+                )
+            ]
+            * s.shared_mode_points
+        )
+        levels = int(max(rank.max(), 0)) + 1
+        level_rows = np.where(
+            mentors.level_rank[order][None, :] >= np.arange(levels)[:, None], 0, NOTHING
+        )
         # Per version of the regulations among the classes, what each mentor's
-        # being up to date with it is worth.
+        # being up to date with it is worth, with the mentor's value.
         versions, version_of = np.unique(regulations, return_inverse=True)
-        version_points = np.stack(
-            [self.up_to_date_points(int(v))[order] for v in versions]
+        value_rows = (
+            np.stack([self.up_to_date_points(int(v))[order] for v in versions])
+            + mentor_value[order][None, :]
         )
         version_of = version_of.ravel()
         n_lists = len(bounds)  # anywhere, then one per region
@@ -384,25 +406,19 @@ class MentorSearch:
         step = max(1, CHUNK_PAIRS // max(2 * len(order), 1))
         for start in range(0, len(rank), step):
             rows = slice(start, start + step)
-            r_type, r_modes = org_type[rows, None], modes[rows, None]
-            common = (
-                (r_type != m_type) & (r_type >= 0) & (m_type >= 0)
-            ) * s.different_org_type_points + m_value
-            common = common + version_points[version_of[rows]]
-            both = r_modes & m_modes
-            near = common + SHARED[both] * s.shared_mode_points
-            far = common + (
-                SHARED[np.where(travels, both, both & ~_IN_PERSON_BIT)]
-                * s.shared_mode_points
-            )
-            ok = m_level >= rank[rows, None]
+            common = value_rows[version_of[rows]]
+            common += type_rows[r_type[rows]]
+            common += level_rows[np.clip(rank[rows], 0, None)]
             if restricted:
                 q = qualification[rows, None, None]
-                ok &= mentors.supports_any[order][None, :] | (
+                ok = mentors.supports_any[order][None, :] | (
                     mentors.qualification_ids[order][None, :, :] == q
                 ).any(axis=2)
-            near = np.where(ok, near + s.same_region_points, NOTHING)
-            far = np.where(ok, far, NOTHING)
+                common[~ok] = NOTHING
+            near = common + near_mode_rows[modes[rows]]
+            near += s.same_region_points
+            far = common
+            far += far_mode_rows[modes[rows]]
             for k, (lo, hi) in enumerate(spans):
                 v = far if k == 0 else near
                 if hi - lo <= T:
