@@ -82,6 +82,10 @@ _ADD_PER_CANDIDATE: Final[int] = 2
 #: ``_SAMPLES_ANYWHERE`` anywhere).
 _SPARE_PLACE_PASSES: Final[int] = 3
 _SPARE_SAMPLES_IN_REGION: Final[int] = 12
+#: Each mentor's sample when pricing from the mentors' side: more from anywhere
+#: than at the start, as the potentials already say where each region stands.
+_VIOLATING_SAMPLES_IN_REGION: Final[int] = 24
+_VIOLATING_SAMPLES_ANYWHERE: Final[int] = 48
 _SEED: Final[int] = 20_240_601
 
 
@@ -487,7 +491,9 @@ class Solver:
         cohorts. A heuristic: optimality is still proven by the exact pricing.
         """
         rng = np.random.default_rng(_SEED + round_number)
-        c, m = self._mentor_samples(nodes, rng)
+        c, m = self._mentor_samples(
+            nodes, rng, _VIOLATING_SAMPLES_IN_REGION, _VIOLATING_SAMPLES_ANYWHERE
+        )
         points = self.search.points(c, m)
         gain = points + mentor_potential[m] - candidate_potential[c]
         violating = gain > 0
@@ -510,7 +516,11 @@ class Solver:
         return keep
 
     def _mentor_samples(
-        self, nodes: np.ndarray, rng: np.random.Generator
+        self,
+        nodes: np.ndarray,
+        rng: np.random.Generator,
+        in_region: int = _SAMPLES_IN_REGION,
+        anywhere: int = _SAMPLES_ANYWHERE,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per open mentor, a sample of candidate nodes it may take, from its
         region and from anywhere: distinct allowed pairs (candidate, mentor)."""
@@ -528,22 +538,22 @@ class Solver:
         hi_any = np.searchsorted(rank_sorted, level, "right")
 
         n = len(mentors)
-        u = rng.random((n, _SAMPLES_IN_REGION))
+        u = rng.random((n, in_region))
         local = lo[:, None] + (u * (hi - lo)[:, None]).astype(np.int64)
         local_ok = np.broadcast_to((hi > lo)[:, None], local.shape)
-        u = rng.random((n, _SAMPLES_ANYWHERE))
-        anywhere = (u * hi_any[:, None]).astype(np.int64)
-        anywhere_ok = np.broadcast_to((hi_any > 0)[:, None], anywhere.shape)
+        u = rng.random((n, anywhere))
+        far = (u * hi_any[:, None]).astype(np.int64)
+        far_ok = np.broadcast_to((hi_any > 0)[:, None], far.shape)
 
-        m = np.repeat(np.arange(n), _SAMPLES_IN_REGION + _SAMPLES_ANYWHERE)
+        m = np.repeat(np.arange(n), in_region + anywhere)
         c = np.concatenate(
             [
                 by_region[np.where(local_ok, local, 0)],
-                by_rank[np.where(anywhere_ok, anywhere, 0)],
+                by_rank[np.where(far_ok, far, 0)],
             ],
             axis=1,
         ).ravel()
-        ok = np.concatenate([local_ok, anywhere_ok], axis=1).ravel()
+        ok = np.concatenate([local_ok, far_ok], axis=1).ravel()
         c, m = nodes[c[ok]], m[ok]
         ok = self.search.allowed(c, m)
         c, m = c[ok], m[ok]
