@@ -95,11 +95,12 @@ class CandidateGroups:
 
     Two candidates are interchangeable when every open mentor is allowed for
     both or for neither and scores both the same: the same level needed and
-    qualification, region, organisation and its type, ways of meeting and the
-    version of the regulations they are under, and neither has anything of
-    their own (a ranked choice, a mentor they may not ask again, an open mentor
-    who is themselves or their line manager). Each group's first member (lowest
-    id) is the node standing for it.
+    qualification, region, organisation (when an open mentor works there) and
+    its type, ways of meeting and the version of the regulations they are
+    under, and neither has anything of their own (a ranked choice, a mentor
+    they may not ask again, an open mentor who is themselves or their line
+    manager). Each group's first member (lowest id) is the node standing for
+    it.
     """
 
     #: Per group: the first member's position.
@@ -287,11 +288,22 @@ class Solver:
             ca.declared_line_manager_member_id,
         ):
             alone |= np.isin(member, mentors.member_ids)
+        # An organisation counts only through a mentor in it (the penalty for
+        # the same organisation): candidates of organisations without an open
+        # mentor are alike whatever their organisation.
+        organisation = np.where(
+            np.isin(
+                ca.organisation_id,
+                mentors.organisation_id[mentors.organisation_id >= 0],
+            ),
+            ca.organisation_id,
+            -1,
+        )
         features = [
             ca.min_mentor_rank,
             ca.qualification_id,
             ca.region_id,
-            ca.organisation_id,
+            organisation,
             ca.organisation_type_id,
             ca.modes,
             ca.regulations_id,
