@@ -23,6 +23,7 @@ from mentorscheme.mentoring.models import (
     RequestStatus,
 )
 from mentorscheme.mentors.models import MentorStatus, MentorStatusChange
+from mentorscheme.scheme.models import EnrolmentChange
 from mentorscheme.training.models import Booking, BookingStatus, TrainingEvent
 from tests import factories as f
 from tests.conftest import login
@@ -95,6 +96,15 @@ def build(size: int, alice, bob, olivia):
     relationship = MentoringRelationship.objects.create(
         enrolment=alice_enrolment, mentor=bob_profile
     )
+    # Her enrolment's history, each change made by an officer (named on her home).
+    for i in range(size):
+        EnrolmentChange.objects.create(
+            enrolment=alice_enrolment,
+            from_status="enrolled",
+            to_status="enrolled",
+            note=f"Change {i}",
+            by=olivia.user,
+        )
     for version in range(1, size + 1):
         Agreement.objects.create(
             relationship=relationship,
@@ -173,7 +183,7 @@ SHOWN = {
     "directory": ["Mentor5"],
     "directory, searched": ["Mentor5"],
     "directory, officer": ["Mentor5"],
-    "candidate home": ["Mentor5"],
+    "candidate home": ["Mentor5", "Change 5"],
     "mentor home": ["Candidate5", "Mentee5", "Training 5"],
     "officer dashboard": ["Candidate5", "Mentor5", "Training 5", "Orphan5"],
     "staff dashboard": ["Candidate5", "Mentor5", "Training 5", "Orphan5"],

@@ -180,8 +180,9 @@ def candidate_home(enrolment: Enrolment) -> dict:
             enrolment=enrolment, resolved_at__isnull=True, why=HelpFlag.Why.ASKED
         ).first(),
         "newer_regulations": newer_regulations(enrolment),
+        # Who made each change is named when it was not the candidate.
         "changes": enrolment.changes.select_related(
-            "from_regulations", "to_regulations"
+            "from_regulations", "to_regulations", "by"
         ),
     }
 
