@@ -383,13 +383,16 @@ def note_change(mentor_id: int | None = None) -> None:
     )
 
 
+#: The newest ``WINDOW`` change notes (a query, built once: every request runs it).
+_window = DirectoryChange.objects.filter(
+    pk__gt=Subquery(DirectoryChange.objects.order_by("-pk").values("pk")[:1]) - WINDOW
+)
+
+
 def current_version(today: datetime.date | None = None) -> tuple:
     """The day and a digest of the newest change notes: equal only when no note was
     added (or committed late) since. One query on the notes' primary key."""
-    newest = DirectoryChange.objects.order_by("-pk").values("pk")[:1]
-    found = DirectoryChange.objects.filter(pk__gt=Subquery(newest) - WINDOW).aggregate(
-        newest=Max("pk"), count=Count("pk"), tokens=Sum("token")
-    )
+    found = _window.aggregate(newest=Max("pk"), count=Count("pk"), tokens=Sum("token"))
     return (
         today or timezone.localdate(),
         found["newest"],

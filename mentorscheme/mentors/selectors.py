@@ -142,24 +142,28 @@ RECORD_VALUES = (
 _PROFILE_VALUES = RECORD_VALUES[6:-2]
 
 
+def _chosen(field, column: str, kind: int):
+    """Link rows of one choice: (profile id, chosen id, ``kind``)."""
+    return (
+        field.through.objects.annotate(kind=Value(kind, output_field=IntegerField()))
+        .values_list("mentorprofile_id", column, "kind")
+        .order_by()
+    )
+
+
+#: The two sorts of link rows (queries, built once: the directory reads them for
+#: every page it shows).
+_QUALIFICATIONS = _chosen(MentorProfile.qualifications, "qualification_id", 0)
+_REGIONS = _chosen(MentorProfile.regions, "region_id", 1)
+
+
 def mentor_links(profile_ids=None, **where) -> tuple[dict, dict]:
     """Chosen qualifications and in-person regions by profile id, in one query:
     of these profiles (all, by default), or of those the ``where`` lookups on the
     link rows pick (``mentorprofile__status=...``)."""
     if profile_ids is not None:
         where["mentorprofile_id__in"] = list(profile_ids)
-
-    def chosen(field, column: str, kind: int):
-        return (
-            field.through.objects.filter(**where)
-            .annotate(kind=Value(kind, output_field=IntegerField()))
-            .values_list("mentorprofile_id", column, "kind")
-            .order_by()
-        )
-
-    rows = chosen(MentorProfile.qualifications, "qualification_id", 0).union(
-        chosen(MentorProfile.regions, "region_id", 1), all=True
-    )
+    rows = _QUALIFICATIONS.filter(**where).union(_REGIONS.filter(**where), all=True)
     qualifications: dict[int, set[int]] = {}
     regions: dict[int, set[int]] = {}
     for mentor_id, other_id, kind in rows:
