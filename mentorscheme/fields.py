@@ -110,6 +110,29 @@ class Select(forms.Select):
         )
 
 
+class _InputInPython:
+    """Django's ``input.html``, written out in Python (for inputs on every view)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        value = widget["value"]
+        return format_html(
+            '<input type="{}" name="{}"{}{}>',
+            widget["type"],
+            widget["name"],
+            format_html(' value="{}"', str(value)) if value is not None else "",
+            _attrs(widget["attrs"]),
+        )
+
+
+class TextInput(_InputInPython, forms.TextInput):
+    pass
+
+
+class CheckboxInput(_InputInPython, forms.CheckboxInput):
+    pass
+
+
 def _attrs(attrs: dict):
     """HTML attributes as Django's ``attrs.html`` writes them, in the same order."""
     return format_html_join(

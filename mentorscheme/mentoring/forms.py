@@ -99,7 +99,10 @@ class DirectoryFilterForm(forms.Form):
     and checking them reads nothing; each cleans to an id."""
 
     q = forms.CharField(
-        required=False, max_length=100, label="Search names, job titles and profiles"
+        required=False,
+        max_length=100,
+        label="Search names, job titles and profiles",
+        widget=fields.TextInput,
     )
     region = fields.IdChoiceField(empty_label="Any region")
     organisation_type = fields.IdChoiceField(
@@ -112,9 +115,13 @@ class DirectoryFilterForm(forms.Form):
         widget=fields.Select,
     )
     qualification = fields.IdChoiceField(empty_label="Any qualification")
-    free_place = forms.BooleanField(required=False, label="Has a free place")
+    free_place = forms.BooleanField(
+        required=False, label="Has a free place", widget=fields.CheckboxInput
+    )
     up_to_date = forms.BooleanField(
-        required=False, label="Up to date with the regulations"
+        required=False,
+        label="Up to date with the regulations",
+        widget=fields.CheckboxInput,
     )
 
     def __init__(self, *args, reference, for_candidate=False, **kwargs):
