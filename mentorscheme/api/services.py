@@ -20,6 +20,7 @@ from mentorscheme.api.models import IntegrationToken, Scope
 from mentorscheme.locking import lock_first
 from mentorscheme.members import register
 from mentorscheme.members.models import Member, Organisation, RegistrationAward
+from mentorscheme.oversight import figures
 
 TOKEN_PATTERN = re.compile(r"ms_([a-z0-9]{12})_([A-Za-z0-9_-]{43})\Z")
 # Writing last_used_at on every request would turn each read into a write.
@@ -137,6 +138,8 @@ def member_upsert(*, membership_number: str, data: MemberData) -> tuple[Member, 
         with transaction.atomic():
             member.organisation = _organisation(record, known)
             member.save()
+            # A new region or membership moves their part of the dashboard's figures.
+            figures.members_changed(member_ids=[member.pk])
     except IntegrityError:
         raise RegisterError(
             ["The register changed at the same moment; send the member again."],

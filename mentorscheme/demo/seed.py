@@ -43,6 +43,7 @@ from mentorscheme.mentors.models import (
     MentorStatus,
     MentorStatusChange,
 )
+from mentorscheme.oversight import figures
 from mentorscheme.oversight import services as oversight
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
@@ -957,6 +958,7 @@ def seed_demo(*, seed: int = 2026, members: int = 3000, progress: Progress = _qu
     if not database_is_empty():
         raise SeedError("The database already holds members or accounts.")
     accounts = DemoSeeder(seed=seed, members=members, progress=progress).run()
+    figures.rebuild()  # the data went in around the services that keep them
     with connection.cursor() as cursor:
         # Fresh statistics after a bulk load, or the planner guesses at random.
         cursor.execute("ANALYZE")

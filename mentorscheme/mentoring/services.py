@@ -36,6 +36,7 @@ from mentorscheme.mentoring.models import (
     RelationshipStatus,
     RequestStatus,
 )
+from mentorscheme.mentors import changes as mentor_changes
 from mentorscheme.mentors import services as mentor_services
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.notifications import emails
@@ -62,6 +63,12 @@ def _lock_enrolment(enrolment_id: int) -> Enrolment:
     return lock_row(
         Enrolment.objects.select_related("member", "qualification"), enrolment_id
     )
+
+
+def _counted(*, mentor_ids=(), enrolment_ids=()) -> None:
+    """The dashboard counts these mentors and enrolments anew (``mentors.changes``),
+    once the service has made its changes."""
+    mentor_changes.counts_changed(mentor_ids=mentor_ids, enrolment_ids=enrolment_ids)
 
 
 def _refuse_unless_allowed(enrolment: Enrolment, mentor: MentorProfile) -> None:
@@ -120,6 +127,7 @@ def enrolment_create(
     )
     if line_manager is not None:
         line_manager_declare(member=member, **line_manager)
+    _counted(enrolment_ids=[enrolment.pk])
     emails.send("enrolled", to=member.email, context={"enrolment": enrolment})
     return enrolment
 
@@ -222,6 +230,7 @@ def _close_mentoring(enrolment: Enrolment, *, awarded: bool, because: str) -> No
         )
     relationship = selectors.active_relationship(enrolment)
     if relationship is None:
+        _counted(enrolment_ids=[enrolment.pk])
         return
     relationship = _locked_relationship(relationship.pk)
     relationship.ended_on = timezone.localdate()
@@ -232,6 +241,7 @@ def _close_mentoring(enrolment: Enrolment, *, awarded: bool, because: str) -> No
         relationship.ended_by = EndedBy.SCHEME
         relationship.end_reason = because[:1].upper() + because[1:] + "."
     relationship.save()
+    _counted(mentor_ids=[relationship.mentor_id], enrolment_ids=[enrolment.pk])
     emails.send(
         "mentoring_thanks" if awarded else "mentoring_ended_enrolment_closed",
         to=relationship.mentor.member.email,
@@ -289,7 +299,9 @@ def enrolment_set_status(
     _record_change(
         enrolment, from_status=before, by=by, note=note.strip(), source=source
     )
-    if not enrolment.is_open:
+    if enrolment.is_open:
+        _counted(enrolment_ids=[enrolment.pk])
+    else:
         awarded = status == EnrolmentStatus.AWARDED
         _close_mentoring(
             enrolment,
@@ -539,6 +551,7 @@ def relationship_end_by_officer(
     relationship.ended_by = EndedBy.SCHEME
     relationship.end_reason = reason.strip()
     relationship.save()
+    _counted_pair(relationship)
     audit.record(
         actor=officer,
         action=audit.AuditAction.MENTORING_ENDED_BY_OFFICER,
@@ -739,6 +752,7 @@ def relationship_start(
     relationship = MentoringRelationship.objects.create(
         enrolment=enrolment, mentor=mentor, request=accepted
     )
+    _counted(mentor_ids=[mentor.pk], enrolment_ids=[enrolment.pk])
     if how.mentor_acted:
         _touch(mentor)
     context = {
@@ -995,6 +1009,12 @@ def _other_email(relationship: MentoringRelationship, side: str) -> str:
     return relationship.enrolment.member.email
 
 
+def _counted_pair(relationship: MentoringRelationship) -> None:
+    _counted(
+        mentor_ids=[relationship.mentor_id], enrolment_ids=[relationship.enrolment_id]
+    )
+
+
 def _locked_relationship(relationship_id: int) -> MentoringRelationship:
     return lock_row(
         MentoringRelationship.objects.select_related(
@@ -1019,6 +1039,7 @@ def relationship_end(
     relationship.ended_by = side
     relationship.end_reason = reason.strip()
     relationship.save()
+    _counted_pair(relationship)
     emails.send(
         "relationship_ended",
         to=_other_email(relationship, side),
@@ -1086,6 +1107,8 @@ def relationship_confirm_completion(
         relationship.ended_on = timezone.localdate()
         relationship.completion_confirmed_at = now
     relationship.save()
+    if both:
+        _counted_pair(relationship)
     people = [relationship.enrolment.member.email, relationship.mentor.member.email]
     if both:
         emails.send("relationship_completed", to=people, context={"relationship": relationship})  # fmt: skip
@@ -1145,6 +1168,7 @@ def relationship_reopen(
     relationship.candidate_completion_at = relationship.mentor_completion_at = None
     relationship.reopened_at = timezone.now()
     relationship.save()
+    _counted_pair(relationship)
     emails.send(
         "relationship_reopened",
         to=[relationship.enrolment.member.email, relationship.mentor.member.email],
@@ -1461,6 +1485,7 @@ def relationships_end_for_departed_mentor(
     Each relationship is locked and re-read first, so a completion both people
     confirmed at the same moment stands rather than being overwritten.
     """
+    ended = []
     for relationship in lock_rows(
         MentoringRelationship.objects.filter(
             mentor=profile, status=RelationshipStatus.ACTIVE
@@ -1468,6 +1493,7 @@ def relationships_end_for_departed_mentor(
     ):
         if not relationship.is_active:
             continue
+        ended.append(relationship.enrolment_id)
         relationship.status = RelationshipStatus.ENDED_EARLY
         relationship.ended_on = timezone.localdate()
         relationship.ended_by = ended_by
@@ -1484,6 +1510,7 @@ def relationships_end_for_departed_mentor(
             to=relationship.enrolment.member.email,
             context={"relationship": relationship, "reason": reason},
         )
+    _counted(mentor_ids=[profile.pk], enrolment_ids=ended)
 
 
 def requests_to_unavailable_mentors_close() -> int:

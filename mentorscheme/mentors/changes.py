@@ -6,6 +6,9 @@ waits on them and ends what they can no longer carry on; it says so here, from i
 ``AppConfig.ready``, so that mentors needs to know nothing of mentoring. Each action
 runs inside the transaction, and under the mentor's row lock, of the change that
 calls it.
+
+What the dashboard counts of mentors and enrolments (``oversight``) is told the same
+way, by mentors' services and mentoring's, once they have made their changes.
 """
 
 from collections.abc import Callable
@@ -14,6 +17,7 @@ from django.core import checks
 
 _UNAVAILABLE: list[Callable[..., int]] = []
 _LEFT: list[Callable[..., object]] = []
+_COUNTED: list[Callable[..., object]] = []
 
 
 def on_mentor_unavailable(action: Callable[..., int]) -> None:
@@ -30,6 +34,19 @@ def on_mentor_left(action: Callable[..., object]) -> None:
         _LEFT.append(action)
 
 
+def on_counts_changed(action: Callable[..., object]) -> None:
+    """``action(mentor_ids=, enrolment_ids=)``: what is counted of these mentors
+    (status, places, candidates mentored, review) or enrolments (status, mentoring)
+    changed, inside the transaction that changed it."""
+    if action not in _COUNTED:
+        _COUNTED.append(action)
+
+
+def counts_changed(*, mentor_ids=(), enrolment_ids=()) -> None:
+    for action in _COUNTED:
+        action(mentor_ids=mentor_ids, enrolment_ids=enrolment_ids)
+
+
 def mentor_unavailable(*, profile, reason: str) -> int:
     return sum(action(profile=profile, reason=reason) for action in _UNAVAILABLE)
 
@@ -41,17 +58,22 @@ def mentor_left(*, profile, reason: str, ended_by: str = "scheme") -> None:
 
 def check_registered(app_configs=None, **kwargs) -> list[checks.Error]:
     """A system check: without mentoring's actions, a mentor who pauses or lapses
-    would leave their candidates' requests and mentoring silently open."""
+    would leave their candidates' requests and mentoring silently open; without
+    oversight's, the dashboard's figures would silently go stale."""
     return [
         checks.Error(
-            f"Nothing is registered through mentors.changes.{name}: a mentor's "
-            "change would leave what waits on them open.",
-            hint="Install mentorscheme.mentoring; its AppConfig.ready registers it.",
+            f"Nothing is registered through mentors.changes.{name}: {what}",
+            hint=f"Install mentorscheme.{app}; its AppConfig.ready registers it.",
             id=f"mentors.E00{number}",
         )
-        for number, (name, actions) in enumerate(
-            [("on_mentor_unavailable", _UNAVAILABLE), ("on_mentor_left", _LEFT)],
-            start=1,
-        )
+        for number, name, actions, what, app in [
+            (1, "on_mentor_unavailable", _UNAVAILABLE, _OPEN, "mentoring"),
+            (2, "on_mentor_left", _LEFT, _OPEN, "mentoring"),
+            (4, "on_counts_changed", _COUNTED, _STALE, "oversight"),
+        ]
         if not actions
     ]
+
+
+_OPEN = "a mentor's change would leave what waits on them open."
+_STALE = "the dashboard's figures would not follow mentors' and enrolments' changes."

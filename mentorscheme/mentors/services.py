@@ -72,6 +72,12 @@ def _transition(profile: MentorProfile, to: str, *, note: str = "", by=None) -> 
     if to == S.LISTED:
         profile.listed_at = timezone.now()
     profile.save()
+    _counted(profile)
+
+
+def _counted(profile: MentorProfile) -> None:
+    """The dashboard counts this mentor's status, places and review anew."""
+    changes.counts_changed(mentor_ids=[profile.pk])
 
 
 def _locked(profile: MentorProfile) -> MentorProfile:
@@ -116,6 +122,7 @@ def mentor_register_interest(*, member: Member) -> MentorProfile:
         # Training or a workshop attended before registering interest still counts.
         profile.trained_on, profile.workshop_attended_on = _gates_from_records(profile)
         profile.save(update_fields=["trained_on", "workshop_attended_on"])
+        _counted(profile)
         return profile
     if profile.status in (S.DECLINED, S.RETIRED):
         _transition(profile, S.INTERESTED, note="Registered interest again")
@@ -151,6 +158,7 @@ def mentor_application_save(
     elif profile.training_route == TrainingRoute.BOOK:
         profile.external_training_status = EvidenceStatus.NONE
     profile.save()
+    _counted(profile)
     profile.qualifications.set(qualifications)
     profile.regions.set(regions)
     if submit:
@@ -236,6 +244,7 @@ def mentor_evidence_submit(
     )
     profile.last_active_at = timezone.now()
     profile.save()
+    _counted(profile)
     MentorStatusChange.objects.create(
         mentor=profile,
         from_status=profile.status,
@@ -284,6 +293,7 @@ def mentor_external_training_review(
         profile.external_trained_on = done
         profile.trained_on = min(d for d in (profile.trained_on, done) if d)
     profile.save()
+    _counted(profile)
     MentorStatusChange.objects.create(
         mentor=profile,
         from_status=profile.status,
@@ -463,6 +473,7 @@ def mentor_set_accepting(*, profile: MentorProfile, accepting: bool) -> MentorPr
         profile.availability_confirmed_at = now
         fields += ["availability_asked_at", "availability_confirmed_at"]
     profile.save(update_fields=fields)
+    _counted(profile)
     if not accepting:
         # A paused mentor cannot accept: their candidates should not wait on them.
         changes.mentor_unavailable(profile=profile, reason=PAUSED_REQUEST_REASON)
@@ -485,6 +496,7 @@ def mentor_profile_update(
         setattr(profile, name, value)
     profile.last_active_at = timezone.now()
     profile.save()
+    _counted(profile)
     profile.qualifications.set(qualifications)
     profile.regions.set(regions)
     return profile
@@ -565,6 +577,7 @@ def mentor_availability_check(*, now=None) -> dict[str, int]:
             if not silent.filter(pk=pk).update(accepting=False):
                 continue
             profile = MentorProfile.objects.select_related("member").get(pk=pk)
+            _counted(profile)
             MentorStatusChange.objects.create(
                 mentor=profile,
                 from_status=profile.status,
@@ -620,6 +633,7 @@ def mentor_availability_confirm(
     if was_paused_for_silence:
         profile.accepting = True
     profile.save()
+    _counted(profile)
     MentorStatusChange.objects.create(
         mentor=profile,
         from_status=profile.status,

@@ -1,10 +1,12 @@
-"""Oversight: stored bulk allocation runs."""
+"""Oversight: stored bulk allocation runs, and the rows the dashboard counts."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from mentorscheme.members.models import Region
+from mentorscheme.mentors.models import MentorProfile
+from mentorscheme.scheme.models import Enrolment, Qualification
 
 
 class RunStatus(models.TextChoices):
@@ -85,3 +87,76 @@ class AllocationRun(models.Model):
             for p in self.proposal.get("pairs", [])
             if p["candidate_id"] not in removed
         ]
+
+
+class MentorFigures(models.Model):
+    """One mentor's part in the dashboard's supply and review figures.
+
+    The dashboard counts a region's mentors from these rows, which carry the
+    region (the member's) beside what is counted, rather than joining every mentor
+    to the members of the region. The services that change what is counted keep
+    them up to date in the same transaction (``oversight.figures``); the
+    ``figures_rebuild`` command works them out again from scratch.
+    """
+
+    mentor = models.OneToOneField(
+        MentorProfile, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    listed = models.BooleanField()
+    accepting = models.BooleanField()
+    capacity = models.PositiveSmallIntegerField()
+    active = models.PositiveIntegerField(help_text="Candidates mentored now.")
+    to_review = models.BooleanField(
+        help_text="An application or training evidence waits for an officer."
+    )
+    membership_lapsed = models.BooleanField(
+        help_text="The member's membership lapsed (a listed mentor is about to go)."
+    )
+
+    class Meta:
+        verbose_name_plural = "mentor figures"
+        indexes = [
+            models.Index(
+                fields=["region", "accepting", "capacity", "active"],
+                condition=models.Q(listed=True),
+                name="oversight_listed_by_region",
+            ),
+            models.Index(
+                fields=["region"],
+                condition=models.Q(to_review=True),
+                name="oversight_review_by_region",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Figures of mentor {self.mentor_id}"
+
+
+class EnrolmentFigures(models.Model):
+    """One enrolment's part in the dashboard's demand and trend figures: its
+    region, and since when it has waited for a mentor (None: it is not waiting).
+    Kept as ``MentorFigures`` is."""
+
+    enrolment = models.OneToOneField(
+        Enrolment, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="+"
+    )
+    waiting_since = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "enrolment figures"
+        indexes = [
+            models.Index(fields=["region", "enrolment"], name="oversight_enrol_region"),
+            models.Index(
+                fields=["region", "qualification", "waiting_since"],
+                condition=models.Q(waiting_since__isnull=False),
+                name="oversight_waiting_by_region",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Figures of enrolment {self.enrolment_id}"

@@ -31,7 +31,7 @@ from mentorscheme.mentoring.models import (
 from mentorscheme.mentors import directory
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.notifications import emails
-from mentorscheme.oversight import selectors, tasks
+from mentorscheme.oversight import figures, selectors, tasks
 from mentorscheme.oversight.models import AllocationRun, RunStatus
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
@@ -456,6 +456,7 @@ def region_merge(*, source: Region, target: Region, by) -> dict[str, int]:
     }
     Region.objects.filter(merged_into=source).update(merged_into=target)
     directory.note_change()  # mentors' regions, written around the models
+    figures.region_moved(source=source, target=target)  # the dashboard's rows too
     source.is_active = False
     source.merged_into = target
     source.save(update_fields=["is_active", "merged_into"])
@@ -501,12 +502,19 @@ def organisation_type_save(
 def qualification_save(
     *, by, qualification: Qualification | None = None, **fields
 ) -> Qualification:
-    return _save_and_audit(
+    saved = _save_and_audit(
         qualification or Qualification(),
         fields,
         by=by,
         action=AuditAction.REFERENCE_DATA_CHANGED,
     )
+    if "uses_mentors" in fields:  # its candidates wait for a mentor, or no longer
+        figures.enrolments_changed(
+            enrolment_ids=Enrolment.objects.filter(qualification=saved).values_list(
+                "pk", flat=True
+            )
+        )
+    return saved
 
 
 @transaction.atomic

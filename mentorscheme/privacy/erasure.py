@@ -57,6 +57,7 @@ from mentorscheme.mentors.models import (
     TrainingEvidence,
 )
 from mentorscheme.notifications.models import OutboxMessage
+from mentorscheme.oversight import figures
 from mentorscheme.oversight.models import AllocationRun
 from mentorscheme.privacy.models import CalendarFeed, ErasureRecord
 from mentorscheme.privacy.subject import Subject, feedback_from, mentions, names_them
@@ -407,6 +408,8 @@ def member_erase(*, member: Member, by, reason: str) -> ErasureRecord:
     subject = Subject.of_member(member)
     subject.identifiers  # noqa: B018 — learn them before erasing them
     summary = {name: erase(subject) for name, erase in ERASERS.items()}
+    # The enrolments withdrawn and the profile retired above, around the services.
+    figures.members_changed(member_ids=[member.pk])
     audit.record_erasure(actor=by, member=member)
     return ErasureRecord.objects.create(
         member=member,

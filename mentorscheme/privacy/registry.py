@@ -32,12 +32,23 @@ NOT_EXPORTED: dict[str, str] = {
     "record id only and is kept as the registration team's audit trail.",
     "members.registerimport": "A file the staff member imported for the registration "
     "team: the team's work, about other people, not about the uploader.",
+    **dict.fromkeys(
+        ["oversight.mentorfigures", "oversight.enrolmentfigures"],
+        "The dashboard's counting row for a mentor or an enrolment: a region and "
+        "figures, derived from records the export already holds.",
+    ),
 }
 
 #: Personal-data models whose rows erasure leaves as they are, and why.
 NOT_ERASED: dict[str, str] = {
     "training.briefingacknowledgement": "Holds only which regulations the (now "
     "anonymous) member acknowledged and when: kept for statistics.",
+    **dict.fromkeys(
+        ["oversight.mentorfigures", "oversight.enrolmentfigures"],
+        "Holds only a region and counts, no personal data: erasure works it out "
+        "again from the withdrawn enrolments and retired profile (anonymous counts "
+        "stay).",
+    ),
 }
 
 

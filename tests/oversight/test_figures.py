@@ -1,0 +1,213 @@
+"""The dashboard's rows of figures, kept by the services, equal a count from scratch.
+
+Each step below goes through the services, as the site, the API and the periodic run
+do; after each, the rows the services kept must be exactly what ``figures.rebuild``
+works out from the records. Runs on SQLite and on PostgreSQL.
+"""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from mentorscheme.api import services as api_services
+from mentorscheme.members.models import MembershipStatus
+from mentorscheme.mentoring import services as mentoring
+from mentorscheme.mentors import services as mentors
+from mentorscheme.mentors.models import MentorStatus
+from mentorscheme.oversight import figures
+from mentorscheme.oversight import services as oversight
+from mentorscheme.oversight.models import EnrolmentFigures, MentorFigures
+from mentorscheme.privacy import erasure
+from mentorscheme.scheme.models import EnrolmentStatus
+from tests import factories as f
+from tests.personas import mentor
+
+
+def kept() -> tuple[list, list]:
+    return (
+        list(MentorFigures.objects.order_by("pk").values()),
+        list(EnrolmentFigures.objects.order_by("pk").values()),
+    )
+
+
+def assert_as_counted_from_scratch() -> None:
+    before = kept()
+    figures.rebuild()
+    assert kept() == before
+
+
+@pytest.fixture
+def counted(db):
+    """Start from rows worked out from scratch for the personas' data (made
+    directly); from then on only the services change anything."""
+
+    def check():
+        assert_as_counted_from_scratch()
+
+    figures.rebuild()
+    return check
+
+
+def member_with(level="chartership", region="london", **kwargs):
+    member = f.MemberFactory(region=f.region(region), **kwargs)
+    f.award(member, level)
+    f.with_account(member)
+    return member
+
+
+def becomes_listed(member, *, by) -> None:
+    profile = mentors.mentor_register_interest(member=member)
+    profile = mentors.mentor_application_save(
+        profile=profile,
+        submit=True,
+        qualifications=[f.qualification("chartership")],
+        regions=[member.region],
+        statement="Happy to help",
+    )
+    mentors.mentor_application_review(profile=profile, decision="approved", by=by)
+    for kind in ("mentor_training", "workshop"):
+        mentors.mentor_attendance_changed(
+            member=member, kind=kind, on=datetime.date.today(), attended=True
+        )
+
+
+def test_a_mentors_way_through_the_scheme_keeps_the_figures(counted, olivia, sam):
+    newcomer = member_with(last_name="Newcomer")
+    becomes_listed(newcomer, by=olivia.user)
+    counted()
+    profile = newcomer.mentor_profile
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.LISTED
+    assert MentorFigures.objects.get(mentor=profile).listed
+    mentors.mentor_set_accepting(profile=profile, accepting=False)
+    counted()
+    mentors.mentor_set_accepting(profile=profile, accepting=True)
+    mentors.mentor_profile_update(
+        profile=profile,
+        qualifications=[f.qualification("chartership")],
+        regions=[newcomer.region],
+        capacity=4,
+    )
+    mentors.mentor_availability_confirm(profile=profile, capacity=3)
+    counted()
+    mentors.mentor_retire(profile=profile, by=None)
+    counted()
+    assert not MentorFigures.objects.get(mentor=profile).listed
+
+
+def test_evidence_of_training_elsewhere_waits_for_review(counted, olivia):
+    applicant = member_with(last_name="Elsewhere")
+    profile = mentors.mentor_register_interest(member=applicant)
+    mentors.mentor_evidence_submit(
+        profile=profile,
+        description="A course run by another body",
+        trained_on=datetime.date.today(),
+        document=None,
+    )
+    counted()
+    assert MentorFigures.objects.get(mentor=profile).to_review
+    mentors.mentor_external_training_review(
+        profile=profile, accept=True, by=olivia.user
+    )
+    counted()
+    assert not MentorFigures.objects.get(mentor=profile).to_review
+
+
+def test_candidates_matched_ending_completing_and_leaving_keep_the_figures(
+    counted, alice, olivia
+):
+    profile = mentor(region=f.region("london"), profile={"capacity": 3}).mentor_profile
+    figures.rebuild()  # made directly, as the register would
+    enrolment = alice.enrolments.get()
+    request = mentoring.request_create(
+        enrolment=enrolment, mentor=profile, message="Hi"
+    )
+    relationship = mentoring.request_accept(
+        request=request, mentor=profile, confirms_not_line_manager=True
+    )
+    counted()
+    assert MentorFigures.objects.get(mentor=profile).active == 1
+    assert EnrolmentFigures.objects.get(enrolment=enrolment).waiting_since is None
+    mentoring.relationship_end(relationship=relationship, member=alice, reason="Moved")
+    counted()
+    assert EnrolmentFigures.objects.get(enrolment=enrolment).waiting_since is not None
+
+    second = mentoring.relationship_start(
+        enrolment=enrolment, mentor=profile, how=mentoring.ALLOCATED
+    )
+    mentoring.relationship_confirm_completion(
+        relationship=second, member=alice, reason="We met by phone"
+    )
+    mentoring.relationship_confirm_completion(
+        relationship=second, member=profile.member, reason="We met by phone"
+    )
+    counted()
+    mentoring.relationship_reopen(
+        relationship=second, officer=olivia.user, reason="Completed by mistake"
+    )
+    counted()
+    assert MentorFigures.objects.get(mentor=profile).active == 1
+
+    later = member_with(level="certification", last_name="Later")
+    enrolled = mentoring.enrolment_create(
+        member=later, qualification=f.qualification("chartership")
+    )
+    counted()
+    mentoring.enrolment_set_status(enrolment=enrolled, status=EnrolmentStatus.SUBMITTED)
+    mentoring.enrolment_withdraw(enrolment=enrolment, member=alice, reason="Too busy")
+    counted()
+    assert MentorFigures.objects.get(mentor=profile).active == 0
+
+
+def test_a_mentor_who_lapses_and_the_register_changing_keep_the_figures(
+    counted, olivia, sam
+):
+    lapsing = mentor(region=f.region("london"), last_name="Lapsing")
+    candidate = f.enrol(member_with(level="certification", last_name="Waiting"))
+    figures.rebuild()  # made directly, as the register would
+    mentoring.relationship_start(
+        enrolment=candidate, mentor=lapsing.mentor_profile, how=mentoring.ALLOCATED
+    )
+    lapsing.awards.update(removed_on=datetime.date.today() - datetime.timedelta(days=1))
+    mentors.mentor_lapse_check()
+    counted()
+
+    # The membership database moves a candidate and lapses another's membership.
+    moved = candidate.member
+    api_services.member_upsert(
+        membership_number=moved.membership_number,
+        data=api_services.MemberData(
+            first_name=moved.first_name,
+            last_name=moved.last_name,
+            email=moved.email,
+            region="scotland",
+            membership_status=MembershipStatus.LAPSED,
+        ),
+    )
+    counted()
+    assert EnrolmentFigures.objects.get(enrolment=candidate).waiting_since is None
+
+    oversight.region_merge(source=f.region("london"), target=f.region("wales"), by=sam)
+    counted()
+    oversight.qualification_save(
+        by=sam, qualification=f.qualification("chartership"), uses_mentors=False
+    )
+    counted()
+
+
+def test_erasing_a_member_keeps_the_figures(counted, alice, bob, sam):
+    erasure.member_erase(member=bob, by=sam, reason="Asked us to, by email")
+    erasure.member_erase(member=alice, by=sam, reason="Asked us to, by email")
+    counted()
+
+
+def test_the_command_works_every_row_out_again(counted, alice, bob, capsys):
+    EnrolmentFigures.objects.all().delete()
+    MentorFigures.objects.update(listed=False)
+    call_command("figures_rebuild")
+    assert (
+        "Rebuilt the figures of 1 mentors and 1 enrolments." in capsys.readouterr().out
+    )
+    assert EnrolmentFigures.objects.get().waiting_since is not None
+    assert MentorFigures.objects.get().listed
