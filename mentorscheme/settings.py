@@ -265,10 +265,6 @@ CONTENT_SECURITY_POLICY = {
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-# How long the oversight dashboard's counts and charts may be reused (the page says
-# when they were counted); 0 counts them afresh for every view.
-OVERSIGHT_FIGURES_SECONDS = envint("OVERSIGHT_FIGURES_SECONDS", 60)
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

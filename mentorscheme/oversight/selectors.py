@@ -11,8 +11,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import replace
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import (
     Count,
     Exists,
@@ -43,8 +41,9 @@ from mentorscheme.mentoring.models import (
 )
 from mentorscheme.mentors import directory
 from mentorscheme.mentors import selectors as mentor_selectors
-from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
+from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.oversight import charts
+from mentorscheme.oversight.models import EnrolmentFigures, MentorFigures
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
@@ -115,28 +114,22 @@ def demand(region_ids, today: datetime.date) -> dict:
     """Who is waiting for a mentor, for how long, by qualification.
 
     A candidate who changed mentor waits from the day their last relationship
-    ended, not from enrolment.
+    ended, not from enrolment. Counted from the enrolments' rows of figures (see
+    ``oversight.figures``), a count for each day candidates started waiting.
     """
-    last_ended = (
-        MentoringRelationship.objects.filter(
-            enrolment=OuterRef("pk"), ended_on__isnull=False
-        )
-        .order_by("-ended_on")
-        .values("ended_on")[:1]
-    )
+    waiting = EnrolmentFigures.objects.filter(waiting_since__isnull=False)
     rows = (
-        waiting_enrolments(region_ids)
-        .annotate(last_ended=Subquery(last_ended))
-        .values_list("qualification__name", "enrolled_on", "last_ended")
+        in_regions(waiting, "region_id", region_ids)
+        .values_list("qualification__name", "waiting_since")
+        .annotate(n=Count("pk"))
         .order_by()
     )
     by_qualification: dict[str, list[int]] = defaultdict(list)
     buckets = Counter()
-    for qualification, enrolled_on, last_ended in rows:
-        since = max(enrolled_on, last_ended) if last_ended else enrolled_on
+    for qualification, since, n in rows:
         days = max((today - since).days, 0)
-        by_qualification[qualification].append(days)
-        buckets[_waiting_label(days)] += 1
+        by_qualification[qualification] += [days] * n
+        buckets[_waiting_label(days)] += n
     summary = [
         {
             "qualification": name,
@@ -167,22 +160,32 @@ def mentors_in(region_ids):
     return in_regions(MentorProfile.objects.all(), "member__region_id", region_ids)
 
 
+def listed_in(region_ids):
+    """The listed mentors' rows of figures in the regions (their region is on the
+    row: no need to go through every member of the regions), as mentor ids."""
+    listed = MentorFigures.objects.filter(listed=True)
+    return in_regions(listed, "region_id", region_ids).values("mentor")
+
+
 def supply(region_ids) -> dict:
-    listed = mentors_in(region_ids).filter(status=MentorStatus.LISTED)
-    rows = listed.annotate(
-        active=Count(
-            "relationships", filter=Q(relationships__status=RelationshipStatus.ACTIVE)
-        )
-    ).values_list("capacity", "accepting", "active")
+    """Listed mentors, paused, free places, full, by load: counted from the mentors'
+    rows of figures (see ``oversight.figures``), one count for each kind of mentor."""
+    listed = MentorFigures.objects.filter(listed=True)
+    rows = (
+        in_regions(listed, "region_id", region_ids)
+        .values_list("capacity", "accepting", "active")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     loads = Counter()
     listed_count = paused = free = full = 0
-    for capacity, accepting, active in rows:
-        listed_count += 1
-        paused += not accepting
+    for capacity, accepting, active, n in rows:
+        listed_count += n
+        paused += n * (not accepting)
         if accepting:
-            free += max(capacity - active, 0)
-        full += active >= capacity
-        loads[LOAD_BUCKETS[min(active, 3)]] += 1
+            free += n * max(capacity - active, 0)
+        full += n * (active >= capacity)
+        loads[LOAD_BUCKETS[min(active, 3)]] += n
     return {
         "listed": listed_count,
         "paused": paused,
@@ -202,19 +205,18 @@ def lapsing_mentors(region_ids, today: datetime.date):
     """Listed mentors about to stop holding registration, or whose membership lapsed.
 
     "About to" means: an award leaves the register within 60 days and no award will
-    still be on it then. The few members concerned are found first, on indexes (an
-    award's removal date, a member's status), then their mentor profiles.
+    still be on it then. The few mentors concerned are found first, on indexes (an
+    award's removal date; the listed mentors' rows of figures, which carry the
+    region and say whose membership lapsed), then their profiles.
     """
     horizon = today + datetime.timedelta(days=LAPSING_WITHIN_DAYS)
+    listed = listed_in(region_ids)
     ending = RegistrationAward.objects.filter(
         removed_on__gt=today, removed_on__lte=horizon
     ).values("member_id")
     lasting = RegistrationAward.objects.filter(
         Q(removed_on__isnull=True) | Q(removed_on__gt=horizon),
         member=OuterRef("member_id"),
-    )
-    lapsed = Member.objects.filter(membership_status=MembershipStatus.LAPSED).values(
-        "pk"
     )
     first_removal = (
         RegistrationAward.objects.filter(
@@ -224,9 +226,11 @@ def lapsing_mentors(region_ids, today: datetime.date):
         .values("removed_on")[:1]
     )
     return (
-        mentors_in(region_ids)
+        MentorProfile.objects.filter(
+            Q(pk__in=listed.filter(membership_lapsed=True))
+            | (Q(pk__in=listed, member_id__in=ending) & ~Exists(lasting))
+        )
         .filter(status=MentorStatus.LISTED)
-        .filter(Q(member_id__in=lapsed) | (Q(member_id__in=ending) & ~Exists(lasting)))
         .select_related("member__region")
         .annotate(lapses_on=Subquery(first_removal))
         .order_by(F("lapses_on").asc(nulls_first=True), "member__last_name", "pk")
@@ -266,14 +270,10 @@ def flagged_mentors(region_ids, now: datetime.datetime):
 
 
 def applications_to_review(region_ids) -> int:
-    return (
-        mentors_in(region_ids)
-        .filter(
-            Q(status=MentorStatus.APPLIED)
-            | Q(external_training_status=EvidenceStatus.PENDING)
-        )
-        .count()
-    )
+    """Applications, and evidence of training done elsewhere, waiting for review."""
+    return in_regions(
+        MentorFigures.objects.filter(to_review=True), "region_id", region_ids
+    ).count()
 
 
 # -- candidates, events, trend --------------------------------------------------------
@@ -339,16 +339,14 @@ def trend(region_ids, today: datetime.date) -> dict:
     months = _months(today, TREND_MONTHS)
     start = months[0]
     start_at = timezone.make_aware(datetime.datetime.combine(start, datetime.time()))
-    requests = in_regions(
-        MentoringRequest.objects.filter(created_at__gte=start_at),
-        "enrolment__member__region_id",
-        region_ids,
-    )
-    matches = in_regions(
-        MentoringRelationship.objects.filter(started_on__gte=start),
-        "enrolment__member__region_id",
-        region_ids,
-    )
+    requests = MentoringRequest.objects.filter(created_at__gte=start_at)
+    matches = MentoringRelationship.objects.filter(started_on__gte=start)
+    if region_ids is not None:
+        # The candidates' regions, from their enrolments' rows of figures rather
+        # than from every member of the regions.
+        enrolments = EnrolmentFigures.objects.filter(region_id__in=region_ids)
+        requests = requests.filter(enrolment_id__in=enrolments.values("enrolment"))
+        matches = matches.filter(enrolment_id__in=enrolments.values("enrolment"))
     counted = []
     for queryset, field in ((requests, "created_at"), (matches, "started_on")):
         rows = (
@@ -386,7 +384,7 @@ def dashboard(
     flags = list(open_help_flags(help_region_ids)[: LIST_LIMIT + 1])
     _with_replacement_suggestions(flags[:LIST_LIMIT])
     return {
-        **figures(region_ids, today, now),
+        **figures(region_ids, today),
         "lapsing": list(lapsing_mentors(region_ids, today)[:LIST_LIMIT]),
         "help_flags": flags[:LIST_LIMIT],
         "more_help_flags": len(flags) > LIST_LIMIT,
@@ -396,50 +394,16 @@ def dashboard(
     }
 
 
-#: How long a count that is due again is still shown while one view counts afresh
-#: (seconds): past this, a view that finds it counts for itself.
-RECOUNT_SECONDS = 30
-
-
-def figures(region_ids, today: datetime.date, now: datetime.datetime) -> dict:
+def figures(region_ids, today: datetime.date) -> dict:
     """The dashboard's counts and charts over whole regions (supply, demand, reviews
-    waiting, the monthly trend), with ``counted_at``, when they were worked out.
-
-    Counting every mentor, candidate and request of a region takes longer than a page
-    should, so the figures are kept in Django's cache and counted again once they
-    are ``settings.OVERSIGHT_FIGURES_SECONDS`` old (the page says when they were
-    counted); the lists of people to act on are always read afresh. When they fall
-    due, one view counts them while the views arriving meanwhile show the previous
-    count, so a busy minute does not have every officer counting the same figures
-    at once.
-    """
-    seconds = settings.OVERSIGHT_FIGURES_SECONDS
-    if not seconds:
-        return _count_figures(region_ids, today, now, seconds)
-    scope = "all" if region_ids is None else ",".join(map(str, sorted(region_ids)))
-    key = f"oversight-figures:{scope}:{today.isoformat()}"
-    found = cache.get(key)
-    if found is not None and (now - found["counted_at"]).total_seconds() < seconds:
-        return found
-    # With nothing to show meanwhile (a cold cache, a new day), every view counts.
-    counting = found is not None
-    if counting and not cache.add(f"{key}:counting", True, RECOUNT_SECONDS):
-        return found  # another view is counting them now
-    found = _count_figures(region_ids, today, now, seconds)
-    cache.set(key, found, seconds + RECOUNT_SECONDS)
-    if counting:
-        cache.delete(f"{key}:counting")
-    return found
-
-
-def _count_figures(region_ids, today, now, seconds: int) -> dict:
+    waiting, the monthly trend), counted afresh for every view from the rows of
+    figures the services keep (``oversight.figures``): a handful of small queries
+    on indexes, a few milliseconds for a whole country."""
     return {
         "supply": supply(region_ids),
         "demand": demand(region_ids, today),
         "applications": applications_to_review(region_ids),
         **trend(region_ids, today),
-        "counted_at": now,
-        "figures_seconds": seconds,
     }
 
 
