@@ -5,8 +5,8 @@ function here runs a fixed number of queries however big the region is: numbers
 are counted by the database or from one list of plain values.
 """
 
+import bisect
 import datetime
-import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import replace
@@ -94,13 +94,18 @@ def waiting_enrolments(region_ids):
     return in_regions(enrolments, "member__region_id", region_ids)
 
 
-def _waiting_label(days: int) -> str:
-    for low, high in WAITING_BUCKETS:
-        if high is None:
-            return f"Over {low - 1} days"
-        if low <= days <= high:
-            return f"{low}–{high} days"
-    return f"{WAITING_BUCKETS[0][0]}–{WAITING_BUCKETS[0][1]} days"
+def _median(counted: list[tuple[int, int]]) -> float:
+    """The median of values given as ``(value, how many)``, in any order."""
+    counted = sorted(counted)
+    total = sum(n for _, n in counted)
+    middle = [(total - 1) // 2, total // 2]  # the middle one, or two
+    found, seen = [], 0
+    for value, n in counted:
+        while middle and middle[0] < seen + n:
+            found.append(value)
+            middle.pop(0)
+        seen += n
+    return sum(found) / 2
 
 
 def waiting_labels() -> list[str]:
@@ -110,12 +115,17 @@ def waiting_labels() -> list[str]:
     ]
 
 
+#: The last day of each band of time waited but the last (WAITING_BUCKETS).
+BAND_ENDS = [high for _, high in WAITING_BUCKETS if high is not None]
+
+
 def demand(region_ids, today: datetime.date) -> dict:
     """Who is waiting for a mentor, for how long, by qualification.
 
     A candidate who changed mentor waits from the day their last relationship
-    ended, not from enrolment. Counted from the enrolments' rows of figures (see
-    ``oversight.figures``), a count for each day candidates started waiting.
+    ended, not from enrolment. Counted by the database from the enrolments' rows of
+    figures (see ``oversight.figures``): how many started waiting on each day, for
+    each qualification (a row for each day, not for each candidate).
     """
     waiting = EnrolmentFigures.objects.filter(waiting_since__isnull=False)
     rows = (
@@ -124,30 +134,29 @@ def demand(region_ids, today: datetime.date) -> dict:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    by_qualification: dict[str, list[int]] = defaultdict(list)
-    buckets = Counter()
+    waits: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    bands = [0] * len(WAITING_BUCKETS)
     for qualification, since, n in rows:
         days = max((today - since).days, 0)
-        by_qualification[qualification] += [days] * n
-        buckets[_waiting_label(days)] += n
+        waits[qualification].append((days, n))
+        bands[bisect.bisect_left(BAND_ENDS, days)] += n
     summary = [
         {
             "qualification": name,
-            "waiting": len(days),
-            "median_days": round(statistics.median(days)),
-            "longest_days": max(days),
+            "waiting": sum(n for _, n in counted),
+            "median_days": round(_median(counted)),
+            "longest_days": max(days for days, _ in counted),
         }
-        for name, days in sorted(by_qualification.items())
+        for name, counted in sorted(waits.items())
     ]
-    labels = waiting_labels()
     return {
-        "waiting_total": sum(len(d) for d in by_qualification.values()),
+        "waiting_total": sum(bands),
         "by_qualification": summary,
         "waiting_chart": charts.bar_chart(
             id="waiting-chart",
             title="Candidates waiting for a mentor, by time waited",
-            labels=labels,
-            values=[buckets[label] for label in labels],
+            labels=waiting_labels(),
+            values=bands,
             unit=("candidate", "candidates"),
         ),
     }
