@@ -13,4 +13,4 @@ class OversightConfig(AppConfig):
         # The dashboard's rows follow every change the services make to what they
         # count, and an import's rewrite of regions and memberships.
         mentors.on_counts_changed(figures.counts_changed)
-        changes.on_import_written(figures.rebuild_after_import)
+        changes.on_import_written(figures.import_written)

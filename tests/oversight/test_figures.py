@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from mentorscheme.api import services as api_services
+from mentorscheme.members import importing
 from mentorscheme.members.models import MembershipStatus
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentors import services as mentors
@@ -194,6 +195,29 @@ def test_a_mentor_who_lapses_and_the_register_changing_keep_the_figures(
         by=sam, qualification=f.qualification("chartership"), uses_mentors=False
     )
     counted()
+
+
+def test_an_import_moving_and_lapsing_members_keeps_the_figures(counted, alice, bob):
+    rows = [
+        {
+            "membership_number": member.membership_number,
+            "first_name": member.first_name,
+            "last_name": member.last_name,
+            "email": member.email,
+            "region": region,
+            "membership_status": status,
+        }
+        for member, region, status in [
+            (alice, "wales", MembershipStatus.CURRENT),
+            (bob, "scotland", MembershipStatus.LAPSED),
+        ]
+    ]
+    header = [column.name for column in importing.MEMBER_COLUMNS]
+    lines = [header] + [[row.get(name, "") for name in header] for row in rows]
+    importing.register_import(data="\n".join(map(",".join, lines)).encode())
+    counted()
+    assert EnrolmentFigures.objects.get().region == f.region("wales")
+    assert MentorFigures.objects.get().membership_lapsed
 
 
 def test_erasing_a_member_keeps_the_figures(counted, alice, bob, sam):
