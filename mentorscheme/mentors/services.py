@@ -72,11 +72,12 @@ def _transition(profile: MentorProfile, to: str, *, note: str = "", by=None) -> 
     if to == S.LISTED:
         profile.listed_at = timezone.now()
     profile.save()
-    _counted(profile)
 
 
 def _counted(profile: MentorProfile) -> None:
-    """The dashboard counts this mentor's status, places and review anew."""
+    """The dashboard counts this mentor's status, places and review anew. Called
+    last by each service, once every change (and every lock: what waits on the
+    mentor too) is made, so the lock on the dashboard's row is the last taken."""
     changes.counts_changed(mentor_ids=[profile.pk])
 
 
@@ -126,6 +127,7 @@ def mentor_register_interest(*, member: Member) -> MentorProfile:
         return profile
     if profile.status in (S.DECLINED, S.RETIRED):
         _transition(profile, S.INTERESTED, note="Registered interest again")
+        _counted(profile)
         return profile
     raise MentorError("You have already registered your interest in mentoring.")
 
@@ -158,7 +160,6 @@ def mentor_application_save(
     elif profile.training_route == TrainingRoute.BOOK:
         profile.external_training_status = EvidenceStatus.NONE
     profile.save()
-    _counted(profile)
     profile.qualifications.set(qualifications)
     profile.regions.set(regions)
     if submit:
@@ -181,6 +182,7 @@ def mentor_application_save(
                 "staff_instead": reviewers.staff_instead,
             },
         )
+    _counted(profile)
     return profile
 
 
@@ -202,6 +204,7 @@ def mentor_application_review(
     _tell(profile, f"mentor_application_{decision}", reason=reason)
     if decision == S.APPROVED:
         _advance(profile, by=by)
+    _counted(profile)
     return profile
 
 
@@ -293,7 +296,6 @@ def mentor_external_training_review(
         profile.external_trained_on = done
         profile.trained_on = min(d for d in (profile.trained_on, done) if d)
     profile.save()
-    _counted(profile)
     MentorStatusChange.objects.create(
         mentor=profile,
         from_status=profile.status,
@@ -312,6 +314,7 @@ def mentor_external_training_review(
         reason=reason,
     )
     _advance(profile, by=by)
+    _counted(profile)
     return profile
 
 
@@ -407,12 +410,14 @@ def mentor_attendance_changed(
         ]
         if missing:
             _delist_for_gates(profile, missing, because=because, by=by)
+            _counted(profile)
         return profile
     if profile.status in APPROVED_STATES:
         state = _gate_state(profile)
         if state != profile.status:
             _transition(profile, state, note=because, by=by)
         _advance(profile, by=by)
+        _counted(profile)
     return profile
 
 
@@ -473,10 +478,10 @@ def mentor_set_accepting(*, profile: MentorProfile, accepting: bool) -> MentorPr
         profile.availability_confirmed_at = now
         fields += ["availability_asked_at", "availability_confirmed_at"]
     profile.save(update_fields=fields)
-    _counted(profile)
     if not accepting:
         # A paused mentor cannot accept: their candidates should not wait on them.
         changes.mentor_unavailable(profile=profile, reason=PAUSED_REQUEST_REASON)
+    _counted(profile)
     return profile
 
 
@@ -521,6 +526,7 @@ def mentor_retire(*, profile: MentorProfile, by=None) -> MentorProfile:
         reason="Your mentor has stepped down from mentoring.",
     )
     changes.mentor_unavailable(profile=profile, reason=UNLISTED_REQUEST_REASON)
+    _counted(profile)
     return profile
 
 
@@ -577,7 +583,6 @@ def mentor_availability_check(*, now=None) -> dict[str, int]:
             if not silent.filter(pk=pk).update(accepting=False):
                 continue
             profile = MentorProfile.objects.select_related("member").get(pk=pk)
-            _counted(profile)
             MentorStatusChange.objects.create(
                 mentor=profile,
                 from_status=profile.status,
@@ -587,6 +592,7 @@ def mentor_availability_check(*, now=None) -> dict[str, int]:
             )
             _tell(profile, "mentor_paused_no_answer")
             changes.mentor_unavailable(profile=profile, reason=PAUSED_REQUEST_REASON)
+            _counted(profile)
             counts["paused"] += 1
     if settings.refresher_training_months:
         counts["refresher"] = _remind_refresher(now, settings.refresher_training_months)
@@ -696,6 +702,7 @@ def _lapse_apply(
         _transition(locked, S.LISTED, note="Registration restored")
         _tell(locked, "mentor_listed")
         counts["relisted"] += 1
+    _counted(locked)
 
 
 def _lapse_change(status: str, failing: bool) -> str | None:
