@@ -6,9 +6,11 @@ works out from the records. Runs on SQLite and on PostgreSQL.
 """
 
 import datetime
+import threading
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 
 from mentorscheme.api import services as api_services
 from mentorscheme.members import importing
@@ -235,3 +237,58 @@ def test_the_command_works_every_row_out_again(counted, alice, bob, capsys):
     )
     assert EnrolmentFigures.objects.get().waiting_since is not None
     assert MentorFigures.objects.get().listed
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_candidates_ending_with_one_mentor_at_once_keep_the_figures():
+    """Each ending works the mentor's row out afresh: the second waits for the
+    first to commit and counts what it wrote, so none is lost; and a mentor
+    stepping down meanwhile neither deadlocks nor leaves a stale row."""
+    profile = mentor(region=f.region("london"), profile={"capacity": 6}).mentor_profile
+    pairs = []
+    for _ in range(5):
+        candidate = member_with(level="certification")
+        pairs.append(
+            (
+                candidate,
+                mentoring.relationship_start(
+                    enrolment=f.enrol(candidate),
+                    mentor=profile,
+                    how=mentoring.ALLOCATED,
+                ),
+            )
+        )
+    figures.rebuild()
+    calls = [
+        lambda c=c, r=r: mentoring.relationship_end(
+            relationship=r, member=c, reason="Moving on"
+        )
+        for c, r in pairs[:4]
+    ]
+    calls.append(lambda: mentors.mentor_retire(profile=profile, by=None))
+    results = run_together(calls)
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert MentorFigures.objects.get(mentor=profile).active == 0
+    assert_as_counted_from_scratch()
+
+
+def run_together(calls) -> list:
+    barrier = threading.Barrier(len(calls))
+    results = []
+
+    def run(call):
+        try:
+            barrier.wait()
+            results.append(call())
+        except Exception as error:  # noqa: BLE001 — reported by the test
+            results.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -27,6 +27,7 @@ def test_a_complete_install_passes_the_check():
     [
         (mentor_changes._UNAVAILABLE, "mentors.E001"),
         (mentor_changes._LEFT, "mentors.E002"),
+        (mentor_changes._COUNTED, "mentors.E004"),
         (training_changes._ATTENDANCE_CHANGED, "training.E001"),
         (training_changes._BRIEFING_PUBLISHED, "training.E002"),
         (member_changes._WRITTEN, "members.E001"),
