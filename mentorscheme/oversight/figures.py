@@ -24,7 +24,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from mentorscheme.locking import lock_rows
 from mentorscheme.members.models import MembershipStatus
 from mentorscheme.mentoring.models import MentoringRelationship, RelationshipStatus
-from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
+from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.oversight.models import EnrolmentFigures, MentorFigures
 from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES, Enrolment
 
@@ -37,7 +37,6 @@ MENTOR_FIELDS = [
     "accepting",
     "capacity",
     "active",
-    "to_review",
     "membership_lapsed",
 ]
 ENROLMENT_FIELDS = ["region", "qualification", "waiting_since"]
@@ -54,7 +53,6 @@ def _mentor_rows(profiles) -> list[MentorFigures]:
         "status",
         "accepting",
         "capacity",
-        "external_training_status",
         "member__membership_status",
         "active",
     )
@@ -66,8 +64,6 @@ def _mentor_rows(profiles) -> list[MentorFigures]:
             accepting=accepting,
             capacity=capacity,
             active=active,
-            to_review=status == MentorStatus.APPLIED
-            or evidence == EvidenceStatus.PENDING,
             membership_lapsed=membership == MembershipStatus.LAPSED,
         )
         for (
@@ -76,7 +72,6 @@ def _mentor_rows(profiles) -> list[MentorFigures]:
             status,
             accepting,
             capacity,
-            evidence,
             membership,
             active,
         ) in rows.order_by()

@@ -90,7 +90,7 @@ class AllocationRun(models.Model):
 
 
 class MentorFigures(models.Model):
-    """One mentor's part in the dashboard's supply and review figures.
+    """One mentor's part in the dashboard's supply figures and lapsing list.
 
     The dashboard counts a region's mentors from these rows, which carry the
     region (the member's) beside what is counted, rather than joining every mentor
@@ -107,9 +107,6 @@ class MentorFigures(models.Model):
     accepting = models.BooleanField()
     capacity = models.PositiveSmallIntegerField()
     active = models.PositiveIntegerField(help_text="Candidates mentored now.")
-    to_review = models.BooleanField(
-        help_text="An application or training evidence waits for an officer."
-    )
     membership_lapsed = models.BooleanField(
         help_text="The member's membership lapsed (a listed mentor is about to go)."
     )
@@ -121,11 +118,6 @@ class MentorFigures(models.Model):
                 fields=["region", "accepting", "capacity", "active"],
                 condition=models.Q(listed=True),
                 name="oversight_listed_by_region",
-            ),
-            models.Index(
-                fields=["region"],
-                condition=models.Q(to_review=True),
-                name="oversight_review_by_region",
             ),
         ]
 

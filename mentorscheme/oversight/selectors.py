@@ -41,7 +41,7 @@ from mentorscheme.mentoring.models import (
 )
 from mentorscheme.mentors import directory
 from mentorscheme.mentors import selectors as mentor_selectors
-from mentorscheme.mentors.models import MentorProfile, MentorStatus
+from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
 from mentorscheme.oversight import charts
 from mentorscheme.oversight.models import EnrolmentFigures, MentorFigures
 from mentorscheme.scheme import eligibility
@@ -279,10 +279,16 @@ def flagged_mentors(region_ids, now: datetime.datetime):
 
 
 def applications_to_review(region_ids) -> int:
-    """Applications, and evidence of training done elsewhere, waiting for review."""
-    return in_regions(
-        MentorFigures.objects.filter(to_review=True), "region_id", region_ids
-    ).count()
+    """Applications, and evidence of training done elsewhere, waiting for review:
+    few, found on the mentors' status index before their members' regions."""
+    return (
+        mentors_in(region_ids)
+        .filter(
+            Q(status=MentorStatus.APPLIED)
+            | Q(external_training_status=EvidenceStatus.PENDING)
+        )
+        .count()
+    )
 
 
 # -- candidates, events, trend --------------------------------------------------------

@@ -99,7 +99,7 @@ def test_a_mentors_way_through_the_scheme_keeps_the_figures(counted, olivia, sam
     assert not MentorFigures.objects.get(mentor=profile).listed
 
 
-def test_evidence_of_training_elsewhere_waits_for_review(counted, olivia):
+def test_evidence_of_training_elsewhere_keeps_the_figures(counted, olivia):
     applicant = member_with(last_name="Elsewhere")
     profile = mentors.mentor_register_interest(member=applicant)
     mentors.mentor_evidence_submit(
@@ -109,12 +109,10 @@ def test_evidence_of_training_elsewhere_waits_for_review(counted, olivia):
         document=None,
     )
     counted()
-    assert MentorFigures.objects.get(mentor=profile).to_review
     mentors.mentor_external_training_review(
         profile=profile, accept=True, by=olivia.user
     )
     counted()
-    assert not MentorFigures.objects.get(mentor=profile).to_review
 
 
 def test_candidates_matched_ending_completing_and_leaving_keep_the_figures(
