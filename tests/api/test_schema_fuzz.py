@@ -7,6 +7,7 @@ small (a few examples per operation) so it stays quick.
 """
 
 import datetime
+import functools
 
 import pytest
 import schemathesis
@@ -88,8 +89,9 @@ def seeded(alice, bob, dora, olivia, sam_with_totp, settings):
 
 @pytest.fixture
 def caller(seeded, client):
-    """Headers and cookies that make a request as this kind of caller."""
-    return lambda who: _credentials(who, seeded, client)
+    """Headers and cookies that make a request as this kind of caller: signed in (or
+    a token made) once per test, not once per example."""
+    return functools.cache(lambda who: _credentials(who, seeded, client))
 
 
 def _credentials(who, seeded, client):
