@@ -6,7 +6,8 @@ tests/personas.py.
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
+from pytest_django.plugin import blocking_manager_key
 
 from mentorscheme.mentors import directory
 from tests import personas
@@ -57,10 +58,44 @@ def pytest_unconfigure(config):
         reporter.write_line(line, red=True, bold=True)
 
 
+#: Whether a transactional test has run in this process since the tables last held
+#: what the migrations put in them (its clean-up empties every table).
+_tables_emptied = False
+
+
 def pytest_runtest_setup(item):
-    """Tests marked ``postgres`` (row locks, races, triggers) need PostgreSQL."""
+    """Tests marked ``postgres`` (row locks, races, triggers) need PostgreSQL.
+
+    pytest-django runs the transactional tests after the others, but with the
+    work-stealing scheduler a worker that has run some may then take ordinary tests
+    from another worker's queue: before the first of those, what the migrations put
+    in the tables (reference data, guidance pages) is put back, as a test with
+    ``serialized_rollback`` does when it starts.
+    """
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: set DATABASE_URL (as .ci/run does)")
+    db_marker = item.get_closest_marker("django_db")
+    if _tables_emptied and db_marker and not _is_transactional(item):
+        _refill_tables(item.config)
+
+
+def _refill_tables(config) -> None:
+    global _tables_emptied
+    with config.stash[blocking_manager_key].unblock():
+        for alias in connections:
+            contents = getattr(connections[alias], "_test_serialized_contents", None)
+            if contents:
+                connections[alias].creation.deserialize_db_from_string(contents)
+    _tables_emptied = False
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(
+        marker
+        and marker.kwargs.get("transaction")
+        or set(item.fixturenames) & {"transactional_db", "live_server"}
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -83,14 +118,12 @@ def _clear_cache(request):
 
     Tests that use no database (the pure rules and engine) are left alone.
     """
+    global _tables_emptied
     names = set(request.fixturenames)
     marker = request.node.get_closest_marker("django_db")
-    if (
-        marker
-        and marker.kwargs.get("transaction")
-        or names & {"transactional_db", "live_server"}
-    ):
+    if _is_transactional(request.node):
         request.getfixturevalue("transactional_db")
+        _tables_emptied = True
     elif marker or "db" in names:
         request.getfixturevalue("db")
     else:
