@@ -32,6 +32,7 @@ class AuditAction(models.TextChoices):
     REGION_MERGED = "region_merged", "Regions merged"
     APPOINTMENT_CHANGED = "appointment_changed", "Officer appointment changed"
     GUIDANCE_EDITED = "guidance_edited", "Guidance page edited"
+    HELP_FLAG_RESOLVED = "help_flag_resolved", "Help flag marked as helped"
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -293,6 +293,20 @@ class HelpFlag(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "members.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The officer who marked it as helped (empty: the scheme closed it).",
+    )
+    resolution = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="How it closed, in words for the officers: matched, enrolment "
+        "closed, mentoring ended, or marked as helped.",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -13,7 +13,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from mentorscheme.audit import services as audit
-from mentorscheme.locking import lock_row, lock_rows
+from mentorscheme.locking import lock_first, lock_row, lock_rows
 from mentorscheme.members import officers
 from mentorscheme.members.models import (
     LineManagerDeclaration,
@@ -228,6 +228,10 @@ def _close_mentoring(enrolment: Enrolment, *, awarded: bool, because: str) -> No
                 "because": because,
             },
         )
+    _settle_flags(
+        HelpFlag.objects.filter(enrolment=enrolment),
+        "The enrolment closed: " + because + ".",
+    )
     relationship = selectors.active_relationship(enrolment)
     if relationship is None:
         _counted(enrolment_ids=[enrolment.pk])
@@ -452,9 +456,17 @@ def line_manager_links_apply(*, member_ids=None) -> dict[str, int]:
     relationships = MentoringRelationship.objects.filter(
         status=RelationshipStatus.ACTIVE
     ).filter(_managed_by_mentor(""))
+    corrected = HelpFlag.objects.filter(
+        why=HelpFlag.Why.LINE_MANAGER, relationship__status=RelationshipStatus.ACTIVE
+    ).exclude(_managed_by_mentor("relationship__"))
     if member_ids is not None:
         requests = requests.filter(enrolment__member_id__in=member_ids)
         relationships = relationships.filter(enrolment__member_id__in=member_ids)
+        corrected = corrected.filter(enrolment__member_id__in=member_ids)
+    # A link that is no longer recorded leaves nothing to decide.
+    counts["corrected"] = _settle_flags(
+        corrected, "The line manager record was corrected."
+    )
     for request_id in requests.values_list("pk", flat=True):
         with transaction.atomic():
             request = _locked_request(request_id)
@@ -485,7 +497,9 @@ def line_manager_links_apply(*, member_ids=None) -> dict[str, int]:
     ):
         with transaction.atomic():
             already = HelpFlag.objects.filter(
-                relationship=relationship, why=HelpFlag.Why.LINE_MANAGER
+                relationship=relationship,
+                why=HelpFlag.Why.LINE_MANAGER,
+                resolved_at__isnull=True,
             ).exists()
             if already:
                 continue
@@ -551,15 +565,13 @@ def relationship_end_by_officer(
     relationship.ended_by = EndedBy.SCHEME
     relationship.end_reason = reason.strip()
     relationship.save()
+    _mentoring_ended(relationship)
     _counted_pair(relationship)
     audit.record(
         actor=officer,
         action=audit.AuditAction.MENTORING_ENDED_BY_OFFICER,
         target=relationship,
         details={"reason": relationship.end_reason},
-    )
-    HelpFlag.objects.filter(relationship=relationship, resolved_at__isnull=True).update(
-        resolved_at=timezone.now()
     )
     context = {"relationship": relationship, "reason": relationship.end_reason}
     emails.send(
@@ -751,6 +763,10 @@ def relationship_start(
         )
     relationship = MentoringRelationship.objects.create(
         enrolment=enrolment, mentor=mentor, request=accepted
+    )
+    _settle_flags(
+        HelpFlag.objects.filter(enrolment=enrolment, why__in=SEARCH_FLAGS),
+        f"Matched with {mentor.member.full_name}.",
     )
     _counted(mentor_ids=[mentor.pk], enrolment_ids=[enrolment.pk])
     if how.mentor_acted:
@@ -1039,6 +1055,7 @@ def relationship_end(
     relationship.ended_by = side
     relationship.end_reason = reason.strip()
     relationship.save()
+    _mentoring_ended(relationship)
     _counted_pair(relationship)
     emails.send(
         "relationship_ended",
@@ -1108,6 +1125,7 @@ def relationship_confirm_completion(
         relationship.completion_confirmed_at = now
     relationship.save()
     if both:
+        _mentoring_ended(relationship)
         _counted_pair(relationship)
     people = [relationship.enrolment.member.email, relationship.mentor.member.email]
     if both:
@@ -1391,41 +1409,82 @@ def notes_access_open(
 # -- help ----------------------------------------------------------------------------
 
 
+#: Flags about finding a mentor: a match answers them.
+SEARCH_FLAGS = (HelpFlag.Why.ASKED, HelpFlag.Why.WAITING, HelpFlag.Why.MENTOR_LEFT)
+
+
+def _settle_flags(flags, resolution: str) -> int:
+    """Close open flags the scheme itself has answered (a match, an ending)."""
+    return flags.filter(resolved_at__isnull=True).update(
+        resolved_at=timezone.now(), resolution=resolution[:200]
+    )
+
+
+def _mentoring_ended(relationship: MentoringRelationship) -> None:
+    """A mentoring ended, however it ended: a flag about that pair (the mentor is
+    recorded as the line manager) has nothing left to decide."""
+    _settle_flags(
+        HelpFlag.objects.filter(relationship=relationship), "The mentoring ended."
+    )
+
+
 @transaction.atomic
 def help_request(*, enrolment: Enrolment, message: str) -> HelpFlag:
-    flag, created = HelpFlag.objects.get_or_create(
-        enrolment=enrolment,
-        why=HelpFlag.Why.ASKED,
-        resolved_at=None,
-        defaults={"message": message.strip()},
+    """The candidate asks for help finding a mentor. Asking again while the first
+    request is open adds the new words to it, and the officers are told again."""
+    message = message.strip()
+    flag = lock_first(
+        HelpFlag.objects.filter(
+            enrolment=enrolment, why=HelpFlag.Why.ASKED, resolved_at__isnull=True
+        )
     )
-    if created:
-        officers = _officer_emails(enrolment.member)
-        if officers:
-            emails.send(
-                "help_requested",
-                to=officers,
-                context={
-                    "flag": flag,
-                    "enrolment": enrolment,
-                    "candidate": enrolment.member,
-                },
-            )
+    if flag is None:
+        flag = HelpFlag.objects.create(
+            enrolment=enrolment, why=HelpFlag.Why.ASKED, message=message
+        )
+    elif message:
+        today = timezone.localdate()
+        flag.message = f"{flag.message}\n\nAdded {today:%-d %B %Y}: {message}".strip()
+        flag.save(update_fields=["message"])
+    officers = _officer_emails(enrolment.member)
+    if officers:
+        emails.send(
+            "help_requested",
+            to=officers,
+            context={
+                "flag": flag,
+                "enrolment": enrolment,
+                "candidate": enrolment.member,
+                "message": message,
+            },
+        )
     return flag
 
 
 def flag_waiting_candidates(*, today: datetime.date | None = None) -> int:
-    """Flag candidates with no mentor after the waiting period. Idempotent."""
+    """Flag candidates with no mentor after the waiting period. Idempotent. A flag
+    an officer marked as helped is not raised again until another waiting period
+    has passed."""
     today = today or timezone.localdate()
     days = SchemeSettings.load().unmatched_flag_after_days
-    waiting = selectors.with_candidate_fields(
-        Enrolment.objects.filter(
-            status=EnrolmentStatus.ENROLLED,
-            enrolled_on__lte=today - datetime.timedelta(days=days),
-            qualification__uses_mentors=True,
-            member__membership_status=MembershipStatus.CURRENT,
+    since = today - datetime.timedelta(days=days)
+    helped_lately = HelpFlag.objects.filter(
+        enrolment=OuterRef("pk"),
+        why=HelpFlag.Why.WAITING,
+        resolved_at__date__gt=since,
+    )
+    waiting = (
+        selectors.with_candidate_fields(
+            Enrolment.objects.filter(
+                status=EnrolmentStatus.ENROLLED,
+                enrolled_on__lte=since,
+                qualification__uses_mentors=True,
+                member__membership_status=MembershipStatus.CURRENT,
+            )
         )
-    ).filter(has_active=False)
+        .filter(has_active=False)
+        .exclude(Exists(helped_lately))
+    )
     flagged = 0
     for enrolment in waiting:
         _, created = HelpFlag.objects.get_or_create(
@@ -1436,9 +1495,45 @@ def flag_waiting_candidates(*, today: datetime.date | None = None) -> int:
 
 
 @transaction.atomic
-def help_flag_resolve(*, flag: HelpFlag) -> HelpFlag:
+def help_flag_resolve(*, flag: HelpFlag, by) -> HelpFlag:
+    """An officer of the candidates' side marks a flag as helped (recorded in the
+    audit log). Nobody closes a flag about themselves or someone they line-manage;
+    a flag that the mentor is the line manager closes only when that mentoring ends
+    or the record is corrected, never by a click."""
+    flag = lock_row(
+        HelpFlag.objects.select_related(
+            "enrolment__member", "relationship__mentor__member"
+        ),
+        flag.pk,
+    )
+    if flag.resolved_at is not None:
+        raise MentoringError("This flag has already been closed.")
+    if flag.why == HelpFlag.Why.LINE_MANAGER:
+        raise MentoringError(
+            "A line manager cannot mentor someone they manage: end this mentoring on "
+            "its page, or correct the line manager record if it is wrong. The flag "
+            "closes by itself then."
+        )
+    people = [flag.enrolment.member]
+    if flag.relationship is not None:
+        people.append(flag.relationship.mentor.member)
+    for member in people:
+        reason = officers.conflict_reason(by, member)
+        if reason:
+            raise MentoringError(
+                f"{reason} Another officer of the region, or the registration team, "
+                "helps here."
+            )
     flag.resolved_at = timezone.now()
-    flag.save(update_fields=["resolved_at"])
+    flag.resolved_by = by
+    flag.resolution = f"Marked as helped by {by.get_full_name() or by.email}."[:200]
+    flag.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+    audit.record(
+        actor=by,
+        action=audit.AuditAction.HELP_FLAG_RESOLVED,
+        target=flag,
+        details={"why": flag.why},
+    )
     return flag
 
 
@@ -1499,6 +1594,7 @@ def relationships_end_for_departed_mentor(
         relationship.ended_by = ended_by
         relationship.end_reason = reason
         relationship.save()
+        _mentoring_ended(relationship)
         HelpFlag.objects.get_or_create(
             enrolment=relationship.enrolment,
             why=HelpFlag.Why.MENTOR_LEFT,

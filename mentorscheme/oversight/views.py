@@ -139,8 +139,11 @@ def line_managers(request):
 def help_flag_resolve(request, pk: int):
     roles = _overseer(request)
     flag = get_help_flag_or_404(roles, pk)
-    if flag.resolved_at is None:
-        mentoring_services.help_flag_resolve(flag=flag)
+    try:
+        mentoring_services.help_flag_resolve(flag=flag, by=request.user)
+    except mentoring_services.MentoringError as refusal:
+        messages.error(request, str(refusal))
+    else:
         messages.success(
             request, f"{flag.enrolment.member.full_name} is no longer flagged for help."
         )

@@ -1,0 +1,139 @@
+"""Help flags that tell the truth: a new plea reaches the officers, a match or an
+ending closes what it answered, "Mark as helped" is recorded and sticks, and nobody
+clears a flag about themselves."""
+
+import datetime
+
+from django.core import mail
+from django.utils import timezone
+
+from mentorscheme.audit.models import AuditEntry
+from mentorscheme.mentoring import services
+from mentorscheme.mentoring.models import HelpFlag, MentoringRequest
+from mentorscheme.scheme.models import SchemeSettings
+from tests import factories as f
+from tests.conftest import login
+from tests.mentoring.test_line_managers import _flag_line_manager, accept
+from tests.mentoring.test_requests import ask
+
+
+def help_asked(alice, message):
+    return services.help_request(enrolment=alice.enrolments.get(), message=message)
+
+
+def test_asking_again_adds_the_new_words_and_tells_the_officers_again(
+    alice, olivia, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = help_asked(alice, "Nobody near me mentors Chartership.")
+    with django_capture_on_commit_callbacks(execute=True):
+        again = help_asked(alice, "I can only meet online on Tuesdays.")
+    assert again.pk == first.pk
+    again.refresh_from_db()
+    assert "Nobody near me" in again.message and "Tuesdays" in again.message
+    to_officer = [m for m in mail.outbox if "olivia@example.org" in m.to]
+    assert len(to_officer) == 2
+    assert "Tuesdays" in to_officer[1].body
+    assert "They first asked on" in to_officer[1].body
+
+
+def test_a_match_closes_the_candidates_search_flags(client, alice, dora, olivia, clock):
+    help_asked(alice, "Please help me find someone.")
+    clock.move(days=SchemeSettings.load().unmatched_flag_after_days + 1)
+    assert services.flag_waiting_candidates() == 1
+    ask(client, alice, dora)
+    accept(client, dora, MentoringRequest.objects.get())
+    assert not HelpFlag.objects.filter(resolved_at__isnull=True).exists()
+    assert set(HelpFlag.objects.values_list("resolution", flat=True)) == {
+        "Matched with Dora Davies."
+    }
+    login(client, olivia)
+    assert "No candidate is waiting for help." in client.get("/oversight/").text
+
+
+def test_withdrawing_closes_the_enrolments_flags(client, alice):
+    help_asked(alice, "Please help me find someone.")
+    services.enrolment_withdraw(
+        enrolment=alice.enrolments.get(), member=alice, reason="Changing careers"
+    )
+    flag = HelpFlag.objects.get()
+    assert flag.resolved_at is not None
+    assert flag.resolution.startswith("The enrolment closed")
+
+
+def test_marked_as_helped_is_recorded_and_not_raised_again_the_next_hour(
+    client, alice, olivia, clock
+):
+    days = SchemeSettings.load().unmatched_flag_after_days
+    clock.move(days=days + 1)
+    assert services.flag_waiting_candidates() == 1
+    flag = HelpFlag.objects.get()
+    login(client, olivia)
+    client.post(f"/oversight/help/{flag.pk}/resolve/")
+    flag.refresh_from_db()
+    assert flag.resolved_by == olivia.user
+    assert "Marked as helped by" in flag.resolution
+    entry = AuditEntry.objects.get(action="help_flag_resolved")
+    assert entry.actor == olivia.user and entry.target_id == str(flag.pk)
+    clock.move(hours=1)
+    assert services.flag_waiting_candidates() == 0
+    clock.move(days=days + 1)  # another whole waiting period without a mentor
+    assert services.flag_waiting_candidates() == 1
+
+
+def test_a_line_manager_flag_is_not_cleared_by_a_click_and_closes_when_corrected(
+    client, alice, dora, olivia, django_capture_on_commit_callbacks
+):
+    relationship = _flag_line_manager(
+        client, alice, dora, django_capture_on_commit_callbacks
+    )
+    flag = HelpFlag.objects.get(why="line_manager")
+    login(client, olivia)
+    dashboard = client.get("/oversight/").text
+    assert "Closes when the mentoring ends or the record is corrected." in dashboard
+    page = client.post(f"/oversight/help/{flag.pk}/resolve/", follow=True).text
+    assert "A line manager cannot mentor someone they manage" in page
+    flag.refresh_from_db()
+    assert flag.resolved_at is None
+    # The register is put right: nothing is left to decide.
+    alice.line_manager = None
+    alice.save()
+    assert services.register_changed()["corrected"] == 1
+    flag.refresh_from_db()
+    assert flag.resolution == "The line manager record was corrected."
+    relationship.refresh_from_db()
+    assert relationship.is_active
+    # Recorded again later: flagged again, as the rules require.
+    alice.line_manager = dora
+    alice.save()
+    assert services.register_changed()["flagged"] == 1
+
+
+def test_an_officer_cannot_clear_a_flag_about_someone_they_line_manage(
+    client, alice, olivia, clock
+):
+    alice.line_manager = olivia
+    alice.save()
+    f.appoint(f.MemberFactory(), "london")  # another officer who can help
+    clock.move(days=SchemeSettings.load().unmatched_flag_after_days + 1)
+    services.flag_waiting_candidates()
+    flag = HelpFlag.objects.get()
+    login(client, olivia)
+    client.post(f"/oversight/help/{flag.pk}/resolve/")
+    flag.refresh_from_db()
+    assert flag.resolved_at is None
+    assert not AuditEntry.objects.filter(action="help_flag_resolved").exists()
+
+
+def test_ending_the_mentoring_closes_its_line_manager_flag(
+    client, alice, dora, django_capture_on_commit_callbacks
+):
+    relationship = _flag_line_manager(
+        client, alice, dora, django_capture_on_commit_callbacks
+    )
+    services.relationship_end(
+        relationship=relationship, member=dora, reason="I manage Alice."
+    )
+    flag = HelpFlag.objects.get(why="line_manager")
+    assert flag.resolved_at is not None
+    assert flag.resolved_at <= timezone.now() + datetime.timedelta(seconds=1)
