@@ -15,8 +15,19 @@ class FeedbackRefused(Exception):
     """The message was not stored; the text says why, for the sender."""
 
 
-def _duplicate_key(message: str) -> str:
-    digest = hashlib.sha256(" ".join(message.lower().split()).encode()).hexdigest()
+def sender_of(*, user=None, email: str = "", address: str = "") -> str:
+    """Who sent a message, for telling a re-sent message from the same words sent
+    by someone else: their account, else the email they gave, else their address."""
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    if email:
+        return f"email:{email.strip().lower()}"
+    return f"address:{address}"
+
+
+def _duplicate_key(message: str, sender: str) -> str:
+    words = " ".join(message.lower().split())
+    digest = hashlib.sha256(f"{sender}\n{words}".encode()).hexdigest()
     return f"feedback:seen:{digest}"
 
 
@@ -26,8 +37,10 @@ TOO_MANY = (
 )
 
 
-def feedback_check_allowed(*, message: str) -> None:
-    if cache.get(_duplicate_key(message)):
+def feedback_check_allowed(*, message: str, sender: str) -> None:
+    """Refuse the same words from the same sender within a day (a double click, a
+    resent form); the same question from someone else is a message of its own."""
+    if cache.get(_duplicate_key(message, sender)):
         raise FeedbackRefused(
             "We have already received this message. There is no need to send it again."
         )
@@ -35,11 +48,20 @@ def feedback_check_allowed(*, message: str) -> None:
 
 @transaction.atomic
 def feedback_submit(
-    *, topic: str, message: str, name: str = "", email: str = "", user=None
+    *,
+    topic: str,
+    message: str,
+    name: str = "",
+    email: str = "",
+    user=None,
+    address: str = "",
 ) -> Feedback:
     """Store a message. The caller has counted it against the sender's limit (the
-    ``contact`` rate of ``ACCOUNT_RATE_LIMITS``, taken before this is called)."""
-    feedback_check_allowed(message=message)
+    ``contact`` rate of ``ACCOUNT_RATE_LIMITS``, taken before this is called).
+    ``address``: the sender's client address, which tells anonymous senders who
+    gave no email apart."""
+    sender = sender_of(user=user, email=email, address=address)
+    feedback_check_allowed(message=message, sender=sender)
     feedback = Feedback.objects.create(
         topic=topic,
         message=message,
@@ -47,7 +69,9 @@ def feedback_submit(
         email=email,
         user=user if user is not None and user.is_authenticated else None,
     )
-    cache.set(_duplicate_key(message), 1, DUPLICATE_WINDOW)
+    key = _duplicate_key(message, sender)
+    # Only a stored message makes a resend a duplicate.
+    transaction.on_commit(lambda: cache.set(key, 1, DUPLICATE_WINDOW))
     _tell_the_team(feedback)
     if email:
         emails.send(

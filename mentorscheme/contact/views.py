@@ -1,3 +1,4 @@
+from allauth.account.adapter import get_adapter
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,8 +30,12 @@ def feedback_form(request):
             # Look like success to a bot; store nothing.
             return redirect("contact:thanks")
         data = form.cleaned_data
+        address = get_adapter().get_client_ip(request)
+        sender = services.sender_of(
+            user=request.user, email=data["email"], address=address
+        )
         try:
-            services.feedback_check_allowed(message=data["message"])
+            services.feedback_check_allowed(message=data["message"], sender=sender)
             if not _within_limit(request):
                 raise services.FeedbackRefused(services.TOO_MANY)
             services.feedback_submit(
@@ -39,6 +44,7 @@ def feedback_form(request):
                 name=data["name"],
                 email=data["email"],
                 user=request.user,
+                address=address,
             )
         except services.FeedbackRefused as refusal:
             form.add_error(None, str(refusal))

@@ -67,12 +67,32 @@ def test_bad_input_gets_a_clear_message_and_nothing_is_stored(
     assert not Feedback.objects.exists()
 
 
-def test_the_same_message_twice_is_refused_the_second_time(client, db):
-    post(client)
-    response = post(client)
+def test_the_same_message_twice_is_refused_the_second_time(
+    client, db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client)
+    response = post(client, message="  how do I become a MENTOR? ")
     assert response.status_code == 400
     assert "already received this message" in response.text
     assert Feedback.objects.count() == 1
+
+
+def test_the_same_words_from_someone_else_are_a_message_of_their_own(
+    client, db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, email="ann@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, email="ben@example.org").status_code == 302
+    # Two visitors who gave no email, from different addresses.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/contact/", GOOD, REMOTE_ADDR="192.0.2.1")
+    response = client.post("/contact/", GOOD, REMOTE_ADDR="192.0.2.2")
+    assert response.status_code == 302
+    again = client.post("/contact/", GOOD, REMOTE_ADDR="192.0.2.1")
+    assert "already received this message" in again.text
+    assert Feedback.objects.count() == 4
 
 
 def test_many_messages_from_one_address_are_rate_limited(client, db):
