@@ -1171,7 +1171,16 @@ def letter_of_support_save(
 def relationship_reopen(
     *, relationship: MentoringRelationship, officer, reason: str
 ) -> MentoringRelationship:
-    """An officer reopens a completion within the set period (a mistake, a change)."""
+    """An officer reopens a completion within the set period (a mistake, a change).
+
+    Reopening takes the mentor's place again, so it locks the mentor, then the
+    enrolment (the order ``relationship_start`` locks them in), then the
+    relationship, and re-checks under those locks that the mentor may still take
+    this candidate on and the candidate has no other mentor.
+    """
+    # A relationship's mentor and enrolment never change: its ids are safe to read.
+    _lock_mentor(relationship.mentor_id)
+    _lock_enrolment(relationship.enrolment_id)
     relationship = _locked_relationship(relationship.pk)
     relationship_reopen_check(relationship=relationship, officer=officer, reason=reason)
     audit.record(
@@ -1198,7 +1207,11 @@ def relationship_reopen(
 def relationship_reopen_check(
     *, relationship: MentoringRelationship, officer, reason: str
 ) -> None:
-    """Refuse a reopening that cannot be done (before the officer confirms it)."""
+    """Refuse a reopening that cannot be done (before the officer confirms it).
+
+    Takes no locks: the confirmation page asks it up front, and
+    ``relationship_reopen`` asks it again under its locks.
+    """
     if relationship.status != RelationshipStatus.COMPLETED:
         raise MentoringError("Only a completed mentoring can be reopened.")
     days = SchemeSettings.load().reopen_within_days
@@ -1213,9 +1226,29 @@ def relationship_reopen_check(
         )
     if selectors.active_relationship(relationship.enrolment):
         raise MentoringError("The candidate already has another mentor.")
+    _refuse_unless_mentor_may_return(relationship)
     if len(reason.strip()) < 10:
         raise MentoringError("Give a reason of a few words; both of them will read it.")
     _refuse_own_case(relationship, officer)
+
+
+def _refuse_unless_mentor_may_return(relationship: MentoringRelationship) -> None:
+    """The scheme's rules, as for starting mentoring: the mentor must still be
+    listed, accepting, with a free place, and so on. The rule that the candidate
+    already has a mentor is left to the caller, which says so in its own words."""
+    failures = [
+        failure
+        for failure in selectors.rule_failures(
+            relationship.enrolment, relationship.mentor
+        )
+        if failure.code != "already_mentored"
+    ]
+    if failures:
+        raise MentoringError(
+            f"{relationship.mentor.member.full_name} cannot take this candidate on "
+            "again now, so the mentoring cannot reopen: "
+            + " ".join(f.reason for f in failures)
+        )
 
 
 @transaction.atomic

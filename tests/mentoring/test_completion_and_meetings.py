@@ -2,6 +2,7 @@
 
 import datetime
 
+import pytest
 from django.core import mail
 from django.utils import timezone
 
@@ -128,6 +129,65 @@ def test_an_officer_reopens_a_completion_within_the_period(client, alice, dora, 
     assert "can no longer be reopened" in response.text
     relationship.refresh_from_db()
     assert relationship.status == "completed"
+
+
+def completed(alice, dora):
+    relationship = pair(alice, dora)
+    relationship.status = "completed"
+    relationship.ended_on = datetime.date.today()
+    relationship.save()
+    return relationship
+
+
+REOPEN_WHY = {"reason": "Confirmed by mistake, they are still working."}
+
+
+def assert_reopening_refused(client, relationship, words):
+    """Refused on the confirmation page, and again if the confirmation is posted
+    anyway; the mentoring stays completed."""
+    url = f"/mentoring/relationships/{relationship.pk}/reopen/"
+    asked = client.post(url, REOPEN_WHY, follow=True).text
+    assert "Yes, reopen the mentoring" not in asked
+    assert words in asked
+    forced = client.post(url, REOPEN_WHY | {"confirmed": "yes"}, follow=True).text
+    assert words in forced
+    relationship.refresh_from_db()
+    assert relationship.status == "completed" and relationship.reopened_at is None
+
+
+@pytest.mark.parametrize("status", ["retired", "lapsed"])
+def test_a_completion_is_not_reopened_with_a_mentor_who_has_left(
+    client, alice, dora, olivia, status
+):
+    relationship = completed(alice, dora)
+    dora.mentor_profile.status = status
+    dora.mentor_profile.save()
+    login(client, olivia)
+    assert_reopening_refused(client, relationship, "not listed in the mentor directory")
+
+
+def test_a_completion_is_not_reopened_when_the_mentor_has_no_free_place(
+    client, alice, dora, olivia
+):
+    relationship = completed(alice, dora)
+    other = f.enrol(f.MemberFactory())
+    MentoringRelationship.objects.create(enrolment=other, mentor=dora.mentor_profile)
+    login(client, olivia)
+    assert_reopening_refused(client, relationship, "no free place")
+    assert dora.mentor_profile.relationships.filter(status="active").count() == 1
+
+
+def test_a_completion_is_not_reopened_when_the_candidate_has_another_mentor(
+    client, alice, dora, olivia
+):
+    relationship = completed(alice, dora)
+    other_mentor = f.MemberFactory()
+    f.award(other_mentor, "fellowship")
+    MentoringRelationship.objects.create(
+        enrolment=relationship.enrolment, mentor=f.mentor_profile(other_mentor)
+    )
+    login(client, olivia)
+    assert_reopening_refused(client, relationship, "already has another mentor")
 
 
 def test_the_reopen_form_is_on_the_page_once_and_not_in_its_title(
