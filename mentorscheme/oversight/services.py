@@ -354,8 +354,9 @@ def _request_from_allocation(
     enrolment: Enrolment, mentor: MentorProfile
 ) -> MentoringRequest:
     message = (
-        "The scheme's Mentor Support Officers suggested this match in a bulk "
-        "allocation of mentors to candidates who were waiting for one."
+        "The scheme's Candidate Support Officers (or the registration team) suggested "
+        "this match in a bulk allocation of mentors to candidates who were waiting "
+        "for one."
     )
     request = mentoring_services.request_create(
         enrolment=enrolment, mentor=mentor, message=message, from_allocation=True

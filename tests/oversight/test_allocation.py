@@ -120,6 +120,10 @@ def test_an_allocation_is_proposed_reviewed_and_published_as_requests(
             "[Mentor Scheme] Alice Archer would like you as their mentor",
         ),
     ]
+    # Bulk allocation is the candidates' side's work, and the emails say so.
+    to_alice = next(m for m in mail.outbox if m.to == ["alice@example.org"])
+    assert "Candidate Support Officers (or the registration team)" in to_alice.body
+    assert "Mentor Support Officer" not in to_alice.body + request.message
     run.refresh_from_db()
     assert run.status == "published"
     assert run.mode == "requests"
