@@ -44,6 +44,7 @@ from mentorscheme.mentors.forms import (
 from mentorscheme.mentors.models import EvidenceStatus, MentorStatus
 from mentorscheme.training.forms import BriefingForm, EventForm
 from tests import factories as f
+from tests import personas
 from tests.personas import login, mentor
 from tests.security.world import World, build_world
 
@@ -92,9 +93,24 @@ class FuzzWorld(World):
     dora: object = None  # a listed mentor Alice has not asked
 
 
-@pytest.fixture
-def fuzz_world(alice, bob, olivia, oscar, sam_with_totp) -> FuzzWorld:
-    world = build_world(alice, bob, olivia, oscar, sam_with_totp)
+@pytest.fixture(scope="module")
+def fuzz_world(django_db_setup, django_db_blocker) -> FuzzWorld:
+    """Built once for this module's tests, in a transaction rolled back after the
+    last of them: no test keeps a change (each test's own changes are rolled back at
+    its end, each example's at the example's end)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _fuzz_world()
+        transaction.set_rollback(True)
+
+
+def _fuzz_world() -> FuzzWorld:
+    world = build_world(
+        personas.alice(),
+        personas.bob(),
+        personas.olivia(),
+        personas.oscar(),
+        personas.with_totp(personas.sam()),
+    )
     ivy = f.MemberFactory(first_name="Ivy", last_name="Ives", email="ivy@example.org")
     f.award(ivy, "chartership")
     f.with_account(ivy)
