@@ -1,5 +1,7 @@
 """Oversight: stored bulk allocation runs, and the rows the dashboard counts."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -15,6 +17,12 @@ class RunStatus(models.TextChoices):
     PROPOSED = "proposed", "Proposed, awaiting review"
     PUBLISHED = "published", "Published"
     DISCARDED = "discarded", "Discarded"
+
+
+#: A run still being worked out whose progress has not moved for this long has
+#: stalled (its worker died): an officer may discard it, and the periodic work
+#: marks it failed. Longer than any one step of the engine takes.
+RUN_STALLED_AFTER = datetime.timedelta(minutes=15)
 
 
 class AllocationRun(models.Model):
@@ -67,6 +75,9 @@ class AllocationRun(models.Model):
         blank=True,
         help_text="While being worked out: the stage, solver rounds, matched so far.",
     )
+    progress_at = models.DateTimeField(
+        default=timezone.now, help_text="When the progress last moved (or the start)."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, help_text="Why the run could not finish.")
 
@@ -75,6 +86,14 @@ class AllocationRun(models.Model):
 
     def __str__(self):
         return f"Allocation run {self.pk} ({self.get_status_display()})"
+
+    def is_stalled(self, now: datetime.datetime | None = None) -> bool:
+        """Still being worked out, but its progress has not moved for
+        ``RUN_STALLED_AFTER``: whatever was working it out has stopped."""
+        return (
+            self.status == RunStatus.RUNNING
+            and self.progress_at <= (now or timezone.now()) - RUN_STALLED_AFTER
+        )
 
     @property
     def removed_candidate_ids(self) -> set[int]:

@@ -32,7 +32,7 @@ from mentorscheme.mentors import directory
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.notifications import emails
 from mentorscheme.oversight import figures, selectors, tasks
-from mentorscheme.oversight.models import AllocationRun, RunStatus
+from mentorscheme.oversight.models import RUN_STALLED_AFTER, AllocationRun, RunStatus
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
     AllocationMode,
@@ -127,7 +127,7 @@ class _RunProgress:
             self.written = now
             AllocationRun.objects.filter(
                 pk=self.run_id, status=RunStatus.RUNNING
-            ).update(progress=state)
+            ).update(progress=state, progress_at=timezone.now())
 
 
 #: What the officer reads when a run fails: the details go to the server's log.
@@ -175,24 +175,77 @@ def allocation_run_compute(*, run_id: int) -> AllocationRun | None:
                 "matched": proposal["matched"],
             }
         run.save()
-        if run.created_by is not None and run.created_by.email:
-            emails.send(
-                "allocation_ready",
-                to=run.created_by.email,
-                context={"run": run, "user": run.created_by},
-            )
+        _tell_who_started(run)
     return run
+
+
+def _tell_who_started(run: AllocationRun) -> None:
+    """Email whoever started the run that it is ready for review, or failed."""
+    if run.created_by is not None and run.created_by.email:
+        emails.send(
+            "allocation_ready",
+            to=run.created_by.email,
+            context={"run": run, "user": run.created_by},
+        )
+
+
+_STALLED_MINUTES = int(RUN_STALLED_AFTER.total_seconds() // 60)
+
+#: What the officer reads when a run's worker stopped without finishing it.
+RUN_STALLED = (
+    "The allocation stopped being worked out: nothing moved for more than "
+    f"{_STALLED_MINUTES} minutes, so it was marked as failed. Nothing was sent to "
+    "anyone. Try again; if it happens again, tell the scheme's staff."
+)
+
+
+def allocation_runs_fail_stalled(*, now: datetime.datetime | None = None) -> int:
+    """Mark failed every run still being worked out whose progress has not moved
+    for ``RUN_STALLED_AFTER`` (its worker died), and tell whoever started it.
+
+    Each run is locked and re-read first, so one that finished or moved meanwhile
+    keeps what it did. Returns how many were marked failed.
+    """
+    now = now or timezone.now()
+    stalled = AllocationRun.objects.filter(
+        status=RunStatus.RUNNING, progress_at__lte=now - RUN_STALLED_AFTER
+    ).values_list("pk", flat=True)
+    failed = 0
+    for run_id in list(stalled):
+        with transaction.atomic():
+            run = lock_row(AllocationRun.objects.select_related("created_by"), run_id)
+            if not run.is_stalled(now):
+                continue
+            run.status = RunStatus.FAILED
+            run.error = RUN_STALLED
+            run.finished_at = now
+            run.save(update_fields=["status", "error", "finished_at"])
+            _tell_who_started(run)
+            failed += 1
+    return failed
 
 
 def _locked_run(run: AllocationRun) -> AllocationRun:
     return lock_row(AllocationRun, run.pk)
 
 
+#: Why an allocation in each other state cannot be reviewed, sent or discarded.
+_NOT_PROPOSED = {
+    RunStatus.PUBLISHED: "This allocation has already been published.",
+    RunStatus.DISCARDED: "This allocation was discarded.",
+    RunStatus.RUNNING: "This allocation is still being worked out: there is "
+    "nothing to review or send yet.",
+    RunStatus.FAILED: "This allocation could not be worked out: there is nothing "
+    "to review or send. Start another allocation.",
+}
+
+
 def _require_proposed(run: AllocationRun) -> None:
-    if run.status == RunStatus.PUBLISHED:
-        raise OversightError("This allocation has already been published.")
-    if run.status == RunStatus.DISCARDED:
-        raise OversightError("This allocation was discarded.")
+    """Only a proposal awaiting review can be changed or sent."""
+    if run.status != RunStatus.PROPOSED:
+        raise OversightError(
+            _NOT_PROPOSED.get(run.status, "This allocation cannot be changed.")
+        )
 
 
 def _pair(run: AllocationRun, candidate_id: int) -> dict:
@@ -266,8 +319,11 @@ def allocation_run_change_mentor(
 
 @transaction.atomic
 def allocation_run_discard(*, run: AllocationRun, by) -> AllocationRun:
+    """Set a proposal aside, or a run whose working out has stalled
+    (``AllocationRun.is_stalled``); one still moving is left to finish."""
     run = _locked_run(run)
-    _require_proposed(run)
+    if not run.is_stalled():
+        _require_proposed(run)
     run.status = RunStatus.DISCARDED
     run.discarded_at = timezone.now()
     run.save(update_fields=["status", "discarded_at"])

@@ -41,7 +41,7 @@ from mentorscheme.oversight.forms import (
     RegionChoiceForm,
     ReportFilterForm,
 )
-from mentorscheme.oversight.models import RunStatus
+from mentorscheme.oversight.models import RUN_STALLED_AFTER, RunStatus
 from mentorscheme.scheme.models import AllocationMode, SchemeSettings
 from mentorscheme.training import currency
 
@@ -248,6 +248,8 @@ def allocation_detail(request, pk: int):
             "regions": list(run.regions.all()),
             "is_open": run.status == RunStatus.PROPOSED,
             "running": run.status == RunStatus.RUNNING,
+            "stalled": run.is_stalled(),
+            "stalled_minutes": int(RUN_STALLED_AFTER.total_seconds() // 60),
             "progress_text": selectors.run_progress_text(run),
             "direct": SchemeSettings.load().allocation_mode == AllocationMode.DIRECT,
         },
@@ -350,14 +352,23 @@ def allocation_publish(request, pk: int):
 def allocation_discard(request, pk: int):
     roles = _allocator(request)
     run = get_allocation_run_or_404(roles, pk)
-    if confirm.needs_confirmation(request) and run.status == RunStatus.PROPOSED:
+    stalled = run.is_stalled()
+    if confirm.needs_confirmation(request) and (
+        run.status == RunStatus.PROPOSED or stalled
+    ):
+        set_aside = (
+            "The allocation stopped being worked out; it stays in the list, marked "
+            "discarded."
+            if stalled
+            else f"The {len(run.kept_pairs())} proposed matches are set aside; the "
+            "allocation stays in the list, marked discarded."
+        )
         return confirm.confirmation_page(
             request,
             title=f"Discard allocation {run.pk}",
             consequences=[
                 "Nothing is sent and nobody is emailed.",
-                f"The {len(run.kept_pairs())} proposed matches are set aside; the "
-                "allocation stays in the list, marked discarded.",
+                set_aside,
                 "The waiting candidates stay waiting: start a new allocation "
                 "whenever you are ready.",
             ],

@@ -1,8 +1,13 @@
 """Bulk allocation runs: propose, review, take pairs out, publish, and refusals."""
 
+import datetime
+import io
+
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.test import TestCase
+from django.utils import timezone
 
 from mentorscheme.audit.models import AuditEntry
 from mentorscheme.mentoring import services as mentoring
@@ -392,3 +397,102 @@ def test_a_pair_is_given_another_mentor_from_the_suggestions(
     assert {p["candidate_id"]: p["mentor_id"] for p in run.proposal["pairs"]}[
         alice
     ] == bob.mentor_profile.pk
+
+
+def start_without_working_out(client, persona, region):
+    """Start a run whose background task has not run (or whose worker died);
+    returns the run and the queued task."""
+    login(client, persona)
+    with TestCase.captureOnCommitCallbacks(execute=False) as queued:
+        client.post("/oversight/allocations/", {"region": region.pk})
+    run = AllocationRun.objects.latest("pk")
+    assert run.status == "running"
+    return run, queued[0]
+
+
+def stall(run, minutes=16):
+    AllocationRun.objects.filter(pk=run.pk).update(
+        progress_at=timezone.now() - datetime.timedelta(minutes=minutes)
+    )
+
+
+def test_a_run_not_yet_proposed_cannot_be_published_or_discarded_by_a_post(
+    client, olivia, london, waiting
+):
+    run, task = start_without_working_out(client, olivia, london)
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "Discard this allocation" not in page
+    for action in ("publish", "discard"):
+        response = client.post(
+            f"/oversight/allocations/{run.pk}/{action}/", CONFIRMED, follow=True
+        )
+        assert "still being worked out" in response.text
+        run.refresh_from_db()
+        assert run.status == "running"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        task()
+    run.refresh_from_db()
+    assert run.status == "proposed"
+
+
+def test_a_failed_run_cannot_be_published(client, olivia, london, waiting, monkeypatch):
+    def broken(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(selectors, "allocation_proposal", broken)
+    run = propose(client, olivia, london)
+    assert run.status == "failed"
+    response = client.post(
+        f"/oversight/allocations/{run.pk}/publish/", CONFIRMED, follow=True
+    )
+    assert "could not be worked out" in response.text
+    run.refresh_from_db()
+    assert run.status == "failed" and run.published_at is None
+
+
+def test_a_stalled_run_can_be_discarded_and_its_late_result_is_dropped(
+    client, olivia, london, waiting
+):
+    run, task = start_without_working_out(client, olivia, london)
+    stall(run)
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "seems to have stopped" in page and "more than 15 minutes" in page
+    assert "Discard this allocation" in page
+    asked = client.post(f"/oversight/allocations/{run.pk}/discard/").text
+    assert "Discard allocation" in asked and "stopped being worked out" in asked
+    run.refresh_from_db()
+    assert run.status == "running"
+    client.post(f"/oversight/allocations/{run.pk}/discard/", CONFIRMED)
+    run.refresh_from_db()
+    assert run.status == "discarded"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        task()
+    run.refresh_from_db()
+    assert run.status == "discarded" and run.proposal == {}
+    assert not mail.outbox
+
+
+def test_the_periodic_work_fails_a_stalled_run_and_tells_who_started_it(
+    client, olivia, london, waiting
+):
+    stalled, task = start_without_working_out(client, olivia, london)
+    stall(stalled)
+    moving, _ = start_without_working_out(client, olivia, london)
+    stall(moving, minutes=5)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("run_periodic", stdout=io.StringIO())
+    stalled.refresh_from_db()
+    moving.refresh_from_db()
+    assert stalled.status == "failed" and moving.status == "running"
+    page = client.get(f"/oversight/allocations/{stalled.pk}/").text
+    assert "Could not be worked out" in page
+    assert "nothing moved for more than 15 minutes" in page
+    [failed] = mail.outbox
+    assert failed.to == [olivia.user.email]
+    assert "could not be worked out" in failed.subject
+    assert "nothing moved for more than 15 minutes" in failed.body
+    # The worker, had it only been slow, finds the run failed and leaves it so.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        task()
+    stalled.refresh_from_db()
+    assert stalled.status == "failed" and stalled.proposal == {}

@@ -10,6 +10,7 @@ from mentorscheme.locking import RowsBusy
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentors import directory
 from mentorscheme.mentors import services as mentors
+from mentorscheme.oversight import services as oversight
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +19,8 @@ class Command(BaseCommand):
     help = (
         "The scheme's periodic work, for a scheduler to run (hourly is plenty): "
         "delist lapsed mentors, remind and expire unanswered requests, flag "
-        "candidates waiting too long. Running it twice changes nothing more."
+        "candidates waiting too long, mark stalled allocation runs failed. "
+        "Running it twice changes nothing more."
     )
 
     def add_arguments(self, parser):
@@ -81,6 +83,12 @@ class Command(BaseCommand):
             mentoring.register_changed,
             {"closed": 0, "flagged": 0},
         )
+        stalled = step(
+            "stalled allocation runs",
+            # By the clock, not --today: a worker stops in real time.
+            oversight.allocation_runs_fail_stalled,
+            0,
+        )
         self.stdout.write(
             f"Mentors delisted {lapses['delisted']}, relisted {lapses['relisted']}; "
             f"requests to mentors who cannot accept closed {lapses['closed']}; "
@@ -91,7 +99,8 @@ class Command(BaseCommand):
             f"{upkeep['asked']}, paused for no answer {upkeep['paused']}, reminded "
             f"of refresher training {upkeep['refresher']} "
             f"; requests to a line manager closed "
-            f"{links['closed']}, mentoring by a line manager flagged {links['flagged']}."
+            f"{links['closed']}, mentoring by a line manager flagged {links['flagged']}; "
+            f"stalled allocation runs marked failed {stalled}."
         )
 
     def _step(self, name, run, nothing):
