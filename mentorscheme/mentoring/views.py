@@ -140,20 +140,28 @@ def line_manager(request):
 @require_POST
 def ask_for_help(request):
     roles = _roles(request)
-    enrolment = candidate_enrolment_or_none(roles)
+    enrolment = candidate_enrolment_or_none(
+        roles, parse_id(request.POST.get("enrolment"))
+    )
     require(enrolment is not None)
+    home = _home_of(enrolment)
     form = forms.HelpForm(request.POST)
     if not form.is_valid():
         problems = " ".join(e for errors in form.errors.values() for e in errors)
         messages.error(request, f"Your message could not be sent: {problems}")
-        return redirect("mentoring:home")
+        return redirect(home)
     services.help_request(enrolment=enrolment, message=form.cleaned_data["message"])
     messages.success(
         request,
         "Your region's Candidate Support Officer (or the registration team) has "
         "been asked to help you.",
     )
-    return redirect("mentoring:home")
+    return redirect(home)
+
+
+def _home_of(enrolment) -> str:
+    """The candidate's home, showing this enrolment."""
+    return f"{reverse('mentoring:home')}?enrolment={enrolment.pk}"
 
 
 def _told_of_move(enrolment) -> str:
@@ -220,8 +228,18 @@ def move_regulations(request):
 def directory(request):
     roles = _roles(request)
     require(can_use_directory(roles))
-    # The enrolment candidate_enrolment_or_none gives, with its record, read once.
-    enrolment, candidate = selectors.first_candidate(candidate_open_enrolments(roles))
+    # The enrolment candidate_enrolment_or_none gives (the one asked for with
+    # ?enrolment=, if it is theirs), with its record, read once.
+    chosen = parse_id(request.GET.get("enrolment"))
+    enrolments = candidate_open_enrolments(roles)
+    enrolment, candidate = (
+        selectors.first_candidate(enrolments.filter(pk=chosen))
+        if chosen
+        else (None, None)
+    )
+    if enrolment is None:
+        chosen = None
+        enrolment, candidate = selectors.first_candidate(enrolments)
     if candidate is not None and candidate.has_active_relationship:
         relationship = selectors.active_relationship(enrolment)
         # One mentor at a time: a list of nobody would only mislead.
@@ -258,6 +276,8 @@ def directory(request):
             "candidate": candidate,
             "ignored": ignored,
             "common_reasons": common,
+            # Each mentor's page keeps the enrolment the candidate searches for.
+            "for_enrolment": f"?enrolment={enrolment.pk}" if chosen else "",
         },
     )
 
@@ -298,7 +318,9 @@ def _shared_reasons(entries) -> list:
 def mentor_detail(request, pk: int):
     roles = _roles(request)
     require(can_use_directory(roles))
-    enrolment = candidate_enrolment_or_none(roles)
+    enrolment = candidate_enrolment_or_none(
+        roles, parse_id(request.GET.get("enrolment"))
+    )
     candidate = selectors.candidate_record(enrolment) if enrolment else None
     entry = mentor_directory.entry_for(candidate=candidate, mentor_id=pk)
     if entry is None:
@@ -321,7 +343,7 @@ def mentor_detail(request, pk: int):
                     f"Your request has gone to {entry.card.first_name}. "
                     "We will email you when they answer.",
                 )
-                return redirect("mentoring:home")
+                return redirect(_home_of(enrolment))
     return render(
         request,
         "mentoring/mentor.html",

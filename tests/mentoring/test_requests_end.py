@@ -7,7 +7,11 @@ from django.utils import timezone
 
 from mentorscheme.members.models import Region
 from mentorscheme.mentoring import services
-from mentorscheme.mentoring.models import MentoringRequest
+from mentorscheme.mentoring.models import (
+    HelpFlag,
+    MentoringRelationship,
+    MentoringRequest,
+)
 from mentorscheme.scheme.models import SchemeSettings
 from tests import factories as f
 from tests.conftest import login
@@ -169,3 +173,35 @@ def test_a_candidate_with_two_open_enrolments_sees_each(client, alice):
     page = client.get(f"/mentoring/?enrolment={revalidation.pk}")
     assert "Not needed for Revalidation" in page.text
     assert "Chartership" in page.text
+
+
+def test_each_open_enrolment_finds_its_own_mentor_and_asks_for_its_own_help(
+    client, alice, dora
+):
+    chartership = alice.enrolments.get()
+    certification = f.enrol(alice, "certification")  # the newest: shown first
+    MentoringRelationship.objects.create(
+        enrolment=certification, mentor=dora.mentor_profile
+    )
+    fay = mentor(first_name="Fay", last_name="Field", email="fay@example.org")
+    login(client, alice)
+    # The newest enrolment has a mentor: the directory says so by default.
+    assert "You have a mentor" in client.get("/mentoring/directory/").text
+    home = client.get(f"/mentoring/?enrolment={chartership.pk}").text
+    find = f"/mentoring/directory/?enrolment={chartership.pk}"
+    assert f'href="{find}"' in home
+    directory = client.get(find).text
+    mentor_page = (
+        f"/mentoring/directory/{fay.mentor_profile.pk}/?enrolment={chartership.pk}"
+    )
+    assert f'href="{mentor_page}"' in directory
+    response = client.post(mentor_page, {"message": "Would you mentor me?"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/mentoring/?enrolment={chartership.pk}"
+    request = MentoringRequest.objects.get()
+    assert request.enrolment == chartership and request.mentor == fay.mentor_profile
+    client.post(
+        "/mentoring/help/",
+        {"enrolment": chartership.pk, "message": "Nobody mentors my sector nearby."},
+    )
+    assert HelpFlag.objects.get().enrolment == chartership
