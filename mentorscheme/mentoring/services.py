@@ -463,9 +463,16 @@ def line_manager_links_apply(*, member_ids=None) -> dict[str, int]:
         requests = requests.filter(enrolment__member_id__in=member_ids)
         relationships = relationships.filter(enrolment__member_id__in=member_ids)
         corrected = corrected.filter(enrolment__member_id__in=member_ids)
-    # A link that is no longer recorded leaves nothing to decide.
+    # A link that is no longer recorded leaves nothing to decide, nor does a
+    # mentoring that ended by any path (an erasure included).
     counts["corrected"] = _settle_flags(
         corrected, "The line manager record was corrected."
+    )
+    _settle_flags(
+        HelpFlag.objects.filter(why=HelpFlag.Why.LINE_MANAGER).exclude(
+            relationship__status=RelationshipStatus.ACTIVE
+        ),
+        "The mentoring ended.",
     )
     for request_id in requests.values_list("pk", flat=True):
         with transaction.atomic():
@@ -766,7 +773,7 @@ def relationship_start(
     )
     _settle_flags(
         HelpFlag.objects.filter(enrolment=enrolment, why__in=SEARCH_FLAGS),
-        f"Matched with {mentor.member.full_name}.",
+        "Matched with a mentor.",
     )
     _counted(mentor_ids=[mentor.pk], enrolment_ids=[enrolment.pk])
     if how.mentor_acted:
@@ -1466,6 +1473,9 @@ def help_request(*, enrolment: Enrolment, message: str) -> HelpFlag:
     """The candidate asks for help finding a mentor. Asking again while the first
     request is open adds the new words to it, and the officers are told again."""
     message = message.strip()
+    # The enrolment first: two pleas at once (a double click) queue here, so the
+    # second finds the first's flag rather than breaking its uniqueness.
+    _lock_enrolment(enrolment.pk)
     flag = lock_first(
         HelpFlag.objects.filter(
             enrolment=enrolment, why=HelpFlag.Why.ASKED, resolved_at__isnull=True
@@ -1559,7 +1569,7 @@ def help_flag_resolve(*, flag: HelpFlag, by) -> HelpFlag:
             )
     flag.resolved_at = timezone.now()
     flag.resolved_by = by
-    flag.resolution = f"Marked as helped by {by.get_full_name() or by.email}."[:200]
+    flag.resolution = "Marked as helped by an officer."
     flag.save(update_fields=["resolved_at", "resolved_by", "resolution"])
     audit.record(
         actor=by,

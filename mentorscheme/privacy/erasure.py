@@ -153,7 +153,13 @@ def _requests(subject: Subject) -> int:
 
 def _relationships(subject: Subject) -> int:
     mine = MentoringRelationship.objects.filter(_of_member(subject, *_PAIR))
-    mine.filter(status=RelationshipStatus.ACTIVE).update(
+    active = mine.filter(status=RelationshipStatus.ACTIVE)
+    # A flag about an ending pair (the mentor is the line manager) has nothing
+    # left to decide.
+    HelpFlag.objects.filter(relationship__in=active, resolved_at__isnull=True).update(
+        resolved_at=timezone.now(), resolution="The mentoring ended."
+    )
+    active.update(
         status=RelationshipStatus.ENDED_EARLY,
         ended_by=EndedBy.SCHEME,
         ended_on=timezone.localdate(),
@@ -407,9 +413,19 @@ def member_erase(*, member: Member, by, reason: str) -> ErasureRecord:
         raise PrivacyError("Another member of the team must erase your own record.")
     subject = Subject.of_member(member)
     subject.identifiers  # noqa: B018 — learn them before erasing them
+    # The other side of each mentoring the erasure ends: a mentor gains a place, a
+    # candidate waits for a mentor again.
+    pairs = list(
+        MentoringRelationship.objects.filter(
+            _of_member(subject, *_PAIR), status=RelationshipStatus.ACTIVE
+        ).values_list("mentor_id", "enrolment_id")
+    )
+    partner_mentors = {mentor_id for mentor_id, _ in pairs}
+    partner_enrolments = {enrolment_id for _, enrolment_id in pairs}
     summary = {name: erase(subject) for name, erase in ERASERS.items()}
     # The enrolments withdrawn and the profile retired above, around the services.
     figures.members_changed(member_ids=[member.pk])
+    figures.counts_changed(mentor_ids=partner_mentors, enrolment_ids=partner_enrolments)
     audit.record_erasure(actor=by, member=member)
     return ErasureRecord.objects.create(
         member=member,

@@ -45,7 +45,7 @@ def test_a_match_closes_the_candidates_search_flags(client, alice, dora, olivia,
     accept(client, dora, MentoringRequest.objects.get())
     assert not HelpFlag.objects.filter(resolved_at__isnull=True).exists()
     assert set(HelpFlag.objects.values_list("resolution", flat=True)) == {
-        "Matched with Dora Davies."
+        "Matched with a mentor."
     }
     login(client, olivia)
     assert "No candidate is waiting for help." in client.get("/oversight/").text
@@ -72,7 +72,7 @@ def test_marked_as_helped_is_recorded_and_not_raised_again_the_next_hour(
     client.post(f"/oversight/help/{flag.pk}/resolve/")
     flag.refresh_from_db()
     assert flag.resolved_by == olivia.user
-    assert "Marked as helped by" in flag.resolution
+    assert flag.resolution == "Marked as helped by an officer."
     entry = AuditEntry.objects.get(action="help_flag_resolved")
     assert entry.actor == olivia.user and entry.target_id == str(flag.pk)
     clock.move(hours=1)

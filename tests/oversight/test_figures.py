@@ -226,6 +226,24 @@ def test_erasing_a_member_keeps_the_figures(counted, alice, bob, sam):
     counted()
 
 
+@pytest.mark.parametrize("erased", ["candidate", "mentor"])
+def test_erasing_one_of_a_pair_keeps_the_other_sides_figures(
+    counted, alice, dora, sam, erased
+):
+    relationship = mentoring.relationship_start(
+        enrolment=alice.enrolments.get(),
+        mentor=dora.mentor_profile,
+        how=mentoring.ALLOCATED,
+    )
+    alice.line_manager = dora  # flagged, so the pair's flag must close too
+    alice.save()
+    mentoring.register_changed()
+    person = alice if erased == "candidate" else dora
+    erasure.member_erase(member=person, by=sam, reason="Asked us to, by email")
+    counted()
+    assert not relationship.flags.filter(resolved_at__isnull=True).exists()
+
+
 def test_the_command_works_every_row_out_again(counted, alice, bob, capsys):
     EnrolmentFigures.objects.all().delete()
     MentorFigures.objects.update(listed=False)
