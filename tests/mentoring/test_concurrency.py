@@ -1,5 +1,6 @@
 """Many candidates race for a mentor's last place; one candidate races past the limit."""
 
+import datetime
 import threading
 import time
 
@@ -219,3 +220,44 @@ def test_a_request_withdrawn_as_the_mentor_pauses_stays_withdrawn_by_the_candida
     request.refresh_from_db()
     assert request.status == RequestStatus.WITHDRAWN
     assert request.closed_reason == ""
+
+
+def test_a_reopening_waits_for_a_start_taking_the_last_place_and_is_refused():
+    """Reopening takes the mentor's place again, so it waits on the mentor's lock
+    as starting mentoring does, and then sees the place gone."""
+    member = f.MemberFactory()
+    f.award(member, "fellowship")
+    profile = f.mentor_profile(member, capacity=1)
+    officer = f.with_account(f.MemberFactory(), staff=True)
+    completed = MentoringRelationship.objects.create(
+        enrolment=f.enrol(f.MemberFactory()),
+        mentor=profile,
+        status=RelationshipStatus.COMPLETED,
+        ended_on=datetime.date.today(),
+    )
+    newcomer = f.enrol(f.MemberFactory())
+    locked = threading.Event()
+
+    def start_with_the_mentor_locked():
+        try:
+            with transaction.atomic():
+                locking.lock_row(services.MentorProfile, profile.pk)
+                locked.set()
+                time.sleep(0.5)
+                MentoringRelationship.objects.create(enrolment=newcomer, mentor=profile)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=start_with_the_mentor_locked)
+    thread.start()
+    assert locked.wait(timeout=10)
+    try:
+        with pytest.raises(services.MentoringError, match="no free place"):
+            services.relationship_reopen(
+                relationship=completed, officer=officer, reason="Completed by mistake."
+            )
+    finally:
+        thread.join()
+    completed.refresh_from_db()
+    assert completed.status == RelationshipStatus.COMPLETED
+    assert profile.relationships.filter(status=RelationshipStatus.ACTIVE).count() == 1
