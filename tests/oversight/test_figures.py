@@ -244,6 +244,30 @@ def test_erasing_one_of_a_pair_keeps_the_other_sides_figures(
     assert not relationship.flags.filter(resolved_at__isnull=True).exists()
 
 
+def test_saves_around_the_services_as_the_admin_makes_them_keep_the_figures(
+    alice, dora, counted, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.region = f.region("scotland")
+        alice.save()
+    counted()
+    with django_capture_on_commit_callbacks(execute=True):
+        enrolment = alice.enrolments.get()
+        enrolment.status = EnrolmentStatus.WITHDRAWN
+        enrolment.save()
+    counted()
+    with django_capture_on_commit_callbacks(execute=True):
+        profile = dora.mentor_profile
+        profile.status = MentorStatus.LAPSED
+        profile.save()
+    counted()
+    with django_capture_on_commit_callbacks(execute=True):
+        qualification = f.qualification("chartership")
+        qualification.uses_mentors = False
+        qualification.save()
+    counted()
+
+
 def test_the_command_works_every_row_out_again(counted, alice, bob, capsys):
     EnrolmentFigures.objects.all().delete()
     MentorFigures.objects.update(listed=False)
