@@ -17,6 +17,20 @@ from mentorscheme.mentors.models import MentorProfile
 from mentorscheme.oversight import figures
 from mentorscheme.scheme.models import Enrolment, Qualification
 
+#: The columns each row is worked out from: a save that names only other columns
+#: (``update_fields``) changes nothing the dashboard counts.
+READ = {
+    Member: {"region", "membership_status"},
+    Enrolment: {"member", "qualification", "status", "enrolled_on"},
+    MentorProfile: {"member", "status", "accepting", "capacity"},
+    MentoringRelationship: {"mentor", "enrolment", "status", "ended_on"},
+    Qualification: {"uses_mentors"},
+}
+
+
+def _counted(sender, update_fields) -> bool:
+    return update_fields is None or bool(READ[sender] & set(update_fields))
+
 
 def _after_commit(work) -> None:
     def run():
@@ -26,19 +40,24 @@ def _after_commit(work) -> None:
     transaction.on_commit(run)
 
 
-def _member_saved(sender, instance, **kwargs):
-    _after_commit(lambda: figures.members_changed(member_ids=[instance.pk]))
+def _member_saved(sender, instance, update_fields=None, **kwargs):
+    if _counted(sender, update_fields):
+        _after_commit(lambda: figures.members_changed(member_ids=[instance.pk]))
 
 
-def _enrolment_saved(sender, instance, **kwargs):
-    _after_commit(lambda: figures.counts_changed(enrolment_ids=[instance.pk]))
+def _enrolment_saved(sender, instance, update_fields=None, **kwargs):
+    if _counted(sender, update_fields):
+        _after_commit(lambda: figures.counts_changed(enrolment_ids=[instance.pk]))
 
 
-def _profile_saved(sender, instance, **kwargs):
-    _after_commit(lambda: figures.counts_changed(mentor_ids=[instance.pk]))
+def _profile_saved(sender, instance, update_fields=None, **kwargs):
+    if _counted(sender, update_fields):
+        _after_commit(lambda: figures.counts_changed(mentor_ids=[instance.pk]))
 
 
-def _relationship_changed(sender, instance, **kwargs):
+def _relationship_changed(sender, instance, update_fields=None, **kwargs):
+    if not _counted(sender, update_fields):
+        return
     mentor_id, enrolment_id = instance.mentor_id, instance.enrolment_id
     _after_commit(
         lambda: figures.counts_changed(
@@ -47,7 +66,9 @@ def _relationship_changed(sender, instance, **kwargs):
     )
 
 
-def _qualification_saved(sender, instance, **kwargs):
+def _qualification_saved(sender, instance, update_fields=None, **kwargs):
+    if not _counted(sender, update_fields):
+        return
     _after_commit(
         lambda: figures.counts_changed(
             enrolment_ids=Enrolment.objects.filter(

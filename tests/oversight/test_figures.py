@@ -268,6 +268,18 @@ def test_saves_around_the_services_as_the_admin_makes_them_keep_the_figures(
     counted()
 
 
+def test_a_save_of_columns_the_figures_do_not_read_schedules_no_recount(
+    dora, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        dora.mentor_profile.save(update_fields=["last_active_at"])
+        dora.save(update_fields=["contact_email"])
+    assert callbacks == []
+    with django_capture_on_commit_callbacks() as callbacks:
+        dora.mentor_profile.save(update_fields=["capacity"])
+    assert len(callbacks) == 1
+
+
 def test_the_command_works_every_row_out_again(counted, alice, bob, capsys):
     EnrolmentFigures.objects.all().delete()
     MentorFigures.objects.update(listed=False)
