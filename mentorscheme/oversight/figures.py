@@ -11,8 +11,8 @@ A row is locked before it is worked out, so two transactions changing the same m
 take turns: the second works the row out once the first has committed, from what the
 first wrote. Rows are locked in key order, mentors before enrolments, and the services
 say what they changed once they have made their own changes, so these locks come last.
-``rebuild`` works every row out from scratch (the ``figures_rebuild`` command, the
-migration that added them, the demo data); a register import works every row out
+``rebuild`` works every row out from scratch (the ``figures_rebuild`` command, a
+migrated database that has records but no rows yet, the demo data); a register import works every row out
 and keeps those that changed.
 """
 
@@ -198,6 +198,14 @@ def region_moved(*, source, target) -> None:
 
 
 @transaction.atomic
+def missing() -> bool:
+    """Whether records are there whose rows are not (a database migrated from before
+    the rows existed): the mentors or the enrolments have rows only all together."""
+    return (not MentorFigures.objects.exists() and MentorProfile.objects.exists()) or (
+        not EnrolmentFigures.objects.exists() and Enrolment.objects.exists()
+    )
+
+
 def rebuild() -> dict[str, int]:
     """Work every row out again from the records; returns how many rows there are."""
     if connection.vendor == "postgresql":

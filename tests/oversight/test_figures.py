@@ -291,6 +291,21 @@ def test_the_command_works_every_row_out_again(counted, alice, bob, capsys):
     assert MentorFigures.objects.get().listed
 
 
+def test_migrating_a_database_with_records_but_no_rows_works_them_out(
+    counted, alice, bob
+):
+    """A database migrated from before the rows existed gets them once migrate is
+    done; one that has them is left as it is."""
+    MentorFigures.objects.all().delete()
+    EnrolmentFigures.objects.all().delete()
+    call_command("migrate", verbosity=0)
+    assert MentorFigures.objects.get().listed
+    assert EnrolmentFigures.objects.get().waiting_since is not None
+    MentorFigures.objects.update(listed=False)
+    call_command("migrate", verbosity=0)
+    assert not MentorFigures.objects.get().listed
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_candidates_ending_with_one_mentor_at_once_keep_the_figures():

@@ -4,20 +4,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def fill(apps, schema_editor):
-    """Work the rows out for the records already there (none on a new database).
-
-    The working out is the app's own (``figures.rebuild``), as the services keep
-    the rows, rather than a copy of it here."""
-    MentorProfile = apps.get_model("mentors", "MentorProfile")
-    Enrolment = apps.get_model("scheme", "Enrolment")
-    if not MentorProfile.objects.exists() and not Enrolment.objects.exists():
-        return
-    from mentorscheme.oversight import figures  # noqa: PLC0415
-
-    figures.rebuild()
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("members", "0002_cache_table"),
@@ -119,5 +105,4 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop),
     ]
