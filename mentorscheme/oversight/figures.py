@@ -192,12 +192,13 @@ def members_changed(*, member_ids: Iterable[int]) -> None:
 
 
 def region_moved(*, source, target) -> None:
-    """Every member of ``source`` moved to ``target`` (a merge)."""
-    MentorFigures.objects.filter(region=source).update(region=target)
-    EnrolmentFigures.objects.filter(region=source).update(region=target)
+    """Every member of ``source`` moved to ``target`` (a merge). The rows are locked
+    in key order first, mentors before enrolments, as the services lock them."""
+    for model in (MentorFigures, EnrolmentFigures):
+        lock_rows(model.objects.filter(region=source).only("pk"))
+        model.objects.filter(region=source).update(region=target)
 
 
-@transaction.atomic
 def missing() -> bool:
     """Whether records are there whose rows are not (a database migrated from before
     the rows existed): the mentors or the enrolments have rows only all together."""
@@ -206,6 +207,7 @@ def missing() -> bool:
     )
 
 
+@transaction.atomic
 def rebuild() -> dict[str, int]:
     """Work every row out again from the records; returns how many rows there are."""
     if connection.vendor == "postgresql":
