@@ -56,6 +56,11 @@ FORMAT = "mentorscheme-personal-data/1"
 class Exporter:
     rows: Callable[[Subject], QuerySet]
     secret: frozenset[str] = field(default_factory=frozenset)
+    #: The rows that are the person's own (the rest they reached as the one who
+    #: acted on another person's record: an officer deciding evidence, say).
+    own: Callable[[Subject], Q] | None = None
+    #: Fields of another person's row that are theirs, not the actor's: left out.
+    theirs: frozenset[str] = field(default_factory=frozenset)
 
 
 def _member(model, path="member", **extra) -> Exporter:
@@ -76,20 +81,26 @@ def _user(model, path="user", **extra) -> Exporter:
     return Exporter(rows, **extra)
 
 
-def _either(model, *, member_paths=(), user_paths=()) -> Exporter:
-    """Rows that point at the person's member record or account by any of paths."""
+def _either(model, *, member_paths=(), user_paths=(), theirs=()) -> Exporter:
+    """Rows that point at the person's member record or account by any of paths.
+    ``theirs``: the fields left out of a row reached only by a user path, where the
+    person acted on someone else's record."""
 
-    def rows(subject: Subject) -> QuerySet:
+    def own(subject: Subject) -> Q:
         condition = Q(pk__in=[])
         if subject.member is not None:
             for path in member_paths:
                 condition |= Q(**{path: subject.member})
+        return condition
+
+    def rows(subject: Subject) -> QuerySet:
+        condition = own(subject)
         if subject.user is not None:
             for path in user_paths:
                 condition |= Q(**{path: subject.user})
         return model.objects.filter(condition)
 
-    return Exporter(rows)
+    return Exporter(rows, own=own if theirs else None, theirs=frozenset(theirs))
 
 
 def _mentioning(model, *fields) -> Exporter:
@@ -123,7 +134,11 @@ EXPORTERS: dict[str, Exporter] = {
         MentorStatusChange, member_paths=("mentor__member",), user_paths=("by",)
     ),
     "mentors.trainingevidence": _either(
-        TrainingEvidence, member_paths=("profile__member",), user_paths=("decided_by",)
+        TrainingEvidence,
+        member_paths=("profile__member",),
+        user_paths=("decided_by",),
+        # An officer's export holds their decisions, not the applicant's document.
+        theirs=("description", "document", "document_name", "document_type"),
     ),
     "mentoring.mentoringrequest": _either(MentoringRequest, member_paths=_PAIR),
     "mentoring.mentoringrelationship": _either(
@@ -185,14 +200,11 @@ def _value(obj, model_field, personal: set):
     return value
 
 
-def _record(obj, exporter: Exporter, personal: set) -> dict:
+def _record(obj, exporter: Exporter, personal: set, own: bool = True) -> dict:
     meta = obj._meta
     fields = [*meta.concrete_fields, *meta.many_to_many]
-    return {
-        f.name: _value(obj, f, personal)
-        for f in fields
-        if f.name not in exporter.secret
-    }
+    left_out = exporter.secret if own else exporter.secret | exporter.theirs
+    return {f.name: _value(obj, f, personal) for f in fields if f.name not in left_out}
 
 
 def personal_data(subject: Subject) -> dict:
@@ -201,7 +213,13 @@ def personal_data(subject: Subject) -> dict:
     data = {}
     for name, exporter in EXPORTERS.items():
         rows = exporter.rows(subject)
-        data[name] = [_record(obj, exporter, personal) for obj in rows]
+        if exporter.own is None:
+            data[name] = [_record(obj, exporter, personal) for obj in rows]
+            continue
+        owned = set(rows.filter(exporter.own(subject)).values_list("pk", flat=True))
+        data[name] = [
+            _record(obj, exporter, personal, own=obj.pk in owned) for obj in rows
+        ]
     return {
         "format": FORMAT,
         "generated_at": timezone.now(),

@@ -1,7 +1,12 @@
+import datetime
 import json
 
+from django.utils import timezone
+
 from mentorscheme.audit.models import AuditEntry
+from mentorscheme.mentors.models import TrainingEvidence
 from mentorscheme.privacy.export import EXPORTERS
+from tests import factories as f
 from tests.conftest import login
 
 
@@ -73,3 +78,37 @@ def test_the_download_is_recorded_and_needs_sign_in(client, mia):
     assert client.get("/privacy/export/").status_code == 302
     _export(client, mia)
     assert AuditEntry.objects.filter(action="data_exported").count() == 1
+
+
+def test_an_officers_export_holds_their_decision_not_the_applicants_document(
+    client, olivia
+):
+    """Evidence an officer decided is in their export as their decision; the
+    applicant's description and uploaded certificate are the applicant's alone."""
+    bob = f.MemberFactory(first_name="Bob", email="bob.applies@example.org")
+    f.award(bob, "chartership")
+    f.with_account(bob)
+    profile = f.mentor_profile(bob, status="applied")
+    TrainingEvidence.objects.create(
+        profile=profile,
+        description="Bob's course at the county library",
+        trained_on=datetime.date(2026, 9, 1),
+        document_name="bob-certificate.pdf",
+        document_type="application/pdf",
+        document_size=9,
+        document=b"%PDF-BOB!",
+        status="accepted",
+        decided_by=olivia.user,
+        decided_at=timezone.now(),
+    )
+    decided = _export(client, olivia)["data"]["mentors.trainingevidence"]
+    assert [row["status"] for row in decided] == ["accepted"]
+    assert decided[0]["profile"] == profile.pk  # another person's record: its id
+    text = json.dumps(decided)
+    assert "county library" not in text and "bob-certificate" not in text
+    assert "document" not in decided[0]
+    client.logout()
+    own = _export(client, bob)["data"]["mentors.trainingevidence"]
+    assert own[0]["description"] == "Bob's course at the county library"
+    assert own[0]["document_name"] == "bob-certificate.pdf"
+    assert "base64" in own[0]["document"]
