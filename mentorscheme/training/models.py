@@ -76,6 +76,10 @@ class TrainingEvent(models.Model):
     def is_past(self) -> bool:
         return self.ends_at < timezone.now()
 
+    @property
+    def has_started(self) -> bool:
+        return self.starts_at <= timezone.now()
+
 
 class BookingStatus(models.TextChoices):
     BOOKED = "booked", "Booked"

@@ -119,9 +119,26 @@ def event_update(*, event: TrainingEvent, **fields) -> TrainingEvent:
     return locked
 
 
+def cancel_refusal(event: TrainingEvent) -> str | None:
+    """Why ``event`` cannot be cancelled, or None if it can."""
+    if event.is_cancelled:
+        return "This event has already been cancelled."
+    if event.has_started:
+        # Attendance is what happened: an event that did not take place is
+        # recorded as nobody attending, which the gates then read.
+        return (
+            "This event has already started, so it can no longer be cancelled. "
+            "Record who attended; if it did not take place, mark everyone "
+            "“Did not attend”."
+        )
+    return None
+
+
 @transaction.atomic
 def event_cancel(*, event: TrainingEvent) -> TrainingEvent:
     locked = _locked_event(event.pk)
+    if refusal := cancel_refusal(locked):
+        raise TrainingError(refusal)
     locked.is_cancelled = True
     locked.sequence += 1
     locked.save(update_fields=["is_cancelled", "sequence"])

@@ -251,6 +251,9 @@ def event_manage(request, pk: int):
 def event_cancel(request, pk: int):
     roles = roles_for(request.user)
     event = get_event_to_manage_or_404(roles, pk)
+    if refusal := services.cancel_refusal(event):
+        messages.error(request, refusal)
+        return redirect("training:manage", pk=pk)
     if confirm.needs_confirmation(request):
         booked = [
             b.member.full_name
@@ -276,10 +279,14 @@ def event_cancel(request, pk: int):
             back_text="No, keep the event",
             danger=True,
         )
-    services.event_cancel(event=event)
-    messages.success(
-        request, "The event has been cancelled and everyone booked emailed."
-    )
+    try:
+        services.event_cancel(event=event)
+    except services.TrainingError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request, "The event has been cancelled and everyone booked emailed."
+        )
     return redirect("training:manage", pk=pk)
 
 

@@ -178,3 +178,28 @@ def test_events_go_only_to_regions_where_the_officer_runs_the_mentors_side(
     assert response.status_code == 400
     event.refresh_from_db()
     assert event.region.code == "london"
+
+
+def test_an_event_that_has_started_cannot_be_cancelled_so_its_register_stands(
+    client, olivia, carol, clock
+):
+    event = event_on(EventKind.MENTOR_TRAINING, days=1)
+    booking = booked(event, carol)
+    login(client, olivia)
+    assert "Cancel this event" in client.get(f"/training/manage/{event.pk}/").text
+    clock.move(days=2)
+    services.booking_record_attendance(booking=booking, attended=True, by=None)
+    mail.outbox.clear()
+    login(client, olivia)  # two days on: signed in afresh
+    page = client.get(f"/training/manage/{event.pk}/").text
+    assert "Cancel this event" not in page
+    assert "it can no longer be cancelled" in page
+    response = client.post(
+        f"/training/manage/{event.pk}/cancel/", {"confirmed": "yes"}, follow=True
+    )
+    assert "already started, so it can no longer be cancelled" in response.text
+    event.refresh_from_db()
+    booking.refresh_from_db()
+    assert not event.is_cancelled and booking.status == BookingStatus.ATTENDED
+    assert mail.outbox == []
+    assert MentorProfile.objects.get(member=carol).trained_on is not None
