@@ -7,7 +7,7 @@ from django.utils import timezone
 from mentorscheme import fields
 from mentorscheme.members.models import Region
 from mentorscheme.mentors import documents
-from mentorscheme.mentors.models import MeetingMode, TrainingRoute
+from mentorscheme.mentors.models import MOST_PLACES, MeetingMode, TrainingRoute
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import Qualification
 
@@ -59,7 +59,7 @@ class MentorProfileForm(forms.Form):
     )
     capacity = forms.IntegerField(
         min_value=1,
-        max_value=10,
+        max_value=MOST_PLACES,
         initial=2,
         label="How many candidates you can mentor at once",
         help_text="Most mentors support one to three.",

@@ -39,6 +39,10 @@ class EvidenceStatus(models.TextChoices):
     REJECTED = "rejected", "Not accepted"
 
 
+#: The most candidates a mentor may take on at once.
+MOST_PLACES = 10
+
+
 class MentorProfile(models.Model):
     member = models.OneToOneField(
         Member, on_delete=models.CASCADE, related_name="mentor_profile"
@@ -47,7 +51,7 @@ class MentorProfile(models.Model):
         max_length=20, choices=MentorStatus.choices, default=MentorStatus.INTERESTED
     )
     statement = models.TextField(blank=True)
-    capacity = models.PositiveSmallIntegerField(default=2)
+    capacity = models.PositiveSmallIntegerField(default=2)  # 1 to MOST_PLACES
     accepting = models.BooleanField(default=True)
     meeting_modes = models.JSONField(default=list, blank=True)
     regions = models.ManyToManyField(Region, blank=True, related_name="+")

@@ -17,8 +17,9 @@ from mentorscheme.audit import services as audit
 from mentorscheme.locking import RowsBusy, lock_first, lock_row
 from mentorscheme.members import officers
 from mentorscheme.members.models import Member
-from mentorscheme.mentors import changes
+from mentorscheme.mentors import changes, directory
 from mentorscheme.mentors.models import (
+    MOST_PLACES,
     EvidenceStatus,
     MentorProfile,
     MentorStatus,
@@ -582,6 +583,7 @@ def mentor_availability_check(*, now=None) -> dict[str, int]:
         with transaction.atomic():
             if not silent.filter(pk=pk).update(accepting=False):
                 continue
+            directory.note_change(pk)  # written around the model
             profile = MentorProfile.objects.select_related("member").get(pk=pk)
             MentorStatusChange.objects.create(
                 mentor=profile,
@@ -624,6 +626,8 @@ def mentor_availability_confirm(
     profile = _locked(profile)
     if profile.status != S.LISTED:
         raise MentorError("Only a listed mentor confirms their availability.")
+    if capacity > MOST_PLACES:
+        raise MentorError(f"{MOST_PLACES} places is the most we allow at once.")
     active = active_mentee_count(profile)
     if capacity < max(active, 1):
         raise MentorError(

@@ -25,7 +25,12 @@ from mentorscheme.mentors.forms import (
     MentorProfileForm,
     ReviewForm,
 )
-from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
+from mentorscheme.mentors.models import (
+    MOST_PLACES,
+    EvidenceStatus,
+    MentorProfile,
+    MentorStatus,
+)
 
 
 def _member_or_403(request):
@@ -472,6 +477,10 @@ def availability(request):
     return render(
         request,
         "mentors/availability.html",
-        {"profile": profile, "error": error, "places": range(1, 11)},
+        {
+            "profile": profile,
+            "error": error,
+            "places": range(1, MOST_PLACES + 1),
+        },
         status=400 if error else 200,
     )

@@ -4,6 +4,7 @@ app server: no window in which a new listing is missing or a pause still ranks."
 import datetime
 
 from django.db import connection
+from django.utils import timezone
 
 from mentorscheme.members.models import OrganisationType, Region
 from mentorscheme.mentors import directory
@@ -165,3 +166,16 @@ def test_a_filter_by_a_region_opened_since_is_honoured(client, alice):
     assert "Diver" in page
     assert "Lander" not in page
     assert "could not use" not in page
+
+
+def test_a_mentor_paused_for_not_answering_leaves_the_count_at_once(client, alice):
+    mentor(last_name="Quiet")
+    mentor(last_name="Answers")
+    MentorProfile.objects.filter(member__last_name="Quiet").update(
+        availability_asked_at=timezone.now() - datetime.timedelta(days=31)
+    )
+    login(client, alice)
+    assert "2 mentors" in names(client)  # the index is built with both
+    assert mentor_services.mentor_availability_check()["paused"] == 1
+    page = names(client)
+    assert "1 mentor" in page and "Quiet" not in page and "Answers" in page

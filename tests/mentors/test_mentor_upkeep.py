@@ -143,3 +143,13 @@ def test_resuming_after_a_pause_for_silence_counts_as_an_answer(dora, clock):
     assert services.mentor_availability_check()["paused"] == 0
     profile.refresh_from_db()
     assert profile.accepting and profile.availability_asked_at is None
+
+
+def test_confirming_availability_keeps_places_within_the_schemes_limit(client, dora):
+    services.mentor_availability_check()
+    login(client, dora)
+    response = client.post("/mentors/availability/", {"capacity": "5000"})
+    assert response.status_code == 400
+    assert "10 places is the most we allow at once" in response.text
+    profile = MentorProfile.objects.get(member=dora)
+    assert profile.capacity == 2 and profile.availability_asked_at is not None
