@@ -15,7 +15,9 @@ from mentorscheme.contact.models import Feedback, FeedbackStatus
 from mentorscheme.members import officers
 from mentorscheme.members.access import Roles
 from mentorscheme.members.models import Region
+from mentorscheme.mentoring import selectors as mentoring_selectors
 from mentorscheme.mentoring.models import (
+    MENTORED_STATUSES,
     Agreement,
     MentoringRelationship,
     MentoringRequest,
@@ -102,15 +104,17 @@ def candidate_section(roles: Roles, now) -> Section:
     if enrolment is None:
         return section
     section.summary = f"Working towards {enrolment.qualification}."
-    relationship = (
+    mentored = list(
         MentoringRelationship.objects.filter(
-            enrolment=enrolment, status=RelationshipStatus.ACTIVE
-        )
-        .select_related("mentor__member")
-        .first()
+            enrolment=enrolment, status__in=MENTORED_STATUSES
+        ).select_related("mentor__member")
     )
+    relationship = next((r for r in mentored if r.is_active), None)
     if relationship is not None:
         section.steps += _relationship_steps(relationship, as_candidate=True)
+        return section
+    if mentored:
+        section.steps.append(_completed_step(mentored[0], enrolment))
         return section
     if not enrolment.qualification.uses_mentors:
         return section
@@ -153,6 +157,16 @@ def candidate_section(roles: Roles, now) -> Section:
             )
         )
     return section
+
+
+def _completed_step(relationship, enrolment) -> Step:
+    return Step(
+        f"Your mentoring with {relationship.mentor.member.full_name} was completed "
+        f"on {relationship.ended_on:%-d %B %Y}. "
+        f"{mentoring_selectors.after_mentoring(enrolment)}".strip(),
+        reverse("mentoring:relationship", args=[relationship.pk]),
+        "See your completed mentoring",
+    )
 
 
 def _relationship_steps(relationship, *, as_candidate: bool) -> list[Step]:

@@ -94,6 +94,12 @@ class RelationshipStatus(models.TextChoices):
     ENDED_EARLY = "ended_early", "Ended early"
 
 
+#: An enrolment with a relationship in one of these is not waiting for a mentor: it
+#: has one, or its mentoring is complete (the submission comes next). Mentoring that
+#: ended early (a change of mentor, a mentor who stepped down) leaves it waiting.
+MENTORED_STATUSES = [RelationshipStatus.ACTIVE, RelationshipStatus.COMPLETED]
+
+
 class EndedBy(models.TextChoices):
     CANDIDATE = "candidate", "The candidate"
     MENTOR = "mentor", "The mentor"

@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from mentorscheme.mentoring.models import (
+    MENTORED_STATUSES,
     OPEN_REQUEST_STATUSES,
     HelpFlag,
     MentoringRelationship,
@@ -15,7 +16,12 @@ from mentorscheme.mentoring.models import (
 )
 from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.scheme import eligibility
-from mentorscheme.scheme.models import Enrolment, RegulationsVersion, SchemeSettings
+from mentorscheme.scheme.models import (
+    Enrolment,
+    EnrolmentStatus,
+    RegulationsVersion,
+    SchemeSettings,
+)
 from mentorscheme.scheme.records import CandidateRecord
 
 
@@ -34,6 +40,16 @@ def with_candidate_fields(enrolments):
             "regulations",
         )
         .annotate(has_active=Exists(active))
+    )
+
+
+def mentored() -> Exists:
+    """Whether the enrolment at ``OuterRef("pk")`` has a mentor, or its mentoring is
+    complete: either way it is not waiting for a mentor (``MENTORED_STATUSES``)."""
+    return Exists(
+        MentoringRelationship.objects.filter(
+            enrolment=OuterRef("pk"), status__in=MENTORED_STATUSES
+        )
     )
 
 
@@ -160,13 +176,19 @@ def candidate_home(enrolment: Enrolment) -> dict:
     """What the candidate's home shows of one enrolment, in a few fixed queries.
 
     The enrolment's relationships and requests are few: each is read once and
-    split here. Asking for help is offered only to a candidate without a mentor.
+    split here. Asking for help is offered only to a candidate without a mentor
+    whose mentoring is not complete.
     """
     relationships = list(enrolment.relationships.select_related("mentor__member"))
     relationship = next((r for r in relationships if r.is_active), None)
+    completed = next(
+        (r for r in relationships if r.status == RelationshipStatus.COMPLETED), None
+    )
     requests = list(enrolment.requests.select_related("mentor__member"))
     return {
         "relationship": relationship,
+        "completed": None if relationship else completed,
+        "after_mentoring": after_mentoring(enrolment),
         "agreement": relationship.agreements.first() if relationship else None,
         "meetings": relationship.meetings.filter(removed_at__isnull=True)[:5]
         if relationship
@@ -175,7 +197,7 @@ def candidate_home(enrolment: Enrolment) -> dict:
         "closed_requests": [r for r in requests if not r.is_open][:10],
         "history": [r for r in relationships if not r.is_active],
         "help_flag": None
-        if relationship
+        if relationship or completed
         else HelpFlag.objects.filter(
             enrolment=enrolment, resolved_at__isnull=True, why=HelpFlag.Why.ASKED
         ).first(),
@@ -185,6 +207,20 @@ def candidate_home(enrolment: Enrolment) -> dict:
             "from_regulations", "to_regulations", "by"
         ),
     }
+
+
+#: What follows a completed mentoring, by the enrolment's status.
+AFTER_MENTORING = {
+    EnrolmentStatus.ENROLLED: "Your submission comes next: we email you when we "
+    "receive it.",
+    EnrolmentStatus.SUBMITTED: "We have your submission and email you the outcome.",
+    EnrolmentStatus.FURTHER_INFO: "The assessors have asked for further "
+    "information before deciding.",
+}
+
+
+def after_mentoring(enrolment: Enrolment) -> str:
+    return AFTER_MENTORING.get(enrolment.status, "")
 
 
 def newer_regulations(enrolment: Enrolment) -> list[RegulationsVersion]:

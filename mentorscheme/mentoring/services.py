@@ -1507,7 +1507,15 @@ def help_request(*, enrolment: Enrolment, message: str) -> HelpFlag:
 def flag_waiting_candidates(*, today: datetime.date | None = None) -> int:
     """Flag candidates with no mentor after the waiting period. Idempotent. A flag
     an officer marked as helped is not raised again until another waiting period
-    has passed."""
+    has passed. A candidate whose mentoring is complete is not waiting: a flag
+    raised on one before is closed."""
+    _settle_flags(
+        HelpFlag.objects.filter(
+            why=HelpFlag.Why.WAITING,
+            enrolment__relationships__status=RelationshipStatus.COMPLETED,
+        ),
+        "Mentoring is complete.",
+    )
     today = today or timezone.localdate()
     days = SchemeSettings.load().unmatched_flag_after_days
     since = today - datetime.timedelta(days=days)
@@ -1516,17 +1524,13 @@ def flag_waiting_candidates(*, today: datetime.date | None = None) -> int:
         why=HelpFlag.Why.WAITING,
         resolved_at__date__gt=since,
     )
-    waiting = (
-        selectors.with_candidate_fields(
-            Enrolment.objects.filter(
-                status=EnrolmentStatus.ENROLLED,
-                enrolled_on__lte=since,
-                qualification__uses_mentors=True,
-                member__membership_status=MembershipStatus.CURRENT,
-            )
-        )
-        .filter(has_active=False)
-        .exclude(Exists(helped_lately))
+    waiting = Enrolment.objects.filter(
+        ~selectors.mentored(),
+        ~Exists(helped_lately),
+        status=EnrolmentStatus.ENROLLED,
+        enrolled_on__lte=since,
+        qualification__uses_mentors=True,
+        member__membership_status=MembershipStatus.CURRENT,
     )
     flagged = 0
     for enrolment in waiting:

@@ -19,10 +19,11 @@ and keeps those that changed.
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from mentorscheme.locking import lock_rows
 from mentorscheme.members.models import MembershipStatus
+from mentorscheme.mentoring import selectors as mentoring_selectors
 from mentorscheme.mentoring.models import MentoringRelationship, RelationshipStatus
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.oversight.models import EnrolmentFigures, MentorFigures
@@ -79,11 +80,9 @@ def _mentor_rows(profiles) -> list[MentorFigures]:
 
 
 def _enrolment_rows(enrolments) -> list[EnrolmentFigures]:
-    """Waiting: open, on a qualification that uses mentors, the member current and no
-    mentor now; since enrolment, or since the last mentoring ended."""
-    mentored = MentoringRelationship.objects.filter(
-        enrolment=OuterRef("pk"), status=RelationshipStatus.ACTIVE
-    )
+    """Waiting: open, on a qualification that uses mentors, the member current, no
+    mentor now and no completed mentoring; since enrolment, or since the last
+    mentoring ended."""
     last_ended = (
         MentoringRelationship.objects.filter(
             enrolment=OuterRef("pk"), ended_on__isnull=False
@@ -92,7 +91,7 @@ def _enrolment_rows(enrolments) -> list[EnrolmentFigures]:
         .values("ended_on")[:1]
     )
     rows = enrolments.annotate(
-        mentored=Exists(mentored), last_ended=Subquery(last_ended)
+        mentored=mentoring_selectors.mentored(), last_ended=Subquery(last_ended)
     ).values_list(
         "pk",
         "member__region_id",

@@ -36,7 +36,6 @@ from mentorscheme.mentoring.models import (
     HelpFlag,
     MentoringRelationship,
     MentoringRequest,
-    RelationshipStatus,
     RequestStatus,
 )
 from mentorscheme.mentors import directory
@@ -74,19 +73,17 @@ def in_regions(queryset, path: str, region_ids):
 
 
 def waiting_enrolments(region_ids):
-    """Open enrolments on qualifications that use mentors, member current, no mentor.
+    """Open enrolments on qualifications that use mentors, member current, no mentor
+    and no completed mentoring (``mentoring.selectors.mentored``).
 
     "Current" is asked as "no member of another status" (an index lookup for each
     enrolment) rather than as a join, which would scan every member of the body.
     """
-    active = MentoringRelationship.objects.filter(
-        enrolment=OuterRef("pk"), status=RelationshipStatus.ACTIVE
-    )
     not_current = Member.objects.filter(pk=OuterRef("member_id")).exclude(
         membership_status=MembershipStatus.CURRENT
     )
     enrolments = Enrolment.objects.filter(
-        ~Exists(active),
+        ~mentoring_selectors.mentored(),
         ~Exists(not_current),
         status__in=OPEN_ENROLMENT_STATUSES,
         qualification__uses_mentors=True,

@@ -25,9 +25,7 @@ from mentorscheme.members.models import (
     Region,
 )
 from mentorscheme.mentoring import services as mentoring_services
-from mentorscheme.mentoring.models import (
-    MentoringRequest,
-)
+from mentorscheme.mentoring.models import MentoringRequest, RelationshipStatus
 from mentorscheme.mentors import directory
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.notifications import emails
@@ -387,6 +385,11 @@ def _publish_pair(pair: dict, *, mode: str, by) -> dict:
         return outcome | {
             "outcome": "skipped",
             "reason": "The candidate's membership is no longer current.",
+        }
+    if enrolment.relationships.filter(status=RelationshipStatus.COMPLETED).exists():
+        return outcome | {
+            "outcome": "skipped",
+            "reason": "The candidate's mentoring has been completed since.",
         }
     try:
         with transaction.atomic():
