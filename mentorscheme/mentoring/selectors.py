@@ -2,9 +2,19 @@
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from mentorscheme.members.models import Member, Organisation
 from mentorscheme.mentoring.models import (
     MENTORED_STATUSES,
     OPEN_REQUEST_STATUSES,
@@ -15,6 +25,7 @@ from mentorscheme.mentoring.models import (
     RequestStatus,
 )
 from mentorscheme.mentors import selectors as mentor_selectors
+from mentorscheme.mentors.directory import Reference
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
     Enrolment,
@@ -25,10 +36,15 @@ from mentorscheme.scheme.models import (
 from mentorscheme.scheme.records import CandidateRecord
 
 
-def with_candidate_fields(enrolments):
-    active = MentoringRelationship.objects.filter(
+def _active_relationships():
+    """The active mentoring of the enrolment at ``OuterRef("pk")``."""
+    return MentoringRelationship.objects.filter(
         enrolment=OuterRef("pk"), status=RelationshipStatus.ACTIVE
     )
+
+
+def with_candidate_fields(enrolments):
+    active = _active_relationships()
     # Only what the record reads: each table more costs the query's planning.
     return (
         enrolments.select_related(None)
@@ -68,18 +84,43 @@ def excluded_mentor_ids(enrolment_ids) -> dict[int, set[int]]:
 def record_for(
     enrolment: Enrolment, excluded=frozenset(), choices=()
 ) -> CandidateRecord:
+    """The record of an enrolment read by ``with_candidate_fields``."""
     member = enrolment.member
     organisation = member.organisation
+    return _record(
+        enrolment,
+        member,
+        excluded,
+        choices,
+        min_mentor_rank=enrolment.qualification.min_mentor_rank,
+        organisation_type=(
+            organisation.organisation_type_id,
+            organisation.organisation_type.name,
+        )
+        if organisation
+        else (None, ""),
+        region_name=member.region.name,
+    )
+
+
+def _record(
+    enrolment: Enrolment,
+    member: Member,
+    excluded,
+    choices,
+    *,
+    min_mentor_rank: int,
+    organisation_type: tuple[int | None, str],
+    region_name: str,
+) -> CandidateRecord:
     return CandidateRecord(
         id=enrolment.pk,
         member_id=member.pk,
         qualification_uses_mentors=enrolment.qualification.uses_mentors,
-        min_mentor_rank=enrolment.qualification.min_mentor_rank,
+        min_mentor_rank=min_mentor_rank,
         region_id=member.region_id,
         organisation_id=member.organisation_id,
-        organisation_type_id=organisation.organisation_type_id
-        if organisation
-        else None,
+        organisation_type_id=organisation_type[0],
         line_manager_member_id=member.line_manager_id,
         declared_line_manager_member_id=member.declared_line_manager_id,
         meeting_modes=frozenset(enrolment.meeting_modes),
@@ -87,10 +128,8 @@ def record_for(
         choices=tuple(choices),
         excluded_mentor_ids=frozenset(excluded),
         qualification_id=enrolment.qualification_id,
-        organisation_type_name=organisation.organisation_type.name
-        if organisation
-        else "",
-        region_name=member.region.name,
+        organisation_type_name=organisation_type[1],
+        region_name=region_name,
         regulations_id=enrolment.regulations_id,
         regulations_name=enrolment.regulations.name,
     )
@@ -106,14 +145,54 @@ def candidate_record(enrolment: Enrolment, *, exclude_requested: bool = True):
     return record_for(enrolment, excluded)
 
 
-def first_candidate(enrolments):
-    """The first of these enrolments, read with what its candidate record needs, and
-    that record (two queries); (None, None) when there is none."""
-    enrolment = with_candidate_fields(enrolments).first()
+def first_candidate(enrolments, *, member: Member | None, reference: Reference):
+    """The first of these enrolments of ``member`` (the row the roles read this
+    request), and its candidate record (two queries); (None, None) when there is
+    none.
+
+    The directory reads it on every view, so it joins only the enrolment's
+    qualification (and its levels) and regulations: each table more costs the
+    query's planning. The member is the one in hand, and the names of their region
+    and sort of organisation come from the directory's ``reference``.
+    """
+    if member is None:
+        return None, None
+    organisation_type = (
+        Subquery(
+            Organisation.objects.filter(pk=member.organisation_id)
+            .order_by()
+            .values("organisation_type_id")
+        )
+        if member.organisation_id is not None
+        else Value(None, IntegerField())
+    )
+    enrolment = (
+        enrolments.select_related("qualification", "regulations")
+        .annotate(
+            has_active=Exists(_active_relationships()),
+            candidate_min_rank=Coalesce(
+                "qualification__min_mentor_level__rank",
+                "qualification__level__rank",
+                0,
+            ),
+            candidate_organisation_type=organisation_type,
+        )
+        .first()
+    )
     if enrolment is None:
         return None, None
+    enrolment.member = member
     excluded = excluded_mentor_ids([enrolment.pk]).get(enrolment.pk, set())
-    return enrolment, record_for(enrolment, excluded)
+    type_id = enrolment.candidate_organisation_type
+    return enrolment, _record(
+        enrolment,
+        member,
+        excluded,
+        (),
+        min_mentor_rank=enrolment.candidate_min_rank,
+        organisation_type=(type_id, reference.organisation_type_name(type_id)),
+        region_name=reference.region_name(member.region_id),
+    )
 
 
 def candidate_records(enrolments) -> list[CandidateRecord]:

@@ -232,21 +232,22 @@ def directory(request):
     # ?enrolment=, if it is theirs), with its record, read once.
     chosen = parse_id(request.GET.get("enrolment"))
     enrolments = candidate_open_enrolments(roles)
+    index = mentor_directory.current_index()
+    first = functools.partial(
+        selectors.first_candidate, member=roles.member, reference=index.reference
+    )
     enrolment, candidate = (
-        selectors.first_candidate(enrolments.filter(pk=chosen))
-        if chosen
-        else (None, None)
+        first(enrolments.filter(pk=chosen)) if chosen else (None, None)
     )
     if enrolment is None:
         chosen = None
-        enrolment, candidate = selectors.first_candidate(enrolments)
+        enrolment, candidate = first(enrolments)
     if candidate is not None and candidate.has_active_relationship:
         relationship = selectors.active_relationship(enrolment)
         # One mentor at a time: a list of nobody would only mislead.
         return render(
             request, "mentoring/directory_matched.html", {"relationship": relationship}
         )
-    index = mentor_directory.current_index()
     form = forms.DirectoryFilterForm(
         request.GET or None,
         reference=index.reference,

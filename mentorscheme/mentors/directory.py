@@ -103,6 +103,12 @@ class Reference:
     def qualification_names(self, ids) -> list[str]:
         return [name for pk, name, _ in self.qualifications if pk in ids]
 
+    def region_name(self, pk: int | None) -> str:
+        return self.regions[pk][1] if pk in self.regions else ""
+
+    def organisation_type_name(self, pk: int | None) -> str:
+        return next((name for i, name in self.organisation_types if i == pk), "")
+
     def region_names(self, ids) -> list[str]:
         """The names of these regions, in name order."""
         return sorted(self.regions[pk][1] for pk in ids if pk in self.regions)
