@@ -158,7 +158,12 @@ def mentor_application_save(
                 trained_on=trained_on,
                 document=document,
             )
-    elif profile.training_route == TrainingRoute.BOOK:
+    elif (
+        profile.training_route == TrainingRoute.BOOK
+        and profile.external_training_status == EvidenceStatus.REJECTED
+    ):
+        # Booking instead of sending more evidence: the refusal is behind them.
+        # Evidence still waiting is still decided (accepted, it counts).
         profile.external_training_status = EvidenceStatus.NONE
     profile.save()
     profile.qualifications.set(qualifications)

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from mentorscheme.mentors import services
 from mentorscheme.mentors.models import (
     EvidenceStatus,
+    MentorProfile,
     MentorStatus,
     TrainingEvidence,
 )
@@ -159,3 +160,36 @@ def test_the_document_is_in_the_export_and_gone_after_erasure(client, carol, sam
     assert item["document"]["base64"]
     erasure.member_erase(member=carol, by=sam, reason="Asked to be forgotten")
     assert not TrainingEvidence.objects.exists()
+
+
+def test_choosing_to_book_training_leaves_evidence_waiting_to_be_decided(
+    client, carol, olivia
+):
+    """An applicant asked for more information, with evidence waiting, saves their
+    draft choosing to book training instead: the evidence is still decided, and
+    once accepted it counts."""
+    login(client, carol)
+    send(client)
+    profile = MentorProfile.objects.get(member=carol)
+    profile.status = MentorStatus.MORE_INFO
+    profile.save(update_fields=["status"])
+    services.mentor_application_save(
+        profile=profile,
+        submit=False,
+        qualifications=list(profile.qualifications.all()),
+        regions=list(profile.regions.all()),
+        training_route="book",
+    )
+    profile.refresh_from_db()
+    assert profile.external_training_status == EvidenceStatus.PENDING
+    assert (
+        "Your evidence is waiting for review" in client.get("/mentors/evidence/").text
+    )
+    login(client, olivia)
+    assert "Carol Cole" in client.get("/mentors/review/").text
+    services.mentor_external_training_review(
+        profile=profile, accept=True, by=olivia.user
+    )
+    profile.refresh_from_db()
+    assert profile.trained_on == datetime.date(2024, 3, 14)
+    assert TrainingEvidence.objects.get().status == EvidenceStatus.ACCEPTED
