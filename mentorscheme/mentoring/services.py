@@ -537,10 +537,14 @@ def register_changed(*, member_ids=None) -> dict[str, int]:
     """What the scheme does after the register changed (import, API, admin, periodic).
 
     Newly recorded line-manager links take effect; an award of the level an open
-    enrolment works toward ends it. Idempotent.
+    enrolment works toward ends it; the open requests of a candidate whose
+    membership is no longer current close. Idempotent.
     """
     counts = line_manager_links_apply(member_ids=member_ids)
     counts["awarded"] = awards_close_enrolments(member_ids=member_ids)
+    counts["not_current"] = requests_of_candidates_not_current_close(
+        member_ids=member_ids
+    )
     return counts
 
 
@@ -609,6 +613,11 @@ def request_create(
         raise MentoringError(
             "Your enrolment is closed, so you cannot ask for a mentor."
         )
+    if not enrolment.member.is_current:
+        raise MentoringError(
+            "Only members whose membership is current can ask for a mentor. Once "
+            "your membership is renewed, you can ask again."
+        )
     limit = SchemeSettings.load().open_request_limit
     open_requests = selectors.open_requests(enrolment)
     if any(r.mentor_id == mentor.pk for r in open_requests):
@@ -676,14 +685,18 @@ def _close(request: MentoringRequest, status: str) -> None:
     request.save()
 
 
-@transaction.atomic
 def request_accept(
     *,
     request: MentoringRequest,
     mentor: MentorProfile,
     confirms_not_line_manager: bool,
 ) -> MentoringRelationship:
-    """The mentor accepts: mentoring starts, as ``relationship_start`` starts it."""
+    """The mentor accepts: mentoring starts, as ``relationship_start`` starts it.
+
+    Only current members are mentored: a request from a candidate whose membership
+    is no longer current is closed (in a transaction of its own, so the closing
+    stands) and the acceptance refused.
+    """
     if not confirms_not_line_manager:
         raise MentoringError(
             "Confirm that you do not line-manage this candidate: a line manager "
@@ -691,6 +704,13 @@ def request_accept(
         )
     if request.mentor_id != mentor.pk:
         raise MentoringError("This request was sent to another mentor.")
+    if _closed_as_candidate_not_current(request.pk):
+        candidate = request.enrolment.member
+        raise MentoringError(
+            f"{candidate.full_name}'s membership is no longer current, and only "
+            "current members are mentored, so you cannot accept. The request is "
+            f"closed and {candidate.first_name} has been told why."
+        )
     return relationship_start(
         enrolment=request.enrolment, mentor=mentor, request=request, how=ACCEPTED
     )
@@ -753,6 +773,11 @@ def relationship_start(
         raise MentoringError(_no_longer_open(request))
     if not enrolment.is_open:
         raise MentoringError("The candidate's enrolment is closed.")
+    if not enrolment.member.is_current:
+        raise MentoringError(
+            "The candidate's membership is no longer current, and only current "
+            "members are mentored."
+        )
     _refuse_unless_allowed(enrolment, mentor)
     for other in open_requests:
         if other is accepted:
@@ -885,6 +910,54 @@ def request_withdraw(
         },
     )
     return request
+
+
+NOT_CURRENT_REASON = (
+    "Your membership is no longer current, and only current members are mentored. "
+    "Your enrolment stays open: once your membership is renewed, you can ask a "
+    "mentor again."
+)
+
+
+def _close_as_candidate_not_current(request: MentoringRequest) -> None:
+    """Close a locked open request whose candidate is no longer a current member,
+    telling both people why."""
+    candidate, mentor = request.enrolment.member, request.mentor.member
+    request.closed_reason = NOT_CURRENT_REASON
+    _close(request, RequestStatus.CLOSED)
+    context = {"request": request, "candidate": candidate, "mentor": mentor}
+    emails.send("request_closed_not_current", to=candidate.email, context=context)
+    emails.send(
+        "request_withdrawn",
+        to=mentor.email,
+        context={**context, "because": "their membership is no longer current"},
+    )
+
+
+@transaction.atomic
+def _closed_as_candidate_not_current(request_id: int) -> bool:
+    """Close the request if it is open and its candidate is no longer a current
+    member; whether it did."""
+    request = _locked_request(request_id)
+    if not request.is_open or request.enrolment.member.is_current:
+        return False
+    _close_as_candidate_not_current(request)
+    return True
+
+
+def requests_of_candidates_not_current_close(*, member_ids=None) -> int:
+    """Close the open requests of candidates whose membership is no longer current
+    (lapsed, or ended), as the requests to a mentor who lapsed are closed. Each
+    request is locked and read again first. Idempotent."""
+    requests = MentoringRequest.objects.filter(
+        status__in=OPEN_REQUEST_STATUSES
+    ).exclude(enrolment__member__membership_status=MembershipStatus.CURRENT)
+    if member_ids is not None:
+        requests = requests.filter(enrolment__member_id__in=member_ids)
+    return sum(
+        _closed_as_candidate_not_current(request_id)
+        for request_id in requests.values_list("pk", flat=True)
+    )
 
 
 def _expire_each(requests, *, status: str, email: str) -> int:

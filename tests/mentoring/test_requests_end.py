@@ -1,8 +1,11 @@
 """Every open request ends; the rules see a mentor's choices; enrolments show."""
 
 import datetime
+import io
 
+import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
 from mentorscheme.members.models import Region
@@ -205,3 +208,69 @@ def test_each_open_enrolment_finds_its_own_mentor_and_asks_for_its_own_help(
         {"enrolment": chartership.pk, "message": "Nobody mentors my sector nearby."},
     )
     assert HelpFlag.objects.get().enrolment == chartership
+
+
+def lapse(member):
+    member.membership_status = "lapsed"
+    member.save()
+
+
+def test_a_mentor_cannot_accept_a_candidate_whose_membership_lapsed_and_it_closes(
+    client, alice, dora, django_capture_on_commit_callbacks
+):
+    ask(client, alice, dora)
+    request = MentoringRequest.objects.get()
+    lapse(alice)
+    login(client, dora)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(
+            f"/mentoring/requests/{request.pk}/accept/",
+            {"not_line_manager": "yes"},
+            follow=True,
+        ).text
+    assert (
+        "Alice Archer&#x27;s membership is no longer current, and only current members "
+        "are mentored, so you cannot accept. The request is closed and Alice has "
+        "been told why." in page
+    )
+    assert not MentoringRelationship.objects.exists()
+    request.refresh_from_db()
+    assert request.status == "closed"
+    to = {m.to[0]: m for m in mail.outbox}
+    assert "Your membership is no longer current" in to["alice@example.org"].body
+    assert "once your membership is renewed" in to["alice@example.org"].body
+    assert (
+        "withdrawn: their membership is no longer current"
+        in to["dora@example.org"].body
+    )
+
+
+def test_the_periodic_run_closes_the_requests_of_candidates_no_longer_members(
+    client, alice, dora, bob, django_capture_on_commit_callbacks
+):
+    ask(client, alice, dora)
+    other = f.enrol(f.MemberFactory(first_name="Still", last_name="Current"))
+    services.request_create(enrolment=other, mentor=bob.mentor_profile, message="Hi")
+    lapse(alice)
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("run_periodic", stdout=out)
+    assert (
+        "requests of candidates whose membership is not current closed 1;"
+        in out.getvalue()
+    )
+    closed, still_open = MentoringRequest.objects.order_by("pk")
+    assert closed.status == "closed" and still_open.status == "pending"
+    assert closed.closed_reason.startswith("Your membership is no longer current")
+    assert services.register_changed()["not_current"] == 0
+
+
+def test_a_member_whose_membership_is_not_current_cannot_ask_for_a_mentor(larry, dora):
+    with pytest.raises(services.MentoringError, match="Once your membership is"):
+        services.request_create(
+            enrolment=larry.enrolments.get(),
+            mentor=dora.mentor_profile,
+            message="Could you mentor me?",
+        )
+    assert not MentoringRequest.objects.exists()

@@ -19,7 +19,8 @@ class Command(BaseCommand):
     help = (
         "The scheme's periodic work, for a scheduler to run (hourly is plenty): "
         "delist lapsed mentors, remind and expire unanswered requests, flag "
-        "candidates waiting too long, mark stalled allocation runs failed. "
+        "candidates waiting too long, close the requests of candidates whose "
+        "membership is not current, mark stalled allocation runs failed. "
         "Running it twice changes nothing more."
     )
 
@@ -81,7 +82,7 @@ class Command(BaseCommand):
         links = step(
             "line-manager links",
             mentoring.register_changed,
-            {"closed": 0, "flagged": 0},
+            {"closed": 0, "flagged": 0, "not_current": 0},
         )
         stalled = step(
             "stalled allocation runs",
@@ -100,6 +101,8 @@ class Command(BaseCommand):
             f"of refresher training {upkeep['refresher']} "
             f"; requests to a line manager closed "
             f"{links['closed']}, mentoring by a line manager flagged {links['flagged']}; "
+            f"requests of candidates whose membership is not current closed "
+            f"{links['not_current']}; "
             f"stalled allocation runs marked failed {stalled}."
         )
 
