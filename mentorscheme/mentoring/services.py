@@ -1411,9 +1411,12 @@ def meeting_log(
         action_points=action_points.strip(),
         created_by=member.user,
     )
-    MentorProfile.objects.filter(pk=relationship.mentor_id).update(
-        last_active_at=timezone.now()
-    )
+    if relationship.is_active:
+        # A meeting logged late, once the mentoring has ended, says nothing of
+        # whether the mentor is active now.
+        MentorProfile.objects.filter(pk=relationship.mentor_id).update(
+            last_active_at=timezone.now()
+        )
     return meeting
 
 
@@ -1426,9 +1429,23 @@ def earliest_meeting_date(relationship: MentoringRelationship) -> datetime.date:
 
 
 def _check_meeting_date(relationship, held_on: datetime.date) -> None:
+    """A meeting has happened, and within the mentoring: from the request (see
+    ``earliest_meeting_date``) to the day it ended. One held before the end may
+    still be logged once it has ended."""
     if held_on > timezone.localdate():
         raise MentoringError(
             "Log a meeting once it has happened: the date is in the future."
+        )
+    if relationship.ended_on is not None and held_on > relationship.ended_on:
+        ended = (
+            "was completed"
+            if relationship.status == RelationshipStatus.COMPLETED
+            else "ended"
+        )
+        raise MentoringError(
+            f"This mentoring {ended} on {relationship.ended_on:%-d %B %Y}, so a "
+            "meeting after that day cannot be logged. A meeting held on or before "
+            "that day can still be added to the log."
         )
     earliest = earliest_meeting_date(relationship)
     if held_on < earliest:

@@ -683,7 +683,9 @@ def agreement_confirm(request, pk: int):
 @login_required
 def meeting_new(request, pk: int):
     member, relationship = _party_relationship(request, pk)
-    form = forms.MeetingForm(request.POST or None)
+    # Once the mentoring has ended, the last day a meeting can have been held.
+    initial = {"held_on": relationship.ended_on} if relationship.ended_on else None
+    form = forms.MeetingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.meeting_log(

@@ -262,3 +262,37 @@ def test_the_author_corrects_or_removes_a_meeting_within_14_days_history_kept(
         created_at=timezone.now() - datetime.timedelta(days=15)
     )
     assert client.get(f"/mentoring/meetings/{late.pk}/edit/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("status", "words"), [("completed", "was completed"), ("ended_early", "ended")]
+)
+def test_a_meeting_after_the_mentoring_ended_is_refused_one_before_is_logged_late(
+    client, alice, dora, status, words
+):
+    relationship = pair(alice, dora, days_ago=30)
+    ended = datetime.date.today() - datetime.timedelta(days=5)
+    relationship.status, relationship.ended_on = status, ended
+    relationship.save()
+    login(client, dora)
+    page = client.get(f"/mentoring/relationships/{relationship.pk}/").text
+    assert "Log a meeting held before it ended</a>" in page
+    url = f"/mentoring/relationships/{relationship.pk}/meetings/new/"
+    form = client.get(url).text
+    assert "You can still log a meeting held on or before that day." in form
+    assert f'value="{ended:%d/%m/%Y}"' in form
+    response = client.post(
+        url, {**MEETING, "held_on": datetime.date.today().strftime("%d/%m/%Y")}
+    )
+    assert (
+        f"This mentoring {words} on {ended:%-d %B %Y}, so a meeting after that day "
+        "cannot be logged. A meeting held on or before that day can still be added "
+        "to the log." in response.text
+    )
+    assert not Meeting.objects.exists()
+    response = client.post(url, {**MEETING, "held_on": ended.strftime("%d/%m/%Y")})
+    assert response.status_code == 302
+    assert Meeting.objects.get().held_on == ended
+    # Logged late: it says nothing of whether the mentor is active now.
+    dora.mentor_profile.refresh_from_db()
+    assert dora.mentor_profile.last_active_at is None
