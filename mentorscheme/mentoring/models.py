@@ -62,6 +62,12 @@ class MentoringRequest(models.Model):
     )
     responded_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    expiry_promised = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The expiry the reminder gave: the request does not expire before "
+        "it, whatever the settings say later.",
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

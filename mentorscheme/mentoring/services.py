@@ -626,8 +626,9 @@ def request_create(
         )
     if len(open_requests) >= limit and not from_allocation:
         raise MentoringError(
-            f"You already have {len(open_requests)} open requests, the most allowed at once. "
-            "Withdraw one, or wait for an answer, before asking another mentor."
+            f"You have {len(open_requests)} open requests, and the most allowed at "
+            f"once is {limit}. Withdraw one, or wait for an answer, before asking "
+            "another mentor."
         )
     _refuse_unless_allowed(enrolment, mentor)
     request = MentoringRequest.objects.create(
@@ -854,7 +855,7 @@ def request_ask_more(
     request.response = message.strip()
     request.responded_at = timezone.now()
     # The candidate's clock for reminders starts from the question.
-    request.reminded_at = None
+    request.reminded_at = request.expiry_promised = None
     request.save()
     _touch(mentor)
     emails.send(
@@ -881,7 +882,7 @@ def request_reply(
     # The mentor's clock for reminders and expiry starts again from the reply; the
     # date the request was sent stays as it was.
     request.waiting_since = timezone.now()
-    request.reminded_at = None
+    request.reminded_at = request.expiry_promised = None
     request.save()
     emails.send(
         "request_replied",
@@ -982,18 +983,28 @@ def _expire_each(requests, *, status: str, email: str) -> int:
 
 
 def _claim_reminder(
-    request_id: int, *, now: datetime.datetime, **still
+    request_id: int, *, now: datetime.datetime, clock: str, days: int, **still
 ) -> MentoringRequest | None:
     """Claim a request's one reminder with a conditional update, so two schedulers
-    never both send it; None when another run claimed it or it no longer qualifies."""
+    never both send it; None when another run claimed it or it no longer qualifies.
+    The expiry the reminder gives (``days`` after the ``clock`` field) is kept with
+    it: a later change to the settings never expires the request before that."""
     claimed = MentoringRequest.objects.filter(
         pk=request_id, reminded_at__isnull=True, **still
-    ).update(reminded_at=now)
+    ).update(
+        reminded_at=now,
+        expiry_promised=F(clock) + datetime.timedelta(days=days),
+    )
     if not claimed:
         return None
     return MentoringRequest.objects.select_related(
         "enrolment__member", "mentor__member"
     ).get(pk=request_id)
+
+
+def _promise_kept(now: datetime.datetime) -> Q:
+    """Requests whose reminder gave no date, or a date now reached."""
+    return Q(expiry_promised__isnull=True) | Q(expiry_promised__lte=now)
 
 
 def requests_remind_and_expire(
@@ -1007,7 +1018,7 @@ def requests_remind_and_expire(
     counts = {"reminded": 0, "expired": 0}
     pending = MentoringRequest.objects.filter(status=RequestStatus.PENDING)
     counts["expired"] = _expire_each(
-        pending.filter(waiting_since__lte=expire_before),
+        pending.filter(_promise_kept(now), waiting_since__lte=expire_before),
         status=RequestStatus.PENDING,
         email="request_expired",
     )
@@ -1023,7 +1034,12 @@ def requests_remind_and_expire(
     for request_id in to_remind.values_list("pk", flat=True):
         with transaction.atomic():
             request = _claim_reminder(
-                request_id, now=now, status=RequestStatus.PENDING, **can_accept
+                request_id,
+                now=now,
+                clock="waiting_since",
+                days=settings.expire_after_days,
+                status=RequestStatus.PENDING,
+                **can_accept,
             )
             if request is None:
                 continue
@@ -1033,8 +1049,7 @@ def requests_remind_and_expire(
                 context={
                     "request": request,
                     "candidate": request.enrolment.member,
-                    "expires_on": request.waiting_since
-                    + datetime.timedelta(days=settings.expire_after_days),
+                    "expires_on": request.expiry_promised,
                 },
             )
             counts["reminded"] += 1
@@ -1057,7 +1072,7 @@ def unanswered_questions_remind_and_expire(
     counts = {"reminded": 0, "expired": 0}
     waiting = MentoringRequest.objects.filter(status=RequestStatus.MORE_INFO)
     counts["expired"] = _expire_each(
-        waiting.filter(responded_at__lte=expire_before),
+        waiting.filter(_promise_kept(now), responded_at__lte=expire_before),
         status=RequestStatus.MORE_INFO,
         email="question_expired",
     )
@@ -1069,7 +1084,11 @@ def unanswered_questions_remind_and_expire(
     for request_id in to_remind.values_list("pk", flat=True):
         with transaction.atomic():
             request = _claim_reminder(
-                request_id, now=now, status=RequestStatus.MORE_INFO
+                request_id,
+                now=now,
+                clock="responded_at",
+                days=settings.expire_after_days,
+                status=RequestStatus.MORE_INFO,
             )
             if request is None:
                 continue
@@ -1080,8 +1099,7 @@ def unanswered_questions_remind_and_expire(
                     "request": request,
                     "candidate": request.enrolment.member,
                     "mentor": request.mentor.member,
-                    "expires_on": request.responded_at
-                    + datetime.timedelta(days=settings.expire_after_days),
+                    "expires_on": request.expiry_promised,
                 },
             )
             counts["reminded"] += 1

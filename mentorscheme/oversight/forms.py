@@ -260,6 +260,12 @@ class SchemeSettingsForm(forms.ModelForm):
             "weight_choice_bonus": "Weight: the candidate's own choice",
             "allocation_mode": "Sending an allocation's matches",
         }
+        help_texts = {
+            "expire_after_days": "A request whose mentor has been reminded keeps "
+            "the expiry date the reminder gave.",
+            "open_request_limit": "Requests already open stay open; a candidate "
+            "over a lowered limit asks again once some are answered.",
+        }
 
     def clean(self):
         data = super().clean()

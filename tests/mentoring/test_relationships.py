@@ -1,13 +1,15 @@
 import datetime
 
+import pytest
 from django.core import mail
 from django.utils import timezone
 
 from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import Agreement, MentoringRelationship, NotesAccess
-from mentorscheme.scheme.models import Enrolment
+from mentorscheme.scheme.models import Enrolment, SchemeSettings
 from tests import factories as f
 from tests.conftest import login
+from tests.personas import mentor
 
 
 def pair(alice, dora):
@@ -205,3 +207,41 @@ def test_reminders_then_expiry_with_a_moved_clock(
     assert services.requests_remind_and_expire(
         now=start + datetime.timedelta(days=15)
     ) == {"reminded": 0, "expired": 0}
+
+
+def test_a_shorter_expiry_keeps_the_date_a_reminder_gave_and_a_lower_limit_is_named(
+    db, alice, dora, django_capture_on_commit_callbacks
+):
+    request = services.request_create(
+        enrolment=alice.enrolments.get(), mentor=dora.mentor_profile, message="Hi"
+    )
+    start = request.waiting_since
+    with django_capture_on_commit_callbacks(execute=True):
+        services.requests_remind_and_expire(now=start + datetime.timedelta(days=9))
+    promised = start + datetime.timedelta(days=14)
+    assert promised.strftime("%-d %B %Y") in mail.outbox[-1].body
+    SchemeSettings.objects.filter(pk=1).update(expire_after_days=8)
+    assert services.requests_remind_and_expire(
+        now=start + datetime.timedelta(days=10)
+    ) == {"reminded": 0, "expired": 0}
+    request.refresh_from_db()
+    assert request.status == "pending"
+    assert services.requests_remind_and_expire(now=promised) == {
+        "reminded": 0,
+        "expired": 1,
+    }
+    # A limit lowered while requests are open: the refusal names the new limit.
+    for name in ("Ames", "Byrne"):
+        services.request_create(
+            enrolment=alice.enrolments.get(),
+            mentor=mentor(last_name=name).mentor_profile,
+            message="Hi",
+        )
+    SchemeSettings.objects.filter(pk=1).update(open_request_limit=1)
+    with pytest.raises(
+        services.MentoringError,
+        match="You have 2 open requests, and the most allowed at once is 1",
+    ):
+        services.request_create(
+            enrolment=alice.enrolments.get(), mentor=dora.mentor_profile, message="Hi"
+        )
