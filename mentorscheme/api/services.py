@@ -17,6 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mentorscheme.api.models import IntegrationToken, Scope
+from mentorscheme.audit import services as audit
+from mentorscheme.audit.models import AuditAction
 from mentorscheme.locking import lock_first
 from mentorscheme.members import register
 from mentorscheme.members.models import Member, Organisation, RegistrationAward
@@ -60,15 +62,23 @@ def token_create(
         scopes=[s for s in Scope.values if s in scopes],
         created_by=created_by,
     )
+    audit.record(
+        actor=created_by,
+        action=AuditAction.API_TOKEN_CREATED,
+        target=token,
+        details={"scopes": token.scopes},
+    )
     return token, plain
 
 
 @transaction.atomic
-def token_revoke(*, token: IntegrationToken) -> IntegrationToken:
-    IntegrationToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+def token_revoke(*, token: IntegrationToken, by) -> IntegrationToken:
+    revoked = IntegrationToken.objects.filter(
+        pk=token.pk, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
     token.refresh_from_db()
+    if revoked:
+        audit.record(actor=by, action=AuditAction.API_TOKEN_REVOKED, target=token)
     return token
 
 

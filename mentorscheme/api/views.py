@@ -66,7 +66,7 @@ def token_revoke(request, pk: int):
             undo="A revoked token cannot be brought back.",
             danger=True,
         )
-    services.token_revoke(token=token)
+    services.token_revoke(token=token, by=request.user)
     messages.success(request, f"“{token.name}” is revoked: it no longer works.")
     return redirect("api_tokens")
 

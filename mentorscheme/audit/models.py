@@ -33,6 +33,8 @@ class AuditAction(models.TextChoices):
     APPOINTMENT_CHANGED = "appointment_changed", "Officer appointment changed"
     GUIDANCE_EDITED = "guidance_edited", "Guidance page edited"
     HELP_FLAG_RESOLVED = "help_flag_resolved", "Help flag marked as helped"
+    API_TOKEN_CREATED = "api_token_created", "Integration token created"
+    API_TOKEN_REVOKED = "api_token_revoked", "Integration token revoked"
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from mentorscheme.audit.admin import ChangedOnTheSiteAdmin
 from mentorscheme.members import models
 
 
@@ -30,8 +31,28 @@ class MemberAdmin(admin.ModelAdmin):
     inlines = [AwardInline]
 
 
-admin.site.register(models.Region)
-admin.site.register(models.OrganisationType)
 admin.site.register(models.Level)
-admin.site.register(models.OfficerAppointment, raw_id_fields=["member"])
+
+
+@admin.register(models.Region)
+class RegionAdmin(ChangedOnTheSiteAdmin):
+    list_display = ["name", "code", "is_active", "merged_into"]
+    site_page = "oversight:regions"
+    site_page_label = "Regions"
+
+
+@admin.register(models.OrganisationType)
+class OrganisationTypeAdmin(ChangedOnTheSiteAdmin):
+    site_page = "oversight:organisation_types"
+    site_page_label = "Sorts of organisation"
+
+
+@admin.register(models.OfficerAppointment)
+class OfficerAppointmentAdmin(ChangedOnTheSiteAdmin):
+    list_display = ["member", "role", "region", "starts_on", "ends_on"]
+    raw_id_fields = ["member"]
+    site_page = "oversight:appointments"
+    site_page_label = "Officer appointments"
+
+
 admin.site.register(models.Organisation, search_fields=["name"])

@@ -13,7 +13,6 @@ from mentorscheme.members.models import (
     Region,
 )
 from mentorscheme.scheme.models import Qualification, RegulationsVersion, SchemeSettings
-from mentorscheme.scheme.records import WEIGHT_DECIMALS, has_weight_resolution
 
 DATE = fields.UKDateInput()
 
@@ -220,6 +219,8 @@ class AppointmentEndForm(forms.Form):
 
 
 class SchemeSettingsForm(forms.ModelForm):
+    """The settings' own checks (``SchemeSettings.clean``) give this form its errors."""
+
     class Meta:
         model = SchemeSettings
         fields = [
@@ -266,29 +267,3 @@ class SchemeSettingsForm(forms.ModelForm):
             "open_request_limit": "Requests already open stay open; a candidate "
             "over a lowered limit asks again once some are answered.",
         }
-
-    def clean(self):
-        data = super().clean()
-        for name, value in list(data.items()):
-            weight = name.startswith("weight_") and value is not None
-            if weight and not 0 <= value <= 1000:
-                self.add_error(name, "Give a weight between 0 and 1000.")
-            elif weight and not has_weight_resolution(value):
-                self.add_error(
-                    name,
-                    f"Give at most {WEIGHT_DECIMALS} decimal places: the allocation"
-                    " cannot tell finer weights apart.",
-                )
-        reminder, expiry = (
-            data.get("reminder_after_days"),
-            data.get("expire_after_days"),
-        )
-        if reminder is not None and expiry is not None and reminder >= expiry:
-            self.add_error(
-                "expire_after_days",
-                "Requests must expire after the reminder is sent: give more days "
-                "than for the reminder.",
-            )
-        if data.get("open_request_limit") == 0:
-            self.add_error("open_request_limit", "Allow at least one open request.")
-        return data

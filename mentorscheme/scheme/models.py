@@ -2,13 +2,18 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from mentorscheme.members.models import Level, Member
-from mentorscheme.scheme.records import WEIGHT_DECIMALS, Weights
+from mentorscheme.scheme.records import (
+    WEIGHT_DECIMALS,
+    Weights,
+    has_weight_resolution,
+)
 
 
 class Qualification(models.Model):
@@ -77,6 +82,9 @@ class AllocationMode(models.TextChoices):
     DIRECT = "direct", "Match each pair directly"
 
 
+MAX_WEIGHT = 1000
+
+
 class SchemeSettings(models.Model):
     """One row of switches staff can change without a deploy."""
 
@@ -132,6 +140,31 @@ class SchemeSettings(models.Model):
     def __str__(self):
         return "Scheme settings"
 
+    def clean(self):
+        """Refuse switches the scheme cannot run on, whichever way they are saved."""
+        errors = {}
+        for field in self._meta.fields:
+            value = getattr(self, field.name)
+            if not field.name.startswith("weight_") or value is None:
+                continue
+            if not 0 <= value <= MAX_WEIGHT:
+                errors[field.name] = f"Give a weight between 0 and {MAX_WEIGHT}."
+            elif not has_weight_resolution(value):
+                errors[field.name] = (
+                    f"Give at most {WEIGHT_DECIMALS} decimal places: the allocation"
+                    " cannot tell finer weights apart."
+                )
+        if self.open_request_limit == 0:
+            errors["open_request_limit"] = "Allow at least one open request."
+        reminder, expiry = self.reminder_after_days, self.expire_after_days
+        if reminder is not None and expiry is not None and reminder >= expiry:
+            errors["expire_after_days"] = (
+                "Requests must expire after the reminder is sent: give more days "
+                "than for the reminder."
+            )
+        if errors:
+            raise ValidationError(errors)
+
     @classmethod
     def load(cls) -> "SchemeSettings":
         settings, _ = cls.objects.get_or_create(pk=1)
@@ -140,7 +173,7 @@ class SchemeSettings(models.Model):
     def weights(self):
         """The recommendation weights as the matching engine takes them.
 
-        The settings form refuses weights finer than the engine's resolution; one
+        The settings refuse weights finer than the engine's resolution; one
         saved before it did is rounded to it here.
         """
 

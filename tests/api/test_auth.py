@@ -47,7 +47,7 @@ def test_it_stores_only_a_hash_of_the_token(make_token):
 
 def test_a_revoked_token_stops_working(client, make_token):
     plain = make_token()
-    services.token_revoke(token=IntegrationToken.objects.get())
+    services.token_revoke(token=IntegrationToken.objects.get(), by=None)
     assert_problem(Api(client, plain).get("/me"), 401, "unauthenticated")
 
 

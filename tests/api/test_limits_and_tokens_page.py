@@ -1,4 +1,5 @@
 from mentorscheme.api.models import IntegrationToken
+from mentorscheme.audit.models import AuditEntry
 from tests.api.conftest import Api, assert_problem
 from tests.conftest import login
 
@@ -80,3 +81,18 @@ def test_only_staff_manage_tokens(client, olivia, alice, make_token):
         assert client.post(f"/api/tokens/{token.pk}/revoke/").status_code == 403
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_making_and_revoking_a_token_is_in_the_audit_log(client, sam_with_totp):
+    login(client, sam_with_totp)
+    client.post("/api/tokens/", {"name": "Membership database", "scopes": ["read"]})
+    token = IntegrationToken.objects.get()
+    client.post(f"/api/tokens/{token.pk}/revoke/", {"confirmed": "yes"})
+    client.post(f"/api/tokens/{token.pk}/revoke/", {"confirmed": "yes"})
+    entries = AuditEntry.objects.order_by("at", "id")
+    assert [(e.action, e.actor, e.target_id) for e in entries] == [
+        ("api_token_created", sam_with_totp, str(token.pk)),
+        ("api_token_revoked", sam_with_totp, str(token.pk)),
+    ]
+    assert entries[0].details == {"scopes": ["read"]}
+    assert "Membership database" in entries[1].target_description

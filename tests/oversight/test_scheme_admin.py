@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from mentorscheme.audit.models import AuditEntry
 from mentorscheme.members.access import roles_for
@@ -356,3 +357,78 @@ def test_staff_set_the_grace_period_and_the_upkeep_intervals(staff_client):
         settings_form(briefing_grace_days=400, availability_check_months=0),
     )
     assert response.status_code == 400
+
+
+@pytest.fixture
+def superuser_client(staff_client, staff):
+    staff.is_superuser = True  # as the demo's staff account is
+    staff.save()
+    return staff_client
+
+
+def test_the_admin_shows_the_schemes_rules_but_sends_changes_to_the_sites_pages(
+    superuser_client, alice
+):
+    settings = SchemeSettings.load()
+    page = superuser_client.get(
+        f"/admin/scheme/schemesettings/{settings.pk}/change/"
+    ).text
+    assert 'href="/oversight/scheme/settings/"' in page
+    assert "records the change in the audit log" in page
+    response = superuser_client.post(
+        f"/admin/scheme/schemesettings/{settings.pk}/change/",
+        settings_form(open_request_limit=0, weight_same_region=-50),
+    )
+    assert response.status_code == 403
+    assert SchemeSettings.load().open_request_limit == 3
+
+    listing = superuser_client.get("/admin/scheme/regulationsversion/").text
+    assert 'href="/oversight/scheme/regulations/"' in listing
+    adding = {"name": "Backdated", "effective_from": "2026-01-01", "summary": ""}
+    response = superuser_client.post("/admin/scheme/regulationsversion/add/", adding)
+    assert response.status_code == 403
+    assert not RegulationsVersion.objects.filter(name="Backdated").exists()
+
+    enrolment = alice.enrolments.get()
+    page = superuser_client.get(f"/admin/scheme/enrolment/{enrolment.pk}/change/").text
+    assert f'href="/mentoring/enrolments/{enrolment.pk}/status/"' in page
+    response = superuser_client.post(
+        f"/admin/scheme/enrolment/{enrolment.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert alice.enrolments.exists()
+
+
+def test_officers_are_appointed_on_the_sites_page_not_in_the_admin(
+    superuser_client, bob
+):
+    listing = superuser_client.get("/admin/members/officerappointment/").text
+    assert 'href="/oversight/scheme/appointments/"' in listing
+    response = superuser_client.post(
+        "/admin/members/officerappointment/add/",
+        {
+            "member": bob.pk,
+            "region": f.region("london").pk,
+            "role": "support",
+            "starts_on": "2020-01-01",
+        },
+    )
+    assert response.status_code == 403
+    assert not OfficerAppointment.objects.exists()
+
+
+def test_settings_the_scheme_cannot_run_on_are_refused_however_they_are_saved():
+    settings = SchemeSettings.load()
+    settings.open_request_limit = 0
+    settings.reminder_after_days, settings.expire_after_days = 20, 3
+    settings.weight_same_region = -50
+    with pytest.raises(ValidationError) as refused:
+        settings.full_clean()
+    assert refused.value.message_dict == {
+        "open_request_limit": ["Allow at least one open request."],
+        "expire_after_days": [
+            "Requests must expire after the reminder is sent: give more days than "
+            "for the reminder."
+        ],
+        "weight_same_region": ["Give a weight between 0 and 1000."],
+    }
