@@ -109,6 +109,7 @@ def enrolment_create(
             "hold one at present. Enrol on a qualification that leads to a level "
             "instead."
         )
+    _refuse_a_level_held(member, qualification)
     regulations = RegulationsVersion.in_force_on(today)
     if regulations is None:
         raise MentoringError("No regulations are in force today; contact the team.")
@@ -130,6 +131,24 @@ def enrolment_create(
     _counted(enrolment_ids=[enrolment.pk])
     emails.send("enrolled", to=member.email, context={"enrolment": enrolment})
     return enrolment
+
+
+def _refuse_a_level_held(member: Member, qualification: Qualification) -> None:
+    """A member who holds a level (on the register) keeps it current through
+    Revalidation, not by working towards it again."""
+    if qualification.level_id is None:
+        return
+    award = member.awards.filter(level_id=qualification.level_id).first()
+    if award is None or not award.is_on_register:
+        return
+    keep_current = ", ".join(
+        str(q) for q in Qualification.objects.filter(is_active=True, level=None)
+    )
+    raise MentoringError(
+        f"You already hold {qualification.level}, so you cannot enrol on "
+        f"{qualification}."
+        + (f" To keep it current, enrol on {keep_current}." if keep_current else "")
+    )
 
 
 @transaction.atomic

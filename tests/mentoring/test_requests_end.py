@@ -274,3 +274,36 @@ def test_a_member_whose_membership_is_not_current_cannot_ask_for_a_mentor(larry,
             message="Could you mentor me?",
         )
     assert not MentoringRequest.objects.exists()
+
+
+def test_a_member_cannot_enrol_on_a_level_they_already_hold(client, carol):
+    login(client, carol)
+    for code in ("chartership", "chartership-km"):
+        response = client.post(
+            "/mentoring/enrol/",
+            {"qualification": f.qualification(code).pk, "line_manager": "none"},
+        )
+        assert response.status_code == 400
+        assert (
+            "You already hold Chartership, so you cannot enrol on "
+            f"{f.qualification(code)}. To keep it current, enrol on Revalidation."
+            in response.text
+        )
+    assert not carol.enrolments.exists()
+    client.post(
+        "/mentoring/enrol/",
+        {"qualification": f.qualification("fellowship").pk, "line_manager": "none"},
+    )
+    assert carol.enrolments.get().qualification.code == "fellowship"
+
+
+def test_a_member_whose_award_left_the_register_may_work_towards_it_again(
+    client, carol
+):
+    carol.awards.update(removed_on=datetime.date.today())
+    login(client, carol)
+    client.post(
+        "/mentoring/enrol/",
+        {"qualification": f.qualification("chartership").pk, "line_manager": "none"},
+    )
+    assert carol.enrolments.get().qualification.code == "chartership"
