@@ -508,7 +508,7 @@ def line_manager_links_apply(*, member_ids=None) -> dict[str, int]:
             )
             _close(request, RequestStatus.CLOSED)
             context = {"request": request, "candidate": candidate, "mentor": mentor}
-            emails.send("request_closed_line_manager", to=candidate.email, context=context)  # fmt: skip
+            emails.send("request_closed", to=candidate.email, context=context)
             emails.send(
                 "request_withdrawn",
                 to=mentor.email,
@@ -724,6 +724,11 @@ def request_accept(
         )
     if request.mentor_id != mentor.pk:
         raise MentoringError("This request was sent to another mentor.")
+    if refusal := _closed_as_no_longer_allowed(request.pk):
+        raise MentoringError(
+            f"You cannot accept this request. {refusal} The request is closed and "
+            "the candidate has been told why."
+        )
     if _closed_as_candidate_not_current(request.pk):
         candidate = request.enrolment.member
         raise MentoringError(
@@ -1803,3 +1808,62 @@ def requests_to_unavailable_mentors_close() -> int:
                 profile=locked, reason=mentor_services.request_closed_reason(locked)
             )
     return closed
+
+
+# -- when the scheme's reference data changes under an open request ---------------
+
+#: Rules a change to a qualification can break for a pair already in touch: the
+#: request can then never be accepted, whatever either person does.
+RULES_OF_THE_QUALIFICATION = {
+    "level_too_low": "the mentor's level of registration is no longer high enough "
+    "for the qualification",
+    "qualification_not_supported": "the mentor does not support candidates for "
+    "the qualification",
+    "qualification_without_mentors": "the qualification no longer uses mentors",
+}
+
+
+@transaction.atomic
+def _closed_as_no_longer_allowed(request_id: int) -> str:
+    """Close the request, telling both people, if it is open and a change to the
+    qualification means the mentor may no longer take the candidate on; why, in
+    words for the mentor, or "" when it still may."""
+    request = _locked_request(request_id)
+    if not request.is_open:
+        return ""
+    broken = [
+        RULES_OF_THE_QUALIFICATION[failure.code]
+        for failure in selectors.rule_failures(request.enrolment, request.mentor)
+        if failure.code in RULES_OF_THE_QUALIFICATION
+    ]
+    if not broken:
+        return ""
+    because = f"under the scheme's rules now, {' and '.join(broken)}"
+    why = f"U{because[1:]}."
+    candidate, mentor = request.enrolment.member, request.mentor.member
+    request.closed_reason = (
+        f"{why} Please choose another mentor: the directory shows only those who "
+        "may mentor you."
+    )
+    _close(request, RequestStatus.CLOSED)
+    context = {"request": request, "candidate": candidate, "mentor": mentor}
+    emails.send("request_closed", to=candidate.email, context=context)
+    emails.send(
+        "request_withdrawn",
+        to=mentor.email,
+        context={**context, "because": because},
+    )
+    return why
+
+
+def requests_no_longer_allowed_close(*, qualification_id: int) -> int:
+    """Close the open requests of the qualification's candidates that a change to
+    it (a higher lowest level for mentors, say) no longer allows; each is locked
+    and read again first. Idempotent."""
+    requests = MentoringRequest.objects.filter(
+        status__in=OPEN_REQUEST_STATUSES, enrolment__qualification_id=qualification_id
+    )
+    return sum(
+        bool(_closed_as_no_longer_allowed(request_id))
+        for request_id in requests.values_list("pk", flat=True)
+    )

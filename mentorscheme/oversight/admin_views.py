@@ -294,7 +294,9 @@ def qualification_edit(request, pk: int | None = None):
         then="oversight:qualifications",
         title=f"Edit {qualification.name}" if qualification else "Add a qualification",
         intro="By default a mentor may support a qualification at or below the "
-        "level they hold; set a lowest level for mentors to change that.",
+        "level they hold; set a lowest level for mentors to change that. Requests "
+        "waiting for an answer that a change no longer allows are closed, and both "
+        "people are told; mentoring already under way carries on.",
         back=("oversight:qualifications", "Qualifications"),
         submit="Save",
     )

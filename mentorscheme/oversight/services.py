@@ -574,6 +574,10 @@ def qualification_save(
                 "pk", flat=True
             )
         )
+    if qualification is not None:
+        # Requests the new rules no longer allow are closed, each person told;
+        # mentoring already under way carries on.
+        mentoring_services.requests_no_longer_allowed_close(qualification_id=saved.pk)
     return saved
 
 

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 
 from mentorscheme.audit.models import AuditEntry
@@ -13,6 +14,7 @@ from mentorscheme.members.models import (
     OrganisationType,
     Region,
 )
+from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import MentoringRequest
 from mentorscheme.scheme.models import Qualification, RegulationsVersion, SchemeSettings
 from mentorscheme.training.models import TrainingEvent
@@ -181,6 +183,59 @@ def test_a_qualifications_minimum_mentor_level_applies_at_once(
         f"/mentoring/directory/{bob.mentor_profile.pk}/", {"message": "Hello"}
     )
     assert not MentoringRequest.objects.exists()
+
+
+def test_a_higher_lowest_level_closes_requests_it_no_longer_allows(
+    staff_client, alice, bob, client, django_capture_on_commit_callbacks
+):
+    """Alice (Chartership) asked Bob (Chartered); staff then want Fellows only: her
+    request is closed and both are told, and Bob cannot accept it."""
+    request = mentoring.request_create(
+        enrolment=alice.enrolments.get(), mentor=bob.mentor_profile, message="Hi"
+    )
+    chartership = f.qualification("chartership")
+    data = {
+        "code": chartership.code,
+        "name": chartership.name,
+        "level": chartership.level_id,
+        "uses_mentors": "on",
+        "min_mentor_level": f.level("fellowship").pk,
+        "enrolment_fee_pence": 7500,
+        "submission_fee_pence": 7500,
+        "is_active": "on",
+    }
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(f"/oversight/scheme/qualifications/{chartership.pk}/", data)
+    request.refresh_from_db()
+    assert request.status == "closed"
+    assert "no longer high enough" in request.closed_reason
+    told = {m.to[0]: m.body for m in mail.outbox}
+    assert "no longer high enough" in told[alice.email]
+    assert "has been withdrawn: under the scheme's rules now" in told[bob.email]
+    with pytest.raises(mentoring.MentoringError, match="no longer open"):
+        mentoring.request_accept(
+            request=request, mentor=bob.mentor_profile, confirms_not_line_manager=True
+        )
+
+
+def test_a_mentor_accepting_a_request_the_rules_no_longer_allow_is_told_why(alice, bob):
+    request = mentoring.request_create(
+        enrolment=alice.enrolments.get(), mentor=bob.mentor_profile, message="Hi"
+    )
+    Qualification.objects.filter(code="chartership").update(
+        min_mentor_level=f.level("fellowship")
+    )  # as a save around the services would
+    with pytest.raises(
+        mentoring.MentoringError,
+        match="You cannot accept this request. Under the scheme's rules now, the "
+        "mentor's level of registration is no longer high enough",
+    ):
+        mentoring.request_accept(
+            request=request, mentor=bob.mentor_profile, confirms_not_line_manager=True
+        )
+    request.refresh_from_db()
+    assert request.status == "closed"
 
 
 def test_a_qualification_with_mentors_needs_a_level(staff_client):
