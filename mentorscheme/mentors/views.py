@@ -54,12 +54,16 @@ def mentor_home(request):
             status=403,
         )
     member = _member_or_403(request)
-    # Read with what the home shows, so a listed mentor's profile is read once.
-    profile = (
-        selectors.profiles_with_record_fields()
-        .filter(member=member)
-        .prefetch_related(None)  # the home shows none of their choices
-        .first()
+    # Read with what the home shows, so a listed mentor's profile is read once. A
+    # member has one profile at most: unordered (ordering would make Django hash
+    # every one of the many columns read), nothing to sort.
+    profile = next(
+        iter(
+            selectors.profiles_with_record_fields()
+            .filter(member=member)
+            .prefetch_related(None)[:1]  # the home shows none of their choices
+        ),
+        None,
     )
     if profile is None or profile.status in (MentorStatus.RETIRED,):
         level = selectors.level_held(member)
