@@ -24,7 +24,7 @@ from mentorscheme.mentoring.models import (
 )
 from mentorscheme.mentors.models import MentorStatus
 from mentorscheme.oversight.selectors import in_regions, mentors_in
-from mentorscheme.scheme.models import Enrolment
+from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES, Enrolment
 from mentorscheme.training.models import Booking, BookingStatus, EventKind
 
 #: A cell starting with one of these is read as a formula by spreadsheet programs.
@@ -99,24 +99,32 @@ def time_to_match(filters: Filters) -> Report:
     rows = (
         enrolments.annotate(first_match=Min("relationships__started_on"))
         .values_list(
-            "member__region__name", "qualification__name", "enrolled_on", "first_match"
+            "member__region__name",
+            "qualification__name",
+            "enrolled_on",
+            "first_match",
+            "status",
         )
         .order_by()
     )
     groups: dict[tuple[str, str], list] = defaultdict(list)
-    for region, qualification, enrolled_on, first_match in rows:
+    for region, qualification, enrolled_on, first_match, status in rows:
         days = None if first_match is None else max((first_match - enrolled_on).days, 0)
-        groups[(_region_name(region), qualification)].append(days)
+        groups[(_region_name(region), qualification)].append(
+            (days, status in OPEN_ENROLMENT_STATUSES)
+        )
     out = []
     for (region, qualification), values in sorted(groups.items()):
-        matched = [d for d in values if d is not None]
+        matched = [d for d, _ in values if d is not None]
+        waiting = sum(1 for d, is_open in values if d is None and is_open)
         out.append(
             (
                 region,
                 qualification,
                 len(values),
                 len(matched),
-                len(values) - len(matched),
+                waiting,
+                len(values) - len(matched) - waiting,
                 round(statistics.median(matched)) if matched else "",
                 round(statistics.fmean(matched), 1) if matched else "",
                 max(matched) if matched else "",
@@ -130,13 +138,16 @@ def time_to_match(filters: Filters) -> Report:
             "Enrolments",
             "Matched",
             "Not yet matched",
+            "Closed without a mentor",
             "Median days to first mentor",
             "Mean days to first mentor",
             "Longest days to first mentor",
         ),
         rows=out,
         note="Enrolments made in the date range; days from enrolment to the start "
-        "of the first mentoring relationship.",
+        "of the first mentoring relationship. Not yet matched: still open, with no "
+        "mentor yet. Closed without a mentor: withdrawn, submitted or decided "
+        "before any mentoring started.",
     )
 
 

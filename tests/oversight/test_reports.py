@@ -90,9 +90,15 @@ def test_time_to_match_counts_days_to_the_first_mentor(client, olivia, alice):
     )
     MentoringRelationship.objects.create(enrolment=enrolment, mentor=listed_mentor())
     candidate(days_ago=5)
+    withdrew = candidate(days_ago=8)  # left before any mentoring started
+    withdrew.status = "withdrawn"
+    withdrew.save()
     login(client, olivia)
     rows = rows_of(client.get("/oversight/reports/time-to-match/?format=csv"))
-    assert rows[1] == ["London", "Chartership", "2", "1", "1", "10", "10.0", "10"]
+    assert rows[0][3:6] == ["Matched", "Not yet matched", "Closed without a mentor"]
+    assert rows[1] == [
+        "London", "Chartership", "3", "1", "1", "1", "10", "10.0", "10"
+    ]  # fmt: skip
 
 
 def test_requests_by_outcome_follow_the_date_range(client, olivia, alice, bob):
