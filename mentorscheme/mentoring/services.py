@@ -234,8 +234,11 @@ def _record_change(enrolment, *, from_status, by=None, note="", source="site", *
     )
 
 
-def _close_mentoring(enrolment: Enrolment, *, awarded: bool, because: str) -> None:
-    """An enrolment closed: its open requests are withdrawn and its mentoring ends."""
+def _close_mentoring(
+    enrolment: Enrolment, *, awarded: bool, because: str
+) -> MentoringRelationship | None:
+    """An enrolment closed: its open requests are withdrawn and its mentoring ends.
+    Returns the mentoring it completed or ended (None: there was none active)."""
     for other in selectors.open_requests(enrolment):
         _close(other, RequestStatus.WITHDRAWN)
         emails.send(
@@ -254,7 +257,7 @@ def _close_mentoring(enrolment: Enrolment, *, awarded: bool, because: str) -> No
     relationship = selectors.active_relationship(enrolment)
     if relationship is None:
         _counted(enrolment_ids=[enrolment.pk])
-        return
+        return None
     relationship = _locked_relationship(relationship.pk)
     relationship.ended_on = timezone.localdate()
     if awarded:
@@ -274,6 +277,7 @@ def _close_mentoring(enrolment: Enrolment, *, awarded: bool, because: str) -> No
             "enrolment": enrolment,
         },
     )
+    return relationship
 
 
 @transaction.atomic
@@ -322,11 +326,12 @@ def enrolment_set_status(
     _record_change(
         enrolment, from_status=before, by=by, note=note.strip(), source=source
     )
+    closed = None
     if enrolment.is_open:
         _counted(enrolment_ids=[enrolment.pk])
     else:
         awarded = status == EnrolmentStatus.AWARDED
-        _close_mentoring(
+        closed = _close_mentoring(
             enrolment,
             awarded=awarded,
             because=f"{enrolment.member.first_name} was awarded {enrolment.qualification}"
@@ -336,7 +341,7 @@ def enrolment_set_status(
     emails.send(
         "enrolment_status",
         to=enrolment.member.email,
-        context={"enrolment": enrolment, "note": note.strip()},
+        context={"enrolment": enrolment, "note": note.strip(), "mentoring": closed},
     )
     return enrolment
 
@@ -371,12 +376,12 @@ def awards_close_enrolments(*, member_ids=None) -> int:
             locked.status = EnrolmentStatus.AWARDED
             locked.save(update_fields=["status"])
             _record_change(locked, from_status=before, note="Award recorded on the register.", source="register")  # fmt: skip
-            _close_mentoring(
+            closed = _close_mentoring(
                 locked,
                 awarded=True,
                 because=f"{locked.member.first_name} was awarded {locked.qualification}",
             )
-            emails.send("enrolment_status", to=locked.member.email, context={"enrolment": locked, "note": ""})  # fmt: skip
+            emails.send("enrolment_status", to=locked.member.email, context={"enrolment": locked, "note": "", "mentoring": closed})  # fmt: skip
             count += 1
     return count
 

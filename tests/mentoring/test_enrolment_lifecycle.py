@@ -116,6 +116,36 @@ def test_an_award_by_the_api_closes_the_enrolment_and_thanks_the_mentor(
     assert relationship.status == "completed"
     thanks = next(m for m in mail.outbox if m.to == ["dora@example.org"])
     assert thanks.subject.endswith("Thank you for mentoring Alice Archer")
+    told = next(m for m in mail.outbox if m.to == ["alice@example.org"])
+    assert (
+        "Your mentoring with Dora Davies is now complete, and they have been thanked."
+        in told.body
+    )
+
+
+def test_an_award_without_mentoring_to_close_claims_none_was_closed(
+    alice, dora, django_capture_on_commit_callbacks
+):
+    """Nobody mentoring now: never mentored, or mentoring completed before."""
+    enrolment = alice.enrolments.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrolment_set_status(enrolment=enrolment, status="awarded")
+    told = mail.outbox[-1]
+    assert "Congratulations: you have been awarded Chartership." in told.body
+    assert "mentor" not in told.body.split("Your mentoring page")[0]
+    una = f.enrol(f.MemberFactory(email="una@example.org"), "chartership")
+    MentoringRelationship.objects.create(
+        enrolment=una,
+        mentor=dora.mentor_profile,
+        status="completed",
+        ended_on=datetime.date.today(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrolment_set_status(enrolment=una, status="submitted")
+        services.enrolment_set_status(enrolment=una, status="unsuccessful")
+    told = mail.outbox[-1]
+    assert told.to == ["una@example.org"]
+    assert "did not award Chartership this time. You can enrol again" in told.body
 
 
 def test_the_api_records_submission_and_outcome(client, alice):
