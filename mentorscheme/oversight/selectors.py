@@ -300,6 +300,18 @@ def open_help_flags(region_ids):
     )
 
 
+def help_flag_counts(region_ids) -> dict[str, int]:
+    """How many candidates' flags are open in all, and how many of them asked."""
+    flags = in_regions(
+        HelpFlag.objects.filter(resolved_at__isnull=True),
+        "enrolment__member__region_id",
+        region_ids,
+    )
+    return flags.aggregate(
+        total=Count("pk"), asked=Count("pk", filter=Q(why=HelpFlag.Why.ASKED))
+    )
+
+
 def _with_replacement_suggestions(flags) -> None:
     """Suggested new mentors on each flag of a candidate whose mentor left, for all
     of them at once (a fixed number of queries however many there are)."""
@@ -393,13 +405,22 @@ def dashboard(
     candidates' side of ``region_ids`` (None: every region)."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
-    flags = list(open_help_flags(help_region_ids)[: LIST_LIMIT + 1])
-    _with_replacement_suggestions(flags[:LIST_LIMIT])
+    looks_after_candidates = help_region_ids is None or bool(help_region_ids)
+    flags = []
+    if looks_after_candidates:
+        flags = list(open_help_flags(help_region_ids)[: LIST_LIMIT + 1])
+        _with_replacement_suggestions(flags[:LIST_LIMIT])
+    help_counts = {"total": len(flags), "asked": 0}
+    if len(flags) > LIST_LIMIT:  # more than are shown: count them all
+        help_counts = help_flag_counts(help_region_ids)
+    else:
+        help_counts["asked"] = sum(1 for f in flags if f.why == HelpFlag.Why.ASKED)
     return {
         **figures(region_ids, today),
         "lapsing": list(lapsing_mentors(region_ids, today)[:LIST_LIMIT]),
         "help_flags": flags[:LIST_LIMIT],
         "more_help_flags": len(flags) > LIST_LIMIT,
+        "help_counts": help_counts,
         "events": list(upcoming_events(region_ids, now)[:10]),
         "flagged_mentors": list(flagged_mentors(region_ids, now)[:LIST_LIMIT]),
         "today": today,

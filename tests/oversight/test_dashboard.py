@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from mentorscheme.members.models import MembershipStatus
 from mentorscheme.mentoring import services
-from mentorscheme.mentoring.models import MentoringRelationship
+from mentorscheme.mentoring.models import HelpFlag, MentoringRelationship
 from mentorscheme.mentors.models import MentorStatus
-from mentorscheme.oversight import figures
+from mentorscheme.oversight import figures, selectors
 from mentorscheme.training.models import EventKind, TrainingEvent
 from tests import factories as f
 from tests.conftest import login
@@ -135,6 +135,26 @@ def test_candidates_asking_for_help_can_be_resolved(client, olivia, flag):
     response = client.post(f"/oversight/help/{flag.pk}/resolve/")
     assert response.status_code == 302
     assert "No candidate is waiting for help." in client.get("/oversight/").text
+
+
+def test_the_help_figure_counts_every_open_flag_and_says_how_many_asked(
+    client, olivia, flag
+):
+    for days in range(selectors.LIST_LIMIT + 2):
+        HelpFlag.objects.create(
+            enrolment=candidate(days_ago=days + 100), why=HelpFlag.Why.WAITING
+        )
+    page = dashboard(client, olivia)
+    assert figure(page, "need help") == selectors.LIST_LIMIT + 3
+    assert "need help (1 asked for it)" in page
+    assert (
+        f"Only the oldest {selectors.LIST_LIMIT} of {selectors.LIST_LIMIT + 3}" in page
+    )
+    # The mentors' side of a region sees no figure it cannot act on.
+    mso = f.MemberFactory(first_name="Mo", email="mo@example.org")
+    f.with_account(mso, totp=True)
+    f.appoint(mso, "london", role="mso")
+    assert "need help (" not in dashboard(client, mso)  # the figure
 
 
 def test_mentors_letting_requests_expire_are_flagged_with_their_last_activity(
