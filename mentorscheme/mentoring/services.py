@@ -1642,7 +1642,8 @@ def help_request(*, enrolment: Enrolment, message: str) -> HelpFlag:
 
 
 def flag_waiting_candidates(*, today: datetime.date | None = None) -> int:
-    """Flag candidates with no mentor after the waiting period. Idempotent. A flag
+    """Flag candidates with no mentor after the waiting period (from enrolment, or
+    from the end of their last mentoring). Idempotent. A flag
     an officer marked as helped is not raised again until another waiting period
     has passed. A candidate whose mentoring is complete is not waiting: a flag
     raised on one before is closed."""
@@ -1661,9 +1662,15 @@ def flag_waiting_candidates(*, today: datetime.date | None = None) -> int:
         why=HelpFlag.Why.WAITING,
         resolved_at__date__gt=since,
     )
+    # A candidate whose mentoring ended waits from the day it ended, as the
+    # dashboard counts it.
+    mentored_lately = MentoringRelationship.objects.filter(
+        enrolment=OuterRef("pk"), ended_on__gt=since
+    )
     waiting = Enrolment.objects.filter(
         ~selectors.mentored(),
         ~Exists(helped_lately),
+        ~Exists(mentored_lately),
         status=EnrolmentStatus.ENROLLED,
         enrolled_on__lte=since,
         qualification__uses_mentors=True,

@@ -9,7 +9,11 @@ from django.utils import timezone
 
 from mentorscheme.audit.models import AuditEntry
 from mentorscheme.mentoring import services
-from mentorscheme.mentoring.models import HelpFlag, MentoringRequest
+from mentorscheme.mentoring.models import (
+    HelpFlag,
+    MentoringRequest,
+    RelationshipStatus,
+)
 from mentorscheme.scheme.models import SchemeSettings
 from tests import factories as f
 from tests.conftest import login
@@ -137,3 +141,19 @@ def test_ending_the_mentoring_closes_its_line_manager_flag(
     flag = HelpFlag.objects.get(why="line_manager")
     assert flag.resolved_at is not None
     assert flag.resolved_at <= timezone.now() + datetime.timedelta(seconds=1)
+
+
+def test_a_candidate_whose_mentoring_ended_waits_from_the_end_not_from_enrolment(
+    client, alice, dora, clock
+):
+    days = SchemeSettings.load().unmatched_flag_after_days
+    ask(client, alice, dora)
+    accept(client, dora, MentoringRequest.objects.get())
+    clock.move(days=days + 30)  # long after enrolling, the mentoring ends
+    relationship = alice.enrolments.get().relationships.get()
+    relationship.status = RelationshipStatus.ENDED_EARLY
+    relationship.ended_on = timezone.localdate()
+    relationship.save()
+    assert services.flag_waiting_candidates() == 0
+    clock.move(days=days + 1)
+    assert services.flag_waiting_candidates() == 1
