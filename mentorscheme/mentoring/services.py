@@ -303,14 +303,26 @@ def enrolment_withdraw(*, enrolment: Enrolment, member: Member, reason: str = ""
     return enrolment
 
 
+def refuse_own_enrolment(enrolment: Enrolment, by) -> None:
+    """Refuse ``by`` deciding this enrolment: their own, or that of someone they
+    line-manage (nothing to refuse when the membership database records it)."""
+    reason = officers.conflict_reason(by, enrolment.member)
+    if reason:
+        raise MentoringError(
+            f"{reason} Another member of the registration team records it."
+        )
+
+
 @transaction.atomic
 def enrolment_set_status(
     *, enrolment: Enrolment, status: str, by=None, note: str = "", source: str = "site"
 ) -> Enrolment:
     """Registration staff (or the membership database) record a step: submitted, the
     outcome, or further information requested. An award ends the enrolment and its
-    mentoring, with thanks to the mentor; the candidate is told each time."""
+    mentoring, with thanks to the mentor; the candidate is told each time. Nobody
+    records a step of their own enrolment, or of someone they line-manage."""
     enrolment = _lock_enrolment(enrolment.pk)
+    refuse_own_enrolment(enrolment, by)
     if status == enrolment.status:
         return enrolment
     allowed = ENROLMENT_TRANSITIONS.get(enrolment.status, set())

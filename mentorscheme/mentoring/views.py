@@ -1106,10 +1106,12 @@ def enrolment_status(request, pk: int):
         pk=pk,
     )
     form = forms.EnrolmentStatusForm(request.POST or None, enrolment=enrolment)
+    conflict = officers.conflict_reason(request.user, enrolment.member)
     if (
         request.method == "POST"
         and form.is_valid()
         and form.cleaned_data["status"] not in OPEN_ENROLMENT_STATUSES
+        and not conflict
         and confirm.needs_confirmation(request)
     ):
         return _confirm_outcome(request, enrolment, **form.cleaned_data)
@@ -1129,6 +1131,7 @@ def enrolment_status(request, pk: int):
         {
             "enrolment": enrolment,
             "form": form,
+            "conflict": conflict,
             "changes": enrolment.changes.select_related(
                 "by", "from_regulations", "to_regulations"
             ),

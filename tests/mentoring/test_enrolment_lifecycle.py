@@ -1,7 +1,9 @@
 """An enrolment ends: withdrawn, submitted, an outcome, an award; regulations move."""
 
 import datetime
+import html
 
+import pytest
 from django.core import mail
 from django.utils import timezone
 
@@ -252,3 +254,40 @@ def test_only_the_regulations_in_force_today_are_offered_after_two_publications(
     page = client.post("/mentoring/regulations/", move, follow=True).text
     assert "only move to the regulations in force today" in page
     assert not enrolment.changes.exists()
+
+
+def test_nobody_records_an_outcome_for_themselves_or_someone_they_line_manage(
+    client, alice, sam_with_totp
+):
+    registrar = f.MemberFactory(first_name="Rita", last_name="Registrar")
+    f.with_account(registrar, staff=True, totp=True)
+    own = f.enrol(registrar, "fellowship")
+    alice.line_manager = registrar
+    alice.save()
+    login(client, registrar)
+    for enrolment, reason in [
+        (own, "This is your own case, so you cannot decide it."),
+        (alice.enrolments.get(), "You are Alice Archer's line manager"),
+    ]:
+        url = f"/mentoring/enrolments/{enrolment.pk}/status/"
+        page = html.unescape(client.get(url).text)
+        assert reason in page
+        assert "Record and tell the candidate" not in page
+        # Posted anyway, with the confirmation: refused, nothing recorded.
+        response = client.post(url, {"status": "awarded", "confirmed": "yes"})
+        assert reason in html.unescape(response.text)
+        enrolment.refresh_from_db()
+        assert enrolment.status == "enrolled"
+        assert not enrolment.changes.exists()
+    with pytest.raises(services.MentoringError, match="Another member of the"):
+        services.enrolment_set_status(
+            enrolment=own, status="submitted", by=registrar.user
+        )
+    # Someone else on the team records it.
+    login(client, sam_with_totp)
+    client.post(
+        f"/mentoring/enrolments/{own.pk}/status/",
+        {"status": "awarded", "confirmed": "yes"},
+    )
+    own.refresh_from_db()
+    assert own.status == "awarded"
