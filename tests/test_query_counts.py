@@ -34,10 +34,12 @@ SIZES = [1, 6]
 
 #: The most queries each page may run, at any data size.
 CEILINGS = {
-    "directory": 8,
-    "directory, searched": 8,
+    # The session, the user, the roles; the directory's version, the candidate's
+    # enrolment with the mentors they asked, the mentors shown with their links.
+    "directory": 6,
+    "directory, searched": 6,
     # No candidate record to read; the officer's appointments beside the roles.
-    "directory, officer": 7,
+    "directory, officer": 6,
     # Also: the enrolment's history, and newer regulations offered with a mentor too.
     "candidate home": 11,
     "mentor home": 11,

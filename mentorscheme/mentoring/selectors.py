@@ -14,6 +14,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from mentorscheme.aggregates import ids_of, split_ids
 from mentorscheme.members.models import Member, Organisation
 from mentorscheme.mentoring.models import (
     MENTORED_STATUSES,
@@ -69,13 +70,18 @@ def mentored() -> Exists:
     )
 
 
+#: Requests whose mentor a candidate may not be offered again: open, or declined.
+_EXCLUDING = MentoringRequest.objects.filter(
+    status__in=[*OPEN_REQUEST_STATUSES, RequestStatus.DECLINED]
+)
+
+
 def excluded_mentor_ids(enrolment_ids) -> dict[int, set[int]]:
     """Mentors a candidate may not be offered again: open requests, and declines."""
     excluded: dict[int, set[int]] = {}
-    rows = MentoringRequest.objects.filter(
-        enrolment_id__in=enrolment_ids,
-        status__in=[*OPEN_REQUEST_STATUSES, RequestStatus.DECLINED],
-    ).values_list("enrolment_id", "mentor_id")
+    rows = _EXCLUDING.filter(enrolment_id__in=enrolment_ids).values_list(
+        "enrolment_id", "mentor_id"
+    )
     for enrolment_id, mentor_id in rows:
         excluded.setdefault(enrolment_id, set()).add(mentor_id)
     return excluded
@@ -147,7 +153,7 @@ def candidate_record(enrolment: Enrolment, *, exclude_requested: bool = True):
 
 def first_candidate(enrolments, *, member: Member | None, reference: Reference):
     """The first of these enrolments of ``member`` (the row the roles read this
-    request), and its candidate record (two queries); (None, None) when there is
+    request), and its candidate record (one query); (None, None) when there is
     none.
 
     The directory reads it on every view, so it joins only the enrolment's
@@ -176,18 +182,18 @@ def first_candidate(enrolments, *, member: Member | None, reference: Reference):
                 0,
             ),
             candidate_organisation_type=organisation_type,
+            candidate_excluded=ids_of(_EXCLUDING, "enrolment", "mentor_id"),
         )
         .first()
     )
     if enrolment is None:
         return None, None
     enrolment.member = member
-    excluded = excluded_mentor_ids([enrolment.pk]).get(enrolment.pk, set())
     type_id = enrolment.candidate_organisation_type
     return enrolment, _record(
         enrolment,
         member,
-        excluded,
+        split_ids(enrolment.candidate_excluded),
         (),
         min_mentor_rank=enrolment.candidate_min_rank,
         organisation_type=(type_id, reference.organisation_type_name(type_id)),

@@ -212,15 +212,21 @@ _row_queries: dict[datetime.date, object] = {}
 
 
 def _rows(today: datetime.date | None = None, **where) -> list[dict]:
-    """The rows of the mentor profiles the ``where`` lookups pick, by id."""
+    """The rows of the mentor profiles the ``where`` lookups pick, by id, with their
+    links (``selectors.links_from_row``)."""
     today = today or timezone.localdate()
     rows = _row_queries.get(today)
     if rows is None:
         _row_queries.clear()
         rows = _row_queries[today] = (
-            selectors.profiles_with_record_fields(today)
+            selectors.with_links(selectors.profiles_with_record_fields(today))
             .order_by("pk")
-            .values(*selectors.RECORD_VALUES, *_TEXT_VALUES, "statement")
+            .values(
+                *selectors.RECORD_VALUES,
+                *selectors.LINK_VALUES,
+                *_TEXT_VALUES,
+                "statement",
+            )
         )
     return list(rows.filter(**where))
 
@@ -236,29 +242,28 @@ class _Mentor:
     qualifications: frozenset[int]
 
     @classmethod
-    def from_rows(cls, rows, regions, qualifications, current) -> list["_Mentor"]:
+    def from_rows(cls, rows, current) -> list["_Mentor"]:
         """``current``: the versions of the regulations each member is up to date
         with."""
-        return [
-            cls(
-                record=selectors.record_from_row(
-                    r,
-                    qualifications.get(r["pk"], ()),
-                    regions.get(r["pk"], ()),
-                    current.get(r["member_id"], ()),
-                ),
-                name=(
-                    r["member__last_name"].lower(),
-                    r["member__first_name"].lower(),
-                    r["pk"],
-                ),
-                text=f"{r['member__first_name']} {r['member__last_name']} "
-                f"{r['member__job_title']} {r['statement']}".lower(),
-                regions=frozenset({r["member__region_id"], *regions.get(r["pk"], ())}),
-                qualifications=frozenset(qualifications.get(r["pk"], ())),
-            )
-            for r in rows
-        ]
+        return [cls.from_row(r, current.get(r["member_id"], ())) for r in rows]
+
+    @classmethod
+    def from_row(cls, r: dict, up_to_date_for) -> "_Mentor":
+        qualifications, regions = selectors.links_from_row(r)
+        return cls(
+            record=selectors.record_from_row(
+                r, qualifications, regions, up_to_date_for
+            ),
+            name=(
+                r["member__last_name"].lower(),
+                r["member__first_name"].lower(),
+                r["pk"],
+            ),
+            text=f"{r['member__first_name']} {r['member__last_name']} "
+            f"{r['member__job_title']} {r['statement']}".lower(),
+            regions=frozenset({r["member__region_id"], *regions}),
+            qualifications=qualifications,
+        )
 
 
 def _name_order(mentors) -> np.ndarray:
@@ -287,13 +292,10 @@ class DirectoryIndex:
         reference = Reference.read(today)
         profiles = MentorProfile.objects.filter(status=MentorStatus.LISTED)
         rows = _rows(today, status=MentorStatus.LISTED)
-        qualifications, regions = selectors.mentor_links(
-            mentorprofile__status=MentorStatus.LISTED
-        )
         current = currency.up_to_date_versions(
             profiles.values("member_id"), reference.regulations
         )
-        mentors = tuple(_Mentor.from_rows(rows, regions, qualifications, current))
+        mentors = tuple(_Mentor.from_rows(rows, current))
         records = [m.record for m in mentors]
         arrays = MentorArrays.from_records(records)
         return cls(
@@ -318,11 +320,10 @@ class DirectoryIndex:
         rows = _rows(today, pk__in=ids)
         if len(rows) != len(ids):
             return None  # a mentor profile was deleted
-        qualifications, regions = selectors.mentor_links(ids)
         current = currency.up_to_date_versions(
             [r["member_id"] for r in rows], self.reference.regulations
         )
-        fresh = _Mentor.from_rows(rows, regions, qualifications, current)
+        fresh = _Mentor.from_rows(rows, current)
         positions = [self.position_of[m.record.id] for m in fresh]
         mentors = list(self.mentors)
         for position, mentor in zip(positions, fresh, strict=True):
@@ -515,7 +516,7 @@ def _regulations_for(index: DirectoryIndex, candidate: CandidateRecord | None):
 def _live_mentors(mentor_ids, index: DirectoryIndex) -> list[tuple[MentorRecord, Card]]:
     """Read these mentors now, in order (those still there).
 
-    Plain rows and their links (two queries), as the index reads them: no model
+    Plain rows with their links (one query), as the index reads them: no model
     instances for a page that only shows them. Which versions of the regulations a
     mentor is up to date with (a score, never a rule) comes from the index, which
     a briefing acknowledged brings up to date like any other change.
@@ -523,7 +524,6 @@ def _live_mentors(mentor_ids, index: DirectoryIndex) -> list[tuple[MentorRecord,
     reference = index.reference
     ids = list(dict.fromkeys(mentor_ids))
     rows = {r["pk"]: r for r in _rows(pk__in=ids)}
-    qualifications, regions = selectors.mentor_links(ids)
     found = []
     for mentor_id in ids:
         row = rows.get(mentor_id)
@@ -532,8 +532,7 @@ def _live_mentors(mentor_ids, index: DirectoryIndex) -> list[tuple[MentorRecord,
         position = index.position_of.get(mentor_id)
         record = selectors.record_from_row(
             row,
-            qualifications.get(mentor_id, ()),
-            regions.get(mentor_id, ()),
+            *selectors.links_from_row(row),
             () if position is None else index.mentors[position].record.up_to_date_for,
         )
         found.append((record, Card.from_row(row, record, reference)))

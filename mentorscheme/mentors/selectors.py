@@ -13,6 +13,7 @@ from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Va
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from mentorscheme.aggregates import ids_of, split_ids
 from mentorscheme.members.models import (
     Level,
     Member,
@@ -155,6 +156,31 @@ def _chosen(field, column: str, kind: int):
 #: every page it shows).
 _QUALIFICATIONS = _chosen(MentorProfile.qualifications, "qualification_id", 0)
 _REGIONS = _chosen(MentorProfile.regions, "region_id", 1)
+
+
+def with_links(profiles):
+    """Annotate each profile's chosen qualifications and in-person regions, as
+    ``links_from_row`` reads them: the few links of each read in the profiles' own
+    query."""
+    return profiles.annotate(
+        qualification_ids=ids_of(
+            MentorProfile.qualifications.through.objects,
+            "mentorprofile_id",
+            "qualification_id",
+        ),
+        region_ids=ids_of(
+            MentorProfile.regions.through.objects, "mentorprofile_id", "region_id"
+        ),
+    )
+
+
+#: The columns ``with_links`` adds, for ``.values()``.
+LINK_VALUES = ("qualification_ids", "region_ids")
+
+
+def links_from_row(row: dict) -> tuple[frozenset[int], frozenset[int]]:
+    """The qualifications and in-person regions of a row read with ``with_links``."""
+    return split_ids(row["qualification_ids"]), split_ids(row["region_ids"])
 
 
 def mentor_links(profile_ids=None, **where) -> tuple[dict, dict]:

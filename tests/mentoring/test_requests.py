@@ -31,6 +31,17 @@ def test_a_candidate_finds_and_requests_an_allowed_mentor(
     assert mail.outbox[0].to == ["dora@example.org"]
 
 
+def test_the_directory_marks_the_mentors_the_candidate_has_asked(
+    client, alice, dora, bob
+):
+    ask(client, alice, dora)
+    cards = client.get("/mentoring/directory/").text.split('class="card mentor-card"')
+    doras = [card for card in cards if "Dora Davies" in card]
+    bobs = [card for card in cards if bob.full_name in card]
+    assert doras and all("You have asked this mentor" in card for card in doras)
+    assert bobs and not any("You have asked this mentor" in card for card in bobs)
+
+
 def test_the_mentor_accepts_and_the_other_requests_are_withdrawn(
     client, alice, dora, bob, django_capture_on_commit_callbacks
 ):
