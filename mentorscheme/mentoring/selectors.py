@@ -29,6 +29,7 @@ from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors.directory import Reference
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
+    REGULATIONS_CHOICE_STATUSES,
     Enrolment,
     EnrolmentStatus,
     RegulationsVersion,
@@ -315,6 +316,7 @@ def candidate_home(enrolment: Enrolment) -> dict:
         "created_at",
         "pk",
     )
+    newer, coming = _regulations_to_choose(enrolment)
     return {
         "relationship": relationship,
         "completed": None if relationship else completed,
@@ -331,7 +333,8 @@ def candidate_home(enrolment: Enrolment) -> dict:
         else HelpFlag.objects.filter(
             enrolment=enrolment, resolved_at__isnull=True, why=HelpFlag.Why.ASKED
         ).first(),
-        "newer_regulations": newer_regulations(enrolment),
+        "newer_regulations": [newer] if newer else [],
+        "coming_regulations": coming,
         # Who made each change is named when it was not the candidate.
         "changes": enrolment.changes.select_related(
             "from_regulations", "to_regulations", "by"
@@ -353,13 +356,38 @@ def after_mentoring(enrolment: Enrolment) -> str:
     return AFTER_MENTORING.get(enrolment.status, "")
 
 
+def _regulations_to_choose(
+    enrolment: Enrolment,
+) -> tuple[RegulationsVersion | None, RegulationsVersion | None]:
+    """The version newer than the enrolment's in force today, and the first one
+    published for a later date; neither once the portfolio is submitted."""
+    if enrolment.status not in REGULATIONS_CHOICE_STATUSES:
+        return None, None
+    today = timezone.localdate()
+    later = RegulationsVersion.objects.filter(
+        effective_from__gt=enrolment.regulations.effective_from
+    ).order_by("effective_from")
+    in_force = coming = None
+    for version in later:
+        if version.effective_from <= today:
+            in_force = version
+        elif coming is None:
+            coming = version
+    return in_force, coming
+
+
 def newer_regulations(enrolment: Enrolment) -> list[RegulationsVersion]:
     """The version a candidate may move to: the one in force today, if it is newer
-    than theirs (a version published for a later date is offered from that day)."""
-    in_force = RegulationsVersion.in_force_on(timezone.localdate())
-    if in_force and in_force.effective_from > enrolment.regulations.effective_from:
-        return [in_force]
-    return []
+    than theirs and their portfolio is not yet submitted (a version published for a
+    later date is offered from that day: see ``coming_regulations``)."""
+    in_force, _ = _regulations_to_choose(enrolment)
+    return [in_force] if in_force else []
+
+
+def coming_regulations(enrolment: Enrolment) -> RegulationsVersion | None:
+    """A version published for a later date that the candidate may move to from
+    that date."""
+    return _regulations_to_choose(enrolment)[1]
 
 
 def open_requests(enrolment: Enrolment):

@@ -42,6 +42,7 @@ from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.notifications import emails
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
+    REGULATIONS_CHOICE_STATUSES,
     Enrolment,
     EnrolmentChange,
     EnrolmentStatus,
@@ -167,6 +168,11 @@ def enrolment_move_regulations(
     )
     if enrolment.status not in OPEN_ENROLMENT_STATUSES:
         raise MentoringError("Only an open enrolment can move to new regulations.")
+    if enrolment.status not in REGULATIONS_CHOICE_STATUSES:
+        raise MentoringError(
+            "Your portfolio is submitted: it is assessed under the "
+            f"{enrolment.regulations}, the regulations it was written for."
+        )
     if regulations.effective_from <= enrolment.regulations.effective_from:
         raise MentoringError("You can only move to a newer version of the regulations.")
     today = timezone.localdate()

@@ -322,13 +322,28 @@ def regulations(request):
 
 def _confirm_regulations(request, *, name, effective_from, summary):
     services.regulations_create_check(effective_from=effective_from)
-    told = services.regulations_recipients()
-    mentors = _count(told["mentors"], "listed mentor", "listed mentors")
+    told = services.regulations_recipients(effective_from=effective_from)
+    mentors = _count(
+        told["mentors"],
+        "mentor, listed or on the way to listing",
+        "mentors, listed or on the way to listing",
+    )
     candidates = _count(
         told["candidates"],
-        "candidate with an open enrolment",
-        "candidates with open enrolments",
+        "candidate who has not yet submitted their portfolio",
+        "candidates who have not yet submitted their portfolios",
     )
+    if effective_from > timezone.localdate():
+        choice = (
+            f"offering the choice, from {effective_from:%-d %B %Y}, to stay under the "
+            "regulations they enrolled on or move to these; they are emailed again "
+            "on that day."
+        )
+    else:
+        choice = (
+            "offering the choice to stay under the regulations they enrolled on or "
+            "move to these."
+        )
     return confirm.confirmation_page(
         request,
         title=f"Publish {name}",
@@ -337,10 +352,9 @@ def _confirm_regulations(request, *, name, effective_from, summary):
             "enrols from that day enrols under it.",
             f"Emails go to {mentors}, asking them to be briefed on it within "
             f"{SchemeSettings.load().briefing_grace_days} days of that date.",
-            f"Emails go to {candidates}, offering the choice to stay under the "
-            "regulations they enrolled on or move to these.",
+            f"Emails go to {candidates}, {choice}",
         ],
-        button=f"Yes, publish and email {told['mentors'] + told['candidates']} people",
+        button=f"Yes, publish and email {_count(told['people'], 'person', 'people')}",
         back_url=reverse("oversight:regulations"),
         undo="Once sent, the emails cannot be called back, and a published version "
         "cannot be removed.",

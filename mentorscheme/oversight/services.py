@@ -8,6 +8,8 @@ import datetime
 import logging
 import time
 from collections.abc import Callable
+from itertools import groupby
+from operator import attrgetter
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
@@ -32,7 +34,7 @@ from mentorscheme.notifications import emails
 from mentorscheme.oversight import figures, selectors, tasks
 from mentorscheme.oversight.models import RUN_STALLED_AFTER, AllocationRun, RunStatus
 from mentorscheme.scheme.models import (
-    OPEN_ENROLMENT_STATUSES,
+    REGULATIONS_CHOICE_STATUSES,
     AllocationMode,
     Enrolment,
     Qualification,
@@ -585,11 +587,16 @@ def qualification_save(
 def regulations_create(*, by, **fields) -> RegulationsVersion:
     """Publish a regulations version and tell the people it concerns.
 
-    Every listed mentor is told what to do (be briefed, within the grace period);
-    every candidate with an open enrolment is told their choice: stay under the
-    version they enrolled on, or move to the new one.
+    Mentors, listed or on the way to listing, are told what to do (be briefed,
+    within the grace period); each candidate who can still choose is told their
+    choice: stay under the version they enrolled on, or move to the new one. A
+    version published for a later day is offered from that day, when
+    ``regulations_choice_open`` tells them again.
     """
     regulations_create_check(effective_from=fields["effective_from"])
+    today = timezone.localdate()
+    if fields["effective_from"] <= today:
+        fields = {**fields, "choice_opened_on": today}  # this email offers it
     version = _save_and_audit(
         RegulationsVersion(), fields, by=by, action=AuditAction.REFERENCE_DATA_CHANGED
     )
@@ -607,20 +614,38 @@ def regulations_create_check(*, effective_from: datetime.date) -> None:
         raise OversightError("A regulations version already takes effect on that date.")
 
 
+#: Mentors told of new regulations: the listed, and those on the way to listing,
+#: who will need to know them by the time they take candidates on.
+MENTORS_TOLD_OF_REGULATIONS = [
+    MentorStatus.APPROVED,
+    MentorStatus.TRAINED,
+    MentorStatus.WORKSHOP_ATTENDED,
+    MentorStatus.LISTED,
+]
+
+
 def _regulations_mentors():
-    return MentorProfile.objects.filter(status=MentorStatus.LISTED)
+    return MentorProfile.objects.filter(status__in=MENTORS_TOLD_OF_REGULATIONS)
 
 
-def _regulations_enrolments(version: RegulationsVersion | None = None):
-    enrolments = Enrolment.objects.filter(status__in=OPEN_ENROLMENT_STATUSES)
-    return enrolments.exclude(regulations=version) if version else enrolments
+def _choosing_enrolments(effective_from: datetime.date):
+    """The enrolments that may move to a version in force from ``effective_from``."""
+    return Enrolment.objects.filter(
+        status__in=REGULATIONS_CHOICE_STATUSES,
+        regulations__effective_from__lt=effective_from,
+    )
 
 
-def regulations_recipients() -> dict[str, int]:
-    """How many people publishing a new version would email, by kind."""
+def regulations_recipients(*, effective_from: datetime.date) -> dict[str, int]:
+    """How many people publishing a version for ``effective_from`` would email."""
+    mentors = set(_regulations_mentors().values_list("member_id", flat=True))
+    candidates = set(
+        _choosing_enrolments(effective_from).values_list("member_id", flat=True)
+    )
     return {
-        "mentors": _regulations_mentors().count(),
-        "candidates": _regulations_enrolments().count(),
+        "mentors": len(mentors),
+        "candidates": len(candidates),
+        "people": len(mentors | candidates),
     }
 
 
@@ -637,17 +662,67 @@ def _announce_regulations(version: RegulationsVersion) -> None:
         emails.send(
             "regulations_published_mentor",
             to=profile.member.email,
-            context={**context, "member": profile.member},
+            context={
+                **context,
+                "member": profile.member,
+                "listed": profile.status == MentorStatus.LISTED,
+            },
         )
-    enrolments = _regulations_enrolments(version).select_related(
-        "member", "qualification", "regulations"
+    _tell_candidates(version, today=timezone.localdate())
+
+
+def _tell_candidates(version: RegulationsVersion, *, today: datetime.date) -> int:
+    """Email each candidate who may move to ``version`` once, naming their
+    enrolments; say from when if it is not in force yet. How many were told."""
+    opens = version.effective_from
+    choice_opens = opens if opens > today else None
+    enrolments = (
+        _choosing_enrolments(opens)
+        .select_related("member", "qualification", "regulations")
+        .order_by("member_id", "pk")
     )
-    for enrolment in enrolments:
+    told = 0
+    for _, theirs in groupby(enrolments, key=attrgetter("member_id")):
+        theirs = list(theirs)
+        member = theirs[0].member
         emails.send(
             "regulations_published_candidate",
-            to=enrolment.member.email,
-            context={**context, "member": enrolment.member, "enrolment": enrolment},
+            to=member.email,
+            context={
+                "regulations": version,
+                "member": member,
+                "enrolments": theirs,
+                "choice_opens": choice_opens,
+            },
         )
+        told += 1
+    return told
+
+
+def regulations_choice_open(*, today: datetime.date) -> int:
+    """On the day a version published in advance takes effect, tell the candidates
+    who may now move to it. Once per version, however often it runs; a version
+    overtaken by a later one already in force is not offered. How many were told."""
+    in_force = RegulationsVersion.in_force_on(today)
+    due = RegulationsVersion.objects.filter(
+        effective_from__lte=today, choice_opened_on__isnull=True
+    )
+    return sum(
+        _regulations_choice_open(version, today=today, in_force=in_force)
+        for version in due
+    )
+
+
+@transaction.atomic
+def _regulations_choice_open(
+    version: RegulationsVersion, *, today: datetime.date, in_force
+) -> int:
+    claimed = RegulationsVersion.objects.filter(
+        pk=version.pk, choice_opened_on__isnull=True
+    ).update(choice_opened_on=today)
+    if not claimed or version != in_force:
+        return 0
+    return _tell_candidates(version, today=today)
 
 
 @transaction.atomic

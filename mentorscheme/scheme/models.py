@@ -61,6 +61,12 @@ class RegulationsVersion(models.Model):
     name = models.CharField(max_length=100)
     effective_from = models.DateField(unique=True)
     summary = models.TextField(blank=True)
+    choice_opened_on = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The day candidates were told they may now move to this version.",
+    )
 
     class Meta:
         ordering = ["-effective_from"]
@@ -205,6 +211,10 @@ OPEN_ENROLMENT_STATUSES = [
     EnrolmentStatus.SUBMITTED,
     EnrolmentStatus.FURTHER_INFO,
 ]
+
+#: Enrolments whose candidate may still move to newer regulations: a portfolio once
+#: submitted is assessed under the regulations it was written for.
+REGULATIONS_CHOICE_STATUSES = [EnrolmentStatus.ENROLLED]
 
 
 class Enrolment(models.Model):

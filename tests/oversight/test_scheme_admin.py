@@ -259,8 +259,8 @@ def test_a_regulations_version_is_added_and_binds_later_enrolments(
     version = {"name": "Regulations of 2030", "effective_from": "2030-01-01"}
     page = staff_client.post("/oversight/scheme/regulations/", version).text
     assert "Publish Regulations of 2030?" in page
-    assert "Emails go to 1 listed mentor," in page
-    assert "Emails go to 1 candidate with an open enrolment," in page
+    assert "Emails go to 1 mentor, listed or on the way to listing," in page
+    assert "Emails go to 1 candidate who has not yet submitted their portfolio," in page
     assert RegulationsVersion.objects.count() == 1
     response = staff_client.post(
         "/oversight/scheme/regulations/", version | {"confirmed": "yes"}

@@ -3,9 +3,11 @@ mentors and candidates are told, "up to date" follows the candidate's own versio
 a grace period, webinars count as briefings, and officers see who is up to date."""
 
 import datetime
+import io
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
 from mentorscheme.mentoring import services as mentoring_services
@@ -178,3 +180,99 @@ def test_a_candidate_sees_whether_a_mentor_is_briefed_on_their_own_version(
     )
     page = client.get(url).text
     assert "Not yet briefed on your regulations (Regulations of 2027)" in page
+
+
+def run_periodic():
+    call_command("run_periodic", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_a_version_published_in_advance_is_offered_from_its_date_and_told_again_then(
+    client, alice, bob, sam, clock, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        new = publish(days_from_today=30, by=sam)
+    opens = f"{new.effective_from:%-d %B %Y}"
+    told = next(m for m in mail.outbox if m.to == ["alice@example.org"])
+    assert f"from {opens} you can choose it on your mentoring page" in told.body
+    assert "We will email you again on that day." in told.body
+    assert told.subject.endswith(f"your choice from {opens}")
+    login(client, alice)
+    page = client.get("/mentoring/").text
+    assert f"New regulations from {opens}" in page
+    assert "Move to Regulations of 2027" not in page
+
+    mail.outbox.clear()
+    clock.move(days=29)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    assert mail.outbox == []
+    clock.move(days=1)
+    for _ in range(2):  # the second run tells nobody again
+        with django_capture_on_commit_callbacks(execute=True):
+            run_periodic()
+    assert [m.to for m in mail.outbox] == [["alice@example.org"]]
+    assert f"are in force from {opens}" in mail.outbox[0].body
+    assert "choose it on your mentoring page." in mail.outbox[0].body
+    assert "email you again" not in mail.outbox[0].body
+    login(client, alice)
+    assert "Move to Regulations of 2027" in client.get("/mentoring/").text
+
+
+def test_a_version_in_force_on_publication_is_not_announced_twice(
+    alice, sam, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(days_from_today=0, by=sam)
+        run_periodic()
+    told = [m for m in mail.outbox if m.to == ["alice@example.org"]]
+    assert len(told) == 1
+    assert "choose it on your mentoring page." in told[0].body
+
+
+def test_publishing_emails_each_person_once_and_mentors_on_the_way_to_listing_too(
+    client, alice, bob, sam_with_totp, django_capture_on_commit_callbacks
+):
+    f.enrol(alice, "revalidation")
+    submitted = f.MemberFactory(email="submitted@example.org")
+    f.enrol(submitted, status="submitted")
+    for status in ("approved", "trained", "workshop_attended", "applied"):
+        member = f.MemberFactory(email=f"{status}@example.org")
+        f.award(member, "chartership")
+        f.mentor_profile(member, status=status)
+    login(client, sam_with_totp)
+    version = {"name": "Regulations of 2030", "effective_from": "2030-01-01"}
+    page = client.post("/oversight/scheme/regulations/", version).text
+    assert "Emails go to 4 mentors, listed or on the way to listing," in page
+    assert "Emails go to 1 candidate who has not yet submitted their portfolio," in page
+    assert "from 1 January 2030" in page
+    assert "Yes, publish and email 5 people" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/oversight/scheme/regulations/", version | {"confirmed": "yes"})
+    sent = sorted(address for m in mail.outbox for address in m.to)
+    assert sent == [
+        "alice@example.org",
+        "approved@example.org",
+        "bob@example.org",
+        "trained@example.org",
+        "workshop_attended@example.org",
+    ]
+    to_alice = next(m for m in mail.outbox if m.to == ["alice@example.org"]).body
+    assert "You enrolled on Chartership under" in to_alice
+    assert "You enrolled on Revalidation under" in to_alice
+    to_trained = next(m for m in mail.outbox if m.to == ["trained@example.org"]).body
+    assert "shown as up to date in the mentor directory once you are listed" in (
+        to_trained
+    )
+
+
+def test_a_submitted_portfolio_stays_under_its_regulations(client, alice, clock):
+    new = publish(days_from_today=0)
+    enrolment = alice.enrolments.get()
+    enrolment.status = "submitted"
+    enrolment.save()
+    login(client, alice)
+    assert "Move to Regulations of 2027" not in client.get("/mentoring/").text
+    with pytest.raises(mentoring_services.MentoringError, match="assessed under"):
+        mentoring_services.enrolment_move_regulations(
+            enrolment=enrolment, regulations=new
+        )

@@ -20,7 +20,8 @@ class Command(BaseCommand):
         "The scheme's periodic work, for a scheduler to run (hourly is plenty): "
         "delist lapsed mentors, remind and expire unanswered requests, flag "
         "candidates waiting too long, close the requests of candidates whose "
-        "membership is not current, mark stalled allocation runs failed. "
+        "membership is not current, tell candidates when regulations published in "
+        "advance take effect, mark stalled allocation runs failed. "
         "Running it twice changes nothing more."
     )
 
@@ -84,6 +85,11 @@ class Command(BaseCommand):
             mentoring.register_changed,
             {"closed": 0, "flagged": 0, "not_current": 0},
         )
+        opened = step(
+            "regulations coming into force",
+            lambda: oversight.regulations_choice_open(today=today),
+            0,
+        )
         stalled = step(
             "stalled allocation runs",
             # By the clock, not --today: a worker stops in real time.
@@ -103,6 +109,7 @@ class Command(BaseCommand):
             f"{links['closed']}, mentoring by a line manager flagged {links['flagged']}; "
             f"requests of candidates whose membership is not current closed "
             f"{links['not_current']}; "
+            f"candidates told they may now move to new regulations {opened}; "
             f"stalled allocation runs marked failed {stalled}."
         )
 
