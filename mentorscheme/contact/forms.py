@@ -50,6 +50,19 @@ class FeedbackForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, user=None, **kwargs):
+        """For a signed-in sender, start from their name and their account's
+        address, which a reply goes to if they leave the address empty."""
+        super().__init__(*args, **kwargs)
+        if user is None or not user.is_authenticated:
+            return
+        member = getattr(user, "member", None)
+        self.fields["name"].initial = member.full_name if member else ""
+        self.fields["email"].initial = user.email
+        self.fields[
+            "email"
+        ].help_text = "We reply to this address; left empty, to your account's address."
+
     def clean_message(self):
         message = self.cleaned_data["message"].strip()
         if not message:

@@ -39,6 +39,11 @@ class Feedback(models.Model):
     def __str__(self):
         return f"{self.get_topic_display()} ({self.received_at:%d %b %Y})"
 
+    @property
+    def reply_to(self) -> str:
+        """Where a reply goes: the address given, else the signed-in sender's."""
+        return self.email or (self.user.email if self.user else "")
+
 
 class FeedbackReply(models.Model):
     """The registration team's answer to a message, emailed to its sender; the thread

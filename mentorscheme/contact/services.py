@@ -62,12 +62,10 @@ def feedback_submit(
     gave no email apart."""
     sender = sender_of(user=user, email=email, address=address)
     feedback_check_allowed(message=message, sender=sender)
+    user = user if user is not None and user.is_authenticated else None
+    email = email.strip() or (user.email if user else "")  # so it can be answered
     feedback = Feedback.objects.create(
-        topic=topic,
-        message=message,
-        name=name,
-        email=email,
-        user=user if user is not None and user.is_authenticated else None,
+        topic=topic, message=message, name=name, email=email, user=user
     )
     key = _duplicate_key(message, sender)
     # Only a stored message makes a resend a duplicate.
@@ -96,18 +94,18 @@ def feedback_triage(*, feedback: Feedback, status: str, staff_note: str) -> Feed
 def feedback_reply(*, feedback: Feedback, body: str, by) -> FeedbackReply:
     """Answer a message: the reply is emailed to its sender and kept with it."""
     body = body.strip()
-    if not feedback.email:
+    if not feedback.reply_to:
         raise FeedbackRefused("This message gave no email address to reply to.")
     if not body:
         raise FeedbackRefused("Write your reply.")
     reply = FeedbackReply.objects.create(
-        feedback=feedback, body=body, sent_by=by, sent_to=feedback.email
+        feedback=feedback, body=body, sent_by=by, sent_to=feedback.reply_to
     )
     feedback.status = FeedbackStatus.ANSWERED
     feedback.save(update_fields=["status", "updated_at"])
     emails.send(
         "feedback_reply",
-        to=feedback.email,
+        to=feedback.reply_to,
         context={
             "name": feedback.name,
             "topic": feedback.get_topic_display(),

@@ -24,7 +24,7 @@ def _within_limit(request) -> bool:
 
 
 def feedback_form(request):
-    form = FeedbackForm(request.POST or None)
+    form = FeedbackForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         if form.is_spam():
             # Look like success to a bot; store nothing.
@@ -77,7 +77,7 @@ def feedback_triage_list(request):
 @login_required
 def feedback_triage_detail(request, pk: int):
     require(can_triage_feedback(roles_for(request.user)))
-    feedback = get_object_or_404(Feedback, pk=pk)
+    feedback = get_object_or_404(Feedback.objects.select_related("user__member"), pk=pk)
     replying = request.method == "POST" and request.POST.get("action") == "reply"
     form = FeedbackTriageForm(
         request.POST if request.method == "POST" and not replying else None,
@@ -93,7 +93,7 @@ def feedback_triage_detail(request, pk: int):
             reply_form.add_error(None, str(refusal))
         else:
             messages.success(
-                request, f"Your reply has been emailed to {feedback.email}."
+                request, f"Your reply has been emailed to {feedback.reply_to}."
             )
             return redirect("contact:triage_detail", pk=pk)
     elif request.method == "POST" and not replying and form.is_valid():

@@ -173,3 +173,43 @@ def test_staff_answer_from_the_app_and_the_thread_is_kept(
     assert feedback.status == "answered"
     page = client.get(url).text
     assert "Yes: try the directory." in page
+
+
+def test_a_signed_in_members_message_can_be_answered(
+    client, alice, sam_with_totp, django_capture_on_commit_callbacks
+):
+    login(client, alice)
+    form = client.get("/contact/").text
+    assert 'value="alice@example.org"' in form and 'value="Alice Archer"' in form
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, name="", email="")
+    feedback = Feedback.objects.get()
+    assert feedback.email == "alice@example.org"
+
+    login(client, sam_with_totp)
+    url = f"/contact/triage/{feedback.pk}/"
+    page = client.get(url).text
+    assert "Signed in as alice@example.org" in page
+    assert f'href="/members/register/{alice.pk}/"' in page
+    assert "no reply possible" not in page
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"action": "reply", "body": "Read the guide."})
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [["alice@example.org"]]
+
+
+def test_a_message_kept_without_an_address_is_answered_at_the_senders_account(
+    client, alice, sam_with_totp, django_capture_on_commit_callbacks
+):
+    feedback = Feedback.objects.create(
+        topic="general", message="Who is my officer?", user=alice.user
+    )
+    login(client, sam_with_totp)
+    url = f"/contact/triage/{feedback.pk}/"
+    assert "alice@example.org</a> (their account's address)" in client.get(url).text
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"action": "reply", "body": "Olivia."})
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [["alice@example.org"]]
+    assert feedback.replies.get().sent_to == "alice@example.org"
