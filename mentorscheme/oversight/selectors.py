@@ -24,6 +24,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from mentorscheme.matching import engine
+from mentorscheme.members import officers
 from mentorscheme.members.models import (
     LineManagerDeclaration,
     Member,
@@ -569,6 +570,37 @@ def run_people(pairs, unmatched) -> dict:
         "enrolments": {e.pk: e for e in enrolments},
         "mentors": {m.pk: m for m in mentors},
     }
+
+
+def pair_conflict(user, candidate, mentor, *, decider) -> str:
+    """Why ``user`` may not decide on pairing this candidate with this mentor ("":
+    they may): one of the two is them, or someone they line-manage. ``decider`` is
+    ``officers.decider_of(user)``, read once for a list of pairs."""
+    for member in (candidate, mentor):
+        reason = officers.conflict_reason(user, member, decider=decider)
+        if reason:
+            return reason
+    return ""
+
+
+def run_conflicts(run, user) -> list[str]:
+    """The kept pairs of a run that ``user`` may not decide, each in words: "the
+    candidate with the mentor: why"."""
+    pairs = run.kept_pairs()
+    people = run_people(pairs, [])
+    decider = officers.decider_of(user)
+    found = []
+    for pair in pairs:
+        enrolment = people["enrolments"].get(pair["candidate_id"])
+        mentor = people["mentors"].get(pair["mentor_id"])
+        if enrolment is None or mentor is None:
+            continue
+        reason = pair_conflict(user, enrolment.member, mentor.member, decider=decider)
+        if reason:
+            found.append(
+                f"{enrolment.member.full_name} with {mentor.member.full_name}: {reason}"
+            )
+    return found
 
 
 _STAGE_WORDS = {

@@ -19,6 +19,7 @@ from django.utils import timezone
 from mentorscheme.audit import services as audit
 from mentorscheme.audit.models import AuditAction
 from mentorscheme.locking import lock_row, lock_rows
+from mentorscheme.members import officers
 from mentorscheme.members.models import (
     Member,
     OfficerAppointment,
@@ -296,13 +297,22 @@ def allocation_run_change_mentor(
     _require_proposed(run)
     pair = _pair(run, candidate_id)
     allowed = {
-        profile.pk: suggestion
+        profile.pk: (profile, suggestion)
         for profile, suggestion in selectors.pair_alternatives(run, candidate_id, n=50)
     }
-    suggestion = allowed.get(mentor_id)
-    if suggestion is None:
+    if mentor_id not in allowed:
         raise OversightError(
             "That mentor cannot take this candidate now: choose one of the suggestions."
+        )
+    profile, suggestion = allowed[mentor_id]
+    candidate = Member.objects.get(enrolments__pk=candidate_id)
+    reason = selectors.pair_conflict(
+        by, candidate, profile.member, decider=officers.decider_of(by)
+    )
+    if reason:
+        raise OversightError(
+            f"{reason} Another support officer of the region, or the registration "
+            "team, chooses this candidate's mentor."
         )
     pair["previous_mentor_id"] = pair.get("previous_mentor_id", pair["mentor_id"])
     pair["mentor_id"] = mentor_id
@@ -330,6 +340,20 @@ def allocation_run_discard(*, run: AllocationRun, by) -> AllocationRun:
     return run
 
 
+def refuse_conflicts(run: AllocationRun, by) -> None:
+    """Nobody publishes a match of their own, or of someone they line-manage."""
+    conflicts = selectors.run_conflicts(run, by)
+    if conflicts:
+        raise OversightError(
+            "You cannot publish this allocation. "
+            + " ".join(conflicts)
+            + " Take "
+            + ("that pair" if len(conflicts) == 1 else "those pairs")
+            + " out and publish the rest, or ask another support officer of the "
+            "region, or the registration team, to publish it."
+        )
+
+
 @transaction.atomic
 def allocation_run_publish(*, run: AllocationRun, by) -> AllocationRun:
     """Publish the kept pairs: a request to the mentor, or a match made directly.
@@ -339,6 +363,7 @@ def allocation_run_publish(*, run: AllocationRun, by) -> AllocationRun:
     """
     run = _locked_run(run)
     _require_proposed(run)
+    refuse_conflicts(run, by)
     mode = SchemeSettings.load().allocation_mode
     pairs = run.kept_pairs()
     # Mentor profiles, then enrolments: the order the mentoring services lock in.

@@ -330,7 +330,11 @@ def allocation_pair_mentor(request, pk: int, candidate: int):
 def allocation_publish(request, pk: int):
     roles = _allocator(request)
     run = get_allocation_run_or_404(roles, pk)
-    if confirm.needs_confirmation(request) and run.status == RunStatus.PROPOSED:
+    if (
+        confirm.needs_confirmation(request)
+        and run.status == RunStatus.PROPOSED
+        and not selectors.run_conflicts(run, request.user)
+    ):
         return _confirm_publish(request, run)
     try:
         run = services.allocation_run_publish(run=run, by=request.user)

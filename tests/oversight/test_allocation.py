@@ -1,6 +1,7 @@
 """Bulk allocation runs: propose, review, take pairs out, publish, and refusals."""
 
 import datetime
+import html
 import io
 
 import pytest
@@ -496,3 +497,52 @@ def test_the_periodic_work_fails_a_stalled_run_and_tells_who_started_it(
         task()
     stalled.refresh_from_db()
     assert stalled.status == "failed" and stalled.proposal == {}
+
+
+def test_an_officer_who_mentors_cannot_choose_themselves_as_a_candidates_mentor(
+    client, olivia, london, waiting, bob
+):
+    run = propose(client, olivia, london)
+    own = f.mentor_profile(olivia, capacity=2)
+    carl = waiting["carl"].pk
+    url = f"/oversight/allocations/{run.pk}/pairs/{carl}/"
+    assert f'value="{own.pk}"' in client.get(url).text
+    page = html.unescape(client.post(url, {"mentor": own.pk}).text)
+    assert (
+        "This is your own case, so you cannot decide it. Another support officer of "
+        "the region, or the registration team, chooses this candidate's mentor." in page
+    )
+    run.refresh_from_db()
+    pairs = {p["candidate_id"]: p["mentor_id"] for p in run.proposal["pairs"]}
+    assert pairs[carl] == bob.mentor_profile.pk
+
+
+def test_an_officer_cannot_publish_a_match_for_someone_they_line_manage(
+    client, olivia, london, waiting, django_capture_on_commit_callbacks
+):
+    carl = waiting["carl"].member
+    carl.line_manager = olivia
+    carl.save()
+    run = propose(client, olivia, london)
+    url = f"/oversight/allocations/{run.pk}/publish/"
+    # Not even asked to confirm: refused at once, and nothing is sent.
+    for data in ({}, CONFIRMED):
+        page = html.unescape(client.post(url, data, follow=True).text)
+        assert (
+            "You cannot publish this allocation. Carl Clark with Bob Baker: You are "
+            "Carl Clark's line manager, so you cannot decide this. Take that pair "
+            "out and publish the rest, or ask another support officer of the "
+            "region, or the registration team, to publish it." in page
+        )
+    run.refresh_from_db()
+    assert run.status == "proposed"
+    assert not MentoringRequest.objects.exists()
+    client.post(
+        f"/oversight/allocations/{run.pk}/pair/",
+        {"candidate": waiting["carl"].pk, "action": "remove"},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, CONFIRMED)
+    run.refresh_from_db()
+    assert run.status == "published"
+    assert MentoringRequest.objects.get().enrolment == waiting["alice"]
