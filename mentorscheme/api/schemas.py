@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import AfterValidator, Field, create_model
 
-from mentorscheme.members.models import MembershipStatus
+from mentorscheme.members.models import LineManagerDeclaration, MembershipStatus
 from mentorscheme.mentoring.models import DeclineReason
 from mentorscheme.mentors.models import MeetingMode
 
@@ -186,6 +186,20 @@ class MentorOut(Schema):
 class EnrolmentIn(Schema):
     qualification: Code
     meeting_modes: list[MeetingMode] = Field(default_factory=list, max_length=6)
+    line_manager: LineManagerDeclaration = Field(
+        description="Who the candidate's line manager is, as the site's enrolment "
+        "form asks: `member` (a member of the body: give `line_manager_member`), "
+        "`not_member` (give `line_manager_name`) or `none` (no line manager, or "
+        "self-employed). A line manager cannot mentor someone they manage."
+    )
+    line_manager_member: text(200) = Field(
+        "",
+        description="With `member`: their membership number, or their full name "
+        "as on the register.",
+    )
+    line_manager_name: text(200) = Field(
+        "", description="With `not_member`: their name."
+    )
 
 
 class EnrolmentChangeOut(Schema):

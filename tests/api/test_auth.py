@@ -72,12 +72,16 @@ def test_a_session_must_send_the_csrf_token_to_change_anything(alice):
     api = Api(client)
     assert api.get("/enrolments").status_code == 200
     assert_problem(
-        api.post("/enrolments", {"qualification": "fellowship"}), 403, "csrf"
+        api.post(
+            "/enrolments", {"qualification": "fellowship", "line_manager": "none"}
+        ),
+        403,
+        "csrf",
     )
     client.get("/privacy/")  # any page sets the CSRF cookie
     response = client.post(
         "/api/enrolments",
-        '{"qualification": "fellowship"}',
+        '{"qualification": "fellowship", "line_manager": "none"}',
         content_type="application/json",
         HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
     )

@@ -14,6 +14,8 @@ from tests import factories as f
 from tests.api.conftest import assert_problem
 from tests.personas import mentor
 
+NO_MANAGER = {"line_manager": "none"}
+
 
 def _ask(api, mentor_member, message="I would value your help with my portfolio."):
     return api.post(
@@ -27,21 +29,91 @@ def test_a_candidate_enrols_through_the_api(api_as, bob):
     f.with_account(member)
     api = api_as(member)
     response = api.post(
-        "/enrolments", {"qualification": "chartership", "meeting_modes": ["zoom"]}
+        "/enrolments",
+        {"qualification": "chartership", "meeting_modes": ["zoom"], **NO_MANAGER},
     )
     assert response.status_code == 201, response.content
     assert response.json()["meeting_modes"] == ["zoom"]
     assert api.get("/enrolments").json()["count"] == 1
+    member.refresh_from_db()
+    assert member.line_manager_declaration == "none"
     again = assert_problem(
-        api.post("/enrolments", {"qualification": "chartership"}), 409, "refused"
+        api.post("/enrolments", {"qualification": "chartership", **NO_MANAGER}),
+        409,
+        "refused",
     )
     assert "already enrolled" in again["detail"]
-    assert_problem(api.post("/enrolments", {"qualification": "magic"}), 422, "invalid")
+    assert_problem(
+        api.post("/enrolments", {"qualification": "magic", **NO_MANAGER}),
+        422,
+        "invalid",
+    )
+
+
+def test_enrolling_through_the_api_asks_who_the_line_manager_is_as_the_site_does(
+    api_as, bob
+):
+    member = f.MemberFactory()
+    f.with_account(member)
+    api = api_as(member)
+    missing = assert_problem(
+        api.post("/enrolments", {"qualification": "chartership"}), 422, "invalid"
+    )
+    assert missing["errors"][0]["loc"][-1] == "line_manager"
+    unknown = assert_problem(
+        api.post(
+            "/enrolments",
+            {
+                "qualification": "chartership",
+                "line_manager": "member",
+                "line_manager_member": "Nobody Known",
+            },
+        ),
+        422,
+        "invalid",
+    )
+    assert unknown["errors"] == [
+        {
+            "loc": ["body", "payload", "line_manager_member"],
+            "msg": "We could not find one member with that number or name. Check "
+            "the membership number, or choose “Someone who is not a member”.",
+        }
+    ]
+    unnamed = assert_problem(
+        api.post(
+            "/enrolments",
+            {"qualification": "chartership", "line_manager": "not_member"},
+        ),
+        422,
+        "invalid",
+    )
+    assert unnamed["errors"][0]["msg"] == "Give your line manager's name."
+    assert not member.enrolments.exists()
+    response = api.post(
+        "/enrolments",
+        {
+            "qualification": "chartership",
+            "line_manager": "member",
+            "line_manager_member": bob.membership_number,
+        },
+    )
+    assert response.status_code == 201, response.content
+    member.refresh_from_db()
+    assert member.declared_line_manager == bob
+    schema = api.client.get("/api/openapi.json").json()
+    fields = schema["components"]["schemas"]["EnrolmentIn"]
+    assert "line_manager" in fields["required"]
+    assert (
+        "A line manager cannot mentor"
+        in fields["properties"]["line_manager"]["description"]
+    )
 
 
 def test_a_lapsed_member_cannot_act(api_as, larry):
     assert_problem(
-        api_as(larry).post("/enrolments", {"qualification": "chartership"}),
+        api_as(larry).post(
+            "/enrolments", {"qualification": "chartership", **NO_MANAGER}
+        ),
         403,
         "forbidden",
     )

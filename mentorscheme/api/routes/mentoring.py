@@ -30,6 +30,7 @@ from mentorscheme.mentoring.access import (
     get_relationship_or_404,
     get_request_or_404,
 )
+from mentorscheme.mentoring.forms import LineManagerForm
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.scheme import eligibility
@@ -154,6 +155,22 @@ def enrolment_move_regulations(request, enrolment_id: Id, payload: RegulationsMo
     return _enrolment_out(_own_enrolment(member, enrolment_id))
 
 
+def _line_manager_declared(payload: EnrolmentIn) -> LineManagerForm:
+    """The line-manager declaration, checked as the site's enrolment form checks it."""
+    names = ("line_manager", "line_manager_member", "line_manager_name")
+    form = LineManagerForm({name: getattr(payload, name) for name in names})
+    if not form.is_valid():
+        raise ApiProblem(
+            "invalid",
+            errors=[
+                {"loc": ["body", "payload", name], "msg": message}
+                for name, messages in form.errors.items()
+                for message in messages
+            ],
+        )
+    return form
+
+
 @router.post(
     "/enrolments",
     response={201: EnrolmentOut, **REFUSALS},
@@ -168,11 +185,13 @@ def enrolment_create(request, payload: EnrolmentIn):
         raise ApiProblem(
             "invalid", "No qualification open for enrolment has that code."
         )
+    declared = _line_manager_declared(payload)
     try:
         enrolment = services.enrolment_create(
             member=member,
             qualification=qualification,
             meeting_modes=[str(mode) for mode in payload.meeting_modes],
+            line_manager=declared.declaration(),
         )
     except services.MentoringError as error:
         raise refusal(error) from None
