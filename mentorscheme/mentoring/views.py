@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.text import capfirst, slugify
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST, require_safe
 
 from mentorscheme import confirm
@@ -315,7 +315,7 @@ def _cards(entries, for_enrolment: str) -> tuple[list, list[dict]]:
             if (r.code, r.text) in keys:
                 shared.setdefault((r.code, r.text), r)
             else:
-                reasons.append(capfirst(r.text))
+                reasons.append(r.text[:1].upper() + r.text[1:])  # capfirst
         card, record = entry.card, entry.record
         cards.append(
             {

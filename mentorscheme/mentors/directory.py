@@ -211,9 +211,10 @@ _TEXT_VALUES = ("member__first_name", "member__last_name", "member__job_title")
 _row_queries: dict[datetime.date, object] = {}
 
 
-def _rows(today: datetime.date | None = None, **where) -> list[dict]:
+def _rows(reference: Reference, today=None, **where) -> list[dict]:
     """The rows of the mentor profiles the ``where`` lookups pick, by id, with their
-    links (``selectors.links_from_row``)."""
+    links (``selectors.links_from_row``); the names of their region and sort of
+    organisation come from the ``reference``."""
     today = today or timezone.localdate()
     rows = _row_queries.get(today)
     if rows is None:
@@ -222,13 +223,21 @@ def _rows(today: datetime.date | None = None, **where) -> list[dict]:
             selectors.with_links(selectors.profiles_with_record_fields(today))
             .order_by("pk")
             .values(
-                *selectors.RECORD_VALUES,
+                *selectors.RECORD_VALUES_BUT_NAMES,
                 *selectors.LINK_VALUES,
                 *_TEXT_VALUES,
                 "statement",
             )
         )
-    return list(rows.filter(**where))
+    rows = list(rows.filter(**where))
+    for row in rows:
+        row["member__region__name"] = reference.region_name(row["member__region_id"])
+        row["member__organisation__organisation_type__name"] = (
+            reference.organisation_type_name(
+                row["member__organisation__organisation_type_id"]
+            )
+        )
+    return rows
 
 
 @dataclass(frozen=True)
@@ -291,7 +300,7 @@ class DirectoryIndex:
             notes = frozenset(pk for pk, _ in _window_notes(version))
         reference = Reference.read(today)
         profiles = MentorProfile.objects.filter(status=MentorStatus.LISTED)
-        rows = _rows(today, status=MentorStatus.LISTED)
+        rows = _rows(reference, today, status=MentorStatus.LISTED)
         current = currency.up_to_date_versions(
             profiles.values("member_id"), reference.regulations
         )
@@ -317,7 +326,7 @@ class DirectoryIndex:
         if not mentor_ids <= self.position_of.keys():
             return None
         ids = sorted(mentor_ids)
-        rows = _rows(today, pk__in=ids)
+        rows = _rows(self.reference, today, pk__in=ids)
         if len(rows) != len(ids):
             return None  # a mentor profile was deleted
         current = currency.up_to_date_versions(
@@ -523,7 +532,7 @@ def _live_mentors(mentor_ids, index: DirectoryIndex) -> list[tuple[MentorRecord,
     """
     reference = index.reference
     ids = list(dict.fromkeys(mentor_ids))
-    rows = {r["pk"]: r for r in _rows(pk__in=ids)}
+    rows = {r["pk"]: r for r in _rows(reference, pk__in=ids)}
     found = []
     for mentor_id in ids:
         row = rows.get(mentor_id)

@@ -141,6 +141,10 @@ RECORD_VALUES = (
 )
 #: The annotated or own fields of a profile among them.
 _PROFILE_VALUES = RECORD_VALUES[6:-2]
+#: The names among them: of the sort of organisation, and of the region. A reader
+#: that keeps those small tables by id fills them in itself (two joins fewer).
+RECORD_NAMES = RECORD_VALUES[-2:]
+RECORD_VALUES_BUT_NAMES = RECORD_VALUES[:-2]
 
 
 def _chosen(field, column: str, kind: int):
@@ -152,8 +156,7 @@ def _chosen(field, column: str, kind: int):
     )
 
 
-#: The two sorts of link rows (queries, built once: the directory reads them for
-#: every page it shows).
+#: The two sorts of link rows (queries, built once).
 _QUALIFICATIONS = _chosen(MentorProfile.qualifications, "qualification_id", 0)
 _REGIONS = _chosen(MentorProfile.regions, "region_id", 1)
 
