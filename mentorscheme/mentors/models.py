@@ -42,6 +42,15 @@ class EvidenceStatus(models.TextChoices):
 #: The most candidates a mentor may take on at once.
 MOST_PLACES = 10
 
+#: Mentors who keep up with the regulations: the listed, and those approved and on
+#: the way to listing, who will need them by the time they take candidates on.
+KEEPING_UP_STATUSES = [
+    MentorStatus.APPROVED,
+    MentorStatus.TRAINED,
+    MentorStatus.WORKSHOP_ATTENDED,
+    MentorStatus.LISTED,
+]
+
 
 class MentorProfile(models.Model):
     member = models.OneToOneField(

@@ -20,7 +20,11 @@ from mentorscheme.members.models import (
     MembershipStatus,
     RegistrationAward,
 )
-from mentorscheme.mentors.models import MentorProfile, MentorStatus
+from mentorscheme.mentors.models import (
+    KEEPING_UP_STATUSES,
+    MentorProfile,
+    MentorStatus,
+)
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import RegulationsVersion
 from mentorscheme.scheme.records import MentorRecord
@@ -350,7 +354,11 @@ def mentor_home_context(profile: MentorProfile) -> dict:
     mentoring = _FROM_MENTORING["home_sections"](profile)
     current = mentoring["current"]
     today = timezone.localdate()
-    versions = list(RegulationsVersion.objects.order_by("-effective_from"))
+    versions = list(
+        currency.with_briefing_to_watch(RegulationsVersion.objects).order_by(
+            "-effective_from"
+        )
+    )
     regulations = next((v for v in versions if v.effective_from <= today), None)
     acknowledgements = list(
         BriefingAcknowledgement.objects.filter(member=profile.member).select_related(
@@ -371,10 +379,15 @@ def mentor_home_context(profile: MentorProfile) -> dict:
     wanted = {v.pk for v in upcoming} | {r.enrolment.regulations_id for r in current}
     if regulations is not None:
         wanted.add(regulations.pk)
+    to_be_briefed_on = [
+        v for v in reversed(versions) if v.pk in wanted and not briefed_on(v)
+    ]
+    if profile.status not in KEEPING_UP_STATUSES:
+        to_be_briefed_on = []
+    # A briefing can be marked watched only once there is one to watch.
     return {
-        "to_be_briefed_on": [
-            v for v in reversed(versions) if v.pk in wanted and not briefed_on(v)
-        ],
+        "to_be_briefed_on": [v for v in to_be_briefed_on if v.has_briefing],
+        "nothing_to_watch_on": [v for v in to_be_briefed_on if not v.has_briefing],
         "upcoming_regulations": upcoming,
         "profile": profile,
         "free_places": max(profile.capacity - profile.active_mentees, 0),

@@ -19,6 +19,7 @@ from mentorscheme.members import officers
 from mentorscheme.members.models import Member
 from mentorscheme.mentors import changes, directory
 from mentorscheme.mentors.models import (
+    KEEPING_UP_STATUSES,
     MOST_PLACES,
     EvidenceStatus,
     MentorProfile,
@@ -34,7 +35,15 @@ from mentorscheme.mentors.selectors import (
 )
 from mentorscheme.notifications import emails
 from mentorscheme.scheme.models import SchemeSettings
-from mentorscheme.training.models import Booking, BookingStatus, EventKind
+from mentorscheme.training import currency
+from mentorscheme.training import services as training
+from mentorscheme.training.models import (
+    AcknowledgementHow,
+    Booking,
+    BookingStatus,
+    BriefingAcknowledgement,
+    EventKind,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -437,6 +446,26 @@ def briefing_tell_listed_mentors(*, briefing) -> None:
             to=profile.member.email,
             context={"briefing": briefing},
         )
+
+
+@transaction.atomic
+def briefing_watched(*, member: Member, regulations_id: int) -> BriefingAcknowledgement:
+    """The mentor says they have watched the briefing on a version of the
+    regulations: it counts as being up to date with it."""
+    profile = MentorProfile.objects.filter(member=member).first()
+    if profile is None or profile.status not in KEEPING_UP_STATUSES:
+        raise MentorError(
+            "Marking a briefing watched is for mentors, and for applicants once "
+            "approved."
+        )
+    if not currency.has_briefing_to_watch(regulations_id):
+        raise MentorError(
+            "There is no briefing on these regulations to watch yet. A briefing or "
+            "webinar you attend counts by itself."
+        )
+    return training.briefing_acknowledge(
+        member=member, regulations_id=regulations_id, how=AcknowledgementHow.WATCHED
+    )
 
 
 def _listing_failures(profile: MentorProfile):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("profile/", views.edit_profile, name="edit"),
     path("accepting/", views.set_accepting, name="accepting"),
     path("retire/", views.retire, name="retire"),
+    path("briefings/watched/", views.briefing_watched, name="briefing_watched"),
     path("availability/", views.availability, name="availability"),
     path("evidence/", views.evidence, name="evidence"),
     path(

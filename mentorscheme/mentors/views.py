@@ -215,6 +215,22 @@ def set_accepting(request):
 
 @login_required
 @require_POST
+def briefing_watched(request):
+    member = _member_or_403(request)
+    regulations_id = parse_id(request.POST.get("regulations"))
+    try:
+        services.briefing_watched(member=member, regulations_id=regulations_id or 0)
+    except services.MentorError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request, "Thank you: you are shown as up to date with the regulations."
+        )
+    return redirect("mentors:home")
+
+
+@login_required
+@require_POST
 def retire(request):
     member = _member_or_403(request)
     profile = _profile_of(member)

@@ -30,7 +30,11 @@ from mentorscheme.members.models import (
 from mentorscheme.mentoring import services as mentoring_services
 from mentorscheme.mentoring.models import MentoringRequest, RelationshipStatus
 from mentorscheme.mentors import directory
-from mentorscheme.mentors.models import MentorProfile, MentorStatus
+from mentorscheme.mentors.models import (
+    KEEPING_UP_STATUSES,
+    MentorProfile,
+    MentorStatus,
+)
 from mentorscheme.notifications import emails
 from mentorscheme.oversight import figures, selectors, tasks
 from mentorscheme.oversight.models import RUN_STALLED_AFTER, AllocationRun, RunStatus
@@ -639,18 +643,8 @@ def regulations_create_check(*, effective_from: datetime.date) -> None:
         raise OversightError("A regulations version already takes effect on that date.")
 
 
-#: Mentors told of new regulations: the listed, and those on the way to listing,
-#: who will need to know them by the time they take candidates on.
-MENTORS_TOLD_OF_REGULATIONS = [
-    MentorStatus.APPROVED,
-    MentorStatus.TRAINED,
-    MentorStatus.WORKSHOP_ATTENDED,
-    MentorStatus.LISTED,
-]
-
-
 def _regulations_mentors():
-    return MentorProfile.objects.filter(status__in=MENTORS_TOLD_OF_REGULATIONS)
+    return MentorProfile.objects.filter(status__in=KEEPING_UP_STATUSES)
 
 
 def _choosing_enrolments(effective_from: datetime.date):

@@ -14,7 +14,11 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from mentorscheme.scheme.models import RegulationsVersion, SchemeSettings
-from mentorscheme.training.models import BriefingAcknowledgement
+from mentorscheme.training.models import (
+    BriefingAcknowledgement,
+    RegulationsBriefing,
+    TrainingEvent,
+)
 
 #: The longest grace period staff may set (days); a version older than this needs
 #: no look at the settings, which keeps busy pages at their usual query count.
@@ -138,3 +142,28 @@ def up_to_date_expression(
             member=OuterRef(member_ref), regulations_id__in=ids
         )
     )
+
+
+def with_briefing_to_watch(versions):
+    """``versions`` (of the regulations) with ``has_briefing``: whether there is a
+    briefing on each to have watched, one published or a briefing or webinar with
+    its recording (attending an event counts by itself, once recorded)."""
+    return versions.annotate(
+        has_briefing=Exists(
+            RegulationsBriefing.objects.filter(
+                regulations=OuterRef("pk"), published_at__lte=timezone.now()
+            )
+        )
+        | Exists(
+            TrainingEvent.objects.filter(
+                regulations=OuterRef("pk"), is_cancelled=False
+            ).exclude(recording_url="")
+        )
+    )
+
+
+def has_briefing_to_watch(regulations_id: int) -> bool:
+    versions = with_briefing_to_watch(
+        RegulationsVersion.objects.filter(pk=regulations_id)
+    )
+    return any(v.has_briefing for v in versions)

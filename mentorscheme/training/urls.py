@@ -9,7 +9,6 @@ urlpatterns = [
     path("<int:pk>/event.ics", views.event_ics, name="ics"),
     path("<int:pk>/book/", views.book, name="book"),
     path("bookings/<int:pk>/cancel/", views.cancel_booking, name="cancel_booking"),
-    path("briefings/acknowledge/", views.acknowledge, name="acknowledge"),
     path("briefings/new/", views.briefing_publish, name="briefing_new"),
     path("manage/", views.manage_list, name="manage_list"),
     path("manage/new/", views.event_create, name="create"),

@@ -10,7 +10,6 @@ from mentorscheme import confirm
 from mentorscheme.fields import parse_id
 from mentorscheme.members.access import require, roles_for
 from mentorscheme.members.models import Region
-from mentorscheme.scheme.models import RegulationsVersion
 from mentorscheme.training import calendar, services
 from mentorscheme.training.access import (
     can_manage_events,
@@ -22,7 +21,6 @@ from mentorscheme.training.access import (
 )
 from mentorscheme.training.forms import BriefingForm, EventForm
 from mentorscheme.training.models import (
-    AcknowledgementHow,
     Booking,
     BookingStatus,
     EventKind,
@@ -163,26 +161,6 @@ def _confirm_booking_cancel(request, booking):
         undo="You can book again later only if a place is still free.",
         danger=True,
     )
-
-
-@login_required
-@require_POST
-def acknowledge(request):
-    roles = roles_for(request.user)
-    require(roles.member is not None)
-    regulations = RegulationsVersion.objects.filter(
-        pk=parse_id(request.POST.get("regulations"))
-    ).first()
-    if regulations is not None:
-        services.briefing_acknowledge(
-            member=roles.member,
-            regulations_id=regulations.pk,
-            how=AcknowledgementHow.WATCHED,
-        )
-        messages.success(
-            request, "Thank you: you are shown as up to date with the regulations."
-        )
-    return redirect("mentors:home")
 
 
 # -- officers ------------------------------------------------------------------------

@@ -290,9 +290,9 @@ TARGETS = [
         extra={"attended": st.sampled_from(["yes", "no", ""]) | TEXT},
     ),
     Target(
-        "acknowledge a briefing",
+        "mark a briefing watched",
         "mentor",
-        lambda w: "/training/briefings/acknowledge/",
+        lambda w: "/mentors/briefings/watched/",
         None,
         extra={"regulations": st.sampled_from(NASTY) | TEXT},
     ),

@@ -200,7 +200,7 @@ def test_staff_publish_a_briefing_and_mentors_acknowledge_it(
     assert [m.to for m in mail.outbox] == [["bob@example.org"]]
     login(client, bob)
     assert "Not yet briefed" in client.get("/mentors/").text
-    client.post("/training/briefings/acknowledge/", {"regulations": regulations.pk})
+    client.post("/mentors/briefings/watched/", {"regulations": regulations.pk})
     assert "Up to date with" in client.get("/mentors/").text
 
 

@@ -104,7 +104,7 @@ def test_up_to_date_for_a_candidate_means_briefed_on_their_version(
     )
     page = client.get("/mentors/").text
     assert "you are not yet briefed on them" in page
-    assert "I have watched the briefing on Regulations of 2027" in page
+    assert "There is no briefing on the Regulations of 2027 to watch yet." in page
 
 
 def test_a_candidate_chooses_to_move_to_the_new_version(client, alice, clock):
@@ -276,3 +276,66 @@ def test_a_submitted_portfolio_stays_under_its_regulations(client, alice, clock)
         mentoring_services.enrolment_move_regulations(
             enrolment=enrolment, regulations=new
         )
+
+
+def test_a_briefing_is_marked_watched_only_once_there_is_one_to_watch(
+    client, bob, clock
+):
+    new = publish(days_from_today=30)
+    login(client, bob)
+    page = client.get("/mentors/").text
+    assert "I have watched the briefing on Regulations of 2027" not in page
+    assert "There is no briefing on the Regulations of 2027 to watch yet." in page
+    response = client.post("/mentors/briefings/watched/", {"regulations": new.pk})
+    assert (
+        "no briefing on these regulations to watch yet"
+        in client.get(response["Location"]).text
+    )
+    assert not bob.briefings.filter(regulations=new).exists()
+
+    services.briefing_publish(
+        regulations=new,
+        title="What changes in 2027",
+        recording_url="https://video.example.org/2027",
+    )
+    page = client.get("/mentors/").text
+    assert "I have watched the briefing on Regulations of 2027" in page
+    client.post("/mentors/briefings/watched/", {"regulations": new.pk})
+    assert bob.briefings.filter(regulations=new).exists()
+
+
+def test_a_recorded_webinar_is_a_briefing_to_have_watched(client, bob):
+    new = publish(days_from_today=30)
+    starts = timezone.now() - datetime.timedelta(days=1)
+    TrainingEvent.objects.create(
+        kind=EventKind.WEBINAR,
+        title="The 2027 regulations explained",
+        region=f.region("london"),
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=1),
+        online_url="https://meet.example.org/regs",
+        recording_url="https://video.example.org/regs-2027",
+        capacity=100,
+        regulations=new,
+    )
+    login(client, bob)
+    assert "I have watched the briefing on Regulations of 2027" in (
+        client.get("/mentors/").text
+    )
+    client.post("/mentors/briefings/watched/", {"regulations": new.pk})
+    assert bob.briefings.filter(regulations=new).exists()
+
+
+def test_only_mentors_on_their_way_or_listed_mark_a_briefing_watched(client, alice):
+    regulations = RegulationsVersion.objects.get()
+    services.briefing_publish(regulations=regulations, title="The 2013 regulations")
+    login(client, alice)  # a candidate, not a mentor
+    client.post("/mentors/briefings/watched/", {"regulations": regulations.pk})
+    assert not alice.briefings.exists()
+    profile = f.mentor_profile(alice, status="applied")
+    client.post("/mentors/briefings/watched/", {"regulations": regulations.pk})
+    assert not alice.briefings.exists()
+    profile.status = "approved"
+    profile.save()
+    client.post("/mentors/briefings/watched/", {"regulations": regulations.pk})
+    assert alice.briefings.filter(regulations=regulations).exists()
