@@ -637,12 +637,13 @@ def run_progress_text(run) -> str:
     return words + "."
 
 
-def pair_alternatives(run, candidate_id: int, n: int = 5) -> list:
+def pair_alternatives(run, candidate_id: int, n: int = 5, *, by=None) -> list:
     """The engine's next suggestions for one candidate of a proposed allocation.
 
     Mentors already given places by this run's other kept pairs have those places
     counted as taken, and the pair's own mentor is left out, so every suggestion can
-    be swapped in without breaking a rule or a mentor's capacity. Each item is
+    be swapped in without breaking a rule or a mentor's capacity; so are the officer
+    ``by`` and anyone they line-manage, whom they may not choose. Each item is
     ``(profile, suggestion)``, best first.
     """
     enrolment = Enrolment.objects.filter(pk=candidate_id).first()
@@ -653,9 +654,20 @@ def pair_alternatives(run, candidate_id: int, n: int = 5) -> list:
         (p["mentor_id"] for p in run.proposal.get("pairs", []) if p["candidate_id"] == candidate_id),
         None,
     )  # fmt: skip
+    conflicted = set()
+    if (decider := officers.decider_of(by)) is not None:
+        conflicted = set(
+            MentorProfile.objects.filter(
+                Q(member=decider)
+                | Q(member__line_manager=decider)
+                | Q(member__declared_line_manager=decider)
+            ).values_list("pk", flat=True)
+        )
     candidate = replace(
         candidate,
-        excluded_mentor_ids=frozenset({*candidate.excluded_mentor_ids, own} - {None}),
+        excluded_mentor_ids=frozenset(
+            {*candidate.excluded_mentor_ids, own, *conflicted} - {None}
+        ),
     )
     taken = Counter(
         p["mentor_id"] for p in run.kept_pairs() if p["candidate_id"] != candidate_id

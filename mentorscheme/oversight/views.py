@@ -317,7 +317,7 @@ def allocation_pair_mentor(request, pk: int, candidate: int):
             "pair": pair,
             "enrolment": people["enrolments"].get(candidate),
             "mentor": people["mentors"].get(pair["mentor_id"]),
-            "alternatives": selectors.pair_alternatives(run, candidate)
+            "alternatives": selectors.pair_alternatives(run, candidate, by=request.user)
             if run.status == RunStatus.PROPOSED
             else [],
             "back": back,
