@@ -39,6 +39,7 @@ from mentorscheme.scheme.recommendations import (
     up_to_date_vector,
 )
 from mentorscheme.scheme.records import (
+    MODE_BITS,
     NONE,
     CandidateArrays,
     CandidateRecord,
@@ -372,8 +373,11 @@ class _Allocator:
 
         A mentor's places go out in candidate-id order, the first scored with all
         the mentor's free places. Tens of thousands of pairs share far fewer
-        combinations of what a score depends on, so each combination is scored
-        (by ``score()``, the one scorer) once.
+        combinations of what a score and its reasons show, so each combination
+        is scored (by ``score()``, the one scorer) once. A name counts only
+        where a reason shows it: the sorts of organisation only when they
+        differ, the region only for the same region or meeting in person, the
+        regulations only when the mentor is up to date with them.
         """
         ca, pool = self.ca, self.pool
         if not len(flow_c):
@@ -386,42 +390,45 @@ class _Allocator:
             chosen = self.records[c[i]].choices
             mentor_id = int(pool.ids[g[i]])
             choice_rank[i] = chosen.index(mentor_id) + 1 if mentor_id in chosen else 0
-        texts: dict[tuple[str, str, str], int] = {}
-        candidate_text = np.fromiter(
-            (
-                texts.setdefault(
-                    (
-                        self.records[i].organisation_type_name,
-                        self.records[i].region_name,
-                        self.records[i].regulations_name,
-                    ),
-                    len(texts),
-                )
-                for i in c.tolist()
-            ),
-            np.int64,
-            len(c),
+        records = [self.records[i] for i in c.tolist()]
+        mentors = [self.index.records[p] for p in self.index.open_positions[g]]
+
+        def name_codes(names: list[str]) -> np.ndarray:
+            codes: dict[str, int] = {}
+            return np.fromiter(
+                (codes.setdefault(n, len(codes)) for n in names), np.int64, len(names)
+            )
+
+        different_type = (
+            (ca.organisation_type_id[c] != pool.organisation_type_id[g])
+            & (ca.organisation_type_id[c] >= 0)
+            & (pool.organisation_type_id[g] >= 0)
         )
-        mentor_type_name = np.unique(
+        shared_bits = shared_mode_bits_vector(ca, c, pool, g)
+        same_region = (ca.region_id[c] == pool.region_id[g]) & (ca.region_id[c] >= 0)
+        up_to_date = up_to_date_vector(ca, c, pool, g)
+        in_person = (shared_bits & MODE_BITS["in_person"]) > 0
+        types = name_codes(
             [
-                self.index.records[p].organisation_type_name
-                for p in self.index.open_positions[g]
-            ],
-            return_inverse=True,
-        )[1].ravel()
+                f"{r.organisation_type_name}\0{m.organisation_type_name}"
+                for r, m in zip(records, mentors, strict=True)
+            ]
+        )
+        regions = name_codes([r.region_name for r in records])
+        versions = name_codes([r.regulations_name for r in records])
         facts = np.stack(
             [
-                ca.organisation_type_id[c],
-                pool.organisation_type_id[g],
+                different_type,
                 (ca.organisation_id[c] == pool.organisation_id[g])
                 & (ca.organisation_id[c] >= 0),
-                shared_mode_bits_vector(ca, c, pool, g),
-                (ca.region_id[c] == pool.region_id[g]) & (ca.region_id[c] >= 0),
-                up_to_date_vector(ca, c, pool, g),
+                shared_bits,
+                same_region,
+                up_to_date,
                 free,
                 choice_rank,
-                candidate_text,
-                mentor_type_name,
+                np.where(different_type, types, -1),
+                np.where(same_region | in_person, regions, -1),
+                np.where(up_to_date, versions, -1),
             ],
             axis=1,
         )
@@ -429,12 +436,7 @@ class _Allocator:
             facts, axis=0, return_index=True, return_inverse=True
         )
         scored = [
-            score(
-                self.records[c[i]],
-                self.index.records[self.index.open_positions[g[i]]],
-                self.weights,
-                free_places=int(free[i]),
-            )
+            score(records[i], mentors[i], self.weights, free_places=int(free[i]))
             for i in first.tolist()
         ]
         scored = [(value, tuple(reasons)) for value, reasons in scored]
