@@ -448,6 +448,18 @@ def briefing_tell_listed_mentors(*, briefing) -> None:
         )
 
 
+def recording_tell_listed_mentors(*, event) -> None:
+    """A briefing's or webinar's recording is out: every listed mentor is told,
+    one message each."""
+    listed = MentorProfile.objects.filter(status=S.LISTED).select_related("member")
+    for profile in listed:
+        emails.send(
+            "recording_added",
+            to=profile.member.email,
+            context={"event": event, "member": profile.member},
+        )
+
+
 @transaction.atomic
 def briefing_watched(*, member: Member, regulations_id: int) -> BriefingAcknowledgement:
     """The mentor says they have watched the briefing on a version of the

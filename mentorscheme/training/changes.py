@@ -1,7 +1,7 @@
 """What the apps above training do when its records change under them.
 
 A mentor's gates rest on the register of mentor training and workshops, and listed
-mentors are the ones told of a new briefing. ``mentors`` says so here, from its
+mentors are the ones told of a new briefing or a briefing's recording. ``mentors`` says so here, from its
 ``AppConfig.ready``, so that training needs to know nothing of mentors. Each action
 runs inside the transaction of the change that calls it.
 """
@@ -13,6 +13,7 @@ from django.core import checks
 
 _ATTENDANCE_CHANGED: list[Callable[..., object]] = []
 _BRIEFING_PUBLISHED: list[Callable[..., object]] = []
+_RECORDING_ADDED: list[Callable[..., object]] = []
 
 
 def on_attendance_changed(action: Callable[..., object]) -> None:
@@ -28,6 +29,12 @@ def on_briefing_published(action: Callable[..., object]) -> None:
         _BRIEFING_PUBLISHED.append(action)
 
 
+def on_recording_added(action: Callable[..., object]) -> None:
+    """``action(event=)``: a briefing or webinar now has its recording to watch."""
+    if action not in _RECORDING_ADDED:
+        _RECORDING_ADDED.append(action)
+
+
 def attendance_changed(
     *, member, kind: str, on: datetime.date, attended: bool, by
 ) -> None:
@@ -38,6 +45,11 @@ def attendance_changed(
 def briefing_published(*, briefing) -> None:
     for action in _BRIEFING_PUBLISHED:
         action(briefing=briefing)
+
+
+def recording_added(*, event) -> None:
+    for action in _RECORDING_ADDED:
+        action(event=event)
 
 
 def check_registered(app_configs=None, **kwargs) -> list[checks.Error]:
@@ -54,6 +66,7 @@ def check_registered(app_configs=None, **kwargs) -> list[checks.Error]:
             [
                 ("on_attendance_changed", _ATTENDANCE_CHANGED),
                 ("on_briefing_published", _BRIEFING_PUBLISHED),
+                ("on_recording_added", _RECORDING_ADDED),
             ],
             start=1,
         )

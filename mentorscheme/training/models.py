@@ -40,6 +40,12 @@ class TrainingEvent(models.Model):
     recording_url = models.URLField(
         blank=True, help_text="For a webinar: where to watch the recording afterwards."
     )
+    recording_announced_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When listed mentors were told of the recording (they are told once).",
+    )
     is_cancelled = models.BooleanField(default=False)
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(

@@ -57,7 +57,26 @@ def event_create(*, created_by, **fields) -> TrainingEvent:
     event = TrainingEvent(created_by=created_by, **fields)
     event.full_clean()
     event.save()
+    _announce_recording(event)
     return event
+
+
+#: Events whose recording listed mentors are told of: what mentors keep up by.
+RECORDED_FOR_MENTORS = (EventKind.BRIEFING, EventKind.WEBINAR)
+
+
+def _announce_recording(event: TrainingEvent) -> None:
+    """Tell listed mentors of a briefing's or webinar's recording, the first time it
+    has one (a corrected link is not news)."""
+    if (
+        event.recording_url
+        and event.kind in RECORDED_FOR_MENTORS
+        and not event.is_cancelled
+        and event.recording_announced_at is None
+    ):
+        event.recording_announced_at = timezone.now()
+        event.save(update_fields=["recording_announced_at"])
+        changes.recording_added(event=event)
 
 
 #: What people booked on an event rely on: a change to any of these is sent to them
@@ -116,6 +135,7 @@ def event_update(*, event: TrainingEvent, **fields) -> TrainingEvent:
                 else [_ics(locked)],
             )
     _promote_waiting(locked)
+    _announce_recording(locked)
     return locked
 
 

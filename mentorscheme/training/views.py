@@ -24,19 +24,33 @@ from mentorscheme.training.models import (
     Booking,
     BookingStatus,
     EventKind,
+    RegulationsBriefing,
     TrainingEvent,
 )
 
 
 def event_list(request):
-    events = TrainingEvent.objects.filter(
-        is_cancelled=False, ends_at__gte=timezone.now()
-    ).select_related("region")
+    """Events to come, and the recordings of those past: briefings and webinars
+    mentors keep up by."""
+    now = timezone.now()
+    events = TrainingEvent.objects.filter(is_cancelled=False).select_related("region")
     kind, region = request.GET.get("kind", ""), request.GET.get("region", "")
     if kind in EventKind.values:
         events = events.filter(kind=kind)
     if region_id := parse_id(region):
         events = events.filter(region_id=region_id)
+    recordings = (
+        events.filter(ends_at__lt=now).exclude(recording_url="").order_by("-starts_at")
+    )
+    events = events.filter(ends_at__gte=now)
+    # Published for every region, so shown whatever the region chosen.
+    briefings = []
+    if kind in ("", EventKind.BRIEFING):
+        briefings = (
+            RegulationsBriefing.objects.filter(published_at__lte=now)
+            .exclude(recording_url="")
+            .select_related("regulations")
+        )
     roles = roles_for(request.user)
     bookings = []
     if roles.member:
@@ -49,6 +63,8 @@ def event_list(request):
         "training/index.html",
         {
             "events": events[:200],
+            "recordings": recordings[:100],
+            "briefings": briefings,
             "kinds": EventKind.choices,
             "kind": kind,
             "regions": Region.objects.filter(is_active=True),

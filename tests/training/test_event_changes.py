@@ -8,6 +8,7 @@ from django.core import mail
 
 from mentorscheme.members.models import OfficerRole
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
+from mentorscheme.scheme.models import RegulationsVersion
 from mentorscheme.training import services
 from mentorscheme.training.models import BookingStatus, EventKind, TrainingEvent
 from tests import factories as f
@@ -203,3 +204,70 @@ def test_an_event_that_has_started_cannot_be_cancelled_so_its_register_stands(
     assert not event.is_cancelled and booking.status == BookingStatus.ATTENDED
     assert mail.outbox == []
     assert MentorProfile.objects.get(member=carol).trained_on is not None
+
+
+def test_listed_mentors_are_told_once_when_a_webinars_recording_is_added(
+    client, olivia, bob, alice, clock, django_capture_on_commit_callbacks
+):
+    regulations = RegulationsVersion.objects.get()
+    webinar = event_on(EventKind.WEBINAR, days=1)
+    clock.move(days=2)
+    login(client, olivia)
+    url = f"/training/manage/{webinar.pk}/"
+    on_regulations = {"regulations": regulations.pk}
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url,
+            form_data(
+                webinar, recording_url="https://video.example/a", **on_regulations
+            ),
+        )
+    assert [m.to for m in mail.outbox] == [["bob@example.org"]]  # alice is no mentor
+    told = mail.outbox[0]
+    assert told.subject.endswith("Recording to watch: Webinar, London")
+    assert "https://video.example/a" in told.body
+    assert f"It explains the {regulations}." in told.body
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url,
+            form_data(
+                webinar, recording_url="https://video.example/b", **on_regulations
+            ),
+        )
+    assert len(mail.outbox) == 1  # a corrected link is not news
+
+
+def test_a_workshops_recording_is_not_sent_to_mentors(
+    client, olivia, bob, django_capture_on_commit_callbacks
+):
+    workshop = event_on(EventKind.WORKSHOP, days=3)
+    login(client, olivia)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/training/manage/{workshop.pk}/",
+            form_data(workshop, recording_url="https://video.example/w"),
+        )
+    assert mail.outbox == []
+
+
+def test_past_briefings_and_webinars_are_listed_with_their_recordings(
+    client, bob, clock
+):
+    recorded = event_on(EventKind.WEBINAR, days=1)
+    recorded.recording_url = "https://video.example/recorded"
+    recorded.save()
+    unrecorded = event_on(EventKind.BRIEFING, days=1)
+    unrecorded.title = "Briefing nobody recorded"
+    unrecorded.save()
+    coming = event_on(EventKind.WORKSHOP, days=5)
+    clock.move(days=2)
+    page = client.get("/training/").text
+    recordings = page.split('id="recordings"')[1]
+    assert "https://video.example/recorded" in recordings
+    assert recorded.title in recordings
+    assert "Briefing nobody recorded" not in page
+    assert coming.title in page.split('id="recordings"')[0]
+    login(client, bob)
+    assert 'href="/training/#recordings"' in client.get("/mentors/").text
