@@ -73,16 +73,25 @@ class MentorSearch:
         self.excluded_keys = excluded_keys
         self.free = mentors.free_places
         self.stats = stats
+        #: Per candidate position: whether they excluded some open mentor.
+        self.excluding = np.zeros(len(candidates), dtype=bool)
+        self.excluding[excluded_keys // max(len(mentors), 1)] = True
 
     # -- the rules for a block of pairs --
 
     def not_excluded(self, c: np.ndarray, m: np.ndarray) -> np.ndarray:
+        """Only pairs whose candidate excluded someone are looked up: a few in a
+        hundred, so a block of millions of pairs costs a mask, not a search."""
+        ok = np.ones(np.broadcast(c, m).shape, dtype=bool)
         if not len(self.excluded_keys):
-            return np.ones(np.broadcast(c, m).shape, dtype=bool)
-        key = c * len(self.mentors) + m
+            return ok
+        c, m = np.broadcast_arrays(c, m)
+        look = self.excluding[c]
+        key = c[look] * len(self.mentors) + m[look]
         at = np.searchsorted(self.excluded_keys, key)
         at = np.minimum(at, len(self.excluded_keys) - 1)
-        return self.excluded_keys[at] != key
+        ok[look] = self.excluded_keys[at] != key
+        return ok
 
     def allowed(self, c: np.ndarray, m: np.ndarray) -> np.ndarray:
         """Rules 2 and 5 and exclusions (candidates are eligible, mentors open)."""
