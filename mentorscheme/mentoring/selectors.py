@@ -335,11 +335,27 @@ def candidate_home(enrolment: Enrolment) -> dict:
         ).first(),
         "newer_regulations": [newer] if newer else [],
         "coming_regulations": coming,
-        # Who made each change is named when it was not the candidate.
-        "changes": enrolment.changes.select_related(
-            "from_regulations", "to_regulations", "by"
-        ),
+        "changes": enrolment_changes(enrolment),
     }
+
+
+def enrolment_changes(enrolment: Enrolment):
+    """The enrolment's history as its pages show it: the versions of the
+    regulations moved between, and who made each change (named when it was not
+    the candidate), by their email only."""
+    return enrolment.changes.select_related(
+        "from_regulations", "to_regulations", "by"
+    ).only(
+        "enrolment",
+        "from_status",
+        "to_status",
+        "note",
+        "source",
+        "at",
+        "from_regulations__name",
+        "to_regulations__name",
+        "by__email",
+    )
 
 
 #: What follows a completed mentoring, by the enrolment's status.

@@ -1132,9 +1132,7 @@ def enrolment_status(request, pk: int):
             "enrolment": enrolment,
             "form": form,
             "conflict": conflict,
-            "changes": enrolment.changes.select_related(
-                "by", "from_regulations", "to_regulations"
-            ),
+            "changes": selectors.enrolment_changes(enrolment),
         },
         status=_error_status(form),
     )
