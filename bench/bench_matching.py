@@ -1,6 +1,6 @@
 """Benchmarks of the matching engine: suggestions and bulk allocation.
 
-    python bench/bench_matching.py [--sizes small,medium,large]
+    python bench/bench_matching.py [--sizes small,region,medium,large]
         [--profiles scarce,plentiful,...] [--queries 200] [--full-max-pairs N]
 
 Each figure is measured in a fresh subprocess so one measurement's memory peak does
@@ -44,6 +44,8 @@ from mentorscheme.scheme.records import CandidateRecord  # noqa: E402
 
 SIZES = {
     "small": (1_000, 300),
+    #: One region's backlog: an officer allocating for a region, not the country.
+    "region": (5_000, 1_500),
     "medium": (10_000, 3_000),
     "large": (50_000, 15_000),
 }
@@ -366,7 +368,7 @@ def _allocation_rows(profile: str, size: str, full_max: int, library: bool) -> N
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="small,medium,large")
+    parser.add_argument("--sizes", default=",".join(SIZES))
     parser.add_argument("--profiles", default=",".join(PROFILES))
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--full-max-pairs", type=int, default=FULL_MAX_PAIRS)
