@@ -27,7 +27,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from mentorscheme.members.models import Member, OfficerAppointment, Region
-from mentorscheme.members.officers import CANDIDATES, MENTORS, SIDE_ROLES
+from mentorscheme.members.officers import CANDIDATES, MENTORS, SIDE_ROLES, in_office
 
 
 @dataclass(frozen=True)
@@ -144,11 +144,15 @@ def _compute_roles(user, today: datetime.date) -> Roles:
     if not member.is_current:
         return Roles(member=member, is_staff=user.is_staff, has_totp=has_totp)
     # Appointments are read only by those who hold one.
-    held = [
-        (a.region_id, a.role)
-        for a in (member.appointments.all() if member.roles_appointed else ())
-        if a.is_in_office(today)
-    ]
+    held = (
+        list(
+            member.appointments.filter(in_office(today)).values_list(
+                "region_id", "role"
+            )
+        )
+        if member.roles_appointed
+        else []
+    )
     return Roles(
         member=member,
         is_staff=user.is_staff,

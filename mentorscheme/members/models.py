@@ -1,7 +1,5 @@
 """The member register: people, organisations, regions, registration awards, roles."""
 
-import datetime
-
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
@@ -259,9 +257,6 @@ class OfficerAppointment(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()}, {self.region} ({self.member})"
-
-    def is_in_office(self, on: datetime.date) -> bool:
-        return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
 
 
 class ImportStatus(models.TextChoices):

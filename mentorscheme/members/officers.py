@@ -37,17 +37,21 @@ SIDE_TITLES = {
 
 
 def in_office(on: datetime.date) -> Q:
-    return Q(starts_on__lte=on) & (Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+    """The appointments in office on ``on``: within their term, and held by a member
+    whose membership is current (a lapsed member holds no office). The one rule,
+    for the roles, the messages, the dashboards and the support officers page."""
+    return (
+        Q(starts_on__lte=on)
+        & (Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        & Q(member__membership_status=MembershipStatus.CURRENT)
+    )
 
 
 def appointments(region_id: int, side: str, on: datetime.date | None = None):
-    """Appointments in office for this side of the region, held by current members."""
+    """Appointments in office for this side of the region."""
     on = on or timezone.localdate()
     return OfficerAppointment.objects.filter(
-        in_office(on),
-        region_id=region_id,
-        role__in=SIDE_ROLES[side],
-        member__membership_status=MembershipStatus.CURRENT,
+        in_office(on), region_id=region_id, role__in=SIDE_ROLES[side]
     ).select_related("member__user")
 
 
@@ -128,9 +132,9 @@ def uncovered_regions(on: datetime.date | None = None, regions=None) -> list[dic
     the active regions already read, if given)."""
     on = on or timezone.localdate()
     held = set(
-        OfficerAppointment.objects.filter(
-            in_office(on), member__membership_status=MembershipStatus.CURRENT
-        ).values_list("region_id", "role")
+        OfficerAppointment.objects.filter(in_office(on)).values_list(
+            "region_id", "role"
+        )
     )
     rows = []
     if regions is None:

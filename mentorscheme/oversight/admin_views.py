@@ -9,7 +9,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import BooleanField, Count, ExpressionWrapper
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -369,7 +369,13 @@ def appointments(request):
     _staff(request)
     form = AppointmentForm(request.POST or None)
     today = timezone.localdate()
-    listing = list(OfficerAppointment.objects.select_related("member", "region"))
+    listing = list(
+        OfficerAppointment.objects.select_related("member", "region").annotate(
+            in_office=ExpressionWrapper(
+                officers.in_office(today), output_field=BooleanField()
+            )
+        )
+    )
 
     def save(data):
         data = dict(data, member=form.member)
@@ -383,8 +389,8 @@ def appointments(request):
         save=save,
         success="The appointment has been added.",
         then="oversight:appointments",
-        current=[a for a in listing if a.is_in_office(today)],
-        other=[a for a in listing if not a.is_in_office(today)],
+        current=[a for a in listing if a.in_office],
+        other=[a for a in listing if not a.in_office],
         today=today,
     )
 

@@ -487,3 +487,16 @@ def test_settings_the_scheme_cannot_run_on_are_refused_however_they_are_saved():
         ],
         "weight_same_region": ["Give a weight between 0 and 1000."],
     }
+
+
+def test_a_lapsed_member_is_not_shown_in_office_on_the_support_officers_page(
+    staff_client, larry, olivia
+):
+    f.appoint(larry, "london")
+    page = staff_client.get("/oversight/scheme/appointments/").text
+    in_office, other = page.split("<h2>Add an appointment</h2>")
+    assert "Olivia" in in_office
+    assert "Larry" not in in_office
+    assert "Larry" in other
+    assert "Not in office: their membership is lapsed" in other
+    assert not roles_for(larry.user).is_officer
