@@ -394,9 +394,9 @@ def mentor_home_context(profile: MentorProfile) -> dict:
         "listing_failures": listing_failures,
         "listing_steps": your_listing_steps(listing_failures),
         **mentoring,
-        "bookings": profile.member.bookings.select_related("event").order_by(
-            "-event__starts_at"
-        ),
+        "bookings": profile.member.bookings.select_related("event")
+        .only("member", "status", "event__title", "event__starts_at")
+        .order_by("-event__starts_at"),
         "regulations": regulations,
         "up_to_date": regulations is not None and briefed_on(regulations),
         "briefings": RegulationsBriefing.objects.filter(

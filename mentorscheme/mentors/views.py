@@ -32,6 +32,15 @@ from mentorscheme.mentors.models import (
     MentorStatus,
 )
 
+#: The profile's own columns and, of its member, those the listing's gates read
+#: (``selectors.record_for``): the home reads no more of them.
+HOME_PROFILE_COLUMNS = (
+    *(field.name for field in MentorProfile._meta.concrete_fields),
+    "member__membership_status",
+    "member__region__name",
+    "member__organisation__organisation_type__name",
+)
+
 
 def _member_or_403(request):
     roles = roles_for(request.user)
@@ -61,6 +70,7 @@ def mentor_home(request):
         iter(
             selectors.profiles_with_record_fields()
             .filter(member=member)
+            .only(*HOME_PROFILE_COLUMNS)
             .prefetch_related(None)[:1]  # the home shows none of their choices
         ),
         None,
