@@ -299,9 +299,11 @@ class MentorSearch:
             )
             cc = c[:, None]
             value = self.points(cc, m) + mentor_value[m]
-            value = np.where(self.allowed(cc, m), value, NOTHING)
-            top = np.argpartition(-value, k - 1, axis=1)[:, :k]
-            best = np.take_along_axis(value, top, axis=1)
+            lowest = np.where(
+                self.allowed(cc, m), np.negative(value, out=value), -NOTHING
+            )
+            top = np.argpartition(lowest, k - 1, axis=1)[:, :k]
+            best = -np.take_along_axis(lowest, top, axis=1)
             above = best > (NOTHING // 2 if floor is None else floor[c][:, None])
             rows, cols = np.nonzero(above)
             found.append((c[rows], top[rows, cols], best[rows, cols]))
@@ -428,15 +430,18 @@ class MentorSearch:
             near += s.same_region_points
             far = common
             far += far_mode_rows[modes[rows]]
+            # Negated in place once, so that no list copies its block to negate it.
+            for v in (near, far):
+                np.negative(v, out=v)
             for k, (lo, hi) in enumerate(spans):
                 v = far if k == 0 else near
                 if hi - lo <= T:
                     listed[rows, k, : hi - lo] = np.arange(lo, hi)
-                    bound[rows, k, : hi - lo] = v[:, lo:hi]
+                    bound[rows, k, : hi - lo] = -v[:, lo:hi]
                     continue
-                top = np.argpartition(-v[:, lo:hi], T - 1, axis=1)[:, :T]
+                top = np.argpartition(v[:, lo:hi], T - 1, axis=1)[:, :T]
                 listed[rows, k] = top + lo
-                bound[rows, k] = np.take_along_axis(v[:, lo:hi], top, axis=1)
+                bound[rows, k] = -np.take_along_axis(v[:, lo:hi], top, axis=1)
         # Back to positions among the open mentors.
         return np.where(listed >= 0, order[np.maximum(listed, 0)], -1), bound
 
