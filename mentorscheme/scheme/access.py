@@ -46,8 +46,13 @@ def candidate_enrolment_or_none(roles: Roles, enrolment_id: int | None = None):
 
 def candidate_enrolment_and_others(roles: Roles, enrolment_id: int | None = None):
     """The enrolment ``candidate_enrolment_or_none`` gives, and the candidate's
-    other open enrolments, in one query (a candidate has only a few)."""
-    enrolments = [_theirs(roles, e) for e in candidate_open_enrolments(roles)]
+    other open enrolments, in one query (a candidate has only a few, so they are
+    put in order here: an ordered query makes Django hash every column it reads)."""
+    enrolments = sorted(
+        (_theirs(roles, e) for e in candidate_open_enrolments(roles).order_by()),
+        key=lambda e: (e.qualification.uses_mentors, e.enrolled_on, e.pk),
+        reverse=True,
+    )
     chosen = next(
         (e for e in enrolments if e.pk == enrolment_id),
         enrolments[0] if enrolments else None,
