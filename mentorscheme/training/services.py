@@ -65,18 +65,40 @@ def event_create(*, created_by, **fields) -> TrainingEvent:
 RECORDED_FOR_MENTORS = (EventKind.BRIEFING, EventKind.WEBINAR)
 
 
-def _announce_recording(event: TrainingEvent) -> None:
+def _announce_recording(event: TrainingEvent, now=None) -> bool:
     """Tell listed mentors of a briefing's or webinar's recording, the first time it
-    has one (a corrected link is not news)."""
+    has one (a corrected link is not news), once the event has ended: a link given
+    beforehand is announced by the periodic run (``recordings_announce``)."""
+    now = now or timezone.now()
     if (
         event.recording_url
         and event.kind in RECORDED_FOR_MENTORS
         and not event.is_cancelled
         and event.recording_announced_at is None
+        and event.ends_at <= now
     ):
-        event.recording_announced_at = timezone.now()
+        event.recording_announced_at = now
         event.save(update_fields=["recording_announced_at"])
         changes.recording_added(event=event)
+        return True
+    return False
+
+
+def recordings_announce(*, now=None) -> int:
+    """Announce the recordings of events that have ended since their link was
+    given; each event is locked and read again first. Idempotent."""
+    now = now or timezone.now()
+    due = TrainingEvent.objects.filter(
+        kind__in=RECORDED_FOR_MENTORS,
+        is_cancelled=False,
+        recording_announced_at__isnull=True,
+        ends_at__lte=now,
+    ).exclude(recording_url="")
+    announced = 0
+    for event_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            announced += _announce_recording(_locked_event(event_id), now)
+    return announced
 
 
 #: What people booked on an event rely on: a change to any of these is sent to them

@@ -2,9 +2,11 @@
 put once attendance is recorded; events go only where their officer can run them."""
 
 import datetime
+import io
 
 import icalendar
 from django.core import mail
+from django.core.management import call_command
 
 from mentorscheme.members.models import OfficerRole
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
@@ -236,6 +238,31 @@ def test_listed_mentors_are_told_once_when_a_webinars_recording_is_added(
             ),
         )
     assert len(mail.outbox) == 1  # a corrected link is not news
+
+
+def test_a_recording_link_given_before_the_webinar_is_sent_once_it_has_ended(
+    client, olivia, bob, clock, django_capture_on_commit_callbacks
+):
+    webinar = event_on(EventKind.WEBINAR, days=3)
+    login(client, olivia)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/training/manage/{webinar.pk}/",
+            form_data(
+                webinar,
+                recording_url="https://video.example/later",
+                regulations=RegulationsVersion.objects.get().pk,
+            ),
+        )
+        assert services.recordings_announce() == 0
+    assert mail.outbox == []  # nothing to watch yet
+    clock.move(days=4)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("run_periodic", stdout=io.StringIO())
+        call_command("run_periodic", stdout=io.StringIO())
+    [told] = [m for m in mail.outbox if "Recording to watch" in m.subject]
+    assert told.to == ["bob@example.org"] and "https://video.example/later" in told.body
 
 
 def test_a_workshops_recording_is_not_sent_to_mentors(

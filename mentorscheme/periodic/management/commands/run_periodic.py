@@ -11,6 +11,7 @@ from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentors import directory
 from mentorscheme.mentors import services as mentors
 from mentorscheme.oversight import services as oversight
+from mentorscheme.training import services as training
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,11 @@ class Command(BaseCommand):
             lambda: oversight.regulations_choice_open(today=today),
             0,
         )
+        recordings = step(
+            "recordings of past briefings and webinars",
+            lambda: training.recordings_announce(now=now),
+            0,
+        )
         stalled = step(
             "stalled allocation runs",
             # By the clock, not --today: a worker stops in real time.
@@ -110,6 +116,7 @@ class Command(BaseCommand):
             f"requests of candidates whose membership is not current closed "
             f"{links['not_current']}; "
             f"candidates told they may now move to new regulations {opened}; "
+            f"recordings announced to mentors {recordings}; "
             f"stalled allocation runs marked failed {stalled}."
         )
 
