@@ -24,7 +24,7 @@ from mentorscheme.mentoring.models import (
 )
 from mentorscheme.mentors.models import MentorStatus
 from mentorscheme.oversight.selectors import in_regions, mentors_in
-from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES, Enrolment
+from mentorscheme.scheme.models import Enrolment, EnrolmentStatus
 from mentorscheme.training.models import Booking, BookingStatus, EventKind
 
 #: A cell starting with one of these is read as a formula by spreadsheet programs.
@@ -111,7 +111,7 @@ def time_to_match(filters: Filters) -> Report:
     for region, qualification, enrolled_on, first_match, status in rows:
         days = None if first_match is None else max((first_match - enrolled_on).days, 0)
         groups[(_region_name(region), qualification)].append(
-            (days, status in OPEN_ENROLMENT_STATUSES)
+            (days, status == EnrolmentStatus.ENROLLED)
         )
     out = []
     for (region, qualification), values in sorted(groups.items()):
@@ -145,8 +145,8 @@ def time_to_match(filters: Filters) -> Report:
         ),
         rows=out,
         note="Enrolments made in the date range; days from enrolment to the start "
-        "of the first mentoring relationship. Not yet matched: still open, with no "
-        "mentor yet. Closed without a mentor: withdrawn, submitted or decided "
+        "of the first mentoring relationship. Not yet matched: still working towards "
+        "submission, with no mentor yet. Closed without a mentor: withdrawn, submitted or decided "
         "before any mentoring started.",
     )
 

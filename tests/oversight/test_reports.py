@@ -90,14 +90,15 @@ def test_time_to_match_counts_days_to_the_first_mentor(client, olivia, alice):
     )
     MentoringRelationship.objects.create(enrolment=enrolment, mentor=listed_mentor())
     candidate(days_ago=5)
-    withdrew = candidate(days_ago=8)  # left before any mentoring started
-    withdrew.status = "withdrawn"
-    withdrew.save()
+    for status in ("withdrawn", "submitted"):  # closed before any mentoring started
+        closed = candidate(days_ago=8)
+        closed.status = status
+        closed.save()
     login(client, olivia)
     rows = rows_of(client.get("/oversight/reports/time-to-match/?format=csv"))
     assert rows[0][3:6] == ["Matched", "Not yet matched", "Closed without a mentor"]
     assert rows[1] == [
-        "London", "Chartership", "3", "1", "1", "1", "10", "10.0", "10"
+        "London", "Chartership", "4", "1", "1", "2", "10", "10.0", "10"
     ]  # fmt: skip
 
 
