@@ -23,6 +23,7 @@ from mentorscheme.members.models import (
 )
 from mentorscheme.mentoring import selectors
 from mentorscheme.mentoring.models import (
+    MENTORED_STATUSES,
     OPEN_REQUEST_STATUSES,
     Agreement,
     DeclineReason,
@@ -1630,7 +1631,14 @@ def help_request(*, enrolment: Enrolment, message: str) -> HelpFlag:
     message = message.strip()
     # The enrolment first: two pleas at once (a double click) queue here, so the
     # second finds the first's flag rather than breaking its uniqueness.
-    _lock_enrolment(enrolment.pk)
+    enrolment = _lock_enrolment(enrolment.pk)
+    if not enrolment.is_open:
+        raise MentoringError("This enrolment is closed, so there is no mentor to find.")
+    if enrolment.relationships.filter(status__in=MENTORED_STATUSES).exists():
+        raise MentoringError(
+            "You have a mentor for this enrolment (or your mentoring is complete), "
+            "so there is no mentor to find. For anything else, contact the team."
+        )
     flag = lock_first(
         HelpFlag.objects.filter(
             enrolment=enrolment, why=HelpFlag.Why.ASKED, resolved_at__isnull=True

@@ -150,7 +150,11 @@ def ask_for_help(request):
         problems = " ".join(e for errors in form.errors.values() for e in errors)
         messages.error(request, f"Your message could not be sent: {problems}")
         return redirect(home)
-    services.help_request(enrolment=enrolment, message=form.cleaned_data["message"])
+    try:
+        services.help_request(enrolment=enrolment, message=form.cleaned_data["message"])
+    except services.MentoringError as refusal:
+        messages.error(request, str(refusal))
+        return redirect(home)
     messages.success(
         request,
         "Your region's Candidate Support Officer (or the registration team) has "

@@ -157,3 +157,18 @@ def test_a_candidate_whose_mentoring_ended_waits_from_the_end_not_from_enrolment
     assert services.flag_waiting_candidates() == 0
     clock.move(days=days + 1)
     assert services.flag_waiting_candidates() == 1
+
+
+def test_a_candidate_with_a_mentor_cannot_raise_a_plea_to_find_one(
+    client, alice, dora
+):
+    ask(client, alice, dora)
+    accept(client, dora, MentoringRequest.objects.get())
+    login(client, alice)
+    response = client.post(
+        "/mentoring/help/",
+        {"enrolment": alice.enrolments.get().pk, "message": "Help me find someone"},
+        follow=True,
+    )
+    assert "You have a mentor for this enrolment" in response.text
+    assert not HelpFlag.objects.exists()
