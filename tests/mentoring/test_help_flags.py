@@ -159,9 +159,7 @@ def test_a_candidate_whose_mentoring_ended_waits_from_the_end_not_from_enrolment
     assert services.flag_waiting_candidates() == 1
 
 
-def test_a_candidate_with_a_mentor_cannot_raise_a_plea_to_find_one(
-    client, alice, dora
-):
+def test_a_candidate_with_a_mentor_cannot_raise_a_plea_to_find_one(client, alice, dora):
     ask(client, alice, dora)
     accept(client, dora, MentoringRequest.objects.get())
     login(client, alice)
