@@ -186,11 +186,14 @@ class MentorOut(Schema):
 class EnrolmentIn(Schema):
     qualification: Code
     meeting_modes: list[MeetingMode] = Field(default_factory=list, max_length=6)
-    line_manager: LineManagerDeclaration = Field(
+    line_manager: LineManagerDeclaration | None = Field(
+        None,
         description="Who the candidate's line manager is, as the site's enrolment "
         "form asks: `member` (a member of the body: give `line_manager_member`), "
         "`not_member` (give `line_manager_name`) or `none` (no line manager, or "
-        "self-employed). A line manager cannot mentor someone they manage."
+        "self-employed). A line manager cannot mentor someone they manage. Left "
+        "out, the candidate's earlier declaration stands; required when they have "
+        "never declared one.",
     )
     line_manager_member: text(200) = Field(
         "",

@@ -8,7 +8,7 @@ from mentorscheme.mentoring.models import (
     MentoringRequest,
     RelationshipStatus,
 )
-from mentorscheme.mentoring.services import relationship_end
+from mentorscheme.mentoring.services import line_manager_declare, relationship_end
 from mentorscheme.scheme.models import RegulationsVersion
 from tests import factories as f
 from tests.api.conftest import assert_problem
@@ -102,11 +102,19 @@ def test_enrolling_through_the_api_asks_who_the_line_manager_is_as_the_site_does
     assert member.declared_line_manager == bob
     schema = api.client.get("/api/openapi.json").json()
     fields = schema["components"]["schemas"]["EnrolmentIn"]
-    assert "line_manager" in fields["required"]
-    assert (
-        "A line manager cannot mentor"
-        in fields["properties"]["line_manager"]["description"]
-    )
+    description = fields["properties"]["line_manager"]["description"]
+    assert "A line manager cannot mentor" in description
+    assert "required when they have never declared one" in description
+
+
+def test_a_candidate_who_declared_a_line_manager_before_may_leave_it_out(api_as, bob):
+    member = f.MemberFactory()
+    f.with_account(member)
+    line_manager_declare(member=member, declaration="member", manager=bob, name="")
+    response = api_as(member).post("/enrolments", {"qualification": "chartership"})
+    assert response.status_code == 201, response.content
+    member.refresh_from_db()
+    assert member.declared_line_manager == bob
 
 
 def test_a_lapsed_member_cannot_act(api_as, larry):

@@ -155,9 +155,12 @@ def enrolment_move_regulations(request, enrolment_id: Id, payload: RegulationsMo
     return _enrolment_out(_own_enrolment(member, enrolment_id))
 
 
-def _line_manager_declared(payload: EnrolmentIn) -> LineManagerForm:
-    """The line-manager declaration, checked as the site's enrolment form checks it."""
+def _line_manager_declared(payload: EnrolmentIn, member) -> dict | None:
+    """The line-manager declaration, checked as the site's enrolment form checks it;
+    None when none is given and the member's earlier one stands."""
     names = ("line_manager", "line_manager_member", "line_manager_name")
+    if payload.line_manager is None and member.line_manager_declaration:
+        return None
     form = LineManagerForm({name: getattr(payload, name) for name in names})
     if not form.is_valid():
         raise ApiProblem(
@@ -168,7 +171,7 @@ def _line_manager_declared(payload: EnrolmentIn) -> LineManagerForm:
                 for message in messages
             ],
         )
-    return form
+    return form.declaration()
 
 
 @router.post(
@@ -185,13 +188,13 @@ def enrolment_create(request, payload: EnrolmentIn):
         raise ApiProblem(
             "invalid", "No qualification open for enrolment has that code."
         )
-    declared = _line_manager_declared(payload)
+    declared = _line_manager_declared(payload, member)
     try:
         enrolment = services.enrolment_create(
             member=member,
             qualification=qualification,
             meeting_modes=[str(mode) for mode in payload.meeting_modes],
-            line_manager=declared.declaration(),
+            line_manager=declared,
         )
     except services.MentoringError as error:
         raise refusal(error) from None
