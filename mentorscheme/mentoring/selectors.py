@@ -395,15 +395,9 @@ def _regulations_to_choose(
 def newer_regulations(enrolment: Enrolment) -> list[RegulationsVersion]:
     """The version a candidate may move to: the one in force today, if it is newer
     than theirs and their portfolio is not yet submitted (a version published for a
-    later date is offered from that day: see ``coming_regulations``)."""
+    later date is offered from that day, and shown as coming before it)."""
     in_force, _ = _regulations_to_choose(enrolment)
     return [in_force] if in_force else []
-
-
-def coming_regulations(enrolment: Enrolment) -> RegulationsVersion | None:
-    """A version published for a later date that the candidate may move to from
-    that date."""
-    return _regulations_to_choose(enrolment)[1]
 
 
 def open_requests(enrolment: Enrolment):

@@ -1463,10 +1463,6 @@ def meeting_log(
 ) -> Meeting:
     relationship = _locked_relationship(relationship.pk)
     _side(relationship, member)
-    if held_on > timezone.localdate():
-        raise MentoringError(
-            "Log a meeting once it has happened: the date is in the future."
-        )
     _check_meeting_date(relationship, held_on)
     meeting = Meeting.objects.create(
         relationship=relationship,

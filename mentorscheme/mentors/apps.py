@@ -29,4 +29,4 @@ class MentorsConfig(AppConfig):
         # A mentor's gates rest on training and workshop attendance.
         training.on_attendance_changed(services.mentor_attendance_changed)
         training.on_briefing_published(services.briefing_tell_listed_mentors)
-        training.on_recording_added(services.recording_tell_listed_mentors)
+        training.on_recording_added(services.recording_tell_mentors)

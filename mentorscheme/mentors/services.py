@@ -448,11 +448,14 @@ def briefing_tell_listed_mentors(*, briefing) -> None:
         )
 
 
-def recording_tell_listed_mentors(*, event) -> None:
-    """A briefing's or webinar's recording is out: every listed mentor is told,
-    one message each."""
-    listed = MentorProfile.objects.filter(status=S.LISTED).select_related("member")
-    for profile in listed:
+def recording_tell_mentors(*, event) -> None:
+    """A briefing's or webinar's recording is out: every mentor who keeps up with
+    the regulations (listed, or approved and on the way to listing) is told, one
+    message each."""
+    keeping_up = MentorProfile.objects.filter(
+        status__in=KEEPING_UP_STATUSES
+    ).select_related("member")
+    for profile in keeping_up:
         emails.send(
             "recording_added",
             to=profile.member.email,
