@@ -309,16 +309,21 @@ def allocation_pair_mentor(request, pk: int, candidate: int):
             )
             return redirect(back)
     people = selectors.run_people([pair], [])
+    enrolment = people["enrolments"].get(candidate)
+    conflict = (
+        officers.conflict_reason(request.user, enrolment.member) if enrolment else ""
+    )
     return render(
         request,
         "oversight/allocation_pair.html",
         {
             "run": run,
             "pair": pair,
-            "enrolment": people["enrolments"].get(candidate),
+            "enrolment": enrolment,
             "mentor": people["mentors"].get(pair["mentor_id"]),
+            "conflict": conflict,
             "alternatives": selectors.pair_alternatives(run, candidate, by=request.user)
-            if run.status == RunStatus.PROPOSED
+            if run.status == RunStatus.PROPOSED and not conflict
             else [],
             "back": back,
         },

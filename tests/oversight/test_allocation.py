@@ -524,6 +524,12 @@ def test_an_officer_cannot_publish_a_match_for_someone_they_line_manage(
     carl.line_manager = olivia
     carl.save()
     run = propose(client, olivia, london)
+    # Choosing him another mentor is not offered either, and says why.
+    page = html.unescape(
+        client.get(f"/oversight/allocations/{run.pk}/pairs/{waiting['carl'].pk}/").text
+    )
+    assert "You are Carl Clark's line manager, so you cannot decide this." in page
+    assert 'name="mentor"' not in page
     url = f"/oversight/allocations/{run.pk}/publish/"
     # Not even asked to confirm: refused at once, and nothing is sent.
     for data in ({}, CONFIRMED):
