@@ -523,23 +523,14 @@ def line_manager_links_apply(*, member_ids=None) -> dict[str, int]:
             if not request.is_open:
                 continue
             candidate, mentor = request.enrolment.member, request.mentor.member
-            request.closed_reason = (
-                f"{mentor.full_name} is recorded as your line manager "
+            _close_telling_both(
+                request,
+                reason=f"{mentor.full_name} is recorded as your line manager "
                 f"{_line_manager_source(candidate, mentor.pk)}, and a line manager "
                 "cannot mentor someone they manage. Please choose another mentor. If "
                 "the record is wrong, correct your line manager on your mentoring page "
-                "or contact the registration team."
-            )
-            _close(request, RequestStatus.CLOSED)
-            context = {"request": request, "candidate": candidate, "mentor": mentor}
-            emails.send("request_closed", to=candidate.email, context=context)
-            emails.send(
-                "request_withdrawn",
-                to=mentor.email,
-                context={
-                    **context,
-                    "because": "you are recorded as their line manager",
-                },
+                "or contact the registration team.",
+                because="you are recorded as their line manager",
             )
             counts["closed"] += 1
     for relationship in relationships.select_related(
@@ -968,18 +959,30 @@ NOT_CURRENT_REASON = (
 )
 
 
+def _close_telling_both(
+    request: MentoringRequest, *, reason: str, because: str, email="request_closed"
+) -> None:
+    """Close a locked open request the scheme's rules no longer allow: the
+    candidate reads ``reason`` (in the ``email`` message), the mentor that it was
+    withdrawn ``because``."""
+    candidate, mentor = request.enrolment.member, request.mentor.member
+    request.closed_reason = reason
+    _close(request, RequestStatus.CLOSED)
+    context = {"request": request, "candidate": candidate, "mentor": mentor}
+    emails.send(email, to=candidate.email, context=context)
+    emails.send(
+        "request_withdrawn", to=mentor.email, context={**context, "because": because}
+    )
+
+
 def _close_as_candidate_not_current(request: MentoringRequest) -> None:
     """Close a locked open request whose candidate is no longer a current member,
     telling both people why."""
-    candidate, mentor = request.enrolment.member, request.mentor.member
-    request.closed_reason = NOT_CURRENT_REASON
-    _close(request, RequestStatus.CLOSED)
-    context = {"request": request, "candidate": candidate, "mentor": mentor}
-    emails.send("request_closed_not_current", to=candidate.email, context=context)
-    emails.send(
-        "request_withdrawn",
-        to=mentor.email,
-        context={**context, "because": "their membership is no longer current"},
+    _close_telling_both(
+        request,
+        reason=NOT_CURRENT_REASON,
+        because="their membership is no longer current",
+        email="request_closed_not_current",
     )
 
 
@@ -1874,18 +1877,11 @@ def _closed_as_no_longer_allowed(request_id: int) -> str:
         return ""
     because = f"under the scheme's rules now, {' and '.join(broken)}"
     why = f"U{because[1:]}."
-    candidate, mentor = request.enrolment.member, request.mentor.member
-    request.closed_reason = (
-        f"{why} Please choose another mentor: the directory shows only those who "
-        "may mentor you."
-    )
-    _close(request, RequestStatus.CLOSED)
-    context = {"request": request, "candidate": candidate, "mentor": mentor}
-    emails.send("request_closed", to=candidate.email, context=context)
-    emails.send(
-        "request_withdrawn",
-        to=mentor.email,
-        context={**context, "because": because},
+    _close_telling_both(
+        request,
+        reason=f"{why} Please choose another mentor: the directory shows only those "
+        "who may mentor you.",
+        because=because,
     )
     return why
 
