@@ -8,3 +8,8 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 DEMO_MODE = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None
+# Browser tests keep their pages, and the pages their connections to the live server,
+# from one test to the next: each of the server's threads closes its database
+# connection when its request ends, so none is still open when the test database is
+# dropped (PostgreSQL refuses to drop a database in use).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -3,7 +3,8 @@
 The browser is Debian's /usr/bin/chromium (Playwright never downloads one). Without
 it the browser tests are skipped, with the reason, unless CI is set: in CI they fail.
 Each xdist worker starts one Chromium; each person in a test gets their own browser
-context from it (their own cookies and cache), as two people on two machines would.
+context from it (their own cookies), as two people on two machines would, cleared of
+what an earlier test left in it.
 When a test fails, every page it opened is saved to test-results/screenshots/<test>.png
 (the page navigated last) and <test>--<person>.png.
 """
@@ -30,6 +31,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
 TIMEOUT_MS = 15_000
+VIEWPORT = {"width": 1280, "height": 900}
 
 _report_key = pytest.StashKey[dict]()
 
@@ -63,8 +65,9 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(scope="session")
 def _chromium_process():
-    """One Chromium for the whole run (for each xdist worker); each test gets fresh
-    browser contexts from it (Pages below), so no cookie or cache outlives a test.
+    """One Chromium for the whole run (for each xdist worker); each test gets its
+    own browser contexts from it (Pages below), and no cookie or stored value
+    outlives a test.
 
     While Playwright's sync API is running, its event loop is marked as running on
     this thread, and Django then hands out other database connection objects (they
@@ -119,31 +122,50 @@ def chromium(_chromium_process):
             asyncio._set_running_loop(None)
 
 
-class Pages:
-    """Opens a page per person, watches for CSP violations, screenshots on failure."""
+#: What a page left by an earlier test could still hold in its browser storage.
+_FORGET_STORAGE = "() => { localStorage.clear(); sessionStorage.clear(); }"
 
-    def __init__(self, browser, base_url):
-        self.browser, self.base_url = browser, base_url
-        self.opened = []  # (person, context, page)
+
+class Pages:
+    """Opens a page per person, watches for CSP violations, screenshots on failure.
+
+    A page a test has finished with is kept, in its own browser context, for a later
+    test of this worker: its cookies and storage are cleared, so the next person
+    starts signed out with nothing stored, as in a new context. Starting a context
+    costs Chromium new renderer processes, about half a second of work each time.
+    A page of a test that failed is closed instead.
+    """
+
+    def __init__(self, browser, base_url, idle):
+        self.browser, self.base_url, self.idle = browser, base_url, idle
+        self.opened = []  # (person, context, page, listeners)
         self.last_navigated = {}
         self.csp_violations = []
 
     def __call__(self, person: str = "visitor", *, signed_in_as=None):
         """A page for ``person``; with ``signed_in_as`` (a user) already signed in,
         by a session made on the server (for tests about pages, not signing in)."""
-        context = self.browser.new_context(
-            base_url=self.base_url, viewport={"width": 1280, "height": 900}
-        )
+        if self.idle:
+            context, page = self.idle.pop()
+            page.set_viewport_size(VIEWPORT)
+        else:
+            context = self.browser.new_context(
+                base_url=self.base_url, viewport=VIEWPORT
+            )
+            context.set_default_timeout(TIMEOUT_MS)
+            page = context.new_page()
         if signed_in_as is not None:
             context.add_cookies([self._session_cookie(signed_in_as)])
-        context.set_default_timeout(TIMEOUT_MS)
-        page = context.new_page()
-        page.on("console", lambda message: self._console(person, message))
-        page.on(
-            "framenavigated",
-            lambda frame: self.last_navigated.__setitem__(person, time.monotonic()),
-        )
-        self.opened.append((person, context, page))
+        listeners = [
+            ("console", lambda message: self._console(person, message)),
+            (
+                "framenavigated",
+                lambda frame: self.last_navigated.__setitem__(person, time.monotonic()),
+            ),
+        ]
+        for event, listener in listeners:
+            page.on(event, listener)
+        self.opened.append((person, context, page, listeners))
         return page
 
     def _session_cookie(self, user) -> dict:
@@ -165,7 +187,7 @@ class Pages:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", test_name)
         latest = max(self.last_navigated, key=self.last_navigated.get, default=None)
-        for person, _, page in self.opened:
+        for person, _, page, _ in self.opened:
             try:
                 page.screenshot(
                     path=SCREENSHOTS / f"{name}--{person}.png", full_page=True
@@ -175,20 +197,35 @@ class Pages:
             except Exception as error:  # noqa: BLE001 - a screenshot must not hide the failure
                 print(f"could not screenshot {person}'s page: {error}")
 
-    def close(self):
-        for _, context, _ in self.opened:
-            context.close()
+    def close(self, *, keep: bool) -> None:
+        """Keep each page for a later test (``keep``), else close its context."""
+        for _, context, page, listeners in self.opened:
+            for event, listener in listeners:
+                page.remove_listener(event, listener)
+            if keep and context.pages == [page]:
+                context.clear_cookies()
+                if page.url.startswith(self.base_url):
+                    page.evaluate(_FORGET_STORAGE)
+                self.idle.append((context, page))
+            else:
+                context.close()
+
+
+@pytest.fixture(scope="session")
+def _idle_pages():
+    """Pages, each in its own browser context, that earlier tests finished with."""
+    return []
 
 
 @pytest.fixture
-def open_page(live_server, chromium, request):
+def open_page(live_server, chromium, _idle_pages, request):
     """``open_page("carol")`` gives Carol her own browser context and page."""
-    pages = Pages(chromium, live_server.url)
+    pages = Pages(chromium, live_server.url, _idle_pages)
     yield pages
     reports = request.node.stash.get(_report_key, {})
     failed = any(r.failed for r in reports.values())
     if failed:
         pages.screenshot(request.node.name)
-    pages.close()
+    pages.close(keep=not failed)
     if not failed:
         assert not pages.csp_violations, "\n".join(pages.csp_violations)
