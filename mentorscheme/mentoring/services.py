@@ -23,7 +23,6 @@ from mentorscheme.members.models import (
 )
 from mentorscheme.mentoring import selectors
 from mentorscheme.mentoring.models import (
-    MENTORED_STATUSES,
     OPEN_REQUEST_STATUSES,
     Agreement,
     DeclineReason,
@@ -1633,7 +1632,7 @@ def help_request(*, enrolment: Enrolment, message: str) -> HelpFlag:
     enrolment = _lock_enrolment(enrolment.pk)
     if not enrolment.is_open:
         raise MentoringError("This enrolment is closed, so there is no mentor to find.")
-    if enrolment.relationships.filter(status__in=MENTORED_STATUSES).exists():
+    if Enrolment.objects.filter(selectors.mentored(), pk=enrolment.pk).exists():
         raise MentoringError(
             "You have a mentor for this enrolment (or your mentoring is complete), "
             "so there is no mentor to find. For anything else, contact the team."

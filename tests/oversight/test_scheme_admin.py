@@ -159,20 +159,25 @@ def test_organisation_types_are_added_and_renamed(staff_client):
     assert Organisation.objects.filter(organisation_type=kind).count() == 0
 
 
-def test_a_qualifications_minimum_mentor_level_applies_at_once(
-    staff_client, alice, bob, client
-):
-    chartership = f.qualification("chartership")
-    data = {
-        "code": chartership.code,
-        "name": chartership.name,
-        "level": chartership.level_id,
+def fellows_only(qualification) -> dict:
+    """The qualification's edit form, asking for Fellows as mentors."""
+    return {
+        "code": qualification.code,
+        "name": qualification.name,
+        "level": qualification.level_id,
         "uses_mentors": "on",
         "min_mentor_level": f.level("fellowship").pk,
         "enrolment_fee_pence": 7500,
         "submission_fee_pence": 7500,
         "is_active": "on",
     }
+
+
+def test_a_qualifications_minimum_mentor_level_applies_at_once(
+    staff_client, alice, bob, client
+):
+    chartership = f.qualification("chartership")
+    data = fellows_only(chartership)
     response = staff_client.post(
         f"/oversight/scheme/qualifications/{chartership.pk}/", data
     )
@@ -194,16 +199,7 @@ def test_a_higher_lowest_level_closes_requests_it_no_longer_allows(
         enrolment=alice.enrolments.get(), mentor=bob.mentor_profile, message="Hi"
     )
     chartership = f.qualification("chartership")
-    data = {
-        "code": chartership.code,
-        "name": chartership.name,
-        "level": chartership.level_id,
-        "uses_mentors": "on",
-        "min_mentor_level": f.level("fellowship").pk,
-        "enrolment_fee_pence": 7500,
-        "submission_fee_pence": 7500,
-        "is_active": "on",
-    }
+    data = fellows_only(chartership)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         staff_client.post(f"/oversight/scheme/qualifications/{chartership.pk}/", data)
