@@ -84,6 +84,16 @@ def conflict_reason(user, subject: Member, *, decider=_UNREAD) -> str:
     return ""
 
 
+def conflicted(decider: Member, path: str = "") -> Q:
+    """The members (at ``path``, e.g. "member__") whose cases ``decider`` may not
+    decide: themselves, and those they line-manage (``conflict_reason`` for one)."""
+    return (
+        Q(**{f"{path}pk": decider.pk})
+        | Q(**{f"{path}line_manager": decider.pk})
+        | Q(**{f"{path}declared_line_manager": decider.pk})
+    )
+
+
 def _line_manages(member_id: int, subject: Member) -> bool:
     """Whether the member is the subject's line manager, as the register records it
     or as the subject declared it."""

@@ -658,9 +658,7 @@ def pair_alternatives(run, candidate_id: int, n: int = 5, *, by=None) -> list:
     if (decider := officers.decider_of(by)) is not None:
         conflicted = set(
             MentorProfile.objects.filter(
-                Q(member=decider)
-                | Q(member__line_manager=decider)
-                | Q(member__declared_line_manager=decider)
+                officers.conflicted(decider, "member__")
             ).values_list("pk", flat=True)
         )
     candidate = replace(
