@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 
+from django.core.cache import cache
 from django.db.models import (
     Count,
     Exists,
@@ -63,6 +64,10 @@ WAITING_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, 180), (181, 365), (366, Non
 LOAD_BUCKETS = ("0", "1", "2", "3 or more")
 LOAD_LABELS = ["No candidates", "1 candidate", "2 candidates", "3 or more candidates"]
 LIST_LIMIT = 50
+#: How long the dashboard's figures over whole regions are kept: they are counted
+#: at most once a minute for each set of regions, however many officers open the
+#: page.
+FIGURES_MAX_AGE = datetime.timedelta(seconds=60)
 #: A mentor's columns the dashboard's lists of mentors show (reading no more keeps
 #: each list's query cheap to build: Django hashes every column an ordered query
 #: selects).
@@ -423,7 +428,11 @@ def dashboard(
     now: datetime.datetime | None = None,
 ) -> dict:
     """``help_region_ids``: the regions whose candidates' help flags are listed, the
-    candidates' side of ``region_ids`` (None: every region)."""
+    candidates' side of ``region_ids`` (None: every region).
+
+    What someone acts on (the candidates who need help, the applications waiting
+    for review, the events coming up) is read afresh; the figures over whole
+    regions may be up to a minute old (``figures``)."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     looks_after_candidates = help_region_ids is None or bool(help_region_ids)
@@ -449,27 +458,76 @@ def dashboard(
     else:
         help_counts["asked"] = sum(1 for f in flags if f.why == HelpFlag.Why.ASKED)
     return {
-        **figures(region_ids, today),
-        "lapsing": list(lapsing_mentors(region_ids, today)[:LIST_LIMIT]),
+        **figures(region_ids, today, now),
+        "applications": applications_to_review(region_ids),
         "help_flags": flags[:LIST_LIMIT],
         "more_help_flags": len(flags) > LIST_LIMIT,
         "help_counts": help_counts,
         "events": list(upcoming_events(region_ids, now)[:10]),
-        "flagged_mentors": list(flagged_mentors(region_ids, now)[:LIST_LIMIT]),
         "today": today,
     }
 
 
-def figures(region_ids, today: datetime.date) -> dict:
-    """The dashboard's counts and charts over whole regions (supply, demand, reviews
-    waiting, the monthly trend), counted afresh for every view from the rows of
-    figures the services keep (``oversight.figures``): a handful of small queries
-    on indexes, a few milliseconds for a whole country."""
+def figures_key(region_ids, today: datetime.date) -> str:
+    """The cache key of the figures of these regions (None: every region) today."""
+    regions = "all" if region_ids is None else ",".join(map(str, sorted(region_ids)))
+    return f"oversight:figures:1:{today.isoformat()}:{regions}"
+
+
+def figures(region_ids, today: datetime.date, now: datetime.datetime) -> dict:
+    """The dashboard's figures over whole regions: supply, demand, the monthly trend,
+    and the mentors lapsing soon or not answering requests, with ``counted_at``.
+
+    Counting them is most of the dashboard's work, and none of them is something an
+    officer acts on within the minute, so they are counted at most once a minute for
+    each set of regions and kept in the cache (shared by every app server) for the
+    others who open the page meanwhile; the page says when they were counted."""
+    key = figures_key(region_ids, today)
+    counted = cache.get(key)
+    # The age is checked here too, by the scheme's clock: the cache's own expiry
+    # only clears the value away.
+    if counted is None or now - counted["counted_at"] >= FIGURES_MAX_AGE:
+        counted = count_figures(region_ids, today, now)
+        cache.set(key, counted, FIGURES_MAX_AGE.total_seconds())
+    return counted
+
+
+def count_figures(region_ids, today: datetime.date, now: datetime.datetime) -> dict:
+    """The figures of ``figures``, counted now from the rows of figures the services
+    keep (``oversight.figures``) and a few indexes: plain values, to keep."""
     return {
         "supply": supply(region_ids),
         "demand": demand(region_ids, today),
-        "applications": applications_to_review(region_ids),
         **trend(region_ids, today),
+        "lapsing": [
+            _mentor_row(
+                p,
+                lapses_on=p.lapses_on,
+                membership_lapsed=p.member.membership_status == MembershipStatus.LAPSED,
+            )
+            for p in lapsing_mentors(region_ids, today)[:LIST_LIMIT]
+        ],
+        "flagged_mentors": [
+            _mentor_row(
+                p,
+                status=p.get_status_display()
+                + (" (paused)" if p.is_listed and not p.accepting else ""),
+                expired=p.expired,
+                last_active_at=p.last_active_at,
+            )
+            for p in flagged_mentors(region_ids, now)[:LIST_LIMIT]
+        ],
+        "counted_at": now,
+    }
+
+
+def _mentor_row(profile, **more) -> dict:
+    member = profile.member
+    return {
+        "member_id": profile.member_id,
+        "name": member.full_name,
+        "region": member.region.name,
+        **more,
     }
 
 
