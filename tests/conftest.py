@@ -10,7 +10,7 @@ from django.db import connection, connections
 from pytest_django.plugin import blocking_manager_key
 
 from mentorscheme.mentors import directory
-from tests import personas
+from tests import migrated_database, personas
 from tests.clock import clock  # noqa: F401  (a fixture for every test)
 from tests.personas import login  # noqa: F401 - imported from here by older tests
 from tests.security.world import World, build_world
@@ -109,6 +109,26 @@ def pytest_collection_modifyitems(items):
             "django_db"
         ):
             item.add_marker(pytest.mark.django_db)
+
+
+@pytest.fixture(scope="session")
+def _kept_migrated_database(request, django_db_createdb):
+    """A test database copied from the one the migrations built in an earlier run
+    (tests/migrated_database.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        if hasattr(request.config, "cache"):  # not with -p no:cacheprovider
+            migrated_database.use_kept_database(
+                patch,
+                request.config.cache.mkdir("migrated-database"),
+                afresh=django_db_createdb,
+            )
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_kept_migrated_database, django_db_setup):
+    """pytest-django's test databases, the SQLite one from a kept copy."""
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.migrated_database import kept_database
+
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "mentors.example.org"
 # Environment variables that would change what production means; the probe gets none.
@@ -49,9 +51,10 @@ def production_env(tmp: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def production(tmp_path_factory, worker_id):
+def production(tmp_path_factory, worker_id, pytestconfig, django_db_setup):
     """The probe's report. It runs once per test run: the first xdist worker to need
-    it runs it, the others wait for it and read its report."""
+    it runs it, the others wait for it and read its report. Its database starts as a
+    copy of the migrated test database (tests/migrated_database.py)."""
     shared = tmp_path_factory.getbasetemp()
     if worker_id != "master":
         shared = shared.parent  # this run's folder, above each worker's own
@@ -59,17 +62,21 @@ def production(tmp_path_factory, worker_id):
     with open(shared / "production-probe.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not report.exists():
-            report.write_text(json.dumps(run_probe(tmp_path_factory)))
+            cache = getattr(pytestconfig, "cache", None)  # -p no:cacheprovider
+            migrated = cache and kept_database(cache.mkdir("migrated-database"))
+            report.write_text(json.dumps(run_probe(tmp_path_factory, migrated)))
     return json.loads(report.read_text())
 
 
-def run_probe(tmp_path_factory) -> dict:
+def run_probe(tmp_path_factory, migrated: Path | None) -> dict:
     # Migrating SQLite is mostly fsync: use memory-backed /dev/shm where there is one.
     shm = Path("/dev/shm")  # noqa: S108 - a private mkdtemp folder inside it
     if shm.is_dir() and os.access(shm, os.W_OK):
         tmp = Path(tempfile.mkdtemp(prefix="production-", dir=shm))
     else:
         tmp = tmp_path_factory.mktemp("production")
+    if migrated:
+        shutil.copyfile(migrated, tmp / "production.sqlite3")
     done = subprocess.run(  # noqa: S603 - our own interpreter and module
         [
             sys.executable,

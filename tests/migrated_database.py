@@ -1,0 +1,107 @@
+"""The SQLite test database, migrated once and kept between runs.
+
+Running every migration takes each pytest worker about four seconds of work, on every
+run. So the database the migrations build is copied into .pytest_cache, under a name
+made from what the migrations read (every installed app's migration files, the
+guidance pages their data migrations load, Django's version); a later run, or the
+other workers of this one, copy it into their in-memory test database instead of
+migrating. A migration that reads another file must add its folder to ``READ_BY``.
+``pytest --create-db`` migrates afresh. PostgreSQL test databases are made as usual.
+"""
+
+import hashlib
+import os
+import sqlite3
+from importlib import import_module
+from pathlib import Path
+
+import django
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+from django.db.migrations.loader import MigrationLoader
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Folders of files the data migrations read, beside the migrations themselves.
+READ_BY = [ROOT / "mentorscheme" / "guidance" / "pages"]
+
+
+def use_kept_database(monkeypatch, folder: Path, *, afresh: bool) -> None:
+    """Make the default database's test copy from the kept one in ``folder``, or
+    migrate it (``afresh``, or when nothing is kept yet) and keep it there."""
+    connection = connections["default"]
+    creation = connection.creation
+    if connection.vendor != "sqlite" or not creation.is_in_memory_db(
+        creation._get_test_db_name()
+    ):
+        return
+    kept = folder / f"{_migrations_key()}.sqlite3"
+    migrate = creation.create_test_db
+
+    def create_test_db(verbosity=1, autoclobber=False, serialize=True, keepdb=False):
+        if afresh or not kept.exists():
+            name = migrate(verbosity, autoclobber, serialize, keepdb)
+            _keep(connection, kept)
+            return name
+        return _copy_kept(connection, kept, serialize=serialize)
+
+    monkeypatch.setattr(creation, "create_test_db", create_test_db)
+
+
+def kept_database(folder: Path) -> Path | None:
+    """The kept migrated database, if there is one for these migrations."""
+    kept = folder / f"{_migrations_key()}.sqlite3"
+    return kept if kept.exists() else None
+
+
+def _migrations_key() -> str:
+    digest = hashlib.sha256(django.get_version().encode())
+    folders = []
+    for app in apps.get_app_configs():
+        module_name, _ = MigrationLoader.migrations_module(app.label)
+        try:
+            module = import_module(module_name)
+        except ImportError:
+            continue  # an app without migrations
+        folders.append(Path(module.__file__).parent)
+    for folder in [*folders, *READ_BY]:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(folder.parent)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def _keep(connection, kept: Path) -> None:
+    """Copy the freshly migrated test database to ``kept``; forget older ones."""
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    partial = kept.with_name(f"{kept.stem}.{os.getpid()}.partial")
+    copy = sqlite3.connect(partial)
+    try:
+        connection.connection.backup(copy)
+    finally:
+        copy.close()
+    os.replace(partial, kept)  # another worker may be writing the same: either wins
+    for old in kept.parent.glob("*.sqlite3"):
+        if old != kept:
+            old.unlink(missing_ok=True)
+
+
+def _copy_kept(connection, kept: Path, *, serialize: bool) -> str:
+    """What ``create_test_db`` does, with a copy of ``kept`` in place of migrating."""
+    creation = connection.creation
+    name = creation._get_test_db_name()
+    connection.close()
+    settings.DATABASES[connection.alias]["NAME"] = name
+    connection.settings_dict["NAME"] = name
+    connection.ensure_connection()
+    source = sqlite3.connect(kept)
+    try:
+        source.backup(connection.connection)
+    finally:
+        source.close()
+    if serialize:
+        connection._test_serialized_contents = creation.serialize_db_to_string()
+    call_command("createcachetable", database=connection.alias)
+    return name
