@@ -29,7 +29,7 @@ from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorSta
 from mentorscheme.oversight import selectors as oversight
 from mentorscheme.oversight.models import AllocationRun, RunStatus
 from mentorscheme.scheme.access import candidate_enrolment_or_none
-from mentorscheme.scheme.models import SchemeSettings
+from mentorscheme.scheme.models import EnrolmentStatus, SchemeSettings
 from mentorscheme.training.models import (
     BookingStatus,
     BriefingAcknowledgement,
@@ -117,6 +117,16 @@ def candidate_section(roles: Roles, now) -> Section:
         section.steps.append(_completed_step(mentored[0], enrolment))
         return section
     if not enrolment.qualification.uses_mentors:
+        return section
+    if enrolment.status != EnrolmentStatus.ENROLLED:
+        # Mentoring supports preparing the portfolio: once submitted, no mentor to find.
+        section.steps.append(
+            Step(
+                mentoring_selectors.after_mentoring(enrolment),
+                reverse("mentoring:home"),
+                "See your enrolment",
+            )
+        )
         return section
     requests = list(
         MentoringRequest.objects.filter(

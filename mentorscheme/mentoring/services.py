@@ -78,6 +78,14 @@ def _refuse_unless_allowed(enrolment: Enrolment, mentor: MentorProfile) -> None:
         raise MentoringError(" ".join(f.reason for f in failures))
 
 
+#: Mentoring supports preparing the portfolio: once it is submitted there is no
+#: mentor to find (a mentor the candidate has stays, for further information asked).
+SUBMITTED_NO_MENTOR = (
+    "Your portfolio is submitted, and mentoring supports preparing it, so there is "
+    "no mentor to find now. For anything else, contact the team."
+)
+
+
 def _officer_emails(member: Member) -> list[str]:
     """The candidates' side of the member's region (staff where it has nobody)."""
     return officers.recipients(
@@ -646,6 +654,8 @@ def request_create(
         raise MentoringError(
             "Your enrolment is closed, so you cannot ask for a mentor."
         )
+    if enrolment.status != EnrolmentStatus.ENROLLED:
+        raise MentoringError(SUBMITTED_NO_MENTOR)
     if not enrolment.member.is_current:
         raise MentoringError(
             "Only members whose membership is current can ask for a mentor. Once "
@@ -812,6 +822,11 @@ def relationship_start(
         raise MentoringError(_no_longer_open(request))
     if not enrolment.is_open:
         raise MentoringError("The candidate's enrolment is closed.")
+    if enrolment.status != EnrolmentStatus.ENROLLED:
+        raise MentoringError(
+            "The candidate's portfolio is submitted, and mentoring supports "
+            "preparing it, so a new mentoring cannot start."
+        )
     if not enrolment.member.is_current:
         raise MentoringError(
             "The candidate's membership is no longer current, and only current "
@@ -1632,6 +1647,8 @@ def help_request(*, enrolment: Enrolment, message: str) -> HelpFlag:
     enrolment = _lock_enrolment(enrolment.pk)
     if not enrolment.is_open:
         raise MentoringError("This enrolment is closed, so there is no mentor to find.")
+    if enrolment.status != EnrolmentStatus.ENROLLED:
+        raise MentoringError(SUBMITTED_NO_MENTOR)
     if Enrolment.objects.filter(selectors.mentored(), pk=enrolment.pk).exists():
         raise MentoringError(
             "You have a mentor for this enrolment (or your mentoring is complete), "

@@ -252,6 +252,8 @@ def directory(request):
         return render(
             request, "mentoring/directory_matched.html", {"relationship": relationship}
         )
+    if enrolment is not None and enrolment.status != EnrolmentStatus.ENROLLED:
+        return _no_mentor_to_find(request, enrolment, services.SUBMITTED_NO_MENTOR)
     form = forms.DirectoryFilterForm(
         request.GET or None,
         reference=index.reference,
@@ -286,6 +288,14 @@ def directory(request):
             "common_reasons": common,
             "for_enrolment": for_enrolment,
         },
+    )
+
+
+def _no_mentor_to_find(request, enrolment, reason: str):
+    return render(
+        request,
+        "mentoring/directory_closed.html",
+        {"reason": reason, "home": _home_of(enrolment), "enrolment": enrolment},
     )
 
 

@@ -27,7 +27,7 @@ from mentorscheme.mentoring import selectors as mentoring_selectors
 from mentorscheme.mentoring.models import MentoringRelationship, RelationshipStatus
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.oversight.models import EnrolmentFigures, MentorFigures
-from mentorscheme.scheme.models import OPEN_ENROLMENT_STATUSES, Enrolment
+from mentorscheme.scheme.models import Enrolment, EnrolmentStatus
 
 #: Rows worked out per query.
 SLICE = 1000
@@ -80,9 +80,9 @@ def _mentor_rows(profiles) -> list[MentorFigures]:
 
 
 def _enrolment_rows(enrolments) -> list[EnrolmentFigures]:
-    """Waiting: open, on a qualification that uses mentors, the member current, no
-    mentor now and no completed mentoring; since enrolment, or since the last
-    mentoring ended."""
+    """Waiting: enrolled (the portfolio not yet submitted), on a qualification that
+    uses mentors, the member current, no mentor now and no completed mentoring;
+    since enrolment, or since the last mentoring ended."""
     last_ended = (
         MentoringRelationship.objects.filter(
             enrolment=OuterRef("pk"), ended_on__isnull=False
@@ -116,7 +116,7 @@ def _enrolment_rows(enrolments) -> list[EnrolmentFigures]:
         last_ended,
     ) in rows.order_by():
         waiting = (
-            status in OPEN_ENROLMENT_STATUSES
+            status == EnrolmentStatus.ENROLLED
             and uses_mentors
             and membership == MembershipStatus.CURRENT
             and not mentored

@@ -51,6 +51,7 @@ from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
     Enrolment,
+    EnrolmentStatus,
     SchemeSettings,
 )
 from mentorscheme.training import currency
@@ -92,8 +93,9 @@ def in_regions(queryset, path: str, region_ids):
 
 
 def waiting_enrolments(region_ids):
-    """Open enrolments on qualifications that use mentors, member current, no mentor
-    and no completed mentoring (``mentoring.selectors.mentored``).
+    """Enrolments still preparing a portfolio (enrolled, not yet submitted) on
+    qualifications that use mentors, member current, no mentor and no completed
+    mentoring (``mentoring.selectors.mentored``).
 
     "Current" is asked as "no member of another status" (an index lookup for each
     enrolment) rather than as a join, which would scan every member of the body.
@@ -104,7 +106,7 @@ def waiting_enrolments(region_ids):
     enrolments = Enrolment.objects.filter(
         ~mentoring_selectors.mentored(),
         ~Exists(not_current),
-        status__in=OPEN_ENROLMENT_STATUSES,
+        status=EnrolmentStatus.ENROLLED,
         qualification__uses_mentors=True,
     )
     return in_regions(enrolments, "member__region_id", region_ids)

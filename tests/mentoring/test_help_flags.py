@@ -170,3 +170,21 @@ def test_a_candidate_with_a_mentor_cannot_raise_a_plea_to_find_one(client, alice
     )
     assert "You have a mentor for this enrolment" in response.text
     assert not HelpFlag.objects.exists()
+
+
+def test_a_candidate_whose_portfolio_is_submitted_cannot_raise_a_plea_to_find_one(
+    client, alice, sam
+):
+    enrolment = alice.enrolments.get()
+    services.enrolment_set_status(enrolment=enrolment, status="submitted", by=sam)
+    login(client, alice)
+    home = client.get("/mentoring/").text
+    assert "We have your submission and email you the outcome." in home
+    assert "Need help finding a mentor" not in home
+    response = client.post(
+        "/mentoring/help/",
+        {"enrolment": enrolment.pk, "message": "Help me find someone"},
+        follow=True,
+    )
+    assert "Your portfolio is submitted" in response.text
+    assert not HelpFlag.objects.exists()

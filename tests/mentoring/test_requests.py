@@ -2,6 +2,7 @@
 
 from django.core import mail
 
+from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
 from tests import factories as f
 from tests.conftest import login
@@ -227,3 +228,32 @@ def test_the_directory_is_for_candidates_officers_and_staff_only(
     assert client.get("/mentoring/directory/").status_code == 302
     assert login(client, bob).get("/mentoring/directory/").status_code == 403
     assert "Dora Davies" in login(client, olivia).get("/mentoring/directory/").text
+
+
+def test_a_candidate_whose_portfolio_is_submitted_has_no_mentor_to_find(
+    client, alice, dora, sam
+):
+    enrolment = alice.enrolments.get()
+    services.enrolment_set_status(enrolment=enrolment, status="submitted", by=sam)
+    login(client, alice)
+    page = client.get("/mentoring/directory/").text
+    assert "Your portfolio is submitted" in page and "Dora Davies" not in page
+    response = ask(client, alice, dora)
+    assert "Your portfolio is submitted" in response.text
+    assert not MentoringRequest.objects.exists()
+
+
+def test_a_request_made_before_the_portfolio_was_submitted_cannot_be_accepted(
+    client, alice, dora, sam
+):
+    ask(client, alice, dora)
+    enrolment = alice.enrolments.get()
+    services.enrolment_set_status(enrolment=enrolment, status="submitted", by=sam)
+    login(client, dora)
+    response = client.post(
+        f"/mentoring/requests/{MentoringRequest.objects.get().pk}/accept/",
+        {"not_line_manager": "yes"},
+        follow=True,
+    )
+    assert "portfolio is submitted" in response.text
+    assert not MentoringRelationship.objects.exists()

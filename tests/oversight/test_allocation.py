@@ -18,6 +18,7 @@ from mentorscheme.mentoring.models import (
     RelationshipStatus,
 )
 from mentorscheme.oversight import selectors
+from mentorscheme.oversight import services as oversight
 from mentorscheme.oversight.models import AllocationRun
 from mentorscheme.scheme.models import SchemeSettings
 from tests import factories as f
@@ -153,6 +154,18 @@ def test_an_allocation_is_proposed_reviewed_and_published_as_requests(
     page = client.get(f"/oversight/allocations/{run.pk}/").text
     assert "Request sent" in page
     assert "Send 1 match" not in page
+
+
+def test_a_bulk_allocation_leaves_out_a_candidate_whose_portfolio_is_submitted(
+    olivia, sam, waiting
+):
+    carl = waiting["carl"]
+    mentoring.enrolment_set_status(enrolment=carl, status="submitted", by=sam)
+    assert carl not in selectors.waiting_enrolments(None)
+    run = oversight.allocation_run_create(by=olivia.user, region_ids=None)
+    proposed = [p["candidate_id"] for p in run.proposal["pairs"]]
+    proposed += [u["candidate_id"] for u in run.proposal["unmatched"]]
+    assert carl.pk not in proposed and waiting["alice"].pk in proposed
 
 
 def test_publishing_twice_is_refused_and_changes_nothing(

@@ -13,6 +13,7 @@ from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import HelpFlag, MentoringRelationship
 from mentorscheme.mentors.models import MentorStatus
 from mentorscheme.oversight import figures, selectors
+from mentorscheme.scheme.models import Enrolment
 from mentorscheme.training.models import EventKind, TrainingEvent
 from tests import factories as f
 from tests.conftest import login
@@ -128,6 +129,15 @@ def test_demand_shows_who_waits_and_for_how_long(client, olivia, alice):
     chartership = re.search(r"Chartership</th>(.*?)</tr>", page).group(1)
     # The candidate who changed mentor waits from the day it ended, not enrolment.
     assert re.findall(r">(\d+)<", chartership) == ["2", "2", "5"]
+
+
+def test_a_candidate_whose_portfolio_is_submitted_is_not_counted_as_waiting(
+    client, olivia
+):
+    candidate(days_ago=40)
+    for status in ("submitted", "further_info"):
+        Enrolment.objects.filter(pk=candidate(days_ago=40).pk).update(status=status)
+    assert figure(dashboard(client, olivia), "waiting for a mentor") == 1
 
 
 def test_candidates_asking_for_help_can_be_resolved(client, olivia, flag):
