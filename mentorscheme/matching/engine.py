@@ -51,6 +51,7 @@ from mentorscheme.scheme.records import (
 UNMATCHED_REASONS: Final[dict[str, str]] = {
     "qualification_without_mentors": "This qualification does not use mentors.",
     "already_mentored": "This enrolment already has a mentor.",
+    "mentoring_complete": "This enrolment's mentoring is complete.",
     "no_allowed_mentor": "No mentor may mentor this candidate at the moment.",
     "all_allowed_full": (
         "Every mentor who may mentor this candidate is full, or was given to"
@@ -475,12 +476,15 @@ class _Allocator:
         )
         uses = ca.qualification_uses_mentors.tolist()
         mentored = ca.has_active_relationship.tolist()
+        complete = ca.mentoring_complete.tolist()
         careful, any_ready = careful.tolist(), any_ready.tolist()
         for i in np.flatnonzero(~matched).tolist():
             if not uses[i]:
                 yield i, "qualification_without_mentors"
             elif mentored[i]:
                 yield i, "already_mentored"
+            elif complete[i]:
+                yield i, "mentoring_complete"
             elif careful[i]:
                 yield i, index.no_suggestion_reason(self.records[i])
             elif any_ready[i]:

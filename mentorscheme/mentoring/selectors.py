@@ -45,6 +45,13 @@ def _active_relationships():
     )
 
 
+def _completed_relationships():
+    """The completed mentoring of the enrolment at ``OuterRef("pk")``."""
+    return MentoringRelationship.objects.filter(
+        enrolment=OuterRef("pk"), status=RelationshipStatus.COMPLETED
+    )
+
+
 def with_candidate_fields(enrolments):
     active = _active_relationships()
     # Only what the record reads: each table more costs the query's planning.
@@ -57,7 +64,9 @@ def with_candidate_fields(enrolments):
             "qualification__min_mentor_level",
             "regulations",
         )
-        .annotate(has_active=Exists(active))
+        .annotate(
+            has_active=Exists(active), complete=Exists(_completed_relationships())
+        )
     )
 
 
@@ -132,6 +141,7 @@ def _record(
         declared_line_manager_member_id=member.declared_line_manager_id,
         meeting_modes=frozenset(enrolment.meeting_modes),
         has_active_relationship=enrolment.has_active,
+        mentoring_complete=enrolment.complete,
         choices=tuple(choices),
         excluded_mentor_ids=frozenset(excluded),
         qualification_id=enrolment.qualification_id,
@@ -177,6 +187,7 @@ def first_candidate(enrolments, *, member: Member | None, reference: Reference):
         enrolments.select_related("qualification", "regulations")
         .annotate(
             has_active=Exists(_active_relationships()),
+            complete=Exists(_completed_relationships()),
             candidate_min_rank=Coalesce(
                 "qualification__min_mentor_level__rank",
                 "qualification__level__rank",

@@ -1397,14 +1397,15 @@ def relationship_reopen_check(
 
 def _refuse_unless_mentor_may_return(relationship: MentoringRelationship) -> None:
     """The scheme's rules, as for starting mentoring: the mentor must still be
-    listed, accepting, with a free place, and so on. The rule that the candidate
-    already has a mentor is left to the caller, which says so in its own words."""
+    listed, accepting, with a free place, and so on. The rules that the candidate
+    already has a mentor, or completed mentoring (this one), are left to the caller,
+    which says so in its own words."""
     failures = [
         failure
         for failure in selectors.rule_failures(
             relationship.enrolment, relationship.mentor
         )
-        if failure.code != "already_mentored"
+        if failure.code not in ("already_mentored", "mentoring_complete")
     ]
     if failures:
         raise MentoringError(

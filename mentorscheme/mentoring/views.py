@@ -29,6 +29,7 @@ from mentorscheme.mentoring.models import (
 from mentorscheme.mentors import directory as mentor_directory
 from mentorscheme.mentors.access import can_use_directory
 from mentorscheme.mentors.models import MentorProfile
+from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.access import (
     candidate_enrolment_and_others,
     candidate_enrolment_or_none,
@@ -251,6 +252,13 @@ def directory(request):
         # One mentor at a time: a list of nobody would only mislead.
         return render(
             request, "mentoring/directory_matched.html", {"relationship": relationship}
+        )
+    if candidate is not None and candidate.mentoring_complete:
+        return _no_mentor_to_find(
+            request,
+            enrolment,
+            f"{eligibility.RULES['mentoring_complete']} "
+            f"{selectors.after_mentoring(enrolment)}",
         )
     if enrolment is not None and enrolment.status != EnrolmentStatus.ENROLLED:
         return _no_mentor_to_find(request, enrolment, services.SUBMITTED_NO_MENTOR)

@@ -17,7 +17,8 @@ The rules, in the order failures are reported:
 4. The mentor is listed, accepting, and has a free place.
 5. The mentor is not the candidate and not the candidate's line manager, as the
    register records it or as the candidate declared it.
-6. The candidate's enrolment has no active mentoring relationship.
+6. The candidate's enrolment has no active mentoring relationship, and no
+   completed one: mentoring an enrolment is done once.
 
 Each rule exists twice: once for a single pair (``check``), once over numpy columns
 for the engine and the directory (``failure_masks``, ``allowed_mask``,
@@ -59,6 +60,7 @@ RULES: Final[dict[str, str]] = {
     "self": "You cannot be your own mentor.",
     "line_manager": "This mentor is your line manager.",
     "already_mentored": "You already have a mentor for this enrolment.",
+    "mentoring_complete": "Your mentoring for this enrolment is complete.",
 }
 
 #: Rules that depend on the mentor alone (1, 3 and 4).
@@ -74,6 +76,7 @@ MENTOR_CODES: Final[tuple[str, ...]] = (
 CANDIDATE_CODES: Final[tuple[str, ...]] = (
     "qualification_without_mentors",
     "already_mentored",
+    "mentoring_complete",
 )
 
 
@@ -105,6 +108,7 @@ def _candidate_flags(candidate: CandidateRecord) -> dict[str, bool]:
     return {
         "qualification_without_mentors": not candidate.qualification_uses_mentors,
         "already_mentored": candidate.has_active_relationship,
+        "mentoring_complete": candidate.mentoring_complete,
     }
 
 
@@ -184,7 +188,11 @@ def mentor_gate(mentors: MentorArrays, *, count_capacity: bool = True) -> np.nda
 
 def candidate_gate(candidates: CandidateArrays) -> np.ndarray:
     """Candidates who pass the candidate-only rules (2, first half, and 6)."""
-    return candidates.qualification_uses_mentors & ~candidates.has_active_relationship
+    return (
+        candidates.qualification_uses_mentors
+        & ~candidates.has_active_relationship
+        & ~candidates.mentoring_complete
+    )
 
 
 def _pair_masks(

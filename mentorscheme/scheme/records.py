@@ -98,6 +98,8 @@ class CandidateRecord:
     line_manager_member_id: int | None = None
     meeting_modes: frozenset[str] = frozenset()
     has_active_relationship: bool = False
+    #: A mentoring of this enrolment was completed: it gets no other mentor.
+    mentoring_complete: bool = False
     choices: tuple[int, ...] = ()
     excluded_mentor_ids: frozenset[int] = field(default_factory=frozenset)
     qualification_id: int | None = None
@@ -318,6 +320,7 @@ class CandidateArrays:
     line_manager_member_id: np.ndarray
     modes: np.ndarray
     has_active_relationship: np.ndarray
+    mentoring_complete: np.ndarray
     qualification_id: np.ndarray
     declared_line_manager_member_id: np.ndarray
     regulations_id: np.ndarray
@@ -342,6 +345,7 @@ class CandidateArrays:
             has_active_relationship=_bools(
                 (c.has_active_relationship for c in candidates), n
             ),
+            mentoring_complete=_bools((c.mentoring_complete for c in candidates), n),
             qualification_id=_ints((c.qualification_id for c in candidates), n),
             declared_line_manager_member_id=_ints(
                 (c.declared_line_manager_member_id for c in candidates), n

@@ -85,5 +85,6 @@ def test_suggestions_are_the_top_allowed_mentors_in_order(instance, w, n):
                 "no_allowed_mentor",
                 "all_allowed_full",
                 "already_mentored",
+                "mentoring_complete",
                 "qualification_without_mentors",
             }

@@ -204,6 +204,38 @@ def test_the_reopen_form_is_on_the_page_once_and_not_in_its_title(
     assert page.count("Reopen the mentoring</button>") == 1
 
 
+def test_a_candidate_whose_mentoring_is_complete_is_not_offered_another_mentor(
+    client, alice, dora, bob
+):
+    completed(alice, dora)
+    login(client, alice)
+    page = client.get("/mentoring/directory/").text
+    assert "Your mentoring for this enrolment is complete." in page
+    assert bob.full_name not in page
+    asked = client.post(
+        f"/mentoring/directory/{bob.mentor_profile.pk}/", {"message": "Once more?"}
+    )
+    assert asked.status_code == 404
+    assert not bob.mentor_profile.requests.exists()
+
+
+def test_a_request_sent_before_the_mentoring_was_completed_cannot_be_accepted(
+    client, alice, dora, bob
+):
+    relationship = completed(alice, dora)
+    request = MentoringRequest.objects.create(
+        enrolment=relationship.enrolment, mentor=bob.mentor_profile, message="Hi"
+    )
+    login(client, bob)
+    response = client.post(
+        f"/mentoring/requests/{request.pk}/accept/",
+        {"not_line_manager": "yes"},
+        follow=True,
+    )
+    assert "mentoring for this enrolment is complete" in response.text
+    assert not bob.mentor_profile.relationships.exists()
+
+
 def test_the_informal_first_chat_is_logged_from_the_request_date(client, alice, dora):
     relationship = pair(alice, dora, days_ago=10)
     login(client, alice)
