@@ -1387,6 +1387,12 @@ def relationship_reopen_check(
         raise MentoringError(
             "The enrolment has closed, so its mentoring cannot reopen."
         )
+    candidate = relationship.enrolment.member
+    if not candidate.is_current:
+        raise MentoringError(
+            f"{candidate.full_name}'s membership is no longer current, and only "
+            "current members are mentored, so the mentoring cannot reopen."
+        )
     if selectors.active_relationship(relationship.enrolment):
         raise MentoringError("The candidate already has another mentor.")
     _refuse_unless_mentor_may_return(relationship)

@@ -177,6 +177,16 @@ def test_a_completion_is_not_reopened_when_the_mentor_has_no_free_place(
     assert dora.mentor_profile.relationships.filter(status="active").count() == 1
 
 
+def test_a_completion_is_not_reopened_when_the_candidates_membership_has_lapsed(
+    client, alice, dora, olivia
+):
+    relationship = completed(alice, dora)
+    alice.membership_status = "lapsed"
+    alice.save()
+    login(client, olivia)
+    assert_reopening_refused(client, relationship, "membership is no longer current")
+
+
 def test_a_completion_is_not_reopened_when_the_candidate_has_another_mentor(
     client, alice, dora, olivia
 ):
