@@ -1,14 +1,14 @@
-"""Charts drawn on the server as inline SVG: geometry and the ``<svg>`` here, the
-figure around it and the table of its numbers in templates.
+"""Charts drawn on the server as inline SVG: geometry, the ``<svg>`` and the table of
+its numbers here, the figure around them in a template (``oversight/_chart.html``).
 
 No JavaScript and nothing fetched: a chart is an ``<svg role="img">`` with a
 ``<title>`` and a ``<desc>`` that says what it shows in words, and every chart is
 shown next to a table of the numbers behind it. Series are told apart by shape
 and dash as well as colour.
 
-The ``<svg>`` is written here (``Chart.svg``) rather than in a template: a chart is
-a few hundred numbers, and the template language spends more on them than on the
-rest of the dashboard.
+The ``<svg>`` and the table are written here (``Chart.svg``, ``Chart.table``) rather
+than in a template: a chart is a few hundred numbers, and the template language spends
+more on them than on the rest of the dashboard.
 """
 
 from collections.abc import Sequence
@@ -166,6 +166,29 @@ class Chart:
             'xmlns="http://www.w3.org/2000/svg" focusable="false">\n    '
             + "\n    ".join(marks)
             + "\n  </svg>"
+        )
+
+    @property
+    def table(self) -> SafeString:
+        """The numbers behind the chart, as a table: a row for each bar, or for each
+        month with a column for each series."""
+        if self.bars:
+            heads = ["Group", self.value_label]
+        else:
+            heads = ["Month", *(s.name for s in self.series)]
+        head = "".join(f'<th scope="col">{escape(h)}</th>' for h in heads)
+        body = "".join(
+            f'<tr><th scope="row">{escape(label)}</th>'
+            + "".join(f"<td>{v}</td>" for v in values)
+            + "</tr>"
+            for label, values in self.rows
+        )
+        return mark_safe(  # noqa: S308 - every text in it is escaped
+            '<div class="table-wrap"><table>\n'
+            f"  <caption>The numbers behind “{escape(self.title)}”</caption>\n"
+            f"  <thead><tr>{head}</tr></thead>\n"
+            f"  <tbody>{body}</tbody>\n"
+            "</table></div>"
         )
 
     @property
