@@ -146,17 +146,19 @@ def up_to_date_expression(
 
 def with_briefing_to_watch(versions):
     """``versions`` (of the regulations) with ``has_briefing``: whether there is a
-    briefing on each to have watched, one published or a briefing or webinar with
-    its recording (attending an event counts by itself, once recorded)."""
+    briefing on each to have watched, one published or a briefing or webinar that
+    has happened, with its recording (attending an event counts by itself, once
+    recorded)."""
+    now = timezone.now()
     return versions.annotate(
         has_briefing=Exists(
             RegulationsBriefing.objects.filter(
-                regulations=OuterRef("pk"), published_at__lte=timezone.now()
+                regulations=OuterRef("pk"), published_at__lte=now
             )
         )
         | Exists(
             TrainingEvent.objects.filter(
-                regulations=OuterRef("pk"), is_cancelled=False
+                regulations=OuterRef("pk"), is_cancelled=False, ends_at__lte=now
             ).exclude(recording_url="")
         )
     )

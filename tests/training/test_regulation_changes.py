@@ -326,6 +326,34 @@ def test_a_recorded_webinar_is_a_briefing_to_have_watched(client, bob):
     assert bob.briefings.filter(regulations=new).exists()
 
 
+def test_a_webinars_recording_is_watched_only_once_the_webinar_has_happened(
+    client, bob, clock
+):
+    new = publish(days_from_today=30)
+    starts = timezone.now() + datetime.timedelta(days=7)
+    TrainingEvent.objects.create(
+        kind=EventKind.WEBINAR,
+        title="The 2027 regulations explained",
+        region=f.region("london"),
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=1),
+        online_url="https://meet.example.org/regs",
+        recording_url="https://video.example.org/regs-2027",
+        capacity=100,
+        regulations=new,
+    )
+    login(client, bob)
+    assert "There is no briefing on the Regulations of 2027 to watch yet." in (
+        client.get("/mentors/").text
+    )
+    client.post("/mentors/briefings/watched/", {"regulations": new.pk})
+    assert not bob.briefings.filter(regulations=new).exists()
+    clock.move(days=7, hours=2)
+    login(client, bob)
+    client.post("/mentors/briefings/watched/", {"regulations": new.pk})
+    assert bob.briefings.filter(regulations=new).exists()
+
+
 def test_only_mentors_on_their_way_or_listed_mark_a_briefing_watched(client, alice):
     regulations = RegulationsVersion.objects.get()
     services.briefing_publish(regulations=regulations, title="The 2013 regulations")
