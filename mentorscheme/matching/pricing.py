@@ -239,22 +239,27 @@ class MentorSearch:
         )
         classes, class_of = np.unique(features, axis=1, return_inverse=True)
         class_of = class_of.ravel()
-        listed, bound = self._class_lists(*classes, mentor_value)
-        full = (listed >= 0).all(axis=2)
-        lowest = np.where(full, bound.min(axis=2), NOTHING)
+        # A class's list in a region is made only where some of its candidates
+        # live: (class, region) pairs, region -1 for none.
+        n_codes = int(region_code.max(initial=-1)) + 2
+        pairs, pair_of = np.unique(
+            class_of * n_codes + region_code[candidates] + 1, return_inverse=True
+        )
+        pair_of = pair_of.ravel()
+        anywhere, in_region = self._class_lists(
+            classes, pairs // n_codes, pairs % n_codes - 1, mentor_value
+        )
+        lowest_anywhere, lowest_in_region = (
+            np.where((listed >= 0).all(axis=1), bound.min(axis=1), NOTHING)
+            for listed, bound in (anywhere, in_region)
+        )
         step = max(1, CHUNK_PAIRS // (8 * T))
         for start in range(0, len(candidates), step):
             c = candidates[start : start + step]
             k = class_of[start : start + step]
-            region = region_code[c]
-            has_region = region[:, None] >= 0
-            lists = np.concatenate(
-                [listed[k, 0], np.where(has_region, listed[k, 1 + region], -1)],
-                axis=1,
-            )
-            threshold = np.maximum(
-                lowest[k, 0], np.where(region >= 0, lowest[k, 1 + region], NOTHING)
-            )
+            pair = pair_of[start : start + step]
+            lists = np.concatenate([anywhere[0][k], in_region[0][pair]], axis=1)
+            threshold = np.maximum(lowest_anywhere[k], lowest_in_region[pair])
             m = np.maximum(lists, 0)
             cc = c[:, None]
             ok = (lists >= 0) & self.allowed(np.broadcast_to(cc, m.shape), m)
@@ -350,27 +355,28 @@ class MentorSearch:
 
     def _class_lists(
         self,
-        rank: np.ndarray,
-        org_type: np.ndarray,
-        modes: np.ndarray,
-        qualification: np.ndarray,
-        regulations: np.ndarray,
+        classes: np.ndarray,
+        pair_class: np.ndarray,
+        pair_region: np.ndarray,
         mentor_value: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """For candidate classes (rank, organisation type, modes, qualification,
-        regulations): their best mentors by an upper bound of ``points +
-        mentor_value``.
+    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """For candidate classes (rows of ``classes``: rank, organisation type,
+        modes, qualification, regulations): their best mentors by an upper bound
+        of ``points + mentor_value``, anywhere (one list per class) and in a
+        region (one list per (``pair_class``, ``pair_region``) pair; region -1,
+        none, gets an empty list).
 
         The bound leaves out the same-organisation penalty and who is barred,
-        which only lower a value. In list 0 (anywhere) it leaves out the region
-        points and counts meeting in person only for mentors who meet in person
-        outside their own region; in list ``1 + r`` (mentors of region ``r``) it
-        counts the region points and meeting in person, as it is exact for a
-        candidate there. A mentor whose level is too low, or who does not support
-        the qualification, is ``NOTHING``. Row ``k`` holds ``LIST_DEPTH`` entries
-        per list: mentor positions (-1 pads a short list) and bounds. Lists are
-        sets: not in order.
+        which only lower a value. Anywhere, it leaves out the region points and
+        counts meeting in person only for mentors who meet in person outside
+        their own region; in a region it counts the region points and meeting
+        in person, as it is exact for a candidate there. A mentor whose level is
+        too low, or who does not support the qualification, is ``NOTHING``.
+        Each list is ``LIST_DEPTH`` mentor positions (-1 pads a short list) and
+        their bounds: (positions, bounds), one row per list. Lists are sets: not
+        in order.
         """
+        rank, org_type, modes, qualification, regulations = classes
         order, bounds, _ = self._mentors_by_region
         mentors, s, T = self.mentors, self.scoring, LIST_DEPTH
         restricted = not bool(mentors.supports_any.all())
@@ -408,42 +414,57 @@ class MentorSearch:
             + mentor_value[order][None, :]
         )
         version_of = version_of.ravel()
-        n_lists = len(bounds)  # anywhere, then one per region
-        spans = [(0, len(order))] + [
-            (int(bounds[r]), int(bounds[r + 1])) for r in range(len(bounds) - 1)
-        ]
-        listed = np.full((len(rank), n_lists, T), -1, dtype=np.int64)
-        bound = np.full((len(rank), n_lists, T), NOTHING, dtype=np.int64)
-        step = max(1, CHUNK_PAIRS // max(2 * len(order), 1))
-        for start in range(0, len(rank), step):
-            rows = slice(start, start + step)
-            common = value_rows[version_of[rows]]
-            common += type_rows[r_type[rows]]
-            common += level_rows[np.clip(rank[rows], 0, None)]
-            if restricted:
-                q = qualification[rows, None, None]
-                ok = mentors.supports_any[order][None, :] | (
-                    mentors.qualification_ids[order][None, :, :] == q
-                ).any(axis=2)
-                common[~ok] = NOTHING
-            near = common + near_mode_rows[modes[rows]]
-            near += s.same_region_points
-            far = common
-            far += far_mode_rows[modes[rows]]
-            # Negated in place once, so that no list copies its block to negate it.
-            for v in (near, far):
-                np.negative(v, out=v)
-            for k, (lo, hi) in enumerate(spans):
-                v = far if k == 0 else near
+        if restricted:
+            supports_any = mentors.supports_any[order]
+            chosen = mentors.qualification_ids[order]
+
+        def best(rows: np.ndarray, lo: int, hi: int, near: bool) -> tuple:
+            """Each class in ``rows``: its best ``T`` mentors among ``order[lo:hi]``."""
+            listed = np.full((len(rows), T), -1, dtype=np.int64)
+            bound = np.full((len(rows), T), NOTHING, dtype=np.int64)
+            mode_rows = near_mode_rows if near else far_mode_rows
+            # Half a block each: the sums below need a temporary of the same size.
+            step = max(1, CHUNK_PAIRS // max(2 * (hi - lo), 1))
+            for start in range(0, len(rows), step):
+                k = rows[start : start + step]
+                at = slice(start, start + step)
+                value = value_rows[version_of[k], lo:hi]
+                value += type_rows[r_type[k], lo:hi]
+                value += level_rows[np.clip(rank[k], 0, None), lo:hi]
+                value += mode_rows[modes[k], lo:hi]
+                if near:
+                    value += s.same_region_points
+                if restricted:
+                    ok = supports_any[None, lo:hi] | (
+                        chosen[None, lo:hi, :] == qualification[k, None, None]
+                    ).any(axis=2)
+                    value[~ok] = NOTHING
                 if hi - lo <= T:
-                    listed[rows, k, : hi - lo] = np.arange(lo, hi)
-                    bound[rows, k, : hi - lo] = -v[:, lo:hi]
+                    listed[at, : hi - lo] = np.arange(lo, hi)
+                    bound[at, : hi - lo] = value
                     continue
-                top = np.argpartition(v[:, lo:hi], T - 1, axis=1)[:, :T]
-                listed[rows, k] = top + lo
-                bound[rows, k] = -np.take_along_axis(v[:, lo:hi], top, axis=1)
+                # Negated in place, so that the partition needs no copy.
+                np.negative(value, out=value)
+                top = np.argpartition(value, T - 1, axis=1)[:, :T]
+                listed[at] = top + lo
+                bound[at] = -np.take_along_axis(value, top, axis=1)
+            return listed, bound
+
+        anywhere = best(np.arange(len(rank)), 0, len(order), near=False)
+        in_region = (
+            np.full((len(pair_class), T), -1, dtype=np.int64),
+            np.full((len(pair_class), T), NOTHING, dtype=np.int64),
+        )
+        for r in np.unique(pair_region[pair_region >= 0]).tolist():
+            here = np.flatnonzero(pair_region == r)
+            found = best(pair_class[here], int(bounds[r]), int(bounds[r + 1]), True)
+            for into, part in zip(in_region, found, strict=True):
+                into[here] = part
         # Back to positions among the open mentors.
-        return np.where(listed >= 0, order[np.maximum(listed, 0)], -1), bound
+        return tuple(  # type: ignore[return-value]
+            (np.where(listed >= 0, order[np.maximum(listed, 0)], -1), bound)
+            for listed, bound in (anywhere, in_region)
+        )
 
     # -- each mentor's best candidates --
 
