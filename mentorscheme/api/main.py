@@ -30,10 +30,21 @@ and their plain-English `reasons`.
 
 
 class MentorSchemeAPI(NinjaAPI):
-    def get_openapi_schema(self, *args, **kwargs):
-        schema = super().get_openapi_schema(*args, **kwargs)
-        _problem_details_everywhere(schema)
-        return schema
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._built_schemas = {}
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The schema, built once per process: the routes are fixed once this module
+        is imported, and building it walks every operation and model (about half a
+        second). Callers share it: they serialise it and must not change it."""
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        if path_prefix not in self._built_schemas:
+            schema = super().get_openapi_schema(path_prefix=path_prefix)
+            _problem_details_everywhere(schema)
+            self._built_schemas[path_prefix] = schema
+        return self._built_schemas[path_prefix]
 
 
 def _problem_details_everywhere(schema: dict) -> None:
