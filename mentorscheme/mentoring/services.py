@@ -557,9 +557,9 @@ def line_manager_links_apply(*, member_ids=None) -> dict[str, int]:
                 enrolment=relationship.enrolment,
                 why=HelpFlag.Why.LINE_MANAGER,
                 relationship=relationship,
+                # No names in the words: the page shows the pair's from the records.
                 message=(
-                    f"{mentor.full_name} mentors {candidate.full_name} but is recorded "
-                    f"as their line manager "
+                    "The mentor is recorded as the candidate's line manager "
                     f"{_line_manager_source(candidate, mentor.pk).replace('what you told us', 'what the candidate declared')}."  # noqa: E501
                 ),
             )
@@ -1838,7 +1838,8 @@ def relationships_end_for_departed_mentor(
             enrolment=relationship.enrolment,
             why=HelpFlag.Why.MENTOR_LEFT,
             resolved_at=None,
-            defaults={"message": f"{profile.member.full_name}: {reason}"},
+            # No name in the words: the flag outlives what it says about people.
+            defaults={"message": reason},
         )
         emails.send(
             "relationship_ended_by_scheme",

@@ -197,9 +197,14 @@ def _notes_accesses(subject: Subject) -> int:
 
 
 def _help_flags(subject: Subject) -> int:
+    """Their own flags, and other people's flags whose words name them (a candidate's
+    plea, or a flag written when flags named the mentor who left)."""
     mine = HelpFlag.objects.filter(enrolment__member=subject.member)
     mine.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
-    return _blank(mine, "message")
+    naming = HelpFlag.objects.filter(
+        pk__in=names_them(HelpFlag, subject, "message").values("pk")
+    )
+    return _blank(mine | naming, "message")
 
 
 def _enrolments(subject: Subject) -> int:

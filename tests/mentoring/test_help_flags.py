@@ -113,6 +113,23 @@ def test_a_line_manager_flag_is_not_cleared_by_a_click_and_closes_when_corrected
     assert services.register_changed()["flagged"] == 1
 
 
+def test_a_line_manager_flag_names_the_pair_from_their_records_not_its_words(
+    client, alice, dora, olivia, django_capture_on_commit_callbacks
+):
+    relationship = _flag_line_manager(
+        client, alice, dora, django_capture_on_commit_callbacks
+    )
+    flag = HelpFlag.objects.get(why="line_manager")
+    assert flag.message == (
+        "The mentor is recorded as the candidate's line manager on the membership "
+        "register."
+    )
+    login(client, olivia)
+    page = client.get(f"/mentoring/relationships/{relationship.pk}/").text
+    assert flag.message.replace("'", "&#x27;") in page
+    assert "Alice Archer and Dora Davies" in page
+
+
 def test_an_officer_cannot_clear_a_flag_about_someone_they_line_manage(
     client, alice, olivia, clock
 ):

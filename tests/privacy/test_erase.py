@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from mentorscheme.audit.models import AuditEntry
 from mentorscheme.contact.models import Feedback
 from mentorscheme.members.models import Member, User
+from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import (
     Agreement,
     HelpFlag,
@@ -19,6 +20,7 @@ from mentorscheme.mentoring.models import (
     MentoringRelationship,
     MentoringRequest,
 )
+from mentorscheme.mentors import services as mentors
 from mentorscheme.notifications.models import OutboxMessage
 from mentorscheme.privacy.models import CalendarFeed, ErasureRecord
 from mentorscheme.training.models import Booking
@@ -164,3 +166,27 @@ def test_no_one_erases_their_own_record(client, olivia):
     assert response.status_code == 400
     assert "Another member of the team" in response.content.decode()
     assert Member.objects.get(pk=olivia.pk).first_name == "Olivia"
+
+
+def test_erasing_a_mentor_leaves_their_name_in_no_one_elses_help_flag(
+    client, alice, bob, sam_with_totp
+):
+    enrolment = alice.enrolments.get()
+    request = mentoring.request_create(
+        enrolment=enrolment, mentor=bob.mentor_profile, message="Hello"
+    )
+    mentoring.request_accept(
+        request=request, mentor=bob.mentor_profile, confirms_not_line_manager=True
+    )
+    mentors.mentor_retire(profile=bob.mentor_profile, by=bob.user)
+    # A flag whose words name the mentor, as flags were written before.
+    other = f.enrol(f.MemberFactory())
+    HelpFlag.objects.create(
+        enrolment=other, why="mentor_left", message="Bob Baker: Stepped down."
+    )
+    login(client, sam_with_totp)
+    _erase(client, bob)
+    assert not HelpFlag.objects.filter(message__contains="Bob Baker").exists()
+    assert HelpFlag.objects.get(enrolment=enrolment).message == (
+        "Your mentor has stepped down from mentoring."
+    )
