@@ -45,7 +45,12 @@ from mentorscheme.notifications.models import OutboxMessage
 from mentorscheme.oversight.models import AllocationRun
 from mentorscheme.privacy import registry
 from mentorscheme.privacy.models import CalendarFeed
-from mentorscheme.privacy.subject import Subject, feedback_from, mentions
+from mentorscheme.privacy.subject import (
+    Subject,
+    feedback_from,
+    mentions,
+    names_them,
+)
 from mentorscheme.scheme.models import Enrolment, EnrolmentChange
 from mentorscheme.training.models import Booking, BriefingAcknowledgement, TrainingEvent
 
@@ -110,6 +115,25 @@ def _mentioning(model, *fields) -> Exporter:
 _PAIR = ("enrolment__member", "mentor__member")
 _RELATIONSHIP = ("relationship__enrolment__member", "relationship__mentor__member")
 
+
+def _flags_about(subject: Subject) -> Q:
+    """Help flags about the person: their own, one on the mentoring they give, and
+    one whose words name them (what erasure blanks)."""
+    if subject.member is None:
+        return Q(pk__in=[])
+    return (
+        Q(enrolment__member=subject.member)
+        | Q(relationship__mentor__member=subject.member)
+        | Q(pk__in=names_them(HelpFlag, subject, "message").values("pk"))
+    )
+
+
+def _help_flags(subject: Subject) -> QuerySet:
+    """Flags about them, and flags they resolved as an officer."""
+    resolved = Q(resolved_by=subject.user) if subject.user else Q(pk__in=[])
+    return HelpFlag.objects.filter(_flags_about(subject) | resolved)
+
+
 EXPORTERS: dict[str, Exporter] = {
     "members.user": Exporter(
         lambda s: User.objects.filter(pk=s.user.pk) if s.user else User.objects.none(),
@@ -158,7 +182,12 @@ EXPORTERS: dict[str, Exporter] = {
     "mentoring.notesaccess": _either(
         NotesAccess, member_paths=_RELATIONSHIP, user_paths=("officer",)
     ),
-    "mentoring.helpflag": _member(HelpFlag, "enrolment__member"),
+    "mentoring.helpflag": Exporter(
+        _help_flags,
+        own=_flags_about,
+        # An officer's export holds that they helped, not the candidate's words.
+        theirs=frozenset({"message"}),
+    ),
     "training.booking": _member(Booking),
     "training.briefingacknowledgement": _member(BriefingAcknowledgement),
     "training.trainingevent": _user(TrainingEvent, "created_by"),

@@ -4,6 +4,8 @@ import json
 from django.utils import timezone
 
 from mentorscheme.audit.models import AuditEntry
+from mentorscheme.mentoring import services as mentoring
+from mentorscheme.mentoring.models import HelpFlag, MentoringRelationship
 from mentorscheme.mentors.models import TrainingEvidence
 from mentorscheme.privacy.export import EXPORTERS
 from tests import factories as f
@@ -112,3 +114,32 @@ def test_an_officers_export_holds_their_decision_not_the_applicants_document(
     assert own[0]["description"] == "Bob's course at the county library"
     assert own[0]["document_name"] == "bob-certificate.pdf"
     assert "base64" in own[0]["document"]
+
+
+def test_an_officers_export_holds_the_help_flags_they_resolved_not_the_pleas(
+    client, olivia, alice
+):
+    flag = mentoring.help_request(
+        enrolment=alice.enrolments.get(), message="Alice's plea for help"
+    )
+    mentoring.help_flag_resolve(flag=flag, by=olivia.user)
+    resolved = _export(client, olivia)["data"]["mentoring.helpflag"]
+    assert [row["resolved_by"] for row in resolved] == [olivia.user.pk]
+    assert "Alice's plea" not in json.dumps(resolved)
+
+
+def test_a_mentors_export_holds_the_flags_on_the_mentoring_they_give(
+    client, alice, dora
+):
+    relationship = MentoringRelationship.objects.create(
+        enrolment=alice.enrolments.get(), mentor=dora.mentor_profile
+    )
+    HelpFlag.objects.create(
+        enrolment=relationship.enrolment,
+        relationship=relationship,
+        why="line_manager",
+        message="The mentor is recorded as the candidate's line manager.",
+    )
+    flags = _export(client, dora)["data"]["mentoring.helpflag"]
+    assert [row["why"] for row in flags] == ["line_manager"]
+    assert flags[0]["message"].startswith("The mentor is recorded")
