@@ -1614,11 +1614,14 @@ def notes_access_open(
     relationship = MentoringRelationship.objects.select_related(
         "enrolment__member", "mentor__member"
     ).get(pk=relationship.pk)
-    emails.send(
-        "notes_opened",
-        to=[relationship.enrolment.member.email, relationship.mentor.member.email],
-        context={"relationship": relationship, "access": access},
-    )
+    # Each their own message: one to both would show each the other's address,
+    # which the pair may no longer see.
+    for member in (relationship.enrolment.member, relationship.mentor.member):
+        emails.send(
+            "notes_opened",
+            to=member.email,
+            context={"relationship": relationship, "access": access},
+        )
     return access
 
 

@@ -104,6 +104,27 @@ def test_meetings_are_logged_and_private_to_the_pair(client, alice, dora, olivia
     )
 
 
+def test_opening_the_notes_emails_each_of_the_pair_their_own_message(
+    alice, dora, olivia, django_capture_on_commit_callbacks
+):
+    relationship = pair(alice, dora)
+    relationship.status = "ended_early"
+    relationship.ended_on = datetime.date.today() - datetime.timedelta(days=400)
+    relationship.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notes_access_open(
+            relationship=relationship,
+            officer=olivia.user,
+            reason="A complaint was received.",
+        )
+    assert sorted(m.to for m in mail.outbox) == [
+        ["alice@example.org"],
+        ["dora@example.org"],
+    ]
+    assert not any(m.cc or m.bcc for m in mail.outbox)
+
+
 def test_a_meeting_in_the_future_is_refused(client, alice, dora):
     relationship = pair(alice, dora)
     login(client, alice)
