@@ -28,5 +28,5 @@ class MentorsConfig(AppConfig):
         changes.on_import_written(directory.note_change)
         # A mentor's gates rest on training and workshop attendance.
         training.on_attendance_changed(services.mentor_attendance_changed)
-        training.on_briefing_published(services.briefing_tell_listed_mentors)
+        training.on_briefing_published(services.briefing_tell_mentors)
         training.on_recording_added(services.recording_tell_mentors)

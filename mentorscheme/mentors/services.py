@@ -436,11 +436,14 @@ def mentor_attendance_changed(
     return profile
 
 
-def briefing_tell_listed_mentors(*, briefing) -> None:
-    """A briefing is published: every listed mentor is told, one message each so no
+def briefing_tell_mentors(*, briefing) -> None:
+    """A briefing is published: every mentor who keeps up with the regulations
+    (listed, or approved and on the way to listing) is told, one message each so no
     one sees another mentor's address."""
-    listed = MentorProfile.objects.filter(status=S.LISTED).select_related("member")
-    for profile in listed:
+    keeping_up = MentorProfile.objects.filter(
+        status__in=KEEPING_UP_STATUSES
+    ).select_related("member")
+    for profile in keeping_up:
         emails.send(
             "briefing_published",
             to=profile.member.email,

@@ -61,12 +61,12 @@ def event_create(*, created_by, **fields) -> TrainingEvent:
     return event
 
 
-#: Events whose recording listed mentors are told of: what mentors keep up by.
+#: Events whose recording mentors are told of: what mentors keep up by.
 RECORDED_FOR_MENTORS = (EventKind.BRIEFING, EventKind.WEBINAR)
 
 
 def _announce_recording(event: TrainingEvent, now=None) -> bool:
-    """Tell listed mentors of a briefing's or webinar's recording, the first time it
+    """Tell mentors of a briefing's or webinar's recording, the first time it
     has one (a corrected link is not news), once the event has ended: a link given
     beforehand is announced by the periodic run (``recordings_announce``)."""
     now = now or timezone.now()
@@ -360,7 +360,7 @@ def briefing_publish(
     )
     briefing.full_clean()
     briefing.save()
-    changes.briefing_published(briefing=briefing)  # mentors tell listed mentors
+    changes.briefing_published(briefing=briefing)  # the mentors app tells them
     return briefing
 
 

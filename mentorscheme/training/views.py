@@ -315,20 +315,19 @@ def briefing_publish(request):
             request,
             title=f"Publish “{form.cleaned_data['title']}”",
             consequences=[
-                "Every listed mentor is emailed, each asked to watch the recording "
+                "Every mentor, listed or on the way to listing, is emailed, each "
+                "asked to watch the recording "
                 "or attend a briefing, then mark themselves up to date with "
                 f"{form.cleaned_data['regulations']}.",
                 "The briefing is listed on each mentor's page.",
             ],
-            button="Yes, publish and email every listed mentor",
+            button="Yes, publish and email the mentors",
             back_url=reverse("training:briefing_new"),
             undo="Once sent, the emails cannot be called back.",
         )
     if request.method == "POST" and form.is_valid():
         services.briefing_publish(**form.cleaned_data)
-        messages.success(
-            request, "The briefing is published and listed mentors emailed."
-        )
+        messages.success(request, "The briefing is published and the mentors emailed.")
         return redirect("training:index")
     return render(
         request,

@@ -193,7 +193,7 @@ def test_staff_publish_a_briefing_and_mentors_acknowledge_it(
     with django_capture_on_commit_callbacks(execute=True):
         page = client.post("/training/briefings/new/", briefing).text
     assert "Publish “Webinar on the regulations”?" in page
-    assert "Every listed mentor is emailed" in page
+    assert "Every mentor, listed or on the way to listing, is emailed" in page
     assert not mail.outbox and not regulations.briefings.exists()
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/training/briefings/new/", briefing | {"confirmed": "yes"})

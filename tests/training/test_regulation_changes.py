@@ -265,6 +265,26 @@ def test_publishing_emails_each_person_once_and_mentors_on_the_way_to_listing_to
     )
 
 
+def test_publishing_a_briefing_emails_mentors_on_the_way_to_listing_too(
+    bob, django_capture_on_commit_callbacks
+):
+    for status in ("approved", "trained", "workshop_attended", "applied", "retired"):
+        member = f.MemberFactory(email=f"{status}@example.org")
+        f.award(member, "chartership")
+        f.mentor_profile(member, status=status)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.briefing_publish(
+            regulations=RegulationsVersion.objects.get(), title="The 2013 rules"
+        )
+    assert sorted(address for m in mail.outbox for address in m.to) == [
+        "approved@example.org",
+        "bob@example.org",
+        "trained@example.org",
+        "workshop_attended@example.org",
+    ]
+
+
 def test_a_submitted_portfolio_stays_under_its_regulations(client, alice, clock):
     new = publish(days_from_today=0)
     enrolment = alice.enrolments.get()
