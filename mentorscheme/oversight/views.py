@@ -89,11 +89,10 @@ def dashboard(request):
     context = selectors.dashboard(region_ids, help_region_ids=help_region_ids)
     context.update(
         looks_after_candidates=help_region_ids is None or bool(help_region_ids),
-        filter_form=RegionChoiceForm(
-            initial={"region": region_id or ""},
-            regions=regions,
-            everything=_everything(roles),
-        ),
+        # The choice of region is written out in the template: a form's widget
+        # renders a template for every option.
+        regions=regions,
+        everything=_everything(roles),
         region_id=region_id,
         covering=[r for r in regions if region_ids is None or r.pk in region_ids],
         uncovered=officers.uncovered_regions(regions=regions) if roles.is_staff else [],
