@@ -40,6 +40,7 @@ from mentorscheme.mentors import changes as mentor_changes
 from mentorscheme.mentors import services as mentor_services
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.notifications import emails
+from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
     REGULATIONS_CHOICE_STATUSES,
@@ -72,10 +73,23 @@ def _counted(*, mentor_ids=(), enrolment_ids=()) -> None:
     mentor_changes.counts_changed(mentor_ids=mentor_ids, enrolment_ids=enrolment_ids)
 
 
-def _refuse_unless_allowed(enrolment: Enrolment, mentor: MentorProfile) -> None:
+class RuleRefusal(MentoringError):
+    """Refused by the scheme's rules, in words for whoever acted; ``codes`` say which
+    rules (the API gives them)."""
+
+    def __init__(self, failures: list, reader: str):
+        failures = eligibility.for_reader(failures, reader)
+        self.codes = [f.code for f in failures]
+        self.reasons = [f.reason for f in failures]
+        super().__init__(" ".join(self.reasons))
+
+
+def _refuse_unless_allowed(
+    enrolment: Enrolment, mentor: MentorProfile, reader: str = eligibility.CANDIDATE
+) -> None:
     failures = selectors.rule_failures(enrolment, mentor)
     if failures:
-        raise MentoringError(" ".join(f.reason for f in failures))
+        raise RuleRefusal(failures, reader)
 
 
 #: Mentoring supports preparing the portfolio: once it is submitted there is no
@@ -673,7 +687,9 @@ def request_create(
             f"once is {limit}. Withdraw one, or wait for an answer, before asking "
             "another mentor."
         )
-    _refuse_unless_allowed(enrolment, mentor)
+    # An allocation's request is the officer's doing: the refusal is theirs to read.
+    reader = eligibility.OFFICER if from_allocation else eligibility.CANDIDATE
+    _refuse_unless_allowed(enrolment, mentor, reader)
     request = MentoringRequest.objects.create(
         enrolment=enrolment,
         mentor=mentor,
@@ -775,6 +791,8 @@ class StartedBy:
     mentor_email: str
     #: Whether the mentor acted (officers see when a mentor was last active).
     mentor_acted: bool
+    #: Who reads a refusal: the mentor accepting, or the officer matching.
+    reader: str
 
 
 ACCEPTED = StartedBy(
@@ -782,12 +800,14 @@ ACCEPTED = StartedBy(
     candidate_email="request_accepted",
     mentor_email="request_accepted_mentor",
     mentor_acted=True,
+    reader=eligibility.MENTOR,
 )
 ALLOCATED = StartedBy(
     because="they have been matched with a mentor by the scheme",
     candidate_email="allocation_matched_candidate",
     mentor_email="allocation_matched_mentor",
     mentor_acted=False,
+    reader=eligibility.OFFICER,
 )
 
 
@@ -832,7 +852,7 @@ def relationship_start(
             "The candidate's membership is no longer current, and only current "
             "members are mentored."
         )
-    _refuse_unless_allowed(enrolment, mentor)
+    _refuse_unless_allowed(enrolment, mentor, how.reader)
     for other in open_requests:
         if other is accepted:
             _close(other, RequestStatus.ACCEPTED)
@@ -1417,7 +1437,9 @@ def _refuse_unless_mentor_may_return(relationship: MentoringRelationship) -> Non
         raise MentoringError(
             f"{relationship.mentor.member.full_name} cannot take this candidate on "
             "again now, so the mentoring cannot reopen: "
-            + " ".join(f.reason for f in failures)
+            + " ".join(
+                f.reason for f in eligibility.for_reader(failures, eligibility.OFFICER)
+            )
         )
 
 

@@ -418,8 +418,11 @@ def _request_page(
     is_candidate = is_party(roles, mentoring_request.enrolment.member_id)
     failures = []
     if is_mentor and mentoring_request.is_open:
-        failures = selectors.rule_failures(
-            mentoring_request.enrolment, mentoring_request.mentor
+        failures = eligibility.for_reader(
+            selectors.rule_failures(
+                mentoring_request.enrolment, mentoring_request.mentor
+            ),
+            eligibility.MENTOR,
         )
     return render(
         request,

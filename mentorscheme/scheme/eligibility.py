@@ -3,7 +3,7 @@
 The directory, a mentoring request, an acceptance, a bulk allocation and the API all
 ask this module, so a rule changes in one place and every door obeys it at once. A
 failed rule gives a stable ``code`` (for logs, tests and the API) and a ``reason`` a
-candidate can read. Nothing here touches Django or the database: callers pass plain
+candidate can read; ``for_reader`` words it for the mentor or an officer. Nothing here touches Django or the database: callers pass plain
 records (``mentorscheme.scheme.records``).
 
 The rules, in the order failures are reported:
@@ -63,6 +63,63 @@ RULES: Final[dict[str, str]] = {
     "mentoring_complete": "Your mentoring for this enrolment is complete.",
 }
 
+#: The same failures in words for the mentor, who decides on a request.
+MENTOR_WORDS: Final[dict[str, str]] = {
+    "not_registered": "You do not currently hold Professional Registration.",
+    "qualification_without_mentors": "The candidate's qualification does not use "
+    "mentors.",
+    "level_too_low": (
+        "Your level of registration is not high enough for the candidate's "
+        "qualification."
+    ),
+    "qualification_not_supported": (
+        "You have not chosen to support candidates for the candidate's qualification."
+    ),
+    "not_trained": "You have not yet completed mentor training.",
+    "no_workshop": "You have not yet attended a Professional Registration workshop.",
+    "not_listed": "You are not listed in the mentor directory.",
+    "paused": "You are not taking on new candidates at the moment.",
+    "full": "You have no free place at the moment.",
+    "self": "You cannot be your own mentor.",
+    "line_manager": "You are the candidate's line manager.",
+    "already_mentored": "The candidate already has a mentor for this enrolment.",
+    "mentoring_complete": "The candidate's mentoring for this enrolment is complete.",
+}
+
+#: And for an officer, who decides for both people (an allocation, a reopening).
+OFFICER_WORDS: Final[dict[str, str]] = {
+    "not_registered": "The mentor does not currently hold Professional Registration.",
+    "qualification_without_mentors": "The candidate's qualification does not use "
+    "mentors.",
+    "level_too_low": (
+        "The mentor's level of registration is not high enough for the candidate's "
+        "qualification."
+    ),
+    "qualification_not_supported": (
+        "The mentor has not chosen to support candidates for the candidate's "
+        "qualification."
+    ),
+    "not_trained": "The mentor has not yet completed mentor training.",
+    "no_workshop": (
+        "The mentor has not yet attended a Professional Registration workshop."
+    ),
+    "not_listed": "The mentor is not listed in the mentor directory.",
+    "paused": "The mentor is not taking on new candidates at the moment.",
+    "full": "The mentor has no free place at the moment.",
+    "self": "Nobody can be their own mentor.",
+    "line_manager": "The mentor is the candidate's line manager.",
+    "already_mentored": "The candidate already has a mentor for this enrolment.",
+    "mentoring_complete": "The candidate's mentoring for this enrolment is complete.",
+}
+
+#: Who reads a failure, and the words written for them.
+CANDIDATE, MENTOR, OFFICER = "candidate", "mentor", "officer"
+WORDS: Final[dict[str, dict[str, str]]] = {
+    CANDIDATE: RULES,
+    MENTOR: MENTOR_WORDS,
+    OFFICER: OFFICER_WORDS,
+}
+
 #: Rules that depend on the mentor alone (1, 3 and 4).
 MENTOR_CODES: Final[tuple[str, ...]] = (
     "not_registered",
@@ -88,6 +145,12 @@ class Failure:
 
 def _failures(failing: dict[str, bool]) -> list[Failure]:
     return [Failure(code, reason) for code, reason in RULES.items() if failing[code]]
+
+
+def for_reader(failures: list[Failure], reader: str) -> list[Failure]:
+    """The failures with their reasons in words for ``reader`` (``WORDS``)."""
+    words = WORDS[reader]
+    return [Failure(f.code, words[f.code]) for f in failures]
 
 
 # --- One pair ------------------------------------------------------------------

@@ -177,6 +177,21 @@ def test_a_completion_is_not_reopened_when_the_mentor_has_no_free_place(
     assert dora.mentor_profile.relationships.filter(status="active").count() == 1
 
 
+def test_an_officer_is_told_why_a_completion_cannot_reopen_in_words_about_the_mentor(
+    client, alice, dora, olivia
+):
+    relationship = completed(alice, dora)
+    dora.mentor_profile.accepting = False
+    dora.mentor_profile.save()
+    login(client, olivia)
+    assert_reopening_refused(
+        client,
+        relationship,
+        "Dora Davies cannot take this candidate on again now, so the mentoring "
+        "cannot reopen: The mentor is not taking on new candidates at the moment.",
+    )
+
+
 def test_a_completion_is_not_reopened_when_the_candidates_membership_has_lapsed(
     client, alice, dora, olivia
 ):

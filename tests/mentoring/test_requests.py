@@ -212,6 +212,26 @@ def test_a_mentor_who_lost_their_place_cannot_accept(client, alice, dora):
     assert not MentoringRelationship.objects.filter(enrolment__member=alice).exists()
 
 
+def test_a_mentor_is_told_why_they_cannot_accept_in_words_addressed_to_them(
+    client, alice, dora
+):
+    ask(client, alice, dora)
+    request = MentoringRequest.objects.get()
+    MentoringRelationship.objects.create(
+        enrolment=f.enrol(f.MemberFactory()), mentor=dora.mentor_profile
+    )
+    login(client, dora)
+    page = client.get(f"/mentoring/requests/{request.pk}/").text
+    assert "You have no free place at the moment." in page
+    response = client.post(
+        f"/mentoring/requests/{request.pk}/accept/",
+        {"not_line_manager": "yes"},
+        follow=True,
+    )
+    assert "You have no free place at the moment." in response.text
+    assert "This mentor" not in response.text
+
+
 def test_a_paused_or_unlisted_mentor_is_not_in_the_directory(client, alice, dora, bob):
     dora.mentor_profile.accepting = False
     dora.mentor_profile.save()

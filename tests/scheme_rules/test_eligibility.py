@@ -6,12 +6,16 @@ from hypothesis import strategies as st
 
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.eligibility import (
+    MENTOR,
+    OFFICER,
     RULES,
+    WORDS,
     Failure,
     allowed_mask,
     allowed_pairs,
     check,
     failure_masks,
+    for_reader,
     is_allowed,
     mentor_failures,
     mentor_gate,
@@ -109,6 +113,18 @@ def test_every_failure_is_reported_in_rule_order_with_plain_words():
     ]
     assert failures[0] == Failure("level_too_low", RULES["level_too_low"])
     assert all(f.reason.endswith(".") for f in failures)
+
+
+def test_every_failure_has_words_for_the_mentor_and_for_an_officer():
+    for reader, words in WORDS.items():
+        assert list(words) == list(RULES), reader
+    full = replace(MO, active_mentees=MO.capacity)
+    assert for_reader(check(CARA, full), MENTOR) == [
+        Failure("full", "You have no free place at the moment.")
+    ]
+    assert for_reader(check(CARA, full), OFFICER) == [
+        Failure("full", "The mentor has no free place at the moment.")
+    ]
 
 
 def test_the_static_gate_depends_on_the_mentor_alone():

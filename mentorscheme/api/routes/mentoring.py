@@ -44,6 +44,10 @@ REFUSALS = error_responses(404, 409)
 def refusal(error: Exception) -> ApiProblem:
     """A service's refusal as a problem; the scheme's rules keep their codes."""
     detail = str(error)
+    if isinstance(error, services.RuleRefusal):
+        return ApiProblem(
+            "rule-refused", detail, codes=error.codes, reasons=error.reasons
+        )
     codes = [code for code, reason in eligibility.RULES.items() if reason in detail]
     if codes:
         return ApiProblem(
