@@ -254,7 +254,9 @@ def test_a_pair_whose_candidate_found_a_mentor_meanwhile_is_skipped(
     run.refresh_from_db()
     outcomes = {o["candidate_id"]: o for o in run.published}
     assert outcomes[waiting["alice"].pk]["outcome"] == "skipped"
-    assert "already have a mentor" in outcomes[waiting["alice"].pk]["reason"]
+    assert outcomes[waiting["alice"].pk]["reason"] == (
+        "The candidate already has a mentor for this enrolment."
+    )
     assert outcomes[waiting["carl"].pk]["outcome"] == "requested"
 
 
