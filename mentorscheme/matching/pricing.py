@@ -394,6 +394,7 @@ class MentorSearch:
         travels = (mentors.in_person_region_ids[order] >= 0).any(axis=1)
         all_modes = np.arange(64)[:, None]
         near_mode_rows = SHARED[all_modes & m_modes] * s.shared_mode_points
+        near_mode_rows += s.same_region_points
         far_mode_rows = (
             SHARED[
                 np.where(
@@ -414,6 +415,15 @@ class MentorSearch:
             + mentor_value[order][None, :]
         )
         version_of = version_of.ravel()
+        # The parts that do not depend on the ways of meeting, summed once per
+        # (version, level, organisation type) among the classes.
+        parts, part_of = np.unique(
+            np.stack([version_of, np.clip(rank, 0, None), r_type]),
+            axis=1,
+            return_inverse=True,
+        )
+        part_rows = value_rows[parts[0]] + level_rows[parts[1]] + type_rows[parts[2]]
+        part_of = part_of.ravel()
         if restricted:
             supports_any = mentors.supports_any[order]
             chosen = mentors.qualification_ids[order]
@@ -428,12 +438,8 @@ class MentorSearch:
             for start in range(0, len(rows), step):
                 k = rows[start : start + step]
                 at = slice(start, start + step)
-                value = value_rows[version_of[k], lo:hi]
-                value += type_rows[r_type[k], lo:hi]
-                value += level_rows[np.clip(rank[k], 0, None), lo:hi]
+                value = part_rows[part_of[k], lo:hi]
                 value += mode_rows[modes[k], lo:hi]
-                if near:
-                    value += s.same_region_points
                 if restricted:
                     ok = supports_any[None, lo:hi] | (
                         chosen[None, lo:hi, :] == qualification[k, None, None]
