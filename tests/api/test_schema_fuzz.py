@@ -18,7 +18,7 @@ import pytest
 import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, settings
@@ -35,6 +35,7 @@ from mentorscheme.api import services
 from mentorscheme.mentoring.models import MentoringRequest
 from mentorscheme.training.models import TrainingEvent
 from tests import factories as f
+from tests import personas
 from tests.conftest import login
 
 CHECKS = [
@@ -66,10 +67,30 @@ def _keep_the_test_connection():
     signals.request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def seeded(alice, bob, dora, olivia, sam_with_totp, settings):
-    """A little of everything, so ids in paths sometimes find something."""
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """A little of everything, so ids in paths sometimes find something.
+
+    Built once for this module's tests (a hundred and forty of them), in a transaction
+    rolled back after the last: each test's own changes are rolled back at its end.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _seed()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limit(settings):
     settings.API_RATE_LIMIT = "100000/m"
+
+
+def _seed() -> dict:
+    alice, bob, dora, olivia = (
+        personas.alice(),
+        personas.bob(),
+        personas.dora(),
+        personas.olivia(),
+    )
     start = timezone.now() + datetime.timedelta(days=7)
     TrainingEvent.objects.create(
         kind="workshop",
@@ -88,7 +109,7 @@ def seeded(alice, bob, dora, olivia, sam_with_totp, settings):
         "candidate": alice,
         "mentor": bob,
         "officer": olivia,
-        "staff": sam_with_totp,
+        "staff": personas.with_totp(personas.sam()),
     }
 
 
