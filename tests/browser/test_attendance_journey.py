@@ -10,13 +10,12 @@ import datetime
 import re
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from tests import factories as f
-from tests.browser.helpers import expect_message, sign_in
+from tests.browser.helpers import expect_message
 
 pytestmark = [
     pytest.mark.browser,
@@ -48,8 +47,7 @@ def local_input(moment: datetime.datetime) -> str:
 def test_attendance_only_once_started_and_a_correction_delists(
     open_page, erin, olivia, clock
 ):
-    officer = open_page("olivia")
-    sign_in(officer, "olivia@example.org", totp_secret=f.TOTP_SECRET)
+    officer = open_page("olivia", signed_in_as=olivia.user)
     officer.goto("/training/manage/new/")
     officer.get_by_label("Type of event").select_option(
         label="Professional Registration workshop"
@@ -65,8 +63,7 @@ def test_attendance_only_once_started_and_a_correction_delists(
     expect_message(officer, "has been created")
     manage_url = officer.url
 
-    applicant = open_page("erin")
-    sign_in(applicant, "erin@example.org")
+    applicant = open_page("erin", signed_in_as=erin.user)
     applicant.goto("/training/")
     applicant.get_by_role("link", name="Registration workshop, next week").click()
     applicant.get_by_role("button", name="Book a place").click()
@@ -79,8 +76,7 @@ def test_attendance_only_once_started_and_a_correction_delists(
     assert MentorProfile.objects.get(member=erin).status == MentorStatus.TRAINED
 
     clock.move(days=7, hours=1)  # the workshop is under way
-    cache.clear()  # the officer's used one-time code belongs to a week ago
-    sign_in(officer, "olivia@example.org", totp_secret=f.TOTP_SECRET)
+    open_page.sign_in(officer, olivia.user)  # a week on, signed out when idle
     officer.goto(manage_url)
     button = officer.get_by_role("button", name=attended)
     button.click()
@@ -94,7 +90,7 @@ def test_attendance_only_once_started_and_a_correction_delists(
     expect(not_attended).to_have_attribute("aria-pressed", "true")
     assert MentorProfile.objects.get(member=erin).status == MentorStatus.TRAINED
 
-    sign_in(applicant, "erin@example.org")
+    open_page.sign_in(applicant, erin.user)
     applicant.goto("/mentors/")
     history = applicant.get_by_role("heading", name="History").locator(
         "xpath=following-sibling::ol[1]"
