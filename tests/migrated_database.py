@@ -3,16 +3,19 @@
 Running every migration takes each pytest worker about four seconds of work, on every
 run. So the database the migrations build is copied into .pytest_cache, under a name
 made from what the migrations read (every installed app's migration files, the
-guidance pages their data migrations load, Django's version); a later run, or the
-other workers of this one, copy it into their in-memory test database instead of
-migrating. A migration that reads another file must add its folder to ``READ_BY``.
+guidance pages their data migrations load, the project's modules a migration names,
+Django's version); a later run, or the other workers of this one, copy it into their
+in-memory test database instead of migrating. A migration that reads another file
+must add its folder to ``READ_BY``.
 ``pytest --create-db`` migrates afresh. PostgreSQL test databases are made as usual.
 """
 
 import hashlib
 import os
+import re
 import sqlite3
 from importlib import import_module
+from importlib.util import find_spec
 from pathlib import Path
 
 import django
@@ -70,7 +73,36 @@ def _migrations_key() -> str:
             if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(str(path.relative_to(folder.parent)).encode())
                 digest.update(path.read_bytes())
+    for path in _named_by(folders):
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:20]
+
+
+def _named_by(folders: list[Path]) -> list[Path]:
+    """The project's own modules the migrations name (reference data they load, a
+    model's manager or default): what they hold is part of what migrating builds."""
+    names = set()
+    for folder in folders:
+        for path in folder.glob("*.py"):
+            text = path.read_text()
+            names.update(re.findall(r"mentorscheme(?:\.\w+)+", text))
+            for module, name in re.findall(
+                r"from (mentorscheme[.\w]*) import (\w+)", text
+            ):
+                names.add(f"{module}.{name}")
+    found = set()
+    for name in names:
+        while "." in name:  # mentorscheme.members.models.UserManager: the module part
+            try:
+                spec = find_spec(name)
+            except ImportError:  # a name inside a module, not a module
+                spec = None
+            if spec and spec.origin:
+                found.add(Path(spec.origin))
+                break
+            name = name.rpartition(".")[0]
+    return sorted(found)
 
 
 def _keep(connection, kept: Path) -> None:
