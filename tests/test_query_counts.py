@@ -48,7 +48,9 @@ CEILINGS = {
     # suggested mentors for every candidate whose mentor left (five, for them all).
     "officer dashboard": 24,
     "staff dashboard": 25,
-    "request page": 9,
+    # The request with both people; the candidate's record, and the mentor's record
+    # with their choices in its row (for what stops them accepting).
+    "request page": 6,
     # Also: open officer flags, completion needs, removed meetings, edit history.
     "relationship page": 13,
     # Mostly the session, the roles and the API's rate limit; one query for the list.

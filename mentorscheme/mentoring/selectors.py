@@ -233,7 +233,7 @@ def rule_failures(enrolment: Enrolment, mentor) -> list:
     """Which of the scheme's rules stop this mentor taking this candidate now (none:
     they may). The request between them, if any, does not count against it."""
     candidate = candidate_record(enrolment, exclude_requested=False)
-    mentor_record = mentor_selectors.record_for(mentor_selectors.annotated(mentor))
+    mentor_record = mentor_selectors.mentor_record(mentor.pk)
     return eligibility.check(candidate, mentor_record)
 
 

@@ -104,23 +104,30 @@ def with_record_fields(profiles, today: datetime.date | None = None):
     )
 
 
-#: Every profile annotated by ``with_record_fields``, by the day its figures are on.
-_annotated_by_day: dict[datetime.date, object] = {}
+#: Every profile annotated by ``with_record_fields`` (and ``with_links``), by the day
+#: its figures are on and whether it has its links.
+_annotated_by_day: dict[tuple[datetime.date, bool], object] = {}
 
 
-def profiles_with_record_fields(today: datetime.date | None = None):
-    """Every profile with what its record needs (``with_record_fields``), to filter.
+def profiles_with_record_fields(
+    today: datetime.date | None = None, *, links: bool = False
+):
+    """Every profile with what its record needs (``with_record_fields``), to filter;
+    with ``links``, also its chosen qualifications and regions (``with_links``).
 
     Built once a day in each process: building the subqueries costs more than
     running them, and they are the same for every read on one day.
     """
     today = today or timezone.localdate()
-    profiles = _annotated_by_day.get(today)
+    profiles = _annotated_by_day.get((today, links))
     if profiles is None:
-        _annotated_by_day.clear()
-        profiles = _annotated_by_day[today] = with_record_fields(
-            MentorProfile.objects.all(), today
-        )
+        for day, with_its_links in [*_annotated_by_day]:
+            if day != today:  # yesterday's figures
+                del _annotated_by_day[day, with_its_links]
+        profiles = with_record_fields(MentorProfile.objects.all(), today)
+        if links:
+            profiles = with_links(profiles.prefetch_related(None))
+        _annotated_by_day[today, links] = profiles
     return profiles
 
 
@@ -240,6 +247,19 @@ def record_from_row(
         or "",
         region_name=row["member__region__name"] or "",
     )
+
+
+def mentor_record(mentor_id: int, today: datetime.date | None = None) -> MentorRecord:
+    """One mentor's record for the scheme's rules (as ``record_for`` gives it), in one
+    query: the figures and the chosen qualifications and regions in the profile's
+    own row, read as values (no model instances)."""
+    row = (
+        profiles_with_record_fields(today, links=True)
+        .filter(pk=mentor_id)
+        .values(*RECORD_VALUES, *LINK_VALUES)
+        .get()
+    )
+    return record_from_row(row, *links_from_row(row))
 
 
 def record_for(profile: MentorProfile, links: tuple[dict, dict] | None = None):
