@@ -467,7 +467,10 @@ def mentor_places_taken():
 
 
 def mentor_home_sections(profile) -> dict:
-    """The mentor's requests waiting for an answer, current and past relationships."""
+    """The mentor's requests waiting for an answer, current and past relationships.
+
+    Each relationship's enrolment has its version of the regulations by id only
+    (``regulations_id``): the caller holds the few versions there are."""
     relationships = _newest_first(
         _with_names(
             MentoringRelationship.objects.filter(mentor=profile),
@@ -476,11 +479,10 @@ def mentor_home_sections(profile) -> dict:
             "status",
             "started_on",
             "ended_on",
-            related=(
-                "enrolment__qualification__name",
-                "enrolment__regulations__name",
-                "enrolment__regulations__effective_from",
-            ),
+            # The versions of the regulations are few: the mentor's home has them
+            # all in hand, and gives each enrolment its own.
+            "enrolment__regulations",
+            related=("enrolment__qualification__name",),
         ),
         "started_on",
         "pk",

@@ -380,10 +380,11 @@ def mentor_home_context(profile: MentorProfile) -> dict:
         )
     )
     regulations = next((v for v in versions if v.effective_from <= today), None)
-    acknowledgements = list(
-        BriefingAcknowledgement.objects.filter(member=profile.member).select_related(
-            "regulations"
-        )
+    # The versions are few and all in hand: each row below is given its own from
+    # them rather than joining them again.
+    by_pk = {v.pk: v for v in versions}
+    acknowledgements = _with_version(
+        BriefingAcknowledgement.objects.filter(member=profile.member), by_pk
     )
     up_to_date_for = currency.regulations_table(today, versions).up_to_date_for(
         {a.regulations_id for a in acknowledgements}
@@ -393,7 +394,9 @@ def mentor_home_context(profile: MentorProfile) -> dict:
         return version.pk in up_to_date_for
 
     for relationship in current:
-        relationship.mentor_briefed = briefed_on(relationship.enrolment.regulations)
+        enrolment = relationship.enrolment
+        enrolment.regulations = by_pk[enrolment.regulations_id]
+        relationship.mentor_briefed = briefed_on(enrolment.regulations)
     # What to be briefed on: the version in force, one coming, and candidates' own.
     upcoming = [v for v in reversed(versions) if v.effective_from > today]
     wanted = {v.pk for v in upcoming} | {r.enrolment.regulations_id for r in current}
@@ -419,12 +422,21 @@ def mentor_home_context(profile: MentorProfile) -> dict:
         .order_by("-event__starts_at"),
         "regulations": regulations,
         "up_to_date": regulations is not None and briefed_on(regulations),
-        "briefings": RegulationsBriefing.objects.filter(
-            regulations_id__in=wanted
-        ).select_related("regulations"),
+        "briefings": _with_version(
+            RegulationsBriefing.objects.filter(regulations_id__in=wanted), by_pk
+        ),
         "acknowledgements": acknowledgements,
         "history": profile.history.all(),
     }
+
+
+def _with_version(rows, versions_by_pk: dict) -> list:
+    """``rows`` (each of one version of the regulations), each given its version
+    from ``versions_by_pk``."""
+    rows = list(rows)
+    for row in rows:
+        row.regulations = versions_by_pk[row.regulations_id]
+    return rows
 
 
 def review_context(profile: MentorProfile) -> dict:
