@@ -106,7 +106,8 @@ TEMPLATES = [
                 "mentorscheme.members.context_processors.roles",
                 "mentorscheme.homes.navigation.navigation",
             ],
-            "builtins": ["mentorscheme.formtags"],
+            # urltags: {% url %} reversing each address once a process.
+            "builtins": ["mentorscheme.formtags", "mentorscheme.urltags"],
         },
     },
 ]
