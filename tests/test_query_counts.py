@@ -52,7 +52,7 @@ CEILINGS = {
     # with their choices in its row (for what stops them accepting).
     "request page": 6,
     # Also: open officer flags, completion needs, removed meetings, edit history.
-    "relationship page": 13,
+    "relationship page": 12,
     # Mostly the session, the roles and the API's rate limit; one query for the list.
     "api request list": 17,
     "mentor applications": 7,

@@ -44,10 +44,15 @@ def get_relationship_or_404(roles: Roles, relationship_id: int):
     return relationship
 
 
-def can_read_private_notes(roles: Roles, relationship, user) -> bool:
-    """The pair always; an officer or staff only after recording a reason."""
+def can_read_private_notes(roles: Roles, relationship, user, accesses=None) -> bool:
+    """The pair always; an officer or staff only after recording a reason.
+
+    ``accesses``: the relationship's records of such reasons, when read already (its
+    page lists them), so that none is looked up again."""
     if is_party(roles, relationship.enrolment.member_id, relationship.mentor.member_id):
         return True
+    if accesses is not None:
+        return any(access.officer_id == user.pk for access in accesses)
     return relationship.notes_accesses.filter(officer=user).exists()
 
 

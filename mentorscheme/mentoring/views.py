@@ -610,7 +610,8 @@ def _confirm_withdraw(request, mentoring_request):
 def relationship_detail(request, pk: int):
     roles = _roles(request)
     relationship = get_relationship_or_404(roles, pk)
-    may_read = can_read_private_notes(roles, relationship, request.user)
+    accesses = list(relationship.notes_accesses.select_related("officer"))
+    may_read = can_read_private_notes(roles, relationship, request.user, accesses)
     in_pair = is_party(
         roles, relationship.enrolment.member_id, relationship.mentor.member_id
     )
@@ -637,7 +638,7 @@ def relationship_detail(request, pk: int):
             "is_party": in_pair,
             "is_mentor": is_party(roles, relationship.mentor.member_id),
             "is_candidate": is_party(roles, relationship.enrolment.member_id),
-            "accesses": relationship.notes_accesses.select_related("officer"),
+            "accesses": accesses,
             "open_flags": relationship.flags.filter(resolved_at__isnull=True),
             "may_end_as_officer": relationship.is_active
             and can_act_for_candidates(roles, relationship.enrolment.member.region_id),
