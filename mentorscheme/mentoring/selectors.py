@@ -327,7 +327,10 @@ def candidate_home(enrolment: Enrolment) -> dict:
         "created_at",
         "pk",
     )
-    newer, coming = _regulations_to_choose(enrolment)
+    # Every version of the regulations, few as they are: those to choose from, and
+    # the two of each change between them, without joining them into its query.
+    versions = list(RegulationsVersion.objects.order_by("effective_from"))
+    newer, coming = _regulations_to_choose(enrolment, versions)
     return {
         "relationship": relationship,
         "completed": None if relationship else completed,
@@ -346,27 +349,38 @@ def candidate_home(enrolment: Enrolment) -> dict:
         ).first(),
         "newer_regulations": [newer] if newer else [],
         "coming_regulations": coming,
-        "changes": enrolment_changes(enrolment),
+        "changes": enrolment_changes(enrolment, {v.pk: v for v in versions}),
     }
 
 
-def enrolment_changes(enrolment: Enrolment):
+_CHANGE_COLUMNS = ("enrolment", "from_status", "to_status", "note", "source", "at")
+
+
+def enrolment_changes(enrolment: Enrolment, versions_by_pk: dict | None = None):
     """The enrolment's history as its pages show it: the versions of the
     regulations moved between, and who made each change (named when it was not
-    the candidate), by their email only."""
-    return enrolment.changes.select_related(
-        "from_regulations", "to_regulations", "by"
-    ).only(
-        "enrolment",
-        "from_status",
-        "to_status",
-        "note",
-        "source",
-        "at",
-        "from_regulations__name",
-        "to_regulations__name",
-        "by__email",
+    the candidate), by their email only.
+
+    ``versions_by_pk``: every version of the regulations, when read already; each
+    change is given its two from them (a list), instead of joining them."""
+    if versions_by_pk is None:
+        return enrolment.changes.select_related(
+            "from_regulations", "to_regulations", "by"
+        ).only(
+            *_CHANGE_COLUMNS,
+            "from_regulations__name",
+            "to_regulations__name",
+            "by__email",
+        )
+    changes = list(
+        enrolment.changes.select_related("by").only(
+            *_CHANGE_COLUMNS, "from_regulations", "to_regulations", "by__email"
+        )
     )
+    for change in changes:
+        change.from_regulations = versions_by_pk.get(change.from_regulations_id)
+        change.to_regulations = versions_by_pk.get(change.to_regulations_id)
+    return changes
 
 
 #: What follows a completed mentoring, by the enrolment's status.
@@ -384,16 +398,22 @@ def after_mentoring(enrolment: Enrolment) -> str:
 
 
 def _regulations_to_choose(
-    enrolment: Enrolment,
+    enrolment: Enrolment, versions: list | None = None
 ) -> tuple[RegulationsVersion | None, RegulationsVersion | None]:
     """The version newer than the enrolment's in force today, and the first one
-    published for a later date; neither once the portfolio is submitted."""
+    published for a later date; neither once the portfolio is submitted.
+    ``versions``: every version, oldest first, when read already."""
     if enrolment.status not in REGULATIONS_CHOICE_STATUSES:
         return None, None
     today = timezone.localdate()
-    later = RegulationsVersion.objects.filter(
-        effective_from__gt=enrolment.regulations.effective_from
-    ).order_by("effective_from")
+    since = enrolment.regulations.effective_from
+    later = (
+        RegulationsVersion.objects.filter(effective_from__gt=since).order_by(
+            "effective_from"
+        )
+        if versions is None
+        else [v for v in versions if v.effective_from > since]
+    )
     in_force = coming = None
     for version in later:
         if version.effective_from <= today:
