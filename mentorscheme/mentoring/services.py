@@ -331,6 +331,27 @@ def enrolment_withdraw(*, enrolment: Enrolment, member: Member, reason: str = ""
     return enrolment
 
 
+def _end_the_search(enrolment: Enrolment) -> int:
+    """The portfolio is submitted, so there is no mentor to find: its open requests
+    close, each mentor told (the candidate reads it in the email about the step), and
+    the flags asking for help to find one are settled. A mentor the candidate has
+    stays, and so does a flag about that pair. Returns how many requests closed."""
+    requests = lock_rows(selectors.open_requests(enrolment))
+    for request in requests:
+        _close_telling_both(
+            request,
+            reason="The portfolio was submitted, and mentoring supports preparing "
+            "it, so there is no mentor to find now.",
+            because="their portfolio is submitted",
+            email=None,
+        )
+    _settle_flags(
+        HelpFlag.objects.filter(enrolment=enrolment, why__in=SEARCH_FLAGS),
+        "The portfolio was submitted: there is no mentor to find.",
+    )
+    return len(requests)
+
+
 def refuse_own_enrolment(enrolment: Enrolment, by) -> None:
     """Refuse ``by`` deciding this enrolment: their own, or that of someone they
     line-manage (nothing to refuse when the membership database records it)."""
@@ -366,7 +387,9 @@ def enrolment_set_status(
     _record_change(
         enrolment, from_status=before, by=by, note=note.strip(), source=source
     )
-    closed = None
+    closed, requests_closed = None, 0
+    if status == EnrolmentStatus.SUBMITTED:
+        requests_closed = _end_the_search(enrolment)
     if enrolment.is_open:
         _counted(enrolment_ids=[enrolment.pk])
     else:
@@ -381,7 +404,12 @@ def enrolment_set_status(
     emails.send(
         "enrolment_status",
         to=enrolment.member.email,
-        context={"enrolment": enrolment, "note": note.strip(), "mentoring": closed},
+        context={
+            "enrolment": enrolment,
+            "note": note.strip(),
+            "mentoring": closed,
+            "requests_closed": requests_closed,
+        },
     )
     return enrolment
 
@@ -994,16 +1022,22 @@ NOT_CURRENT_REASON = (
 
 
 def _close_telling_both(
-    request: MentoringRequest, *, reason: str, because: str, email="request_closed"
+    request: MentoringRequest,
+    *,
+    reason: str,
+    because: str,
+    email: str | None = "request_closed",
 ) -> None:
     """Close a locked open request the scheme's rules no longer allow: the
-    candidate reads ``reason`` (in the ``email`` message), the mentor that it was
+    candidate reads ``reason`` (in the ``email`` message; with None, on the
+    request's page and in an email of the caller's), the mentor that it was
     withdrawn ``because``."""
     candidate, mentor = request.enrolment.member, request.mentor.member
     request.closed_reason = reason
     _close(request, RequestStatus.CLOSED)
     context = {"request": request, "candidate": candidate, "mentor": mentor}
-    emails.send(email, to=candidate.email, context=context)
+    if email:
+        emails.send(email, to=candidate.email, context=context)
     emails.send(
         "request_withdrawn", to=mentor.email, context={**context, "because": because}
     )

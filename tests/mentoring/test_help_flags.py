@@ -65,6 +65,20 @@ def test_withdrawing_closes_the_enrolments_flags(client, alice):
     assert flag.resolution.startswith("The enrolment closed")
 
 
+def test_submitting_the_portfolio_closes_the_flags_about_finding_a_mentor(
+    client, alice, olivia, sam, clock
+):
+    help_asked(alice, "Please help me find someone.")
+    clock.move(days=SchemeSettings.load().unmatched_flag_after_days + 1)
+    assert services.flag_waiting_candidates() == 1
+    services.enrolment_set_status(
+        enrolment=alice.enrolments.get(), status="submitted", by=sam
+    )
+    assert not HelpFlag.objects.filter(resolved_at__isnull=True).exists()
+    login(client, olivia)
+    assert "No candidate is waiting for help." in client.get("/oversight/").text
+
+
 def test_marked_as_helped_is_recorded_and_not_raised_again_the_next_hour(
     client, alice, olivia, clock
 ):

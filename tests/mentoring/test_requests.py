@@ -263,17 +263,27 @@ def test_a_candidate_whose_portfolio_is_submitted_has_no_mentor_to_find(
     assert not MentoringRequest.objects.exists()
 
 
-def test_a_request_made_before_the_portfolio_was_submitted_cannot_be_accepted(
-    client, alice, dora, sam
+def test_submitting_the_portfolio_closes_the_open_requests_telling_the_mentor(
+    client, alice, dora, sam, django_capture_on_commit_callbacks
 ):
     ask(client, alice, dora)
+    mail.outbox.clear()
     enrolment = alice.enrolments.get()
-    services.enrolment_set_status(enrolment=enrolment, status="submitted", by=sam)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrolment_set_status(enrolment=enrolment, status="submitted", by=sam)
+    request = MentoringRequest.objects.get()
+    assert request.status == "closed"
+    (to_dora,) = [m.body for m in mail.outbox if m.to == ["dora@example.org"]]
+    assert "withdrawn: their portfolio is submitted" in to_dora
+    (to_alice,) = [m.body for m in mail.outbox if m.to == ["alice@example.org"]]
+    assert "your open request to mentors has been closed" in to_alice
+    assert "Find another mentor" not in to_alice
     login(client, dora)
+    assert "Accept Alice" not in client.get(f"/mentoring/requests/{request.pk}/").text
     response = client.post(
-        f"/mentoring/requests/{MentoringRequest.objects.get().pk}/accept/",
+        f"/mentoring/requests/{request.pk}/accept/",
         {"not_line_manager": "yes"},
         follow=True,
     )
-    assert "portfolio is submitted" in response.text
+    assert "This request is no longer open" in response.text
     assert not MentoringRelationship.objects.exists()
