@@ -364,6 +364,8 @@ def mentor_detail(request, pk: int):
     enrolment = candidate_enrolment_or_none(
         roles, parse_id(request.GET.get("enrolment"))
     )
+    if enrolment is not None and enrolment.status != EnrolmentStatus.ENROLLED:
+        return _no_mentor_to_find(request, enrolment, services.SUBMITTED_NO_MENTOR)
     candidate = selectors.candidate_record(enrolment) if enrolment else None
     entry = mentor_directory.entry_for(candidate=candidate, mentor_id=pk)
     if entry is None:

@@ -1,3 +1,4 @@
+from mentorscheme.mentoring import services
 from tests import factories as f
 from tests.api.conftest import Api, assert_problem
 from tests.personas import mentor
@@ -64,3 +65,17 @@ def test_an_officer_who_is_also_a_candidate_sees_their_own_allowed_mentors(
 ):
     f.enrol(olivia, "fellowship")  # Bob, Chartered, may not mentor a Fellowship
     assert api_as(olivia).get("/directory").json()["items"] == []
+
+
+def test_a_candidate_whose_portfolio_is_submitted_has_no_mentor_to_ask(
+    api_as, alice, bob, sam
+):
+    services.enrolment_set_status(
+        enrolment=alice.enrolments.get(), status="submitted", by=sam
+    )
+    api = api_as(alice)
+    body = api.get("/directory").json()
+    assert body["items"] == [] and body["count"] == 0
+    entry = api.get(f"/directory/{bob.mentor_profile.pk}")
+    problem = assert_problem(entry, 404, "not-found")
+    assert "Your portfolio is submitted" in problem["detail"]

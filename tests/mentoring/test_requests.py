@@ -258,6 +258,8 @@ def test_a_candidate_whose_portfolio_is_submitted_has_no_mentor_to_find(
     login(client, alice)
     page = client.get("/mentoring/directory/").text
     assert "Your portfolio is submitted" in page and "Dora Davies" not in page
+    page = client.get(f"/mentoring/directory/{dora.mentor_profile.pk}/").text
+    assert "Your portfolio is submitted" in page and "Send my request" not in page
     response = ask(client, alice, dora)
     assert "Your portfolio is submitted" in response.text
     assert not MentoringRequest.objects.exists()

@@ -10,10 +10,11 @@ from mentorscheme.api.schemas import Code, Id, MentorOut, PageParams, page_of
 from mentorscheme.api.schemas import text as text_type
 from mentorscheme.members.models import Level, OrganisationType, Region
 from mentorscheme.mentoring import selectors
+from mentorscheme.mentoring.services import SUBMITTED_NO_MENTOR
 from mentorscheme.mentors import directory as mentor_directory
 from mentorscheme.mentors.models import MeetingMode
 from mentorscheme.scheme.access import candidate_enrolment_or_none
-from mentorscheme.scheme.models import Qualification
+from mentorscheme.scheme.models import EnrolmentStatus, Qualification
 
 router = Router(tags=["directory"])
 
@@ -52,9 +53,18 @@ def _filters(params: DirectoryFilters) -> dict:
 
 
 def _candidate_for(principal):
-    """The signed-in candidate's record, or None for officers, staff and tokens."""
+    """The signed-in candidate's record, or None for officers, staff and tokens.
+
+    A candidate whose portfolio is submitted has no mentor to find: as for one
+    already mentored, no mentor is theirs to ask."""
     enrolment = candidate_enrolment_or_none(principal.roles)
+    if enrolment is not None and enrolment.status != EnrolmentStatus.ENROLLED:
+        raise NoMentorToFind(SUBMITTED_NO_MENTOR)
     return selectors.candidate_record(enrolment) if enrolment else None
+
+
+class NoMentorToFind(Exception):
+    """The candidate is not looking for a mentor; the text says why."""
 
 
 def _entry_out(entry, levels: dict[int, str]) -> dict:
@@ -111,8 +121,12 @@ def _window(candidate, filters: dict, page: PageParams) -> tuple[list, int]:
     summary="Mentors you may ask (for a candidate) or all listed mentors",
 )
 def directory(request, filters: Query[DirectoryFilters], page: Query[PageParams]):
-    candidate = _candidate(request.auth)
-    entries, count = _window(candidate, _filters(filters), page)
+    try:
+        candidate = _candidate(request.auth)
+    except NoMentorToFind:
+        entries, count = [], 0
+    else:
+        entries, count = _window(candidate, _filters(filters), page)
     levels = _levels()
     return {
         "count": count,
@@ -132,7 +146,10 @@ def _levels() -> dict[int, str]:
     summary="One mentor from your directory",
 )
 def directory_entry(request, mentor_id: Id):
-    candidate = _candidate(request.auth)
+    try:
+        candidate = _candidate(request.auth)
+    except NoMentorToFind as reason:
+        raise ApiProblem("not-found", str(reason)) from None
     entry = mentor_directory.entry_for(candidate=candidate, mentor_id=mentor_id)
     if entry is None:
         raise ApiProblem("not-found", "This mentor is not available to you.")
