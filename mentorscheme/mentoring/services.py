@@ -98,6 +98,11 @@ SUBMITTED_NO_MENTOR = (
     "Your portfolio is submitted, and mentoring supports preparing it, so there is "
     "no mentor to find now. For anything else, contact the team."
 )
+#: The same, for the mentor or the officer who would start a mentoring.
+SUBMITTED_NO_NEW_MENTORING = (
+    "The candidate's portfolio is submitted, and mentoring supports preparing it, "
+    "so a new mentoring cannot start."
+)
 
 
 def _officer_emails(member: Member) -> list[str]:
@@ -692,12 +697,17 @@ def request_create(
     message = message.strip()
     if not message and not from_allocation:
         raise MentoringError("Write a short message to the mentor about yourself.")
+    # An allocation's request is the officer's doing: the refusal is theirs to read.
     if not enrolment.is_open:
         raise MentoringError(
-            "Your enrolment is closed, so you cannot ask for a mentor."
+            "The candidate's enrolment is closed."
+            if from_allocation
+            else "Your enrolment is closed, so you cannot ask for a mentor."
         )
     if enrolment.status != EnrolmentStatus.ENROLLED:
-        raise MentoringError(SUBMITTED_NO_MENTOR)
+        raise MentoringError(
+            SUBMITTED_NO_NEW_MENTORING if from_allocation else SUBMITTED_NO_MENTOR
+        )
     if not enrolment.member.is_current:
         raise MentoringError(
             "Only members whose membership is current can ask for a mentor. Once "
@@ -707,7 +717,9 @@ def request_create(
     open_requests = selectors.open_requests(enrolment)
     if any(r.mentor_id == mentor.pk for r in open_requests):
         raise MentoringError(
-            "You have already asked this mentor; wait for their answer."
+            "The candidate has already asked this mentor, who has yet to answer."
+            if from_allocation
+            else "You have already asked this mentor; wait for their answer."
         )
     if len(open_requests) >= limit and not from_allocation:
         raise MentoringError(
@@ -715,7 +727,6 @@ def request_create(
             f"once is {limit}. Withdraw one, or wait for an answer, before asking "
             "another mentor."
         )
-    # An allocation's request is the officer's doing: the refusal is theirs to read.
     reader = eligibility.OFFICER if from_allocation else eligibility.CANDIDATE
     _refuse_unless_allowed(enrolment, mentor, reader)
     request = MentoringRequest.objects.create(
@@ -871,10 +882,7 @@ def relationship_start(
     if not enrolment.is_open:
         raise MentoringError("The candidate's enrolment is closed.")
     if enrolment.status != EnrolmentStatus.ENROLLED:
-        raise MentoringError(
-            "The candidate's portfolio is submitted, and mentoring supports "
-            "preparing it, so a new mentoring cannot start."
-        )
+        raise MentoringError(SUBMITTED_NO_NEW_MENTORING)
     if not enrolment.member.is_current:
         raise MentoringError(
             "The candidate's membership is no longer current, and only current "

@@ -238,6 +238,24 @@ def test_a_pair_no_longer_allowed_is_skipped_with_the_reason(
     assert [o["outcome"] for o in run.published] == ["skipped", "skipped"]
 
 
+def test_a_pair_whose_candidate_submitted_meanwhile_is_skipped_in_the_officers_words(
+    client, olivia, london, waiting, bob, sam
+):
+    run = propose(client, olivia, london)
+    mentoring.enrolment_set_status(
+        enrolment=waiting["alice"], status="submitted", by=sam
+    )
+    client.post(f"/oversight/allocations/{run.pk}/publish/", CONFIRMED)
+    run.refresh_from_db()
+    outcomes = {o["candidate_id"]: o for o in run.published}
+    assert outcomes[waiting["alice"].pk]["outcome"] == "skipped"
+    assert outcomes[waiting["alice"].pk]["reason"] == (
+        "The candidate's portfolio is submitted, and mentoring supports preparing "
+        "it, so a new mentoring cannot start."
+    )
+    assert outcomes[waiting["carl"].pk]["outcome"] == "requested"
+
+
 def test_a_pair_whose_candidate_found_a_mentor_meanwhile_is_skipped(
     client, olivia, london, waiting, bob, django_capture_on_commit_callbacks
 ):
