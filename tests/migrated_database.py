@@ -7,7 +7,9 @@ guidance pages their data migrations load, the project's modules a migration nam
 Django's version); a later run, or the other workers of this one, copy it into their
 in-memory test database instead of migrating. A migration that reads another file
 must add its folder to ``READ_BY``.
-``pytest --create-db`` migrates afresh. PostgreSQL test databases are made as usual.
+``pytest --create-db`` migrates afresh. PostgreSQL test databases are made as usual,
+and so is any database built without migrations (``pytest --nomigrations``): it is
+neither kept nor made from a kept copy.
 """
 
 import hashlib
@@ -39,10 +41,12 @@ def use_kept_database(monkeypatch, folder: Path, *, afresh: bool) -> None:
         creation._get_test_db_name()
     ):
         return
-    kept = folder / f"{_migrations_key()}.sqlite3"
     migrate = creation.create_test_db
 
     def create_test_db(verbosity=1, autoclobber=False, serialize=True, keepdb=False):
+        if migrations_off():
+            return migrate(verbosity, autoclobber, serialize, keepdb)
+        kept = folder / f"{_migrations_key()}.sqlite3"
         if afresh or not kept.exists():
             name = migrate(verbosity, autoclobber, serialize, keepdb)
             _keep(connection, kept)
@@ -52,8 +56,20 @@ def use_kept_database(monkeypatch, folder: Path, *, afresh: bool) -> None:
     monkeypatch.setattr(creation, "create_test_db", create_test_db)
 
 
+def migrations_off() -> bool:
+    """Whether test databases are built from the models instead of the migrations
+    (pytest-django's ``--nomigrations``, or ``settings.MIGRATION_MODULES`` naming
+    no module): such a database lacks what the data migrations load."""
+    return any(
+        MigrationLoader.migrations_module(app.label)[0] is None
+        for app in apps.get_app_configs()
+    )
+
+
 def kept_database(folder: Path) -> Path | None:
     """The kept migrated database, if there is one for these migrations."""
+    if migrations_off():
+        return None
     kept = folder / f"{_migrations_key()}.sqlite3"
     return kept if kept.exists() else None
 
@@ -63,6 +79,8 @@ def _migrations_key() -> str:
     folders = []
     for app in apps.get_app_configs():
         module_name, _ = MigrationLoader.migrations_module(app.label)
+        if module_name is None:
+            continue  # its migrations are turned off
         try:
             module = import_module(module_name)
         except ImportError:
