@@ -128,6 +128,18 @@ def _flags_about(subject: Subject) -> Q:
     )
 
 
+def _flags_in_full(subject: Subject) -> Q:
+    """The flags whose words they get: those of their own enrolments, and the
+    scheme's flag that they are recorded as their candidate's line manager. A
+    candidate's plea that only names them, or is about the mentoring they give, is
+    the candidate's to read: it comes without its words."""
+    if subject.member is None:
+        return Q(pk__in=[])
+    return Q(enrolment__member=subject.member) | Q(
+        relationship__mentor__member=subject.member, why=HelpFlag.Why.LINE_MANAGER
+    )
+
+
 def _help_flags(subject: Subject) -> QuerySet:
     """Flags about them, and flags they resolved as an officer."""
     resolved = Q(resolved_by=subject.user) if subject.user else Q(pk__in=[])
@@ -184,8 +196,8 @@ EXPORTERS: dict[str, Exporter] = {
     ),
     "mentoring.helpflag": Exporter(
         _help_flags,
-        own=_flags_about,
-        # An officer's export holds that they helped, not the candidate's words.
+        own=_flags_in_full,
+        # An officer's or a mentor's export holds the flag, not the candidate's words.
         theirs=frozenset({"message"}),
     ),
     "training.booking": _member(Booking),

@@ -143,3 +143,16 @@ def test_a_mentors_export_holds_the_flags_on_the_mentoring_they_give(
     flags = _export(client, dora)["data"]["mentoring.helpflag"]
     assert [row["why"] for row in flags] == ["line_manager"]
     assert flags[0]["message"].startswith("The mentor is recorded")
+
+
+def test_a_mentors_export_holds_a_flag_whose_words_name_them_without_the_plea(
+    client, alice, dora
+):
+    mentoring.help_request(
+        enrolment=alice.enrolments.get(),
+        message="Dora Davies ignored me; I would rather not be matched with her.",
+    )
+    flags = _export(client, dora)["data"]["mentoring.helpflag"]
+    assert [row["why"] for row in flags] == ["asked"]
+    assert "ignored me" not in json.dumps(flags)
+    assert "ignored me" in json.dumps(_export(client, alice)["data"])
