@@ -491,7 +491,29 @@ def figures(region_ids, today: datetime.date, now: datetime.datetime) -> dict:
     if counted is None or now - counted["counted_at"] >= FIGURES_MAX_AGE:
         counted = count_figures(region_ids, today, now)
         cache.set(key, counted, FIGURES_MAX_AGE.total_seconds())
-    return counted
+    return _named(counted)
+
+
+def _named(counted: dict) -> dict:
+    """The figures with the listed mentors' names and regions, read now: the cache
+    keeps no names (an erasure or a change of name shows at once, and none lingers
+    in the cache)."""
+    lists = ("lapsing", "flagged_mentors")
+    ids = {row["member_id"] for name in lists for row in counted[name]}
+    members = {
+        m.pk: m
+        for m in Member.objects.filter(pk__in=ids)
+        .select_related("region")
+        .only("first_name", "last_name", "region__name")
+    }
+
+    def named(row: dict) -> dict:
+        member = members.get(row["member_id"])
+        if member is None:  # no longer on record
+            return {**row, "name": "", "region": ""}
+        return {**row, "name": member.full_name, "region": member.region.name}
+
+    return {**counted, **{name: [named(r) for r in counted[name]] for name in lists}}
 
 
 def count_figures(region_ids, today: datetime.date, now: datetime.datetime) -> dict:
@@ -524,13 +546,8 @@ def count_figures(region_ids, today: datetime.date, now: datetime.datetime) -> d
 
 
 def _mentor_row(profile, **more) -> dict:
-    member = profile.member
-    return {
-        "member_id": profile.member_id,
-        "name": member.full_name,
-        "region": member.region.name,
-        **more,
-    }
+    # Their id, not their name: ``figures`` reads the names when it shows them.
+    return {"member_id": profile.member_id, **more}
 
 
 # -- bulk allocation -----------------------------------------------------------------

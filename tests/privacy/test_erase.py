@@ -1,11 +1,15 @@
+import base64
+import datetime
 import json
+import pickle
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.apps import apps
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core import serializers
-from django.db import models
+from django.db import connection, models
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
@@ -26,6 +30,8 @@ from mentorscheme.privacy.models import CalendarFeed, ErasureRecord
 from mentorscheme.training.models import Booking
 from tests import factories as f
 from tests.conftest import login
+from tests.oversight.conftest import listed_mentor
+from tests.oversight.test_dashboard import dashboard
 
 REASON = "Erasure request by email on 3 May, reference DP-123."
 
@@ -44,8 +50,14 @@ def _erase(client, member, **data):
 
 
 def _everything_stored() -> str:
-    """Every row of every model except the append-only audit log, as text."""
+    """Every row of every model except the append-only audit log, and everything in
+    the cache, as text."""
     chunks = []
+    table = settings.CACHES["default"]["LOCATION"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT cache_key, value FROM {table}")  # noqa: S608
+        for key, value in cursor.fetchall():
+            chunks.append(f"{key} {pickle.loads(base64.b64decode(value))!r}")  # noqa: S301
     for model in apps.get_models():
         if model is AuditEntry or not issubclass(model, models.Model):
             continue
@@ -95,6 +107,18 @@ def test_erasing_a_mentor_who_is_also_a_candidate_removes_them_everywhere(
     assert not CalendarFeed.objects.filter(member=member).exists()
     signed_in = [s.get_decoded().get("_auth_user_id") for s in Session.objects.all()]
     assert str(user_id) not in signed_in
+
+
+def test_erasing_a_mentor_leaves_their_name_nowhere_in_the_dashboards_figures(
+    client, olivia, sam_with_totp
+):
+    lapsing = listed_mentor(first_name="Lorna", last_name="Lapsingly").member
+    lapsing.awards.update(removed_on=datetime.date.today() + datetime.timedelta(days=30))  # fmt: skip
+    assert "Lorna Lapsingly" in dashboard(client, olivia)
+    login(client, sam_with_totp)
+    _erase(client, lapsing)
+    assert "lapsingly" not in _everything_stored()
+    assert "Lapsingly" not in dashboard(client, olivia)
 
 
 def test_erasure_keeps_other_peoples_records(client, mia, alice, bob, sam_with_totp):
