@@ -128,6 +128,7 @@ def test_a_link_found_during_mentoring_is_flagged_and_an_officer_ends_it(
     flag = HelpFlag.objects.get(why="line_manager")
     assert flag.relationship == relationship
     assert mail.outbox and "olivia@example.org" in mail.outbox[0].to
+    assert "Dora Davies mentors Alice Archer for Chartership." in mail.outbox[0].body
     relationship.refresh_from_db()
     assert relationship.is_active  # never silently ended
     login(client, olivia)
