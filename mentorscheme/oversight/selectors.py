@@ -40,6 +40,7 @@ from mentorscheme.mentoring.models import (
     HelpFlag,
     MentoringRelationship,
     MentoringRequest,
+    RelationshipStatus,
     RequestStatus,
 )
 from mentorscheme.mentors import directory
@@ -340,11 +341,25 @@ def help_flag_counts(region_ids) -> dict[str, int]:
 
 
 def _with_replacement_suggestions(flags) -> None:
-    """Suggested new mentors on each flag of a candidate whose mentor left, for all
-    of them at once (a fixed number of queries however many there are)."""
+    """The mentor who left, and suggested new mentors, on each flag of a candidate
+    whose mentor left, for all of them at once (a fixed number of queries however
+    many there are). The flag's words name nobody: the mentor comes from the
+    records, the last mentoring of the enrolment to end early."""
     left = [f for f in flags if f.why == HelpFlag.Why.MENTOR_LEFT]
     if not left:
         return
+    ended = (
+        MentoringRelationship.objects.filter(
+            enrolment_id__in=[f.enrolment_id for f in left],
+            status=RelationshipStatus.ENDED_EARLY,
+        )
+        .select_related("mentor__member")
+        .only("enrolment", "mentor__member__first_name", "mentor__member__last_name")
+        .order_by("enrolment", "ended_on", "pk")
+    )
+    departed = {r.enrolment_id: r.mentor.member for r in ended}  # the last wins
+    for flag in left:
+        flag.departed_mentor = departed.get(flag.enrolment_id)
     records = mentoring_selectors.candidate_records(
         Enrolment.objects.filter(pk__in=[f.enrolment_id for f in left])
     )

@@ -118,6 +118,7 @@ def test_a_mentor_stepping_down_leaves_each_candidate_a_next_step(
     login(client, olivia)
     dashboard = client.get("/oversight/").text
     assert "Their mentor stepped down or lapsed" in dashboard
+    assert "Their mentor was Dora Dee." in dashboard
     assert "Suggested new mentors" in dashboard and "Sid Spare" in dashboard
 
 
