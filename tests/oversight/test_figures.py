@@ -6,9 +6,11 @@ works out from the records. Runs on SQLite and on PostgreSQL.
 """
 
 import datetime
+import importlib
 import threading
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db import connections
 
@@ -22,7 +24,7 @@ from mentorscheme.oversight import figures
 from mentorscheme.oversight import services as oversight
 from mentorscheme.oversight.models import EnrolmentFigures, MentorFigures
 from mentorscheme.privacy import erasure
-from mentorscheme.scheme.models import EnrolmentStatus
+from mentorscheme.scheme.models import Enrolment, EnrolmentStatus
 from tests import factories as f
 from tests.personas import mentor
 
@@ -304,6 +306,22 @@ def test_migrating_a_database_with_records_but_no_rows_works_them_out(
     MentorFigures.objects.update(listed=False)
     call_command("migrate", verbosity=0)
     assert not MentorFigures.objects.get().listed
+
+
+def test_upgrading_stops_counting_candidates_whose_portfolio_is_submitted_as_waiting(
+    alice,
+):
+    figures.rebuild()
+    # The rows as they were kept when an open enrolment without a mentor waited.
+    enrolment = alice.enrolments.get()
+    Enrolment.objects.filter(pk=enrolment.pk).update(status=EnrolmentStatus.SUBMITTED)
+    assert EnrolmentFigures.objects.get().waiting_since is not None
+    upgrade = importlib.import_module(
+        "mentorscheme.oversight.migrations.0006_submitted_candidates_not_waiting"
+    )
+    upgrade.submitted_candidates_not_waiting(apps, None)
+    assert EnrolmentFigures.objects.get().waiting_since is None
+    assert_as_counted_from_scratch()
 
 
 @pytest.mark.postgres
