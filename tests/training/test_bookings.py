@@ -184,6 +184,8 @@ def test_staff_publish_a_briefing_and_mentors_acknowledge_it(
 ):
     regulations = RegulationsVersion.objects.get()
     login(client, sam_with_totp)
+    form = client.get("/training/briefings/new/").text
+    assert "Every mentor, listed or on the way to listing" in form
     briefing = {
         "regulations": regulations.pk,
         "title": "Webinar on the regulations",
