@@ -262,6 +262,45 @@ def mentor_record(mentor_id: int, today: datetime.date | None = None) -> MentorR
     return record_from_row(row, *links_from_row(row))
 
 
+def _row_of(
+    profile: MentorProfile,
+    *,
+    organisation_type_id: int | None,
+    organisation_type_name: str,
+    region_name: str,
+) -> dict:
+    """A row as ``record_from_row`` reads it, from a profile annotated by
+    ``with_record_fields`` and its member."""
+    member = profile.member
+    return {
+        "pk": profile.pk,
+        "member_id": member.pk,
+        "member__membership_status": member.membership_status,
+        "member__region_id": member.region_id,
+        "member__organisation_id": member.organisation_id,
+        "member__organisation__organisation_type_id": organisation_type_id,
+        **{name: getattr(profile, name) for name in _PROFILE_VALUES},
+        "member__organisation__organisation_type__name": organisation_type_name,
+        "member__region__name": region_name,
+    }
+
+
+def listing_record(profile: MentorProfile) -> MentorRecord:
+    """The record the listing's gates read (``eligibility.listing_failures``: a
+    current level, training, a workshop), from a profile annotated by
+    ``with_record_fields`` and its member alone. None of those gates reads the
+    mentor's organisation, names or choices, so none is read: a record for them
+    only."""
+    return record_from_row(
+        _row_of(
+            profile,
+            organisation_type_id=None,
+            organisation_type_name="",
+            region_name="",
+        )
+    )
+
+
 def record_for(profile: MentorProfile, links: tuple[dict, dict] | None = None):
     """A MentorRecord from a profile annotated by ``with_record_fields``; ``links``
     as ``mentor_links`` gives them, when read already (else from the profile's
@@ -270,24 +309,18 @@ def record_for(profile: MentorProfile, links: tuple[dict, dict] | None = None):
     For the scheme's rules (``eligibility``), which never read what only a score
     reads: it leaves out the versions of the regulations the mentor is up to date
     with. Scores use ``mentor_records``."""
-    member = profile.member
-    organisation = member.organisation
+    organisation = profile.member.organisation
     return record_from_row(
-        {
-            "pk": profile.pk,
-            "member_id": member.pk,
-            "member__membership_status": member.membership_status,
-            "member__region_id": member.region_id,
-            "member__organisation_id": member.organisation_id,
-            "member__organisation__organisation_type_id": organisation.organisation_type_id
+        _row_of(
+            profile,
+            organisation_type_id=organisation.organisation_type_id
             if organisation
             else None,
-            **{name: getattr(profile, name) for name in _PROFILE_VALUES},
-            "member__organisation__organisation_type__name": organisation.organisation_type.name
+            organisation_type_name=organisation.organisation_type.name
             if organisation
             else "",
-            "member__region__name": member.region.name,
-        },
+            region_name=profile.member.region.name,
+        ),
         qualification_ids=links[0].get(profile.pk, ())
         if links
         else {q.pk for q in profile.qualifications.all()},
@@ -369,8 +402,7 @@ def your_listing_steps(failures) -> list[str]:
 def mentor_home_context(profile: MentorProfile) -> dict:
     if not hasattr(profile, "active_mentees"):  # not read by with_record_fields
         profile = annotated(profile)
-    # The listing's gates read no choices of qualifications or regions.
-    listing_failures = eligibility.listing_failures(record_for(profile, ({}, {})))
+    listing_failures = eligibility.listing_failures(listing_record(profile))
     mentoring = _FROM_MENTORING["home_sections"](profile)
     current = mentoring["current"]
     today = timezone.localdate()

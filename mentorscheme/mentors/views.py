@@ -32,13 +32,9 @@ from mentorscheme.mentors.models import (
     MentorStatus,
 )
 
-#: The profile's own columns and, of its member, those the listing's gates read
-#: (``selectors.record_for``): the home reads no more of them.
-HOME_PROFILE_COLUMNS = (
-    *(field.name for field in MentorProfile._meta.concrete_fields),
-    "member__membership_status",
-    "member__region__name",
-    "member__organisation__organisation_type__name",
+#: The profile's own columns: its member is the one the roles read, whole.
+HOME_PROFILE_COLUMNS = tuple(
+    field.name for field in MentorProfile._meta.concrete_fields
 )
 
 
@@ -63,18 +59,23 @@ def mentor_home(request):
             status=403,
         )
     member = _member_or_403(request)
-    # Read with what the home shows, so a listed mentor's profile is read once. A
+    # Read with what the home shows, so a listed mentor's profile is read once,
+    # without joining the member the roles read already (nor the member's region
+    # and organisation: the listing's gates read none, see listing_record). A
     # member has one profile at most: unordered (ordering would make Django hash
     # every one of the many columns read), nothing to sort.
     profile = next(
         iter(
             selectors.profiles_with_record_fields()
+            .select_related(None)
             .filter(member=member)
             .only(*HOME_PROFILE_COLUMNS)
             .prefetch_related(None)[:1]  # the home shows none of their choices
         ),
         None,
     )
+    if profile is not None:
+        profile.member = member
     if profile is None or profile.status in (MentorStatus.RETIRED,):
         level = selectors.level_held(member)
         return render(
