@@ -9,9 +9,19 @@ milliseconds each), and touching them copied the arbiter's memory into every wor
 """
 
 import gc
+import os
 
 wsgi_app = "mentorscheme.wsgi"
 preload_app = True
+
+# One worker per core, or WEB_CONCURRENCY. The pages are work for the processor, not
+# waits: with PostgreSQL on the same machine, two cores and twenty people at once,
+# two workers answered a mentor's home at p95 126 ms (8.6 ms of worker CPU a page)
+# where five took 143 ms (9.8 ms: more processes taking turns on two cores, each
+# finding its memory gone cold). Where the database has its own machine the workers
+# wait on it, and more of them (up to twice the cores and one) keep the cores busy:
+# measure with bench/bench_load.py --workers N.
+workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
 
 # No collections while the arbiter loads the application: its objects are frozen
 # below as they are, without holes freed among them (Python's advice for gc.freeze).

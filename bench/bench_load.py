@@ -136,19 +136,19 @@ def sessions() -> dict[str, str]:
     return dict(line.split() for line in out.strip().splitlines())
 
 
-def start_server(workers: int) -> subprocess.Popen:
+def start_server(workers: int | None) -> subprocess.Popen:
+    """gunicorn as the README starts it (its settings from gunicorn.conf.py), with
+    ``workers`` in place of the configured number if given."""
     server = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
-            "mentorscheme.wsgi",
             "--bind",
             f"127.0.0.1:{PORT}",
-            "--workers",
-            str(workers),
             "--log-level",
             "warning",
+            *(["--workers", str(workers)] if workers else []),
         ],
         cwd=ROOT,
         env=server_env(),
@@ -162,6 +162,23 @@ def start_server(workers: int) -> subprocess.Popen:
             time.sleep(0.3)
     server.terminate()
     raise RuntimeError("gunicorn did not start")
+
+
+def server_workers(server: subprocess.Popen) -> int:
+    """How many workers the arbiter started (Linux; 1 where that cannot be read)."""
+    deadline = time.monotonic() + 30
+    children = []
+    while time.monotonic() < deadline:
+        try:
+            path = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+            children = path.read_text().split()
+        except OSError:
+            return 1
+        if children:
+            time.sleep(1)  # the arbiter starts them one after another
+            return len(path.read_text().split())
+        time.sleep(0.2)
+    return 1
 
 
 def server_cpu_seconds(server: subprocess.Popen) -> float:
@@ -306,7 +323,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--runs", type=int, default=30, help="in-process renders")
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    parser.add_argument(
+        "--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's)"
+    )
     args = parser.parse_args()
 
     prepare_database(args.members)
@@ -315,6 +334,7 @@ def main() -> None:
     in_process(args.runs)
     cookies = sessions()
     server = start_server(args.workers)
+    workers = server_workers(server)
     candidates = [v for k, v in cookies.items() if k.startswith("candidate-")]
     searches = [
         "/mentoring/directory/",
@@ -344,12 +364,12 @@ def main() -> None:
         if name in ("directory", "candidate home", "officer dashboard")
     ]
     try:
-        for n in range(args.workers * 3):  # every worker builds its directory index
+        for n in range(workers * 3):  # every worker builds its directory index
             fetch("/healthz", None)
             fetch(f"/mentoring/directory/?warm={n}", candidates[0])
         print(
             f"\n{args.users} concurrent users, {args.seconds:.0f} s each, gunicorn with "
-            f"{args.workers} workers, {args.members:,} members, PostgreSQL. Every view "
+            f"{workers} workers, {args.members:,} members, PostgreSQL. Every view "
             "is rendered afresh. 'mentor changing' pauses or resumes a listed mentor "
             "every second (with the change note the scheme writes), so every app "
             "server re-reads that mentor for its directory index.\n"
