@@ -1,3 +1,5 @@
+from django.core.cache import cache
+
 from mentorscheme.api.models import IntegrationToken
 from mentorscheme.audit.models import AuditEntry
 from tests.api.conftest import Api, assert_problem
@@ -96,3 +98,16 @@ def test_making_and_revoking_a_token_is_in_the_audit_log(client, sam_with_totp):
     ]
     assert entries[0].details == {"scopes": ["read"]}
     assert "Membership database" in entries[1].target_description
+
+
+def test_a_burst_of_other_callers_does_not_wipe_a_callers_count(
+    client, make_token, settings
+):
+    settings.API_RATE_LIMIT = "3/h"
+    busy = Api(client, make_token())
+    for _ in range(3):
+        assert busy.get("/me").status_code == 200
+    # Many other callers counted (each a key of the cache the limit counts in).
+    cache.set_many({f"someone-else-{n}": [1.0] for n in range(400)}, 3600)
+    cache.set("one-more", 1, 3600)
+    assert busy.get("/me").status_code == 429
