@@ -206,7 +206,9 @@ def test_the_two_factor_step_is_accessible(open_page, olivia):
     page.wait_for_url("**/accounts/2fa/authenticate/")
     assert accessibility_problems(page) == []
     page.get_by_label("Code").fill("000000")
-    page.get_by_role("button", name="Sign in").click()
+    # The page that says the code was wrong, once loaded (its stylesheet applied).
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Sign in").click()
     assert accessibility_problems(page) == []
 
 
