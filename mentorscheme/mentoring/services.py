@@ -357,6 +357,42 @@ def _end_the_search(enrolment: Enrolment) -> int:
     return len(requests)
 
 
+def searches_end_for_submitted() -> int:
+    """End the search for a mentor of every enrolment already past submission that
+    still has an open request or a flag asking for help to find one (recorded
+    before submitting ended them, or written around the services): as when the
+    portfolio is submitted. A no-op when there are none. Returns how many requests
+    closed."""
+    submitted = (
+        Enrolment.objects.exclude(status=EnrolmentStatus.ENROLLED)
+        .filter(status__in=OPEN_ENROLMENT_STATUSES)
+        .filter(
+            Exists(
+                MentoringRequest.objects.filter(
+                    enrolment=OuterRef("pk"), status__in=OPEN_REQUEST_STATUSES
+                )
+            )
+            | Exists(
+                HelpFlag.objects.filter(
+                    enrolment=OuterRef("pk"),
+                    why__in=SEARCH_FLAGS,
+                    resolved_at__isnull=True,
+                )
+            )
+        )
+        .values_list("pk", flat=True)
+    )
+    closed = 0
+    for pk in list(submitted):
+        with transaction.atomic():
+            enrolment = _lock_enrolment(pk)
+            if enrolment.status in OPEN_ENROLMENT_STATUSES and (
+                enrolment.status != EnrolmentStatus.ENROLLED
+            ):
+                closed += _end_the_search(enrolment)
+    return closed
+
+
 def refuse_own_enrolment(enrolment: Enrolment, by) -> None:
     """Refuse ``by`` deciding this enrolment: their own, or that of someone they
     line-manage (nothing to refuse when the membership database records it)."""

@@ -1,9 +1,18 @@
 """Every transition of a mentoring request over HTTP, and the illegal ones."""
 
+import io
+
+import pytest
 from django.core import mail
+from django.core.management import call_command
 
 from mentorscheme.mentoring import services
-from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
+from mentorscheme.mentoring.models import (
+    HelpFlag,
+    MentoringRelationship,
+    MentoringRequest,
+)
+from mentorscheme.scheme.models import Enrolment
 from tests import factories as f
 from tests.conftest import login
 from tests.personas import mentor
@@ -289,3 +298,36 @@ def test_submitting_the_portfolio_closes_the_open_requests_telling_the_mentor(
     )
     assert "This request is no longer open" in response.text
     assert not MentoringRelationship.objects.exists()
+
+
+def test_a_request_left_open_on_a_submitted_portfolio_cannot_be_accepted(
+    client, alice, dora
+):
+    # Recorded before submitting closed requests (an older release), or around it.
+    ask(client, alice, dora)
+    Enrolment.objects.filter(member=alice).update(status="submitted")
+    with pytest.raises(services.MentoringError, match="portfolio is submitted"):
+        services.request_accept(
+            request=MentoringRequest.objects.get(),
+            mentor=dora.mentor_profile,
+            confirms_not_line_manager=True,
+        )
+    assert not MentoringRelationship.objects.exists()
+
+
+def test_the_hourly_run_ends_the_search_a_submitted_portfolio_left_open(
+    client, alice, dora, django_capture_on_commit_callbacks
+):
+    ask(client, alice, dora)
+    services.help_request(enrolment=alice.enrolments.get(), message="Anyone?")
+    Enrolment.objects.filter(member=alice).update(status="submitted")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("run_periodic", stdout=io.StringIO())
+    assert MentoringRequest.objects.get().status == "closed"
+    assert not HelpFlag.objects.filter(resolved_at__isnull=True).exists()
+    (to_dora,) = [m.body for m in mail.outbox if m.to == ["dora@example.org"]]
+    assert "withdrawn: their portfolio is submitted" in to_dora
+    assert not [m for m in mail.outbox if "Find another mentor" in m.body]
+    # And the next run has nothing more to do.
+    assert services.searches_end_for_submitted() == 0

@@ -65,6 +65,12 @@ class Command(BaseCommand):
             lambda: mentors.mentor_availability_check(now=now),
             {"asked": 0, "paused": 0, "refresher": 0},
         )
+        # Submitting ends the search for a mentor; this catches what it left open.
+        lapses["closed"] += step(
+            "closing searches of submitted portfolios",
+            mentoring.searches_end_for_submitted,
+            0,
+        )
         requests = step(
             "request reminders",
             lambda: mentoring.requests_remind_and_expire(now=now),
@@ -104,7 +110,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Mentors delisted {lapses['delisted']}, relisted {lapses['relisted']}; "
-            f"requests to mentors who cannot accept closed {lapses['closed']}; "
+            f"requests to mentors who cannot accept, or of candidates who submitted, "
+            f"closed {lapses['closed']}; "
             f"requests reminded {requests['reminded']}, expired {requests['expired']}; "
             f"unanswered questions reminded {questions['reminded']}, "
             f"expired {questions['expired']}; "
