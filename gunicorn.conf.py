@@ -21,7 +21,12 @@ preload_app = True
 # finding its memory gone cold). Where the database has its own machine the workers
 # wait on it, and more of them (up to twice the cores and one) keep the cores busy:
 # measure with bench/bench_load.py --workers N.
-workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
+# The cores this process may run on (a CPU quota of a container is not seen: set
+# WEB_CONCURRENCY there).
+_cores = (
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+)
+workers = int(os.environ.get("WEB_CONCURRENCY") or _cores or 1)
 
 # No collections while the arbiter loads the application: its objects are frozen
 # below as they are, without holes freed among them (Python's advice for gc.freeze).

@@ -144,8 +144,9 @@ CACHES = {
         "LOCATION": "mentorscheme_cache",
         # Sign-in and API rate limits count here beside the dashboards' figures:
         # with Django's 300 entries, a burst of new keys (sign-ins to many addresses)
-        # would drop a third of them, limits' counts included.
-        "OPTIONS": {"MAX_ENTRIES": 100_000},
+        # would drop a third of them, limits' counts included. Not far more: every
+        # write counts the table's rows, and expired rows go only once it is full.
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
 }
 
