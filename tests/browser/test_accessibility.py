@@ -186,6 +186,7 @@ def test_no_serious_accessibility_problem_on_any_page(open_page, world, role):
             page.get_by_role("button", name=press, exact=True).click()
         if press:
             page.locator(".error-summary, .message-error").first.wait_for()
+            page.wait_for_load_state("load")  # its stylesheet applied, as people see it
         audited.append(what)
         problems += [f"{what}: {p}" for p in accessibility_problems(page)]
         # The same page on a phone: the layout (and the menu) change, so audit again.
