@@ -91,7 +91,11 @@ def load_axe(page) -> None:
 
 
 def accessibility_problems(page) -> list[str]:
-    """axe-core's serious and critical violations on the page, one line each."""
+    """axe-core's serious and critical violations on the page, one line each, once
+    the page on screen has loaded (a page shown after a click can be in the browser
+    before its stylesheet is applied: the layout axe would see is not the one people
+    see)."""
+    page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe === 'object'"):
         load_axe(page)
     results = page.evaluate(
