@@ -436,14 +436,19 @@ def mentor_attendance_changed(
     return profile
 
 
+def _keeping_up():
+    """Mentors who keep up with the regulations: listed, or approved and on the way
+    to listing."""
+    return MentorProfile.objects.filter(status__in=KEEPING_UP_STATUSES).select_related(
+        "member"
+    )
+
+
 def briefing_tell_mentors(*, briefing) -> None:
     """A briefing is published: every mentor who keeps up with the regulations
     (listed, or approved and on the way to listing) is told, one message each so no
     one sees another mentor's address."""
-    keeping_up = MentorProfile.objects.filter(
-        status__in=KEEPING_UP_STATUSES
-    ).select_related("member")
-    for profile in keeping_up:
+    for profile in _keeping_up():
         emails.send(
             "briefing_published",
             to=profile.member.email,
@@ -455,10 +460,7 @@ def recording_tell_mentors(*, event) -> None:
     """A briefing's or webinar's recording is out: every mentor who keeps up with
     the regulations (listed, or approved and on the way to listing) is told, one
     message each."""
-    keeping_up = MentorProfile.objects.filter(
-        status__in=KEEPING_UP_STATUSES
-    ).select_related("member")
-    for profile in keeping_up:
+    for profile in _keeping_up():
         emails.send(
             "recording_added",
             to=profile.member.email,
