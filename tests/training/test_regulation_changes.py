@@ -324,10 +324,9 @@ def test_a_briefing_is_marked_watched_only_once_there_is_one_to_watch(
     assert bob.briefings.filter(regulations=new).exists()
 
 
-def test_a_recorded_webinar_is_a_briefing_to_have_watched(client, bob):
-    new = publish(days_from_today=30)
-    starts = timezone.now() - datetime.timedelta(days=1)
-    TrainingEvent.objects.create(
+def recorded_webinar(regulations, starts):
+    """An hour's webinar on ``regulations`` from ``starts``, its recording linked."""
+    return TrainingEvent.objects.create(
         kind=EventKind.WEBINAR,
         title="The 2027 regulations explained",
         region=f.region("london"),
@@ -336,8 +335,14 @@ def test_a_recorded_webinar_is_a_briefing_to_have_watched(client, bob):
         online_url="https://meet.example.org/regs",
         recording_url="https://video.example.org/regs-2027",
         capacity=100,
-        regulations=new,
+        regulations=regulations,
     )
+
+
+def test_a_recorded_webinar_is_a_briefing_to_have_watched(client, bob):
+    new = publish(days_from_today=30)
+    starts = timezone.now() - datetime.timedelta(days=1)
+    recorded_webinar(new, starts)
     login(client, bob)
     assert "I have watched the briefing on Regulations of 2027" in (
         client.get("/mentors/").text
@@ -351,17 +356,7 @@ def test_a_webinars_recording_is_watched_only_once_the_webinar_has_happened(
 ):
     new = publish(days_from_today=30)
     starts = timezone.now() + datetime.timedelta(days=7)
-    TrainingEvent.objects.create(
-        kind=EventKind.WEBINAR,
-        title="The 2027 regulations explained",
-        region=f.region("london"),
-        starts_at=starts,
-        ends_at=starts + datetime.timedelta(hours=1),
-        online_url="https://meet.example.org/regs",
-        recording_url="https://video.example.org/regs-2027",
-        capacity=100,
-        regulations=new,
-    )
+    recorded_webinar(new, starts)
     login(client, bob)
     assert "There is no briefing on the Regulations of 2027 to watch yet." in (
         client.get("/mentors/").text
