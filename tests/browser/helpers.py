@@ -145,7 +145,9 @@ def focused(page) -> dict | None:
 
 def tab_to(page, predicate, *, limit: int = 60, key: str = "Tab") -> list[dict]:
     """Press Tab (or Shift+Tab) until ``predicate(focused element)``; every stop on the
-    way must show a visible focus indicator and be on screen. Returns the stops."""
+    way must show a visible focus indicator and be on screen. Returns the stops.
+    Starts once the page has loaded: its stylesheet draws the focus indicator."""
+    page.wait_for_load_state("load")
     stops = []
     for _ in range(limit):
         page.keyboard.press(key)
