@@ -1109,15 +1109,28 @@ def _closed_as_candidate_not_current(request_id: int) -> bool:
     return True
 
 
+#: What the officers read on a search flag a lapse settled.
+NOT_CURRENT_FLAG_RESOLUTION = (
+    "The candidate's membership lapsed, so they are not looking for a mentor now."
+)
+
+
 def requests_of_candidates_not_current_close(*, member_ids=None) -> int:
     """Close the open requests of candidates whose membership is no longer current
-    (lapsed, or ended), as the requests to a mentor who lapsed are closed. Each
-    request is locked and read again first. Idempotent."""
+    (lapsed, or ended), as the requests to a mentor who lapsed are closed, and
+    settle their flags asking for help to find a mentor: the officers' list of
+    candidates to help then agrees with the waiting figures, which leave them out.
+    Each request is locked and read again first. Idempotent."""
     requests = MentoringRequest.objects.filter(
         status__in=OPEN_REQUEST_STATUSES
     ).exclude(enrolment__member__membership_status=MembershipStatus.CURRENT)
+    flags = HelpFlag.objects.filter(why__in=SEARCH_FLAGS).exclude(
+        enrolment__member__membership_status=MembershipStatus.CURRENT
+    )
     if member_ids is not None:
         requests = requests.filter(enrolment__member_id__in=member_ids)
+        flags = flags.filter(enrolment__member_id__in=member_ids)
+    _settle_flags(flags, NOT_CURRENT_FLAG_RESOLUTION)
     return sum(
         _closed_as_candidate_not_current(request_id)
         for request_id in requests.values_list("pk", flat=True)

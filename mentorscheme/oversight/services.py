@@ -22,6 +22,7 @@ from mentorscheme.locking import lock_row, lock_rows
 from mentorscheme.members import officers
 from mentorscheme.members.models import (
     Member,
+    MembershipStatus,
     OfficerAppointment,
     Organisation,
     OrganisationType,
@@ -648,10 +649,13 @@ def _regulations_mentors():
 
 
 def _choosing_enrolments(effective_from: datetime.date):
-    """The enrolments that may move to a version in force from ``effective_from``."""
+    """The enrolments that may move to a version in force from ``effective_from``:
+    only a current member may move (the move is refused to anyone else), so only
+    current members are told they may."""
     return Enrolment.objects.filter(
         status__in=REGULATIONS_CHOICE_STATUSES,
         regulations__effective_from__lt=effective_from,
+        member__membership_status=MembershipStatus.CURRENT,
     )
 
 

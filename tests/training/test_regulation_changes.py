@@ -382,3 +382,18 @@ def test_only_mentors_on_their_way_or_listed_mark_a_briefing_watched(client, ali
     profile.save()
     client.post("/mentors/briefings/watched/", {"regulations": regulations.pk})
     assert alice.briefings.filter(regulations=regulations).exists()
+
+
+def test_a_lapsed_candidate_is_not_told_they_may_move_to_new_regulations(
+    alice, larry, sam, django_capture_on_commit_callbacks
+):
+    f.enrol(larry, "chartership")
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(days_from_today=30, by=sam)
+    assert "larry@example.org" not in {m.to[0] for m in mail.outbox}
+    assert (
+        oversight_services.regulations_recipients(
+            effective_from=timezone.localdate() + datetime.timedelta(days=30)
+        )["candidates"]
+        == 1
+    )
