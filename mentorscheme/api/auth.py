@@ -14,6 +14,7 @@ from ninja.utils import check_csrf
 from mentorscheme.api import services
 from mentorscheme.api.models import IntegrationToken, Scope
 from mentorscheme.api.problems import ApiProblem
+from mentorscheme.members import officers
 from mentorscheme.members.access import ANONYMOUS, Roles, roles_for
 from mentorscheme.mentors.access import can_use_directory
 
@@ -34,6 +35,12 @@ class Principal:
     @property
     def member(self):
         return self.roles.member
+
+    @property
+    def person(self):
+        """The signed-in person this call acts for; None for an integration token,
+        which acts for a system (``created_by`` only says who made it)."""
+        return None if self.token else self.user
 
     @classmethod
     def for_token(cls, token: IntegrationToken) -> "Principal":
@@ -88,6 +95,17 @@ def require_scope(principal: Principal, scope: str) -> None:
             f"This needs the {str(scope)!r} scope."
             if principal.token
             else "Your role does not allow this.",
+        )
+
+
+def refuse_own_case(principal: Principal, subject) -> None:
+    """A person may not change their own record, or that of someone they
+    line-manage, as on the site; an integration token (the membership database)
+    may."""
+    reason = officers.conflict_reason(principal.person, subject)
+    if reason:
+        raise ApiProblem(
+            "forbidden", f"{reason} Another member of the registration team records it."
         )
 
 

@@ -1,11 +1,16 @@
-"""The register, kept in step by the membership database (scope members:write)."""
+"""The register, kept in step by the membership database (scope members:write).
+
+Registration staff signed in to the site have the scope too, but, as on the site,
+none of them changes their own record or enrolment, or that of someone they
+line-manage (403 forbidden).
+"""
 
 from django.db.models import Prefetch
 from ninja import Path, Router
 from ninja.responses import Status
 
 from mentorscheme.api import services
-from mentorscheme.api.auth import require_scope
+from mentorscheme.api.auth import refuse_own_case, require_scope
 from mentorscheme.api.models import Scope
 from mentorscheme.api.problems import ApiProblem, error_responses
 from mentorscheme.api.schemas import (
@@ -22,6 +27,12 @@ from mentorscheme.mentoring import services as mentoring_services
 from mentorscheme.scheme.models import Enrolment
 
 router = Router(tags=["register"])
+PERSON_LIMIT = (
+    "For the membership database (an integration token). Registration staff signed "
+    "in to the site may use it too, but not for their own record or enrolment, nor "
+    "for those of someone they line-manage, as the register or that member's "
+    "declaration records it: that is refused with 403 forbidden."
+)
 Number = Path(..., pattern=MEMBERSHIP_NUMBER, description="The membership number.")
 
 
@@ -88,9 +99,14 @@ def member_get(request, membership_number: str = Number):
     "/members/{membership_number}",
     response={200: MemberOut, 201: MemberOut, **error_responses(409)},
     summary="Create or update a member, by membership number",
+    description=PERSON_LIMIT,
 )
 def member_put(request, payload: MemberIn, membership_number: str = Number):
     require_scope(request.auth, Scope.MEMBERS_WRITE)
+    existing = Member.objects.filter(membership_number=membership_number).first()
+    for subject in (existing, Member(email=payload.email)):
+        if subject is not None:
+            refuse_own_case(request.auth, subject)
     member, created = services.member_upsert(
         membership_number=membership_number,
         data=services.MemberData(**payload.dict()),
@@ -103,6 +119,7 @@ def member_put(request, payload: MemberIn, membership_number: str = Number):
     "/members/{membership_number}/awards/{level}",
     response={200: AwardOut, 201: AwardOut, **error_responses(404, 409)},
     summary="Create or update a member's registration award at one level",
+    description=PERSON_LIMIT,
 )
 def award_put(
     request,
@@ -111,6 +128,9 @@ def award_put(
     level: str = Path(..., pattern=r"^[a-z0-9_-]{1,40}$", description="Level code."),
 ):
     require_scope(request.auth, Scope.MEMBERS_WRITE)
+    member = Member.objects.filter(membership_number=membership_number).first()
+    if member is not None:
+        refuse_own_case(request.auth, member)
     award, created = services.award_upsert(
         membership_number=membership_number,
         level_code=level,
@@ -125,6 +145,7 @@ def award_put(
     response={200: EnrolmentStatusOut, **error_responses(404, 409)},
     summary="Record an enrolment's step: submitted, the outcome, or further "
     "information requested",
+    description=PERSON_LIMIT,
 )
 def enrolment_status_put(
     request,
@@ -147,10 +168,12 @@ def enrolment_status_put(
         raise ApiProblem(
             "not-found", "That member has no enrolment on that qualification."
         )
+    refuse_own_case(request.auth, enrolment.member)
     try:
         enrolment = mentoring_services.enrolment_set_status(
             enrolment=enrolment,
             status=payload.status,
+            by=request.auth.person,
             note=payload.note,
             source="api",
         )
