@@ -52,6 +52,10 @@ UNMATCHED_REASONS: Final[dict[str, str]] = {
     "qualification_without_mentors": "This qualification does not use mentors.",
     "already_mentored": "This enrolment already has a mentor.",
     "mentoring_complete": "This enrolment's mentoring is complete.",
+    "portfolio_submitted": (
+        "This candidate's portfolio is with the assessors: there is no mentor to"
+        " find unless they ask for further information."
+    ),
     "no_allowed_mentor": "No mentor may mentor this candidate at the moment.",
     "all_allowed_full": (
         "Every mentor who may mentor this candidate is full, or was given to"
@@ -477,6 +481,7 @@ class _Allocator:
         uses = ca.qualification_uses_mentors.tolist()
         mentored = ca.has_active_relationship.tolist()
         complete = ca.mentoring_complete.tolist()
+        submitted = ca.portfolio_submitted.tolist()
         careful, any_ready = careful.tolist(), any_ready.tolist()
         for i in np.flatnonzero(~matched).tolist():
             if not uses[i]:
@@ -485,6 +490,8 @@ class _Allocator:
                 yield i, "already_mentored"
             elif complete[i]:
                 yield i, "mentoring_complete"
+            elif submitted[i]:
+                yield i, "portfolio_submitted"
             elif careful[i]:
                 yield i, index.no_suggestion_reason(self.records[i])
             elif any_ready[i]:

@@ -52,6 +52,13 @@ def _completed_relationships():
     )
 
 
+def portfolio_submitted(enrolment: Enrolment) -> bool:
+    """Whether the portfolio is with the assessors, awaiting the outcome: the
+    candidate has no mentor to find (``eligibility``'s rule). One asked for further
+    information is being prepared again."""
+    return enrolment.status == EnrolmentStatus.SUBMITTED
+
+
 def with_candidate_fields(enrolments):
     active = _active_relationships()
     # Only what the record reads: each table more costs the query's planning.
@@ -142,6 +149,7 @@ def _record(
         meeting_modes=frozenset(enrolment.meeting_modes),
         has_active_relationship=enrolment.has_active,
         mentoring_complete=enrolment.complete,
+        portfolio_submitted=portfolio_submitted(enrolment),
         choices=tuple(choices),
         excluded_mentor_ids=frozenset(excluded),
         qualification_id=enrolment.qualification_id,

@@ -19,6 +19,9 @@ The rules, in the order failures are reported:
    register records it or as the candidate declared it.
 6. The candidate's enrolment has no active mentoring relationship, and no
    completed one: mentoring an enrolment is done once.
+7. The candidate's portfolio is not with the assessors: mentoring supports
+   preparing it, so a submitted portfolio has no mentor to find. Once the assessors
+   ask for further information it is being prepared again, and a mentor may help.
 
 Each rule exists twice: once for a single pair (``check``), once over numpy columns
 for the engine and the directory (``failure_masks``, ``allowed_mask``,
@@ -61,6 +64,11 @@ RULES: Final[dict[str, str]] = {
     "line_manager": "This mentor is your line manager.",
     "already_mentored": "You already have a mentor for this enrolment.",
     "mentoring_complete": "Your mentoring for this enrolment is complete.",
+    "portfolio_submitted": (
+        "Your portfolio is submitted, and mentoring supports preparing it, so there "
+        "is no mentor to find now. If the assessors ask for further information, "
+        "you can find a mentor then."
+    ),
 }
 
 #: The same failures in words for the mentor, who decides on a request.
@@ -84,6 +92,10 @@ MENTOR_WORDS: Final[dict[str, str]] = {
     "line_manager": "You are the candidate's line manager.",
     "already_mentored": "The candidate already has a mentor for this enrolment.",
     "mentoring_complete": "The candidate's mentoring for this enrolment is complete.",
+    "portfolio_submitted": (
+        "The candidate's portfolio is submitted, and mentoring supports preparing "
+        "it, so a new mentoring cannot start."
+    ),
 }
 
 #: And for an officer, who decides for both people (an allocation, a reopening).
@@ -110,6 +122,10 @@ OFFICER_WORDS: Final[dict[str, str]] = {
     "line_manager": "The mentor is the candidate's line manager.",
     "already_mentored": "The candidate already has a mentor for this enrolment.",
     "mentoring_complete": "The candidate's mentoring for this enrolment is complete.",
+    "portfolio_submitted": (
+        "The candidate's portfolio is submitted, and mentoring supports preparing "
+        "it, so a new mentoring cannot start."
+    ),
 }
 
 #: Who reads a failure, and the words written for them.
@@ -134,6 +150,7 @@ CANDIDATE_CODES: Final[tuple[str, ...]] = (
     "qualification_without_mentors",
     "already_mentored",
     "mentoring_complete",
+    "portfolio_submitted",
 )
 
 
@@ -172,6 +189,7 @@ def _candidate_flags(candidate: CandidateRecord) -> dict[str, bool]:
         "qualification_without_mentors": not candidate.qualification_uses_mentors,
         "already_mentored": candidate.has_active_relationship,
         "mentoring_complete": candidate.mentoring_complete,
+        "portfolio_submitted": candidate.portfolio_submitted,
     }
 
 
@@ -250,11 +268,12 @@ def mentor_gate(mentors: MentorArrays, *, count_capacity: bool = True) -> np.nda
 
 
 def candidate_gate(candidates: CandidateArrays) -> np.ndarray:
-    """Candidates who pass the candidate-only rules (2, first half, and 6)."""
+    """Candidates who pass the candidate-only rules (2, first half, 6 and 7)."""
     return (
         candidates.qualification_uses_mentors
         & ~candidates.has_active_relationship
         & ~candidates.mentoring_complete
+        & ~candidates.portfolio_submitted
     )
 
 
@@ -314,7 +333,7 @@ def failure_masks(
 
 
 def allowed_mask(candidate: CandidateRecord, mentors: MentorArrays) -> np.ndarray:
-    """Which mentors may mentor this candidate (all six rules)."""
+    """Which mentors may mentor this candidate (all seven rules)."""
     return ~np.logical_or.reduce(list(failure_masks(candidate, mentors).values()))
 
 
@@ -355,7 +374,7 @@ def allowed_pairs(
     mentors: MentorArrays,
     mentor_positions: np.ndarray,
 ) -> np.ndarray:
-    """All six rules for many pairs; positions broadcast against each other."""
+    """All seven rules for many pairs; positions broadcast against each other."""
     c, m = candidate_positions, mentor_positions
     return (
         candidate_gate(candidates)[c]

@@ -100,6 +100,9 @@ class CandidateRecord:
     has_active_relationship: bool = False
     #: A mentoring of this enrolment was completed: it gets no other mentor.
     mentoring_complete: bool = False
+    #: The portfolio is with the assessors (submitted, awaiting the outcome): there
+    #: is no mentor to find until they ask for further information.
+    portfolio_submitted: bool = False
     choices: tuple[int, ...] = ()
     excluded_mentor_ids: frozenset[int] = field(default_factory=frozenset)
     qualification_id: int | None = None
@@ -321,6 +324,7 @@ class CandidateArrays:
     modes: np.ndarray
     has_active_relationship: np.ndarray
     mentoring_complete: np.ndarray
+    portfolio_submitted: np.ndarray
     qualification_id: np.ndarray
     declared_line_manager_member_id: np.ndarray
     regulations_id: np.ndarray
@@ -346,6 +350,7 @@ class CandidateArrays:
                 (c.has_active_relationship for c in candidates), n
             ),
             mentoring_complete=_bools((c.mentoring_complete for c in candidates), n),
+            portfolio_submitted=_bools((c.portfolio_submitted for c in candidates), n),
             qualification_id=_ints((c.qualification_id for c in candidates), n),
             declared_line_manager_member_id=_ints(
                 (c.declared_line_manager_member_id for c in candidates), n

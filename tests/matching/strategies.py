@@ -79,6 +79,7 @@ candidate = st.builds(
     meeting_modes=modes,
     has_active_relationship=st.sampled_from([False, False, False, True]),
     mentoring_complete=st.sampled_from([False, False, False, True]),
+    portfolio_submitted=st.sampled_from([False, False, False, True]),
     choices=st.lists(mentor_id, max_size=3, unique=True).map(tuple),
     excluded_mentor_ids=st.frozensets(mentor_id, max_size=1),
     qualification_id=st.sampled_from([1, 1, 2, 3]),

@@ -115,14 +115,23 @@ def test_each_unmatched_candidate_gets_a_reason():
     mentored = candidate(2, has_active_relationship=True)
     unreachable = candidate(3, min_mentor_rank=3)
     waiting = candidate(4)
+    submitted = candidate(5, portfolio_submitted=True)
     full = replace(MO, active_mentees=MO.capacity)
-    result = allocate([revalidation, mentored, unreachable, waiting], [full])
+    result = allocate([revalidation, mentored, unreachable, waiting, submitted], [full])
     assert [u.code for u in result.unmatched] == [
         "qualification_without_mentors",
         "already_mentored",
         "no_allowed_mentor",
         "all_allowed_full",
+        "portfolio_submitted",
     ]
+
+
+def test_a_candidate_whose_portfolio_is_with_the_assessors_is_not_allocated():
+    submitted = replace(CARA, portfolio_submitted=True)
+    result = allocate([submitted], [MO])
+    assert result.pairs == ()
+    assert [u.code for u in result.unmatched] == ["portfolio_submitted"]
 
 
 def test_progress_is_reported_by_stage():

@@ -86,5 +86,6 @@ def test_suggestions_are_the_top_allowed_mentors_in_order(instance, w, n):
                 "all_allowed_full",
                 "already_mentored",
                 "mentoring_complete",
+                "portfolio_submitted",
                 "qualification_without_mentors",
             }

@@ -49,6 +49,7 @@ candidates = st.builds(
     meeting_modes=modes,
     has_active_relationship=st.booleans(),
     mentoring_complete=st.booleans(),
+    portfolio_submitted=st.booleans(),
     choices=st.lists(mentor_id, max_size=3, unique=True).map(tuple),
     excluded_mentor_ids=st.frozensets(mentor_id, max_size=2),
     qualification_id=st.none() | st.integers(1, 3),

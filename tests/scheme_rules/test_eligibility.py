@@ -100,6 +100,10 @@ def test_an_enrolment_whose_mentoring_is_complete_gets_no_second_mentor():
     assert codes(replace(CARA, mentoring_complete=True)) == ["mentoring_complete"]
 
 
+def test_a_candidate_whose_portfolio_is_with_the_assessors_has_no_mentor_to_find():
+    assert codes(replace(CARA, portfolio_submitted=True)) == ["portfolio_submitted"]
+
+
 def test_every_failure_is_reported_in_rule_order_with_plain_words():
     mentor = replace(MO, trained=False, accepting=False, member_id=300)
     candidate = replace(CARA, has_active_relationship=True, min_mentor_rank=3)
