@@ -50,9 +50,38 @@ def _default_from() -> datetime.date:
     return today.replace(year=today.year - 1) + datetime.timedelta(days=1)
 
 
+#: The scheme's records start after this; a report reaches no earlier.
+REPORTS_FROM = datetime.date(2000, 1, 1)
+
+
+def _latest_report_day() -> datetime.date:
+    """The last day a report may reach: the end of next year (training booked ahead)."""
+    return datetime.date(timezone.localdate().year + 1, 12, 31)
+
+
+def _long(day: datetime.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 class ReportFilterForm(RegionChoiceForm):
     date_from = forms.DateField(label="From", widget=DATE, help_text=DATE_HINT)
     date_to = forms.DateField(label="To", widget=DATE, help_text=DATE_HINT)
+
+    def _clean_in_range(self, name: str) -> datetime.date:
+        # A date past year 9999's last day cannot have a day added to it (the
+        # reports count up to the moment after "To"), so far dates are refused here.
+        day, latest = self.cleaned_data[name], _latest_report_day()
+        if not REPORTS_FROM <= day <= latest:
+            raise forms.ValidationError(
+                f"Enter a date from {_long(REPORTS_FROM)} to {_long(latest)}."
+            )
+        return day
+
+    def clean_date_from(self):
+        return self._clean_in_range("date_from")
+
+    def clean_date_to(self):
+        return self._clean_in_range("date_to")
 
     @staticmethod
     def with_defaults(query):

@@ -191,3 +191,37 @@ def test_a_date_range_that_ends_before_it_starts_is_refused(client, olivia):
 def test_an_unknown_report_is_not_found(client, olivia):
     login(client, olivia)
     assert client.get("/oversight/reports/nonsense/").status_code == 404
+
+
+@pytest.mark.parametrize("slug", ["training", "requests", "time-to-match"])
+@pytest.mark.parametrize("far", ["31/12/9999", "9999-12-31", "01/01/2100"])
+@pytest.mark.parametrize("as_csv", [False, True])
+def test_a_date_too_far_ahead_is_refused_on_the_field(
+    client, olivia, slug, far, as_csv
+):
+    login(client, olivia)
+    query = {"date_from": "01/01/2020", "date_to": far}
+    response = client.get(
+        f"/oversight/reports/{slug}/", query | ({"format": "csv"} if as_csv else {})
+    )
+    assert response.status_code == 400
+    latest = f"31 December {timezone.localdate().year + 1}"
+    assert f"Enter a date from 1 January 2000 to {latest}." in response.text
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_date_too_long_ago_is_refused_on_the_field(client, olivia):
+    login(client, olivia)
+    query = {"date_from": "01/01/0001", "date_to": "01/01/2020"}
+    response = client.get("/oversight/reports/requests/", query)
+    assert response.status_code == 400
+    assert "Enter a date from 1 January 2000" in response.text
+
+
+def test_the_end_of_next_year_is_a_date_a_report_may_reach(client, olivia):
+    login(client, olivia)
+    latest = datetime.date(timezone.localdate().year + 1, 12, 31)
+    query = {"date_from": "01/01/2000", "date_to": latest.strftime("%d/%m/%Y")}
+    for slug in ("training", "requests", "time-to-match"):
+        response = client.get(f"/oversight/reports/{slug}/", query | {"format": "csv"})
+        assert response.status_code == 200, slug
