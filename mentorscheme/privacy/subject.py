@@ -1,5 +1,6 @@
 """The person a data-protection request is about, and finding text that names them."""
 
+import json
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -62,28 +63,40 @@ def text_fields(model) -> list[str]:
     ]
 
 
+def spellings(needle: str) -> list[str]:
+    """The ways ``needle`` can be stored in a text or JSON column, read as text.
+
+    JSON written by Python (Django's JSONField on SQLite, a JSON string in a text
+    column) escapes "Zoë" as "Zo\\u00eb", and a quote as \\". SQLite compares
+    only ASCII letters without regard to case, so a name with other letters is
+    looked for in lower and upper case too (PostgreSQL folds every letter).
+    """
+    cases = {needle} if needle.isascii() else {needle, needle.lower(), needle.upper()}
+    found = cases | {json.dumps(case)[1:-1] for case in cases}
+    return sorted(found)
+
+
+def _containing(model, needles, fields):
+    condition = Q(pk__in=[])
+    annotations = {f"_{name}_text": Cast(name, TextField()) for name in fields}
+    for needle in needles:
+        for spelling in spellings(needle):
+            for name in fields:
+                condition |= Q(**{f"_{name}_text__icontains": spelling})
+    return model.objects.annotate(**annotations).filter(condition)
+
+
 def names_them(model, subject: Subject, *fields: str):
     """Rows of ``model`` whose text or JSON (every such column unless ``fields`` are
     named) holds any of the subject's identifiers: an email address, their full
-    name or their membership number."""
-    fields = fields or tuple(text_fields(model))
-    condition = Q(pk__in=[])
-    annotations = {f"_{name}_text": Cast(name, TextField()) for name in fields}
-    for needle in subject.identifiers:
-        for name in fields:
-            condition |= Q(**{f"_{name}_text__icontains": needle})
-    return model.objects.annotate(**annotations).filter(condition)
+    name or their membership number, as written or escaped in JSON."""
+    return _containing(model, subject.identifiers, fields or tuple(text_fields(model)))
 
 
 def mentions(model, subject: Subject, *fields: str):
     """Rows of ``model`` whose text (or JSON, read as text) contains an email of the
-    subject."""
-    condition = Q(pk__in=[])
-    annotations = {f"_{name}_text": Cast(name, TextField()) for name in fields}
-    for email in subject.emails:
-        for name in fields:
-            condition |= Q(**{f"_{name}_text__icontains": email})
-    return model.objects.annotate(**annotations).filter(condition)
+    subject, as written or escaped in JSON."""
+    return _containing(model, subject.emails, fields)
 
 
 def feedback_from(subject: Subject) -> Q:
