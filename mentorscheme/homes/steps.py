@@ -29,7 +29,7 @@ from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorSta
 from mentorscheme.oversight import selectors as oversight
 from mentorscheme.oversight.models import AllocationRun, RunStatus
 from mentorscheme.scheme.access import candidate_enrolment_or_none
-from mentorscheme.scheme.models import EnrolmentStatus, SchemeSettings
+from mentorscheme.scheme.models import SchemeSettings
 from mentorscheme.training.models import (
     BookingStatus,
     BriefingAcknowledgement,
@@ -118,8 +118,9 @@ def candidate_section(roles: Roles, now) -> Section:
         return section
     if not enrolment.qualification.uses_mentors:
         return section
-    if enrolment.status != EnrolmentStatus.ENROLLED:
-        # Mentoring supports preparing the portfolio: once submitted, no mentor to find.
+    if mentoring_selectors.portfolio_submitted(enrolment):
+        # Mentoring supports preparing the portfolio: while the assessors have it,
+        # there is no mentor to find.
         section.steps.append(
             Step(
                 mentoring_selectors.after_mentoring(enrolment),

@@ -237,6 +237,12 @@ def active_relationship(enrolment: Enrolment):
     )
 
 
+def candidate_rule_failures(enrolment: Enrolment) -> list:
+    """Which of the scheme's rules stop any mentor taking this candidate on now."""
+    candidate = candidate_record(enrolment, exclude_requested=False)
+    return eligibility.candidate_failures(candidate)
+
+
 def rule_failures(enrolment: Enrolment, mentor) -> list:
     """Which of the scheme's rules stop this mentor taking this candidate now (none:
     they may). The request between them, if any, does not count against it."""
@@ -343,6 +349,7 @@ def candidate_home(enrolment: Enrolment) -> dict:
         "relationship": relationship,
         "completed": None if relationship else completed,
         "after_mentoring": after_mentoring(enrolment),
+        "portfolio_submitted": portfolio_submitted(enrolment),
         "agreement": relationship.agreements.first() if relationship else None,
         "meetings": relationship.meetings.filter(removed_at__isnull=True)[:5]
         if relationship

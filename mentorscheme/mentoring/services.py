@@ -43,6 +43,7 @@ from mentorscheme.notifications import emails
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
+    PREPARING_STATUSES,
     REGULATIONS_CHOICE_STATUSES,
     Enrolment,
     EnrolmentChange,
@@ -92,17 +93,9 @@ def _refuse_unless_allowed(
         raise RuleRefusal(failures, reader)
 
 
-#: Mentoring supports preparing the portfolio: once it is submitted there is no
-#: mentor to find (a mentor the candidate has stays, for further information asked).
-SUBMITTED_NO_MENTOR = (
-    "Your portfolio is submitted, and mentoring supports preparing it, so there is "
-    "no mentor to find now. For anything else, contact the team."
-)
-#: The same, for the mentor or the officer who would start a mentoring.
-SUBMITTED_NO_NEW_MENTORING = (
-    "The candidate's portfolio is submitted, and mentoring supports preparing it, "
-    "so a new mentoring cannot start."
-)
+#: Mentoring supports preparing the portfolio: while it is with the assessors there
+#: is no mentor to find (a mentor the candidate has stays). The scheme's rule.
+SUBMITTED_NO_MENTOR = eligibility.RULES["portfolio_submitted"]
 
 
 def _officer_emails(member: Member) -> list[str]:
@@ -364,8 +357,7 @@ def searches_end_for_submitted() -> int:
     portfolio is submitted. A no-op when there are none. Returns how many requests
     closed."""
     submitted = (
-        Enrolment.objects.exclude(status=EnrolmentStatus.ENROLLED)
-        .filter(status__in=OPEN_ENROLMENT_STATUSES)
+        Enrolment.objects.filter(status=EnrolmentStatus.SUBMITTED)
         .filter(
             Exists(
                 MentoringRequest.objects.filter(
@@ -386,9 +378,7 @@ def searches_end_for_submitted() -> int:
     for pk in list(submitted):
         with transaction.atomic():
             enrolment = _lock_enrolment(pk)
-            if enrolment.status in OPEN_ENROLMENT_STATUSES and (
-                enrolment.status != EnrolmentStatus.ENROLLED
-            ):
+            if selectors.portfolio_submitted(enrolment):
                 closed += _end_the_search(enrolment)
     return closed
 
@@ -740,10 +730,6 @@ def request_create(
             if from_allocation
             else "Your enrolment is closed, so you cannot ask for a mentor."
         )
-    if enrolment.status != EnrolmentStatus.ENROLLED:
-        raise MentoringError(
-            SUBMITTED_NO_NEW_MENTORING if from_allocation else SUBMITTED_NO_MENTOR
-        )
     if not enrolment.member.is_current:
         raise MentoringError(
             "Only members whose membership is current can ask for a mentor. Once "
@@ -917,8 +903,6 @@ def relationship_start(
         raise MentoringError(_no_longer_open(request))
     if not enrolment.is_open:
         raise MentoringError("The candidate's enrolment is closed.")
-    if enrolment.status != EnrolmentStatus.ENROLLED:
-        raise MentoringError(SUBMITTED_NO_NEW_MENTORING)
     if not enrolment.member.is_current:
         raise MentoringError(
             "The candidate's membership is no longer current, and only current "
@@ -1516,13 +1500,15 @@ def _refuse_unless_mentor_may_return(relationship: MentoringRelationship) -> Non
     """The scheme's rules, as for starting mentoring: the mentor must still be
     listed, accepting, with a free place, and so on. The rules that the candidate
     already has a mentor, or completed mentoring (this one), are left to the caller,
-    which says so in its own words."""
+    which says so in its own words; and a portfolio submitted meanwhile does not
+    stop a mistaken completion being undone (a mentor the candidate has stays)."""
     failures = [
         failure
         for failure in selectors.rule_failures(
             relationship.enrolment, relationship.mentor
         )
-        if failure.code not in ("already_mentored", "mentoring_complete")
+        if failure.code
+        not in ("already_mentored", "mentoring_complete", "portfolio_submitted")
     ]
     if failures:
         raise MentoringError(
@@ -1770,9 +1756,11 @@ def help_request(*, enrolment: Enrolment, message: str) -> HelpFlag:
     enrolment = _lock_enrolment(enrolment.pk)
     if not enrolment.is_open:
         raise MentoringError("This enrolment is closed, so there is no mentor to find.")
-    if enrolment.status != EnrolmentStatus.ENROLLED:
-        raise MentoringError(SUBMITTED_NO_MENTOR)
-    if Enrolment.objects.filter(selectors.mentored(), pk=enrolment.pk).exists():
+    failures = selectors.candidate_rule_failures(enrolment)
+    submitted = [f for f in failures if f.code == "portfolio_submitted"]
+    if submitted:
+        raise RuleRefusal(submitted, eligibility.CANDIDATE)
+    if {f.code for f in failures} & {"already_mentored", "mentoring_complete"}:
         raise MentoringError(
             "You have a mentor for this enrolment (or your mentoring is complete), "
             "so there is no mentor to find. For anything else, contact the team."
@@ -1831,11 +1819,19 @@ def flag_waiting_candidates(*, today: datetime.date | None = None) -> int:
     mentored_lately = MentoringRelationship.objects.filter(
         enrolment=OuterRef("pk"), ended_on__gt=since
     )
+    # And one whose portfolio came back for further information from that day:
+    # while the assessors had it, there was no mentor to find.
+    asked_again_lately = EnrolmentChange.objects.filter(
+        enrolment=OuterRef("pk"),
+        to_status=EnrolmentStatus.FURTHER_INFO,
+        at__date__gt=since,
+    )
     waiting = Enrolment.objects.filter(
         ~selectors.mentored(),
         ~Exists(helped_lately),
         ~Exists(mentored_lately),
-        status=EnrolmentStatus.ENROLLED,
+        ~Exists(asked_again_lately),
+        status__in=PREPARING_STATUSES,
         enrolled_on__lte=since,
         qualification__uses_mentors=True,
         member__membership_status=MembershipStatus.CURRENT,

@@ -260,7 +260,7 @@ def directory(request):
             f"{eligibility.RULES['mentoring_complete']} "
             f"{selectors.after_mentoring(enrolment)}",
         )
-    if enrolment is not None and enrolment.status != EnrolmentStatus.ENROLLED:
+    if candidate is not None and candidate.portfolio_submitted:
         return _no_mentor_to_find(request, enrolment, services.SUBMITTED_NO_MENTOR)
     form = forms.DirectoryFilterForm(
         request.GET or None,
@@ -364,9 +364,9 @@ def mentor_detail(request, pk: int):
     enrolment = candidate_enrolment_or_none(
         roles, parse_id(request.GET.get("enrolment"))
     )
-    if enrolment is not None and enrolment.status != EnrolmentStatus.ENROLLED:
-        return _no_mentor_to_find(request, enrolment, services.SUBMITTED_NO_MENTOR)
     candidate = selectors.candidate_record(enrolment) if enrolment else None
+    if candidate is not None and candidate.portfolio_submitted:
+        return _no_mentor_to_find(request, enrolment, services.SUBMITTED_NO_MENTOR)
     entry = mentor_directory.entry_for(candidate=candidate, mentor_id=pk)
     if entry is None:
         raise Http404("This mentor is not available to you.")

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from mentorscheme.locking import lock_rows
 from mentorscheme.members.models import MembershipStatus
@@ -27,7 +28,12 @@ from mentorscheme.mentoring import selectors as mentoring_selectors
 from mentorscheme.mentoring.models import MentoringRelationship, RelationshipStatus
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.oversight.models import EnrolmentFigures, MentorFigures
-from mentorscheme.scheme.models import Enrolment, EnrolmentStatus
+from mentorscheme.scheme.models import (
+    PREPARING_STATUSES,
+    Enrolment,
+    EnrolmentChange,
+    EnrolmentStatus,
+)
 
 #: Rows worked out per query.
 SLICE = 1000
@@ -80,9 +86,10 @@ def _mentor_rows(profiles) -> list[MentorFigures]:
 
 
 def _enrolment_rows(enrolments) -> list[EnrolmentFigures]:
-    """Waiting: enrolled (the portfolio not yet submitted), on a qualification that
+    """Waiting: preparing the portfolio (``PREPARING_STATUSES``), on a qualification that
     uses mentors, the member current, no mentor now and no completed mentoring;
-    since enrolment, or since the last mentoring ended."""
+    since enrolment, since the last mentoring ended, or since the assessors asked
+    for further information (before, the portfolio was with them: nobody waited)."""
     last_ended = (
         MentoringRelationship.objects.filter(
             enrolment=OuterRef("pk"), ended_on__isnull=False
@@ -90,8 +97,17 @@ def _enrolment_rows(enrolments) -> list[EnrolmentFigures]:
         .order_by("-ended_on")
         .values("ended_on")[:1]
     )
+    asked_again = (
+        EnrolmentChange.objects.filter(
+            enrolment=OuterRef("pk"), to_status=EnrolmentStatus.FURTHER_INFO
+        )
+        .order_by("-at")
+        .values("at")[:1]
+    )
     rows = enrolments.annotate(
-        mentored=mentoring_selectors.mentored(), last_ended=Subquery(last_ended)
+        mentored=mentoring_selectors.mentored(),
+        last_ended=Subquery(last_ended),
+        asked_again=Subquery(asked_again),
     ).values_list(
         "pk",
         "member__region_id",
@@ -102,6 +118,7 @@ def _enrolment_rows(enrolments) -> list[EnrolmentFigures]:
         "enrolled_on",
         "mentored",
         "last_ended",
+        "asked_again",
     )
     found = []
     for (
@@ -114,14 +131,17 @@ def _enrolment_rows(enrolments) -> list[EnrolmentFigures]:
         enrolled_on,
         mentored,
         last_ended,
+        asked_again,
     ) in rows.order_by():
         waiting = (
-            status == EnrolmentStatus.ENROLLED
+            status in PREPARING_STATUSES
             and uses_mentors
             and membership == MembershipStatus.CURRENT
             and not mentored
         )
-        since = max(enrolled_on, last_ended) if last_ended else enrolled_on
+        since = max(enrolled_on, last_ended or enrolled_on)
+        if status == EnrolmentStatus.FURTHER_INFO and asked_again:
+            since = max(since, timezone.localdate(asked_again))
         found.append(
             EnrolmentFigures(
                 enrolment_id=pk,

@@ -24,7 +24,7 @@ from mentorscheme.mentoring.models import (
 )
 from mentorscheme.mentors.models import MentorStatus
 from mentorscheme.oversight.selectors import in_regions, mentors_in
-from mentorscheme.scheme.models import Enrolment, EnrolmentStatus
+from mentorscheme.scheme.models import PREPARING_STATUSES, Enrolment
 from mentorscheme.training.models import Booking, BookingStatus, EventKind
 
 #: A cell starting with one of these is read as a formula by spreadsheet programs.
@@ -111,7 +111,7 @@ def time_to_match(filters: Filters) -> Report:
     for region, qualification, enrolled_on, first_match, status in rows:
         days = None if first_match is None else max((first_match - enrolled_on).days, 0)
         groups[(_region_name(region), qualification)].append(
-            (days, status == EnrolmentStatus.ENROLLED)
+            (days, status in PREPARING_STATUSES)
         )
     out = []
     for (region, qualification), values in sorted(groups.items()):

@@ -51,8 +51,8 @@ from mentorscheme.oversight.models import EnrolmentFigures, MentorFigures
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
+    PREPARING_STATUSES,
     Enrolment,
-    EnrolmentStatus,
     SchemeSettings,
 )
 from mentorscheme.training import currency
@@ -94,7 +94,7 @@ def in_regions(queryset, path: str, region_ids):
 
 
 def waiting_enrolments(region_ids):
-    """Enrolments still preparing a portfolio (enrolled, not yet submitted) on
+    """Enrolments still preparing a portfolio (``PREPARING_STATUSES``) on
     qualifications that use mentors, member current, no mentor and no completed
     mentoring (``mentoring.selectors.mentored``).
 
@@ -107,7 +107,7 @@ def waiting_enrolments(region_ids):
     enrolments = Enrolment.objects.filter(
         ~mentoring_selectors.mentored(),
         ~Exists(not_current),
-        status=EnrolmentStatus.ENROLLED,
+        status__in=PREPARING_STATUSES,
         qualification__uses_mentors=True,
     )
     return in_regions(enrolments, "member__region_id", region_ids)

@@ -212,6 +212,11 @@ OPEN_ENROLMENT_STATUSES = [
     EnrolmentStatus.FURTHER_INFO,
 ]
 
+#: Enrolments whose portfolio is being prepared, which mentoring supports: enrolled,
+#: or sent back by the assessors for further information. While a portfolio is
+#: submitted there is no mentor to find (the scheme's rule, ``eligibility``).
+PREPARING_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.FURTHER_INFO]
+
 #: Enrolments whose candidate may still move to newer regulations: a portfolio once
 #: submitted is assessed under the regulations it was written for.
 REGULATIONS_CHOICE_STATUSES = [EnrolmentStatus.ENROLLED]

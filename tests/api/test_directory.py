@@ -79,3 +79,13 @@ def test_a_candidate_whose_portfolio_is_submitted_has_no_mentor_to_ask(
     entry = api.get(f"/directory/{bob.mentor_profile.pk}")
     problem = assert_problem(entry, 404, "not-found")
     assert "Your portfolio is submitted" in problem["detail"]
+
+
+def test_a_candidate_asked_for_further_information_sees_the_mentors_to_ask(
+    api_as, alice, bob, sam
+):
+    enrolment = alice.enrolments.get()
+    services.enrolment_set_status(enrolment=enrolment, status="submitted", by=sam)
+    services.enrolment_set_status(enrolment=enrolment, status="further_info", by=sam)
+    items = api_as(alice).get("/directory").json()["items"]
+    assert bob.mentor_profile.pk in {m["id"] for m in items}

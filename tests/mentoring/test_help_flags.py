@@ -219,3 +219,22 @@ def test_a_candidate_whose_portfolio_is_submitted_cannot_raise_a_plea_to_find_on
     )
     assert "Your portfolio is submitted" in response.text
     assert not HelpFlag.objects.exists()
+
+
+def test_a_candidate_asked_for_further_information_can_ask_for_help_to_find_one(
+    client, alice, sam, olivia, django_capture_on_commit_callbacks
+):
+    enrolment = alice.enrolments.get()
+    services.enrolment_set_status(enrolment=enrolment, status="submitted", by=sam)
+    services.enrolment_set_status(enrolment=enrolment, status="further_info", by=sam)
+    login(client, alice)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/mentoring/help/",
+            {"enrolment": enrolment.pk, "message": "Help me find someone"},
+            follow=True,
+        )
+    assert "has been asked to help you" in response.text
+    assert HelpFlag.objects.get().why == "asked"
+    assert [m.to for m in mail.outbox] == [[olivia.user.email]]

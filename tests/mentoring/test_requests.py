@@ -274,6 +274,40 @@ def test_a_candidate_whose_portfolio_is_submitted_has_no_mentor_to_find(
     assert not MentoringRequest.objects.exists()
 
 
+def test_a_candidate_asked_for_further_information_finds_a_mentor_as_when_enrolled(
+    client, alice, dora, sam, django_capture_on_commit_callbacks
+):
+    enrolment = alice.enrolments.get()
+    services.enrolment_set_status(enrolment=enrolment, status="submitted", by=sam)
+    services.enrolment_set_status(enrolment=enrolment, status="further_info", by=sam)
+    login(client, alice)
+    home = client.get("/mentoring/").text
+    assert "The assessors have asked for further information" in home
+    assert "Find a mentor</a>" in home and "Need help finding a mentor" in home
+    assert "Dora Davies" in client.get("/mentoring/directory/").text
+    assert ask(client, alice, dora).status_code == 302
+    request = MentoringRequest.objects.get()
+    login(client, dora)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/mentoring/requests/{request.pk}/accept/", {"not_line_manager": "yes"}
+        )
+    assert MentoringRelationship.objects.get().mentor == dora.mentor_profile
+
+
+def test_the_hourly_run_leaves_the_search_of_further_information_open(
+    client, alice, dora, sam
+):
+    enrolment = alice.enrolments.get()
+    services.enrolment_set_status(enrolment=enrolment, status="submitted", by=sam)
+    services.enrolment_set_status(enrolment=enrolment, status="further_info", by=sam)
+    ask(client, alice, dora)
+    services.help_request(enrolment=enrolment, message="Anyone?")
+    call_command("run_periodic", stdout=io.StringIO())
+    assert MentoringRequest.objects.get().status == "pending"
+    assert HelpFlag.objects.get().resolved_at is None
+
+
 def test_submitting_the_portfolio_closes_the_open_requests_telling_the_mentor(
     client, alice, dora, sam, django_capture_on_commit_callbacks
 ):

@@ -238,6 +238,21 @@ def test_a_pair_no_longer_allowed_is_skipped_with_the_reason(
     assert [o["outcome"] for o in run.published] == ["skipped", "skipped"]
 
 
+def test_a_candidate_asked_for_further_information_is_allocated_one_submitted_is_not(
+    client, olivia, london, waiting, bob, sam
+):
+    carl, fran = waiting["carl"], waiting["fran"]
+    for status in ("submitted", "further_info"):
+        mentoring.enrolment_set_status(enrolment=carl, status=status, by=sam)
+    mentoring.enrolment_set_status(enrolment=fran, status="submitted", by=sam)
+    run = propose(client, olivia, london)
+    assert run.inputs["candidates_waiting"] == 2
+    pairs = {p["candidate_id"] for p in run.proposal["pairs"]}
+    assert pairs == {waiting["alice"].pk, carl.pk}
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "Carl Clark" in page and "Fran Ford" not in page
+
+
 def test_a_pair_whose_candidate_submitted_meanwhile_is_skipped_in_the_officers_words(
     client, olivia, london, waiting, bob, sam
 ):

@@ -135,9 +135,20 @@ def test_a_candidate_whose_portfolio_is_submitted_is_not_counted_as_waiting(
     client, olivia
 ):
     candidate(days_ago=40)
-    for status in ("submitted", "further_info"):
-        Enrolment.objects.filter(pk=candidate(days_ago=40).pk).update(status=status)
+    Enrolment.objects.filter(pk=candidate(days_ago=40).pk).update(status="submitted")
     assert figure(dashboard(client, olivia), "waiting for a mentor") == 1
+
+
+def test_a_candidate_asked_for_further_information_waits_from_that_day(
+    client, olivia, sam
+):
+    enrolment = candidate(days_ago=40)
+    services.enrolment_set_status(enrolment=enrolment, status="submitted", by=sam)
+    services.enrolment_set_status(enrolment=enrolment, status="further_info", by=sam)
+    page = dashboard(client, olivia)
+    assert figure(page, "waiting for a mentor") == 1
+    chartership = re.search(r"Chartership</th>(.*?)</tr>", page).group(1)
+    assert re.findall(r">(\d+)<", chartership) == ["1", "0", "0"]
 
 
 def test_candidates_asking_for_help_can_be_resolved(client, olivia, flag):

@@ -14,7 +14,7 @@ from mentorscheme.mentoring.services import SUBMITTED_NO_MENTOR
 from mentorscheme.mentors import directory as mentor_directory
 from mentorscheme.mentors.models import MeetingMode
 from mentorscheme.scheme.access import candidate_enrolment_or_none
-from mentorscheme.scheme.models import EnrolmentStatus, Qualification
+from mentorscheme.scheme.models import Qualification
 
 router = Router(tags=["directory"])
 
@@ -58,9 +58,10 @@ def _candidate_for(principal):
     A candidate whose portfolio is submitted has no mentor to find: as for one
     already mentored, no mentor is theirs to ask."""
     enrolment = candidate_enrolment_or_none(principal.roles)
-    if enrolment is not None and enrolment.status != EnrolmentStatus.ENROLLED:
+    candidate = selectors.candidate_record(enrolment) if enrolment else None
+    if candidate is not None and candidate.portfolio_submitted:
         raise NoMentorToFind(SUBMITTED_NO_MENTOR)
-    return selectors.candidate_record(enrolment) if enrolment else None
+    return candidate
 
 
 class NoMentorToFind(Exception):
