@@ -330,9 +330,36 @@ def _of_user(model, path="user") -> Callable[[Subject], int]:
     return erase
 
 
+#: A line-manager declaration not made (the member is asked again).
+_UNDECLARED = {
+    "line_manager_declaration": "",
+    "declared_line_manager": None,
+    "declared_line_manager_name": "",
+    "line_manager_declared_at": None,
+}
+
+
+def _declared_them(subject: Subject) -> Q:
+    """Members who declared them as their line manager: by their record, or by a
+    name that is theirs (a declaration made before they joined, say)."""
+    name = subject.full_name
+    condition = Q(declared_line_manager=subject.member)
+    # SQLite folds only ASCII letters' case.
+    for spelling in {name, name.lower(), name.upper()}:
+        condition |= Q(declared_line_manager_name__iexact=spelling)
+    return condition
+
+
 def _member(subject: Subject) -> int:
     member = subject.member
     Member.objects.filter(line_manager=member).update(line_manager=None)
+    # Their reports' declarations no longer name anyone: each is asked again.
+    Member.objects.filter(_declared_them(subject)).exclude(pk=member.pk).update(
+        **_UNDECLARED
+    )
+    # Their own declaration goes with them, a manager named outside the body too.
+    for name, value in _UNDECLARED.items():
+        setattr(member, name, value)
     member.first_name, member.last_name = "Erased", "member"
     member.email = f"erased-{member.pk}@erased.invalid"
     member.membership_number = f"ERASED-{member.pk}"

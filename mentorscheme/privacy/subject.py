@@ -43,12 +43,19 @@ class Subject:
         return sorted({e.lower() for e in found if e})
 
     @cached_property
+    def full_name(self) -> str:
+        """Their name on the register (worked out once, before erasure)."""
+        if self.member is None:
+            return ""
+        return f"{self.member.first_name} {self.member.last_name}".strip()
+
+    @cached_property
     def identifiers(self) -> list[str]:
         """What identifies the person in text: their email addresses, their full
         name and their membership number (worked out once, before erasure)."""
         found = set(self.emails)
         if self.member is not None:
-            found.add(f"{self.member.first_name} {self.member.last_name}".strip())
+            found.add(self.full_name)
             found.add(self.member.membership_number)
             found.add(self.member.contact_email.lower())
         return sorted(needle for needle in found if len(needle) >= 4)

@@ -167,8 +167,9 @@ def _confirm_erase(request, member):
     preview = erasure.erasure_preview(member)
     consequences = [
         f"{member.full_name}'s name, email address, membership number, job title, "
-        "employer and line manager are removed; an anonymous, lapsed record stays "
-        "for statistics.",
+        "employer and line manager (as the register records it and as they declared "
+        "it) are removed; an anonymous, lapsed record stays for statistics. Members "
+        "who declared them as their line manager are asked to say again.",
         "Their sign-in account is deleted and they are signed out everywhere."
         if preview["has_account"]
         else "They have no sign-in account.",
