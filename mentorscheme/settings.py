@@ -38,6 +38,10 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Demo conveniences (outbox page, one-time codes for demo accounts) are on in DEBUG.
 DEMO_MODE = envbool("DEMO_MODE", DEBUG)
+# Days a mentoring carries on after the mentor's or the candidate's membership (or
+# the mentor's registration) lapsed, for the renewal to be recorded; still lapsed
+# then, the scheme ends it. Memberships mostly lapse through a late renewal.
+LAPSE_GRACE_DAYS = envint("LAPSE_GRACE_DAYS", 30)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -289,6 +290,7 @@ class HelpFlag(models.Model):
         WAITING = "waiting", "No mentor after the waiting period"
         MENTOR_LEFT = "mentor_left", "Their mentor stepped down or lapsed"
         LINE_MANAGER = "line_manager", "The mentor is recorded as the line manager"
+        LAPSED = "lapsed", "A membership lapsed during the mentoring"
 
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.CASCADE, related_name="help_flags"
@@ -332,3 +334,11 @@ class HelpFlag(models.Model):
 
     def __str__(self):
         return f"Help for {self.enrolment} ({self.why})"
+
+    @property
+    def lapse_ends_on(self) -> datetime.date:
+        """For a flag on a mentoring held for a lapse: the day the scheme ends it
+        unless the membership is renewed first."""
+        return timezone.localdate(self.created_at) + datetime.timedelta(
+            days=settings.LAPSE_GRACE_DAYS
+        )

@@ -8,8 +8,9 @@ enrolment), so a mentor's last place goes to exactly one candidate.
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
 from mentorscheme.audit import services as audit
@@ -652,13 +653,18 @@ def register_changed(*, member_ids=None) -> dict[str, int]:
 
     Newly recorded line-manager links take effect; an award of the level an open
     enrolment works toward ends it; the open requests of a candidate whose
-    membership is no longer current close. Idempotent.
+    membership is no longer current close; a mentoring whose candidate lapsed is
+    held for the grace period, and one held carries on once both are current.
+    Idempotent.
     """
     counts = line_manager_links_apply(member_ids=member_ids)
     counts["awarded"] = awards_close_enrolments(member_ids=member_ids)
     counts["not_current"] = requests_of_candidates_not_current_close(
         member_ids=member_ids
     )
+    lapses = lapsed_mentoring_apply(member_ids=member_ids)
+    counts["lapse_held"] = lapses["held"]
+    counts["lapse_carried_on"] = lapses["carried_on"]
     return counts
 
 
@@ -1865,6 +1871,12 @@ def help_flag_resolve(*, flag: HelpFlag, by) -> HelpFlag:
             "its page, or correct the line manager record if it is wrong. The flag "
             "closes by itself then."
         )
+    if flag.why == HelpFlag.Why.LAPSED:
+        raise MentoringError(
+            "This flag closes by itself: when the membership is renewed, or when the "
+            "scheme ends the mentoring at the end of the grace period. To end it "
+            "sooner, end the mentoring on its page."
+        )
     people = [flag.enrolment.member]
     if flag.relationship is not None:
         people.append(flag.relationship.mentor.member)
@@ -2033,3 +2045,328 @@ def requests_no_longer_allowed_close(*, qualification_id: int) -> int:
         bool(_closed_as_no_longer_allowed(request_id))
         for request_id in requests.values_list("pk", flat=True)
     )
+
+
+# -- when a membership lapses during a mentoring ------------------------------------
+#
+# Memberships mostly lapse through a renewal recorded late, and are restored within
+# weeks, so a lapse does not end a mentoring at once: the pair and the region's
+# candidates' side are told, and a flag on the pair holds it for the grace period
+# (settings.LAPSE_GRACE_DAYS). Renewed within it, the mentoring carries on; still
+# lapsed after it, the scheme ends it. A lapsed mentor is delisted at once, and
+# requests to or from a lapsed person close at once, as before.
+
+LAPSE_RENEWED = "The membership was renewed in time: the mentoring carries on."
+LAPSE_NOT_RENEWED = (
+    "The membership was not renewed in time: the scheme ended the mentoring."
+)
+MENTOR_LAPSE_END_REASON = (
+    "Your mentor's registration or membership lapsed and was not renewed within "
+    "{days} days, so the scheme has ended the mentoring. You can look for a new "
+    "mentor now."
+)
+CANDIDATE_LAPSE_END_REASON = (
+    "The candidate's membership lapsed and was not renewed within {days} days, so "
+    "the scheme has ended the mentoring."
+)
+
+
+def _grace_days() -> int:
+    return settings.LAPSE_GRACE_DAYS
+
+
+def _lapsed_before(today: datetime.date) -> datetime.datetime:
+    """A lapse recorded before this moment has had its whole grace period by
+    ``today``."""
+    day = today - datetime.timedelta(days=_grace_days() - 1)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _who_lapsed(relationship: MentoringRelationship) -> tuple[bool, bool]:
+    """(the mentor lapsed, the candidate lapsed)."""
+    return (
+        relationship.mentor.status == MentorStatus.LAPSED,
+        not relationship.enrolment.member.is_current,
+    )
+
+
+def _lapsed_words(mentor_lapsed: bool, candidate_lapsed: bool) -> str:
+    # No names in the words: the flag outlives what it says about people.
+    return " ".join(
+        words
+        for lapsed, words in (
+            (mentor_lapsed, "The mentor's registration or membership lapsed."),
+            (candidate_lapsed, "The candidate's membership lapsed."),
+        )
+        if lapsed
+    )
+
+
+def _tell_pair(message: str, relationship, **context) -> None:
+    """One message to each of the pair, written for its reader."""
+    mentor_lapsed, candidate_lapsed = _who_lapsed(relationship)
+    candidate, mentor = relationship.enrolment.member, relationship.mentor.member
+    for reader, other, is_mentor in ((candidate, mentor, False), (mentor, candidate, True)):  # fmt: skip
+        emails.send(
+            message,
+            to=reader.email,
+            context={
+                "relationship": relationship,
+                "reader": reader,
+                "other": other,
+                "reader_is_mentor": is_mentor,
+                "reader_lapsed": mentor_lapsed if is_mentor else candidate_lapsed,
+                "other_lapsed": candidate_lapsed if is_mentor else mentor_lapsed,
+                "candidate_lapsed": candidate_lapsed,
+                **context,
+            },
+        )
+
+
+def _flag_lapsed(relationship: MentoringRelationship) -> bool:
+    """Hold an active (locked) mentoring one of whose people lapsed for the grace
+    period: a flag on the pair for the region's candidates' side, and both people
+    told. False when it is held already, or nobody lapsed."""
+    mentor_lapsed, candidate_lapsed = _who_lapsed(relationship)
+    if not relationship.is_active or not (mentor_lapsed or candidate_lapsed):
+        return False
+    open_flags = HelpFlag.objects.filter(
+        enrolment=relationship.enrolment_id,
+        why=HelpFlag.Why.LAPSED,
+        resolved_at__isnull=True,
+    )
+    if open_flags.exists():
+        return False
+    flag = HelpFlag.objects.create(
+        enrolment=relationship.enrolment,
+        why=HelpFlag.Why.LAPSED,
+        relationship=relationship,
+        message=_lapsed_words(mentor_lapsed, candidate_lapsed),
+    )
+    until = flag.lapse_ends_on
+    _tell_pair("mentoring_lapsed", relationship, until=until)
+    emails.send(
+        "mentoring_lapse_flagged",
+        to=_officer_emails(relationship.enrolment.member),
+        context={
+            "flag": flag,
+            "relationship": relationship,
+            "until": until,
+            "mentor_lapsed": mentor_lapsed,
+        },
+    )
+    return True
+
+
+def _lapsed_relationships():
+    return MentoringRelationship.objects.filter(
+        Q(mentor__status=MentorStatus.LAPSED)
+        | ~Q(enrolment__member__membership_status=MembershipStatus.CURRENT),
+        status=RelationshipStatus.ACTIVE,
+    )
+
+
+def relationships_hold_for_lapsed_mentor(*, profile: MentorProfile) -> int:
+    """The mentor (locked) lapsed: each of their mentorings carries on for the grace
+    period, its pair and the officers told (see ``mentors.changes``). How many."""
+    return sum(
+        _flag_lapsed(relationship)
+        for relationship in lock_rows(
+            _lapsed_relationships()
+            .filter(mentor=profile)
+            .select_related("enrolment__member", "mentor__member")
+        )
+    )
+
+
+def _lapse_over(flag_id: int) -> bool:
+    """Settle a lapse flag whose pair are both current again, telling both; claimed
+    by a conditional UPDATE, so overlapping runs tell them once."""
+    with transaction.atomic():
+        claimed = HelpFlag.objects.filter(pk=flag_id, resolved_at__isnull=True).update(
+            resolved_at=timezone.now(), resolution=LAPSE_RENEWED
+        )
+        if not claimed:
+            return False
+        flag = HelpFlag.objects.select_related(
+            "relationship__enrolment__member",
+            "relationship__enrolment__qualification",
+            "relationship__mentor__member",
+        ).get(pk=flag_id)
+        _tell_pair("mentoring_lapse_over", flag.relationship)
+    return True
+
+
+def _renewed_flags():
+    return HelpFlag.objects.filter(
+        why=HelpFlag.Why.LAPSED,
+        resolved_at__isnull=True,
+        relationship__status=RelationshipStatus.ACTIVE,
+        enrolment__member__membership_status=MembershipStatus.CURRENT,
+    ).exclude(relationship__mentor__status=MentorStatus.LAPSED)
+
+
+def lapsed_mentor_restored(*, profile: MentorProfile) -> int:
+    """The mentor is listed again: their mentorings held for the lapse carry on
+    (those whose candidate is current too). How many."""
+    flags = _renewed_flags().filter(relationship__mentor=profile)
+    return sum(_lapse_over(pk) for pk in flags.values_list("pk", flat=True))
+
+
+def lapsed_mentoring_apply(*, member_ids=None) -> dict[str, int]:
+    """Hold each active mentoring one of whose people lapsed, and let carry on each
+    one held whose people are both current again. Idempotent: the second run
+    finds nothing to do."""
+    lapsed = _lapsed_relationships()
+    renewed = _renewed_flags()
+    if member_ids is not None:
+        lapsed = lapsed.filter(
+            Q(enrolment__member_id__in=member_ids) | Q(mentor__member_id__in=member_ids)
+        )
+        renewed = renewed.filter(
+            Q(enrolment__member_id__in=member_ids)
+            | Q(relationship__mentor__member_id__in=member_ids)
+        )
+    held = ~Exists(
+        HelpFlag.objects.filter(
+            enrolment=OuterRef("enrolment"),
+            why=HelpFlag.Why.LAPSED,
+            resolved_at__isnull=True,
+        )
+    )
+    counts = {"held": 0, "carried_on": 0}
+    for pk in list(lapsed.filter(held).values_list("pk", flat=True)):
+        with transaction.atomic():
+            counts["held"] += _flag_lapsed(_locked_relationship(pk))
+    for pk in list(renewed.values_list("pk", flat=True)):
+        counts["carried_on"] += _lapse_over(pk)
+    return counts
+
+
+def lapsed_mentoring_end(*, today: datetime.date | None = None) -> int:
+    """End each mentoring still lapsed after the grace period, with the reason:
+    a lapsed mentor's as when a mentor leaves (each candidate given a next step),
+    a lapsed candidate's with the mentor told their place is free. Each is decided
+    again under its locks, so overlapping runs end it once. How many ended."""
+    today = today or timezone.localdate()
+    before = _lapsed_before(today)
+    ended = 0
+    mentors = (
+        MentorProfile.objects.filter(
+            status=MentorStatus.LAPSED, relationships__status=RelationshipStatus.ACTIVE
+        )
+        .annotate(lapsed_at=Max("history__at", filter=Q(history__to_status="lapsed")))
+        .filter(lapsed_at__lt=before)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    for pk in list(mentors):
+        ended += _end_for_lapsed_mentor(pk, before)
+    candidates = (
+        MentoringRelationship.objects.filter(
+            status=RelationshipStatus.ACTIVE,
+            flags__why=HelpFlag.Why.LAPSED,
+            flags__resolved_at__isnull=True,
+            flags__created_at__lt=before,
+        )
+        .exclude(enrolment__member__membership_status=MembershipStatus.CURRENT)
+        .values_list("pk", flat=True)
+    )
+    for pk in list(candidates):
+        ended += _end_for_lapsed_candidate(pk, before)
+    return ended
+
+
+@transaction.atomic
+def _end_for_lapsed_mentor(profile_id: int, before: datetime.datetime) -> int:
+    profile = _lock_mentor(profile_id)
+    lapsed_at = (
+        profile.history.filter(to_status=MentorStatus.LAPSED)
+        .values_list("at", flat=True)
+        .last()
+    )
+    if (
+        profile.status != MentorStatus.LAPSED
+        or lapsed_at is None
+        or lapsed_at >= before
+    ):
+        return 0  # renewed, or lapsed again, in the meantime
+    active = list(
+        MentoringRelationship.objects.filter(
+            mentor=profile, status=RelationshipStatus.ACTIVE
+        ).values_list("pk", flat=True)
+    )
+    _settle_flags(
+        HelpFlag.objects.filter(relationship__in=active, why=HelpFlag.Why.LAPSED),
+        LAPSE_NOT_RENEWED,
+    )
+    relationships_end_for_departed_mentor(
+        profile=profile,
+        reason=MENTOR_LAPSE_END_REASON.format(days=_grace_days()),
+    )
+    ended = list(
+        MentoringRelationship.objects.filter(
+            pk__in=active, status=RelationshipStatus.ENDED_EARLY
+        ).select_related(
+            "enrolment__member", "enrolment__qualification", "mentor__member"
+        )
+    )
+    for relationship in ended:
+        emails.send(
+            "mentoring_ended_lapsed",
+            to=profile.member.email,
+            context={
+                "relationship": relationship,
+                "reader": profile.member,
+                "other": relationship.enrolment.member,
+                "reader_is_mentor": True,
+                "reader_lapsed": True,
+                "grace_days": _grace_days(),
+            },
+        )
+    # A candidate who lapsed too is not looking for a mentor now.
+    _settle_flags(
+        HelpFlag.objects.filter(
+            enrolment__relationships__in=active, why__in=SEARCH_FLAGS
+        ).exclude(enrolment__member__membership_status=MembershipStatus.CURRENT),
+        NOT_CURRENT_FLAG_RESOLUTION,
+    )
+    return len(ended)
+
+
+@transaction.atomic
+def _end_for_lapsed_candidate(relationship_id: int, before: datetime.datetime) -> int:
+    mentor_id = (
+        MentoringRelationship.objects.filter(pk=relationship_id)
+        .values_list("mentor_id", flat=True)
+        .first()
+    )
+    if mentor_id is None:
+        return 0
+    _lock_mentor(mentor_id)  # the mentor first, as everywhere: their place frees
+    relationship = _locked_relationship(relationship_id)
+    held_since = (
+        HelpFlag.objects.filter(
+            relationship=relationship,
+            why=HelpFlag.Why.LAPSED,
+            resolved_at__isnull=True,
+        )
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if (
+        not relationship.is_active
+        or relationship.enrolment.member.is_current
+        or held_since is None
+        or held_since >= before
+    ):
+        return 0
+    relationship.status = RelationshipStatus.ENDED_EARLY
+    relationship.ended_on = timezone.localdate()
+    relationship.ended_by = EndedBy.SCHEME
+    relationship.end_reason = CANDIDATE_LAPSE_END_REASON.format(days=_grace_days())
+    relationship.save()
+    _settle_flags(HelpFlag.objects.filter(relationship=relationship), LAPSE_NOT_RENEWED)
+    _counted_pair(relationship)
+    _tell_pair("mentoring_ended_lapsed", relationship, grace_days=_grace_days())
+    return 1

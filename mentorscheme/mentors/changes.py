@@ -2,7 +2,8 @@
 
 Requests and relationships wait on mentors, but they are mentoring's (one layer up).
 When a mentor is paused, delisted, lapses or steps down, ``mentoring`` closes what
-waits on them and ends what they can no longer carry on; it says so here, from its
+waits on them and ends what they can no longer carry on (a lapse gives their
+mentoring a grace period first, and a renewal within it lets it carry on); it says so here, from its
 ``AppConfig.ready``, so that mentors needs to know nothing of mentoring. Each action
 runs inside the transaction, and under the mentor's row lock, of the change that
 calls it.
@@ -17,6 +18,8 @@ from django.core import checks
 
 _UNAVAILABLE: list[Callable[..., int]] = []
 _LEFT: list[Callable[..., object]] = []
+_LAPSED: list[Callable[..., int]] = []
+_RESTORED: list[Callable[..., object]] = []
 _COUNTED: list[Callable[..., object]] = []
 
 
@@ -32,6 +35,20 @@ def on_mentor_left(action: Callable[..., object]) -> None:
     anyone (lapsed, stepped down)."""
     if action not in _LEFT:
         _LEFT.append(action)
+
+
+def on_mentor_lapsed(action: Callable[..., int]) -> None:
+    """``action(profile=) -> int``: the mentor's registration or membership lapsed;
+    their mentoring carries on for a grace period (mentoring says so to each pair).
+    Returns how many mentorings it concerned."""
+    if action not in _LAPSED:
+        _LAPSED.append(action)
+
+
+def on_mentor_restored(action: Callable[..., object]) -> None:
+    """``action(profile=)``: a lapsed mentor is current and listed again."""
+    if action not in _RESTORED:
+        _RESTORED.append(action)
 
 
 def on_counts_changed(action: Callable[..., object]) -> None:
@@ -56,6 +73,15 @@ def mentor_left(*, profile, reason: str, ended_by: str = "scheme") -> None:
         action(profile=profile, reason=reason, ended_by=ended_by)
 
 
+def mentor_lapsed(*, profile) -> int:
+    return sum(action(profile=profile) for action in _LAPSED)
+
+
+def mentor_restored(*, profile) -> None:
+    for action in _RESTORED:
+        action(profile=profile)
+
+
 def check_registered(app_configs=None, **kwargs) -> list[checks.Error]:
     """A system check: without mentoring's actions, a mentor who pauses or lapses
     would leave their candidates' requests and mentoring silently open; without
@@ -69,6 +95,8 @@ def check_registered(app_configs=None, **kwargs) -> list[checks.Error]:
         for number, name, actions, what, app in [
             (1, "on_mentor_unavailable", _UNAVAILABLE, _OPEN, "mentoring"),
             (2, "on_mentor_left", _LEFT, _OPEN, "mentoring"),
+            (5, "on_mentor_lapsed", _LAPSED, _UNTOLD, "mentoring"),
+            (6, "on_mentor_restored", _RESTORED, _UNTOLD, "mentoring"),
             (4, "on_counts_changed", _COUNTED, _STALE, "oversight"),
         ]
         if not actions
@@ -76,4 +104,5 @@ def check_registered(app_configs=None, **kwargs) -> list[checks.Error]:
 
 
 _OPEN = "a mentor's change would leave what waits on them open."
+_UNTOLD = "a lapsed mentor's candidates would not be told what happens to them."
 _STALE = "the dashboard's figures would not follow mentors' and enrolments' changes."

@@ -9,6 +9,7 @@ listed by themselves as soon as every gate of the scheme's rules holds.
 import datetime
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -746,11 +747,14 @@ def _lapse_apply(
         return
     if wanted == S.LAPSED:
         _transition(locked, S.LAPSED, note="Registration or membership lapsed")
-        _tell(locked, "mentor_delisted")
-        changes.mentor_left(
-            profile=locked,
-            reason="Your mentor's registration has lapsed, so they can no "
-            "longer mentor. You can look for a new mentor now.",
+        # Their mentoring carries on for the grace period: a renewal recorded late
+        # should not end it (mentoring tells each pair and the officers).
+        mentoring = changes.mentor_lapsed(profile=locked)
+        _tell(
+            locked,
+            "mentor_delisted",
+            mentoring=mentoring,
+            grace_days=settings.LAPSE_GRACE_DAYS,
         )
         counts["closed"] += changes.mentor_unavailable(
             profile=locked, reason=LAPSED_REQUEST_REASON
@@ -759,6 +763,7 @@ def _lapse_apply(
     else:
         _transition(locked, S.LISTED, note="Registration restored")
         _tell(locked, "mentor_listed")
+        changes.mentor_restored(profile=locked)
         counts["relisted"] += 1
     _counted(locked)
 

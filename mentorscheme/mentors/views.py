@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -55,7 +56,10 @@ def mentor_home(request):
         return render(
             request,
             "mentors/lapsed.html",
-            {"profile": _profile_of(roles.member)},
+            {
+                "profile": _profile_of(roles.member),
+                "grace_days": settings.LAPSE_GRACE_DAYS,
+            },
             status=403,
         )
     member = _member_or_403(request)

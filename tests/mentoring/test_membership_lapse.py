@@ -1,15 +1,22 @@
 """A membership that lapses (mostly a renewal recorded late): what the candidate,
 the mentor and the officers see, and how the figures stay in step."""
 
+import datetime
 import io
 
+import pytest
+from django.conf import settings
+from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
 from mentorscheme.members.models import Member
 from mentorscheme.mentoring import services
-from mentorscheme.mentoring.models import HelpFlag
+from mentorscheme.mentoring.models import HelpFlag, MentoringRequest
+from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.oversight import figures, selectors
+from tests.conftest import login
+from tests.mentoring.test_requests import ask
 
 
 def lapse(member):
@@ -22,10 +29,195 @@ def renew(member):
     member.refresh_from_db()
 
 
-def run_periodic(**options):
+def run_periodic(today=None):
     out = io.StringIO()
+    options = {"today": today} if today else {}
     call_command("run_periodic", stdout=out, stderr=io.StringIO(), **options)
     return out.getvalue()
+
+
+def after_grace():
+    return timezone.localdate() + datetime.timedelta(days=settings.LAPSE_GRACE_DAYS)
+
+
+def to(member):
+    return [m for m in mail.outbox if m.to == [member.email]]
+
+
+@pytest.fixture
+def mentoring(client, alice, dora, sam):
+    """Alice mentored by Dora (their regions have no candidates' officer: staff)."""
+    ask(client, alice, dora)
+    return services.request_accept(
+        request=MentoringRequest.objects.get(),
+        mentor=dora.mentor_profile,
+        confirms_not_line_manager=True,
+    )
+
+
+def places_taken(mentor):
+    return mentor_selectors.mentor_record(mentor.mentor_profile.pk).active_mentees
+
+
+def lapse_flag(relationship):
+    return HelpFlag.objects.get(relationship=relationship, why="lapsed")
+
+
+def test_a_mentor_who_lapses_keeps_their_mentoring_for_the_grace_period(
+    mentoring, alice, dora, django_capture_on_commit_callbacks
+):
+    lapse(dora)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    mentoring.refresh_from_db()
+    dora.mentor_profile.refresh_from_db()
+    assert dora.mentor_profile.status == "lapsed"  # delisted at once
+    assert mentoring.status == "active"
+    until = f"{after_grace():%-d %B %Y}"
+    (told_alice,) = to(alice)
+    assert "Dora Davies's registration or membership has lapsed" in told_alice.subject
+    assert f"carries on until {until}" in told_alice.body
+    assert "you are then helped to find a new mentor" in told_alice.body
+    told_dora = {m.subject: m.body for m in to(dora)}
+    assert "You are no longer listed as a mentor" in " ".join(told_dora)
+    assert any("renewal is recorded by then" in b for b in told_dora.values())
+    (told_staff,) = [m for m in mail.outbox if m.to == ["sam@example.org"]]
+    assert "Dora Davies mentors Alice Archer" in told_staff.body
+    assert "The mentor's registration or membership lapsed." in told_staff.body
+    flag = lapse_flag(mentoring)
+    assert flag.resolved_at is None
+    assert places_taken(dora) == 1
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    assert mail.outbox == []
+
+
+def test_a_mentor_renewed_in_the_grace_period_carries_on_mentoring(
+    mentoring, alice, dora, django_capture_on_commit_callbacks
+):
+    lapse(dora)
+    run_periodic()
+    renew(dora)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        out = run_periodic()
+    assert "relisted 1" in out and "carried on after renewal 0" in out
+    dora.mentor_profile.refresh_from_db()
+    mentoring.refresh_from_db()
+    assert dora.mentor_profile.status == "listed"
+    assert mentoring.status == "active"
+    flag = lapse_flag(mentoring)
+    assert flag.resolved_at is not None and "renewed in time" in flag.resolution
+    assert "carries on" in to(alice)[0].subject
+    assert any("carries on" in m.subject for m in to(dora))
+    assert run_periodic(today=after_grace()).count("ended after the grace period 0")
+
+
+def test_a_mentor_still_lapsed_after_the_grace_period_leaves_the_candidate_a_next_step(
+    mentoring, alice, dora, django_capture_on_commit_callbacks
+):
+    lapse(dora)
+    run_periodic()
+    day_before = after_grace() - datetime.timedelta(days=1)
+    assert "ended after the grace period 0" in run_periodic(today=day_before)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "ended after the grace period 1" in run_periodic(today=after_grace())
+    mentoring.refresh_from_db()
+    assert mentoring.status == "ended_early" and mentoring.ended_by == "scheme"
+    assert mentoring.end_reason.startswith(
+        "Your mentor's registration or membership lapsed and was not renewed within "
+        "30 days"
+    )
+    assert places_taken(dora) == 0
+    assert lapse_flag(mentoring).resolution.startswith("The membership was not renewed")
+    assert HelpFlag.objects.get(why="mentor_left", resolved_at__isnull=True)
+    assert "You need a new mentor" in to(alice)[0].subject
+    (told_dora,) = to(dora)
+    assert "your registration or membership lapsed" in told_dora.body
+    assert "Alice is being helped to find a new mentor" in told_dora.body
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "ended after the grace period 0" in run_periodic(today=after_grace())
+    assert mail.outbox == []
+
+
+def test_a_candidate_who_lapses_keeps_their_mentoring_for_the_grace_period(
+    mentoring, alice, dora, django_capture_on_commit_callbacks
+):
+    lapse(alice)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.register_changed(member_ids=[alice.pk])["lapse_held"] == 1
+    mentoring.refresh_from_db()
+    assert mentoring.status == "active"
+    (told_alice,) = to(alice)
+    assert told_alice.subject.endswith(
+        f"Your membership has lapsed: your mentoring carries on until "
+        f"{after_grace():%-d %B %Y}"
+    )
+    assert "To renew your membership" in told_alice.body
+    (told_dora,) = to(dora)
+    assert "Alice Archer's membership has lapsed" in told_dora.subject
+    assert "your place is then free for another candidate" in told_dora.body
+    assert lapse_flag(mentoring).message == "The candidate's membership lapsed."
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    assert mail.outbox == []
+
+
+def test_a_candidate_renewed_in_the_grace_period_carries_on(
+    mentoring, alice, dora, django_capture_on_commit_callbacks
+):
+    lapse(alice)
+    services.register_changed(member_ids=[alice.pk])
+    renew(alice)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.register_changed()["lapse_carried_on"] == 1
+        assert services.register_changed()["lapse_carried_on"] == 0
+    assert {m.to[0] for m in mail.outbox} == {alice.email, dora.email}
+    assert lapse_flag(mentoring).resolved_at is not None
+    assert run_periodic(today=after_grace()).count("ended after the grace period 0")
+
+
+def test_a_candidate_still_lapsed_after_the_grace_period_frees_the_mentors_place(
+    mentoring, alice, dora, django_capture_on_commit_callbacks
+):
+    lapse(alice)
+    run_periodic()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "ended after the grace period 1" in run_periodic(today=after_grace())
+        assert "ended after the grace period 0" in run_periodic(today=after_grace())
+    mentoring.refresh_from_db()
+    assert mentoring.status == "ended_early" and mentoring.ended_by == "scheme"
+    assert mentoring.end_reason == (
+        "The candidate's membership lapsed and was not renewed within 30 days, so "
+        "the scheme has ended the mentoring."
+    )
+    assert places_taken(dora) == 0
+    assert lapse_flag(mentoring).resolved_at is not None
+    (told_dora,) = to(dora)
+    assert "Your place is free again for another candidate" in told_dora.body
+    (told_alice,) = to(alice)
+    assert "your membership lapsed and was not renewed within 30 days" in (
+        told_alice.body
+    )
+    assert "Once your membership is renewed, you can ask a mentor again" in (
+        told_alice.body
+    )
+    assert not HelpFlag.objects.filter(resolved_at__isnull=True).exists()
+
+
+def test_an_officer_cannot_click_a_lapse_flag_away(mentoring, alice, sam):
+    lapse(alice)
+    services.register_changed(member_ids=[alice.pk])
+    with pytest.raises(services.MentoringError, match="closes by itself"):
+        services.help_flag_resolve(flag=lapse_flag(mentoring), by=sam)
 
 
 def test_a_lapsed_candidates_plea_for_help_is_settled_with_their_requests(alice):
@@ -51,3 +243,15 @@ def test_a_register_change_settles_the_plea_at_once(alice):
     lapse(alice)
     services.register_changed(member_ids=[alice.pk])
     assert not HelpFlag.objects.filter(resolved_at__isnull=True).exists()
+
+
+def test_the_pair_read_on_their_mentoring_page_until_when_it_carries_on(
+    client, mentoring, alice, dora
+):
+    lapse(dora)
+    run_periodic()
+    login(client, alice)
+    page = client.get(f"/mentoring/relationships/{mentoring.pk}/").text
+    assert "A membership lapsed" in page
+    assert f"carries on until {after_grace():%-d %B %Y}" in page
+    assert "Needs a support officer's decision" not in page

@@ -270,9 +270,11 @@ def test_an_officer_of_another_region_cannot_review(client, carol, oscar):
     assert profile.status == MentorStatus.APPLIED
 
 
-def test_a_lapsed_registration_delists_the_mentor_and_tells_their_candidates(
+def test_a_lapsed_registration_delists_the_mentor_and_holds_their_mentoring(
     db, bob, alice, django_capture_on_commit_callbacks
 ):
+    """Delisted at once; the mentoring carries on for the grace period (a renewal
+    recorded late should not end it), both people told."""
     relationship = MentoringRelationship.objects.create(
         enrolment=alice.enrolments.get(), mentor=bob.mentor_profile
     )
@@ -283,8 +285,9 @@ def test_a_lapsed_registration_delists_the_mentor_and_tells_their_candidates(
     bob.mentor_profile.refresh_from_db()
     relationship.refresh_from_db()
     assert bob.mentor_profile.status == MentorStatus.LAPSED
-    assert relationship.status == "ended_early"
-    assert {m.to[0] for m in mail.outbox} == {"bob@example.org", "alice@example.org"}
+    assert relationship.status == "active"
+    assert relationship.flags.get(resolved_at__isnull=True).why == "lapsed"
+    assert {m.to[0] for m in mail.outbox} >= {"bob@example.org", "alice@example.org"}
     sent = len(mail.outbox)
     with django_capture_on_commit_callbacks(execute=True):
         call_command("run_periodic")

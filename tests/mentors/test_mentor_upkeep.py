@@ -1,14 +1,16 @@
 """Mentors who stay current: asked to confirm availability every N months, paused
-after 30 days without an answer; a mentor who steps down or lapses leaves each
-candidate a next step."""
+after 30 days without an answer; a mentor who steps down, or stays lapsed past the
+grace period, leaves each candidate a next step."""
 
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from mentorscheme.mentoring import services as mentoring_services
 from mentorscheme.mentoring.models import HelpFlag, MentoringRelationship
 from mentorscheme.mentors import services
 from mentorscheme.mentors.models import MentorProfile
@@ -122,15 +124,22 @@ def test_a_mentor_stepping_down_leaves_each_candidate_a_next_step(
     assert "Suggested new mentors" in dashboard and "Sid Spare" in dashboard
 
 
-def test_a_lapsed_mentor_leaves_each_candidate_a_help_flag(alice, dora):
+def test_a_mentor_still_lapsed_after_the_grace_period_leaves_each_candidate_a_flag(
+    alice, dora
+):
     relationship = MentoringRelationship.objects.create(
         enrolment=alice.enrolments.get(), mentor=dora.mentor_profile
     )
     dora.membership_status = "lapsed"
     dora.save()
     services.mentor_lapse_check()
+    today = timezone.localdate()
+    assert mentoring_services.lapsed_mentoring_end(today=today) == 0
+    after = today + datetime.timedelta(days=settings.LAPSE_GRACE_DAYS)
+    assert mentoring_services.lapsed_mentoring_end(today=after) == 1
     relationship.refresh_from_db()
     assert relationship.ended_by == "scheme" and "lapsed" in relationship.end_reason
+    assert "not renewed within 30 days" in relationship.end_reason
     assert HelpFlag.objects.filter(why=HelpFlag.Why.MENTOR_LEFT).count() == 1
 
 

@@ -21,7 +21,8 @@ class Command(BaseCommand):
         "The scheme's periodic work, for a scheduler to run (hourly is plenty): "
         "delist lapsed mentors, remind and expire unanswered requests, flag "
         "candidates waiting too long, close the requests of candidates whose "
-        "membership is not current, tell candidates when regulations published in "
+        "membership is not current, hold the mentoring of a lapsed member for the "
+        "grace period and end it after, tell candidates when regulations published in "
         "advance take effect, mark stalled allocation runs failed. "
         "Running it twice changes nothing more."
     )
@@ -90,7 +91,19 @@ class Command(BaseCommand):
         links = step(
             "line-manager links",
             mentoring.register_changed,
-            {"closed": 0, "flagged": 0, "not_current": 0},
+            {
+                "closed": 0,
+                "flagged": 0,
+                "not_current": 0,
+                "lapse_held": 0,
+                "lapse_carried_on": 0,
+            },
+        )
+        # After the register's changes: a renewal recorded today still counts.
+        lapse_ended = step(
+            "mentoring still lapsed after the grace period",
+            lambda: mentoring.lapsed_mentoring_end(today=today),
+            0,
         )
         opened = step(
             "regulations coming into force",
@@ -122,6 +135,9 @@ class Command(BaseCommand):
             f"{links['closed']}, mentoring by a line manager flagged {links['flagged']}; "
             f"requests of candidates whose membership is not current closed "
             f"{links['not_current']}; "
+            f"mentoring held for a lapsed membership {links['lapse_held']}, "
+            f"carried on after renewal {links['lapse_carried_on']}, ended after "
+            f"the grace period {lapse_ended}; "
             f"candidates told they may now move to new regulations {opened}; "
             f"recordings announced to mentors {recordings}; "
             f"stalled allocation runs marked failed {stalled}."
