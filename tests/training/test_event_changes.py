@@ -7,6 +7,7 @@ import io
 import icalendar
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
 from mentorscheme.members.models import OfficerRole
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
@@ -27,13 +28,19 @@ def event_on(kind, days, **kwargs):
     return event
 
 
+def entered(moment):
+    """A moment as an officer types it into the form: London time, which is an hour
+    ahead of UTC from late March to late October."""
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
+
+
 def form_data(event, **changes):
     data = {
         "kind": event.kind,
         "title": event.title,
         "region": event.region_id,
-        "starts_at": event.starts_at.strftime("%Y-%m-%dT%H:%M"),
-        "ends_at": event.ends_at.strftime("%Y-%m-%dT%H:%M"),
+        "starts_at": entered(event.starts_at),
+        "ends_at": entered(event.ends_at),
         "location": event.location,
         "online_url": event.online_url,
         "capacity": event.capacity,
@@ -59,10 +66,8 @@ def test_a_new_time_is_sent_to_everyone_booked_with_an_invitation_that_replaces_
             f"/training/manage/{event.pk}/",
             form_data(
                 event,
-                starts_at=later.strftime("%Y-%m-%dT%H:%M"),
-                ends_at=(later + datetime.timedelta(hours=3)).strftime(
-                    "%Y-%m-%dT%H:%M"
-                ),
+                starts_at=entered(later),
+                ends_at=entered(later + datetime.timedelta(hours=3)),
                 location="Islington Library",
             ),
         )
@@ -79,6 +84,27 @@ def test_a_new_time_is_sent_to_everyone_booked_with_an_invitation_that_replaces_
     assert vevent["SEQUENCE"] == 1
     assert str(vevent["LOCATION"]) == "Islington Library"
     assert "still on the waiting list" in sent["bob@example.org"].body
+
+
+def test_an_event_saved_again_in_summer_keeps_its_time(
+    client, olivia, alice, clock, django_capture_on_commit_callbacks
+):
+    clock.move_to(datetime.datetime(2027, 6, 1, 9, 0, tzinfo=datetime.UTC))
+    event = event_on(EventKind.WORKSHOP, days=10)
+    booked(event, alice)
+    login(client, olivia)
+    page = client.get(f"/training/manage/{event.pk}/").text
+    assert f'value="{entered(event.starts_at)}"' in page  # 10:00 UTC shown as 11:00
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/training/manage/{event.pk}/", form_data(event, title="Renamed")
+        )
+    assert response.status_code == 302
+    starts = event.starts_at
+    event.refresh_from_db()
+    assert event.starts_at == starts
+    assert mail.outbox == []
 
 
 def test_cancelling_after_a_change_sends_a_later_revision(
@@ -111,8 +137,8 @@ def test_once_attendance_is_recorded_the_time_and_kind_stay(
         f"/training/manage/{event.pk}/",
         form_data(
             event,
-            starts_at=earlier.strftime("%Y-%m-%dT%H:%M"),
-            ends_at=(earlier + datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+            starts_at=entered(earlier),
+            ends_at=entered(earlier + datetime.timedelta(hours=3)),
         ),
     )
     assert response.status_code == 400
