@@ -7,6 +7,7 @@ from django.db.models import (
     Exists,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     Subquery,
     Value,
@@ -29,6 +30,7 @@ from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors.directory import Reference
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
+    OPEN_ENROLMENT_STATUSES,
     REGULATIONS_CHOICE_STATUSES,
     Enrolment,
     EnrolmentStatus,
@@ -309,6 +311,38 @@ def _with_names(rows, side: str, *own: str, related: tuple[str, ...] = ()):
         .select_related(*joined)
         .only(*own, side, *joined, *(f"{side}__{name}" for name in _NAMED), *related)
     )
+
+
+def lapsed_candidate_enrolments(member: Member) -> list[Enrolment]:
+    """A lapsed member's open enrolments, each with its mentorings (newest first,
+    as ``mentorings``) and, on one held for the lapse, its flag (``lapse_flag``):
+    what they may still read of their own mentoring, in three queries."""
+    enrolments = list(
+        Enrolment.objects.filter(member=member, status__in=OPEN_ENROLMENT_STATUSES)
+        .select_related("qualification")
+        .prefetch_related(
+            Prefetch(
+                "relationships",
+                queryset=MentoringRelationship.objects.select_related(
+                    "mentor__member"
+                ).order_by("-started_on", "-pk"),
+                to_attr="mentorings",
+            )
+        )
+        .order_by("-enrolled_on", "-pk")
+    )
+    held = {
+        flag.relationship_id: flag
+        for flag in HelpFlag.objects.filter(
+            enrolment__in=enrolments,
+            why=HelpFlag.Why.LAPSED,
+            resolved_at__isnull=True,
+        )
+    }
+    for enrolment in enrolments:
+        for relationship in enrolment.mentorings:
+            relationship.lapse_flag = held.get(relationship.pk)
+    return enrolments
 
 
 def candidate_home(enrolment: Enrolment) -> dict:

@@ -68,6 +68,8 @@ def candidate_home(request):
         roles, parse_id(request.GET.get("enrolment"))
     )
     if enrolment is None:
+        if roles.member is not None and not roles.member.is_current:
+            return _lapsed_home(request, roles.member)
         return redirect("mentoring:enrol")
     return render(
         request,
@@ -80,6 +82,15 @@ def candidate_home(request):
             "other_enrolments": other_enrolments,
         },
     )
+
+
+def _lapsed_home(request, member):
+    """A member whose membership lapsed reads their own mentoring (and may
+    withdraw), though they cannot find a mentor until they renew."""
+    enrolments = selectors.lapsed_candidate_enrolments(member)
+    if not enrolments:
+        return redirect("mentoring:enrol")
+    return render(request, "mentoring/lapsed.html", {"enrolments": enrolments})
 
 
 @login_required
@@ -1053,7 +1064,10 @@ def relationship_end_by_officer(request, pk: int):
 
 
 def _own_enrolment(request, pk: int):
-    member = _current_member(request)
+    """One of the member's enrolments: withdrawing stays open to a member whose
+    membership lapsed, as their enrolment does."""
+    member = _roles(request).member
+    require(member is not None)
     enrolment = get_object_or_404(
         Enrolment.objects.select_related("qualification", "regulations"),
         pk=pk,
@@ -1078,7 +1092,7 @@ def enrolment_withdraw(request, pk: int):
             messages.success(
                 request, f"You have withdrawn from {enrolment.qualification}."
             )
-            return redirect("mentoring:enrol")
+            return redirect("mentoring:enrol" if member.is_current else "home")
     return render(
         request,
         "mentoring/withdraw.html",

@@ -255,3 +255,48 @@ def test_the_pair_read_on_their_mentoring_page_until_when_it_carries_on(
     assert "A membership lapsed" in page
     assert f"carries on until {after_grace():%-d %B %Y}" in page
     assert "Needs a support officer's decision" not in page
+
+
+def test_a_lapsed_candidate_still_reads_their_own_mentoring(
+    client, mentoring, alice, dora
+):
+    lapse(alice)
+    services.register_changed(member_ids=[alice.pk])
+    login(client, alice)
+    home = client.get("/mentoring/")
+    assert home.status_code == 200
+    assert "Your membership has lapsed" in home.text
+    assert f'href="/mentoring/relationships/{mentoring.pk}/"' in home.text
+    assert f"carries on until {after_grace():%-d %B %Y}" in home.text
+    assert "/contact/" in home.text
+    page = client.get(f"/mentoring/relationships/{mentoring.pk}/")
+    assert page.status_code == 200 and "A membership lapsed" in page.text
+    assert client.get("/mentoring/directory/").status_code == 403
+
+
+def test_a_lapsed_candidate_may_withdraw_and_their_mentor_is_told(
+    client, mentoring, alice, dora, django_capture_on_commit_callbacks
+):
+    lapse(alice)
+    enrolment = alice.enrolments.get()
+    login(client, alice)
+    assert (
+        client.get(f"/mentoring/enrolments/{enrolment.pk}/withdraw/").status_code == 200
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/mentoring/enrolments/{enrolment.pk}/withdraw/")
+    assert response.status_code == 302 and response["Location"] == "/"
+    enrolment.refresh_from_db()
+    mentoring.refresh_from_db()
+    assert enrolment.status == "withdrawn" and mentoring.status == "ended_early"
+    assert to(dora)
+
+
+def test_nobody_withdraws_someone_elses_enrolment(client, alice, larry):
+    login(client, larry)
+    enrolment = alice.enrolments.get()
+    assert (
+        client.post(f"/mentoring/enrolments/{enrolment.pk}/withdraw/").status_code
+        == 404
+    )
