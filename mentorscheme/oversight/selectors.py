@@ -23,7 +23,7 @@ from django.db.models import (
     Q,
     Subquery,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from mentorscheme.matching import engine
@@ -37,6 +37,7 @@ from mentorscheme.members.models import (
 )
 from mentorscheme.mentoring import selectors as mentoring_selectors
 from mentorscheme.mentoring.models import (
+    OPEN_REQUEST_STATUSES,
     HelpFlag,
     MentoringRelationship,
     MentoringRequest,
@@ -589,6 +590,27 @@ def _reasons(reasons) -> list[dict]:
     ]
 
 
+def _listed_mentor_records(taken: Counter | None = None) -> list:
+    """Records of the listed mentors as an allocation sees them: a place held by
+    an allocation request still open (``mentor_free_places``), or by one of
+    ``taken``, is not free."""
+    taken = Counter(taken)
+    taken.update(
+        dict(
+            _open_allocation_requests()
+            .values("mentor")
+            .annotate(n=Count("pk"))
+            .values_list("mentor", "n")
+        )
+    )
+    return [
+        replace(m, active_mentees=m.active_mentees + taken[m.id]) if taken[m.id] else m
+        for m in mentor_selectors.mentor_records(
+            MentorProfile.objects.filter(status=MentorStatus.LISTED)
+        )
+    ]
+
+
 def allocation_proposal(
     region_ids, *, progress: Callable[[str, int, int], None] | None = None
 ) -> dict:
@@ -600,8 +622,7 @@ def allocation_proposal(
     """
     progress = progress or (lambda stage, done, total: None)
     candidates = _candidate_records(region_ids, progress)
-    profiles = MentorProfile.objects.filter(status=MentorStatus.LISTED)
-    mentors = mentor_selectors.mentor_records(profiles)
+    mentors = _listed_mentor_records()
     progress("load mentors", len(mentors), len(mentors))
     settings = SchemeSettings.load()
     result = engine.allocate(candidates, mentors, settings.weights(), progress=progress)
@@ -652,6 +673,39 @@ def allocation_proposal(
         "total_score": round(result.total_score, 4),
         "stats": {k: v for k, v in result.stats.items() if not k.startswith("ms_")},
     }
+
+
+def _open_allocation_requests():
+    return MentoringRequest.objects.filter(
+        from_allocation=True, status__in=OPEN_REQUEST_STATUSES
+    )
+
+
+def mentor_free_places(mentor_ids) -> dict[int, int]:
+    """How many more candidates an allocation may give each of these mentors: their
+    capacity less the candidates they mentor now and the allocation requests still
+    open to them (an officer sent each for one of the mentor's places). A mentor
+    no longer on record is left out."""
+    held = (
+        _open_allocation_requests()
+        .filter(mentor=OuterRef("pk"))
+        .values("mentor")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    ids = sorted(set(mentor_ids))
+    free = {}
+    for start in range(0, len(ids), LOAD_SLICE):
+        rows = (
+            MentorProfile.objects.filter(pk__in=ids[start : start + LOAD_SLICE])
+            .annotate(
+                active=Coalesce(Subquery(mentoring_selectors.mentor_places_taken()), 0),
+                held=Coalesce(Subquery(held), 0),
+            )
+            .values_list("pk", "capacity", "active", "held")
+        )
+        free |= {pk: capacity - active - held for pk, capacity, active, held in rows}
+    return free
 
 
 def run_people(pairs, unmatched) -> dict:
@@ -762,12 +816,7 @@ def pair_alternatives(run, candidate_id: int, n: int = 5, *, by=None) -> list:
     taken = Counter(
         p["mentor_id"] for p in run.kept_pairs() if p["candidate_id"] != candidate_id
     )
-    mentors = [
-        replace(m, active_mentees=m.active_mentees + taken[m.id]) if taken[m.id] else m
-        for m in mentor_selectors.mentor_records(
-            MentorProfile.objects.filter(status=MentorStatus.LISTED)
-        )
-    ]
+    mentors = _listed_mentor_records(taken)
     suggestions = engine.suggest(
         candidate, mentors, n=n, weights=SchemeSettings.load().weights()
     )

@@ -287,10 +287,29 @@ def allocation_run_restore_pair(
 ) -> AllocationRun:
     run = _locked_run(run)
     _require_proposed(run)
-    _pair(run, candidate_id)
+    pair = _pair(run, candidate_id)
+    if candidate_id in run.removed_candidate_ids:
+        _refuse_unless_place_free(run, pair)
     run.removed = [r for r in run.removed if r["candidate_id"] != candidate_id]
     run.save(update_fields=["removed"])
     return run
+
+
+def _refuse_unless_place_free(run: AllocationRun, pair: dict) -> None:
+    """A pair put back needs its mentor's place still free: since it was taken out,
+    the run may have given that place to another candidate, or the mentor taken
+    someone on."""
+    mentor_id = pair["mentor_id"]
+    given = sum(1 for p in run.kept_pairs() if p["mentor_id"] == mentor_id)
+    if selectors.mentor_free_places([mentor_id]).get(mentor_id, 0) - given > 0:
+        return
+    mentor = MentorProfile.objects.select_related("member").filter(pk=mentor_id).first()
+    name = mentor.member.full_name if mentor else "The mentor"
+    raise OversightError(
+        f"This pair cannot be put back: {name} no longer has a free place for this "
+        "candidate (this allocation has given it to another candidate, or the mentor "
+        "has taken someone on). Choose another mentor for them instead."
+    )
 
 
 @transaction.atomic
@@ -374,7 +393,10 @@ def allocation_run_publish(*, run: AllocationRun, by) -> AllocationRun:
     # Mentor profiles, then enrolments: the order the mentoring services lock in.
     lock_rows(MentorProfile, {p["mentor_id"] for p in pairs})
     lock_rows(Enrolment, {p["candidate_id"] for p in pairs})
-    outcomes = [_publish_pair(pair, mode=mode, by=by) for pair in pairs]
+    # Each pair sent takes one of its mentor's places: a request holds it until
+    # answered, so no mentor is sent more requests than they have places.
+    free = selectors.mentor_free_places(p["mentor_id"] for p in pairs)
+    outcomes = [_publish_pair(pair, mode=mode, free=free) for pair in pairs]
     run.status = RunStatus.PUBLISHED
     run.mode = mode
     run.published = outcomes
@@ -396,7 +418,14 @@ def allocation_run_publish(*, run: AllocationRun, by) -> AllocationRun:
     return run
 
 
-def _publish_pair(pair: dict, *, mode: str, by) -> dict:
+#: Why a pair is skipped when its mentor's places have all been given.
+NO_PLACE_LEFT = (
+    "{mentor} has no free place left: their places are taken by the candidates "
+    "they mentor and the requests sent to them by this allocation or an earlier one."
+)
+
+
+def _publish_pair(pair: dict, *, mode: str, free: dict[int, int]) -> dict:
     outcome = {"candidate_id": pair["candidate_id"], "mentor_id": pair["mentor_id"]}
     enrolment = (
         Enrolment.objects.select_related("member", "qualification")
@@ -423,6 +452,11 @@ def _publish_pair(pair: dict, *, mode: str, by) -> dict:
             "outcome": "skipped",
             "reason": "The candidate's mentoring has been completed since.",
         }
+    if free.get(mentor.pk, 0) <= 0:
+        return outcome | {
+            "outcome": "skipped",
+            "reason": NO_PLACE_LEFT.format(mentor=mentor.member.full_name),
+        }
     try:
         with transaction.atomic():
             if mode == AllocationMode.DIRECT:
@@ -431,14 +465,14 @@ def _publish_pair(pair: dict, *, mode: str, by) -> dict:
                     mentor=mentor,
                     how=mentoring_services.ALLOCATED,
                 )
-                return outcome | {
-                    "outcome": "matched",
-                    "relationship_id": relationship.pk,
-                }
-            request = _request_from_allocation(enrolment, mentor)
-            return outcome | {"outcome": "requested", "request_id": request.pk}
+                sent = {"outcome": "matched", "relationship_id": relationship.pk}
+            else:
+                request = _request_from_allocation(enrolment, mentor)
+                sent = {"outcome": "requested", "request_id": request.pk}
     except (mentoring_services.MentoringError, OversightError) as refusal:
         return outcome | {"outcome": "skipped", "reason": str(refusal)}
+    free[mentor.pk] -= 1
+    return outcome | sent
 
 
 def _request_from_allocation(

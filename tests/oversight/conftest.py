@@ -1,6 +1,8 @@
 """Shared pieces for oversight tests, on top of the personas in tests/conftest.py.
 
 - run: a proposed allocation run for London (Alice's region), by Olivia
+- london: the London region
+- waiting: candidates in London waiting for a mentor (see its docstring)
 - flag: an open help flag on Alice's enrolment
 """
 
@@ -9,7 +11,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from mentorscheme.mentoring.models import HelpFlag, MentoringRequest
+from mentorscheme.mentoring.models import (
+    HelpFlag,
+    MentoringRelationship,
+    MentoringRequest,
+)
 from mentorscheme.oversight import services
 from tests import factories as f
 from tests.personas import mentor
@@ -55,3 +61,27 @@ def expired_request(enrolment, profile, days_ago=10):
         created_at=closed - datetime.timedelta(days=14),
         closed_at=closed,
     )
+
+
+@pytest.fixture
+def london(db):
+    return f.region("london")
+
+
+@pytest.fixture
+def waiting(alice, bob):
+    """Alice (Chartership) and Carl (Certification) in London can have Bob; Fran
+    (Fellowship) can have nobody; others are not waiting or not in London."""
+    carl = candidate(
+        first_name="Carl", last_name="Clark", qualification="certification"
+    )
+    fran = candidate(first_name="Fran", last_name="Ford", qualification="fellowship")
+    candidate(region="scotland", first_name="Sid", last_name="Scott")
+    candidate(first_name="Rae", last_name="Reval", qualification="revalidation")
+    lapsed = candidate(first_name="Lou", last_name="Lapsed")
+    lapsed.member.membership_status = "lapsed"
+    lapsed.member.save()
+    matched = candidate(first_name="Mat", last_name="Matched")
+    full = listed_mentor(profile={"capacity": 1})
+    MentoringRelationship.objects.create(enrolment=matched, mentor=full)
+    return {"alice": alice.enrolments.get(), "carl": carl, "fran": fran}

@@ -4,7 +4,6 @@ import datetime
 import html
 import io
 
-import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.test import TestCase
@@ -23,33 +22,9 @@ from mentorscheme.oversight.models import AllocationRun
 from mentorscheme.scheme.models import SchemeSettings
 from tests import factories as f
 from tests.conftest import login
-from tests.oversight.conftest import candidate, listed_mentor
+from tests.oversight.conftest import listed_mentor
 
 CONFIRMED = {"confirmed": "yes"}
-
-
-@pytest.fixture
-def london(db):
-    return f.region("london")
-
-
-@pytest.fixture
-def waiting(alice, bob):
-    """Alice (Chartership) and Carl (Certification) in London can have Bob; Fran
-    (Fellowship) can have nobody; others are not waiting or not in London."""
-    carl = candidate(
-        first_name="Carl", last_name="Clark", qualification="certification"
-    )
-    fran = candidate(first_name="Fran", last_name="Ford", qualification="fellowship")
-    candidate(region="scotland", first_name="Sid", last_name="Scott")
-    candidate(first_name="Rae", last_name="Reval", qualification="revalidation")
-    lapsed = candidate(first_name="Lou", last_name="Lapsed")
-    lapsed.member.membership_status = "lapsed"
-    lapsed.member.save()
-    matched = candidate(first_name="Mat", last_name="Matched")
-    full = listed_mentor(profile={"capacity": 1})
-    MentoringRelationship.objects.create(enrolment=matched, mentor=full)
-    return {"alice": alice.enrolments.get(), "carl": carl, "fran": fran}
 
 
 def post_run(client, data):

@@ -1,0 +1,80 @@
+"""Publishing a reviewed allocation: mentors' places, what the officer confirmed,
+runs started twice, and what each person is told."""
+
+from mentorscheme.mentoring import services as mentoring
+from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
+from tests.oversight.conftest import candidate, listed_mentor
+from tests.oversight.test_allocation import CONFIRMED, propose
+
+
+def test_a_mentor_who_filled_up_since_the_proposal_gets_no_more_requests_than_places(
+    client, olivia, london, waiting, bob
+):
+    run = propose(client, olivia, london)
+    assert {p["mentor_id"] for p in run.proposal["pairs"]} == {bob.mentor_profile.pk}
+    # Bob (two places) takes a candidate on himself before the officer publishes.
+    MentoringRelationship.objects.create(
+        enrolment=candidate(first_name="Own", last_name="Choice"),
+        mentor=bob.mentor_profile,
+    )
+    response = client.post(
+        f"/oversight/allocations/{run.pk}/publish/", CONFIRMED, follow=True
+    )
+    assert "Sent 1 matches" in response.text and "1 skipped" in response.text
+    assert "Bob Baker has no free place left" in response.text
+    [request] = MentoringRequest.objects.filter(mentor=bob.mentor_profile)
+    run.refresh_from_db()
+    assert [o["outcome"] for o in run.published] == ["requested", "skipped"]
+    # The one request sent can be accepted.
+    mentoring.request_accept(
+        request=request, mentor=bob.mentor_profile, confirms_not_line_manager=True
+    )
+
+
+def test_a_later_run_does_not_give_away_places_held_by_an_earlier_runs_requests(
+    client, olivia, london, waiting, bob
+):
+    first = propose(client, olivia, london)
+    client.post(f"/oversight/allocations/{first.pk}/publish/", CONFIRMED)
+    assert MentoringRequest.objects.filter(mentor=bob.mentor_profile).count() == 2
+    candidate(first_name="Dan", last_name="Dale")
+    second = propose(client, olivia, london)
+    # Bob's two places are held by the first run's requests, still unanswered.
+    assert bob.mentor_profile.pk not in {
+        p["mentor_id"] for p in second.proposal["pairs"]
+    }
+    assert second.inputs["free_places"] == 0
+
+
+def test_a_pair_cannot_be_put_back_once_its_mentors_place_is_given_away(
+    client, olivia, london, waiting, bob
+):
+    run = propose(client, olivia, london)
+    other = listed_mentor(profile={"capacity": 1})
+    carl, alice = waiting["carl"].pk, waiting["alice"].pk
+    base = f"/oversight/allocations/{run.pk}"
+    client.post(f"{base}/pairs/{carl}/", {"mentor": other.pk})
+    client.post(f"{base}/pair/", {"candidate": carl, "action": "remove", "page": 1})
+    client.post(f"{base}/pairs/{alice}/", {"mentor": other.pk})
+    response = client.post(
+        f"{base}/pair/",
+        {"candidate": carl, "action": "restore", "page": 1},
+        follow=True,
+    )
+    assert "This pair cannot be put back" in response.text
+    assert "no longer has a free place for this candidate" in response.text
+    run.refresh_from_db()
+    assert run.removed_candidate_ids == {carl}
+    assert [p["mentor_id"] for p in run.kept_pairs()] == [other.pk]
+
+
+def test_a_pair_is_put_back_while_its_mentor_still_has_the_place(
+    client, olivia, london, waiting, bob
+):
+    run = propose(client, olivia, london)
+    base = f"/oversight/allocations/{run.pk}"
+    carl = waiting["carl"].pk
+    client.post(f"{base}/pair/", {"candidate": carl, "action": "remove", "page": 1})
+    client.post(f"{base}/pair/", {"candidate": carl, "action": "restore", "page": 1})
+    run.refresh_from_db()
+    assert run.removed == []
