@@ -40,11 +40,16 @@ def _locked_event(event_id: int) -> TrainingEvent:
     return lock_row(TrainingEvent, event_id)
 
 
-def _ics(event: TrainingEvent, *, cancelled: bool = False) -> emails.Attachment:
+def _ics(
+    event: TrainingEvent, *, member: Member, cancelled: bool = False
+) -> emails.Attachment:
+    """The calendar invitation for ``member``'s place; the method is also on the
+    attachment's content type, where mail programs look for it (RFC 6047)."""
+    method = calendar.invitation_method(cancelled=cancelled)
     return emails.Attachment(
         filename="invite.ics",
-        content=calendar.invitation(event, cancelled=cancelled),
-        mimetype="text/calendar",
+        content=calendar.invitation(event, member=member, cancelled=cancelled),
+        mimetype=f"text/calendar; method={method}",
     )
 
 
@@ -154,7 +159,7 @@ def event_update(*, event: TrainingEvent, **fields) -> TrainingEvent:
                 },
                 attachments=[]
                 if booking.status == BookingStatus.WAITING
-                else [_ics(locked)],
+                else [_ics(locked, member=booking.member)],
             )
     _promote_waiting(locked)
     _announce_recording(locked)
@@ -187,13 +192,21 @@ def event_cancel(*, event: TrainingEvent) -> TrainingEvent:
     for booking in locked.bookings.filter(
         status__in=[BookingStatus.BOOKED, BookingStatus.WAITING]
     ).select_related("member"):
+        had_place = booking.status == BookingStatus.BOOKED
         booking.status = BookingStatus.CANCELLED
         booking.save(update_fields=["status", "updated_at"])
         emails.send(
             "event_cancelled",
             to=booking.member.email,
-            context={"event": locked, "member": booking.member},
-            attachments=[_ics(locked, cancelled=True)],
+            context={
+                "event": locked,
+                "member": booking.member,
+                "waiting": not had_place,
+            },
+            # Only a place was sent an invitation to take out of the calendar.
+            attachments=[_ics(locked, member=booking.member, cancelled=True)]
+            if had_place
+            else [],
         )
     return locked
 
@@ -215,6 +228,11 @@ def booking_create(*, event_id: int, member: Member) -> Booking:
         raise TrainingError(
             "You are already booked on this event (or on its waiting list)."
         )
+    if event.bookings.filter(member=member, status=BookingStatus.CANCELLED).exists():
+        # Their calendar holds this event's cancellation: only a later revision
+        # puts it back.
+        event.sequence += 1
+        event.save(update_fields=["sequence"])
     has_place = places_taken(event) < event.capacity
     booking = Booking.objects.create(
         event=event,
@@ -232,7 +250,7 @@ def _tell_booked(booking: Booking) -> None:
         "booking_confirmed",
         to=booking.member.email,
         context={"event": booking.event, "member": booking.member},
-        attachments=[_ics(booking.event)],
+        attachments=[_ics(booking.event, member=booking.member)],
     )
 
 
@@ -262,13 +280,20 @@ def booking_cancel(*, booking_id: int, member: Member) -> Booking:
         raise TrainingError("This booking cannot be cancelled now.")
     if event.starts_at <= timezone.now():
         raise TrainingError("This event has already started.")
+    had_place = booking.status == BookingStatus.BOOKED
     booking.status = BookingStatus.CANCELLED
     booking.save(update_fields=["status", "updated_at"])
+    attachments = []
+    if had_place:
+        # A cancellation replaces the invitation only as a later revision of it.
+        event.sequence += 1
+        event.save(update_fields=["sequence"])
+        attachments = [_ics(event, member=member, cancelled=True)]
     emails.send(
         "booking_cancelled",
         to=member.email,
-        context={"event": event, "member": member},
-        attachments=[_ics(event, cancelled=True)],
+        context={"event": event, "member": member, "waiting": not had_place},
+        attachments=attachments,
     )
     _promote_waiting(event)
     return booking

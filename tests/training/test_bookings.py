@@ -40,10 +40,16 @@ def test_a_booking_email_carries_a_valid_calendar_invitation(
         client.post(f"/training/{event.pk}/book/")
     [message] = mail.outbox
     [(filename, content, mimetype)] = message.attachments
-    assert filename == "invite.ics" and mimetype == "text/calendar"
+    assert filename == "invite.ics" and mimetype == "text/calendar; method=REQUEST"
+    [part] = [p for p in message.message().walk() if p.get_filename()]
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_param("method") == "REQUEST"
     calendar = icalendar.Calendar.from_ical(content)
+    assert str(calendar["METHOD"]) == "REQUEST"
     [vevent] = calendar.walk("VEVENT")
     assert str(vevent["UID"]) == f"event-{event.uid}@mentorscheme"
+    assert str(vevent["ATTENDEE"]) == "mailto:alice@example.org"
+    assert str(vevent["ORGANIZER"]).startswith("mailto:")
     assert str(vevent["SUMMARY"]) == "Mentor training, London"
     assert vevent.decoded("DTSTART") == event.starts_at.replace(microsecond=0)
 
