@@ -8,6 +8,7 @@ unknown name is left as written, so a typo shows on the page instead of vanishin
 import datetime
 import re
 
+from django.conf import settings as site_settings
 from django.utils import timezone
 
 from mentorscheme.scheme.models import RegulationsVersion, SchemeSettings
@@ -21,6 +22,7 @@ NAMES = {
     "expire_after_days": "Days before an unanswered request expires",
     "regulations_name": "The name of the regulations in force today",
     "regulations_date": "The day the regulations in force took effect",
+    "lapse_grace_days": "Days a mentoring carries on after a membership lapsed",
 }
 
 
@@ -31,6 +33,7 @@ def current(today: datetime.date | None = None) -> dict[str, str]:
         "open_request_limit": _number(settings.open_request_limit),
         "reminder_after_days": str(settings.reminder_after_days),
         "expire_after_days": str(settings.expire_after_days),
+        "lapse_grace_days": str(site_settings.LAPSE_GRACE_DAYS),
     }
     if regulations is not None:
         values["regulations_name"] = regulations.name

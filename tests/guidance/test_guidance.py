@@ -104,3 +104,12 @@ def test_guidance_fills_in_values_staff_can_change(client, db):
     assert "up to two requests open at once" in page
     assert "{{" not in page
     assert 'href="/mentoring/directory/"' in page
+
+
+def test_guidance_says_how_long_a_mentoring_carries_on_after_a_lapse(client, db):
+    mentors = client.get("/guidance/becoming-a-mentor/").text
+    assert "Your current mentoring carries on for 30 days" in mentors
+    candidates = client.get("/guidance/candidates/").text
+    assert "If your membership lapses, your mentoring carries on for 30 days" in (
+        candidates
+    )
