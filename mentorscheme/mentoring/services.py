@@ -441,6 +441,9 @@ def enrolment_set_status(
             "note": note.strip(),
             "mentoring": closed,
             "requests_closed": requests_closed,
+            # Asked for further information, the portfolio is being prepared again.
+            "may_find_mentor": status == EnrolmentStatus.FURTHER_INFO
+            and not selectors.candidate_rule_failures(enrolment),
         },
     )
     return enrolment
@@ -684,7 +687,8 @@ def _refuse_own_case(relationship: MentoringRelationship, officer) -> None:
 def relationship_end_by_officer(
     *, relationship: MentoringRelationship, officer, reason: str
 ) -> MentoringRelationship:
-    """An officer ends a mentoring the rules no longer allow, telling both why."""
+    """An officer ends a mentoring the rules no longer allow, telling both why; the
+    candidate reads their next step (none while the assessors have the portfolio)."""
     relationship = _locked_relationship(relationship.pk)
     if not relationship.is_active:
         raise MentoringError("This mentoring relationship has already ended.")
@@ -704,7 +708,11 @@ def relationship_end_by_officer(
         target=relationship,
         details={"reason": relationship.end_reason},
     )
-    context = {"relationship": relationship, "reason": relationship.end_reason}
+    context = {
+        "relationship": relationship,
+        "reason": relationship.end_reason,
+        "portfolio_submitted": selectors.portfolio_submitted(relationship.enrolment),
+    }
     emails.send(
         "relationship_ended_by_scheme",
         to=relationship.enrolment.member.email,
@@ -1938,7 +1946,9 @@ def relationships_end_for_departed_mentor(
     *, profile: MentorProfile, reason: str, ended_by: str = EndedBy.SCHEME
 ) -> None:
     """End the mentor's current relationships, and give each candidate a next step:
-    an email, and a help flag on which the officer sees suggested new mentors.
+    an email, and a help flag on which the officer sees suggested new mentors. A
+    candidate whose portfolio is with the assessors has no mentor to find: their
+    email says so, and no flag is raised.
 
     Each relationship is locked and re-read first, so a completion both people
     confirmed at the same moment stands rather than being overwritten.
@@ -1958,17 +1968,23 @@ def relationships_end_for_departed_mentor(
         relationship.end_reason = reason
         relationship.save()
         _mentoring_ended(relationship)
-        HelpFlag.objects.get_or_create(
-            enrolment=relationship.enrolment,
-            why=HelpFlag.Why.MENTOR_LEFT,
-            resolved_at=None,
-            # No name in the words: the flag outlives what it says about people.
-            defaults={"message": reason},
-        )
+        submitted = selectors.portfolio_submitted(relationship.enrolment)
+        if not submitted:
+            HelpFlag.objects.get_or_create(
+                enrolment=relationship.enrolment,
+                why=HelpFlag.Why.MENTOR_LEFT,
+                resolved_at=None,
+                # No name in the words: the flag outlives what it says about people.
+                defaults={"message": reason},
+            )
         emails.send(
             "relationship_ended_by_scheme",
             to=relationship.enrolment.member.email,
-            context={"relationship": relationship, "reason": reason},
+            context={
+                "relationship": relationship,
+                "reason": reason,
+                "portfolio_submitted": submitted,
+            },
         )
     _counted(mentor_ids=[profile.pk], enrolment_ids=ended)
 

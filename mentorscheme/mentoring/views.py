@@ -262,7 +262,12 @@ def directory(request):
         relationship = selectors.active_relationship(enrolment)
         # One mentor at a time: a list of nobody would only mislead.
         return render(
-            request, "mentoring/directory_matched.html", {"relationship": relationship}
+            request,
+            "mentoring/directory_matched.html",
+            {
+                "relationship": relationship,
+                "portfolio_submitted": candidate.portfolio_submitted,
+            },
         )
     if candidate is not None and candidate.mentoring_complete:
         return _no_mentor_to_find(
@@ -651,6 +656,9 @@ def relationship_detail(request, pk: int):
             "is_party": in_pair,
             "is_mentor": is_party(roles, relationship.mentor.member_id),
             "is_candidate": is_party(roles, relationship.enrolment.member_id),
+            "portfolio_submitted": selectors.portfolio_submitted(
+                relationship.enrolment
+            ),
             "accesses": accesses,
             "open_flags": relationship.flags.filter(resolved_at__isnull=True),
             "may_end_as_officer": relationship.is_active
@@ -761,8 +769,8 @@ def relationship_end(request, pk: int):
                 f"{other.full_name} is emailed that the mentoring has ended, with "
                 "the reason you gave.",
                 "The meeting log and agreement stay in both your histories.",
-                "The candidate can then ask another mentor; a change of mentor "
-                "starts a new mentoring relationship.",
+                _next_mentor(relationship, "The candidate")
+                + "; a change of mentor starts a new mentoring relationship.",
             ],
             button="Yes, end the mentoring",
             back_url=reverse("mentoring:relationship", args=[pk]),
@@ -1012,6 +1020,17 @@ def open_notes(request, pk: int):
     return redirect("mentoring:relationship", pk=pk)
 
 
+def _next_mentor(relationship, candidate: str) -> str:
+    """What ending this mentoring leaves ``candidate`` (their name) to do next."""
+    if selectors.portfolio_submitted(relationship.enrolment):
+        return (
+            f"{candidate}'s portfolio is with the assessors, so there is no mentor "
+            "to find now; if the assessors ask for further information, they can "
+            "then ask another mentor"
+        )
+    return f"{candidate} can then ask another mentor"
+
+
 @login_required
 @require_POST
 def relationship_end_by_officer(request, pk: int):
@@ -1040,8 +1059,8 @@ def relationship_end_by_officer(request, pk: int):
                     (reason,),
                 ),
                 "The flag on this mentoring is marked resolved.",
-                f"{candidate} can then ask another mentor; the meeting log and "
-                "agreement stay in both histories.",
+                _next_mentor(relationship, candidate)
+                + "; the meeting log and agreement stay in both histories.",
             ],
             button="Yes, end the mentoring",
             back_url=reverse("mentoring:relationship", args=[pk]),

@@ -262,8 +262,8 @@ def retire(request):
         if current:
             consequences.append(
                 confirm.Consequence(
-                    "Your current candidates are each emailed that they need a "
-                    "new mentor:",
+                    "Your current candidates are each emailed that their mentoring "
+                    "has ended, and what comes next for them:",
                     tuple(current),
                 )
             )
