@@ -34,13 +34,18 @@ def confirmation_page(
     back_text: str = "No, go back",
     undo: str = "This cannot be undone.",
     danger: bool = False,
+    hidden: dict[str, str] | None = None,
 ):
+    """``hidden``: fields to post with the "yes" in place of any posted under the
+    same names (for example, a fingerprint of what the person is shown)."""
+    hidden = hidden or {}
     fields = [
         (name, value)
         for name, values in request.POST.lists()
         for value in values
-        if name not in ("csrfmiddlewaretoken", CONFIRMED)
+        if name not in ("csrfmiddlewaretoken", CONFIRMED, *hidden)
     ]
+    fields += hidden.items()
     return render(
         request,
         "confirm.html",

@@ -1,6 +1,8 @@
 """Oversight: stored bulk allocation runs, and the rows the dashboard counts."""
 
 import datetime
+import hashlib
+import json
 
 from django.conf import settings
 from django.db import models
@@ -106,6 +108,12 @@ class AllocationRun(models.Model):
             for p in self.proposal.get("pairs", [])
             if p["candidate_id"] not in removed
         ]
+
+    def kept_pairs_digest(self) -> str:
+        """A fingerprint of the kept pairs (who with whom): the page that asks the
+        officer to confirm carries it, so what is sent is what they were shown."""
+        pairs = sorted((p["candidate_id"], p["mentor_id"]) for p in self.kept_pairs())
+        return hashlib.sha256(json.dumps(pairs).encode()).hexdigest()[:32]
 
 
 class MentorFigures(models.Model):

@@ -56,6 +56,10 @@ class OversightError(Exception):
     """The action was refused; the text says why, in plain words."""
 
 
+class RunChanged(OversightError):
+    """The allocation's pairs changed after the officer was shown them."""
+
+
 # -- allocation runs -----------------------------------------------------------------
 
 
@@ -379,15 +383,26 @@ def refuse_conflicts(run: AllocationRun, by) -> None:
 
 
 @transaction.atomic
-def allocation_run_publish(*, run: AllocationRun, by) -> AllocationRun:
+def allocation_run_publish(
+    *, run: AllocationRun, by, kept_digest: str | None = None
+) -> AllocationRun:
     """Publish the kept pairs: a request to the mentor, or a match made directly.
 
     Each pair is re-checked against the scheme's rules under lock; a pair that is
-    no longer allowed is skipped and the reason kept. Publishing twice is refused.
+    no longer allowed is skipped and the reason kept. Publishing twice is refused,
+    and so is publishing pairs other than those the officer confirmed: given
+    ``kept_digest`` (``AllocationRun.kept_pairs_digest`` as they were shown), a
+    run changed since raises ``RunChanged``.
     """
     run = _locked_run(run)
     _require_proposed(run)
     refuse_conflicts(run, by)
+    if kept_digest is not None and kept_digest != run.kept_pairs_digest():
+        raise RunChanged(
+            "The pairs of this allocation changed after you were shown them "
+            "(someone else changed it meanwhile), so nothing was sent. Check the "
+            "pairs below, and send them if they are right."
+        )
     mode = SchemeSettings.load().allocation_mode
     pairs = run.kept_pairs()
     # Mentor profiles, then enrolments: the order the mentoring services lock in.

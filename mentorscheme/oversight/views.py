@@ -46,6 +46,9 @@ from mentorscheme.scheme.models import AllocationMode, SchemeSettings
 from mentorscheme.training import currency
 
 RUN_PAGE_SIZE = 100
+#: The field of the publish confirmation that carries the fingerprint of the pairs
+#: shown (``AllocationRun.kept_pairs_digest``).
+KEPT = "kept"
 
 
 def _overseer(request):
@@ -341,7 +344,12 @@ def allocation_publish(request, pk: int):
     ):
         return _confirm_publish(request, run)
     try:
-        run = services.allocation_run_publish(run=run, by=request.user)
+        run = services.allocation_run_publish(
+            run=run, by=request.user, kept_digest=request.POST.get(KEPT, "")
+        )
+    except services.RunChanged as changed:
+        messages.warning(request, str(changed))
+        return _confirm_publish(request, get_allocation_run_or_404(roles, pk))
     except services.OversightError as refusal:
         messages.error(request, str(refusal))
     else:
@@ -442,6 +450,7 @@ def _confirm_publish(request, run):
         button=f"Yes, send {matches}",
         back_url=reverse("oversight:allocation", args=[run.pk]),
         undo="Once sent, the emails cannot be called back.",
+        hidden={KEPT: run.kept_pairs_digest()},
     )
 
 

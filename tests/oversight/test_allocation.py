@@ -27,6 +27,12 @@ from tests.oversight.conftest import listed_mentor
 CONFIRMED = {"confirmed": "yes"}
 
 
+def confirmed(run) -> dict:
+    """The "yes" of the confirmation page, for the pairs the run keeps now."""
+    run = AllocationRun.objects.get(pk=run.pk)
+    return {**CONFIRMED, "kept": run.kept_pairs_digest()}
+
+
 def post_run(client, data):
     """Start a run; the background task runs once the request's transaction
     commits (tasks run at once in tests)."""
@@ -85,7 +91,9 @@ def test_an_allocation_is_proposed_reviewed_and_published_as_requests(
 
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/oversight/allocations/{run.pk}/publish/", CONFIRMED)
+        response = client.post(
+            f"/oversight/allocations/{run.pk}/publish/", confirmed(run)
+        )
     assert response.status_code == 302
     request = MentoringRequest.objects.get()
     assert request.enrolment == waiting["alice"]
@@ -147,10 +155,10 @@ def test_publishing_twice_is_refused_and_changes_nothing(
     client, olivia, london, waiting
 ):
     run = propose(client, olivia, london)
-    client.post(f"/oversight/allocations/{run.pk}/publish/", CONFIRMED)
+    client.post(f"/oversight/allocations/{run.pk}/publish/", confirmed(run))
     assert MentoringRequest.objects.count() == 2
     response = client.post(
-        f"/oversight/allocations/{run.pk}/publish/", CONFIRMED, follow=True
+        f"/oversight/allocations/{run.pk}/publish/", confirmed(run), follow=True
     )
     assert "already been published" in response.text
     assert MentoringRequest.objects.count() == 2
@@ -173,7 +181,7 @@ def test_direct_mode_makes_the_match_and_closes_other_requests(
     run = propose(client, olivia, london)
     assert run.proposal["pairs"][0]["mentor_id"] == bob.mentor_profile.pk
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/oversight/allocations/{run.pk}/publish/", CONFIRMED)
+        client.post(f"/oversight/allocations/{run.pk}/publish/", confirmed(run))
     relationship = MentoringRelationship.objects.get()
     assert relationship.enrolment == enrolment
     assert relationship.mentor == bob.mentor_profile
@@ -204,7 +212,7 @@ def test_a_pair_no_longer_allowed_is_skipped_with_the_reason(
     bob.mentor_profile.accepting = False
     bob.mentor_profile.save()
     response = client.post(
-        f"/oversight/allocations/{run.pk}/publish/", CONFIRMED, follow=True
+        f"/oversight/allocations/{run.pk}/publish/", confirmed(run), follow=True
     )
     assert "2 skipped" in response.text
     assert "not taking on new candidates" in response.text
@@ -235,7 +243,7 @@ def test_a_pair_whose_candidate_submitted_meanwhile_is_skipped_in_the_officers_w
     mentoring.enrolment_set_status(
         enrolment=waiting["alice"], status="submitted", by=sam
     )
-    client.post(f"/oversight/allocations/{run.pk}/publish/", CONFIRMED)
+    client.post(f"/oversight/allocations/{run.pk}/publish/", confirmed(run))
     run.refresh_from_db()
     outcomes = {o["candidate_id"]: o for o in run.published}
     assert outcomes[waiting["alice"].pk]["outcome"] == "skipped"
@@ -258,7 +266,7 @@ def test_a_pair_whose_candidate_found_a_mentor_meanwhile_is_skipped(
         request=request, mentor=other, confirms_not_line_manager=True
     )
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/oversight/allocations/{run.pk}/publish/", CONFIRMED)
+        client.post(f"/oversight/allocations/{run.pk}/publish/", confirmed(run))
     run.refresh_from_db()
     outcomes = {o["candidate_id"]: o for o in run.published}
     assert outcomes[waiting["alice"].pk]["outcome"] == "skipped"
@@ -286,7 +294,7 @@ def test_a_discarded_run_sends_nothing_and_cannot_be_published(
     run.refresh_from_db()
     assert run.status == "discarded"
     response = client.post(
-        f"/oversight/allocations/{run.pk}/publish/", CONFIRMED, follow=True
+        f"/oversight/allocations/{run.pk}/publish/", confirmed(run), follow=True
     )
     assert "was discarded" in response.text
     assert not MentoringRequest.objects.exists()
@@ -467,7 +475,7 @@ def test_a_failed_run_cannot_be_published(client, olivia, london, waiting, monke
     run = propose(client, olivia, london)
     assert run.status == "failed"
     response = client.post(
-        f"/oversight/allocations/{run.pk}/publish/", CONFIRMED, follow=True
+        f"/oversight/allocations/{run.pk}/publish/", confirmed(run), follow=True
     )
     assert "could not be worked out" in response.text
     run.refresh_from_db()
@@ -571,7 +579,7 @@ def test_an_officer_cannot_publish_a_match_for_someone_they_line_manage(
         {"candidate": waiting["carl"].pk, "action": "remove"},
     )
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, CONFIRMED)
+        client.post(url, confirmed(run))
     run.refresh_from_db()
     assert run.status == "published"
     assert MentoringRequest.objects.get().enrolment == waiting["alice"]

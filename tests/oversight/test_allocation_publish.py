@@ -1,10 +1,14 @@
 """Publishing a reviewed allocation: mentors' places, what the officer confirmed,
 runs started twice, and what each person is told."""
 
+import html
+import re
+
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
+from mentorscheme.oversight import services as oversight
 from tests.oversight.conftest import candidate, listed_mentor
-from tests.oversight.test_allocation import CONFIRMED, propose
+from tests.oversight.test_allocation import CONFIRMED, confirmed, propose
 
 
 def test_a_mentor_who_filled_up_since_the_proposal_gets_no_more_requests_than_places(
@@ -18,7 +22,7 @@ def test_a_mentor_who_filled_up_since_the_proposal_gets_no_more_requests_than_pl
         mentor=bob.mentor_profile,
     )
     response = client.post(
-        f"/oversight/allocations/{run.pk}/publish/", CONFIRMED, follow=True
+        f"/oversight/allocations/{run.pk}/publish/", confirmed(run), follow=True
     )
     assert "Sent 1 matches" in response.text and "1 skipped" in response.text
     assert "Bob Baker has no free place left" in response.text
@@ -35,7 +39,7 @@ def test_a_later_run_does_not_give_away_places_held_by_an_earlier_runs_requests(
     client, olivia, london, waiting, bob
 ):
     first = propose(client, olivia, london)
-    client.post(f"/oversight/allocations/{first.pk}/publish/", CONFIRMED)
+    client.post(f"/oversight/allocations/{first.pk}/publish/", confirmed(first))
     assert MentoringRequest.objects.filter(mentor=bob.mentor_profile).count() == 2
     candidate(first_name="Dan", last_name="Dale")
     second = propose(client, olivia, london)
@@ -78,3 +82,36 @@ def test_a_pair_is_put_back_while_its_mentor_still_has_the_place(
     client.post(f"{base}/pair/", {"candidate": carl, "action": "restore", "page": 1})
     run.refresh_from_db()
     assert run.removed == []
+
+
+def test_publishing_sends_the_pairs_the_officer_confirmed_or_asks_again(
+    client, olivia, london, waiting, bob
+):
+    run = propose(client, olivia, london)
+    dee = listed_mentor(first_name="Dee", last_name="Dunn", profile={"capacity": 1})
+    url = f"/oversight/allocations/{run.pk}/publish/"
+    page = client.post(url, {}).text
+    assert "Carl Clark with Bob Baker" in page
+    kept = re.search(r'name="kept" value="(\w+)"', page)[1]
+    # Meanwhile another officer of the region gives Carl another mentor.
+    oversight.allocation_run_change_mentor(
+        run=run, candidate_id=waiting["carl"].pk, mentor_id=dee.pk, by=None
+    )
+    response = client.post(url, {**CONFIRMED, "kept": kept})
+    assert not MentoringRequest.objects.exists()
+    page = html.unescape(response.text)
+    assert "changed after you were shown them" in page
+    assert "Carl Clark with Dee Dunn" in page  # asked again, about what is current
+    kept = re.search(r'name="kept" value="(\w+)"', page)[1]
+    client.post(url, {**CONFIRMED, "kept": kept})
+    sent = MentoringRequest.objects.get(enrolment=waiting["carl"])
+    assert sent.mentor == dee
+
+
+def test_publishing_without_the_confirmed_pairs_asks_to_confirm_them(
+    client, olivia, london, waiting
+):
+    run = propose(client, olivia, london)
+    page = client.post(f"/oversight/allocations/{run.pk}/publish/", CONFIRMED).text
+    assert "Send 2 matches?" in page
+    assert not MentoringRequest.objects.exists()
