@@ -305,13 +305,25 @@ def booking_record_attendance(*, booking: Booking, attended: bool, by) -> Bookin
 
     Every entry, a correction included, re-runs the member's mentor gates, so a
     "did not attend" takes away what the attendance gave.
+
+    Someone on the waiting list let in on the day is recorded as attending too:
+    the room held them, so they are given a place, and if every place was taken
+    the number of places is raised to count them (never more taken than places).
     """
-    booking = lock_row(Booking.objects.select_related("event", "member"), booking.pk)
-    event = booking.event
+    # The event first, then the booking: the order every writer here locks in.
+    event = _locked_event(booking.event_id)
+    booking = lock_row(Booking.objects.select_related("member"), booking.pk)
+    booking.event = event
+    if booking.status == BookingStatus.WAITING and not attended:
+        raise TrainingError(
+            f"{booking.member.full_name} was on the waiting list and had no place, "
+            "so there is no absence to record."
+        )
     if booking.status not in (
         BookingStatus.BOOKED,
         BookingStatus.ATTENDED,
         BookingStatus.NO_SHOW,
+        BookingStatus.WAITING,
     ):
         raise TrainingError("Only booked places can be marked as attended or not.")
     conflict = officers.conflict_reason(by, booking.member)
@@ -329,6 +341,9 @@ def booking_record_attendance(*, booking: Booking, attended: bool, by) -> Bookin
     if event.is_cancelled:
         raise TrainingError("This event was cancelled, so nobody attended it.")
     before = booking.status
+    if before == BookingStatus.WAITING and places_taken(event) >= event.capacity:
+        event.capacity = places_taken(event) + 1
+        event.save(update_fields=["capacity"])
     booking.status = BookingStatus.ATTENDED if attended else BookingStatus.NO_SHOW
     if booking.status == before:
         return booking

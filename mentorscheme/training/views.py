@@ -289,16 +289,32 @@ def event_cancel(request, pk: int):
 def attendance(request, pk: int, booking_pk: int):
     roles = roles_for(request.user)
     event = get_event_to_manage_or_404(roles, pk)
-    booking = get_object_or_404(Booking, pk=booking_pk, event=event)
+    booking = get_object_or_404(
+        Booking.objects.select_related("member"), pk=booking_pk, event=event
+    )
+    was_waiting = booking.status == BookingStatus.WAITING
     try:
-        services.booking_record_attendance(
+        recorded = services.booking_record_attendance(
             booking=booking,
             attended=request.POST.get("attended") == "yes",
             by=request.user,
         )
     except services.TrainingError as refusal:
         messages.error(request, str(refusal))
+    else:
+        if was_waiting:
+            messages.success(request, _let_in_message(recorded, event.capacity))
     return redirect("training:manage", pk=pk)
+
+
+def _let_in_message(booking: Booking, capacity_before: int) -> str:
+    name, capacity = booking.member.full_name, booking.event.capacity
+    if capacity > capacity_before:
+        return (
+            f"{name}, let in from the waiting list, is recorded as attending. Every "
+            f"place was taken, so the places have been raised to {capacity}."
+        )
+    return f"{name}, let in from the waiting list, is recorded as attending."
 
 
 @login_required

@@ -166,3 +166,68 @@ def test_an_officer_cannot_record_their_own_or_their_reports_attendance(
     for member in (carol, olivia):
         profile = MentorProfile.objects.get(member=member)
         assert profile.trained_on is None
+
+
+def test_someone_let_in_from_the_waiting_list_on_the_day_is_recorded_as_attending(
+    client, olivia, alice, carol, clock
+):
+    training = make_event(EventKind.MENTOR_TRAINING, days=3, capacity=1)
+    place = booked(training, alice)
+    waiting = booked(training, carol)
+    assert waiting.status == BookingStatus.WAITING
+    login(client, olivia)
+    url = f"/training/manage/{training.pk}/"
+    assert "let in from the waiting list" not in client.get(url).text
+    clock.move(days=3, minutes=5)  # under way; Alice came too
+    login(client, olivia)
+    page = client.get(url).text
+    assert "Attended (let in from the waiting list)" in page
+    response = client.post(
+        f"{url}attendance/{waiting.pk}/", {"attended": "yes"}, follow=True
+    )
+    assert "Carol" in response.text and "recorded as attending" in response.text
+    assert "the places have been raised to 2" in response.text
+    assert "2 of 2 places taken" in response.text
+    waiting.refresh_from_db()
+    place.refresh_from_db()
+    assert (waiting.status, place.status) == (
+        BookingStatus.ATTENDED,
+        BookingStatus.BOOKED,
+    )
+    profile = MentorProfile.objects.get(member=carol)
+    assert profile.trained_on == timezone.localdate(training.starts_at)
+    assert profile.status == MentorStatus.TRAINED
+
+
+def test_a_place_added_on_the_day_goes_to_someone_let_in_from_the_waiting_list(
+    olivia, alice, carol, clock
+):
+    workshop = make_event(EventKind.WORKSHOP, days=3, capacity=1)
+    place = booked(workshop, alice)
+    waiting = booked(workshop, carol)
+    clock.move(days=3, minutes=5)
+    # A chair was found: the officer adds a place once the workshop has begun.
+    services.event_update(event=workshop, capacity=2)
+    services.booking_record_attendance(booking=waiting, attended=True, by=olivia.user)
+    workshop.refresh_from_db()
+    assert workshop.capacity == 2
+    assert services.places_taken(workshop) == 2
+    assert MentorProfile.objects.get(member=carol).workshop_attended_on is not None
+    place.refresh_from_db()
+    assert place.status == BookingStatus.BOOKED
+
+
+def test_the_waiting_list_is_not_marked_absent_nor_in_before_the_event_starts(
+    olivia, alice, carol, clock
+):
+    training = make_event(EventKind.MENTOR_TRAINING, days=3, capacity=1)
+    booked(training, alice)
+    waiting = booked(training, carol)
+    with pytest.raises(services.TrainingError, match="once the event has started"):
+        services.booking_record_attendance(booking=waiting, attended=True, by=None)
+    clock.move(days=3, minutes=5)
+    with pytest.raises(services.TrainingError, match="no absence to record"):
+        services.booking_record_attendance(booking=waiting, attended=False, by=None)
+    waiting.refresh_from_db()
+    training.refresh_from_db()
+    assert waiting.status == BookingStatus.WAITING and training.capacity == 1
