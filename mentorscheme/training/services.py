@@ -118,7 +118,8 @@ def event_update(*, event: TrainingEvent, **fields) -> TrainingEvent:
     """Change an event. Everyone booked or waiting is told of a new time, place or
     joining link (with an invitation that replaces the one in their calendar). Once
     attendance has been recorded, the kind, the time and the regulations stay as
-    they were: the mentors' gates and briefings rest on them."""
+    they were: the mentors' gates and briefings rest on them. An event still to come
+    cannot be moved into the past."""
     locked = _locked_event(event.pk)
     if "capacity" in fields and fields["capacity"] < places_taken(locked):
         raise TrainingError(
@@ -127,6 +128,15 @@ def event_update(*, event: TrainingEvent, **fields) -> TrainingEvent:
             field="capacity",
         )
     changed = {name for name, value in fields.items() if getattr(locked, name) != value}
+    now = timezone.now()
+    if "starts_at" in changed and fields["starts_at"] <= now < locked.starts_at:
+        # Most likely a slip in the year: it would email everyone booked a date
+        # gone by and open the register. An event under way can still be put right.
+        raise TrainingError(
+            "The start is in the past. Check the date and year: an event still to "
+            "come cannot be moved to a time that has gone.",
+            field="starts_at",
+        )
     if (
         changed & set(REGISTER_FIELDS)
         and locked.bookings.filter(

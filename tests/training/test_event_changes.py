@@ -107,6 +107,48 @@ def test_an_event_saved_again_in_summer_keeps_its_time(
     assert mail.outbox == []
 
 
+def test_an_event_to_come_cannot_be_moved_into_the_past(
+    client, olivia, alice, django_capture_on_commit_callbacks
+):
+    event = event_on(EventKind.WORKSHOP, days=20)
+    booked(event, alice)
+    login(client, olivia)
+    mail.outbox.clear()
+    last_year = event.starts_at - datetime.timedelta(days=365)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/training/manage/{event.pk}/",
+            form_data(
+                event,
+                starts_at=entered(last_year),
+                ends_at=entered(last_year + datetime.timedelta(hours=6)),
+            ),
+        )
+    assert response.status_code == 400
+    assert '<a href="#id_starts_at">Starts: The start is in the past.' in response.text
+    starts = event.starts_at
+    event.refresh_from_db()
+    assert event.starts_at == starts
+    assert mail.outbox == []
+
+
+def test_an_event_under_way_can_still_have_its_start_put_right(
+    client, olivia, alice, clock
+):
+    event = event_on(EventKind.WORKSHOP, days=1)
+    booked(event, alice)
+    clock.move(days=1, hours=1)
+    login(client, olivia)
+    earlier = event.starts_at - datetime.timedelta(minutes=30)
+    response = client.post(
+        f"/training/manage/{event.pk}/",
+        form_data(event, starts_at=entered(earlier)),
+    )
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.starts_at == earlier
+
+
 def test_cancelling_after_a_change_sends_a_later_revision(
     db, alice, django_capture_on_commit_callbacks
 ):
