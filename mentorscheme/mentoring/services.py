@@ -330,17 +330,24 @@ def enrolment_withdraw(*, enrolment: Enrolment, member: Member, reason: str = ""
     return enrolment
 
 
-def _end_the_search(enrolment: Enrolment) -> int:
+def _end_the_search(enrolment: Enrolment, *, tell_candidate: bool = False) -> int:
     """The portfolio is submitted, so there is no mentor to find: its open requests
-    close, each mentor told (the candidate reads it in the email about the step), and
-    the flags asking for help to find one are settled. A mentor the candidate has
-    stays, and so does a flag about that pair. Returns how many requests closed."""
+    close, each mentor told, and the flags asking for help to find one are settled.
+    The candidate reads it in the email about the step, or, with ``tell_candidate``
+    (no such email), in one of its own. A mentor the candidate has stays, and so
+    does a flag about that pair. Returns how many requests closed."""
     requests = lock_rows(selectors.open_requests(enrolment))
+    asked = tell_candidate and (
+        HelpFlag.objects.filter(
+            enrolment=enrolment, why=HelpFlag.Why.ASKED, resolved_at__isnull=True
+        ).exists()
+    )
     for request in requests:
         _close_telling_both(
             request,
             reason="The portfolio was submitted, and mentoring supports preparing "
-            "it, so there is no mentor to find now.",
+            "it, so there is no mentor to find now. If the assessors ask for further "
+            "information, you can find a mentor then.",
             because="their portfolio is submitted",
             email=None,
         )
@@ -348,6 +355,16 @@ def _end_the_search(enrolment: Enrolment) -> int:
         HelpFlag.objects.filter(enrolment=enrolment, why__in=SEARCH_FLAGS),
         "The portfolio was submitted: there is no mentor to find.",
     )
+    if tell_candidate and (requests or asked):
+        emails.send(
+            "search_ended_submitted",
+            to=enrolment.member.email,
+            context={
+                "enrolment": enrolment,
+                "mentors": [r.mentor.member for r in requests],
+                "asked": asked,
+            },
+        )
     return len(requests)
 
 
@@ -380,7 +397,7 @@ def searches_end_for_submitted() -> int:
         with transaction.atomic():
             enrolment = _lock_enrolment(pk)
             if selectors.portfolio_submitted(enrolment):
-                closed += _end_the_search(enrolment)
+                closed += _end_the_search(enrolment, tell_candidate=True)
     return closed
 
 

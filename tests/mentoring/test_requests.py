@@ -365,3 +365,44 @@ def test_the_hourly_run_ends_the_search_a_submitted_portfolio_left_open(
     assert not [m for m in mail.outbox if "Find another mentor" in m.body]
     # And the next run has nothing more to do.
     assert services.searches_end_for_submitted() == 0
+
+
+def test_the_hourly_run_tells_the_candidate_once_why_their_requests_closed(
+    client, alice, dora, bob, django_capture_on_commit_callbacks
+):
+    ask(client, alice, dora)
+    ask(client, alice, bob)
+    services.help_request(enrolment=alice.enrolments.get(), message="Anyone?")
+    Enrolment.objects.filter(member=alice).update(status="submitted")
+    mail.outbox.clear()
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("run_periodic", stdout=io.StringIO())
+    (to_alice,) = [m for m in mail.outbox if m.to == ["alice@example.org"]]
+    assert to_alice.subject == (
+        "[Mentor Scheme] Your open requests to mentors have been closed"
+    )
+    assert "Your Chartership portfolio is with the assessors" in to_alice.body
+    assert "to Dora Davies and Bob Baker have been closed" in to_alice.body
+    assert "Your request for help finding a mentor has been closed too" in (
+        to_alice.body
+    )
+    assert "If the assessors ask for further information" in to_alice.body
+    login(client, alice)
+    request = MentoringRequest.objects.filter(mentor=dora.mentor_profile).get()
+    page = client.get(f"/mentoring/requests/{request.pk}/").text
+    assert "If the assessors ask for further information" in page
+
+
+def test_submitting_tells_the_candidate_of_closed_requests_in_one_email(
+    client, alice, dora, sam, django_capture_on_commit_callbacks
+):
+    ask(client, alice, dora)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrolment_set_status(
+            enrolment=alice.enrolments.get(), status="submitted", by=sam
+        )
+        call_command("run_periodic", stdout=io.StringIO())
+    (to_alice,) = [m for m in mail.outbox if m.to == ["alice@example.org"]]
+    assert "enrolment: submitted" in to_alice.subject
