@@ -56,6 +56,22 @@ class OversightError(Exception):
     """The action was refused; the text says why, in plain words."""
 
 
+class RunAlreadyOpen(OversightError):
+    """An allocation for the same regions is being worked out or awaits review."""
+
+    def __init__(self, run: AllocationRun):
+        self.run = run
+        super().__init__(
+            "An allocation for the same regions is already "
+            + (
+                "being worked out"
+                if run.status == RunStatus.RUNNING
+                else "waiting for review"
+            )
+            + ": this is it. To start afresh, discard it first."
+        )
+
+
 class RunChanged(OversightError):
     """The allocation's pairs changed after the officer was shown them."""
 
@@ -100,6 +116,11 @@ def allocation_run_start(*, by, region_ids: frozenset[int] | None) -> Allocation
     if region_ids is not None and not region_ids:
         raise OversightError("Choose at least one region.")
     with transaction.atomic():
+        # The regions' rows, locked in key order, make two starts for the same
+        # regions (a double click) take turns: the second finds the first's run.
+        lock_rows(Region, region_ids)  # None: every region
+        if (already := _open_run_for(region_ids)) is not None:
+            raise RunAlreadyOpen(already)
         run = AllocationRun.objects.create(
             created_by=by,
             all_regions=region_ids is None,
@@ -113,6 +134,20 @@ def allocation_run_start(*, by, region_ids: frozenset[int] | None) -> Allocation
             lambda: tasks.compute_allocation_run.enqueue(run_id=run_id)
         )
     return run
+
+
+def _open_run_for(region_ids: frozenset[int] | None) -> AllocationRun | None:
+    """A run for exactly these regions being worked out (and not stalled), or
+    awaiting review."""
+    runs = AllocationRun.objects.filter(
+        status__in=[RunStatus.RUNNING, RunStatus.PROPOSED],
+        all_regions=region_ids is None,
+    ).prefetch_related("regions")
+    for run in runs:
+        same = region_ids is None or {r.pk for r in run.regions.all()} == region_ids
+        if same and not run.is_stalled():
+            return run
+    return None
 
 
 class _RunProgress:

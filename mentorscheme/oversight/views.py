@@ -184,7 +184,11 @@ def allocation_list(request):
     if request.method == "POST" and form.is_valid():
         region_id = form.region_id()
         region_ids = allocation_region_ids(roles, region_id)
-        run = services.allocation_run_start(by=request.user, region_ids=region_ids)
+        try:
+            run = services.allocation_run_start(by=request.user, region_ids=region_ids)
+        except services.RunAlreadyOpen as already:
+            messages.info(request, str(already))
+            return redirect("oversight:allocation", pk=already.run.pk)
         messages.success(
             request,
             "The allocation is being worked out. This page shows how far it has got,"

@@ -7,8 +7,17 @@ import re
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
 from mentorscheme.oversight import services as oversight
+from mentorscheme.oversight.models import AllocationRun
+from tests.conftest import login
 from tests.oversight.conftest import candidate, listed_mentor
-from tests.oversight.test_allocation import CONFIRMED, confirmed, propose
+from tests.oversight.test_allocation import (
+    CONFIRMED,
+    confirmed,
+    post_run,
+    propose,
+    stall,
+    start_without_working_out,
+)
 
 
 def test_a_mentor_who_filled_up_since_the_proposal_gets_no_more_requests_than_places(
@@ -115,3 +124,37 @@ def test_publishing_without_the_confirmed_pairs_asks_to_confirm_them(
     page = client.post(f"/oversight/allocations/{run.pk}/publish/", CONFIRMED).text
     assert "Send 2 matches?" in page
     assert not MentoringRequest.objects.exists()
+
+
+def test_starting_a_run_twice_leads_to_the_run_already_started(
+    client, olivia, london, waiting
+):
+    run, _ = start_without_working_out(client, olivia, london)
+    response = post_run(client, {"region": london.pk})
+    assert response["Location"] == f"/oversight/allocations/{run.pk}/"
+    page = client.get(response["Location"]).text
+    assert "An allocation for the same regions is already being worked out" in page
+    assert AllocationRun.objects.get() == run
+
+
+def test_a_proposal_awaiting_review_is_shown_rather_than_worked_out_again(
+    client, olivia, london, waiting, staff
+):
+    run = propose(client, olivia, london)
+    response = post_run(client, {"region": london.pk})
+    assert response["Location"] == f"/oversight/allocations/{run.pk}/"
+    assert "already waiting for review" in client.get(response["Location"]).text
+    # Another set of regions, or the same once discarded, starts a new run.
+    login(client, staff)
+    post_run(client, {"region": ""})
+    oversight.allocation_run_discard(run=run, by=olivia.user)
+    propose(client, olivia, london)
+    assert AllocationRun.objects.count() == 3
+
+
+def test_a_run_that_stalled_does_not_stop_another_starting(
+    client, olivia, london, waiting
+):
+    run, _ = start_without_working_out(client, olivia, london)
+    stall(run)
+    assert propose(client, olivia, london) != run
