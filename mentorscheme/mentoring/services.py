@@ -789,7 +789,8 @@ def request_create(
         from_allocation=from_allocation,
     )
     emails.send(
-        "request_received",
+        # An allocation's request was the officers' suggestion, not the candidate's.
+        "request_from_allocation" if from_allocation else "request_received",
         to=mentor.member.email,
         context={
             "request": request,

@@ -107,7 +107,7 @@ def test_an_allocation_is_proposed_reviewed_and_published_as_requests(
         ),
         (
             "bob@example.org",
-            "[Mentor Scheme] Alice Archer would like you as their mentor",
+            "[Mentor Scheme] The scheme suggests you as mentor for Alice Archer",
         ),
     ]
     # Bulk allocation is the candidates' side's work, and the emails say so.

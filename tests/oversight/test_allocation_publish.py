@@ -1,8 +1,12 @@
 """Publishing a reviewed allocation: mentors' places, what the officer confirmed,
 runs started twice, and what each person is told."""
 
+import datetime
 import html
 import re
+
+from django.core import mail
+from django.utils import timezone
 
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
@@ -158,3 +162,57 @@ def test_a_run_that_stalled_does_not_stop_another_starting(
     run, _ = start_without_working_out(client, olivia, london)
     stall(run)
     assert propose(client, olivia, london) != run
+
+
+def test_the_mentor_is_told_the_scheme_suggested_the_match_not_the_candidate(
+    client, olivia, london, waiting, alice, bob, django_capture_on_commit_callbacks
+):
+    run = propose(client, olivia, london)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/oversight/allocations/{run.pk}/publish/", confirmed(run))
+    to_bob = next(
+        m for m in mail.outbox if m.to == [bob.email] and "Alice" in m.subject
+    )
+    assert to_bob.subject == (
+        "[Mentor Scheme] The scheme suggests you as mentor for Alice Archer"
+    )
+    assert "Candidate Support Officers (or the registration team)" in to_bob.body
+    assert "Alice did not choose you or write to you" in to_bob.body
+    assert "has asked you" not in to_bob.body and "wrote" not in to_bob.body
+    request = MentoringRequest.objects.get(enrolment=waiting["alice"])
+    assert f"/mentoring/requests/{request.pk}/" in to_bob.body
+    login(client, bob)
+    page = html.unescape(client.get(f"/mentoring/requests/{request.pk}/").text)
+    assert "The scheme suggests you as mentor for Alice Archer" in page
+    assert "How this request came about" in page
+    assert "Alice did not choose you or write a message" in page
+    assert "Alice’s message" not in page
+    login(client, alice)
+    page = html.unescape(client.get(f"/mentoring/requests/{request.pk}/").text)
+    assert "Request to Bob Baker, sent by the scheme" in page
+    assert "You did not write to Bob" in page
+    # A reminder says the same.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        mentoring.requests_remind_and_expire(
+            now=timezone.now() + datetime.timedelta(days=8)
+        )
+    reminder = next(m for m in mail.outbox if alice.full_name in m.body)
+    assert "the scheme suggested you as mentor for Alice Archer" in reminder.body
+    assert "asked you to be their mentor" not in reminder.body
+
+
+def test_a_candidates_own_request_still_says_they_asked(
+    alice, bob, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        mentoring.request_create(
+            enrolment=alice.enrolments.get(),
+            mentor=bob.mentor_profile,
+            message="I work in a school library.",
+        )
+    [to_bob] = mail.outbox
+    assert (
+        to_bob.subject == "[Mentor Scheme] Alice Archer would like you as their mentor"
+    )
+    assert "has asked you to be their mentor. They wrote:" in to_bob.body
