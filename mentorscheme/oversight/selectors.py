@@ -584,6 +584,15 @@ def _candidate_records(region_ids, progress) -> list:
     return records
 
 
+def _with_open_requests(region_ids) -> int:
+    """How many waiting candidates have a request open: a mentor they were declined
+    by is left out of the allocation too, but that is no request."""
+    open_requests = MentoringRequest.objects.filter(
+        enrolment=OuterRef("pk"), status__in=OPEN_REQUEST_STATUSES
+    )
+    return waiting_enrolments(region_ids).filter(Exists(open_requests)).count()
+
+
 def _reasons(reasons) -> list[dict]:
     return [
         {"code": r.code, "text": r.text, "warning": bool(r.warning)} for r in reasons
@@ -631,9 +640,7 @@ def allocation_proposal(
     return {
         "inputs": {
             "candidates_waiting": len(candidates),
-            "candidates_with_open_requests": sum(
-                1 for c in candidates if c.excluded_mentor_ids
-            ),
+            "candidates_with_open_requests": _with_open_requests(region_ids),
             "mentors_listed": len(mentors),
             "mentors_with_free_places": len(open_mentors),
             "free_places": sum(m.free_places for m in open_mentors),

@@ -236,6 +236,22 @@ def test_a_candidate_asked_for_further_information_is_allocated_one_submitted_is
     assert "Carl Clark" in page and "Fran Ford" not in page
 
 
+def test_the_run_counts_only_the_candidates_with_a_request_open(
+    client, olivia, london, waiting, bob
+):
+    other = listed_mentor(region="wales")
+    mentoring.request_create(
+        enrolment=waiting["alice"], mentor=other, message="Please?"
+    )
+    declined = mentoring.request_create(
+        enrolment=waiting["carl"], mentor=other, message="Please?"
+    )
+    mentoring.request_decline(request=declined, mentor=other, reason="full")
+    run = propose(client, olivia, london)
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "3 (1 with requests open)" in page
+
+
 def test_a_pair_whose_candidate_submitted_meanwhile_is_skipped_in_the_officers_words(
     client, olivia, london, waiting, bob, sam
 ):
