@@ -97,6 +97,10 @@ class MembershipStatus(models.TextChoices):
     LAPSED = "lapsed", "Lapsed"
 
 
+#: An erased member's record keeps a membership number that starts with this.
+ERASED_NUMBER_PREFIX = "ERASED-"
+
+
 class LineManagerDeclaration(models.TextChoices):
     MEMBER = "member", "A member of the body"
     NOT_MEMBER = "not_member", "Someone who is not a member"
@@ -176,6 +180,12 @@ class Member(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_erased(self) -> bool:
+        """Whether this is what remains of a member whose personal data was erased
+        (``privacy.erasure``): emails then speak of them without a name."""
+        return self.membership_number.startswith(ERASED_NUMBER_PREFIX)
 
     @property
     def mentoring_email(self) -> str:

@@ -6,11 +6,14 @@ and sent emails and feedback go. Free text in any request, relationship, agreeme
 meeting or help request involving them is replaced, whoever wrote it (it is about
 them); records they wrote about other people lose the link to them.
 
-``ERASERS`` maps each model with personal data to what erasure does to it, in the
-order it is done: text that names the person is found by their email addresses
-first, while those are still known.
+First, everyone waiting on them (their candidates, their mentor, the mentors they
+asked) gets the next step they would get had the person left, told in words that do
+not name them (``_departures``). Then ``ERASERS`` maps each model with personal data
+to what erasure does to it, in the order it is done: text that names the person is
+found by their email addresses first, while those are still known.
 """
 
+import contextlib
 import datetime
 from collections.abc import Callable
 
@@ -30,12 +33,14 @@ from mentorscheme.contact.models import Feedback, FeedbackReply
 from mentorscheme.guidance.models import GuidancePage, GuidancePageVersion
 from mentorscheme.locking import lock_row
 from mentorscheme.members.models import (
+    ERASED_NUMBER_PREFIX,
     Member,
     MembershipStatus,
     OfficerAppointment,
     RegisterImport,
     RegistrationAward,
 )
+from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import (
     OPEN_REQUEST_STATUSES,
     Agreement,
@@ -49,6 +54,7 @@ from mentorscheme.mentoring.models import (
     RelationshipStatus,
     RequestStatus,
 )
+from mentorscheme.mentors import changes as mentor_changes
 from mentorscheme.mentors import directory
 from mentorscheme.mentors.models import (
     MentorProfile,
@@ -77,11 +83,12 @@ class PrivacyError(Exception):
     """The erasure was refused; the text says why, in plain words."""
 
 
-def _blank(queryset, *fields: str) -> int:
-    """Replace each non-empty text field with a marker; the number of rows changed."""
+def _blank(queryset, *fields: str, keep=()) -> int:
+    """Replace each non-empty text field with a marker; the number of rows changed.
+    Texts in ``keep`` (the scheme's own words, naming nobody) stay."""
     changed = set()
     for name in fields:
-        rows = queryset.exclude(**{name: ""})
+        rows = queryset.exclude(**{name: ""}).exclude(**{f"{name}__in": keep})
         changed.update(rows.values_list("pk", flat=True))
         rows.update(**{name: ERASED})
     return len(changed)
@@ -137,18 +144,78 @@ def _feedback_replies(subject: Subject) -> int:
 
 # -- mentoring ----------------------------------------------------------------------
 
+#: What the people waiting on them read: the emails outlive the erasure, so they
+#: name nobody (see ``_departures``).
+MENTOR_LEFT = "Your mentor has left the scheme."
+REQUEST_TO_MENTOR_WHO_LEFT = (
+    "This mentor has left the scheme, so your request no longer counts towards your "
+    "limit: you can ask another mentor now."
+)
+CANDIDATE_LEFT = (
+    "Your candidate has left the scheme, so your place is free for someone else."
+)
+_DEPARTURE_WORDS = (MENTOR_LEFT, REQUEST_TO_MENTOR_WHO_LEFT, CANDIDATE_LEFT)
+
+
+def _departures(member: Member) -> None:
+    """Everyone waiting on the person gets the next step they would get had the
+    person left: as when a mentor steps down, each candidate is emailed and flagged
+    to the region's officers to find another mentor, and each open request is
+    withdrawn with the reason; as when a candidate ends mentoring or withdraws a
+    request, the mentor is told their place is free.
+
+    ``member`` is their record with its name already erased: these emails are
+    written now and sent after the erasure commits, so they must not name them.
+    """
+    profile = MentorProfile.objects.filter(member=member).first()
+    if profile is not None:
+        profile = lock_row(MentorProfile.objects.select_related("member"), profile.pk)
+        mentor_changes.mentor_left(
+            profile=profile, reason=MENTOR_LEFT, ended_by=EndedBy.SCHEME
+        )
+        mentor_changes.mentor_unavailable(
+            profile=profile, reason=REQUEST_TO_MENTOR_WHO_LEFT
+        )
+    as_candidate = Q(enrolment__member=member)
+    for relationship in MentoringRelationship.objects.filter(
+        as_candidate, status=RelationshipStatus.ACTIVE
+    ):
+        with contextlib.suppress(mentoring.MentoringError):  # ended meanwhile
+            mentoring.relationship_end(
+                relationship=relationship, member=member, reason=CANDIDATE_LEFT
+            )
+    for request in MentoringRequest.objects.filter(
+        as_candidate, status__in=OPEN_REQUEST_STATUSES
+    ):
+        with contextlib.suppress(mentoring.MentoringError):  # answered meanwhile
+            mentoring.request_withdraw(request=request, candidate=member)
+
+
+def _name_erased(member: Member) -> Member:
+    """Their record without their name and number, read again (see ``_departures``)."""
+    Member.objects.filter(pk=member.pk).update(
+        first_name="Erased",
+        last_name="member",
+        membership_number=f"{ERASED_NUMBER_PREFIX}{member.pk}",
+    )
+    return Member.objects.get(pk=member.pk)
+
 
 def _requests(subject: Subject) -> int:
     mine = MentoringRequest.objects.filter(_of_member(subject, *_PAIR))
-    now = timezone.now()
-    # Open requests cannot be answered now: theirs are withdrawn, those to them lapse.
-    mine.filter(
-        enrolment__member=subject.member, status__in=OPEN_REQUEST_STATUSES
-    ).update(status=RequestStatus.WITHDRAWN, closed_at=now)
-    mine.filter(mentor__member=subject.member, status__in=OPEN_REQUEST_STATUSES).update(
-        status=RequestStatus.EXPIRED, closed_at=now
+    # Any request still open (``_departures`` closed those it found) cannot be
+    # answered now: it is withdrawn, as the person is gone.
+    mine.filter(status__in=OPEN_REQUEST_STATUSES).update(
+        status=RequestStatus.WITHDRAWN, closed_at=timezone.now()
     )
-    return _blank(mine, "message", "response", "candidate_reply", "closed_reason")
+    return _blank(
+        mine,
+        "message",
+        "response",
+        "candidate_reply",
+        "closed_reason",
+        keep=_DEPARTURE_WORDS,
+    )
 
 
 def _relationships(subject: Subject) -> int:
@@ -165,7 +232,13 @@ def _relationships(subject: Subject) -> int:
         ended_on=timezone.localdate(),
         end_reason="",
     )
-    return _blank(mine, "end_reason", "completion_reason", "letter_of_support")
+    return _blank(
+        mine,
+        "end_reason",
+        "completion_reason",
+        "letter_of_support",
+        keep=_DEPARTURE_WORDS,
+    )
 
 
 def _agreements(subject: Subject) -> int:
@@ -362,7 +435,7 @@ def _member(subject: Subject) -> int:
         setattr(member, name, value)
     member.first_name, member.last_name = "Erased", "member"
     member.email = f"erased-{member.pk}@erased.invalid"
-    member.membership_number = f"ERASED-{member.pk}"
+    member.membership_number = f"{ERASED_NUMBER_PREFIX}{member.pk}"
     member.job_title = ""
     member.contact_email = member.contact_phone = ""
     member.organisation = None
@@ -445,8 +518,9 @@ def member_erase(*, member: Member, by, reason: str) -> ErasureRecord:
         raise PrivacyError("Another member of the team must erase your own record.")
     subject = Subject.of_member(member)
     subject.identifiers  # noqa: B018 — learn them before erasing them
-    # The other side of each mentoring the erasure ends: a mentor gains a place, a
-    # candidate waits for a mentor again.
+    _departures(_name_erased(member))
+    # The other side of any mentoring still active (the departures ended the rest,
+    # counting as they went): a mentor gains a place, a candidate waits again.
     pairs = list(
         MentoringRelationship.objects.filter(
             _of_member(subject, *_PAIR), status=RelationshipStatus.ACTIVE

@@ -183,22 +183,25 @@ def _confirm_erase(request, member):
     if ending:
         consequences.append(
             confirm.Consequence(
-                "These mentoring relationships end. Nobody is emailed about it: "
-                "tell the other person yourself.",
+                "These mentoring relationships end, as if they had left the scheme. "
+                "Each other person is emailed, without their name: a candidate is "
+                "asked to find a new mentor (and flagged to their region's officers), "
+                "a mentor is told their place is free.",
                 tuple(ending),
             )
         )
-    if preview["open_requests"]:
+    requests = preview["open_requests"]
+    if requests:
         consequences.append(
-            f"{preview['open_requests']} open mentoring "
-            f"request{'s' if preview['open_requests'] != 1 else ''} close."
+            f"{requests} open mentoring request{'s are' if requests != 1 else ' is'} "
+            "withdrawn, and the other person is emailed, without their name."
         )
     if preview["future_bookings"]:
         consequences.append(
             "Their future training places are given back; anyone waiting for one "
             "is emailed that they have a place."
         )
-    else:
+    if not (ending or requests or preview["future_bookings"]):
         consequences.append("Nobody is emailed.")
     return confirm.confirmation_page(
         request,

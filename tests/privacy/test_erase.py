@@ -72,13 +72,16 @@ def test_staff_see_what_erasure_will_do_before_confirming(client, mia, sam_with_
     page = client.get(f"/privacy/erase/{mia.pk}/").content.decode()
     assert "Mia Marchetti" in page
     assert "1 active mentoring relationship will end" in page
+    assert "a mentor is told their place is free" in page
     assert "1 future training place will be given back" in page
     refused = _erase(client, mia, reason="")
     assert refused.status_code == 400
     asked = _erase(client, mia, confirmed="").text
     assert "Erase Mia Marchetti&#x27;s personal data?" in asked
     assert "<li>Mia Marchetti mentoring Alice Archer</li>" in asked
-    assert "tell the other person yourself" in asked
+    assert "Each other person is emailed, without their name" in asked
+    assert "1 open mentoring request is withdrawn" in asked
+    assert "Nobody is emailed" not in asked
     assert "anyone waiting for one is emailed" in asked
     assert Member.objects.get(pk=mia.pk).first_name == "Mia"
     assert not ErasureRecord.objects.exists()
@@ -141,7 +144,14 @@ def test_erasure_closes_what_is_open_and_blanks_what_was_written(
     assert (request.status, request.message) == ("withdrawn", "[erased]")
     assert Meeting.objects.get().notes == "[erased]"
     assert Agreement.objects.get().goals == "[erased]"
-    assert HelpFlag.objects.get().message == "[erased]"
+    assert HelpFlag.objects.get(enrolment__member=mia).message == "[erased]"
+    # Alice's mentor left: her region's officers are asked to help her find another.
+    left = HelpFlag.objects.get(enrolment=relationship.enrolment)
+    assert (left.why, left.message) == (
+        "mentor_left",
+        "Your mentor has left the scheme.",
+    )
+    assert left.resolved_at is None
     assert set(Feedback.objects.values_list("email", "message")) == {("", "[erased]")}
     past, future = Booking.objects.filter(member=mia).order_by("event__starts_at")
     assert (past.status, future.status) == ("attended", "cancelled")

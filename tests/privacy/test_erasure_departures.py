@@ -1,0 +1,153 @@
+"""Erasing someone in the middle of mentoring gives everyone waiting on them the next
+step they would get had the person left, in emails that do not name them."""
+
+import pytest
+from django.core import mail
+from django_tasks_db.models import DBTaskResult
+
+from mentorscheme.mentoring import services as mentoring
+from mentorscheme.mentoring.models import (
+    HelpFlag,
+    MentoringRelationship,
+    MentoringRequest,
+)
+from mentorscheme.mentors import selectors as mentor_selectors
+from mentorscheme.mentors.models import MentorProfile
+from mentorscheme.privacy import erasure
+from tests import factories as f
+
+REASON = "Erasure request by email, reference DP-7."
+
+
+def matched(candidate, mentor):
+    request = mentoring.request_create(
+        enrolment=candidate.enrolments.get(), mentor=mentor.mentor_profile, message="Hi"
+    )
+    return mentoring.request_accept(
+        request=request, mentor=mentor.mentor_profile, confirms_not_line_manager=True
+    )
+
+
+def asked(candidate, mentor) -> MentoringRequest:
+    return mentoring.request_create(
+        enrolment=candidate.enrolments.get(), mentor=mentor.mentor_profile, message="Hi"
+    )
+
+
+@pytest.fixture
+def una(db):
+    member = f.MemberFactory(
+        first_name="Una", last_name="Underwood", email="una@example.org"
+    )
+    f.with_account(member)
+    f.enrol(member, "chartership")
+    return member
+
+
+def erase(member, sam, capture):
+    mail.outbox.clear()
+    with capture(execute=True):
+        erasure.member_erase(member=member, by=sam, reason=REASON)
+
+
+def to(address):
+    return [m for m in mail.outbox if m.to == [address]]
+
+
+def naming(member) -> list[str]:
+    """Every email sent that names the member in any way."""
+    traces = [
+        member.first_name,
+        member.last_name,
+        member.email,
+        member.membership_number,
+    ]
+    return [
+        m.subject
+        for m in mail.outbox
+        for part in (m.subject, m.body, *(a[0] for a in getattr(m, "alternatives", [])))
+        if any(trace.lower() in part.lower() for trace in traces)
+    ]
+
+
+def test_a_mentors_candidates_are_told_and_flagged_as_when_a_mentor_steps_down(
+    alice, una, dora, sam, django_capture_on_commit_callbacks
+):
+    MentorProfile.objects.filter(member=dora).update(capacity=2)
+    relationship = matched(alice, dora)
+    pending = asked(una, dora)
+    erase(dora, sam, django_capture_on_commit_callbacks)
+
+    relationship.refresh_from_db()
+    assert (relationship.status, relationship.ended_by) == ("ended_early", "scheme")
+    assert relationship.end_reason == "Your mentor has left the scheme."
+    flag = HelpFlag.objects.get(enrolment__member=alice, why="mentor_left")
+    assert flag.resolved_at is None
+    told = to("alice@example.org")
+    assert [m.subject for m in told] == ["[Mentor Scheme] You need a new mentor"]
+    assert "Your mentoring has ended: Your mentor has left the scheme." in told[0].body
+    assert "Find a new mentor" in told[0].body
+
+    pending.refresh_from_db()
+    assert pending.status == "withdrawn"
+    assert pending.closed_reason == erasure.REQUEST_TO_MENTOR_WHO_LEFT
+    told = to("una@example.org")
+    assert [m.subject for m in told] == [
+        "[Mentor Scheme] Your mentoring request has been closed"
+    ]
+    assert "This mentor has left the scheme" in told[0].body
+
+    assert naming(dora) == []
+
+
+def test_a_candidates_mentor_is_told_their_place_is_free(
+    alice, bob, dora, sam, django_capture_on_commit_callbacks
+):
+    relationship = matched(alice, dora)
+    other = f.enrol(alice, "certification")
+    pending = mentoring.request_create(
+        enrolment=other, mentor=bob.mentor_profile, message="Hi"
+    )
+    assert mentor_selectors.mentor_record(dora.mentor_profile.pk).active_mentees == 1
+    erase(alice, sam, django_capture_on_commit_callbacks)
+
+    relationship.refresh_from_db()
+    assert (relationship.status, relationship.ended_by) == ("ended_early", "candidate")
+    assert mentor_selectors.mentor_record(dora.mentor_profile.pk).active_mentees == 0
+    told = to("dora@example.org")
+    assert [m.subject for m in told] == ["[Mentor Scheme] Your mentoring has ended"]
+    assert erasure.CANDIDATE_LEFT in told[0].body
+
+    pending.refresh_from_db()
+    assert pending.status == "withdrawn"
+    told = to("bob@example.org")
+    assert [m.subject for m in told] == [
+        "[Mentor Scheme] A request to you has been withdrawn"
+    ]
+    assert told[0].body.startswith("Hello,\n\nA candidate's request for you")
+
+    assert naming(alice) == []
+    assert not HelpFlag.objects.filter(resolved_at__isnull=True).exists()
+
+
+def test_a_mentor_with_nobody_waiting_emails_nobody(
+    dora, sam, django_capture_on_commit_callbacks
+):
+    erase(dora, sam, django_capture_on_commit_callbacks)
+    assert mail.outbox == []
+    assert not MentoringRelationship.objects.exists()
+
+
+def test_the_queued_emails_name_neither_side_of_the_erasure(
+    settings, alice, una, dora, sam, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    MentorProfile.objects.filter(member=dora).update(capacity=2)
+    matched(alice, dora)
+    asked(una, dora)
+    DBTaskResult.objects.all().delete()
+    erase(dora, sam, django_capture_on_commit_callbacks)
+    queued = [str(task.args_kwargs) for task in DBTaskResult.objects.all()]
+    assert len(queued) == 2
+    for trace in ("Dora", "Davies", "dora@example.org", dora.membership_number):
+        assert not [text for text in queued if trace.lower() in text.lower()], trace
