@@ -11,10 +11,13 @@ Two ideas keep a national run (~50,000 candidates, ~15,000 mentors, ~750 million
 allowed pairs) small:
 
 * **Interchangeable candidates are one node** (``CandidateGroups``). Candidates
-  whom no rule or score tells apart (same needs, region, organisation and ways
-  of meeting, nothing of their own such as a ranked choice) form a group; its
-  node carries one unit per member. A cohort with heavy ties becomes a few
-  hundred nodes.
+  whom no rule or score tells apart (same needs, region and ways of meeting,
+  nothing of their own such as a ranked choice) form a group; its node carries
+  one unit per member. A cohort with heavy ties becomes a few hundred nodes.
+  Their organisations may differ: a node is valued as if none of its members
+  were in a mentor's organisation, which bounds every member's score, and when
+  an arc goes to a mentor of some members' organisation, those members become
+  a node of their own (``Solver._split``), so every arc in a network is exact.
 * **Column generation**: solve on a few arcs, then prove the answer optimal for
   every pair by linear programming duality, adding arcs until it is:
 
@@ -47,6 +50,7 @@ input order.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -63,7 +67,7 @@ from mentorscheme.matching.pricing import (
     class_bound,
 )
 from mentorscheme.scheme.recommendations import Scoring, place_points
-from mentorscheme.scheme.records import CandidateArrays, MentorArrays
+from mentorscheme.scheme.records import NONE, CandidateArrays, MentorArrays
 
 Progress = Callable[[str, int, int], None]
 
@@ -95,12 +99,13 @@ class CandidateGroups:
 
     Two candidates are interchangeable when every open mentor is allowed for
     both or for neither and scores both the same: the same level needed and
-    qualification, region, organisation (when an open mentor works there) and
-    its type, ways of meeting and the version of the regulations they are
-    under, and neither has anything of their own (a ranked choice, a mentor
-    they may not ask again, an open mentor who is themselves or their line
-    manager). Each group's first member (lowest id) is the node standing for
-    it.
+    qualification, region, type of organisation, ways of meeting and the
+    version of the regulations they are under, and neither has anything of
+    their own (a ranked choice, a mentor they may not ask again, an open
+    mentor who is themselves or their line manager). Their organisations may
+    differ while no arc goes from the group to a mentor of one of them
+    (``Solver._split``). Each group's first member (lowest id) is the node
+    standing for it.
     """
 
     #: Per group: the first member's position.
@@ -195,8 +200,23 @@ class Solver:
         self.excluded_keys = excluded_keys
         self.progress = progress
         self.stats = stats
+        #: Per candidate position: their organisation when an open mentor works
+        #: there, else none (no score can tell such organisations apart).
+        self.organisation = np.where(
+            np.isin(
+                candidates.organisation_id,
+                mentors.organisation_id[mentors.organisation_id >= 0],
+            ),
+            candidates.organisation_id,
+            NONE,
+        )
+        # The search scores a node by its first member with the node's
+        # organisation (``_node_organisations``): its own, or none when the
+        # members' differ.
         self.search = MentorSearch(
-            candidates=candidates,
+            candidates=dataclasses.replace(
+                candidates, organisation_id=self.organisation.copy()
+            ),
             mentors=mentors,
             scoring=scoring,
             excluded_keys=excluded_keys,
@@ -277,7 +297,11 @@ class Solver:
 
     # -- column generation --
 
-    def _groups(self) -> CandidateGroups:
+    def _groups(self, split: np.ndarray) -> CandidateGroups:
+        """Candidates alike but for their organisation, apart from those
+        ``split`` off (per position: the organisation, else none) and those
+        alone; each node is then scored with its organisation
+        (``_node_organisations``)."""
         ca, mentors = self.candidates, self.mentors
         alone = np.zeros(len(ca), dtype=bool)
         alone[self.choices.candidate] = True
@@ -288,36 +312,96 @@ class Solver:
             ca.declared_line_manager_member_id,
         ):
             alone |= np.isin(member, mentors.member_ids)
-        # An organisation counts only through a mentor in it (the penalty for
-        # the same organisation): candidates of organisations without an open
-        # mentor are alike whatever their organisation.
-        organisation = np.where(
-            np.isin(
-                ca.organisation_id,
-                mentors.organisation_id[mentors.organisation_id >= 0],
-            ),
-            ca.organisation_id,
-            -1,
-        )
         features = [
             ca.min_mentor_rank,
             ca.qualification_id,
             ca.region_id,
-            organisation,
+            split,
             ca.organisation_type_id,
             ca.modes,
             ca.regulations_id,
         ]
-        return CandidateGroups.of(ca, self.eligible, features, alone)
+        groups = CandidateGroups.of(ca, self.eligible, features, alone)
+        self._node_organisations(groups)
+        return groups
+
+    def _node_organisations(self, groups: CandidateGroups) -> None:
+        """Score each node with its members' organisation when they share one,
+        else with none: an upper bound for every member (the same organisation
+        only costs points), exact for every member on an arc to a mentor of an
+        organisation none of them is in, which ``_split`` makes of every arc
+        in a network."""
+        if not len(groups.first):
+            return
+        organisation = self.organisation[groups.members]
+        starts = groups.start[groups.first]
+        low = np.minimum.reduceat(organisation, starts)
+        high = np.maximum.reduceat(organisation, starts)
+        self.search.candidates.organisation_id[groups.first] = np.where(
+            low == high, low, NONE
+        )
+
+    def _split(
+        self, groups: CandidateGroups, arcs: Arcs, split: np.ndarray
+    ) -> CandidateGroups:
+        """Makes every arc exact for every member of its node.
+
+        An arc from a node whose members' organisations differ is valued as if
+        none were in the mentor's; when some are, they become a node of their
+        own (recorded in ``split``), and each new node takes the arcs of the
+        node it came from, valued again. Returns the groups, ``arcs`` changed
+        in place.
+        """
+        n_mentors = len(self.mentors)
+        org_of_mentor = self.mentors.organisation_id[arcs.mentor]
+        node_org = self.search.candidates.organisation_id
+        suspect = (
+            (node_org[arcs.candidate] == NONE)
+            & (groups.size[arcs.candidate] > 1)
+            & (org_of_mentor >= 0)
+        )
+        if not suspect.any():
+            return groups
+        first_of = np.repeat(groups.first, groups.size[groups.first])
+        width = int(max(self.organisation.max(), org_of_mentor.max())) + 2
+        member_key = first_of * width + self.organisation[groups.members] + 1
+        asked = arcs.candidate[suspect] * width + org_of_mentor[suspect] + 1
+        clash = np.unique(asked[np.isin(asked, member_key)])
+        if not len(clash):
+            return groups
+        moved = groups.members[np.isin(member_key, clash)]
+        split[moved] = self.organisation[moved]
+        new = self._groups(split)
+        # Each new node came from the node holding its first member, and takes
+        # that node's arcs.
+        first_at = np.zeros(len(self.candidates), dtype=np.int64)
+        first_at[groups.members] = first_of
+        came_from = first_at[new.first]
+        order = np.argsort(arcs.candidate, kind="stable")
+        sorted_c = arcs.candidate[order]
+        lo = np.searchsorted(sorted_c, came_from, "left")
+        count = np.searchsorted(sorted_c, came_from, "right") - lo
+        at = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(count.sum())
+        take = order[at]
+        c = np.repeat(new.first, count)
+        m = arcs.mentor[take]
+        points = arcs.points[take]
+        again = np.repeat(new.size[new.first] != groups.size[came_from], count)
+        points[again] = self.search.points(c[again], m[again])
+        arcs.candidate, arcs.mentor, arcs.points = c, m, points
+        arcs.deduplicate(n_mentors)
+        self.stats["split_nodes"] = int(self.stats.get("split_nodes", 0)) + len(clash)
+        return new
 
     def _column_generation(self) -> tuple[np.ndarray, np.ndarray]:
-        groups = self._groups()
-        nodes = groups.first
-        self.stats["candidate_nodes"] = len(nodes)
+        split = np.full(len(self.candidates), NONE, dtype=np.int64)
+        groups = self._groups(split)
         with self._timed("initial_arcs"):
             arcs = self._starting_arcs(groups)
+            groups = self._split(groups, arcs, split)
         rounds = 0
         while True:
+            nodes = groups.first
             rounds += 1
             self.progress("solve", rounds, rounds)
             with self._timed("solve"):
@@ -345,6 +429,8 @@ class Solver:
                     )
                 )
             arcs.deduplicate(len(self.mentors))
+            groups = self._split(groups, arcs, split)
+        self.stats["candidate_nodes"] = len(groups.first)
         self.stats["rounds"] = rounds
         self.stats["arcs"] = len(arcs)
         return self._pairs(network, groups)

@@ -192,6 +192,28 @@ def test_candidates_alike_but_for_their_organisation_each_get_the_other_mentor(
     assert not any(r.warning for p in result.pairs for r in p.reasons)
 
 
+def test_look_alike_candidates_of_several_organisations_share_a_node_until_it_matters():
+    # One node for the four, valued as if in no mentor's organisation; those in
+    # the organisation of a mentor they get an arc to become a node of their own.
+    mentors = [
+        mentor(1, organisation_id=5, capacity=2),
+        mentor(2, organisation_id=6, capacity=2),
+    ]
+    orgs = {1: 5, 2: 5, 3: 6, 4: 7}
+    cands = [
+        candidate(i, organisation_id=o, line_manager_member_id=None)
+        for i, o in orgs.items()
+    ]
+    full = allocate(cands, mentors, method="full")
+    priced = allocate(cands, mentors, method="pricing")
+    assert priced.total_score == pytest.approx(full.total_score)
+    # Split twice: those of organisations 5 and 6 each, the one of 7 is left.
+    assert priced.stats["split_nodes"] == 2
+    assert priced.stats["candidate_nodes"] == 3
+    assert not any(r.warning for p in priced.pairs for r in p.reasons)
+    assert_valid(priced, cands, mentors)
+
+
 def test_among_look_alike_candidates_the_earliest_enrolments_are_matched_first():
     mentors = [mentor(i, capacity=2) for i in (1, 2, 3)]
     twins = [candidate(i, line_manager_member_id=None) for i in range(40, 10, -1)]
