@@ -572,8 +572,33 @@ def _mentor_row(profile, **more) -> dict:
 LOAD_SLICE = 5000
 
 
+def _open_allocation_requests():
+    return MentoringRequest.objects.filter(
+        from_allocation=True, status__in=OPEN_REQUEST_STATUSES
+    )
+
+
+def awaiting_allocation_answer(enrolment_ids) -> set[int]:
+    """Those of these enrolments that have an allocation's request still open."""
+    ids = sorted(set(enrolment_ids))
+    found = set()
+    for start in range(0, len(ids), LOAD_SLICE):
+        found |= set(
+            _open_allocation_requests()
+            .filter(enrolment_id__in=ids[start : start + LOAD_SLICE])
+            .values_list("enrolment_id", flat=True)
+        )
+    return found
+
+
+def _allocation_request_open():
+    """Whether the enrolment at ``OuterRef("pk")`` has an allocation's request
+    still open: it waits for that mentor's answer, not for another allocation."""
+    return Exists(_open_allocation_requests().filter(enrolment=OuterRef("pk")))
+
+
 def _candidate_records(region_ids, progress) -> list:
-    enrolments = waiting_enrolments(region_ids)
+    enrolments = waiting_enrolments(region_ids).filter(~_allocation_request_open())
     ids = list(enrolments.order_by("pk").values_list("pk", flat=True))
     records = []
     for start in range(0, len(ids), LOAD_SLICE):
@@ -585,12 +610,17 @@ def _candidate_records(region_ids, progress) -> list:
 
 
 def _with_open_requests(region_ids) -> int:
-    """How many waiting candidates have a request open: a mentor they were declined
-    by is left out of the allocation too, but that is no request."""
+    """How many of the candidates an allocation considers have a request open: a
+    mentor they were declined by is left out of the allocation too, but that is no
+    request."""
     open_requests = MentoringRequest.objects.filter(
         enrolment=OuterRef("pk"), status__in=OPEN_REQUEST_STATUSES
     )
-    return waiting_enrolments(region_ids).filter(Exists(open_requests)).count()
+    return (
+        waiting_enrolments(region_ids)
+        .filter(~_allocation_request_open(), Exists(open_requests))
+        .count()
+    )
 
 
 def _reasons(reasons) -> list[dict]:
@@ -641,6 +671,9 @@ def allocation_proposal(
         "inputs": {
             "candidates_waiting": len(candidates),
             "candidates_with_open_requests": _with_open_requests(region_ids),
+            "candidates_awaiting_allocation_requests": waiting_enrolments(region_ids)
+            .filter(_allocation_request_open())
+            .count(),
             "mentors_listed": len(mentors),
             "mentors_with_free_places": len(open_mentors),
             "free_places": sum(m.free_places for m in open_mentors),
@@ -680,12 +713,6 @@ def allocation_proposal(
         "total_score": round(result.total_score, 4),
         "stats": {k: v for k, v in result.stats.items() if not k.startswith("ms_")},
     }
-
-
-def _open_allocation_requests():
-    return MentoringRequest.objects.filter(
-        from_allocation=True, status__in=OPEN_REQUEST_STATUSES
-    )
 
 
 def mentor_free_places(mentor_ids) -> dict[int, int]:

@@ -446,7 +446,10 @@ def allocation_run_publish(
     # Each pair sent takes one of its mentor's places: a request holds it until
     # answered, so no mentor is sent more requests than they have places.
     free = selectors.mentor_free_places(p["mentor_id"] for p in pairs)
-    outcomes = [_publish_pair(pair, mode=mode, free=free) for pair in pairs]
+    asked = selectors.awaiting_allocation_answer(p["candidate_id"] for p in pairs)
+    outcomes = [
+        _publish_pair(pair, mode=mode, free=free, asked=asked) for pair in pairs
+    ]
     run.status = RunStatus.PUBLISHED
     run.mode = mode
     run.published = outcomes
@@ -475,7 +478,9 @@ NO_PLACE_LEFT = (
 )
 
 
-def _publish_pair(pair: dict, *, mode: str, free: dict[int, int]) -> dict:
+def _publish_pair(
+    pair: dict, *, mode: str, free: dict[int, int], asked: set[int]
+) -> dict:
     outcome = {"candidate_id": pair["candidate_id"], "mentor_id": pair["mentor_id"]}
     enrolment = (
         Enrolment.objects.select_related("member", "qualification")
@@ -501,6 +506,12 @@ def _publish_pair(pair: dict, *, mode: str, free: dict[int, int]) -> dict:
         return outcome | {
             "outcome": "skipped",
             "reason": "The candidate's mentoring has been completed since.",
+        }
+    if enrolment.pk in asked:
+        return outcome | {
+            "outcome": "skipped",
+            "reason": "The candidate is waiting for a mentor's answer to a request "
+            "another allocation sent them since.",
         }
     if free.get(mentor.pk, 0) <= 0:
         return outcome | {

@@ -216,3 +216,44 @@ def test_a_candidates_own_request_still_says_they_asked(
         to_bob.subject == "[Mentor Scheme] Alice Archer would like you as their mentor"
     )
     assert "has asked you to be their mentor. They wrote:" in to_bob.body
+
+
+def test_a_candidate_waiting_on_an_allocations_request_is_not_allocated_again(
+    client, olivia, london, waiting
+):
+    first = propose(client, olivia, london)
+    client.post(f"/oversight/allocations/{first.pk}/publish/", confirmed(first))
+    listed_mentor(first_name="Dee", last_name="Dunn", profile={"capacity": 3})
+    second = propose(client, olivia, london)
+    proposed = {p["candidate_id"] for p in second.proposal["pairs"]}
+    proposed |= {u["candidate_id"] for u in second.proposal["unmatched"]}
+    assert proposed == {waiting["fran"].pk}
+    assert second.inputs["candidates_waiting"] == 1
+    assert second.inputs["candidates_awaiting_allocation_requests"] == 2
+    page = html.unescape(client.get(f"/oversight/allocations/{second.pk}/").text)
+    assert (
+        "Not counted: 2 waiting for a mentor's answer to a request an earlier "
+        "allocation sent them" in page
+    )
+
+
+def test_a_pair_whose_candidate_another_allocation_asked_for_since_is_skipped(
+    client, olivia, london, waiting, staff, bob
+):
+    listed_mentor(first_name="Dee", last_name="Dunn", profile={"capacity": 3})
+    mine = propose(client, olivia, london)
+    login(client, staff)
+    post_run(client, {"region": ""})
+    national = AllocationRun.objects.latest("pk")
+    client.post(f"/oversight/allocations/{national.pk}/publish/", confirmed(national))
+    asked = set(MentoringRequest.objects.values_list("enrolment_id", flat=True))
+    assert asked >= {waiting["alice"].pk, waiting["carl"].pk}
+    login(client, olivia)
+    client.post(f"/oversight/allocations/{mine.pk}/publish/", confirmed(mine))
+    mine.refresh_from_db()
+    assert {o["outcome"] for o in mine.published} == {"skipped"}
+    assert {o["reason"] for o in mine.published} == {
+        "The candidate is waiting for a mentor's answer to a request another "
+        "allocation sent them since."
+    }
+    assert MentoringRequest.objects.count() == len(asked)
