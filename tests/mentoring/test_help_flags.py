@@ -238,3 +238,20 @@ def test_a_candidate_asked_for_further_information_can_ask_for_help_to_find_one(
     assert "has been asked to help you" in response.text
     assert HelpFlag.objects.get().why == "asked"
     assert [m.to for m in mail.outbox] == [[olivia.user.email]]
+
+
+def test_further_information_asked_flags_a_candidate_without_a_mentor_in_its_time(
+    client, alice, olivia, sam, clock
+):
+    days = SchemeSettings.load().unmatched_flag_after_days
+    enrolment = alice.enrolments.get()
+    enrolment.enrolled_on -= datetime.timedelta(days=days + 1)
+    enrolment.save()
+    services.enrolment_set_status(enrolment=enrolment, status="submitted", by=sam)
+    assert services.flag_waiting_candidates() == 0
+    services.enrolment_set_status(enrolment=enrolment, status="further_info", by=sam)
+    assert services.flag_waiting_candidates() == 0
+    clock.move(days=days + 1)
+    assert services.flag_waiting_candidates() == 1
+    login(client, olivia)
+    assert "Alice Archer" in client.get("/oversight/").text

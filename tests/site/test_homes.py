@@ -31,6 +31,19 @@ def test_a_new_candidate_is_sent_to_find_a_mentor(client, alice):
     assert 'class="step-link" href="/mentoring/directory/">Find a mentor</a>' in page
 
 
+def test_a_candidate_asked_for_further_information_is_sent_to_find_a_mentor(
+    client, alice, sam
+):
+    enrolment = alice.enrolments.get()
+    mentoring.enrolment_set_status(enrolment=enrolment, status="submitted", by=sam)
+    page = home(client, alice)
+    assert "We have your submission and email you the outcome." in page
+    assert 'class="step-link" href="/mentoring/directory/"' not in page
+    mentoring.enrolment_set_status(enrolment=enrolment, status="further_info", by=sam)
+    page = home(client, alice)
+    assert 'class="step-link" href="/mentoring/directory/">Find a mentor</a>' in page
+
+
 def test_a_mentor_sees_the_request_waiting_for_their_answer(client, alice, bob):
     request = ask(alice, bob)
     page = home(client, bob)
