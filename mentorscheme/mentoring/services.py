@@ -121,6 +121,10 @@ def enrolment_create(
     """Enrol under the regulations in force; ``line_manager`` is the declaration
     (``line_manager_declare``'s arguments), made in the same transaction."""
     today = today or timezone.localdate()
+    # The member first: two enrolments at once (a double click on "Enrol", the API
+    # called twice) queue here, so the second is refused as already enrolled rather
+    # than breaking the one-open-enrolment constraint.
+    member = lock_row(Member, member.pk)
     if not member.is_current:
         raise MentoringError("Only members whose membership is current can enrol.")
     if not qualification.is_active:

@@ -1,4 +1,5 @@
-"""Many candidates race for a mentor's last place; one candidate races past the limit."""
+"""Many candidates race for a mentor's last place; one candidate races past the limit;
+a candidate enrols twice at once."""
 
 import datetime
 import threading
@@ -6,6 +7,7 @@ import time
 
 import pytest
 from django.db import connections, transaction
+from django.test import Client
 
 from mentorscheme import locking
 from mentorscheme.mentoring import services
@@ -17,6 +19,8 @@ from mentorscheme.mentoring.models import (
     RequestStatus,
 )
 from tests import factories as f
+from tests.conftest import login
+from tests.races import twice_at_once
 
 pytestmark = [
     pytest.mark.postgres,
@@ -261,3 +265,50 @@ def test_a_reopening_waits_for_a_start_taking_the_last_place_and_is_refused():
     completed.refresh_from_db()
     assert completed.status == RelationshipStatus.COMPLETED
     assert profile.relationships.filter(status=RelationshipStatus.ACTIVE).count() == 1
+
+
+def _signed_in_twice(member) -> list[Client]:
+    """Two clients with the member's session: two tabs, or one page sent twice."""
+    return [login(Client(), member) for _ in range(2)]
+
+
+def test_enrol_clicked_twice_enrols_once_and_the_second_is_told_so(monkeypatch):
+    member = f.MemberFactory()
+    f.with_account(member)
+    form = {"qualification": f.qualification("chartership").pk, "line_manager": "none"}
+    first, second = twice_at_once(
+        monkeypatch,
+        [
+            lambda c=c: c.post("/mentoring/enrol/", form)
+            for c in _signed_in_twice(member)
+        ],
+        pause_in=services,
+        name="_counted",
+    )
+    assert first.status_code == 302
+    assert second.status_code == 400
+    assert "You are already enrolled on Chartership." in second.text
+    assert services.Enrolment.objects.filter(member=member).count() == 1
+
+
+def test_enrolling_twice_at_once_through_the_api_is_refused_the_second_time(
+    monkeypatch,
+):
+    member = f.MemberFactory()
+    f.with_account(member)
+    payload = {"qualification": "chartership", "line_manager": "none"}
+    first, second = twice_at_once(
+        monkeypatch,
+        [
+            lambda c=c: c.post(
+                "/api/enrolments", payload, content_type="application/json"
+            )
+            for c in _signed_in_twice(member)
+        ],
+        pause_in=services,
+        name="_counted",
+    )
+    assert first.status_code == 201
+    assert second.status_code == 409
+    assert "already enrolled" in second.json()["detail"]
+    assert services.Enrolment.objects.filter(member=member).count() == 1
