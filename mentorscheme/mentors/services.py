@@ -121,6 +121,9 @@ def _tell(profile: MentorProfile, message: str, **context) -> None:
 
 @transaction.atomic
 def mentor_register_interest(*, member: Member) -> MentorProfile:
+    # The member first: a second registration at once (a double click) waits here,
+    # then finds the first's profile rather than breaking one-profile-per-member.
+    member = lock_row(Member, member.pk)
     if level_held(member) is None:
         raise MentorError(
             "To mentor you need to hold a level of Professional Registration now, and "
