@@ -37,13 +37,16 @@ TOO_MANY = (
 )
 
 
+ALREADY_RECEIVED = (
+    "We have already received this message. There is no need to send it again."
+)
+
+
 def feedback_check_allowed(*, message: str, sender: str) -> None:
     """Refuse the same words from the same sender within a day (a double click, a
     resent form); the same question from someone else is a message of its own."""
     if cache.get(_duplicate_key(message, sender)):
-        raise FeedbackRefused(
-            "We have already received this message. There is no need to send it again."
-        )
+        raise FeedbackRefused(ALREADY_RECEIVED)
 
 
 @transaction.atomic
@@ -61,15 +64,20 @@ def feedback_submit(
     ``address``: the sender's client address, which tells anonymous senders who
     gave no email apart."""
     sender = sender_of(user=user, email=email, address=address)
+    key = _duplicate_key(message, sender)
+    # Reading the key (which also clears it once expired) then adding it is one
+    # claim: the cache is the database's table (settings.CACHES), written in this
+    # transaction, so the same message sent twice at once waits on the first's key
+    # and is refused once the first is stored; and a message that fails to be
+    # stored leaves no key behind, so it can be sent again.
     feedback_check_allowed(message=message, sender=sender)
+    if not cache.add(key, 1, DUPLICATE_WINDOW):
+        raise FeedbackRefused(ALREADY_RECEIVED)
     user = user if user is not None and user.is_authenticated else None
     email = email.strip() or (user.email if user else "")  # so it can be answered
     feedback = Feedback.objects.create(
         topic=topic, message=message, name=name, email=email, user=user
     )
-    key = _duplicate_key(message, sender)
-    # Only a stored message makes a resend a duplicate.
-    transaction.on_commit(lambda: cache.set(key, 1, DUPLICATE_WINDOW))
     _tell_the_team(feedback)
     if email:
         emails.send(

@@ -1,6 +1,7 @@
 import pytest
 from django.core import mail
 
+from mentorscheme.contact import services
 from mentorscheme.contact.models import Feedback, FeedbackStatus
 from tests.conftest import login
 
@@ -75,6 +76,18 @@ def test_the_same_message_twice_is_refused_the_second_time(
     response = post(client, message="  how do I become a MENTOR? ")
     assert response.status_code == 400
     assert "already received this message" in response.text
+    assert Feedback.objects.count() == 1
+
+
+def test_a_message_that_failed_to_be_stored_can_be_sent_again(client, db, monkeypatch):
+    def broken(feedback):
+        raise RuntimeError("the mail queue is down")
+
+    monkeypatch.setattr(services, "_tell_the_team", broken)
+    with pytest.raises(RuntimeError):
+        post(client)
+    monkeypatch.undo()
+    assert post(client).status_code == 302
     assert Feedback.objects.count() == 1
 
 
