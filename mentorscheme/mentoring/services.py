@@ -1566,19 +1566,36 @@ def agreement_save(
     meeting_modes,
     confidentiality: str,
 ) -> Agreement:
+    """A new version of the agreement, confirmed by its writer; the other side is
+    asked to confirm it. The newest version saved again unchanged (a double click,
+    the form sent again) stays as it is: it is returned, confirmed by the writer if
+    they had not, and nobody is asked anything."""
     relationship = _locked_relationship(relationship.pk)
     side = _side(relationship, member)
     if not relationship.is_active:
         raise MentoringError("This mentoring relationship has ended.")
     last = relationship.agreements.first()
     now = timezone.now()
+    content = {
+        "goals": goals.strip(),
+        "frequency": frequency.strip(),
+        "meeting_modes": list(meeting_modes),
+        "confidentiality": confidentiality.strip(),
+    }
+    if last is not None and _same_agreement(last, content):
+        field = (
+            "candidate_confirmed_at"
+            if side == EndedBy.CANDIDATE
+            else "mentor_confirmed_at"
+        )
+        if getattr(last, field) is None:
+            setattr(last, field, now)
+            last.save(update_fields=[field])
+        return last
     agreement = Agreement.objects.create(
         relationship=relationship,
         version=(last.version + 1) if last else 1,
-        goals=goals.strip(),
-        frequency=frequency.strip(),
-        meeting_modes=list(meeting_modes),
-        confidentiality=confidentiality.strip(),
+        **content,
         created_by=member.user,
         candidate_confirmed_at=now if side == EndedBy.CANDIDATE else None,
         mentor_confirmed_at=now if side == EndedBy.MENTOR else None,
@@ -1589,6 +1606,15 @@ def agreement_save(
         context={"relationship": relationship, "agreement": agreement, "by": member},
     )
     return agreement
+
+
+def _same_agreement(agreement: Agreement, content: dict) -> bool:
+    return all(
+        sorted(getattr(agreement, name)) == sorted(value)
+        if name == "meeting_modes"
+        else getattr(agreement, name) == value
+        for name, value in content.items()
+    )
 
 
 @transaction.atomic

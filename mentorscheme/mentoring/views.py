@@ -695,15 +695,22 @@ def agreement_edit(request, pk: int):
     form = forms.AgreementForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.agreement_save(
+            agreement = services.agreement_save(
                 relationship=relationship, member=member, **form.cleaned_data
             )
         except services.MentoringError as refusal:
             form.add_error(None, str(refusal))
         else:
-            messages.success(
-                request, "Saved. The other person has been asked to confirm it."
-            )
+            if current is not None and agreement.pk == current.pk:
+                messages.info(
+                    request,
+                    "Nothing has changed in the agreement, so no new version was "
+                    "saved and nobody has been asked to confirm it again.",
+                )
+            else:
+                messages.success(
+                    request, "Saved. The other person has been asked to confirm it."
+                )
             return redirect("mentoring:relationship", pk=pk)
     return render(
         request,

@@ -50,6 +50,46 @@ def test_both_confirm_the_agreement_and_revisions_keep_versions(client, alice, d
     assert "A newer version" in response.text
 
 
+def test_an_agreement_saved_again_unchanged_stays_confirmed_and_nobody_is_asked(
+    client, alice, dora, django_capture_on_commit_callbacks
+):
+    relationship = pair(alice, dora)
+    url = f"/mentoring/relationships/{relationship.pk}/agreement/"
+    login(client, alice)
+    client.post(url, AGREEMENT)
+    first = Agreement.objects.get()
+    login(client, dora)
+    client.post(f"/mentoring/agreements/{first.pk}/confirm/")
+    mail.outbox.clear()
+    # Alice's browser sends the same agreement again (back button, double click).
+    login(client, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, AGREEMENT, follow=True)
+    assert "Nothing has changed in the agreement" in response.text
+    assert list(relationship.agreements.values_list("version", flat=True)) == [1]
+    first.refresh_from_db()
+    assert first.is_confirmed
+    assert mail.outbox == []
+
+
+def test_the_other_side_saving_the_agreement_unchanged_confirms_it(
+    client, alice, dora, django_capture_on_commit_callbacks
+):
+    relationship = pair(alice, dora)
+    url = f"/mentoring/relationships/{relationship.pk}/agreement/"
+    login(client, alice)
+    client.post(url, AGREEMENT)
+    mail.outbox.clear()
+    login(client, dora)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url, {**AGREEMENT, "goals": "  Submit a Chartership portfolio by June. "}
+        )
+    agreement = Agreement.objects.get()
+    assert agreement.is_confirmed
+    assert mail.outbox == []
+
+
 def test_an_agreement_needs_confidentiality(client, alice, dora):
     relationship = pair(alice, dora)
     login(client, alice)
