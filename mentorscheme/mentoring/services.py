@@ -1635,6 +1635,10 @@ def agreement_confirm(*, agreement: Agreement, member: Member) -> Agreement:
     return agreement
 
 
+#: The same meeting logged again within this long is taken to be sent twice.
+MEETING_RESENT_WITHIN = datetime.timedelta(minutes=10)
+
+
 @transaction.atomic
 def meeting_log(
     *,
@@ -1646,18 +1650,35 @@ def meeting_log(
     notes: str = "",
     action_points: str = "",
 ) -> Meeting:
+    """Add a meeting to the pair's log. The same meeting logged again by the same
+    person within a few minutes (a double click, the form sent again) is the one
+    already logged: it is returned and nothing is added."""
     relationship = _locked_relationship(relationship.pk)
     _side(relationship, member)
     _check_meeting_date(relationship, held_on)
-    meeting = Meeting.objects.create(
-        relationship=relationship,
-        held_on=held_on,
-        mode=mode,
-        duration_minutes=duration_minutes,
-        notes=notes.strip(),
-        action_points=action_points.strip(),
-        created_by=member.user,
+    fields = {
+        "relationship": relationship,
+        "held_on": held_on,
+        "mode": mode,
+        "duration_minutes": duration_minutes,
+        "notes": notes.strip(),
+        "action_points": action_points.strip(),
+        "created_by": member.user,
+    }
+    # The relationship's row is locked, so a second post waits here and then sees
+    # the first's meeting.
+    logged = (
+        Meeting.objects.filter(
+            **fields,
+            removed_at=None,
+            created_at__gte=timezone.now() - MEETING_RESENT_WITHIN,
+        )
+        .order_by("-created_at")
+        .first()
     )
+    if logged is not None:
+        return logged
+    meeting = Meeting.objects.create(**fields)
     if relationship.is_active:
         # A meeting logged late, once the mentoring has ended, says nothing of
         # whether the mentor is active now.

@@ -353,3 +353,35 @@ def test_a_meeting_after_the_mentoring_ended_is_refused_one_before_is_logged_lat
     # Logged late: it says nothing of whether the mentor is active now.
     dora.mentor_profile.refresh_from_db()
     assert dora.mentor_profile.last_active_at is None
+
+
+def test_a_meeting_sent_twice_is_logged_once(client, alice, dora):
+    relationship = pair(alice, dora)
+    login(client, alice)
+    url = f"/mentoring/relationships/{relationship.pk}/meetings/new/"
+    today = {**MEETING, "held_on": datetime.date.today().strftime("%d/%m/%Y")}
+    first = client.post(url, today)
+    # A double click, or the form sent again from the browser's history.
+    again = client.post(url, today, follow=True)
+    assert again.redirect_chain[0][0] == first["Location"]
+    assert "The meeting has been added to your log." in again.text
+    assert Meeting.objects.count() == 1
+    # A different meeting that day is a meeting of its own, and so is the same one
+    # logged by the mentor.
+    client.post(url, {**today, "notes": "Talked evidence."})
+    login(client, dora)
+    client.post(url, today)
+    assert Meeting.objects.count() == 3
+
+
+def test_the_same_meeting_logged_again_later_is_a_meeting_of_its_own(
+    client, alice, dora
+):
+    relationship = pair(alice, dora)
+    login(client, alice)
+    url = f"/mentoring/relationships/{relationship.pk}/meetings/new/"
+    today = {**MEETING, "held_on": datetime.date.today().strftime("%d/%m/%Y")}
+    client.post(url, today)
+    Meeting.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=11))
+    client.post(url, today)
+    assert Meeting.objects.count() == 2
