@@ -629,12 +629,10 @@ def _reasons(reasons) -> list[dict]:
     ]
 
 
-def _listed_mentor_records(taken: Counter | None = None) -> list:
-    """Records of the listed mentors as an allocation sees them: a place held by
-    an allocation request still open (``mentor_free_places``), or by one of
-    ``taken``, is not free."""
-    taken = Counter(taken)
-    taken.update(
+def _places_held() -> Counter:
+    """Places held by allocation requests still open, by mentor: an officer sent
+    each for one of the mentor's places (``mentor_free_places``)."""
+    return Counter(
         dict(
             _open_allocation_requests()
             .values("mentor")
@@ -642,6 +640,11 @@ def _listed_mentor_records(taken: Counter | None = None) -> list:
             .values_list("mentor", "n")
         )
     )
+
+
+def _listed_mentor_records(taken: Counter) -> list:
+    """Records of the listed mentors as an allocation sees them: a place in
+    ``taken`` is not free."""
     return [
         replace(m, active_mentees=m.active_mentees + taken[m.id]) if taken[m.id] else m
         for m in mentor_selectors.mentor_records(
@@ -661,7 +664,8 @@ def allocation_proposal(
     """
     progress = progress or (lambda stage, done, total: None)
     candidates = _candidate_records(region_ids, progress)
-    mentors = _listed_mentor_records()
+    held = _places_held()
+    mentors = _listed_mentor_records(held)
     progress("load mentors", len(mentors), len(mentors))
     settings = SchemeSettings.load()
     result = engine.allocate(candidates, mentors, settings.weights(), progress=progress)
@@ -677,6 +681,7 @@ def allocation_proposal(
             "mentors_listed": len(mentors),
             "mentors_with_free_places": len(open_mentors),
             "free_places": sum(m.free_places for m in open_mentors),
+            "places_held": sum(held[m.id] for m in mentors),
             "weights": {
                 name: getattr(settings, f"weight_{name}")
                 for name in (
@@ -850,7 +855,7 @@ def pair_alternatives(run, candidate_id: int, n: int = 5, *, by=None) -> list:
     taken = Counter(
         p["mentor_id"] for p in run.kept_pairs() if p["candidate_id"] != candidate_id
     )
-    mentors = _listed_mentor_records(taken)
+    mentors = _listed_mentor_records(taken + _places_held())
     suggestions = engine.suggest(
         candidate, mentors, n=n, weights=SchemeSettings.load().weights()
     )

@@ -61,6 +61,12 @@ def test_a_later_run_does_not_give_away_places_held_by_an_earlier_runs_requests(
         p["mentor_id"] for p in second.proposal["pairs"]
     }
     assert second.inputs["free_places"] == 0
+    assert second.inputs["places_held"] == 2
+    page = client.get(f"/oversight/allocations/{second.pk}/").text
+    assert (
+        "Not counted: 2 places held by requests an earlier allocation sent, still "
+        "unanswered" in page
+    )
 
 
 def test_a_pair_cannot_be_put_back_once_its_mentors_place_is_given_away(

@@ -53,6 +53,12 @@ class Command(BaseCommand):
             f"{inputs['mentors_with_free_places']} mentors with "
             f"{inputs['free_places']} free places."
         )
+        if inputs["candidates_awaiting_allocation_requests"] or inputs["places_held"]:
+            self.stdout.write(
+                "Left out, as waiting for an answer to an earlier allocation's "
+                f"requests: {inputs['candidates_awaiting_allocation_requests']} "
+                f"candidates, and {inputs['places_held']} mentors' places."
+            )
         self.stdout.write(
             f"Proposed {proposal['matched']} pairs "
             f"(total score {proposal['total_score']}); "
