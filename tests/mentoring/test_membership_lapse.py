@@ -223,6 +223,9 @@ def test_the_officers_see_the_held_mentoring_and_cannot_click_it_away(
     dashboard = client.get("/oversight/").text
     assert "A membership lapsed during the mentoring" in dashboard
     assert "Closes when the membership is renewed" in dashboard
+    # The pair has a mentor: nothing to find or allocate, an email about the mentoring.
+    assert "Include them in an allocation" not in dashboard
+    assert "subject=Your%20mentoring" in dashboard
     page = client.post(f"/oversight/help/{flag.pk}/resolve/", follow=True).text
     assert "This flag closes by itself" in page
     flag.refresh_from_db()
