@@ -62,7 +62,7 @@ CEILINGS = {
 
 def build(size: int, alice, bob, olivia):
     """``size`` of everything the busy pages list, around the personas."""
-    today = datetime.date.today()
+    today = timezone.localdate()
     now = timezone.now()
     alice_enrolment = alice.enrolments.get()
     bob_profile = bob.mentor_profile

@@ -1,6 +1,7 @@
 import datetime
 
 from django.core import mail
+from django.utils import timezone
 
 from mentorscheme.mentoring.models import (
     Meeting,
@@ -241,7 +242,7 @@ def test_the_meeting_log_is_for_the_pair(api_as, alice, bob, olivia):
     relationship = _relationship(alice, bob)
     Meeting.objects.create(
         relationship=relationship,
-        held_on=datetime.date.today(),
+        held_on=timezone.localdate(),
         mode="zoom",
         duration_minutes=45,
         notes="Talked about reflective writing.",

@@ -6,6 +6,7 @@ proportions of a real membership."""
 import datetime
 
 from django.db.models import Count
+from django.utils import timezone
 
 from mentorscheme.demo import seed
 from mentorscheme.members.models import (
@@ -28,7 +29,7 @@ from mentorscheme.training.models import (
 
 def test_the_demo_tells_a_true_story(db):
     seed.seed_demo(seed=2026, members=3000)
-    today = datetime.date.today()
+    today = timezone.localdate()
     members = Member.objects.count()
 
     # Regions as they are now: the Midlands merged; every region has an officer.

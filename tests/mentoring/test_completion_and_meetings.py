@@ -33,7 +33,7 @@ def pair(alice, dora, *, days_ago=10, qualification=None):
         enrolment=enrolment,
         mentor=dora.mentor_profile,
         request=request,
-        started_on=datetime.date.today() - datetime.timedelta(days=days_ago),
+        started_on=timezone.localdate() - datetime.timedelta(days=days_ago),
     )
 
 
@@ -45,7 +45,7 @@ def test_completion_needs_both_behind_a_confirmation_step(
     client, alice, dora, django_capture_on_commit_callbacks
 ):
     relationship = pair(alice, dora)
-    Meeting.objects.create(relationship=relationship, held_on=datetime.date.today(), **MEETING)  # fmt: skip
+    Meeting.objects.create(relationship=relationship, held_on=timezone.localdate(), **MEETING)  # fmt: skip
     login(client, dora)
     page = client.get(complete_url(relationship))
     assert "Mentoring is complete when both of you confirm it" in page.text
@@ -105,7 +105,7 @@ def test_for_fellowship_the_mentor_writes_a_letter_the_candidate_downloads(
 def test_an_officer_reopens_a_completion_within_the_period(client, alice, dora, olivia):
     relationship = pair(alice, dora)
     relationship.status = "completed"
-    relationship.ended_on = datetime.date.today()
+    relationship.ended_on = timezone.localdate()
     relationship.save()
     login(client, olivia)
     url = f"/mentoring/relationships/{relationship.pk}/reopen/"
@@ -119,7 +119,7 @@ def test_an_officer_reopens_a_completion_within_the_period(client, alice, dora, 
     relationship.refresh_from_db()
     assert relationship.is_active and relationship.reopened_at
     relationship.status = "completed"
-    relationship.ended_on = datetime.date.today() - datetime.timedelta(days=400)
+    relationship.ended_on = timezone.localdate() - datetime.timedelta(days=400)
     relationship.save()
     response = client.post(
         f"/mentoring/relationships/{relationship.pk}/reopen/",
@@ -134,7 +134,7 @@ def test_an_officer_reopens_a_completion_within_the_period(client, alice, dora, 
 def completed(alice, dora):
     relationship = pair(alice, dora)
     relationship.status = "completed"
-    relationship.ended_on = datetime.date.today()
+    relationship.ended_on = timezone.localdate()
     relationship.save()
     return relationship
 
@@ -220,7 +220,7 @@ def test_the_reopen_form_is_on_the_page_once_and_not_in_its_title(
 ):
     relationship = pair(alice, dora)
     relationship.status = "completed"
-    relationship.ended_on = datetime.date.today()
+    relationship.ended_on = timezone.localdate()
     relationship.save()
     login(client, olivia)
     page = client.get(f"/mentoring/relationships/{relationship.pk}/").text
@@ -264,14 +264,14 @@ def test_a_request_sent_before_the_mentoring_was_completed_cannot_be_accepted(
 def test_the_informal_first_chat_is_logged_from_the_request_date(client, alice, dora):
     relationship = pair(alice, dora, days_ago=10)
     login(client, alice)
-    chat = datetime.date.today() - datetime.timedelta(days=12)
+    chat = timezone.localdate() - datetime.timedelta(days=12)
     response = client.post(
         f"/mentoring/relationships/{relationship.pk}/meetings/new/",
         {**MEETING, "held_on": chat.strftime("%d/%m/%Y")},
     )
     assert response.status_code == 302, response.text
     assert Meeting.objects.get().held_on == chat
-    too_early = datetime.date.today() - datetime.timedelta(days=30)
+    too_early = timezone.localdate() - datetime.timedelta(days=30)
     response = client.post(
         f"/mentoring/relationships/{relationship.pk}/meetings/new/",
         {**MEETING, "held_on": too_early.strftime("%d/%m/%Y")},
@@ -285,7 +285,7 @@ def test_the_author_corrects_or_removes_a_meeting_within_14_days_history_kept(
     relationship = pair(alice, dora)
     meeting = Meeting.objects.create(
         relationship=relationship,
-        held_on=datetime.date.today(),
+        held_on=timezone.localdate(),
         created_by=alice.user,
         **MEETING,
     )
@@ -297,7 +297,7 @@ def test_the_author_corrects_or_removes_a_meeting_within_14_days_history_kept(
         {
             **MEETING,
             "duration_minutes": 60,
-            "held_on": datetime.date.today().strftime("%d/%m/%Y"),
+            "held_on": timezone.localdate().strftime("%d/%m/%Y"),
         },  # fmt: skip
     )
     meeting.refresh_from_db()
@@ -311,7 +311,7 @@ def test_the_author_corrects_or_removes_a_meeting_within_14_days_history_kept(
     assert "Removed from the log (1)" in page.text
     late = Meeting.objects.create(
         relationship=relationship,
-        held_on=datetime.date.today(),
+        held_on=timezone.localdate(),
         created_by=alice.user,
         **MEETING,
     )
@@ -328,7 +328,7 @@ def test_a_meeting_after_the_mentoring_ended_is_refused_one_before_is_logged_lat
     client, alice, dora, status, words
 ):
     relationship = pair(alice, dora, days_ago=30)
-    ended = datetime.date.today() - datetime.timedelta(days=5)
+    ended = timezone.localdate() - datetime.timedelta(days=5)
     relationship.status, relationship.ended_on = status, ended
     relationship.save()
     login(client, dora)
@@ -339,7 +339,7 @@ def test_a_meeting_after_the_mentoring_ended_is_refused_one_before_is_logged_lat
     assert "You can still log a meeting held on or before that day." in form
     assert f'value="{ended:%d/%m/%Y}"' in form
     response = client.post(
-        url, {**MEETING, "held_on": datetime.date.today().strftime("%d/%m/%Y")}
+        url, {**MEETING, "held_on": timezone.localdate().strftime("%d/%m/%Y")}
     )
     assert (
         f"This mentoring {words} on {ended:%-d %B %Y}, so a meeting after that day "
@@ -359,7 +359,7 @@ def test_a_meeting_sent_twice_is_logged_once(client, alice, dora):
     relationship = pair(alice, dora)
     login(client, alice)
     url = f"/mentoring/relationships/{relationship.pk}/meetings/new/"
-    today = {**MEETING, "held_on": datetime.date.today().strftime("%d/%m/%Y")}
+    today = {**MEETING, "held_on": timezone.localdate().strftime("%d/%m/%Y")}
     first = client.post(url, today)
     # A double click, or the form sent again from the browser's history.
     again = client.post(url, today, follow=True)
@@ -380,7 +380,7 @@ def test_the_same_meeting_logged_again_later_is_a_meeting_of_its_own(
     relationship = pair(alice, dora)
     login(client, alice)
     url = f"/mentoring/relationships/{relationship.pk}/meetings/new/"
-    today = {**MEETING, "held_on": datetime.date.today().strftime("%d/%m/%Y")}
+    today = {**MEETING, "held_on": timezone.localdate().strftime("%d/%m/%Y")}
     client.post(url, today)
     Meeting.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=11))
     client.post(url, today)

@@ -1,13 +1,13 @@
 """Many candidates race for a mentor's last place; one candidate races past the limit;
 a candidate enrols twice at once."""
 
-import datetime
 import threading
 import time
 
 import pytest
 from django.db import connections, transaction
 from django.test import Client
+from django.utils import timezone
 
 from mentorscheme import locking
 from mentorscheme.mentoring import services
@@ -237,7 +237,7 @@ def test_a_reopening_waits_for_a_start_taking_the_last_place_and_is_refused():
         enrolment=f.enrol(f.MemberFactory()),
         mentor=profile,
         status=RelationshipStatus.COMPLETED,
-        ended_on=datetime.date.today(),
+        ended_on=timezone.localdate(),
     )
     newcomer = f.enrol(f.MemberFactory())
     locked = threading.Event()

@@ -3,6 +3,7 @@
 import datetime
 
 from django.core import mail
+from django.utils import timezone
 
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
 from mentorscheme.scheme.models import SchemeSettings
@@ -81,7 +82,7 @@ def test_contact_details_go_a_set_period_after_the_mentoring_ended(client, alice
     assert "alice@example.org" in page.text  # still tying up loose ends
     days = SchemeSettings.load().contact_days_after_end
     relationship.refresh_from_db()
-    relationship.ended_on = datetime.date.today() - datetime.timedelta(days=days + 1)
+    relationship.ended_on = timezone.localdate() - datetime.timedelta(days=days + 1)
     relationship.save()
     page = client.get(f"/mentoring/relationships/{relationship.pk}/")
     assert "alice@example.org" not in page.text

@@ -77,7 +77,7 @@ def test_an_unchanged_directory_keeps_its_index(client, alice):
 
 
 def test_a_new_day_rebuilds_the_index(alice):
-    today = datetime.date.today()
+    today = timezone.localdate()
     first = directory.current_index(directory.current_version(today))
     later = directory.current_version(today + datetime.timedelta(days=1))
     assert directory.current_index(later) is not first

@@ -109,7 +109,7 @@ def test_an_award_by_the_api_closes_the_enrolment_and_thanks_the_mentor(
     with django_capture_on_commit_callbacks(execute=True):
         response = Api(client, token).put(
             f"/members/{alice.membership_number}/awards/chartership",
-            {"awarded_on": datetime.date.today().isoformat()},
+            {"awarded_on": timezone.localdate().isoformat()},
         )
     assert response.status_code == 201, response.content
     enrolment = alice.enrolments.get()
@@ -140,7 +140,7 @@ def test_an_award_without_mentoring_to_close_claims_none_was_closed(
         enrolment=una,
         mentor=dora.mentor_profile,
         status="completed",
-        ended_on=datetime.date.today(),
+        ended_on=timezone.localdate(),
     )
     with django_capture_on_commit_callbacks(execute=True):
         services.enrolment_set_status(enrolment=una, status="submitted")
@@ -165,7 +165,7 @@ def test_the_api_records_submission_and_outcome(client, alice):
 
 
 def test_register_changes_are_idempotent(alice):
-    f.award(alice, "chartership", awarded_on=datetime.date.today())
+    f.award(alice, "chartership", awarded_on=timezone.localdate())
     assert services.register_changed()["awarded"] == 1
     assert services.register_changed()["awarded"] == 0
 

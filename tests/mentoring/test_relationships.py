@@ -149,7 +149,7 @@ def test_opening_the_notes_emails_each_of_the_pair_their_own_message(
 ):
     relationship = pair(alice, dora)
     relationship.status = "ended_early"
-    relationship.ended_on = datetime.date.today() - datetime.timedelta(days=400)
+    relationship.ended_on = timezone.localdate() - datetime.timedelta(days=400)
     relationship.save()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):

@@ -300,7 +300,7 @@ def test_a_member_cannot_enrol_on_a_level_they_already_hold(client, carol):
 def test_a_member_whose_award_left_the_register_may_work_towards_it_again(
     client, carol
 ):
-    carol.awards.update(removed_on=datetime.date.today())
+    carol.awards.update(removed_on=timezone.localdate())
     login(client, carol)
     client.post(
         "/mentoring/enrol/",

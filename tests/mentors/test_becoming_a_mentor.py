@@ -183,7 +183,7 @@ def test_training_without_the_workshop_is_not_listed(db, carol):
         carol, status=MentorStatus.APPROVED, trained_on=None, workshop_attended_on=None
     )
     services.mentor_attendance_changed(
-        member=carol, kind="mentor_training", on=datetime.date.today(), attended=True
+        member=carol, kind="mentor_training", on=timezone.localdate(), attended=True
     )
     profile.refresh_from_db()
     assert profile.status == MentorStatus.TRAINED

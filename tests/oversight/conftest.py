@@ -43,7 +43,7 @@ def flag(alice):
 def candidate(region="london", qualification="chartership", days_ago=0, **kwargs):
     """A current member enrolled ``days_ago`` days ago, waiting for a mentor."""
     member = f.MemberFactory(region=f.region(region), **kwargs)
-    enrolled_on = datetime.date.today() - datetime.timedelta(days=days_ago)
+    enrolled_on = timezone.localdate() - datetime.timedelta(days=days_ago)
     return f.enrol(member, qualification, enrolled_on=enrolled_on)
 
 

@@ -3,9 +3,8 @@ does not count them, a bulk allocation leaves them out, the periodic run does no
 flag them, and their home tells them what comes next. A candidate whose mentoring
 ended early (a change of mentor, a mentor who stepped down) still waits."""
 
-import datetime
-
 from django.test import TestCase
+from django.utils import timezone
 
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import HelpFlag
@@ -112,7 +111,7 @@ def test_a_candidate_whose_mentoring_is_complete_is_told_what_comes_next(
 ):
     enrolment = alice.enrolments.get()
     completed(enrolment, dora.mentor_profile)
-    today = datetime.date.today()
+    today = timezone.localdate()
     login(client, alice)
     home = client.get("/").text
     assert (

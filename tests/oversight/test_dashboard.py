@@ -68,7 +68,7 @@ def grow_london(size: int) -> None:
         )
         lapsing = listed_mentor(last_name=f"Lapsing{i}")
         lapsing.member.awards.update(
-            removed_on=datetime.date.today() + datetime.timedelta(days=30)
+            removed_on=timezone.localdate() + datetime.timedelta(days=30)
         )
 
 
@@ -88,18 +88,18 @@ def test_supply_counts_listed_paused_and_free_places(client, olivia, alice):
 def test_mentors_about_to_lapse_are_listed_with_the_date(client, olivia):
     ending = listed_mentor(last_name="Ending")
     ending.member.awards.update(
-        removed_on=datetime.date.today() + datetime.timedelta(days=45)
+        removed_on=timezone.localdate() + datetime.timedelta(days=45)
     )
     later = listed_mentor(last_name="Later")
     later.member.awards.update(
-        removed_on=datetime.date.today() + datetime.timedelta(days=90)
+        removed_on=timezone.localdate() + datetime.timedelta(days=90)
     )
     lapsed = listed_mentor(last_name="Unpaid")
     lapsed.member.membership_status = MembershipStatus.LAPSED
     lapsed.member.save()
     kept = listed_mentor(last_name="Upgraded")
     kept.member.awards.update(
-        removed_on=datetime.date.today() + datetime.timedelta(days=10)
+        removed_on=timezone.localdate() + datetime.timedelta(days=10)
     )
     f.award(kept.member, "fellowship")
     page = dashboard(client, olivia)
@@ -118,7 +118,7 @@ def test_demand_shows_who_waits_and_for_how_long(client, olivia, alice):
         enrolment=changed,
         mentor=listed_mentor(),
         status="ended_early",
-        ended_on=datetime.date.today() - datetime.timedelta(days=5),
+        ended_on=timezone.localdate() - datetime.timedelta(days=5),
     )
     MentoringRelationship.objects.create(enrolment=candidate(), mentor=listed_mentor())
     candidate(qualification="revalidation")
@@ -237,7 +237,7 @@ def test_the_trend_counts_requests_and_matches_by_month(client, olivia, alice, b
         request=request, mentor=bob.mentor_profile, confirms_not_line_manager=True
     )
     page = dashboard(client, olivia)
-    this_month = datetime.date.today().strftime("%b %Y")
+    this_month = timezone.localdate().strftime("%b %Y")
     assert f'<th scope="row">{this_month}</th><td>1</td><td>1</td>' in page
 
 

@@ -13,6 +13,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import connections
+from django.utils import timezone
 
 from mentorscheme.api import services as api_services
 from mentorscheme.members import importing
@@ -73,7 +74,7 @@ def becomes_listed(member, *, by) -> None:
     mentors.mentor_application_review(profile=profile, decision="approved", by=by)
     for kind in ("mentor_training", "workshop"):
         mentors.mentor_attendance_changed(
-            member=member, kind=kind, on=datetime.date.today(), attended=True
+            member=member, kind=kind, on=timezone.localdate(), attended=True
         )
 
 
@@ -107,7 +108,7 @@ def test_evidence_of_training_elsewhere_keeps_the_figures(counted, olivia):
     mentors.mentor_evidence_submit(
         profile=profile,
         description="A course run by another body",
-        trained_on=datetime.date.today(),
+        trained_on=timezone.localdate(),
         document=None,
     )
     counted()
@@ -172,7 +173,7 @@ def test_a_mentor_who_lapses_and_the_register_changing_keep_the_figures(
     mentoring.relationship_start(
         enrolment=candidate, mentor=lapsing.mentor_profile, how=mentoring.ALLOCATED
     )
-    lapsing.awards.update(removed_on=datetime.date.today() - datetime.timedelta(days=1))
+    lapsing.awards.update(removed_on=timezone.localdate() - datetime.timedelta(days=1))
     mentors.mentor_lapse_check()
     counted()
 

@@ -80,12 +80,12 @@ def test_feedback_topics_and_statuses_are_counted(client, staff):
 
 def test_time_to_match_counts_days_to_the_first_mentor(client, olivia, alice):
     enrolment = alice.enrolments.get()
-    enrolment.enrolled_on = datetime.date.today() - datetime.timedelta(days=30)
+    enrolment.enrolled_on = timezone.localdate() - datetime.timedelta(days=30)
     enrolment.save()
     MentoringRelationship.objects.create(
         enrolment=enrolment,
         mentor=listed_mentor(),
-        started_on=datetime.date.today() - datetime.timedelta(days=20),
+        started_on=timezone.localdate() - datetime.timedelta(days=20),
         status="ended_early",
     )
     MentoringRelationship.objects.create(enrolment=enrolment, mentor=listed_mentor())

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from mentorscheme.audit.models import AuditEntry
 from mentorscheme.members.access import roles_for
@@ -121,7 +122,7 @@ def test_merging_regions_moves_everything_and_keeps_history(
     assert list(mentor.regions.all()) == [east]
     enrolment.refresh_from_db()
     assert enrolment.member == member
-    officer_roles = roles_for(officer.user, today=datetime.date.today())
+    officer_roles = roles_for(officer.user, today=timezone.localdate())
     assert officer_roles.officer_region_ids == {east.pk}
     entry = AuditEntry.objects.get(action="region_merged")
     assert entry.details["moved"]["members"] == 3
@@ -285,14 +286,14 @@ def test_an_officer_is_appointed_and_their_term_ended(staff_client, bob, client)
     )
     assert response.status_code == 302
     appointment = OfficerAppointment.objects.get(member=bob)
-    assert roles_for(bob.user, today=datetime.date.today()).is_officer
+    assert roles_for(bob.user, today=timezone.localdate()).is_officer
     response = staff_client.post(
         f"/oversight/scheme/appointments/{appointment.pk}/end/",
         {"ends_on": "2025-06-01"},
     )
     assert response.status_code == 400
     assert "cannot end before it starts" in response.text
-    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
     end = f"/oversight/scheme/appointments/{appointment.pk}/end/"
     page = staff_client.post(end, {"ends_on": yesterday.isoformat()}).text
     assert "End Bob Baker&#x27;s term as Support Officer?" in page
@@ -304,7 +305,7 @@ def test_an_officer_is_appointed_and_their_term_ended(staff_client, bob, client)
     staff_client.post(end, {"ends_on": yesterday.isoformat(), "confirmed": "yes"})
     appointment.refresh_from_db()
     assert appointment.ends_on == yesterday
-    assert not roles_for(bob.user, today=datetime.date.today()).is_officer
+    assert not roles_for(bob.user, today=timezone.localdate()).is_officer
     assert AuditEntry.objects.filter(action="appointment_changed").count() == 2
 
 

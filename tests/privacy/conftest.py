@@ -74,7 +74,7 @@ def mia(db, alice, bob, dora):  # noqa: F811
     )
     Meeting.objects.create(
         relationship=relationship,
-        held_on=datetime.date.today(),
+        held_on=timezone.localdate(),
         mode="zoom",
         duration_minutes=60,
         notes="Mia noted Alice's progress.",

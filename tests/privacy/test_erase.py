@@ -11,6 +11,7 @@ from django.contrib.sessions.models import Session
 from django.core import serializers
 from django.db import connection, models
 from django.test import Client
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from mentorscheme.audit.models import AuditEntry
@@ -116,7 +117,7 @@ def test_erasing_a_mentor_leaves_their_name_nowhere_in_the_dashboards_figures(
     client, olivia, sam_with_totp
 ):
     lapsing = listed_mentor(first_name="Lorna", last_name="Lapsingly").member
-    lapsing.awards.update(removed_on=datetime.date.today() + datetime.timedelta(days=30))  # fmt: skip
+    lapsing.awards.update(removed_on=timezone.localdate() + datetime.timedelta(days=30))  # fmt: skip
     assert "Lorna Lapsingly" in dashboard(client, olivia)
     login(client, sam_with_totp)
     _erase(client, lapsing)
