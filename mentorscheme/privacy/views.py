@@ -185,8 +185,8 @@ def _confirm_erase(request, member):
             confirm.Consequence(
                 "These mentoring relationships end, as if they had left the scheme. "
                 "Each other person is emailed, without their name: a candidate is "
-                "asked to find a new mentor (and flagged to their region's officers), "
-                "a mentor is told their place is free.",
+                "asked to find a new mentor (and flagged to their region's "
+                "Candidate Support Officer), a mentor is told their place is free.",
                 tuple(ending),
             )
         )
