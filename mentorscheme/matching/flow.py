@@ -23,7 +23,7 @@ allowed pairs) small:
 
   1. Arcs to start with (``_starting_arcs``): every ranked choice; each mentor's
      best ``2 * places + 2`` candidates out of a sample from their region and
-     from everywhere (mentors whose sample holds too few of their best possible
+     from everywhere, a node as often as it has members (mentors whose sample holds too few of their best possible
      class get their best found exactly within their region); and each
      candidate's best few mentors, valued with their first free place, more for
      a larger group; then, while a maximum flow through them leaves places free
@@ -158,6 +158,11 @@ class CandidateGroups:
         start = np.zeros(n, dtype=np.int64)
         start[first] = starts
         return cls(first=first, size=size, members=members, start=start)
+
+    def node_of_members(self) -> np.ndarray:
+        """Each member's node (first member), aligned with ``members``: a node
+        comes up in a sample as often as it has members."""
+        return np.repeat(self.first, self.size[self.first])
 
     def members_for(self, arcs: Arcs, units: np.ndarray) -> np.ndarray:
         """The member each unit of flow stands for: arcs sorted by first member,
@@ -425,7 +430,10 @@ class Solver:
             with self._timed("price_by_mentor"):
                 arcs.extend(
                     self._sampled_violating_arcs(
-                        nodes, candidate_potential, mentor_potential, rounds
+                        groups.node_of_members(),
+                        candidate_potential,
+                        mentor_potential,
+                        rounds,
                     )
                 )
             arcs.deduplicate(len(self.mentors))
@@ -454,7 +462,7 @@ class Solver:
     def _starting_arcs(self, groups: CandidateGroups) -> Arcs:
         """Each open mentor's best few candidates out of a sample, each candidate
         node's best few mentors, and all choices."""
-        arcs, wanted = self._sampled_mentor_arcs(groups.first)
+        arcs, wanted = self._sampled_mentor_arcs(groups.node_of_members())
         arcs.extend(self._short_sample_arcs(groups.first, arcs, wanted))
         # Each candidate's own best mentors, valued with their first free place.
         nodes = groups.first
@@ -621,7 +629,11 @@ class Solver:
         anywhere: int = _SAMPLES_ANYWHERE,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per open mentor, a sample of candidate nodes it may take, from its
-        region and from anywhere: distinct allowed pairs (candidate, mentor)."""
+        region and from anywhere: distinct allowed pairs (candidate, mentor).
+
+        ``nodes`` may name a node once per member (``node_of_members``): a
+        group then comes up as often as its members would on their own.
+        """
         ca, mentors = self.candidates, self.mentors
         by_region, key_sorted, top = self._by_region_and_rank(nodes)
         rank = ca.min_mentor_rank[nodes]
