@@ -2147,8 +2147,7 @@ LAPSE_NOT_RENEWED = (
 )
 MENTOR_LAPSE_END_REASON = (
     "Your mentor's registration or membership lapsed and was not renewed within "
-    "{days} days, so the scheme has ended the mentoring. You can look for a new "
-    "mentor now."
+    "{days} days, so the scheme has ended the mentoring."
 )
 CANDIDATE_LAPSE_END_REASON = (
     "The candidate's membership lapsed and was not renewed within {days} days, so "
@@ -2229,7 +2228,12 @@ def _flag_lapsed(relationship: MentoringRelationship) -> bool:
         message=_lapsed_words(mentor_lapsed, candidate_lapsed),
     )
     until = flag.lapse_ends_on
-    _tell_pair("mentoring_lapsed", relationship, until=until)
+    _tell_pair(
+        "mentoring_lapsed",
+        relationship,
+        until=until,
+        portfolio_submitted=selectors.portfolio_submitted(relationship.enrolment),
+    )
     emails.send(
         "mentoring_lapse_flagged",
         to=_officer_emails(relationship.enrolment.member),
@@ -2407,6 +2411,9 @@ def _end_for_lapsed_mentor(profile_id: int, before: datetime.datetime) -> int:
                 "reader_is_mentor": True,
                 "reader_lapsed": True,
                 "grace_days": _grace_days(),
+                "portfolio_submitted": selectors.portfolio_submitted(
+                    relationship.enrolment
+                ),
             },
         )
     # A candidate who lapsed too is not looking for a mentor now.

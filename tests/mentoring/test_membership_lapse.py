@@ -144,6 +144,32 @@ def test_a_mentor_still_lapsed_after_the_grace_period_leaves_the_candidate_a_nex
     assert mail.outbox == []
 
 
+def test_a_mentor_who_lapses_tells_a_candidate_with_the_assessors_what_is_true(
+    mentoring, alice, dora, sam, django_capture_on_commit_callbacks
+):
+    services.enrolment_set_status(
+        enrolment=alice.enrolments.get(), status="submitted", by=sam
+    )
+    lapse(dora)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    (held,) = to(alice)
+    assert "you have a new mentor to find only if the assessors ask" in held.body
+    assert "helped to find a new mentor" not in held.body
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic(today=after_grace())
+    (ended,) = to(alice)
+    assert "Your portfolio is with the assessors" in ended.body
+    assert "new mentor now" not in ended.body
+    assert "Find a new mentor" not in ended.body
+    (told_dora,) = to(dora)
+    assert "Alice's portfolio is with the assessors" in told_dora.body
+    assert "being helped to find a new mentor" not in told_dora.body
+    assert not HelpFlag.objects.filter(why="mentor_left").exists()
+
+
 def test_a_candidate_who_lapses_keeps_their_mentoring_for_the_grace_period(
     mentoring, alice, dora, django_capture_on_commit_callbacks
 ):
