@@ -9,7 +9,17 @@ import datetime
 from collections.abc import Callable
 
 from django.core import checks
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -406,18 +416,12 @@ def mentor_home_context(profile: MentorProfile) -> dict:
     mentoring = _FROM_MENTORING["home_sections"](profile)
     current = mentoring["current"]
     today = timezone.localdate()
-    versions = list(
-        currency.with_briefing_to_watch(RegulationsVersion.objects).order_by(
-            "-effective_from"
-        )
-    )
+    versions = list(_with_acknowledgement(profile.member))
     regulations = next((v for v in versions if v.effective_from <= today), None)
     # The versions are few and all in hand: each row below is given its own from
     # them rather than joining them again.
     by_pk = {v.pk: v for v in versions}
-    acknowledgements = _with_version(
-        BriefingAcknowledgement.objects.filter(member=profile.member), by_pk
-    )
+    acknowledgements = _acknowledgements(profile.member, versions)
     up_to_date_for = currency.regulations_table(today, versions).up_to_date_for(
         {a.regulations_id for a in acknowledgements}
     )
@@ -439,10 +443,17 @@ def mentor_home_context(profile: MentorProfile) -> dict:
     ]
     if profile.status not in KEEPING_UP_STATUSES:
         to_be_briefed_on = []
-    # A briefing can be marked watched only once there is one to watch.
+    # A briefing can be marked watched only once there is one to watch. Asked only
+    # of the versions still to be briefed on (none, for a mentor up to date):
+    # building that question costs several times the versions' own query.
+    to_watch = (
+        currency.versions_with_briefing_to_watch([v.pk for v in to_be_briefed_on])
+        if to_be_briefed_on
+        else set()
+    )
     return {
-        "to_be_briefed_on": [v for v in to_be_briefed_on if v.has_briefing],
-        "nothing_to_watch_on": [v for v in to_be_briefed_on if not v.has_briefing],
+        "to_be_briefed_on": [v for v in to_be_briefed_on if v.pk in to_watch],
+        "nothing_to_watch_on": [v for v in to_be_briefed_on if v.pk not in to_watch],
         "upcoming_regulations": upcoming,
         "profile": profile,
         "free_places": max(profile.capacity - profile.active_mentees, 0),
@@ -460,6 +471,38 @@ def mentor_home_context(profile: MentorProfile) -> dict:
         "acknowledgements": acknowledgements,
         "history": profile.history.all(),
     }
+
+
+def _with_acknowledgement(member: Member):
+    """Every version of the regulations, newest first, each with the member's
+    acknowledgement of its briefing (``acknowledged_how`` and ``acknowledged_at``,
+    None when there is none): a member acknowledges a version once at most."""
+    return RegulationsVersion.objects.annotate(
+        acknowledgement=FilteredRelation(
+            "briefingacknowledgement",
+            condition=Q(briefingacknowledgement__member=member),
+        ),
+        acknowledged_how=F("acknowledgement__how"),
+        acknowledged_at=F("acknowledgement__at"),
+    ).order_by("-effective_from")
+
+
+def _acknowledgements(member: Member, versions) -> list[BriefingAcknowledgement]:
+    """The member's acknowledgements, newest first, from ``versions`` read with
+    ``_with_acknowledgement``."""
+    return [
+        BriefingAcknowledgement(
+            member=member,
+            regulations=version,
+            how=version.acknowledged_how,
+            at=version.acknowledged_at,
+        )
+        for version in sorted(
+            (v for v in versions if v.acknowledged_how is not None),
+            key=lambda v: v.acknowledged_at,
+            reverse=True,
+        )
+    ]
 
 
 def _with_version(rows, versions_by_pk: dict) -> list:

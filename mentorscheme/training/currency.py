@@ -164,8 +164,15 @@ def with_briefing_to_watch(versions):
     )
 
 
-def has_briefing_to_watch(regulations_id: int) -> bool:
-    versions = with_briefing_to_watch(
-        RegulationsVersion.objects.filter(pk=regulations_id)
+def versions_with_briefing_to_watch(version_ids) -> set[int]:
+    """Which of these versions of the regulations have a briefing to have watched
+    (``with_briefing_to_watch``), in one query."""
+    return set(
+        with_briefing_to_watch(RegulationsVersion.objects.filter(pk__in=version_ids))
+        .filter(has_briefing=True)
+        .values_list("pk", flat=True)
     )
-    return any(v.has_briefing for v in versions)
+
+
+def has_briefing_to_watch(regulations_id: int) -> bool:
+    return regulations_id in versions_with_briefing_to_watch([regulations_id])
