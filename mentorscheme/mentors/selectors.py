@@ -409,12 +409,47 @@ def your_listing_steps(failures) -> list[str]:
     return [YOUR_LISTING_STEPS.get(f.code, f.reason) for f in failures]
 
 
+def mentor_home_profile(member: Member) -> MentorProfile | None:
+    """The member's profile as their home reads it: its own columns, given the
+    member the roles read already, and the rank of the level the member holds
+    (``level_rank``). The places taken are counted from the relationships the home
+    lists (``mentor_home_context``)."""
+    # A member has one profile at most: unordered (ordering would make Django hash
+    # every one of the many columns read), nothing to sort.
+    profile = next(iter(_profiles_with_level().filter(member=member)[:1]), None)
+    if profile is not None:
+        profile.member = member
+    return profile
+
+
+#: Every profile with ``level_rank``, by the day the rank is on.
+_with_level_by_day: dict[datetime.date, object] = {}
+
+
+def _profiles_with_level():
+    """Every profile with the rank of the level its member holds today
+    (``level_rank``), to filter: built once a day in each process, as building the
+    subquery costs more than running it."""
+    today = timezone.localdate()
+    profiles = _with_level_by_day.get(today)
+    if profiles is None:
+        _with_level_by_day.clear()  # yesterday's
+        profiles = _with_level_by_day[today] = MentorProfile.objects.annotate(
+            level_rank=level_rank_subquery("member_id", today)
+        )
+    return profiles
+
+
 def mentor_home_context(profile: MentorProfile) -> dict:
-    if not hasattr(profile, "active_mentees"):  # not read by with_record_fields
+    """What the mentor's home shows, for a profile read with ``level_rank``
+    (``mentor_home_profile``), or any other (then read again with it)."""
+    if not hasattr(profile, "level_rank"):
         profile = annotated(profile)
-    listing_failures = eligibility.listing_failures(listing_record(profile))
     mentoring = _FROM_MENTORING["home_sections"](profile)
     current = mentoring["current"]
+    # The places taken: the active relationships, all of them listed here.
+    profile.active_mentees = len(current)
+    listing_failures = eligibility.listing_failures(listing_record(profile))
     today = timezone.localdate()
     versions = list(_with_acknowledgement(profile.member))
     regulations = next((v for v in versions if v.effective_from <= today), None)

@@ -33,11 +33,6 @@ from mentorscheme.mentors.models import (
     MentorStatus,
 )
 
-#: The profile's own columns: its member is the one the roles read, whole.
-HOME_PROFILE_COLUMNS = tuple(
-    field.name for field in MentorProfile._meta.concrete_fields
-)
-
 
 def _member_or_403(request):
     roles = roles_for(request.user)
@@ -63,23 +58,7 @@ def mentor_home(request):
             status=403,
         )
     member = _member_or_403(request)
-    # Read with what the home shows, so a listed mentor's profile is read once,
-    # without joining the member the roles read already (nor the member's region
-    # and organisation: the listing's gates read none, see listing_record). A
-    # member has one profile at most: unordered (ordering would make Django hash
-    # every one of the many columns read), nothing to sort.
-    profile = next(
-        iter(
-            selectors.profiles_with_record_fields()
-            .select_related(None)
-            .filter(member=member)
-            .only(*HOME_PROFILE_COLUMNS)
-            .prefetch_related(None)[:1]  # the home shows none of their choices
-        ),
-        None,
-    )
-    if profile is not None:
-        profile.member = member
+    profile = selectors.mentor_home_profile(member)
     if profile is None or profile.status in (MentorStatus.RETIRED,):
         level = selectors.level_held(member)
         return render(
