@@ -61,6 +61,7 @@ import numpy as np
 from mentorscheme.matching.network import Arcs, Network, mix, most_matches, rank_order
 from mentorscheme.matching.pricing import (
     CHUNK_PAIRS,
+    LIST_DEPTH,
     MENTOR_EXTRA,
     NOTHING,
     MentorSearch,
@@ -420,7 +421,7 @@ class Solver:
                     nodes,
                     candidate_potential,
                     mentor_potential,
-                    _ADD_PER_CANDIDATE - 1 + groups.size[nodes],
+                    self._added_per_node(groups.size[nodes]),
                 )
             self.stats[f"round_{rounds}_arcs"] = len(arcs)
             self.stats[f"round_{rounds}_added"] = len(new)
@@ -442,6 +443,17 @@ class Solver:
         self.stats["rounds"] = rounds
         self.stats["arcs"] = len(arcs)
         return self._pairs(network, groups)
+
+    @staticmethod
+    def _added_per_node(size: np.ndarray) -> np.ndarray:
+        """How many violating arcs pricing adds for a node of ``size`` members:
+        ``_ADD_PER_CANDIDATE`` for one, two more for each further member, as
+        their places spread over mentors that tie (but no more than the class
+        lists hold, beyond which a node is searched over every mentor, unless
+        one more per member already asks for that)."""
+        one_each = _ADD_PER_CANDIDATE - 1 + size
+        two_each = np.minimum(_ADD_PER_CANDIDATE + 2 * (size - 1), 2 * LIST_DEPTH)
+        return np.maximum(one_each, two_each)
 
     def _potentials(self, network: Network) -> tuple[np.ndarray, np.ndarray]:
         """Potentials for every candidate position and open mentor.
