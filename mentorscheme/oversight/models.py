@@ -17,6 +17,7 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", "Being worked out"
     FAILED = "failed", "Could not be worked out"
     PROPOSED = "proposed", "Proposed, awaiting review"
+    PUBLISHING = "publishing", "Being sent"
     PUBLISHED = "published", "Published"
     DISCARDED = "discarded", "Discarded"
 
@@ -25,6 +26,11 @@ class RunStatus(models.TextChoices):
 #: stalled (its worker died): an officer may discard it, and the periodic work
 #: marks it failed. Longer than any one step of the engine takes.
 RUN_STALLED_AFTER = datetime.timedelta(minutes=15)
+
+#: A run being sent whose progress has not moved for this long has stopped (its
+#: worker died): an officer may send the rest. Many times what a batch of pairs
+#: takes.
+SENDING_STALLED_AFTER = datetime.timedelta(minutes=5)
 
 
 class AllocationRun(models.Model):
@@ -75,7 +81,8 @@ class AllocationRun(models.Model):
     progress = models.JSONField(
         default=dict,
         blank=True,
-        help_text="While being worked out: the stage, solver rounds, matched so far.",
+        help_text="While being worked out: the stage, solver rounds, matched so far;"
+        " while being sent: pairs done, sent and skipped so far.",
     )
     progress_at = models.DateTimeField(
         default=timezone.now, help_text="When the progress last moved (or the start)."
@@ -96,6 +103,15 @@ class AllocationRun(models.Model):
             self.status == RunStatus.RUNNING
             and self.progress_at <= (now or timezone.now()) - RUN_STALLED_AFTER
         )
+
+    def sending_stopped(self, now: datetime.datetime | None = None) -> bool:
+        """Being sent, but the sending stopped (an error, or its worker died):
+        the pairs not sent yet can be sent by publishing again."""
+        if self.status != RunStatus.PUBLISHING:
+            return False
+        if self.progress.get("stage") == "stopped":
+            return True
+        return self.progress_at <= (now or timezone.now()) - SENDING_STALLED_AFTER
 
     @property
     def removed_candidate_ids(self) -> set[int]:

@@ -24,6 +24,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce, TruncMonth
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from mentorscheme.matching import engine
@@ -48,7 +49,7 @@ from mentorscheme.mentors import directory
 from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
 from mentorscheme.oversight import charts
-from mentorscheme.oversight.models import EnrolmentFigures, MentorFigures
+from mentorscheme.oversight.models import EnrolmentFigures, MentorFigures, RunStatus
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
@@ -806,8 +807,11 @@ _STAGE_WORDS = {
 
 
 def run_progress_text(run) -> str:
-    """How far a run being worked out has got, in words: stage, rounds, matched."""
+    """How far a run being worked out has got, in words: stage, rounds, matched;
+    or one being sent: pairs done, sent and skipped."""
     progress = run.progress or {}
+    if run.status == RunStatus.PUBLISHING:
+        return _sending_text(progress)
     stage = progress.get("stage", "queued")
     words = _STAGE_WORDS.get(stage, "Working")
     done, total = progress.get("done", 0), progress.get("total", 0)
@@ -820,6 +824,17 @@ def run_progress_text(run) -> str:
             f" {progress.get('candidates', 0):,} candidates matched so far"
         )
     return words + "."
+
+
+def _sending_text(progress: dict) -> str:
+    if progress.get("stage") == "send" and not progress.get("done"):
+        return "Waiting to start sending."
+    done, total = progress.get("done", 0), progress.get("total", 0)
+    return (
+        f"{done:,} of {total:,} pair{pluralize(total)} done:"
+        f" {progress.get('sent', 0):,} sent, {progress.get('skipped', 0):,} skipped"
+        " so far."
+    )
 
 
 def pair_alternatives(run, candidate_id: int, n: int = 5, *, by=None) -> list:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from mentorscheme.audit import services as audit
 from mentorscheme.audit.models import AuditAction
-from mentorscheme.locking import lock_row, lock_rows
+from mentorscheme.locking import RowsBusy, lock_row, lock_rows
 from mentorscheme.members import officers
 from mentorscheme.members.models import (
     Member,
@@ -277,6 +277,8 @@ def _locked_run(run: AllocationRun) -> AllocationRun:
 #: Why an allocation in each other state cannot be reviewed, sent or discarded.
 _NOT_PROPOSED = {
     RunStatus.PUBLISHED: "This allocation has already been published.",
+    RunStatus.PUBLISHING: "This allocation is already being sent: this page shows "
+    "how far it has got.",
     RunStatus.DISCARDED: "This allocation was discarded.",
     RunStatus.RUNNING: "This allocation is still being worked out: there is "
     "nothing to review or send yet.",
@@ -417,58 +419,244 @@ def refuse_conflicts(run: AllocationRun, by) -> None:
         )
 
 
-@transaction.atomic
 def allocation_run_publish(
     *, run: AllocationRun, by, kept_digest: str | None = None
 ) -> AllocationRun:
-    """Publish the kept pairs: a request to the mentor, or a match made directly.
+    """Start sending the kept pairs: a request to the mentor, or a match made
+    directly (the scheme's allocation mode now, kept for the whole run).
 
-    Each pair is re-checked against the scheme's rules under lock; a pair that is
-    no longer allowed is skipped and the reason kept. Publishing twice is refused,
-    and so is publishing pairs other than those the officer confirmed: given
-    ``kept_digest`` (``AllocationRun.kept_pairs_digest`` as they were shown), a
-    run changed since raises ``RunChanged``.
+    The pairs are sent by a background task (``tasks.send_allocation_run``), never
+    in the web request: the run page shows how far it has got, and ``by`` is
+    emailed when every pair is sent or skipped. Publishing twice is refused, and
+    so is publishing pairs other than those the officer confirmed: given
+    ``kept_digest`` (``AllocationRun.kept_pairs_digest`` as they were shown), a run
+    changed since raises ``RunChanged``. Publishing a run whose sending stopped
+    (``AllocationRun.sending_stopped``) sends the pairs not sent yet; pairs sent
+    or skipped already stay as they were.
     """
-    run = _locked_run(run)
-    _require_proposed(run)
+    with transaction.atomic():
+        run = _locked_run(run)
+        if run.sending_stopped():
+            return _resume(run, by)
+        _require_proposed(run)
+        refuse_conflicts(run, by)
+        if kept_digest is not None and kept_digest != run.kept_pairs_digest():
+            raise RunChanged(
+                "The pairs of this allocation changed after you were shown them "
+                "(someone else changed it meanwhile), so nothing was sent. Check "
+                "the pairs below, and send them if they are right."
+            )
+        run.status = RunStatus.PUBLISHING
+        run.mode = SchemeSettings.load().allocation_mode
+        run.published = []
+        run.published_by = by
+        run.error = ""
+        run.progress = _sending_progress(run)
+        run.progress_at = timezone.now()
+        run.save()
+        _send_after_commit(run)
+    return run
+
+
+def _resume(run: AllocationRun, by) -> AllocationRun:
     refuse_conflicts(run, by)
-    if kept_digest is not None and kept_digest != run.kept_pairs_digest():
-        raise RunChanged(
-            "The pairs of this allocation changed after you were shown them "
-            "(someone else changed it meanwhile), so nothing was sent. Check the "
-            "pairs below, and send them if they are right."
-        )
-    mode = SchemeSettings.load().allocation_mode
-    pairs = run.kept_pairs()
+    run.error = ""
+    run.progress = _sending_progress(run)
+    run.progress_at = timezone.now()
+    run.save(update_fields=["error", "progress", "progress_at"])
+    _send_after_commit(run)
+    return run
+
+
+def _send_after_commit(run: AllocationRun) -> None:
+    run_id = run.pk
+    transaction.on_commit(lambda: tasks.send_allocation_run.enqueue(run_id=run_id))
+
+
+def _sending_progress(run: AllocationRun, stage: str = "send") -> dict:
+    """Pairs done of the kept pairs, and how many were sent and skipped so far."""
+    skipped = sum(1 for o in run.published if o["outcome"] == "skipped")
+    return {
+        "stage": stage,
+        "done": len(run.published),
+        "total": len(run.kept_pairs()),
+        "sent": len(run.published) - skipped,
+        "skipped": skipped,
+    }
+
+
+#: Pairs sent in one transaction. Their mentors' and candidates' rows stay locked
+#: only while these few are sent, so a mentor answering a request meanwhile waits
+#: a moment, not for the whole allocation.
+SEND_BATCH = 20
+
+#: What the officer reads when sending stopped: the details go to the server's log.
+SENDING_STOPPED = (
+    "Sending stopped because of an error on our side. The pairs sent so far stay "
+    "sent, and none will be sent twice. Send the rest; if it stops again, tell the "
+    "scheme's staff."
+)
+
+
+def allocation_run_send(*, run_id: int) -> AllocationRun | None:
+    """Send a run's kept pairs not sent yet, a batch per transaction, then mark it
+    published, record it and email whoever published it.
+
+    Called by the background task. Each pair is re-checked against the scheme's
+    rules under lock; a pair that is no longer allowed is skipped and the reason
+    kept. What each pair became is kept in the same transaction as the request or
+    match itself, so a run that stops part way (an error, the worker stopped) is
+    carried on from where it stopped, and no pair is sent twice.
+    """
+    try:
+        while _send_batch_when_free(run_id):
+            pass
+    except Exception:
+        logger.exception("sending allocation run %s stopped", run_id)
+        return _sending_stopped(run_id)
+    return _sending_finish(run_id)
+
+
+#: How often a batch whose rows someone else holds is tried again, and how long
+#: to leave them first: a mentor answering a request holds them for a moment.
+BUSY_TRIES = 3
+BUSY_PAUSE = 1.0
+
+
+def _send_batch_when_free(run_id: int) -> bool:
+    for _ in range(BUSY_TRIES - 1):
+        try:
+            return _send_batch(run_id)
+        except RowsBusy:
+            time.sleep(BUSY_PAUSE)
+    return _send_batch(run_id)
+
+
+@transaction.atomic
+def _send_batch(run_id: int) -> bool:
+    """Send the next few pairs; False when there are none left to send."""
+    run = lock_row(AllocationRun, run_id)
+    if run.status != RunStatus.PUBLISHING:
+        return False
+    done = {o["candidate_id"] for o in run.published}
+    batch = [p for p in run.kept_pairs() if p["candidate_id"] not in done]
+    batch = batch[:SEND_BATCH]
+    if not batch:
+        return False
     # Mentor profiles, then enrolments: the order the mentoring services lock in.
-    lock_rows(MentorProfile, {p["mentor_id"] for p in pairs})
-    lock_rows(Enrolment, {p["candidate_id"] for p in pairs})
-    # Each pair sent takes one of its mentor's places: a request holds it until
-    # answered, so no mentor is sent more requests than they have places.
-    free = selectors.mentor_free_places(p["mentor_id"] for p in pairs)
-    asked = selectors.awaiting_allocation_answer(p["candidate_id"] for p in pairs)
-    outcomes = [
-        _publish_pair(pair, mode=mode, free=free, asked=asked) for pair in pairs
+    mentors = lock_rows(
+        MentorProfile.objects.select_related("member"),
+        {p["mentor_id"] for p in batch},
+    )
+    enrolments = lock_rows(
+        Enrolment.objects.select_related("member", "qualification"),
+        {p["candidate_id"] for p in batch},
+    )
+    people = _SendingTo(mentors, enrolments)
+    run.published += [
+        _publish_pair(pair, mode=run.mode, people=people) for pair in batch
     ]
+    run.progress = _sending_progress(run)
+    run.progress_at = timezone.now()
+    run.save(update_fields=["published", "progress", "progress_at"])
+    return True
+
+
+class _SendingTo:
+    """What every pair of a batch reads, each read once for the whole batch: the
+    mentors and enrolments (locked), the mentors' free places, the candidates
+    waiting on an allocation's request, and those whose mentoring is completed."""
+
+    def __init__(self, mentors: list[MentorProfile], enrolments: list[Enrolment]):
+        self.mentors = {m.pk: m for m in mentors}
+        self.enrolments = {e.pk: e for e in enrolments}
+        # Each pair sent takes one of its mentor's places: a request holds it
+        # until answered, so no mentor is sent more requests than they have places.
+        self.free = selectors.mentor_free_places(self.mentors)
+        self.asked = selectors.awaiting_allocation_answer(self.enrolments)
+        self.completed = set(
+            Enrolment.objects.filter(
+                pk__in=list(self.enrolments),
+                relationships__status=RelationshipStatus.COMPLETED,
+            ).values_list("pk", flat=True)
+        )
+
+
+def _run_to_finish(run_id: int) -> AllocationRun | None:
+    """The run, locked, with whoever published it; None if it is gone."""
+    found = lock_rows(AllocationRun.objects.select_related("published_by"), [run_id])
+    return found[0] if found else None
+
+
+def _sending_stopped(run_id: int) -> AllocationRun | None:
+    with transaction.atomic():
+        run = _run_to_finish(run_id)
+        if run is None or run.status != RunStatus.PUBLISHING:
+            return run
+        run.error = SENDING_STOPPED
+        run.progress = _sending_progress(run, stage="stopped")
+        run.save(update_fields=["error", "progress"])
+        _tell_who_published(run)
+    return run
+
+
+@transaction.atomic
+def _sending_finish(run_id: int) -> AllocationRun | None:
+    run = _run_to_finish(run_id)
+    if run is None or run.status != RunStatus.PUBLISHING:
+        return run
     run.status = RunStatus.PUBLISHED
-    run.mode = mode
-    run.published = outcomes
     run.published_at = timezone.now()
-    run.published_by = by
+    run.progress = _sending_progress(run, stage="done")
+    run.progress_at = run.published_at
     run.save()
+    outcomes = run.published
     done = sum(1 for o in outcomes if o["outcome"] != "skipped")
     audit.record(
-        actor=by,
+        actor=run.published_by,
         action=AuditAction.ALLOCATION_PUBLISHED,
         target=run,
         details={
-            "mode": mode,
+            "mode": run.mode,
             "published": done,
             "skipped": len(outcomes) - done,
             "removed": len(run.removed),
         },
     )
+    _tell_who_published(run)
     return run
+
+
+def _tell_who_published(run: AllocationRun) -> None:
+    """Email whoever published the run what was sent and skipped, and why; or
+    that sending stopped."""
+    by = run.published_by
+    if by is not None and by.email:
+        emails.send(
+            "allocation_published",
+            to=by.email,
+            context={
+                "run": run,
+                "user": by,
+                "stopped": run.status == RunStatus.PUBLISHING,
+                "progress": run.progress,
+                "skip_reasons": skip_reasons(run.published),
+            },
+        )
+
+
+def skip_reasons(outcomes: list[dict]) -> list[tuple[str, int]]:
+    """Why pairs were skipped, each reason with how many, most first. The reasons
+    that name a mentor are counted together."""
+    counted: dict[str, int] = {}
+    for outcome in outcomes:
+        if outcome["outcome"] != "skipped":
+            continue
+        reason = outcome["reason"]
+        if reason.endswith(_NO_PLACE_TAIL):
+            reason = "The mentor" + _NO_PLACE_TAIL
+        counted[reason] = counted.get(reason, 0) + 1
+    return sorted(counted.items(), key=lambda item: (-item[1], item[0]))
 
 
 #: Why a pair is skipped when its mentor's places have all been given.
@@ -478,20 +666,13 @@ NO_PLACE_LEFT = (
 )
 
 
-def _publish_pair(
-    pair: dict, *, mode: str, free: dict[int, int], asked: set[int]
-) -> dict:
+_NO_PLACE_TAIL = NO_PLACE_LEFT.removeprefix("{mentor}")
+
+
+def _publish_pair(pair: dict, *, mode: str, people: _SendingTo) -> dict:
     outcome = {"candidate_id": pair["candidate_id"], "mentor_id": pair["mentor_id"]}
-    enrolment = (
-        Enrolment.objects.select_related("member", "qualification")
-        .filter(pk=pair["candidate_id"])
-        .first()
-    )
-    mentor = (
-        MentorProfile.objects.select_related("member")
-        .filter(pk=pair["mentor_id"])
-        .first()
-    )
+    enrolment = people.enrolments.get(pair["candidate_id"])
+    mentor = people.mentors.get(pair["mentor_id"])
     if enrolment is None or mentor is None:
         return outcome | {
             "outcome": "skipped",
@@ -502,18 +683,18 @@ def _publish_pair(
             "outcome": "skipped",
             "reason": "The candidate's membership is no longer current.",
         }
-    if enrolment.relationships.filter(status=RelationshipStatus.COMPLETED).exists():
+    if enrolment.pk in people.completed:
         return outcome | {
             "outcome": "skipped",
             "reason": "The candidate's mentoring has been completed since.",
         }
-    if enrolment.pk in asked:
+    if enrolment.pk in people.asked:
         return outcome | {
             "outcome": "skipped",
             "reason": "The candidate is waiting for a mentor's answer to a request "
             "another allocation sent them since.",
         }
-    if free.get(mentor.pk, 0) <= 0:
+    if people.free.get(mentor.pk, 0) <= 0:
         return outcome | {
             "outcome": "skipped",
             "reason": NO_PLACE_LEFT.format(mentor=mentor.member.full_name),
@@ -532,7 +713,7 @@ def _publish_pair(
                 sent = {"outcome": "requested", "request_id": request.pk}
     except (mentoring_services.MentoringError, OversightError) as refusal:
         return outcome | {"outcome": "skipped", "reason": str(refusal)}
-    free[mentor.pk] -= 1
+    people.free[mentor.pk] -= 1
     return outcome | sent
 
 

@@ -218,7 +218,7 @@ def allocation_detail(request, pk: int):
         return JsonResponse(
             {
                 "status": run.status,
-                "running": run.status == RunStatus.RUNNING,
+                "running": _moving(run),
                 "text": selectors.run_progress_text(run),
             }
         )
@@ -254,12 +254,28 @@ def allocation_detail(request, pk: int):
             "regions": list(run.regions.all()),
             "is_open": run.status == RunStatus.PROPOSED,
             "running": run.status == RunStatus.RUNNING,
+            "sending": run.status == RunStatus.PUBLISHING,
+            "sending_stopped": run.sending_stopped(),
+            "moving": _moving(run),
+            "sent": _sent_counts(run),
             "stalled": run.is_stalled(),
             "stalled_minutes": int(RUN_STALLED_AFTER.total_seconds() // 60),
             "progress_text": selectors.run_progress_text(run),
             "direct": SchemeSettings.load().allocation_mode == AllocationMode.DIRECT,
         },
     )
+
+
+def _moving(run) -> bool:
+    """Being worked out or sent, and not stopped: its page keeps up with it."""
+    if run.status == RunStatus.PUBLISHING:
+        return not run.sending_stopped()
+    return run.status == RunStatus.RUNNING
+
+
+def _sent_counts(run) -> dict:
+    skipped = sum(1 for o in run.published if o["outcome"] == "skipped")
+    return {"sent": len(run.published) - skipped, "skipped": skipped}
 
 
 def _candidate_id(request) -> int | None:
@@ -357,12 +373,10 @@ def allocation_publish(request, pk: int):
     except services.OversightError as refusal:
         messages.error(request, str(refusal))
     else:
-        skipped = sum(1 for o in run.published if o["outcome"] == "skipped")
         messages.success(
             request,
-            f"Sent {len(run.published) - skipped} matches; everyone involved is "
-            "being emailed."
-            + (f" {skipped} skipped: see the reasons below." if skipped else ""),
+            "The matches are being sent. This page shows how far it has got, and "
+            "we will email you when every pair is sent or skipped.",
         )
     return redirect("oversight:allocation", pk=pk)
 

@@ -40,6 +40,18 @@ def post_run(client, data):
         return client.post("/oversight/allocations/", data)
 
 
+def publish(client, run):
+    """Confirm and publish ``run``; the task sending its pairs runs once the
+    request's transaction commits (tasks run at once in tests). Returns the run's
+    page as it is afterwards."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            f"/oversight/allocations/{run.pk}/publish/", confirmed(run)
+        )
+    assert response["Location"] == f"/oversight/allocations/{run.pk}/"
+    return client.get(response["Location"])
+
+
 def propose(client, persona, region, *, keep_mail=False) -> AllocationRun:
     """Start a run and let it finish; the email saying it is ready is dropped
     unless ``keep_mail``."""
@@ -109,6 +121,10 @@ def test_an_allocation_is_proposed_reviewed_and_published_as_requests(
             "bob@example.org",
             "[Mentor Scheme] The scheme suggests you as mentor for Alice Archer",
         ),
+        (
+            "olivia@example.org",
+            f"[Mentor Scheme] Allocation run {run.pk} has been sent",
+        ),
     ]
     # Bulk allocation is the candidates' side's work, and the emails say so.
     to_alice = next(m for m in mail.outbox if m.to == ["alice@example.org"])
@@ -155,7 +171,7 @@ def test_publishing_twice_is_refused_and_changes_nothing(
     client, olivia, london, waiting
 ):
     run = propose(client, olivia, london)
-    client.post(f"/oversight/allocations/{run.pk}/publish/", confirmed(run))
+    publish(client, run)
     assert MentoringRequest.objects.count() == 2
     response = client.post(
         f"/oversight/allocations/{run.pk}/publish/", confirmed(run), follow=True
@@ -172,7 +188,7 @@ def test_publishing_twice_is_refused_and_changes_nothing(
 
 
 def test_direct_mode_makes_the_match_and_closes_other_requests(
-    client, olivia, london, alice, bob, django_capture_on_commit_callbacks
+    client, olivia, london, alice, bob
 ):
     SchemeSettings.objects.update(allocation_mode="direct")
     dora = listed_mentor(region="wales", first_name="Dora", email="dora@example.org")
@@ -180,8 +196,8 @@ def test_direct_mode_makes_the_match_and_closes_other_requests(
     MentoringRequest.objects.create(enrolment=enrolment, mentor=dora, message="Hi")
     run = propose(client, olivia, london)
     assert run.proposal["pairs"][0]["mentor_id"] == bob.mentor_profile.pk
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/oversight/allocations/{run.pk}/publish/", confirmed(run))
+    mail.outbox.clear()
+    publish(client, run)
     relationship = MentoringRelationship.objects.get()
     assert relationship.enrolment == enrolment
     assert relationship.mentor == bob.mentor_profile
@@ -194,6 +210,7 @@ def test_direct_mode_makes_the_match_and_closes_other_requests(
         "alice@example.org": "You have a mentor: Bob Baker",
         "bob@example.org": "A new candidate to mentor: Alice Archer",
         "dora@example.org": subjects["dora@example.org"],
+        "olivia@example.org": f"Allocation run {run.pk} has been sent",
     }
     assert "withdrawn" in subjects["dora@example.org"].lower()
     bodies = {m.to[0]: m.body for m in mail.outbox}
@@ -211,11 +228,9 @@ def test_a_pair_no_longer_allowed_is_skipped_with_the_reason(
     run = propose(client, olivia, london)
     bob.mentor_profile.accepting = False
     bob.mentor_profile.save()
-    response = client.post(
-        f"/oversight/allocations/{run.pk}/publish/", confirmed(run), follow=True
-    )
-    assert "2 skipped" in response.text
-    assert "not taking on new candidates" in response.text
+    page = publish(client, run).text
+    assert "0 sent, 2 skipped" in page
+    assert "not taking on new candidates" in page
     assert not MentoringRequest.objects.exists()
     run.refresh_from_db()
     assert [o["outcome"] for o in run.published] == ["skipped", "skipped"]
@@ -259,7 +274,7 @@ def test_a_pair_whose_candidate_submitted_meanwhile_is_skipped_in_the_officers_w
     mentoring.enrolment_set_status(
         enrolment=waiting["alice"], status="submitted", by=sam
     )
-    client.post(f"/oversight/allocations/{run.pk}/publish/", confirmed(run))
+    publish(client, run)
     run.refresh_from_db()
     outcomes = {o["candidate_id"]: o for o in run.published}
     assert outcomes[waiting["alice"].pk]["outcome"] == "skipped"
@@ -271,7 +286,7 @@ def test_a_pair_whose_candidate_submitted_meanwhile_is_skipped_in_the_officers_w
 
 
 def test_a_pair_whose_candidate_found_a_mentor_meanwhile_is_skipped(
-    client, olivia, london, waiting, bob, django_capture_on_commit_callbacks
+    client, olivia, london, waiting, bob
 ):
     run = propose(client, olivia, london)
     other = listed_mentor(region="wales")
@@ -281,8 +296,7 @@ def test_a_pair_whose_candidate_found_a_mentor_meanwhile_is_skipped(
     mentoring.request_accept(
         request=request, mentor=other, confirms_not_line_manager=True
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/oversight/allocations/{run.pk}/publish/", confirmed(run))
+    publish(client, run)
     run.refresh_from_db()
     outcomes = {o["candidate_id"]: o for o in run.published}
     assert outcomes[waiting["alice"].pk]["outcome"] == "skipped"

@@ -1,4 +1,5 @@
-"""Two starts of an allocation for the same regions at once (a double click)."""
+"""Two starts of an allocation for the same regions at once (a double click); two
+senders of one run at once; a mentor answering while their run is sent."""
 
 import threading
 import time
@@ -6,8 +7,11 @@ import time
 import pytest
 from django.db import connections
 
+from mentorscheme.audit.models import AuditEntry
+from mentorscheme.mentoring import services as mentoring_services
+from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
 from mentorscheme.oversight import services
-from mentorscheme.oversight.models import AllocationRun
+from mentorscheme.oversight.models import AllocationRun, RunStatus
 from tests import factories as f
 
 pytestmark = [
@@ -47,3 +51,103 @@ def test_two_starts_at_once_make_one_run(monkeypatch):
     refused = [r for r in results if isinstance(r, services.RunAlreadyOpen)]
     assert len(results) == 2 and len(refused) == 1
     assert refused[0].run == run
+
+
+def _run_being_sent(pairs: int, *, capacity: int):
+    """A mentor, ``pairs`` candidates, and a run proposing them all to the mentor,
+    published: its pairs wait to be sent."""
+    member = f.MemberFactory()
+    f.award(member, "fellowship")
+    profile = f.mentor_profile(member, capacity=capacity)
+    enrolments = [f.enrol(f.MemberFactory()) for _ in range(pairs)]
+    run = AllocationRun.objects.create(
+        status=RunStatus.PUBLISHING,
+        mode="requests",
+        proposal={
+            "pairs": [
+                {"candidate_id": e.pk, "mentor_id": profile.pk, "score": 1.0}
+                for e in enrolments
+            ]
+        },
+    )
+    return run, profile
+
+
+def _slow_pairs(monkeypatch, seconds: float):
+    """Send one pair per transaction, each taking ``seconds``."""
+    monkeypatch.setattr(services, "SEND_BATCH", 1)
+    publish_pair = services._publish_pair
+
+    def slow(*args, **kwargs):
+        time.sleep(seconds)
+        return publish_pair(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_publish_pair", slow)
+
+
+def _together(*calls):
+    barrier = threading.Barrier(len(calls))
+    results = []
+
+    def run(call):
+        try:
+            barrier.wait()
+            results.append(call())
+        except Exception as error:  # noqa: BLE001 - the test looks at it
+            results.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_two_senders_of_one_run_send_each_pair_once(monkeypatch):
+    """Sending carried on while the first sender is still at work (a worker
+    thought dead) sends each pair once."""
+    run, profile = _run_being_sent(4, capacity=6)
+    _slow_pairs(monkeypatch, 0.1)
+    _together(
+        lambda: services.allocation_run_send(run_id=run.pk),
+        lambda: services.allocation_run_send(run_id=run.pk),
+    )
+    run.refresh_from_db()
+    assert run.status == RunStatus.PUBLISHED
+    candidates = [o["candidate_id"] for o in run.published]
+    assert sorted(candidates) == sorted(p["candidate_id"] for p in run.kept_pairs())
+    assert {o["outcome"] for o in run.published} == {"requested"}
+    assert MentoringRequest.objects.filter(mentor=profile).count() == 4
+    assert AuditEntry.objects.filter(action="allocation_published").count() == 1
+
+
+def test_a_mentor_answering_while_a_run_is_sent_waits_for_one_batch_only(
+    monkeypatch, settings
+):
+    """Each batch of pairs is a transaction of its own: a mentor accepting a
+    request while their run is sent waits for the batch under way, not for the
+    whole run (which takes longer than the lock timeout here)."""
+    settings.LOCK_TIMEOUT_MS = 1000
+    run, profile = _run_being_sent(6, capacity=8)
+    request = MentoringRequest.objects.create(
+        enrolment=f.enrol(f.MemberFactory()), mentor=profile, message="Hello"
+    )
+    _slow_pairs(monkeypatch, 0.3)
+
+    def accept_meanwhile():
+        time.sleep(0.5)  # the sending is under way
+        return mentoring_services.request_accept(
+            request=request, mentor=profile, confirms_not_line_manager=True
+        )
+
+    results = _together(
+        lambda: services.allocation_run_send(run_id=run.pk), accept_meanwhile
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert MentoringRelationship.objects.get(mentor=profile).request == request
+    run.refresh_from_db()
+    assert run.status == RunStatus.PUBLISHED
+    assert [o["outcome"] for o in run.published] == ["requested"] * 6

@@ -6,6 +6,7 @@ import html
 import re
 
 from django.core import mail
+from django.test import TestCase
 from django.utils import timezone
 
 from mentorscheme.mentoring import services as mentoring
@@ -16,9 +17,9 @@ from tests.conftest import login
 from tests.oversight.conftest import candidate, listed_mentor
 from tests.oversight.test_allocation import (
     CONFIRMED,
-    confirmed,
     post_run,
     propose,
+    publish,
     stall,
     start_without_working_out,
 )
@@ -34,11 +35,9 @@ def test_a_mentor_who_filled_up_since_the_proposal_gets_no_more_requests_than_pl
         enrolment=candidate(first_name="Own", last_name="Choice"),
         mentor=bob.mentor_profile,
     )
-    response = client.post(
-        f"/oversight/allocations/{run.pk}/publish/", confirmed(run), follow=True
-    )
-    assert "Sent 1 matches" in response.text and "1 skipped" in response.text
-    assert "Bob Baker has no free place left" in response.text
+    page = publish(client, run).text
+    assert "1 sent, 1 skipped" in page
+    assert "Bob Baker has no free place left" in page
     [request] = MentoringRequest.objects.filter(mentor=bob.mentor_profile)
     run.refresh_from_db()
     assert [o["outcome"] for o in run.published] == ["requested", "skipped"]
@@ -52,7 +51,7 @@ def test_a_later_run_does_not_give_away_places_held_by_an_earlier_runs_requests(
     client, olivia, london, waiting, bob
 ):
     first = propose(client, olivia, london)
-    client.post(f"/oversight/allocations/{first.pk}/publish/", confirmed(first))
+    publish(client, first)
     assert MentoringRequest.objects.filter(mentor=bob.mentor_profile).count() == 2
     candidate(first_name="Dan", last_name="Dale")
     second = propose(client, olivia, london)
@@ -122,7 +121,8 @@ def test_publishing_sends_the_pairs_the_officer_confirmed_or_asks_again(
     assert "changed after you were shown them" in page
     assert "Carl Clark with Dee Dunn" in page  # asked again, about what is current
     kept = re.search(r'name="kept" value="(\w+)"', page)[1]
-    client.post(url, {**CONFIRMED, "kept": kept})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(url, {**CONFIRMED, "kept": kept})
     sent = MentoringRequest.objects.get(enrolment=waiting["carl"])
     assert sent.mentor == dee
 
@@ -174,8 +174,7 @@ def test_the_mentor_is_told_the_scheme_suggested_the_match_not_the_candidate(
     client, olivia, london, waiting, alice, bob, django_capture_on_commit_callbacks
 ):
     run = propose(client, olivia, london)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/oversight/allocations/{run.pk}/publish/", confirmed(run))
+    publish(client, run)
     to_bob = next(
         m for m in mail.outbox if m.to == [bob.email] and "Alice" in m.subject
     )
@@ -228,7 +227,7 @@ def test_a_candidate_waiting_on_an_allocations_request_is_not_allocated_again(
     client, olivia, london, waiting
 ):
     first = propose(client, olivia, london)
-    client.post(f"/oversight/allocations/{first.pk}/publish/", confirmed(first))
+    publish(client, first)
     listed_mentor(first_name="Dee", last_name="Dunn", profile={"capacity": 3})
     second = propose(client, olivia, london)
     proposed = {p["candidate_id"] for p in second.proposal["pairs"]}
@@ -251,11 +250,11 @@ def test_a_pair_whose_candidate_another_allocation_asked_for_since_is_skipped(
     login(client, staff)
     post_run(client, {"region": ""})
     national = AllocationRun.objects.latest("pk")
-    client.post(f"/oversight/allocations/{national.pk}/publish/", confirmed(national))
+    publish(client, national)
     asked = set(MentoringRequest.objects.values_list("enrolment_id", flat=True))
     assert asked >= {waiting["alice"].pk, waiting["carl"].pk}
     login(client, olivia)
-    client.post(f"/oversight/allocations/{mine.pk}/publish/", confirmed(mine))
+    publish(client, mine)
     mine.refresh_from_db()
     assert {o["outcome"] for o in mine.published} == {"skipped"}
     assert {o["reason"] for o in mine.published} == {

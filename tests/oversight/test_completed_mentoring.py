@@ -77,7 +77,9 @@ def test_a_proposal_made_before_the_mentoring_was_completed_skips_that_candidate
     assert [p["candidate_id"] for p in run.proposal["pairs"]] == [enrolment.pk]
     completed(enrolment, listed_mentor(last_name="Earlier"))
     with TestCase.captureOnCommitCallbacks(execute=True):
-        run = oversight.allocation_run_publish(run=run, by=olivia.user)
+        oversight.allocation_run_publish(run=run, by=olivia.user)
+    run.refresh_from_db()
+    assert run.status == "published"
     assert run.published == [
         {
             "candidate_id": enrolment.pk,

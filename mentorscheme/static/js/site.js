@@ -5,8 +5,8 @@ document.addEventListener("DOMContentLoaded", function () {
   if (summary) summary.focus();
 });
 
-// An allocation being worked out: keep its progress line current (a polite live
-// region), and show the proposal once it is ready.
+// An allocation being worked out or sent: keep its progress line current (a polite live
+// region), and show the proposal, or what was sent, once it is ready.
 document.addEventListener("DOMContentLoaded", function () {
   var box = document.querySelector("[data-progress-url]");
   if (!box || !window.fetch) return;

@@ -1,0 +1,212 @@
+"""Sending a published allocation in the background: progress on the run's page,
+the officer's email when it is done, and sending that stops part way and is
+carried on without sending any pair twice."""
+
+import datetime
+
+from django.core import mail
+from django.test import TestCase
+from django.utils import timezone
+
+from mentorscheme.locking import RowsBusy
+from mentorscheme.mentoring import services as mentoring
+from mentorscheme.mentoring.models import MentoringRequest
+from mentorscheme.oversight import services as oversight
+from mentorscheme.oversight.models import AllocationRun
+from mentorscheme.scheme.models import Enrolment
+from tests.oversight.test_allocation import confirmed, propose
+
+
+def publish_without_sending(client, run):
+    """Publish ``run`` whose sending task has not run yet (or whose worker is
+    busy); returns the queued callbacks: the task, once the request commits."""
+    with TestCase.captureOnCommitCallbacks(execute=False) as queued:
+        response = client.post(
+            f"/oversight/allocations/{run.pk}/publish/", confirmed(run)
+        )
+    assert response["Location"] == f"/oversight/allocations/{run.pk}/"
+    return queued
+
+
+def run_queued(queued):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        for callback in queued:
+            callback()
+
+
+def test_publishing_sends_in_the_background_and_the_page_shows_how_far_it_got(
+    client, olivia, london, waiting, bob
+):
+    run = propose(client, olivia, london)
+    queued = publish_without_sending(client, run)
+    # The request only queued the sending: nothing is sent yet.
+    assert not MentoringRequest.objects.exists()
+    run.refresh_from_db()
+    assert run.status == "publishing" and run.published_by == olivia.user
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "Allocation run" in page and "being sent" in page
+    assert "Waiting to start sending." in page
+    assert "we will email you when every pair is sent or skipped" in page
+    assert "data-progress-url" in page
+    assert "Send 2 matches" not in page
+    progress = client.get(f"/oversight/allocations/{run.pk}/?progress=json").json()
+    assert progress["status"] == "publishing" and progress["running"] is True
+
+    run_queued(queued)
+    assert MentoringRequest.objects.filter(mentor=bob.mentor_profile).count() == 2
+    run.refresh_from_db()
+    assert run.status == "published" and run.published_at is not None
+    assert run.progress == {
+        "stage": "done",
+        "done": 2,
+        "total": 2,
+        "sent": 2,
+        "skipped": 0,
+    }
+    progress = client.get(f"/oversight/allocations/{run.pk}/?progress=json").json()
+    assert progress["running"] is False
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "as requests to the mentors: 2 sent, 0 skipped" in page
+    assert "data-progress-url" not in page
+    [told] = [m for m in mail.outbox if m.to == [olivia.user.email]]
+    assert told.subject == f"[Mentor Scheme] Allocation run {run.pk} has been sent"
+    assert "2 of 2 pairs sent, 0 skipped" in told.body
+    assert f"/oversight/allocations/{run.pk}/" in told.body
+
+
+def test_the_page_counts_the_pairs_done_while_they_are_sent(
+    client, olivia, london, waiting, bob, monkeypatch
+):
+    run = propose(client, olivia, london)
+    monkeypatch.setattr(oversight, "SEND_BATCH", 1)
+    publish_without_sending(client, run)
+    # The worker has sent one batch of one pair so far.
+    assert oversight._send_batch(run.pk) is True
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "1 of 2 pairs done: 1 sent, 0 skipped so far." in page
+    assert "Request sent" in page  # what was sent so far is listed already
+    assert MentoringRequest.objects.count() == 1
+
+
+def test_the_officer_is_told_why_pairs_were_skipped(
+    client, olivia, london, waiting, bob
+):
+    run = propose(client, olivia, london)
+    bob.mentor_profile.accepting = False
+    bob.mentor_profile.save()
+    run_queued(publish_without_sending(client, run))
+    [told] = [m for m in mail.outbox if m.to == [olivia.user.email]]
+    assert "0 of 2 pairs sent, 2 skipped" in told.body
+    assert "Why pairs were skipped:\n- 2: " in told.body
+    assert "not taking on new candidates" in told.body
+
+
+def test_publishing_again_while_it_is_being_sent_is_refused(
+    client, olivia, london, waiting, bob
+):
+    run = propose(client, olivia, london)
+    queued = publish_without_sending(client, run)
+    with TestCase.captureOnCommitCallbacks(execute=False) as twice:
+        response = client.post(
+            f"/oversight/allocations/{run.pk}/publish/", confirmed(run), follow=True
+        )
+    assert "already being sent" in response.text
+    assert twice == []  # no second sending queued
+    run_queued(queued)
+    assert MentoringRequest.objects.count() == 2
+
+
+def test_sending_that_stops_part_way_is_carried_on_without_sending_a_pair_twice(
+    client, olivia, london, waiting, bob, monkeypatch
+):
+    run = propose(client, olivia, london)
+    monkeypatch.setattr(oversight, "SEND_BATCH", 1)
+    create = mentoring.request_create
+    calls = []
+
+    def fails_the_second_time(**kwargs):
+        calls.append(kwargs["enrolment"].pk)
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return create(**kwargs)
+
+    monkeypatch.setattr(mentoring, "request_create", fails_the_second_time)
+    run_queued(publish_without_sending(client, run))
+    first, second = (p["candidate_id"] for p in run.kept_pairs())
+    assert list(MentoringRequest.objects.values_list("enrolment", flat=True)) == [first]
+    run.refresh_from_db()
+    assert run.status == "publishing"
+    assert [o["candidate_id"] for o in run.published] == [first]
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "Sending stopped" in page
+    assert "1 of 2 pairs done: 1 sent, 0 skipped so far." in page
+    assert "none will be sent twice" in page
+    assert "Send the rest" in page and "data-progress-url" not in page
+    [told] = [m for m in mail.outbox if m.to == [olivia.user.email]]
+    assert "stopped after 1 of 2 pairs: 1 sent, 0 skipped" in told.body
+    # Only the pair sent was emailed about; the one rolled back was not.
+    first_email = Enrolment.objects.get(pk=first).member.email
+    assert {m.to[0] for m in mail.outbox} == {olivia.user.email, bob.email, first_email}
+
+    mail.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(f"/oversight/allocations/{run.pk}/publish/")
+    assert response.status_code == 302
+    assert sorted(
+        MentoringRequest.objects.values_list("enrolment", flat=True)
+    ) == sorted([first, second])
+    assert calls == [first, second, second]
+    run.refresh_from_db()
+    assert run.status == "published" and run.error == ""
+    assert [o["outcome"] for o in run.published] == ["requested", "requested"]
+    [told] = [m for m in mail.outbox if m.to == [olivia.user.email]]
+    assert "2 of 2 pairs sent, 0 skipped" in told.body
+
+
+def test_sending_whose_worker_died_can_be_carried_on(
+    client, olivia, london, waiting, bob
+):
+    run = propose(client, olivia, london)
+    publish_without_sending(client, run)  # the worker never runs it
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "Send the rest" not in page
+    AllocationRun.objects.filter(pk=run.pk).update(
+        progress_at=timezone.now() - datetime.timedelta(minutes=6)
+    )
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "Sending stopped" in page and "Send the rest" in page
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(f"/oversight/allocations/{run.pk}/publish/")
+    run.refresh_from_db()
+    assert run.status == "published"
+    assert MentoringRequest.objects.count() == 2
+
+
+def test_a_late_second_sender_sends_nothing_again(client, olivia, london, waiting, bob):
+    run = propose(client, olivia, london)
+    run_queued(publish_without_sending(client, run))
+    assert oversight.allocation_run_send(run_id=run.pk).status == "published"
+    assert MentoringRequest.objects.count() == 2
+    told = [m for m in mail.outbox if m.to == [olivia.user.email]]
+    assert len(told) == 1
+
+
+def test_a_batch_whose_rows_are_busy_a_moment_is_tried_again(
+    client, olivia, london, waiting, bob, monkeypatch
+):
+    run = propose(client, olivia, london)
+    monkeypatch.setattr(oversight, "BUSY_PAUSE", 0)
+    send_batch = oversight._send_batch
+    tries = []
+
+    def busy_at_first(run_id):
+        tries.append(run_id)
+        if len(tries) == 1:
+            raise RowsBusy()
+        return send_batch(run_id)
+
+    monkeypatch.setattr(oversight, "_send_batch", busy_at_first)
+    run_queued(publish_without_sending(client, run))
+    run.refresh_from_db()
+    assert run.status == "published" and len(tries) == 3
+    assert MentoringRequest.objects.count() == 2
