@@ -1,10 +1,12 @@
 """Reads for the candidate's side, and candidate records for the scheme's rules."""
 
 import datetime
+from operator import itemgetter
 
 from django.db.models import (
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -535,39 +537,77 @@ def mentor_places_taken():
     )
 
 
+#: What the mentor's home shows of each request and relationship: the candidate
+#: and their qualification (by name), beside each row's own columns.
+_CANDIDATE_NAMES = {
+    "first_name": "enrolment__member__first_name",
+    "last_name": "enrolment__member__last_name",
+    "qualification": "enrolment__qualification__name",
+}
+#: The mentor's relationships and open requests as their home lists them, as
+#: values: built once a process, filtered per mentor.
+_MENTOR_RELATIONSHIPS = MentoringRelationship.objects.order_by().values(
+    "pk",
+    "status",
+    "started_on",
+    "ended_on",
+    # The versions of the regulations are few: the mentor's home has them all in
+    # hand, and gives each enrolment its own.
+    regulations_id=F("enrolment__regulations_id"),
+    **{name: F(path) for name, path in _CANDIDATE_NAMES.items()},
+)
+_MENTOR_PENDING = (
+    MentoringRequest.objects.filter(status__in=OPEN_REQUEST_STATUSES)
+    .order_by()
+    .values(
+        "pk",
+        "status",
+        "created_at",
+        **{name: F(path) for name, path in _CANDIDATE_NAMES.items()},
+    )
+)
+
+
+_RELATIONSHIP_LABELS = dict(RelationshipStatus.choices)
+_REQUEST_LABELS = dict(RequestStatus.choices)
+
+
+def _as_shown(rows, labels: dict, *newest_first_by: str) -> list[dict]:
+    """``rows`` (values) newest first by these columns (sorted here, as
+    ``_newest_first`` says why), each with the candidate's ``name`` and its
+    status's label (``status_label``)."""
+    rows = sorted(rows, key=itemgetter(*newest_first_by), reverse=True)
+    for row in rows:
+        row["name"] = f"{row['first_name']} {row['last_name']}"
+        row["status_label"] = labels.get(row["status"], row["status"])
+    return rows
+
+
 def mentor_home_sections(profile) -> dict:
     """The mentor's requests waiting for an answer, current and past relationships.
 
-    Each relationship's enrolment has its version of the regulations by id only
-    (``regulations_id``): the caller holds the few versions there are."""
-    relationships = _newest_first(
-        _with_names(
-            MentoringRelationship.objects.filter(mentor=profile),
-            "enrolment",
-            "mentor",
-            "status",
-            "started_on",
-            "ended_on",
-            # The versions of the regulations are few: the mentor's home has them
-            # all in hand, and gives each enrolment its own.
-            "enrolment__regulations",
-            related=("enrolment__qualification__name",),
-        ),
+    Each a dict of what the home shows (values, not model instances: the rows and
+    what they name cost a fraction to read): ``pk``, ``status`` and its
+    ``status_label``, the candidate's ``name`` and ``qualification``; a request's
+    ``created_at``; a relationship's ``started_on``, ``ended_on`` and the id of its
+    enrolment's version of the regulations (``regulations_id``: the caller holds the
+    few versions there are)."""
+    relationships = _as_shown(
+        _MENTOR_RELATIONSHIPS.filter(mentor=profile),
+        _RELATIONSHIP_LABELS,
         "started_on",
         "pk",
     )
-    pending = _with_names(
-        MentoringRequest.objects.filter(
-            mentor=profile, status__in=OPEN_REQUEST_STATUSES
-        ),
-        "enrolment",
-        "mentor",
-        "status",
+    pending = _as_shown(
+        _MENTOR_PENDING.filter(mentor=profile),
+        _REQUEST_LABELS,
         "created_at",
-        related=("enrolment__qualification__name",),
+        "pk",
     )
     return {
-        "pending": _newest_first(pending, "created_at", "pk"),
-        "current": [r for r in relationships if r.status == RelationshipStatus.ACTIVE],
-        "past": [r for r in relationships if r.status != RelationshipStatus.ACTIVE],
+        "pending": pending,
+        "current": [
+            r for r in relationships if r["status"] == RelationshipStatus.ACTIVE
+        ],
+        "past": [r for r in relationships if r["status"] != RelationshipStatus.ACTIVE],
     }

@@ -45,7 +45,8 @@ from mentorscheme.training.models import BriefingAcknowledgement, RegulationsBri
 #: these reads (set from its ``AppConfig.ready`` through ``from_mentoring``):
 #: ``places_taken()``, a subquery counting the active relationships of the mentor at
 #: ``OuterRef("pk")``; ``home_sections(profile)``, the mentor's requests waiting
-#: (``pending``) and relationships (``current``, ``past``) for their home page.
+#: (``pending``) and relationships (``current``, ``past``) for their home page, as
+#: rows (dicts) of what it shows.
 _FROM_MENTORING: dict[str, Callable] = {}
 
 
@@ -465,12 +466,11 @@ def mentor_home_context(profile: MentorProfile) -> dict:
         return version.pk in up_to_date_for
 
     for relationship in current:
-        enrolment = relationship.enrolment
-        enrolment.regulations = by_pk[enrolment.regulations_id]
-        relationship.mentor_briefed = briefed_on(enrolment.regulations)
+        relationship["regulations"] = by_pk[relationship["regulations_id"]]
+        relationship["mentor_briefed"] = briefed_on(relationship["regulations"])
     # What to be briefed on: the version in force, one coming, and candidates' own.
     upcoming = [v for v in reversed(versions) if v.effective_from > today]
-    wanted = {v.pk for v in upcoming} | {r.enrolment.regulations_id for r in current}
+    wanted = {v.pk for v in upcoming} | {r["regulations_id"] for r in current}
     if regulations is not None:
         wanted.add(regulations.pk)
     to_be_briefed_on = [

@@ -229,10 +229,7 @@ def retire(request):
     member = _member_or_403(request)
     profile = _profile_of(member)
     if profile is not None and confirm.needs_confirmation(request):
-        current = [
-            r.enrolment.member.full_name
-            for r in selectors.mentor_home_context(profile)["current"]
-        ]
+        current = [r["name"] for r in selectors.mentor_home_context(profile)["current"]]
         consequences = [
             "You are taken off the list at once: no new requests reach you, and "
             "requests waiting for your answer are closed (each candidate is "
