@@ -770,7 +770,6 @@ def request_create(
             "Only members whose membership is current can ask for a mentor. Once "
             "your membership is renewed, you can ask again."
         )
-    limit = SchemeSettings.load().open_request_limit
     open_requests = selectors.open_requests(enrolment)
     if any(r.mentor_id == mentor.pk for r in open_requests):
         raise MentoringError(
@@ -778,12 +777,15 @@ def request_create(
             if from_allocation
             else "You have already asked this mentor; wait for their answer."
         )
-    if len(open_requests) >= limit and not from_allocation:
-        raise MentoringError(
-            f"You have {len(open_requests)} open requests, and the most allowed at "
-            f"once is {limit}. Withdraw one, or wait for an answer, before asking "
-            "another mentor."
-        )
+    # An allocation's request is not held to the candidate's limit (nor reads it).
+    if not from_allocation:
+        limit = SchemeSettings.load().open_request_limit
+        if len(open_requests) >= limit:
+            raise MentoringError(
+                f"You have {len(open_requests)} open requests, and the most allowed "
+                f"at once is {limit}. Withdraw one, or wait for an answer, before "
+                "asking another mentor."
+            )
     reader = eligibility.OFFICER if from_allocation else eligibility.CANDIDATE
     _refuse_unless_allowed(enrolment, mentor, reader)
     request = MentoringRequest.objects.create(

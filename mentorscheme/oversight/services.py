@@ -699,18 +699,19 @@ def _publish_pair(pair: dict, *, mode: str, people: _SendingTo) -> dict:
             "outcome": "skipped",
             "reason": NO_PLACE_LEFT.format(mentor=mentor.member.full_name),
         }
+    # Each service is a transaction of its own (a savepoint within the batch's),
+    # which a refusal rolls back: the batch's other pairs stand.
     try:
-        with transaction.atomic():
-            if mode == AllocationMode.DIRECT:
-                relationship = mentoring_services.relationship_start(
-                    enrolment=enrolment,
-                    mentor=mentor,
-                    how=mentoring_services.ALLOCATED,
-                )
-                sent = {"outcome": "matched", "relationship_id": relationship.pk}
-            else:
-                request = _request_from_allocation(enrolment, mentor)
-                sent = {"outcome": "requested", "request_id": request.pk}
+        if mode == AllocationMode.DIRECT:
+            relationship = mentoring_services.relationship_start(
+                enrolment=enrolment,
+                mentor=mentor,
+                how=mentoring_services.ALLOCATED,
+            )
+            sent = {"outcome": "matched", "relationship_id": relationship.pk}
+        else:
+            request = _request_from_allocation(enrolment, mentor)
+            sent = {"outcome": "requested", "request_id": request.pk}
     except (mentoring_services.MentoringError, OversightError) as refusal:
         return outcome | {"outcome": "skipped", "reason": str(refusal)}
     people.free[mentor.pk] -= 1
