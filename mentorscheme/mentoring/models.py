@@ -306,6 +306,18 @@ class HelpFlag(models.Model):
         help_text="The active mentoring the flag asks an officer to decide on.",
     )
     created_at = models.DateTimeField(default=timezone.now)
+    mentor_lapsed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="On a mentoring held for a lapse: when the mentor lapsed (empty: "
+        "the mentor is current).",
+    )
+    candidate_lapsed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="On a mentoring held for a lapse: when the candidate lapsed "
+        "(empty: the candidate is current). Their grace period runs from then.",
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
         "members.User",
@@ -338,7 +350,9 @@ class HelpFlag(models.Model):
     @property
     def lapse_ends_on(self) -> datetime.date:
         """For a flag on a mentoring held for a lapse: the day the scheme ends it
-        unless the membership is renewed first."""
-        return timezone.localdate(self.created_at) + datetime.timedelta(
-            days=settings.LAPSE_GRACE_DAYS
+        unless the membership is renewed first (the first lapse of those still
+        lapsed counts: each person's grace period runs from their own lapse)."""
+        lapses = [at for at in (self.mentor_lapsed_at, self.candidate_lapsed_at) if at]
+        return timezone.localdate(min(lapses, default=self.created_at)) + (
+            datetime.timedelta(days=settings.LAPSE_GRACE_DAYS)
         )

@@ -2211,24 +2211,40 @@ def _tell_pair(message: str, relationship, **context) -> None:
 
 def _flag_lapsed(relationship: MentoringRelationship) -> bool:
     """Hold an active (locked) mentoring one of whose people lapsed for the grace
-    period: a flag on the pair for the region's candidates' side, and both people
-    told. False when it is held already, or nobody lapsed."""
+    period: a flag on the pair for the region's candidates' side, recording when
+    each person lapsed, and both people and the officers told. A person who lapses
+    while it is held for the other's lapse is added to the flag, from their own
+    lapse, and everyone is told again; one renewed while the other is still lapsed
+    is taken off it. True when someone's lapse was newly recorded."""
     mentor_lapsed, candidate_lapsed = _who_lapsed(relationship)
     if not relationship.is_active or not (mentor_lapsed or candidate_lapsed):
         return False
-    open_flags = HelpFlag.objects.filter(
-        enrolment=relationship.enrolment_id,
-        why=HelpFlag.Why.LAPSED,
-        resolved_at__isnull=True,
-    )
-    if open_flags.exists():
-        return False
-    flag = HelpFlag.objects.create(
+    flag = lock_first(
+        HelpFlag.objects.filter(
+            enrolment=relationship.enrolment_id,
+            why=HelpFlag.Why.LAPSED,
+            resolved_at__isnull=True,
+        )
+    ) or HelpFlag(
         enrolment=relationship.enrolment,
         why=HelpFlag.Why.LAPSED,
         relationship=relationship,
-        message=_lapsed_words(mentor_lapsed, candidate_lapsed),
     )
+    newly = (mentor_lapsed and flag.mentor_lapsed_at is None) or (
+        candidate_lapsed and flag.candidate_lapsed_at is None
+    )
+    now = timezone.now()
+    flag.mentor_lapsed_at = (flag.mentor_lapsed_at or now) if mentor_lapsed else None
+    flag.candidate_lapsed_at = (
+        (flag.candidate_lapsed_at or now) if candidate_lapsed else None
+    )
+    message = _lapsed_words(mentor_lapsed, candidate_lapsed)
+    if not newly and flag.message == message:
+        return False
+    flag.message = message
+    flag.save()
+    if not newly:
+        return False
     until = flag.lapse_ends_on
     _tell_pair(
         "mentoring_lapsed",
@@ -2244,6 +2260,7 @@ def _flag_lapsed(relationship: MentoringRelationship) -> bool:
             "relationship": relationship,
             "until": until,
             "mentor_lapsed": mentor_lapsed,
+            "candidate_lapsed": candidate_lapsed,
         },
     )
     return True
@@ -2300,12 +2317,19 @@ def _renewed_flags():
 def lapsed_mentor_restored(*, profile: MentorProfile) -> int:
     """The mentor is listed again: their mentorings held for the lapse carry on
     (those whose candidate is current too). How many."""
+    for relationship in lock_rows(
+        _lapsed_relationships()
+        .filter(mentor=profile)
+        .select_related("enrolment__member", "mentor__member")
+    ):
+        _flag_lapsed(relationship)  # the candidate is still lapsed: theirs alone
     flags = _renewed_flags().filter(relationship__mentor=profile)
     return sum(_lapse_over(pk) for pk in flags.values_list("pk", flat=True))
 
 
 def lapsed_mentoring_apply(*, member_ids=None) -> dict[str, int]:
-    """Hold each active mentoring one of whose people lapsed, and let carry on each
+    """Hold each active mentoring one of whose people lapsed (or record on the
+    flag of one held already who lapsed or renewed since), and let carry on each
     one held whose people are both current again. Idempotent: the second run
     finds nothing to do."""
     lapsed = _lapsed_relationships()
@@ -2318,15 +2342,23 @@ def lapsed_mentoring_apply(*, member_ids=None) -> dict[str, int]:
             Q(enrolment__member_id__in=member_ids)
             | Q(relationship__mentor__member_id__in=member_ids)
         )
-    held = ~Exists(
-        HelpFlag.objects.filter(
-            enrolment=OuterRef("enrolment"),
-            why=HelpFlag.Why.LAPSED,
-            resolved_at__isnull=True,
-        )
+    held = HelpFlag.objects.filter(
+        enrolment=OuterRef("enrolment"),
+        why=HelpFlag.Why.LAPSED,
+        resolved_at__isnull=True,
+    )
+    mentor_lapsed = Q(mentor__status=MentorStatus.LAPSED)
+    mentor_recorded = Exists(held.filter(mentor_lapsed_at__isnull=False))
+    candidate_lapsed = ~Q(enrolment__member__membership_status=MembershipStatus.CURRENT)
+    candidate_recorded = Exists(held.filter(candidate_lapsed_at__isnull=False))
+    not_as_recorded = (
+        (mentor_lapsed & ~mentor_recorded)
+        | (~mentor_lapsed & mentor_recorded)
+        | (candidate_lapsed & ~candidate_recorded)
+        | (~candidate_lapsed & candidate_recorded)
     )
     counts = {"held": 0, "carried_on": 0}
-    for pk in list(lapsed.filter(held).values_list("pk", flat=True)):
+    for pk in list(lapsed.filter(not_as_recorded).values_list("pk", flat=True)):
         with transaction.atomic():
             counts["held"] += _flag_lapsed(_locked_relationship(pk))
     for pk in list(renewed.values_list("pk", flat=True)):
@@ -2358,7 +2390,7 @@ def lapsed_mentoring_end(*, today: datetime.date | None = None) -> int:
             status=RelationshipStatus.ACTIVE,
             flags__why=HelpFlag.Why.LAPSED,
             flags__resolved_at__isnull=True,
-            flags__created_at__lt=before,
+            flags__candidate_lapsed_at__lt=before,
         )
         .exclude(enrolment__member__membership_status=MembershipStatus.CURRENT)
         .values_list("pk", flat=True)
@@ -2412,6 +2444,7 @@ def _end_for_lapsed_mentor(profile_id: int, before: datetime.datetime) -> int:
                 "other": relationship.enrolment.member,
                 "reader_is_mentor": True,
                 "reader_lapsed": True,
+                "mentor_lapse_ended": True,
                 "grace_days": _grace_days(),
                 "portfolio_submitted": selectors.portfolio_submitted(
                     relationship.enrolment
@@ -2439,20 +2472,20 @@ def _end_for_lapsed_candidate(relationship_id: int, before: datetime.datetime) -
         return 0
     _lock_mentor(mentor_id)  # the mentor first, as everywhere: their place frees
     relationship = _locked_relationship(relationship_id)
-    held_since = (
+    lapsed_since = (
         HelpFlag.objects.filter(
             relationship=relationship,
             why=HelpFlag.Why.LAPSED,
             resolved_at__isnull=True,
         )
-        .values_list("created_at", flat=True)
+        .values_list("candidate_lapsed_at", flat=True)
         .first()
     )
     if (
         not relationship.is_active
         or relationship.enrolment.member.is_current
-        or held_since is None
-        or held_since >= before
+        or lapsed_since is None
+        or lapsed_since >= before
     ):
         return 0
     relationship.status = RelationshipStatus.ENDED_EARLY

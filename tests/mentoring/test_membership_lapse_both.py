@@ -1,0 +1,137 @@
+"""Both people of a mentoring lapse, one after the other: each is recorded and
+told, and each person's grace period runs from their own lapse."""
+
+import datetime
+
+from django.core import mail
+from django.utils import timezone
+
+from mentorscheme.mentoring.models import HelpFlag
+from mentorscheme.mentors.models import MentorStatusChange
+from tests.mentoring import test_membership_lapse as lapsing
+from tests.mentoring.test_membership_lapse import (
+    after_grace,
+    lapse,
+    lapse_flag,
+    renew,
+    run_periodic,
+    to,
+)
+
+mentoring = lapsing.mentoring  # Alice mentored by Dora
+
+SEARCH = ["asked", "waiting", "mentor_left"]
+
+
+def days_ago(days):
+    return timezone.now() - datetime.timedelta(days=days)
+
+
+def mentor_lapsed_days_ago(mentor, relationship, days):
+    """As if the mentor's lapse had been recorded that many days ago."""
+    MentorStatusChange.objects.filter(
+        mentor=mentor.mentor_profile, to_status="lapsed"
+    ).update(at=days_ago(days))
+    HelpFlag.objects.filter(relationship=relationship, why="lapsed").update(
+        created_at=days_ago(days), mentor_lapsed_at=days_ago(days)
+    )
+
+
+def test_a_candidate_who_lapses_while_held_for_the_mentor_is_told_and_recorded(
+    mentoring, alice, dora, sam, django_capture_on_commit_callbacks
+):
+    lapse(dora)
+    run_periodic()
+    mentor_lapsed_days_ago(dora, mentoring, 20)
+    dora_ends_on = f"{after_grace() - datetime.timedelta(days=20):%-d %B %Y}"
+    lapse(alice)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    (told_alice,) = to(alice)
+    assert told_alice.subject.endswith(
+        f"Your membership has lapsed: your mentoring carries on until {dora_ends_on}"
+    )
+    assert "you can ask a mentor again once your membership is renewed" in (
+        told_alice.body
+    )
+    (told_dora,) = to(dora)
+    assert "So has Alice Archer's." in told_dora.body
+    assert "Alice can ask a mentor again once Alice's membership is renewed" in (
+        told_dora.body
+    )
+    assert "helped to find a new mentor" not in told_dora.body
+    (told_staff,) = [m for m in mail.outbox if m.to == ["sam@example.org"]]
+    assert "The candidate's membership lapsed." in told_staff.body
+    assert "flagged to you for a new mentor" not in told_staff.body
+    flag = lapse_flag(mentoring)
+    assert flag.message == (
+        "The mentor's registration or membership lapsed. The candidate's "
+        "membership lapsed."
+    )
+    assert flag.candidate_lapsed_at > flag.mentor_lapsed_at
+    assert f"{flag.lapse_ends_on:%-d %B %Y}" == dora_ends_on
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    assert mail.outbox == []
+
+
+def test_a_candidate_lapsed_after_their_mentor_has_their_own_grace_period(
+    mentoring, alice, dora, django_capture_on_commit_callbacks
+):
+    lapse(dora)
+    run_periodic()
+    mentor_lapsed_days_ago(dora, mentoring, 20)
+    lapse(alice)
+    run_periodic()
+    renew(dora)
+    run_periodic()
+    flag = lapse_flag(mentoring)
+    assert flag.resolved_at is None and flag.mentor_lapsed_at is None
+    assert flag.message == "The candidate's membership lapsed."
+    assert flag.lapse_ends_on == after_grace()
+    day_before = after_grace() - datetime.timedelta(days=1)
+    assert "ended after the grace period 0" in run_periodic(today=day_before)
+    mentoring.refresh_from_db()
+    assert mentoring.status == "active"
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "ended after the grace period 1" in run_periodic(today=after_grace())
+    mentoring.refresh_from_db()
+    assert mentoring.status == "ended_early"
+    assert mentoring.end_reason.startswith("The candidate's membership lapsed")
+    (told_dora,) = to(dora)
+    assert "Your place is free again for another candidate" in told_dora.body
+
+
+def test_a_mentor_who_lapses_after_their_candidate_is_told_whose_lapse_ended_it(
+    mentoring, alice, dora, django_capture_on_commit_callbacks
+):
+    lapse(alice)
+    run_periodic()
+    HelpFlag.objects.filter(why="lapsed").update(
+        created_at=days_ago(20), candidate_lapsed_at=days_ago(20)
+    )
+    lapse(dora)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    assert any("So has Alice Archer's." in m.body for m in to(dora))
+    assert "So has Dora Davies's." in to(alice)[0].body
+    flag = lapse_flag(mentoring)
+    assert flag.mentor_lapsed_at > flag.candidate_lapsed_at
+    alice_ends_on = after_grace() - datetime.timedelta(days=20)
+    assert flag.lapse_ends_on == alice_ends_on
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "ended after the grace period 1" in run_periodic(today=alice_ends_on)
+    mentoring.refresh_from_db()
+    assert mentoring.end_reason.startswith("The candidate's membership lapsed")
+    (told_dora,) = to(dora)
+    assert "Alice's membership lapsed and was not renewed within 30 days" in (
+        told_dora.body
+    )
+    assert "your registration or membership lapsed and was not" not in told_dora.body
+    assert "Your own registration or membership has lapsed too" in told_dora.body
+    assert not HelpFlag.objects.filter(why__in=SEARCH).exists()
