@@ -733,6 +733,7 @@ def relationship_end_by_officer(
         "relationship": relationship,
         "reason": relationship.end_reason,
         "portfolio_submitted": selectors.portfolio_submitted(relationship.enrolment),
+        "candidate_lapsed": not relationship.enrolment.member.is_current,
     }
     emails.send(
         "relationship_ended_by_scheme",
@@ -2018,8 +2019,10 @@ def relationships_end_for_departed_mentor(
 ) -> None:
     """End the mentor's current relationships, and give each candidate a next step:
     an email, and a help flag on which the officer sees suggested new mentors. A
-    candidate whose portfolio is with the assessors has no mentor to find: their
-    email says so, and no flag is raised.
+    candidate whose portfolio is with the assessors has no mentor to find, nor has
+    one whose membership lapsed (they may ask a mentor once renewed): their email
+    says so, and no flag is raised. A flag holding the mentoring for a lapse is
+    settled: the mentoring ended.
 
     Each relationship is locked and re-read first, so a completion both people
     confirmed at the same moment stands rather than being overwritten.
@@ -2040,7 +2043,8 @@ def relationships_end_for_departed_mentor(
         relationship.save()
         _mentoring_ended(relationship)
         submitted = selectors.portfolio_submitted(relationship.enrolment)
-        if not submitted:
+        candidate_lapsed = not relationship.enrolment.member.is_current
+        if not (submitted or candidate_lapsed):
             HelpFlag.objects.get_or_create(
                 enrolment=relationship.enrolment,
                 why=HelpFlag.Why.MENTOR_LEFT,
@@ -2055,6 +2059,7 @@ def relationships_end_for_departed_mentor(
                 "relationship": relationship,
                 "reason": reason,
                 "portfolio_submitted": submitted,
+                "candidate_lapsed": candidate_lapsed,
             },
         )
     _counted(mentor_ids=[profile.pk], enrolment_ids=ended)
@@ -2449,15 +2454,10 @@ def _end_for_lapsed_mentor(profile_id: int, before: datetime.datetime) -> int:
                 "portfolio_submitted": selectors.portfolio_submitted(
                     relationship.enrolment
                 ),
+                # Lapsed too, they are not looking for a mentor now.
+                "candidate_lapsed": not relationship.enrolment.member.is_current,
             },
         )
-    # A candidate who lapsed too is not looking for a mentor now.
-    _settle_flags(
-        HelpFlag.objects.filter(
-            enrolment__relationships__in=active, why__in=SEARCH_FLAGS
-        ).exclude(enrolment__member__membership_status=MembershipStatus.CURRENT),
-        NOT_CURRENT_FLAG_RESOLUTION,
-    )
     return len(ended)
 
 

@@ -1,5 +1,6 @@
-"""Both people of a mentoring lapse, one after the other: each is recorded and
-told, and each person's grace period runs from their own lapse."""
+"""Both people of a mentoring lapse, one after the other; or the mentor leaves while
+the candidate's lapse holds it: each person's grace period runs from their own
+lapse, and nobody is promised a mentor they could not ask for."""
 
 import datetime
 
@@ -7,6 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from mentorscheme.mentoring.models import HelpFlag
+from mentorscheme.mentors import services as mentor_services
 from mentorscheme.mentors.models import MentorStatusChange
 from tests.mentoring import test_membership_lapse as lapsing
 from tests.mentoring.test_membership_lapse import (
@@ -135,3 +137,48 @@ def test_a_mentor_who_lapses_after_their_candidate_is_told_whose_lapse_ended_it(
     assert "your registration or membership lapsed and was not" not in told_dora.body
     assert "Your own registration or membership has lapsed too" in told_dora.body
     assert not HelpFlag.objects.filter(why__in=SEARCH).exists()
+
+
+def test_both_still_lapsed_after_the_grace_period_nobody_is_promised_a_mentor(
+    mentoring, alice, dora, django_capture_on_commit_callbacks
+):
+    lapse(dora)
+    lapse(alice)
+    run_periodic()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "ended after the grace period 1" in run_periodic(today=after_grace())
+    mentoring.refresh_from_db()
+    assert mentoring.status == "ended_early"
+    assert not HelpFlag.objects.filter(why__in=SEARCH).exists()
+    assert lapse_flag(mentoring).resolution.startswith("The membership was not")
+    (told_alice,) = to(alice)
+    assert told_alice.subject.endswith("Your mentoring has ended")
+    assert "once you renew your membership, you can ask a mentor again" in (
+        told_alice.body
+    )
+    assert "Find a new mentor" not in told_alice.body
+    (told_dora,) = to(dora)
+    assert "Alice's membership has lapsed too" in told_dora.body
+    assert "being helped to find a new mentor" not in told_dora.body
+
+
+def test_a_mentor_stepping_down_during_the_candidates_lapse_raises_no_search(
+    mentoring, alice, dora, django_capture_on_commit_callbacks
+):
+    lapse(alice)
+    run_periodic()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        mentor_services.mentor_retire(profile=dora.mentor_profile)
+    mentoring.refresh_from_db()
+    assert mentoring.status == "ended_early"
+    assert not HelpFlag.objects.filter(why__in=SEARCH).exists()
+    assert lapse_flag(mentoring).resolution == "The mentoring ended."
+    (told_alice,) = to(alice)
+    assert told_alice.subject.endswith("Your mentoring has ended")
+    assert "Your mentor has stepped down from mentoring." in told_alice.body
+    assert "once you renew your membership, you can ask a mentor again" in (
+        told_alice.body
+    )
+    assert "Find a new mentor" not in told_alice.body
