@@ -1362,6 +1362,31 @@ def relationship_end(
     return relationship
 
 
+@transaction.atomic
+def relationship_end_for_departed_candidate(
+    *, relationship: MentoringRelationship, reason: str
+) -> MentoringRelationship:
+    """The candidate has left the scheme (their personal data erased): the scheme
+    ends their mentoring with ``reason``, which the mentor reads, and the mentor's
+    place is free. The email names nobody: it is sent once the name is gone."""
+    relationship = _locked_relationship(relationship.pk)
+    if not relationship.is_active:
+        raise MentoringError("This mentoring relationship has already ended.")
+    relationship.status = RelationshipStatus.ENDED_EARLY
+    relationship.ended_on = timezone.localdate()
+    relationship.ended_by = EndedBy.SCHEME
+    relationship.end_reason = reason
+    relationship.save()
+    _mentoring_ended(relationship)
+    _counted_pair(relationship)
+    emails.send(
+        "relationship_ended",
+        to=relationship.mentor.member.email,
+        context={"relationship": relationship, "by": relationship.enrolment.member},
+    )
+    return relationship
+
+
 def completion_needs(relationship: MentoringRelationship) -> dict:
     """What confirming completion asks for, for the page and the service alike."""
     letter = relationship.enrolment.qualification.mentor_writes_letter

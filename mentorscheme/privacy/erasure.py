@@ -161,8 +161,9 @@ def _departures(member: Member) -> None:
     """Everyone waiting on the person gets the next step they would get had the
     person left: as when a mentor steps down, each candidate is emailed and flagged
     to the region's officers to find another mentor, and each open request is
-    withdrawn with the reason; as when a candidate ends mentoring or withdraws a
-    request, the mentor is told their place is free.
+    withdrawn with the reason; a candidate's mentoring is ended by the scheme (they
+    did not end it) and the mentor told their place is free, and each request they
+    made is withdrawn as when they withdraw it.
 
     ``member`` is their record with its name already erased: these emails are
     written now and sent after the erasure commits, so they must not name them.
@@ -181,8 +182,8 @@ def _departures(member: Member) -> None:
         as_candidate, status=RelationshipStatus.ACTIVE
     ):
         with contextlib.suppress(mentoring.MentoringError):  # ended meanwhile
-            mentoring.relationship_end(
-                relationship=relationship, member=member, reason=CANDIDATE_LEFT
+            mentoring.relationship_end_for_departed_candidate(
+                relationship=relationship, reason=CANDIDATE_LEFT
             )
     for request in MentoringRequest.objects.filter(
         as_candidate, status__in=OPEN_REQUEST_STATUSES

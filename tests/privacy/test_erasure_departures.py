@@ -112,7 +112,8 @@ def test_a_candidates_mentor_is_told_their_place_is_free(
     erase(alice, sam, django_capture_on_commit_callbacks)
 
     relationship.refresh_from_db()
-    assert (relationship.status, relationship.ended_by) == ("ended_early", "candidate")
+    assert (relationship.status, relationship.ended_by) == ("ended_early", "scheme")
+    assert relationship.end_reason == erasure.CANDIDATE_LEFT
     assert mentor_selectors.mentor_record(dora.mentor_profile.pk).active_mentees == 0
     told = to("dora@example.org")
     assert [m.subject for m in told] == ["[Mentor Scheme] Your mentoring has ended"]
