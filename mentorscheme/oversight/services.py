@@ -38,7 +38,12 @@ from mentorscheme.mentors.models import (
 )
 from mentorscheme.notifications import emails
 from mentorscheme.oversight import figures, selectors, tasks
-from mentorscheme.oversight.models import RUN_STALLED_AFTER, AllocationRun, RunStatus
+from mentorscheme.oversight.models import (
+    RUN_STALLED_AFTER,
+    SENDING_STALLED_AFTER,
+    AllocationRun,
+    RunStatus,
+)
 from mentorscheme.scheme.models import (
     REGULATIONS_CHOICE_STATUSES,
     AllocationMode,
@@ -598,6 +603,47 @@ def _sending_stopped(run_id: int) -> AllocationRun | None:
         run.save(update_fields=["error", "progress"])
         _tell_who_published(run)
     return run
+
+
+#: What the officer reads when the sending's worker stopped without a word.
+SENDING_STALLED = (
+    "Sending stopped: nothing moved for more than "
+    f"{int(SENDING_STALLED_AFTER.total_seconds() // 60)} minutes. The pairs sent so "
+    "far stay sent, and none will be sent twice. Send the rest; if it stops again, "
+    "tell the scheme's staff."
+)
+
+
+def allocation_runs_stop_stalled_sending(
+    *, now: datetime.datetime | None = None
+) -> int:
+    """Mark stopped every run being sent whose progress has not moved for
+    ``SENDING_STALLED_AFTER`` (its worker died), and tell whoever published it,
+    once: the page already offers to send the rest, the email says so too.
+
+    Each run is locked and re-read first, so one that moved or finished meanwhile
+    keeps going. Returns how many were marked stopped.
+    """
+    now = now or timezone.now()
+    stalled = AllocationRun.objects.filter(
+        status=RunStatus.PUBLISHING, progress_at__lte=now - SENDING_STALLED_AFTER
+    ).values_list("pk", flat=True)
+    stopped = 0
+    for run_id in list(stalled):
+        with transaction.atomic():
+            run = _run_to_finish(run_id)
+            if (
+                run is None
+                or not run.sending_stopped(now)
+                or run.progress.get("stage") == "stopped"
+            ):
+                continue
+            run.error = SENDING_STALLED
+            run.progress = _sending_progress(run, stage="stopped")
+            run.save(update_fields=["error", "progress"])
+            _tell_who_published(run)
+            stopped += 1
+    return stopped
 
 
 @transaction.atomic

@@ -182,6 +182,27 @@ def test_sending_whose_worker_died_can_be_carried_on(
     assert MentoringRequest.objects.count() == 2
 
 
+def test_the_officer_is_emailed_once_when_the_sending_worker_died(
+    client, olivia, london, waiting, bob
+):
+    run = propose(client, olivia, london)
+    publish_without_sending(client, run)  # the worker never runs it
+    mail.outbox.clear()
+    assert oversight.allocation_runs_stop_stalled_sending() == 0  # not yet
+    AllocationRun.objects.filter(pk=run.pk).update(
+        progress_at=timezone.now() - datetime.timedelta(minutes=6)
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert oversight.allocation_runs_stop_stalled_sending() == 1
+        assert oversight.allocation_runs_stop_stalled_sending() == 0  # told once
+    [told] = [m for m in mail.outbox if m.to == [olivia.user.email]]
+    assert "nothing moved for more than 5 minutes" in told.body
+    assert "Send the rest" in told.body
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "Send the rest" in page
+    assert MentoringRequest.objects.count() == 0
+
+
 def test_a_late_second_sender_sends_nothing_again(client, olivia, london, waiting, bob):
     run = propose(client, olivia, london)
     run_queued(publish_without_sending(client, run))

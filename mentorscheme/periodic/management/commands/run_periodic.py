@@ -23,7 +23,8 @@ class Command(BaseCommand):
         "candidates waiting too long, close the requests of candidates whose "
         "membership is not current, hold the mentoring of a lapsed member for the "
         "grace period and end it after, tell candidates when regulations published in "
-        "advance take effect, mark stalled allocation runs failed. "
+        "advance take effect, mark stalled allocation runs failed, and tell an "
+        "officer when the sending of their allocation stopped. "
         "Running it twice changes nothing more."
     )
 
@@ -121,6 +122,11 @@ class Command(BaseCommand):
             oversight.allocation_runs_fail_stalled,
             0,
         )
+        sending = step(
+            "allocations whose sending stopped",
+            oversight.allocation_runs_stop_stalled_sending,
+            0,
+        )
         self.stdout.write(
             f"Mentors delisted {lapses['delisted']}, relisted {lapses['relisted']}; "
             f"requests to mentors who cannot accept, or of candidates who submitted, "
@@ -140,7 +146,8 @@ class Command(BaseCommand):
             f"the grace period {lapse_ended}; "
             f"candidates told they may now move to new regulations {opened}; "
             f"recordings announced to mentors {recordings}; "
-            f"stalled allocation runs marked failed {stalled}."
+            f"stalled allocation runs marked failed {stalled}; "
+            f"allocations whose sending stopped, publisher told {sending}."
         )
 
     def _step(self, name, run, nothing):
