@@ -30,6 +30,8 @@ allowed pairs) small:
      that unmatched candidates may take, arcs to a sample of those places.
   2. Solve that network (``Network.solve``) and take node potentials that
      certify the flow optimal for the arcs present (``Network.potentials``).
+     After a round that added arcs of little gain, the solve leaves out the
+     arcs no better flow can use (``Solver._arcs_to_solve``).
   3. Price every pair (``pricing.MentorSearch.violating_arcs``): a left-out pair
      (c, m) improves the solution only if ``points(c, m) + mentor_potential[m] >
      candidate_potential[c]``; classes bound most candidates away at once.
@@ -92,6 +94,16 @@ _SPARE_SAMPLES_IN_REGION: Final[int] = 12
 _VIOLATING_SAMPLES_IN_REGION: Final[int] = 24
 _VIOLATING_SAMPLES_ANYWHERE: Final[int] = 48
 _SEED: Final[int] = 20_240_601
+#: A solve leaves out arcs no better flow can use (``_arcs_to_solve``) only
+#: when it leaves out more than a tenth of them.
+_SOLVE_ALL_ABOVE: Final[float] = 0.9
+
+
+def _largest_sum(node: np.ndarray, value: np.ndarray) -> int:
+    """The sum over nodes of each node's largest value."""
+    order = np.lexsort((value, node))
+    last = np.r_[node[order][1:] != node[order][:-1], True]
+    return int(value[order][last].sum())
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -268,8 +280,10 @@ class Solver:
         ):
             self.stats[key] = int(self.stats.get(key, 0)) + round(seconds * 1000)
 
-    def _solve(self, arcs: Arcs, groups: CandidateGroups) -> Network:
-        return Network.solve(arcs, groups.size, self.free, self.scoring)
+    def _solve(
+        self, arcs: Arcs, groups: CandidateGroups, keep: np.ndarray | None = None
+    ) -> Network:
+        return Network.solve(arcs, groups.size, self.free, self.scoring, keep)
 
     def _pairs(
         self, network: Network, groups: CandidateGroups
@@ -406,12 +420,13 @@ class Solver:
             arcs = self._starting_arcs(groups)
             groups = self._split(groups, arcs, split)
         rounds = 0
+        keep = None
         while True:
             nodes = groups.first
             rounds += 1
             self.progress("solve", rounds, rounds)
             with self._timed("solve"):
-                network = self._solve(arcs, groups)
+                network = self._solve(arcs, groups, keep)
             self.progress("matched", network.matched, len(self.eligible))
             with self._timed("potentials"):
                 candidate_potential, mentor_potential = self._potentials(network)
@@ -438,11 +453,68 @@ class Solver:
                     )
                 )
             arcs.deduplicate(len(self.mentors))
+            before = groups
             groups = self._split(groups, arcs, split)
+            keep = None
+            if groups is before:
+                keep = self._arcs_to_solve(
+                    arcs, network, candidate_potential, mentor_potential
+                )
+            if keep is not None:
+                self.stats[f"round_{rounds + 1}_solved_arcs"] = int(keep.sum())
         self.stats["candidate_nodes"] = len(groups.first)
         self.stats["rounds"] = rounds
         self.stats["arcs"] = len(arcs)
         return self._pairs(network, groups)
+
+    def _arcs_to_solve(
+        self,
+        arcs: Arcs,
+        network: Network,
+        candidate_potential: np.ndarray,
+        mentor_potential: np.ndarray,
+    ) -> np.ndarray | None:
+        """Which of ``arcs`` the next solve needs, when the last round added
+        arcs that gain little (None: all of them).
+
+        Under the potentials that certified ``network``'s flow, an arc's
+        reduced cost is ``candidate_potential - mentor_potential - points``: at
+        least 0 for every arc without flow but the new ones. The next optimum is
+        this flow plus cycles of negative reduced cost, and a cycle passes each
+        node once, so it takes at most one new arc out of each candidate node
+        and one into each mentor: its other arcs add up to less than ``slack``,
+        the least of the two sums of each node's largest gain. An arc whose
+        reduced cost is at least ``slack`` is in no such cycle, so the optimum
+        through the others is an optimum through all (and its potentials are
+        then taken over all arcs). Only worth it when that leaves out enough.
+        """
+        reduced = (
+            candidate_potential[arcs.candidate]
+            - mentor_potential[arcs.mentor]
+            - arcs.points
+        )
+        n_mentors = len(self.mentors)
+        pairs = network.pair_arcs
+        had = np.sort(
+            network.candidate_nodes[network.tails[pairs] - 2] * n_mentors
+            + network.mentor_nodes[
+                network.heads[pairs] - 2 - len(network.candidate_nodes)
+            ]
+        )
+        gains = (reduced < 0) & ~np.isin(
+            arcs.candidate * n_mentors + arcs.mentor, had, assume_unique=True
+        )
+        if not gains.any():
+            return None
+        gain = -reduced[gains]
+        slack = min(
+            _largest_sum(arcs.candidate[gains], gain),
+            _largest_sum(arcs.mentor[gains], gain),
+        )
+        keep = reduced < slack
+        if keep.mean() > _SOLVE_ALL_ABOVE:
+            return None
+        return keep
 
     @staticmethod
     def _added_per_node(size: np.ndarray) -> np.ndarray:

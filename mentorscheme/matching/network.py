@@ -206,11 +206,15 @@ class Network:
         copies: np.ndarray,
         free: np.ndarray,
         scoring: Scoring,
+        keep: np.ndarray | None = None,
     ) -> Network:
         """The maximum flow of least cost through ``arcs``.
 
         ``copies`` (per candidate position) is how many candidates each node
-        stands for; ``free`` is per open mentor.
+        stands for; ``free`` is per open mentor. With ``keep`` (per arc), only
+        the kept arcs go to the solver and the others carry nothing: the caller
+        vouches that the optimum through the kept arcs is an optimum through
+        all of them (``flow.Solver._arcs_to_solve``).
         """
         candidate_nodes, candidate_node = np.unique(arcs.candidate, return_inverse=True)
         mentor_nodes, mentor_node = np.unique(arcs.mentor, return_inverse=True)
@@ -241,9 +245,19 @@ class Network:
         # Costs share a large common factor (points are whole multiples of a
         # fine unit): divided out, the solver's cost scaling has fewer phases.
         unit = max(int(np.gcd.reduce(np.abs(costs))), 1)
+        given = np.arange(len(tails))
+        if keep is not None:
+            given = np.flatnonzero(
+                np.concatenate(
+                    [np.ones(n_cand, bool), keep, np.ones(len(place_mentor), bool)]
+                )
+            )
         solver = min_cost_flow.SimpleMinCostFlow()
         solver.add_arcs_with_capacity_and_unit_cost(
-            tails.astype(np.int32), heads.astype(np.int32), capacities, costs // unit
+            tails[given].astype(np.int32),
+            heads[given].astype(np.int32),
+            capacities[given],
+            costs[given] // unit,
         )
         total = int(supply.sum())
         solver.set_node_supply(SOURCE, total)
@@ -251,6 +265,8 @@ class Network:
         status = solver.solve_max_flow_with_min_cost()
         if status != solver.OPTIMAL:
             raise RuntimeError(f"min-cost flow failed: {status}")
+        flows = np.zeros(len(tails), dtype=np.int64)
+        flows[given] = solver.flows(np.arange(solver.num_arcs()))
         return cls(
             candidate_nodes=candidate_nodes,
             mentor_nodes=mentor_nodes,
@@ -258,7 +274,7 @@ class Network:
             heads=heads,
             capacities=capacities,
             costs=costs,
-            flows=solver.flows(np.arange(solver.num_arcs())),
+            flows=flows,
             n_pairs=len(arcs),
             matched=int(solver.maximum_flow()),
         )
