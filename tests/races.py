@@ -1,4 +1,5 @@
-"""A form sent twice at once (a double click), for PostgreSQL tests.
+"""A form sent twice at once (a double click), or one step run several times at
+once (overlapping schedulers), for PostgreSQL tests.
 
 The first send pauses before its transaction commits, until the second is waiting
 on a lock the first holds (or has finished without waiting): the moment a check
@@ -65,3 +66,24 @@ def twice_at_once(monkeypatch, sends, *, pause_in, name: str) -> list:
     for thread in threads:
         thread.join()
     return [results[FIRST], results[SECOND]]
+
+
+def all_at_once(step, times: int) -> list:
+    """Call ``step`` in ``times`` threads at once; what each returned, or the
+    exception it raised (the test looks at it)."""
+    outcomes = []
+
+    def run():
+        try:
+            outcomes.append(step())
+        except Exception as crash:  # noqa: BLE001 — the test looks at it
+            outcomes.append(crash)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

@@ -6,7 +6,6 @@ import threading
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 
 from mentorscheme.members.models import Member
@@ -14,6 +13,7 @@ from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import HelpFlag, MentoringRelationship
 from mentorscheme.mentors import services as mentor_services
 from tests import factories as f
+from tests.races import all_at_once
 
 pytestmark = [
     pytest.mark.postgres,
@@ -55,21 +55,7 @@ def test_three_runs_past_the_grace_period_end_each_mentoring_once(monkeypatch):
         return original(mentor_id)
 
     monkeypatch.setattr(services, "_lock_mentor", lock_once_everyone_decided)
-    outcomes = []
-
-    def run():
-        try:
-            outcomes.append(services.lapsed_mentoring_end(today=after))
-        except Exception as crash:  # noqa: BLE001 - the crash is what we look for
-            outcomes.append(crash)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(RUNS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = all_at_once(lambda: services.lapsed_mentoring_end(today=after), RUNS)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert sum(outcomes) == 2
     for relationship in (mentor_lapsed, candidate_lapsed):

@@ -15,6 +15,7 @@ from mentorscheme.mentoring.models import MentoringRequest, RequestStatus
 from mentorscheme.mentors import services
 from mentorscheme.mentors.models import MentorStatus, MentorStatusChange
 from tests import factories as f
+from tests.races import all_at_once
 
 pytestmark = [
     pytest.mark.postgres,
@@ -55,21 +56,7 @@ def three_checks_decided_together(monkeypatch, *, lock_and_recheck: bool):
         return profile  # the old, unguarded step: acts on what it read before
 
     monkeypatch.setattr(services, "_locked", locked_after_everyone_decided)
-    outcomes = []
-
-    def run():
-        try:
-            outcomes.append(services.mentor_lapse_check())
-        except Exception as crash:  # noqa: BLE001 - the crash is what we look for
-            outcomes.append(crash)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(RUNS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = all_at_once(lambda: services.mentor_lapse_check(), RUNS)
     return outcomes
 
 
