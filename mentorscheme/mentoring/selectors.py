@@ -22,7 +22,9 @@ from mentorscheme.members.models import Member, Organisation
 from mentorscheme.mentoring.models import (
     MENTORED_STATUSES,
     OPEN_REQUEST_STATUSES,
+    Agreement,
     HelpFlag,
+    Meeting,
     MentoringRelationship,
     MentoringRequest,
     RelationshipStatus,
@@ -30,6 +32,7 @@ from mentorscheme.mentoring.models import (
 )
 from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors.directory import Reference
+from mentorscheme.mentors.models import MeetingMode
 from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
@@ -287,34 +290,6 @@ def relationship_of(request: MentoringRequest) -> MentoringRelationship | None:
         return None
 
 
-#: What a home shows of the other side of a request or a relationship: their name.
-_NAMED = ("member__first_name", "member__last_name")
-
-
-def _newest_first(rows, *fields: str) -> list:
-    """One person's few rows, sorted here rather than by the database.
-
-    Ordering a query makes Django hash every column it selects (to order by select
-    position): for a handful of rows read with the people they name, that costs
-    more than the sort.
-    """
-    return sorted(
-        rows, key=lambda row: tuple(getattr(row, f) for f in fields), reverse=True
-    )
-
-
-def _with_names(rows, side: str, *own: str, related: tuple[str, ...] = ()):
-    """``rows`` with only their ``own`` fields, the name of the person on ``side``
-    (a mentor or an enrolment) and the ``related`` names: the columns a home shows,
-    nothing more."""
-    joined = (f"{side}__member", *(path.rsplit("__", 1)[0] for path in related))
-    return (
-        rows.order_by()
-        .select_related(*joined)
-        .only(*own, side, *joined, *(f"{side}__{name}" for name in _NAMED), *related)
-    )
-
-
 def lapsed_candidate_enrolments(member: Member) -> list[Enrolment]:
     """A lapsed member's open enrolments, each with its mentorings (newest first,
     as ``mentorings``) and, on one held for the lapse, its flag (``lapse_flag``):
@@ -347,57 +322,101 @@ def lapsed_candidate_enrolments(member: Member) -> list[Enrolment]:
     return enrolments
 
 
+#: What the candidate's home shows of each relationship and request: the mentor
+#: (by name) beside each row's own columns, as values, by queries built once a
+#: process and filtered per enrolment.
+_MENTOR_NAMES = {
+    "first_name": F("mentor__member__first_name"),
+    "last_name": F("mentor__member__last_name"),
+}
+_CANDIDATE_RELATIONSHIPS = MentoringRelationship.objects.order_by().values(
+    "pk", "status", "started_on", "ended_on", **_MENTOR_NAMES
+)
+_CANDIDATE_REQUESTS = MentoringRequest.objects.order_by().values(
+    "pk", "status", "created_at", **_MENTOR_NAMES
+)
+_AGREEMENTS = Agreement.objects.order_by("-version").values(
+    "version", "candidate_confirmed_at", "mentor_confirmed_at"
+)
+_RECENT_MEETINGS = Meeting.objects.filter(removed_at__isnull=True).values(
+    "held_on", "mode", "duration_minutes"
+)
+_ASKED_FOR_HELP = (
+    HelpFlag.objects.filter(resolved_at__isnull=True, why=HelpFlag.Why.ASKED)
+    .order_by("-created_at")
+    .values("created_at")
+)
+_VERSIONS = RegulationsVersion.objects.order_by("effective_from")
+_MEETING_MODE_LABELS = dict(MeetingMode.choices)
+
+
+def _agreement_shown(relationship: dict) -> dict | None:
+    """The pair's latest agreement: its ``version`` and whether both confirmed it
+    (``is_confirmed``)."""
+    agreement = _AGREEMENTS.filter(relationship=relationship["pk"]).first()
+    if agreement is not None:
+        agreement["is_confirmed"] = bool(
+            agreement["candidate_confirmed_at"] and agreement["mentor_confirmed_at"]
+        )
+    return agreement
+
+
+def _meetings_shown(relationship: dict) -> list[dict]:
+    """The pair's five latest meetings, each with its mode's label (``mode_label``)."""
+    meetings = list(_RECENT_MEETINGS.filter(relationship=relationship["pk"])[:5])
+    for meeting in meetings:
+        meeting["mode_label"] = _MEETING_MODE_LABELS.get(
+            meeting["mode"], meeting["mode"]
+        )
+    return meetings
+
+
 def candidate_home(enrolment: Enrolment) -> dict:
     """What the candidate's home shows of one enrolment, in a few fixed queries.
 
-    The enrolment's relationships and requests are few: each is read once, with
-    the columns the home shows, and split here. Asking for help is offered only to
-    a candidate without a mentor whose mentoring is not complete.
+    The enrolment's relationships and requests are few: each is read once, as
+    values of the columns the home shows (``pk``, ``status`` and its
+    ``status_label``, the mentor's ``first_name`` and ``name``, each row's dates),
+    and split here. The agreement and meetings are asked for only with a mentor,
+    and help asked for only without one, when the mentoring is not complete.
     """
-    relationships = _newest_first(
-        _with_names(
-            enrolment.relationships.all(),
-            "mentor",
-            "enrolment",
-            "status",
-            "started_on",
-            "ended_on",
-        ),
+    relationships = _as_shown(
+        _CANDIDATE_RELATIONSHIPS.filter(enrolment=enrolment),
+        _RELATIONSHIP_LABELS,
         "started_on",
         "pk",
     )
-    relationship = next((r for r in relationships if r.is_active), None)
+    active = RelationshipStatus.ACTIVE
+    relationship = next((r for r in relationships if r["status"] == active), None)
     completed = next(
-        (r for r in relationships if r.status == RelationshipStatus.COMPLETED), None
+        (r for r in relationships if r["status"] == RelationshipStatus.COMPLETED),
+        None,
     )
-    requests = _newest_first(
-        _with_names(
-            enrolment.requests.all(), "mentor", "enrolment", "status", "created_at"
-        ),
+    requests = _as_shown(
+        _CANDIDATE_REQUESTS.filter(enrolment=enrolment),
+        _REQUEST_LABELS,
         "created_at",
         "pk",
     )
     # Every version of the regulations, few as they are: those to choose from, and
     # the two of each change between them, without joining them into its query.
-    versions = list(RegulationsVersion.objects.order_by("effective_from"))
+    versions = list(_VERSIONS.all())
     newer, coming = _regulations_to_choose(enrolment, versions)
     return {
         "relationship": relationship,
         "completed": None if relationship else completed,
         "after_mentoring": after_mentoring(enrolment),
         "portfolio_submitted": portfolio_submitted(enrolment),
-        "agreement": relationship.agreements.first() if relationship else None,
-        "meetings": relationship.meetings.filter(removed_at__isnull=True)[:5]
-        if relationship
-        else [],
-        "open_requests": [r for r in requests if r.is_open],
-        "closed_requests": [r for r in requests if not r.is_open][:10],
-        "history": [r for r in relationships if not r.is_active],
+        "agreement": _agreement_shown(relationship) if relationship else None,
+        "meetings": _meetings_shown(relationship) if relationship else [],
+        "open_requests": [r for r in requests if r["status"] in OPEN_REQUEST_STATUSES],
+        "closed_requests": [
+            r for r in requests if r["status"] not in OPEN_REQUEST_STATUSES
+        ][:10],
+        "history": [r for r in relationships if r["status"] != active],
         "help_flag": None
         if relationship or completed
-        else HelpFlag.objects.filter(
-            enrolment=enrolment, resolved_at__isnull=True, why=HelpFlag.Why.ASKED
-        ).first(),
+        else _ASKED_FOR_HELP.filter(enrolment=enrolment).first(),
         "newer_regulations": [newer] if newer else [],
         "coming_regulations": coming,
         "changes": enrolment_changes(enrolment, {v.pk: v for v in versions}),
