@@ -516,6 +516,11 @@ def allocation_run_send(*, run_id: int) -> AllocationRun | None:
     try:
         while _send_batch_when_free(run_id):
             pass
+    except _RunBusy:
+        # Another sender holds the run, batch after batch: it sends the rest, and
+        # says how it went.
+        logger.info("allocation run %s is being sent by another worker", run_id)
+        return AllocationRun.objects.filter(pk=run_id).first()
     except Exception:
         logger.exception("sending allocation run %s stopped", run_id)
         return _sending_stopped(run_id)
@@ -528,19 +533,40 @@ BUSY_TRIES = 3
 BUSY_PAUSE = 1.0
 
 
+class _RunBusy(Exception):
+    """Another sender holds the run: it is sending it (a task delivered twice, or
+    sending carried on while the first worker was only slow)."""
+
+
 def _send_batch_when_free(run_id: int) -> bool:
     for _ in range(BUSY_TRIES - 1):
         try:
             return _send_batch(run_id)
-        except RowsBusy:
+        except (RowsBusy, _RunBusy):
             time.sleep(BUSY_PAUSE)
     return _send_batch(run_id)
+
+
+def _run_to_send(run_id: int) -> AllocationRun:
+    """The run, locked without waiting: ``_RunBusy`` if another sender holds it
+    (it holds it while it sends a batch; waiting would only send the same pairs
+    after it), ``DoesNotExist`` if it is gone."""
+    run = (
+        AllocationRun.objects.select_for_update(skip_locked=True)
+        .filter(pk=run_id)
+        .first()
+    )
+    if run is None:
+        if AllocationRun.objects.filter(pk=run_id).exists():
+            raise _RunBusy
+        raise AllocationRun.DoesNotExist(f"No allocation run {run_id}.")
+    return run
 
 
 @transaction.atomic
 def _send_batch(run_id: int) -> bool:
     """Send the next few pairs; False when there are none left to send."""
-    run = lock_row(AllocationRun, run_id)
+    run = _run_to_send(run_id)
     if run.status != RunStatus.PUBLISHING:
         return False
     done = {o["candidate_id"] for o in run.published}
@@ -652,6 +678,7 @@ def _sending_finish(run_id: int) -> AllocationRun | None:
     if run is None or run.status != RunStatus.PUBLISHING:
         return run
     run.status = RunStatus.PUBLISHED
+    run.error = ""  # a stop on the way was carried on from
     run.published_at = timezone.now()
     run.progress = _sending_progress(run, stage="done")
     run.progress_at = run.published_at

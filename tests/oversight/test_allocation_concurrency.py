@@ -5,7 +5,7 @@ import threading
 import time
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 
 from mentorscheme.audit.models import AuditEntry
 from mentorscheme.mentoring import services as mentoring_services
@@ -151,3 +151,36 @@ def test_a_mentor_answering_while_a_run_is_sent_waits_for_one_batch_only(
     run.refresh_from_db()
     assert run.status == RunStatus.PUBLISHED
     assert [o["outcome"] for o in run.published] == ["requested"] * 6
+
+
+def test_a_second_sender_leaves_a_run_another_holds_to_it(monkeypatch):
+    """A sender finding the run held by another (a task delivered twice) leaves
+    the sending to that one: it neither waits to send the same pairs after it nor
+    tells the officer that sending stopped."""
+    run, profile = _run_being_sent(2, capacity=4)
+    monkeypatch.setattr(services, "BUSY_PAUSE", 0.05)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_run():
+        with transaction.atomic():
+            AllocationRun.objects.select_for_update().get(pk=run.pk)
+            holding.set()
+            release.wait(timeout=10)
+
+    def second_sender():
+        assert holding.wait(timeout=10)
+        try:
+            return services.allocation_run_send(run_id=run.pk)
+        finally:
+            release.set()
+
+    results = _together(hold_the_run, second_sender)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    run.refresh_from_db()
+    assert run.status == RunStatus.PUBLISHING
+    assert run.error == "" and run.progress.get("stage") != "stopped"
+    assert not MentoringRequest.objects.filter(mentor=profile).exists()
+    services.allocation_run_send(run_id=run.pk)  # the first sender carries on
+    run.refresh_from_db()
+    assert run.status == RunStatus.PUBLISHED
+    assert MentoringRequest.objects.filter(mentor=profile).count() == 2

@@ -203,6 +203,22 @@ def test_the_officer_is_emailed_once_when_the_sending_worker_died(
     assert MentoringRequest.objects.count() == 0
 
 
+def test_a_sender_stopped_on_the_way_then_carried_on_leaves_no_error(
+    client, olivia, london, waiting, bob, monkeypatch
+):
+    run = propose(client, olivia, london)
+    monkeypatch.setattr(oversight, "SEND_BATCH", 1)
+    queued = publish_without_sending(client, run)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert oversight._send_batch(run.pk) is True
+        oversight._sending_stopped(run.pk)
+    run.refresh_from_db()
+    assert run.error and run.sending_stopped()
+    run_queued(queued)
+    run.refresh_from_db()
+    assert run.status == "published" and run.error == ""
+
+
 def test_a_late_second_sender_sends_nothing_again(client, olivia, london, waiting, bob):
     run = propose(client, olivia, london)
     run_queued(publish_without_sending(client, run))
