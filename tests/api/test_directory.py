@@ -89,3 +89,22 @@ def test_a_candidate_asked_for_further_information_sees_the_mentors_to_ask(
     services.enrolment_set_status(enrolment=enrolment, status="further_info", by=sam)
     items = api_as(alice).get("/directory").json()["items"]
     assert bob.mentor_profile.pk in {m["id"] for m in items}
+
+
+def test_a_candidate_with_two_enrolments_chooses_which_one_the_mentors_are_for(
+    api_as, alice, bob, dora, sam
+):
+    chartership = alice.enrolments.get()
+    newest = f.enrol(alice, "certification")
+    services.enrolment_set_status(enrolment=newest, status="submitted", by=sam)
+    api = api_as(alice)
+    assert api.get("/directory").json()["items"] == []  # the newest is submitted
+    items = api.get(f"/directory?enrolment_id={chartership.pk}").json()["items"]
+    assert bob.mentor_profile.pk in {m["id"] for m in items}
+    entry = api.get(f"/directory/{bob.mentor_profile.pk}?enrolment_id={chartership.pk}")
+    assert entry.status_code == 200
+    someone_elses = f.enrol(f.MemberFactory())
+    problem = assert_problem(
+        api.get(f"/directory?enrolment_id={someone_elses.pk}"), 404, "not-found"
+    )
+    assert problem["detail"] == "You have no open enrolment with that id."

@@ -27,6 +27,11 @@ class DirectoryFilters(Schema):
     qualification: Code | None = None
     free_place: bool = False
     up_to_date: bool = False
+    enrolment_id: Id | None = Field(
+        None,
+        description="Which of your open enrolments the mentors are for; the newest "
+        "that uses mentors when left out.",
+    )
 
 
 def _filters(params: DirectoryFilters) -> dict:
@@ -52,12 +57,15 @@ def _filters(params: DirectoryFilters) -> dict:
     return filters
 
 
-def _candidate_for(principal):
-    """The signed-in candidate's record, or None for officers, staff and tokens.
+def _candidate_for(principal, enrolment_id: int | None = None):
+    """The signed-in candidate's record for that open enrolment of theirs (else
+    their newest that uses mentors), or None for officers, staff and tokens.
 
     A candidate whose portfolio is submitted has no mentor to find: as for one
     already mentored, no mentor is theirs to ask."""
-    enrolment = candidate_enrolment_or_none(principal.roles)
+    enrolment = candidate_enrolment_or_none(principal.roles, enrolment_id)
+    if enrolment_id is not None and getattr(enrolment, "pk", None) != enrolment_id:
+        raise ApiProblem("not-found", "You have no open enrolment with that id.")
     candidate = selectors.candidate_record(enrolment) if enrolment else None
     if candidate is not None and candidate.portfolio_submitted:
         raise NoMentorToFind(SUBMITTED_NO_MENTOR)
@@ -92,10 +100,10 @@ def _entry_out(entry, levels: dict[int, str]) -> dict:
     }
 
 
-def _candidate(principal):
+def _candidate(principal, enrolment_id: int | None = None):
     # Sessions hold this scope only in a role that may use the directory.
     require_scope(principal, Scope.DIRECTORY_READ)
-    return _candidate_for(principal)
+    return _candidate_for(principal, enrolment_id)
 
 
 def _window(candidate, filters: dict, page: PageParams) -> tuple[list, int]:
@@ -118,12 +126,12 @@ def _window(candidate, filters: dict, page: PageParams) -> tuple[list, int]:
 
 @router.get(
     "/directory",
-    response={200: page_of(MentorOut)},
+    response={200: page_of(MentorOut), **error_responses(404)},
     summary="Mentors you may ask (for a candidate) or all listed mentors",
 )
 def directory(request, filters: Query[DirectoryFilters], page: Query[PageParams]):
     try:
-        candidate = _candidate(request.auth)
+        candidate = _candidate(request.auth, filters.enrolment_id)
     except NoMentorToFind:
         entries, count = [], 0
     else:
@@ -146,9 +154,9 @@ def _levels() -> dict[int, str]:
     response={200: MentorOut, **error_responses(404)},
     summary="One mentor from your directory",
 )
-def directory_entry(request, mentor_id: Id):
+def directory_entry(request, mentor_id: Id, enrolment_id: Id | None = None):
     try:
-        candidate = _candidate(request.auth)
+        candidate = _candidate(request.auth, enrolment_id)
     except NoMentorToFind as reason:
         raise ApiProblem("not-found", str(reason)) from None
     entry = mentor_directory.entry_for(candidate=candidate, mentor_id=mentor_id)
