@@ -14,6 +14,7 @@ from mentorscheme.mentoring.models import (
     RelationshipStatus,
     RequestStatus,
 )
+from mentorscheme.scheme.models import EnrolmentChange, RegulationsVersion
 from tests import factories as f
 from tests.conftest import login
 
@@ -136,3 +137,43 @@ def test_the_home_says_when_the_candidate_asked_for_help(client, alice):
     )
     page = login(client, alice).get("/mentoring/").text
     assert "<p>You asked for help on 7 March 2026." in page
+
+
+def test_the_home_lists_the_history_of_the_enrolment_oldest_first(client, alice, sam):
+    enrolment = alice.enrolments.get()
+    older = RegulationsVersion.objects.get()
+    newer = RegulationsVersion.objects.create(
+        name="Regulations of 2026", effective_from=datetime.date(2026, 1, 1)
+    )
+    EnrolmentChange.objects.create(
+        enrolment=enrolment,
+        from_status="submitted",
+        to_status="further_info",
+        note="Say more",
+        by=sam,
+        at=at(9),
+    )
+    EnrolmentChange.objects.create(
+        enrolment=enrolment,
+        from_status="enrolled",
+        to_status="enrolled",
+        from_regulations=older,
+        to_regulations=newer,
+        by=alice.user,
+        at=at(8),
+    )
+    EnrolmentChange.objects.create(
+        enrolment=enrolment,
+        from_status="further_info",
+        to_status="submitted",
+        source="import",
+        at=at(10),
+    )
+    page = login(client, alice).get("/mentoring/").text
+    assert (
+        "<ol><li>8 Mar 2026 12:00: moved from the "
+        f"{older} to the Regulations of 2026 (by the candidate)\n</li>"
+        "<li>9 Mar 2026 12:00: Further information requested — “Say more” "
+        f"({sam.email})\n</li>"
+        "<li>10 Mar 2026 12:00: Submitted (import)\n</li></ol>" in page
+    )
