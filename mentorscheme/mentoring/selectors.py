@@ -38,6 +38,7 @@ from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
     REGULATIONS_CHOICE_STATUSES,
     Enrolment,
+    EnrolmentChange,
     EnrolmentStatus,
     RegulationsVersion,
     SchemeSettings,
@@ -419,37 +420,63 @@ def candidate_home(enrolment: Enrolment) -> dict:
         else _ASKED_FOR_HELP.filter(enrolment=enrolment).first(),
         "newer_regulations": [newer] if newer else [],
         "coming_regulations": coming,
-        "changes": enrolment_changes(enrolment, {v.pk: v for v in versions}),
+        "changes": _changes_shown(enrolment, {v.pk: v for v in versions}),
     }
 
 
-_CHANGE_COLUMNS = ("enrolment", "from_status", "to_status", "note", "source", "at")
+#: An enrolment's changes named by their versions of the regulations, with who
+#: made them (by email): built once a process, filtered per enrolment.
+_CHANGES_NAMED = EnrolmentChange.objects.select_related(
+    "from_regulations", "to_regulations", "by"
+).only(
+    "enrolment",
+    "from_status",
+    "to_status",
+    "note",
+    "source",
+    "at",
+    "from_regulations__name",
+    "to_regulations__name",
+    "by__email",
+)
 
 
-def enrolment_changes(enrolment: Enrolment, versions_by_pk: dict | None = None):
+def enrolment_changes(enrolment: Enrolment):
     """The enrolment's history as its pages show it: the versions of the
     regulations moved between, and who made each change (named when it was not
-    the candidate), by their email only.
+    the candidate), by their email only."""
+    return _CHANGES_NAMED.filter(enrolment=enrolment)
 
-    ``versions_by_pk``: every version of the regulations, when read already; each
-    change is given its two from them (a list), instead of joining them."""
-    if versions_by_pk is None:
-        return enrolment.changes.select_related(
-            "from_regulations", "to_regulations", "by"
-        ).only(
-            *_CHANGE_COLUMNS,
-            "from_regulations__name",
-            "to_regulations__name",
-            "by__email",
-        )
-    changes = list(
-        enrolment.changes.select_related("by").only(
-            *_CHANGE_COLUMNS, "from_regulations", "to_regulations", "by__email"
-        )
-    )
+
+#: The same as values, for a caller holding every version of the regulations.
+_CHANGES = EnrolmentChange.objects.order_by().values(
+    "pk",
+    "at",
+    "from_status",
+    "to_status",
+    "note",
+    "source",
+    "from_regulations_id",
+    "to_regulations_id",
+    "by_id",
+    "by__email",
+)
+_ENROLMENT_LABELS = dict(EnrolmentStatus.choices)
+
+
+def _changes_shown(enrolment: Enrolment, versions_by_pk: dict) -> list[dict]:
+    """``enrolment_changes`` as values, oldest first (an enrolment's few changes
+    are sorted here, as ``_as_shown`` says why), each given its two versions of the
+    regulations from ``versions_by_pk`` instead of joining them, who made it (``by``,
+    their email) and its new status's label (``to_label``)."""
+    changes = sorted(_CHANGES.filter(enrolment=enrolment), key=itemgetter("at", "pk"))
     for change in changes:
-        change.from_regulations = versions_by_pk.get(change.from_regulations_id)
-        change.to_regulations = versions_by_pk.get(change.to_regulations_id)
+        change["from_regulations"] = versions_by_pk.get(change["from_regulations_id"])
+        change["to_regulations"] = versions_by_pk.get(change["to_regulations_id"])
+        change["by"] = change.pop("by__email")
+        change["to_label"] = _ENROLMENT_LABELS.get(
+            change["to_status"], change["to_status"]
+        )
     return changes
 
 
