@@ -1,7 +1,7 @@
 """Reads for the candidate's side, and candidate records for the scheme's rules."""
 
 import datetime
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from django.db.models import (
     Count,
@@ -342,12 +342,13 @@ _AGREEMENTS = Agreement.objects.order_by("-version").values(
 _RECENT_MEETINGS = Meeting.objects.filter(removed_at__isnull=True).values(
     "held_on", "mode", "duration_minutes"
 )
-_ASKED_FOR_HELP = (
-    HelpFlag.objects.filter(resolved_at__isnull=True, why=HelpFlag.Why.ASKED)
-    .order_by("-created_at")
-    .values("created_at")
+_ASKED_FOR_HELP = HelpFlag.objects.filter(
+    resolved_at__isnull=True, why=HelpFlag.Why.ASKED
+).values("created_at")
+_VERSIONS = RegulationsVersion.objects.order_by()
+_OPEN_REQUEST_LIMIT = SchemeSettings.objects.filter(pk=1).values_list(
+    "open_request_limit", flat=True
 )
-_VERSIONS = RegulationsVersion.objects.order_by("effective_from")
 _MEETING_MODE_LABELS = dict(MeetingMode.choices)
 
 
@@ -372,6 +373,13 @@ def _meetings_shown(relationship: dict) -> list[dict]:
     return meetings
 
 
+def _open_request_limit() -> int:
+    """How many requests a candidate may have open: read alone, the settings' row
+    costs a fraction of the whole (which is made, with its defaults, if missing)."""
+    limit = _OPEN_REQUEST_LIMIT.first()
+    return SchemeSettings.load().open_request_limit if limit is None else limit
+
+
 def candidate_home(enrolment: Enrolment) -> dict:
     """What the candidate's home shows of one enrolment, in a few fixed queries.
 
@@ -379,7 +387,8 @@ def candidate_home(enrolment: Enrolment) -> dict:
     values of the columns the home shows (``pk``, ``status`` and its
     ``status_label``, the mentor's ``first_name`` and ``name``, each row's dates),
     and split here. The agreement and meetings are asked for only with a mentor,
-    and help asked for only without one, when the mentoring is not complete.
+    and help asked for (and the limit of open requests) only without one, when the
+    mentoring is not complete.
     """
     relationships = _as_shown(
         _CANDIDATE_RELATIONSHIPS.filter(enrolment=enrolment),
@@ -399,15 +408,20 @@ def candidate_home(enrolment: Enrolment) -> dict:
         "created_at",
         "pk",
     )
-    # Every version of the regulations, few as they are: those to choose from, and
-    # the two of each change between them, without joining them into its query.
-    versions = list(_VERSIONS.all())
+    # Every version of the regulations, few as they are (so put in order here): those
+    # to choose from, and the two of each change between them, without joining them
+    # into its query.
+    versions = sorted(_VERSIONS.all(), key=attrgetter("effective_from"))
     newer, coming = _regulations_to_choose(enrolment, versions)
+    looking = not (relationship or completed)
+    submitted = portfolio_submitted(enrolment)
     return {
         "relationship": relationship,
         "completed": None if relationship else completed,
         "after_mentoring": after_mentoring(enrolment),
-        "portfolio_submitted": portfolio_submitted(enrolment),
+        "portfolio_submitted": submitted,
+        # Shown only beside finding a mentor.
+        "limit": _open_request_limit() if looking and not submitted else None,
         "agreement": _agreement_shown(relationship) if relationship else None,
         "meetings": _meetings_shown(relationship) if relationship else [],
         "open_requests": [r for r in requests if r["status"] in OPEN_REQUEST_STATUSES],
@@ -415,9 +429,14 @@ def candidate_home(enrolment: Enrolment) -> dict:
             r for r in requests if r["status"] not in OPEN_REQUEST_STATUSES
         ][:10],
         "history": [r for r in relationships if r["status"] != active],
-        "help_flag": None
-        if relationship or completed
-        else _ASKED_FOR_HELP.filter(enrolment=enrolment).first(),
+        # The latest of the candidate's few (one, mostly), found here.
+        "help_flag": max(
+            _ASKED_FOR_HELP.filter(enrolment=enrolment),
+            key=itemgetter("created_at"),
+            default=None,
+        )
+        if looking
+        else None,
         "newer_regulations": [newer] if newer else [],
         "coming_regulations": coming,
         "changes": _changes_shown(enrolment, {v.pk: v for v in versions}),

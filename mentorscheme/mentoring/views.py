@@ -77,7 +77,6 @@ def candidate_home(request):
         {
             **selectors.candidate_home(enrolment),
             "enrolment": enrolment,
-            "limit": SchemeSettings.load().open_request_limit,
             "help_form": forms.HelpForm(),
             "other_enrolments": other_enrolments,
         },
