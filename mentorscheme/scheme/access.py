@@ -12,17 +12,24 @@ def member_enrolments(member: Member):
     return Enrolment.objects.filter(member=member)
 
 
+#: Open enrolments with their qualification and regulations, built once a
+#: process and filtered per candidate; unordered, for a caller that puts a
+#: candidate's few in order itself.
+_OPEN_ENROLMENTS = (
+    Enrolment.objects.filter(status__in=OPEN_ENROLMENT_STATUSES)
+    .select_related("qualification", "regulations")
+    .order_by()
+)
+_OPEN_ENROLMENTS_ORDERED = _OPEN_ENROLMENTS.order_by(
+    "-qualification__uses_mentors", "-enrolled_on", "-pk"
+)
+
+
 def candidate_open_enrolments(roles: Roles):
     """The candidate's open enrolments: those using mentors first, then newest."""
     if roles.member is None or not roles.is_candidate:
         return Enrolment.objects.none()
-    return (
-        Enrolment.objects.filter(
-            member=roles.member, status__in=OPEN_ENROLMENT_STATUSES
-        )
-        .select_related("qualification", "regulations")
-        .order_by("-qualification__uses_mentors", "-enrolled_on", "-pk")
-    )
+    return _OPEN_ENROLMENTS_ORDERED.filter(member=roles.member)
 
 
 def _theirs(roles: Roles, enrolment):
@@ -44,12 +51,18 @@ def candidate_enrolment_or_none(roles: Roles, enrolment_id: int | None = None):
     return _theirs(roles, enrolments.first())
 
 
+def _open_enrolments_unordered(roles: Roles):
+    if roles.member is None or not roles.is_candidate:
+        return []
+    return _OPEN_ENROLMENTS.filter(member=roles.member)
+
+
 def candidate_enrolment_and_others(roles: Roles, enrolment_id: int | None = None):
     """The enrolment ``candidate_enrolment_or_none`` gives, and the candidate's
     other open enrolments, in one query (a candidate has only a few, so they are
     put in order here: an ordered query makes Django hash every column it reads)."""
     enrolments = sorted(
-        (_theirs(roles, e) for e in candidate_open_enrolments(roles).order_by()),
+        (_theirs(roles, e) for e in _open_enrolments_unordered(roles)),
         key=lambda e: (e.qualification.uses_mentors, e.enrolled_on, e.pk),
         reverse=True,
     )
