@@ -109,6 +109,29 @@ def lock_row(rows: type[Model] | QuerySet, key, *, field: str = "pk"):
     return found[0]
 
 
+def lock_row_unless_held(rows: type[Model] | QuerySet, key, *, field: str = "pk"):
+    """Lock one row without waiting for it: the row, or None while another
+    transaction holds it (for work that the holder is doing already, so waiting
+    would only do it again after); ``DoesNotExist`` if there is none."""
+    queryset = _queryset(rows)
+    if not transaction.get_connection(queryset.db).in_atomic_block:
+        raise transaction.TransactionManagementError(
+            "Rows can only be locked inside a transaction (transaction.atomic): "
+            "a lock outside one is released at once."
+        )
+    row = (
+        queryset.select_for_update(of=("self",), skip_locked=True)
+        .filter(**{field: key})
+        .first()
+    )
+    if row is not None:
+        return row
+    if queryset.filter(**{field: key}).exists():
+        return None
+    model = queryset.model
+    raise model.DoesNotExist(f"No {model._meta.verbose_name} with {field}={key}.")
+
+
 def lock_first(rows: QuerySet):
     """Lock every row of the queryset ``rows`` (as ``lock_rows``) and return the
     first by primary key, or None."""

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from mentorscheme.audit import services as audit
 from mentorscheme.audit.models import AuditAction
-from mentorscheme.locking import RowsBusy, lock_row, lock_rows
+from mentorscheme.locking import RowsBusy, lock_row, lock_row_unless_held, lock_rows
 from mentorscheme.members import officers
 from mentorscheme.members.models import (
     Member,
@@ -551,15 +551,9 @@ def _run_to_send(run_id: int) -> AllocationRun:
     """The run, locked without waiting: ``_RunBusy`` if another sender holds it
     (it holds it while it sends a batch; waiting would only send the same pairs
     after it), ``DoesNotExist`` if it is gone."""
-    run = (
-        AllocationRun.objects.select_for_update(skip_locked=True)
-        .filter(pk=run_id)
-        .first()
-    )
+    run = lock_row_unless_held(AllocationRun, run_id)
     if run is None:
-        if AllocationRun.objects.filter(pk=run_id).exists():
-            raise _RunBusy
-        raise AllocationRun.DoesNotExist(f"No allocation run {run_id}.")
+        raise _RunBusy
     return run
 
 

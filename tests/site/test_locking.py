@@ -16,6 +16,8 @@ def test_locking_outside_a_transaction_is_refused():
         locking.lock_rows(Region, [1])
     with pytest.raises(transaction.TransactionManagementError):
         locking.lock_row(Region, 1)
+    with pytest.raises(transaction.TransactionManagementError):
+        locking.lock_row_unless_held(Region, 1)
 
 
 def test_rows_come_back_in_key_order_whatever_order_they_were_asked_in():
@@ -38,6 +40,14 @@ def test_a_missing_row_is_does_not_exist_and_lock_first_finds_none():
         with pytest.raises(Region.DoesNotExist):
             locking.lock_row(Region, 0)
         assert locking.lock_first(Region.objects.filter(pk=0)) is None
+        with pytest.raises(Region.DoesNotExist):
+            locking.lock_row_unless_held(Region, 0)
+
+
+def test_a_row_nobody_holds_is_locked_without_waiting():
+    region = Region.objects.first()
+    with transaction.atomic():
+        assert locking.lock_row_unless_held(Region, region.pk) == region
 
 
 def test_rows_are_locked_only_through_the_lock_helper():
