@@ -68,22 +68,30 @@ def twice_at_once(monkeypatch, sends, *, pause_in, name: str) -> list:
     return [results[FIRST], results[SECOND]]
 
 
-def all_at_once(step, times: int) -> list:
-    """Call ``step`` in ``times`` threads at once; what each returned, or the
-    exception it raised (the test looks at it)."""
-    outcomes = []
+def together(*calls) -> list:
+    """Call each of ``calls`` in a thread of its own, all starting at once; what
+    each returned, or the exception it raised (the test looks at it), in the order
+    they finished."""
+    barrier = threading.Barrier(len(calls))
+    results = []
 
-    def run():
+    def run(call):
         try:
-            outcomes.append(step())
-        except Exception as crash:  # noqa: BLE001 — the test looks at it
-            outcomes.append(crash)
+            barrier.wait()
+            results.append(call())
+        except Exception as error:  # noqa: BLE001 — the test looks at it
+            results.append(error)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=run) for _ in range(times)]
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return outcomes
+    return results
+
+
+def all_at_once(step, times: int) -> list:
+    """Call ``step`` in ``times`` threads at once (as ``together``)."""
+    return together(*[step] * times)

@@ -13,6 +13,7 @@ from mentorscheme.mentoring.models import MentoringRelationship, MentoringReques
 from mentorscheme.oversight import services
 from mentorscheme.oversight.models import AllocationRun, RunStatus
 from tests import factories as f
+from tests.races import together
 
 pytestmark = [
     pytest.mark.postgres,
@@ -85,33 +86,12 @@ def _slow_pairs(monkeypatch, seconds: float):
     monkeypatch.setattr(services, "_publish_pair", slow)
 
 
-def _together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            results.append(call())
-        except Exception as error:  # noqa: BLE001 - the test looks at it
-            results.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
 def test_two_senders_of_one_run_send_each_pair_once(monkeypatch):
     """Sending carried on while the first sender is still at work (a worker
     thought dead) sends each pair once."""
     run, profile = _run_being_sent(4, capacity=6)
     _slow_pairs(monkeypatch, 0.1)
-    _together(
+    together(
         lambda: services.allocation_run_send(run_id=run.pk),
         lambda: services.allocation_run_send(run_id=run.pk),
     )
@@ -143,7 +123,7 @@ def test_a_mentor_answering_while_a_run_is_sent_waits_for_one_batch_only(
             request=request, mentor=profile, confirms_not_line_manager=True
         )
 
-    results = _together(
+    results = together(
         lambda: services.allocation_run_send(run_id=run.pk), accept_meanwhile
     )
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -174,7 +154,7 @@ def test_a_second_sender_leaves_a_run_another_holds_to_it(monkeypatch):
         finally:
             release.set()
 
-    results = _together(hold_the_run, second_sender)
+    results = together(hold_the_run, second_sender)
     assert not [r for r in results if isinstance(r, Exception)], results
     run.refresh_from_db()
     assert run.status == RunStatus.PUBLISHING

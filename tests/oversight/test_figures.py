@@ -7,12 +7,10 @@ works out from the records. Runs on SQLite and on PostgreSQL.
 
 import datetime
 import importlib
-import threading
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
-from django.db import connections
 from django.utils import timezone
 
 from mentorscheme.api import services as api_services
@@ -28,6 +26,7 @@ from mentorscheme.privacy import erasure
 from mentorscheme.scheme.models import Enrolment, EnrolmentStatus
 from tests import factories as f
 from tests.personas import mentor
+from tests.races import together
 
 
 def kept() -> tuple[list, list]:
@@ -353,7 +352,7 @@ def test_candidates_ending_with_one_mentor_at_once_keep_the_figures():
         for c, r in pairs[:4]
     ]
     calls.append(lambda: mentors.mentor_retire(profile=profile, by=None))
-    results = run_together(calls)
+    results = together(*calls)
     # An ending that comes after the stepping down (which ends every mentoring of
     # theirs) is told so; nothing else fails, no deadlock nor lock timeout.
     failures = [r for r in results if isinstance(r, Exception)]
@@ -363,24 +362,3 @@ def test_candidates_ending_with_one_mentor_at_once_keep_the_figures():
     ), failures
     assert MentorFigures.objects.get(mentor=profile).active == 0
     assert_as_counted_from_scratch()
-
-
-def run_together(calls) -> list:
-    barrier = threading.Barrier(len(calls))
-    results = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            results.append(call())
-        except Exception as error:  # noqa: BLE001 — reported by the test
-            results.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
