@@ -59,10 +59,19 @@ def mentor_home(request):
         )
     member = _member_or_403(request)
     profile = selectors.mentor_home_profile(member)
-    if profile is None or profile.status in (MentorStatus.RETIRED,):
+    if profile is None or profile.status in (
+        MentorStatus.RETIRED,
+        MentorStatus.DECLINED,
+    ):
+        # A declined applicant may register interest again, as their email says.
+        declined = None
+        if profile is not None and profile.status == MentorStatus.DECLINED:
+            declined = profile.history.filter(to_status=MentorStatus.DECLINED).last()
         level = selectors.level_held(member)
         return render(
-            request, "mentors/become.html", {"level": level, "profile": profile}
+            request,
+            "mentors/become.html",
+            {"level": level, "profile": profile, "declined": declined},
         )
     if profile.status in (MentorStatus.INTERESTED, MentorStatus.MORE_INFO):
         return redirect("mentors:apply")

@@ -210,6 +210,32 @@ def test_declining_and_asking_for_more_need_a_reason(client, carol, olivia):
     assert "Which sector?" in client.get("/mentors/apply/").text
 
 
+def test_a_declined_applicant_reads_why_and_can_apply_again(client, carol, olivia):
+    """The email says "register your interest again later at /mentors/": that page
+    shows the decision with its reason and the way back in, not a listing to work
+    towards nor a step down that refuses."""
+    profile = f.mentor_profile(carol, status=MentorStatus.APPLIED)
+    login(client, olivia)
+    client.post(
+        f"/mentors/review/{profile.pk}/",
+        {
+            "decision": "declined",
+            "reason": "Mentor once you have led a team.",
+            "confirmed": "yes",
+        },
+    )
+    login(client, carol)
+    page = client.get("/mentors/").text
+    assert "Your application to mentor was not approved" in page
+    assert "Mentor once you have led a team." in page
+    assert 'action="/mentors/interest/"' in page
+    assert "Before you can be listed" not in page
+    assert "Step down" not in page
+    assert client.post("/mentors/interest/")["Location"] == "/mentors/apply/"
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.INTERESTED
+
+
 def test_declining_an_application_asks_first_and_shows_the_message_to_be_sent(
     client, carol, olivia, django_capture_on_commit_callbacks
 ):
