@@ -29,7 +29,8 @@ RUN_STALLED_AFTER = datetime.timedelta(minutes=15)
 
 #: A run being sent whose progress has not moved for this long has stopped (its
 #: worker died): an officer may send the rest. Many times what a batch of pairs
-#: takes.
+#: takes. The clock starts when the worker takes the sending up, not when it was
+#: queued: a sending waiting behind other tasks has not stopped.
 SENDING_STALLED_AFTER = datetime.timedelta(minutes=5)
 
 
@@ -106,11 +107,18 @@ class AllocationRun(models.Model):
 
     def sending_stopped(self, now: datetime.datetime | None = None) -> bool:
         """Being sent, but the sending stopped (an error, or its worker died):
-        the pairs not sent yet can be sent by publishing again."""
+        the pairs not sent yet can be sent by publishing again.
+
+        A sending still queued for the worker (``stage`` "queued") has not
+        stopped, however long the queue ahead of it: only a worker that took it
+        up and then stopped moving has stopped."""
         if self.status != RunStatus.PUBLISHING:
             return False
-        if self.progress.get("stage") == "stopped":
+        stage = self.progress.get("stage")
+        if stage == "stopped":
             return True
+        if stage == "queued":
+            return False
         return self.progress_at <= (now or timezone.now()) - SENDING_STALLED_AFTER
 
     @property

@@ -827,14 +827,20 @@ def run_progress_text(run) -> str:
 
 
 def _sending_text(progress: dict) -> str:
-    if progress.get("stage") == "send" and not progress.get("done"):
-        return "Waiting to start sending."
-    done, total = progress.get("done", 0), progress.get("total", 0)
-    return (
-        f"{done:,} of {total:,} pair{pluralize(total)} done:"
+    stage, done = progress.get("stage"), progress.get("done")
+    if stage == "queued" and not done:
+        return "Waiting to start sending: other work queued before it comes first."
+    if stage == "send" and not done:
+        return "Starting to send."
+    total = progress.get("total", 0)
+    words = (
+        f"{done or 0:,} of {total:,} pair{pluralize(total)} done:"
         f" {progress.get('sent', 0):,} sent, {progress.get('skipped', 0):,} skipped"
         " so far."
     )
+    if stage == "queued":
+        words += " Waiting to send the rest: other work queued before it comes first."
+    return words
 
 
 def pair_alternatives(run, candidate_id: int, n: int = 5, *, by=None) -> list:

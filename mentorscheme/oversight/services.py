@@ -456,7 +456,7 @@ def allocation_run_publish(
         run.published = []
         run.published_by = by
         run.error = ""
-        run.progress = _sending_progress(run)
+        run.progress = _sending_progress(run, stage="queued")
         run.progress_at = timezone.now()
         run.save()
         _send_after_commit(run)
@@ -466,7 +466,7 @@ def allocation_run_publish(
 def _resume(run: AllocationRun, by) -> AllocationRun:
     refuse_conflicts(run, by)
     run.error = ""
-    run.progress = _sending_progress(run)
+    run.progress = _sending_progress(run, stage="queued")
     run.progress_at = timezone.now()
     run.save(update_fields=["error", "progress", "progress_at"])
     _send_after_commit(run)
@@ -514,6 +514,7 @@ def allocation_run_send(*, run_id: int) -> AllocationRun | None:
     carried on from where it stopped, and no pair is sent twice.
     """
     try:
+        _sending_taken_up(run_id)
         while _send_batch_when_free(run_id):
             pass
     except _RunBusy:
@@ -555,6 +556,22 @@ def _run_to_send(run_id: int) -> AllocationRun:
     if run is None:
         raise _RunBusy
     return run
+
+
+@transaction.atomic
+def _sending_taken_up(run_id: int) -> None:
+    """Start the clock that tells a stalled sending (``sending_stopped``): the
+    worker has taken the sending up now, however long it waited in the queue.
+    A run another sender holds is left to it (it moves the clock itself)."""
+    try:
+        run = lock_row_unless_held(AllocationRun, run_id)
+    except AllocationRun.DoesNotExist:
+        return
+    if run is None or run.status != RunStatus.PUBLISHING:
+        return
+    run.progress = _sending_progress(run)
+    run.progress_at = timezone.now()
+    run.save(update_fields=["progress", "progress_at"])
 
 
 @transaction.atomic

@@ -45,7 +45,7 @@ def test_publishing_sends_in_the_background_and_the_page_shows_how_far_it_got(
     assert run.status == "publishing" and run.published_by == olivia.user
     page = client.get(f"/oversight/allocations/{run.pk}/").text
     assert "Allocation run" in page and "being sent" in page
-    assert "Waiting to start sending." in page
+    assert "Waiting to start sending" in page
     assert "we will email you when every pair is sent or skipped" in page
     assert "data-progress-url" in page
     assert "Send 2 matches" not in page
@@ -163,16 +163,29 @@ def test_sending_that_stops_part_way_is_carried_on_without_sending_a_pair_twice(
     assert "2 of 2 pairs sent, 0 skipped" in told.body
 
 
+def minutes_pass(run, minutes: int) -> None:
+    """Let ``minutes`` go by since the run's progress last moved."""
+    AllocationRun.objects.filter(pk=run.pk).update(
+        progress_at=timezone.now() - datetime.timedelta(minutes=minutes)
+    )
+
+
+def worker_dies_after_one_pair(client, run, monkeypatch):
+    """Publish ``run``; its worker takes the sending up, sends one pair, and dies."""
+    monkeypatch.setattr(oversight, "SEND_BATCH", 1)
+    publish_without_sending(client, run)
+    oversight._sending_taken_up(run.pk)
+    assert oversight._send_batch(run.pk) is True
+
+
 def test_sending_whose_worker_died_can_be_carried_on(
-    client, olivia, london, waiting, bob
+    client, olivia, london, waiting, bob, monkeypatch
 ):
     run = propose(client, olivia, london)
-    publish_without_sending(client, run)  # the worker never runs it
+    worker_dies_after_one_pair(client, run, monkeypatch)
     page = client.get(f"/oversight/allocations/{run.pk}/").text
     assert "Send the rest" not in page
-    AllocationRun.objects.filter(pk=run.pk).update(
-        progress_at=timezone.now() - datetime.timedelta(minutes=6)
-    )
+    minutes_pass(run, 6)
     page = client.get(f"/oversight/allocations/{run.pk}/").text
     assert "Sending stopped" in page and "Send the rest" in page
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -183,24 +196,78 @@ def test_sending_whose_worker_died_can_be_carried_on(
 
 
 def test_the_officer_is_emailed_once_when_the_sending_worker_died(
-    client, olivia, london, waiting, bob
+    client, olivia, london, waiting, bob, monkeypatch
 ):
     run = propose(client, olivia, london)
-    publish_without_sending(client, run)  # the worker never runs it
+    worker_dies_after_one_pair(client, run, monkeypatch)
     mail.outbox.clear()
     assert oversight.allocation_runs_stop_stalled_sending() == 0  # not yet
-    AllocationRun.objects.filter(pk=run.pk).update(
-        progress_at=timezone.now() - datetime.timedelta(minutes=6)
-    )
+    minutes_pass(run, 6)
     with TestCase.captureOnCommitCallbacks(execute=True):
         assert oversight.allocation_runs_stop_stalled_sending() == 1
         assert oversight.allocation_runs_stop_stalled_sending() == 0  # told once
     [told] = [m for m in mail.outbox if m.to == [olivia.user.email]]
     assert "nothing moved for more than 5 minutes" in told.body
+    assert "stopped after 1 of 2 pairs: 1 sent, 0 skipped" in told.body
     assert "Send the rest" in told.body
     page = client.get(f"/oversight/allocations/{run.pk}/").text
     assert "Send the rest" in page
-    assert MentoringRequest.objects.count() == 0
+    assert MentoringRequest.objects.count() == 1
+
+
+def test_a_sending_waiting_behind_other_tasks_has_not_stopped(
+    client, olivia, london, waiting, bob
+):
+    """The worker is busy with a long queue of other tasks: the sending waits its
+    turn, and nobody is told that it stopped. Once the worker takes it up, the
+    clock starts from then."""
+    run = propose(client, olivia, london)
+    queued = publish_without_sending(client, run)
+    mail.outbox.clear()
+    minutes_pass(run, 45)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert oversight.allocation_runs_stop_stalled_sending() == 0
+    assert mail.outbox == []
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "Sending stopped" not in page and "Send the rest" not in page
+    assert "Waiting to start sending: other work queued before it" in page
+    assert "data-progress-url" in page
+
+    taken_up = timezone.now()
+    oversight._sending_taken_up(run.pk)
+    run.refresh_from_db()
+    assert run.progress_at >= taken_up and not run.sending_stopped()
+    assert not run.sending_stopped(taken_up + datetime.timedelta(minutes=4))
+    assert run.sending_stopped(taken_up + datetime.timedelta(minutes=6))
+    run_queued(queued)
+    run.refresh_from_db()
+    assert run.status == "published"
+    assert MentoringRequest.objects.count() == 2
+    [told] = [m for m in mail.outbox if m.to == [olivia.user.email]]
+    assert "has been sent" in told.subject
+
+
+def test_sending_the_rest_waits_its_turn_in_the_queue_without_a_false_alarm(
+    client, olivia, london, waiting, bob, monkeypatch
+):
+    run = propose(client, olivia, london)
+    worker_dies_after_one_pair(client, run, monkeypatch)
+    minutes_pass(run, 6)
+    with TestCase.captureOnCommitCallbacks(execute=False) as queued:
+        client.post(f"/oversight/allocations/{run.pk}/publish/")
+    minutes_pass(run, 30)  # the queue is long
+    mail.outbox.clear()
+    assert oversight.allocation_runs_stop_stalled_sending() == 0
+    assert mail.outbox == []
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "1 of 2 pairs done: 1 sent, 0 skipped so far. Waiting to send the rest" in (
+        page
+    )
+    assert "Send the rest" not in page
+    run_queued(queued)
+    run.refresh_from_db()
+    assert run.status == "published"
+    assert MentoringRequest.objects.count() == 2
 
 
 def test_a_sender_stopped_on_the_way_then_carried_on_leaves_no_error(
