@@ -525,14 +525,15 @@ def _advance(profile: MentorProfile, *, by=None) -> None:
 
 @transaction.atomic
 def mentor_set_accepting(*, profile: MentorProfile, accepting: bool) -> MentorProfile:
-    """Pause or resume taking on candidates. Resuming answers an open availability
-    question: a mentor paused for not answering who presses "Resume" is available,
-    and the next periodic run must not pause them again."""
+    """Pause or resume taking on candidates. Resuming says the mentor is available
+    now, so it counts as confirming it: it answers an open availability question (a
+    mentor paused for not answering is not paused again), and a mentor who resumes
+    after a long pause is not asked straight after whether they are available."""
     profile = _locked(profile)
     profile.accepting = accepting
     profile.last_active_at = now = timezone.now()
     fields = ["accepting", "last_active_at"]
-    if accepting and profile.availability_asked_at is not None:
+    if accepting:
         profile.availability_asked_at = None
         profile.availability_confirmed_at = now
         fields += ["availability_asked_at", "availability_confirmed_at"]

@@ -155,6 +155,22 @@ def test_resuming_after_a_pause_for_silence_counts_as_an_answer(dora, clock):
     assert profile.accepting and profile.availability_asked_at is None
 
 
+def test_a_mentor_who_resumes_after_a_long_pause_is_not_asked_straight_after(
+    client, dora, django_capture_on_commit_callbacks
+):
+    """Pressing "Resume" says they are available now: the next hourly run must not
+    email them to ask whether they are still available."""
+    profile = MentorProfile.objects.get(member=dora)
+    profile.accepting = False
+    profile.save()
+    login(client, dora)
+    client.post("/mentors/accepting/", {"accepting": "yes"})
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    assert sent_to("dora@example.org") == []
+    assert "Are you still available" not in client.get("/mentors/").text
+
+
 def test_confirming_availability_keeps_places_within_the_schemes_limit(client, dora):
     services.mentor_availability_check()
     login(client, dora)
