@@ -30,6 +30,14 @@ class IntegrationToken(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # A token with members:write rewrites the register for as long as it lives,
+        # without its holder signing in: only staff given this may make one.
+        permissions = [
+            (
+                "issue_register_token",
+                "Can make API tokens that create and update members",
+            )
+        ]
 
     def __str__(self):
         return f"{self.name} (ms_{self.prefix}_…)"

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mentorscheme.api import access
 from mentorscheme.api.models import IntegrationToken, Scope
 from mentorscheme.audit import services as audit
 from mentorscheme.audit.models import AuditAction
@@ -41,6 +42,10 @@ class RegisterError(Exception):
 # -- tokens ------------------------------------------------------------------------
 
 
+class TokenRefused(Exception):
+    """The person may not make this token; the text says why, in plain words."""
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -49,10 +54,14 @@ def _hash(token: str) -> str:
 def token_create(
     *, name: str, scopes: list[str], created_by
 ) -> tuple[IntegrationToken, str]:
-    """A new token and its plain text, which is shown once and never stored."""
+    """A new token and its plain text, which is shown once and never stored. A
+    token that may rewrite the register needs a permission of its maker
+    (``access.may_give_scopes``)."""
     unknown = set(scopes) - set(Scope.values)
     if unknown or not scopes:
         raise ValueError(f"Unknown or missing scopes: {sorted(unknown)}")
+    if not access.may_give_scopes(created_by, scopes):
+        raise TokenRefused(access.REGISTER_SCOPE_REFUSED)
     prefix = secrets.token_hex(6)
     plain = f"ms_{prefix}_{secrets.token_urlsafe(32)}"
     token = IntegrationToken.objects.create(

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_POST
 
 from mentorscheme import confirm
 from mentorscheme.api import services
-from mentorscheme.api.access import can_manage_api_tokens
+from mentorscheme.api.access import can_manage_api_tokens, may_give_scopes
 from mentorscheme.api.forms import TokenForm
-from mentorscheme.api.models import IntegrationToken
+from mentorscheme.api.models import IntegrationToken, Scope
 from mentorscheme.api.problems import PROBLEM_TYPES
 from mentorscheme.members.access import require, roles_for
 
@@ -22,17 +22,26 @@ def token_list(request):
     form = TokenForm(request.POST or None)
     plain = None
     if request.method == "POST" and form.is_valid():
-        token, plain = services.token_create(
-            name=form.cleaned_data["name"],
-            scopes=form.cleaned_data["scopes"],
-            created_by=request.user,
-        )
-        form = TokenForm()
+        try:
+            token, plain = services.token_create(
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                created_by=request.user,
+            )
+        except services.TokenRefused as refusal:
+            form.add_error("scopes", str(refusal))
+        else:
+            form = TokenForm()
     tokens = IntegrationToken.objects.select_related("created_by")
     response = render(
         request,
         "api/tokens.html",
-        {"form": form, "tokens": tokens, "plain": plain},
+        {
+            "form": form,
+            "tokens": tokens,
+            "plain": plain,
+            "may_write_register": may_give_scopes(request.user, [Scope.MEMBERS_WRITE]),
+        },
         status=400 if form.errors else 200,
     )
     # The one page that shows a token's secret must not be kept anywhere.

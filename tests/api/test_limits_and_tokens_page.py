@@ -1,9 +1,25 @@
+import pytest
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 
+from mentorscheme.api import services
 from mentorscheme.api.models import IntegrationToken
 from mentorscheme.audit.models import AuditEntry
 from tests.api.conftest import Api, assert_problem
 from tests.conftest import login
+
+REFUSED = (
+    "Only staff given the permission “Can make API tokens that create and update "
+    "members” may make a token that creates and updates members"
+)
+
+
+def may_make_register_tokens(user):
+    """As an administrator does in the admin: through a group."""
+    group, _ = Group.objects.get_or_create(name="Membership database keepers")
+    group.permissions.add(Permission.objects.get(codename="issue_register_token"))
+    user.groups.add(group)
+    return user
 
 
 def test_a_caller_over_the_rate_limit_is_told_when_to_retry(
@@ -33,6 +49,7 @@ def test_problem_types_are_explained(client):
 
 
 def test_staff_make_a_token_and_see_it_once(client, sam_with_totp):
+    may_make_register_tokens(sam_with_totp)
     login(client, sam_with_totp)
     response = client.post(
         "/api/tokens/", {"name": "Membership database", "scopes": ["members:write"]}
@@ -72,6 +89,64 @@ def test_a_token_needs_a_name_and_a_scope(client, sam_with_totp):
     response = client.post("/api/tokens/", {"name": "", "scopes": []})
     assert response.status_code == 400
     assert not IntegrationToken.objects.exists()
+
+
+def test_staff_without_the_permission_cannot_make_a_token_that_rewrites_the_register(
+    client, sam_with_totp
+):
+    login(client, sam_with_totp)
+    page = client.get("/api/tokens/").text
+    assert "only staff given the permission" in page
+    response = client.post(
+        "/api/tokens/",
+        {"name": "Membership database", "scopes": ["members:write", "read"]},
+    )
+    assert response.status_code == 400
+    assert REFUSED in response.text
+    assert response.context["plain"] is None
+    assert not IntegrationToken.objects.exists()
+    assert not AuditEntry.objects.exists()
+    # What they may give, they may still make.
+    response = client.post(
+        "/api/tokens/", {"name": "Events feed", "scopes": ["read", "directory:read"]}
+    )
+    assert response.status_code == 200 and response.context["plain"]
+    assert IntegrationToken.objects.get().scopes == ["directory:read", "read"]
+
+
+def test_staff_given_the_permission_make_a_register_token_and_it_is_audited(
+    client, sam_with_totp
+):
+    may_make_register_tokens(sam_with_totp)
+    login(client, sam_with_totp)
+    page = client.get("/api/tokens/").text
+    assert "only staff given the permission" not in page
+    response = client.post(
+        "/api/tokens/", {"name": "Membership database", "scopes": ["members:write"]}
+    )
+    assert response.status_code == 200
+    token = IntegrationToken.objects.get()
+    (entry,) = AuditEntry.objects.all()
+    assert (entry.action, entry.actor, entry.target_id) == (
+        "api_token_created",
+        sam_with_totp,
+        str(token.pk),
+    )
+    assert entry.details == {"scopes": ["members:write"]}
+    member = Api(client, response.context["plain"]).get("/members/00000000")
+    assert member.status_code == 404  # allowed to look: the scope is there
+
+
+def test_the_service_refuses_a_register_token_to_staff_without_the_permission(sam):
+    with pytest.raises(services.TokenRefused, match="Ask an administrator"):
+        services.token_create(name="Sync", scopes=["members:write"], created_by=sam)
+    assert not IntegrationToken.objects.exists()
+    sam.is_superuser = True
+    sam.save()
+    token, _ = services.token_create(
+        name="Sync", scopes=["members:write"], created_by=sam
+    )
+    assert token.scopes == ["members:write"]
 
 
 def test_only_staff_manage_tokens(client, olivia, alice, make_token):
