@@ -180,7 +180,33 @@ def _completed_step(relationship, enrolment) -> Step:
     )
 
 
+def _completion_to_confirm(relationship, *, as_candidate: bool) -> Step | None:
+    """The other person confirmed that the mentoring is complete, and this one has
+    not: the submission waits on them."""
+    mine, theirs = (
+        (relationship.candidate_completion_at, relationship.mentor_completion_at)
+        if as_candidate
+        else (relationship.mentor_completion_at, relationship.candidate_completion_at)
+    )
+    if mine is not None or theirs is None:
+        return None
+    other = (
+        relationship.mentor.member if as_candidate else relationship.enrolment.member
+    )
+    return Step(
+        f"{other.first_name} has confirmed that "
+        + ("your mentoring" if as_candidate else "mentoring")
+        + " is complete; it is complete once you confirm too.",
+        reverse("mentoring:complete", args=[relationship.pk]),
+        "Confirm that mentoring is complete",
+        waiting=True,
+    )
+
+
 def _relationship_steps(relationship, *, as_candidate: bool) -> list[Step]:
+    completion = _completion_to_confirm(relationship, as_candidate=as_candidate)
+    if completion is not None:
+        return [completion]
     other = (
         relationship.mentor.member if as_candidate else relationship.enrolment.member
     )
@@ -288,6 +314,10 @@ def mentor_section(profile: MentorProfile, now) -> Section:
                 waiting=True,
             )
         )
+    for relationship in relationships:
+        completion = _completion_to_confirm(relationship, as_candidate=False)
+        if completion is not None:
+            section.steps.append(completion)
     active = len(relationships)
     if not profile.accepting:
         section.steps.append(

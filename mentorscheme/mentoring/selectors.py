@@ -331,7 +331,13 @@ _MENTOR_NAMES = {
     "last_name": F("mentor__member__last_name"),
 }
 _CANDIDATE_RELATIONSHIPS = MentoringRelationship.objects.order_by().values(
-    "pk", "status", "started_on", "ended_on", **_MENTOR_NAMES
+    "pk",
+    "status",
+    "started_on",
+    "ended_on",
+    "candidate_completion_at",
+    "mentor_completion_at",
+    **_MENTOR_NAMES,
 )
 _CANDIDATE_REQUESTS = MentoringRequest.objects.order_by().values(
     "pk", "status", "created_at", **_MENTOR_NAMES

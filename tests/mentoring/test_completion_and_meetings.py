@@ -385,3 +385,52 @@ def test_the_same_meeting_logged_again_later_is_a_meeting_of_its_own(
     Meeting.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=11))
     client.post(url, today)
     assert Meeting.objects.count() == 2
+
+
+def test_a_confirmation_of_completion_waits_on_the_other_persons_home(
+    client, alice, dora
+):
+    relationship = pair(alice, dora)
+    Meeting.objects.create(relationship=relationship, held_on=timezone.localdate(), **MEETING)  # fmt: skip
+    login(client, dora)
+    client.post(complete_url(relationship))
+    login(client, alice)
+    home = client.get("/").text
+    assert "1 thing waits for you." in home
+    assert "Dora has confirmed that your mentoring is complete" in home
+    assert f'href="{complete_url(relationship)}"' in home
+    mentoring = client.get("/mentoring/").text
+    assert "your mentor confirms completion" not in mentoring
+    assert "Dora has confirmed that your mentoring is complete" in mentoring
+
+    relationship.mentor_completion_at = None
+    relationship.candidate_completion_at = timezone.now()
+    relationship.save()
+    mentoring = client.get("/mentoring/").text
+    assert "You have confirmed that mentoring is complete; waiting for Dora" in (
+        mentoring
+    )
+    login(client, dora)
+    home = client.get("/").text
+    assert "1 thing waits for you." in home
+    assert "Alice has confirmed that mentoring is complete" in home
+    assert f'href="{complete_url(relationship)}"' in home
+
+
+def test_a_fellowship_candidate_reads_that_the_mentor_writes_a_letter(
+    client, alice, dora
+):
+    relationship = pair(alice, dora, qualification="fellowship")
+    now = timezone.now()
+    relationship.agreements.create(
+        version=1,
+        goals="Write the evaluative statement.",
+        frequency="Monthly",
+        candidate_confirmed_at=now,
+        mentor_confirmed_at=now,
+    )
+    login(client, alice)
+    mentoring = client.get("/mentoring/").text
+    assert "Log your meetings" in mentoring
+    assert "your mentor confirms completion" not in mentoring
+    assert "Dora writes your letter of support" in mentoring
