@@ -68,7 +68,9 @@ class AllocationRun(models.Model):
         max_length=20, blank=True, help_text="The allocation mode used to publish."
     )
     published = models.JSONField(
-        default=list, help_text="What happened to each kept pair on publishing."
+        default=list,
+        help_text="What happened to each kept pair on publishing: requested,"
+        " matched, skipped or failed (with the reason).",
     )
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
@@ -83,7 +85,7 @@ class AllocationRun(models.Model):
         default=dict,
         blank=True,
         help_text="While being worked out: the stage, solver rounds, matched so far;"
-        " while being sent: pairs done, sent and skipped so far.",
+        " while being sent: pairs done, sent, skipped and failed so far.",
     )
     progress_at = models.DateTimeField(
         default=timezone.now, help_text="When the progress last moved (or the start)."
@@ -120,6 +122,15 @@ class AllocationRun(models.Model):
         if stage == "queued":
             return False
         return self.progress_at <= (now or timezone.now()) - SENDING_STALLED_AFTER
+
+    def outcome_counts(self) -> dict[str, int]:
+        """Of the pairs sent so far: how many were sent, skipped (no longer
+        allowed by the scheme's rules) and failed (an error on our side)."""
+        counts = {"sent": 0, "skipped": 0, "failed": 0}
+        for outcome in self.published:
+            kind = outcome["outcome"]
+            counts[kind if kind in ("skipped", "failed") else "sent"] += 1
+        return counts
 
     @property
     def removed_candidate_ids(self) -> set[int]:

@@ -835,8 +835,8 @@ def _sending_text(progress: dict) -> str:
     total = progress.get("total", 0)
     words = (
         f"{done or 0:,} of {total:,} pair{pluralize(total)} done:"
-        f" {progress.get('sent', 0):,} sent, {progress.get('skipped', 0):,} skipped"
-        " so far."
+        f" {progress.get('sent', 0):,} sent, {progress.get('skipped', 0):,} skipped,"
+        f" {progress.get('failed', 0):,} failed so far."
     )
     if stage == "queued":
         words += " Waiting to send the rest: other work queued before it comes first."

@@ -12,13 +12,19 @@ from itertools import groupby
 from operator import attrgetter
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from mentorscheme.audit import services as audit
 from mentorscheme.audit.models import AuditAction
-from mentorscheme.locking import RowsBusy, lock_row, lock_row_unless_held, lock_rows
+from mentorscheme.locking import (
+    RowsBusy,
+    is_lock_timeout,
+    lock_row,
+    lock_row_unless_held,
+    lock_rows,
+)
 from mentorscheme.members import officers
 from mentorscheme.members.models import (
     Member,
@@ -479,14 +485,13 @@ def _send_after_commit(run: AllocationRun) -> None:
 
 
 def _sending_progress(run: AllocationRun, stage: str = "send") -> dict:
-    """Pairs done of the kept pairs, and how many were sent and skipped so far."""
-    skipped = sum(1 for o in run.published if o["outcome"] == "skipped")
+    """Pairs done of the kept pairs, and how many were sent, skipped and failed
+    so far."""
     return {
         "stage": stage,
         "done": len(run.published),
         "total": len(run.kept_pairs()),
-        "sent": len(run.published) - skipped,
-        "skipped": skipped,
+        **run.outcome_counts(),
     }
 
 
@@ -596,7 +601,8 @@ def _send_batch(run_id: int) -> bool:
     )
     people = _SendingTo(mentors, enrolments)
     run.published += [
-        _publish_pair(pair, mode=run.mode, people=people) for pair in batch
+        _publish_pair_or_fail(pair, mode=run.mode, people=people, run_id=run.pk)
+        for pair in batch
     ]
     run.progress = _sending_progress(run)
     run.progress_at = timezone.now()
@@ -694,16 +700,16 @@ def _sending_finish(run_id: int) -> AllocationRun | None:
     run.progress = _sending_progress(run, stage="done")
     run.progress_at = run.published_at
     run.save()
-    outcomes = run.published
-    done = sum(1 for o in outcomes if o["outcome"] != "skipped")
+    counts = run.outcome_counts()
     audit.record(
         actor=run.published_by,
         action=AuditAction.ALLOCATION_PUBLISHED,
         target=run,
         details={
             "mode": run.mode,
-            "published": done,
-            "skipped": len(outcomes) - done,
+            "published": counts["sent"],
+            "skipped": counts["skipped"],
+            "failed": counts["failed"],
             "removed": len(run.removed),
         },
     )
@@ -712,8 +718,8 @@ def _sending_finish(run_id: int) -> AllocationRun | None:
 
 
 def _tell_who_published(run: AllocationRun) -> None:
-    """Email whoever published the run what was sent and skipped, and why; or
-    that sending stopped."""
+    """Email whoever published the run what was sent, skipped and failed, and
+    why; or that sending stopped."""
     by = run.published_by
     if by is not None and by.email:
         emails.send(
@@ -751,6 +757,50 @@ NO_PLACE_LEFT = (
 
 
 _NO_PLACE_TAIL = NO_PLACE_LEFT.removeprefix("{mentor}")
+
+
+#: What the officer reads for a pair that failed: the details go to the log.
+PAIR_FAILED = (
+    "Not sent because of an error on our side: nothing was sent to either of "
+    "them, and the candidate is still waiting for a mentor (a later allocation, "
+    "or their own request, can match them). If it happens again, tell the "
+    "scheme's staff."
+)
+
+
+def _stops_the_batch(error: Exception) -> bool:
+    """An error of the database itself (it went away, or rows stayed locked):
+    nothing in the pair is at fault, so the batch is rolled back and sent again,
+    rather than the pair marked failed."""
+    return is_lock_timeout(error) or isinstance(
+        error, (OperationalError, InterfaceError)
+    )
+
+
+def _publish_pair_or_fail(
+    pair: dict, *, mode: str, people: _SendingTo, run_id: int
+) -> dict:
+    """Send one pair in a savepoint of its own. A pair that raises anything
+    other than a refusal by the rules is rolled back alone and marked failed,
+    with words for the officer: sending carries on with the other pairs, and a
+    pair whose data always fails does not stop every "send the rest" at it."""
+    try:
+        with transaction.atomic():
+            return _publish_pair(pair, mode=mode, people=people)
+    except Exception as error:
+        if _stops_the_batch(error):
+            raise
+        logger.exception(
+            "allocation run %s: pair of candidate %s failed",
+            run_id,
+            pair.get("candidate_id"),
+        )
+    return {
+        "candidate_id": pair["candidate_id"],
+        "mentor_id": pair["mentor_id"],
+        "outcome": "failed",
+        "reason": PAIR_FAILED,
+    }
 
 
 def _publish_pair(pair: dict, *, mode: str, people: _SendingTo) -> dict:

@@ -257,7 +257,7 @@ def allocation_detail(request, pk: int):
             "sending": run.status == RunStatus.PUBLISHING,
             "sending_stopped": run.sending_stopped(),
             "moving": _moving(run),
-            "sent": _sent_counts(run),
+            "sent": run.outcome_counts(),
             "stalled": run.is_stalled(),
             "stalled_minutes": int(RUN_STALLED_AFTER.total_seconds() // 60),
             "progress_text": selectors.run_progress_text(run),
@@ -271,11 +271,6 @@ def _moving(run) -> bool:
     if run.status == RunStatus.PUBLISHING:
         return not run.sending_stopped()
     return run.status == RunStatus.RUNNING
-
-
-def _sent_counts(run) -> dict:
-    skipped = sum(1 for o in run.published if o["outcome"] == "skipped")
-    return {"sent": len(run.published) - skipped, "skipped": skipped}
 
 
 def _candidate_id(request) -> int | None:

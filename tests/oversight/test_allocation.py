@@ -148,6 +148,7 @@ def test_an_allocation_is_proposed_reviewed_and_published_as_requests(
         "mode": "requests",
         "published": 1,
         "skipped": 0,
+        "failed": 0,
         "removed": 1,
     }
     page = client.get(f"/oversight/allocations/{run.pk}/").text

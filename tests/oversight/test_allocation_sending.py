@@ -5,9 +5,11 @@ carried on without sending any pair twice."""
 import datetime
 
 from django.core import mail
+from django.db import OperationalError
 from django.test import TestCase
 from django.utils import timezone
 
+from mentorscheme.audit.models import AuditEntry
 from mentorscheme.locking import RowsBusy
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import MentoringRequest
@@ -62,6 +64,7 @@ def test_publishing_sends_in_the_background_and_the_page_shows_how_far_it_got(
         "total": 2,
         "sent": 2,
         "skipped": 0,
+        "failed": 0,
     }
     progress = client.get(f"/oversight/allocations/{run.pk}/?progress=json").json()
     assert progress["running"] is False
@@ -83,7 +86,7 @@ def test_the_page_counts_the_pairs_done_while_they_are_sent(
     # The worker has sent one batch of one pair so far.
     assert oversight._send_batch(run.pk) is True
     page = client.get(f"/oversight/allocations/{run.pk}/").text
-    assert "1 of 2 pairs done: 1 sent, 0 skipped so far." in page
+    assert "1 of 2 pairs done: 1 sent, 0 skipped, 0 failed so far." in page
     assert "Request sent" in page  # what was sent so far is listed already
     assert MentoringRequest.objects.count() == 1
 
@@ -127,7 +130,7 @@ def test_sending_that_stops_part_way_is_carried_on_without_sending_a_pair_twice(
     def fails_the_second_time(**kwargs):
         calls.append(kwargs["enrolment"].pk)
         if len(calls) == 2:
-            raise RuntimeError("the database went away")
+            raise OperationalError("the database went away")
         return create(**kwargs)
 
     monkeypatch.setattr(mentoring, "request_create", fails_the_second_time)
@@ -139,7 +142,7 @@ def test_sending_that_stops_part_way_is_carried_on_without_sending_a_pair_twice(
     assert [o["candidate_id"] for o in run.published] == [first]
     page = client.get(f"/oversight/allocations/{run.pk}/").text
     assert "Sending stopped" in page
-    assert "1 of 2 pairs done: 1 sent, 0 skipped so far." in page
+    assert "1 of 2 pairs done: 1 sent, 0 skipped, 0 failed so far." in page
     assert "none will be sent twice" in page
     assert "Send the rest" in page and "data-progress-url" not in page
     [told] = [m for m in mail.outbox if m.to == [olivia.user.email]]
@@ -260,7 +263,7 @@ def test_sending_the_rest_waits_its_turn_in_the_queue_without_a_false_alarm(
     assert oversight.allocation_runs_stop_stalled_sending() == 0
     assert mail.outbox == []
     page = client.get(f"/oversight/allocations/{run.pk}/").text
-    assert "1 of 2 pairs done: 1 sent, 0 skipped so far. Waiting to send the rest" in (
+    assert "1 of 2 pairs done: 1 sent, 0 skipped, 0 failed so far. Waiting to send" in (
         page
     )
     assert "Send the rest" not in page
@@ -314,3 +317,116 @@ def test_a_batch_whose_rows_are_busy_a_moment_is_tried_again(
     run.refresh_from_db()
     assert run.status == "published" and len(tries) == 3
     assert MentoringRequest.objects.count() == 2
+
+
+def test_a_pair_that_always_fails_is_marked_failed_and_the_rest_are_sent(
+    client, olivia, london, waiting, bob, monkeypatch
+):
+    """A pair whose data makes sending it raise an unexpected error (not a
+    refusal by the rules) fails alone: it is rolled back and marked failed with
+    words for the officer, and the pairs after it are sent."""
+    run = propose(client, olivia, london)
+    monkeypatch.setattr(oversight, "SEND_BATCH", 1)
+    broken = waiting["alice"].pk
+    assert run.kept_pairs()[0]["candidate_id"] == broken  # the first pair fails
+    create = mentoring.request_create
+
+    def fails_for_alice(**kwargs):
+        request = create(**kwargs)  # written, then the error: nothing may stay
+        if kwargs["enrolment"].pk == broken:
+            raise ValueError("unexpected data")
+        return request
+
+    monkeypatch.setattr(mentoring, "request_create", fails_for_alice)
+    run_queued(publish_without_sending(client, run))
+    run.refresh_from_db()
+    assert run.status == "published" and run.error == ""
+    outcomes = {o["candidate_id"]: o for o in run.published}
+    assert outcomes[broken]["outcome"] == "failed"
+    assert outcomes[waiting["carl"].pk]["outcome"] == "requested"
+    assert list(MentoringRequest.objects.values_list("enrolment", flat=True)) == [
+        waiting["carl"].pk
+    ]
+    assert run.progress | {"stage": "done"} == {
+        "stage": "done",
+        "done": 2,
+        "total": 2,
+        "sent": 1,
+        "skipped": 0,
+        "failed": 1,
+    }
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "as requests to the mentors: 1 sent, 0 skipped, 1 failed" in page
+    assert "<strong>Failed:</strong> Not sent because of an error on our side" in page
+    assert "the candidate is still waiting for a mentor" in page
+    assert "Send the rest" not in page
+    # Nobody was told of the pair rolled back.
+    assert not [m for m in mail.outbox if m.to == ["alice@example.org"]]
+    [told] = [m for m in mail.outbox if m.to == [olivia.user.email]]
+    assert told.subject == f"[Mentor Scheme] Allocation run {run.pk} has been sent"
+    assert "1 of 2 pairs sent, 0 skipped by the scheme's rules, 1 failed." in told.body
+    assert "1 pair could not be sent because of an error on our side" in told.body
+    entry = AuditEntry.objects.get(action="allocation_published")
+    assert entry.details["failed"] == 1 and entry.details["published"] == 1
+
+
+def test_a_failed_pair_is_not_tried_again_when_the_rest_is_sent(
+    client, olivia, london, waiting, bob, monkeypatch
+):
+    """Sending stopped (the database went away) after a pair failed: sending the
+    rest sends the pairs not done, not the failed one again."""
+    run = propose(client, olivia, london)
+    monkeypatch.setattr(oversight, "SEND_BATCH", 1)
+    broken = waiting["alice"].pk
+    create = mentoring.request_create
+    calls = []
+
+    def fails(**kwargs):
+        calls.append(kwargs["enrolment"].pk)
+        if kwargs["enrolment"].pk == broken:
+            raise KeyError("unexpected data")
+        if len(calls) == 2:
+            raise OperationalError("the database went away")
+        return create(**kwargs)
+
+    monkeypatch.setattr(mentoring, "request_create", fails)
+    run_queued(publish_without_sending(client, run))
+    run.refresh_from_db()
+    assert run.status == "publishing" and run.sending_stopped()
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "1 of 2 pairs done: 0 sent, 0 skipped, 1 failed so far." in page
+    [told] = [m for m in mail.outbox if m.to == [olivia.user.email]]
+    assert "stopped after 1 of 2 pairs: 0 sent, 0 skipped, 1 failed" in told.body
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(f"/oversight/allocations/{run.pk}/publish/")
+    run.refresh_from_db()
+    assert run.status == "published"
+    assert calls == [broken, waiting["carl"].pk, waiting["carl"].pk]
+    assert [o["outcome"] for o in run.published] == ["failed", "requested"]
+
+
+def test_a_pair_the_database_refuses_fails_alone_and_the_batch_carries_on(
+    client, olivia, london, waiting, bob, monkeypatch
+):
+    """An error of the database about one pair's data (here a column left
+    empty) rolls back that pair only: on PostgreSQL too, the batch's other
+    pairs are sent in the same transaction."""
+    run = propose(client, olivia, london)
+    broken = waiting["alice"].pk
+    create = mentoring.request_create
+
+    def refused_for_alice(**kwargs):
+        if kwargs["enrolment"].pk == broken:
+            MentoringRequest.objects.create(
+                enrolment=kwargs["enrolment"], mentor=kwargs["mentor"], message=None
+            )
+        return create(**kwargs)
+
+    monkeypatch.setattr(mentoring, "request_create", refused_for_alice)
+    run_queued(publish_without_sending(client, run))
+    run.refresh_from_db()
+    assert run.status == "published"
+    assert sorted(o["outcome"] for o in run.published) == ["failed", "requested"]
+    assert list(MentoringRequest.objects.values_list("enrolment", flat=True)) == [
+        waiting["carl"].pk
+    ]
