@@ -254,6 +254,13 @@ class OfficerAppointment(models.Model):
     )
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
+    cases_handed_on = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the cases waiting in the region were sent on to whoever "
+        "acts for it once this term had ended (they are sent once).",
+    )
 
     class Meta:
         ordering = ["-starts_on"]

@@ -23,7 +23,8 @@ class Command(BaseCommand):
         "candidates waiting too long, close the requests of candidates whose "
         "membership is not current, hold the mentoring of a lapsed member for the "
         "grace period and end it after, tell candidates when regulations published in "
-        "advance take effect, mark stalled allocation runs failed, and tell an "
+        "advance take effect, send on the cases waiting for an officer whose term "
+        "ended, mark stalled allocation runs failed, and tell an "
         "officer when the sending of their allocation stopped. "
         "Running it twice changes nothing more."
     )
@@ -111,6 +112,11 @@ class Command(BaseCommand):
             lambda: oversight.regulations_choice_open(today=today),
             0,
         )
+        handed_on = step(
+            "cases waiting for an officer whose term ended",
+            lambda: mentors.mentor_cases_hand_on(today=today),
+            0,
+        )
         recordings = step(
             "recordings of past briefings and webinars",
             lambda: training.recordings_announce(now=now),
@@ -145,6 +151,8 @@ class Command(BaseCommand):
             f"carried on after renewal {links['lapse_carried_on']}, ended after "
             f"the grace period {lapse_ended}; "
             f"candidates told they may now move to new regulations {opened}; "
+            f"messages sending on the cases of officers whose term ended "
+            f"{handed_on}; "
             f"recordings announced to mentors {recordings}; "
             f"stalled allocation runs marked failed {stalled}; "
             f"allocations whose sending stopped, publisher told {sending}."

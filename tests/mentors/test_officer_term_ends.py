@@ -1,0 +1,94 @@
+"""A Mentor Support Officer's term ends with applications and evidence still waiting
+for them: whoever acts for the region from then on is told, once."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from mentorscheme.members.models import OfficerAppointment
+from mentorscheme.mentors.models import EvidenceStatus, MentorStatus
+from tests import factories as f
+from tests.conftest import login
+
+
+def run_periodic():
+    call_command("run_periodic", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.fixture
+def waiting(carol, olivia):
+    """Carol's application waits for Olivia, London's only Mentor Support Officer,
+    and so does Erin's evidence of training done elsewhere."""
+    applied = f.mentor_profile(
+        carol, status=MentorStatus.APPLIED, submitted_at=timezone.now()
+    )
+    erin = f.MemberFactory(first_name="Erin", last_name="Evans")
+    f.award(erin, "chartership")
+    evidence = f.mentor_profile(
+        erin,
+        status=MentorStatus.APPROVED,
+        trained_on=None,
+        external_training_status=EvidenceStatus.PENDING,
+    )
+    return applied, evidence
+
+
+def end_term(staff_user, member, on):
+    """The registration team records the end of ``member``'s term on ``on``."""
+    appointment = OfficerAppointment.objects.get(member=member)
+    staff = login(Client(), staff_user)
+    staff.post(
+        f"/oversight/scheme/appointments/{appointment.pk}/end/",
+        {"ends_on": on.isoformat(), "confirmed": "yes"},
+    )
+    appointment.refresh_from_db()
+    assert appointment.ends_on == on
+
+
+def test_cases_left_waiting_when_a_term_ends_go_to_the_registration_team(
+    waiting, olivia, sam_with_totp, clock, django_capture_on_commit_callbacks
+):
+    applied, evidence = waiting
+    end_term(sam_with_totp, olivia, timezone.localdate())
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()  # the last day of the term: still Olivia's
+    assert mail.outbox == []
+    clock.move(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+        run_periodic()
+    [message] = mail.outbox
+    assert message.to == ["sam@example.org"]
+    assert "Olivia Owen" in message.body and "London" in message.body
+    assert "Carol Cole" in message.body and "Erin Evans" in message.body
+    assert f"/mentors/review/{applied.pk}/" in message.body
+    assert f"/mentors/review/{evidence.pk}/" in message.body
+    assert "no Mentor Support Officer" in message.body
+
+
+def test_a_new_officer_in_office_is_told_instead(
+    waiting, olivia, sam_with_totp, django_capture_on_commit_callbacks
+):
+    end_term(sam_with_totp, olivia, timezone.localdate() - datetime.timedelta(days=1))
+    successor = f.MemberFactory(email="nia@example.org")
+    f.award(successor, "chartership")
+    f.appoint(successor, "london", starts_on=timezone.localdate())
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    [message] = mail.outbox
+    assert message.to == ["nia@example.org"]
+    assert "Carol Cole" in message.body
+
+
+def test_an_officer_whose_term_is_renewed_is_not_told_of_their_own_cases(
+    waiting, olivia, sam_with_totp, django_capture_on_commit_callbacks
+):
+    end_term(sam_with_totp, olivia, timezone.localdate() - datetime.timedelta(days=1))
+    f.appoint(olivia, "london", starts_on=timezone.localdate())
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    assert mail.outbox == []
