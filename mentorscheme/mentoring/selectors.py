@@ -245,6 +245,19 @@ def active_relationship(enrolment: Enrolment):
     )
 
 
+def completed_relationship(enrolment: Enrolment):
+    """The enrolment's mentoring both confirmed complete (the newest, were there
+    more), with its mentor; None when there is none."""
+    return (
+        MentoringRelationship.objects.filter(
+            enrolment=enrolment, status=RelationshipStatus.COMPLETED
+        )
+        .select_related("mentor__member")
+        .order_by("-ended_on", "-pk")
+        .first()
+    )
+
+
 def candidate_rule_failures(enrolment: Enrolment) -> list:
     """Which of the scheme's rules stop any mentor taking this candidate on now."""
     candidate = candidate_record(enrolment, exclude_requested=False)

@@ -311,6 +311,26 @@ def _close_mentoring(
     return relationship
 
 
+def _thank_for_completed_mentoring(
+    enrolment: Enrolment,
+) -> MentoringRelationship | None:
+    """An award after the mentoring was completed (both confirmed, then the
+    portfolio went in): its mentor hears of the award and is thanked. Returns the
+    mentoring (None: there was none completed)."""
+    relationship = selectors.completed_relationship(enrolment)
+    if relationship is not None:
+        emails.send(
+            "mentoring_thanks",
+            to=relationship.mentor.member.email,
+            context={
+                "relationship": relationship,
+                "enrolment": enrolment,
+                "completed_before": True,
+            },
+        )
+    return relationship
+
+
 @transaction.atomic
 def enrolment_withdraw(*, enrolment: Enrolment, member: Member, reason: str = ""):
     """The candidate withdraws: the enrolment closes and so does its mentoring."""
@@ -440,7 +460,7 @@ def enrolment_set_status(
     _record_change(
         enrolment, from_status=before, by=by, note=note.strip(), source=source
     )
-    closed, requests_closed = None, 0
+    closed, thanked, requests_closed = None, None, 0
     if status == EnrolmentStatus.SUBMITTED:
         requests_closed = _end_the_search(enrolment)
     if enrolment.is_open:
@@ -454,6 +474,8 @@ def enrolment_set_status(
             if awarded
             else f"the assessment of {enrolment.qualification} has ended",
         )
+        if awarded and closed is None:
+            thanked = _thank_for_completed_mentoring(enrolment)
     emails.send(
         "enrolment_status",
         to=enrolment.member.email,
@@ -461,6 +483,7 @@ def enrolment_set_status(
             "enrolment": enrolment,
             "note": note.strip(),
             "mentoring": closed,
+            "thanked": thanked,
             "requests_closed": requests_closed,
             # Asked for further information, the portfolio is being prepared again.
             "may_find_mentor": status == EnrolmentStatus.FURTHER_INFO
@@ -505,7 +528,8 @@ def awards_close_enrolments(*, member_ids=None) -> int:
                 awarded=True,
                 because=f"{locked.member.first_name} was awarded {locked.qualification}",
             )
-            emails.send("enrolment_status", to=locked.member.email, context={"enrolment": locked, "note": "", "mentoring": closed})  # fmt: skip
+            thanked = None if closed else _thank_for_completed_mentoring(locked)
+            emails.send("enrolment_status", to=locked.member.email, context={"enrolment": locked, "note": "", "mentoring": closed, "thanked": thanked})  # fmt: skip
             count += 1
     return count
 

@@ -1147,12 +1147,22 @@ def _confirm_outcome(request, enrolment, *, status: str, note: str):
         "those mentors are emailed.",
     ]
     relationship = selectors.active_relationship(enrolment)
+    completed = (
+        selectors.completed_relationship(enrolment)
+        if relationship is None and status == EnrolmentStatus.AWARDED
+        else None
+    )
     if relationship is not None:
         mentor = relationship.mentor.member.full_name
         consequences.append(
             f"The mentoring with {mentor} is completed, and {mentor} is emailed thanks."
             if status == EnrolmentStatus.AWARDED
             else f"The mentoring with {mentor} ends, and {mentor} is emailed why."
+        )
+    elif completed is not None:
+        consequences.append(
+            f"{completed.mentor.member.full_name} is emailed thanks for the "
+            f"mentoring, completed on {completed.ended_on:%-d %B %Y}."
         )
     return confirm.confirmation_page(
         request,

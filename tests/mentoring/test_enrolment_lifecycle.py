@@ -125,6 +125,37 @@ def test_an_award_by_the_api_closes_the_enrolment_and_thanks_the_mentor(
     )
 
 
+def test_an_award_after_the_mentoring_was_completed_thanks_that_mentor(
+    client, alice, dora, sam_with_totp, django_capture_on_commit_callbacks
+):
+    """The usual way: both confirm completion, the portfolio is submitted, then
+    the award; the mentor who saw the candidate through hears of it too."""
+    relationship = matched(client, alice, dora)
+    now = timezone.now()
+    relationship.candidate_completion_at = relationship.mentor_completion_at = now
+    relationship.completion_confirmed_at = now
+    relationship.status = "completed"
+    relationship.ended_on = timezone.localdate() - datetime.timedelta(days=40)
+    relationship.save()
+    enrolment = alice.enrolments.get()
+    services.enrolment_set_status(enrolment=enrolment, status="submitted")
+    login(client, sam_with_totp)
+    url = f"/mentoring/enrolments/{enrolment.pk}/status/"
+    asked = client.post(url, {"status": "awarded"}).text
+    assert "Dora Davies is emailed thanks" in asked
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"status": "awarded", "confirmed": "yes"})
+    thanks = next(m for m in mail.outbox if m.to == ["dora@example.org"])
+    assert thanks.subject.endswith("Thank you for mentoring Alice Archer")
+    assert "Alice Archer has been awarded Chartership" in thanks.body
+    completed_on = f"{relationship.ended_on:%-d %B %Y}"
+    assert f"was completed on {completed_on}" in thanks.body
+    assert "free again" not in thanks.body
+    told = next(m for m in mail.outbox if m.to == ["alice@example.org"])
+    assert "Dora Davies, your mentor, has been told and thanked." in told.body
+
+
 def test_an_award_without_mentoring_to_close_claims_none_was_closed(
     alice, dora, django_capture_on_commit_callbacks
 ):
