@@ -162,6 +162,32 @@ def test_decline_needs_a_reason_and_tells_the_candidate(
     )
 
 
+@pytest.mark.parametrize(
+    "reason, told",
+    [
+        ("full", "Dora Davies is not able to mentor you: they have no free place."),
+        ("busy", "Dora Davies is not able to mentor you: they are too busy at the"),
+        ("not_a_fit", "Dora Davies is not able to mentor you: they are not the right"),
+        ("other", "Dora Davies is not able to mentor you."),
+    ],
+)
+def test_the_candidate_reads_the_mentors_reason_in_words_about_the_mentor(
+    client, alice, dora, django_capture_on_commit_callbacks, reason, told
+):
+    ask(client, alice, dora)
+    request = MentoringRequest.objects.get()
+    login(client, dora)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/mentoring/requests/{request.pk}/decline/",
+            {"confirmed": "yes", "reason": reason},
+        )
+    body = mail.outbox[-1].body
+    assert mail.outbox[-1].to == ["alice@example.org"]
+    assert told in body
+    assert " i " not in body and "another reason" not in body
+
+
 def test_more_information_then_reply_then_accept(client, alice, dora):
     ask(client, alice, dora)
     request = MentoringRequest.objects.get()
