@@ -42,7 +42,9 @@ from mentorscheme.scheme.records import MentorRecord
 from mentorscheme.training import currency
 from mentorscheme.training.models import (
     Booking,
+    BookingStatus,
     BriefingAcknowledgement,
+    EventKind,
     RegulationsBriefing,
 )
 
@@ -509,6 +511,22 @@ def mentor_home_context(profile: MentorProfile) -> dict:
         "acknowledgements": acknowledgements,
         "history": _history_shown(profile),
     }
+
+
+def mentor_training_places(member: Member):
+    """The member's places (and waiting-list entries) on mentor training still to
+    come: what stepping down gives up, as only a mentor needs that training."""
+    return (
+        Booking.objects.filter(
+            member=member,
+            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+            event__kind=EventKind.MENTOR_TRAINING,
+            event__is_cancelled=False,
+            event__starts_at__gt=timezone.now(),
+        )
+        .select_related("event")
+        .order_by("event__starts_at", "pk")
+    )
 
 
 #: The mentor's bookings and history as their home shows them: built once a

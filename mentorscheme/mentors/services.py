@@ -33,6 +33,7 @@ from mentorscheme.mentors.selectors import (
     active_mentee_count,
     level_held,
     listing_failures,
+    mentor_training_places,
 )
 from mentorscheme.notifications import emails
 from mentorscheme.scheme.models import SchemeSettings
@@ -569,7 +570,8 @@ def mentor_profile_update(
 
 @transaction.atomic
 def mentor_retire(*, profile: MentorProfile, by=None) -> MentorProfile:
-    """The mentor steps down (or staff record it): each candidate gets a next step."""
+    """The mentor steps down (or staff record it): each candidate gets a next step,
+    and their places on mentor training still to come go to the waiting lists."""
     profile = _locked(profile)
     own = by is not None and by.pk == profile.member.user_id
     _transition(
@@ -586,6 +588,9 @@ def mentor_retire(*, profile: MentorProfile, by=None) -> MentorProfile:
         reason="Your mentor has stepped down from mentoring.",
     )
     changes.mentor_unavailable(profile=profile, reason=UNLISTED_REQUEST_REASON)
+    # Mentor training is of use only to a mentor: the place goes to the waiting list.
+    for booking in mentor_training_places(profile.member):
+        training.booking_cancel(booking_id=booking.pk, member=profile.member)
     _counted(profile)
     return profile
 

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
@@ -250,6 +251,21 @@ def retire(request):
                     "Your current candidates are each emailed that their mentoring "
                     "has ended, and what comes next for them:",
                     tuple(current),
+                )
+            )
+        places = [
+            f"{b.event.title}, {timezone.localtime(b.event.starts_at):%-d %B %Y}"
+            for b in selectors.mentor_training_places(member)
+        ]
+        if places:
+            consequences.append(
+                confirm.Consequence(
+                    "Your place on mentor training is cancelled (you are emailed), "
+                    "and goes to the first on the waiting list:"
+                    if len(places) == 1
+                    else "Your places on mentor training are cancelled (you are "
+                    "emailed), and go to the first on each waiting list:",
+                    tuple(places),
                 )
             )
         consequences.append(

@@ -13,8 +13,10 @@ from django.utils import timezone
 from mentorscheme.mentoring import services as mentoring_services
 from mentorscheme.mentoring.models import HelpFlag, MentoringRelationship
 from mentorscheme.mentors import services
-from mentorscheme.mentors.models import MentorProfile
+from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.scheme.models import SchemeSettings
+from mentorscheme.training import services as training_services
+from mentorscheme.training.models import BookingStatus, EventKind, TrainingEvent
 from tests import factories as f
 from tests.conftest import login
 
@@ -122,6 +124,42 @@ def test_a_mentor_stepping_down_leaves_each_candidate_a_next_step(
     assert "Their mentor stepped down or lapsed" in dashboard
     assert "Their mentor was Dora Dee." in dashboard
     assert "Suggested new mentors" in dashboard and "Sid Spare" in dashboard
+
+
+def test_stepping_down_gives_up_a_place_on_mentor_training_to_the_waiting_list(
+    client, carol, olivia, django_capture_on_commit_callbacks
+):
+    """An applicant who steps down no longer needs the mentor training they booked:
+    the place goes to the first on the waiting list, and both are emailed."""
+    f.mentor_profile(carol, status=MentorStatus.APPROVED, trained_on=None)
+    starts = timezone.now() + datetime.timedelta(days=10)
+    training = TrainingEvent.objects.create(
+        kind=EventKind.MENTOR_TRAINING,
+        title="Mentor training, London",
+        region=f.region("london"),
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=6),
+        location="Camden Library",
+        capacity=1,
+    )
+    next_in_line = f.MemberFactory(first_name="Nell", email="nell@example.org")
+    f.with_account(next_in_line)
+    training_services.booking_create(event_id=training.pk, member=carol)
+    training_services.booking_create(event_id=training.pk, member=next_in_line)
+    login(client, carol)
+    page = client.post("/mentors/retire/").text
+    assert "Your place on mentor training is cancelled" in page
+    assert f"Mentor training, London, {timezone.localtime(starts):%-d %B %Y}" in page
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/mentors/retire/", {"confirmed": "yes"})
+    assert MentorProfile.objects.get(member=carol).status == MentorStatus.RETIRED
+    statuses = dict(training.bookings.values_list("member__first_name", "status"))
+    assert statuses == {"Carol": BookingStatus.CANCELLED, "Nell": BookingStatus.BOOKED}
+    [cancelled] = sent_to("carol@example.org")
+    assert "Cancelled: Mentor training, London" in cancelled.subject
+    [booked] = sent_to("nell@example.org")
+    assert "Mentor training, London" in booked.subject
 
 
 def test_a_mentor_still_lapsed_after_the_grace_period_leaves_each_candidate_a_flag(
