@@ -112,6 +112,15 @@ def _refuse_if_conflicted(by, profile: MentorProfile) -> None:
         )
 
 
+def _decider(by, member: Member) -> str:
+    """Who decided a case about ``member``, as the member reads it: the region's
+    Mentor Support Officer, or the registration team acting where none could."""
+    in_office = officers.appointments(member.region_id, officers.MENTORS)
+    if by is not None and in_office.filter(member__user_id=by.pk).exists():
+        return "your region's Mentor Support Officer"
+    return "the registration team"
+
+
 def _tell(profile: MentorProfile, message: str, **context) -> None:
     emails.send(
         message,
@@ -221,7 +230,12 @@ def mentor_application_review(
     _refuse_if_conflicted(by, profile)
     _transition(profile, decision, note=reason, by=by)
     audit.record(actor=by, action=audit.AuditAction.MENTOR_APPLICATION_DECIDED, target=profile, details={"decision": decision, "reason": reason})  # fmt: skip
-    _tell(profile, f"mentor_application_{decision}", reason=reason)
+    _tell(
+        profile,
+        f"mentor_application_{decision}",
+        reason=reason,
+        decider=_decider(by, profile.member),
+    )
     if decision == S.APPROVED:
         _advance(profile, by=by)
     _counted(profile)
@@ -332,6 +346,7 @@ def mentor_external_training_review(
         profile,
         "mentor_training_evidence_" + ("accepted" if accept else "rejected"),
         reason=reason,
+        decider=_decider(by, profile.member),
     )
     _advance(profile, by=by)
     _counted(profile)

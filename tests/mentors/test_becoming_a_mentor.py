@@ -236,6 +236,63 @@ def test_a_declined_applicant_reads_why_and_can_apply_again(client, carol, olivi
     assert profile.status == MentorStatus.INTERESTED
 
 
+def approve(client, officer, profile, capture):
+    """The officer approves; the email the applicant is sent about it."""
+    login(client, officer)
+    mail.outbox.clear()
+    with capture(execute=True):
+        client.post(
+            f"/mentors/review/{profile.pk}/", {"decision": "approved", "reason": ""}
+        )
+    [approved] = [m for m in mail.outbox if "approved" in m.subject]
+    return approved.body
+
+
+def test_the_approval_asks_only_for_the_steps_still_to_do(
+    client, carol, olivia, django_capture_on_commit_callbacks
+):
+    """Many applicants attended a Professional Registration workshop as candidates:
+    their approval does not send them to book one."""
+    profile = f.mentor_profile(
+        carol,
+        status=MentorStatus.APPLIED,
+        trained_on=None,
+        workshop_attended_on=datetime.date(2019, 5, 1),
+    )
+    body = approve(client, olivia, profile, django_capture_on_commit_callbacks)
+    assert "book mentor training" in body
+    assert "workshop" not in body.split("Next,")[1]
+    assert "already on your record" in body
+
+
+def test_an_approval_that_lists_at_once_says_so(
+    client, carol, olivia, django_capture_on_commit_callbacks
+):
+    profile = f.mentor_profile(carol, status=MentorStatus.APPLIED)
+    body = approve(client, olivia, profile, django_capture_on_commit_callbacks)
+    assert "book" not in body
+    assert "you are listed for candidates now" in body
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.LISTED
+
+
+def test_a_decision_by_the_registration_team_does_not_claim_to_be_the_officers(
+    client, carol, sam_with_totp, django_capture_on_commit_callbacks
+):
+    """Where the region has no officer free to decide, staff do: the applicant
+    reads who decided."""
+    profile = f.mentor_profile(carol, status=MentorStatus.APPLIED)
+    login(client, sam_with_totp)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/mentors/review/{profile.pk}/",
+            {"decision": "more_info", "reason": "Which sector?"},
+        )
+    [asked] = mail.outbox
+    assert "The registration team needs a little more information" in asked.body
+    assert "Mentor Support Officer" not in asked.body
+
+
 def test_declining_an_application_asks_first_and_shows_the_message_to_be_sent(
     client, carol, olivia, django_capture_on_commit_callbacks
 ):
