@@ -161,3 +161,39 @@ def tab_to(page, predicate, *, limit: int = 60, key: str = "Tab") -> list[dict]:
         if predicate(element):
             return stops
     raise AssertionError(f"never reached the control; stops were {stops}")
+
+
+LAYOUT = """() => {
+    const problems = [];
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth > width) {
+        problems.push(`the page is ${document.documentElement.scrollWidth} px wide`
+                      + ` on a ${width} px screen`);
+    }
+    const words = el => (el.innerText || el.value || "").trim().replace(/\\s+/g, " ")
+                        .slice(0, 50);
+    // A box to tick sits on the same line as its words.
+    for (const box of document.querySelectorAll(
+            "main input[type=checkbox], main input[type=radio]")) {
+        const label = box.labels && box.labels[0];
+        if (!label || !box.offsetParent) continue;
+        const b = box.getBoundingClientRect(), l = label.getBoundingClientRect();
+        if (l.top >= b.bottom || l.bottom <= b.top) {
+            problems.push(`the box for "${words(label)}" is not beside its words`);
+        }
+    }
+    // A link beside a button is not broken over two lines.
+    for (const link of document.querySelectorAll("main button + a, main .button + a")) {
+        if (link.getClientRects().length > 1) {
+            problems.push(`the link "${words(link)}" beside a button breaks over lines`);
+        }
+    }
+    return problems;
+}"""
+
+
+def layout_problems(page) -> list[str]:
+    """What is out of place on the page as shown: wider than the screen, a box to
+    tick away from its words, a link beside a button broken over two lines."""
+    page.wait_for_load_state("load")
+    return [f"{page.url}: {problem}" for problem in page.evaluate(LAYOUT)]

@@ -1,4 +1,5 @@
-"""axe-core finds no serious or critical problem on any main page, for any role.
+"""axe-core finds no serious or critical problem on any main page, for any role, and
+nothing on those pages is out of place at 390 or 1280 px (helpers.layout_problems).
 
 The bar is WCAG 2.2 AA (DESIGN.md): axe runs its WCAG 2.0/2.1/2.2 A and AA rules and
 its best practices, in Chromium, on each page as each role sees it, and on forms shown
@@ -11,7 +12,12 @@ import pytest
 from mentorscheme.members.models import User
 from mentorscheme.mentors.models import MentorStatus
 from tests import factories as f
-from tests.browser.helpers import accessibility_problems, axe_version, sign_in
+from tests.browser.helpers import (
+    accessibility_problems,
+    axe_version,
+    layout_problems,
+    sign_in,
+)
 from tests.personas import mentor
 
 pytestmark = [
@@ -189,11 +195,13 @@ def test_no_serious_accessibility_problem_on_any_page(open_page, world, role):
             page.wait_for_load_state("load")  # its stylesheet applied, as people see it
         audited.append(what)
         problems += [f"{what}: {p}" for p in accessibility_problems(page)]
+        problems += [f"{what}: {p}" for p in layout_problems(page)]
         # The same page on a phone: the layout (and the menu) change, so audit again.
         page.set_viewport_size(NARROW)
         problems += [f"{what} at 390 px: {p}" for p in accessibility_problems(page)]
+        problems += [f"{what} at 390 px: {p}" for p in layout_problems(page)]
     assert not problems, (
-        f"axe {axe_version()} found serious or critical problems:\n"
+        f"axe {axe_version()} and the layout checks found problems:\n"
         + "\n".join(problems)
     )
 
@@ -226,3 +234,23 @@ def test_axe_does_report_a_problem_when_there_is_one(open_page, db):
     page.evaluate("() => document.querySelector('label[for=id_message]').remove()")
     problems = accessibility_problems(page)
     assert any("label" in problem for problem in problems), problems
+
+
+def test_the_layout_checks_do_report_a_problem_when_there_is_one(open_page, db):
+    # The negative control: a box to tick above its words, a link broken over two
+    # lines beside a button, and a line wider than a phone. (The site's CSP refuses
+    # style attributes: the markup alone does it.)
+    page = open_page()
+    page.set_viewport_size(NARROW)
+    page.goto("/contact/")
+    page.evaluate(
+        """() => document.querySelector("main").insertAdjacentHTML("beforeend",
+            '<p><input type="checkbox" id="tick"></p><p><label for="tick">Tick me'
+            + '</label></p><p><button>Go</button><a href="/">a link long enough to'
+            + ' break over two lines on a narrow phone screen</a></p>'
+            + '<pre>' + 'a line that does not wrap '.repeat(4) + '</pre>')"""
+    )
+    problems = "\n".join(layout_problems(page))
+    assert '"Tick me" is not beside its words' in problems, problems
+    assert "beside a button breaks over lines" in problems, problems
+    assert "px wide on a 390 px screen" in problems, problems
