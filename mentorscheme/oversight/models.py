@@ -19,6 +19,7 @@ class RunStatus(models.TextChoices):
     PROPOSED = "proposed", "Proposed, awaiting review"
     PUBLISHING = "publishing", "Being sent"
     PUBLISHED = "published", "Published"
+    STOPPED = "stopped", "Sending stopped part way"
     DISCARDED = "discarded", "Discarded"
 
 
@@ -81,6 +82,12 @@ class AllocationRun(models.Model):
         related_name="+",
     )
     discarded_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When an officer stopped the sending: the pairs not sent by then"
+        " are never sent.",
+    )
     progress = models.JSONField(
         default=dict,
         blank=True,

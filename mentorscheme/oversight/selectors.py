@@ -810,7 +810,7 @@ def run_progress_text(run) -> str:
     """How far a run being worked out has got, in words: stage, rounds, matched;
     or one being sent: pairs done, sent and skipped."""
     progress = run.progress or {}
-    if run.status == RunStatus.PUBLISHING:
+    if run.status in (RunStatus.PUBLISHING, RunStatus.STOPPED):
         return _sending_text(progress)
     stage = progress.get("stage", "queued")
     words = _STAGE_WORDS.get(stage, "Working")

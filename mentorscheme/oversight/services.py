@@ -289,8 +289,11 @@ def _locked_run(run: AllocationRun) -> AllocationRun:
 _NOT_PROPOSED = {
     RunStatus.PUBLISHED: "This allocation has already been published.",
     RunStatus.PUBLISHING: "This allocation is already being sent: this page shows "
-    "how far it has got.",
+    "how far it has got, and lets you stop sending the rest.",
     RunStatus.DISCARDED: "This allocation was discarded.",
+    RunStatus.STOPPED: "Sending this allocation was stopped part way: the pairs "
+    "not sent by then are never sent. Start a new allocation for the candidates "
+    "still waiting.",
     RunStatus.RUNNING: "This allocation is still being worked out: there is "
     "nothing to review or send yet.",
     RunStatus.FAILED: "This allocation could not be worked out: there is nothing "
@@ -414,6 +417,58 @@ def allocation_run_discard(*, run: AllocationRun, by) -> AllocationRun:
     run.discarded_at = timezone.now()
     run.save(update_fields=["status", "discarded_at"])
     return run
+
+
+def allocation_run_stop_sending(*, run: AllocationRun, by) -> AllocationRun:
+    """Stop sending a run being sent, for good: the requests or matches sent so
+    far stay as they are, and the pairs not sent yet are never sent (their
+    candidates stay waiting, for a later allocation). Recorded, and whoever
+    published the run is told if it was someone else.
+
+    The run's row is locked first: a batch being sent holds it, so the stop
+    waits for that batch (its pairs count as sent) and no batch starts after
+    it; a batch longer than the lock timeout makes it ``RowsBusy`` (try again).
+    """
+    with transaction.atomic():
+        run = lock_row(AllocationRun.objects.select_related("published_by"), run.pk)
+        if run.status != RunStatus.PUBLISHING:
+            raise OversightError(
+                "This allocation is not being sent: "
+                + _NOT_SENDING.get(run.status, "there is nothing to stop.")
+            )
+        run.status = RunStatus.STOPPED
+        run.stopped_at = timezone.now()
+        run.error = ""
+        run.progress = _sending_progress(run, stage="halted")
+        run.progress_at = run.stopped_at
+        run.save()
+        counts = run.outcome_counts()
+        audit.record(
+            actor=by,
+            action=AuditAction.ALLOCATION_PUBLISHED,
+            target=run,
+            details={
+                "mode": run.mode,
+                "published": counts["sent"],
+                "skipped": counts["skipped"],
+                "failed": counts["failed"],
+                "removed": len(run.removed),
+                "stopped": True,
+                "not_sent": run.progress["total"] - run.progress["done"],
+            },
+        )
+        if run.published_by != by:
+            _tell_who_published(run, stopped_by=by)
+    return run
+
+
+#: Why a run in each other state has no sending to stop.
+_NOT_SENDING = {
+    RunStatus.PUBLISHED: "every pair was sent or skipped already.",
+    RunStatus.STOPPED: "its sending was stopped already.",
+    RunStatus.PROPOSED: "it awaits review; discard it instead.",
+    RunStatus.RUNNING: "it is still being worked out.",
+}
 
 
 def refuse_conflicts(run: AllocationRun, by) -> None:
@@ -717,9 +772,9 @@ def _sending_finish(run_id: int) -> AllocationRun | None:
     return run
 
 
-def _tell_who_published(run: AllocationRun) -> None:
+def _tell_who_published(run: AllocationRun, *, stopped_by=None) -> None:
     """Email whoever published the run what was sent, skipped and failed, and
-    why; or that sending stopped."""
+    why; or that sending stopped (an error, or ``stopped_by`` an officer)."""
     by = run.published_by
     if by is not None and by.email:
         emails.send(
@@ -729,7 +784,10 @@ def _tell_who_published(run: AllocationRun) -> None:
                 "run": run,
                 "user": by,
                 "stopped": run.status == RunStatus.PUBLISHING,
+                "halted": run.status == RunStatus.STOPPED,
+                "stopped_by": stopped_by,
                 "progress": run.progress,
+                "not_sent": len(run.kept_pairs()) - len(run.published),
                 "skip_reasons": skip_reasons(run.published),
             },
         )

@@ -22,6 +22,11 @@ urlpatterns = [
         name="allocation_publish",
     ),
     path(
+        "allocations/<int:pk>/stop/",
+        views.allocation_stop,
+        name="allocation_stop",
+    ),
+    path(
         "allocations/<int:pk>/discard/",
         views.allocation_discard,
         name="allocation_discard",

@@ -256,6 +256,7 @@ def allocation_detail(request, pk: int):
             "running": run.status == RunStatus.RUNNING,
             "sending": run.status == RunStatus.PUBLISHING,
             "sending_stopped": run.sending_stopped(),
+            "not_sent": len(run.kept_pairs()) - len(run.published),
             "moving": _moving(run),
             "sent": run.outcome_counts(),
             "stalled": run.is_stalled(),
@@ -412,6 +413,69 @@ def allocation_discard(request, pk: int):
     else:
         messages.success(request, "The allocation was discarded; nothing was sent.")
     return redirect("oversight:allocation", pk=pk)
+
+
+@login_required
+@require_POST
+def allocation_stop(request, pk: int):
+    """Stop sending the rest of an allocation being sent, after a confirmation."""
+    roles = _allocator(request)
+    run = get_allocation_run_or_404(roles, pk)
+    if confirm.needs_confirmation(request) and run.status == RunStatus.PUBLISHING:
+        return _confirm_stop(request, run)
+    try:
+        run = services.allocation_run_stop_sending(run=run, by=request.user)
+    except services.OversightError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request,
+            f"Sending was stopped. {_stopped_counts(run)} The candidates not sent "
+            "are still waiting: start a new allocation for them when you are ready.",
+        )
+    return redirect("oversight:allocation", pk=pk)
+
+
+def _stopped_counts(run) -> str:
+    counts = run.outcome_counts()
+    not_sent = len(run.kept_pairs()) - len(run.published)
+    return (
+        f"{counts['sent']} sent, {counts['skipped']} skipped, {counts['failed']} "
+        f"failed; {_n(not_sent, 'pair', 'pairs')} not sent."
+    )
+
+
+def _confirm_stop(request, run):
+    counts = run.outcome_counts()
+    not_sent = len(run.kept_pairs()) - len(run.published)
+    if run.mode == AllocationMode.DIRECT:
+        sent = (
+            f"What was sent stays as it is ({_n(counts['sent'], 'match', 'matches')}"
+            " made so far): those candidates and mentors are mentoring."
+        )
+    else:
+        sent = (
+            "What was sent stays as it is "
+            f"({_n(counts['sent'], 'request', 'requests')} so far): the mentors "
+            "can still accept or decline them."
+        )
+    return confirm.confirmation_page(
+        request,
+        title=f"Stop sending allocation {run.pk}",
+        consequences=[
+            f"The {_n(not_sent, 'pair', 'pairs')} not sent yet "
+            f"{'is' if not_sent == 1 else 'are'} never sent, and nobody is "
+            "emailed about them. Their candidates stay waiting: start a new "
+            "allocation for them whenever you are ready.",
+            sent,
+            "Pairs being sent at this moment are finished first, and count as sent.",
+        ],
+        button="Yes, stop sending",
+        back_url=reverse("oversight:allocation", args=[run.pk]),
+        back_text="No, keep sending",
+        undo="The rest cannot be sent afterwards.",
+        danger=True,
+    )
 
 
 def _n(count: int, one: str, many: str) -> str:

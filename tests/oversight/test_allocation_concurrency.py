@@ -8,6 +8,7 @@ import pytest
 from django.db import connections, transaction
 
 from mentorscheme.audit.models import AuditEntry
+from mentorscheme.locking import RowsBusy
 from mentorscheme.mentoring import services as mentoring_services
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
 from mentorscheme.oversight import services
@@ -161,6 +162,68 @@ def test_a_second_sender_leaves_a_run_another_holds_to_it(monkeypatch):
     assert run.error == "" and run.progress.get("stage") != "stopped"
     assert not MentoringRequest.objects.filter(mentor=profile).exists()
     services.allocation_run_send(run_id=run.pk)  # the first sender carries on
+    run.refresh_from_db()
+    assert run.status == RunStatus.PUBLISHED
+    assert MentoringRequest.objects.filter(mentor=profile).count() == 2
+
+
+def test_stopping_while_a_batch_is_sent_waits_for_it_and_no_batch_follows(
+    monkeypatch,
+):
+    """An officer stops the sending while a batch is under way: the stop waits
+    for that batch, whose pairs are recorded as sent, and no batch starts after
+    it; every request sent is in the run's record, and none is missing."""
+    run, profile = _run_being_sent(6, capacity=8)
+    monkeypatch.setattr(services, "SEND_BATCH", 1)
+    monkeypatch.setattr(services, "BUSY_PAUSE", 0.05)
+    publish_pair = services._publish_pair
+    under_way = threading.Event()
+
+    def slow(*args, **kwargs):
+        under_way.set()
+        time.sleep(0.5)  # the stop is asked for meanwhile, and waits
+        return publish_pair(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_publish_pair", slow)
+
+    def stop_meanwhile():
+        assert under_way.wait(timeout=10)
+        return services.allocation_run_stop_sending(run=run, by=None)
+
+    results = together(
+        lambda: services.allocation_run_send(run_id=run.pk), stop_meanwhile
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    run.refresh_from_db()
+    assert run.status == RunStatus.STOPPED
+    # The batch under way when the stop came is recorded; the pairs after the
+    # stop are not sent (a batch may slip in between, none after the stop).
+    assert 1 <= len(run.published) <= 2
+    sent = MentoringRequest.objects.filter(mentor=profile)
+    assert sorted(o["request_id"] for o in run.published) == sorted(
+        sent.values_list("pk", flat=True)
+    )
+    assert run.progress["done"] == run.progress["sent"] == len(run.published)
+    assert AuditEntry.objects.filter(action="allocation_published").count() == 1
+
+
+def test_stopping_during_a_batch_longer_than_the_lock_timeout_changes_nothing(
+    monkeypatch, settings
+):
+    """The stop cannot wait for a batch that takes longer than the lock
+    timeout: it is refused with "try again" and the sending goes on."""
+    settings.LOCK_TIMEOUT_MS = 200
+    run, profile = _run_being_sent(2, capacity=4)
+    _slow_pairs(monkeypatch, 0.8)
+
+    def stop_meanwhile():
+        time.sleep(0.3)
+        return services.allocation_run_stop_sending(run=run, by=None)
+
+    results = together(
+        lambda: services.allocation_run_send(run_id=run.pk), stop_meanwhile
+    )
+    assert [type(r) for r in results if isinstance(r, Exception)] == [RowsBusy]
     run.refresh_from_db()
     assert run.status == RunStatus.PUBLISHED
     assert MentoringRequest.objects.filter(mentor=profile).count() == 2
