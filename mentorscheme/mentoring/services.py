@@ -1378,10 +1378,18 @@ def relationship_end(
     relationship.save()
     _mentoring_ended(relationship)
     _counted_pair(relationship)
+    context = {"relationship": relationship, "by": member}
+    if side == EndedBy.MENTOR:
+        # The candidate reads what comes next, as when the scheme ends it.
+        context |= {
+            "to_candidate": True,
+            "portfolio_submitted": selectors.portfolio_submitted(
+                relationship.enrolment
+            ),
+            "candidate_lapsed": not relationship.enrolment.member.is_current,
+        }
     emails.send(
-        "relationship_ended",
-        to=_other_email(relationship, side),
-        context={"relationship": relationship, "by": member},
+        "relationship_ended", to=_other_email(relationship, side), context=context
     )
     return relationship
 

@@ -206,6 +206,30 @@ def test_either_side_ends_with_a_reason_and_the_candidate_can_look_again(
     assert "Dora Davies" in client.get("/mentoring/").text
 
 
+@pytest.mark.parametrize(
+    "status, next_step",
+    [
+        ("enrolled", "Find a new mentor at http://127.0.0.1:8000/mentoring/"),
+        ("submitted", "so there is no mentor to find now"),
+    ],
+)
+def test_a_mentor_ending_the_mentoring_tells_the_candidate_what_comes_next(
+    client, alice, dora, django_capture_on_commit_callbacks, status, next_step
+):
+    relationship = pair(alice, dora)
+    Enrolment.objects.filter(pk=relationship.enrolment_id).update(status=status)
+    login(client, dora)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/mentoring/relationships/{relationship.pk}/end/",
+            {"reason": "I am changing jobs.", "confirmed": "yes"},
+        )
+    told = mail.outbox[-1]
+    assert told.to == ["alice@example.org"]
+    assert "Dora Davies has ended the mentoring relationship" in told.body
+    assert next_step in told.body
+
+
 def test_candidate_home_shows_the_next_step(client, alice, dora):
     login(client, alice)
     assert "Find a mentor" in client.get("/mentoring/").text
