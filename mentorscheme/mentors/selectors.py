@@ -32,6 +32,7 @@ from mentorscheme.members.models import (
 )
 from mentorscheme.mentors.models import (
     KEEPING_UP_STATUSES,
+    EvidenceStatus,
     MentorProfile,
     MentorStatus,
     MentorStatusChange,
@@ -513,6 +514,26 @@ def mentor_home_context(profile: MentorProfile) -> dict:
     }
 
 
+#: Where evidence of training done elsewhere is for an officer to decide: while the
+#: member applies, and once approved until listed (not once declined, stepped down).
+EVIDENCE_STATES = {
+    MentorStatus.INTERESTED,
+    MentorStatus.APPLIED,
+    MentorStatus.MORE_INFO,
+    MentorStatus.APPROVED,
+    MentorStatus.TRAINED,
+    MentorStatus.WORKSHOP_ATTENDED,
+}
+
+
+def waiting_for_review() -> Q:
+    """The mentors waiting for an officer's decision: on their application, or on
+    their evidence of training done elsewhere."""
+    return Q(status=MentorStatus.APPLIED) | Q(
+        external_training_status=EvidenceStatus.PENDING, status__in=EVIDENCE_STATES
+    )
+
+
 def mentor_training_places(member: Member):
     """The member's places (and waiting-list entries) on mentor training still to
     come: what stepping down gives up, as only a mentor needs that training."""
@@ -602,5 +623,7 @@ def review_context(profile: MentorProfile) -> dict:
         "regions": profile.regions.all(),
         "history": profile.history.select_related("by"),
         "evidence": profile.evidence.defer("document").select_related("decided_by"),
+        "evidence_to_decide": profile.external_training_status == EvidenceStatus.PENDING
+        and profile.status in EVIDENCE_STATES,
         "listing_failures": eligibility.listing_failures(record_for(profile)),
     }

@@ -18,7 +18,7 @@ from mentorscheme.audit import services as audit
 from mentorscheme.locking import RowsBusy, lock_first, lock_row
 from mentorscheme.members import officers
 from mentorscheme.members.models import Member, OfficerAppointment
-from mentorscheme.mentors import changes, directory
+from mentorscheme.mentors import changes, directory, selectors
 from mentorscheme.mentors.models import (
     KEEPING_UP_STATUSES,
     MOST_PLACES,
@@ -259,8 +259,8 @@ def _evidence_create(
     return evidence
 
 
-#: Where evidence may be sent again, once a refusal came back.
-EVIDENCE_STATES = {S.INTERESTED, S.APPLIED, S.MORE_INFO, *APPROVED_STATES}
+#: Where evidence may be sent (again, once a refusal came back), and decided.
+EVIDENCE_STATES = selectors.EVIDENCE_STATES
 
 
 @transaction.atomic
@@ -313,6 +313,12 @@ def mentor_external_training_review(
     profile = _locked(profile)
     if profile.external_training_status != EvidenceStatus.PENDING:
         raise MentorError("There is no evidence of training waiting for review.")
+    if profile.status not in EVIDENCE_STATES:
+        raise MentorError(
+            f"{profile.member.full_name} is “{profile.get_status_display()}”, so "
+            "their evidence of training is not for deciding now. It waits in case "
+            "they apply again."
+        )
     if not accept and not reason.strip():
         raise MentorError("Give the applicant a reason: they will read it.")
     _refuse_if_conflicted(by, profile)
@@ -809,9 +815,7 @@ def _waiting_for_review(region_id: int):
     from the region's Mentor Support Officers, oldest first."""
     return (
         MentorProfile.objects.filter(member__region_id=region_id)
-        .filter(
-            Q(status=S.APPLIED) | Q(external_training_status=EvidenceStatus.PENDING)
-        )
+        .filter(selectors.waiting_for_review())
         .select_related("member")
         .order_by("submitted_at", "pk")
     )

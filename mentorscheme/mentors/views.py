@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -299,10 +298,7 @@ def review_list(request):
     require(can_review_mentors(roles))
     profiles = (
         mentors_to_review(roles)
-        .filter(
-            Q(status=MentorStatus.APPLIED)
-            | Q(external_training_status=EvidenceStatus.PENDING)
-        )
+        .filter(selectors.waiting_for_review())
         .select_related("member__organisation")
         .order_by("submitted_at", "pk")
     )

@@ -47,7 +47,7 @@ from mentorscheme.mentoring.models import (
 )
 from mentorscheme.mentors import directory
 from mentorscheme.mentors import selectors as mentor_selectors
-from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
+from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.oversight import charts
 from mentorscheme.oversight.models import EnrolmentFigures, MentorFigures, RunStatus
 from mentorscheme.scheme import eligibility
@@ -308,14 +308,7 @@ def flagged_mentors(region_ids, now: datetime.datetime):
 def applications_to_review(region_ids) -> int:
     """Applications, and evidence of training done elsewhere, waiting for review:
     few, found on the mentors' status index before their members' regions."""
-    return (
-        mentors_in(region_ids)
-        .filter(
-            Q(status=MentorStatus.APPLIED)
-            | Q(external_training_status=EvidenceStatus.PENDING)
-        )
-        .count()
-    )
+    return mentors_in(region_ids).filter(mentor_selectors.waiting_for_review()).count()
 
 
 # -- candidates, events, trend --------------------------------------------------------

@@ -193,3 +193,31 @@ def test_choosing_to_book_training_leaves_evidence_waiting_to_be_decided(
     profile.refresh_from_db()
     assert profile.trained_on == datetime.date(2024, 3, 14)
     assert TrainingEvidence.objects.get().status == EvidenceStatus.ACCEPTED
+
+
+def test_evidence_of_someone_declined_or_stepped_down_leaves_the_officers_queue(
+    client, carol, olivia
+):
+    """The application was declined with the evidence still waiting: the officer's
+    list of work no longer shows it, nor does their dashboard count it, and it can
+    no longer be accepted (which would email a declined applicant that their
+    training counts)."""
+    login(client, carol)
+    send(client)
+    profile = MentorProfile.objects.get(member=carol)
+    profile.status = MentorStatus.APPLIED
+    profile.save()
+    login(client, olivia)
+    client.post(
+        f"/mentors/review/{profile.pk}/",
+        {"decision": "declined", "reason": "Not yet.", "confirmed": "yes"},
+    )
+    assert "Carol Cole" not in client.get("/mentors/review/").text
+    assert "Nothing is waiting for review." in client.get("/oversight/").text
+    review = client.get(f"/mentors/review/{profile.pk}/").text
+    assert "Record decision on training" not in review
+    mail.outbox.clear()
+    client.post(f"/mentors/review/{profile.pk}/evidence/", {"accept": "on"})
+    profile.refresh_from_db()
+    assert profile.external_training_status == EvidenceStatus.PENDING
+    assert mail.outbox == []
