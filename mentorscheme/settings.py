@@ -40,7 +40,8 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 DEMO_MODE = envbool("DEMO_MODE", DEBUG)
 # Days a mentoring carries on after the mentor's or the candidate's membership (or
 # the mentor's registration) lapsed, for the renewal to be recorded; still lapsed
-# then, the scheme ends it. Memberships mostly lapse through a late renewal.
+# then, the scheme ends it. A lapsed member's bookings of training places are kept
+# as long. Memberships mostly lapse through a late renewal.
 LAPSE_GRACE_DAYS = envint("LAPSE_GRACE_DAYS", 30)
 
 INSTALLED_APPS = [

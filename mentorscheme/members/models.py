@@ -1,5 +1,8 @@
 """The member register: people, organisations, regions, registration awards, roles."""
 
+import datetime
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
@@ -158,6 +161,14 @@ class Member(models.Model):
         choices=MembershipStatus.choices,
         default=MembershipStatus.CURRENT,
     )
+    membership_lapsed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the scheme first found the membership not current (cleared "
+        "once it is current again): what is kept for a lapsed member, such as their "
+        "training places, is kept for the grace period from then.",
+    )
     user = models.OneToOneField(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="member"
     )
@@ -195,6 +206,16 @@ class Member(models.Model):
     @property
     def is_current(self) -> bool:
         return self.membership_status == MembershipStatus.CURRENT
+
+    @property
+    def lapse_grace_ends_on(self) -> datetime.date | None:
+        """The day what is kept for the lapse ends, unless the renewal is recorded
+        first; None while the membership is current (or its lapse not yet seen)."""
+        if self.is_current or self.membership_lapsed_at is None:
+            return None
+        return timezone.localdate(self.membership_lapsed_at) + datetime.timedelta(
+            days=settings.LAPSE_GRACE_DAYS
+        )
 
     def current_level(self, awards=None) -> "Level | None":
         """The highest level held now: an award still on the register, membership current.

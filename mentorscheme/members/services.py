@@ -1,14 +1,22 @@
 """Writes to the member register. One transaction each, keyword-only arguments."""
 
+import datetime
 import logging
 import time
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from mentorscheme.locking import lock_first, lock_row
 from mentorscheme.members import importing, tasks
-from mentorscheme.members.models import ImportStatus, Member, RegisterImport, User
+from mentorscheme.members.models import (
+    ImportStatus,
+    Member,
+    MembershipStatus,
+    RegisterImport,
+    User,
+)
 from mentorscheme.notifications import emails
 
 logger = logging.getLogger(__name__)
@@ -37,6 +45,33 @@ def member_contact_update(
     member.contact_phone = contact_phone.strip()
     member.save(update_fields=["contact_email", "contact_phone"])
     return member
+
+
+def lapse_grace_over_before(today: datetime.date) -> datetime.datetime:
+    """A lapse first seen before this moment has had its whole grace period
+    (settings.LAPSE_GRACE_DAYS) by ``today``."""
+    day = today - datetime.timedelta(days=settings.LAPSE_GRACE_DAYS - 1)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def membership_lapses_note() -> list[int]:
+    """Record when each membership was first found not current, and forget it once
+    current again (however the register changed: import, API, admin). The ids of
+    the members newly found lapsed: each is claimed by a conditional UPDATE with
+    this run's moment, so overlapping runs find each member once."""
+    now = timezone.now()
+    current = MembershipStatus.CURRENT
+    Member.objects.filter(
+        membership_status=current, membership_lapsed_at__isnull=False
+    ).update(membership_lapsed_at=None)
+    Member.objects.exclude(membership_status=current).filter(
+        membership_lapsed_at__isnull=True
+    ).update(membership_lapsed_at=now)
+    return list(
+        Member.objects.exclude(membership_status=current)
+        .filter(membership_lapsed_at=now)
+        .values_list("pk", flat=True)
+    )
 
 
 # -- importing the register in the background ----------------------------------

@@ -7,12 +7,14 @@ immediate transactions serialise writers), then count, then write.
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from mentorscheme.locking import lock_row
+from mentorscheme.locking import lock_row, lock_rows
 from mentorscheme.members import officers
-from mentorscheme.members.models import Member
+from mentorscheme.members import services as members
+from mentorscheme.members.models import Member, MembershipStatus
 from mentorscheme.notifications import emails
 from mentorscheme.training import calendar, changes
 from mentorscheme.training.models import (
@@ -307,6 +309,112 @@ def booking_cancel(*, booking_id: int, member: Member) -> Booking:
     )
     _promote_waiting(event)
     return booking
+
+
+# -- places held by members whose membership lapsed ----------------------------------
+#
+# Only current members book. A membership mostly lapses through a renewal recorded
+# late, so a lapsed member keeps their places for the grace period (as their
+# mentoring carries on for it), told so; still lapsed after it, each place to come is
+# cancelled, as they could cancel it themselves, and given to the waiting list.
+
+
+def _places_to_come(member_ids):
+    return Booking.objects.filter(
+        member_id__in=member_ids,
+        status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+        event__is_cancelled=False,
+        event__starts_at__gt=timezone.now(),
+    )
+
+
+def bookings_lapse_tell(*, member_ids) -> int:
+    """Tell each member newly found lapsed who holds places to come (or waits for
+    one) until when they are kept. How many were told."""
+    told = 0
+    bookings = (
+        _places_to_come(member_ids)
+        .exclude(member__membership_status=MembershipStatus.CURRENT)
+        .select_related("event", "member")
+        .order_by("member_id", "event__starts_at")
+    )
+    by_member: dict[int, list[Booking]] = {}
+    for booking in bookings:
+        by_member.setdefault(booking.member_id, []).append(booking)
+    for held in by_member.values():
+        member = held[0].member
+        emails.send(
+            "bookings_held_for_lapse",
+            to=member.email,
+            context={
+                "member": member,
+                "bookings": held,
+                "until": member.lapse_grace_ends_on,
+            },
+        )
+        told += 1
+    return told
+
+
+def _lapsed_past_grace(before):
+    return (
+        Member.objects.exclude(membership_status=MembershipStatus.CURRENT)
+        .filter(membership_lapsed_at__lt=before)
+        .values("pk")
+    )
+
+
+def bookings_of_lapsed_members_cancel(*, today: datetime.date | None = None) -> int:
+    """Cancel the places to come (and places on waiting lists) of members still
+    lapsed after the grace period, each member told, and give the freed places to
+    the waiting list. Each event's are decided again under its lock, so
+    overlapping runs cancel each once. How many were cancelled."""
+    today = today or timezone.localdate()
+    before = members.lapse_grace_over_before(today)
+    events = (
+        _places_to_come(_lapsed_past_grace(before))
+        .order_by("event_id")
+        .values_list("event_id", flat=True)
+        .distinct()
+    )
+    return sum(_cancel_for_lapse(event_id, before) for event_id in list(events))
+
+
+@transaction.atomic
+def _cancel_for_lapse(event_id: int, before) -> int:
+    event = _locked_event(event_id)  # the event first, as every writer here
+    if event.is_cancelled or event.starts_at <= timezone.now():
+        return 0
+    due = lock_rows(
+        event.bookings.filter(
+            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+            member__in=_lapsed_past_grace(before),
+        ).select_related("member")
+    )
+    for booking in due:
+        had_place = booking.status == BookingStatus.BOOKED
+        booking.status = BookingStatus.CANCELLED
+        booking.save(update_fields=["status", "updated_at"])
+        attachments = []
+        if had_place:
+            # A cancellation replaces the invitation only as a later revision.
+            event.sequence += 1
+            event.save(update_fields=["sequence"])
+            attachments = [_ics(event, member=booking.member, cancelled=True)]
+        emails.send(
+            "booking_cancelled_lapsed",
+            to=booking.member.email,
+            context={
+                "event": event,
+                "member": booking.member,
+                "waiting": not had_place,
+                "grace_days": settings.LAPSE_GRACE_DAYS,
+            },
+            attachments=attachments,
+        )
+    # Only once all of them are out: none of them is given a place.
+    _promote_waiting(event)
+    return len(due)
 
 
 @transaction.atomic

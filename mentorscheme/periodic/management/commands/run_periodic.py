@@ -3,10 +3,11 @@ import datetime
 import logging
 
 from django.core.management.base import BaseCommand
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from mentorscheme.locking import RowsBusy
+from mentorscheme.members import services as members
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentors import directory
 from mentorscheme.mentors import services as mentors
@@ -22,9 +23,10 @@ class Command(BaseCommand):
         "delist lapsed mentors, remind and expire unanswered requests, flag "
         "candidates waiting too long, close the requests of candidates whose "
         "membership is not current, hold the mentoring of a lapsed member for the "
-        "grace period and end it after, tell candidates when regulations published in "
-        "advance take effect, send on the cases waiting for an officer whose term "
-        "ended, mark stalled allocation runs failed, and tell an "
+        "grace period and end it after, keep the bookings of a lapsed member for "
+        "the grace period and cancel them after, tell candidates when regulations "
+        "published in advance take effect, send on the cases waiting for an officer "
+        "whose term ended, mark stalled allocation runs failed, and tell an "
         "officer when the sending of their allocation stopped. "
         "Running it twice changes nothing more."
     )
@@ -52,6 +54,7 @@ class Command(BaseCommand):
             )
         today = timezone.localdate(now)
         step = self._step
+        held = step("memberships newly lapsed", _lapses_note, 0)
         lapses = step(
             "lapse check",
             lambda: mentors.mentor_lapse_check(today=today),
@@ -107,6 +110,11 @@ class Command(BaseCommand):
             lambda: mentoring.lapsed_mentoring_end(today=today),
             0,
         )
+        bookings_cancelled = step(
+            "bookings still lapsed after the grace period",
+            lambda: training.bookings_of_lapsed_members_cancel(today=today),
+            0,
+        )
         opened = step(
             "regulations coming into force",
             lambda: oversight.regulations_choice_open(today=today),
@@ -150,6 +158,8 @@ class Command(BaseCommand):
             f"mentoring held for a lapsed membership {links['lapse_held']}, "
             f"carried on after renewal {links['lapse_carried_on']}, ended after "
             f"the grace period {lapse_ended}; "
+            f"members newly lapsed told their bookings are kept {held}, bookings "
+            f"cancelled after the grace period {bookings_cancelled}; "
             f"candidates told they may now move to new regulations {opened}; "
             f"messages sending on the cases of officers whose term ended "
             f"{handed_on}; "
@@ -169,6 +179,13 @@ class Command(BaseCommand):
             )
             self.stderr.write(f"The {name} met rows in use; the next run retries it.")
             return nothing
+
+
+def _lapses_note() -> int:
+    """Note newly lapsed memberships, and tell those of them who hold bookings until
+    when they are kept, at once (so nobody is noted and never told)."""
+    with transaction.atomic():
+        return training.bookings_lapse_tell(member_ids=members.membership_lapses_note())
 
 
 #: The PostgreSQL advisory lock key of the periodic work (any fixed number will do).
