@@ -141,3 +141,21 @@ def test_an_officer_of_another_region_cannot_stop_the_sending(
     login(client, oscar)
     assert stop(client, run, confirmed="yes").status_code == 404
     assert AllocationRun.objects.get(pk=run.pk).status == "publishing"
+
+
+def test_the_candidates_not_sent_are_in_the_next_allocation(
+    client, olivia, london, waiting, bob, monkeypatch
+):
+    """As the confirmation says: the candidate whose pair was not sent is still
+    waiting, and a new allocation for the region proposes them; the one whose
+    request was sent waits for the mentor's answer instead."""
+    run = propose(client, olivia, london)
+    one_pair_sent(client, run, monkeypatch)
+    stop(client, run, confirmed="yes")
+    [sent] = run.kept_pairs()[:1]
+    [not_sent] = run.kept_pairs()[1:]
+    again = propose(client, olivia, london)
+    assert again.pk != run.pk and again.status == "proposed"
+    proposed = {p["candidate_id"] for p in again.proposal["pairs"]}
+    assert not_sent["candidate_id"] in proposed
+    assert sent["candidate_id"] not in proposed
