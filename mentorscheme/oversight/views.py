@@ -46,6 +46,11 @@ from mentorscheme.scheme.models import AllocationMode, SchemeSettings
 from mentorscheme.training import currency
 
 RUN_PAGE_SIZE = 100
+#: The run page's choice of outcomes shown: every pair, or only those not sent
+#: (skipped or failed), which an officer follows up and would not find among
+#: hundreds sent.
+SHOWN, NOT_SENT = "shown", "not-sent"
+_NOT_SENT_OUTCOMES = ("skipped", "failed")
 #: The field of the publish confirmation that carries the fingerprint of the pairs
 #: shown (``AllocationRun.kept_pairs_digest``).
 KEPT = "kept"
@@ -225,7 +230,14 @@ def allocation_detail(request, pk: int):
     removed = run.removed_candidate_ids
     pairs = _paged(run.proposal.get("pairs", []), request, "pairs")
     unmatched = _paged(run.proposal.get("unmatched", []), request, "unmatched")
-    outcomes = _paged(run.published, request, "outcomes")
+    only_not_sent = request.GET.get(SHOWN) == NOT_SENT
+    outcomes = _paged(
+        [o for o in run.published if o["outcome"] in _NOT_SENT_OUTCOMES]
+        if only_not_sent
+        else run.published,
+        request,
+        "outcomes",
+    )
     people = selectors.run_people([*pairs, *outcomes], list(unmatched))
 
     def with_people(rows):
@@ -250,6 +262,7 @@ def allocation_detail(request, pk: int):
             "unmatched_rows": with_people(unmatched),
             "outcomes": outcomes,
             "outcome_rows": with_people(outcomes),
+            "only_not_sent": only_not_sent,
             "kept": len(run.kept_pairs()),
             "regions": list(run.regions.all()),
             "is_open": run.status == RunStatus.PROPOSED,

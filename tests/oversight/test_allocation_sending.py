@@ -14,6 +14,7 @@ from mentorscheme.locking import RowsBusy
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import MentoringRequest
 from mentorscheme.oversight import services as oversight
+from mentorscheme.oversight import views
 from mentorscheme.oversight.models import AllocationRun
 from mentorscheme.scheme.models import Enrolment
 from tests.oversight.test_allocation import confirmed, propose
@@ -430,3 +431,41 @@ def test_a_pair_the_database_refuses_fails_alone_and_the_batch_carries_on(
     assert list(MentoringRequest.objects.values_list("enrolment", flat=True)) == [
         waiting["carl"].pk
     ]
+
+
+def test_the_officer_can_list_only_the_pairs_not_sent_page_by_page(
+    client, olivia, london, waiting, bob, monkeypatch
+):
+    """Among hundreds of pairs sent, the few skipped or failed are the ones an
+    officer follows up: the run's page lists them alone, page after page."""
+    run = propose(client, olivia, london)
+    create = mentoring.request_create
+    failing = waiting["carl"].pk
+
+    def fails_for_carl(**kwargs):
+        if kwargs["enrolment"].pk == failing:
+            raise ValueError("unexpected data")
+        return create(**kwargs)
+
+    monkeypatch.setattr(mentoring, "request_create", fails_for_carl)
+    run_queued(publish_without_sending(client, run))
+    url = f"/oversight/allocations/{run.pk}/"
+    page = client.get(url).text
+    assert "Request sent" in page and "<strong>Failed:</strong>" in page
+    assert "Show only the 1 pair not sent (skipped or failed)" in page
+    page = client.get(url, {"shown": "not-sent"}).text
+    assert "<strong>Failed:</strong>" in page and "Request sent" not in page
+    assert "Showing only the 1 pair not sent" in page and "Show every pair" in page
+
+    monkeypatch.setattr(views, "RUN_PAGE_SIZE", 1)
+    run.refresh_from_db()
+    run.published = [
+        *run.published,
+        {**run.published[0], "outcome": "skipped", "reason": "Gone away."},
+    ]
+    run.save()
+    page = client.get(url, {"shown": "not-sent"}).text
+    assert "Page 1 of 2." in page
+    assert 'href="?shown=not-sent&amp;outcomes=2"' in page
+    page = client.get(url, {"shown": "not-sent", "outcomes": 2}).text
+    assert "<strong>Skipped:</strong> Gone away." in page
