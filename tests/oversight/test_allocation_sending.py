@@ -469,3 +469,21 @@ def test_the_officer_can_list_only_the_pairs_not_sent_page_by_page(
     assert 'href="?shown=not-sent&amp;outcomes=2"' in page
     page = client.get(url, {"shown": "not-sent", "outcomes": 2}).text
     assert "<strong>Skipped:</strong> Gone away." in page
+
+
+def test_the_list_of_runs_says_which_sending_stopped(
+    client, olivia, london, waiting, bob, monkeypatch
+):
+    """An officer who has not read the email sees it in the list of runs: the
+    run is not "being sent" any more, and waits for them."""
+    run = propose(client, olivia, london)
+    worker_dies_after_one_pair(client, run, monkeypatch)
+    listed = client.get("/oversight/allocations/").text
+    assert "Being sent" in listed and "Sending stopped" not in listed
+    minutes_pass(run, 6)
+    listed = client.get("/oversight/allocations/").text
+    assert "Being sent" not in listed
+    assert (
+        f'<strong>Sending stopped:</strong> <a href="/oversight/allocations/{run.pk}/'
+        '#progress">send the rest, or stop it' in listed
+    )
