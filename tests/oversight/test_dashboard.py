@@ -79,10 +79,17 @@ def test_supply_counts_listed_paused_and_free_places(client, olivia, alice):
     MentoringRelationship.objects.create(enrolment=candidate(), mentor=full)
     listed_mentor(region="scotland", last_name="Elsewhere")
     page = dashboard(client, olivia)
-    assert figure(page, "listed mentors") == 3
+    assert figure(page, "listed mentor") == 3
     assert figure(page, "paused") == 1
-    assert figure(page, "free places") == 3
+    assert figure(page, "free place") == 3
     assert figure(page, "at capacity") == 1
+
+
+def test_one_listed_mentor_with_one_free_place_reads_in_the_singular(client, olivia):
+    listed_mentor(last_name="Only", profile={"capacity": 1})
+    page = dashboard(client, olivia)
+    assert '<span class="figure-label">listed mentor</span>' in page
+    assert '<span class="figure-label">free place</span>' in page
 
 
 def test_mentors_about_to_lapse_are_listed_with_the_date(client, olivia):
@@ -302,12 +309,12 @@ def test_the_figures_may_be_a_minute_behind_and_the_page_says_when_they_were_cou
     clock.move(seconds=50)
     page = client.get("/oversight/").text  # no rebuild: the services kept the rows
     assert figure(page, "waiting for a mentor") == 1
-    assert figure(page, "free places") == figure(first, "free places")
+    assert figure(page, "free place") == figure(first, "free place")
     assert f"were counted at {counted_at}" in page
     clock.move(seconds=11)  # a minute on: counted again
     page = client.get("/oversight/").text
     assert figure(page, "waiting for a mentor") == 1  # Latecomer waits, Alice not
-    assert figure(page, "free places") == figure(first, "free places") - 1
+    assert figure(page, "free place") == figure(first, "free place") - 1
     assert "Test Latecomer" not in page
 
 
