@@ -25,6 +25,10 @@ INK = "#1b1b1f"
 COLOURS = ("#2b2a6b", "#1f6f3d")
 
 
+#: About how wide a character of a label is, at the labels' font size (15).
+CHARACTER_WIDTH = 8.25
+
+
 @dataclass(frozen=True)
 class Bar:
     label: str
@@ -33,6 +37,9 @@ class Bar:
     y: float
     width: float
     height: float
+    #: The label as drawn: on two lines when the chart's labels are too wide for
+    #: their bars' slots side by side ("181–365 / days").
+    lines: tuple[str, ...] = ()
 
     @property
     def centre(self) -> float:
@@ -47,8 +54,14 @@ class Bar:
             f'<text x="{centre}" y="{_n(self.y - 5)}" text-anchor="middle" '
             f'font-size="16" font-weight="bold" fill="{INK}">{self.value}</text>',
             f'<text x="{centre}" y="{label_y}" text-anchor="middle" font-size="15" '
-            f'fill="{INK}">{escape(self.label)}</text>',
+            f'fill="{INK}">{self._label_lines(centre)}</text>',
         ]
+
+    def _label_lines(self, centre: str) -> str:
+        first, *rest = self.lines or (self.label,)
+        return escape(first) + "".join(
+            f'<tspan x="{centre}" dy="17">{escape(line)}</tspan>' for line in rest
+        )
 
 
 @dataclass(frozen=True)
@@ -247,6 +260,9 @@ def bar_chart(
     plot_width = WIDTH - LEFT - RIGHT
     slot = plot_width / max(len(values), 1)
     bar_width = slot * 0.6
+    # Labels that would run into each other are drawn on two lines, all of them, so
+    # that they line up.
+    wrap = any(len(label) * CHARACTER_WIDTH > slot * 0.9 for label in labels)
     bars = []
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         height = _scale(value, top, HEIGHT)
@@ -258,6 +274,7 @@ def bar_chart(
                 y=HEIGHT - BOTTOM - height,
                 width=bar_width,
                 height=height,
+                lines=tuple(label.rsplit(" ", 1)) if wrap else (label,),
             )
         )
     return Chart(

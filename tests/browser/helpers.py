@@ -188,12 +188,25 @@ LAYOUT = """() => {
             problems.push(`the link "${words(link)}" beside a button breaks over lines`);
         }
     }
+    // The words of a chart do not run into each other (those drawn at a slant
+    // are left out: their boxes overlap where their letters do not).
+    for (const svg of document.querySelectorAll("main svg")) {
+        const texts = [...svg.querySelectorAll("text:not([transform])")]
+            .map(text => [text.textContent, text.getBoundingClientRect()]);
+        texts.forEach(([a, r], i) => texts.slice(i + 1).forEach(([b, s]) => {
+            if (r.left < s.right - 1 && s.left < r.right - 1
+                    && r.top < s.bottom - 1 && s.top < r.bottom - 1) {
+                problems.push(`the words "${a}" and "${b}" of a chart overlap`);
+            }
+        }));
+    }
     return problems;
 }"""
 
 
 def layout_problems(page) -> list[str]:
     """What is out of place on the page as shown: wider than the screen, a box to
-    tick away from its words, a link beside a button broken over two lines."""
+    tick away from its words, a link beside a button broken over two lines, words
+    of a chart on top of each other."""
     page.wait_for_load_state("load")
     return [f"{page.url}: {problem}" for problem in page.evaluate(LAYOUT)]

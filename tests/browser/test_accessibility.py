@@ -238,8 +238,8 @@ def test_axe_does_report_a_problem_when_there_is_one(open_page, db):
 
 def test_the_layout_checks_do_report_a_problem_when_there_is_one(open_page, db):
     # The negative control: a box to tick above its words, a link broken over two
-    # lines beside a button, and a line wider than a phone. (The site's CSP refuses
-    # style attributes: the markup alone does it.)
+    # lines beside a button, a line wider than a phone, and a chart's labels on top
+    # of each other. (The site's CSP refuses style attributes: the markup does it.)
     page = open_page()
     page.set_viewport_size(NARROW)
     page.goto("/contact/")
@@ -248,9 +248,12 @@ def test_the_layout_checks_do_report_a_problem_when_there_is_one(open_page, db):
             '<p><input type="checkbox" id="tick"></p><p><label for="tick">Tick me'
             + '</label></p><p><button>Go</button><a href="/">a link long enough to'
             + ' break over two lines on a narrow phone screen</a></p>'
-            + '<pre>' + 'a line that does not wrap '.repeat(4) + '</pre>')"""
+            + '<pre>' + 'a line that does not wrap '.repeat(4) + '</pre>'
+            + '<svg viewBox="0 0 100 20"><text x="0" y="15">181–365 days</text>'
+            + '<text x="30" y="15">Over 365 days</text></svg>')"""
     )
     problems = "\n".join(layout_problems(page))
     assert '"Tick me" is not beside its words' in problems, problems
     assert "beside a button breaks over lines" in problems, problems
     assert "px wide on a 390 px screen" in problems, problems
+    assert '"181–365 days" and "Over 365 days" of a chart overlap' in problems
