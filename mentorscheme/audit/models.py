@@ -35,6 +35,7 @@ class AuditAction(models.TextChoices):
     HELP_FLAG_RESOLVED = "help_flag_resolved", "Help flag marked as helped"
     API_TOKEN_CREATED = "api_token_created", "Integration token created"
     API_TOKEN_REVOKED = "api_token_revoked", "Integration token revoked"
+    ATTENDANCE_RECORDED = "attendance_recorded", "Attendance recorded"
 
 
 class AuditEntryQuerySet(models.QuerySet):

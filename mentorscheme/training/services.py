@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from mentorscheme.audit import services as audit
 from mentorscheme.locking import lock_row, lock_rows
 from mentorscheme.members import officers
 from mentorscheme.members import services as members
@@ -466,6 +467,17 @@ def booking_record_attendance(*, booking: Booking, attended: bool, by) -> Bookin
     if booking.status == before:
         return booking
     booking.save(update_fields=["status", "updated_at"])
+    # Attendance opens a mentor's gates: who recorded (or corrected) it is kept.
+    audit.record(
+        actor=by,
+        action=audit.AuditAction.ATTENDANCE_RECORDED,
+        target=booking,
+        details={
+            "attended": attended,
+            "was": BookingStatus(before).label,
+            "event_starts": timezone.localtime(event.starts_at).isoformat(),
+        },
+    )
     if event.kind in (EventKind.MENTOR_TRAINING, EventKind.WORKSHOP):
         changes.attendance_changed(
             member=booking.member,

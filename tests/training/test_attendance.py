@@ -231,3 +231,22 @@ def test_the_waiting_list_is_not_marked_absent_nor_in_before_the_event_starts(
     waiting.refresh_from_db()
     training.refresh_from_db()
     assert waiting.status == BookingStatus.WAITING and training.capacity == 1
+
+
+def test_each_entry_in_the_register_is_in_the_audit_log_with_who_made_it(
+    client, carol, olivia, sam_with_totp, clock
+):
+    """Attendance is what lists a mentor, so the registration team can see who
+    recorded it and who corrected it."""
+    training = make_event(EventKind.MENTOR_TRAINING, days=6)
+    booking = booked(training, carol)
+    clock.move(days=7)
+    login(client, olivia)
+    register = f"/training/manage/{training.pk}/attendance/{booking.pk}/"
+    client.post(register, {"attended": "yes"})
+    client.post(register, {"attended": "no"})
+    login(client, sam_with_totp)
+    page = client.get("/oversight/audit/", {"action": "attendance_recorded"}).text
+    assert "2 entries." in page
+    assert page.count("olivia@example.org") == 2
+    assert "Carol Cole" in page and "Mentor training, London" in page
