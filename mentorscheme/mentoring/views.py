@@ -265,7 +265,9 @@ def directory(request):
             "mentoring/directory_matched.html",
             {
                 "relationship": relationship,
+                "enrolment": enrolment,
                 "portfolio_submitted": candidate.portfolio_submitted,
+                "other_enrolments": _others_using_mentors(enrolments, enrolment),
             },
         )
     if candidate is not None and candidate.mentoring_complete:
@@ -274,9 +276,15 @@ def directory(request):
             enrolment,
             f"{eligibility.RULES['mentoring_complete']} "
             f"{selectors.after_mentoring(enrolment)}",
+            _others_using_mentors(enrolments, enrolment),
         )
     if candidate is not None and candidate.portfolio_submitted:
-        return _no_mentor_to_find(request, enrolment, services.SUBMITTED_NO_MENTOR)
+        return _no_mentor_to_find(
+            request,
+            enrolment,
+            services.SUBMITTED_NO_MENTOR,
+            _others_using_mentors(enrolments, enrolment),
+        )
     form = forms.DirectoryFilterForm(
         request.GET or None,
         reference=index.reference,
@@ -314,12 +322,25 @@ def directory(request):
     )
 
 
-def _no_mentor_to_find(request, enrolment, reason: str):
+def _no_mentor_to_find(request, enrolment, reason: str, other_enrolments=()):
     return render(
         request,
         "mentoring/directory_closed.html",
-        {"reason": reason, "home": _home_of(enrolment), "enrolment": enrolment},
+        {
+            "reason": reason,
+            "home": _home_of(enrolment),
+            "enrolment": enrolment,
+            "other_enrolments": other_enrolments,
+        },
     )
+
+
+def _others_using_mentors(enrolments, enrolment) -> list:
+    """The candidate's other open enrolments that use mentors: the directory shown
+    for one with no mentor to find says where to find one for these."""
+    return [
+        e for e in enrolments.exclude(pk=enrolment.pk) if e.qualification.uses_mentors
+    ]
 
 
 @functools.lru_cache(maxsize=10_000)

@@ -210,6 +210,36 @@ def test_each_open_enrolment_finds_its_own_mentor_and_asks_for_its_own_help(
     assert HelpFlag.objects.get().enrolment == chartership
 
 
+def test_a_declined_candidate_is_sent_to_find_a_mentor_for_that_enrolment(
+    client, alice, dora, django_capture_on_commit_callbacks
+):
+    chartership = alice.enrolments.get()
+    certification = f.enrol(alice, "certification")  # the newest: shown first
+    MentoringRelationship.objects.create(
+        enrolment=certification, mentor=dora.mentor_profile
+    )
+    fay = mentor(first_name="Fay", last_name="Field", email="fay@example.org")
+    request = MentoringRequest.objects.create(
+        enrolment=chartership, mentor=fay.mentor_profile, message="Hello"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_decline(
+            request=request, mentor=fay.mentor_profile, reason="busy"
+        )
+    link = next(
+        word for word in mail.outbox[-1].body.split() if "/mentoring/directory/" in word
+    )
+    login(client, alice)
+    directory = client.get(link.split("8000", 1)[1]).text
+    assert "You have a mentor" not in directory
+    assert "Find a mentor" in directory and "for Chartership" in directory
+    # Without the enrolment (the site's menu), the page about the one with a
+    # mentor says where to find a mentor for the other.
+    matched = client.get("/mentoring/directory/").text
+    assert "You have a mentor" in matched
+    assert f'href="/mentoring/directory/?enrolment={chartership.pk}"' in matched
+
+
 def lapse(member):
     member.membership_status = "lapsed"
     member.save()
