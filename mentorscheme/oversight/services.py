@@ -505,6 +505,10 @@ def allocation_run_publish(
         if run.sending_stopped():
             return _resume(run, by)
         _require_proposed(run)
+        if not run.kept_pairs():
+            raise OversightError(
+                "There is no pair to send: put a pair back, or discard this allocation."
+            )
         refuse_conflicts(run, by)
         if kept_digest is not None and kept_digest != run.kept_pairs_digest():
             raise RunChanged(

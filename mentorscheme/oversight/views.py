@@ -369,6 +369,7 @@ def allocation_publish(request, pk: int):
     if (
         confirm.needs_confirmation(request)
         and run.status == RunStatus.PROPOSED
+        and run.kept_pairs()
         and not selectors.run_conflicts(run, request.user)
     ):
         return _confirm_publish(request, run)

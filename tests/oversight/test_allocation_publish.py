@@ -262,3 +262,27 @@ def test_a_pair_whose_candidate_another_allocation_asked_for_since_is_skipped(
         "allocation sent them since."
     }
     assert MentoringRequest.objects.count() == len(asked)
+
+
+def test_an_allocation_with_every_pair_taken_out_has_nothing_to_send(
+    client, olivia, london, waiting, bob
+):
+    """Sending no pair would only mark the run published and email the officer
+    that nothing was sent: the page offers to put a pair back or discard it."""
+    run = propose(client, olivia, london)
+    for pair in run.kept_pairs():
+        client.post(
+            f"/oversight/allocations/{run.pk}/pair/",
+            {"candidate": pair["candidate_id"], "action": "remove", "page": "1"},
+        )
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "every proposed pair has been taken out" in page
+    assert "Send 0 matches" not in page and "Discard this allocation" in page
+    mail.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True) as queued:
+        response = client.post(f"/oversight/allocations/{run.pk}/publish/", follow=True)
+    assert queued == []
+    assert "There is no pair to send" in response.text
+    assert "Check before you go on" not in response.text
+    run.refresh_from_db()
+    assert run.status == "proposed" and mail.outbox == []
