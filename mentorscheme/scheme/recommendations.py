@@ -311,6 +311,24 @@ def _up_to_date_text(candidate: CandidateRecord) -> str:
     return "up to date with your regulations"
 
 
+#: The reasons are written to the candidate ("you work in …"); a support officer
+#: reviewing an allocation reads them about the candidate. In this order: the
+#: phrases first, then any "your" left.
+_ABOUT_THE_CANDIDATE = (
+    ("you work in ", "the candidate works in "),
+    ("ways you chose", "ways the candidate chose"),
+    ("the same organisation as you", "the same organisation as the candidate"),
+    ("your ", "the candidate’s "),
+)
+
+
+def about_the_candidate(text: str) -> str:
+    """A reason's text as someone other than the candidate reads it."""
+    for yours, theirs in _ABOUT_THE_CANDIDATE:
+        text = text.replace(yours, theirs)
+    return text
+
+
 def _lower_first(name: str) -> str:
     return name[:1].lower() + name[1:]
 

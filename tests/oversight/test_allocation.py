@@ -614,3 +614,17 @@ def test_an_officer_cannot_publish_a_match_for_someone_they_line_manage(
     run.refresh_from_db()
     assert run.status == "published"
     assert MentoringRequest.objects.get().enrolment == waiting["alice"]
+
+
+def test_the_reasons_for_a_pair_read_about_the_candidate(
+    client, olivia, london, waiting
+):
+    # The reasons are kept as the candidate reads them ("meets in ways you chose").
+    waiting["alice"].meeting_modes = ["email"]
+    waiting["alice"].save(update_fields=["meeting_modes"])
+    run = propose(client, olivia, london)
+    stored = [r["text"] for p in run.proposal["pairs"] for r in p["reasons"]]
+    assert "meets in ways you chose: email" in stored
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "meets in ways the candidate chose: email" in page
+    assert "you chose" not in page

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from mentorscheme.scheme.recommendations import (
     POINTS_PER_UNIT,
     Reason,
+    about_the_candidate,
     pair_points,
     place_points,
     score,
@@ -223,3 +224,41 @@ def test_points_are_the_score_in_integers(candidate, some_mentors, w):
         total = points[i] + s.choice_points(rank)
         value, _ = score(candidate, mentor, w)
         assert abs(total / POINTS_PER_UNIT - value) <= 7 * 0.5 / POINTS_PER_UNIT
+
+
+def test_every_reason_reads_about_the_candidate_for_a_support_officer():
+    candidate = replace(
+        CARA,
+        choices=(MENTOR.id,),
+        organisation_type_name="Academic libraries",
+        regulations_name="Regulations of 2 December 2013",
+        region_name="London",
+        meeting_modes=frozenset({"zoom", "in_person"}),
+    )
+    mentor = replace(
+        MENTOR,
+        organisation_id=CARA.organisation_id,
+        organisation_type_id=9,
+        organisation_type_name="Public libraries",
+        region_id=CARA.region_id,
+        meeting_modes=frozenset({"zoom", "in_person"}),
+        in_person_region_ids=frozenset({CARA.region_id}),
+        up_to_date_for=frozenset({CARA.regulations_id}),
+    )
+    found = score(candidate, mentor, Weights())[1]
+    assert {r.code for r in found} == {
+        "choice",
+        "different_org_type",
+        "shared_modes",
+        "up_to_date",
+        "same_region",
+        "free_places",
+        "same_organisation",
+    }
+    read = [about_the_candidate(r.text) for r in found]
+    assert not [text for text in read if {"you", "your"} & set(text.split())], read
+    assert (
+        "works in public libraries; the candidate works in academic libraries" in read
+    )
+    assert "the candidate’s first choice" in read
+    assert "works in the same organisation as the candidate" in read
