@@ -485,8 +485,14 @@ def briefing_tell_mentors(*, briefing) -> None:
 def recording_tell_mentors(*, event) -> None:
     """A briefing's or webinar's recording is out: every mentor who keeps up with
     the regulations (listed, or approved and on the way to listing) is told, one
-    message each."""
-    for profile in _keeping_up():
+    message each; for a recording on a version of the regulations, not those
+    already briefed on it (who attended, or watched another)."""
+    mentors = _keeping_up()
+    if event.regulations_id:
+        mentors = mentors.exclude(
+            member__briefings__regulations_id=event.regulations_id
+        )
+    for profile in mentors:
         emails.send(
             "recording_added",
             to=profile.member.email,

@@ -308,6 +308,32 @@ def test_listed_mentors_are_told_once_when_a_webinars_recording_is_added(
     assert len(mail.outbox) == 1  # a corrected link is not news
 
 
+def test_a_recording_is_not_sent_to_mentors_already_briefed_on_its_regulations(
+    client, olivia, bob, dora, clock, django_capture_on_commit_callbacks
+):
+    """Bob attended the briefing itself: he is not asked to watch its recording and
+    mark himself briefed; Dora, who was not there, is."""
+    regulations = RegulationsVersion.objects.get()
+    briefing = event_on(EventKind.BRIEFING, days=1)
+    briefing.regulations = regulations
+    briefing.save()
+    attended = booked(briefing, bob)
+    clock.move(days=2)
+    services.booking_record_attendance(booking=attended, attended=True, by=olivia.user)
+    login(client, olivia)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/training/manage/{briefing.pk}/",
+            form_data(
+                briefing,
+                recording_url="https://video.example/a",
+                regulations=regulations.pk,
+            ),
+        )
+    assert [m.to for m in mail.outbox] == [["dora@example.org"]]
+
+
 def test_a_recording_link_given_before_the_webinar_is_sent_once_it_has_ended(
     client, olivia, bob, clock, django_capture_on_commit_callbacks
 ):
