@@ -2295,6 +2295,9 @@ def _flag_lapsed(relationship: MentoringRelationship) -> bool:
     newly = (mentor_lapsed and flag.mentor_lapsed_at is None) or (
         candidate_lapsed and flag.candidate_lapsed_at is None
     )
+    renewed = (flag.mentor_lapsed_at is not None and not mentor_lapsed) or (
+        flag.candidate_lapsed_at is not None and not candidate_lapsed
+    )
     now = timezone.now()
     flag.mentor_lapsed_at = (flag.mentor_lapsed_at or now) if mentor_lapsed else None
     flag.candidate_lapsed_at = (
@@ -2305,15 +2308,20 @@ def _flag_lapsed(relationship: MentoringRelationship) -> bool:
         return False
     flag.message = message
     flag.save()
-    if not newly:
+    if not (newly or renewed):
         return False
     until = flag.lapse_ends_on
+    # One renewed while the other is still lapsed: both read that the mentoring
+    # is still held, and until when, now the other's lapse alone decides it.
     _tell_pair(
         "mentoring_lapsed",
         relationship,
         until=until,
         portfolio_submitted=selectors.portfolio_submitted(relationship.enrolment),
+        renewed=renewed and not newly,
     )
+    if not newly:
+        return False
     emails.send(
         "mentoring_lapse_flagged",
         to=_officer_emails(relationship.enrolment.member),

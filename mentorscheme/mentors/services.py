@@ -798,7 +798,7 @@ def _lapse_apply(
         counts["delisted"] += 1
     else:
         _transition(locked, S.LISTED, note="Registration restored")
-        _tell(locked, "mentor_listed")
+        _tell(locked, "mentor_listed", restored=True)
         changes.mentor_restored(profile=locked)
         counts["relisted"] += 1
     _counted(locked)

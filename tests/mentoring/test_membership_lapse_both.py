@@ -3,13 +3,16 @@ the candidate's lapse holds it: each person's grace period runs from their own
 lapse, and nobody is promised a mentor they could not ask for."""
 
 import datetime
+import html
 
 from django.core import mail
 from django.utils import timezone
 
+from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import HelpFlag
 from mentorscheme.mentors import services as mentor_services
 from mentorscheme.mentors.models import MentorStatusChange
+from tests.conftest import login
 from tests.mentoring import test_membership_lapse as lapsing
 from tests.mentoring.test_membership_lapse import (
     after_grace,
@@ -182,3 +185,83 @@ def test_a_mentor_stepping_down_during_the_candidates_lapse_raises_no_search(
         told_alice.body
     )
     assert "Find a new mentor" not in told_alice.body
+
+
+def test_a_mentor_renewed_while_the_candidate_is_still_lapsed_both_read_until_when(
+    client, mentoring, alice, dora, django_capture_on_commit_callbacks
+):
+    lapse(dora)
+    run_periodic()
+    mentor_lapsed_days_ago(dora, mentoring, 20)
+    lapse(alice)
+    run_periodic()
+    renew(dora)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    until = f"{after_grace():%-d %B %Y}"
+    (told_dora,) = [m for m in to(dora) if "carries on" in m.subject]
+    assert told_dora.subject.endswith(
+        "Your renewal is recorded, but Alice Archer's membership has still lapsed: "
+        f"your mentoring carries on until {until}"
+    )
+    assert (
+        "Your renewal has been recorded, thank you, but Alice Archer's membership "
+        "has still lapsed."
+    ) in told_dora.body
+    (relisted,) = [m for m in to(dora) if "listed" in m.subject]
+    assert relisted.subject.endswith("You are listed as a mentor again")
+    assert "you are listed in the mentor directory again" in relisted.body
+    assert "completed every step" not in relisted.body
+    assert "your place is then free for another candidate" in told_dora.body
+    (told_alice,) = to(alice)
+    assert told_alice.subject.endswith(
+        "Dora Davies has renewed, but your membership has still lapsed: your "
+        f"mentoring carries on until {until}"
+    )
+    assert told_alice.body.count("lapsed") == 1
+    assert "Dora Davies's renewal has been recorded, but your membership has " in (
+        told_alice.body
+    )
+    assert "you can ask a mentor again once your membership is renewed" in (
+        told_alice.body
+    )
+    login(client, dora)
+    page = html.unescape(client.get(f"/mentoring/relationships/{mentoring.pk}/").text)
+    assert (
+        f"The candidate's membership lapsed. The mentoring carries on until {until}"
+    ) in page
+    assert "The mentor's registration" not in page
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    assert mail.outbox == []
+
+
+def test_a_candidate_renewed_while_the_mentor_is_still_lapsed_both_read_until_when(
+    mentoring, alice, dora, django_capture_on_commit_callbacks
+):
+    lapse(alice)
+    run_periodic()
+    lapse(dora)
+    run_periodic()
+    renew(alice)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.register_changed(member_ids=[alice.pk])["lapse_held"] == 0
+    until = f"{after_grace():%-d %B %Y}"
+    (told_alice,) = to(alice)
+    assert told_alice.subject.endswith(
+        "Your renewal is recorded, but Dora Davies's registration or membership has "
+        f"still lapsed: your mentoring carries on until {until}"
+    )
+    assert "you are then helped to find a new mentor" in told_alice.body
+    (told_dora,) = to(dora)
+    assert told_dora.subject.endswith(
+        "Alice Archer has renewed, but your registration or membership has still "
+        f"lapsed: your mentoring carries on until {until}"
+    )
+    assert "Alice is then helped to find a new mentor" in told_dora.body
+    assert lapse_flag(mentoring).message == (
+        "The mentor's registration or membership lapsed."
+    )
