@@ -665,7 +665,12 @@ def mentor_availability_check(*, now=None) -> dict[str, int]:
             if not to_ask.filter(pk=pk).update(availability_asked_at=now):
                 continue
             profile = MentorProfile.objects.select_related("member").get(pk=pk)
-            _tell(profile, "mentor_availability_check", days=NO_ANSWER_DAYS)
+            _tell(
+                profile,
+                "mentor_availability_check",
+                days=NO_ANSWER_DAYS,
+                months=settings.availability_check_months,
+            )
             counts["asked"] += 1
     silent = listed.filter(
         availability_asked_at__lt=now - datetime.timedelta(days=NO_ANSWER_DAYS)

@@ -72,6 +72,19 @@ def test_the_interval_is_a_setting(dora):
     assert services.mentor_availability_check()["asked"] == 0
 
 
+def test_the_question_says_how_often_it_is_asked(
+    dora, django_capture_on_commit_callbacks
+):
+    SchemeSettings.objects.update_or_create(
+        pk=1, defaults={"availability_check_months": 6}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mentor_availability_check()
+    [asked] = sent_to("dora@example.org")
+    assert "Every 6 months we ask" in asked.body
+    assert "year" not in asked.body
+
+
 def test_one_click_confirms_and_a_paused_mentor_is_listed_again(client, dora, clock):
     services.mentor_availability_check()
     login(client, dora)
