@@ -798,27 +798,29 @@ def _tell_who_published(run: AllocationRun, *, stopped_by=None) -> None:
 
 
 def skip_reasons(outcomes: list[dict]) -> list[tuple[str, int]]:
-    """Why pairs were skipped, each reason with how many, most first. The reasons
-    that name a mentor are counted together."""
+    """Why pairs were skipped, each reason with how many, most first. Runs sent
+    before named the mentor in front of ``NO_PLACE_LEFT``: those count as it."""
     counted: dict[str, int] = {}
     for outcome in outcomes:
         if outcome["outcome"] != "skipped":
             continue
         reason = outcome["reason"]
         if reason.endswith(_NO_PLACE_TAIL):
-            reason = "The mentor" + _NO_PLACE_TAIL
+            reason = NO_PLACE_LEFT
         counted[reason] = counted.get(reason, 0) + 1
     return sorted(counted.items(), key=lambda item: (-item[1], item[0]))
 
 
-#: Why a pair is skipped when its mentor's places have all been given.
+#: Why a pair is skipped when its mentor's places have all been given. It names
+#: nobody: the run keeps it, and an erased mentor must leave no copy of their
+#: name behind (the run's page shows who the mentor is beside it).
 NO_PLACE_LEFT = (
-    "{mentor} has no free place left: their places are taken by the candidates "
+    "The mentor has no free place left: their places are taken by the candidates "
     "they mentor and the requests sent to them by this allocation or an earlier one."
 )
 
-
-_NO_PLACE_TAIL = NO_PLACE_LEFT.removeprefix("{mentor}")
+#: Runs sent before kept the mentor's name in front of this.
+_NO_PLACE_TAIL = NO_PLACE_LEFT.removeprefix("The mentor")
 
 
 #: What the officer reads for a pair that failed: the details go to the log.
@@ -893,7 +895,7 @@ def _publish_pair(pair: dict, *, mode: str, people: _SendingTo) -> dict:
     if people.free.get(mentor.pk, 0) <= 0:
         return outcome | {
             "outcome": "skipped",
-            "reason": NO_PLACE_LEFT.format(mentor=mentor.member.full_name),
+            "reason": NO_PLACE_LEFT,
         }
     # Each service is a transaction of its own (a savepoint within the batch's),
     # which a refusal rolls back: the batch's other pairs stand.

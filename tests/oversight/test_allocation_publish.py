@@ -3,6 +3,7 @@ runs started twice, and what each person is told."""
 
 import datetime
 import html
+import json
 import re
 
 from django.core import mail
@@ -37,10 +38,12 @@ def test_a_mentor_who_filled_up_since_the_proposal_gets_no_more_requests_than_pl
     )
     page = publish(client, run).text
     assert "1 sent, 1 skipped" in page
-    assert "Bob Baker has no free place left" in page
+    assert "<strong>Skipped:</strong> The mentor has no free place left" in page
     [request] = MentoringRequest.objects.filter(mentor=bob.mentor_profile)
     run.refresh_from_db()
     assert [o["outcome"] for o in run.published] == ["requested", "skipped"]
+    # The run keeps ids and reasons, not names: an erased mentor leaves none.
+    assert "Bob" not in json.dumps(run.published)
     # The one request sent can be accepted.
     mentoring.request_accept(
         request=request, mentor=bob.mentor_profile, confirms_not_line_manager=True
@@ -286,3 +289,17 @@ def test_an_allocation_with_every_pair_taken_out_has_nothing_to_send(
     assert "Check before you go on" not in response.text
     run.refresh_from_db()
     assert run.status == "proposed" and mail.outbox == []
+
+
+def test_the_officers_email_counts_no_place_left_as_one_reason_old_runs_too():
+    named = "Bob Baker" + oversight.NO_PLACE_LEFT.removeprefix("The mentor")
+    outcomes = [
+        {"outcome": "skipped", "reason": named},  # as runs sent before kept it
+        {"outcome": "skipped", "reason": oversight.NO_PLACE_LEFT},
+        {"outcome": "skipped", "reason": "The candidate's enrolment is closed."},
+        {"outcome": "requested"},
+    ]
+    assert oversight.skip_reasons(outcomes) == [
+        (oversight.NO_PLACE_LEFT, 2),
+        ("The candidate's enrolment is closed.", 1),
+    ]
