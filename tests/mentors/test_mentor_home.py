@@ -10,7 +10,7 @@ from mentorscheme.mentoring.models import (
     MentoringRequest,
     RelationshipStatus,
 )
-from mentorscheme.mentors.models import MentorStatusChange
+from mentorscheme.mentors.models import MentorStatus, MentorStatusChange
 from mentorscheme.scheme.models import RegulationsVersion
 from mentorscheme.training import services as training
 from mentorscheme.training.models import AcknowledgementHow
@@ -62,3 +62,15 @@ def test_the_home_lists_the_briefings_acknowledged_and_the_history(client, bob):
         f"<li>{version}: watched the recording, {today.day} {today:%b %Y}</li>" in page
     )
     assert "<li>5 Apr 2026: Listed — Every gate holds</li>" in page
+
+
+def test_a_mentor_not_yet_listed_is_not_told_they_have_a_free_place(client, carol):
+    f.mentor_profile(
+        carol,
+        status=MentorStatus.TRAINED,
+        capacity=1,
+        workshop_attended_on=None,
+    )
+    page = login(client, carol).get("/mentors/").text
+    assert "free place" not in page
+    assert "None yet: you can take on 1 candidate once you are listed" in page
