@@ -495,6 +495,7 @@ def mentor_home_context(profile: MentorProfile) -> dict:
         else set()
     )
     return {
+        "mentored": has_mentored(profile),
         "to_be_briefed_on": [v for v in to_be_briefed_on if v.pk in to_watch],
         "nothing_to_watch_on": [v for v in to_be_briefed_on if v.pk not in to_watch],
         "upcoming_regulations": upcoming,
@@ -531,6 +532,15 @@ def waiting_for_review() -> Q:
     their evidence of training done elsewhere."""
     return Q(status=MentorStatus.APPLIED) | Q(
         external_training_status=EvidenceStatus.PENDING, status__in=EVIDENCE_STATES
+    )
+
+
+def has_mentored(profile: MentorProfile) -> bool:
+    """Whether the mentor has been listed (so leaving is stepping down as a mentor,
+    not withdrawing an application)."""
+    return profile.listed_at is not None or profile.status in (
+        MentorStatus.LISTED,
+        MentorStatus.LAPSED,
     )
 
 

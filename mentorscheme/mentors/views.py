@@ -237,12 +237,16 @@ def briefing_watched(request):
 def retire(request):
     member = _member_or_403(request)
     profile = _profile_of(member)
+    mentored = profile is not None and selectors.has_mentored(profile)
     if profile is not None and confirm.needs_confirmation(request):
         current = [r["name"] for r in selectors.mentor_home_context(profile)["current"]]
         consequences = [
             "You are taken off the list at once: no new requests reach you, and "
             "requests waiting for your answer are closed (each candidate is "
-            "emailed).",
+            "emailed)."
+            if mentored
+            else "Your application to mentor stops here: it is not decided, and "
+            "you are not listed.",
         ]
         if current:
             consequences.append(
@@ -272,9 +276,11 @@ def retire(request):
         )
         return confirm.confirmation_page(
             request,
-            title="Step down as a mentor",
+            title="Step down as a mentor"
+            if mentored
+            else "Withdraw your application to mentor",
             consequences=consequences,
-            button="Yes, step down",
+            button="Yes, step down" if mentored else "Yes, withdraw",
             back_url=reverse("mentors:home"),
             danger=True,
         )
@@ -284,7 +290,10 @@ def retire(request):
         messages.error(request, "You cannot step down from here.")
     else:
         messages.success(
-            request, "You have stepped down as a mentor. Thank you for mentoring."
+            request,
+            "You have stepped down as a mentor. Thank you for mentoring."
+            if mentored
+            else "You have withdrawn your application to mentor.",
         )
     return redirect("mentors:home")
 

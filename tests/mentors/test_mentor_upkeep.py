@@ -175,6 +175,21 @@ def test_stepping_down_gives_up_a_place_on_mentor_training_to_the_waiting_list(
     assert "Mentor training, London" in booked.subject
 
 
+def test_an_applicant_who_stops_is_told_it_withdraws_the_application(client, carol):
+    """Someone approved but never listed is not told they are taken off the list,
+    nor thanked for mentoring they never did."""
+    f.mentor_profile(carol, status=MentorStatus.APPROVED, trained_on=None)
+    login(client, carol)
+    assert "Withdraw your application" in client.get("/mentors/").text
+    page = client.post("/mentors/retire/").text
+    assert "Withdraw your application to mentor" in page
+    assert "taken off the list" not in page
+    page = client.post("/mentors/retire/", {"confirmed": "yes"}, follow=True).text
+    assert "You have withdrawn your application to mentor." in page
+    assert "Thank you for mentoring" not in page
+    assert MentorProfile.objects.get(member=carol).status == MentorStatus.RETIRED
+
+
 def test_a_mentor_still_lapsed_after_the_grace_period_leaves_each_candidate_a_flag(
     alice, dora
 ):
