@@ -3,6 +3,7 @@
 import re
 
 from tests import factories as f
+from tests.personas import login
 
 
 def text_of(html: str) -> str:
@@ -30,3 +31,17 @@ def test_two_factor_cancel_is_not_the_main_button(client, sam_with_totp):
     assert "Two-factor authentication" in page
     cancel = re.search(r"<button[^>]*>\s*Cancel\s*</button>", page)
     assert cancel and 'class="button-secondary"' in cancel.group(0)
+
+
+def test_two_factor_settings_offer_their_actions_as_buttons_not_a_list(
+    client, sam_with_totp
+):
+    page = login(client, sam_with_totp).get("/accounts/2fa/").text
+    assert "Authenticator app" in page
+    assert "<li><a" not in page.split('id="main"', 1)[1]
+    # Turning the authenticator app off weakens the account: it is not the green
+    # button that goes ahead.
+    deactivate = re.search(
+        r'<a class="([^"]*)" href="/accounts/2fa/totp/deactivate/"', page
+    )
+    assert deactivate and deactivate.group(1) == "button button-warning"
