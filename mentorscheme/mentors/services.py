@@ -802,6 +802,9 @@ def _lapse_apply(
         )
         counts["delisted"] += 1
     else:
+        # A question of availability asked before the lapse went unanswered while
+        # they could not mentor: listed again, they are asked afresh in due course.
+        locked.availability_asked_at = None
         _transition(locked, S.LISTED, note="Registration restored")
         _tell(locked, "mentor_listed", restored=True)
         changes.mentor_restored(profile=locked)

@@ -72,6 +72,29 @@ def test_the_interval_is_a_setting(dora):
     assert services.mentor_availability_check()["asked"] == 0
 
 
+def test_a_mentor_relisted_after_a_lapse_is_not_paused_for_the_question_before_it(
+    dora, clock, django_capture_on_commit_callbacks
+):
+    """Asked, then lapsed before answering, then renewed weeks later: the run that
+    lists her again must not also pause her for not answering while she could not
+    mentor."""
+    services.mentor_availability_check()
+    clock.move(days=10)
+    dora.membership_status = "lapsed"
+    dora.save()
+    run_periodic()
+    clock.move(days=30)
+    dora.membership_status = "current"
+    dora.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    assert [m.subject for m in sent_to("dora@example.org")] == [
+        "[Mentor Scheme] You are listed as a mentor again"
+    ]
+    assert MentorProfile.objects.get(member=dora).accepting
+
+
 def test_the_question_says_how_often_it_is_asked(
     dora, django_capture_on_commit_callbacks
 ):
