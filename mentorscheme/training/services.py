@@ -234,7 +234,10 @@ def booking_create(*, event_id: int, member: Member) -> Booking:
             "This event has already started, so it can no longer be booked."
         )
     if not member.is_current:
-        raise TrainingError("Only members whose membership is current can book.")
+        raise TrainingError(
+            "Only members whose membership is current can book. Once your renewal "
+            "is recorded, you can book; to renew, contact the registration team."
+        )
     if event.bookings.filter(
         member=member, status__in=[BookingStatus.BOOKED, BookingStatus.WAITING]
     ).exists():

@@ -30,7 +30,7 @@ def status(booking):
 
 
 def test_a_lapsed_member_keeps_their_places_for_the_grace_period_and_is_told(
-    client, carol, django_capture_on_commit_callbacks
+    client, carol, olivia, django_capture_on_commit_callbacks
 ):
     training = make_event(days=40)
     workshop = make_event(days=50, kind=EventKind.WORKSHOP)
@@ -57,6 +57,13 @@ def test_a_lapsed_member_keeps_their_places_for_the_grace_period_and_is_told(
     page = client.get(f"/training/{training.pk}/").text
     assert "You are <strong>booked</strong>" in page
     assert f"your place is kept until {until}" in page
+    # Lapsed, they cannot book anything else meanwhile, and read how to.
+    other = make_event(days=60)
+    refused = client.post(f"/training/{other.pk}/book/", follow=True).text
+    assert "Once your renewal is recorded, you can book" in refused
+    login(client, olivia)
+    register = client.get(f"/training/manage/{training.pk}/").text
+    assert f"Membership lapsed: kept until {after_grace():%-d %b %Y}" in register
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         out = run_periodic()
