@@ -25,7 +25,9 @@ class RunStatus(models.TextChoices):
 
 #: A run still being worked out whose progress has not moved for this long has
 #: stalled (its worker died): an officer may discard it, and the periodic work
-#: marks it failed. Longer than any one step of the engine takes.
+#: marks it failed. Longer than any one step of the engine takes. The clock
+#: starts when the worker takes the run up, not when it was queued: a run
+#: waiting behind other tasks has not stalled.
 RUN_STALLED_AFTER = datetime.timedelta(minutes=15)
 
 #: A run being sent whose progress has not moved for this long has stopped (its
@@ -108,10 +110,20 @@ class AllocationRun(models.Model):
 
     def is_stalled(self, now: datetime.datetime | None = None) -> bool:
         """Still being worked out, but its progress has not moved for
-        ``RUN_STALLED_AFTER``: whatever was working it out has stopped."""
+        ``RUN_STALLED_AFTER``: whatever was working it out has stopped. A run
+        still queued for the worker has not stalled, however long the queue."""
         return (
             self.status == RunStatus.RUNNING
+            and not self.is_queued()
             and self.progress_at <= (now or timezone.now()) - RUN_STALLED_AFTER
+        )
+
+    def is_queued(self) -> bool:
+        """Started, and waiting for the worker to take it up: nothing is worked
+        out yet, so it may be discarded at no cost."""
+        return (
+            self.status == RunStatus.RUNNING
+            and self.progress.get("stage", "queued") == "queued"
         )
 
     def sending_stopped(self, now: datetime.datetime | None = None) -> bool:

@@ -207,6 +207,9 @@ def allocation_run_compute(*, run_id: int) -> AllocationRun | None:
         None if run.all_regions else frozenset(run.regions.values_list("pk", flat=True))
     )
     progress = _RunProgress(run.pk)
+    # Taken up: the clock that tells a stalled run starts now, however long the
+    # run waited in the queue.
+    progress("load candidates", 0, 0)
     try:
         proposal = selectors.allocation_proposal(region_ids, progress=progress)
     except Exception:
@@ -408,10 +411,11 @@ def allocation_run_change_mentor(
 
 @transaction.atomic
 def allocation_run_discard(*, run: AllocationRun, by) -> AllocationRun:
-    """Set a proposal aside, or a run whose working out has stalled
-    (``AllocationRun.is_stalled``); one still moving is left to finish."""
+    """Set a proposal aside, or a run still waiting for the worker or whose
+    working out has stalled (``AllocationRun.is_queued``, ``is_stalled``); one
+    being worked out is left to finish. A late worker drops a discarded run."""
     run = _locked_run(run)
-    if not run.is_stalled():
+    if not (run.is_queued() or run.is_stalled()):
         _require_proposed(run)
     run.status = RunStatus.DISCARDED
     run.discarded_at = timezone.now()

@@ -273,6 +273,7 @@ def allocation_detail(request, pk: int):
             "moving": _moving(run),
             "sent": run.outcome_counts(),
             "stalled": run.is_stalled(),
+            "queued": run.is_queued(),
             "stalled_minutes": int(RUN_STALLED_AFTER.total_seconds() // 60),
             "progress_text": selectors.run_progress_text(run),
             "direct": SchemeSettings.load().allocation_mode == AllocationMode.DIRECT,
@@ -396,17 +397,17 @@ def allocation_publish(request, pk: int):
 def allocation_discard(request, pk: int):
     roles = _allocator(request)
     run = get_allocation_run_or_404(roles, pk)
-    stalled = run.is_stalled()
+    stalled, queued = run.is_stalled(), run.is_queued()
     if confirm.needs_confirmation(request) and (
-        run.status == RunStatus.PROPOSED or stalled
+        run.status == RunStatus.PROPOSED or stalled or queued
     ):
-        set_aside = (
-            "The allocation stopped being worked out; it stays in the list, marked "
-            "discarded."
-            if stalled
-            else f"The {len(run.kept_pairs())} proposed matches are set aside; the "
-            "allocation stays in the list, marked discarded."
-        )
+        if stalled:
+            set_aside = "The allocation stopped being worked out;"
+        elif queued:
+            set_aside = "The allocation is not worked out: it will not be;"
+        else:
+            set_aside = f"The {len(run.kept_pairs())} proposed matches are set aside;"
+        set_aside += " the allocation stays in the list, marked discarded."
         return confirm.confirmation_page(
             request,
             title=f"Discard allocation {run.pk}",

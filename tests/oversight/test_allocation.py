@@ -462,14 +462,18 @@ def test_a_pair_is_given_another_mentor_from_the_suggestions(
     ] == bob.mentor_profile.pk
 
 
-def start_without_working_out(client, persona, region):
-    """Start a run whose background task has not run (or whose worker died);
-    returns the run and the queued task."""
+def start_without_working_out(client, persona, region, *, taken_up=True):
+    """Start a run whose worker took it up and is still at it (or died), or
+    with ``taken_up`` False one still waiting in the queue; returns the run and
+    the queued task."""
     login(client, persona)
     with TestCase.captureOnCommitCallbacks(execute=False) as queued:
         client.post("/oversight/allocations/", {"region": region.pk})
     run = AllocationRun.objects.latest("pk")
     assert run.status == "running"
+    if taken_up:
+        oversight._RunProgress(run.pk)("load candidates", 0, 0)
+        run.refresh_from_db()
     return run, queued[0]
 
 
@@ -559,6 +563,63 @@ def test_the_periodic_work_fails_a_stalled_run_and_tells_who_started_it(
         task()
     stalled.refresh_from_db()
     assert stalled.status == "failed" and stalled.proposal == {}
+
+
+def test_a_run_waiting_behind_other_tasks_is_not_failed_and_may_be_discarded(
+    client, olivia, london, waiting
+):
+    """The worker is busy with a long queue of other tasks: the run waits its
+    turn, the periodic work does not fail it, and nobody is told it failed.
+    Nothing is worked out yet, so the officer may discard it (and start again)."""
+    run, task = start_without_working_out(client, olivia, london, taken_up=False)
+    stall(run, minutes=45)
+    mail.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("run_periodic", stdout=io.StringIO())
+    run.refresh_from_db()
+    assert run.status == "running" and mail.outbox == []
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "Waiting to start." in page and "seems to have stopped" not in page
+    assert "It is waiting its turn behind other work" in page
+    assert "Discard this allocation" in page
+    asked = client.post(f"/oversight/allocations/{run.pk}/discard/").text
+    assert "The allocation is not worked out: it will not be" in asked
+    client.post(f"/oversight/allocations/{run.pk}/discard/", CONFIRMED)
+    run.refresh_from_db()
+    assert run.status == "discarded"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        task()  # the worker's turn comes: it drops the run
+    run.refresh_from_db()
+    assert run.status == "discarded" and run.proposal == {} and not mail.outbox
+
+
+class WorkerKilled(BaseException):
+    """The worker's process is killed: nothing of the run's code runs after."""
+
+
+def test_a_run_taken_up_late_is_judged_stalled_from_then(
+    client, olivia, london, waiting, monkeypatch
+):
+    """The clock starts when the worker takes the run up: the periodic work run
+    meanwhile leaves it be, and fails it once it has not moved since."""
+    run, task = start_without_working_out(client, olivia, london, taken_up=False)
+    stall(run, minutes=45)
+    failed_meanwhile = []
+
+    def killed_while_working_out(region_ids, progress=None):
+        failed_meanwhile.append(oversight.allocation_runs_fail_stalled())
+        raise WorkerKilled
+
+    monkeypatch.setattr(selectors, "allocation_proposal", killed_while_working_out)
+    task()  # the runner records the task failed; no more of the run's code runs
+    assert failed_meanwhile == [0]
+    run.refresh_from_db()
+    assert run.status == "running" and not run.is_stalled()
+    stall(run, minutes=16)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert oversight.allocation_runs_fail_stalled() == 1
+    run.refresh_from_db()
+    assert run.status == "failed"
 
 
 def test_an_officer_who_mentors_cannot_choose_themselves_as_a_candidates_mentor(
