@@ -1900,9 +1900,13 @@ def help_request(*, enrolment: Enrolment, message: str) -> HelpFlag:
     if not enrolment.is_open:
         raise MentoringError("This enrolment is closed, so there is no mentor to find.")
     failures = selectors.candidate_rule_failures(enrolment)
-    submitted = [f for f in failures if f.code == "portfolio_submitted"]
-    if submitted:
-        raise RuleRefusal(submitted, eligibility.CANDIDATE)
+    no_mentor = [
+        f
+        for f in failures
+        if f.code in ("qualification_without_mentors", "portfolio_submitted")
+    ]
+    if no_mentor:
+        raise RuleRefusal(no_mentor, eligibility.CANDIDATE)
     if {f.code for f in failures} & {"already_mentored", "mentoring_complete"}:
         raise MentoringError(
             "You have a mentor for this enrolment (or your mentoring is complete), "

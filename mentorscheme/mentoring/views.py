@@ -98,7 +98,7 @@ def enrol(request):
     form = forms.EnrolForm(request.POST or None, initial=_declared(member))
     if request.method == "POST" and form.is_valid():
         try:
-            services.enrolment_create(
+            enrolment = services.enrolment_create(
                 member=member,
                 qualification=form.cleaned_data["qualification"],
                 meeting_modes=form.cleaned_data["meeting_modes"],
@@ -107,8 +107,18 @@ def enrol(request):
         except services.MentoringError as refusal:
             form.add_error(None, str(refusal))
         else:
+            qualification = enrolment.qualification
+            if not qualification.uses_mentors:
+                messages.success(
+                    request,
+                    f"You are enrolled on {qualification}. {qualification} does "
+                    "not use mentors.",
+                )
+                return redirect(_home_of(enrolment))
             messages.success(request, "You are enrolled. Now find a mentor.")
-            return redirect("mentoring:directory")
+            return redirect(
+                f"{reverse('mentoring:directory')}?enrolment={enrolment.pk}"
+            )
     enrolments = member.enrolments.select_related("qualification", "regulations")
     return render(
         request,
@@ -269,6 +279,13 @@ def directory(request):
                 "portfolio_submitted": candidate.portfolio_submitted,
                 "other_enrolments": _others_using_mentors(enrolments, enrolment),
             },
+        )
+    if candidate is not None and not candidate.qualification_uses_mentors:
+        return _no_mentor_to_find(
+            request,
+            enrolment,
+            eligibility.RULES["qualification_without_mentors"],
+            _others_using_mentors(enrolments, enrolment),
         )
     if candidate is not None and candidate.mentoring_complete:
         return _no_mentor_to_find(

@@ -178,6 +178,40 @@ def test_a_candidate_with_two_open_enrolments_sees_each(client, alice):
     assert "Chartership" in page.text
 
 
+def test_a_qualification_without_mentors_never_sends_its_candidate_to_find_one(
+    client, db, dora, django_capture_on_commit_callbacks
+):
+    member = f.MemberFactory(email="rhys@example.org")
+    f.with_account(member)
+    f.award(member, "chartership")
+    login(client, member)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/mentoring/enrol/",
+            {
+                "qualification": f.qualification("revalidation").pk,
+                "line_manager": "none",
+            },
+            follow=True,
+        )
+    enrolment = member.enrolments.get()
+    page = response.text.split("<main", 1)[1]  # the site's menu aside
+    assert "find a mentor" not in page.lower()
+    assert "Revalidation does not use mentors" in page
+    assert "find a mentor" not in mail.outbox[-1].body.lower()
+    home = client.get("/mentoring/").text.split("<main", 1)[1]
+    assert "Revalidation does not use mentors" in home
+    assert "Find a mentor" not in home and "Need help finding a mentor" not in home
+    directory = client.get("/mentoring/directory/").text
+    assert "Your qualification does not use mentors." in directory
+    assert "Every mentor here may mentor you" not in directory
+    response = client.post(
+        "/mentoring/help/", {"enrolment": enrolment.pk, "message": "Help"}, follow=True
+    )
+    assert "Your qualification does not use mentors." in response.text
+    assert not HelpFlag.objects.exists()
+
+
 def test_each_open_enrolment_finds_its_own_mentor_and_asks_for_its_own_help(
     client, alice, dora
 ):
