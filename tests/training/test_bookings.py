@@ -114,6 +114,20 @@ def test_a_past_or_cancelled_event_cannot_be_booked(db, alice):
         services.booking_create(event_id=cancelled.pk, member=alice)
 
 
+def test_an_event_under_way_offers_no_booking_nor_cancelling(client, alice, bob, clock):
+    """Booking and cancelling close when the event starts, not when it ends: the
+    page stops offering the buttons the service would refuse."""
+    event = make_event(days=1)
+    services.booking_create(event_id=event.pk, member=alice)
+    clock.move(days=1, hours=1)  # an hour into the event
+    page = login(client, alice).get(f"/training/{event.pk}/").text
+    assert "You are <strong>booked</strong>" in page
+    assert "Cancel my booking" not in page
+    page = login(client, bob).get(f"/training/{event.pk}/").text
+    assert "Book a place" not in page and "Join the waiting list" not in page
+    assert "This event has started" in page
+
+
 def test_cancelling_an_event_tells_everyone_booked(
     db, alice, bob, django_capture_on_commit_callbacks
 ):
