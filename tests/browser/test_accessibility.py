@@ -90,6 +90,11 @@ def pages_for(role: str, w) -> list[tuple[str, str, str | None]]:
             ("your mentoring", "/mentoring/", None),
             ("a request", f"/mentoring/requests/{w.request.pk}/", None),
             ("enrolments", "/mentoring/enrol/", None),
+            (
+                "withdraw from a qualification",
+                f"/mentoring/enrolments/{w.request.enrolment.pk}/withdraw/",
+                None,
+            ),
             ("an event", event, None),
         ],
         "member": [
@@ -117,6 +122,11 @@ def pages_for(role: str, w) -> list[tuple[str, str, str | None]]:
                 "Add to the log",
             ),
             ("your profile", "/mentors/profile/", None),
+            (
+                "confirm the mentoring is complete",
+                f"/mentoring/relationships/{relationship}/complete/",
+                None,
+            ),
         ],
         "officer": [
             ("home", "/", None),
