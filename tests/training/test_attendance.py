@@ -250,3 +250,18 @@ def test_each_entry_in_the_register_is_in_the_audit_log_with_who_made_it(
     assert "2 entries." in page
     assert page.count("olivia@example.org") == 2
     assert "Carol Cole" in page and "Mentor training, London" in page
+
+
+def test_attendance_buttons_appear_once_the_event_has_started(
+    client, olivia, alice, clock
+):
+    training = make_event(EventKind.MENTOR_TRAINING, days=3)
+    booked(training, alice)
+    url = f"/training/manage/{training.pk}/"
+    page = login(client, olivia).get(url).text
+    assert "Recorded once the event starts" in page
+    assert "Did not attend<" not in page and "Attended<" not in page
+    clock.move(days=3, minutes=5)
+    page = login(client, olivia).get(url).text
+    assert "Recorded once the event starts" not in page
+    assert "Did not attend<" in page and "Attended<" in page
