@@ -123,6 +123,7 @@ oversight:allocation_pair     pk=allocation_run       login 405   405   405   40
 oversight:allocation_pair_mentor pk=allocation_run,candidate=relationship.enrolment_id login 403 403 404 404 404
 oversight:allocation_publish  pk=allocation_run       login 405   405   405   405   405
 oversight:allocation_discard  pk=allocation_run       login 405   405   405   405   405
+oversight:allocation_stop     pk=allocation_run       login 405   405   405   405   405
 oversight:reports             -                       login 403   403   200   200   200
 oversight:report              slug=report             login 403   403   200   200   200
 oversight:audit               -                       login 403   403   403   403   200
@@ -231,8 +232,11 @@ mentoring:reopen              pk=relationship         login 404   403 >mentoring
 mentoring:open_notes          pk=relationship         login 404   403 >mentoring:relationship 404 >mentoring:relationship
 oversight:help_resolve        pk=help_flag            login 403   403   >oversight:dashboard 404   >oversight:dashboard
 oversight:allocation_pair     pk=allocation_run       login 403   403   >oversight:allocation 404   >oversight:allocation
-oversight:allocation_publish  pk=allocation_run       login 403   403   200   404   200
+# the run proposes no pair, and is not being sent: nothing to send or stop, and
+# the officer is told so on its page; it can be discarded (a confirmation page)
+oversight:allocation_publish  pk=allocation_run       login 403   403   >oversight:allocation 404   >oversight:allocation
 oversight:allocation_discard  pk=allocation_run       login 403   403   200   404   200
+oversight:allocation_stop     pk=allocation_run       login 403   403   >oversight:allocation 404   >oversight:allocation
 api_token_revoke              pk=api_token            login 403   403   403   403   200
 api:award_put                 membership_number=member.membership_number,level='chartership' 405   405   405   405   405   405
 api:enrolment_status_put      membership_number=member.membership_number,qualification='chartership' 405   405   405   405   405   405
