@@ -28,7 +28,7 @@ from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
 from mentorscheme.oversight import selectors as oversight
 from mentorscheme.oversight.models import AllocationRun, RunStatus
-from mentorscheme.scheme.access import candidate_enrolment_or_none
+from mentorscheme.scheme.access import candidate_open_enrolments
 from mentorscheme.scheme.models import SchemeSettings
 from mentorscheme.training.models import (
     BookingStatus,
@@ -65,7 +65,7 @@ def sections_for(roles: Roles, *, now: datetime.datetime | None = None):
     now = now or timezone.now()
     sections = []
     if roles.is_candidate:
-        sections.append(candidate_section(roles, now))
+        sections += candidate_sections(roles, now)
     profile = _profile(roles)
     if profile is not None and profile.status == MentorStatus.LISTED:
         sections.append(mentor_section(profile, now))
@@ -94,15 +94,32 @@ def _profile(roles: Roles) -> MentorProfile | None:
 # -- candidate ----------------------------------------------------------------------
 
 
-def candidate_section(roles: Roles, now) -> Section:
-    enrolment = candidate_enrolment_or_none(roles)
+def candidate_sections(roles: Roles, now) -> list[Section]:
+    """A section for each open enrolment: what waits on one (a mentor's question,
+    an agreement to confirm) shows whichever it is."""
+    enrolments = list(candidate_open_enrolments(roles))
+    if len(enrolments) <= 1:
+        return [candidate_section(roles, now, enrolments[0] if enrolments else None)]
+    return [
+        candidate_section(roles, now, enrolment, several=True)
+        for enrolment in enrolments
+    ]
+
+
+def candidate_section(roles: Roles, now, enrolment=None, several=False) -> Section:
+    """The candidate's steps for one enrolment; with ``several``, one of their
+    enrolments, whose links keep to it."""
+    this = f"?enrolment={enrolment.pk}" if several else ""
     section = Section(
-        "candidate",
-        "Your qualification",
-        links=[("Your requests and mentor", reverse("mentoring:home"))],
+        f"candidate-{enrolment.pk}" if several else "candidate",
+        f"Your qualification: {enrolment.qualification}"
+        if several
+        else "Your qualification",
+        links=[("Your requests and mentor", reverse("mentoring:home") + this)],
     )
     if enrolment is None:
         return section
+    enrolment.member = roles.member
     section.summary = f"Working towards {enrolment.qualification}."
     mentored = list(
         MentoringRelationship.objects.filter(
@@ -124,7 +141,7 @@ def candidate_section(roles: Roles, now) -> Section:
         section.steps.append(
             Step(
                 mentoring_selectors.after_mentoring(enrolment),
-                reverse("mentoring:home"),
+                reverse("mentoring:home") + this,
                 "See your enrolment",
             )
         )
@@ -151,7 +168,7 @@ def candidate_section(roles: Roles, now) -> Section:
             Step(
                 f"{_plural(len(pending), 'request')} waiting for a mentor’s answer. "
                 "We email you when they answer.",
-                reverse("mentoring:home"),
+                reverse("mentoring:home") + this,
                 "See your requests",
             )
         )
@@ -163,7 +180,7 @@ def candidate_section(roles: Roles, now) -> Section:
                 if not requests
                 else f"You can ask {_plural(limit - len(requests), 'more mentor')} "
                 "while you wait.",
-                reverse("mentoring:directory"),
+                reverse("mentoring:directory") + this,
                 "Find a mentor",
             )
         )

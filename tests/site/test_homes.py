@@ -170,3 +170,23 @@ def test_directory_cards_show_region_places_and_only_what_sets_a_mentor_apart(
     assert "free of 2" in page
     # Both mentors share Zoom with Alice: said once, above the list.
     assert page.count("meets in ways you chose") <= 1
+
+
+def test_a_candidate_with_two_enrolments_sees_what_waits_on_each(client, alice, bob):
+    chartership = alice.enrolments.get()
+    certification = f.enrol(alice, "certification")  # the newest: shown first
+    request = mentoring.request_create(
+        enrolment=chartership, mentor=bob.mentor_profile, message="Hello"
+    )
+    mentoring.request_ask_more(
+        request=request, mentor=bob.mentor_profile, message="Which sector?"
+    )
+    page = home(client, alice)
+    assert "1 thing waits for you." in page
+    assert "Bob Baker asked you for more information." in page
+    assert f'href="/mentoring/requests/{request.pk}/"' in page
+    # Each enrolment says which it is and links to its own page.
+    assert "Working towards Chartership." in page
+    assert "Working towards Certification." in page
+    assert f'href="/mentoring/?enrolment={certification.pk}"' in page
+    assert f'href="/mentoring/?enrolment={chartership.pk}"' in page
