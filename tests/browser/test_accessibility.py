@@ -267,3 +267,15 @@ def test_the_layout_checks_do_report_a_problem_when_there_is_one(open_page, db):
     assert "beside a button breaks over lines" in problems, problems
     assert "px wide on a 390 px screen" in problems, problems
     assert '"181–365 days" and "Over 365 days" of a chart overlap' in problems
+
+
+def test_the_password_rules_are_read_out_with_the_password_field(open_page, db):
+    # The rules are a list: in a paragraph the browser would end the paragraph
+    # before the list, and the field would be described by nothing.
+    page = open_page()
+    page.goto("/accounts/signup/")
+    described = page.get_by_label("Password", exact=True).evaluate(
+        """field => field.getAttribute("aria-describedby").split(" ")
+            .map(id => document.getElementById(id).innerText).join(" ")"""
+    )
+    assert "at least 8 characters" in described, described
