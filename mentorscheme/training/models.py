@@ -47,6 +47,13 @@ class TrainingEvent(models.Model):
         help_text="When listed mentors were told of the recording (they are told once).",
     )
     is_cancelled = models.BooleanField(default=False)
+    waiting_told_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When those still on the waiting list as the event started were "
+        "told no place came free (they are told once).",
+    )
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(
         default=0,

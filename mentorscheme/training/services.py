@@ -109,6 +109,34 @@ def recordings_announce(*, now=None) -> int:
     return announced
 
 
+def waiting_lists_close(*, now=None) -> int:
+    """Once an event has started, tell those still on its waiting list that no place
+    came free, and where the next events of its kind are. Each event is claimed by a
+    conditional UPDATE, so each person is told once however often this runs. They
+    stay on the list: someone let in on the day is still recorded as attending.
+    Returns how many were told."""
+    now = now or timezone.now()
+    due = TrainingEvent.objects.filter(
+        starts_at__lte=now, is_cancelled=False, waiting_told_at__isnull=True
+    )
+    told = 0
+    for event_id in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            if not due.filter(pk=event_id).update(waiting_told_at=now):
+                continue
+            event = TrainingEvent.objects.get(pk=event_id)
+            for booking in event.bookings.filter(
+                status=BookingStatus.WAITING
+            ).select_related("member"):
+                emails.send(
+                    "booking_no_place",
+                    to=booking.member.email,
+                    context={"event": event, "member": booking.member},
+                )
+                told += 1
+    return told
+
+
 #: What people booked on an event rely on: a change to any of these is sent to them
 #: with an updated invitation.
 ARRANGEMENTS = ("starts_at", "ends_at", "location", "online_url")

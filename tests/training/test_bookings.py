@@ -1,8 +1,10 @@
 import datetime
+import io
 
 import icalendar
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
 from mentorscheme.scheme.models import RegulationsVersion
@@ -246,3 +248,25 @@ def test_event_times_are_typed_the_uk_way_the_hint_shows(client, olivia):
     assert (starts.day, starts.month, starts.hour, starts.minute) == (4, 3, 9, 30)
     page = client.get(f"/training/manage/{event.pk}/").text
     assert 'value="04/03/2030 09:30"' in page
+
+
+def test_the_waiting_list_is_told_once_when_the_event_starts_without_a_place(
+    alice, bob, carol, clock, django_capture_on_commit_callbacks
+):
+    """Nobody on a waiting list is left wondering: when the event starts, those still
+    waiting are emailed that no place came free, and where to find the next one."""
+    event = make_event(capacity=1, days=2)
+    services.booking_create(event_id=event.pk, member=alice)
+    services.booking_create(event_id=event.pk, member=bob)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("run_periodic", stdout=io.StringIO())
+    assert mail.outbox == []
+    clock.move(days=2, minutes=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("run_periodic", stdout=io.StringIO())
+        call_command("run_periodic", stdout=io.StringIO())
+    [told] = mail.outbox
+    assert told.to == ["bob@example.org"]
+    assert "No place came free: Mentor training, London" in told.subject
+    assert "/training/?kind=mentor_training" in told.body

@@ -26,7 +26,8 @@ class Command(BaseCommand):
         "grace period and end it after, keep the bookings of a lapsed member for "
         "the grace period and cancel them after, tell candidates when regulations "
         "published in advance take effect, send on the cases waiting for an officer "
-        "whose term ended, mark stalled allocation runs failed, and tell an "
+        "whose term ended, tell those still on a waiting list when the event "
+        "starts, mark stalled allocation runs failed, and tell an "
         "officer when the sending of their allocation stopped. "
         "Running it twice changes nothing more."
     )
@@ -125,6 +126,11 @@ class Command(BaseCommand):
             lambda: mentors.mentor_cases_hand_on(today=today),
             0,
         )
+        no_place = step(
+            "waiting lists of events that have started",
+            lambda: training.waiting_lists_close(now=now),
+            0,
+        )
         recordings = step(
             "recordings of past briefings and webinars",
             lambda: training.recordings_announce(now=now),
@@ -163,6 +169,8 @@ class Command(BaseCommand):
             f"candidates told they may now move to new regulations {opened}; "
             f"messages sending on the cases of officers whose term ended "
             f"{handed_on}; "
+            f"people on the waiting list of an event that started told no place "
+            f"came free {no_place}; "
             f"recordings announced to mentors {recordings}; "
             f"stalled allocation runs marked failed {stalled}; "
             f"allocations whose sending stopped, publisher told {sending}."
