@@ -28,6 +28,16 @@ OURS = {
     "Sign Out": "Sign out",
     "E-mail": "Email",
     "Remember Me": "Remember me",
+    # Plain words for what the button does.
+    "Please reauthenticate to safeguard your account.": (
+        "To keep your account safe, confirm it is you."
+    ),
+    "Alternative options": "Other ways to confirm it is you",
+    "Activate": "Set up",
+    "Deactivate": "Turn off",
+    "Generate": "Make new codes",
+    "Activate Authenticator App": "Set up an authenticator app",
+    "Deactivate Authenticator App": "Turn off the authenticator app",
 }
 
 

@@ -45,3 +45,13 @@ def test_two_factor_settings_offer_their_actions_as_buttons_not_a_list(
         r'<a class="([^"]*)" href="/accounts/2fa/totp/deactivate/"', page
     )
     assert deactivate and deactivate.group(1) == "button button-warning"
+
+
+def test_two_factor_buttons_and_the_password_check_speak_plainly(client, sam_with_totp):
+    login(client, sam_with_totp)
+    page = text_of(client.get("/accounts/2fa/").text)
+    assert "Turn off" in page and "Make new codes" in page
+    assert "Deactivate" not in page and "Generate" not in page
+    page = text_of(client.get("/accounts/reauthenticate/").text)
+    assert "To keep your account safe, confirm it is you." in page
+    assert "reauthenticate" not in page.lower()
