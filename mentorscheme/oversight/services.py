@@ -440,6 +440,12 @@ def allocation_run_stop_sending(*, run: AllocationRun, by) -> AllocationRun:
                 "This allocation is not being sent: "
                 + _NOT_SENDING.get(run.status, "there is nothing to stop.")
             )
+        if len(run.published) >= len(run.kept_pairs()):
+            raise OversightError(
+                "Every pair has been sent or skipped already: there is nothing left "
+                "to stop. The allocation is being marked published, and we will "
+                "email what was sent."
+            )
         run.status = RunStatus.STOPPED
         run.stopped_at = timezone.now()
         run.error = ""

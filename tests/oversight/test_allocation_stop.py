@@ -159,3 +159,21 @@ def test_the_candidates_not_sent_are_in_the_next_allocation(
     proposed = {p["candidate_id"] for p in again.proposal["pairs"]}
     assert not_sent["candidate_id"] in proposed
     assert sent["candidate_id"] not in proposed
+
+
+def test_a_sending_with_every_pair_done_is_finished_not_stopped(
+    client, olivia, london, waiting, bob, monkeypatch
+):
+    """The last batch was sent as the officer asked to stop: nothing is left to
+    stop, and the run is finished as published, with the officer's email."""
+    run = propose(client, olivia, london)
+    queued = one_pair_sent(client, run, monkeypatch)
+    assert oversight._send_batch(run.pk) is True  # the second, and last, pair
+    response = stop(client, run, confirmed="yes")
+    page = client.get(response["Location"]).text
+    assert "Every pair has been sent or skipped already" in page
+    run_queued(queued)
+    run.refresh_from_db()
+    assert run.status == "published"
+    [told] = [m for m in mail.outbox if m.to == [olivia.user.email]]
+    assert "2 of 2 pairs sent" in told.body
