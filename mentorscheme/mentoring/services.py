@@ -1508,16 +1508,19 @@ def letter_of_support_save(
         raise MentoringError("This mentoring relationship has ended.")
     if len(letter.split()) < 20:
         raise MentoringError("Write the letter in full: at least a few sentences.")
-    first = not relationship.letter_of_support
-    relationship.letter_of_support = letter.strip()
+    letter = letter.strip()
+    if letter == relationship.letter_of_support:
+        return relationship  # the same letter sent again: nothing is new
+    # A revision is told too: the candidate may have downloaded the letter before.
+    revised = bool(relationship.letter_of_support)
+    relationship.letter_of_support = letter
     relationship.letter_written_at = timezone.now()
     relationship.save(update_fields=["letter_of_support", "letter_written_at"])
-    if first:
-        emails.send(
-            "letter_of_support_written",
-            to=relationship.enrolment.member.email,
-            context={"relationship": relationship},
-        )
+    emails.send(
+        "letter_of_support_written",
+        to=relationship.enrolment.member.email,
+        context={"relationship": relationship, "revised": revised},
+    )
     return relationship
 
 

@@ -434,3 +434,28 @@ def test_a_fellowship_candidate_reads_that_the_mentor_writes_a_letter(
     assert "Log your meetings" in mentoring
     assert "your mentor confirms completion" not in mentoring
     assert "Dora writes your letter of support" in mentoring
+
+
+def test_the_candidate_is_told_when_the_letter_of_support_is_revised(
+    client, alice, dora, django_capture_on_commit_callbacks
+):
+    relationship = pair(alice, dora, qualification="fellowship")
+    url = f"/mentoring/relationships/{relationship.pk}/letter/"
+    login(client, dora)
+    first = "I have mentored Alice for a year. " * 5
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"letter": first})
+    assert mail.outbox[-1].to == ["alice@example.org"]
+    assert "has written your letter of support" in mail.outbox[-1].subject
+    revised = first + "She leads her service's reading programme."
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"letter": revised})
+    assert len(mail.outbox) == 2
+    told = mail.outbox[-1]
+    assert told.to == ["alice@example.org"]
+    assert "has revised your letter of support" in told.subject
+    assert "download it again" in told.body
+    # The same letter sent again (a double click) tells nobody anything.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"letter": revised})
+    assert len(mail.outbox) == 2
