@@ -163,10 +163,18 @@ def edit_profile(request):
     member = _member_or_403(request)
     profile = _profile_of(member)
     level = selectors.level_held(member)
+    # Before approval the application form is the profile, and once sent it is
+    # what the officer decides on: it changes only when they ask for more.
     if (
         profile is None
         or profile.status
-        in (MentorStatus.INTERESTED, MentorStatus.MORE_INFO, MentorStatus.RETIRED)
+        in (
+            MentorStatus.INTERESTED,
+            MentorStatus.APPLIED,
+            MentorStatus.MORE_INFO,
+            MentorStatus.DECLINED,
+            MentorStatus.RETIRED,
+        )
         or level is None
     ):
         return redirect("mentors:home")

@@ -293,6 +293,21 @@ def test_a_decision_by_the_registration_team_does_not_claim_to_be_the_officers(
     assert "Mentor Support Officer" not in asked.body
 
 
+def test_an_application_under_review_cannot_be_changed_behind_the_officer(
+    client, carol
+):
+    """Once sent, the application is what the officer decides on: the profile page
+    does not let the applicant rewrite it meanwhile (nor once declined)."""
+    for status in (MentorStatus.APPLIED, MentorStatus.DECLINED):
+        profile = f.mentor_profile(carol, status=status, statement="As sent.")
+        login(client, carol)
+        assert client.get("/mentors/profile/").status_code == 302
+        client.post("/mentors/profile/", application(statement="Rewritten later."))
+        profile.refresh_from_db()
+        assert profile.statement == "As sent."
+        profile.delete()
+
+
 def test_declining_an_application_asks_first_and_shows_the_message_to_be_sent(
     client, carol, olivia, django_capture_on_commit_callbacks
 ):
