@@ -1156,6 +1156,7 @@ def enrolment_withdraw(request, pk: int):
                 request, f"You have withdrawn from {enrolment.qualification}."
             )
             return redirect("mentoring:enrol" if member.is_current else "home")
+    enrolment.member = member
     return render(
         request,
         "mentoring/withdraw.html",

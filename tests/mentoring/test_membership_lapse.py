@@ -318,9 +318,11 @@ def test_a_lapsed_candidate_may_withdraw_and_their_mentor_is_told(
     lapse(alice)
     enrolment = alice.enrolments.get()
     login(client, alice)
-    assert (
-        client.get(f"/mentoring/enrolments/{enrolment.pk}/withdraw/").status_code == 200
-    )
+    page = client.get(f"/mentoring/enrolments/{enrolment.pk}/withdraw/")
+    assert page.status_code == 200
+    # Only current members enrol: she can once her membership is renewed.
+    assert "You can enrol again at any time" not in page.text
+    assert "Once your membership is renewed, you can enrol again" in page.text
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/mentoring/enrolments/{enrolment.pk}/withdraw/")
@@ -329,6 +331,9 @@ def test_a_lapsed_candidate_may_withdraw_and_their_mentor_is_told(
     mentoring.refresh_from_db()
     assert enrolment.status == "withdrawn" and mentoring.status == "ended_early"
     assert to(dora)
+    told = next(m for m in mail.outbox if m.to == ["alice@example.org"])
+    assert "You can enrol again at any time" not in told.body
+    assert "Once your membership is renewed, you can enrol again" in told.body
 
 
 def test_nobody_withdraws_someone_elses_enrolment(client, alice, larry):
