@@ -703,8 +703,13 @@ def register_changed(*, member_ids=None) -> dict[str, int]:
     enrolment works toward ends it; the open requests of a candidate whose
     membership is no longer current close; a mentoring whose candidate lapsed is
     held for the grace period, and one held carries on once both are current.
+    The mentors among ``member_ids`` (one change sent by the API) are delisted
+    or relisted at once, so that their pair hears of a lapse or a renewal then,
+    not at the next periodic run (which checks every mentor first itself).
     Idempotent.
     """
+    if member_ids is not None:
+        mentor_services.mentor_lapse_check(member_ids=member_ids)
     counts = line_manager_links_apply(member_ids=member_ids)
     counts["awarded"] = awards_close_enrolments(member_ids=member_ids)
     counts["not_current"] = requests_of_candidates_not_current_close(

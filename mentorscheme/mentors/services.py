@@ -750,9 +750,12 @@ def mentor_availability_confirm(
     return profile
 
 
-def mentor_lapse_check(*, today: datetime.date | None = None) -> dict[str, int]:
+def mentor_lapse_check(
+    *, today: datetime.date | None = None, member_ids=None
+) -> dict[str, int]:
     """Delist mentors whose registration or membership lapsed (closing what waits on
-    them); relist restored ones.
+    them); relist restored ones. ``member_ids``: only these members' (a change to
+    the register sent for them), else every mentor's.
 
     Safe to run twice, or several times at once: each change is decided again under
     the mentor's row lock, so a run that finds another already made it does nothing.
@@ -762,6 +765,8 @@ def mentor_lapse_check(*, today: datetime.date | None = None) -> dict[str, int]:
     candidates = MentorProfile.objects.filter(
         status__in=[S.LISTED, S.LAPSED]
     ).select_related("member")
+    if member_ids is not None:
+        candidates = candidates.filter(member_id__in=member_ids)
     for profile in candidates:
         failing = bool(listing_failures(profile, today=today))
         wanted = _lapse_change(profile.status, failing)

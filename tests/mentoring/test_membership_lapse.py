@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from mentorscheme.api import services as api_services
 from mentorscheme.members.models import Member
 from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import HelpFlag, MentoringRequest
@@ -343,3 +344,52 @@ def test_nobody_withdraws_someone_elses_enrolment(client, alice, larry):
         client.post(f"/mentoring/enrolments/{enrolment.pk}/withdraw/").status_code
         == 404
     )
+
+
+def _as_the_register_has_them(member, status):
+    organisation = member.organisation
+    return {
+        "first_name": member.first_name,
+        "last_name": member.last_name,
+        "email": member.email,
+        "region": member.region.code,
+        "membership_status": status,
+        "job_title": member.job_title,
+        "organisation": organisation.name if organisation else "",
+        "organisation_type": organisation.organisation_type.code
+        if organisation
+        else "",
+    }
+
+
+def test_a_mentors_renewal_sent_by_the_membership_database_is_told_at_once(
+    client, mentoring, alice, dora, django_capture_on_commit_callbacks
+):
+    from tests.api.conftest import Api  # noqa: PLC0415
+
+    _, token = api_services.token_create(
+        name="Membership database", scopes=["members:write"], created_by=None
+    )
+    sync = Api(client, token)
+    number = dora.membership_number
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        lapsed = sync.put(
+            f"/members/{number}", _as_the_register_has_them(dora, "lapsed")
+        )
+    assert lapsed.status_code == 200
+    dora.mentor_profile.refresh_from_db()
+    assert dora.mentor_profile.status == "lapsed"  # delisted now, not within the hour
+    assert "carries on until" in to(alice)[0].subject
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        renewed = sync.put(
+            f"/members/{number}", _as_the_register_has_them(dora, "current")
+        )
+    assert renewed.status_code == 200
+    dora.mentor_profile.refresh_from_db()
+    assert dora.mentor_profile.status == "listed"
+    assert lapse_flag(mentoring).resolved_at is not None
+    assert to(alice)[0].subject.endswith("Your mentoring with Dora Davies carries on")
+    assert any(m.subject.endswith("You are listed as a mentor again") for m in to(dora))
+    assert "ended after the grace period 0" in run_periodic(today=after_grace())
