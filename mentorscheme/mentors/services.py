@@ -617,7 +617,10 @@ def mentor_retire(*, profile: MentorProfile, by=None) -> MentorProfile:
     changes.mentor_unavailable(profile=profile, reason=UNLISTED_REQUEST_REASON)
     # Mentor training is of use only to a mentor: the place goes to the waiting list.
     for booking in mentor_training_places(profile.member):
-        training.booking_cancel(booking_id=booking.pk, member=profile.member)
+        try:
+            training.booking_cancel(booking_id=booking.pk, member=profile.member)
+        except training.TrainingError:
+            continue  # it started a moment ago: its register stands
     _counted(profile)
     return profile
 
