@@ -57,6 +57,8 @@ def test_the_api_keeps_its_problem_details_in_the_demo(client, alice):
 def test_the_500_page_needs_nothing_but_itself(client):
     page = render_to_string("500.html")
     assert "Sorry, something went wrong" in page
+    # It gives no email address to write to: it says where to tell the team.
+    assert '<a href="/contact/">the contact page</a>' in page
 
 
 def test_a_bad_directory_filter_is_left_out_with_a_message(client, alice, bob):
