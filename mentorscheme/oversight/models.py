@@ -163,6 +163,11 @@ class AllocationRun(models.Model):
             if p["candidate_id"] not in removed
         ]
 
+    def unsent_pairs(self) -> list[dict]:
+        """The kept pairs not sent yet (nor skipped or failed), in order."""
+        done = {o["candidate_id"] for o in self.published}
+        return [p for p in self.kept_pairs() if p["candidate_id"] not in done]
+
     def kept_pairs_digest(self) -> str:
         """A fingerprint of the kept pairs (who with whom): the page that asks the
         officer to confirm carries it, so what is sent is what they were shown."""

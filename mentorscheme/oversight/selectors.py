@@ -768,10 +768,10 @@ def pair_conflict(user, candidate, mentor, *, decider) -> str:
     return ""
 
 
-def run_conflicts(run, user) -> list[str]:
-    """The kept pairs of a run that ``user`` may not decide, each in words: "the
-    candidate with the mentor: why"."""
-    pairs = run.kept_pairs()
+def run_conflicts(run, user, *, pairs: list[dict] | None = None) -> list[str]:
+    """The kept pairs of a run (or those of ``pairs``) that ``user`` may not
+    decide, each in words: "the candidate with the mentor: why"."""
+    pairs = run.kept_pairs() if pairs is None else pairs
     people = run_people(pairs, [])
     decider = officers.decider_of(user)
     found = []

@@ -539,7 +539,16 @@ def allocation_run_publish(
 
 
 def _resume(run: AllocationRun, by) -> AllocationRun:
-    refuse_conflicts(run, by)
+    # Only the pairs still to send are this officer's decision: those sent are
+    # decided already, and can no longer be taken out.
+    conflicts = selectors.run_conflicts(run, by, pairs=run.unsent_pairs())
+    if conflicts:
+        raise OversightError(
+            "You cannot send the rest of this allocation. "
+            + " ".join(conflicts)
+            + " Ask another support officer of the region, or the registration "
+            "team, to send the rest."
+        )
     run.error = ""
     run.progress = _sending_progress(run, stage="queued")
     run.progress_at = timezone.now()
@@ -654,9 +663,7 @@ def _send_batch(run_id: int) -> bool:
     run = _run_to_send(run_id)
     if run.status != RunStatus.PUBLISHING:
         return False
-    done = {o["candidate_id"] for o in run.published}
-    batch = [p for p in run.kept_pairs() if p["candidate_id"] not in done]
-    batch = batch[:SEND_BATCH]
+    batch = run.unsent_pairs()[:SEND_BATCH]
     if not batch:
         return False
     # Mentor profiles, then enrolments: the order the mentoring services lock in.

@@ -3,6 +3,7 @@ the officer's email when it is done, and sending that stops part way and is
 carried on without sending any pair twice."""
 
 import datetime
+import html
 
 from django.core import mail
 from django.db import OperationalError
@@ -17,6 +18,8 @@ from mentorscheme.oversight import services as oversight
 from mentorscheme.oversight import views
 from mentorscheme.oversight.models import AllocationRun
 from mentorscheme.scheme.models import Enrolment
+from tests import factories as f
+from tests.conftest import login
 from tests.oversight.test_allocation import confirmed, propose
 
 
@@ -487,3 +490,45 @@ def test_the_list_of_runs_says_which_sending_stopped(
         f'<strong>Sending stopped:</strong> <a href="/oversight/allocations/{run.pk}/'
         '#progress">send the rest, or stop it' in listed
     )
+
+
+def test_another_officer_sends_the_rest_if_only_a_pair_sent_is_theirs_to_decline(
+    client, olivia, london, waiting, bob, monkeypatch
+):
+    """Olivia published; the worker died after Alice's pair. Opal, another
+    officer of the region, is Alice's line manager: Alice's pair is decided and
+    sent already, so Opal may send the rest, but not a pair of her own report."""
+    opal = f.MemberFactory(first_name="Opal", last_name="Oak", email="opal@e.org")
+    f.award(opal, "chartership")
+    f.with_account(opal, totp=True)
+    f.appoint(opal, "london")
+    alice = waiting["alice"].member
+    alice.line_manager = opal
+    alice.save()
+    run = propose(client, olivia, london)
+    assert run.kept_pairs()[0]["candidate_id"] == waiting["alice"].pk
+    worker_dies_after_one_pair(client, run, monkeypatch)
+    minutes_pass(run, 6)
+
+    carl = waiting["carl"].member
+    carl.line_manager = opal
+    carl.save()
+    login(client, opal)
+    page = html.unescape(
+        client.post(f"/oversight/allocations/{run.pk}/publish/", follow=True).text
+    )
+    assert (
+        "You cannot send the rest of this allocation. Carl Clark with Bob Baker: "
+        "You are Carl Clark's line manager, so you cannot decide this. Ask another "
+        "support officer of the region, or the registration team, to send the rest."
+        in page
+    )
+    assert "Alice Archer with" not in page and "Take that pair out" not in page
+
+    carl.line_manager = None
+    carl.save()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(f"/oversight/allocations/{run.pk}/publish/")
+    run.refresh_from_db()
+    assert run.status == "published"
+    assert MentoringRequest.objects.count() == 2
