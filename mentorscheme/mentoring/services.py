@@ -2383,7 +2383,12 @@ def _lapse_over(flag_id: int) -> bool:
             "relationship__enrolment__qualification",
             "relationship__mentor__member",
         ).get(pk=flag_id)
-        _tell_pair("mentoring_lapse_over", flag.relationship)
+        _tell_pair(
+            "mentoring_lapse_over",
+            flag.relationship,
+            mentor_renewed=flag.mentor_lapsed_at is not None,
+            candidate_renewed=flag.candidate_lapsed_at is not None,
+        )
     return True
 
 

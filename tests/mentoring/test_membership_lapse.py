@@ -112,7 +112,13 @@ def test_a_mentor_renewed_in_the_grace_period_carries_on_mentoring(
     flag = lapse_flag(mentoring)
     assert flag.resolved_at is not None and "renewed in time" in flag.resolution
     assert "carries on" in to(alice)[0].subject
-    assert any("carries on" in m.subject for m in to(dora))
+    assert "Dora Davies's renewal has been recorded, so your mentoring with" in (
+        to(alice)[0].body
+    )
+    (carries_on,) = [m for m in to(dora) if "carries on" in m.subject]
+    assert "Your renewal has been recorded, so your mentoring of Alice" in (
+        carries_on.body
+    )
     assert run_periodic(today=after_grace()).count("ended after the grace period 0")
 
 
