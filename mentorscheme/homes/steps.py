@@ -344,7 +344,7 @@ def mentor_section(profile: MentorProfile, now) -> Section:
                 "Resume accepting candidates",
             )
         )
-    regulations = mentor_selectors.current_regulations(now.date())
+    regulations = mentor_selectors.current_regulations(timezone.localdate(now))
     if (
         regulations is not None
         and not BriefingAcknowledgement.objects.filter(
@@ -569,7 +569,7 @@ def staff_section(now) -> Section:
                 waiting=True,
             )
         )
-    today = now.date()
+    today = timezone.localdate(now)
     uncovered = officers.uncovered_regions(today)
     if uncovered:
         names = ", ".join(

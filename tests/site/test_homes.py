@@ -8,7 +8,13 @@ from django.utils import timezone
 from mentorscheme.contact.models import Feedback
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentors.models import MentorStatus
-from mentorscheme.training.models import Booking, BookingStatus, TrainingEvent
+from mentorscheme.scheme.models import RegulationsVersion
+from mentorscheme.training.models import (
+    Booking,
+    BookingStatus,
+    BriefingAcknowledgement,
+    TrainingEvent,
+)
 from tests import factories as f
 from tests.conftest import login
 
@@ -190,3 +196,20 @@ def test_a_candidate_with_two_enrolments_sees_what_waits_on_each(client, alice, 
     assert "Working towards Certification." in page
     assert f'href="/mentoring/?enrolment={certification.pk}"' in page
     assert f'href="/mentoring/?enrolment={chartership.pk}"' in page
+
+
+def test_a_mentor_is_asked_to_catch_up_from_the_first_hour_of_new_regulations(
+    client, bob, clock
+):
+    """Regulations take effect on a London day: at half past midnight in summer
+    (still the day before in UTC) they are the ones in force."""
+    BriefingAcknowledgement.objects.create(
+        member=bob, regulations=RegulationsVersion.objects.get(), how="watched"
+    )
+    RegulationsVersion.objects.create(
+        name="Regulations of 1 June 2027", effective_from=datetime.date(2027, 6, 1)
+    )
+    london = timezone.get_default_timezone()
+    clock.move_to(datetime.datetime(2027, 6, 1, 0, 30, tzinfo=london))
+    page = home(client, bob)
+    assert "Catch up with the Regulations of 1 June 2027" in page
