@@ -62,6 +62,7 @@ mentors:availability          -                       login >mentors:home 200 >m
 mentors:review_list           -                       login 403   403   200   200   200
 mentors:review                pk=review_profile       login 404   404   200   404   200
 mentors:review_evidence       pk=review_profile       login 405   405   405   405   405
+mentors:withdraw_evidence     pk=review_profile       login 405   405   405   405   405
 mentors:evidence              -                       login >mentors:home 200 >mentors:home >mentors:home 403
 mentors:evidence_document     pk=evidence             login 404   404   200   404   200
 training:index                -                       200   200   200   200   200   200
@@ -211,6 +212,7 @@ mentors:accepting             -                       login >mentors:home >mento
 # irreversible actions answer a first POST with a confirmation page (200)
 mentors:retire                -                       login >mentors:home 200 >mentors:home >mentors:home 403
 mentors:review_evidence       pk=review_profile       login 404   404   400   404   400
+mentors:withdraw_evidence     pk=review_profile       login 404   404   400   404   400
 training:book                 pk=event                login >training:event >training:event >training:event >training:event 403
 training:cancel_booking       pk=booking              login 404   404   404   404   403
 mentors:briefing_watched      -                       login >mentors:home >mentors:home >mentors:home >mentors:home 403

@@ -232,3 +232,13 @@ class EvidenceReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Message to the applicant",
     )
+
+
+class EvidenceWithdrawForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why the acceptance is withdrawn",
+        help_text="The mentor reads this.",
+        error_messages={"required": "Give the mentor a reason: they will read it."},
+    )

@@ -359,6 +359,60 @@ def mentor_external_training_review(
     return profile
 
 
+@transaction.atomic
+def mentor_external_training_withdraw(
+    *, profile: MentorProfile, reason: str, by
+) -> MentorProfile:
+    """Withdraw an acceptance of training done elsewhere given in error, with the
+    reason the mentor reads. The gates run again, as after a corrected register:
+    without other training, an approved mentor goes back a stage, and a listed one
+    is delisted (what waits on them closed) and told why. They may send evidence
+    again, or book the scheme's training."""
+    profile = _locked(profile)
+    if profile.external_training_status != EvidenceStatus.ACCEPTED:
+        raise MentorError("No accepted training done elsewhere is on record.")
+    if not reason.strip():
+        raise MentorError("Give the mentor a reason: they will read it.")
+    _refuse_if_conflicted(by, profile)
+    reason = reason.strip()
+    evidence = profile.evidence.filter(status=EvidenceStatus.ACCEPTED).first()
+    if evidence is not None:
+        evidence.status, evidence.reason = EvidenceStatus.REJECTED, reason
+        evidence.decided_by, evidence.decided_at = by, timezone.now()
+        evidence.save()
+    profile.external_training_status = EvidenceStatus.REJECTED
+    profile.external_trained_on = None
+    profile.trained_on, _ = _gates_from_records(profile)
+    profile.save()
+    audit.record(actor=by, action=audit.AuditAction.MENTOR_TRAINING_EVIDENCE_DECIDED, target=profile, details={"accepted": False, "withdrawn": True, "reason": reason})  # fmt: skip
+    because = (
+        f"The acceptance of your mentor training done elsewhere was withdrawn: {reason}"
+    )
+    MentorStatusChange.objects.create(
+        mentor=profile,
+        from_status=profile.status,
+        to_status=profile.status,
+        by=by,
+        note="Acceptance of training done elsewhere withdrawn: " + reason,
+    )
+    missing = [f.reason for f in _listing_failures(profile) if f.code == "not_trained"]
+    if profile.status == S.LISTED and missing:
+        _delist_for_gates(profile, missing, because=because, by=by)
+    else:
+        if profile.status in APPROVED_STATES:
+            state = _gate_state(profile)
+            if state != profile.status:
+                _transition(profile, state, note=because, by=by)
+        _tell(
+            profile,
+            "mentor_training_evidence_rejected",
+            reason=reason,
+            decider=_decider(by, profile.member),
+        )
+    _counted(profile)
+    return profile
+
+
 def attended_on(member: Member, kind: str) -> datetime.date | None:
     """The day of the first event of this kind the member is recorded as attending.
 

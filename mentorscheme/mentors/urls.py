@@ -21,4 +21,9 @@ urlpatterns = [
     path("review/", views.review_list, name="review_list"),
     path("review/<int:pk>/", views.review, name="review"),
     path("review/<int:pk>/evidence/", views.review_evidence, name="review_evidence"),
+    path(
+        "review/<int:pk>/evidence/withdraw/",
+        views.withdraw_evidence,
+        name="withdraw_evidence",
+    ),
 ]

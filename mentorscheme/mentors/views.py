@@ -22,6 +22,7 @@ from mentorscheme.mentors.access import (
 from mentorscheme.mentors.forms import (
     EvidenceForm,
     EvidenceReviewForm,
+    EvidenceWithdrawForm,
     MentorApplicationForm,
     MentorProfileForm,
     ReviewForm,
@@ -333,14 +334,17 @@ def review_list(request):
     )
 
 
-def _review_page(request, profile, *, form=None, evidence_form=None):
+def _review_page(
+    request, profile, *, form=None, evidence_form=None, withdraw_form=None
+):
     context = selectors.review_context(profile)
     context.update(
         form=form or ReviewForm(),
         evidence_form=evidence_form or EvidenceReviewForm(),
+        withdraw_form=withdraw_form or EvidenceWithdrawForm(),
         conflict=officers.conflict_reason(request.user, profile.member),
     )
-    invalid = (form and form.errors) or (evidence_form and evidence_form.errors)
+    invalid = any(f and f.errors for f in (form, evidence_form, withdraw_form))
     return render(
         request, "mentors/review.html", context, status=400 if invalid else 200
     )
@@ -352,6 +356,13 @@ _REFUSALS = {
         "Decline {name}'s mentor application",
         "{name} is emailed that their application is declined, with your message:",
         "Yes, decline the application",
+    ),
+    "withdraw": (
+        "Withdraw the acceptance of {name}'s training",
+        "{name} is emailed that their training done elsewhere no longer counts, "
+        "with your message; without other training they are taken off the list "
+        "(they may send evidence again, or book the training):",
+        "Yes, withdraw the acceptance",
     ),
     "evidence": (
         "Refuse {name}'s training evidence",
@@ -434,6 +445,21 @@ def review_evidence(request, pk: int):
         services.mentor_external_training_review,
         "evidence_form",
         refusal=lambda data: "" if data["accept"] else "evidence",
+    )
+
+
+@login_required
+@require_POST
+def withdraw_evidence(request, pk: int):
+    roles = roles_for(request.user)
+    profile = get_mentor_to_review_or_404(roles, pk)
+    return _decide(
+        request,
+        profile,
+        EvidenceWithdrawForm(request.POST),
+        services.mentor_external_training_withdraw,
+        "withdraw_form",
+        refusal=lambda data: "withdraw",
     )
 
 

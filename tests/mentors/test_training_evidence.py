@@ -221,3 +221,41 @@ def test_evidence_of_someone_declined_or_stepped_down_leaves_the_officers_queue(
     profile.refresh_from_db()
     assert profile.external_training_status == EvidenceStatus.PENDING
     assert mail.outbox == []
+
+
+def test_an_acceptance_given_in_error_is_withdrawn_and_the_gates_run_again(
+    client, carol, olivia, sam_with_totp, django_capture_on_commit_callbacks
+):
+    """Training elsewhere accepted by mistake listed Carol: another officer (or the
+    registration team) withdraws it with a reason; she is delisted, told why, and
+    may send evidence again or book the training."""
+    profile = carol.mentor_profile
+    profile.workshop_attended_on = datetime.date(2024, 4, 1)
+    profile.save()
+    login(client, carol)
+    send(client)
+    services.mentor_external_training_review(
+        profile=profile, accept=True, by=olivia.user
+    )
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.LISTED
+    login(client, sam_with_totp)
+    url = f"/mentors/review/{profile.pk}/"
+    assert "Withdraw the acceptance" in client.get(url).text
+    withdraw = {"reason": "The course was on coaching sales staff, not mentoring."}
+    page = client.post(f"{url}evidence/withdraw/", withdraw).text
+    assert "Withdraw the acceptance of Carol Cole&#x27;s training?" in page
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.LISTED
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{url}evidence/withdraw/", withdraw | {"confirmed": "yes"})
+    profile.refresh_from_db()
+    assert profile.status == MentorStatus.WORKSHOP_ATTENDED
+    assert profile.trained_on is None
+    assert profile.external_training_status == EvidenceStatus.REJECTED
+    [told] = mail.outbox
+    assert told.to == ["carol@example.org"]
+    assert "not coaching" in told.body or "not mentoring" in told.body
+    login(client, carol)
+    assert "Send further evidence" in client.get("/mentors/evidence/").text
