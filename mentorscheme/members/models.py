@@ -183,7 +183,15 @@ class Member(models.Model):
             )
         ]
         # The few lapsed members (the dashboard's lapsing mentors) without a scan.
-        indexes = [models.Index(fields=["membership_status"])]
+        indexes = [
+            models.Index(fields=["membership_status"]),
+            # The few whose lapse is recorded, found again once they renew.
+            models.Index(
+                fields=["membership_lapsed_at"],
+                condition=Q(membership_lapsed_at__isnull=False),
+                name="members_lapse_recorded",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
