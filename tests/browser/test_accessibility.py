@@ -290,3 +290,20 @@ def test_the_officer_pages_show_which_one_you_are_on(open_page, olivia):
     assert here.get_attribute("aria-current") == "page"
     assert here.evaluate(weight) == "700"
     assert links.get_by_role("link", name="Reports").evaluate(weight) == "400"
+
+
+def test_a_long_email_address_fits_the_narrowest_phone(open_page, db):
+    # WCAG's reflow width: 320 px, without scrolling sideways.
+    member = f.MemberFactory(
+        first_name="Bartholomew",
+        last_name="Featherstonehaugh",
+        email="bartholomew.featherstonehaugh.100316@members.example",
+    )
+    f.with_account(member)
+    page = open_page("bartholomew", signed_in_as=member.user)
+    page.set_viewport_size({"width": 320, "height": 800})
+    problems = []
+    for path in ("/members/me/", "/accounts/email/", "/accounts/password/reset/"):
+        page.goto(path)
+        problems += layout_problems(page)
+    assert not problems, "\n".join(problems)
