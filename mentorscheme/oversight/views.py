@@ -471,17 +471,25 @@ def _confirm_stop(request, run):
     else:
         sent = (
             "What was sent stays as it is "
-            f"({_n(counts['sent'], 'request', 'requests')} so far): the mentors "
-            "can still accept or decline them."
+            f"({_n(counts['sent'], 'request', 'requests')} so far): "
+            + (
+                "the mentor can still accept or decline it."
+                if counts["sent"] == 1
+                else "the mentors can still accept or decline them."
+            )
         )
     return confirm.confirmation_page(
         request,
         title=f"Stop sending allocation {run.pk}",
         consequences=[
-            f"The {_n(not_sent, 'pair', 'pairs')} not sent yet "
-            f"{'is' if not_sent == 1 else 'are'} never sent, and nobody is "
-            "emailed about them. Their candidates stay waiting: start a new "
-            "allocation for them whenever you are ready.",
+            (
+                "The 1 pair not sent yet is never sent, and nobody is emailed "
+                "about it. Its candidate stays waiting"
+                if not_sent == 1
+                else f"The {not_sent} pairs not sent yet are never sent, and "
+                "nobody is emailed about them. Their candidates stay waiting"
+            )
+            + ": start a new allocation whenever you are ready.",
             sent,
             "Pairs being sent at this moment are finished first, and count as sent.",
         ],

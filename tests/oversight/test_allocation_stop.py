@@ -42,8 +42,14 @@ def test_an_officer_stops_sending_the_rest_after_confirming(
     assert confirmation.status_code == 200
     text = confirmation.text
     assert f"Stop sending allocation {run.pk}?" in text
-    assert "The 1 pair not sent yet is never sent, and nobody is emailed" in text
-    assert "What was sent stays as it is (1 request so far)" in text
+    assert (
+        "The 1 pair not sent yet is never sent, and nobody is emailed about it. "
+        "Its candidate stays waiting: start a new allocation" in text
+    )
+    assert (
+        "What was sent stays as it is (1 request so far): the mentor can still "
+        "accept or decline it." in text
+    )
     assert "The rest cannot be sent afterwards." in text
     assert "No, keep sending" in text
     run.refresh_from_db()
