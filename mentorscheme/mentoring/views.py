@@ -813,7 +813,11 @@ def relationship_end(request, pk: int):
                 f"{other.full_name} is emailed that the mentoring has ended, with "
                 "the reason you gave.",
                 "The meeting log and agreement stay in both your histories.",
-                _next_mentor(relationship, "The candidate")
+                (
+                    _next_mentor(relationship, other.first_name)
+                    if other == relationship.enrolment.member
+                    else _your_next_mentor(relationship)
+                )
                 + "; a change of mentor starts a new mentoring relationship.",
             ],
             button="Yes, end the mentoring",
@@ -1073,6 +1077,17 @@ def _next_mentor(relationship, candidate: str) -> str:
             "then ask another mentor"
         )
     return f"{candidate} can then ask another mentor"
+
+
+def _your_next_mentor(relationship) -> str:
+    """``_next_mentor`` as the candidate reads it of themselves."""
+    if selectors.portfolio_submitted(relationship.enrolment):
+        return (
+            "Your portfolio is with the assessors, so there is no mentor to find "
+            "now; if the assessors ask for further information, you can then ask "
+            "another mentor"
+        )
+    return "You can then ask another mentor"
 
 
 @login_required

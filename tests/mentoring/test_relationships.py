@@ -230,6 +230,20 @@ def test_a_mentor_ending_the_mentoring_tells_the_candidate_what_comes_next(
     assert next_step in told.body
 
 
+def test_ending_the_mentoring_says_what_comes_next_to_whoever_ends_it(
+    client, alice, dora
+):
+    relationship = pair(alice, dora)
+    url = f"/mentoring/relationships/{relationship.pk}/end/"
+    login(client, alice)
+    asked = client.post(url, {"reason": "Moving on"}).text
+    assert "You can then ask another mentor" in asked
+    assert "The candidate can then ask" not in asked
+    login(client, dora)
+    asked = client.post(url, {"reason": "Moving on"}).text
+    assert "Alice can then ask another mentor" in asked
+
+
 def test_candidate_home_shows_the_next_step(client, alice, dora):
     login(client, alice)
     assert "Find a mentor" in client.get("/mentoring/").text
