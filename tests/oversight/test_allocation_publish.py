@@ -3,9 +3,11 @@ runs started twice, and what each person is told."""
 
 import datetime
 import html
+import importlib
 import json
 import re
 
+from django.apps import apps
 from django.core import mail
 from django.test import TestCase
 from django.utils import timezone
@@ -302,4 +304,26 @@ def test_the_officers_email_counts_no_place_left_as_one_reason_old_runs_too():
     assert oversight.skip_reasons(outcomes) == [
         (oversight.NO_PLACE_LEFT, 2),
         ("The candidate's enrolment is closed.", 1),
+    ]
+
+
+def test_upgrading_takes_mentors_names_out_of_older_runs_skip_reasons():
+    named = "Bob Baker" + oversight.NO_PLACE_LEFT.removeprefix("The mentor")
+    run = AllocationRun.objects.create(
+        published=[
+            {"outcome": "skipped", "reason": named},
+            {"outcome": "skipped", "reason": "The candidate has a mentor already."},
+            {"outcome": "requested"},
+        ]
+    )
+    upgrade = importlib.import_module(
+        "mentorscheme.oversight.migrations.0010_skip_reasons_without_names"
+    )
+    upgrade.forget_names(apps, None)
+    run.refresh_from_db()
+    assert "Bob Baker" not in json.dumps(run.published)
+    assert [outcome.get("reason") for outcome in run.published] == [
+        oversight.NO_PLACE_LEFT,
+        "The candidate has a mentor already.",
+        None,
     ]
