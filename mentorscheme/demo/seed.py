@@ -82,9 +82,17 @@ def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour, 0), tzinfo=datetime.UTC)
 
 
-def _weekday(day: datetime.date) -> datetime.date:
-    """The day itself, or the Monday after a weekend: events run on weekdays."""
-    return day + datetime.timedelta(days=7 - day.weekday() if day.weekday() >= 5 else 0)
+#: Days no region holds an event on, as (month, day): Christmas Eve to Boxing Day
+#: and New Year's Day.
+HOLIDAYS = {(12, 24), (12, 25), (12, 26), (1, 1)}
+
+
+def _working_day(day: datetime.date) -> datetime.date:
+    """The day itself, or the next one that is neither a weekend nor a holiday:
+    events run on working days."""
+    while day.weekday() >= 5 or (day.month, day.day) in HOLIDAYS:
+        day += datetime.timedelta(days=1)
+    return day
 
 
 def _merge_the_midlands() -> None:
@@ -242,13 +250,20 @@ def _insert(model, objs: list, progress: Progress, stage: str) -> None:
 
 
 class DemoSeeder:
-    def __init__(self, *, seed: int, members: int, progress: Progress = _quiet):
+    def __init__(
+        self,
+        *,
+        seed: int,
+        members: int,
+        progress: Progress = _quiet,
+        today: datetime.date | None = None,
+    ):
         self.rng = random.Random(seed)
         self.n_members = members
         self.progress = progress
         # Events are put around the day the demo is loaded, so some are always in
         # the coming weeks and some just past; the register keeps its fixed dates.
-        self.today = timezone.localdate()
+        self.today = today or timezone.localdate()
         _merge_the_midlands()
         self.regions = list(Region.objects.filter(is_active=True).order_by("code"))
         self.org_types = list(OrganisationType.objects.order_by("code"))
@@ -509,7 +524,7 @@ class DemoSeeder:
         # briefing is acknowledged on the day it was held.
         held = {}
         for i, region in enumerate(self.regions):
-            day = _weekday(datetime.date(2014, 3, 10) + datetime.timedelta(weeks=i))
+            day = _working_day(datetime.date(2014, 3, 10) + datetime.timedelta(weeks=i))
             held[region.pk] = TrainingEvent.objects.create(
                 kind=EventKind.BRIEFING,
                 title=f"Briefing on the 2013 regulations, {region.name}",
@@ -569,7 +584,7 @@ class DemoSeeder:
                     False,
                 ),
             ):
-                day = _weekday(self.today + datetime.timedelta(days=days))
+                day = _working_day(self.today + datetime.timedelta(days=days))
                 hours = 6 if kind == EventKind.MENTOR_TRAINING else 3
                 rows.append(
                     TrainingEvent(
@@ -954,10 +969,19 @@ def database_is_empty() -> bool:
 
 
 @transaction.atomic
-def seed_demo(*, seed: int = 2026, members: int = 3000, progress: Progress = _quiet):
+def seed_demo(
+    *,
+    seed: int = 2026,
+    members: int = 3000,
+    progress: Progress = _quiet,
+    today: datetime.date | None = None,
+):
+    """``today``: the day the events are placed around (by default, the real one)."""
     if not database_is_empty():
         raise SeedError("The database already holds members or accounts.")
-    accounts = DemoSeeder(seed=seed, members=members, progress=progress).run()
+    accounts = DemoSeeder(
+        seed=seed, members=members, progress=progress, today=today
+    ).run()
     figures.rebuild()  # the data went in around the services that keep them
     with connection.cursor() as cursor:
         # Fresh statistics after a bulk load, or the planner guesses at random.

@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 
 import pytest
@@ -8,6 +9,7 @@ from mentorscheme.members.models import Member, OfficerAppointment, Organisation
 from mentorscheme.mentoring.models import MentoringRelationship
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.scheme.models import Enrolment
+from mentorscheme.training.models import TrainingEvent
 
 
 def fingerprint() -> str:
@@ -110,3 +112,23 @@ def test_seeding_a_database_that_holds_data_is_refused(db):
         seed.seed_demo(seed=1, members=200)
     call_command("seed_demo", "--if-empty", "--members", "200")
     assert Member.objects.count() == 200
+
+
+def test_demo_events_fall_on_working_days_not_over_christmas(db):
+    # Loaded on 10 December, the coming events run into Christmas and New Year.
+    seed.seed_demo(seed=3, members=300, today=datetime.date(2026, 12, 10))
+    days = [e.starts_at.date() for e in TrainingEvent.objects.all()]
+    assert max(days) > datetime.date(2027, 1, 1)
+    assert [d for d in days if d.weekday() >= 5] == []
+    assert [
+        d for d in days if (d.month, d.day) in {(12, 24), (12, 25), (12, 26), (1, 1)}
+    ] == []
+
+
+def test_demo_events_are_placed_the_same_way_each_time(db):
+    seed.seed_demo(seed=3, members=300, today=datetime.date(2026, 12, 10))
+    first = list(TrainingEvent.objects.values_list("title", "starts_at"))
+    wipe()
+    TrainingEvent.objects.all().delete()
+    seed.seed_demo(seed=3, members=300, today=datetime.date(2026, 12, 10))
+    assert list(TrainingEvent.objects.values_list("title", "starts_at")) == first
