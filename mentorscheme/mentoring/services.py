@@ -1690,6 +1690,8 @@ def agreement_confirm(*, agreement: Agreement, member: Member) -> Agreement:
     agreement = lock_row(Agreement, agreement.pk)
     relationship = _locked_relationship(agreement.relationship_id)
     side = _side(relationship, member)
+    if not relationship.is_active:
+        raise MentoringError("This mentoring relationship has ended.")
     if relationship.agreements.first().pk != agreement.pk:
         raise MentoringError(
             "A newer version of the agreement exists; confirm that one."

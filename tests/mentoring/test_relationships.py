@@ -50,6 +50,28 @@ def test_both_confirm_the_agreement_and_revisions_keep_versions(client, alice, d
     assert "A newer version" in response.text
 
 
+def test_an_agreement_left_unconfirmed_cannot_be_confirmed_once_the_mentoring_ended(
+    client, alice, dora
+):
+    relationship = pair(alice, dora)
+    login(client, alice)
+    client.post(f"/mentoring/relationships/{relationship.pk}/agreement/", AGREEMENT)
+    agreement = Agreement.objects.get()
+    # The candidate ends it while the mentor still has the agreement open.
+    client.post(
+        f"/mentoring/relationships/{relationship.pk}/end/",
+        {"reason": "Moving on", "confirmed": "yes"},
+    )
+    login(client, dora)
+    response = client.post(
+        f"/mentoring/agreements/{agreement.pk}/confirm/", follow=True
+    )
+    assert "This mentoring relationship has ended." in response.text
+    assert "You have confirmed the agreement." not in response.text
+    agreement.refresh_from_db()
+    assert agreement.mentor_confirmed_at is None
+
+
 def test_an_agreement_saved_again_unchanged_stays_confirmed_and_nobody_is_asked(
     client, alice, dora, django_capture_on_commit_callbacks
 ):
