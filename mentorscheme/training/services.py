@@ -43,6 +43,10 @@ def _locked_event(event_id: int) -> TrainingEvent:
     return lock_row(TrainingEvent, event_id)
 
 
+def _lock_member(member: Member) -> None:
+    lock_row(Member, member.pk)
+
+
 def _ics(
     event: TrainingEvent, *, member: Member, cancelled: bool = False
 ) -> emails.Attachment:
@@ -272,6 +276,11 @@ def booking_create(*, event_id: int, member: Member) -> Booking:
         raise TrainingError(
             "You are already booked on this event (or on its waiting list)."
         )
+    # The member next (after the event, the order every writer here locks in):
+    # their bookings of two events of one kind at once are then decided in turn.
+    _lock_member(member)
+    if held := booking_of_the_same_kind(event=event, member=member):
+        raise TrainingError(_one_is_enough(held))
     if event.bookings.filter(member=member, status=BookingStatus.CANCELLED).exists():
         # Their calendar holds this event's cancellation: only a later revision
         # puts it back.
@@ -287,6 +296,50 @@ def booking_create(*, event_id: int, member: Member) -> Booking:
         "booking_waiting", to=member.email, context={"event": event, "member": member}
     )
     return booking
+
+
+#: Kinds of event one attendance is enough of: a member holds (or waits for) a place
+#: on one of each at a time, so a scarce place is not kept from someone else.
+#: Briefings and webinars are open to as many as a member likes.
+ONE_IS_ENOUGH_OF = {
+    EventKind.MENTOR_TRAINING: "mentor training session",
+    EventKind.WORKSHOP: "Professional Registration workshop",
+}
+
+
+def booking_of_the_same_kind(*, event: TrainingEvent, member: Member) -> Booking | None:
+    """The member's booking (or place on a waiting list) for another event to come
+    of ``event``'s kind, where one is enough; None if they hold none."""
+    if event.kind not in ONE_IS_ENOUGH_OF:
+        return None
+    return (
+        Booking.objects.filter(
+            member=member,
+            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+            event__kind=event.kind,
+            event__is_cancelled=False,
+            event__starts_at__gt=timezone.now(),
+        )
+        .exclude(event=event)
+        .select_related("event")
+        .order_by("event__starts_at")
+        .first()
+    )
+
+
+def _one_is_enough(held: Booking) -> str:
+    other = held.event
+    starts = timezone.localtime(other.starts_at)
+    where = (
+        "are on the waiting list for"
+        if held.status == BookingStatus.WAITING
+        else "already hold a place on"
+    )
+    return (
+        f"You {where} “{other.title}” on {starts:%-d %B %Y}, and one "
+        f"{ONE_IS_ENOUGH_OF[other.kind]} is enough. To come to this one "
+        "instead, cancel that booking first (on its page), then book this one."
+    )
 
 
 def _tell_booked(booking: Booking) -> None:

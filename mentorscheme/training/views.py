@@ -84,11 +84,19 @@ def event_detail(request, pk: int):
             member=roles.member,
             status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
         ).first()
+    held = None
+    if roles.member and booking is None:
+        held = services.booking_of_the_same_kind(event=event, member=roles.member)
     taken = services.places_taken(event)
     return render(
         request,
         "training/event.html",
-        {"event": event, "booking": booking, "free": max(event.capacity - taken, 0)},
+        {
+            "event": event,
+            "booking": booking,
+            "held": held,
+            "free": max(event.capacity - taken, 0),
+        },
     )
 
 

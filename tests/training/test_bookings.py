@@ -23,7 +23,7 @@ def make_event(capacity=2, region="london", days=10, **kwargs):
     starts = timezone.now() + datetime.timedelta(days=days)
     return TrainingEvent.objects.create(
         kind=kwargs.pop("kind", EventKind.MENTOR_TRAINING),
-        title="Mentor training, London",
+        title=kwargs.pop("title", "Mentor training, London"),
         region=f.region(region),
         starts_at=starts,
         ends_at=starts + datetime.timedelta(hours=6),

@@ -1,0 +1,80 @@
+"""A member holds a place on one mentor training, and one workshop, at a time."""
+
+import datetime
+
+from django.utils import timezone
+
+from mentorscheme.training import services
+from mentorscheme.training.models import Booking, BookingStatus, EventKind
+from tests.conftest import login
+from tests.training.test_bookings import make_event
+
+
+def test_a_second_training_session_is_refused_naming_the_one_held(client, alice, bob):
+    held = make_event(days=10, title="Mentor training, Camden")
+    other = make_event(days=20, capacity=1, title="Mentor training, Croydon")
+    login(client, alice)
+    client.post(f"/training/{held.pk}/book/")
+    page = client.post(f"/training/{other.pk}/book/", follow=True).text
+    assert "already hold a place on “Mentor training, Camden”" in page
+    assert "cancel that booking first" in page
+    assert not Booking.objects.filter(event=other, member=alice).exists()
+    # The scarce place is still there for someone else.
+    assert services.booking_create(event_id=other.pk, member=bob).status == "booked"
+
+
+def test_the_event_page_points_to_the_booking_held_instead_of_offering_another(
+    client, alice
+):
+    held = make_event(days=10, kind=EventKind.WORKSHOP, title="Workshop, Camden")
+    other = make_event(days=20, kind=EventKind.WORKSHOP, title="Workshop, Croydon")
+    services.booking_create(event_id=held.pk, member=alice)
+    page = login(client, alice).get(f"/training/{other.pk}/").text
+    assert "Book a place" not in page
+    assert f'href="/training/{held.pk}/">Workshop, Camden</a>' in page
+    # Once that booking is cancelled, this one can be booked.
+    [booking] = Booking.objects.filter(event=held, member=alice)
+    services.booking_cancel(booking_id=booking.pk, member=alice)
+    assert "Book a place" in client.get(f"/training/{other.pk}/").text
+    client.post(f"/training/{other.pk}/book/")
+    assert Booking.objects.get(event=other, member=alice).status == "booked"
+
+
+def test_a_place_on_a_waiting_list_counts_as_the_one_held(client, alice, bob):
+    full = make_event(days=10, capacity=1, title="Mentor training, Camden")
+    services.booking_create(event_id=full.pk, member=bob)
+    assert services.booking_create(event_id=full.pk, member=alice).status == "waiting"
+    other = make_event(days=20)
+    page = login(client, alice).post(f"/training/{other.pk}/book/", follow=True).text
+    assert "on the waiting list for “Mentor training, Camden”" in page
+    assert not Booking.objects.filter(event=other, member=alice).exists()
+
+
+def test_one_of_each_kind_and_any_number_of_briefings_can_be_held(db, alice):
+    booked = [
+        services.booking_create(event_id=make_event(kind=kind).pk, member=alice)
+        for kind in (
+            EventKind.MENTOR_TRAINING,
+            EventKind.WORKSHOP,
+            EventKind.BRIEFING,
+            EventKind.BRIEFING,
+            EventKind.WEBINAR,
+            EventKind.WEBINAR,
+        )
+    ]
+    assert {b.status for b in booked} == {BookingStatus.BOOKED}
+
+
+def test_a_session_attended_or_cancelled_does_not_stop_booking_another(
+    db, alice, clock
+):
+    past = make_event(days=1)
+    services.booking_create(event_id=past.pk, member=alice)
+    clock.move(days=2)
+    cancelled = make_event(days=5)
+    services.booking_create(event_id=cancelled.pk, member=alice)
+    services.event_cancel(event=cancelled)
+    later = make_event(days=9)
+    booking = services.booking_create(event_id=later.pk, member=alice)
+    assert booking.status == BookingStatus.BOOKED
+    assert later.starts_at > timezone.now() + datetime.timedelta(days=8)
