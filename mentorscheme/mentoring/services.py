@@ -1393,6 +1393,8 @@ def relationship_end(
             ),
             "candidate_lapsed": not relationship.enrolment.member.is_current,
         }
+    else:
+        context["to_mentor"] = True
     emails.send(
         "relationship_ended", to=_other_email(relationship, side), context=context
     )
@@ -1419,7 +1421,11 @@ def relationship_end_for_departed_candidate(
     emails.send(
         "relationship_ended",
         to=relationship.mentor.member.email,
-        context={"relationship": relationship, "by": relationship.enrolment.member},
+        context={
+            "relationship": relationship,
+            "by": relationship.enrolment.member,
+            "to_mentor": True,
+        },
     )
     return relationship
 

@@ -366,3 +366,26 @@ def test_a_shorter_expiry_keeps_the_date_a_reminder_gave_and_a_lower_limit_is_na
         services.request_create(
             enrolment=alice.enrolments.get(), mentor=dora.mentor_profile, message="Hi"
         )
+
+
+@pytest.mark.parametrize(
+    "accepting, told",
+    [
+        (True, "The place is free again for another candidate."),
+        (False, "Your listing is paused, so candidates can ask you once you resume"),
+    ],
+)
+def test_a_mentor_whose_candidate_ends_the_mentoring_reads_that_the_place_is_free(
+    client, alice, dora, django_capture_on_commit_callbacks, accepting, told
+):
+    relationship = pair(alice, dora)
+    dora.mentor_profile.accepting = accepting
+    dora.mentor_profile.save(update_fields=["accepting"])
+    login(client, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/mentoring/relationships/{relationship.pk}/end/",
+            {"reason": "Moving on", "confirmed": "yes"},
+        )
+    (email,) = [m for m in mail.outbox if m.to == ["dora@example.org"]]
+    assert told in email.body
