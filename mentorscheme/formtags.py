@@ -1,6 +1,7 @@
 """Template filters that make Django form fields accessible."""
 
 from django import template
+from django.forms import BaseForm, BaseFormSet
 
 register = template.Library()
 
@@ -34,3 +35,18 @@ def widget_kind(bound_field) -> str:
     if getattr(widget, "input_type", "") == "checkbox":
         return "checkbox"
     return "input"
+
+
+def _has_errors(value) -> bool:
+    if isinstance(value, BaseFormSet):
+        return value.is_bound and value.total_error_count() > 0
+    return isinstance(value, BaseForm) and value.is_bound and bool(value.errors)
+
+
+@register.simple_tag(takes_context=True)
+def error_prefix(context) -> str:
+    """ "Error: " when a form the page shows came back with errors, for the start of the
+    page's title (the GOV.UK pattern), whatever the view named the form."""
+    if any(_has_errors(value) for value in context.flatten().values()):
+        return "Error: "
+    return ""
