@@ -43,6 +43,11 @@ DEMO_MODE = envbool("DEMO_MODE", DEBUG)
 # then, the scheme ends it. A lapsed member's bookings of training places are kept
 # as long. Memberships mostly lapse through a late renewal.
 LAPSE_GRACE_DAYS = envint("LAPSE_GRACE_DAYS", 30)
+# Approved mentors who hold no booking for the training or workshop they still
+# need are reminded this many days after approval, and again as long after each
+# reminder, at most MENTOR_STEPS_REMINDERS times.
+MENTOR_STEPS_REMINDER_DAYS = envint("MENTOR_STEPS_REMINDER_DAYS", 30)
+MENTOR_STEPS_REMINDERS = envint("MENTOR_STEPS_REMINDERS", 2)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -89,6 +89,15 @@ class MentorProfile(models.Model):
     )
     availability_confirmed_at = models.DateTimeField(null=True, blank=True)
     refresher_reminded_at = models.DateTimeField(null=True, blank=True)
+    steps_reminded_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When last reminded, once approved, to book the training or "
+        "workshop still to do.",
+    )
+    steps_reminders = models.PositiveSmallIntegerField(
+        default=0, help_text="How many such reminders were sent."
+    )
     last_active_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -11,13 +11,13 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from mentorscheme.audit import services as audit
 from mentorscheme.locking import RowsBusy, lock_first, lock_row
 from mentorscheme.members import officers
-from mentorscheme.members.models import Member, OfficerAppointment
+from mentorscheme.members.models import Member, MembershipStatus, OfficerAppointment
 from mentorscheme.mentors import changes, directory, selectors
 from mentorscheme.mentors.models import (
     KEEPING_UP_STATUSES,
@@ -766,6 +766,81 @@ def _remind_refresher(now, months: int) -> int:
                 continue
             profile = MentorProfile.objects.select_related("member").get(pk=pk)
             _tell(profile, "mentor_refresher_due", months=months)
+            reminded += 1
+    return reminded
+
+
+# -- approved mentors who book nothing -------------------------------------------
+
+
+def steps_to_book(profile: MentorProfile) -> list[str]:
+    """The kinds of event (mentor training, workshop) an approved mentor still has
+    to attend. Training done elsewhere and sent for review, or accepted, is not
+    theirs to book."""
+    steps = []
+    if profile.trained_on is None and not (
+        profile.training_route == TrainingRoute.EXTERNAL
+        and profile.external_training_status
+        in (EvidenceStatus.PENDING, EvidenceStatus.ACCEPTED)
+    ):
+        steps.append(EventKind.MENTOR_TRAINING)
+    if profile.workshop_attended_on is None:
+        steps.append(EventKind.WORKSHOP)
+    return steps
+
+
+def _kinds_booked(profile: MentorProfile, now) -> set[str]:
+    return set(
+        Booking.objects.filter(
+            member_id=profile.member_id,
+            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+            event__is_cancelled=False,
+            event__starts_at__gt=now,
+        ).values_list("event__kind", flat=True)
+    )
+
+
+def mentor_steps_remind(*, now=None) -> int:
+    """Remind approved mentors who hold no booking for the training or workshop they
+    still need, MENTOR_STEPS_REMINDER_DAYS after approval and as long after each
+    reminder, at most MENTOR_STEPS_REMINDERS times: what is left, and where the
+    events of their region are. Each reminder is claimed by a conditional UPDATE, so
+    a second (or overlapping) run never sends it twice. How many were reminded."""
+    now = now or timezone.now()
+    due = now - datetime.timedelta(days=settings.MENTOR_STEPS_REMINDER_DAYS)
+    approved_at = Subquery(
+        MentorStatusChange.objects.filter(mentor=OuterRef("pk"), to_status=S.APPROVED)
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    stuck = (
+        MentorProfile.objects.filter(
+            status__in=[S.APPROVED, S.TRAINED, S.WORKSHOP_ATTENDED],
+            member__membership_status=MembershipStatus.CURRENT,
+            steps_reminders__lt=settings.MENTOR_STEPS_REMINDERS,
+        )
+        .filter(Q(steps_reminded_at__isnull=True) | Q(steps_reminded_at__lt=due))
+        .annotate(approved_at=approved_at)
+        .filter(approved_at__lt=due)
+    )
+    reminded = 0
+    for profile in list(stuck.select_related("member__region")):
+        steps = steps_to_book(profile)
+        if not steps or _kinds_booked(profile, now) & set(steps):
+            continue
+        with transaction.atomic():
+            claimed = MentorProfile.objects.filter(
+                pk=profile.pk, steps_reminders=profile.steps_reminders
+            ).update(steps_reminded_at=now, steps_reminders=F("steps_reminders") + 1)
+            if not claimed:
+                continue
+            _tell(
+                profile,
+                "mentor_steps_reminder",
+                steps=[EventKind(kind).label for kind in steps],
+                region=profile.member.region,
+                days=(now - profile.approved_at).days,
+            )
             reminded += 1
     return reminded
 

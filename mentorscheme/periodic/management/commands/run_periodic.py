@@ -21,7 +21,8 @@ class Command(BaseCommand):
     help = (
         "The scheme's periodic work, for a scheduler to run (hourly is plenty): "
         "delist lapsed mentors, remind and expire unanswered requests, flag "
-        "candidates waiting too long, close the requests of candidates whose "
+        "candidates waiting too long, remind approved mentors who have booked no "
+        "training or workshop, close the requests of candidates whose "
         "membership is not current, hold the mentoring of a lapsed member for the "
         "grace period and end it after, keep the bookings of a lapsed member for "
         "the grace period and cancel them after, tell candidates when regulations "
@@ -71,6 +72,11 @@ class Command(BaseCommand):
             "availability check",
             lambda: mentors.mentor_availability_check(now=now),
             {"asked": 0, "paused": 0, "refresher": 0},
+        )
+        steps = step(
+            "approved mentors with nothing booked",
+            lambda: mentors.mentor_steps_remind(now=now),
+            0,
         )
         # Submitting ends the search for a mentor; this catches what it left open.
         lapses["closed"] += step(
@@ -156,7 +162,8 @@ class Command(BaseCommand):
             f"expired {questions['expired']}; "
             f"candidates flagged {flagged}; mentors asked to confirm availability "
             f"{upkeep['asked']}, paused for no answer {upkeep['paused']}, reminded "
-            f"of refresher training {upkeep['refresher']} "
+            f"of refresher training {upkeep['refresher']}, approved mentors "
+            f"reminded to book training or a workshop {steps}"
             f"; requests to a line manager closed "
             f"{links['closed']}, mentoring by a line manager flagged {links['flagged']}; "
             f"requests of candidates whose membership is not current closed "
