@@ -4,11 +4,11 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from mentorscheme.mentors.models import MeetingMode, MentorProfile
-from mentorscheme.scheme.models import Enrolment
+from mentorscheme.scheme.models import Enrolment, EnrolmentChange, EnrolmentStatus
 
 
 class RequestStatus(models.TextChoices):
@@ -113,6 +113,29 @@ class EndedBy(models.TextChoices):
     SCHEME = "scheme", "The scheme"
 
 
+def sent_back_since_completion() -> Exists:
+    """Whether the assessors asked for further information about the enrolment of
+    the relationship at ``OuterRef`` after its mentoring was confirmed complete."""
+    return Exists(
+        EnrolmentChange.objects.filter(
+            enrolment=OuterRef("enrolment"),
+            to_status=EnrolmentStatus.FURTHER_INFO,
+            at__gt=OuterRef("completion_confirmed_at"),
+        )
+    )
+
+
+class RelationshipQuerySet(models.QuerySet):
+    def completed_standing(self):
+        """Completed mentoring that still stands. A completion is of the portfolio
+        then submitted: once the assessors ask for further information about it,
+        the portfolio is prepared again and a mentor may help again (the scheme's
+        rules 6 and 7, ``eligibility``)."""
+        return self.filter(status=RelationshipStatus.COMPLETED).filter(
+            ~sent_back_since_completion()
+        )
+
+
 class MentoringRelationship(models.Model):
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.CASCADE, related_name="relationships"
@@ -143,6 +166,8 @@ class MentoringRelationship(models.Model):
     )
     letter_written_at = models.DateTimeField(null=True, blank=True)
     reopened_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RelationshipQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_on", "-id"]

@@ -29,6 +29,7 @@ from mentorscheme.mentoring.models import (
     MentoringRequest,
     RelationshipStatus,
     RequestStatus,
+    sent_back_since_completion,
 )
 from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors.directory import Reference
@@ -54,9 +55,10 @@ def _active_relationships():
 
 
 def _completed_relationships():
-    """The completed mentoring of the enrolment at ``OuterRef("pk")``."""
-    return MentoringRelationship.objects.filter(
-        enrolment=OuterRef("pk"), status=RelationshipStatus.COMPLETED
+    """The completed mentoring of the enrolment at ``OuterRef("pk")`` that still
+    stands (not sent back by the assessors since)."""
+    return MentoringRelationship.objects.completed_standing().filter(
+        enrolment=OuterRef("pk")
     )
 
 
@@ -249,9 +251,8 @@ def completed_relationship(enrolment: Enrolment):
     """The enrolment's mentoring both confirmed complete (the newest, were there
     more), with its mentor; None when there is none."""
     return (
-        MentoringRelationship.objects.filter(
-            enrolment=enrolment, status=RelationshipStatus.COMPLETED
-        )
+        MentoringRelationship.objects.completed_standing()
+        .filter(enrolment=enrolment)
         .select_related("mentor__member")
         .order_by("-ended_on", "-pk")
         .first()
@@ -351,6 +352,7 @@ _CANDIDATE_RELATIONSHIPS = MentoringRelationship.objects.order_by().values(
     "candidate_completion_at",
     "mentor_completion_at",
     **_MENTOR_NAMES,
+    sent_back=sent_back_since_completion(),
 )
 _CANDIDATE_REQUESTS = MentoringRequest.objects.order_by().values(
     "pk", "status", "created_at", **_MENTOR_NAMES
@@ -418,7 +420,11 @@ def candidate_home(enrolment: Enrolment) -> dict:
     active = RelationshipStatus.ACTIVE
     relationship = next((r for r in relationships if r["status"] == active), None)
     completed = next(
-        (r for r in relationships if r["status"] == RelationshipStatus.COMPLETED),
+        (
+            r
+            for r in relationships
+            if r["status"] == RelationshipStatus.COMPLETED and not r["sent_back"]
+        ),
         None,
     )
     requests = _as_shown(

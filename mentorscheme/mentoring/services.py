@@ -1965,7 +1965,9 @@ def flag_waiting_candidates(*, today: datetime.date | None = None) -> int:
     _settle_flags(
         HelpFlag.objects.filter(
             why=HelpFlag.Why.WAITING,
-            enrolment__relationships__status=RelationshipStatus.COMPLETED,
+            enrolment__in=MentoringRelationship.objects.completed_standing().values(
+                "enrolment"
+            ),
         ),
         "Mentoring is complete.",
     )

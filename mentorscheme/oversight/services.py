@@ -35,7 +35,10 @@ from mentorscheme.members.models import (
     Region,
 )
 from mentorscheme.mentoring import services as mentoring_services
-from mentorscheme.mentoring.models import MentoringRequest, RelationshipStatus
+from mentorscheme.mentoring.models import (
+    MentoringRelationship,
+    MentoringRequest,
+)
 from mentorscheme.mentors import directory
 from mentorscheme.mentors.models import (
     KEEPING_UP_STATUSES,
@@ -699,10 +702,9 @@ class _SendingTo:
         self.free = selectors.mentor_free_places(self.mentors)
         self.asked = selectors.awaiting_allocation_answer(self.enrolments)
         self.completed = set(
-            Enrolment.objects.filter(
-                pk__in=list(self.enrolments),
-                relationships__status=RelationshipStatus.COMPLETED,
-            ).values_list("pk", flat=True)
+            MentoringRelationship.objects.completed_standing()
+            .filter(enrolment__in=list(self.enrolments))
+            .values_list("enrolment_id", flat=True)
         )
 
 

@@ -18,7 +18,9 @@ The rules, in the order failures are reported:
 5. The mentor is not the candidate and not the candidate's line manager, as the
    register records it or as the candidate declared it.
 6. The candidate's enrolment has no active mentoring relationship, and no
-   completed one: mentoring an enrolment is done once.
+   completed one: mentoring an enrolment is done once for each portfolio. A
+   completion the assessors sent the portfolio back after (further information
+   asked) no longer counts: that portfolio is prepared again.
 7. The candidate's portfolio is not with the assessors: mentoring supports
    preparing it, so a submitted portfolio has no mentor to find. Once the assessors
    ask for further information it is being prepared again, and a mentor may help.

@@ -1,10 +1,12 @@
 """Every transition of a mentoring request over HTTP, and the illegal ones."""
 
+import datetime
 import io
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
 from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import (
@@ -319,6 +321,63 @@ def test_a_candidate_asked_for_further_information_finds_a_mentor_as_when_enroll
             f"/mentoring/requests/{request.pk}/accept/", {"not_line_manager": "yes"}
         )
     assert MentoringRelationship.objects.get().mentor == dora.mentor_profile
+
+
+def test_a_candidate_whose_mentoring_was_complete_finds_one_again_once_further_information_is_asked(
+    client, alice, dora, sam, olivia, django_capture_on_commit_callbacks
+):
+    """The usual path: both confirm completion, the portfolio goes in, and the
+    assessors send it back. It is being prepared again, and a mentor may help: the
+    one before, or another."""
+    enrolment = alice.enrolments.get()
+    MentoringRelationship.objects.create(
+        enrolment=enrolment,
+        mentor=dora.mentor_profile,
+        status="completed",
+        started_on=datetime.date(2026, 1, 5),
+        ended_on=datetime.date(2026, 6, 1),
+        completion_confirmed_at=timezone.now() - datetime.timedelta(days=30),
+    )
+    services.enrolment_set_status(enrolment=enrolment, status="submitted", by=sam)
+    login(client, alice)
+    assert "Dora Davies" not in client.get("/mentoring/directory/").text
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrolment_set_status(
+            enrolment=enrolment, status="further_info", by=sam
+        )
+    (email,) = [m for m in mail.outbox if m.to == [alice.email]]
+    assert "A mentor can help you prepare it: find one at" in email.body
+    home = client.get("/mentoring/").text
+    assert "Find a mentor</a>" in home
+    assert "Dora Davies" in client.get("/mentoring/directory/").text
+    assert ask(client, alice, dora).status_code == 302
+    request = MentoringRequest.objects.get()
+    login(client, dora)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/mentoring/requests/{request.pk}/accept/", {"not_line_manager": "yes"}
+        )
+    assert enrolment.relationships.filter(status="active").count() == 1
+    # The second round's completion stands: no third mentor is found.
+    relationship = enrolment.relationships.get(status="active")
+    login(client, alice)
+    client.post(
+        f"/mentoring/relationships/{relationship.pk}/complete/",
+        {"reason": "We worked on the assessors' questions by email."},
+    )
+    login(client, dora)
+    client.post(
+        f"/mentoring/relationships/{relationship.pk}/complete/",
+        {"reason": "We worked on the assessors' questions by email."},
+    )
+    relationship.refresh_from_db()
+    assert relationship.status == "completed"
+    login(client, alice)
+    assert (
+        "Your mentoring for this enrolment is complete"
+        in client.get("/mentoring/directory/").text
+    )
 
 
 def test_the_hourly_run_leaves_the_search_of_further_information_open(
