@@ -69,26 +69,24 @@ class MentorProfileForm(forms.Form):
             "required": "Say how many candidates you can mentor at once.",
         },
     )
-    submit_checks = ("statement", "qualifications", "meeting_modes", "regions")
+    #: What a profile must say before it is sent or saved (a draft may leave it out),
+    #: with what the mentor reads when it is left empty.
+    submit_checks = {
+        "statement": "Tell candidates about your experience.",
+        "qualifications": "Choose at least one qualification you would support.",
+        "meeting_modes": "Choose at least one way of meeting.",
+        "regions": "Choose at least one region.",
+    }
 
     def __init__(self, *args, level_rank: int, submitting: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["qualifications"].queryset = qualifications_allowed(level_rank)
         self.submitting = submitting
-
-    def clean(self):
-        data = super().clean()
-        if self.submitting:
-            messages = {
-                "statement": "Tell candidates about your experience.",
-                "qualifications": "Choose at least one qualification you would support.",
-                "meeting_modes": "Choose at least one way of meeting.",
-                "regions": "Choose at least one region.",
-            }
-            for name in self.submit_checks:
-                if not data.get(name):
-                    self.add_error(name, messages[name])
-        return data
+        drafting = self.is_bound and not submitting
+        for name, message in self.submit_checks.items():
+            field = self.fields[name]
+            field.required = not drafting
+            field.error_messages["required"] = message
 
 
 def _training_date_field():
