@@ -58,7 +58,12 @@ from mentorscheme.scheme.models import (
     SchemeSettings,
 )
 from mentorscheme.training import currency
-from mentorscheme.training.models import PLACE_STATUSES, TrainingEvent
+from mentorscheme.training.models import (
+    PLACE_STATUSES,
+    Booking,
+    BookingStatus,
+    TrainingEvent,
+)
 
 LAPSING_WITHIN_DAYS = 60
 FLAG_EXPIRED_REQUESTS = 2
@@ -305,6 +310,32 @@ def flagged_mentors(region_ids, now: datetime.datetime):
     )
 
 
+def stuck_mentors(region_ids, now: datetime.datetime):
+    """Approved mentors reminded to book the training or workshop they still need
+    who still hold no booking for an event to come: the region's officer may help."""
+    booked = Booking.objects.filter(
+        member=OuterRef("member"),
+        status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+        event__is_cancelled=False,
+        event__starts_at__gt=now,
+    )
+    return (
+        mentors_in(region_ids)
+        .filter(
+            status__in=[
+                MentorStatus.APPROVED,
+                MentorStatus.TRAINED,
+                MentorStatus.WORKSHOP_ATTENDED,
+            ],
+            steps_reminded_at__isnull=False,
+        )
+        .exclude(Exists(booked))
+        .select_related("member__region")
+        .only(*MENTOR_LIST_COLUMNS, "steps_reminded_at", "steps_reminders")
+        .order_by("steps_reminded_at", "pk")
+    )
+
+
 def applications_to_review(region_ids) -> int:
     """Applications, and evidence of training done elsewhere, waiting for review:
     few, found on the mentors' status index before their members' regions."""
@@ -508,7 +539,7 @@ def _named(counted: dict) -> dict:
     """The figures with the listed mentors' names and regions, read now: the cache
     keeps no names (an erasure or a change of name shows at once, and none lingers
     in the cache)."""
-    lists = ("lapsing", "flagged_mentors")
+    lists = ("lapsing", "flagged_mentors", "stuck_mentors")
     ids = {row["member_id"] for name in lists for row in counted[name]}
     members = {
         m.pk: m
@@ -550,6 +581,15 @@ def count_figures(region_ids, today: datetime.date, now: datetime.datetime) -> d
                 last_active_at=p.last_active_at,
             )
             for p in flagged_mentors(region_ids, now)[:LIST_LIMIT]
+        ],
+        "stuck_mentors": [
+            _mentor_row(
+                p,
+                status=p.get_status_display(),
+                reminded_at=p.steps_reminded_at,
+                reminders=p.steps_reminders,
+            )
+            for p in stuck_mentors(region_ids, now)[:LIST_LIMIT]
         ],
         "counted_at": now,
     }

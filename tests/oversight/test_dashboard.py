@@ -14,6 +14,7 @@ from mentorscheme.mentoring.models import HelpFlag, MentoringRelationship
 from mentorscheme.mentors.models import MentorStatus
 from mentorscheme.oversight import figures, selectors
 from mentorscheme.scheme.models import Enrolment
+from mentorscheme.training import services as training
 from mentorscheme.training.models import EventKind, TrainingEvent
 from tests import factories as f
 from tests.conftest import login
@@ -334,3 +335,24 @@ def test_what_an_officer_acts_on_is_always_as_it_stands_now(client, olivia, alic
     assert "<strong>1</strong> application" in page
     assert "Workshop in London" in page
     assert "shown as they stand now" in page
+
+
+def test_approved_mentors_reminded_and_still_with_nothing_booked_are_shown(
+    client, olivia
+):
+    approved = {"status": MentorStatus.APPROVED, "workshop_attended_on": None}
+    stuck = listed_mentor(last_name="Stuck", profile=approved)
+    booked = listed_mentor(last_name="Booked", profile=approved)
+    listed_mentor(last_name="Fresh", profile=approved)
+    away = listed_mentor(region="scotland", last_name="Away", profile=approved)
+    reminded = timezone.make_aware(datetime.datetime(2026, 3, 4, 12))
+    for profile in (stuck, booked, away):
+        profile.steps_reminded_at, profile.steps_reminders = reminded, 1
+        profile.save()
+    training.booking_create(event_id=event().pk, member=booked.member)
+    page = dashboard(client, olivia)
+    section = page.split('id="stuck-mentors"')[1].split("<h2")[0]
+    assert re.search(r"Test Stuck.*?4 Mar 2026 \(1 reminder\)", section, re.S)
+    assert "Test Booked" not in section
+    assert "Test Fresh" not in section  # not reminded yet
+    assert "Test Away" not in section  # another region's
