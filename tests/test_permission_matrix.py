@@ -69,6 +69,7 @@ training:index                -                       200   200   200   200   20
 training:event                pk=event                200   200   200   200   200   200
 training:ics                  pk=event                200   200   200   200   200   200
 training:book                 pk=event                login 405   405   405   405   405
+training:move_booking        pk=event                login 405   405   405   405   405
 training:cancel_booking       pk=booking              login 405   405   405   405   405
 mentors:briefing_watched      -                       login 405   405   405   405   405
 training:briefing_new         -                       login 403   403   403   403   200
@@ -214,6 +215,7 @@ mentors:retire                -                       login >mentors:home 200 >m
 mentors:review_evidence       pk=review_profile       login 404   404   400   404   400
 mentors:withdraw_evidence     pk=review_profile       login 404   404   400   404   400
 training:book                 pk=event                login >training:event >training:event >training:event >training:event 403
+training:move_booking        pk=event                login 400   400   400   400   403
 training:cancel_booking       pk=booking              login 404   404   404   404   403
 mentors:briefing_watched      -                       login >mentors:home >mentors:home >mentors:home >mentors:home 403
 training:cancel               pk=event                login 404   404   200   404   200

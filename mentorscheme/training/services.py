@@ -338,8 +338,61 @@ def _one_is_enough(held: Booking) -> str:
     return (
         f"You {where} “{other.title}” on {starts:%-d %B %Y}, and one "
         f"{ONE_IS_ENOUGH_OF[other.kind]} is enough. To come to this one "
-        "instead, cancel that booking first (on its page), then book this one."
+        "instead, move your booking here (below) or cancel that one first."
     )
+
+
+@transaction.atomic
+def booking_move(*, booking_id: int, to_event_id: int, member: Member) -> Booking:
+    """Give up a booking (or a place on a waiting list) for a place on another event
+    of the same kind to come, in one go: the member is never left with neither, and
+    the place given up goes to the old event's waiting list."""
+    held = Booking.objects.get(pk=booking_id, member=member)
+    # Both events in key order, then the member: as every writer here locks.
+    events = {e.pk: e for e in lock_rows(TrainingEvent, [held.event_id, to_event_id])}
+    if to_event_id not in events:
+        raise TrainingEvent.DoesNotExist(f"No training event with pk={to_event_id}.")
+    _lock_member(member)
+    held.refresh_from_db()
+    old, new = events[held.event_id], events[to_event_id]
+    now = timezone.now()
+    if (
+        held.status not in (BookingStatus.BOOKED, BookingStatus.WAITING)
+        or old.starts_at <= now
+    ):
+        raise TrainingError("That booking can no longer be moved.")
+    if new.pk == old.pk or new.kind != old.kind:
+        raise TrainingError("A booking moves only to another event of its kind.")
+    if new.is_cancelled or new.starts_at <= now:
+        raise TrainingError("This event has been cancelled or has started.")
+    if places_taken(new) >= new.capacity:
+        raise TrainingError(
+            "This event is full, so your booking was not moved. To wait for a place "
+            "here, cancel your other booking, then join this event's waiting list."
+        )
+    had_place = held.status == BookingStatus.BOOKED
+    held.status = BookingStatus.CANCELLED
+    held.save(update_fields=["status", "updated_at"])
+    attachments = []
+    if had_place:
+        old.sequence += 1
+        old.save(update_fields=["sequence"])
+        attachments = [_ics(old, member=member, cancelled=True)]
+    emails.send(
+        "booking_cancelled",
+        to=member.email,
+        context={"event": old, "member": member, "waiting": not had_place},
+        attachments=attachments,
+    )
+    if new.bookings.filter(member=member, status=BookingStatus.CANCELLED).exists():
+        new.sequence += 1  # their calendar holds this event's cancellation
+        new.save(update_fields=["sequence"])
+    booking = Booking.objects.create(
+        event=new, member=member, status=BookingStatus.BOOKED
+    )
+    _tell_booked(booking)
+    _promote_waiting(old)
+    return booking
 
 
 def _tell_booked(booking: Booking) -> None:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("<int:pk>/", views.event_detail, name="event"),
     path("<int:pk>/event.ics", views.event_ics, name="ics"),
     path("<int:pk>/book/", views.book, name="book"),
+    path("<int:pk>/move/", views.move_booking, name="move_booking"),
     path("bookings/<int:pk>/cancel/", views.cancel_booking, name="cancel_booking"),
     path("briefings/new/", views.briefing_publish, name="briefing_new"),
     path("manage/", views.manage_list, name="manage_list"),

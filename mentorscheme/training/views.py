@@ -135,6 +135,32 @@ def book(request, pk: int):
 
 @login_required
 @require_POST
+def move_booking(request, pk: int):
+    """Move the booking held for another event of this kind to this one."""
+    roles = roles_for(request.user)
+    require(roles.member is not None)
+    booking_id = parse_id(request.POST.get("booking", ""))
+    if booking_id is None:
+        return HttpResponse(status=400)
+    try:
+        services.booking_move(
+            booking_id=booking_id, to_event_id=pk, member=roles.member
+        )
+    except services.TrainingError as refusal:
+        messages.error(request, str(refusal))
+    except (Booking.DoesNotExist, TrainingEvent.DoesNotExist):
+        return HttpResponse(status=404)
+    else:
+        messages.success(
+            request,
+            "Your booking has been moved to this event. We have emailed you a "
+            "calendar invitation, and taken the other event out of your calendar.",
+        )
+    return redirect("training:event", pk=pk)
+
+
+@login_required
+@require_POST
 def cancel_booking(request, pk: int):
     roles = roles_for(request.user)
     require(roles.member is not None)

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.core import mail
 from django.utils import timezone
 
 from mentorscheme.training import services
@@ -17,7 +18,7 @@ def test_a_second_training_session_is_refused_naming_the_one_held(client, alice,
     client.post(f"/training/{held.pk}/book/")
     page = client.post(f"/training/{other.pk}/book/", follow=True).text
     assert "already hold a place on “Mentor training, Camden”" in page
-    assert "cancel that booking first" in page
+    assert "move your booking here (below) or cancel that one first" in page
     assert not Booking.objects.filter(event=other, member=alice).exists()
     # The scarce place is still there for someone else.
     assert services.booking_create(event_id=other.pk, member=bob).status == "booked"
@@ -78,3 +79,56 @@ def test_a_session_attended_or_cancelled_does_not_stop_booking_another(
     booking = services.booking_create(event_id=later.pk, member=alice)
     assert booking.status == BookingStatus.BOOKED
     assert later.starts_at > timezone.now() + datetime.timedelta(days=8)
+
+
+def test_a_booking_held_is_moved_here_in_one_step_its_place_going_to_the_waiting_list(
+    client, alice, bob, django_capture_on_commit_callbacks
+):
+    held = make_event(days=10, capacity=1, title="Mentor training, Camden")
+    here = make_event(days=20, title="Mentor training, Croydon")
+    services.booking_create(event_id=held.pk, member=alice)
+    services.booking_create(event_id=held.pk, member=bob)  # waiting
+    login(client, alice)
+    page = client.get(f"/training/{here.pk}/").text
+    assert "Move my booking to this event" in page
+    [booking] = Booking.objects.filter(event=held, member=alice)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(
+            f"/training/{here.pk}/move/", {"booking": booking.pk}, follow=True
+        ).text
+    assert "Your booking has been moved to this event" in page
+    assert "You are <strong>booked</strong>" in page
+    assert Booking.objects.get(event=held, member=alice).status == "cancelled"
+    assert Booking.objects.get(event=held, member=bob).status == "booked"
+    assert {(m.to[0], "Booked" in m.subject) for m in mail.outbox} >= {
+        ("alice@example.org", True),
+        ("bob@example.org", True),
+    }
+
+
+def test_a_booking_is_not_moved_to_a_full_event(client, alice, bob):
+    held = make_event(days=10, title="Mentor training, Camden")
+    full = make_event(days=20, capacity=1, title="Mentor training, Croydon")
+    services.booking_create(event_id=held.pk, member=alice)
+    services.booking_create(event_id=full.pk, member=bob)
+    login(client, alice)
+    assert "Move my booking" not in client.get(f"/training/{full.pk}/").text
+    [booking] = Booking.objects.filter(event=held, member=alice)
+    page = client.post(
+        f"/training/{full.pk}/move/", {"booking": booking.pk}, follow=True
+    ).text
+    assert "This event is full, so your booking was not moved" in page
+    assert Booking.objects.get(pk=booking.pk).status == "booked"
+    assert not Booking.objects.filter(event=full, member=alice).exists()
+
+
+def test_nobody_moves_another_members_booking(client, alice, bob):
+    held = make_event(days=10)
+    here = make_event(days=20)
+    booking = services.booking_create(event_id=held.pk, member=bob)
+    response = login(client, alice).post(
+        f"/training/{here.pk}/move/", {"booking": booking.pk}
+    )
+    assert response.status_code == 404
+    assert Booking.objects.get(pk=booking.pk).status == "booked"
