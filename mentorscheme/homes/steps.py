@@ -27,6 +27,7 @@ from mentorscheme.mentoring.models import (
 from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
 from mentorscheme.oversight import selectors as oversight
+from mentorscheme.oversight.access import allocation_runs_visible
 from mentorscheme.oversight.models import AllocationRun, RunStatus
 from mentorscheme.scheme.access import candidate_open_enrolments
 from mentorscheme.scheme.models import SchemeSettings
@@ -451,7 +452,60 @@ def _gate_step(booking, what: str, kind: str, book: str) -> Step:
 # -- support officer and staff ----------------------------------------------------------
 
 
-def _oversight_steps(region_ids, now) -> list[Step]:
+def _allocation_steps(runs, now) -> list[Step]:
+    """What waits on the allocation runs this person may act on (``runs``): one to
+    review, a sending that stopped part way, pairs the last one failed to send."""
+    steps = []
+    runs = runs.defer("proposal", "inputs")  # a large run's proposal is not read here
+    for run in runs.filter(status=RunStatus.PUBLISHING).order_by("-pk"):
+        if run.sending_stopped(now):
+            steps.append(
+                Step(
+                    "Sending an allocation stopped part way: the pairs not sent yet "
+                    "wait, and their candidates with them, until you send the rest.",
+                    reverse("oversight:allocation", args=[run.pk]),
+                    "Send the rest",
+                    waiting=True,
+                )
+            )
+    run = runs.filter(status=RunStatus.PROPOSED).order_by("-pk").first()
+    if run is not None:
+        steps.append(
+            Step(
+                "An allocation is ready for your review; nothing is sent until you "
+                "publish it.",
+                reverse("oversight:allocation", args=[run.pk]),
+                "Review the allocation",
+            )
+        )
+    # Until another allocation is started, which can match their candidates.
+    last = (
+        runs.exclude(status__in=(RunStatus.DISCARDED, RunStatus.FAILED))
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    failed = (
+        last.outcome_counts()["failed"]
+        if last is not None and last.status == RunStatus.PUBLISHED
+        else 0
+    )
+    if failed:
+        steps.append(
+            Step(
+                f"{_plural(failed, 'pair')} of the last allocation "
+                f"{'was' if failed == 1 else 'were'} not sent because of an error on "
+                f"our side; {'its candidate is' if failed == 1 else 'their candidates are'}"
+                " still waiting for a mentor.",
+                reverse("oversight:allocation", args=[last.pk])
+                + "?shown=not-sent#outcomes",
+                "See the pairs not sent",
+                waiting=True,
+            )
+        )
+    return steps
+
+
+def _oversight_steps(region_ids, runs, now) -> list[Step]:
     steps = []
     applications = oversight.applications_to_review(region_ids)
     if applications:
@@ -475,19 +529,7 @@ def _oversight_steps(region_ids, now) -> list[Step]:
                 waiting=True,
             )
         )
-    runs = AllocationRun.objects.filter(status=RunStatus.PROPOSED)
-    if region_ids is not None:
-        runs = runs.exclude(regions__in=Region.objects.exclude(pk__in=region_ids))
-    run = runs.order_by("-pk").first()
-    if run is not None:
-        steps.append(
-            Step(
-                "An allocation is ready for your review; nothing is sent until you "
-                "publish it.",
-                reverse("oversight:allocation", args=[run.pk]),
-                "Review the allocation",
-            )
-        )
+    steps += _allocation_steps(runs, now)
     past = oversight.in_regions(
         TrainingEvent.objects.filter(
             is_cancelled=False,
@@ -538,7 +580,9 @@ def officer_section(roles: Roles, now) -> Section:
         "officer",
         "Your region" if len(regions) == 1 else "Your regions",
         summary="Support officer for " + ", ".join(regions) + ".",
-        steps=_oversight_steps(roles.officer_region_ids, now),
+        steps=_oversight_steps(
+            roles.officer_region_ids, allocation_runs_visible(roles), now
+        ),
         links=[
             ("Regional dashboard", reverse("oversight:dashboard")),
             ("Allocations", reverse("oversight:allocations")),
@@ -584,7 +628,7 @@ def staff_section(now) -> Section:
                 "Appoint a support officer",
             )
         )
-    section.steps += _oversight_steps(None, now)
+    section.steps += _oversight_steps(None, AllocationRun.objects.all(), now)
     return section
 
 

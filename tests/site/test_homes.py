@@ -8,6 +8,7 @@ from django.utils import timezone
 from mentorscheme.contact.models import Feedback
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentors.models import MentorStatus
+from mentorscheme.oversight.models import AllocationRun, RunStatus
 from mentorscheme.scheme.models import RegulationsVersion
 from mentorscheme.training.models import (
     Booking,
@@ -213,3 +214,48 @@ def test_a_mentor_is_asked_to_catch_up_from_the_first_hour_of_new_regulations(
     clock.move_to(datetime.datetime(2027, 6, 1, 0, 30, tzinfo=london))
     page = home(client, bob)
     assert "Catch up with the Regulations of 1 June 2027" in page
+
+
+def allocation_run(region_code: str, **fields) -> AllocationRun:
+    run = AllocationRun.objects.create(**fields)
+    run.regions.set([f.region(region_code)])
+    return run
+
+
+def pair(outcome: str) -> dict:
+    return {"candidate": 1, "mentor": 2, "outcome": outcome, "reason": ""}
+
+
+def test_an_officer_is_asked_to_send_the_rest_of_a_stopped_sending(
+    client, olivia, oscar
+):
+    run = allocation_run(
+        "london",
+        status=RunStatus.PUBLISHING,
+        progress={"stage": "stopped", "done": 1},
+        published=[pair("requested")],
+    )
+    page = home(client, olivia)
+    assert "Sending an allocation stopped part way" in page
+    assert f'href="/oversight/allocations/{run.pk}/">Send the rest</a>' in page
+    assert "Sending an allocation stopped" not in home(client, oscar)
+
+
+def test_an_officer_is_told_of_pairs_the_last_allocation_failed_to_send(
+    client, olivia, oscar
+):
+    run = allocation_run(
+        "london",
+        status=RunStatus.PUBLISHED,
+        published=[pair("requested"), pair("failed"), pair("failed")],
+        published_at=timezone.now(),
+    )
+    page = home(client, olivia)
+    assert "2 pairs of the last allocation were not sent" in page
+    assert (
+        f'href="/oversight/allocations/{run.pk}/?shown=not-sent#outcomes">'
+        "See the pairs not sent</a>"
+    ) in page
+    assert "not sent" not in home(client, oscar)
+    allocation_run("london", status=RunStatus.PROPOSED)
+    assert "were not sent" not in home(client, olivia)
