@@ -280,7 +280,9 @@ def booking_create(*, event_id: int, member: Member) -> Booking:
     # their bookings of two events of one kind at once are then decided in turn.
     _lock_member(member)
     if held := booking_of_the_same_kind(event=event, member=member):
-        raise TrainingError(_one_is_enough(held))
+        raise TrainingError(
+            _one_is_enough(held, full=places_taken(event) >= event.capacity)
+        )
     if event.bookings.filter(member=member, status=BookingStatus.CANCELLED).exists():
         # Their calendar holds this event's cancellation: only a later revision
         # puts it back.
@@ -327,7 +329,7 @@ def booking_of_the_same_kind(*, event: TrainingEvent, member: Member) -> Booking
     )
 
 
-def _one_is_enough(held: Booking) -> str:
+def _one_is_enough(held: Booking, *, full: bool) -> str:
     other = held.event
     starts = timezone.localtime(other.starts_at)
     where = (
@@ -335,10 +337,15 @@ def _one_is_enough(held: Booking) -> str:
         if held.status == BookingStatus.WAITING
         else "already hold a place on"
     )
+    instead = (
+        "cancel that one first, then join this event's waiting list."
+        if full
+        else "move your booking here (below) or cancel that one first."
+    )
     return (
         f"You {where} “{other.title}” on {starts:%-d %B %Y}, and one "
         f"{ONE_IS_ENOUGH_OF[other.kind]} is enough. To come to this one "
-        "instead, move your booking here (below) or cancel that one first."
+        f"instead, {instead}"
     )
 
 

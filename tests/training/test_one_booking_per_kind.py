@@ -48,6 +48,7 @@ def test_a_place_on_a_waiting_list_counts_as_the_one_held(client, alice, bob):
     other = make_event(days=20)
     page = login(client, alice).post(f"/training/{other.pk}/book/", follow=True).text
     assert "on the waiting list for “Mentor training, Camden”" in page
+    assert "move your booking here (below)" in page
     assert not Booking.objects.filter(event=other, member=alice).exists()
 
 
@@ -119,6 +120,8 @@ def test_a_booking_is_not_moved_to_a_full_event(client, alice, bob):
         f"/training/{full.pk}/move/", {"booking": booking.pk}, follow=True
     ).text
     assert "This event is full, so your booking was not moved" in page
+    page = client.post(f"/training/{full.pk}/book/", follow=True).text
+    assert "cancel that one first, then join this event" in page
     assert Booking.objects.get(pk=booking.pk).status == "booked"
     assert not Booking.objects.filter(event=full, member=alice).exists()
 
