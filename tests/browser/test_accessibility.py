@@ -307,3 +307,21 @@ def test_a_long_email_address_fits_the_narrowest_phone(open_page, db):
         page.goto(path)
         problems += layout_problems(page)
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("path", "button"),
+    [("/accounts/login/", "Sign in"), ("/accounts/signup/", "Sign up")],
+)
+def test_an_empty_sign_in_or_sign_up_shows_the_sites_error_summary(
+    open_page, db, path, button
+):
+    # Without novalidate the browser would keep the form back with its own bubble.
+    page = open_page()
+    page.goto(path)
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name=button, exact=True).click()
+    assert page.title().startswith("Error: ")
+    summary = page.get_by_role("alert")
+    assert "There is a problem" in summary.inner_text()
+    assert accessibility_problems(page) == []
