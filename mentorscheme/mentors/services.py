@@ -973,7 +973,8 @@ def _waiting_for_review(region_id: int):
 
 
 def mentor_cases_hand_on(*, today: datetime.date) -> int:
-    """Once a Mentor Support Officer's term has ended, send the cases still waiting
+    """Once a Mentor Support Officer's term has ended (or their membership lapsed),
+    send the cases still waiting
     in the region (applications, training evidence) to whoever acts for it now:
     another officer in office, else the registration team. They were emailed only to
     those in office when they arrived, so without this nobody would know.
@@ -981,8 +982,13 @@ def mentor_cases_hand_on(*, today: datetime.date) -> int:
     Each ended term is claimed by a conditional UPDATE, so it is sent on once
     however often this runs. An officer who goes on into a new term keeps their
     cases. Returns the number of messages sent."""
+    # A member whose membership lapsed holds no office until it is renewed: the
+    # cases sent to them wait as for one whose term ended.
+    lapsed = Q(starts_on__lte=today) & ~Q(
+        member__membership_status=MembershipStatus.CURRENT
+    )
     ended = OfficerAppointment.objects.filter(
-        ends_on__lt=today,
+        Q(ends_on__lt=today) | lapsed,
         cases_handed_on__isnull=True,
         role__in=officers.SIDE_ROLES[officers.MENTORS],
     )
@@ -1020,6 +1026,8 @@ def _hand_on(appointment: OfficerAppointment, *, today: datetime.date) -> int:
             to=list(to),
             context={
                 "appointment": appointment,
+                "term_ended": appointment.ends_on is not None
+                and appointment.ends_on < today,
                 "profiles": profiles,
                 "staff_instead": staff_instead,
             },

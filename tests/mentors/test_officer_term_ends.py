@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from mentorscheme.members.models import OfficerAppointment
+from mentorscheme.members.models import Member, OfficerAppointment
 from mentorscheme.mentors.models import EvidenceStatus, MentorStatus
 from tests import factories as f
 from tests.conftest import login
@@ -92,3 +92,24 @@ def test_an_officer_whose_term_is_renewed_is_not_told_of_their_own_cases(
     with django_capture_on_commit_callbacks(execute=True):
         run_periodic()
     assert mail.outbox == []
+
+
+def test_cases_waiting_for_an_officer_whose_membership_lapsed_go_to_whoever_acts(
+    waiting, olivia, sam, django_capture_on_commit_callbacks
+):
+    """A lapsed member holds no office (the roles and the recipients of new cases
+    say so), so the cases already sent to them are handed on as at a term's end,
+    once; and again to nobody when the renewal is recorded."""
+    Member.objects.filter(pk=olivia.pk).update(membership_status="lapsed")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+        run_periodic()
+    [message] = [m for m in mail.outbox if m.to == ["sam@example.org"]]
+    assert "Olivia Owen's membership has lapsed" in message.body
+    assert "ended on" not in message.body
+    assert "Carol Cole" in message.body and "Erin Evans" in message.body
+    mail.outbox.clear()
+    Member.objects.filter(pk=olivia.pk).update(membership_status="current")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    assert not [m for m in mail.outbox if "now with you" in m.subject]
