@@ -377,20 +377,7 @@ def booking_move(*, booking_id: int, to_event_id: int, member: Member) -> Bookin
             "This event is full, so your booking was not moved. To wait for a place "
             "here, cancel your other booking, then join this event's waiting list."
         )
-    had_place = held.status == BookingStatus.BOOKED
-    held.status = BookingStatus.CANCELLED
-    held.save(update_fields=["status", "updated_at"])
-    attachments = []
-    if had_place:
-        old.sequence += 1
-        old.save(update_fields=["sequence"])
-        attachments = [_ics(old, member=member, cancelled=True)]
-    emails.send(
-        "booking_cancelled",
-        to=member.email,
-        context={"event": old, "member": member, "waiting": not had_place},
-        attachments=attachments,
-    )
+    _cancel_and_tell(held, old, member=member)
     if new.bookings.filter(member=member, status=BookingStatus.CANCELLED).exists():
         new.sequence += 1  # their calendar holds this event's cancellation
         new.save(update_fields=["sequence"])
@@ -437,6 +424,15 @@ def booking_cancel(*, booking_id: int, member: Member) -> Booking:
         raise TrainingError("This booking cannot be cancelled now.")
     if event.starts_at <= timezone.now():
         raise TrainingError("This event has already started.")
+    _cancel_and_tell(booking, event, member=member)
+    _promote_waiting(event)
+    return booking
+
+
+def _cancel_and_tell(booking: Booking, event: TrainingEvent, *, member: Member) -> None:
+    """Cancel the member's place (or place on the waiting list) at ``event``, which
+    the caller has locked, and email them; a place given up goes to the waiting list
+    once the caller is done."""
     had_place = booking.status == BookingStatus.BOOKED
     booking.status = BookingStatus.CANCELLED
     booking.save(update_fields=["status", "updated_at"])
@@ -452,8 +448,6 @@ def booking_cancel(*, booking_id: int, member: Member) -> Booking:
         context={"event": event, "member": member, "waiting": not had_place},
         attachments=attachments,
     )
-    _promote_waiting(event)
-    return booking
 
 
 # -- places held by members whose membership lapsed ----------------------------------
