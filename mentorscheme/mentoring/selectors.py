@@ -251,8 +251,9 @@ def completed_relationship(enrolment: Enrolment):
     """The enrolment's mentoring both confirmed complete (the newest, were there
     more), with its mentor; None when there is none."""
     return (
-        MentoringRelationship.objects.completed_standing()
-        .filter(enrolment=enrolment)
+        MentoringRelationship.objects.filter(
+            enrolment=enrolment, status=RelationshipStatus.COMPLETED
+        )
         .select_related("mentor__member")
         .order_by("-ended_on", "-pk")
         .first()

@@ -125,8 +125,9 @@ def test_an_award_by_the_api_closes_the_enrolment_and_thanks_the_mentor(
     )
 
 
+@pytest.mark.parametrize("sent_back", [False, True])
 def test_an_award_after_the_mentoring_was_completed_thanks_that_mentor(
-    client, alice, dora, sam_with_totp, django_capture_on_commit_callbacks
+    client, alice, dora, sam_with_totp, django_capture_on_commit_callbacks, sent_back
 ):
     """The usual way: both confirm completion, the portfolio is submitted, then
     the award; the mentor who saw the candidate through hears of it too."""
@@ -139,6 +140,9 @@ def test_an_award_after_the_mentoring_was_completed_thanks_that_mentor(
     relationship.save()
     enrolment = alice.enrolments.get()
     services.enrolment_set_status(enrolment=enrolment, status="submitted")
+    if sent_back:  # answered alone, then sent in again: still Dora's candidate
+        services.enrolment_set_status(enrolment=enrolment, status="further_info")
+        services.enrolment_set_status(enrolment=enrolment, status="submitted")
     login(client, sam_with_totp)
     url = f"/mentoring/enrolments/{enrolment.pk}/status/"
     asked = client.post(url, {"status": "awarded"}).text
