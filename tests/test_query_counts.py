@@ -48,7 +48,8 @@ CEILINGS = {
     # the mentors they list (the cache keeps none), and for every candidate whose mentor
     # left, that mentor and the suggested new ones (six, for them all).
     "officer dashboard": 27,
-    "staff dashboard": 28,
+    # And for staff, whether work has waited too long for the task worker.
+    "staff dashboard": 29,
     # The request with both people; the candidate's record, and the mentor's record
     # with their choices in its row (for what stops them accepting).
     "request page": 6,

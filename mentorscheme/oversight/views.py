@@ -24,6 +24,7 @@ from mentorscheme.members.access import (
 from mentorscheme.members.models import Region
 from mentorscheme.mentoring import services as mentoring_services
 from mentorscheme.mentoring.access import get_help_flag_or_404
+from mentorscheme.notifications.selectors import work_waiting_too_long
 from mentorscheme.oversight import reports, selectors, services
 from mentorscheme.oversight.access import (
     allocation_region_ids,
@@ -104,6 +105,7 @@ def dashboard(request):
         region_id=region_id,
         covering=[r for r in regions if region_ids is None or r.pk in region_ids],
         uncovered=officers.uncovered_regions(regions=regions) if roles.is_staff else [],
+        work_waiting=work_waiting_too_long() if roles.is_staff else None,
     )
     return render(request, "oversight/dashboard.html", context)
 
