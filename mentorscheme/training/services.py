@@ -429,10 +429,17 @@ def booking_cancel(*, booking_id: int, member: Member) -> Booking:
     return booking
 
 
-def _cancel_and_tell(booking: Booking, event: TrainingEvent, *, member: Member) -> None:
+def _cancel_and_tell(
+    booking: Booking,
+    event: TrainingEvent,
+    *,
+    member: Member,
+    email: str = "booking_cancelled",
+    **context,
+) -> None:
     """Cancel the member's place (or place on the waiting list) at ``event``, which
-    the caller has locked, and email them; a place given up goes to the waiting list
-    once the caller is done."""
+    the caller has locked, and send them ``email`` (with ``context`` beside the
+    event's); a place given up goes to the waiting list once the caller is done."""
     had_place = booking.status == BookingStatus.BOOKED
     booking.status = BookingStatus.CANCELLED
     booking.save(update_fields=["status", "updated_at"])
@@ -443,9 +450,9 @@ def _cancel_and_tell(booking: Booking, event: TrainingEvent, *, member: Member) 
         event.save(update_fields=["sequence"])
         attachments = [_ics(event, member=member, cancelled=True)]
     emails.send(
-        "booking_cancelled",
+        email,
         to=member.email,
-        context={"event": event, "member": member, "waiting": not had_place},
+        context={"event": event, "member": member, "waiting": not had_place} | context,
         attachments=attachments,
     )
 
@@ -531,25 +538,12 @@ def _cancel_for_lapse(event_id: int, before) -> int:
         ).select_related("member")
     )
     for booking in due:
-        had_place = booking.status == BookingStatus.BOOKED
-        booking.status = BookingStatus.CANCELLED
-        booking.save(update_fields=["status", "updated_at"])
-        attachments = []
-        if had_place:
-            # A cancellation replaces the invitation only as a later revision.
-            event.sequence += 1
-            event.save(update_fields=["sequence"])
-            attachments = [_ics(event, member=booking.member, cancelled=True)]
-        emails.send(
-            "booking_cancelled_lapsed",
-            to=booking.member.email,
-            context={
-                "event": event,
-                "member": booking.member,
-                "waiting": not had_place,
-                "grace_days": settings.LAPSE_GRACE_DAYS,
-            },
-            attachments=attachments,
+        _cancel_and_tell(
+            booking,
+            event,
+            member=booking.member,
+            email="booking_cancelled_lapsed",
+            grace_days=settings.LAPSE_GRACE_DAYS,
         )
     # Only once all of them are out: none of them is given a place.
     _promote_waiting(event)
