@@ -455,20 +455,11 @@ def allocation_run_stop_sending(*, run: AllocationRun, by) -> AllocationRun:
         run.progress = _sending_progress(run, stage="halted")
         run.progress_at = run.stopped_at
         run.save()
-        counts = run.outcome_counts()
-        audit.record(
-            actor=by,
-            action=AuditAction.ALLOCATION_PUBLISHED,
-            target=run,
-            details={
-                "mode": run.mode,
-                "published": counts["sent"],
-                "skipped": counts["skipped"],
-                "failed": counts["failed"],
-                "removed": len(run.removed),
-                "stopped": True,
-                "not_sent": run.progress["total"] - run.progress["done"],
-            },
+        _audit_sending_ended(
+            run,
+            by=by,
+            stopped=True,
+            not_sent=run.progress["total"] - run.progress["done"],
         )
         if run.published_by != by:
             _tell_who_published(run, stopped_by=by)
@@ -778,9 +769,17 @@ def _sending_finish(run_id: int) -> AllocationRun | None:
     run.progress = _sending_progress(run, stage="done")
     run.progress_at = run.published_at
     run.save()
+    _audit_sending_ended(run, by=run.published_by)
+    _tell_who_published(run)
+    return run
+
+
+def _audit_sending_ended(run: AllocationRun, *, by, **details) -> None:
+    """The audit log's entry for a run whose sending ended (finished, or stopped by
+    ``by``): what was sent, skipped, failed and taken out on review."""
     counts = run.outcome_counts()
     audit.record(
-        actor=run.published_by,
+        actor=by,
         action=AuditAction.ALLOCATION_PUBLISHED,
         target=run,
         details={
@@ -789,10 +788,9 @@ def _sending_finish(run_id: int) -> AllocationRun | None:
             "skipped": counts["skipped"],
             "failed": counts["failed"],
             "removed": len(run.removed),
+            **details,
         },
     )
-    _tell_who_published(run)
-    return run
 
 
 def _tell_who_published(run: AllocationRun, *, stopped_by=None) -> None:
