@@ -315,18 +315,24 @@ def booking_of_the_same_kind(*, event: TrainingEvent, member: Member) -> Booking
     if event.kind not in ONE_IS_ENOUGH_OF:
         return None
     return (
-        Booking.objects.filter(
-            member=member,
-            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
-            event__kind=event.kind,
-            event__is_cancelled=False,
-            event__starts_at__gt=timezone.now(),
+        _others_of_the_kind(
+            event, member, [BookingStatus.BOOKED, BookingStatus.WAITING]
         )
-        .exclude(event=event)
         .select_related("event")
         .order_by("event__starts_at")
         .first()
     )
+
+
+def _others_of_the_kind(event: TrainingEvent, member: Member, statuses):
+    """The member's bookings in ``statuses`` for other events to come of the kind."""
+    return Booking.objects.filter(
+        member=member,
+        status__in=statuses,
+        event__kind=event.kind,
+        event__is_cancelled=False,
+        event__starts_at__gt=timezone.now(),
+    ).exclude(event=event)
 
 
 def _one_is_enough(held: Booking, *, full: bool) -> str:
@@ -409,10 +415,27 @@ def _promote_waiting(event: TrainingEvent) -> None:
     waiting = event.bookings.filter(status=BookingStatus.WAITING).select_related(
         "member"
     )
-    for booking in waiting.order_by("created_at", "id")[:free]:
+    for booking in waiting.order_by("created_at", "id"):
+        if free <= 0:
+            break
+        if _holds_a_place_of_the_kind(event=event, member=booking.member):
+            continue  # stays on the list, for if they give that place up
         booking.status = BookingStatus.BOOKED
         booking.save(update_fields=["status", "updated_at"])
         _tell_booked(booking)
+        free -= 1
+
+
+def _holds_a_place_of_the_kind(*, event: TrainingEvent, member: Member) -> bool:
+    """Whether ``member`` holds a place on another event to come of ``event``'s kind,
+    where one is enough. A place on a waiting list joined before that rule must not
+    become a second place: it is passed over while they hold the other. The member
+    is locked (after the event, as every writer here locks) so that a booking they
+    make at the same moment is decided in turn."""
+    if event.kind not in ONE_IS_ENOUGH_OF:
+        return False
+    _lock_member(member)
+    return _others_of_the_kind(event, member, [BookingStatus.BOOKED]).exists()
 
 
 @transaction.atomic

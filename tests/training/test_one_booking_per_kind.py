@@ -135,3 +135,50 @@ def test_nobody_moves_another_members_booking(client, alice, bob):
     )
     assert response.status_code == 404
     assert Booking.objects.get(pk=booking.pk).status == "booked"
+
+
+def test_a_waiting_place_from_before_the_rule_does_not_become_a_second_place(
+    db, alice, bob, carol, django_capture_on_commit_callbacks
+):
+    """Alice joined Camden's waiting list before one place was enough, and has since
+    booked Croydon. When a Camden place comes free it goes to Carol, next on the
+    list and holding none, not to Alice as a second place; Alice keeps hers, and her
+    place on the list, for if she gives up Croydon."""
+    camden = make_event(days=10, capacity=1, title="Mentor training, Camden")
+    croydon = make_event(days=20, title="Mentor training, Croydon")
+    services.booking_create(event_id=camden.pk, member=bob)
+    Booking.objects.create(event=camden, member=alice, status=BookingStatus.WAITING)
+    Booking.objects.create(event=croydon, member=alice, status=BookingStatus.BOOKED)
+    Booking.objects.create(event=camden, member=carol, status=BookingStatus.WAITING)
+    [bobs] = Booking.objects.filter(event=camden, member=bob)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_cancel(booking_id=bobs.pk, member=bob)
+    assert Booking.objects.get(event=camden, member=carol).status == "booked"
+    assert Booking.objects.get(event=camden, member=alice).status == "waiting"
+    assert not [m for m in mail.outbox if m.to == ["alice@example.org"]]
+    [carols] = [m for m in mail.outbox if m.to == ["carol@example.org"]]
+    assert "Camden" in carols.subject + carols.body
+    # Once Alice gives up Croydon, the next Camden place is hers.
+    [held] = Booking.objects.filter(event=croydon, member=alice)
+    services.booking_cancel(booking_id=held.pk, member=alice)
+    [carol_place] = Booking.objects.filter(event=camden, member=carol)
+    services.booking_cancel(booking_id=carol_place.pk, member=carol)
+    assert Booking.objects.get(event=camden, member=alice).status == "booked"
+
+
+def test_waiting_on_two_sessions_from_before_the_rule_ends_with_one_place(
+    db, alice, bob
+):
+    camden = make_event(days=10, capacity=1, title="Mentor training, Camden")
+    croydon = make_event(days=20, capacity=1, title="Mentor training, Croydon")
+    for event in (camden, croydon):
+        Booking.objects.create(event=event, member=bob, status=BookingStatus.BOOKED)
+        Booking.objects.create(event=event, member=alice, status=BookingStatus.WAITING)
+    for event in (camden, croydon):
+        [place] = Booking.objects.filter(event=event, member=bob)
+        services.booking_cancel(booking_id=place.pk, member=bob)
+    statuses = sorted(
+        Booking.objects.filter(member=alice).values_list("status", flat=True)
+    )
+    assert statuses == ["booked", "waiting"]
