@@ -246,8 +246,11 @@ def briefing_watched(request):
 def retire(request):
     member = _member_or_403(request)
     profile = _profile_of(member)
-    mentored = profile is not None and selectors.has_mentored(profile)
-    if profile is not None and confirm.needs_confirmation(request):
+    if profile is None:
+        messages.error(request, "You cannot step down from here.")
+        return redirect("mentors:home")
+    mentored = selectors.has_mentored(profile)
+    if confirm.needs_confirmation(request):
         current = [r["name"] for r in selectors.mentor_home_context(profile)["current"]]
         consequences = [
             "You are taken off the list at once: no new requests reach you, and "
@@ -295,7 +298,7 @@ def retire(request):
         )
     try:
         services.mentor_retire(profile=profile, by=request.user)
-    except (services.MentorError, AttributeError):
+    except services.MentorError:
         messages.error(request, "You cannot step down from here.")
     else:
         messages.success(
