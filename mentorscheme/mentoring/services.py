@@ -2475,7 +2475,11 @@ def lapsed_mentoring_end(*, today: datetime.date | None = None) -> int:
         MentorProfile.objects.filter(
             status=MentorStatus.LAPSED, relationships__status=RelationshipStatus.ACTIVE
         )
-        .annotate(lapsed_at=Max("history__at", filter=Q(history__to_status="lapsed")))
+        .annotate(
+            lapsed_at=Max(
+                "history__at", filter=Q(history__to_status=MentorStatus.LAPSED)
+            )
+        )
         .filter(lapsed_at__lt=before)
         .values_list("pk", flat=True)
         .distinct()
