@@ -1524,13 +1524,28 @@ def letter_of_support_save(
         return relationship  # the same letter sent again: nothing is new
     # A revision is told too: the candidate may have downloaded the letter before.
     revised = bool(relationship.letter_of_support)
+    # The candidate confirmed completion with the earlier letter in view: they read
+    # the new one and confirm again, so mentoring never completes on a letter they
+    # have not seen.
+    confirmation_cleared = relationship.candidate_completion_at is not None
+    relationship.candidate_completion_at = None
     relationship.letter_of_support = letter
     relationship.letter_written_at = timezone.now()
-    relationship.save(update_fields=["letter_of_support", "letter_written_at"])
+    relationship.save(
+        update_fields=[
+            "letter_of_support",
+            "letter_written_at",
+            "candidate_completion_at",
+        ]
+    )
     emails.send(
         "letter_of_support_written",
         to=relationship.enrolment.member.email,
-        context={"relationship": relationship, "revised": revised},
+        context={
+            "relationship": relationship,
+            "revised": revised,
+            "confirmation_cleared": confirmation_cleared,
+        },
     )
     return relationship
 

@@ -436,15 +436,24 @@ def test_a_fellowship_candidate_reads_that_the_mentor_writes_a_letter(
     assert "Dora writes your letter of support" in mentoring
 
 
+def letter_url(relationship):
+    return f"/mentoring/relationships/{relationship.pk}/letter/"
+
+
+def write_letter(client, dora, relationship) -> str:
+    login(client, dora)
+    first = "I have mentored Alice for a year. " * 5
+    client.post(letter_url(relationship), {"letter": first})
+    return first
+
+
 def test_the_candidate_is_told_when_the_letter_of_support_is_revised(
     client, alice, dora, django_capture_on_commit_callbacks
 ):
     relationship = pair(alice, dora, qualification="fellowship")
-    url = f"/mentoring/relationships/{relationship.pk}/letter/"
-    login(client, dora)
-    first = "I have mentored Alice for a year. " * 5
+    url = letter_url(relationship)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"letter": first})
+        first = write_letter(client, dora, relationship)
     assert mail.outbox[-1].to == ["alice@example.org"]
     assert "has written your letter of support" in mail.outbox[-1].subject
     revised = first + "She leads her service's reading programme."
@@ -459,3 +468,32 @@ def test_the_candidate_is_told_when_the_letter_of_support_is_revised(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url, {"letter": revised})
     assert len(mail.outbox) == 2
+
+
+def test_a_letter_revised_after_the_candidate_confirmed_asks_them_to_confirm_again(
+    client, alice, dora, django_capture_on_commit_callbacks
+):
+    relationship = pair(alice, dora, qualification="fellowship")
+    url = letter_url(relationship)
+    first = write_letter(client, dora, relationship)
+    login(client, alice)
+    client.post(complete_url(relationship))
+    login(client, dora)
+    # The mentor is told before saving what a change does.
+    assert "Alice has confirmed that mentoring is complete" in client.get(url).text
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"letter": first + "She leads a reading programme."})
+    relationship.refresh_from_db()
+    # Alice confirmed with the first letter in view: she reads the new one first.
+    assert relationship.candidate_completion_at is None
+    told = mail.outbox[-1]
+    assert told.to == ["alice@example.org"]
+    assert "confirm again" in told.body
+    # The mentor's confirmation now waits on Alice, as any other would.
+    client.post(complete_url(relationship))
+    relationship.refresh_from_db()
+    assert relationship.is_active
+    login(client, alice)
+    assert "Dora has confirmed that your mentoring is complete" in (
+        client.get("/mentoring/").text
+    )
