@@ -24,6 +24,10 @@ class GuidancePageForm(forms.ModelForm):
         return self.instance.order if order is None else order
 
 
+#: Addresses under /guidance/ the site itself uses: a page there could not be read.
+RESERVED_SLUGS = {"new"}
+
+
 class NewGuidancePageForm(GuidancePageForm):
     class Meta(GuidancePageForm.Meta):
         fields = ["title", "slug", "summary", "body", "order", "is_published"]
@@ -33,3 +37,14 @@ class NewGuidancePageForm(GuidancePageForm):
             "slug": "The last part of the page's address: lower-case words joined "
             "by hyphens, for example finding-time-to-meet.",
         }
+
+    def clean_slug(self):
+        """One page per address, whatever the capitals (the help asks for lower
+        case), and none at an address the site itself uses."""
+        slug = self.cleaned_data["slug"].lower()
+        taken = GuidancePage.objects.filter(slug__iexact=slug).exists()
+        if taken or slug in RESERVED_SLUGS:
+            raise forms.ValidationError(
+                "That web address is already used: choose another."
+            )
+        return slug

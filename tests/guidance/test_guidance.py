@@ -113,3 +113,20 @@ def test_guidance_says_how_long_a_mentoring_carries_on_after_a_lapse(client, db)
     assert "If your membership lapses, your mentoring carries on for 30 days" in (
         candidates
     )
+
+
+def test_a_new_page_cannot_take_an_address_the_site_already_uses(client, sam_with_totp):
+    """A page at /guidance/new/ could never be read: that address is the new-page
+    form. Addresses differing only in capitals would be two pages a reader cannot
+    tell apart."""
+    login(client, sam_with_totp)
+    data = {"title": "News", "body": "Text.", "is_published": "on", "action": "save"}
+    refused = client.post("/guidance/new/", {**data, "slug": "new"})
+    assert refused.status_code == 400
+    assert "already used" in refused.text
+    assert not GuidancePage.objects.filter(slug="new").exists()
+    refused = client.post("/guidance/new/", {**data, "slug": "Choosing-A-Mentor"})
+    assert refused.status_code == 400
+    assert GuidancePage.objects.filter(slug__iexact="choosing-a-mentor").count() == 1
+    saved = client.post("/guidance/new/", {**data, "slug": "Meeting-Online"})
+    assert saved["Location"] == "/guidance/meeting-online/"
