@@ -1239,49 +1239,18 @@ def requests_remind_and_expire(
     *, now: datetime.datetime | None = None
 ) -> dict[str, int]:
     """Remind mentors of unanswered requests, then expire them. Idempotent."""
-    now = now or timezone.now()
-    settings = SchemeSettings.load()
-    remind_before = now - datetime.timedelta(days=settings.reminder_after_days)
-    expire_before = now - datetime.timedelta(days=settings.expire_after_days)
-    counts = {"reminded": 0, "expired": 0}
-    pending = MentoringRequest.objects.filter(status=RequestStatus.PENDING)
-    counts["expired"] = _expire_each(
-        pending.filter(_promise_kept(now), waiting_since__lte=expire_before),
+    return _remind_then_expire(
         status=RequestStatus.PENDING,
-        email="request_expired",
+        clock="waiting_since",
+        now=now or timezone.now(),
+        reminder="request_reminder",
+        reminded="mentor",
+        expiry="request_expired",
+        # Only a mentor who can accept is reminded (a lapsed or paused one's
+        # requests are closed by the periodic run instead).
+        mentor__status=MentorStatus.LISTED,
+        mentor__accepting=True,
     )
-    # Only a mentor who can accept is reminded (a lapsed or paused one's requests
-    # are closed by the periodic run instead).
-    can_accept = {"mentor__status": MentorStatus.LISTED, "mentor__accepting": True}
-    to_remind = pending.filter(
-        waiting_since__lte=remind_before,
-        waiting_since__gt=expire_before,
-        reminded_at__isnull=True,
-        **can_accept,
-    )
-    for request_id in to_remind.values_list("pk", flat=True):
-        with transaction.atomic():
-            request = _claim_reminder(
-                request_id,
-                now=now,
-                clock="waiting_since",
-                days=settings.expire_after_days,
-                status=RequestStatus.PENDING,
-                **can_accept,
-            )
-            if request is None:
-                continue
-            emails.send(
-                "request_reminder",
-                to=request.mentor.member.email,
-                context={
-                    "request": request,
-                    "candidate": request.enrolment.member,
-                    "expires_on": request.expiry_promised,
-                },
-            )
-            counts["reminded"] += 1
-    return counts
 
 
 def unanswered_questions_remind_and_expire(
@@ -1293,40 +1262,69 @@ def unanswered_questions_remind_and_expire(
     requests, so no open request holds one of the candidate's places for ever.
     Idempotent: each reminder and each expiry is claimed by a conditional update.
     """
-    now = now or timezone.now()
-    settings = SchemeSettings.load()
-    remind_before = now - datetime.timedelta(days=settings.reminder_after_days)
-    expire_before = now - datetime.timedelta(days=settings.expire_after_days)
-    counts = {"reminded": 0, "expired": 0}
-    waiting = MentoringRequest.objects.filter(status=RequestStatus.MORE_INFO)
-    counts["expired"] = _expire_each(
-        waiting.filter(_promise_kept(now), responded_at__lte=expire_before),
+    return _remind_then_expire(
         status=RequestStatus.MORE_INFO,
-        email="question_expired",
+        clock="responded_at",
+        now=now or timezone.now(),
+        reminder="question_reminder",
+        reminded="candidate",
+        expiry="question_expired",
+    )
+
+
+def _remind_then_expire(
+    *,
+    status: str,
+    clock: str,
+    now: datetime.datetime,
+    reminder: str,
+    reminded: str,
+    expiry: str,
+    **may_be_reminded,
+) -> dict[str, int]:
+    """Requests in ``status`` whose ``clock`` field is older than the settings say:
+    expire each (the ``expiry`` emails), then send the ``reminder`` email once to
+    the ``reminded`` person ("mentor" or "candidate") of each that has waited long
+    enough and matches ``may_be_reminded``: the two windows never overlap, and
+    a request waits for the date its reminder gave before it expires."""
+    scheme_settings = SchemeSettings.load()
+    days = scheme_settings.expire_after_days
+    remind_before = now - datetime.timedelta(days=scheme_settings.reminder_after_days)
+    expire_before = now - datetime.timedelta(days=days)
+    waiting = MentoringRequest.objects.filter(status=status)
+    counts = {"reminded": 0, "expired": 0}
+    counts["expired"] = _expire_each(
+        waiting.filter(_promise_kept(now), **{f"{clock}__lte": expire_before}),
+        status=status,
+        email=expiry,
     )
     to_remind = waiting.filter(
-        responded_at__lte=remind_before,
-        responded_at__gt=expire_before,
         reminded_at__isnull=True,
+        **{f"{clock}__lte": remind_before, f"{clock}__gt": expire_before},
+        **may_be_reminded,
     )
     for request_id in to_remind.values_list("pk", flat=True):
         with transaction.atomic():
             request = _claim_reminder(
                 request_id,
                 now=now,
-                clock="responded_at",
-                days=settings.expire_after_days,
-                status=RequestStatus.MORE_INFO,
+                clock=clock,
+                days=days,
+                status=status,
+                **may_be_reminded,
             )
             if request is None:
                 continue
+            people = {
+                "candidate": request.enrolment.member,
+                "mentor": request.mentor.member,
+            }
             emails.send(
-                "question_reminder",
-                to=request.enrolment.member.email,
+                reminder,
+                to=people[reminded].email,
                 context={
                     "request": request,
-                    "candidate": request.enrolment.member,
-                    "mentor": request.mentor.member,
+                    **people,
                     "expires_on": request.expiry_promised,
                 },
             )
