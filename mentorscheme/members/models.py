@@ -290,6 +290,14 @@ class OfficerAppointment(models.Model):
         help_text="When the cases waiting in the region were sent on to whoever "
         "acts for it once this term had ended (they are sent once).",
     )
+    help_handed_on = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the candidates still waiting for help in the region were "
+        "sent on to whoever acts for its candidates' side once this term had ended "
+        "(they are sent once).",
+    )
 
     class Meta:
         ordering = ["-starts_on"]

@@ -8,8 +8,10 @@ registration team (staff) acts, so every message reaches a real person.
 """
 
 import datetime
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -21,6 +23,7 @@ from mentorscheme.members.models import (
     Region,
     User,
 )
+from mentorscheme.notifications import emails
 
 MENTORS = "mentors"
 CANDIDATES = "candidates"
@@ -137,6 +140,20 @@ def recipients(region_id: int, side: str, *, about: Member | None = None) -> Rec
     return Recipients(staff_emails(), staff_instead=True)
 
 
+def by_recipients(
+    region_id: int, side: str, cases, *, about: Callable[[object], Member]
+) -> list[tuple[Recipients, list]]:
+    """``cases`` of the region grouped by who is to be told of them (``recipients``
+    for the member each is ``about``: a conflict of interest changes who), so that
+    each person gets one message."""
+    groups: dict[tuple, tuple[Recipients, list]] = {}
+    for case in cases:
+        to = recipients(region_id, side, about=about(case))
+        key = (tuple(to.emails), to.staff_instead)
+        groups.setdefault(key, (to, []))[1].append(case)
+    return list(groups.values())
+
+
 def uncovered_regions(on: datetime.date | None = None, regions=None) -> list[dict]:
     """Active regions missing an officer in office for either side (of ``regions``,
     the active regions already read, if given)."""
@@ -158,3 +175,62 @@ def uncovered_regions(on: datetime.date | None = None, regions=None) -> list[dic
         if missing:
             rows.append({"region": region, "missing": missing})
     return rows
+
+
+def terms_ended_hand_on(
+    side: str,
+    *,
+    today: datetime.date,
+    claimed: str,
+    cases: Callable[[int], Iterable],
+    about: Callable[[object], Member],
+    template: str,
+) -> int:
+    """Once a term on ``side`` has ended (or its holder's membership lapsed: a lapsed
+    member holds no office), send the ``cases`` of the region still waiting to
+    whoever acts for that side now (another officer in office, else staff), with
+    the email ``template``: they were told only of cases that arrived while in
+    office, so without this nobody would know. A holder who goes on in office for
+    that side (a new term) keeps their cases.
+
+    Each term is claimed by a conditional UPDATE of its date field ``claimed``, in
+    the transaction the messages are queued in, so however often this runs the
+    cases are sent on once. Returns the number of messages sent."""
+    lapsed = Q(starts_on__lte=today) & ~Q(
+        member__membership_status=MembershipStatus.CURRENT
+    )
+    ended = OfficerAppointment.objects.filter(
+        Q(ends_on__lt=today) | lapsed,
+        role__in=SIDE_ROLES[side],
+        **{f"{claimed}__isnull": True},
+    )
+    sent = 0
+    for pk in list(ended.values_list("pk", flat=True)):
+        with transaction.atomic():
+            if not ended.filter(pk=pk).update(**{claimed: today}):
+                continue
+            appointment = OfficerAppointment.objects.select_related(
+                "member", "region"
+            ).get(pk=pk)
+            region_id = appointment.region_id
+            if (
+                appointments(region_id, side, on=today)
+                .filter(member_id=appointment.member_id)
+                .exists()
+            ):
+                continue  # still in office: a new term carries on from the last
+            groups = by_recipients(region_id, side, cases(region_id), about=about)
+            for to, group in groups:
+                emails.send(
+                    template,
+                    to=to.emails,
+                    context={
+                        "appointment": appointment,
+                        "term_ended": appointment.ends_on is not None
+                        and appointment.ends_on < today,
+                        "cases": group,
+                        "staff_instead": to.staff_instead,
+                    },
+                )
+            sent += len(groups)
+    return sent

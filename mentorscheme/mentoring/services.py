@@ -1969,6 +1969,31 @@ def help_request(*, enrolment: Enrolment, message: str) -> HelpFlag:
     return flag
 
 
+def help_flags_hand_on(*, today: datetime.date) -> int:
+    """Once a Candidate Support Officer's term has ended (or their membership
+    lapsed), send the region's candidates still waiting for help (open flags) to
+    whoever acts for its candidates' side now: another officer in office, else the
+    registration team. Sent once per term; returns the number of messages sent."""
+    return officers.terms_ended_hand_on(
+        officers.CANDIDATES,
+        today=today,
+        claimed="help_handed_on",
+        cases=_open_help_flags,
+        about=lambda flag: flag.enrolment.member,
+        template="help_flags_handed_on",
+    )
+
+
+def _open_help_flags(region_id: int):
+    return (
+        HelpFlag.objects.filter(
+            resolved_at__isnull=True, enrolment__member__region_id=region_id
+        )
+        .select_related("enrolment__member", "enrolment__qualification")
+        .order_by("created_at", "pk")
+    )
+
+
 def flag_waiting_candidates(*, today: datetime.date | None = None) -> int:
     """Flag candidates with no mentor after the waiting period (from enrolment, or
     from the end of their last mentoring). Idempotent. A flag

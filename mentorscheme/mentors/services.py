@@ -17,7 +17,7 @@ from django.utils import timezone
 from mentorscheme.audit import services as audit
 from mentorscheme.locking import RowsBusy, lock_first, lock_row
 from mentorscheme.members import officers
-from mentorscheme.members.models import Member, MembershipStatus, OfficerAppointment
+from mentorscheme.members.models import Member, MembershipStatus
 from mentorscheme.mentors import changes, directory, selectors
 from mentorscheme.mentors.models import (
     KEEPING_UP_STATUSES,
@@ -974,65 +974,17 @@ def _waiting_for_review(region_id: int):
 
 def mentor_cases_hand_on(*, today: datetime.date) -> int:
     """Once a Mentor Support Officer's term has ended (or their membership lapsed),
-    send the cases still waiting
-    in the region (applications, training evidence) to whoever acts for it now:
-    another officer in office, else the registration team. They were emailed only to
-    those in office when they arrived, so without this nobody would know.
-
-    Each ended term is claimed by a conditional UPDATE, so it is sent on once
-    however often this runs. An officer who goes on into a new term keeps their
-    cases. Returns the number of messages sent."""
-    # A member whose membership lapsed holds no office until it is renewed: the
-    # cases sent to them wait as for one whose term ended.
-    lapsed = Q(starts_on__lte=today) & ~Q(
-        member__membership_status=MembershipStatus.CURRENT
+    send the cases still waiting in the region (applications, training evidence) to
+    whoever acts for it now: another officer in office, else the registration team.
+    Sent once per term; returns the number of messages sent."""
+    return officers.terms_ended_hand_on(
+        officers.MENTORS,
+        today=today,
+        claimed="cases_handed_on",
+        cases=_waiting_for_review,
+        about=lambda profile: profile.member,
+        template="mentor_cases_handed_on",
     )
-    ended = OfficerAppointment.objects.filter(
-        Q(ends_on__lt=today) | lapsed,
-        cases_handed_on__isnull=True,
-        role__in=officers.SIDE_ROLES[officers.MENTORS],
-    )
-    sent = 0
-    for pk in list(ended.values_list("pk", flat=True)):
-        with transaction.atomic():
-            if not ended.filter(pk=pk).update(cases_handed_on=today):
-                continue
-            appointment = OfficerAppointment.objects.select_related(
-                "member", "region"
-            ).get(pk=pk)
-            sent += _hand_on(appointment, today=today)
-    return sent
-
-
-def _hand_on(appointment: OfficerAppointment, *, today: datetime.date) -> int:
-    region_id = appointment.region_id
-    if (
-        officers.appointments(region_id, officers.MENTORS, on=today)
-        .filter(member_id=appointment.member_id)
-        .exists()
-    ):
-        return 0  # still in office: a new term carries on from the last
-    # One message to each set of deciders (a conflict of interest changes the set).
-    by_deciders: dict[tuple[tuple[str, ...], bool], list[MentorProfile]] = {}
-    for profile in _waiting_for_review(region_id):
-        deciders = officers.recipients(
-            region_id, officers.MENTORS, about=profile.member
-        )
-        key = (tuple(deciders.emails), deciders.staff_instead)
-        by_deciders.setdefault(key, []).append(profile)
-    for (to, staff_instead), profiles in by_deciders.items():
-        emails.send(
-            "mentor_cases_handed_on",
-            to=list(to),
-            context={
-                "appointment": appointment,
-                "term_ended": appointment.ends_on is not None
-                and appointment.ends_on < today,
-                "profiles": profiles,
-                "staff_instead": staff_instead,
-            },
-        )
-    return len(by_deciders)
 
 
 def request_closed_reason(profile: MentorProfile) -> str:

@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from mentorscheme.members.models import Member, OfficerAppointment
+from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentors.models import EvidenceStatus, MentorStatus
 from tests import factories as f
 from tests.conftest import login
@@ -113,3 +114,78 @@ def test_cases_waiting_for_an_officer_whose_membership_lapsed_go_to_whoever_acts
     with django_capture_on_commit_callbacks(execute=True):
         run_periodic()
     assert not [m for m in mail.outbox if "now with you" in m.subject]
+
+
+# -- the candidates' side ---------------------------------------------------------------
+
+
+@pytest.fixture
+def asked_for_help(alice, olivia):
+    """Alice, in London, asked for help finding a mentor while Olivia was in office;
+    Olivia (a support officer: both sides) was told."""
+    enrolment = alice.enrolments.get()
+    return mentoring.help_request(enrolment=enrolment, message="Nobody has answered.")
+
+
+def test_candidates_waiting_for_help_when_a_term_ends_go_to_the_registration_team(
+    asked_for_help,
+    alice,
+    olivia,
+    sam_with_totp,
+    clock,
+    django_capture_on_commit_callbacks,
+):
+    end_term(sam_with_totp, olivia, timezone.localdate())
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()  # the last day of the term: still Olivia's
+    assert mail.outbox == []
+    clock.move(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+        run_periodic()
+    [message] = [m for m in mail.outbox if "Candidates waiting" in m.subject]
+    assert message.to == ["sam@example.org"]
+    assert "Olivia Owen" in message.body and "London" in message.body
+    assert "Alice Archer" in message.body
+    assert "asked for help" in message.body
+    assert f"/members/register/{alice.pk}/" in message.body
+    assert "no Candidate Support Officer" in message.body
+    # Staff find her on their dashboard, where they can act.
+    staff = login(Client(), sam_with_totp)
+    assert "Alice Archer" in staff.get("/oversight/").text
+
+
+def test_a_new_candidate_support_officer_is_told_of_candidates_waiting(
+    asked_for_help, olivia, sam_with_totp, django_capture_on_commit_callbacks
+):
+    """Olivia held both sides; the new Candidate Support Officer is told of the
+    candidate, and nobody of the mentors' side (nothing waits there)."""
+    end_term(sam_with_totp, olivia, timezone.localdate() - datetime.timedelta(days=1))
+    successor = f.MemberFactory(email="nia@example.org")
+    f.award(successor, "chartership")
+    f.appoint(successor, "london", starts_on=timezone.localdate(), role="cso")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    [message] = mail.outbox
+    assert message.to == ["nia@example.org"]
+    assert "Alice Archer" in message.body
+    assert "no Candidate Support Officer" not in message.body
+
+
+def test_a_mentor_support_officer_leaving_hands_on_no_candidates(
+    alice, olivia, sam_with_totp, django_capture_on_commit_callbacks
+):
+    """Only the candidates' side hands on candidates: a Mentor Support Officer never
+    held them, and London's Candidate Support Officer is still in office."""
+    OfficerAppointment.objects.filter(member=olivia).update(role="mso")
+    cso = f.MemberFactory(email="cleo@example.org")
+    f.award(cso, "chartership")
+    f.appoint(cso, "london", role="cso")
+    mentoring.help_request(enrolment=alice.enrolments.get(), message="")
+    end_term(sam_with_totp, olivia, timezone.localdate() - datetime.timedelta(days=1))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    assert not [m for m in mail.outbox if "Candidates waiting" in m.subject]

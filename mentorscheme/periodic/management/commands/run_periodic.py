@@ -26,7 +26,8 @@ class Command(BaseCommand):
         "membership is not current, hold the mentoring of a lapsed member for the "
         "grace period and end it after, keep the bookings of a lapsed member for "
         "the grace period and cancel them after, tell candidates when regulations "
-        "published in advance take effect, send on the cases waiting for an officer "
+        "published in advance take effect, send on the cases and candidates waiting "
+        "for an officer "
         "whose term ended, tell those still on a waiting list when the event "
         "starts, mark stalled allocation runs failed, and tell an "
         "officer when the sending of their allocation stopped. "
@@ -132,6 +133,11 @@ class Command(BaseCommand):
             lambda: mentors.mentor_cases_hand_on(today=today),
             0,
         )
+        help_handed_on = step(
+            "candidates waiting for help from an officer whose term ended",
+            lambda: mentoring.help_flags_hand_on(today=today),
+            0,
+        )
         no_place = step(
             "waiting lists of events that have started",
             lambda: training.waiting_lists_close(now=now),
@@ -175,7 +181,7 @@ class Command(BaseCommand):
             f"cancelled after the grace period {bookings_cancelled}; "
             f"candidates told they may now move to new regulations {opened}; "
             f"messages sending on the cases of officers whose term ended "
-            f"{handed_on}; "
+            f"{handed_on}, on the candidates waiting for their help {help_handed_on}; "
             f"people on the waiting list of an event that started told no place "
             f"came free {no_place}; "
             f"recordings announced to mentors {recordings}; "
