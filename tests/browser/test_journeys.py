@@ -17,7 +17,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from mentorscheme.contact.models import Feedback
-from mentorscheme.mentoring import services as mentoring
+from mentorscheme.members import importing
 from mentorscheme.mentoring.models import MentoringRelationship
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.training.models import EventKind, TrainingEvent
@@ -215,7 +215,26 @@ def test_a_candidate_is_mentored_to_completion(open_page, dan, bob):
     assert relationship.completion_confirmed_at is not None
 
 
-def test_a_line_manager_recorded_by_import_closes_the_request(open_page, dan, bob):
+def members_csv(dan, bob) -> bytes:
+    """Dan's row of the membership database's export, Bob now his line manager."""
+    row = {
+        "membership_number": dan.membership_number,
+        "first_name": dan.first_name,
+        "last_name": dan.last_name,
+        "email": dan.email,
+        "region": dan.region.code,
+        "line_manager": bob.membership_number,
+        "membership_status": "current",
+    }
+    names = [column.name for column in importing.MEMBER_COLUMNS]
+    return (
+        ",".join(names) + "\n" + ",".join(row.get(n, "") for n in names) + "\n"
+    ).encode()
+
+
+def test_a_line_manager_recorded_by_import_closes_the_request(
+    open_page, dan, bob, sam_with_totp
+):
     f.enrol(dan, "chartership")
     candidate = open_page("dan")
     sign_in(candidate, "dan@example.org")
@@ -224,11 +243,22 @@ def test_a_line_manager_recorded_by_import_closes_the_request(open_page, dan, bo
     candidate.get_by_role("button", name="Send my request").click()
     expect_message(candidate, "Your request has gone to Bob")
 
-    # The membership database's import records Bob as Dan's line manager; the
-    # import's task then runs what follows from a changed register.
-    dan.line_manager = bob
-    dan.save()
-    mentoring.register_changed()
+    # The registration team imports the membership database's export, which
+    # records Bob as Dan's line manager.
+    staff = open_page("sam")
+    sign_in(staff, "sam@example.org", totp_secret=f.TOTP_SECRET)
+    staff.goto("/members/import/")
+    staff.get_by_label("CSV file").set_input_files(
+        files=[
+            {
+                "name": "members.csv",
+                "mimeType": "text/csv",
+                "buffer": members_csv(dan, bob),
+            }
+        ]
+    )
+    staff.get_by_role("button", name="Check and import").click()
+    expect(staff.get_by_text("The file was imported.")).to_be_visible()
 
     candidate.get_by_role("link", name="Your mentoring").click()
     candidate.get_by_role("link", name="Bob Baker").click()
