@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from mentorscheme.members.models import Region
 from mentorscheme.mentors.models import MentorProfile
+from mentorscheme.notifications.selectors import WAITING_TOO_LONG
 from mentorscheme.scheme.models import Enrolment, Qualification
 
 
@@ -116,6 +117,15 @@ class AllocationRun(models.Model):
             self.status == RunStatus.RUNNING
             and not self.is_queued()
             and self.progress_at <= (now or timezone.now()) - RUN_STALLED_AFTER
+        )
+
+    def waited_too_long(self, now: datetime.datetime | None = None) -> bool:
+        """Still queued for the worker after ``WAITING_TOO_LONG``: while the task
+        worker runs, work is taken up within minutes, so it may have stopped
+        (the staff dashboard warns of it too)."""
+        return (
+            self.is_queued()
+            and self.progress_at <= (now or timezone.now()) - WAITING_TOO_LONG
         )
 
     def is_queued(self) -> bool:

@@ -846,6 +846,12 @@ def run_progress_text(run) -> str:
     if run.status in (RunStatus.PUBLISHING, RunStatus.STOPPED):
         return _sending_text(progress)
     stage = progress.get("stage", "queued")
+    if run.waited_too_long():
+        minutes = int((timezone.now() - run.progress_at).total_seconds() // 60)
+        return (
+            f"Waiting to start for {minutes} minutes, longer than work usually"
+            " waits: the task worker may have stopped."
+        )
     words = _STAGE_WORDS.get(stage, "Working")
     done, total = progress.get("done", 0), progress.get("total", 0)
     if stage == "load candidates" and total:

@@ -276,6 +276,7 @@ def allocation_detail(request, pk: int):
             "sent": run.outcome_counts(),
             "stalled": run.is_stalled(),
             "queued": run.is_queued(),
+            "waited_too_long": run.waited_too_long(),
             "stalled_minutes": int(RUN_STALLED_AFTER.total_seconds() // 60),
             "progress_text": selectors.run_progress_text(run),
             "direct": SchemeSettings.load().allocation_mode == AllocationMode.DIRECT,

@@ -579,8 +579,8 @@ def test_a_run_waiting_behind_other_tasks_is_not_failed_and_may_be_discarded(
     run.refresh_from_db()
     assert run.status == "running" and mail.outbox == []
     page = client.get(f"/oversight/allocations/{run.pk}/").text
-    assert "Waiting to start." in page and "seems to have stopped" not in page
-    assert "It is waiting its turn behind other work" in page
+    assert "Waiting to start for 45 minutes" in page
+    assert "seems to have stopped" not in page
     assert "Discard this allocation" in page
     asked = client.post(f"/oversight/allocations/{run.pk}/discard/").text
     assert "The allocation is not worked out: it will not be" in asked
@@ -591,6 +591,33 @@ def test_a_run_waiting_behind_other_tasks_is_not_failed_and_may_be_discarded(
         task()  # the worker's turn comes: it drops the run
     run.refresh_from_db()
     assert run.status == "discarded" and run.proposal == {} and not mail.outbox
+
+
+def test_a_run_no_worker_takes_up_says_the_worker_may_have_stopped(
+    client, olivia, london, waiting
+):
+    """Work is taken up within minutes while the task worker runs: a run still
+    waiting after ten tells the officer that the worker may have stopped, and
+    to tell the staff (whose dashboard says so too), live as the page polls."""
+    run, _ = start_without_working_out(client, olivia, london, taken_up=False)
+    stall(run, minutes=5)
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "Waiting to start." in page
+    assert "It is waiting its turn behind other work" in page
+    assert "worker may have stopped" not in page
+
+    stall(run, minutes=12)
+    page = client.get(f"/oversight/allocations/{run.pk}/").text
+    assert "It is waiting its turn behind other work" not in page
+    assert (
+        "Waiting to start for 12 minutes, longer than work usually waits:"
+        " the task worker may have stopped." in page
+    )
+    assert "if it is still waiting, tell them" in page
+    assert "Discard this allocation" in page
+    polled = client.get(f"/oversight/allocations/{run.pk}/?progress=json").json()
+    assert polled["running"] is True
+    assert "the task worker may have stopped" in polled["text"]
 
 
 class WorkerKilled(BaseException):
