@@ -28,7 +28,7 @@ from mentorscheme.scheme.models import EnrolmentChange
 from mentorscheme.training.models import Booking, BookingStatus, TrainingEvent
 from tests import factories as f
 from tests.conftest import login
-from tests.mentoring.conftest import mentor
+from tests.personas import mentor
 
 SIZES = [1, 6]
 

@@ -12,7 +12,7 @@ from mentorscheme.mentors import services as mentor_services
 from mentorscheme.mentors.models import DirectoryChange, MentorProfile
 from tests import factories as f
 from tests.conftest import login
-from tests.mentoring.conftest import mentor
+from tests.personas import mentor
 
 DIRECTORY = "/mentoring/directory/"
 

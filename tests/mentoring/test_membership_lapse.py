@@ -16,6 +16,7 @@ from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import HelpFlag, MentoringRequest
 from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.oversight import figures, selectors
+from tests.api.conftest import Api
 from tests.conftest import login
 from tests.mentoring.test_requests import ask
 
@@ -371,8 +372,6 @@ def _as_the_register_has_them(member, status):
 def test_a_mentors_renewal_sent_by_the_membership_database_is_told_at_once(
     client, mentoring, alice, dora, django_capture_on_commit_callbacks
 ):
-    from tests.api.conftest import Api  # noqa: PLC0415
-
     _, token = api_services.token_create(
         name="Membership database", scopes=["members:write"], created_by=None
     )

@@ -18,8 +18,8 @@ from mentorscheme.mentoring.models import (
 from mentorscheme.scheme.models import SchemeSettings
 from tests import factories as f
 from tests.conftest import login
-from tests.mentoring.conftest import mentor
 from tests.mentoring.test_requests import ask
+from tests.personas import mentor
 
 
 def asked_for_more(client, alice, dora):

@@ -18,6 +18,7 @@ from mentorscheme.training.models import (
 )
 from tests import factories as f
 from tests.conftest import login
+from tests.personas import mentor
 
 
 def home(client, who):
@@ -164,9 +165,6 @@ def test_a_matched_candidate_is_not_told_no_mentors_were_found(client, alice, bo
 def test_directory_cards_show_region_places_and_only_what_sets_a_mentor_apart(
     client, alice, bob
 ):
-    # A fixture's factory: imported at the top it would be a fixture here too.
-    from tests.mentoring.conftest import mentor  # noqa: PLC0415
-
     other = mentor(last_name="Other").mentor_profile
     other.regions.set([f.region("london")])
     other.meeting_modes = ["zoom", "in_person"]
