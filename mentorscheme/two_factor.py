@@ -16,7 +16,12 @@ from mentorscheme.members.access import requires_two_factor, roles_for
 from mentorscheme.members.middleware import passed_second_factor
 
 # Pages a staff member or officer can still reach before setting up two-factor.
-_OPEN_PREFIXES = ("/accounts/", "/static/")
+_SET_UP_PREFIX = "/accounts/"
+# All a session that gave only its password may reach once two-factor is set up:
+# giving the code, and signing out. Not the other account pages, where the password
+# alone would show the recovery codes (one passes as the code) or swap the
+# authenticator for a new one (whose first code counts as given).
+_BEFORE_THE_CODE = ("mfa_reauthenticate", "account_logout")
 
 
 class RequireTwoFactorMiddleware:
@@ -26,7 +31,8 @@ class RequireTwoFactorMiddleware:
     signed in (``get_authentication_records``), and a session that gave only a
     password (the Django admin's own sign-in before it was routed through allauth,
     or anything else that calls ``login()``) is sent to give a code before it
-    reaches anything, and the API answers it with a problem detail.
+    reaches anything, its own account pages included, and the API answers it with
+    a problem detail.
     """
 
     def __init__(self, get_response):
@@ -47,11 +53,10 @@ class RequireTwoFactorMiddleware:
     @staticmethod
     def _is_api_call(request) -> bool:
         """An endpoint of the JSON API (not its HTML docs, nor the tokens page)."""
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return False
-        return match.namespace == "api" and match.url_name != "openapi-view"
+        match = _match(request)
+        return match is not None and (
+            match.namespace == "api" and match.url_name != "openapi-view"
+        )
 
     @staticmethod
     def _api_problem(request, missing: str):
@@ -73,16 +78,21 @@ class RequireTwoFactorMiddleware:
     def _missing_step(self, request) -> str | None:
         """The URL name of the two-factor step this session still owes, if any."""
         user = request.user
-        if not user.is_authenticated or request.path.startswith(_OPEN_PREFIXES):
+        if not user.is_authenticated or request.path.startswith("/static/"):
             return None
         roles = roles_for(user)
         if not requires_two_factor(roles):
             return None
         if not self._has_totp(user, roles):
+            if request.path.startswith(_SET_UP_PREFIX):
+                return None
             return "mfa_activate_totp"
-        if not passed_second_factor(request):
-            return "mfa_reauthenticate"
-        return None
+        if passed_second_factor(request):
+            return None
+        match = _match(request)
+        if match is not None and match.url_name in _BEFORE_THE_CODE:
+            return None
+        return "mfa_reauthenticate"
 
     @staticmethod
     def _has_totp(user, roles) -> bool:
@@ -91,3 +101,12 @@ class RequireTwoFactorMiddleware:
         return Authenticator.objects.filter(
             user=user, type=Authenticator.Type.TOTP
         ).exists()
+
+
+def _match(request):
+    """The URL pattern the request is for (the middleware runs before Django
+    resolves it), or None for an address the site does not have."""
+    try:
+        return resolve(request.path_info)
+    except Resolver404:
+        return None

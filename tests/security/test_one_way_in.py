@@ -3,6 +3,8 @@
 import time
 
 import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.urls import reverse
 
@@ -153,3 +155,24 @@ def test_a_request_that_skipped_the_proxy_is_counted_by_its_socket(
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = 2
     response = wrong_from(client, "192.0.2.1")  # one address, two proxies expected
     assert response.status_code == 200
+
+
+def test_a_password_only_session_cannot_turn_its_password_into_a_second_factor(
+    client, sam_with_totp
+):
+    # Giving the password again must not open the recovery codes (one of which
+    # would pass as the code), nor let the authenticator be swapped for a new one.
+    RecoveryCodes.activate(sam_with_totp)
+    login(client, sam_with_totp, second_factor=False)
+    client.post(reverse("account_reauthenticate"), {"password": f.PASSWORD})
+    for name in ("mfa_view_recovery_codes", "mfa_download_recovery_codes", "mfa_index"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse("mfa_reauthenticate")), name
+    client.post(reverse("mfa_deactivate_totp"))
+    assert Authenticator.objects.filter(
+        user=sam_with_totp, type=Authenticator.Type.TOTP
+    ).exists()
+    assert client.get("/oversight/").status_code == 302
+    assert client.get(reverse("mfa_reauthenticate")).status_code == 200
+    assert client.post(reverse("account_logout")).status_code == 302
