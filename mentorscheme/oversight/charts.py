@@ -17,16 +17,20 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH = 600
+#: Narrow enough that on a 390 px phone, where a chart is drawn about 358 px wide,
+#: its words are still about 12 px high: a chart fits the screen rather than
+#: scrolling sideways, with its biggest bars out of sight.
+WIDTH = 440
 HEIGHT = 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 24, 48
+LEFT, RIGHT, TOP, BOTTOM = 44, 8, 24, 48
 INK = "#1b1b1f"
 #: The colours of a bar, and of the first and second series of a line chart.
 COLOURS = ("#2b2a6b", "#1f6f3d")
 
 
-#: About how wide a character of a label is, at the labels' font size (15).
-CHARACTER_WIDTH = 8.25
+#: The labels' font size, and about how wide one of their characters is.
+LABEL_SIZE = 14
+CHARACTER_WIDTH = 7.7
 
 
 @dataclass(frozen=True)
@@ -53,15 +57,18 @@ class Bar:
             f'height="{_n(self.height)}" fill="{COLOURS[0]}"/>',
             f'<text x="{centre}" y="{_n(self.y - 5)}" text-anchor="middle" '
             f'font-size="16" font-weight="bold" fill="{INK}">{self.value}</text>',
-            f'<text x="{centre}" y="{label_y}" text-anchor="middle" font-size="15" '
-            f'fill="{INK}">{self._label_lines(centre)}</text>',
+            _label(centre, label_y, self.lines or (self.label,)),
         ]
 
-    def _label_lines(self, centre: str) -> str:
-        first, *rest = self.lines or (self.label,)
-        return escape(first) + "".join(
-            f'<tspan x="{centre}" dy="17">{escape(line)}</tspan>' for line in rest
-        )
+
+def _label(x: str, y: int, lines: Sequence[str]) -> str:
+    """A label under the axis, centred on ``x``, one line under another."""
+    first, *rest = lines
+    tspans = "".join(f'<tspan x="{x}" dy="16">{escape(line)}</tspan>' for line in rest)
+    return (
+        f'<text x="{x}" y="{y}" text-anchor="middle" font-size="{LABEL_SIZE}" '
+        f'fill="{INK}">{escape(first)}{tspans}</text>'
+    )
 
 
 @dataclass(frozen=True)
@@ -76,33 +83,35 @@ class Series:
     def polyline(self) -> str:
         return " ".join(f"{_n(x)},{_n(y)}" for x, y in self.points)
 
-    def marks(self, colour: str, legend_x: int, legend_y: int) -> list[str]:
-        """The line, a marker on each point, and the series' key in the legend."""
-        dash = f' stroke-dasharray="{self.dash}"' if self.dash else ""
-        stroke = f'stroke="{colour}" stroke-width="2.5"{dash}'
-        if self.marker == "circle":
-            markers = "".join(
-                f'<circle cx="{_n(x)}" cy="{_n(y)}" r="4.5" fill="{colour}"/>'
-                for x, y in self.points
-            )
-            key = f'<circle cx="-188" cy="0" r="4.5" fill="{colour}"/>'
-        else:
-            markers = "".join(
-                f'<rect x="{_n(x - 4.5)}" y="{_n(y - 4.5)}" width="9" height="9" '
-                f'fill="{colour}"/>'
-                for x, y in self.points
-            )
-            key = f'<rect x="-192.5" y="-4.5" width="9" height="9" fill="{colour}"/>'
+    def marks(self, colour: str) -> list[str]:
+        """The line and a marker on each point."""
         return [
-            f'<polyline points="{self.polyline}" fill="none" {stroke}/>',
-            markers,
-            f'<g transform="translate({legend_x} {legend_y})">',
-            f'  <line x1="-200" y1="0" x2="-176" y2="0" {stroke}/>',
-            f"  {key}",
-            f'  <text x="-170" y="5" font-size="15" fill="{INK}">'
-            f"{escape(self.name)}</text>",
-            "</g>",
+            f'<polyline points="{self.polyline}" fill="none" {self._stroke(colour)}/>',
+            "".join(self._marker(colour, x, y) for x, y in self.points),
         ]
+
+    def key(self, colour: str) -> str:
+        """The series' entry in the chart's key: its line and marker, and its name.
+        The key is HTML beside the chart, so that on a phone it wraps rather than
+        running off the chart's edge."""
+        return (
+            '<li><svg width="32" height="12" viewBox="0 0 32 12" aria-hidden="true" '
+            'focusable="false">'
+            f'<line x1="2" y1="6" x2="30" y2="6" {self._stroke(colour)}/>'
+            f"{self._marker(colour, 16, 6)}</svg> {escape(self.name)}</li>"
+        )
+
+    def _stroke(self, colour: str) -> str:
+        dash = f' stroke-dasharray="{self.dash}"' if self.dash else ""
+        return f'stroke="{colour}" stroke-width="2.5"{dash}'
+
+    def _marker(self, colour: str, x: float, y: float) -> str:
+        if self.marker == "circle":
+            return f'<circle cx="{_n(x)}" cy="{_n(y)}" r="4.5" fill="{colour}"/>'
+        return (
+            f'<rect x="{_n(x - 4.5)}" y="{_n(y - 4.5)}" width="9" height="9" '
+            f'fill="{colour}"/>'
+        )
 
 
 @dataclass(frozen=True)
@@ -164,15 +173,10 @@ class Chart:
             marks += bar.marks(self.label_y)
         if self.series:
             xs = _xs(len(self.labels), self.width)
-            for label, x in zip(self.labels, xs, strict=True):
-                marks.append(
-                    f'<text x="{_n(x)}" y="{self.label_y}" text-anchor="end" '
-                    f'font-size="14" fill="{INK}" '
-                    f'transform="rotate(-35 {_n(x)} {self.label_y})">'
-                    f"{escape(label)}</text>"
-                )
+            for i, (label, x) in enumerate(zip(self.labels, xs, strict=True)):
+                marks.append(_label(_n(x), self.label_y, _month_lines(label, i)))
             for n, series in enumerate(self.series):
-                marks += series.marks(COLOURS[n % 2], self.right, 12 + 20 * n)
+                marks += series.marks(COLOURS[n % 2])
         return mark_safe(  # noqa: S308 - every text in it is escaped above
             f'<svg role="img" aria-labelledby="{self.id}-title {self.id}-desc" '
             f'viewBox="0 0 {self.width} {self.height}" width="100%" '
@@ -180,6 +184,16 @@ class Chart:
             + "\n    ".join(marks)
             + "\n  </svg>"
         )
+
+    @property
+    def key(self) -> SafeString:
+        """What tells a line chart's series apart (a bar chart has none)."""
+        if not self.series:
+            return mark_safe("")  # noqa: S308 - empty
+        items = "".join(
+            series.key(COLOURS[n % 2]) for n, series in enumerate(self.series)
+        )
+        return mark_safe(f'<ul class="chart-key">{items}</ul>')  # noqa: S308 - escaped
 
     @property
     def table(self) -> SafeString:
@@ -213,6 +227,16 @@ class Chart:
             (label, [s.values[i] for s in self.series])
             for i, label in enumerate(self.labels)
         ]
+
+
+def _month_lines(label: str, index: int) -> tuple[str, ...]:
+    """A month's label ("Dec 2025") as drawn under a line chart: the month, and its
+    year under it where a year begins, and under the first month unless January is
+    next (the two years would run into each other)."""
+    month, _, year = label.partition(" ")
+    if month == "Jan" or (index == 0 and month != "Dec"):
+        return (month, year)
+    return (month,)
 
 
 def _n(value: float) -> str:

@@ -188,10 +188,9 @@ LAYOUT = """() => {
             problems.push(`the link "${words(link)}" beside a button breaks over lines`);
         }
     }
-    // The words of a chart do not run into each other (those drawn at a slant
-    // are left out: their boxes overlap where their letters do not).
+    // The words of a chart do not run into each other.
     for (const svg of document.querySelectorAll("main svg")) {
-        const texts = [...svg.querySelectorAll("text:not([transform])")]
+        const texts = [...svg.querySelectorAll("text")]
             .map(text => [text.textContent, text.getBoundingClientRect()]);
         texts.forEach(([a, r], i) => texts.slice(i + 1).forEach(([b, s]) => {
             if (r.left < s.right - 1 && s.left < r.right - 1
@@ -200,6 +199,29 @@ LAYOUT = """() => {
             }
         }));
     }
+    // A chart is on the screen whole (not scrolled sideways, its biggest bars out
+    // of sight), its words inside it, not cut off, and drawn at least 11 px high.
+    for (const svg of document.querySelectorAll("main svg[role=img]")) {
+        const box = svg.getBoundingClientRect();
+        const name = (svg.querySelector("title") || {}).textContent || "a chart";
+        if (box.left < -1 || box.right > width + 1) {
+            problems.push(`the chart "${name}" runs off the screen`);
+        }
+        const scale = svg.viewBox.baseVal && svg.viewBox.baseVal.width
+            ? box.width / svg.viewBox.baseVal.width : 1;
+        for (const text of svg.querySelectorAll("text")) {
+            const r = text.getBoundingClientRect();
+            if (r.left < box.left - 1 || r.right > box.right + 1
+                    || r.top < box.top - 1 || r.bottom > box.bottom + 1) {
+                problems.push(`the words "${text.textContent}" of a chart are cut off`);
+            }
+            const size = parseFloat(getComputedStyle(text).fontSize) * scale;
+            if (size < 11) {
+                problems.push(`the words "${text.textContent}" of a chart are`
+                              + ` ${size.toFixed(1)} px high`);
+            }
+        }
+    }
     return problems;
 }"""
 
@@ -207,6 +229,7 @@ LAYOUT = """() => {
 def layout_problems(page) -> list[str]:
     """What is out of place on the page as shown: wider than the screen, a box to
     tick away from its words, a link beside a button broken over two lines, words
-    of a chart on top of each other."""
+    of a chart on top of each other, cut off or too small to read, a chart off the
+    edge of the screen."""
     page.wait_for_load_state("load")
     return [f"{page.url}: {problem}" for problem in page.evaluate(LAYOUT)]

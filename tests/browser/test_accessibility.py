@@ -248,8 +248,9 @@ def test_axe_does_report_a_problem_when_there_is_one(open_page, db):
 
 def test_the_layout_checks_do_report_a_problem_when_there_is_one(open_page, db):
     # The negative control: a box to tick above its words, a link broken over two
-    # lines beside a button, a line wider than a phone, and a chart's labels on top
-    # of each other. (The site's CSP refuses style attributes: the markup does it.)
+    # lines beside a button, a line wider than a phone, a chart's labels on top of
+    # each other, a chart wider than a phone, words cut off at a chart's edge and
+    # words too small to read. (The site's CSP refuses style attributes: the markup does it.)
     page = open_page()
     page.set_viewport_size(NARROW)
     page.goto("/contact/")
@@ -260,13 +261,20 @@ def test_the_layout_checks_do_report_a_problem_when_there_is_one(open_page, db):
             + ' break over two lines on a narrow phone screen</a></p>'
             + '<pre>' + 'a line that does not wrap '.repeat(4) + '</pre>'
             + '<svg viewBox="0 0 100 20"><text x="0" y="15">181–365 days</text>'
-            + '<text x="30" y="15">Over 365 days</text></svg>')"""
+            + '<text x="30" y="15">Over 365 days</text></svg>'
+            + '<svg role="img" viewBox="0 0 1200 40" width="1200"><title>Wide</title>'
+            + '<text x="1150" y="30" font-size="15">Nov 2026</text></svg>'
+            + '<svg role="img" viewBox="0 0 600 40" width="300"><title>Tiny</title>'
+            + '<text x="0" y="30" font-size="14">Dec</text></svg>')"""
     )
     problems = "\n".join(layout_problems(page))
     assert '"Tick me" is not beside its words' in problems, problems
     assert "beside a button breaks over lines" in problems, problems
     assert "px wide on a 390 px screen" in problems, problems
     assert '"181–365 days" and "Over 365 days" of a chart overlap' in problems
+    assert 'the chart "Wide" runs off the screen' in problems, problems
+    assert 'the words "Nov 2026" of a chart are cut off' in problems, problems
+    assert 'the words "Dec" of a chart are 7.0 px high' in problems, problems
 
 
 def test_the_password_rules_are_read_out_with_the_password_field(open_page, db):
