@@ -10,7 +10,8 @@ nearly everyone allowed with ties, strongly regional, many sharing one best
 mentor). Each allocation is printed beside the greedy baseline and, where it is
 feasible, a plain full-network solve (every allowed pair an arc: the independent
 optimum). Work (rounds, arcs) is printed too: unlike times, it does not depend on
-what else the machine is doing. Nothing here asserts a time.
+what else the machine is doing. Nothing here asserts a time; an allocation that
+fails or is not the full network's optimum makes the run exit with status 1.
 """
 
 from __future__ import annotations
@@ -278,12 +279,14 @@ def _suggest_rows(sizes: list[str], queries: int) -> None:
         )
 
 
-def _allocation_rows(profile: str, size: str, full_max: int, library: bool) -> None:
+def _allocation_rows(profile: str, size: str, full_max: int, library: bool) -> str:
+    """Prints the rows of one allocation; returns "" when it is the optimum of the
+    full network, else what is wrong ("failed", "different", "not checked")."""
     n_cand, n_ment = SIZES[size]
     best = _run("allocate", size, profile)
     if "error" in best:
         print(_row(profile, size, "allocate", best["error"]))
-        return
+        return "failed"
     traced = _run("traced", size, profile)
     stats = best["stats"]
     print(
@@ -326,12 +329,14 @@ def _allocation_rows(profile: str, size: str, full_max: int, library: bool) -> N
             _ratios(greedy, best),
         )
     )
+    outcome = ""
     if n_cand * n_ment > full_max:
         print(_row("", "", "full network", "skipped: too many pairs"))
     else:
         full = _run("full", size, profile)
         if "error" in full:
             print(_row("", "", "full network", full["error"]))
+            outcome = "not checked"
         else:
             same = full["matched"] == best["matched"] and math.isclose(
                 full["score"], best["score"], rel_tol=0, abs_tol=1e-6 * n_cand
@@ -349,6 +354,7 @@ def _allocation_rows(profile: str, size: str, full_max: int, library: bool) -> N
                     + f", time x{full['seconds'] / best['seconds']:.1f}",
                 )
             )
+            outcome = "" if same else "different"
     if library and profile == "scarce" and n_cand * n_ment <= LIBRARY_MAX_PAIRS:
         lib = _run("library", size)
         if "error" not in lib:
@@ -364,6 +370,7 @@ def _allocation_rows(profile: str, size: str, full_max: int, library: bool) -> N
                     _ratios(lib, best),
                 )
             )
+    return outcome
 
 
 def main() -> None:
@@ -404,9 +411,11 @@ def main() -> None:
         )
     )
     print("-" * 150)
+    outcomes: dict[str, list[str]] = {}
     for profile in profiles:
         for size in sizes:
-            _allocation_rows(profile, size, args.full_max_pairs, library)
+            outcome = _allocation_rows(profile, size, args.full_max_pairs, library)
+            outcomes.setdefault(outcome, []).append(f"{profile} {size}")
         print()
     if not library:
         print("Note: the `matching` library is not installed: comparison skipped.")
@@ -415,6 +424,15 @@ def main() -> None:
         " score below 1 is worse.\nThe library's time includes building its"
         " preference lists; its score is computed with our scorer."
     )
+    for outcome, words in (
+        ("not checked", "Not checked: the full network failed"),
+        ("failed", "Allocation failed"),
+        ("different", "Not the optimum of the full network"),
+    ):
+        if outcome in outcomes:
+            print(f"{words}: {', '.join(outcomes[outcome])}.")
+    if "failed" in outcomes or "different" in outcomes:
+        sys.exit(1)
 
 
 if __name__ == "__main__":
