@@ -11,7 +11,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from mentorscheme.audit import services as audit
@@ -418,19 +418,19 @@ def attended_on(member: Member, kind: str) -> datetime.date | None:
 
     Attendance counts whenever it happened, before the interest was registered too.
     """
-    first = (
-        Booking.objects.filter(
-            member=member,
-            status=BookingStatus.ATTENDED,
-            event__kind=kind,
-            event__is_cancelled=False,
-            event__starts_at__lte=timezone.now(),
-        )
-        .order_by("event__starts_at")
-        .values_list("event__starts_at", flat=True)
-        .first()
-    )
+    first = _attended_starts(member.pk, kind).order_by("event__starts_at").first()
     return timezone.localdate(first) if first else None
+
+
+def _attended_starts(member_id: int, kind: str):
+    """When the events of ``kind`` the member is recorded as attending started."""
+    return Booking.objects.filter(
+        member_id=member_id,
+        status=BookingStatus.ATTENDED,
+        event__kind=kind,
+        event__is_cancelled=False,
+        event__starts_at__lte=timezone.now(),
+    ).values_list("event__starts_at", flat=True)
 
 
 def _gates_from_records(profile: MentorProfile) -> tuple:
@@ -755,19 +755,47 @@ def mentor_availability_check(*, now=None) -> dict[str, int]:
 
 
 def _remind_refresher(now, months: int) -> int:
+    """Remind listed mentors whose last mentor training (a refresher session
+    counts, not only the first) was more than ``months`` ago, once each interval."""
     due = _months_ago(now, months)
     stale = MentorProfile.objects.filter(
         status=S.LISTED, trained_on__lt=due.date()
     ).filter(Q(refresher_reminded_at__isnull=True) | Q(refresher_reminded_at__lt=due))
+    refreshed = Booking.objects.filter(
+        member=OuterRef("member_id"),
+        status=BookingStatus.ATTENDED,
+        event__kind=EventKind.MENTOR_TRAINING,
+        event__is_cancelled=False,
+        event__starts_at__gte=due,
+    )
+    stale = stale.exclude(Exists(refreshed))
     reminded = 0
     for pk in list(stale.values_list("pk", flat=True)):
         with transaction.atomic():
             if not stale.filter(pk=pk).update(refresher_reminded_at=now):
                 continue
             profile = MentorProfile.objects.select_related("member").get(pk=pk)
-            _tell(profile, "mentor_refresher_due", months=months)
+            _tell(
+                profile,
+                "mentor_refresher_due",
+                months=months,
+                last_trained=_last_trained_on(profile),
+            )
             reminded += 1
     return reminded
+
+
+def _last_trained_on(profile: MentorProfile) -> datetime.date:
+    """The day of the mentor's latest mentor training: a refresher attended, or the
+    training that first opened the gate."""
+    latest = (
+        _attended_starts(profile.member_id, EventKind.MENTOR_TRAINING)
+        .order_by("-event__starts_at")
+        .first()
+    )
+    if latest is None:
+        return profile.trained_on
+    return max(profile.trained_on, timezone.localdate(latest))
 
 
 # -- approved mentors who book nothing -------------------------------------------

@@ -133,6 +133,40 @@ def test_refresher_training_reminders_when_staff_set_an_interval(dora):
     assert services.mentor_availability_check()["refresher"] == 0
 
 
+def test_a_mentor_who_refreshed_their_training_is_not_reminded_to_refresh_it(
+    dora, olivia, clock, django_capture_on_commit_callbacks
+):
+    """Dora first trained in March 2024 and went to a refresher session in London a
+    few weeks ago: with a 24-month interval she is not told her training is due,
+    and when it is due again, the email dates it from the refresher."""
+    SchemeSettings.objects.update_or_create(
+        pk=1, defaults={"refresher_training_months": 24}
+    )
+    start = timezone.now() + datetime.timedelta(days=1)
+    refresher = TrainingEvent.objects.create(
+        kind=EventKind.MENTOR_TRAINING,
+        title="Mentor training (refresher), London",
+        region=dora.region,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=6),
+        capacity=10,
+    )
+    booking = training_services.booking_create(event_id=refresher.pk, member=dora)
+    clock.move(days=2)
+    training_services.booking_record_attendance(
+        booking=booking, attended=True, by=olivia.user
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.mentor_availability_check()["refresher"] == 0
+    assert not [m for m in sent_to("dora@example.org") if "refresh" in m.body]
+    clock.move(days=2 * 365 + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.mentor_availability_check()["refresher"] == 1
+    [due] = [m for m in sent_to("dora@example.org") if "refresh" in m.body]
+    attended = timezone.localdate(refresher.starts_at)
+    assert f"your last was on {attended:%-d %B %Y}" in due.body
+
+
 def test_a_mentor_stepping_down_leaves_each_candidate_a_next_step(
     client, alice, dora, olivia, django_capture_on_commit_callbacks
 ):
