@@ -23,6 +23,12 @@ class RequestStatus(models.TextChoices):
 
 OPEN_REQUEST_STATUSES = [RequestStatus.PENDING, RequestStatus.MORE_INFO]
 
+#: An open request's status as its mentor reads it: about them, so to them.
+MENTOR_STATUS_LABELS = {
+    RequestStatus.PENDING: "Waiting for your answer",
+    RequestStatus.MORE_INFO: "You asked for more information",
+}
+
 
 class DeclineReason(models.TextChoices):
     FULL = "full", "I have no free place"
@@ -93,6 +99,10 @@ class MentoringRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_REQUEST_STATUSES
+
+    @property
+    def status_for_mentor(self) -> str:
+        return MENTOR_STATUS_LABELS.get(self.status) or self.get_status_display()
 
 
 class RelationshipStatus(models.TextChoices):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from mentorscheme.aggregates import ids_of, split_ids
 from mentorscheme.members.models import Member, Organisation
 from mentorscheme.mentoring.models import (
+    MENTOR_STATUS_LABELS,
     MENTORED_STATUSES,
     OPEN_REQUEST_STATUSES,
     Agreement,
@@ -661,6 +662,7 @@ _MENTOR_PENDING = (
 
 _RELATIONSHIP_LABELS = dict(RelationshipStatus.choices)
 _REQUEST_LABELS = dict(RequestStatus.choices)
+_REQUEST_LABELS_FOR_MENTOR = _REQUEST_LABELS | MENTOR_STATUS_LABELS
 
 
 def _as_shown(rows, labels: dict, *newest_first_by: str) -> list[dict]:
@@ -691,7 +693,7 @@ def mentor_home_sections(profile) -> dict:
     )
     pending = _as_shown(
         _MENTOR_PENDING.filter(mentor=profile),
-        _REQUEST_LABELS,
+        _REQUEST_LABELS_FOR_MENTOR,
         "created_at",
         "pk",
     )

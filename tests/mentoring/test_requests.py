@@ -213,6 +213,21 @@ def test_more_information_then_reply_then_accept(client, alice, dora):
     assert MentoringRelationship.objects.filter(enrolment__member=alice).exists()
 
 
+def test_each_side_reads_the_requests_status_in_words_about_them(client, alice, dora):
+    ask(client, alice, dora)
+    request = MentoringRequest.objects.get()
+    url = f"/mentoring/requests/{request.pk}/"
+    tag = '<dt>Status</dt><dd><span class="tag">{}</span>'
+    assert tag.format("Waiting for your answer") in login(client, dora).get(url).text
+    assert "· Waiting for your answer</p>" in client.get("/mentors/").text
+    assert tag.format("Waiting for the mentor") in login(client, alice).get(url).text
+    login(client, dora)
+    client.post(f"{url}ask/", {"message": "Which sector?"})
+    page = client.get(url).text
+    assert tag.format("You asked for more information") in page
+    assert "Mentor asked" not in page
+
+
 def test_only_the_mentor_can_accept(client, alice, dora, bob):
     ask(client, alice, dora)
     request = MentoringRequest.objects.get()

@@ -39,7 +39,7 @@ def test_the_home_lists_requests_and_candidates_with_their_qualification_and_sta
     page = login(client, bob).get("/mentors/").text
     assert "<h3>Alice Archer</h3>" in page
     assert f"<p>{qualification} · sent " in page
-    assert "· Waiting for the mentor</p>" in page
+    assert "· Waiting for your answer</p>" in page
     assert f">Colin Current</a> — {qualification}, since " in page
     assert ">Edith Earlier</a> — Ended early 2 Mar 2026</li>" in page
 
