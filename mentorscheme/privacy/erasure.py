@@ -66,7 +66,7 @@ from mentorscheme.notifications.models import OutboxMessage
 from mentorscheme.oversight import figures
 from mentorscheme.oversight.models import AllocationRun
 from mentorscheme.privacy.models import CalendarFeed, ErasureRecord
-from mentorscheme.privacy.subject import Subject, feedback_from, mentions, names_them
+from mentorscheme.privacy.subject import Subject, feedback_from, names_them
 from mentorscheme.scheme.models import (
     OPEN_ENROLMENT_STATUSES,
     Enrolment,
@@ -340,6 +340,30 @@ def _bookings(subject: Subject) -> int:
 # -- the register and the account -------------------------------------------------------
 
 
+def _imports(subject: Subject) -> int:
+    """An import's report quotes the rows of its file it refused: one that names the
+    person keeps its line, without their membership number or the reasons (which
+    may quote their details); the counts stay. A report that still names them
+    elsewhere goes."""
+    count = _unlink(RegisterImport, "created_by")(subject)
+    needles = [needle.lower() for needle in subject.identifiers]
+
+    def names(value) -> bool:
+        return any(needle in str(value).lower() for needle in needles)
+
+    for job in names_them(RegisterImport, subject, "outcome", "refusal"):
+        outcome = job.outcome or {}
+        for rejection in outcome.get("rejections", ()):
+            if names(rejection):
+                rejection.update(membership_number=ERASED, reasons=[ERASED])
+        RegisterImport.objects.filter(pk=job.pk).update(
+            outcome=outcome or None,
+            refusal=ERASED if names(job.refusal) else job.refusal,
+        )
+        count += 1
+    return count + _delete(names_them(RegisterImport, subject, "outcome", "refusal"))
+
+
 def _awards(subject: Subject) -> int:
     """Kept for statistics by level, with dates reduced to the year."""
     count = 0
@@ -480,11 +504,7 @@ ERASERS: dict[str, Callable[[Subject], int]] = {
     "training.trainingevent": _unlink(TrainingEvent, "created_by"),
     "guidance.guidancepage": _unlink(GuidancePage, "updated_by"),
     "api.integrationtoken": _unlink(IntegrationToken, "created_by"),
-    # An import's report quotes rows of its file: one that names the person goes.
-    "members.registerimport": lambda s: (
-        _unlink(RegisterImport, "created_by")(s)
-        + _delete(mentions(RegisterImport, s, "outcome", "refusal"))
-    ),
+    "members.registerimport": _imports,
     "privacy.erasurerecord": _unlink(ErasureRecord, "erased_by"),
     "oversight.allocationrun": lambda s: (
         _unlink(AllocationRun, "created_by")(s)
