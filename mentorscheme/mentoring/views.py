@@ -280,27 +280,10 @@ def directory(request):
                 "other_enrolments": _others_using_mentors(enrolments, enrolment),
             },
         )
-    if candidate is not None and not candidate.qualification_uses_mentors:
+    reason = candidate is not None and _why_no_mentor_to_find(enrolment, candidate)
+    if reason:
         return _no_mentor_to_find(
-            request,
-            enrolment,
-            eligibility.RULES["qualification_without_mentors"],
-            _others_using_mentors(enrolments, enrolment),
-        )
-    if candidate is not None and candidate.mentoring_complete:
-        return _no_mentor_to_find(
-            request,
-            enrolment,
-            f"{eligibility.RULES['mentoring_complete']} "
-            f"{selectors.after_mentoring(enrolment)}",
-            _others_using_mentors(enrolments, enrolment),
-        )
-    if candidate is not None and candidate.portfolio_submitted:
-        return _no_mentor_to_find(
-            request,
-            enrolment,
-            services.SUBMITTED_NO_MENTOR,
-            _others_using_mentors(enrolments, enrolment),
+            request, enrolment, reason, _others_using_mentors(enrolments, enrolment)
         )
     form = forms.DirectoryFilterForm(
         request.GET or None,
@@ -337,6 +320,20 @@ def directory(request):
             "for_enrolment": for_enrolment,
         },
     )
+
+
+def _why_no_mentor_to_find(enrolment, candidate) -> str | None:
+    """Why the directory has no mentor for this enrolment to find, if it has none."""
+    if not candidate.qualification_uses_mentors:
+        return eligibility.RULES["qualification_without_mentors"]
+    if candidate.mentoring_complete:
+        return (
+            f"{eligibility.RULES['mentoring_complete']} "
+            f"{selectors.after_mentoring(enrolment)}"
+        )
+    if candidate.portfolio_submitted:
+        return services.SUBMITTED_NO_MENTOR
+    return None
 
 
 def _no_mentor_to_find(request, enrolment, reason: str, other_enrolments=()):

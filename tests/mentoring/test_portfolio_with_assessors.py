@@ -128,3 +128,21 @@ def test_further_information_asked_tells_a_candidate_without_a_mentor_to_find_on
         )
     (email,) = to(alice)
     assert "A mentor can help you prepare it: find one at" in email.body
+
+
+def test_a_candidate_whose_portfolio_is_with_the_assessors_finds_no_mentor_listed(
+    client, alice, bob, sam
+):
+    services.enrolment_set_status(
+        enrolment=alice.enrolments.get(), status="submitted", by=sam
+    )
+    login(client, alice)
+    for page in (
+        "/mentoring/directory/",
+        f"/mentoring/directory/{bob.mentor_profile.pk}/",
+    ):
+        text = client.get(page).text
+        assert (
+            "Your portfolio is submitted, and mentoring supports preparing it" in text
+        )
+        assert bob.full_name not in text
