@@ -34,6 +34,7 @@ from mentorscheme.mentors.selectors import (
     level_held,
     listing_failures,
     mentor_training_places,
+    your_listing_steps,
 )
 from mentorscheme.notifications import emails
 from mentorscheme.scheme.models import SchemeSettings
@@ -60,7 +61,8 @@ TRANSITIONS: dict[str, set[str]] = {
     S.TRAINED: {S.LISTED, S.APPROVED, S.WORKSHOP_ATTENDED, S.RETIRED},
     S.WORKSHOP_ATTENDED: {S.LISTED, S.APPROVED, S.TRAINED, S.RETIRED},
     S.LISTED: {S.LAPSED, S.RETIRED, S.APPROVED, S.TRAINED, S.WORKSHOP_ATTENDED},
-    S.LAPSED: {S.LISTED, S.RETIRED},
+    # Renewed, but a gate was taken away while lapsed: back to collecting gates.
+    S.LAPSED: {S.LISTED, S.RETIRED, S.APPROVED, S.TRAINED, S.WORKSHOP_ATTENDED},
     S.RETIRED: {S.INTERESTED},
 }
 # States after approval and before listing, in which gates are being collected.
@@ -507,6 +509,15 @@ def mentor_attendance_changed(
             _delist_for_gates(profile, missing, because=because, by=by)
             _counted(profile)
         return profile
+    if profile.status == S.LAPSED and because:
+        # Decided when they renew; the reason is kept for then.
+        MentorStatusChange.objects.create(
+            mentor=profile,
+            from_status=S.LAPSED,
+            to_status=S.LAPSED,
+            note=because,
+            by=by,
+        )
     if profile.status in APPROVED_STATES:
         state = _gate_state(profile)
         if state != profile.status:
@@ -928,8 +939,7 @@ def mentor_lapse_check(
     if member_ids is not None:
         candidates = candidates.filter(member_id__in=member_ids)
     for profile in candidates:
-        failing = bool(listing_failures(profile, today=today))
-        wanted = _lapse_change(profile.status, failing)
+        wanted = _lapse_change(profile.status, listing_failures(profile, today=today))
         if wanted is None:
             continue
         try:
@@ -948,8 +958,8 @@ def _lapse_apply(
 ) -> None:
     locked = _locked(profile)
     # Decided again under the lock: another run may have made the change.
-    failing = bool(listing_failures(locked, today=today))
-    if _lapse_change(locked.status, failing) != wanted:
+    failures = listing_failures(locked, today=today)
+    if _lapse_change(locked.status, failures) != wanted:
         return
     if wanted == S.LAPSED:
         _transition(locked, S.LAPSED, note="Registration or membership lapsed")
@@ -970,20 +980,45 @@ def _lapse_apply(
         # A question of availability asked before the lapse went unanswered while
         # they could not mentor: listed again, they are asked afresh in due course.
         locked.availability_asked_at = None
-        _transition(locked, S.LISTED, note="Registration restored")
-        _tell(locked, "mentor_listed", restored=True)
+        if wanted == S.LISTED:
+            _transition(locked, S.LISTED, note="Registration restored")
+            _tell(locked, "mentor_listed", restored=True)
+            counts["relisted"] += 1
+        else:
+            steps = " ".join(your_listing_steps(failures))
+            _transition(
+                locked,
+                wanted,
+                note="Registration restored; not listed again: "
+                + " ".join(f.reason for f in failures),
+            )
+            _tell(
+                locked,
+                "mentor_delisted_gates",
+                reason="your registration is current again, but a step was taken "
+                f"away while it had lapsed. Before you are listed again: {steps}",
+            )
         changes.mentor_restored(profile=locked)
-        counts["relisted"] += 1
     _counted(locked)
 
 
-def _lapse_change(status: str, failing: bool) -> str | None:
-    """The state a lapse check moves a mentor to, if any."""
-    if status == S.LISTED and failing:
+def _lapse_change(status: str, failures) -> str | None:
+    """The state a lapse check moves a mentor to, if any. A lapsed mentor whose
+    registration is current again, but who lost a gate while lapsed (an attendance
+    corrected, an acceptance of training withdrawn), goes back to collecting gates
+    rather than staying "lapsed" for ever."""
+    if status == S.LISTED and failures:
         return S.LAPSED
-    if status == S.LAPSED and not failing:
+    if status != S.LAPSED:
+        return None
+    codes = {f.code for f in failures}
+    if not codes:
         return S.LISTED
-    return None
+    if "not_registered" in codes:
+        return None
+    if "not_trained" not in codes:
+        return S.TRAINED
+    return S.APPROVED if "no_workshop" in codes else S.WORKSHOP_ATTENDED
 
 
 # -- an officer's term ends ------------------------------------------------------------

@@ -7,7 +7,13 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from mentorscheme.mentoring.models import MentoringRequest, RequestStatus
+from mentorscheme.members.models import Member
+from mentorscheme.mentoring import services as mentoring_services
+from mentorscheme.mentoring.models import (
+    MentoringRelationship,
+    MentoringRequest,
+    RequestStatus,
+)
 from mentorscheme.mentors import services as mentor_services
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.training import services
@@ -267,3 +273,50 @@ def test_attendance_buttons_appear_once_the_event_has_started(
     page = login(client, olivia).get(url).text
     assert "Recorded once the event starts" not in page
     assert "Did not attend<" in page and "Attended<" in page
+
+
+def test_a_correction_while_a_mentor_is_lapsed_is_not_lost_when_they_renew(
+    client, carol, olivia, alice, clock, django_capture_on_commit_callbacks
+):
+    """Carol is listed on a workshop, lapses, and the workshop is corrected to "did
+    not attend" meanwhile. Once she renews she is not listed (the workshop is still
+    to do), and not left "lapsed" either: she is told what is missing, her history
+    says why, and her candidate's mentoring carries on as after any renewal."""
+    training = make_event(EventKind.MENTOR_TRAINING, days=6)
+    workshop = make_event(EventKind.WORKSHOP, days=11)
+    bookings = booked(training, carol), booked(workshop, carol)
+    clock.move(days=12)
+    for booking in bookings:
+        services.booking_record_attendance(booking=booking, attended=True, by=None)
+    profile = MentorProfile.objects.get(member=carol)
+    relationship = MentoringRelationship.objects.create(
+        enrolment=alice.enrolments.get(), mentor=profile
+    )
+    Member.objects.filter(pk=carol.pk).update(membership_status="lapsed")
+    mentor_services.mentor_lapse_check()
+    assert MentorProfile.objects.get(member=carol).status == MentorStatus.LAPSED
+    services.booking_record_attendance(
+        booking=bookings[1], attended=False, by=olivia.user
+    )
+    Member.objects.filter(pk=carol.pk).update(membership_status="current")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        mentor_services.mentor_lapse_check()
+        mentor_services.mentor_lapse_check()
+    profile = MentorProfile.objects.get(member=carol)
+    assert profile.status == MentorStatus.TRAINED
+    [told] = [m for m in mail.outbox if "no longer listed" in m.subject]
+    assert told.to == [carol.email]
+    assert "Attend a Professional Registration workshop." in told.body
+    assert "listed again automatically" in told.body
+    notes = " ".join(profile.history.values_list("note", flat=True))
+    assert "not attending the workshop" in notes
+    page = login(client, carol).get("/mentors/").text
+    assert "Attend a Professional Registration workshop" in page
+    relationship.refresh_from_db()
+    assert relationship.status == "active"
+    clock.move(days=60)  # past the grace period: a renewed mentor's mentoring stays
+    mentor_services.mentor_lapse_check()
+    mentoring_services.lapsed_mentoring_end(today=timezone.localdate())
+    relationship.refresh_from_db()
+    assert relationship.status == "active"
