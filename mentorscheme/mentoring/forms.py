@@ -1,7 +1,6 @@
-import datetime
-
 from django import forms
 from django.db.models import F
+from django.utils import timezone
 
 from mentorscheme import fields
 from mentorscheme.members.models import LineManagerDeclaration
@@ -213,7 +212,7 @@ class MeetingForm(forms.Form):
         label="Date",
         widget=fields.UKDateInput(),
         help_text=fields.DATE_HINT,
-        initial=datetime.date.today,
+        initial=timezone.localdate,
         error_messages={"invalid": "Enter a date like 28/11/2026."},
     )
     mode = forms.ChoiceField(choices=MeetingMode.choices, label="How you met")

@@ -770,7 +770,7 @@ def _remind_refresher(now, months: int) -> int:
     counts, not only the first) was more than ``months`` ago, once each interval."""
     due = _months_ago(now, months)
     stale = MentorProfile.objects.filter(
-        status=S.LISTED, trained_on__lt=due.date()
+        status=S.LISTED, trained_on__lt=timezone.localdate(due)
     ).filter(Q(refresher_reminded_at__isnull=True) | Q(refresher_reminded_at__lt=due))
     refreshed = Booking.objects.filter(
         member=OuterRef("member_id"),

@@ -242,7 +242,7 @@ class AppointmentEndForm(forms.Form):
     ends_on = forms.DateField(
         label="Last day in office",
         widget=DATE,
-        initial=datetime.date.today,
+        initial=timezone.localdate,
         help_text=DATE_HINT,
     )
 

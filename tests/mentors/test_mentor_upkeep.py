@@ -133,6 +133,20 @@ def test_refresher_training_reminders_when_staff_set_an_interval(dora):
     assert services.mentor_availability_check()["refresher"] == 0
 
 
+def test_refresher_training_falls_due_by_the_date_in_london(dora):
+    """Just after midnight in London in summer (still the day before in UTC), a
+    24-month interval counts training done on the day before the date it reached."""
+    SchemeSettings.objects.update_or_create(
+        pk=1, defaults={"refresher_training_months": 24}
+    )
+    now = datetime.datetime(2026, 7, 1, 23, 30, tzinfo=datetime.UTC)
+    due = timezone.localdate(now - datetime.timedelta(days=730))  # 2 July 2024
+    MentorProfile.objects.filter(member=dora).update(
+        trained_on=due - datetime.timedelta(days=1), availability_confirmed_at=now
+    )
+    assert services.mentor_availability_check(now=now)["refresher"] == 1
+
+
 def test_a_mentor_who_refreshed_their_training_is_not_reminded_to_refresh_it(
     dora, olivia, clock, django_capture_on_commit_callbacks
 ):
