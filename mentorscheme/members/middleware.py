@@ -46,9 +46,10 @@ def passed_second_factor(request) -> bool:
 
 
 class PrivateResponseMiddleware:
-    """Nothing shown to a signed-in person or an API caller is kept by a shared cache
-    or on disk: ``Cache-Control: private, no-store`` (pages and answers carrying
-    personal data set it themselves too, e.g. a calendar feed reached by its token).
+    """Nothing shown to a signed-in person, an API caller or on an account page is
+    kept by a shared cache or on disk: ``Cache-Control: private, no-store`` (pages
+    and answers carrying personal data set it themselves too, e.g. a calendar feed
+    reached by its token).
     """
 
     def __init__(self, get_response):
@@ -65,10 +66,19 @@ class PrivateResponseMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             return True
+        if _is_account_page(request):
+            return True
         if "HTTP_AUTHORIZATION" in request.META:
             return True
         session = getattr(request, "session", None)
         return session is not None and SESSION_KEY in session
+
+
+def _is_account_page(request) -> bool:
+    """allauth's pages: signed out, they still name the address an emailed link
+    confirms, or carry a sign-in halfway through."""
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.func.__module__.startswith("allauth.")
 
 
 def mark_private(response):

@@ -1,7 +1,11 @@
 """Pages and API answers with personal data are never kept by a shared cache."""
 
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from django.urls import reverse
+
 from mentorscheme.api import services as api_services
 from mentorscheme.privacy import services as privacy_services
+from tests import factories as f
 from tests.conftest import login
 
 
@@ -35,3 +39,15 @@ def test_a_calendar_feed_is_private_and_not_stored(client, alice):
 def test_public_guidance_for_visitors_may_be_cached(client, db):
     # The negative control: the header is about personal data, not every page.
     assert "no-store" not in cache_control(client.get("/guidance/"))
+
+
+def test_an_email_confirmation_link_opened_signed_out_is_private(client, db):
+    # The page names the address being confirmed, to whoever opens the link.
+    user = f.UserFactory(email="new.member@example.org")
+    address = EmailAddress.objects.filter(user=user).get()
+    address.verified = False
+    address.save()
+    key = EmailConfirmationHMAC(address).key
+    response = client.get(reverse("account_confirm_email", args=[key]))
+    assert "new.member@example.org" in response.text
+    assert {"private", "no-store"} <= cache_control(response)
