@@ -265,7 +265,7 @@ class HelpForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Anything your officer should know",
+        label="Anything your Candidate Support Officer should know",
     )
 
 

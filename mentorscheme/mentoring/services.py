@@ -2061,16 +2061,16 @@ def help_flag_resolve(*, flag: HelpFlag, by) -> HelpFlag:
         flag.pk,
     )
     if flag.resolved_at is not None:
-        raise MentoringError("This flag has already been closed.")
+        raise MentoringError("This candidate has already been marked as helped.")
     if flag.why == HelpFlag.Why.LINE_MANAGER:
         raise MentoringError(
             "A line manager cannot mentor someone they manage: end this mentoring on "
-            "its page, or correct the line manager record if it is wrong. The flag "
+            "its page, or correct the line manager record if it is wrong. This "
             "closes by itself then."
         )
     if flag.why == HelpFlag.Why.LAPSED:
         raise MentoringError(
-            "This flag closes by itself: when the membership is renewed, or when the "
+            "This closes by itself: when the membership is renewed, or when the "
             "scheme ends the mentoring at the end of the grace period. To end it "
             "sooner, end the mentoring on its page."
         )
@@ -2081,12 +2081,12 @@ def help_flag_resolve(*, flag: HelpFlag, by) -> HelpFlag:
         reason = officers.conflict_reason(by, member)
         if reason:
             raise MentoringError(
-                f"{reason} Another officer of the region, or the registration team, "
-                "helps here."
+                f"{reason} Another support officer of the region, or the "
+                "registration team, helps here."
             )
     flag.resolved_at = timezone.now()
     flag.resolved_by = by
-    flag.resolution = "Marked as helped by an officer."
+    flag.resolution = "Marked as helped by a support officer."
     flag.save(update_fields=["resolved_at", "resolved_by", "resolution"])
     audit.record(
         actor=by,

@@ -1114,7 +1114,7 @@ def relationship_end_by_officer(request, pk: int):
                     "has ended their mentoring, with your reason:",
                     (reason,),
                 ),
-                "The flag on this mentoring is marked resolved.",
+                "They no longer show among the candidates who need help on your dashboard.",
                 _next_mentor(relationship, candidate)
                 + "; the meeting log and agreement stay in both histories.",
             ],

@@ -104,8 +104,8 @@ def _document_field():
         required=False,
         label="Certificate or other proof",
         help_text=f"Upload {documents.ALLOWED_TEXT}, up to "
-        f"{documents.MAX_BYTES // 1024 // 1024} MB. Only you and the scheme's "
-        "officers can see it.",
+        f"{documents.MAX_BYTES // 1024 // 1024} MB. Only you, your "
+        "region's Mentor Support Officers and the registration team can see it.",
     )
 
 

@@ -593,7 +593,9 @@ def _delist_for_gates(profile, missing: list[str], *, because: str, by) -> None:
     reason = " ".join(
         [because or "The attendance record was corrected.", *missing]
     ).strip()
-    _transition(profile, _gate_state(profile), note=f"Delisted: {reason}", by=by)
+    _transition(
+        profile, _gate_state(profile), note=f"Taken off the list: {reason}", by=by
+    )
     changes.mentor_unavailable(profile=profile, reason=UNLISTED_REQUEST_REASON)
     _tell(profile, "mentor_delisted_gates", reason=reason)
 

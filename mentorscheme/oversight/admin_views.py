@@ -153,7 +153,7 @@ def region_merge(request):
         messages.info(
             request,
             f"Moved {moved['members']} members, {moved['organisations']} "
-            f"organisations, {moved['appointments']} officer appointments and "
+            f"organisations, {moved['appointments']} support officer appointments and "
             f"{moved['events']} events.",
         )
 
@@ -413,7 +413,7 @@ def appointment_end(request, pk: int):
         then="oversight:appointments",
         title=f"End a term: {appointment}",
         intro=f"The term started on {appointment.starts_on:%d %B %Y}.",
-        back=("oversight:appointments", "Officer appointments"),
+        back=("oversight:appointments", "Support officer appointments"),
         submit="End the term",
         confirmation=lambda data: _confirm_appointment_end(
             request, appointment, **data

@@ -141,7 +141,7 @@ class RegionMergeForm(forms.Form):
     target = fields.ModelChoiceField(
         queryset=Region.objects.filter(is_active=True),
         label="Into this region",
-        help_text="Its members, organisations, officers and events move here.",
+        help_text="Its members, organisations, support officers and events move here.",
     )
 
     def clean(self):

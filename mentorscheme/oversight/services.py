@@ -1248,7 +1248,7 @@ def appointment_create(*, by, **fields) -> OfficerAppointment:
             "Only a member whose membership is current can hold an appointment."
         )
     if not fields["region"].is_active:
-        raise OversightError("Appoint officers to an active region.")
+        raise OversightError("Appoint support officers to an active region.")
     return _save_and_audit(
         OfficerAppointment(), fields, by=by, action=AuditAction.APPOINTMENT_CHANGED
     )

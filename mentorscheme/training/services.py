@@ -603,8 +603,8 @@ def booking_record_attendance(*, booking: Booking, attended: bool, by) -> Bookin
     conflict = officers.conflict_reason(by, booking.member)
     if conflict:
         raise TrainingError(
-            f"{conflict} Another officer of the region, or the registration team, "
-            "records this attendance."
+            f"{conflict} Another support officer of the region, or the registration "
+            "team, records this attendance."
         )
     if event.starts_at > timezone.now():
         starts = timezone.localtime(event.starts_at)

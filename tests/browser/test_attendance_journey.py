@@ -96,5 +96,5 @@ def test_attendance_only_once_started_and_a_correction_delists(
     history = applicant.get_by_role("heading", name="History").locator(
         "xpath=following-sibling::ol[1]"
     )
-    expect(history).to_contain_text("Delisted")
+    expect(history).to_contain_text("Taken off the list")
     expect(history).to_contain_text("not attending the workshop")

@@ -90,7 +90,7 @@ def test_marked_as_helped_is_recorded_and_not_raised_again_the_next_hour(
     client.post(f"/oversight/help/{flag.pk}/resolve/")
     flag.refresh_from_db()
     assert flag.resolved_by == olivia.user
-    assert flag.resolution == "Marked as helped by an officer."
+    assert flag.resolution == "Marked as helped by a support officer."
     entry = AuditEntry.objects.get(action="help_flag_resolved")
     assert entry.actor == olivia.user and entry.target_id == str(flag.pk)
     clock.move(hours=1)

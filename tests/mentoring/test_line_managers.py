@@ -135,6 +135,12 @@ def test_a_link_found_during_mentoring_is_flagged_and_an_officer_ends_it(
     assert "Decide" in client.get("/oversight/").text
     page = client.get(f"/mentoring/relationships/{relationship.pk}/")
     assert "Needs a support officer" in page.text
+    # The dashboard offers no button for this: it closes when the record changes.
+    assert (
+        "If the record is wrong, have the member records or the candidate's "
+        "declaration corrected: this then closes by itself." in page.text
+    )
+    assert "mark the flag resolved" not in page.text
     mail.outbox.clear()
     end = f"/mentoring/relationships/{relationship.pk}/end-by-officer/"
     why = {"reason": "Dora is Alice's line manager on the register."}

@@ -261,7 +261,7 @@ def test_the_officers_see_the_held_mentoring_and_cannot_click_it_away(
     assert "Include them in an allocation" not in dashboard
     assert "subject=Your%20mentoring" in dashboard
     page = client.post(f"/oversight/help/{flag.pk}/resolve/", follow=True).text
-    assert "This flag closes by itself" in page
+    assert "This closes by itself" in page
     flag.refresh_from_db()
     assert flag.resolved_at is None
 

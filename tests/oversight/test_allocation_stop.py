@@ -124,7 +124,7 @@ def test_whoever_published_is_told_when_someone_else_stopped_the_sending(
     assert (
         told.subject == f"[Mentor Scheme] Sending allocation run {run.pk} was stopped"
     )
-    assert f"{sam} stopped sending the bulk allocation you published" in told.body
+    assert f"{sam} stopped sending the matches of your allocation" in told.body
     assert "after 1 of 2 pairs: 1 sent, 0 skipped by the scheme's rules" in told.body
     assert "The other 1 pair will not be sent" in told.body
     assert "Send the rest" not in told.body

@@ -1,9 +1,11 @@
 """The words people read follow the glossary (guidance page "Words we use").
 
-Every template's visible text (template tags, URLs and attributes left out) and every
-guidance page is read for the words the glossary says not to use.
+Every template's visible text (template tags, URLs and attributes left out), every
+guidance page, and the sentences the pages' Python writes (labels, messages, refusals)
+are read for the words the glossary says not to use.
 """
 
+import ast
 import re
 from pathlib import Path
 
@@ -17,6 +19,19 @@ TEMPLATES = sorted(
 )
 GUIDANCE = sorted((ROOT / "guidance" / "pages").glob("*.md"))
 GLOSSARY = ROOT / "guidance" / "pages" / "90-words-we-use.md"
+#: The Python that writes what people read on the site's pages: form labels and
+#: hints, messages after an action, refusals, confirmation pages, home steps.
+SPEAKING = sorted(
+    p
+    for pattern in (
+        "*/views.py",
+        "*/admin_views.py",
+        "*/forms.py",
+        "*/services.py",
+        "homes/*.py",
+    )
+    for p in ROOT.glob(pattern)
+)
 
 #: Words the glossary rules out, as a reader would meet them (case-insensitive).
 NOT_SAID = [
@@ -37,6 +52,30 @@ def visible_text(path: Path) -> str:
     text = path.read_text()
     text = re.sub(r"{%.*?%}|{{.*?}}|{#.*?#}|<!--.*?-->", " ", text, flags=re.S)
     return re.sub(r'\s[\w:-]+="[^"]*"', " ", text)
+
+
+def sentences(path: Path) -> str:
+    """The string literals of a module that contain a space (words, not names of
+    URLs or fields), docstrings left out."""
+    tree = ast.parse(path.read_text())
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(
+            node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+        )
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return "\n".join(
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and " " in node.value
+        and id(node) not in docstrings
+    )
 
 
 def offending(text: str) -> list[str]:
@@ -70,3 +109,8 @@ def test_templates_use_the_glossarys_words(path):
 )
 def test_guidance_uses_the_glossarys_words(path):
     assert offending(path.read_text()) == []
+
+
+@pytest.mark.parametrize("path", SPEAKING, ids=lambda p: str(p.relative_to(ROOT)))
+def test_what_the_pages_python_writes_uses_the_glossarys_words(path):
+    assert offending(sentences(path)) == []
