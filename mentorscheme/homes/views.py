@@ -17,5 +17,7 @@ def home(request):
             "sections": sections,
             "pages": pages,
             "waiting": sum(1 for s in sections for step in s.steps if step.waiting),
+            # Steps of the person's own roles ("What you can do" offers others).
+            "next_steps": sum(len(s.steps) for s in sections if s.key != "member"),
         },
     )

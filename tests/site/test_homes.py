@@ -37,6 +37,9 @@ def test_a_new_candidate_is_sent_to_find_a_mentor(client, alice):
     page = home(client, alice)
     assert "Working towards Chartership" in page
     assert 'class="step-link" href="/mentoring/directory/">Find a mentor</a>' in page
+    # Not "nothing is waiting" just above the step to take.
+    assert "Nobody is waiting for your answer. Your next step is below." in page
+    assert "Nothing is waiting for you" not in page
 
 
 def test_a_candidate_asked_for_further_information_is_sent_to_find_a_mentor(
