@@ -7,13 +7,28 @@ register = template.Library()
 
 
 @register.filter
+def field_id(bound_field) -> str:
+    """The id a field's hint and error are named from. Django gives a group of
+    radios or tick boxes no id to label (""), which would give every group on a
+    page the same "_hint": the group's own id instead."""
+    return bound_field.id_for_label or bound_field.auto_id
+
+
+@register.filter
+def focus_id(bound_field) -> str:
+    """Where the error summary's link takes the reader: the field itself, or the
+    first choice of a group."""
+    return bound_field.id_for_label or f"{bound_field.auto_id}_0"
+
+
+@register.filter
 def accessible(bound_field):
     """Render a field tied to its hint and errors (aria-describedby, aria-invalid)."""
     described_by = []
     if bound_field.help_text:
-        described_by.append(f"{bound_field.id_for_label}_hint")
+        described_by.append(f"{field_id(bound_field)}_hint")
     if bound_field.errors:
-        described_by.append(f"{bound_field.id_for_label}_error")
+        described_by.append(f"{field_id(bound_field)}_error")
     attrs = {}
     if described_by:
         attrs["aria-describedby"] = " ".join(described_by)

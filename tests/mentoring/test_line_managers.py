@@ -1,5 +1,7 @@
 """Line managers the rules can see: declared, imported or sent by the API."""
 
+import re
+
 from django.core import mail
 
 from mentorscheme.api import services as api_services
@@ -232,3 +234,26 @@ def test_a_flagged_pair_in_a_region_without_a_candidate_support_officer_goes_to_
     f.appoint(mso, "london", role="mso")
     _flag_line_manager(client, alice, dora, django_capture_on_commit_callbacks)
     assert [m.to for m in mail.outbox] == [["sam@example.org"]]
+
+
+def test_the_enrolment_forms_line_manager_choices_read_out_their_own_hint(client, db):
+    # Two groups of choices on one form (ways of meeting, the line manager): each
+    # is described by its own hint and error, and the error summary takes the
+    # reader to the group's first choice.
+    member = f.MemberFactory()
+    f.with_account(member)
+    login(client, member)
+    page = client.post("/mentoring/enrol/", {"qualification": ""}).text
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "an id is used twice"
+    choice = re.search(
+        r'<input type="radio" name="line_manager" value="member"[^>]*>', page
+    )[0]
+    described = re.search(r'aria-describedby="([^"]+)"', choice)[1].split()
+    words = [
+        re.search(rf'id="{name}">(.*?)</(p|div)>', page, re.S)[1] for name in described
+    ]
+    assert "A line manager cannot be your mentor" in words[0]
+    assert "Say who your line manager is" in words[1]
+    first = re.search(r' id="([^"]+)"', choice)[1]
+    assert re.search(rf'<a href="#{first}">Who is your line manager', page)
