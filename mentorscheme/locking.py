@@ -53,8 +53,20 @@ def is_lock_timeout(error: BaseException) -> bool:
     return "database is locked" in str(error)
 
 
-def _queryset(rows: type[Model] | QuerySet) -> QuerySet:
-    return rows._default_manager.all() if isinstance(rows, type) else rows
+def _queryset_to_lock(rows: type[Model] | QuerySet) -> QuerySet:
+    """``rows`` as a queryset, once sure its locks would last: a lock taken outside
+    a transaction is released at once."""
+    queryset = rows._default_manager.all() if isinstance(rows, type) else rows
+    if not transaction.get_connection(queryset.db).in_atomic_block:
+        raise transaction.TransactionManagementError(
+            "Rows can only be locked inside a transaction (transaction.atomic): "
+            "a lock outside one is released at once."
+        )
+    return queryset
+
+
+def _no_such_row(model: type[Model], field: str, key) -> Exception:
+    return model.DoesNotExist(f"No {model._meta.verbose_name} with {field}={key}.")
 
 
 def _bound_the_wait(using: str) -> None:
@@ -77,12 +89,7 @@ def lock_rows(
     Raises ``TransactionManagementError`` outside a transaction and ``RowsBusy``
     when another transaction holds a row past the lock timeout.
     """
-    queryset = _queryset(rows)
-    if not transaction.get_connection(queryset.db).in_atomic_block:
-        raise transaction.TransactionManagementError(
-            "Rows can only be locked inside a transaction (transaction.atomic): "
-            "a lock outside one is released at once."
-        )
+    queryset = _queryset_to_lock(rows)
     locking = queryset.select_for_update(of=("self",)).order_by(field)
     try:
         _bound_the_wait(queryset.db)
@@ -104,8 +111,7 @@ def lock_row(rows: type[Model] | QuerySet, key, *, field: str = "pk"):
     """Lock one row (as ``lock_rows``) and return it; ``DoesNotExist`` if none."""
     found = lock_rows(rows, [key], field=field)
     if not found:
-        model = _queryset(rows).model
-        raise model.DoesNotExist(f"No {model._meta.verbose_name} with {field}={key}.")
+        raise _no_such_row(rows if isinstance(rows, type) else rows.model, field, key)
     return found[0]
 
 
@@ -113,12 +119,7 @@ def lock_row_unless_held(rows: type[Model] | QuerySet, key, *, field: str = "pk"
     """Lock one row without waiting for it: the row, or None while another
     transaction holds it (for work that the holder is doing already, so waiting
     would only do it again after); ``DoesNotExist`` if there is none."""
-    queryset = _queryset(rows)
-    if not transaction.get_connection(queryset.db).in_atomic_block:
-        raise transaction.TransactionManagementError(
-            "Rows can only be locked inside a transaction (transaction.atomic): "
-            "a lock outside one is released at once."
-        )
+    queryset = _queryset_to_lock(rows)
     row = (
         queryset.select_for_update(of=("self",), skip_locked=True)
         .filter(**{field: key})
@@ -128,8 +129,7 @@ def lock_row_unless_held(rows: type[Model] | QuerySet, key, *, field: str = "pk"
         return row
     if queryset.filter(**{field: key}).exists():
         return None
-    model = queryset.model
-    raise model.DoesNotExist(f"No {model._meta.verbose_name} with {field}={key}.")
+    raise _no_such_row(queryset.model, field, key)
 
 
 def lock_first(rows: QuerySet):
