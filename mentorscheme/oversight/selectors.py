@@ -412,6 +412,24 @@ def upcoming_events(region_ids, now: datetime.datetime):
     )
 
 
+def registers_to_take(region_ids, now: datetime.datetime):
+    """Events over with places whose attendance is not recorded, oldest first:
+    until it is, nobody booked on them is counted as trained, or briefed."""
+    events = TrainingEvent.objects.filter(is_cancelled=False, ends_at__lt=now)
+    return (
+        in_regions(events, "region_id", region_ids)
+        .select_related("region")
+        .only("kind", "title", "region__name", "ends_at")
+        .annotate(
+            unrecorded=Count(
+                "bookings", filter=Q(bookings__status=BookingStatus.BOOKED)
+            )
+        )
+        .filter(unrecorded__gt=0)
+        .order_by("ends_at", "pk")
+    )
+
+
 def _months(today: datetime.date, count: int) -> list[datetime.date]:
     """The first days of the last ``count`` months, oldest first, this month last."""
     months, year, month = [], today.year, today.month
@@ -507,6 +525,7 @@ def dashboard(
         "more_help_flags": len(flags) > LIST_LIMIT,
         "help_counts": help_counts,
         "events": list(upcoming_events(region_ids, now)[:10]),
+        "registers": list(registers_to_take(region_ids, now)[:LIST_LIMIT]),
         "today": today,
     }
 

@@ -127,6 +127,15 @@ class Booking(models.Model):
                 name="one_live_booking_per_member",
             )
         ]
+        indexes = [
+            # Places held and not yet marked attended or not: those of events over
+            # are the registers still to take, on every officer's dashboard.
+            models.Index(
+                fields=["event"],
+                condition=Q(status=BookingStatus.BOOKED),
+                name="booking_place_unrecorded",
+            )
+        ]
 
     def __str__(self):
         return f"{self.member} — {self.event} ({self.status})"

@@ -320,3 +320,38 @@ def test_a_correction_while_a_mentor_is_lapsed_is_not_lost_when_they_renew(
     mentoring_services.lapsed_mentoring_end(today=timezone.localdate())
     relationship.refresh_from_db()
     assert relationship.status == "active"
+
+
+def test_an_event_over_with_its_register_not_taken_is_on_the_dashboard(
+    client, carol, olivia, sam_with_totp, clock
+):
+    """Nobody listed from a workshop whose register was never taken: the officer,
+    and the registration team, see it waiting until every place is recorded."""
+    workshop = make_event(EventKind.WORKSHOP, days=3)
+    briefing = make_event(EventKind.BRIEFING, days=4)
+    booking = booked(workshop, carol)
+    booked(briefing, carol)
+    clock.move(days=3, hours=2)  # the workshop is under way: its own row says so
+    login(client, olivia)
+    assert "Registers to take" not in client.get("/oversight/").text
+    clock.move(days=2)  # both are over
+    page = login(client, olivia).get("/oversight/").text
+    section = page.split('id="registers"')[1].split("</table>")[0]
+    assert f'href="/training/manage/{workshop.pk}/"' in section
+    assert f'href="/training/manage/{briefing.pk}/"' in section
+    assert "1 not recorded" in section
+    assert (
+        "London"
+        in login(client, sam_with_totp)
+        .get("/oversight/")
+        .text.split('id="registers"')[1]
+        .split("</table>")[0]
+    )
+    services.booking_record_attendance(booking=booking, attended=True, by=olivia.user)
+    section = (
+        login(client, olivia)
+        .get("/oversight/")
+        .text.split('id="registers"')[1]
+        .split("</table>")[0]
+    )
+    assert f'href="/training/manage/{workshop.pk}/"' not in section
