@@ -135,11 +135,13 @@ class RegionRenameForm(forms.ModelForm):
 class RegionMergeForm(forms.Form):
     source = fields.ModelChoiceField(
         queryset=Region.objects.filter(is_active=True),
+        empty_label="Choose a region",
         label="Merge this region",
         help_text="It stays on record, marked as merged.",
     )
     target = fields.ModelChoiceField(
         queryset=Region.objects.filter(is_active=True),
+        empty_label="Choose a region",
         label="Into this region",
         help_text="Its members, organisations, support officers and events move here.",
     )
@@ -228,6 +230,7 @@ class AppointmentForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = Region.objects.filter(is_active=True)
+        self.fields["region"].empty_label = "Choose a region"
 
     def clean_membership_number(self):
         number = self.cleaned_data["membership_number"].strip()

@@ -9,7 +9,9 @@ from mentorscheme.training.models import EventKind
 class EventForm(forms.Form):
     kind = forms.ChoiceField(choices=EventKind.choices, label="Type of event")
     title = forms.CharField(max_length=200)
-    region = fields.ModelChoiceField(queryset=Region.objects.none())
+    region = fields.ModelChoiceField(
+        queryset=Region.objects.none(), empty_label="Choose a region"
+    )
     starts_at = forms.DateTimeField(
         label="Starts",
         widget=fields.UKDateTimeInput(),
@@ -33,6 +35,7 @@ class EventForm(forms.Form):
     regulations = fields.ModelChoiceField(
         queryset=RegulationsVersion.objects.all(),
         required=False,
+        empty_label="None: not about the regulations",
         label="Regulations explained (briefings and webinars)",
         help_text="Attending counts as being briefed on this version.",
     )
@@ -63,7 +66,9 @@ class EventForm(forms.Form):
 
 
 class BriefingForm(forms.Form):
-    regulations = fields.ModelChoiceField(queryset=RegulationsVersion.objects.all())
+    regulations = fields.ModelChoiceField(
+        queryset=RegulationsVersion.objects.all(), empty_label="Choose the regulations"
+    )
     title = forms.CharField(max_length=200)
     summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
     recording_url = forms.URLField(

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import mentorscheme
+from tests.conftest import login
 
 ROOT = Path(mentorscheme.__file__).parent
 TEMPLATES = sorted(
@@ -114,3 +115,21 @@ def test_guidance_uses_the_glossarys_words(path):
 @pytest.mark.parametrize("path", SPEAKING, ids=lambda p: str(p.relative_to(ROOT)))
 def test_what_the_pages_python_writes_uses_the_glossarys_words(path):
     assert offending(sentences(path)) == []
+
+
+@pytest.mark.parametrize(
+    "role, path",
+    [
+        ("officer", "/training/manage/new/"),
+        ("staff", "/training/briefings/new/"),
+        ("staff", "/oversight/scheme/regions/merge/"),
+        ("staff", "/oversight/scheme/appointments/"),
+    ],
+)
+def test_a_list_to_choose_from_says_what_to_choose_not_dashes(
+    client, world, role, path
+):
+    page = login(client, world.user(role)).get(path).text
+    assert "<select" in page
+    assert "---------" not in page
+    assert re.search(r'<option value="" selected>Choose (a|the) ', page), page
