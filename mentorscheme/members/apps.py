@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.core import checks
+
+from mentorscheme.members import changes
 
 
 class MembersConfig(AppConfig):
@@ -6,9 +9,7 @@ class MembersConfig(AppConfig):
 
     def ready(self):
         # Models can be imported only once the app registry is ready.
-        from django.core import checks  # noqa: PLC0415
-
-        from mentorscheme.members import access, changes, signals  # noqa: F401, PLC0415
+        from mentorscheme.members import access, signals  # noqa: F401, PLC0415
 
         # Other apps register into these from their own ready(): checked after setup.
         checks.register(changes.check_registered)

@@ -1,14 +1,15 @@
 from django.apps import AppConfig
 
+from mentorscheme.members import changes
+from mentorscheme.mentors import changes as mentors
+
 
 class MentoringConfig(AppConfig):
     name = "mentorscheme.mentoring"
 
     def ready(self):
         # Models can be imported only once the app registry is ready.
-        from mentorscheme.members import changes  # noqa: PLC0415
         from mentorscheme.mentoring import selectors, services, signals  # noqa: PLC0415
-        from mentorscheme.mentors import changes as mentors  # noqa: PLC0415
         from mentorscheme.mentors import selectors as mentor_selectors  # noqa: PLC0415
 
         signals.connect()

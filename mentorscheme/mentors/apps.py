@@ -1,4 +1,9 @@
 from django.apps import AppConfig
+from django.core import checks
+
+from mentorscheme.members import changes
+from mentorscheme.mentors import changes as mentors
+from mentorscheme.training import changes as training
 
 
 class MentorsConfig(AppConfig):
@@ -6,9 +11,6 @@ class MentorsConfig(AppConfig):
 
     def ready(self):
         # Models can be imported only once the app registry is ready.
-        from django.core import checks  # noqa: PLC0415
-
-        from mentorscheme.members import changes  # noqa: PLC0415
         from mentorscheme.mentors import (  # noqa: PLC0415
             access,
             directory,
@@ -16,8 +18,6 @@ class MentorsConfig(AppConfig):
             services,
             signals,
         )
-        from mentorscheme.mentors import changes as mentors  # noqa: PLC0415
-        from mentorscheme.training import changes as training  # noqa: PLC0415
 
         # mentoring registers into these from its ready(): checked after setup.
         checks.register(mentors.check_registered)

@@ -3,14 +3,15 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models.signals import post_migrate
 
+from mentorscheme.members import changes
+from mentorscheme.mentors import changes as mentors
+
 
 class OversightConfig(AppConfig):
     name = "mentorscheme.oversight"
 
     def ready(self):
         # Models can be imported only once the app registry is ready.
-        from mentorscheme.members import changes  # noqa: PLC0415
-        from mentorscheme.mentors import changes as mentors  # noqa: PLC0415
         from mentorscheme.oversight import figures, signals  # noqa: PLC0415
 
         # The dashboard's rows follow every change the services make to what they
