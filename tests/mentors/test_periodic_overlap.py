@@ -14,6 +14,7 @@ from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import MentoringRequest, RequestStatus
 from mentorscheme.mentors import services
 from mentorscheme.mentors.models import MentorStatus, MentorStatusChange
+from mentorscheme.periodic.management.commands import run_periodic
 from tests import factories as f
 from tests.races import all_at_once
 
@@ -133,3 +134,19 @@ def test_three_run_periodic_commands_started_together_all_succeed():
     ).exists()
     delisted = [line for run in runs for line in run.stdout.splitlines()]
     assert sum("Mentors delisted 20" in line for line in delisted) == 1, delisted
+
+
+def test_the_run_lock_is_let_go_whichever_connection_the_steps_end_on():
+    # Behind a pooler in transaction mode (PgBouncer; README, DB_PREPARED_STATEMENTS)
+    # each statement outside a transaction may go to another server connection: a
+    # lock held by the session that happened to take it, and let go from another,
+    # would stay held there, and every later run would think one was in progress.
+    with run_periodic.only_one_run() as alone:
+        assert alone
+        pooled = connection.connection  # the pooler keeps this server session open
+        connection.connection = None  # the run's next statements: another one
+    try:
+        with run_periodic.only_one_run() as alone_next_time:
+            assert alone_next_time
+    finally:
+        pooled.close()

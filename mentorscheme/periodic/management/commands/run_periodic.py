@@ -3,7 +3,7 @@ import datetime
 import logging
 
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from mentorscheme.locking import RowsBusy
@@ -217,16 +217,22 @@ ADVISORY_LOCK_KEY = 0x4D53_5045  # "MSPE"
 def only_one_run():
     """On PostgreSQL, hold an advisory lock for the run, so that overlapping runs
     from several schedulers do the work once (each step is also safe to repeat,
-    which is all SQLite's single writer needs)."""
+    which is all SQLite's single writer needs).
+
+    The lock belongs to a transaction held open for the run on a connection of its
+    own: behind a pooler in transaction mode (PgBouncer) that transaction keeps one
+    server connection, where a lock held by a session could be let go from another
+    one and stay held; and if the run dies, its connection ends and the lock goes.
+    """
     if connection.vendor != "postgresql":
         yield True
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
-        (alone,) = cursor.fetchone()
+    own = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
+        own.set_autocommit(False)
+        with own.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+            (alone,) = cursor.fetchone()
         yield alone
     finally:
-        if alone:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
+        own.close()  # ends its transaction, and with it the lock
