@@ -20,6 +20,20 @@ def applied(member, **kwargs):
     )
 
 
+def submit_application(member, capture) -> MentorProfile:
+    """``member`` sends an application to mentor in London, its emails sent."""
+    profile = MentorProfile.objects.create(member=member)
+    with capture(execute=True):
+        services.mentor_application_save(
+            profile=profile,
+            submit=True,
+            qualifications=[f.qualification("chartership")],
+            regions=[f.region("london")],
+            statement="Ready",
+        )
+    return profile
+
+
 @pytest.fixture
 def olga(db):
     """A second support officer for London."""
@@ -99,15 +113,7 @@ def test_a_line_manager_cannot_decide_and_another_officer_does(
 def test_the_application_goes_to_officers_without_a_conflict(
     client, olivia, olga, dev, django_capture_on_commit_callbacks
 ):
-    profile = MentorProfile.objects.create(member=dev)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.mentor_application_save(
-            profile=profile,
-            submit=True,
-            qualifications=[f.qualification("chartership")],
-            regions=[f.region("london")],
-            statement="Ready",
-        )
+    submit_application(dev, django_capture_on_commit_callbacks)
     [to_review] = [m for m in mail.outbox if "dev@example.org" not in m.to]
     assert to_review.to == ["olga@example.org"]
 
@@ -115,15 +121,7 @@ def test_the_application_goes_to_officers_without_a_conflict(
 def test_an_only_officer_applying_reaches_staff_who_decide(
     client, olivia, sam, django_capture_on_commit_callbacks
 ):
-    profile = MentorProfile.objects.create(member=olivia)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.mentor_application_save(
-            profile=profile,
-            submit=True,
-            qualifications=[f.qualification("chartership")],
-            regions=[f.region("london")],
-            statement="Ready",
-        )
+    profile = submit_application(olivia, django_capture_on_commit_callbacks)
     [to_review] = [m for m in mail.outbox if "olivia@example.org" not in m.to]
     assert to_review.to == ["sam@example.org"]
     assert "comes to the registration team" in to_review.body
@@ -166,15 +164,7 @@ def dee(olivia):
 def test_a_declared_line_manager_cannot_decide_and_is_not_asked(
     client, olivia, olga, dee, django_capture_on_commit_callbacks
 ):
-    profile = MentorProfile.objects.create(member=dee)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.mentor_application_save(
-            profile=profile,
-            submit=True,
-            qualifications=[f.qualification("chartership")],
-            regions=[f.region("london")],
-            statement="Ready",
-        )
+    profile = submit_application(dee, django_capture_on_commit_callbacks)
     [to_review] = [m for m in mail.outbox if "dee@example.org" not in m.to]
     assert to_review.to == ["olga@example.org"]
     login(client, olivia)
