@@ -1,3 +1,7 @@
+from importlib import import_module
+
+from django.apps import apps
+
 from mentorscheme.guidance.models import GuidancePage
 from mentorscheme.scheme.models import SchemeSettings
 from tests.conftest import login
@@ -130,3 +134,38 @@ def test_a_new_page_cannot_take_an_address_the_site_already_uses(client, sam_wit
     assert GuidancePage.objects.filter(slug__iexact="choosing-a-mentor").count() == 1
     saved = client.post("/guidance/new/", {**data, "slug": "Meeting-Online"})
     assert saved["Location"] == "/guidance/meeting-online/"
+
+
+def test_the_guidance_tells_the_candidates_and_mentors_real_process(client, db):
+    candidates = client.get("/guidance/candidates/").text
+    assert "you and your mentor each confirm it on your mentoring page" in candidates
+    assert "your mentor first writes the letter of support on the site" in candidates
+    assert "who your line manager is" in candidates
+    assert "contact details for mentoring on your mentoring page" in candidates
+    days = SchemeSettings.load().expire_after_days
+    assert f"expires after {days} days" in candidates
+    assert "correct or remove it for 14 days" in candidates
+    assert "withdraw from a qualification at any time" in candidates
+    assert "your mentor confirms that the mentoring is complete" not in candidates
+    choosing = client.get("/guidance/choosing-a-mentor/").text
+    assert "chosen to support your qualification" in choosing
+    assert "counts only where the mentor meets in person in your region" in choosing
+    mentors = client.get("/guidance/becoming-a-mentor/").text
+    assert "you confirm that you do not line-manage the candidate" in mentors
+    assert "you first write the letter of support on the site" in mentors
+
+
+def test_a_site_migrated_earlier_gets_the_new_words_unless_staff_edited_it(sam, db):
+    migration = import_module(
+        "mentorscheme.guidance.migrations.0008_candidates_real_process"
+    )
+    old = "5. **Finish.** For Certification and Chartership your mentor confirms."
+    GuidancePage.objects.filter(slug="candidates").update(body=old)
+    GuidancePage.objects.filter(slug="becoming-a-mentor").update(
+        body="Our own words.", updated_by=sam
+    )
+    migration.refresh(apps, None)
+    assert "you and your mentor each confirm it" in (
+        GuidancePage.objects.get(slug="candidates").body
+    )
+    assert GuidancePage.objects.get(slug="becoming-a-mentor").body == "Our own words."
