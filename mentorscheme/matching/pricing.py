@@ -391,7 +391,12 @@ class MentorSearch:
             (np.arange(n_types)[:, None] != m_type[None, :]) & (m_type < n_types)
         ) * s.different_org_type_points
         m_modes = mentors.modes[order]
-        travels = (mentors.in_person_region_ids[order] >= 0).any(axis=1)
+        # Regions a mentor meets in person in hold their own first: they travel
+        # when some other region is listed too.
+        regions_met = mentors.in_person_region_ids[order]
+        travels = (
+            (regions_met >= 0) & (regions_met != mentors.region_id[order][:, None])
+        ).any(axis=1)
         all_modes = np.arange(64)[:, None]
         near_mode_rows = SHARED[all_modes & m_modes] * s.shared_mode_points
         near_mode_rows += s.same_region_points

@@ -363,3 +363,28 @@ def test_an_in_person_only_mentor_elsewhere_shares_no_way_of_meeting():
     nearer = allocate([london], [listed], Weights(balance_load=False)).pairs[0]
     assert nearer.score == pair.score + 1.0
     assert "shared_modes" in [r.code for r in nearer.reasons]
+
+
+def test_mentors_who_meet_in_person_only_at_home_are_not_searched_for_one_by_one():
+    # Candidates in a region with no mentor meet in person or by email; the mentors,
+    # elsewhere, meet in person only in their own region. Meeting in person is never
+    # shared, so each candidate's short list of best mentors anywhere settles it,
+    # without valuing every mentor for them (on a national run, tens of millions
+    # of pairs a round).
+    mentors = [
+        mentor(i, region_id=2, meeting_modes=frozenset({"in_person", "email"}))
+        for i in range(1, 41)
+    ]
+    cands = [
+        candidate(
+            i,
+            region_id=1,
+            organisation_type_id=4 + i % 6,
+            meeting_modes=frozenset({"in_person", "email"}),
+        )
+        for i in range(1, 31)
+    ]
+    result = allocate(cands, mentors, method="pricing")
+    assert result.matched == 30
+    assert result.stats["searched_in_full"] == 0
+    assert_valid(result, cands, mentors)
