@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
+from django.conf import settings as site_settings
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.models import Max
@@ -29,8 +30,10 @@ from mentorscheme.members.models import (
     RegistrationAward,
     User,
 )
+from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import (
     DeclineReason,
+    HelpFlag,
     MentoringRelationship,
     MentoringRequest,
     RelationshipStatus,
@@ -43,6 +46,7 @@ from mentorscheme.mentors.models import (
     MentorStatus,
     MentorStatusChange,
 )
+from mentorscheme.mentors.selectors import EVIDENCE_STATES
 from mentorscheme.oversight import figures
 from mentorscheme.oversight import services as oversight
 from mentorscheme.scheme import eligibility
@@ -51,6 +55,7 @@ from mentorscheme.scheme.models import (
     EnrolmentStatus,
     Qualification,
     RegulationsVersion,
+    SchemeSettings,
 )
 from mentorscheme.scheme.records import CandidateRecord, MentorRecord
 from mentorscheme.training.models import (
@@ -65,10 +70,8 @@ from mentorscheme.training.models import (
 
 DEMO_PASSWORD = "mentor-scheme-demo"  # noqa: S105 - printed for the person running the demo
 DEMO_DOMAIN = "demo.mentorscheme.example"
-TODAY = datetime.date(2026, 11, 1)  # fixed, so the same seed gives the same dates
 BATCH = 5000
 CREATED_AT = datetime.datetime(2024, 1, 1, 9, 0, tzinfo=datetime.UTC)
-LISTED_AT = datetime.datetime(2025, 6, 1, 9, 0, tzinfo=datetime.UTC)
 
 # Proportions of the membership, as in the real scheme (DOMAIN.md): about 15 % hold
 # a level of registration, 3-5 % are enrolled on a qualification, 1-2 % mentor.
@@ -82,9 +85,9 @@ def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour, 0), tzinfo=datetime.UTC)
 
 
-#: Days no region holds an event on, as (month, day): Christmas Eve to Boxing Day
-#: and New Year's Day.
-HOLIDAYS = {(12, 24), (12, 25), (12, 26), (1, 1)}
+#: Days no region holds an event on, as (month, day): Christmas Eve to New Year's
+#: Day, when libraries close or run short-staffed and volunteers are away.
+HOLIDAYS = {(12, day) for day in range(24, 32)} | {(1, 1)}
 
 
 def _working_day(day: datetime.date) -> datetime.date:
@@ -159,6 +162,10 @@ STATE_PATHS[MentorStatus.LAPSED] = STATE_PATHS[MentorStatus.LISTED] + [
 STATE_PATHS[MentorStatus.RETIRED] = STATE_PATHS[MentorStatus.LISTED] + [
     MentorStatus.RETIRED
 ]
+
+#: States on the way to being listed (where an officer may still decide evidence of
+#: training): whoever is in one took their last step lately.
+ON_THE_WAY = EVIDENCE_STATES
 
 QUALIFICATION_SHARES = [
     ("certification", 0.25),
@@ -261,15 +268,16 @@ class DemoSeeder:
         self.rng = random.Random(seed)
         self.n_members = members
         self.progress = progress
-        # Events are put around the day the demo is loaded, so some are always in
-        # the coming weeks and some just past; the register keeps its fixed dates.
+        # Everything recent is placed around the day the demo is loaded (the same
+        # seed on the same day gives the same data): events in the coming weeks and
+        # just past, applications waiting days rather than years, requests to today.
         self.today = today or timezone.localdate()
         _merge_the_midlands()
         self.regions = list(Region.objects.filter(is_active=True).order_by("code"))
         self.org_types = list(OrganisationType.objects.order_by("code"))
         self.levels = {level.code: level for level in Level.objects.all()}
         self.qualifications = {q.code: q for q in Qualification.objects.all()}
-        self.regulations = RegulationsVersion.in_force_on(TODAY)
+        self.regulations = RegulationsVersion.in_force_on(self.today)
         if not (self.regions and self.org_types and self.levels and self.regulations):
             raise SeedError("Reference data is missing: run `manage.py migrate` first.")
 
@@ -277,11 +285,12 @@ class DemoSeeder:
         self.organisations = self._organisations()
         self.members = self._members()
         self.level_rank = self._awards()
+        self.events = self._events()
         self.mentors = self._mentors()
         self.briefed = self._briefings()
         self.enrolments = self._enrolments()
         self._relationships()
-        self._events()
+        self._bookings()
         return self._demo_accounts()
 
     # -- the register ---------------------------------------------------------
@@ -344,6 +353,8 @@ class DemoSeeder:
     def _awards(self) -> dict[int, int]:
         """Registration awards; returns each member's current level rank."""
         rng, rows, rank = self.rng, [], {}
+        self.first_award: dict[int, datetime.date] = {}
+        self.ever_rank: dict[int, int] = {}
         cert, chart, fellow = (
             self.levels[c] for c in ("certification", "chartership", "fellowship")
         )
@@ -367,10 +378,25 @@ class DemoSeeder:
             )
             awarded = _date_between(rng, first, datetime.date(2018, 1, 1))
             current = 0
+            if held:
+                self.first_award[member.pk] = awarded
+                self.ever_rank[member.pk] = held[-1].rank
             for level in held:
+                # A level leaves the register a year or more after it was awarded.
+                leaves_from = max(
+                    awarded + datetime.timedelta(days=365), datetime.date(2019, 1, 1)
+                )
                 removed = (
-                    _date_between(rng, datetime.date(2019, 1, 1), TODAY)
-                    if rng.random() < 0.04
+                    _date_between(rng, leaves_from, self.today)
+                    if rng.random() < 0.04 and leaves_from < self.today
+                    else None
+                )
+                # Revalidated (if at all) while the award was on the register.
+                since = max(awarded, datetime.date(2020, 1, 1))
+                until = removed or self.today
+                revalidated = (
+                    _date_between(rng, since, until)
+                    if rng.random() < 0.6 and since <= until
                     else None
                 )
                 rows.append(
@@ -378,11 +404,7 @@ class DemoSeeder:
                         member=member,
                         level=level,
                         awarded_on=awarded,
-                        last_revalidated_on=_date_between(
-                            rng, datetime.date(2020, 1, 1), TODAY
-                        )
-                        if rng.random() < 0.6
-                        else None,
+                        last_revalidated_on=revalidated,
                         removed_on=removed,
                     )
                 )
@@ -405,6 +427,7 @@ class DemoSeeder:
         chosen = rng.sample(holders, target)
         chosen.sort(key=lambda m: m.pk)
         qualifications = [q for q in self.qualifications.values() if q.uses_mentors]
+        check_months = SchemeSettings.load().availability_check_months
         profiles, history, lapsed = [], [], []
         for member in chosen:
             status = _weighted(rng, MENTOR_STATES)
@@ -412,23 +435,41 @@ class DemoSeeder:
             modes = sorted(rng.sample(MODES[:5], rng.randint(1, 4)))
             if rng.random() < 0.05:
                 modes.append(MeetingMode.OTHER.value)
-            dates = self._timeline(path)
+            dates = self._timeline(path, member)
+            accepting = rng.random() > 0.12
+            listed_at = (
+                _at(dates[MentorStatus.LISTED])
+                if status == MentorStatus.LISTED
+                else None
+            )
             profile = MentorProfile(
                 member=member,
                 status=status,
                 statement=rng.choice(names.STATEMENTS),
                 capacity=rng.choice([1, 2, 2, 3, 3]),
-                accepting=rng.random() > 0.12,
+                accepting=accepting,
                 meeting_modes=modes,
                 trained_on=dates.get(MentorStatus.TRAINED),
                 workshop_attended_on=dates.get("workshop"),
                 submitted_at=_at(dates[MentorStatus.APPLIED])
                 if MentorStatus.APPLIED in dates
                 else None,
-                listed_at=_at(dates[MentorStatus.LISTED])
-                if status == MentorStatus.LISTED
+                listed_at=listed_at,
+                # Listed mentors answered the last check of their availability,
+                # as the scheme asks every few months.
+                availability_confirmed_at=max(
+                    listed_at,
+                    _at(
+                        self.today
+                        - datetime.timedelta(
+                            days=rng.randrange(5, max(6, 30 * check_months - 30))
+                        )
+                    ),
+                )
+                if listed_at and accepting
                 else None,
                 created_at=_at(dates[MentorStatus.INTERESTED]),
+                **self._steps_reminders(dates),
             )
             profile.demo_dates = dates
             profiles.append(profile)
@@ -472,12 +513,18 @@ class DemoSeeder:
         _bulk(MentorStatusChange, history, self.progress, "mentor history")
         return profiles
 
-    def _timeline(self, path) -> dict:
-        """Dates in order for one mentor: interest, application, approval, training
-        and the workshop (either order), listing; later states a while after."""
+    def _timeline(self, path, member: Member) -> dict:
+        """Dates in order for one mentor: interest (after their first award),
+        application, approval, training and the workshop (either order), listing;
+        later states a while after. Someone still on the way to being listed took
+        their last step lately, at the region's recent event where it was one."""
         rng = self.rng
-        latest = TODAY - datetime.timedelta(days=400)
-        day = _date_between(rng, datetime.date(2014, 3, 1), latest)
+        latest = self.today - datetime.timedelta(days=400)
+        earliest = max(
+            self.first_award[member.pk] + datetime.timedelta(days=30),
+            datetime.date(2008, 1, 1),
+        )
+        day = _date_between(rng, min(earliest, latest), latest)
         dates = {MentorStatus.INTERESTED: day}
         gaps = {
             MentorStatus.APPLIED: (5, 60),
@@ -489,27 +536,64 @@ class DemoSeeder:
             if step in gaps:
                 day += datetime.timedelta(days=rng.randrange(*gaps[step]))
                 dates[step] = day
-        if MentorStatus.APPROVED not in dates:
+        if MentorStatus.APPROVED in dates:
+            trained = day + datetime.timedelta(days=rng.randrange(14, 120))
+            workshop = day + datetime.timedelta(days=rng.randrange(14, 150))
+            if MentorStatus.TRAINED in path:
+                dates[MentorStatus.TRAINED] = trained
+            if MentorStatus.WORKSHOP_ATTENDED in path or MentorStatus.LISTED in path:
+                dates["workshop"] = workshop
+                dates[MentorStatus.WORKSHOP_ATTENDED] = workshop
+            if MentorStatus.LISTED in path:
+                dates[MentorStatus.LISTED] = max(trained, workshop)
+                end = dates[MentorStatus.LISTED]
+                for later in (MentorStatus.LAPSED, MentorStatus.RETIRED):
+                    if later in path:
+                        dates[later] = _date_between(
+                            rng, end + datetime.timedelta(days=90), self.today
+                        )
+        if path[-1] not in ON_THE_WAY:
             return dates
-        trained = day + datetime.timedelta(days=rng.randrange(14, 120))
-        workshop = day + datetime.timedelta(days=rng.randrange(14, 150))
-        if MentorStatus.TRAINED in path:
-            dates[MentorStatus.TRAINED] = trained
-        if MentorStatus.WORKSHOP_ATTENDED in path or MentorStatus.LISTED in path:
-            dates["workshop"] = workshop
-            dates[MentorStatus.WORKSHOP_ATTENDED] = workshop
-        if MentorStatus.LISTED in path:
-            dates[MentorStatus.LISTED] = max(trained, workshop)
-            end = dates[MentorStatus.LISTED]
-            for later in (MentorStatus.LAPSED, MentorStatus.RETIRED):
-                if later in path:
-                    dates[later] = _date_between(
-                        rng, end + datetime.timedelta(days=90), TODAY
-                    )
-        return dates
+        anchor, to = self._latest_step(path[-1], member)
+        shift = to - dates[anchor]
+        return {step: when + shift for step, when in dates.items()}
+
+    def _latest_step(self, status: str, member: Member):
+        """The step someone on the way to being listed took last, and when: the
+        region's last training or workshop for those steps, else a recent day."""
+        kind = {
+            MentorStatus.TRAINED: EventKind.MENTOR_TRAINING,
+            MentorStatus.WORKSHOP_ATTENDED: EventKind.WORKSHOP,
+        }.get(status)
+        event = self.last_event.get((member.region_id, kind))
+        if event is not None:
+            step = MentorStatus.TRAINED if kind == EventKind.MENTOR_TRAINING else status
+            return step, event.starts_at.date()
+        ago = 80 if status == MentorStatus.APPROVED else 40
+        return status, self.today - datetime.timedelta(days=self.rng.randrange(3, ago))
+
+    def _steps_reminders(self, dates: dict) -> dict:
+        """An approved mentor not yet listed has had the reminders to book their
+        training and workshop that the scheme sends after approval (at most two)."""
+        approved = dates.get(MentorStatus.APPROVED)
+        if approved is None or MentorStatus.LISTED in dates:
+            return {}
+        every = site_settings.MENTOR_STEPS_REMINDER_DAYS
+        sent = min(
+            site_settings.MENTOR_STEPS_REMINDERS, (self.today - approved).days // every
+        )
+        if sent <= 0:
+            return {}
+        return {
+            "steps_reminded_at": _at(approved + datetime.timedelta(days=every * sent)),
+            "steps_reminders": sent,
+        }
 
     def _briefings(self) -> set[int]:
-        """The 2013 regulations' recorded webinar; most mentors have watched it."""
+        """The 2013 regulations' recorded webinar, and face-to-face briefings in
+        spring 2014 in the regions as they were then. Mentors listed by then went
+        to their region's briefing; the others watched the recording after being
+        listed."""
         RegulationsBriefing.objects.create(
             regulations=self.regulations,
             title="Mentor briefing on the 2013 regulations",
@@ -520,10 +604,12 @@ class DemoSeeder:
             recorded_on=datetime.date(2014, 2, 28),
             published_at=datetime.datetime(2014, 3, 3, 9, 0, tzinfo=datetime.UTC),
         )
-        # Face-to-face briefings in spring 2014, one per region: an attended
-        # briefing is acknowledged on the day it was held.
-        held = {}
-        for i, region in enumerate(self.regions):
+        merged = Region.objects.filter(merged_into__isnull=False)
+        then = Region.objects.exclude(pk__in=merged.values("merged_into")).order_by(
+            "name"
+        )
+        held, before = {}, {}
+        for i, region in enumerate(then):
             day = _working_day(datetime.date(2014, 3, 10) + datetime.timedelta(weeks=i))
             held[region.pk] = TrainingEvent.objects.create(
                 kind=EventKind.BRIEFING,
@@ -536,35 +622,40 @@ class DemoSeeder:
                 capacity=30,
                 regulations=self.regulations,
             )
-        rows = []
+            before.setdefault(region.merged_into_id or region.pk, []).append(region.pk)
+        rows, attended = [], []
         for p in self.mentors:
             if p.status != MentorStatus.LISTED or self.rng.random() >= 0.7:
                 continue
-            event = held.get(p.member.region_id)
-            attended = event is not None and self.rng.random() < 0.2
+            listed = p.demo_dates[MentorStatus.LISTED]
+            region = self.rng.choice(before.get(p.member.region_id, [None]))
+            event = held.get(region)
+            if event is not None and listed < event.starts_at.date():
+                attended.append(
+                    Booking(event=event, member=p.member, status=BookingStatus.ATTENDED)
+                )
+                how, at = AcknowledgementHow.ATTENDED, event.starts_at
+            else:
+                how = AcknowledgementHow.WATCHED
+                at = _at(
+                    min(
+                        max(listed, datetime.date(2014, 3, 3))
+                        + datetime.timedelta(days=self.rng.randrange(1, 60)),
+                        self.today,
+                    )
+                )
             rows.append(
                 BriefingAcknowledgement(
-                    member=p.member,
-                    regulations=self.regulations,
-                    how=AcknowledgementHow.ATTENDED
-                    if attended
-                    else AcknowledgementHow.WATCHED,
-                    at=event.starts_at
-                    if attended
-                    else _at(
-                        max(
-                            p.demo_dates[MentorStatus.LISTED], datetime.date(2014, 3, 3)
-                        )
-                        + datetime.timedelta(days=self.rng.randrange(1, 60))
-                    ),
+                    member=p.member, regulations=self.regulations, how=how, at=at
                 )
             )
+        _bulk(Booking, attended, self.progress, "briefing attendance")
         _bulk(BriefingAcknowledgement, rows, self.progress, "briefings")
         return {row.member_id for row in rows}
 
-    def _events(self) -> None:
+    def _events(self) -> list[TrainingEvent]:
         """Mentor training and workshops in every region on weekdays: some in the
-        coming weeks, open for booking, and some in the past month with attendance."""
+        coming weeks, open for booking, and some in the past month."""
         rng, rows = self.rng, []
         for i, region in enumerate(self.regions):
             town = names.TOWNS.get(region.code, ["Central"])[0]
@@ -585,6 +676,8 @@ class DemoSeeder:
                 ),
             ):
                 day = _working_day(self.today + datetime.timedelta(days=days))
+                if days < 0 and day >= self.today:
+                    day = _working_day(day - datetime.timedelta(days=14))
                 hours = 6 if kind == EventKind.MENTOR_TRAINING else 3
                 rows.append(
                     TrainingEvent(
@@ -611,9 +704,19 @@ class DemoSeeder:
                 )
         events = _bulk(TrainingEvent, rows, self.progress, "events")
         now = _at(self.today, 0)
-        upcoming = [e for e in events if e.starts_at >= now]
-        past = [e for e in events if e.starts_at < now]
-        bookings, taken = [], {}
+        self.last_event = {
+            (e.region_id, e.kind): e for e in events if e.starts_at < now
+        }
+        return events
+
+    def _bookings(self) -> None:
+        """Who booked and came. Mentors on their way went to the region's recent
+        training or workshop (the step they took last) and have booked the next
+        step still to do; candidates of the region went to its recent workshop,
+        a few of them did not come."""
+        rng, bookings, taken = self.rng, [], {}
+        now = _at(self.today, 0)
+        upcoming = [e for e in self.events if e.starts_at >= now]
 
         def book(event, member, status):
             if taken.get(event.pk, 0) < event.capacity:
@@ -622,12 +725,21 @@ class DemoSeeder:
 
         for profile in self.mentors:
             member = profile.member
-            if profile.status in (MentorStatus.APPROVED, MentorStatus.TRAINED):
-                kind = (
-                    EventKind.WORKSHOP
-                    if profile.trained_on
-                    else EventKind.MENTOR_TRAINING
-                )
+            if profile.status not in ON_THE_WAY or profile.status in (
+                MentorStatus.INTERESTED,
+                MentorStatus.APPLIED,
+                MentorStatus.MORE_INFO,
+            ):
+                continue
+            for kind, day in (
+                (EventKind.MENTOR_TRAINING, profile.trained_on),
+                (EventKind.WORKSHOP, profile.workshop_attended_on),
+            ):
+                if day is not None:
+                    event = self.last_event.get((member.region_id, kind))
+                    if event is not None and event.starts_at.date() == day:
+                        book(event, member, BookingStatus.ATTENDED)
+                    continue
                 event = next(
                     (
                         e
@@ -638,11 +750,14 @@ class DemoSeeder:
                 )
                 if event is not None:
                     book(event, member, BookingStatus.BOOKED)
-        # The past month's events were attended by members preparing to mentor or
-        # to enrol; a few did not come.
-        others = [m for m in self.members if m.is_current]
-        for event in past:
-            for member in rng.sample(others, min(len(others), rng.randint(4, 9))):
+        for enrolment in self.enrolments:
+            member = self.members_by_pk[enrolment.member_id]
+            event = self.last_event.get((member.region_id, EventKind.WORKSHOP))
+            if (
+                event is not None
+                and enrolment.enrolled_on < event.starts_at.date()
+                and rng.random() < 0.5
+            ):
                 book(
                     event,
                     member,
@@ -651,24 +766,44 @@ class DemoSeeder:
                     else BookingStatus.ATTENDED,
                 )
         _bulk(Booking, bookings, self.progress, "bookings")
+        # An event nobody booked did not run: it is not on record.
+        TrainingEvent.objects.filter(starts_at__lt=now, bookings__isnull=True).delete()
 
     # -- candidates -------------------------------------------------------------
     def _enrolments(self) -> list[Enrolment]:
+        """Candidates work towards a level above any they hold; some have sent
+        their portfolio in, after mentoring that was completed."""
         rng = self.rng
         mentor_members = {p.member_id for p in self.mentors}
-        pool = [m for m in self.members if m.is_current and m.pk not in mentor_members]
+        top = max(q.level.rank for q in self.qualifications.values() if q.level)
+        pool = [
+            m
+            for m in self.members
+            if m.is_current
+            and m.pk not in mentor_members
+            and self.ever_rank.get(m.pk, 0) < top
+        ]
         target = min(len(pool), max(round(self.n_members * ENROLLED_SHARE), 24))
         rows = []
         for member in sorted(rng.sample(pool, target), key=lambda m: m.pk):
-            code = _weighted(rng, QUALIFICATION_SHARES)
+            shares = [
+                (code, share)
+                for code, share in QUALIFICATION_SHARES
+                if self.qualifications[code].level.rank
+                > self.ever_rank.get(member.pk, 0)
+            ]
+            code = _weighted(rng, shares)
+            submitted = rng.random() < 0.08
+            start = self.today - datetime.timedelta(days=730)
+            end = self.today - datetime.timedelta(days=240 if submitted else 3)
             rows.append(
                 Enrolment(
                     member=member,
                     qualification=self.qualifications[code],
                     regulations=self.regulations,
-                    enrolled_on=_date_between(rng, datetime.date(2024, 11, 1), TODAY),
+                    enrolled_on=_date_between(rng, start, end),
                     status=EnrolmentStatus.SUBMITTED
-                    if rng.random() < 0.08
+                    if submitted
                     else EnrolmentStatus.ENROLLED,
                     meeting_modes=sorted(rng.sample(MODES[:5], rng.randint(1, 3))),
                 )
@@ -676,39 +811,73 @@ class DemoSeeder:
         return _bulk(Enrolment, rows, self.progress, "enrolments")
 
     def _relationships(self) -> None:
-        """Pair over a third of the candidates with a mentor they are allowed to
-        have, each behind the request the mentor accepted (and, for some, one that
-        was declined first)."""
+        """Pair candidates with a mentor they are allowed to have, listed before
+        they asked, each behind the request the mentor accepted (and, for some,
+        one that was declined first). A candidate who sent their portfolio in had
+        their mentoring completed first. Those left waiting past the scheme's
+        waiting period are flagged for their support officer, as the periodic work
+        does."""
         rng = self.rng
-        members = {m.pk: m for m in self.members}
+        members = self.members_by_pk = {m.pk: m for m in self.members}
         listed = [p for p in self.mentors if p.status == MentorStatus.LISTED]
         load = {p.pk: 0 for p in listed}
         rows = []
-        for enrolment in self.enrolments:
-            if rng.random() > 0.4 or not listed:
+        submitted = EnrolmentStatus.SUBMITTED
+        ordered = sorted(self.enrolments, key=lambda e: e.status != submitted)
+        for enrolment in ordered:
+            done = enrolment.status == submitted
+            if (rng.random() > 0.4 and not done) or not listed:
+                continue
+            started = enrolment.enrolled_on + datetime.timedelta(
+                days=rng.randrange(14, 75)
+            )
+            if started > self.today:
                 continue
             candidate = self._candidate_record(enrolment, members)
             for mentor in rng.sample(listed, min(12, len(listed))):
+                if mentor.listed_at.date() >= started - datetime.timedelta(days=14):
+                    continue
+                # Many mentors keep a place free for a while after taking one on.
+                last_place = load[mentor.pk] + 1 >= mentor.capacity
+                if last_place and not done and rng.random() < 0.5:
+                    continue
                 record = self._mentor_record(mentor, members, load[mentor.pk])
                 if eligibility.is_allowed(candidate, record):
-                    load[mentor.pk] += 1
-                    rows.append(
-                        MentoringRelationship(
-                            enrolment=enrolment,
-                            mentor=mentor,
-                            started_on=max(
-                                enrolment.enrolled_on,
-                                _date_between(rng, datetime.date(2025, 1, 1), TODAY),
-                            ),
-                        )
+                    row = MentoringRelationship(
+                        enrolment=enrolment, mentor=mentor, started_on=started
                     )
+                    if done:
+                        row.status = RelationshipStatus.COMPLETED
+                        row.ended_on = min(
+                            started + datetime.timedelta(days=rng.randrange(150, 330)),
+                            self.today - datetime.timedelta(days=14),
+                        )
+                    else:
+                        load[mentor.pk] += 1
+                    rows.append(row)
                     break
-        # A few finished relationships, so history shows.
-        for row in rows[: len(rows) // 10]:
-            row.status = RelationshipStatus.COMPLETED
-            row.ended_on = TODAY
         _bulk(MentoringRelationship, rows, self.progress, "relationships")
-        requests = []
+        self.paired = {row.enrolment_id for row in rows}
+        unmentored = [
+            e.pk
+            for e in self.enrolments
+            if e.status == submitted and e.pk not in self.paired
+        ]
+        Enrolment.objects.filter(pk__in=unmentored).update(
+            status=EnrolmentStatus.ENROLLED
+        )
+        for enrolment in self.enrolments:
+            if enrolment.pk in unmentored:
+                enrolment.status = EnrolmentStatus.ENROLLED
+        self._requests(rows, listed)
+        self.paired_with: dict[int, list[int]] = {}
+        for row in rows:
+            if row.status == RelationshipStatus.ACTIVE:
+                self.paired_with.setdefault(row.mentor_id, []).append(row.enrolment_id)
+        self._flag_waiting()
+
+    def _requests(self, rows, listed) -> None:
+        rng, requests = self.rng, []
         for row in rows:
             asked = max(
                 row.enrolment.enrolled_on,
@@ -716,11 +885,11 @@ class DemoSeeder:
             )
             if rng.random() < 0.3:
                 other = rng.choice(listed)
-                if other.pk != row.mentor_id:
-                    before = max(
-                        row.enrolment.enrolled_on,
-                        asked - datetime.timedelta(days=rng.randrange(5, 20)),
-                    )
+                before = max(
+                    row.enrolment.enrolled_on,
+                    asked - datetime.timedelta(days=rng.randrange(5, 20)),
+                )
+                if other.pk != row.mentor_id and other.listed_at.date() < before:
                     requests.append(
                         MentoringRequest(
                             enrolment=row.enrolment,
@@ -747,11 +916,15 @@ class DemoSeeder:
                 )
             )
         _bulk(MentoringRequest, requests, self.progress, "requests")
-        self.paired = {row.enrolment_id for row in rows}
-        self.paired_with: dict[int, list[int]] = {}
-        for row in rows:
-            if row.status == RelationshipStatus.ACTIVE:
-                self.paired_with.setdefault(row.mentor_id, []).append(row.enrolment_id)
+
+    def _flag_waiting(self) -> None:
+        """Candidates still without a mentor after the waiting period were flagged
+        for their support officer on the day it ran out."""
+        mentoring.flag_waiting_candidates(today=self.today)
+        days = datetime.timedelta(days=SchemeSettings.load().unmatched_flag_after_days)
+        for flag in HelpFlag.objects.select_related("enrolment"):
+            flag.created_at = _at(flag.enrolment.enrolled_on + days, 7)
+            flag.save(update_fields=["created_at"])
 
     def _candidate_record(self, enrolment, members):
         member = members[enrolment.member_id]
@@ -841,12 +1014,8 @@ class DemoSeeder:
         busy = {p.member_id for p in self.mentors} | {
             e.member_id for e in self.enrolments
         }
-        free = (
-            m
-            for m in self.members
-            if m.is_current and self.level_rank[m.pk] >= 2 and m.pk not in busy
-        )
-        officer_member = next(free)
+        free = self._officer_pools(busy)
+        officer_member = self._officer_from(free, london)
         for region in (london, south_east):
             OfficerAppointment.objects.create(
                 member=officer_member,
@@ -871,6 +1040,25 @@ class DemoSeeder:
         accounts.append(self._finish_account("staff", staff))
         return accounts
 
+    def _officer_pools(self, busy: set[int]) -> dict[int, list[Member]]:
+        """Members who could serve on their region's committee, by region:
+        current, neither mentoring nor a candidate, those who hold Chartership or
+        Fellowship first."""
+        pools: dict[int, list[Member]] = {}
+        for m in self.members:
+            if m.is_current and m.pk not in busy:
+                pools.setdefault(m.region_id, []).append(m)
+        for pool in pools.values():
+            pool.sort(key=lambda m: (-min(self.level_rank[m.pk], 2), m.pk))
+        return pools
+
+    @staticmethod
+    def _officer_from(pools: dict[int, list[Member]], region: Region) -> Member | None:
+        """A member of the region itself (an officer sits on its committee); in a
+        demo too small to have one, a member of the region with most to spare."""
+        pool = pools.get(region.pk) or max(pools.values(), key=len, default=[])
+        return pool.pop(0) if pool else None
+
     def _officers(self, free, *, skip: set[int]) -> None:
         """Every other region has its support officers on two-year terms: in some
         one person holds both roles, in others a Mentor Support Officer and a
@@ -884,9 +1072,9 @@ class DemoSeeder:
                 else [OfficerRole.MENTOR_SUPPORT, OfficerRole.CANDIDATE_SUPPORT]
             )
             for role in roles:
-                member = next(free, None)
+                member = self._officer_from(free, region)
                 if member is None:
-                    return
+                    break
                 rows.append(
                     OfficerAppointment(
                         member=member,
@@ -913,7 +1101,9 @@ class DemoSeeder:
         if not ready:
             return None
         profile = ready[0]
-        Booking.objects.filter(member_id=profile.member_id).delete()
+        Booking.objects.filter(
+            member_id=profile.member_id, status=BookingStatus.BOOKED
+        ).delete()
         return self._account("applicant", members[profile.member_id])
 
     def _request_for(self, mentor: MentorProfile, members) -> None:
@@ -978,7 +1168,11 @@ def seed_demo(
 ):
     """``today``: the day the events are placed around (by default, the real one)."""
     if not database_is_empty():
-        raise SeedError("The database already holds members or accounts.")
+        raise SeedError(
+            "The database already holds members or accounts. Demo data goes into an "
+            "empty database: to load the demo afresh, delete var/ (the demo's SQLite "
+            "database) or point DATABASE_URL at an empty one."
+        )
     accounts = DemoSeeder(
         seed=seed, members=members, progress=progress, today=today
     ).run()

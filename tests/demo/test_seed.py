@@ -1,5 +1,9 @@
 import datetime
 import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -132,3 +136,24 @@ def test_demo_events_are_placed_the_same_way_each_time(db):
     TrainingEvent.objects.all().delete()
     seed.seed_demo(seed=3, members=300, today=datetime.date(2026, 12, 10))
     assert list(TrainingEvent.objects.values_list("title", "starts_at")) == first
+
+
+def test_the_smallest_demo_the_command_allows_loads(db):
+    accounts = seed.seed_demo(seed=2026, members=100)
+    assert {a.role for a in accounts} >= {"candidate", "mentor", "staff"}
+
+
+def test_seed_demo_works_as_the_readme_prints_it_on_a_fresh_checkout(tmp_path):
+    """`.venv/bin/python manage.py seed_demo` before anything else: the database and
+    its directory do not exist yet. Run again, it says how to load the demo afresh."""
+    database = tmp_path / "var" / "demo.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    command = [sys.executable, "manage.py", "seed_demo", "--members", "100"]
+    root = Path(__file__).resolve().parents[2]
+    first = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)  # noqa: S603 - our own command
+    assert first.returncode == 0, first.stderr
+    assert "candidate@demo.mentorscheme.example" in first.stdout
+    again = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)  # noqa: S603 - our own command
+    assert again.returncode != 0
+    assert "delete var/" in again.stderr

@@ -4,8 +4,10 @@ weeks and some just past with attendance, requests behind every match, and the
 proportions of a real membership."""
 
 import datetime
+import io
 
-from django.db.models import Count
+from django.core.management import call_command
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from mentorscheme.demo import seed
@@ -15,11 +17,16 @@ from mentorscheme.members.models import (
     Region,
     RegistrationAward,
 )
-from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
+from mentorscheme.mentoring.models import (
+    HelpFlag,
+    MentoringRelationship,
+    MentoringRequest,
+)
 from mentorscheme.mentors.models import MentorProfile
-from mentorscheme.scheme.models import Enrolment
+from mentorscheme.scheme.models import Enrolment, SchemeSettings
 from mentorscheme.training.models import (
     AcknowledgementHow,
+    Booking,
     BookingStatus,
     BriefingAcknowledgement,
     EventKind,
@@ -102,3 +109,75 @@ def test_the_demo_tells_a_true_story(db):
         n=Count("pk")
     )
     assert len(months) > 3  # the dashboard's request line is not flat
+
+
+ON_THE_WAY = ("interested", "applied", "more_info", "approved", "trained")
+
+
+def test_the_demo_people_are_where_their_story_says(db):
+    """Officers sit on their own region's committee; mentors became interested
+    after they were registered; nobody is still on the way to being listed after
+    years; whoever attended mentor training or a briefing was a mentor then;
+    candidates work towards a level they do not already hold."""
+    seed.seed_demo(seed=2026, members=3000)
+    today = timezone.localdate()
+
+    for appointment in OfficerAppointment.objects.exclude(
+        member__user__email__startswith="officer@"
+    ):
+        assert appointment.member.region_id == appointment.region_id, appointment
+
+    first_award = dict(
+        RegistrationAward.objects.values("member")
+        .annotate(first=Min("awarded_on"))
+        .values_list("member", "first")
+    )
+    for profile in MentorProfile.objects.prefetch_related("history"):
+        assert profile.created_at.date() >= first_award[profile.member_id], profile
+        if profile.status in ON_THE_WAY + ("workshop_attended",):
+            last = max(h.at.date() for h in profile.history.all())
+            assert (today - last).days <= 120, (profile.status, last)
+
+    for booking in Booking.objects.filter(
+        status=BookingStatus.ATTENDED, event__kind=EventKind.MENTOR_TRAINING
+    ).select_related("event", "member__mentor_profile"):
+        assert (
+            booking.member.mentor_profile.trained_on == booking.event.starts_at.date()
+        )
+    for ack in BriefingAcknowledgement.objects.select_related("member__mentor_profile"):
+        assert ack.at >= ack.member.mentor_profile.listed_at, ack
+    # Briefings of 2014 were held in the regions as they were then.
+    assert not TrainingEvent.objects.filter(
+        kind=EventKind.BRIEFING, region__code="midlands"
+    ).exists()
+
+    for enrolment in Enrolment.objects.select_related("qualification__level"):
+        assert not RegistrationAward.objects.filter(
+            member=enrolment.member_id,
+            level__rank__gte=enrolment.qualification.level.rank,
+        ).exists(), enrolment
+    # A portfolio sent in had its mentoring completed first.
+    for enrolment in Enrolment.objects.filter(status="submitted"):
+        assert enrolment.relationships.filter(status="completed").exists()
+
+
+def test_the_demo_is_as_the_periodic_work_leaves_it(db):
+    """Loaded, the demo is in the state the scheme's hourly work keeps it in: its
+    first run has nobody to flag, ask or remind, and candidates waiting past the
+    waiting period are already flagged, from the day it ran out."""
+    seed.seed_demo(seed=2026, members=3000)
+    waiting = HelpFlag.objects.filter(why=HelpFlag.Why.WAITING)
+    assert waiting.exists()
+    days = SchemeSettings.load().unmatched_flag_after_days
+    for flag in waiting.select_related("enrolment"):
+        assert (
+            flag.created_at.date()
+            == flag.enrolment.enrolled_on + datetime.timedelta(days=days)
+        )
+    flagged = waiting.count()
+    call_command("run_periodic", stdout=io.StringIO())
+    assert waiting.count() == flagged
+    assert not MentorProfile.objects.filter(availability_asked_at__isnull=False)
+    assert not MentorProfile.objects.filter(
+        steps_reminded_at__date=timezone.localdate()
+    )

@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from mentorscheme.demo import seed
+from mentorscheme.demo.management.commands.seed_demo import ready_database
 
 
 class Command(BaseCommand):
@@ -11,7 +12,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        call_command("migrate", interactive=False, verbosity=0)
+        ready_database()
         if seed.database_is_empty():
             self.stdout.write("Loading the demo data (first run only)…")
             call_command("seed_demo", verbosity=0)

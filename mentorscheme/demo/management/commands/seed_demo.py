@@ -1,7 +1,10 @@
 import sys
 import time
+from pathlib import Path
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from mentorscheme.demo import seed
 
@@ -22,6 +25,14 @@ class ProgressBar:
         end = "\n" if done >= total else ""
         self.stream.write(f"\r{stage:<22} [{bar}] {done:>7}/{total}{end}")
         self.stream.flush()
+
+
+def ready_database() -> None:
+    """Create and migrate the database, so the demo loads on a fresh checkout (the
+    default SQLite file lives in ``var/``, which may not exist yet)."""
+    if connection.vendor == "sqlite":
+        Path(connection.settings_dict["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
 
 
 class Command(BaseCommand):
@@ -49,6 +60,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["members"] < 100:
             raise CommandError("--members must be at least 100.")
+        ready_database()
         if options["if_empty"] and not seed.database_is_empty():
             self.stdout.write("Demo data already loaded.")
             return
