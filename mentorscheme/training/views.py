@@ -142,6 +142,21 @@ def move_booking(request, pk: int):
     booking_id = parse_id(request.POST.get("booking", ""))
     if booking_id is None:
         return HttpResponse(status=400)
+    held = (
+        Booking.objects.select_related("event")
+        .filter(pk=booking_id, member=roles.member)
+        .first()
+    )
+    to = TrainingEvent.objects.filter(pk=pk).first()
+    if (
+        confirm.needs_confirmation(request)
+        and held is not None
+        and to is not None
+        and held.status in (BookingStatus.BOOKED, BookingStatus.WAITING)
+        and held.event.starts_at > timezone.now()
+        and services.places_taken(to) < to.capacity  # else refused at once, below
+    ):
+        return _confirm_booking_move(request, held, to)
     try:
         services.booking_move(
             booking_id=booking_id, to_event_id=pk, member=roles.member
@@ -182,22 +197,45 @@ def cancel_booking(request, pk: int):
     return redirect("training:event", pk=booking.event_id)
 
 
-def _confirm_booking_cancel(request, booking):
+def _giving_up(booking) -> list[str]:
+    """What giving up ``booking`` does: to the member, and to whoever waits."""
     event = booking.event
     when = f"{timezone.localtime(event.starts_at):%A %-d %B %Y}"
     if booking.status == BookingStatus.WAITING:
-        consequences = [
+        return [
             f"You leave the waiting list for {event.title} on {when}, and are not "
             "offered a place if one comes free.",
         ]
-    else:
-        waiting = event.bookings.filter(status=BookingStatus.WAITING).count()
-        consequences = [
-            f"You give up your place at {event.title} on {when}.",
-            "The first person on the waiting list is given your place and emailed."
-            if waiting
-            else "Your place is offered to anyone who books next.",
-        ]
+    waiting = event.bookings.filter(status=BookingStatus.WAITING).count()
+    return [
+        f"You give up your place at {event.title} on {when}.",
+        "The first person on the waiting list is given your place and emailed."
+        if waiting
+        else "Your place is offered to anyone who books next.",
+    ]
+
+
+def _confirm_booking_move(request, held, to):
+    when = f"{timezone.localtime(to.starts_at):%A %-d %B %Y}"
+    return confirm.confirmation_page(
+        request,
+        title=f"Move your booking to {to.title} on {when}",
+        consequences=[
+            *_giving_up(held),
+            f"You take a place at {to.title} on {when}.",
+            "You are emailed a calendar invitation, and the other event is taken "
+            "out of your calendar.",
+        ],
+        button="Yes, move my booking",
+        back_url=reverse("training:event", args=[to.pk]),
+        back_text="No, keep my booking",
+        undo="You can move back later only if a place is still free there.",
+    )
+
+
+def _confirm_booking_cancel(request, booking):
+    event = booking.event
+    consequences = _giving_up(booking)
     consequences.append(
         "You are emailed that the booking is cancelled, with a calendar update."
     )

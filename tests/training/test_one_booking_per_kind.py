@@ -82,7 +82,7 @@ def test_a_session_attended_or_cancelled_does_not_stop_booking_another(
     assert later.starts_at > timezone.now() + datetime.timedelta(days=8)
 
 
-def test_a_booking_held_is_moved_here_in_one_step_its_place_going_to_the_waiting_list(
+def test_a_booking_held_is_moved_here_once_confirmed_its_place_going_to_the_waiting_list(
     client, alice, bob, django_capture_on_commit_callbacks
 ):
     held = make_event(days=10, capacity=1, title="Mentor training, Camden")
@@ -94,9 +94,19 @@ def test_a_booking_held_is_moved_here_in_one_step_its_place_going_to_the_waiting
     assert "Move my booking to this event" in page
     [booking] = Booking.objects.filter(event=held, member=alice)
     mail.outbox.clear()
+    # First, what moving does, and who is emailed; nothing changes until the yes.
+    move = f"/training/{here.pk}/move/"
+    page = client.post(move, {"booking": booking.pk}).text
+    assert "Move your booking to Mentor training, Croydon on " in page
+    assert "You give up your place at Mentor training, Camden on " in page
+    assert (
+        "The first person on the waiting list is given your place and emailed." in page
+    )
+    assert "Yes, move my booking" in page
+    assert Booking.objects.get(pk=booking.pk).status == "booked" and not mail.outbox
     with django_capture_on_commit_callbacks(execute=True):
         page = client.post(
-            f"/training/{here.pk}/move/", {"booking": booking.pk}, follow=True
+            move, {"booking": booking.pk, "confirmed": "yes"}, follow=True
         ).text
     assert "Your booking has been moved to this event" in page
     assert "You are <strong>booked</strong>" in page
