@@ -57,6 +57,7 @@ from mentorscheme.scheme.models import (
     Enrolment,
     SchemeSettings,
 )
+from mentorscheme.scheme.records import WEIGHT_NAMES
 from mentorscheme.training import currency
 from mentorscheme.training.models import (
     PLACE_STATUSES,
@@ -736,16 +737,7 @@ def allocation_proposal(
             "free_places": sum(m.free_places for m in open_mentors),
             "places_held": sum(held[m.id] for m in mentors),
             "weights": {
-                name: getattr(settings, f"weight_{name}")
-                for name in (
-                    "different_org_type",
-                    "same_organisation",
-                    "shared_mode",
-                    "same_region",
-                    "up_to_date",
-                    "load_balance",
-                    "choice_bonus",
-                )
+                name: getattr(settings, f"weight_{name}") for name in WEIGHT_NAMES
             },
         },
         "pairs": [

@@ -115,6 +115,18 @@ class CandidateRecord:
     regulations_name: str = ""
 
 
+#: The weights of ``Weights`` (its other fields are the switches that turn them on).
+WEIGHT_NAMES: Final[tuple[str, ...]] = (
+    "different_org_type",
+    "same_organisation",
+    "shared_mode",
+    "same_region",
+    "up_to_date",
+    "load_balance",
+    "choice_bonus",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Weights:
     """How much each recommendation counts; staff can change these.
@@ -142,15 +154,7 @@ class Weights:
     honour_choices: bool = True
 
     def __post_init__(self) -> None:
-        for name in (
-            "different_org_type",
-            "same_organisation",
-            "shared_mode",
-            "same_region",
-            "up_to_date",
-            "load_balance",
-            "choice_bonus",
-        ):
+        for name in WEIGHT_NAMES:
             value = getattr(self, name)
             # NaN fails both comparisons, so it is refused too.
             if not 0.0 <= value <= 1000.0:

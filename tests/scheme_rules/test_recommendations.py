@@ -1,4 +1,4 @@
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 import pytest
@@ -16,6 +16,7 @@ from mentorscheme.scheme.recommendations import (
     scoring,
 )
 from mentorscheme.scheme.records import (
+    WEIGHT_NAMES,
     CandidateArrays,
     MentorArrays,
     Weights,
@@ -262,3 +263,10 @@ def test_every_reason_reads_about_the_candidate_for_a_support_officer():
     )
     assert "the candidate’s first choice" in read
     assert "works in the same organisation as the candidate" in read
+
+
+def test_every_weight_is_checked_and_reported():
+    """A run's report and the check of each weight read the weights from one list."""
+    assert tuple(f.name for f in fields(Weights) if f.type == "float") == WEIGHT_NAMES
+    with pytest.raises(ValueError, match="choice_bonus must be between 0 and 1000"):
+        Weights(choice_bonus=-1)
