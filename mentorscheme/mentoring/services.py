@@ -2162,13 +2162,19 @@ def relationships_end_for_departed_mentor(
         submitted = selectors.portfolio_submitted(relationship.enrolment)
         candidate_lapsed = not relationship.enrolment.member.is_current
         if not (submitted or candidate_lapsed):
-            HelpFlag.objects.get_or_create(
+            flag, raised = HelpFlag.objects.get_or_create(
                 enrolment=relationship.enrolment,
                 why=HelpFlag.Why.MENTOR_LEFT,
                 resolved_at=None,
                 # No name in the words: the flag outlives what it says about people.
                 defaults={"message": reason},
             )
+            if raised:  # the candidates' side is told, as of a plea for help
+                emails.send(
+                    "mentor_left_flagged",
+                    to=_officer_emails(relationship.enrolment.member),
+                    context={"flag": flag, "relationship": relationship},
+                )
         emails.send(
             "relationship_ended_by_scheme",
             to=relationship.enrolment.member.email,

@@ -210,6 +210,23 @@ def test_a_mentor_stepping_down_leaves_each_candidate_a_next_step(
     assert "Suggested new mentors" in dashboard and "Sid Spare" in dashboard
 
 
+def test_the_candidates_side_is_told_of_each_candidate_whose_mentor_stepped_down(
+    alice, dora, olivia, django_capture_on_commit_callbacks
+):
+    """The help flag waits on the dashboard; the region's Candidate Support Officer
+    is emailed too, as for a candidate who asks for help, so it is not left until
+    someone happens to look."""
+    MentoringRelationship.objects.create(
+        enrolment=alice.enrolments.get(), mentor=dora.mentor_profile
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mentor_retire(profile=dora.mentor_profile, by=dora.user)
+    [told] = sent_to("olivia@example.org")
+    assert "Alice Archer" in told.body and "stepped down" in told.body
+    assert "/oversight/#help" in told.body
+    assert f"/members/register/{alice.pk}/" in told.body
+
+
 def test_stepping_down_gives_up_a_place_on_mentor_training_to_the_waiting_list(
     client, carol, olivia, django_capture_on_commit_callbacks
 ):
