@@ -251,51 +251,7 @@ def retire(request):
         return redirect("mentors:home")
     mentored = selectors.has_mentored(profile)
     if confirm.needs_confirmation(request):
-        current = [r["name"] for r in selectors.mentor_home_context(profile)["current"]]
-        consequences = [
-            "You are taken off the list at once: no new requests reach you, and "
-            "requests waiting for your answer are closed (each candidate is "
-            "emailed)."
-            if mentored
-            else "Your application to mentor stops here: it is not decided, and "
-            "you are not listed.",
-        ]
-        if current:
-            consequences.append(
-                confirm.Consequence(
-                    "Your current candidates are each emailed that their mentoring "
-                    "has ended, and what comes next for them:",
-                    tuple(current),
-                )
-            )
-        places = [
-            f"{b.event.title}, {timezone.localtime(b.event.starts_at):%-d %B %Y}"
-            for b in selectors.mentor_training_places(member)
-        ]
-        if places:
-            consequences.append(
-                confirm.Consequence(
-                    "Your place on mentor training is cancelled (you are emailed), "
-                    "and goes to the first on the waiting list:"
-                    if len(places) == 1
-                    else "Your places on mentor training are cancelled (you are "
-                    "emailed), and go to the first on each waiting list:",
-                    tuple(places),
-                )
-            )
-        consequences.append(
-            "Your history is kept, and you can register your interest again later."
-        )
-        return confirm.confirmation_page(
-            request,
-            title="Step down as a mentor"
-            if mentored
-            else "Withdraw your application to mentor",
-            consequences=consequences,
-            button="Yes, step down" if mentored else "Yes, withdraw",
-            back_url=reverse("mentors:home"),
-            danger=True,
-        )
+        return _confirm_retire(request, member, profile, mentored=mentored)
     try:
         services.mentor_retire(profile=profile, by=request.user)
     except services.MentorError:
@@ -308,6 +264,54 @@ def retire(request):
             else "You have withdrawn your application to mentor.",
         )
     return redirect("mentors:home")
+
+
+def _confirm_retire(request, member, profile, *, mentored: bool):
+    current = [r["name"] for r in selectors.mentor_home_context(profile)["current"]]
+    consequences = [
+        "You are taken off the list at once: no new requests reach you, and "
+        "requests waiting for your answer are closed (each candidate is "
+        "emailed)."
+        if mentored
+        else "Your application to mentor stops here: it is not decided, and "
+        "you are not listed.",
+    ]
+    if current:
+        consequences.append(
+            confirm.Consequence(
+                "Your current candidates are each emailed that their mentoring "
+                "has ended, and what comes next for them:",
+                tuple(current),
+            )
+        )
+    places = [
+        f"{b.event.title}, {timezone.localtime(b.event.starts_at):%-d %B %Y}"
+        for b in selectors.mentor_training_places(member)
+    ]
+    if places:
+        consequences.append(
+            confirm.Consequence(
+                "Your place on mentor training is cancelled (you are emailed), "
+                "and goes to the first on the waiting list:"
+                if len(places) == 1
+                else "Your places on mentor training are cancelled (you are "
+                "emailed), and go to the first on each waiting list:",
+                tuple(places),
+            )
+        )
+    consequences.append(
+        "Your history is kept, and you can register your interest again later."
+    )
+    return confirm.confirmation_page(
+        request,
+        title="Step down as a mentor"
+        if mentored
+        else "Withdraw your application to mentor",
+        consequences=consequences,
+        button="Yes, step down" if mentored else "Yes, withdraw",
+        back_url=reverse("mentors:home"),
+        danger=True,
+    )
 
 
 # -- the officer's side ------------------------------------------------------------
