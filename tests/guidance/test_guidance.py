@@ -1,9 +1,10 @@
+import datetime
 from importlib import import_module
 
 from django.apps import apps
 
 from mentorscheme.guidance.models import GuidancePage
-from mentorscheme.scheme.models import SchemeSettings
+from mentorscheme.scheme.models import RegulationsVersion, SchemeSettings
 from tests.conftest import login
 
 
@@ -169,3 +170,19 @@ def test_a_site_migrated_earlier_gets_the_new_words_unless_staff_edited_it(sam, 
         GuidancePage.objects.get(slug="candidates").body
     )
     assert GuidancePage.objects.get(slug="becoming-a-mentor").body == "Our own words."
+
+
+def test_guidance_stays_true_when_newer_regulations_take_effect(client, db):
+    """The choice of any level dates from 2013 and the 2014 webinar briefed mentors
+    on the 2013 regulations: neither is said of whatever version is in force."""
+    RegulationsVersion.objects.create(
+        name="Regulations of 1 September 2026",
+        effective_from=datetime.date(2026, 9, 1),
+    )
+    candidates = client.get("/guidance/candidates/").text
+    assert "Since the regulations of 1 September 2026" not in candidates
+    assert "there is no required order" in candidates
+    regulations = client.get("/guidance/regulations/").text
+    assert "Regulations of 1 September 2026 took effect on" in regulations
+    assert "briefed on these regulations" not in regulations
+    assert "28 February 2014" not in regulations
