@@ -171,9 +171,8 @@ RECORD_VALUES = (
 )
 #: The annotated or own fields of a profile among them.
 _PROFILE_VALUES = RECORD_VALUES[6:-2]
-#: The names among them: of the sort of organisation, and of the region. A reader
-#: that keeps those small tables by id fills them in itself (two joins fewer).
-RECORD_NAMES = RECORD_VALUES[-2:]
+#: All but the last two, the names of the sort of organisation and of the region: a
+#: reader that keeps those small tables by id fills them in itself (two joins fewer).
 RECORD_VALUES_BUT_NAMES = RECORD_VALUES[:-2]
 
 
