@@ -15,6 +15,7 @@ found by their email addresses first, while those are still known.
 
 import contextlib
 import datetime
+import json
 from collections.abc import Callable
 
 from allauth.account.models import EmailAddress, EmailConfirmation
@@ -409,14 +410,23 @@ def _audit_entries(subject: Subject) -> int:
 
 
 def _sessions(subject: Subject) -> int:
-    if subject.user is None:
-        return 0
-    theirs = [
-        session.pk
-        for session in Session.objects.filter(expire_date__gt=timezone.now())
-        if session.get_decoded().get("_auth_user_id") == str(subject.user.pk)
-    ]
-    return _delete(Session.objects.filter(pk__in=theirs))
+    """Their sign-ins, live or timed out (a session outlives its expiry until it is
+    cleared, and allauth keeps the address it signed in with), and any other
+    session that names them."""
+    user_id = str(subject.user.pk) if subject.user is not None else None
+    needles = [needle.lower() for needle in subject.identifiers]
+
+    def theirs(data: dict) -> bool:
+        if user_id is not None and user_id in (
+            data.get("_auth_user_id"),
+            data.get("account_authentication_methods_user"),
+        ):
+            return True
+        text = json.dumps(data, default=str, ensure_ascii=False).lower()
+        return any(needle in text for needle in needles)
+
+    found = [s.pk for s in Session.objects.iterator() if theirs(s.get_decoded())]
+    return _delete(Session.objects.filter(pk__in=found))
 
 
 def _of_user(model, path="user") -> Callable[[Subject], int]:

@@ -4,14 +4,17 @@ that moment hold up only what they touch: the rest of the run goes on."""
 import datetime
 import io
 
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from mentorscheme.locking import RowsBusy
 from mentorscheme.mentors import services
 from mentorscheme.mentors.models import MentorStatus
 from tests import factories as f
+from tests.personas import login
 
 
 def lapsing_mentor(email):
@@ -82,3 +85,14 @@ def test_the_run_works_on_the_schemes_local_date(db, clock, monkeypatch):
     monkeypatch.setattr(services, "mentor_lapse_check", lapse_check)
     run_periodic()
     assert seen == [datetime.date(2026, 7, 1)]
+
+
+def test_timed_out_sign_ins_are_cleared_and_live_ones_kept(alice, bob):
+    timed_out, live = login(Client(), alice), login(Client(), bob)
+    Session.objects.filter(session_key=timed_out.session.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    run_periodic()
+    assert list(Session.objects.values_list("session_key", flat=True)) == [
+        live.session.session_key
+    ]

@@ -1,14 +1,19 @@
 """After a whole journey through the real views and the task worker, erasing the
 candidate leaves nothing that names them in any text or JSON column of any table."""
 
+import datetime
+import json
 import re
 
 import pytest
 from django.contrib import admin
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory
+from django.utils import timezone
 
 from mentorscheme.members.models import Member, RegisterImport
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
@@ -62,6 +67,17 @@ def text_columns():
                     yield table, column.name
 
 
+def readable(table: str, value) -> str:
+    """A stored value as text: files kept in the database decoded, and sessions
+    (signed, base64-encoded JSON) read as Django reads them."""
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).decode("utf-8", "replace")
+    if table == Session._meta.db_table and value:
+        decoded = SessionStore().decode(value)
+        return f"{value} {json.dumps(decoded) if decoded else ''}"
+    return str(value or "")
+
+
 def scan(needles: list[str]) -> list[str]:
     """Where any of ``needles`` is stored, as ``table.column: value``."""
     hits = []
@@ -70,9 +86,7 @@ def scan(needles: list[str]) -> list[str]:
         for table, column in text_columns():
             cursor.execute(f"SELECT {qn(column)} FROM {qn(table)}")  # noqa: S608
             for (value,) in cursor.fetchall():
-                if isinstance(value, bytes | memoryview):
-                    value = bytes(value).decode("utf-8", "replace")
-                text = str(value or "")
+                text = readable(table, value)
                 for needle in needles:
                     if re.search(re.escape(needle), text, re.IGNORECASE):
                         hits.append(f"{table}.{column}: {text[:120]!r}")
@@ -97,6 +111,9 @@ def test_erasure_leaves_no_trace_in_any_column(
             f"/mentoring/directory/{profile.pk}/",
             {"message": "Hello, I am Zephyrine Quillfeather of Camden libraries."},
         )
+    # She walks away without signing out: her sign-in times out.
+    Session.objects.update(expire_date=timezone.now() - datetime.timedelta(minutes=1))
+    client.cookies.clear()
     request = MentoringRequest.objects.get(enrolment__member=zoe)
     # The mentor accepts on the request page.
     with django_capture_on_commit_callbacks(execute=True):

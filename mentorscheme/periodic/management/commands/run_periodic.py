@@ -2,6 +2,7 @@ import contextlib
 import datetime
 import logging
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
@@ -30,7 +31,8 @@ class Command(BaseCommand):
         "for an officer "
         "whose term ended, tell those still on a waiting list when the event "
         "starts, mark stalled allocation runs failed, and tell an "
-        "officer when the sending of their allocation stopped. "
+        "officer when the sending of their allocation stopped, and clear "
+        "timed-out sign-ins. "
         "Running it twice changes nothing more."
     )
 
@@ -101,6 +103,9 @@ class Command(BaseCommand):
             0,
         )
         step("directory changes", directory.prune_changes, None)
+        # A sign-in that timed out stays in the database until cleared, holding the
+        # address its person signed in with.
+        step("timed-out sign-ins", lambda: call_command("clearsessions"), None)
         links = step(
             "line-manager links",
             mentoring.register_changed,
