@@ -394,20 +394,26 @@ class Solver:
         new = self._groups(split)
         # Each new node came from the node holding its first member, and takes
         # that node's arcs.
-        first_at = np.zeros(len(self.candidates), dtype=np.int64)
-        first_at[groups.members] = first_of
-        came_from = first_at[new.first]
-        order = np.argsort(arcs.candidate, kind="stable")
-        sorted_c = arcs.candidate[order]
-        lo = np.searchsorted(sorted_c, came_from, "left")
-        count = np.searchsorted(sorted_c, came_from, "right") - lo
-        at = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(count.sum())
-        take = order[at]
-        c = np.repeat(new.first, count)
-        m = arcs.mentor[take]
-        points = arcs.points[take]
-        again = np.repeat(new.size[new.first] != groups.size[came_from], count)
-        points[again] = self.search.points(c[again], m[again])
+        old_node_of = np.zeros(len(self.candidates), dtype=np.int64)
+        old_node_of[groups.members] = first_of
+        came_from = old_node_of[new.first]
+        # Each new node's copy of its old node's arcs: the old node's run of
+        # arcs (in candidate order), one run after another.
+        by_node = np.argsort(arcs.candidate, kind="stable")
+        arc_nodes = arcs.candidate[by_node]
+        run_start = np.searchsorted(arc_nodes, came_from, "left")
+        run_length = np.searchsorted(arc_nodes, came_from, "right") - run_start
+        copied = by_node[
+            np.repeat(run_start - np.cumsum(run_length) + run_length, run_length)
+            + np.arange(run_length.sum())
+        ]
+        c = np.repeat(new.first, run_length)
+        m = arcs.mentor[copied]
+        points = arcs.points[copied]
+        # A node whose members changed may be scored with another organisation
+        # now (``_node_organisations``): its arcs are valued again.
+        changed = np.repeat(new.size[new.first] != groups.size[came_from], run_length)
+        points[changed] = self.search.points(c[changed], m[changed])
         arcs.candidate, arcs.mentor, arcs.points = c, m, points
         arcs.deduplicate(n_mentors)
         self.stats["split_nodes"] = int(self.stats.get("split_nodes", 0)) + len(clash)
@@ -609,20 +615,24 @@ class Solver:
         by_key = np.argsort(key, kind="stable")
         key_sorted = key[by_key]
         region = ca.region_id[nodes]
-        lo = np.searchsorted(key_sorted, (region + 1) * top + rank, "left")
-        hi = np.searchsorted(key_sorted, (region + 2) * top, "left")
-        hi = np.where(region >= 0, hi, lo)
+        # Per node, the run of places it may take in its region (by_key order)
+        # and anywhere (by_level order: every place from its level up).
+        region_start = np.searchsorted(key_sorted, (region + 1) * top + rank, "left")
+        region_end = np.searchsorted(key_sorted, (region + 2) * top, "left")
+        region_end = np.where(region >= 0, region_end, region_start)
         by_level = np.argsort(level, kind="stable")
-        lo_any = np.searchsorted(level[by_level], rank, "left")
+        anywhere_start = np.searchsorted(level[by_level], rank, "left")
+        anywhere_end = np.full(len(nodes), len(places))
         picks = []
-        for first, last, order, count in (
-            (lo, hi, by_key, _SPARE_SAMPLES_IN_REGION),
-            (lo_any, np.full(len(nodes), len(places)), by_level, _SAMPLES_ANYWHERE),
+        for start, end, order, count in (
+            (region_start, region_end, by_key, _SPARE_SAMPLES_IN_REGION),
+            (anywhere_start, anywhere_end, by_level, _SAMPLES_ANYWHERE),
         ):
-            u = rng.random((len(nodes), count))
-            at = first[:, None] + (u * (last - first)[:, None]).astype(np.int64)
-            ok = (last > first)[:, None] & np.ones_like(at, dtype=bool)
-            picks.append(np.where(ok, places[order[np.where(ok, at, 0)]], -1))
+            draws = rng.random((len(nodes), count))
+            drawn = start[:, None] + (draws * (end - start)[:, None]).astype(np.int64)
+            any_place = np.broadcast_to((end > start)[:, None], drawn.shape)
+            picked = places[order[np.where(any_place, drawn, 0)]]
+            picks.append(np.where(any_place, picked, -1))
         m = np.concatenate(picks, axis=1)
         c = np.broadcast_to(nodes[:, None], m.shape)
         ok = m >= 0
@@ -726,18 +736,27 @@ class Solver:
 
         level = mentors.level_rank
         has_region = mentors.region_id >= 0
-        lo = np.searchsorted(key_sorted, (mentors.region_id + 1) * top, "left")
-        hi = np.searchsorted(key_sorted, (mentors.region_id + 1) * top + level, "right")
-        hi = np.where(has_region, hi, lo)
-        hi_any = np.searchsorted(rank_sorted, level, "right")
+        # Per mentor, the run of nodes in its region needing at most its level
+        # (by_region order), and of nodes anywhere needing at most its level
+        # (by_rank order, from the start).
+        region_start = np.searchsorted(
+            key_sorted, (mentors.region_id + 1) * top, "left"
+        )
+        region_end = np.searchsorted(
+            key_sorted, (mentors.region_id + 1) * top + level, "right"
+        )
+        region_end = np.where(has_region, region_end, region_start)
+        anywhere_end = np.searchsorted(rank_sorted, level, "right")
 
         n = len(mentors)
-        u = rng.random((n, in_region))
-        local = lo[:, None] + (u * (hi - lo)[:, None]).astype(np.int64)
-        local_ok = np.broadcast_to((hi > lo)[:, None], local.shape)
-        u = rng.random((n, anywhere))
-        far = (u * hi_any[:, None]).astype(np.int64)
-        far_ok = np.broadcast_to((hi_any > 0)[:, None], far.shape)
+        draws = rng.random((n, in_region))
+        local = region_start[:, None] + (
+            draws * (region_end - region_start)[:, None]
+        ).astype(np.int64)
+        local_ok = np.broadcast_to((region_end > region_start)[:, None], local.shape)
+        draws = rng.random((n, anywhere))
+        far = (draws * anywhere_end[:, None]).astype(np.int64)
+        far_ok = np.broadcast_to((anywhere_end > 0)[:, None], far.shape)
 
         m = np.repeat(np.arange(n), in_region + anywhere)
         c = np.concatenate(
@@ -761,26 +780,31 @@ class Solver:
         best candidates found exactly, within their own region, where the best
         usually are: a cheap fix that usually saves a round."""
         mentors = self.mentors
+        # Per mentor, an upper bound on the points of its best possible pair.
         best = np.full(len(mentors), NOTHING, dtype=np.int64)
         for regulations, alike in self.search.by_regulations(nodes):
-            found = class_bound(
+            bound = class_bound(
                 *self.search.mentor_features(),
                 *self.search.candidate_features(alike),
                 np.zeros(len(alike), dtype=np.int64),
                 self.scoring,
                 "other_below",
             )
-            best = np.maximum(best, found + self.search.up_to_date_points(regulations))
-        at_best = np.bincount(
+            best = np.maximum(best, bound + self.search.up_to_date_points(regulations))
+        arcs_at_best = np.bincount(
             arcs.mentor[arcs.points >= best[arcs.mentor]], minlength=len(mentors)
         )
-        short = (at_best < wanted) & (best > NOTHING // 2) & (mentors.region_id >= 0)
+        short = (
+            (arcs_at_best < wanted) & (best > NOTHING // 2) & (mentors.region_id >= 0)
+        )
         self.stats["short_samples"] = int(short.sum())
         by_region, key_sorted, top = self._by_region_and_rank(nodes)
         found = Arcs.empty()
-        for r in np.unique(mentors.region_id[short]):
-            block = np.searchsorted(key_sorted, [(r + 1) * top, (r + 2) * top])
-            rows = nodes[by_region[block[0] : block[1]]]
-            short_here = np.flatnonzero(short & (mentors.region_id == r))
-            found.extend(self.search.best_candidates(rows, short_here, wanted))
+        for region in np.unique(mentors.region_id[short]):
+            start, end = np.searchsorted(
+                key_sorted, [(region + 1) * top, (region + 2) * top]
+            )
+            in_region = nodes[by_region[start:end]]
+            short_here = np.flatnonzero(short & (mentors.region_id == region))
+            found.extend(self.search.best_candidates(in_region, short_here, wanted))
         return found
