@@ -20,7 +20,7 @@ from mentorscheme.mentoring.models import (
 )
 from tests import factories as f
 from tests.conftest import login
-from tests.races import twice_at_once
+from tests.races import together, twice_at_once
 
 pytestmark = [
     pytest.mark.postgres,
@@ -28,27 +28,6 @@ pytestmark = [
 ]
 
 RACERS = 8
-
-
-def run_together(calls):
-    barrier = threading.Barrier(len(calls))
-    results = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            results.append(call())
-        except services.MentoringError as refusal:
-            results.append(refusal)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def _mentor_with_requests():
@@ -68,8 +47,8 @@ def _mentor_with_requests():
 
 def test_exactly_one_candidate_wins_the_last_place():
     profile, requests = _mentor_with_requests()
-    results = run_together(
-        [
+    results = together(
+        *[
             lambda r=r: services.request_accept(
                 request=r, mentor=profile, confirms_not_line_manager=True
             )
@@ -96,8 +75,8 @@ def test_without_the_lock_the_last_place_is_oversold(monkeypatch):
         lambda pk: services.MentorProfile.objects.select_related("member").get(pk=pk),
     )
     monkeypatch.setattr(services, "_refuse_unless_allowed", slow)
-    run_together(
-        [
+    together(
+        *[
             lambda r=r: services.request_accept(
                 request=r, mentor=profile, confirms_not_line_manager=True
             )
@@ -120,8 +99,8 @@ def _candidate_and_mentors():
 
 def test_simultaneous_requests_never_pass_the_open_request_limit():
     enrolment, mentors = _candidate_and_mentors()
-    run_together(
-        [
+    together(
+        *[
             lambda m=m: services.request_create(
                 enrolment=enrolment, mentor=m, message="Hi"
             )
@@ -148,8 +127,8 @@ def test_without_the_lock_the_open_request_limit_is_passed(monkeypatch):
         ).get(pk=pk),
     )
     monkeypatch.setattr(services.selectors, "open_requests", slow)
-    run_together(
-        [
+    together(
+        *[
             lambda m=m: services.request_create(
                 enrolment=enrolment, mentor=m, message="Hi"
             )
@@ -171,7 +150,7 @@ def test_an_acceptance_and_an_allocation_never_both_take_the_last_place():
             enrolment=allocated, mentor=profile, how=services.ALLOCATED
         ),
     ] * (RACERS // 2)
-    results = run_together(calls)
+    results = together(*calls)
     assert MentoringRelationship.objects.filter(mentor=profile).count() == 1
     assert sum(isinstance(r, MentoringRelationship) for r in results) == 1
 
