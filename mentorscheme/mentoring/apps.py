@@ -18,6 +18,7 @@ class MentoringConfig(AppConfig):
         # What waits on a mentor who can no longer take anyone on is closed.
         mentors.on_mentor_unavailable(services.requests_close_for_unavailable_mentor)
         mentors.on_mentor_left(services.relationships_end_for_departed_mentor)
+        mentors.on_mentor_choices_changed(services.requests_no_longer_supported_close)
         # A lapsed mentor's mentoring is held for the grace period, then carries on.
         mentors.on_mentor_lapsed(services.relationships_hold_for_lapsed_mentor)
         mentors.on_mentor_restored(services.lapsed_mentor_restored)

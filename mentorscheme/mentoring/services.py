@@ -2117,14 +2117,47 @@ def requests_close_for_unavailable_mentor(
     ):
         if not request.is_open:
             continue
-        request.status = RequestStatus.WITHDRAWN
-        request.closed_at = timezone.now()
-        request.closed_reason = reason
-        request.save(update_fields=["status", "closed_at", "closed_reason"])
-        emails.send(
-            "request_closed_mentor_unavailable",
-            to=request.enrolment.member.email,
-            context={"request": request, "mentor": profile, "reason": reason},
+        _close_telling_candidate(
+            request, profile=profile, reason=reason, status=RequestStatus.WITHDRAWN
+        )
+        closed += 1
+    return closed
+
+
+def _close_telling_candidate(
+    request: MentoringRequest, *, profile: MentorProfile, reason: str, status: str
+) -> None:
+    """Close a locked open request for a reason of the mentor's, which the
+    candidate reads on its page and in an email."""
+    request.closed_reason = reason
+    _close(request, status)
+    emails.send(
+        "request_closed_mentor_unavailable",
+        to=request.enrolment.member.email,
+        context={"request": request, "mentor": profile, "reason": reason},
+    )
+
+
+def requests_no_longer_supported_close(*, profile: MentorProfile) -> int:
+    """Close the open requests for qualifications the mentor no longer supports,
+    each candidate told why. Runs under the mentor's row lock, in the transaction
+    that changed the mentor's choice (``mentor_profile_update``)."""
+    closed = 0
+    for request in lock_rows(
+        MentoringRequest.objects.filter(
+            mentor=profile, status__in=OPEN_REQUEST_STATUSES
+        ).select_related("enrolment__member", "enrolment__qualification")
+    ):
+        failures = selectors.rule_failures(request.enrolment, profile)
+        if "qualification_not_supported" not in {f.code for f in failures}:
+            continue
+        reason = (
+            f"{profile.member.full_name} no longer supports candidates for "
+            f"{request.enrolment.qualification}, so your request has been closed. It "
+            "no longer counts towards your limit: you can ask another mentor now."
+        )
+        _close_telling_candidate(
+            request, profile=profile, reason=reason, status=RequestStatus.CLOSED
         )
         closed += 1
     return closed

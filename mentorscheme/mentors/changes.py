@@ -20,6 +20,7 @@ _UNAVAILABLE: list[Callable[..., int]] = []
 _LEFT: list[Callable[..., object]] = []
 _LAPSED: list[Callable[..., int]] = []
 _RESTORED: list[Callable[..., object]] = []
+_CHOICES: list[Callable[..., int]] = []
 _COUNTED: list[Callable[..., object]] = []
 
 
@@ -51,6 +52,13 @@ def on_mentor_restored(action: Callable[..., object]) -> None:
         _RESTORED.append(action)
 
 
+def on_mentor_choices_changed(action: Callable[..., int]) -> None:
+    """``action(profile=) -> int``: the mentor changed which qualifications they
+    support; returns how many waiting requests it closed."""
+    if action not in _CHOICES:
+        _CHOICES.append(action)
+
+
 def on_counts_changed(action: Callable[..., object]) -> None:
     """``action(mentor_ids=, enrolment_ids=)``: what is counted of these mentors
     (status, places, candidates mentored, review) or enrolments (status, mentoring)
@@ -77,6 +85,10 @@ def mentor_lapsed(*, profile) -> int:
     return sum(action(profile=profile) for action in _LAPSED)
 
 
+def mentor_choices_changed(*, profile) -> int:
+    return sum(action(profile=profile) for action in _CHOICES)
+
+
 def mentor_restored(*, profile) -> None:
     for action in _RESTORED:
         action(profile=profile)
@@ -97,6 +109,7 @@ def check_registered(app_configs=None, **kwargs) -> list[checks.Error]:
             (2, "on_mentor_left", _LEFT, _OPEN, "mentoring"),
             (5, "on_mentor_lapsed", _LAPSED, _UNTOLD, "mentoring"),
             (6, "on_mentor_restored", _RESTORED, _UNTOLD, "mentoring"),
+            (7, "on_mentor_choices_changed", _CHOICES, _OPEN, "mentoring"),
             (4, "on_counts_changed", _COUNTED, _STALE, "oversight"),
         ]
         if not actions

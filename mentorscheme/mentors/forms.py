@@ -43,7 +43,8 @@ class MentorProfileForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label="Qualifications you would support",
-        help_text="Only those your level of registration allows are offered.",
+        help_text="Only those your level of registration allows are offered. "
+        "Requests waiting for one you untick are closed, and those candidates told.",
     )
     meeting_modes = forms.MultipleChoiceField(
         choices=MeetingMode.choices,

@@ -659,6 +659,9 @@ def mentor_profile_update(
     _counted(profile)
     profile.qualifications.set(qualifications)
     profile.regions.set(regions)
+    # A request for a qualification the mentor no longer supports could never be
+    # accepted: it closes now rather than hold the candidate's place until it expires.
+    changes.mentor_choices_changed(profile=profile)
     return profile
 
 

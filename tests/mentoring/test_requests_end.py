@@ -19,6 +19,7 @@ from mentorscheme.scheme.models import SchemeSettings
 from tests import factories as f
 from tests.conftest import login
 from tests.mentoring.test_requests import ask
+from tests.mentors.test_becoming_a_mentor import application
 from tests.personas import mentor
 
 
@@ -371,3 +372,28 @@ def test_a_member_whose_award_left_the_register_may_work_towards_it_again(
         {"qualification": f.qualification("chartership").pk, "line_manager": "none"},
     )
     assert carol.enrolments.get().qualification.code == "chartership"
+
+
+def test_a_mentor_who_stops_supporting_a_qualification_closes_its_waiting_requests(
+    client, alice, bob, django_capture_on_commit_callbacks
+):
+    ask(client, alice, bob)
+    request = MentoringRequest.objects.get()
+    login(client, bob)
+    assert "Requests waiting for one you untick are closed" in (
+        client.get("/mentors/profile/").text
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/mentors/profile/",
+            application(qualifications=[f.qualification("certification").pk]),
+        )
+    request.refresh_from_db()
+    # Bob could never accept it now: it stops holding one of Alice's places.
+    assert not request.is_open
+    [told] = [m for m in mail.outbox if m.to == ["alice@example.org"]]
+    assert "no longer supports candidates for Chartership" in told.body
+    login(client, alice)
+    page = client.get(f"/mentoring/requests/{request.pk}/").text
+    assert "no longer supports candidates for Chartership" in page
