@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from mentorscheme.members.access import roles_for
-from mentorscheme.mentors.access import can_use_directory
+from mentorscheme.mentors.access import can_review_mentors, can_use_directory
 from mentorscheme.mentors.models import MentorStatus
-from mentorscheme.oversight.access import can_oversee
+from mentorscheme.oversight.access import can_allocate, can_oversee
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,11 @@ def navigation(request):
     main.append(_item(request, "Training", "training:index"))
     if can_oversee(roles):
         main.append(_item(request, "Dashboard", "oversight:dashboard", exact=True))
-        main.append(_item(request, "Mentor applications", "mentors:review_list"))
+        if can_review_mentors(roles):  # the mentors' side
+            main.append(_item(request, "Mentor applications", "mentors:review_list"))
         more.append(_item(request, "Member records", "members:register"))
-        more.append(_item(request, "Allocations", "oversight:allocations"))
+        if can_allocate(roles):  # the candidates' side
+            more.append(_item(request, "Allocations", "oversight:allocations"))
         more.append(_item(request, "Reports", "oversight:reports"))
     if roles.is_staff:
         more.append(_item(request, "Feedback", "contact:triage"))

@@ -38,9 +38,18 @@ def oversight_region_ids(roles: Roles, region_id: int | None = None):
 def candidate_side_region_ids(roles: Roles, region_ids):
     """Of the regions a page covers (None: every region, for staff), those where
     this person looks after candidates."""
+    return _on_side(roles, region_ids, roles.candidate_side_region_ids)
+
+
+def mentor_side_region_ids(roles: Roles, region_ids):
+    """Of the regions a page covers (None: every region, for staff), those where
+    this person looks after mentors (applications, training, events)."""
+    return _on_side(roles, region_ids, roles.mentor_side_region_ids)
+
+
+def _on_side(roles: Roles, region_ids, covered):
     if roles.is_staff:
         return region_ids
-    covered = roles.candidate_side_region_ids
     return covered if region_ids is None else frozenset(region_ids) & covered
 
 

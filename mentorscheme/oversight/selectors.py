@@ -486,11 +486,13 @@ def dashboard(
     region_ids,
     *,
     help_region_ids,
+    mentor_region_ids=None,
     today: datetime.date | None = None,
     now: datetime.datetime | None = None,
 ) -> dict:
     """``help_region_ids``: the regions whose candidates' help flags are listed, the
-    candidates' side of ``region_ids`` (None: every region).
+    candidates' side of ``region_ids`` (None: every region); ``mentor_region_ids``
+    likewise the mentors' side, whose applications and events are listed.
 
     What someone acts on (the candidates who need help, the applications waiting
     for review, the events coming up) is read afresh; the figures over whole
@@ -519,14 +521,19 @@ def dashboard(
         help_counts = help_flag_counts(help_region_ids)
     else:
         help_counts["asked"] = sum(1 for f in flags if f.why == HelpFlag.Why.ASKED)
+    mentors_side = {"applications": 0, "events": [], "registers": []}
+    if mentor_region_ids is None or mentor_region_ids:
+        mentors_side = {
+            "applications": applications_to_review(mentor_region_ids),
+            "events": list(upcoming_events(mentor_region_ids, now)[:10]),
+            "registers": list(registers_to_take(mentor_region_ids, now)[:LIST_LIMIT]),
+        }
     return {
         **figures(region_ids, today, now),
-        "applications": applications_to_review(region_ids),
+        **mentors_side,
         "help_flags": flags[:LIST_LIMIT],
         "more_help_flags": len(flags) > LIST_LIMIT,
         "help_counts": help_counts,
-        "events": list(upcoming_events(region_ids, now)[:10]),
-        "registers": list(registers_to_take(region_ids, now)[:LIST_LIMIT]),
         "today": today,
     }
 

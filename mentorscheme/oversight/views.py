@@ -34,6 +34,7 @@ from mentorscheme.oversight.access import (
     can_read_audit_log,
     candidate_side_region_ids,
     get_allocation_run_or_404,
+    mentor_side_region_ids,
     oversight_region_ids,
 )
 from mentorscheme.oversight.forms import (
@@ -95,9 +96,15 @@ def dashboard(request):
     region_id, region_ids = _region_scope(request, roles)
     regions = list(regions_to_act_in(roles))  # every active region, for staff
     help_region_ids = candidate_side_region_ids(roles, region_ids)
-    context = selectors.dashboard(region_ids, help_region_ids=help_region_ids)
+    mentor_region_ids = mentor_side_region_ids(roles, region_ids)
+    context = selectors.dashboard(
+        region_ids,
+        help_region_ids=help_region_ids,
+        mentor_region_ids=mentor_region_ids,
+    )
     context.update(
         looks_after_candidates=help_region_ids is None or bool(help_region_ids),
+        looks_after_mentors=mentor_region_ids is None or bool(mentor_region_ids),
         # The choice of region is written out in the template: a form's widget
         # renders a template for every option.
         regions=regions,

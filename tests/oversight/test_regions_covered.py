@@ -1,13 +1,17 @@
 """Every region covered: the two officer roles told apart, staff where a region has
 none, and the staff dashboard listing the regions without one."""
 
+import datetime
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from mentorscheme.members.models import OfficerRole
 from mentorscheme.mentoring.models import HelpFlag
 from mentorscheme.mentors import services as mentor_services
-from mentorscheme.mentors.models import MentorProfile
+from mentorscheme.mentors.models import MentorProfile, MentorStatus
+from mentorscheme.training.models import EventKind, TrainingEvent
 from tests import factories as f
 from tests.conftest import login
 
@@ -112,3 +116,39 @@ def test_the_staff_dashboard_lists_regions_without_an_officer(
     assert "London" not in section  # a support officer holds both roles there
     assert "North East" in section and "Candidate Support Officer" in section
     assert "Scotland" in section and "Mentor Support Officer or" in section
+
+
+def test_each_officers_dashboard_offers_only_what_they_may_do(client, nina, mona, cleo):
+    """A Candidate Support Officer is not offered the mentors' side (applications to
+    review, events to manage), whose pages refuse them, and is told who looks after
+    it; a Mentor Support Officer is not offered the candidates'."""
+    ali = f.MemberFactory(first_name="Ali", region=f.region("north-east"))
+    f.award(ali, "chartership")
+    f.mentor_profile(
+        ali, status=MentorStatus.APPLIED, submitted_at=timezone.now(), trained_on=None
+    )
+    start = timezone.now() + datetime.timedelta(days=5)
+    event = TrainingEvent.objects.create(
+        kind=EventKind.WORKSHOP,
+        title="Workshop, Newcastle",
+        region=f.region("north-east"),
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=3),
+        capacity=10,
+    )
+    HelpFlag.objects.create(enrolment=nina.enrolments.get(), why="asked")
+    page = login(client, cleo).get("/oversight/").text
+    assert "Review mentor applications" not in page
+    assert f"/training/manage/{event.pk}/" not in page
+    # Nor in the menus: each of those pages would refuse her.
+    assert 'href="/mentors/review/"' not in page
+    assert 'href="/training/manage/"' not in page
+    assert 'href="/oversight/allocations/"' in page
+    assert "looked after by the Mentor Support Officer" in page
+    assert "Nina" in page
+    page = login(client, mona).get("/oversight/").text
+    assert 'href="/oversight/allocations/"' not in page
+    assert 'href="/mentors/review/"' in page
+    assert "1</strong> application" in page
+    assert f"/training/manage/{event.pk}/" in page
+    assert "looked after by the Candidate Support Officer" in page
