@@ -124,20 +124,32 @@ _IN_RELATIONSHIP = ("relationship__enrolment__member", "relationship__mentor__me
 # -- text that names them ----------------------------------------------------------
 
 
+def _naming(model, subject: Subject, field: str):
+    """Rows of ``model`` whose ``field`` names the person, to change."""
+    return model.objects.filter(pk__in=names_them(model, subject, field).values("pk"))
+
+
 def _feedback(subject: Subject) -> int:
+    """Their messages go; someone else's message about them, or the team's note on
+    one, loses its words (its sender's address stays, to answer it)."""
     rows = Feedback.objects.filter(feedback_from(subject))
     count = rows.count()
     rows.update(name="", email="", user=None, message=ERASED, staff_note="")
-    return count
+    return (
+        count
+        + _blank(_naming(Feedback, subject, "message"), "message")
+        + _blank(_naming(Feedback, subject, "staff_note"), "staff_note")
+    )
 
 
 def _feedback_replies(subject: Subject) -> int:
-    """Answers to their messages lose their text and address; answers they sent as
-    staff lose the link to them."""
+    """Answers to their messages, or naming them, lose their text (and an answer
+    to them its address); answers they sent as staff lose the link to them."""
     to_them = FeedbackReply.objects.filter(
         feedback__in=Feedback.objects.filter(feedback_from(subject))
     )
     count = to_them.update(body=ERASED, sent_to="")
+    count += _blank(_naming(FeedbackReply, subject, "body"), "body")
     if subject.user is not None:
         count += FeedbackReply.objects.filter(sent_by=subject.user).update(sent_by=None)
     return count
@@ -276,10 +288,7 @@ def _help_flags(subject: Subject) -> int:
     plea, or a flag written when flags named the mentor who left)."""
     mine = HelpFlag.objects.filter(enrolment__member=subject.member)
     mine.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
-    naming = HelpFlag.objects.filter(
-        pk__in=names_them(HelpFlag, subject, "message").values("pk")
-    )
-    return _blank(mine | naming, "message")
+    return _blank(mine | _naming(HelpFlag, subject, "message"), "message")
 
 
 def _enrolments(subject: Subject) -> int:

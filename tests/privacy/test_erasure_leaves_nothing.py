@@ -12,9 +12,10 @@ from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
+from mentorscheme.contact.models import Feedback
 from mentorscheme.members.models import Member, RegisterImport
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
 from tests import factories as f
@@ -149,6 +150,26 @@ def test_erasure_leaves_no_trace_in_any_column(
             "/members/import/",
             {"file": SimpleUploadedFile("awards.csv", awards.encode(), "text/csv")},
         )
+    # Someone else writes to the team about her, and staff note what they did.
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(
+            "/contact/",
+            {
+                "topic": "general",
+                "name": "A colleague",
+                "email": "colleague@example.org",
+                "message": "Is Zephyrine Quillfeather still looking for a mentor?",
+            },
+        )
+    feedback = Feedback.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/contact/triage/{feedback.pk}/",
+            {
+                "status": "answered",
+                "staff_note": "Zephyrine Quillfeather has a mentor.",
+            },
+        )
     run_worker()
     assert "M9876543" in str(RegisterImport.objects.get().outcome)
 
@@ -164,6 +185,8 @@ def test_erasure_leaves_no_trace_in_any_column(
     run_worker()
 
     assert scan(needles) == []
+    # The colleague's message can still be answered.
+    assert Feedback.objects.get().email == "colleague@example.org"
     # The import's report still says which line of its file was refused.
     assert [
         row["line"] for row in RegisterImport.objects.get().outcome["rejections"]
