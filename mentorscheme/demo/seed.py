@@ -1025,6 +1025,7 @@ class DemoSeeder:
                 ends_on=self._term_start(0) + datetime.timedelta(days=729),
             )
         accounts.append(self._account("support officer", officer_member, "officer"))
+        self._application_in((london, south_east))
         # An allocation waiting for the officer's review, as after a Monday's run.
         oversight.allocation_run_create(
             by=officer_member.user, region_ids=frozenset({london.pk, south_east.pk})
@@ -1039,6 +1040,21 @@ class DemoSeeder:
         )
         accounts.append(self._finish_account("staff", staff))
         return accounts
+
+    def _application_in(self, regions) -> None:
+        """The demo officer has a mentor application to review: an applicant who
+        lives in one of their regions (moved there, in a demo too small to have
+        one), whose profile offers to meet there."""
+        applied = [p for p in self.mentors if p.status == MentorStatus.APPLIED]
+        if not applied or any(
+            p.member.region_id in {r.pk for r in regions} for p in applied
+        ):
+            return
+        profile = applied[0]
+        profile.member.region = regions[0]
+        profile.member.save(update_fields=["region"])
+        profile.regions.add(regions[0])
+        directory.note_change(profile.pk)
 
     def _officer_pools(self, busy: set[int]) -> dict[int, list[Member]]:
         """Members who could serve on their region's committee, by region:

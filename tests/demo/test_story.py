@@ -126,6 +126,13 @@ def test_the_demo_people_are_where_their_story_says(db):
         member__user__email__startswith="officer@"
     ):
         assert appointment.member.region_id == appointment.region_id, appointment
+    # The demo officer has a mentor application of their regions to review.
+    theirs = OfficerAppointment.objects.filter(
+        member__user__email__startswith="officer@"
+    ).values("region")
+    assert MentorProfile.objects.filter(
+        status="applied", member__region__in=theirs
+    ).exists()
 
     first_award = dict(
         RegistrationAward.objects.values("member")
