@@ -58,6 +58,11 @@ CEILINGS = {
     "relationship page": 12,
     # Mostly the session, the roles and the API's rate limit; one query for the list.
     "api request list": 17,
+    "api relationship list": 17,
+    # And who may see each event's joining link.
+    "api event list": 18,
+    # And the directory's version, the candidate's record, the mentors' links.
+    "api directory": 21,
     "mentor applications": 7,
 }
 
@@ -199,6 +204,9 @@ SHOWN = {
     "request page": ["Would you mentor me?"],
     "relationship page": ["A complaint"],
     "api request list": ["Candidate5"],
+    "api relationship list": ["Mentee5"],
+    "api event list": ["Training 5"],
+    "api directory": ["Mentor5"],
     "mentor applications": ["Applicant5"],
 }
 
@@ -221,6 +229,9 @@ PAGES = [
         lambda d: f"/mentoring/relationships/{d['relationship'].pk}/",
     ),
     ("api request list", "bob", lambda d: "/api/requests"),
+    ("api relationship list", "bob", lambda d: "/api/relationships"),
+    ("api event list", "bob", lambda d: "/api/events"),
+    ("api directory", "seeker", lambda d: "/api/directory"),
     ("mentor applications", "olivia", lambda d: "/mentors/review/"),
 ]
 
