@@ -100,12 +100,15 @@ def feedback_triage(*, feedback: Feedback, status: str, staff_note: str) -> Feed
 
 @transaction.atomic
 def feedback_reply(*, feedback: Feedback, body: str, by) -> FeedbackReply:
-    """Answer a message: the reply is emailed to its sender and kept with it."""
+    """Answer a message: the reply is emailed to its sender and kept with it. The
+    email carries the thread so far (earlier replies, newest first, then their
+    message), so the sender reads each answer in context."""
     body = body.strip()
     if not feedback.reply_to:
         raise FeedbackRefused("This message gave no email address to reply to.")
     if not body:
         raise FeedbackRefused("Write your reply.")
+    earlier = list(feedback.replies.order_by("-sent_at", "-pk"))
     reply = FeedbackReply.objects.create(
         feedback=feedback, body=body, sent_by=by, sent_to=feedback.reply_to
     )
@@ -120,6 +123,7 @@ def feedback_reply(*, feedback: Feedback, body: str, by) -> FeedbackReply:
             "message": feedback.message,
             "received_at": feedback.received_at,
             "reply": body,
+            "earlier": earlier,
         },
     )
     return reply

@@ -226,3 +226,24 @@ def test_a_message_kept_without_an_address_is_answered_at_the_senders_account(
     assert response.status_code == 302
     assert [m.to for m in mail.outbox] == [["alice@example.org"]]
     assert feedback.replies.get().sent_to == "alice@example.org"
+
+
+def test_a_further_reply_carries_the_thread_so_far(
+    client, sam_with_totp, django_capture_on_commit_callbacks
+):
+    feedback = Feedback.objects.create(
+        topic="general", message="Is there a mentor in Wales?", email="vic@example.org"
+    )
+    login(client, sam_with_totp)
+    url = f"/contact/triage/{feedback.pk}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": "reply", "body": "Yes: try the directory."})
+        client.post(url, {"action": "reply", "body": "And ask Wales's officer."})
+    first, second = mail.outbox
+    assert "And ask Wales's officer." in second.body
+    body = second.body
+    thread = ["And ask", "Yes: try the directory.", "Is there a mentor in Wales?"]
+    assert [body.index(text) for text in thread] == sorted(
+        body.index(text) for text in thread
+    ), "newest first, their message last"
+    assert "Yes: try the directory." not in first.body.split("Yes: try", 1)[1]
