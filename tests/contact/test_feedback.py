@@ -13,6 +13,15 @@ GOOD = {
 }
 
 
+def vics_message_open_for(client, staff):
+    """A visitor's question, and its page open for a signed-in member of staff."""
+    feedback = Feedback.objects.create(
+        topic="general", message="Is there a mentor in Wales?", email="vic@example.org"
+    )
+    login(client, staff)
+    return feedback, f"/contact/triage/{feedback.pk}/"
+
+
 def post(client, **changes):
     return client.post("/contact/", {**GOOD, **changes})
 
@@ -168,11 +177,7 @@ def test_staff_are_emailed_when_a_message_arrives(
 def test_staff_answer_from_the_app_and_the_thread_is_kept(
     client, sam_with_totp, django_capture_on_commit_callbacks
 ):
-    feedback = Feedback.objects.create(
-        topic="general", message="Is there a mentor in Wales?", email="vic@example.org"
-    )
-    login(client, sam_with_totp)
-    url = f"/contact/triage/{feedback.pk}/"
+    feedback, url = vics_message_open_for(client, sam_with_totp)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             url, {"action": "reply", "body": "Yes: try the directory."}
@@ -231,11 +236,7 @@ def test_a_message_kept_without_an_address_is_answered_at_the_senders_account(
 def test_a_further_reply_carries_the_thread_so_far(
     client, sam_with_totp, django_capture_on_commit_callbacks
 ):
-    feedback = Feedback.objects.create(
-        topic="general", message="Is there a mentor in Wales?", email="vic@example.org"
-    )
-    login(client, sam_with_totp)
-    url = f"/contact/triage/{feedback.pk}/"
+    feedback, url = vics_message_open_for(client, sam_with_totp)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url, {"action": "reply", "body": "Yes: try the directory."})
         client.post(url, {"action": "reply", "body": "And ask Wales's officer."})
