@@ -32,6 +32,7 @@ from mentorscheme.oversight.models import AllocationRun, RunStatus
 from mentorscheme.scheme.access import candidate_open_enrolments
 from mentorscheme.scheme.models import SchemeSettings
 from mentorscheme.training.models import (
+    HELD_STATUSES,
     BookingStatus,
     BriefingAcknowledgement,
     EventKind,
@@ -406,7 +407,7 @@ def applicant_section(profile: MentorProfile, now) -> Section:
     bookings = {
         b.event.kind: b
         for b in profile.member.bookings.filter(
-            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+            status__in=HELD_STATUSES,
             event__starts_at__gte=now,
         ).select_related("event")
     }

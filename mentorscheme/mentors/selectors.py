@@ -42,8 +42,8 @@ from mentorscheme.scheme.models import RegulationsVersion
 from mentorscheme.scheme.records import MentorRecord
 from mentorscheme.training import currency
 from mentorscheme.training.models import (
+    HELD_STATUSES,
     Booking,
-    BookingStatus,
     BriefingAcknowledgement,
     EventKind,
     RegulationsBriefing,
@@ -549,7 +549,7 @@ def mentor_training_places(member: Member):
     return (
         Booking.objects.filter(
             member=member,
-            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+            status__in=HELD_STATUSES,
             event__kind=EventKind.MENTOR_TRAINING,
             event__is_cancelled=False,
             event__starts_at__gt=timezone.now(),

@@ -41,6 +41,7 @@ from mentorscheme.scheme.models import SchemeSettings
 from mentorscheme.training import currency
 from mentorscheme.training import services as training
 from mentorscheme.training.models import (
+    HELD_STATUSES,
     AcknowledgementHow,
     Booking,
     BookingStatus,
@@ -837,7 +838,7 @@ def _kinds_booked(profile: MentorProfile, now) -> set[str]:
     return set(
         Booking.objects.filter(
             member_id=profile.member_id,
-            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+            status__in=HELD_STATUSES,
             event__is_cancelled=False,
             event__starts_at__gt=now,
         ).values_list("event__kind", flat=True)

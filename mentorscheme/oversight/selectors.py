@@ -60,6 +60,7 @@ from mentorscheme.scheme.models import (
 from mentorscheme.scheme.records import WEIGHT_NAMES
 from mentorscheme.training import currency
 from mentorscheme.training.models import (
+    HELD_STATUSES,
     PLACE_STATUSES,
     Booking,
     BookingStatus,
@@ -316,7 +317,7 @@ def stuck_mentors(region_ids, now: datetime.datetime):
     who still hold no booking for an event to come: the region's officer may help."""
     booked = Booking.objects.filter(
         member=OuterRef("member"),
-        status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+        status__in=HELD_STATUSES,
         event__is_cancelled=False,
         event__starts_at__gt=now,
     )

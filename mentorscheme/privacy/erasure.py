@@ -75,7 +75,12 @@ from mentorscheme.scheme.models import (
     EnrolmentStatus,
 )
 from mentorscheme.training import services as training_services
-from mentorscheme.training.models import Booking, BookingStatus, TrainingEvent
+from mentorscheme.training.models import (
+    HELD_STATUSES,
+    Booking,
+    BookingStatus,
+    TrainingEvent,
+)
 
 ERASED = "[erased]"
 
@@ -335,7 +340,7 @@ def _bookings(subject: Subject) -> int:
     """Past bookings stay (anonymous); places in future events are given back."""
     future = Booking.objects.filter(
         member=subject.member,
-        status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+        status__in=HELD_STATUSES,
         event__starts_at__gt=timezone.now(),
     )
     events = list(TrainingEvent.objects.filter(bookings__in=future).distinct())
@@ -593,7 +598,7 @@ def erasure_preview(member: Member) -> dict:
         ).count(),
         "future_bookings": Booking.objects.filter(
             member=member,
-            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+            status__in=HELD_STATUSES,
             event__starts_at__gt=timezone.now(),
         ).count(),
         "has_account": member.user_id is not None,

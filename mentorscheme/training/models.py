@@ -105,6 +105,9 @@ class BookingStatus(models.TextChoices):
 # Statuses that take a place.
 PLACE_STATUSES = [BookingStatus.BOOKED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
 LIVE_STATUSES = [*PLACE_STATUSES, BookingStatus.WAITING]
+#: Statuses of a booking still held before the event: a place, or a turn on the
+#: waiting list (what a member can cancel or move, and what a lapse or erasure ends).
+HELD_STATUSES = [BookingStatus.BOOKED, BookingStatus.WAITING]
 
 
 class Booking(models.Model):

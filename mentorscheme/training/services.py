@@ -19,6 +19,7 @@ from mentorscheme.members.models import Member, MembershipStatus
 from mentorscheme.notifications import emails
 from mentorscheme.training import calendar, changes
 from mentorscheme.training.models import (
+    HELD_STATUSES,
     PLACE_STATUSES,
     AcknowledgementHow,
     Booking,
@@ -191,9 +192,9 @@ def event_update(*, event: TrainingEvent, **fields) -> TrainingEvent:
     locked.full_clean()
     locked.save()
     if arrangements:
-        for booking in locked.bookings.filter(
-            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING]
-        ).select_related("member"):
+        for booking in locked.bookings.filter(status__in=HELD_STATUSES).select_related(
+            "member"
+        ):
             emails.send(
                 "event_changed",
                 to=booking.member.email,
@@ -234,9 +235,9 @@ def event_cancel(*, event: TrainingEvent) -> TrainingEvent:
     locked.is_cancelled = True
     locked.sequence += 1
     locked.save(update_fields=["is_cancelled", "sequence"])
-    for booking in locked.bookings.filter(
-        status__in=[BookingStatus.BOOKED, BookingStatus.WAITING]
-    ).select_related("member"):
+    for booking in locked.bookings.filter(status__in=HELD_STATUSES).select_related(
+        "member"
+    ):
         had_place = booking.status == BookingStatus.BOOKED
         booking.status = BookingStatus.CANCELLED
         booking.save(update_fields=["status", "updated_at"])
@@ -270,9 +271,7 @@ def booking_create(*, event_id: int, member: Member) -> Booking:
             "Only members whose membership is current can book. Once your renewal "
             "is recorded, you can book; to renew, contact the registration team."
         )
-    if event.bookings.filter(
-        member=member, status__in=[BookingStatus.BOOKED, BookingStatus.WAITING]
-    ).exists():
+    if event.bookings.filter(member=member, status__in=HELD_STATUSES).exists():
         raise TrainingError(
             "You are already booked on this event (or on its waiting list)."
         )
@@ -315,9 +314,7 @@ def booking_of_the_same_kind(*, event: TrainingEvent, member: Member) -> Booking
     if event.kind not in ONE_IS_ENOUGH_OF:
         return None
     return (
-        _others_of_the_kind(
-            event, member, [BookingStatus.BOOKED, BookingStatus.WAITING]
-        )
+        _others_of_the_kind(event, member, HELD_STATUSES)
         .select_related("event")
         .order_by("event__starts_at")
         .first()
@@ -369,10 +366,7 @@ def booking_move(*, booking_id: int, to_event_id: int, member: Member) -> Bookin
     held.refresh_from_db()
     old, new = events[held.event_id], events[to_event_id]
     now = timezone.now()
-    if (
-        held.status not in (BookingStatus.BOOKED, BookingStatus.WAITING)
-        or old.starts_at <= now
-    ):
+    if held.status not in HELD_STATUSES or old.starts_at <= now:
         raise TrainingError("That booking can no longer be moved.")
     if new.pk == old.pk or new.kind != old.kind:
         raise TrainingError("A booking moves only to another event of its kind.")
@@ -443,7 +437,7 @@ def booking_cancel(*, booking_id: int, member: Member) -> Booking:
     booking = Booking.objects.select_related("event").get(pk=booking_id, member=member)
     event = _locked_event(booking.event_id)
     booking.refresh_from_db()
-    if booking.status not in (BookingStatus.BOOKED, BookingStatus.WAITING):
+    if booking.status not in HELD_STATUSES:
         raise TrainingError("This booking cannot be cancelled now.")
     if event.starts_at <= timezone.now():
         raise TrainingError("This event has already started.")
@@ -491,7 +485,7 @@ def _cancel_and_tell(
 def _places_to_come(member_ids):
     return Booking.objects.filter(
         member_id__in=member_ids,
-        status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+        status__in=HELD_STATUSES,
         event__is_cancelled=False,
         event__starts_at__gt=timezone.now(),
     )
@@ -556,7 +550,7 @@ def _cancel_for_lapse(event_id: int, before) -> int:
         return 0
     due = lock_rows(
         event.bookings.filter(
-            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+            status__in=HELD_STATUSES,
             member__in=_lapsed_past_grace(before),
         ).select_related("member")
     )

@@ -21,6 +21,7 @@ from mentorscheme.training.access import (
 )
 from mentorscheme.training.forms import BriefingForm, EventForm
 from mentorscheme.training.models import (
+    HELD_STATUSES,
     Booking,
     BookingStatus,
     EventKind,
@@ -56,7 +57,7 @@ def event_list(request):
     if roles.member:
         bookings = Booking.objects.filter(
             member=roles.member,
-            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+            status__in=HELD_STATUSES,
         ).select_related("event")
     return render(
         request,
@@ -82,7 +83,7 @@ def event_detail(request, pk: int):
     if roles.member:
         booking = event.bookings.filter(
             member=roles.member,
-            status__in=[BookingStatus.BOOKED, BookingStatus.WAITING],
+            status__in=HELD_STATUSES,
         ).first()
     held = None
     if roles.member and booking is None:
@@ -152,7 +153,7 @@ def move_booking(request, pk: int):
         confirm.needs_confirmation(request)
         and held is not None
         and to is not None
-        and held.status in (BookingStatus.BOOKED, BookingStatus.WAITING)
+        and held.status in HELD_STATUSES
         and held.event.starts_at > timezone.now()
         and services.places_taken(to) < to.capacity  # else refused at once, below
     ):
@@ -184,7 +185,7 @@ def cancel_booking(request, pk: int):
     )
     if (
         confirm.needs_confirmation(request)
-        and booking.status in (BookingStatus.BOOKED, BookingStatus.WAITING)
+        and booking.status in HELD_STATUSES
         and booking.event.starts_at > timezone.now()
     ):
         return _confirm_booking_cancel(request, booking)
@@ -323,9 +324,9 @@ def event_cancel(request, pk: int):
     if confirm.needs_confirmation(request):
         booked = [
             b.member.full_name
-            for b in event.bookings.filter(
-                status__in=[BookingStatus.BOOKED, BookingStatus.WAITING]
-            ).select_related("member")
+            for b in event.bookings.filter(status__in=HELD_STATUSES).select_related(
+                "member"
+            )
         ]
         return confirm.confirmation_page(
             request,
