@@ -146,6 +146,22 @@ class RequestForm(forms.Form):
     )
 
 
+class AcceptForm(forms.Form):
+    not_line_manager = forms.BooleanField(
+        help_text="A line manager cannot mentor someone they manage.",
+        error_messages={
+            "required": "Confirm that you do not line-manage this candidate: a line "
+            "manager cannot mentor someone they manage."
+        },
+    )
+
+    def __init__(self, *args, candidate, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "not_line_manager"
+        ].label = f"I confirm that I am not {candidate.first_name}'s line manager"
+
+
 class DeclineForm(forms.Form):
     reason = forms.ChoiceField(
         choices=DeclineReason.choices,

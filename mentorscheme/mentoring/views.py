@@ -460,6 +460,7 @@ def _request_page(
     roles,
     mentoring_request,
     *,
+    accept_form=None,
     decline_form=None,
     ask_form=None,
     reply_form=None,
@@ -483,6 +484,8 @@ def _request_page(
             "req": mentoring_request,
             "is_mentor": is_mentor,
             "is_candidate": is_candidate,
+            "accept_form": accept_form
+            or forms.AcceptForm(candidate=mentoring_request.enrolment.member),
             "decline_form": decline_form or forms.DeclineForm(),
             "ask_form": ask_form or forms.AskMoreForm(),
             "reply_form": reply_form or forms.ReplyForm(),
@@ -490,7 +493,7 @@ def _request_page(
             "more_info": mentoring_request.status == RequestStatus.MORE_INFO,
             "may_ask": mentoring_request.status == RequestStatus.PENDING,
         },
-        status=_error_status(decline_form, ask_form, reply_form),
+        status=_error_status(accept_form, decline_form, ask_form, reply_form),
     )
 
 
@@ -521,12 +524,15 @@ def _back_to_request(request, mentoring_request, refusal):
 @login_required
 @require_POST
 def request_accept(request, pk: int):
-    _, mentoring_request = _request_as(request, pk, "mentor")
+    roles, mentoring_request = _request_as(request, pk, "mentor")
+    form = forms.AcceptForm(request.POST, candidate=mentoring_request.enrolment.member)
+    if not form.is_valid():
+        return _request_page(request, roles, mentoring_request, accept_form=form)
     try:
         relationship = services.request_accept(
             request=mentoring_request,
             mentor=mentoring_request.mentor,
-            confirms_not_line_manager=request.POST.get("not_line_manager") == "yes",
+            confirms_not_line_manager=form.cleaned_data["not_line_manager"],
         )
     except services.MentoringError as refusal:
         return _back_to_request(request, mentoring_request, refusal)

@@ -118,6 +118,11 @@ def pages_for(role: str, w) -> list[tuple]:
                 f"/mentoring/requests/{w.request.pk}/",
                 "Decline the request",
             ),
+            (
+                "a request, accepted without confirming",
+                f"/mentoring/requests/{w.request.pk}/",
+                "Accept Alice as my candidate",
+            ),
             ("a relationship", f"/mentoring/relationships/{relationship}/", None),
             (
                 "the agreement",

@@ -109,7 +109,17 @@ def test_the_mentor_confirms_they_do_not_manage_the_candidate(client, alice, dor
     ask(client, alice, dora)
     request = MentoringRequest.objects.get()
     page = accept(client, dora, request, confirm=False)
-    assert "Confirm that you do not line-manage this candidate" in page.text
+    # Shown as any form's error: on the box itself, and the page says so first.
+    assert page.status_code == 400
+    assert "<title>Error: " in page.text
+    box = re.search(r'<input type="checkbox" name="not_line_manager"[^>]*>', page.text)
+    assert 'aria-invalid="true"' in box[0]
+    box_id = re.search(r' id="([^"]+)"', box[0])[1]
+    assert re.search(
+        rf'<a href="#{box_id}">[^<]*Confirm that you do not line-manage this '
+        "candidate",
+        page.text,
+    )
     assert not MentoringRelationship.objects.exists()
     accept(client, dora, request)
     assert MentoringRelationship.objects.exists()
