@@ -18,6 +18,7 @@ from mentorscheme.members.models import Region
 from mentorscheme.mentoring import selectors as mentoring_selectors
 from mentorscheme.mentoring.models import (
     MENTORED_STATUSES,
+    OPEN_REQUEST_STATUSES,
     Agreement,
     MentoringRelationship,
     MentoringRequest,
@@ -25,7 +26,12 @@ from mentorscheme.mentoring.models import (
     RequestStatus,
 )
 from mentorscheme.mentors import selectors as mentor_selectors
-from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
+from mentorscheme.mentors.models import (
+    DRAFTING_STATUSES,
+    EvidenceStatus,
+    MentorProfile,
+    MentorStatus,
+)
 from mentorscheme.oversight import selectors as oversight
 from mentorscheme.oversight.access import allocation_runs_visible
 from mentorscheme.oversight.models import AllocationRun, RunStatus
@@ -151,7 +157,7 @@ def candidate_section(roles: Roles, now, enrolment=None, several=False) -> Secti
     requests = list(
         MentoringRequest.objects.filter(
             enrolment=enrolment,
-            status__in=[RequestStatus.PENDING, RequestStatus.MORE_INFO],
+            status__in=OPEN_REQUEST_STATUSES,
         ).select_related("mentor__member")
     )
     for r in requests:
@@ -380,7 +386,7 @@ def applicant_section(profile: MentorProfile, now) -> Section:
         links=[("Your mentor application", reverse("mentors:home"))],
     )
     status = profile.status
-    if status in (MentorStatus.INTERESTED, MentorStatus.MORE_INFO):
+    if status in DRAFTING_STATUSES:
         section.steps.append(
             Step(
                 "Your Mentor Support Officer asked you for more information."

@@ -27,6 +27,10 @@ class MentorStatus(models.TextChoices):
     RETIRED = "retired", "Retired"
 
 
+#: An application the member is still writing: new, or sent back for more.
+DRAFTING_STATUSES = (MentorStatus.INTERESTED, MentorStatus.MORE_INFO)
+
+
 class TrainingRoute(models.TextChoices):
     BOOK = "book", "I will book the scheme's mentor training"
     EXTERNAL = "external", "I have done mentor training elsewhere"
@@ -38,6 +42,9 @@ class EvidenceStatus(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     REJECTED = "rejected", "Not accepted"
 
+
+#: Evidence of training done elsewhere that was sent: waiting for review, or accepted.
+EVIDENCE_SENT = (EvidenceStatus.PENDING, EvidenceStatus.ACCEPTED)
 
 #: The most candidates a mentor may take on at once.
 MOST_PLACES = 10

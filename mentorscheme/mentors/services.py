@@ -20,6 +20,7 @@ from mentorscheme.members import officers
 from mentorscheme.members.models import Member, MembershipStatus
 from mentorscheme.mentors import changes, directory, selectors
 from mentorscheme.mentors.models import (
+    EVIDENCE_SENT,
     KEEPING_UP_STATUSES,
     MOST_PLACES,
     EvidenceStatus,
@@ -174,10 +175,7 @@ def mentor_application_save(
     for name, value in fields.items():
         setattr(profile, name, value)
     if submit and profile.training_route == TrainingRoute.EXTERNAL:
-        if profile.external_training_status not in (
-            EvidenceStatus.ACCEPTED,
-            EvidenceStatus.PENDING,
-        ):
+        if profile.external_training_status not in EVIDENCE_SENT:
             _evidence_create(
                 profile,
                 description=profile.external_training,
@@ -825,8 +823,7 @@ def steps_to_book(profile: MentorProfile) -> list[str]:
     steps = []
     if profile.trained_on is None and not (
         profile.training_route == TrainingRoute.EXTERNAL
-        and profile.external_training_status
-        in (EvidenceStatus.PENDING, EvidenceStatus.ACCEPTED)
+        and profile.external_training_status in EVIDENCE_SENT
     ):
         steps.append(EventKind.MENTOR_TRAINING)
     if profile.workshop_attended_on is None:

@@ -28,6 +28,8 @@ from mentorscheme.mentors.forms import (
     ReviewForm,
 )
 from mentorscheme.mentors.models import (
+    DRAFTING_STATUSES,
+    EVIDENCE_SENT,
     MOST_PLACES,
     EvidenceStatus,
     MentorProfile,
@@ -74,7 +76,7 @@ def mentor_home(request):
             "mentors/become.html",
             {"level": level, "profile": profile, "declined": declined},
         )
-    if profile.status in (MentorStatus.INTERESTED, MentorStatus.MORE_INFO):
+    if profile.status in DRAFTING_STATUSES:
         return redirect("mentors:apply")
     return render(request, "mentors/home.html", selectors.mentor_home_context(profile))
 
@@ -110,10 +112,7 @@ def _profile_initial(profile: MentorProfile) -> dict:
 def apply(request):
     member = _member_or_403(request)
     profile = _profile_of(member)
-    if profile is None or profile.status not in (
-        MentorStatus.INTERESTED,
-        MentorStatus.MORE_INFO,
-    ):
+    if profile is None or profile.status not in DRAFTING_STATUSES:
         return redirect("mentors:home")
     level = selectors.level_held(member)
     if level is None:
@@ -126,8 +125,7 @@ def apply(request):
         initial=_profile_initial(profile),
         level_rank=level.rank,
         submitting=submitting,
-        evidence_needed=profile.external_training_status
-        not in (EvidenceStatus.PENDING, EvidenceStatus.ACCEPTED),
+        evidence_needed=profile.external_training_status not in EVIDENCE_SENT,
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
