@@ -10,7 +10,6 @@ class ContactDetailsForm(forms.Form):
     contact_email = forms.EmailField(
         required=False,
         label="Email for mentoring",
-        help_text="Leave empty to use your account email.",
         error_messages={"invalid": "Enter an email address like name@example.org."},
     )
     contact_phone = forms.CharField(
@@ -19,6 +18,16 @@ class ContactDetailsForm(forms.Form):
         label="Phone for mentoring (optional)",
         help_text="Only the person you are matched with sees it.",
     )
+
+    def __init__(self, *args, record_email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The address the scheme writes to (the membership record's), which may
+        # differ from the one the member signs in with.
+        self.fields[
+            "contact_email"
+        ].help_text = (
+            f"Leave empty to use the email on your membership record, {record_email}."
+        )
 
     def clean_contact_phone(self):
         phone = " ".join(self.cleaned_data["contact_phone"].split())

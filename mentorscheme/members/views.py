@@ -39,7 +39,9 @@ def contact_details(request):
         "contact_email": member.contact_email,
         "contact_phone": member.contact_phone,
     }
-    form = forms.ContactDetailsForm(request.POST or None, initial=initial)
+    form = forms.ContactDetailsForm(
+        request.POST or None, initial=initial, record_email=member.email
+    )
     if request.method == "POST" and form.is_valid():
         services.member_contact_update(member=member, **form.cleaned_data)
         messages.success(request, "Your contact details for mentoring are saved.")

@@ -95,3 +95,12 @@ def test_a_phone_number_must_look_like_one(client, alice):
     )
     assert response.status_code == 400
     assert "Enter a phone number" in response.text
+
+
+def test_the_contact_form_names_the_address_used_when_left_empty(client, alice):
+    # Alice signs in with another address now; the scheme writes to her record's.
+    alice.user.email = "alice.new@example.org"
+    alice.user.save()
+    page = login(client, alice).get("/members/me/contact/").text
+    assert "Leave empty to use the email on your membership record, " in page
+    assert "alice@example.org." in page
