@@ -477,6 +477,10 @@ def test_a_letter_revised_after_the_candidate_confirmed_asks_them_to_confirm_aga
     url = letter_url(relationship)
     first = write_letter(client, dora, relationship)
     login(client, alice)
+    # Alice reads the letter she confirms with.
+    assert f'href="{url}?download=1">download it</a> and read it' in (
+        client.get(complete_url(relationship)).text
+    )
     client.post(complete_url(relationship))
     login(client, dora)
     # The mentor is told before saving what a change does.
