@@ -74,3 +74,11 @@ def test_a_mentor_not_yet_listed_is_not_told_they_have_a_free_place(client, caro
     page = login(client, carol).get("/mentors/").text
     assert "free place" not in page
     assert "None yet: you can take on 1 candidate once you are listed" in page
+
+
+def test_the_page_is_headed_as_the_menu_names_it(client, bob, carol):
+    f.mentor_profile(carol, status=MentorStatus.TRAINED, workshop_attended_on=None)
+    for who, name in ((bob, "Your candidates"), (carol, "Your mentor application")):
+        page = login(client, who).get("/mentors/").text
+        assert f"<h1>{name}</h1>" in page
+        assert f'aria-current="page">{name}</a>' in page
