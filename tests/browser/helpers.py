@@ -188,6 +188,26 @@ LAYOUT = """() => {
             problems.push(`the link "${words(link)}" beside a button breaks over lines`);
         }
     }
+    // Buttons beside or above one another do not touch.
+    const buttons = [...document.querySelectorAll("main button, main .button")]
+        .filter(b => b.offsetParent)
+        .map(b => [words(b), b.getBoundingClientRect()]);
+    buttons.forEach(([a, r], i) => buttons.slice(i + 1).forEach(([b, s]) => {
+        const apart = Math.max(s.left - r.right, r.left - s.right,
+                               s.top - r.bottom, r.top - s.bottom);
+        if (apart < 4) problems.push(`the buttons "${a}" and "${b}" touch`);
+    }));
+    // A button in a table keeps its words on one line.
+    for (const b of document.querySelectorAll("main td button")) {
+        if (!b.offsetParent) continue;
+        const style = getComputedStyle(b);
+        const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.2;
+        const inner = b.clientHeight - parseFloat(style.paddingTop)
+                      - parseFloat(style.paddingBottom);
+        if (inner > line * 1.5) {
+            problems.push(`the button "${words(b)}" in a table breaks over lines`);
+        }
+    }
     // The words of a chart do not run into each other.
     for (const svg of document.querySelectorAll("main svg")) {
         const texts = [...svg.querySelectorAll("text")]
@@ -228,7 +248,8 @@ LAYOUT = """() => {
 
 def layout_problems(page) -> list[str]:
     """What is out of place on the page as shown: wider than the screen, a box to
-    tick away from its words, a link beside a button broken over two lines, words
+    tick away from its words, a link beside a button broken over two lines, buttons
+    touching, a button in a table broken over two lines, words
     of a chart on top of each other, cut off or too small to read, a chart off the
     edge of the screen."""
     page.wait_for_load_state("load")

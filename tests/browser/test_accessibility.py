@@ -299,7 +299,10 @@ def test_the_layout_checks_do_report_a_problem_when_there_is_one(open_page, db):
             + '<svg role="img" viewBox="0 0 1200 40" width="1200"><title>Wide</title>'
             + '<text x="1150" y="30" font-size="15">Nov 2026</text></svg>'
             + '<svg role="img" viewBox="0 0 600 40" width="300"><title>Tiny</title>'
-            + '<text x="0" y="30" font-size="14">Dec</text></svg>')"""
+            + '<text x="0" y="30" font-size="14">Dec</text></svg>'
+            + '<div><button>Send</button></div><div><button>Discard</button></div>'
+            + '<table><tr><td><button>Take out this pair from the proposal</button>'
+            + '</td><td>' + 'a wide cell '.repeat(20) + '</td></tr></table>')"""
     )
     problems = "\n".join(layout_problems(page))
     assert '"Tick me" is not beside its words' in problems, problems
@@ -309,6 +312,10 @@ def test_the_layout_checks_do_report_a_problem_when_there_is_one(open_page, db):
     assert 'the chart "Wide" runs off the screen' in problems, problems
     assert 'the words "Nov 2026" of a chart are cut off' in problems, problems
     assert 'the words "Dec" of a chart are 7.0 px high' in problems, problems
+    assert 'the buttons "Send" and "Discard" touch' in problems, problems
+    assert 'the button "Take out this pair from the proposal" in a table breaks' in (
+        problems
+    ), problems
 
 
 def test_the_password_rules_are_read_out_with_the_password_field(open_page, db):
