@@ -33,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.cohorts import PROFILES, make_instance  # noqa: E402
+from bench.cohorts import PROFILES, make_instance, regional_instance  # noqa: E402
 from mentorscheme.matching.engine import (  # noqa: E402
     MentorIndex,
     allocate,
@@ -45,8 +45,10 @@ from mentorscheme.scheme.records import CandidateRecord  # noqa: E402
 
 SIZES = {
     "small": (1_000, 300),
-    #: One region's backlog: an officer allocating for a region, not the country.
-    "region": (5_000, 1_500),
+    #: One region's backlog: an officer allocating for a region, not the country,
+    #: sees one region's candidates (at most 5,000, from the large cohort)
+    #: against every mentor in the country (``_instance``).
+    "region": (5_000, 15_000),
     "medium": (10_000, 3_000),
     "large": (50_000, 15_000),
 }
@@ -58,6 +60,14 @@ LIBRARY_MAX_PAIRS = 400_000
 FULL_MAX_PAIRS = 30_000_000
 
 # --- Measurements, each run in its own subprocess -----------------------------------
+
+
+def _instance(size: str, profile: str = "scarce"):
+    if size == "region":
+        n_candidates, n_mentors = SIZES["large"]
+        most = SIZES["region"][0]
+        return regional_instance(n_candidates, n_mentors, most, profile=profile)
+    return make_instance(*SIZES[size], profile=profile)
 
 
 def _rss_mb() -> float:
@@ -74,7 +84,7 @@ def _eligible(candidates: list[CandidateRecord]) -> list[CandidateRecord]:
 
 
 def measure_suggest(size: str, queries: int) -> dict:
-    candidates, mentors, _ = make_instance(*SIZES[size])
+    candidates, mentors, _ = _instance(size)
     before = _rss_mb()
     start = time.perf_counter()
     index = MentorIndex.build(mentors)
@@ -112,7 +122,7 @@ def _summary(allocation, seconds: float, cpu: float, before: float) -> dict:
 
 
 def measure_allocate(size: str, profile: str, method: str = "auto") -> dict:
-    candidates, mentors, weights = make_instance(*SIZES[size], profile=profile)
+    candidates, mentors, weights = _instance(size, profile)
     before = _rss_mb()
     start, start_cpu = time.perf_counter(), time.process_time()
     if method == "greedy":
@@ -125,7 +135,7 @@ def measure_allocate(size: str, profile: str, method: str = "auto") -> dict:
 
 def measure_traced(size: str, profile: str) -> dict:
     """Python-level peak (tracemalloc sees numpy buffers too); slower, so apart."""
-    candidates, mentors, weights = make_instance(*SIZES[size], profile=profile)
+    candidates, mentors, weights = _instance(size, profile)
     tracemalloc.start()
     allocate(candidates, mentors, weights)
     _, peak = tracemalloc.get_traced_memory()
@@ -139,7 +149,7 @@ def measure_library(size: str) -> dict:
     from mentorscheme.scheme.eligibility import allowed_mask
     from mentorscheme.scheme.recommendations import score_vector
 
-    candidates, mentors, _ = make_instance(*SIZES[size])
+    candidates, mentors, _ = _instance(size)
     before = _rss_mb()
     start, start_cpu = time.perf_counter(), time.process_time()
     index = MentorIndex.build(mentors)

@@ -23,6 +23,7 @@ profiles span what a body could see on its unmatched backlog:
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -278,3 +279,25 @@ def make_instance(
             )
         )
     return candidates, mentors, shape.weights
+
+
+def regional_instance(
+    n_candidates: int,
+    n_mentors: int,
+    most: int,
+    seed: int = 7,
+    profile: str = "scarce",
+) -> tuple[list[CandidateRecord], list[MentorRecord], Weights]:
+    """One region's backlog as an officer allocating for that region sees it: the
+    candidates of one region of a national cohort against every mentor in the
+    country (mentoring is remote). The region is the largest with at most
+    ``most`` candidates; if every region has more, the first ``most`` of the
+    smallest."""
+    candidates, mentors, weights = make_instance(n_candidates, n_mentors, seed, profile)
+    counts = Counter(c.region_id for c in candidates if c.region_id is not None)
+    fitting = [r for r, n in counts.items() if n <= most]
+    if fitting:
+        region = max(fitting, key=lambda r: (counts[r], -r))
+    else:
+        region = min(counts, key=lambda r: (counts[r], r))
+    return [c for c in candidates if c.region_id == region][:most], mentors, weights

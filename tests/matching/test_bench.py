@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from bench import bench_matching
+from bench.cohorts import make_instance, regional_instance
 
 
 def canned(score_of_full):
@@ -54,3 +55,19 @@ def test_a_different_optimum_fails_the_benchmark(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "DIFFERENT OPTIMUM" in out
     assert "Not the optimum of the full network: ties small, ties medium" in out
+
+
+def test_a_regional_run_is_one_regions_candidates_against_the_countrys_mentors():
+    # As the site allocates for a region: the waiting candidates of that region,
+    # every listed mentor anywhere.
+    candidates, mentors, _ = regional_instance(2_000, 600, most=250, profile="scarce")
+    national, all_mentors, _ = make_instance(2_000, 600, profile="scarce")
+    assert 0 < len(candidates) <= 250
+    assert len({c.region_id for c in candidates}) == 1
+    assert mentors == all_mentors
+    region = candidates[0].region_id
+    assert candidates == [c for c in national if c.region_id == region][:250]
+
+
+def test_the_benchmarks_regional_size_has_the_countrys_mentors():
+    assert bench_matching.SIZES["region"] == (5_000, bench_matching.SIZES["large"][1])
