@@ -240,3 +240,34 @@ REQUEST_MESSAGES = [
     "I work in a small health library and would like a mentor who can help me see "
     "the wider professional context.",
 ]
+
+
+AGREEMENT_GOALS = [
+    "Plan the portfolio and map evidence to the three criteria; write the evaluative "
+    "statement in drafts we discuss.",
+    "Complete the self-assessment against the PKSB at the start, choose evidence from "
+    "two recent projects, and build the wider professional context.",
+    "Reflect on my move into a new role and show its organisational context; submit "
+    "within about nine months.",
+]
+
+AGREEMENT_FREQUENCIES = [
+    "About once a month, for an hour",
+    "Every four to six weeks, with email between",
+    "Monthly at first, then as the statement takes shape",
+]
+
+MEETING_NOTES = [
+    "Talked through the criteria and what evidence might show each.",
+    "Reviewed the first draft of the evaluative statement: more reflection, less "
+    "description.",
+    "Looked at the PKSB self-assessment and chose areas to develop.",
+    "Discussed the wider professional context: a regional group and a conference talk.",
+    "Went through the evidence list and its mapping; agreed what to cut.",
+]
+
+LETTER_OF_SUPPORT = (
+    "I have mentored this candidate through their Fellowship portfolio. Their "
+    "evidence shows sustained leadership and a contribution to the profession well "
+    "beyond their own organisation, and I support their application."
+)

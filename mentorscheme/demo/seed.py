@@ -32,8 +32,10 @@ from mentorscheme.members.models import (
 )
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import (
+    Agreement,
     DeclineReason,
     HelpFlag,
+    Meeting,
     MentoringRelationship,
     MentoringRequest,
     RelationshipStatus,
@@ -870,6 +872,7 @@ class DemoSeeder:
             if enrolment.pk in unmentored:
                 enrolment.status = EnrolmentStatus.ENROLLED
         self._requests(rows, listed)
+        self._mentoring_kept(rows)
         self.paired_with: dict[int, list[int]] = {}
         for row in rows:
             if row.status == RelationshipStatus.ACTIVE:
@@ -915,7 +918,81 @@ class DemoSeeder:
                     closed_at=_at(row.started_on, 9),
                 )
             )
-        _bulk(MentoringRequest, requests, self.progress, "requests")
+        requests = _bulk(MentoringRequest, requests, self.progress, "requests")
+        accepted = {
+            (r.enrolment_id, r.mentor_id): r
+            for r in requests
+            if r.status == RequestStatus.ACCEPTED
+        }
+        for row in rows:
+            row.request = accepted[(row.enrolment_id, row.mentor_id)]
+        MentoringRelationship.objects.bulk_update(rows, ["request"], batch_size=BATCH)
+
+    def _mentoring_kept(self, rows) -> None:
+        """What a pair keeps: an agreement both confirmed in the first weeks,
+        meetings every month or so until it ended (or lately), and for completed
+        mentoring both confirmations (and the Fellowship letter of support)."""
+        rng, agreements, meetings, active = self.rng, [], [], {}
+        for row in rows:
+            end = row.ended_on or self.today
+            agreed = row.started_on + datetime.timedelta(days=rng.randrange(3, 21))
+            modes = row.enrolment.meeting_modes or [MeetingMode.ZOOM.value]
+            if agreed <= end:
+                agreements.append(
+                    Agreement(
+                        relationship=row,
+                        version=1,
+                        goals=rng.choice(names.AGREEMENT_GOALS),
+                        frequency=rng.choice(names.AGREEMENT_FREQUENCIES),
+                        meeting_modes=modes,
+                        created_at=_at(agreed, 12),
+                        candidate_confirmed_at=_at(agreed, 18),
+                        mentor_confirmed_at=_at(agreed + datetime.timedelta(days=1)),
+                    )
+                )
+            day = _working_day(
+                row.started_on + datetime.timedelta(days=rng.randrange(0, 10))
+            )
+            while day <= end:
+                meetings.append(
+                    Meeting(
+                        relationship=row,
+                        held_on=day,
+                        mode=rng.choice(modes),
+                        duration_minutes=rng.choice([30, 45, 60, 60, 90]),
+                        notes=rng.choice(names.MEETING_NOTES),
+                        created_at=_at(day, 17),
+                    )
+                )
+                if row.status == RelationshipStatus.ACTIVE:
+                    active[row.mentor_id] = max(active.get(row.mentor_id, day), day)
+                day = _working_day(day + datetime.timedelta(days=rng.randrange(21, 50)))
+            if row.status == RelationshipStatus.COMPLETED:
+                row.candidate_completion_at = _at(end, 10)
+                row.mentor_completion_at = _at(end, 15)
+                row.completion_confirmed_at = row.mentor_completion_at
+                if row.enrolment.qualification.mentor_writes_letter:
+                    row.letter_of_support = names.LETTER_OF_SUPPORT
+                    row.letter_written_at = _at(end - datetime.timedelta(days=3))
+        _bulk(Agreement, agreements, self.progress, "agreements")
+        _bulk(Meeting, meetings, self.progress, "meetings")
+        MentoringRelationship.objects.bulk_update(
+            [r for r in rows if r.status == RelationshipStatus.COMPLETED],
+            [
+                "candidate_completion_at",
+                "mentor_completion_at",
+                "completion_confirmed_at",
+                "letter_of_support",
+                "letter_written_at",
+            ],
+            batch_size=BATCH,
+        )
+        profiles = {p.pk: p for p in self.mentors}
+        for mentor_id, day in active.items():
+            profiles[mentor_id].last_active_at = _at(day, 17)
+        MentorProfile.objects.bulk_update(
+            [profiles[pk] for pk in active], ["last_active_at"], batch_size=BATCH
+        )
 
     def _flag_waiting(self) -> None:
         """Candidates still without a mentor after the waiting period were flagged

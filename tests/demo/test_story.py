@@ -167,6 +167,25 @@ def test_the_demo_people_are_where_their_story_says(db):
     for enrolment in Enrolment.objects.filter(status="submitted"):
         assert enrolment.relationships.filter(status="completed").exists()
 
+    # Each match keeps its story: the request it came from, an agreement both
+    # confirmed, meetings; completed mentoring confirmed by both.
+    month_ago = today - datetime.timedelta(days=30)
+    for pair in MentoringRelationship.objects.select_related(
+        "request", "enrolment__qualification"
+    ).prefetch_related("agreements", "meetings"):
+        assert pair.request.status == "accepted"
+        assert pair.request.mentor_id == pair.mentor_id
+        if pair.started_on < month_ago:
+            assert any(a.is_confirmed for a in pair.agreements.all()), pair
+            assert pair.meetings.all(), pair
+        last = pair.ended_on or today
+        assert all(pair.started_on <= m.held_on <= last for m in pair.meetings.all())
+        assert all(m.held_on.weekday() < 5 for m in pair.meetings.all())
+        if pair.status == "completed":
+            assert pair.candidate_completion_at and pair.mentor_completion_at, pair
+            if pair.enrolment.qualification.mentor_writes_letter:
+                assert pair.letter_of_support, pair
+
 
 def test_the_demo_is_as_the_periodic_work_leaves_it(db):
     """Loaded, the demo is in the state the scheme's hourly work keeps it in: its
