@@ -460,11 +460,12 @@ def enrolment_set_status(
     _record_change(
         enrolment, from_status=before, by=by, note=note.strip(), source=source
     )
-    closed, thanked, requests_closed = None, None, 0
+    closed, thanked, requests_closed, told = None, None, 0, None
     if status == EnrolmentStatus.SUBMITTED:
         requests_closed = _end_the_search(enrolment)
     if enrolment.is_open:
         _counted(enrolment_ids=[enrolment.pk])
+        told = _tell_mentor_of_step(enrolment)
     else:
         awarded = status == EnrolmentStatus.AWARDED
         closed = _close_mentoring(
@@ -485,12 +486,27 @@ def enrolment_set_status(
             "mentoring": closed,
             "thanked": thanked,
             "requests_closed": requests_closed,
+            "mentor_told": told,
             # Asked for further information, the portfolio is being prepared again.
             "may_find_mentor": status == EnrolmentStatus.FURTHER_INFO
             and not selectors.candidate_rule_failures(enrolment),
         },
     )
     return enrolment
+
+
+def _tell_mentor_of_step(enrolment: Enrolment) -> MentoringRelationship | None:
+    """The mentor hears the portfolio went in, or that further information is
+    asked for (which they help prepare); the registration team's note stays the
+    candidate's. Returns the mentoring told (None: no mentor now)."""
+    relationship = selectors.active_relationship(enrolment)
+    if relationship is not None:
+        emails.send(
+            "enrolment_status_mentor",
+            to=relationship.mentor.member.email,
+            context={"relationship": relationship, "enrolment": enrolment},
+        )
+    return relationship
 
 
 def awards_close_enrolments(*, member_ids=None) -> int:

@@ -326,3 +326,26 @@ def test_nobody_records_an_outcome_for_themselves_or_someone_they_line_manage(
     )
     own.refresh_from_db()
     assert own.status == "awarded"
+
+
+def test_the_mentor_hears_of_the_submission_and_of_further_information_asked(
+    client, alice, dora, sam_with_totp, django_capture_on_commit_callbacks
+):
+    matched(client, alice, dora)
+    url = f"/mentoring/enrolments/{alice.enrolments.get().pk}/status/"
+    login(client, sam_with_totp)
+    told = {}
+    for status in ("submitted", "further_info"):
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url, {"status": status, "note": "Criterion 3 is thin."})
+        told[status] = {m.to[0]: m for m in mail.outbox}
+    to_dora = told["submitted"]["dora@example.org"]
+    assert "Alice Archer has sent in their Chartership portfolio" in to_dora.subject
+    asked = told["further_info"]["dora@example.org"]
+    assert "you can help Alice prepare it" in asked.body
+    # The registration team's note is for the candidate.
+    assert "Criterion 3" not in asked.body
+    assert "Dora Davies, your mentor, has been told" in (
+        told["further_info"]["alice@example.org"].body
+    )
