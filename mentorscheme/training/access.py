@@ -39,6 +39,17 @@ def get_event_to_manage_or_404(roles: Roles, event_id: int):
         raise Http404("No such event") from None
 
 
+def own_booking(member, booking_id: int | None) -> Booking | None:
+    """One of the member's own bookings, with its event; None for anyone else's."""
+    if member is None or booking_id is None:
+        return None
+    return (
+        Booking.objects.select_related("event")
+        .filter(pk=booking_id, member=member)
+        .first()
+    )
+
+
 def may_join_online(roles: Roles, event_ids) -> set[int]:
     """Of these events (pks, or a query of them), those whose joining link this
     person may see: the ones they hold a place on, and the ones they run (officers

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from mentorscheme.training.access import (
     events_to_manage,
     get_event_to_manage_or_404,
     may_join_online,
+    own_booking,
     regions_to_run_events_in,
 )
 from mentorscheme.training.forms import BriefingForm, EventForm
@@ -143,11 +144,7 @@ def move_booking(request, pk: int):
     booking_id = parse_id(request.POST.get("booking", ""))
     if booking_id is None:
         return HttpResponse(status=400)
-    held = (
-        Booking.objects.select_related("event")
-        .filter(pk=booking_id, member=roles.member)
-        .first()
-    )
+    held = own_booking(roles.member, booking_id)
     to = TrainingEvent.objects.filter(pk=pk).first()
     if (
         confirm.needs_confirmation(request)
@@ -180,9 +177,9 @@ def move_booking(request, pk: int):
 def cancel_booking(request, pk: int):
     roles = roles_for(request.user)
     require(roles.member is not None)
-    booking = get_object_or_404(
-        Booking.objects.select_related("event"), pk=pk, member=roles.member
-    )
+    booking = own_booking(roles.member, pk)
+    if booking is None:
+        raise Http404("No such booking")
     if (
         confirm.needs_confirmation(request)
         and booking.status in HELD_STATUSES

@@ -21,7 +21,7 @@ from mentorscheme.api.schemas import (
     paginate,
 )
 from mentorscheme.training import services
-from mentorscheme.training.access import may_join_online
+from mentorscheme.training.access import may_join_online, own_booking
 from mentorscheme.training.models import (
     PLACE_STATUSES,
     Booking,
@@ -132,7 +132,7 @@ def booking_create(request, payload: BookingIn):
 )
 def booking_cancel(request, booking_id: Id):
     member = require_member(request.auth)
-    if not Booking.objects.filter(pk=booking_id, member=member).exists():
+    if own_booking(member, booking_id) is None:
         raise ApiProblem("not-found", "You have no such booking.")
     try:
         booking = services.booking_cancel(booking_id=booking_id, member=member)
