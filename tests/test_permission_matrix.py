@@ -222,7 +222,7 @@ training:cancel               pk=event                login 404   404   200   40
 training:attendance           pk=event,booking_pk=booking login 404 404 >training:manage 404 >training:manage
 mentoring:help                -                       login >mentoring:home 403 403   403   403
 # The request is Alice's (candidate) to Bob (mentor); each action is for one of them.
-mentoring:request_accept      pk=request              login 403 >mentoring:request 403 404 403
+mentoring:request_accept      pk=request              login 403   400   403   404   403
 mentoring:request_decline     pk=request              login 403   400   403   404   403
 mentoring:request_ask         pk=request              login 403   400   403   404   403
 mentoring:request_reply       pk=request              login 400   403   403   404   403
