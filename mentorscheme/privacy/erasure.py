@@ -16,6 +16,7 @@ found by their email addresses first, while those are still known.
 import contextlib
 import datetime
 import json
+import re
 from collections.abc import Callable
 
 from allauth.account.models import EmailAddress, EmailConfirmation
@@ -127,6 +128,12 @@ _IN_RELATIONSHIP = ("relationship__enrolment__member", "relationship__mentor__me
 
 
 # -- text that names them ----------------------------------------------------------
+
+
+def _quotes(subject: Subject, value) -> bool:
+    """Whether ``value``, read as text, holds one of the person's identifiers."""
+    text = str(value).lower()
+    return any(needle.lower() in text for needle in subject.identifiers)
 
 
 def _naming(model, subject: Subject, field: str):
@@ -361,19 +368,14 @@ def _imports(subject: Subject) -> int:
     may quote their details); the counts stay. A report that still names them
     elsewhere goes."""
     count = _unlink(RegisterImport, "created_by")(subject)
-    needles = [needle.lower() for needle in subject.identifiers]
-
-    def names(value) -> bool:
-        return any(needle in str(value).lower() for needle in needles)
-
     for job in names_them(RegisterImport, subject, "outcome", "refusal"):
         outcome = job.outcome or {}
         for rejection in outcome.get("rejections", ()):
-            if names(rejection):
+            if _quotes(subject, rejection):
                 rejection.update(membership_number=ERASED, reasons=[ERASED])
         RegisterImport.objects.filter(pk=job.pk).update(
             outcome=outcome or None,
-            refusal=ERASED if names(job.refusal) else job.refusal,
+            refusal=ERASED if _quotes(subject, job.refusal) else job.refusal,
         )
         count += 1
     return count + _delete(names_them(RegisterImport, subject, "outcome", "refusal"))
@@ -428,7 +430,6 @@ def _sessions(subject: Subject) -> int:
     cleared, and allauth keeps the address it signed in with), and any other
     session that names them."""
     user_id = str(subject.user.pk) if subject.user is not None else None
-    needles = [needle.lower() for needle in subject.identifiers]
 
     def theirs(data: dict) -> bool:
         if user_id is not None and user_id in (
@@ -436,8 +437,7 @@ def _sessions(subject: Subject) -> int:
             data.get("account_authentication_methods_user"),
         ):
             return True
-        text = json.dumps(data, default=str, ensure_ascii=False).lower()
-        return any(needle in text for needle in needles)
+        return _quotes(subject, json.dumps(data, default=str, ensure_ascii=False))
 
     found = [s.pk for s in Session.objects.iterator() if theirs(s.get_decoded())]
     return _delete(Session.objects.filter(pk__in=found))
@@ -551,14 +551,36 @@ ERASERS: dict[str, Callable[[Subject], int]] = {
 }
 
 
+def _names(subject: Subject, text: str) -> bool:
+    """Whether ``text`` names the person: an identifier, or their first or last
+    name as a word."""
+    names = (subject.member.first_name, subject.member.last_name)
+    return _quotes(subject, text) or any(
+        re.search(rf"\b{re.escape(name.lower())}\b", text.lower())
+        for name in names
+        if len(name) >= 3
+    )
+
+
+def erasure_reason_check(*, member: Member, reason: str) -> None:
+    """Refuse a reason the record of the erasure cannot keep: too short to say
+    anything, or naming the member (it outlives their data)."""
+    if len(reason.strip()) < 10:
+        raise PrivacyError("Say why, in a few words: the request and where it came.")
+    if _names(Subject.of_member(member), reason):
+        raise PrivacyError(
+            "The reason is kept after the erasure, so it must not name the member: "
+            "say how and when the request came, and its reference."
+        )
+
+
 @transaction.atomic
 def member_erase(*, member: Member, by, reason: str) -> ErasureRecord:
     """Erase a member's personal data everywhere; one transaction, all or nothing."""
     member = lock_row(Member, member.pk)
     if ErasureRecord.objects.filter(member=member).exists():
         raise PrivacyError("This member's personal data has already been erased.")
-    if len(reason.strip()) < 10:
-        raise PrivacyError("Say why, in a few words: the request and where it came.")
+    erasure_reason_check(member=member, reason=reason)
     if by is not None and member.user_id == by.pk:
         raise PrivacyError("Another member of the team must erase your own record.")
     subject = Subject.of_member(member)

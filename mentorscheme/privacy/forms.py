@@ -7,8 +7,9 @@ class EraseForm(forms.Form):
         min_length=10,
         max_length=2000,
         label="Why",
-        help_text="The request: who made it, when and how (for example, “Erasure "
-        "request by email on 3 May, reference DP-123”). It is kept as the record.",
+        help_text="The request: when and how it came, and its reference (for "
+        "example, “Erasure request by email on 3 May, reference DP-123”). It is "
+        "kept as the record, so do not name the member.",
     )
 
 

@@ -135,12 +135,15 @@ def erase(request, member_id: int):
     done = ErasureRecord.objects.filter(member=member).first()
     form = EraseForm(request.POST or None)
     if request.method == "POST" and done is None and form.is_valid():
-        if confirm.needs_confirmation(request) and member.user_id != request.user.pk:
-            return _confirm_erase(request, member)
+        reason = form.cleaned_data["reason"]
         try:
-            erasure.member_erase(
-                member=member, by=request.user, reason=form.cleaned_data["reason"]
-            )
+            erasure.erasure_reason_check(member=member, reason=reason)
+            if (
+                confirm.needs_confirmation(request)
+                and member.user_id != request.user.pk
+            ):
+                return _confirm_erase(request, member)
+            erasure.member_erase(member=member, by=request.user, reason=reason)
         except erasure.PrivacyError as refusal:
             form.add_error(None, str(refusal))
         else:

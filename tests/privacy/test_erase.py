@@ -175,6 +175,27 @@ def test_the_erasure_is_recorded_with_its_reason(client, mia, sam_with_totp):
     assert ErasureRecord.objects.count() == 1
 
 
+def test_a_reason_that_names_the_member_is_refused_as_it_is_kept(
+    client, mia, sam_with_totp
+):
+    # The record of the erasure outlives it, on the list of erasures.
+    login(client, sam_with_totp)
+    for reason in (
+        "Erasure request from Mia Marchetti by email, DP-124.",
+        "Asked by mia@example.org on 3 May.",
+        "Request about member T777777, by letter.",
+    ):
+        response = _erase(client, mia, reason=reason)
+        assert response.status_code == 400, reason
+        assert "must not name" in response.text
+    # Said at once, before the page that asks to confirm.
+    response = client.post(f"/privacy/erase/{mia.pk}/", {"reason": reason})
+    assert "must not name" in response.text
+    assert not ErasureRecord.objects.exists()
+    assert Member.objects.get(pk=mia.pk).first_name == "Mia"
+    assert _erase(client, mia).status_code == 302
+
+
 def test_only_staff_erase(client, mia, olivia, alice):
     for person in (olivia, alice, mia):
         login(client, person)
