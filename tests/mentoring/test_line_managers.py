@@ -141,6 +141,9 @@ def test_a_link_found_during_mentoring_is_flagged_and_an_officer_ends_it(
     assert flag.relationship == relationship
     assert mail.outbox and "olivia@example.org" in mail.outbox[0].to
     assert "Dora Davies mentors Alice Archer for Chartership." in mail.outbox[0].body
+    # What the email asks of the officer is what the site lets them do.
+    assert "the flag then closes by itself" in mail.outbox[0].body
+    assert "mark the flag resolved" not in mail.outbox[0].body
     relationship.refresh_from_db()
     assert relationship.is_active  # never silently ended
     login(client, olivia)
