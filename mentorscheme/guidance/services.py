@@ -1,12 +1,13 @@
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from mentorscheme.audit import services as audit
 from mentorscheme.guidance.models import GuidancePage, GuidancePageVersion
 from mentorscheme.locking import lock_row
 
 
-def _record_version(page: GuidancePage, user) -> GuidancePageVersion:
+def _record_version(page: GuidancePage, user, *, saved_at=None) -> GuidancePageVersion:
     last = page.versions.aggregate(n=Max("number"))["n"] or 0
     return GuidancePageVersion.objects.create(
         page=page,
@@ -15,6 +16,7 @@ def _record_version(page: GuidancePage, user) -> GuidancePageVersion:
         summary=page.summary,
         body=page.body,
         saved_by=user,
+        saved_at=saved_at or timezone.now(),
     )
 
 
@@ -22,8 +24,9 @@ def _record_version(page: GuidancePage, user) -> GuidancePageVersion:
 def guidance_page_update(*, page: GuidancePage, user, **fields) -> GuidancePage:
     page = lock_row(GuidancePage, page.pk)
     if not page.versions.exists():
-        # The page as shipped (or last saved before history was kept) is version 1.
-        _record_version(page, page.updated_by)
+        # The page as shipped (or last saved before history was kept) is version 1,
+        # saved when it was, not when it was first edited here.
+        _record_version(page, page.updated_by, saved_at=page.updated_at)
     for name, value in fields.items():
         setattr(page, name, value)
     page.updated_by = user

@@ -186,3 +186,16 @@ def test_guidance_stays_true_when_newer_regulations_take_effect(client, db):
     assert "Regulations of 1 September 2026 took effect on" in regulations
     assert "briefed on these regulations" not in regulations
     assert "28 February 2014" not in regulations
+
+
+def test_the_shipped_version_keeps_the_day_it_was_saved(client, sam_with_totp):
+    shipped = datetime.datetime(2026, 1, 5, 9, 0, tzinfo=datetime.UTC)
+    GuidancePage.objects.filter(slug="regulations").update(updated_at=shipped)
+    login(client, sam_with_totp)
+    client.post(
+        "/guidance/regulations/edit/",
+        {"title": "The regulations in force", "body": "New.", "is_published": "on"},
+    )
+    first = GuidancePage.objects.get(slug="regulations").versions.get(number=1)
+    assert first.saved_at == shipped
+    assert "5 January 2026" in client.get("/guidance/regulations/history/").text
