@@ -16,6 +16,11 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.db import connections
+from django.test import Client
+
+from tests.personas import login
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -47,8 +52,9 @@ def _missing() -> str | None:
     if not CHROMIUM.exists():
         return f"{CHROMIUM} is not installed (apt-get install chromium)"
     try:
-        import axe_playwright_python  # noqa: F401
-        import playwright  # noqa: F401
+        # Playwright is optional: without it the browser tests are skipped.
+        import axe_playwright_python  # noqa: F401, PLC0415
+        import playwright  # noqa: F401, PLC0415
     except ImportError as error:
         return f"{error.name} is not installed (pip install -r requirements-dev.txt)"
     return None
@@ -82,7 +88,7 @@ def _chromium_process():
         if os.environ.get("CI"):
             pytest.fail(f"Browser tests must run in CI, but {missing}")
         pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - optional
 
     playwright = sync_playwright().start()
     loop = asyncio.get_running_loop()
@@ -107,8 +113,6 @@ def _chromium_process():
 @pytest.fixture
 def chromium(_chromium_process):
     """The run's Chromium, with Playwright's event loop running for this test only."""
-    from django.db import connections
-
     browser, loop = _chromium_process
     # The ORM calls a test makes between browser steps are plain synchronous calls,
     # safe here, though Django sees the event loop and would refuse them.
@@ -175,11 +179,6 @@ class Pages:
         page.context.add_cookies([self._session_cookie(user)])
 
     def _session_cookie(self, user) -> dict:
-        from django.conf import settings
-        from django.test import Client
-
-        from tests.conftest import login
-
         client = Client()
         login(client, user)
         name = settings.SESSION_COOKIE_NAME
