@@ -480,7 +480,7 @@ def _allocation_steps(runs, now) -> list[Step]:
         steps.append(
             Step(
                 "An allocation is ready for your review; nothing is sent until you "
-                "publish it.",
+                "send its matches.",
                 reverse("oversight:allocation", args=[run.pk]),
                 "Review the allocation",
             )

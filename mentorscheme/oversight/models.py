@@ -19,7 +19,7 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", "Could not be worked out"
     PROPOSED = "proposed", "Proposed, awaiting review"
     PUBLISHING = "publishing", "Being sent"
-    PUBLISHED = "published", "Published"
+    PUBLISHED = "published", "Sent"
     STOPPED = "stopped", "Sending stopped part way"
     DISCARDED = "discarded", "Discarded"
 

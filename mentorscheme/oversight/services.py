@@ -293,7 +293,7 @@ def _locked_run(run: AllocationRun) -> AllocationRun:
 
 #: Why an allocation in each other state cannot be reviewed, sent or discarded.
 _NOT_PROPOSED = {
-    RunStatus.PUBLISHED: "This allocation has already been published.",
+    RunStatus.PUBLISHED: "This allocation's matches have already been sent.",
     RunStatus.PUBLISHING: "This allocation is already being sent: this page shows "
     "how far it has got, and lets you stop sending the rest.",
     RunStatus.DISCARDED: "This allocation was discarded.",
@@ -446,8 +446,8 @@ def allocation_run_stop_sending(*, run: AllocationRun, by) -> AllocationRun:
         if len(run.published) >= len(run.kept_pairs()):
             raise OversightError(
                 "Every pair has been sent or skipped already: there is nothing left "
-                "to stop. The allocation is being marked published, and we will "
-                "email what was sent."
+                "to stop. The allocation is being marked sent, and we will email "
+                "what was sent."
             )
         run.status = RunStatus.STOPPED
         run.stopped_at = timezone.now()
@@ -480,12 +480,12 @@ def refuse_conflicts(run: AllocationRun, by) -> None:
     conflicts = selectors.run_conflicts(run, by)
     if conflicts:
         raise OversightError(
-            "You cannot publish this allocation. "
+            "You cannot send this allocation's matches. "
             + " ".join(conflicts)
             + " Take "
             + ("that pair" if len(conflicts) == 1 else "those pairs")
-            + " out and publish the rest, or ask another support officer of the "
-            "region, or the registration team, to publish it."
+            + " out and send the rest, or ask another support officer of the "
+            "region, or the registration team, to send them."
         )
 
 

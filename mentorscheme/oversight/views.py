@@ -207,7 +207,7 @@ def allocation_list(request):
             request,
             "The allocation is being worked out. This page shows how far it has got,"
             " and we will email you when it is ready for review. Nothing is sent to"
-            " anyone until you publish it.",
+            " anyone until you send the matches.",
         )
         return redirect("oversight:allocation", pk=run.pk)
     runs = allocation_runs_visible(roles).prefetch_related("regions")

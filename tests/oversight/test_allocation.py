@@ -177,7 +177,7 @@ def test_publishing_twice_is_refused_and_changes_nothing(
     response = client.post(
         f"/oversight/allocations/{run.pk}/publish/", confirmed(run), follow=True
     )
-    assert "already been published" in response.text
+    assert "matches have already been sent" in response.text
     assert MentoringRequest.objects.count() == 2
     assert AuditEntry.objects.filter(action="allocation_published").count() == 1
     response = client.post(
@@ -185,7 +185,7 @@ def test_publishing_twice_is_refused_and_changes_nothing(
         {"candidate": waiting["alice"].pk},
         follow=True,
     )
-    assert "already been published" in response.text
+    assert "matches have already been sent" in response.text
 
 
 def test_direct_mode_makes_the_match_and_closes_other_requests(
@@ -685,10 +685,10 @@ def test_an_officer_cannot_publish_a_match_for_someone_they_line_manage(
     for data in ({}, CONFIRMED):
         page = html.unescape(client.post(url, data, follow=True).text)
         assert (
-            "You cannot publish this allocation. Carl Clark with Bob Baker: You are "
-            "Carl Clark's line manager, so you cannot decide this. Take that pair "
-            "out and publish the rest, or ask another support officer of the "
-            "region, or the registration team, to publish it." in page
+            "You cannot send this allocation's matches. Carl Clark with Bob Baker: "
+            "You are Carl Clark's line manager, so you cannot decide this. Take "
+            "that pair out and send the rest, or ask another support officer of "
+            "the region, or the registration team, to send them." in page
         )
     run.refresh_from_db()
     assert run.status == "proposed"

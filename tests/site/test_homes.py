@@ -260,3 +260,18 @@ def test_an_officer_is_told_of_pairs_the_last_allocation_failed_to_send(
     assert "not sent" not in home(client, oscar)
     allocation_run("london", status=RunStatus.PROPOSED)
     assert "were not sent" not in home(client, olivia)
+
+
+def test_an_allocation_to_review_and_one_sent_are_told_in_the_glossarys_words(
+    client, olivia
+):
+    """An allocation's matches are sent, not published ("Words we use")."""
+    proposed = allocation_run("london", status=RunStatus.PROPOSED)
+    page = home(client, olivia)
+    assert "nothing is sent until you send its matches." in page
+    assert f'href="/oversight/allocations/{proposed.pk}/">Review the allocation' in page
+    sent = allocation_run("london", status=RunStatus.PUBLISHED)
+    page = client.get(f"/oversight/allocations/{sent.pk}/").text
+    assert f"<h1>Allocation run {sent.pk}: sent</h1>" in page
+    listed = client.get("/oversight/allocations/").text
+    assert "publish" not in (page + listed).lower().replace("allocation_publish", "")
