@@ -95,6 +95,8 @@ def pages_for(role: str, w) -> list[tuple]:
             ),
             ("your mentoring", "/mentoring/", None),
             ("your line manager", "/mentoring/line-manager/", None),
+            ("your line manager, with errors", "/mentoring/line-manager/", "Save"),
+            ("contact details for mentoring", "/members/me/contact/", None),
             ("a request", f"/mentoring/requests/{w.request.pk}/", None),
             ("enrolments", "/mentoring/enrol/", None),
             (
@@ -190,6 +192,16 @@ def pages_for(role: str, w) -> list[tuple]:
             ("scheme settings", "/oversight/scheme/settings/", None),
             ("import the member records", "/members/import/", None),
             ("an import", f"/members/import/{w.register_import.pk}/", None),
+            (
+                "an enrolment's next step",
+                f"/mentoring/enrolments/{w.request.enrolment.pk}/status/",
+                None,
+            ),
+            (
+                "an enrolment's next step, with errors",
+                f"/mentoring/enrolments/{w.request.enrolment.pk}/status/",
+                "Record and tell the candidate",
+            ),
             ("API tokens", "/api/tokens/", None),
             ("erase a member's data", f"/privacy/erase/{w.member.pk}/", None),
             ("erasures", "/privacy/erasures/", None),
