@@ -275,3 +275,20 @@ def test_an_allocation_to_review_and_one_sent_are_told_in_the_glossarys_words(
     assert f"<h1>Allocation run {sent.pk}: sent</h1>" in page
     listed = client.get("/oversight/allocations/").text
     assert "publish" not in (page + listed).lower().replace("allocation_publish", "")
+
+
+def test_a_mentors_page_names_regions_to_meet_in_only_when_they_meet_in_person(
+    client, alice
+):
+    remote = mentor(last_name="Remote").mentor_profile
+    remote.regions.set([f.region("london")])  # chosen once, no longer meets there
+    remote.meeting_modes = ["zoom"]
+    remote.save()
+    login(client, alice)
+    page = client.get(f"/mentoring/directory/{remote.pk}/").text
+    assert "<dt>Ways of meeting</dt><dd>Zoom</dd>" in page
+    assert "meeting in person" not in page
+    remote.meeting_modes = ["zoom", "in_person"]
+    remote.save()
+    page = client.get(f"/mentoring/directory/{remote.pk}/").text
+    assert "<dt>Regions for meeting in person</dt><dd>London</dd>" in page
