@@ -294,6 +294,8 @@ class SchemeSettingsForm(forms.ModelForm):
             "allocation_mode": "Sending an allocation's matches",
         }
         help_texts = {
+            "allocation_mode": "What sending an allocation's matches does with "
+            "each pair.",
             "expire_after_days": "A request whose mentor has been reminded keeps "
             "the expiry date the reminder gave.",
             "open_request_limit": "Requests already open stay open; a candidate "

@@ -497,3 +497,9 @@ def test_a_lapsed_member_is_not_shown_in_office_on_the_support_officers_page(
     assert "Larry" in other
     assert "Not in office: their membership is lapsed" in other
     assert not roles_for(larry.user).is_officer
+
+
+def test_the_settings_say_an_allocations_matches_are_sent_not_published(staff_client):
+    page = staff_client.get("/oversight/scheme/settings/").text
+    assert "What sending an allocation&#x27;s matches does with each pair." in page
+    assert "publish" not in page.split("<main", 1)[1].lower()
