@@ -999,9 +999,10 @@ class DemoSeeder:
         for their support officer on the day it ran out."""
         mentoring.flag_waiting_candidates(today=self.today)
         days = datetime.timedelta(days=SchemeSettings.load().unmatched_flag_after_days)
-        for flag in HelpFlag.objects.select_related("enrolment"):
+        flags = list(HelpFlag.objects.select_related("enrolment"))
+        for flag in flags:
             flag.created_at = _at(flag.enrolment.enrolled_on + days, 7)
-            flag.save(update_fields=["created_at"])
+        HelpFlag.objects.bulk_update(flags, ["created_at"], batch_size=BATCH)
 
     def _candidate_record(self, enrolment, members):
         member = members[enrolment.member_id]
