@@ -78,6 +78,7 @@ training:create               -                       login 403   403   200   20
 training:manage               pk=event                login 404   404   200   404   200
 training:cancel               pk=event                login 405   405   405   405   405
 training:attendance           pk=event,booking_pk=booking login 405 405 405  405   405
+training:walk_in              pk=event                login 405   405   405   405   405
 mentoring:home                -                       login 200 >mentoring:enrol >mentoring:enrol >mentoring:enrol >mentoring:enrol
 mentoring:enrol               -                       login 200   200   200   200   403
 mentoring:line_manager        -                       login 200   200   200   200   403
@@ -220,6 +221,7 @@ training:cancel_booking       pk=booking              login 404   404   404   40
 mentors:briefing_watched      -                       login >mentors:home >mentors:home >mentors:home >mentors:home 403
 training:cancel               pk=event                login 404   404   200   404   200
 training:attendance           pk=event,booking_pk=booking login 404 404 >training:manage 404 >training:manage
+training:walk_in              pk=event                login 404   404 >training:manage 404 >training:manage
 mentoring:help                -                       login >mentoring:home 403 403   403   403
 # The request is Alice's (candidate) to Bob (mentor); each action is for one of them.
 mentoring:request_accept      pk=request              login 403   400   403   404   403

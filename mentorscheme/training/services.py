@@ -20,6 +20,7 @@ from mentorscheme.notifications import emails
 from mentorscheme.training import calendar, changes
 from mentorscheme.training.models import (
     HELD_STATUSES,
+    LIVE_STATUSES,
     PLACE_STATUSES,
     AcknowledgementHow,
     Booking,
@@ -594,7 +595,60 @@ def booking_record_attendance(*, booking: Booking, attended: bool, by) -> Bookin
         BookingStatus.WAITING,
     ):
         raise TrainingError("Only booked places can be marked as attended or not.")
-    conflict = officers.conflict_reason(by, booking.member)
+    _refuse_register_entry(event, booking.member, by)
+    before = booking.status
+    if before == BookingStatus.WAITING:
+        _give_a_place(event)
+    booking.status = BookingStatus.ATTENDED if attended else BookingStatus.NO_SHOW
+    if booking.status == before:
+        return booking
+    booking.save(update_fields=["status", "updated_at"])
+    _attendance_recorded(
+        booking, attended=attended, was=BookingStatus(before).label, by=by
+    )
+    return booking
+
+
+@transaction.atomic
+def booking_record_walk_in(
+    *, event: TrainingEvent, membership_number: str, by
+) -> Booking:
+    """Someone who came without a place (never booked, or cancelled and came after
+    all) is added to the register as attending, once the event has started: a place
+    is found for them as for someone let in from the waiting list, and the gates
+    run as for any attendance (a correction later works the same way)."""
+    event = _locked_event(event.pk)
+    number = membership_number.strip()
+    member = (
+        Member.objects.filter(membership_number__iexact=number).first()
+        if number
+        else None
+    )
+    if member is None:
+        raise TrainingError(
+            f"No member has the membership number {number or '(none given)'}. "
+            "Check it in the member records, or on their membership card.",
+            field="membership_number",
+        )
+    _refuse_register_entry(event, member, by)
+    if event.bookings.filter(member=member, status__in=LIVE_STATUSES).exists():
+        raise TrainingError(
+            f"{member.full_name} is already on this event's register: record their "
+            "attendance there.",
+            field="membership_number",
+        )
+    _give_a_place(event)
+    booking = Booking.objects.create(
+        event=event, member=member, status=BookingStatus.ATTENDED
+    )
+    booking.event = event
+    _attendance_recorded(booking, attended=True, was="Came without a place", by=by)
+    return booking
+
+
+def _refuse_register_entry(event: TrainingEvent, member: Member, by) -> None:
+    """Why ``by`` may not write ``member``'s line of the register now, if so."""
+    conflict = officers.conflict_reason(by, member)
     if conflict:
         raise TrainingError(
             f"{conflict} Another support officer of the region, or the registration "
@@ -608,22 +662,27 @@ def booking_record_attendance(*, booking: Booking, attended: bool, by) -> Bookin
         )
     if event.is_cancelled:
         raise TrainingError("This event was cancelled, so nobody attended it.")
-    before = booking.status
-    if before == BookingStatus.WAITING and places_taken(event) >= event.capacity:
+
+
+def _give_a_place(event: TrainingEvent) -> None:
+    """Someone let in on the day holds a place: if every place was taken, the
+    places are raised to count them (never more taken than places)."""
+    if places_taken(event) >= event.capacity:
         event.capacity = places_taken(event) + 1
         event.save(update_fields=["capacity"])
-    booking.status = BookingStatus.ATTENDED if attended else BookingStatus.NO_SHOW
-    if booking.status == before:
-        return booking
-    booking.save(update_fields=["status", "updated_at"])
-    # Attendance opens a mentor's gates: who recorded (or corrected) it is kept.
+
+
+def _attendance_recorded(booking: Booking, *, attended: bool, was: str, by) -> None:
+    """Keep who recorded it, and re-run what rests on it: the mentor's gates, or
+    their briefing on the regulations."""
+    event = booking.event
     audit.record(
         actor=by,
         action=audit.AuditAction.ATTENDANCE_RECORDED,
         target=booking,
         details={
             "attended": attended,
-            "was": BookingStatus(before).label,
+            "was": was,
             "event_starts": timezone.localtime(event.starts_at).isoformat(),
         },
     )
@@ -637,7 +696,6 @@ def booking_record_attendance(*, booking: Booking, attended: bool, by) -> Bookin
         )
     elif event.kind in (EventKind.BRIEFING, EventKind.WEBINAR) and event.regulations_id:
         _briefing_attendance(booking, attended=attended)
-    return booking
 
 
 def _briefing_attendance(booking: Booking, *, attended: bool) -> None:

@@ -20,4 +20,5 @@ urlpatterns = [
         views.attendance,
         name="attendance",
     ),
+    path("manage/<int:pk>/walk-in/", views.walk_in, name="walk_in"),
 ]

@@ -377,6 +377,29 @@ def attendance(request, pk: int, booking_pk: int):
     return redirect("training:manage", pk=pk)
 
 
+@login_required
+@require_POST
+def walk_in(request, pk: int):
+    """Add someone who came without a place to the register, as attending."""
+    roles = roles_for(request.user)
+    event = get_event_to_manage_or_404(roles, pk)
+    try:
+        booking = services.booking_record_walk_in(
+            event=event,
+            membership_number=request.POST.get("membership_number", ""),
+            by=request.user,
+        )
+    except services.TrainingError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request,
+            f"{booking.member.full_name} is recorded as attending, having come "
+            "without a place.",
+        )
+    return redirect("training:manage", pk=pk)
+
+
 def _let_in_message(booking: Booking, capacity_before: int) -> str:
     name, capacity = booking.member.full_name, booking.event.capacity
     if capacity > capacity_before:

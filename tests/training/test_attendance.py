@@ -355,3 +355,56 @@ def test_an_event_over_with_its_register_not_taken_is_on_the_dashboard(
         .split("</table>")[0]
     )
     assert f'href="/training/manage/{workshop.pk}/"' not in section
+
+
+def test_someone_who_came_without_a_place_is_added_to_the_register(
+    client, carol, olivia, clock
+):
+    """Carol cancelled her workshop place, then came on the day after all: once the
+    workshop has started the officer adds her to the register by her membership
+    number, and she is listed as any attendee would be."""
+    MentorProfile.objects.filter(member=carol).update(
+        status=MentorStatus.TRAINED, trained_on=datetime.date(2025, 3, 1)
+    )
+    workshop = make_event(EventKind.WORKSHOP, days=2, capacity=1)
+    booking = booked(workshop, carol)
+    services.booking_cancel(booking_id=booking.pk, member=carol)
+    url = f"/training/manage/{workshop.pk}/walk-in/"
+    number = {"membership_number": carol.membership_number}
+    login(client, olivia)
+    page = client.get(f"/training/manage/{workshop.pk}/").text
+    assert "came without a place" not in page  # not before it starts
+    refused = client.post(url, number, follow=True).text
+    assert "once the event has started" in refused
+    clock.move(days=2, hours=1)
+    login(client, olivia)
+    assert "came without a place" in client.get(f"/training/manage/{workshop.pk}/").text
+    unknown = client.post(url, {"membership_number": "X-404"}, follow=True).text
+    assert "No member has the membership number X-404" in unknown
+    done = client.post(url, number, follow=True).text
+    assert "Carol Cole is recorded as attending" in done
+    profile = MentorProfile.objects.get(member=carol)
+    assert profile.status == MentorStatus.LISTED
+    assert profile.workshop_attended_on == timezone.localdate(workshop.starts_at)
+    again = client.post(url, number, follow=True).text
+    assert "is already on this event" in again
+    # And she can be corrected like anyone on it.
+    [attended] = workshop.bookings.filter(status=BookingStatus.ATTENDED)
+    services.booking_record_attendance(booking=attended, attended=False, by=olivia.user)
+    assert MentorProfile.objects.get(member=carol).status == MentorStatus.TRAINED
+
+
+def test_an_officer_cannot_add_themselves_to_a_register(client, olivia, clock):
+    workshop = make_event(EventKind.WORKSHOP, days=1)
+    clock.move(days=1, hours=1)
+    page = (
+        login(client, olivia)
+        .post(
+            f"/training/manage/{workshop.pk}/walk-in/",
+            {"membership_number": olivia.membership_number},
+            follow=True,
+        )
+        .text
+    )
+    assert "This is your own case" in page
+    assert not workshop.bookings.exists()
