@@ -16,7 +16,6 @@ found by their email addresses first, while those are still known.
 import contextlib
 import datetime
 import json
-import re
 from collections.abc import Callable
 
 from allauth.account.models import EmailAddress, EmailConfirmation
@@ -551,23 +550,14 @@ ERASERS: dict[str, Callable[[Subject], int]] = {
 }
 
 
-def _names(subject: Subject, text: str) -> bool:
-    """Whether ``text`` names the person: an identifier, or their first or last
-    name as a word."""
-    names = (subject.member.first_name, subject.member.last_name)
-    return _quotes(subject, text) or any(
-        re.search(rf"\b{re.escape(name.lower())}\b", text.lower())
-        for name in names
-        if len(name) >= 3
-    )
-
-
 def erasure_reason_check(*, member: Member, reason: str) -> None:
     """Refuse a reason the record of the erasure cannot keep: too short to say
     anything, or naming the member (it outlives their data)."""
     if len(reason.strip()) < 10:
         raise PrivacyError("Say why, in a few words: the request and where it came.")
-    if _names(Subject.of_member(member), reason):
+    # Their full name, an email address or their membership number; not a first
+    # name alone, which may be a word too ("on 3 May").
+    if _quotes(Subject.of_member(member), reason):
         raise PrivacyError(
             "The reason is kept after the erasure, so it must not name the member: "
             "say how and when the request came, and its reference."

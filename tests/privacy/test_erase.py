@@ -196,6 +196,15 @@ def test_a_reason_that_names_the_member_is_refused_as_it_is_kept(
     assert _erase(client, mia).status_code == 302
 
 
+def test_a_first_name_that_is_also_a_word_does_not_refuse_a_reason(
+    client, sam_with_totp
+):
+    may = f.MemberFactory(first_name="May", last_name="Ashby")
+    login(client, sam_with_totp)
+    assert "3 May" in REASON
+    assert _erase(client, may).status_code == 302
+
+
 def test_only_staff_erase(client, mia, olivia, alice):
     for person in (olivia, alice, mia):
         login(client, person)
