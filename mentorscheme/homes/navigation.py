@@ -76,7 +76,7 @@ def navigation(request):
         more.append(_item(request, "Reports", "oversight:reports"))
     if roles.is_staff:
         more.append(_item(request, "Feedback", "contact:triage"))
-        more.append(_item(request, "Scheme settings", "oversight:scheme"))
+        more.append(_item(request, "Scheme administration", "oversight:scheme"))
         more.append(_item(request, "Emails sent", "notifications:outbox"))
         more.append(_item(request, "API tokens", "api_tokens"))
     more.append(_item(request, "Guidance", "guidance:index"))

@@ -606,7 +606,7 @@ def staff_section(now) -> Section:
         summary="Every region.",
         links=[
             ("National dashboard", reverse("oversight:dashboard")),
-            ("Scheme settings", reverse("oversight:scheme")),
+            ("Scheme administration", reverse("oversight:scheme")),
             ("Reports", reverse("oversight:reports")),
         ],
     )

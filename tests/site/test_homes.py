@@ -132,6 +132,13 @@ def test_staff_see_new_feedback_and_regions_without_an_officer(client, sam_with_
     assert "1 new message from visitors and members." in page
     assert "Regions without a support officer for each side" in page
     assert "Scotland" in page
+    # Named as the page it opens is headed (its own "Scheme settings" is one of
+    # the pages there), in the menu and on the home.
+    link = 'href="/oversight/scheme/">Scheme administration</a>'
+    menu, main = page.split("<main", 1)
+    assert link in menu and link in main
+    assert "Scheme settings" not in page
+    assert "<h1>Scheme administration</h1>" in client.get("/oversight/scheme/").text
 
 
 def test_someone_with_several_roles_sees_each(client, alice, bob, olivia):
