@@ -311,26 +311,20 @@ class EnrolmentStatusForm(forms.Form):
 
 class CompletionForm(forms.Form):
     reason = forms.CharField(
-        required=False,
         max_length=3000,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Why mentoring is complete without a logged meeting",
         help_text="No meeting is logged. Say how you worked together instead (for "
         "example, by email), or log your meetings first.",
+        error_messages={
+            "required": "Say why mentoring is complete without a logged meeting."
+        },
     )
 
     def __init__(self, *args, reason_needed: bool, **kwargs):
         super().__init__(*args, **kwargs)
         if not reason_needed:
             del self.fields["reason"]
-
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError(
-                "Say why mentoring is complete without a logged meeting."
-            )
-        return reason
 
 
 class LetterForm(forms.Form):

@@ -1452,8 +1452,11 @@ def completion_needs(relationship: MentoringRelationship) -> dict:
         "letter": letter,
         "has_letter": bool(relationship.letter_of_support.strip()),
         "has_meeting": meetings,
-        # Certification and Chartership: a logged meeting, or a written reason.
-        "reason_needed": not letter and not meetings,
+        # Certification and Chartership: a logged meeting, or a written reason; a
+        # reason the first to confirm gave stands behind the second's confirmation.
+        "reason_needed": not letter
+        and not meetings
+        and not relationship.completion_reason,
     }
 
 
@@ -1477,15 +1480,16 @@ def relationship_confirm_completion(
             "The mentor writes the letter of support before either of you confirms "
             "completion."
         )
-    if needs["reason_needed"] and not (
-        reason.strip() or relationship.completion_reason
-    ):
+    if needs["reason_needed"] and not reason.strip():
         raise MentoringError(
             "No meeting is logged. Log your meetings, or say why mentoring is complete "
             "without one."
         )
     if reason.strip():
-        relationship.completion_reason = reason.strip()
+        # Words the other person gave are kept: a second reason is added to them.
+        relationship.completion_reason = "\n\n".join(
+            filter(None, [relationship.completion_reason, reason.strip()])
+        )
     now = timezone.now()
     field = (
         "candidate_completion_at"

@@ -75,6 +75,24 @@ def test_without_a_meeting_completion_needs_a_written_reason(client, alice, dora
     assert relationship.completion_reason == "We worked by email."
 
 
+def test_the_second_to_confirm_reads_the_reason_given_and_keeps_it(client, alice, dora):
+    relationship = pair(alice, dora)
+    login(client, dora)
+    asked = client.get(complete_url(relationship)).text
+    # Asked for, it is not marked optional.
+    assert "Why mentoring is complete without a logged meeting</label>" in asked
+    client.post(complete_url(relationship), {"reason": "We worked by email."})
+    login(client, alice)
+    page = client.get(complete_url(relationship)).text
+    assert "Dora gave this reason" in page
+    assert "We worked by email." in page
+    assert 'name="reason"' not in page  # the reason stands behind both
+    client.post(complete_url(relationship), {})
+    relationship.refresh_from_db()
+    assert relationship.status == "completed"
+    assert relationship.completion_reason == "We worked by email."
+
+
 def test_for_fellowship_the_mentor_writes_a_letter_the_candidate_downloads(
     client, alice, dora
 ):
