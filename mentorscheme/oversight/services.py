@@ -193,7 +193,7 @@ class _RunProgress:
 RUN_FAILED = (
     "The allocation could not be worked out because of an error on our side. "
     "Nothing was sent to anyone. Try again; if it happens again, tell the "
-    "scheme's staff."
+    "registration team."
 )
 
 
@@ -257,7 +257,7 @@ _STALLED_MINUTES = int(RUN_STALLED_AFTER.total_seconds() // 60)
 RUN_STALLED = (
     "The allocation stopped being worked out: nothing moved for more than "
     f"{_STALLED_MINUTES} minutes, so it was marked as failed. Nothing was sent to "
-    "anyone. Try again; if it happens again, tell the scheme's staff."
+    "anyone. Try again; if it happens again, tell the registration team."
 )
 
 
@@ -576,7 +576,7 @@ SEND_BATCH = 20
 SENDING_STOPPED = (
     "Sending stopped because of an error on our side. The pairs sent so far stay "
     "sent, and none will be sent twice. Send the rest; if it stops again, tell the "
-    "scheme's staff."
+    "registration team."
 )
 
 
@@ -722,7 +722,7 @@ SENDING_STALLED = (
     "Sending stopped: nothing moved for more than "
     f"{int(SENDING_STALLED_AFTER.total_seconds() // 60)} minutes. The pairs sent so "
     "far stay sent, and none will be sent twice. Send the rest; if it stops again, "
-    "tell the scheme's staff."
+    "tell the registration team."
 )
 
 
@@ -845,7 +845,7 @@ PAIR_FAILED = (
     "Not sent because of an error on our side: nothing was sent to either of "
     "them, and the candidate is still waiting for a mentor (a later allocation, "
     "or their own request, can match them). If it happens again, tell the "
-    "scheme's staff."
+    "registration team."
 )
 
 

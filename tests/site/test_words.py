@@ -42,6 +42,8 @@ NOT_SAID = [
     r"\bhelp flags?\b",
     r"\btriage\b",
     r"\bbulk match",
+    # The team members read of is the registration team, not "staff".
+    r"\bscheme['’]s staff\b",
     # "officer" on its own: say which (Mentor Support, Candidate Support or support).
     r"(?<!support )\bofficers?\b",
 ]
@@ -96,6 +98,7 @@ def test_the_guard_finds_what_the_glossary_rules_out():
     assert offending("<a>Sign In</a>, or sign in later") == ["Sign In"]
     assert offending("working towards Chartership; sign in") == []
     assert offending("Your officer, your Mentor Support Officer") == ["officer"]
+    assert offending("tell the scheme's staff") == ["scheme's staff"]
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
