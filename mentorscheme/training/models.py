@@ -54,6 +54,13 @@ class TrainingEvent(models.Model):
         help_text="When those still on the waiting list as the event started were "
         "told no place came free (they are told once).",
     )
+    register_reminded_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the region's officers were reminded of places left "
+        "unrecorded in the register a day after the event (they are reminded once).",
+    )
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(
         default=0,

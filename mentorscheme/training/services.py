@@ -143,6 +143,46 @@ def waiting_lists_close(*, now=None) -> int:
     return told
 
 
+#: How long after an event ends its officers have to take the register before they
+#: are reminded.
+REGISTER_REMINDER_AFTER = datetime.timedelta(days=1)
+
+
+def registers_remind(*, now=None) -> int:
+    """A day after an event ends with places whose attendance is not recorded, remind
+    those who look after the region's mentors (staff where it has nobody): until it
+    is recorded, nobody booked counts as trained or briefed. Each event is claimed
+    by a conditional UPDATE, so it is reminded of once however often this runs.
+    Returns how many events were reminded of."""
+    now = now or timezone.now()
+    due = TrainingEvent.objects.filter(
+        ends_at__lte=now - REGISTER_REMINDER_AFTER,
+        is_cancelled=False,
+        register_reminded_at__isnull=True,
+    )
+    reminded = 0
+    for event_id in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            if not due.filter(pk=event_id).update(register_reminded_at=now):
+                continue
+            event = TrainingEvent.objects.select_related("region").get(pk=event_id)
+            unrecorded = event.bookings.filter(status=BookingStatus.BOOKED).count()
+            if not unrecorded:
+                continue
+            to = officers.recipients(event.region_id, officers.MENTORS)
+            emails.send(
+                "register_to_take",
+                to=to.emails,
+                context={
+                    "event": event,
+                    "unrecorded": unrecorded,
+                    "staff_instead": to.staff_instead,
+                },
+            )
+            reminded += 1
+    return reminded
+
+
 #: What people booked on an event rely on: a change to any of these is sent to them
 #: with an updated invitation.
 ARRANGEMENTS = ("starts_at", "ends_at", "location", "online_url")

@@ -2,9 +2,11 @@
 (a correction included) re-runs the mentor's gates."""
 
 import datetime
+import io
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
 from mentorscheme.members.models import Member
@@ -408,3 +410,25 @@ def test_an_officer_cannot_add_themselves_to_a_register(client, olivia, clock):
     )
     assert "This is your own case" in page
     assert not workshop.bookings.exists()
+
+
+def test_the_officers_are_reminded_once_of_a_register_not_taken(
+    carol, olivia, clock, django_capture_on_commit_callbacks
+):
+    """A day after a workshop ends with places not recorded, the region's Mentor
+    Support Officer is emailed, once, with the link to take the register."""
+    workshop = make_event(EventKind.WORKSHOP, days=1)
+    booked(workshop, carol)
+    clock.move(days=1, hours=12)  # ended a few hours ago: the officer has the day
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("run_periodic", stdout=io.StringIO())
+    assert mail.outbox == []
+    clock.move(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("run_periodic", stdout=io.StringIO())
+        call_command("run_periodic", stdout=io.StringIO())
+    [reminder] = mail.outbox
+    assert reminder.to == ["olivia@example.org"]
+    assert workshop.title in reminder.body and "1 place" in reminder.body
+    assert f"/training/manage/{workshop.pk}/" in reminder.body

@@ -148,6 +148,11 @@ class Command(BaseCommand):
             lambda: training.waiting_lists_close(now=now),
             0,
         )
+        registers = step(
+            "registers of events over not taken",
+            lambda: training.registers_remind(now=now),
+            0,
+        )
         recordings = step(
             "recordings of past briefings and webinars",
             lambda: training.recordings_announce(now=now),
@@ -189,6 +194,7 @@ class Command(BaseCommand):
             f"{handed_on}, on the candidates waiting for their help {help_handed_on}; "
             f"people on the waiting list of an event that started told no place "
             f"came free {no_place}; "
+            f"officers reminded of an event's register not taken {registers}; "
             f"recordings announced to mentors {recordings}; "
             f"stalled allocation runs marked failed {stalled}; "
             f"allocations whose sending stopped, publisher told {sending}."
