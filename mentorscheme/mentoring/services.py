@@ -1880,10 +1880,34 @@ def meeting_correct(
     return meeting
 
 
+def meeting_remove_refusal(meeting: Meeting) -> str:
+    """Why this meeting may not leave the log ("" when it may): a completion of
+    Certification or Chartership confirmed with it as the only meeting, and no
+    written reason, would be left with nothing behind it."""
+    relationship = meeting.relationship
+    if (
+        relationship.status != RelationshipStatus.COMPLETED
+        or relationship.completion_reason
+        or relationship.enrolment.qualification.mentor_writes_letter
+        or relationship.meetings.filter(removed_at__isnull=True)
+        .exclude(pk=meeting.pk)
+        .exists()
+    ):
+        return ""
+    return (
+        "This is the only meeting behind the completed mentoring, so it stays in "
+        "the log. If its details are wrong, correct them; if it should not be there "
+        "at all, ask a support officer to reopen the mentoring first."
+    )
+
+
 @transaction.atomic
 def meeting_remove(*, meeting: Meeting, member: Member) -> Meeting:
     """Its author removes a meeting within 14 days; it stays in the history."""
     meeting = _locked_meeting(meeting, member)
+    refusal = meeting_remove_refusal(meeting)
+    if refusal:
+        raise MentoringError(refusal)
     _keep(meeting, MeetingRevision.Action.REMOVED, member)
     meeting.removed_at = timezone.now()
     meeting.save(update_fields=["removed_at"])

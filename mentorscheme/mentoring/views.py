@@ -1017,15 +1017,23 @@ def meeting_edit(request, pk: int):
 def meeting_remove(request, pk: int):
     member, relationship, meeting = _own_meeting(request, pk)
     if request.method == "POST":
-        services.meeting_remove(meeting=meeting, member=member)
-        messages.success(
-            request, "The meeting is removed from the log; its history is kept."
-        )
+        try:
+            services.meeting_remove(meeting=meeting, member=member)
+        except services.MentoringError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request, "The meeting is removed from the log; its history is kept."
+            )
         return redirect("mentoring:relationship", pk=relationship.pk)
     return render(
         request,
         "mentoring/meeting_remove.html",
-        {"relationship": relationship, "meeting": meeting},
+        {
+            "relationship": relationship,
+            "meeting": meeting,
+            "refusal": services.meeting_remove_refusal(meeting),
+        },
     )
 
 

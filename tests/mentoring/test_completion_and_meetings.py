@@ -297,16 +297,20 @@ def test_the_informal_first_chat_is_logged_from_the_request_date(client, alice, 
     assert "when the request was sent" in response.text
 
 
+def logged_by(member, relationship) -> Meeting:
+    return Meeting.objects.create(
+        relationship=relationship,
+        held_on=timezone.localdate(),
+        created_by=member.user,
+        **MEETING,
+    )
+
+
 def test_the_author_corrects_or_removes_a_meeting_within_14_days_history_kept(
     client, alice, dora
 ):
     relationship = pair(alice, dora)
-    meeting = Meeting.objects.create(
-        relationship=relationship,
-        held_on=timezone.localdate(),
-        created_by=alice.user,
-        **MEETING,
-    )
+    meeting = logged_by(alice, relationship)
     login(client, dora)
     assert client.get(f"/mentoring/meetings/{meeting.pk}/edit/").status_code == 403
     login(client, alice)
@@ -337,6 +341,24 @@ def test_the_author_corrects_or_removes_a_meeting_within_14_days_history_kept(
         created_at=timezone.now() - datetime.timedelta(days=15)
     )
     assert client.get(f"/mentoring/meetings/{late.pk}/edit/").status_code == 403
+
+
+def test_the_only_meeting_behind_a_completion_is_not_removed(client, alice, dora):
+    relationship = pair(alice, dora)
+    meeting = logged_by(alice, relationship)
+    login(client, dora)
+    client.post(complete_url(relationship))
+    login(client, alice)
+    client.post(complete_url(relationship))
+    relationship.refresh_from_db()
+    assert relationship.status == "completed"
+    url = f"/mentoring/meetings/{meeting.pk}/remove/"
+    assert "the only meeting behind" in client.get(url).text  # said before
+    page = client.post(url, follow=True).text
+    assert "the only meeting behind" in page
+    meeting.refresh_from_db()
+    assert meeting.removed_at is None
+    assert not meeting.revisions.exists()
 
 
 @pytest.mark.parametrize(
