@@ -18,11 +18,11 @@ class AuditAction(models.TextChoices):
         "mentor_training_evidence_decided",
         ("Mentor training evidence decided"),
     )
-    ALLOCATION_PUBLISHED = "allocation_published", "Allocation published"
+    ALLOCATION_PUBLISHED = "allocation_published", "Allocation sent"
     PRIVATE_NOTES_OPENED = "private_notes_opened", "Private notes opened"
     MENTORING_ENDED_BY_OFFICER = (
         "mentoring_ended_by_officer",
-        "Mentoring ended by an officer",
+        "Mentoring ended by a support officer",
     )
     MENTORING_REOPENED = "mentoring_reopened", "Completed mentoring reopened"
     DATA_EXPORTED = "data_exported", "Data exported"
@@ -30,9 +30,9 @@ class AuditAction(models.TextChoices):
     SETTINGS_CHANGED = "settings_changed", "Scheme settings changed"
     REFERENCE_DATA_CHANGED = "reference_data_changed", "Scheme reference data changed"
     REGION_MERGED = "region_merged", "Regions merged"
-    APPOINTMENT_CHANGED = "appointment_changed", "Officer appointment changed"
+    APPOINTMENT_CHANGED = "appointment_changed", "Support officer appointment changed"
     GUIDANCE_EDITED = "guidance_edited", "Guidance page edited"
-    HELP_FLAG_RESOLVED = "help_flag_resolved", "Help flag marked as helped"
+    HELP_FLAG_RESOLVED = "help_flag_resolved", "Candidate marked as helped"
     API_TOKEN_CREATED = "api_token_created", "Integration token created"
     API_TOKEN_REVOKED = "api_token_revoked", "Integration token revoked"
     ATTENDANCE_RECORDED = "attendance_recorded", "Attendance recorded"

@@ -186,6 +186,9 @@ class QualificationForm(forms.ModelForm):
             "submission_fee_pence": "Submission fee (pence)",
             "is_active": "Open for enrolment",
         }
+        help_texts = {
+            "level": "The level a candidate works towards; empty for Revalidation.",
+        }
 
     def clean(self):
         data = super().clean()

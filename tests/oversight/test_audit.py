@@ -110,7 +110,7 @@ def test_an_officer_ending_a_mentoring_is_recorded_with_the_reason(
     assert relationship.status == "ended_early"
     login(client, staff)
     page = client.get("/oversight/audit/?action=mentoring_ended_by_officer").text
-    assert "1 entry." in page and "Mentoring ended by an officer" in page
+    assert "1 entry." in page and "Mentoring ended by a support officer" in page
     assert "olivia@example.org" in page and "line manager on the register" in page
 
 
