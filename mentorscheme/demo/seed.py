@@ -76,8 +76,10 @@ BATCH = 5000
 CREATED_AT = datetime.datetime(2024, 1, 1, 9, 0, tzinfo=datetime.UTC)
 
 # Proportions of the membership, as in the real scheme (DOMAIN.md): about 15 % hold
-# a level of registration, 3-5 % are enrolled on a qualification, 1-2 % mentor.
-MENTOR_SHARE = 0.016
+# a level of registration, 3-5 % are enrolled on a qualification, 1-2 % mentor
+# (are listed). Members with a mentor record at any stage: about three in five of
+# them are listed.
+MENTOR_SHARE = 0.025
 ENROLLED_SHARE = 0.04
 # Certification (ACLIP) was introduced in 2005: no award of it before then.
 CERTIFICATION_FROM = datetime.date(2005, 6, 1)
@@ -828,7 +830,7 @@ class DemoSeeder:
         ordered = sorted(self.enrolments, key=lambda e: e.status != submitted)
         for enrolment in ordered:
             done = enrolment.status == submitted
-            if (rng.random() > 0.4 and not done) or not listed:
+            if (rng.random() > 0.8 and not done) or not listed:
                 continue
             started = enrolment.enrolled_on + datetime.timedelta(
                 days=rng.randrange(14, 75)

@@ -84,7 +84,7 @@ def test_the_demo_is_realistic(db):
         MentorStatus.APPLIED,
         MentorStatus.APPROVED,
     } <= statuses
-    assert 30 <= MentorProfile.objects.count() <= 60
+    assert 50 <= MentorProfile.objects.count() <= 100
     assert 90 <= Enrolment.objects.count() <= 150
     assert Member.objects.filter(line_manager__isnull=False).count() > 500
     # Every active pairing respects capacity.
