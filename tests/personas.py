@@ -23,6 +23,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 
 from mentorscheme.members.models import Member, OrganisationType, User
+from mentorscheme.mentors.models import MentorStatus
 from tests import factories as f
 
 
@@ -54,6 +55,15 @@ def carol() -> Member:
     )
     f.award(member, "chartership")
     f.with_account(member)
+    return member
+
+
+def approved_to_mentor(member: Member) -> Member:
+    """``member`` approved as a mentor, with mentor training and the workshop still
+    to do (as Carol is, in the training and evidence tests)."""
+    f.mentor_profile(
+        member, status=MentorStatus.APPROVED, trained_on=None, workshop_attended_on=None
+    )
     return member
 
 

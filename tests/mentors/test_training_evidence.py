@@ -18,8 +18,8 @@ from mentorscheme.mentors.models import (
     TrainingEvidence,
 )
 from mentorscheme.privacy import erasure
-from tests import factories as f
 from tests.conftest import login
+from tests.personas import approved_to_mentor
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n"
 
@@ -36,17 +36,9 @@ def docx() -> bytes:
 
 
 @pytest.fixture
-def carol(db):
+def carol(carol):
     """Approved in London; means to show training done elsewhere."""
-    member = f.MemberFactory(
-        first_name="Carol", last_name="Cole", email="carol@example.org"
-    )
-    f.award(member, "chartership")
-    f.with_account(member)
-    f.mentor_profile(
-        member, status=MentorStatus.APPROVED, trained_on=None, workshop_attended_on=None
-    )
-    return member
+    return approved_to_mentor(carol)
 
 
 def send(client, **changes):

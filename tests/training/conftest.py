@@ -1,13 +1,9 @@
 import pytest
 
-from mentorscheme.mentors.models import MentorStatus
-from tests import factories as f
+from tests.personas import approved_to_mentor
 
 
 @pytest.fixture
 def carol(carol):
     """Approved as a mentor in London; training and workshop still to do."""
-    f.mentor_profile(
-        carol, status=MentorStatus.APPROVED, trained_on=None, workshop_attended_on=None
-    )
-    return carol
+    return approved_to_mentor(carol)
