@@ -11,7 +11,11 @@ import re
 from django.conf import settings as site_settings
 from django.utils import timezone
 
-from mentorscheme.scheme.models import RegulationsVersion, SchemeSettings
+from mentorscheme.scheme.models import (
+    Qualification,
+    RegulationsVersion,
+    SchemeSettings,
+)
 
 _TOKEN = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 
@@ -23,6 +27,8 @@ NAMES = {
     "regulations_name": "The name of the regulations in force today",
     "regulations_date": "The day the regulations in force took effect",
     "lapse_grace_days": "Days a mentoring carries on after a membership lapsed",
+    "qualifications_without_mentors": "The qualifications whose candidates have no "
+    "mentor (for example Revalidation), or none",
 }
 
 
@@ -34,6 +40,11 @@ def current(today: datetime.date | None = None) -> dict[str, str]:
         "reminder_after_days": str(settings.reminder_after_days),
         "expire_after_days": str(settings.expire_after_days),
         "lapse_grace_days": str(site_settings.LAPSE_GRACE_DAYS),
+        "qualifications_without_mentors": _listed(
+            Qualification.objects.filter(is_active=True, uses_mentors=False)
+            .order_by("name")
+            .values_list("name", flat=True)
+        ),
     }
     if regulations is not None:
         values["regulations_name"] = regulations.name
@@ -41,6 +52,14 @@ def current(today: datetime.date | None = None) -> dict[str, str]:
             f"{regulations.effective_from.day} {regulations.effective_from:%B %Y}"
         )
     return values
+
+
+def _listed(names) -> str:
+    """ "A", "A and B", "A, B and C"; "none" for no name."""
+    names = list(names)
+    if not names:
+        return "none"
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 def _number(n: int) -> str:

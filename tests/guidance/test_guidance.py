@@ -4,7 +4,7 @@ from importlib import import_module
 from django.apps import apps
 
 from mentorscheme.guidance.models import GuidancePage
-from mentorscheme.scheme.models import RegulationsVersion, SchemeSettings
+from mentorscheme.scheme.models import Qualification, RegulationsVersion, SchemeSettings
 from tests.conftest import login
 
 
@@ -199,3 +199,15 @@ def test_the_shipped_version_keeps_the_day_it_was_saved(client, sam_with_totp):
     first = GuidancePage.objects.get(slug="regulations").versions.get(number=1)
     assert first.saved_at == shipped
     assert "5 January 2026" in client.get("/guidance/regulations/history/").text
+
+
+def test_guidance_names_the_qualifications_without_mentors_as_staff_set_them(
+    client, db
+):
+    page = client.get("/guidance/choosing-a-mentor/").text
+    assert "Qualifications without mentors: Revalidation." in page
+    Qualification.objects.filter(code="revalidation").update(uses_mentors=True)
+    Qualification.objects.filter(code="chartership-km").update(uses_mentors=False)
+    page = client.get("/guidance/choosing-a-mentor/").text
+    assert "Revalidation" not in page
+    assert "Qualifications without mentors: Chartership (Knowledge Management)." in page
