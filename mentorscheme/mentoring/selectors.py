@@ -704,3 +704,18 @@ def mentor_home_sections(profile) -> dict:
         ],
         "past": [r for r in relationships if r["status"] != RelationshipStatus.ACTIVE],
     }
+
+
+def enrolments_with_mentoring(member: Member):
+    """The member's enrolments, each with the mentoring it had (its mentor named),
+    so a closed one still leads to its meetings, agreement and letter."""
+    return member.enrolments.select_related(
+        "qualification", "regulations"
+    ).prefetch_related(
+        Prefetch(
+            "relationships",
+            queryset=MentoringRelationship.objects.select_related(
+                "mentor__member"
+            ).order_by("started_on", "pk"),
+        )
+    )

@@ -119,7 +119,7 @@ def enrol(request):
             return redirect(
                 f"{reverse('mentoring:directory')}?enrolment={enrolment.pk}"
             )
-    enrolments = member.enrolments.select_related("qualification", "regulations")
+    enrolments = selectors.enrolments_with_mentoring(member)
     return render(
         request,
         "mentoring/enrol.html",

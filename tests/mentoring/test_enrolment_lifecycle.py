@@ -349,3 +349,20 @@ def test_the_mentor_hears_of_the_submission_and_of_further_information_asked(
     assert "Dora Davies, your mentor, has been told" in (
         told["further_info"]["alice@example.org"].body
     )
+
+
+def test_a_closed_enrolment_still_leads_to_its_mentoring(
+    client, alice, dora, sam_with_totp
+):
+    relationship = matched(client, alice, dora)
+    services.enrolment_set_status(
+        enrolment=alice.enrolments.get(), status="awarded", by=sam_with_totp
+    )
+    login(client, alice)
+    # "Your mentoring" has nothing open to show: it sends her to her enrolments,
+    # where the mentoring it had (its meetings, agreement, any letter) is linked.
+    assert client.get("/mentoring/")["Location"] == "/mentoring/enrol/"
+    page = client.get("/mentoring/enrol/").text
+    link = f'<a href="/mentoring/relationships/{relationship.pk}/">Dora Davies</a>'
+    assert link in page
+    assert "(completed)" in page
