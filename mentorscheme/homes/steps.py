@@ -39,7 +39,6 @@ from mentorscheme.scheme.access import candidate_open_enrolments
 from mentorscheme.scheme.models import SchemeSettings
 from mentorscheme.training.models import (
     HELD_STATUSES,
-    BookingStatus,
     BriefingAcknowledgement,
     EventKind,
     TrainingEvent,
@@ -512,9 +511,17 @@ def _allocation_steps(runs, now) -> list[Step]:
     return steps
 
 
-def _oversight_steps(region_ids, runs, now) -> list[Step]:
+def _oversight_steps(mentor_region_ids, candidate_region_ids, runs, now) -> list:
+    """What waits in the regions, each side's for whoever looks after it: the
+    mentors' side (applications, registers, events) in ``mentor_region_ids``, the
+    candidates' (help, allocations) in ``candidate_region_ids``; None: every
+    region, for staff; empty: not this person's side."""
     steps = []
-    applications = oversight.applications_to_review(region_ids)
+    mentors_side = mentor_region_ids is None or bool(mentor_region_ids)
+    candidates_side = candidate_region_ids is None or bool(candidate_region_ids)
+    applications = (
+        oversight.applications_to_review(mentor_region_ids) if mentors_side else 0
+    )
     if applications:
         steps.append(
             Step(
@@ -525,34 +532,37 @@ def _oversight_steps(region_ids, runs, now) -> list[Step]:
                 waiting=True,
             )
         )
-    flags = oversight.open_help_flags(region_ids).count()
-    if flags:
-        steps.append(
-            Step(
-                f"{_plural(flags, 'candidate')} asked for help or waited too long "
-                "for a mentor.",
-                reverse("oversight:dashboard") + "#help",
-                "Help candidates",
-                waiting=True,
+    if candidates_side:
+        flags = oversight.open_help_flags(candidate_region_ids).count()
+        if flags:
+            steps.append(
+                Step(
+                    f"{_plural(flags, 'candidate')} asked for help or waited too long "
+                    "for a mentor.",
+                    reverse("oversight:dashboard") + "#help",
+                    "Help candidates",
+                    waiting=True,
+                )
             )
-        )
-    steps += _allocation_steps(runs, now)
-    past = oversight.in_regions(
-        TrainingEvent.objects.filter(
-            is_cancelled=False,
-            starts_at__lt=now,
-            bookings__status=BookingStatus.BOOKED,
-        ),
-        "region_id",
-        region_ids,
-    ).distinct()
-    past_count = past.count()
-    if past_count:
-        event = past.order_by("-starts_at").first()
+        steps += _allocation_steps(runs, now)
+    if mentors_side:
+        steps += _event_steps(mentor_region_ids, now)
+    return steps
+
+
+def _event_steps(region_ids, now) -> list[Step]:
+    steps = []
+    # The same events as the dashboard's registers to take: those over.
+    past = list(
+        oversight.registers_to_take(region_ids, now)
+        .order_by("-ends_at", "-pk")
+        .values_list("pk", flat=True)
+    )
+    if past:
         steps.append(
             Step(
-                f"Attendance is not yet recorded for {_plural(past_count, 'past event')}.",
-                reverse("training:manage", args=[event.pk]),
+                f"Attendance is not yet recorded for {_plural(len(past), 'past event')}.",
+                reverse("training:manage", args=[past[0]]),
                 "Record attendance",
             )
         )
@@ -578,25 +588,35 @@ def _oversight_steps(region_ids, runs, now) -> list[Step]:
 
 
 def officer_section(roles: Roles, now) -> Section:
-    regions = list(
-        Region.objects.filter(pk__in=roles.officer_region_ids).values_list(
-            "name", flat=True
+    mentors_side, candidates_side = (
+        roles.mentor_side_region_ids,
+        roles.candidate_side_region_ids,
+    )
+    names = dict(
+        Region.objects.filter(pk__in=roles.officer_region_ids).values_list("pk", "name")
+    )
+    offices = [
+        f"{title} for {', '.join(sorted(names[pk] for pk in ids if pk in names))}"
+        for title, ids in (
+            ("Support officer", mentors_side & candidates_side),
+            ("Mentor Support Officer", mentors_side - candidates_side),
+            ("Candidate Support Officer", candidates_side - mentors_side),
         )
-    )
-    section = Section(
+        if ids
+    ]
+    links = [("Regional dashboard", reverse("oversight:dashboard"))]
+    if candidates_side:
+        links.append(("Allocations", reverse("oversight:allocations")))
+    links.append(("Reports", reverse("oversight:reports")))
+    return Section(
         "officer",
-        "Your region" if len(regions) == 1 else "Your regions",
-        summary="Support officer for " + ", ".join(regions) + ".",
+        "Your region" if len(names) == 1 else "Your regions",
+        summary="; ".join(offices) + ".",
         steps=_oversight_steps(
-            roles.officer_region_ids, allocation_runs_visible(roles), now
+            mentors_side, candidates_side, allocation_runs_visible(roles), now
         ),
-        links=[
-            ("Regional dashboard", reverse("oversight:dashboard")),
-            ("Allocations", reverse("oversight:allocations")),
-            ("Reports", reverse("oversight:reports")),
-        ],
+        links=links,
     )
-    return section
 
 
 def staff_section(now) -> Section:
@@ -635,7 +655,7 @@ def staff_section(now) -> Section:
                 "Appoint a support officer",
             )
         )
-    section.steps += _oversight_steps(None, AllocationRun.objects.all(), now)
+    section.steps += _oversight_steps(None, None, AllocationRun.objects.all(), now)
     return section
 
 

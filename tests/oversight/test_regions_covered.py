@@ -152,3 +152,22 @@ def test_each_officers_dashboard_offers_only_what_they_may_do(client, nina, mona
     assert "1</strong> application" in page
     assert f"/training/manage/{event.pk}/" in page
     assert "looked after by the Candidate Support Officer" in page
+
+
+def test_each_officers_home_page_offers_only_their_side(client, nina, mona, cleo):
+    ali = f.MemberFactory(first_name="Ali", region=f.region("north-east"))
+    f.award(ali, "chartership")
+    f.mentor_profile(
+        ali, status=MentorStatus.APPLIED, submitted_at=timezone.now(), trained_on=None
+    )
+    HelpFlag.objects.create(enrolment=nina.enrolments.get(), why="asked")
+    home = login(client, cleo).get("/").text
+    assert "Candidate Support Officer for North East" in home
+    assert "1 candidate asked for help" in home
+    for refused in ("/mentors/review/", "/training/manage/", "/training/manage/new/"):
+        assert f'href="{refused}"' not in home, refused
+    home = login(client, mona).get("/").text
+    assert "Mentor Support Officer for North East" in home
+    assert "1 mentor application" in home
+    assert "asked for help" not in home
+    assert 'href="/oversight/allocations/"' not in home
