@@ -52,8 +52,9 @@ CEILINGS = {
     # And for staff, whether work has waited too long for the task worker.
     "staff dashboard": 30,
     # The request with both people; the candidate's record, and the mentor's record
-    # with their choices in its row (for what stops them accepting).
-    "request page": 6,
+    # with their choices in its row (for what stops them accepting); the candidate's
+    # other open requests, which accepting withdraws.
+    "request page": 7,
     # Also: open officer flags, completion needs, removed meetings, edit history.
     "relationship page": 12,
     # Mostly the session, the roles and the API's rate limit; one query for the list.

@@ -469,7 +469,7 @@ def _request_page(
     the person just posted when it came back with errors."""
     is_mentor = is_party(roles, mentoring_request.mentor.member_id)
     is_candidate = is_party(roles, mentoring_request.enrolment.member_id)
-    failures = []
+    failures, withdrawn = [], []
     if is_mentor and mentoring_request.is_open:
         failures = eligibility.for_reader(
             selectors.rule_failures(
@@ -477,6 +477,12 @@ def _request_page(
             ),
             eligibility.MENTOR,
         )
+        # What accepting does to the candidate's other requests, said beside it.
+        withdrawn = [
+            r.mentor.member.full_name
+            for r in selectors.open_requests(mentoring_request.enrolment)
+            if r.pk != mentoring_request.pk
+        ]
     return render(
         request,
         "mentoring/request.html",
@@ -490,6 +496,7 @@ def _request_page(
             "ask_form": ask_form or forms.AskMoreForm(),
             "reply_form": reply_form or forms.ReplyForm(),
             "failures": failures,
+            "withdrawn": withdrawn,
             "more_info": mentoring_request.status == RequestStatus.MORE_INFO,
             "may_ask": mentoring_request.status == RequestStatus.PENDING,
         },

@@ -61,6 +61,13 @@ def test_the_mentor_accepts_and_the_other_requests_are_withdrawn(
     ask(client, alice, bob)
     to_dora, to_bob = MentoringRequest.objects.order_by("pk")
     login(client, dora)
+    # Beside the button, what accepting does and to whom.
+    page = client.get(f"/mentoring/requests/{to_dora.pk}/").text
+    assert (
+        "Accepting emails Alice, and you each see the other's contact details. "
+        "Alice's other open request, to Bob Baker, is withdrawn, and that "
+        "mentor is told." in page
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             f"/mentoring/requests/{to_dora.pk}/accept/",
