@@ -389,3 +389,15 @@ def test_a_mentor_whose_candidate_ends_the_mentoring_reads_that_the_place_is_fre
         )
     (email,) = [m for m in mail.outbox if m.to == ["dora@example.org"]]
     assert told in email.body
+
+
+def test_completing_and_ending_early_are_told_apart_on_the_page(client, alice, dora):
+    relationship = pair(alice, dora)
+    page = login(client, dora).get(f"/mentoring/relationships/{relationship.pk}/")
+    text = page.text
+    complete = text.index("<h3>When the mentoring is complete</h3>")
+    early = text.index("<h3>Ending it early</h3>")
+    # The reason asked for belongs to ending early, not to completing.
+    assert complete < text.index("Confirm that mentoring is complete") < early
+    assert early < text.index("Why is the mentoring ending?")
+    assert "your confirmation is part of Alice’s submission" in text
