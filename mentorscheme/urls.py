@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from mentorscheme.guidance import health
+from mentorscheme import health
 from mentorscheme.homes import views as home_views
 
 # The admin signs in through allauth: the same form, limits and two-factor stage as
