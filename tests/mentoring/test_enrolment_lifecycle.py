@@ -366,3 +366,11 @@ def test_a_closed_enrolment_still_leads_to_its_mentoring(
     link = f'<a href="/mentoring/relationships/{relationship.pk}/">Dora Davies</a>'
     assert link in page
     assert "(completed)" in page
+
+
+def test_the_enrolments_list_says_enrolled_once(client, alice):
+    enrolment = alice.enrolments.get()
+    page = login(client, alice).get("/mentoring/enrol/").text
+    when = f"{enrolment.enrolled_on:%-d %b %Y}"
+    assert f"Chartership — enrolled {when}" in page
+    assert "Enrolled, enrolled" not in page
