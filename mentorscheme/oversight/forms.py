@@ -263,6 +263,8 @@ class SchemeSettingsForm(forms.ModelForm):
             "reminder_after_days",
             "expire_after_days",
             "unmatched_flag_after_days",
+            "reopen_within_days",
+            "contact_days_after_end",
             "briefing_grace_days",
             "availability_check_months",
             "refresher_training_months",
@@ -281,6 +283,10 @@ class SchemeSettingsForm(forms.ModelForm):
             "expire_after_days": "Expire a request after (days unanswered)",
             "unmatched_flag_after_days": "Show a candidate as needing help after "
             "(days without a mentor)",
+            "reopen_within_days": "A support officer may reopen a completed "
+            "mentoring within (days)",
+            "contact_days_after_end": "The pair still see each other's contact "
+            "details after the mentoring ends for (days)",
             "briefing_grace_days": "Grace period after new regulations take effect "
             "(days a briefing on the previous version still counts)",
             "availability_check_months": "Ask listed mentors to confirm they are "

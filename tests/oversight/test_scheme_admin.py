@@ -38,6 +38,8 @@ def settings_form(**changes):
             "reminder_after_days",
             "expire_after_days",
             "unmatched_flag_after_days",
+            "reopen_within_days",
+            "contact_days_after_end",
             "briefing_grace_days",
             "availability_check_months",
             "refresher_training_months",
@@ -339,6 +341,18 @@ def test_a_settings_change_takes_effect_on_the_next_request(
     response = client.post(f"/mentoring/directory/{other.pk}/", {"message": "Hi"})
     assert "the most allowed at once" in response.text
     assert MentoringRequest.objects.count() == 1
+
+
+def test_staff_set_how_long_contact_details_show_and_a_completion_reopens(
+    staff_client,
+):
+    response = staff_client.post(
+        "/oversight/scheme/settings/",
+        settings_form(contact_days_after_end=30, reopen_within_days=14),
+    )
+    assert response.status_code == 302
+    saved = SchemeSettings.load()
+    assert (saved.contact_days_after_end, saved.reopen_within_days) == (30, 14)
 
 
 def test_settings_are_validated_with_clear_errors(staff_client):
