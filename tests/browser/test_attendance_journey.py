@@ -14,8 +14,17 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
+from mentorscheme.training import services as training
+from mentorscheme.training.models import EventKind, TrainingEvent
 from tests import factories as f
-from tests.browser.helpers import expect_message
+from tests.browser.helpers import (
+    accessibility_problems,
+    expect_message,
+    layout_problems,
+)
+
+WIDE = {"width": 1280, "height": 900}
+NARROW = {"width": 390, "height": 844}
 
 pytestmark = [
     pytest.mark.browser,
@@ -98,3 +107,38 @@ def test_attendance_only_once_started_and_a_correction_delists(
     )
     expect(history).to_contain_text("Taken off the list")
     expect(history).to_contain_text("not attending the workshop")
+
+
+def test_a_register_to_take_and_its_walk_in_form_have_no_accessibility_problem(
+    open_page, erin, olivia, clock
+):
+    """Once a workshop is over with Erin's place unrecorded: the dashboard lists it,
+    and its register, with the form for someone who came without a place, passes
+    axe and the layout checks at both widths."""
+    start = timezone.now() + datetime.timedelta(days=1)
+    workshop = TrainingEvent.objects.create(
+        kind=EventKind.WORKSHOP,
+        title="Registration workshop, London",
+        region=erin.region,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=3),
+        location="The Library, London",
+        capacity=12,
+    )
+    training.booking_create(event_id=workshop.pk, member=erin)
+    clock.move(days=2)
+    officer = open_page("olivia", signed_in_as=olivia.user)
+    problems = []
+    for path in ("/oversight/", f"/training/manage/{workshop.pk}/"):
+        officer.goto(path)
+        for size in (WIDE, NARROW):
+            officer.set_viewport_size(size)
+            problems += [
+                f"{path} {size['width']}: {p}"
+                for p in (accessibility_problems(officer) + layout_problems(officer))
+            ]
+    assert not problems, "\n".join(problems)
+    officer.set_viewport_size(WIDE)
+    officer.get_by_label("Membership number").fill(olivia.membership_number)
+    officer.get_by_role("button", name="Record as attending").click()
+    expect_message(officer, "This is your own case")
