@@ -271,3 +271,10 @@ LETTER_OF_SUPPORT = (
     "evidence shows sustained leadership and a contribution to the profession well "
     "beyond their own organisation, and I support their application."
 )
+
+END_REASONS = {
+    "candidate": "We found our ways of working did not suit each other, and agreed I "
+    "would look for another mentor.",
+    "mentor": "My workload has changed and I can no longer give this the time it "
+    "deserves. I am sorry, and wish you well with your portfolio.",
+}

@@ -34,6 +34,7 @@ from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import (
     Agreement,
     DeclineReason,
+    EndedBy,
     HelpFlag,
     Meeting,
     MentoringRelationship,
@@ -270,6 +271,8 @@ class DemoSeeder:
         today: datetime.date | None = None,
     ):
         self.rng = random.Random(seed)
+        # Its own draws, so adding it left the rest of the story as it was.
+        self.changes_rng = random.Random(f"{seed}-changed-mentor")
         self.n_members = members
         self.progress = progress
         # Everything recent is placed around the day the demo is loaded (the same
@@ -858,6 +861,7 @@ class DemoSeeder:
                         )
                     else:
                         load[mentor.pk] += 1
+                    rows += self._changed_mentor(row, candidate, listed, members)
                     rows.append(row)
                     break
         _bulk(MentoringRelationship, rows, self.progress, "relationships")
@@ -881,20 +885,60 @@ class DemoSeeder:
                 self.paired_with.setdefault(row.mentor_id, []).append(row.enrolment_id)
         self._flag_waiting()
 
+    def _changed_mentor(self, row, candidate, listed, members) -> list:
+        """For some candidates who took a while to settle, an earlier mentoring
+        with another mentor that one of them ended after a few weeks: a change of
+        mentor, its history kept."""
+        rng = self.changes_rng
+        enrolled = row.enrolment.enrolled_on
+        if (row.started_on - enrolled).days < 60 or rng.random() >= 0.15:
+            return []
+        started = enrolled + datetime.timedelta(days=rng.randrange(10, 20))
+        for mentor in rng.sample(listed, min(12, len(listed))):
+            if mentor.pk == row.mentor_id or mentor.listed_at.date() >= started:
+                continue
+            if eligibility.is_allowed(
+                candidate, self._mentor_record(mentor, members, 0)
+            ):
+                by = rng.choice([EndedBy.CANDIDATE, EndedBy.MENTOR])
+                return [
+                    MentoringRelationship(
+                        enrolment=row.enrolment,
+                        mentor=mentor,
+                        started_on=started,
+                        status=RelationshipStatus.ENDED_EARLY,
+                        ended_on=row.started_on
+                        - datetime.timedelta(days=rng.randrange(14, 21)),
+                        ended_by=by,
+                        end_reason=names.END_REASONS[by],
+                    )
+                ]
+        return []
+
     def _requests(self, rows, listed) -> None:
         rng, requests = self.rng, []
+        # A candidate asks again once an earlier mentoring has ended.
+        free_from = {
+            row.enrolment_id: row.ended_on + datetime.timedelta(days=1)
+            for row in rows
+            if row.status == RelationshipStatus.ENDED_EARLY
+        }
         for row in rows:
+            since = row.enrolment.enrolled_on
+            if row.status != RelationshipStatus.ENDED_EARLY:
+                since = free_from.get(row.enrolment_id, since)
             asked = max(
-                row.enrolment.enrolled_on,
-                row.started_on - datetime.timedelta(days=rng.randrange(2, 12)),
+                since, row.started_on - datetime.timedelta(days=rng.randrange(2, 12))
             )
             if rng.random() < 0.3:
                 other = rng.choice(listed)
                 before = max(
-                    row.enrolment.enrolled_on,
-                    asked - datetime.timedelta(days=rng.randrange(5, 20)),
+                    since, asked - datetime.timedelta(days=rng.randrange(5, 20))
                 )
-                if other.pk != row.mentor_id and other.listed_at.date() < before:
+                if (
+                    other.pk != row.mentor_id
+                    and other.listed_at.date() < before < asked
+                ):
                     requests.append(
                         MentoringRequest(
                             enrolment=row.enrolment,

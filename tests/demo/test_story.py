@@ -7,7 +7,7 @@ import datetime
 import io
 
 from django.core.management import call_command
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from mentorscheme.demo import seed
@@ -172,6 +172,15 @@ def test_the_demo_people_are_where_their_story_says(db):
     # Each match keeps its story: the request it came from, an agreement both
     # confirmed, meetings; completed mentoring confirmed by both.
     month_ago = today - datetime.timedelta(days=30)
+    assert MentoringRelationship.objects.filter(status="ended_early").exists()
+    # Nobody asks a mentor while they have one.
+    for asked in MentoringRequest.objects.exclude(status="pending"):
+        day = asked.created_at.date()
+        assert not MentoringRelationship.objects.filter(
+            Q(ended_on__gte=day) | Q(ended_on__isnull=True),
+            enrolment=asked.enrolment_id,
+            started_on__lt=day,
+        ).exists(), asked
     for pair in MentoringRelationship.objects.select_related(
         "request", "enrolment__qualification"
     ).prefetch_related("agreements", "meetings"):
@@ -183,6 +192,12 @@ def test_the_demo_people_are_where_their_story_says(db):
         last = pair.ended_on or today
         assert all(pair.started_on <= m.held_on <= last for m in pair.meetings.all())
         assert all(m.held_on.weekday() < 5 for m in pair.meetings.all())
+        if pair.status == "ended_early":
+            assert pair.ended_by and pair.end_reason, pair
+            # A change of mentor: the candidate's next mentoring, after this one.
+            assert pair.enrolment.relationships.filter(
+                started_on__gt=pair.ended_on, status__in=["active", "completed"]
+            ).exclude(mentor=pair.mentor_id), pair
         if pair.status == "completed":
             assert pair.candidate_completion_at and pair.mentor_completion_at, pair
             if pair.enrolment.qualification.mentor_writes_letter:
