@@ -544,8 +544,13 @@ class DemoSeeder:
                 day += datetime.timedelta(days=rng.randrange(*gaps[step]))
                 dates[step] = day
         if MentorStatus.APPROVED in dates:
-            trained = day + datetime.timedelta(days=rng.randrange(14, 120))
-            workshop = day + datetime.timedelta(days=rng.randrange(14, 150))
+            # Training and workshops are held on working days.
+            trained = _working_day(
+                day + datetime.timedelta(days=rng.randrange(14, 120))
+            )
+            workshop = _working_day(
+                day + datetime.timedelta(days=rng.randrange(14, 150))
+            )
             if MentorStatus.TRAINED in path:
                 dates[MentorStatus.TRAINED] = trained
             if MentorStatus.WORKSHOP_ATTENDED in path or MentorStatus.LISTED in path:
@@ -663,58 +668,80 @@ class DemoSeeder:
     def _events(self) -> list[TrainingEvent]:
         """Mentor training and workshops in every region on weekdays: some in the
         coming weeks, open for booking, and some in the past month."""
-        rng, rows = self.rng, []
+        rows = []
         for i, region in enumerate(self.regions):
-            town = names.TOWNS.get(region.code, ["Central"])[0]
-            for kind, title, days, online in (
-                (EventKind.MENTOR_TRAINING, "Mentor training", 10 + 3 * i, False),
-                (
-                    EventKind.WORKSHOP,
-                    "Professional Registration workshop",
-                    5 + 4 * i,
-                    i % 2 == 0,
-                ),
-                (EventKind.MENTOR_TRAINING, "Mentor training", -(12 + 2 * i), False),
-                (
-                    EventKind.WORKSHOP,
-                    "Professional Registration workshop",
-                    -(6 + 3 * i),
-                    False,
-                ),
+            for kind, days, online in (
+                (EventKind.MENTOR_TRAINING, 10 + 3 * i, False),
+                (EventKind.WORKSHOP, 5 + 4 * i, i % 2 == 0),
+                (EventKind.MENTOR_TRAINING, -(12 + 2 * i), False),
+                (EventKind.WORKSHOP, -(6 + 3 * i), False),
             ):
                 day = _working_day(self.today + datetime.timedelta(days=days))
                 if days < 0 and day >= self.today:
                     day = _working_day(day - datetime.timedelta(days=14))
-                hours = 6 if kind == EventKind.MENTOR_TRAINING else 3
-                rows.append(
-                    TrainingEvent(
-                        kind=kind,
-                        title=f"{title}, {region.name}",
-                        region=region,
-                        starts_at=_at(day, 9),
-                        ends_at=_at(day, 9 + hours),
-                        location=""
-                        if online
-                        else f"{town} Central Library, meeting room 2",
-                        online_url=f"https://meet.mentorscheme.example/{region.code}-{kind}"
-                        if online
-                        else "",
-                        capacity=rng.choice([12, 16, 20]),
-                        description=(
-                            "A one-day course: the morning on mentoring skills, the "
-                            "afternoon on the registration rules and the criteria."
-                            if kind == EventKind.MENTOR_TRAINING
-                            else "The workshop candidates attend: the process, the "
-                            "portfolio and the assessment criteria."
-                        ),
-                    )
-                )
+                rows.append(self._event(kind, region.pk, day, online=online))
         events = _bulk(TrainingEvent, rows, self.progress, "events")
         now = _at(self.today, 0)
         self.last_event = {
             (e.region_id, e.kind): e for e in events if e.starts_at < now
         }
         return events
+
+    def _event(
+        self, kind: str, region_id: int, day: datetime.date, *, online=False
+    ) -> TrainingEvent:
+        region = next(r for r in self.regions if r.pk == region_id)
+        town = names.TOWNS.get(region.code, ["Central"])[0]
+        training = kind == EventKind.MENTOR_TRAINING
+        title = "Mentor training" if training else "Professional Registration workshop"
+        return TrainingEvent(
+            kind=kind,
+            title=f"{title}, {region.name}",
+            region=region,
+            starts_at=_at(day, 9),
+            ends_at=_at(day, 15 if training else 12),
+            location="" if online else f"{town} Central Library, meeting room 2",
+            online_url=f"https://meet.mentorscheme.example/{region.code}-{kind}"
+            if online
+            else "",
+            capacity=self.rng.choice([12, 16, 20]),
+            description=(
+                "A one-day course: the morning on mentoring skills, the afternoon on "
+                "the registration rules and the criteria."
+                if training
+                else "The workshop candidates attend: the process, the portfolio and "
+                "the assessment criteria."
+            ),
+        )
+
+    def _past_year_events(self) -> list[Booking]:
+        """The training and workshops mentors attended over the past year, each
+        in their region on the day their record says, with their attendance."""
+        year_ago = self.today - datetime.timedelta(days=365)
+        held: dict[tuple, list[Member]] = {}
+        for profile in self.mentors:
+            member = profile.member
+            for kind, day in (
+                (EventKind.MENTOR_TRAINING, profile.trained_on),
+                (EventKind.WORKSHOP, profile.workshop_attended_on),
+            ):
+                recent = self.last_event.get((member.region_id, kind))
+                if day is None or not year_ago <= day < self.today:
+                    continue
+                if recent is None or recent.starts_at.date() != day:
+                    held.setdefault((kind, member.region_id, day), []).append(member)
+        keys = sorted(held)
+        events = _bulk(
+            TrainingEvent,
+            [self._event(kind, region, day) for kind, region, day in keys],
+            self.progress,
+            "past events",
+        )
+        return [
+            Booking(event=event, member=member, status=BookingStatus.ATTENDED)
+            for event, key in zip(events, keys, strict=True)
+            for member in held[key]
+        ]
 
     def _bookings(self) -> None:
         """Who booked and came. Mentors on their way went to the region's recent
@@ -772,6 +799,7 @@ class DemoSeeder:
                     if rng.random() < 0.12
                     else BookingStatus.ATTENDED,
                 )
+        bookings += self._past_year_events()
         _bulk(Booking, bookings, self.progress, "bookings")
         # An event nobody booked did not run: it is not on record.
         TrainingEvent.objects.filter(starts_at__lt=now, bookings__isnull=True).delete()

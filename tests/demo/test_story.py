@@ -147,6 +147,25 @@ def test_the_demo_people_are_where_their_story_says(db):
             last = max(h.at.date() for h in profile.history.all())
             assert (today - last).days <= 120, (profile.status, last)
 
+    # Training and workshops on working days; over the past year, each is an
+    # event of the region the mentor attended.
+    year_ago = today - datetime.timedelta(days=365)
+    for profile in MentorProfile.objects.select_related("member"):
+        for kind, day in (
+            (EventKind.MENTOR_TRAINING, profile.trained_on),
+            (EventKind.WORKSHOP, profile.workshop_attended_on),
+        ):
+            if day is None:
+                continue
+            assert day.weekday() < 5, (profile, kind, day)
+            if day >= year_ago:
+                assert Booking.objects.filter(
+                    member=profile.member,
+                    status=BookingStatus.ATTENDED,
+                    event__kind=kind,
+                    event__starts_at__date=day,
+                    event__region=profile.member.region_id,
+                ).exists(), (profile, kind, day)
     for booking in Booking.objects.filter(
         status=BookingStatus.ATTENDED, event__kind=EventKind.MENTOR_TRAINING
     ).select_related("event", "member__mentor_profile"):
