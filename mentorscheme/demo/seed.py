@@ -291,6 +291,7 @@ class DemoSeeder:
     def run(self) -> list[DemoAccount]:
         self.organisations = self._organisations()
         self.members = self._members()
+        self.members_by_pk = {m.pk: m for m in self.members}
         self.level_rank = self._awards()
         self.events = self._events()
         self.mentors = self._mentors()
@@ -853,7 +854,7 @@ class DemoSeeder:
         waiting period are flagged for their support officer, as the periodic work
         does."""
         rng = self.rng
-        members = self.members_by_pk = {m.pk: m for m in self.members}
+        members = self.members_by_pk
         listed = [p for p in self.mentors if p.status == MentorStatus.LISTED]
         load = {p.pk: 0 for p in listed}
         rows = []
