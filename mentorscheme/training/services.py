@@ -664,7 +664,7 @@ def booking_record_walk_in(
         if number
         else None
     )
-    if member is None:
+    if member is None or member.is_erased:  # what remains of an erasure is nobody
         raise TrainingError(
             f"No member has the membership number {number or '(none given)'}. "
             "Check it in the member records, or on their membership card.",

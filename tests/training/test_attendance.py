@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from mentorscheme.members.models import Member
+from mentorscheme.members.models import ERASED_NUMBER_PREFIX, Member
 from mentorscheme.mentoring import services as mentoring_services
 from mentorscheme.mentoring.models import (
     MentoringRelationship,
@@ -432,3 +432,14 @@ def test_the_officers_are_reminded_once_of_a_register_not_taken(
     assert reminder.to == ["olivia@example.org"]
     assert workshop.title in reminder.body and "1 place" in reminder.body
     assert f"/training/manage/{workshop.pk}/" in reminder.body
+
+
+def test_what_remains_of_an_erased_member_cannot_be_added_to_a_register(olivia, clock):
+    workshop = make_event(EventKind.WORKSHOP, days=1)
+    erased = f.MemberFactory(membership_number=f"{ERASED_NUMBER_PREFIX}42")
+    clock.move(days=1, hours=1)
+    with pytest.raises(services.TrainingError, match="No member has the membership"):
+        services.booking_record_walk_in(
+            event=workshop, membership_number=erased.membership_number, by=olivia.user
+        )
+    assert not workshop.bookings.exists()
