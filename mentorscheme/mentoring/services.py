@@ -38,6 +38,7 @@ from mentorscheme.mentoring.models import (
     RequestStatus,
 )
 from mentorscheme.mentors import changes as mentor_changes
+from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors import services as mentor_services
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.notifications import emails
@@ -727,6 +728,9 @@ def register_changed(*, member_ids=None) -> dict[str, int]:
     if member_ids is not None:
         mentor_services.mentor_lapse_check(member_ids=member_ids)
     counts = line_manager_links_apply(member_ids=member_ids)
+    counts["beyond_level"] = requests_beyond_the_mentors_level_close(
+        member_ids=member_ids
+    )
     counts["awarded"] = awards_close_enrolments(member_ids=member_ids)
     counts["not_current"] = requests_of_candidates_not_current_close(
         member_ids=member_ids
@@ -2324,6 +2328,37 @@ def _closed_as_no_longer_allowed(request_id: int) -> str:
         because=because,
     )
     return why
+
+
+def requests_beyond_the_mentors_level_close(*, member_ids=None) -> int:
+    """Close the open requests whose mentor the register no longer shows at a level
+    high enough for the candidate's qualification (an award removed or corrected),
+    telling both people: the mentor could never accept them. Each is locked and
+    read again first. Idempotent."""
+    requests = MentoringRequest.objects.filter(
+        status__in=OPEN_REQUEST_STATUSES
+    ).select_related(
+        "enrolment__qualification__level",
+        "enrolment__qualification__min_mentor_level",
+    )
+    if member_ids is not None:
+        requests = requests.filter(mentor__member_id__in=member_ids)
+    requests = list(requests)
+    if not requests:
+        return 0
+    ranks = {
+        record.id: record.level_rank
+        for record in mentor_selectors.mentor_records(
+            MentorProfile.objects.filter(pk__in={r.mentor_id for r in requests})
+        )
+    }
+    return sum(
+        bool(_closed_as_no_longer_allowed(request.pk))
+        for request in requests
+        if 0
+        < ranks.get(request.mentor_id, 0)
+        < request.enrolment.qualification.min_mentor_rank
+    )
 
 
 def requests_no_longer_allowed_close(*, qualification_id: int) -> int:

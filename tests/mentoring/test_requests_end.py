@@ -397,3 +397,27 @@ def test_a_mentor_who_stops_supporting_a_qualification_closes_its_waiting_reques
     login(client, alice)
     page = client.get(f"/mentoring/requests/{request.pk}/").text
     assert "no longer supports candidates for Chartership" in page
+
+
+def test_a_mentor_whose_level_is_removed_from_the_register_closes_requests_above_it(
+    client, alice, dora, django_capture_on_commit_callbacks
+):
+    enrolment = alice.enrolments.get()
+    enrolment.qualification = f.qualification("fellowship")
+    enrolment.save()
+    ask(client, alice, dora)
+    request = MentoringRequest.objects.get()
+    # The register now shows Dora as Chartered, no longer a Fellow.
+    f.award(dora, "chartership")
+    dora.awards.filter(level__code="fellowship").update(
+        removed_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.register_changed()
+    request.refresh_from_db()
+    # Dora could never accept it now: it closes, and Alice reads why.
+    assert not request.is_open
+    assert "level of registration is no longer high enough" in request.closed_reason
+    assert "alice@example.org" in [m.to[0] for m in mail.outbox]
+    assert services.register_changed()["beyond_level"] == 0

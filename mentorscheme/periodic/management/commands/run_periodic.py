@@ -113,6 +113,7 @@ class Command(BaseCommand):
                 "closed": 0,
                 "flagged": 0,
                 "not_current": 0,
+                "beyond_level": 0,
                 "lapse_held": 0,
                 "lapse_carried_on": 0,
             },
@@ -183,7 +184,8 @@ class Command(BaseCommand):
             f"; requests to a line manager closed "
             f"{links['closed']}, mentoring by a line manager flagged {links['flagged']}; "
             f"requests of candidates whose membership is not current closed "
-            f"{links['not_current']}; "
+            f"{links['not_current']}; requests to a mentor whose level is no "
+            f"longer high enough closed {links['beyond_level']}; "
             f"mentoring held for a lapsed membership {links['lapse_held']}, "
             f"carried on after renewal {links['lapse_carried_on']}, ended after "
             f"the grace period {lapse_ended}; "
