@@ -166,20 +166,27 @@ def registers_remind(*, now=None) -> int:
             if not due.filter(pk=event_id).update(register_reminded_at=now):
                 continue
             event = TrainingEvent.objects.select_related("region").get(pk=event_id)
-            unrecorded = event.bookings.filter(status=BookingStatus.BOOKED).count()
-            if not unrecorded:
-                continue
-            to = officers.recipients(event.region_id, officers.MENTORS)
-            emails.send(
-                "register_to_take",
-                to=to.emails,
-                context={
-                    "event": event,
-                    "unrecorded": unrecorded,
-                    "staff_instead": to.staff_instead,
-                },
+            # Each place to whoever may record it: not an officer's own, nor their
+            # report's (``officers.conflict_reason``).
+            groups = officers.by_recipients(
+                event.region_id,
+                officers.MENTORS,
+                event.bookings.filter(status=BookingStatus.BOOKED).select_related(
+                    "member"
+                ),
+                about=lambda booking: booking.member,
             )
-            reminded += 1
+            for to, places in groups:
+                emails.send(
+                    "register_to_take",
+                    to=to.emails,
+                    context={
+                        "event": event,
+                        "unrecorded": len(places),
+                        "staff_instead": to.staff_instead,
+                    },
+                )
+            reminded += bool(groups)
     return reminded
 
 

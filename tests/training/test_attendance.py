@@ -443,3 +443,24 @@ def test_what_remains_of_an_erased_member_cannot_be_added_to_a_register(olivia, 
             event=workshop, membership_number=erased.membership_number, by=olivia.user
         )
     assert not workshop.bookings.exists()
+
+
+def test_an_officers_own_place_left_unrecorded_is_sent_to_the_registration_team(
+    carol, olivia, sam, clock, django_capture_on_commit_callbacks
+):
+    """Olivia, London's only officer, went to the workshop too: she may record
+    Carol's place but not her own, which the registration team is reminded of."""
+    workshop = make_event(EventKind.WORKSHOP, days=1)
+    booked(workshop, carol)
+    booked(workshop, olivia)
+    clock.move(days=2, hours=12)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.registers_remind() == 1
+    by_address = {tuple(m.to): m.body for m in mail.outbox}
+    assert set(by_address) == {("olivia@example.org",), ("sam@example.org",)}
+    assert (
+        "1 place on its register is still not marked"
+        in by_address[("olivia@example.org",)]
+    )
+    assert "free to record it" in by_address[("sam@example.org",)]
