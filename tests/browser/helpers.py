@@ -182,6 +182,15 @@ LAYOUT = """() => {
             problems.push(`the box for "${words(label)}" is not beside its words`);
         }
     }
+    // A word set apart in a label (a tag such as "Verified") is not split.
+    for (const tag of document.querySelectorAll("main label strong")) {
+        const style = getComputedStyle(tag);
+        const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.2;
+        if (tag.getClientRects().length > 1
+                || tag.getBoundingClientRect().height > line * 1.5) {
+            problems.push(`the words "${words(tag)}" in a label break over lines`);
+        }
+    }
     // A link beside a button is not broken over two lines.
     for (const link of document.querySelectorAll("main button + a, main .button + a")) {
         if (link.getClientRects().length > 1) {
@@ -248,7 +257,8 @@ LAYOUT = """() => {
 
 def layout_problems(page) -> list[str]:
     """What is out of place on the page as shown: wider than the screen, a box to
-    tick away from its words, a link beside a button broken over two lines, buttons
+    tick away from its words, a tag in a label split, a link beside a button broken
+    over two lines, buttons
     touching, a button in a table broken over two lines, words
     of a chart on top of each other, cut off or too small to read, a chart off the
     edge of the screen."""

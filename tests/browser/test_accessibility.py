@@ -313,6 +313,8 @@ def test_the_layout_checks_do_report_a_problem_when_there_is_one(open_page, db):
             + '<svg role="img" viewBox="0 0 600 40" width="300"><title>Tiny</title>'
             + '<text x="0" y="30" font-size="14">Dec</text></svg>'
             + '<div><button>Send</button></div><div><button>Discard</button></div>'
+            + '<table><tr><td><label><strong>Verified</strong></label></td><td>'
+            + 'a wide cell '.repeat(40) + '</td></tr></table>'
             + '<table><tr><td><button>Take out this pair from the proposal</button>'
             + '</td><td>' + 'a wide cell '.repeat(20) + '</td></tr></table>')"""
     )
@@ -325,6 +327,7 @@ def test_the_layout_checks_do_report_a_problem_when_there_is_one(open_page, db):
     assert 'the words "Nov 2026" of a chart are cut off' in problems, problems
     assert 'the words "Dec" of a chart are 7.0 px high' in problems, problems
     assert 'the buttons "Send" and "Discard" touch' in problems, problems
+    assert 'the words "Verified" in a label break over lines' in problems, problems
     assert 'the button "Take out this pair from the proposal" in a table breaks' in (
         problems
     ), problems
