@@ -753,10 +753,14 @@ class DemoSeeder:
         now = _at(self.today, 0)
         upcoming = [e for e in self.events if e.starts_at >= now]
 
-        def book(event, member, status):
-            if taken.get(event.pk, 0) < event.capacity:
+        def book(event, member, status, *, came=False):
+            """``came``: their record says they attended, so the event had room."""
+            if came or taken.get(event.pk, 0) < event.capacity:
                 taken[event.pk] = taken.get(event.pk, 0) + 1
                 bookings.append(Booking(event=event, member=member, status=status))
+                if taken[event.pk] > event.capacity:
+                    event.capacity = taken[event.pk]
+                    event.save(update_fields=["capacity"])
 
         for profile in self.mentors:
             member = profile.member
@@ -773,7 +777,7 @@ class DemoSeeder:
                 if day is not None:
                     event = self.last_event.get((member.region_id, kind))
                     if event is not None and event.starts_at.date() == day:
-                        book(event, member, BookingStatus.ATTENDED)
+                        book(event, member, BookingStatus.ATTENDED, came=True)
                     continue
                 event = next(
                     (

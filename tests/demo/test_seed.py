@@ -157,3 +157,20 @@ def test_seed_demo_works_as_the_readme_prints_it_on_a_fresh_checkout(tmp_path):
     again = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)  # noqa: S603 - our own command
     assert again.returncode != 0
     assert "delete var/" in again.stderr
+
+
+def test_every_mentor_whose_record_says_they_attended_is_on_the_register_of_it(
+    db, monkeypatch
+):
+    """However many mentors trained at a region's last course, each is recorded as
+    attending it (a large demo's course is as big as its attendance)."""
+    monkeypatch.setattr(
+        seed,
+        "MENTOR_STATES",
+        [(MentorStatus.TRAINED, 0.7), (MentorStatus.LISTED, 0.3)],
+    )
+    seed.seed_demo(seed=5, members=8000)
+    for profile in MentorProfile.objects.filter(status=MentorStatus.TRAINED):
+        assert profile.member.bookings.filter(
+            status="attended", event__starts_at__date=profile.trained_on
+        ).exists(), profile
