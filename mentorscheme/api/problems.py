@@ -16,6 +16,8 @@ from pydantic import Field
 
 from mentorscheme import locking
 from mentorscheme.api.services import RegisterError
+from mentorscheme.mentoring.services import RuleRefusal
+from mentorscheme.scheme import eligibility
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +150,24 @@ def _field_errors(errors) -> list[dict]:
         {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
         for e in errors
     ]
+
+
+def refusal(error: Exception) -> ApiProblem:
+    """A service's refusal as a problem; the scheme's rules keep their codes."""
+    detail = str(error)
+    if isinstance(error, RuleRefusal):
+        return ApiProblem(
+            "rule-refused", detail, codes=error.codes, reasons=error.reasons
+        )
+    codes = [code for code, reason in eligibility.RULES.items() if reason in detail]
+    if codes:
+        return ApiProblem(
+            "rule-refused",
+            detail,
+            codes=codes,
+            reasons=[eligibility.RULES[code] for code in codes],
+        )
+    return ApiProblem("refused", detail, reasons=[detail])
 
 
 def _problem_for(exc: Exception) -> ApiProblem:

@@ -6,7 +6,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from mentorscheme.api.auth import require_member
-from mentorscheme.api.problems import ApiProblem, error_responses
+from mentorscheme.api.problems import ApiProblem, error_responses, refusal
 from mentorscheme.api.schemas import (
     DeclineIn,
     EndIn,
@@ -33,30 +33,11 @@ from mentorscheme.mentoring.access import (
 from mentorscheme.mentoring.forms import LineManagerForm
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
-from mentorscheme.scheme import eligibility
 from mentorscheme.scheme.access import candidate_enrolment_or_none, member_enrolments
 from mentorscheme.scheme.models import Enrolment, Qualification, RegulationsVersion
 
 router = Router(tags=["mentoring"])
 REFUSALS = error_responses(404, 409)
-
-
-def refusal(error: Exception) -> ApiProblem:
-    """A service's refusal as a problem; the scheme's rules keep their codes."""
-    detail = str(error)
-    if isinstance(error, services.RuleRefusal):
-        return ApiProblem(
-            "rule-refused", detail, codes=error.codes, reasons=error.reasons
-        )
-    codes = [code for code, reason in eligibility.RULES.items() if reason in detail]
-    if codes:
-        return ApiProblem(
-            "rule-refused",
-            detail,
-            codes=codes,
-            reasons=[eligibility.RULES[code] for code in codes],
-        )
-    return ApiProblem("refused", detail, reasons=[detail])
 
 
 def _person(principal):

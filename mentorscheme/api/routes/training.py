@@ -8,8 +8,7 @@ from pydantic import Field
 
 from mentorscheme.api.auth import require_member, require_scope
 from mentorscheme.api.models import Scope
-from mentorscheme.api.problems import ApiProblem, error_responses
-from mentorscheme.api.routes.mentoring import refusal
+from mentorscheme.api.problems import ApiProblem, error_responses, refusal
 from mentorscheme.api.schemas import (
     BookingIn,
     BookingOut,
