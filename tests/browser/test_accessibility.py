@@ -348,7 +348,7 @@ def test_the_password_rules_are_read_out_with_the_password_field(open_page, db):
 def test_the_officer_pages_show_which_one_you_are_on(open_page, olivia):
     page = open_page("olivia", signed_in_as=olivia.user)
     page.goto("/oversight/allocations/")
-    links = page.get_by_role("navigation", name="Officer pages")
+    links = page.get_by_role("navigation", name="Dashboard pages")
     weight = "element => getComputedStyle(element).fontWeight"
     here = links.get_by_role("link", name="Allocations")
     assert here.get_attribute("aria-current") == "page"

@@ -53,9 +53,12 @@ NOT_CAPITALISED = [r"\bSign In\b", r"\bSign Up\b", r"\bRemember Me\b"]
 
 
 def visible_text(path: Path) -> str:
+    """What a template shows, and what a screen reader reads out of its
+    attributes (aria-label, alt, title)."""
     text = path.read_text()
     text = re.sub(r"{%.*?%}|{{.*?}}|{#.*?#}|<!--.*?-->", " ", text, flags=re.S)
-    return re.sub(r'\s[\w:-]+="[^"]*"', " ", text)
+    spoken = re.findall(r'\s(?:aria-label|alt|title)="([^"]*)"', text)
+    return re.sub(r'\s[\w:-]+="[^"]*"', " ", text) + "\n".join(spoken)
 
 
 def sentences(path: Path) -> str:
