@@ -94,9 +94,9 @@ def _training_date_field():
     return forms.DateField(
         required=False,
         label="When you did the training",
-        help_text="The day the course ended.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Give a real date, for example 2024-03-14."},
+        help_text="The day the course ended. " + fields.DATE_HINT,
+        widget=fields.UKDateInput(),
+        error_messages={"invalid": "Give a real date, for example 14/03/2024."},
     )
 
 

@@ -4,6 +4,7 @@ training was done, and a second try after a refusal with the officer's reason.""
 import datetime
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -93,6 +94,15 @@ def test_word_documents_and_photos_are_accepted(client, carol):
         "Location"
     ]
     assert TrainingEvidence.objects.get().document_name == "cert.docx"
+
+
+def test_the_training_date_is_typed_day_first_as_its_hint_says(client, carol):
+    page = login(client, carol).get("/mentors/evidence/").text
+    field = re.search(r'<input[^>]*name="external_training_date"[^>]*>', page).group(0)
+    assert 'type="text"' in field  # not the browser's own (US-ordered) date picker
+    assert "The day the course ended. For example, 27/03/2027." in page
+    assert send(client, external_training_date="14/03/2024").status_code == 302
+    assert TrainingEvidence.objects.get().trained_on == datetime.date(2024, 3, 14)
 
 
 def test_training_cannot_be_dated_in_the_future(client, carol):
