@@ -248,6 +248,17 @@ def active_relationship(enrolment: Enrolment):
     )
 
 
+def mentored_by(candidate: Member, mentor_member: Member | None) -> bool:
+    """Whether this member mentors the candidate now (on any enrolment)."""
+    return mentor_member is not None and (
+        MentoringRelationship.objects.filter(
+            enrolment__member=candidate,
+            mentor__member=mentor_member,
+            status=RelationshipStatus.ACTIVE,
+        ).exists()
+    )
+
+
 def completed_relationship(enrolment: Enrolment):
     """The enrolment's mentoring both confirmed complete (the newest, were there
     more), with its mentor; None when there is none."""

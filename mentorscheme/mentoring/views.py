@@ -143,11 +143,19 @@ def line_manager(request):
     form = forms.LineManagerForm(request.POST or None, initial=_declared(member))
     if request.method == "POST" and form.is_valid():
         try:
-            services.line_manager_declare(member=member, **form.declaration())
+            member = services.line_manager_declare(member=member, **form.declaration())
         except services.MentoringError as refusal:
             form.add_error(None, str(refusal))
         else:
-            messages.success(request, "Your line manager is recorded.")
+            manager = member.declared_line_manager
+            what_next = (
+                f" {manager.full_name} mentors you now, and a line manager cannot "
+                "mentor someone they manage: your region's support officer has been "
+                "asked to decide about the mentoring."
+                if selectors.mentored_by(member, manager)
+                else ""
+            )
+            messages.success(request, f"Your line manager is recorded.{what_next}")
             return redirect("mentoring:home")
     return render(
         request,

@@ -270,3 +270,18 @@ def test_the_enrolment_forms_line_manager_choices_read_out_their_own_hint(client
     assert "Say who your line manager is" in words[1]
     first = re.search(r' id="([^"]+)"', choice)[1]
     assert re.search(rf'<a href="#{first}">Who is your line manager', page)
+
+
+def test_declaring_your_mentor_as_line_manager_says_what_happens_next(
+    client, alice, dora
+):
+    ask(client, alice, dora)
+    accept(client, dora, MentoringRequest.objects.get())
+    login(client, alice)
+    page = client.post(
+        "/mentoring/line-manager/",
+        {"line_manager": "member", "line_manager_member": dora.membership_number},
+        follow=True,
+    ).text
+    assert "Dora Davies mentors you now" in page
+    assert "support officer has been asked to decide" in page
