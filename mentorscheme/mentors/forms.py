@@ -57,6 +57,7 @@ class MentorProfileForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label="Regions where you can meet in person",
+        help_text="Only if you meet in person.",
     )
     capacity = forms.IntegerField(
         min_value=1,
@@ -76,7 +77,6 @@ class MentorProfileForm(forms.Form):
         "statement": "Tell candidates about your experience.",
         "qualifications": "Choose at least one qualification you would support.",
         "meeting_modes": "Choose at least one way of meeting.",
-        "regions": "Choose at least one region.",
     }
 
     def __init__(self, *args, level_rank: int, submitting: bool = False, **kwargs):
@@ -88,6 +88,16 @@ class MentorProfileForm(forms.Form):
             field = self.fields[name]
             field.required = not drafting
             field.error_messages["required"] = message
+
+    def clean(self):
+        data = super().clean()
+        drafting = self.is_bound and not self.submitting
+        meets_in_person = MeetingMode.IN_PERSON in data.get("meeting_modes", [])
+        if meets_in_person and not drafting and not data.get("regions"):
+            self.add_error(
+                "regions", "Choose at least one region where you can meet in person."
+            )
+        return data
 
 
 def _training_date_field():

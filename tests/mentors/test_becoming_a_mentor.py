@@ -130,7 +130,13 @@ def test_a_draft_is_kept_and_a_submission_must_be_complete(client, carol):
     response = client.post("/mentors/apply/", application(meeting_modes=[], regions=[]))
     assert response.status_code == 400
     assert "Choose at least one way of meeting." in response.text
-    assert "Choose at least one region." in response.text
+    # Regions are for meeting in person: asked for only from those who do.
+    assert "Choose at least one region" not in response.text
+    response = client.post(
+        "/mentors/apply/", application(meeting_modes=["in_person"], regions=[])
+    )
+    assert response.status_code == 400
+    assert "Choose at least one region where you can meet in person." in response.text
     profile.refresh_from_db()
     assert profile.status == MentorStatus.INTERESTED
 

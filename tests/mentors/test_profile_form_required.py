@@ -12,8 +12,10 @@ NEEDED = [
     "Your experience",
     "Qualifications you would support",
     "Ways you can meet",
-    "Regions where you can meet in person",
 ]
+#: Asked for only from a mentor who meets in person (tests/mentors/
+#: test_becoming_a_mentor.py).
+IF_IN_PERSON = "Regions where you can meet in person"
 
 
 def marked_optional(page: str, label: str) -> bool:
@@ -26,6 +28,7 @@ def test_a_listed_mentor_reads_that_qualifications_are_needed(client, bob):
     assert "Qualifications you would support" in page
     for label in NEEDED:
         assert not marked_optional(page, label), label
+    assert marked_optional(page, IF_IN_PERSON) and "Only if you meet in person." in page
 
 
 def test_saving_a_profile_without_a_qualification_says_to_choose_one(client, bob):
