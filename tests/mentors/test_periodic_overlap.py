@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.db import connection, connections
@@ -91,12 +92,20 @@ def test_without_the_lock_and_second_look_the_work_is_done_three_times(monkeypat
     )
 
 
+def database_url(db: dict) -> str:
+    """The URL of the test database this test uses, for a command run beside it."""
+    user = quote(db["USER"] or "")
+    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    credentials = f"{user}{password}@" if user else ""
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{credentials}{db['HOST'] or ''}{port}/{db['NAME']}"
+
+
 def run_periodic_processes(count: int) -> list[subprocess.CompletedProcess]:
-    name = connection.settings_dict["NAME"]
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
+        "DATABASE_URL": database_url(connection.settings_dict),
         "PYTHONPATH": str(ROOT),
     }
     processes = [
