@@ -205,6 +205,12 @@ def pages_for(role: str, w) -> list[tuple]:
             ("API tokens", "/api/tokens/", None),
             ("erase a member's data", f"/privacy/erase/{w.member.pk}/", None),
             ("erasures", "/privacy/erasures/", None),
+            (
+                "record an enrolment's outcome",
+                f"/mentoring/enrolments/{w.request.enrolment_id}/status/",
+                None,
+            ),
+            ("a mentor's record", f"/members/register/{w.mentor.pk}/", None),
             ("outbox", "/outbox/", None),
             ("a message", f"/outbox/{w.outbox_message.pk}/", None),
             ("feedback triage", "/contact/triage/", None),
