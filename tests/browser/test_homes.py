@@ -50,4 +50,18 @@ def test_each_demo_home_shows_its_steps_and_each_link_works(open_page):
             page.set_viewport_size({"width": 1280, "height": 900})
             problems += layout_problems(page)
             page.set_viewport_size({"width": 390, "height": 844})
+        if key == "officer":
+            # From the allocation to review, another mentor for its first pair:
+            # the page that offers the engine's next suggestions.
+            page.goto(dict(targets)["Review the allocation"])
+            page.get_by_role("link", name="Another mentor").first.click()
+            page.get_by_role("heading", level=1).wait_for()
+            assert (
+                page.get_by_role("heading", level=1)
+                .inner_text()
+                .startswith("Another mentor for ")
+            )
+            for width in (390, 1280):
+                page.set_viewport_size({"width": width, "height": 900})
+                problems += accessibility_problems(page) + layout_problems(page)
         assert not problems, (key, problems)
