@@ -499,13 +499,26 @@ def enrolment_set_status(
 def _tell_mentor_of_step(enrolment: Enrolment) -> MentoringRelationship | None:
     """The mentor hears the portfolio went in, or that further information is
     asked for (which they help prepare); the registration team's note stays the
-    candidate's. Returns the mentoring told (None: no mentor now)."""
+    candidate's. Asked for further information after the mentoring was completed,
+    its mentor hears too: they know the portfolio. Returns the mentoring told
+    (None: nobody told)."""
     relationship = selectors.active_relationship(enrolment)
+    completed = (
+        relationship is None and enrolment.status == EnrolmentStatus.FURTHER_INFO
+    )
+    if completed:
+        relationship = selectors.completed_relationship(enrolment)
     if relationship is not None:
         emails.send(
             "enrolment_status_mentor",
             to=relationship.mentor.member.email,
-            context={"relationship": relationship, "enrolment": enrolment},
+            context={
+                "relationship": relationship,
+                "enrolment": enrolment,
+                "completed": completed,
+                "may_ask_again": completed
+                and not selectors.rule_failures(enrolment, relationship.mentor),
+            },
         )
     return relationship
 

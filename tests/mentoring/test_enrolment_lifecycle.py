@@ -28,6 +28,15 @@ def matched(client, alice, dora):
     return MentoringRelationship.objects.get()
 
 
+def membership_database(client) -> Api:
+    """The API as the membership database calls it, with its own token."""
+    client.logout()
+    _, token = api_services.token_create(
+        name="Membership database", scopes=ALL_SCOPES, created_by=None
+    )
+    return Api(client, token)
+
+
 def test_a_candidate_withdraws_after_a_confirmation_and_the_mentoring_ends(
     client, alice, dora, bob, django_capture_on_commit_callbacks
 ):
@@ -101,13 +110,10 @@ def test_an_award_by_the_api_closes_the_enrolment_and_thanks_the_mentor(
     client, alice, dora, django_capture_on_commit_callbacks
 ):
     relationship = matched(client, alice, dora)
-    client.logout()
-    _, token = api_services.token_create(
-        name="Membership database", scopes=ALL_SCOPES, created_by=None
-    )
+    api = membership_database(client)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = Api(client, token).put(
+        response = api.put(
             f"/members/{alice.membership_number}/awards/chartership",
             {"awarded_on": timezone.localdate().isoformat()},
         )
@@ -186,10 +192,7 @@ def test_an_award_without_mentoring_to_close_claims_none_was_closed(
 
 
 def test_the_api_records_submission_and_outcome(client, alice):
-    _, token = api_services.token_create(
-        name="Membership database", scopes=ALL_SCOPES, created_by=None
-    )
-    api = Api(client, token)
+    api = membership_database(client)
     url = f"/members/{alice.membership_number}/enrolments/chartership"
     assert api.put(url, {"status": "submitted"}).json()["status"] == "submitted"
     refused = api.put(url, {"status": "submitted", "note": ""})
@@ -374,3 +377,43 @@ def test_the_enrolments_list_says_enrolled_once(client, alice):
     when = f"{enrolment.enrolled_on:%-d %b %Y}"
     assert f"Chartership — enrolled {when}" in page
     assert "Enrolled, enrolled" not in page
+
+
+def test_the_mentor_whose_mentoring_was_complete_hears_of_further_information_asked(
+    client, alice, dora, sam_with_totp, django_capture_on_commit_callbacks
+):
+    """Both confirmed completion, the portfolio went in, and the assessors send it
+    back: the mentor who knows the portfolio hears of it, and the candidate reads
+    that they were told."""
+    relationship = matched(client, alice, dora)
+    for member in (alice, dora):
+        login(client, member).post(
+            f"/mentoring/relationships/{relationship.pk}/complete/",
+            {"reason": "The portfolio is ready."},
+        )
+    relationship.refresh_from_db()
+    assert relationship.status == "completed"
+    enrolment = alice.enrolments.get()
+    services.enrolment_set_status(
+        enrolment=enrolment, status="submitted", by=sam_with_totp
+    )
+    api = membership_database(client)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.put(
+            f"/members/{alice.membership_number}/enrolments/chartership",
+            {"status": "further_info", "note": "Criterion 3 is thin."},
+        )
+    assert response.status_code == 200, response.content
+    told = {m.to[0]: m for m in mail.outbox}
+    to_dora = told["dora@example.org"]
+    assert "Alice Archer is asked for further information" in to_dora.subject
+    assert "whom you mentored" in to_dora.body
+    assert f"was completed on {relationship.ended_on:%-d %B %Y}" in to_dora.body
+    assert "Alice can ask you again" in to_dora.body
+    assert f"/mentoring/relationships/{relationship.pk}/" in to_dora.body
+    assert "Criterion 3" not in to_dora.body
+    to_alice = told["alice@example.org"].body
+    assert "Dora Davies, who mentored you, has been told" in to_alice
+    relationship.refresh_from_db()
+    assert relationship.status == "completed"
