@@ -306,7 +306,11 @@ def test_the_directory_is_for_candidates_officers_and_staff_only(
 ):
     assert client.get("/mentoring/directory/").status_code == 302
     assert login(client, bob).get("/mentoring/directory/").status_code == 403
-    assert "Dora Davies" in login(client, olivia).get("/mentoring/directory/").text
+    page = login(client, olivia).get("/mentoring/directory/").text
+    assert "Dora Davies" in page
+    # An officer is not looking for a mentor: the list is not "available to you".
+    assert "<h2>All mentors who can take a candidate</h2>" in page
+    assert "available to you" not in page
 
 
 def test_a_candidate_whose_portfolio_is_submitted_has_no_mentor_to_find(
