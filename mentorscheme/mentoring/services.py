@@ -715,15 +715,37 @@ def line_manager_links_apply(*, member_ids=None) -> dict[str, int]:
                     f"{_line_manager_source(candidate, mentor.pk).replace('what you told us', 'what the candidate declared')}."  # noqa: E501
                 ),
             )
-            officers = _officer_emails(candidate)
-            if officers:
+            deciders = officers.recipients(
+                candidate.region_id, officers.CANDIDATES, about=candidate
+            )
+            if deciders.emails:
                 emails.send(
                     "line_manager_flagged",
-                    to=officers,
+                    to=deciders.emails,
                     context={"flag": flag, "relationship": relationship},
                 )
+            _tell_pair_of_line_manager(relationship, deciders)
             counts["flagged"] += 1
     return counts
+
+
+def _tell_pair_of_line_manager(
+    relationship: MentoringRelationship, deciders: officers.Recipients
+) -> None:
+    """The mentor and the candidate each read what the record says, why it matters,
+    and who decides: the mentoring carries on until then."""
+    candidate = relationship.enrolment.member
+    context = {
+        "relationship": relationship,
+        "on_register": candidate.line_manager_id == relationship.mentor.member_id,
+        "staff_decide": deciders.staff_instead,
+    }
+    for reader in (relationship.mentor.member, candidate):
+        emails.send(
+            "line_manager_flagged_pair",
+            to=reader.email,
+            context=context | {"reader": reader, "is_mentor": reader != candidate},
+        )
 
 
 def register_changed(*, member_ids=None) -> dict[str, int]:

@@ -81,25 +81,29 @@ def test_declaring_later_closes_the_pending_request_and_the_candidate_reads_why(
     ]
 
 
-def test_a_line_manager_sent_by_the_api_closes_the_pending_request(client, alice, dora):
-    ask(client, alice, dora)
+def record_line_manager_by_api(client, candidate, manager):
+    """The membership database sends the candidate's record naming their manager."""
     _, token = api_services.token_create(
         name="Membership database", scopes=ALL_SCOPES, created_by=None
     )
-    api = Api(client, token)
     client.logout()
-    response = api.put(
-        f"/members/{alice.membership_number}",
+    response = Api(client, token).put(
+        f"/members/{candidate.membership_number}",
         {
-            "first_name": "Alice",
-            "last_name": "Archer",
-            "email": "alice@example.org",
-            "region": alice.region.code,
+            "first_name": candidate.first_name,
+            "last_name": candidate.last_name,
+            "email": candidate.email,
+            "region": candidate.region.code,
             "membership_status": "current",
-            "line_manager": dora.membership_number,
+            "line_manager": manager.membership_number,
         },
     )
     assert response.status_code == 200, response.content
+
+
+def test_a_line_manager_sent_by_the_api_closes_the_pending_request(client, alice, dora):
+    ask(client, alice, dora)
+    record_line_manager_by_api(client, alice, dora)
     request = MentoringRequest.objects.get()
     assert request.status == "closed"
     assert "on the membership register" in request.closed_reason
@@ -201,6 +205,12 @@ def _flag_line_manager(client, alice, dora, django_capture_on_commit_callbacks):
     return MentoringRelationship.objects.get()
 
 
+def officers_told():
+    """Who was emailed about a flagged pair, less the pair themselves."""
+    pair = {"alice@example.org", "dora@example.org"}
+    return [m.to for m in mail.outbox if not pair & set(m.to)]
+
+
 def test_a_flagged_pair_goes_to_the_candidates_side_of_the_candidates_region(
     client, alice, dora, django_capture_on_commit_callbacks
 ):
@@ -220,7 +230,7 @@ def test_a_flagged_pair_goes_to_the_candidates_side_of_the_candidates_region(
     relationship = _flag_line_manager(
         client, alice, dora, django_capture_on_commit_callbacks
     )
-    assert [m.to for m in mail.outbox] == [["cyril@example.org"]]
+    assert officers_told() == [["cyril@example.org"]]
     url = f"/mentoring/relationships/{relationship.pk}/"
     login(client, mso)
     assert "Decide" not in client.get("/oversight/").text
@@ -246,7 +256,7 @@ def test_a_flagged_pair_in_a_region_without_a_candidate_support_officer_goes_to_
     f.award(mso, "chartership")
     f.appoint(mso, "london", role="mso")
     _flag_line_manager(client, alice, dora, django_capture_on_commit_callbacks)
-    assert [m.to for m in mail.outbox] == [["sam@example.org"]]
+    assert officers_told() == [["sam@example.org"]]
 
 
 def test_the_enrolment_forms_line_manager_choices_read_out_their_own_hint(client, db):
@@ -285,3 +295,47 @@ def test_declaring_your_mentor_as_line_manager_says_what_happens_next(
     ).text
     assert "Dora Davies mentors you now" in page
     assert "support officer has been asked to decide" in page
+
+
+def test_the_pair_hear_what_happens_next_when_a_link_is_found_during_mentoring(
+    client, alice, dora, olivia, django_capture_on_commit_callbacks
+):
+    ask(client, alice, dora)
+    accept(client, dora, MentoringRequest.objects.get())
+    relationship = MentoringRelationship.objects.get()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        record_line_manager_by_api(client, alice, dora)
+    told = {m.to[0]: m for m in mail.outbox}
+    assert "olivia@example.org" in told
+    to_dora, to_alice = told["dora@example.org"], told["alice@example.org"]
+    assert "you as Alice Archer's line manager, on the membership register" in (
+        to_dora.body
+    )
+    assert "Dora Davies as your line manager, on the membership register" in (
+        to_alice.body
+    )
+    assert "your region's support officer has been asked to decide" in to_alice.body
+    assert "the support officer for Alice's region has been asked" in to_dora.body
+    for email in (to_dora, to_alice):
+        assert "a line manager does not mentor someone they manage" in email.body
+        assert "not a concern about how the mentoring has gone" in email.body
+        assert "carries on until then" in email.body
+        assert f"/mentoring/relationships/{relationship.pk}/" in email.body
+    assert "tell the registration team" in to_dora.body
+    assert "correct it on your mentoring page" not in to_alice.body  # the register's
+    # Found again by the next run: nobody is told twice.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.register_changed()
+    assert not mail.outbox
+
+
+def test_a_pair_in_a_region_without_a_candidate_support_officer_hear_staff_decide(
+    client, alice, dora, sam, django_capture_on_commit_callbacks
+):
+    _flag_line_manager(client, alice, dora, django_capture_on_commit_callbacks)
+    told = {m.to[0]: m for m in mail.outbox}
+    assert "the registration team has been asked to decide" in (
+        told["dora@example.org"].body
+    )
