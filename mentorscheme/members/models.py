@@ -298,6 +298,14 @@ class OfficerAppointment(models.Model):
         "sent on to whoever acts for its candidates' side once this term had ended "
         "(they are sent once).",
     )
+    runs_handed_on = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the allocation runs this officer started for the region and "
+        "left awaiting review were sent on to whoever acts for its candidates' side "
+        "once this term had ended (they are sent once).",
+    )
 
     class Meta:
         ordering = ["-starts_on"]

@@ -141,7 +141,7 @@ def recipients(region_id: int, side: str, *, about: Member | None = None) -> Rec
 
 
 def by_recipients(
-    region_id: int, side: str, cases, *, about: Callable[[object], Member]
+    region_id: int, side: str, cases, *, about: Callable[[object], Member | None]
 ) -> list[tuple[Recipients, list]]:
     """``cases`` of the region grouped by who is to be told of them (``recipients``
     for the member each is ``about``: a conflict of interest changes who), so that
@@ -182,13 +182,13 @@ def terms_ended_hand_on(
     *,
     today: datetime.date,
     claimed: str,
-    cases: Callable[[int], Iterable],
-    about: Callable[[object], Member],
+    cases: Callable[[OfficerAppointment], Iterable],
+    about: Callable[[object], Member | None],
     template: str,
 ) -> int:
     """Once a term on ``side`` has ended (or its holder's membership lapsed: a lapsed
-    member holds no office), send the ``cases`` of the region still waiting to
-    whoever acts for that side now (another officer in office, else staff), with
+    member holds no office), send the ``cases`` still waiting (in the region, as
+    ``cases`` finds them for the appointment that ended) to whoever acts for that side now (another officer in office, else staff), with
     the email ``template``: they were told only of cases that arrived while in
     office, so without this nobody would know. A holder who goes on in office for
     that side (a new term) keeps their cases.
@@ -219,7 +219,7 @@ def terms_ended_hand_on(
                 .exists()
             ):
                 continue  # still in office: a new term carries on from the last
-            groups = by_recipients(region_id, side, cases(region_id), about=about)
+            groups = by_recipients(region_id, side, cases(appointment), about=about)
             for to, group in groups:
                 emails.send(
                     template,

@@ -2067,10 +2067,11 @@ def help_flags_hand_on(*, today: datetime.date) -> int:
     )
 
 
-def _open_help_flags(region_id: int):
+def _open_help_flags(appointment):
     return (
         HelpFlag.objects.filter(
-            resolved_at__isnull=True, enrolment__member__region_id=region_id
+            resolved_at__isnull=True,
+            enrolment__member__region_id=appointment.region_id,
         )
         .select_related("enrolment__member", "enrolment__qualification")
         .order_by("created_at", "pk")

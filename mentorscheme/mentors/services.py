@@ -1027,11 +1027,11 @@ def _lapse_change(status: str, failures) -> str | None:
 # -- an officer's term ends ------------------------------------------------------------
 
 
-def _waiting_for_review(region_id: int):
+def _waiting_for_review(appointment):
     """Applications, and evidence of training done elsewhere, waiting for a decision
-    from the region's Mentor Support Officers, oldest first."""
+    from the Mentor Support Officers of the appointment's region, oldest first."""
     return (
-        MentorProfile.objects.filter(member__region_id=region_id)
+        MentorProfile.objects.filter(member__region_id=appointment.region_id)
         .filter(selectors.waiting_for_review())
         .select_related("member")
         .order_by("submitted_at", "pk")

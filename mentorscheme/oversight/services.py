@@ -251,6 +251,40 @@ def _tell_who_started(run: AllocationRun) -> None:
         )
 
 
+def allocation_runs_hand_on(*, today: datetime.date) -> int:
+    """Once a Candidate Support Officer's term has ended (or their membership
+    lapsed), send the allocation runs they started for the region and left
+    awaiting review to whoever acts for its candidates' side now: another officer
+    in office, else the registration team. Sent once per term; returns the number
+    of messages sent."""
+    return officers.terms_ended_hand_on(
+        officers.CANDIDATES,
+        today=today,
+        claimed="runs_handed_on",
+        cases=_runs_left_for_review,
+        # A run is about many candidates: each pair's conflicts are refused when
+        # it is sent, as for any officer.
+        about=lambda run: None,
+        template="allocation_runs_handed_on",
+    )
+
+
+def _runs_left_for_review(appointment: OfficerAppointment):
+    """The officer's runs for the region still awaiting review (staff, who may
+    review any run, keep theirs)."""
+    return (
+        AllocationRun.objects.filter(
+            status=RunStatus.PROPOSED,
+            all_regions=False,
+            regions=appointment.region_id,
+            created_by__member=appointment.member_id,
+            created_by__is_staff=False,
+        )
+        .prefetch_related("regions")
+        .order_by("created_at", "pk")
+    )
+
+
 _STALLED_MINUTES = int(RUN_STALLED_AFTER.total_seconds() // 60)
 
 #: What the officer reads when a run's worker stopped without finishing it.

@@ -27,8 +27,8 @@ class Command(BaseCommand):
         "membership is not current, hold the mentoring of a lapsed member for the "
         "grace period and end it after, keep the bookings of a lapsed member for "
         "the grace period and cancel them after, tell candidates when regulations "
-        "published in advance take effect, send on the cases and candidates waiting "
-        "for an officer "
+        "published in advance take effect, send on the cases, candidates and "
+        "allocation runs waiting for an officer "
         "whose term ended, tell those still on a waiting list when the event "
         "starts, mark stalled allocation runs failed, and tell an "
         "officer when the sending of their allocation stopped, and clear "
@@ -144,6 +144,11 @@ class Command(BaseCommand):
             lambda: mentoring.help_flags_hand_on(today=today),
             0,
         )
+        runs_handed_on = step(
+            "allocation runs awaiting review by an officer whose term ended",
+            lambda: oversight.allocation_runs_hand_on(today=today),
+            0,
+        )
         no_place = step(
             "waiting lists of events that have started",
             lambda: training.waiting_lists_close(now=now),
@@ -193,7 +198,8 @@ class Command(BaseCommand):
             f"cancelled after the grace period {bookings_cancelled}; "
             f"candidates told they may now move to new regulations {opened}; "
             f"messages sending on the cases of officers whose term ended "
-            f"{handed_on}, on the candidates waiting for their help {help_handed_on}; "
+            f"{handed_on}, on the candidates waiting for their help {help_handed_on}, "
+            f"on the allocation runs awaiting their review {runs_handed_on}; "
             f"people on the waiting list of an event that started told no place "
             f"came free {no_place}; "
             f"officers reminded of an event's register not taken {registers}; "

@@ -1,0 +1,68 @@
+"""A Candidate Support Officer's term ends while an allocation run they started
+awaits review: whoever acts for the region's candidates now is told, once."""
+
+import datetime
+
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from mentorscheme.oversight.models import AllocationRun
+from tests import factories as f
+from tests.conftest import login
+from tests.mentors.test_officer_term_ends import (
+    end_term,
+    handed_on_after_the_last_day,
+    run_periodic,
+)
+
+
+def proposed_run(olivia, status="proposed") -> AllocationRun:
+    """A run Olivia (London's support officer) started, worked out, not yet sent."""
+    run = AllocationRun.objects.create(
+        created_by=olivia.user,
+        status=status,
+        proposal={"pairs": [], "unmatched": [], "matched": 0},
+    )
+    run.regions.set([f.region("london")])
+    return run
+
+
+def test_a_run_awaiting_review_when_a_term_ends_goes_to_the_registration_team(
+    olivia, sam_with_totp, clock, django_capture_on_commit_callbacks
+):
+    run = proposed_run(olivia)
+    end_term(sam_with_totp, olivia, timezone.localdate())
+    [message] = handed_on_after_the_last_day(
+        clock, django_capture_on_commit_callbacks, "allocation"
+    )
+    assert message.to == ["sam@example.org"]
+    assert "Olivia Owen" in message.body and "London" in message.body
+    assert "awaiting review" in message.body
+    assert "Nothing has been sent to anyone" in message.body
+    assert f"/oversight/allocations/{run.pk}/" in message.body
+    assert "no Candidate Support Officer" in message.body
+    # The link opens the run, where staff can review and send it.
+    staff = login(Client(), sam_with_totp)
+    assert staff.get(f"/oversight/allocations/{run.pk}/").status_code == 200
+
+
+def test_a_new_candidate_support_officer_is_told_of_the_run_and_can_open_it(
+    olivia, sam_with_totp, django_capture_on_commit_callbacks
+):
+    run = proposed_run(olivia)
+    proposed_run(olivia, status="published")  # sent already: nothing to hand on
+    end_term(sam_with_totp, olivia, timezone.localdate() - datetime.timedelta(days=1))
+    successor = f.MemberFactory(email="nia@example.org")
+    f.award(successor, "chartership")
+    f.with_account(successor, totp=True)
+    f.appoint(successor, "london", starts_on=timezone.localdate(), role="cso")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    [message] = [m for m in mail.outbox if "allocation" in m.subject]
+    assert message.to == ["nia@example.org"]
+    assert message.body.count("/oversight/allocations/") == 1
+    assert "no Candidate Support Officer" not in message.body
+    page = login(Client(), successor).get(f"/oversight/allocations/{run.pk}/")
+    assert page.status_code == 200
