@@ -8,6 +8,7 @@ import html
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 
@@ -84,6 +85,21 @@ class UKDateTimeInput(forms.DateTimeInput):
     def __init__(self, attrs=None):
         base = {"autocomplete": "off", "spellcheck": "false", "class": "input-datetime"}
         super().__init__({**base, **(attrs or {})}, format="%d/%m/%Y %H:%M")
+
+
+class UKDateTimeField(forms.DateTimeField):
+    """A day and a time of day, typed as the hint says. Django would also take a day
+    alone as midnight, which is never what someone setting up an event meant."""
+
+    widget = UKDateTimeInput
+    default_error_messages = {
+        "no_time": "Give the time as well as the day, for example 27/03/2027 09:30.",
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and ":" not in value:
+            raise ValidationError(self.error_messages["no_time"], code="no_time")
+        return super().to_python(value)
 
 
 class Select(forms.Select):

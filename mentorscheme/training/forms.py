@@ -12,14 +12,12 @@ class EventForm(forms.Form):
     region = fields.ModelChoiceField(
         queryset=Region.objects.none(), empty_label="Choose a region"
     )
-    starts_at = forms.DateTimeField(
+    starts_at = fields.UKDateTimeField(
         label="Starts",
-        widget=fields.UKDateTimeInput(),
         help_text=fields.DATETIME_HINT,
     )
-    ends_at = forms.DateTimeField(
+    ends_at = fields.UKDateTimeField(
         label="Ends",
-        widget=fields.UKDateTimeInput(),
         help_text=fields.DATETIME_HINT,
     )
     location = forms.CharField(

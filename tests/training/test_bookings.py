@@ -250,6 +250,24 @@ def test_event_times_are_typed_the_uk_way_the_hint_shows(client, olivia):
     assert 'value="04/03/2030 09:30"' in page
 
 
+def test_an_event_time_typed_without_the_time_of_day_is_refused(client, olivia):
+    # A day alone would have been read as midnight, and the event set up to start then.
+    login(client, olivia)
+    data = {
+        "kind": "workshop",
+        "title": "Workshop",
+        "region": f.region("london").pk,
+        "starts_at": "04/03/2030",
+        "ends_at": "2030-03-04",
+        "location": "Hall",
+        "capacity": "20",
+    }
+    response = client.post("/training/manage/new/", data)
+    assert response.status_code == 400
+    assert response.text.count("Give the time as well as the day") == 4  # summary too
+    assert not TrainingEvent.objects.exists()
+
+
 def test_the_waiting_list_is_told_once_when_the_event_starts_without_a_place(
     alice, bob, carol, clock, django_capture_on_commit_callbacks
 ):
