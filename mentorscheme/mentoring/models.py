@@ -378,6 +378,14 @@ class HelpFlag(models.Model):
                 name="one_open_help_flag_per_reason",
             )
         ]
+        indexes = [
+            # The dashboards list the open flags oldest first, a page at a time.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(resolved_at__isnull=True),
+                name="open_help_flags_oldest_first",
+            )
+        ]
 
     def __str__(self):
         return f"Help for {self.enrolment} ({self.why})"

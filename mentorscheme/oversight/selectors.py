@@ -357,12 +357,17 @@ def open_help_flags(region_ids):
 
 
 def help_flag_counts(region_ids) -> dict[str, int]:
-    """How many candidates' flags are open in all, and how many of them asked."""
-    flags = in_regions(
-        HelpFlag.objects.filter(resolved_at__isnull=True),
-        "enrolment__member__region_id",
-        region_ids,
-    )
+    """How many candidates' flags are open in all, and how many of them asked.
+    Their regions are read from the enrolments' figures rows (kept with the
+    enrolments, their members' moves included), not by joining every member of the
+    regions: a count over thousands of flags in a few milliseconds."""
+    flags = HelpFlag.objects.filter(resolved_at__isnull=True)
+    if region_ids is not None:
+        flags = flags.filter(
+            enrolment_id__in=EnrolmentFigures.objects.filter(
+                region_id__in=region_ids
+            ).values("enrolment_id")
+        )
     return flags.aggregate(
         total=Count("pk"), asked=Count("pk", filter=Q(why=HelpFlag.Why.ASKED))
     )

@@ -174,6 +174,15 @@ def test_the_help_figure_counts_every_open_flag_and_says_how_many_asked(
         HelpFlag.objects.create(
             enrolment=candidate(days_ago=days + 100), why=HelpFlag.Why.WAITING
         )
+    # Not the London officer's to count: a candidate in Scotland, and one resolved.
+    HelpFlag.objects.create(
+        enrolment=candidate(region="scotland", days_ago=100), why=HelpFlag.Why.ASKED
+    )
+    HelpFlag.objects.create(
+        enrolment=candidate(days_ago=100),
+        why=HelpFlag.Why.ASKED,
+        resolved_at=timezone.now(),
+    )
     page = dashboard(client, olivia)
     assert figure(page, "need help") == selectors.LIST_LIMIT + 3
     assert "need help (1 asked for it)" in page
