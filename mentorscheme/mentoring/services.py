@@ -2391,9 +2391,11 @@ def requests_beyond_the_mentors_level_close(*, member_ids=None) -> int:
     return sum(
         bool(_closed_as_no_longer_allowed(request.pk))
         for request in requests
-        if 0
-        < ranks.get(request.mentor_id, 0)
-        < request.enrolment.qualification.min_mentor_rank
+        if eligibility.level_too_low(
+            mentor_rank=ranks.get(request.mentor_id, 0),
+            uses_mentors=request.enrolment.qualification.uses_mentors,
+            min_mentor_rank=request.enrolment.qualification.min_mentor_rank,
+        )
     )
 
 

@@ -195,11 +195,23 @@ def _candidate_flags(candidate: CandidateRecord) -> dict[str, bool]:
     }
 
 
+def level_too_low(
+    *, mentor_rank: int, uses_mentors: bool, min_mentor_rank: int
+) -> bool:
+    """Whether a mentor holding ``mentor_rank`` holds a level, but one too low for the
+    qualification (rule 2's ``level_too_low``); a mentor holding no level at all is
+    reported as not registered only."""
+    return uses_mentors and 0 < mentor_rank < min_mentor_rank
+
+
 def _pair_flags(candidate: CandidateRecord, mentor: MentorRecord) -> dict[str, bool]:
     uses = candidate.qualification_uses_mentors
     return {
-        # A mentor holding no level at all is reported as not registered only.
-        "level_too_low": uses and 0 < mentor.level_rank < candidate.min_mentor_rank,
+        "level_too_low": level_too_low(
+            mentor_rank=mentor.level_rank,
+            uses_mentors=uses,
+            min_mentor_rank=candidate.min_mentor_rank,
+        ),
         "qualification_not_supported": uses
         and bool(mentor.qualification_ids)
         and candidate.qualification_id not in mentor.qualification_ids,
