@@ -37,7 +37,8 @@ allowed pairs) small:
      candidate_potential[c]``; classes bound most candidates away at once.
   4. If some pair violates, add each suspect's best violating arcs (as many as
      its group has members, and a few), and each mentor's most violating arcs
-     out of a sample of candidates, and go back to 2. If none does, the
+     out of a sample of candidates (smaller when candidates are few beside
+     the mentors, as in one region's backlog), and go back to 2. If none does, the
      potentials are feasible for the whole problem: the flow is optimal among
      all allocations. Each round adds an arc, so the loop ends; in practice
      after two to five rounds.
@@ -53,6 +54,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -93,6 +95,9 @@ _SPARE_SAMPLES_IN_REGION: Final[int] = 12
 #: than at the start, as the potentials already say where each region stands.
 _VIOLATING_SAMPLES_IN_REGION: Final[int] = 24
 _VIOLATING_SAMPLES_ANYWHERE: Final[int] = 48
+#: Mentors' samples are full while candidates outnumber mentors this many
+#: times over, smaller in proportion below (``Solver._sample_sizes``).
+_SAMPLES_FULL_FROM: Final[float] = 2.0
 _SEED: Final[int] = 20_240_601
 #: A solve leaves out arcs no better flow can use (``_arcs_to_solve``) only
 #: when it leaves out more than a tenth of them.
@@ -665,7 +670,9 @@ class Solver:
     def _sampled_mentor_arcs(self, nodes: np.ndarray) -> tuple[Arcs, np.ndarray]:
         """Each mentor's best few out of a sample of candidate nodes, and how
         many each mentor wanted."""
-        c, m = self._mentor_samples(nodes, np.random.default_rng(_SEED))
+        c, m = self._mentor_samples(
+            nodes, np.random.default_rng(_SEED), _SAMPLES_IN_REGION, _SAMPLES_ANYWHERE
+        )
         points = self.search.points(c, m)
         # As many as the mentor has places, twice over, plus two; fewer when
         # places outnumber candidates, as each place can expect fewer of them.
@@ -691,9 +698,10 @@ class Solver:
         cohorts. A heuristic: optimality is still proven by the exact pricing.
         """
         rng = np.random.default_rng(_SEED + round_number)
-        c, m = self._mentor_samples(
-            nodes, rng, _VIOLATING_SAMPLES_IN_REGION, _VIOLATING_SAMPLES_ANYWHERE
+        in_region, anywhere = self._sample_sizes(
+            len(nodes), _VIOLATING_SAMPLES_IN_REGION, _VIOLATING_SAMPLES_ANYWHERE
         )
+        c, m = self._mentor_samples(nodes, rng, in_region, anywhere)
         points = self.search.points(c, m)
         gain = points + mentor_potential[m] - candidate_potential[c]
         violating = gain > 0
@@ -701,6 +709,24 @@ class Solver:
         points, gain = points[violating], gain[violating]
         keep = self._best_per_mentor(c, m, gain, self.free + MENTOR_EXTRA)
         return Arcs(c[keep], m[keep], points[keep])
+
+    def _sample_sizes(
+        self, members: int, in_region: int, anywhere: int
+    ) -> tuple[int, int]:
+        """Each mentor's sample from its region and from anywhere: the sizes
+        given while candidates outnumber mentors ``_SAMPLES_FULL_FROM`` times
+        over, else smaller in proportion (at least one each).
+
+        A mentor's sample is drawn out of the ``members`` candidates. When
+        they are few beside the mentors, as for one region's backlog against
+        the country's mentors, each mentor can expect few of them, pricing by
+        candidate finds nearly all, and full samples cost more than they save.
+        """
+        spread = min(1.0, members / max(_SAMPLES_FULL_FROM * len(self.mentors), 1))
+        return (
+            max(1, math.ceil(in_region * spread)),
+            max(1, math.ceil(anywhere * spread)),
+        )
 
     def _best_per_mentor(
         self, c: np.ndarray, m: np.ndarray, value: np.ndarray, wanted: np.ndarray
@@ -719,8 +745,8 @@ class Solver:
         self,
         nodes: np.ndarray,
         rng: np.random.Generator,
-        in_region: int = _SAMPLES_IN_REGION,
-        anywhere: int = _SAMPLES_ANYWHERE,
+        in_region: int,
+        anywhere: int,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per open mentor, a sample of candidate nodes it may take, from its
         region and from anywhere: distinct allowed pairs (candidate, mentor).
