@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from allauth.mfa.models import Authenticator
 from django.core import checks
 from django.core.exceptions import PermissionDenied
+from django.db import connections
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
@@ -89,6 +90,7 @@ def register_role(
         raise ValueError(f"{role} is not a role read from another app")
     ROLE_SOURCES[role] = RoleSource(annotations, holds)
     _annotated.clear()
+    _compiled.clear()
 
 
 def check_roles_registered(app_configs=None, **kwargs) -> list[checks.Error]:
@@ -135,12 +137,37 @@ def _members_with_roles():
     return members
 
 
+#: The roles query's SQL and parameters as the ORM compiles it, once a process for
+#: each database (and set of roles registered), with where the account's id goes:
+#: compiling it (five tables, four subqueries) took longer than running it, on
+#: every signed-in request.
+_compiled: dict[tuple, tuple[str, tuple, int]] = {}
+
+#: Stands for the account's id while the query is compiled.
+_ANY_ACCOUNT = -20_260_001
+
+
+def _member_with_roles(user_id: int) -> Member | None:
+    """The account's member record annotated as ``_members_with_roles``, or None."""
+    members = _members_with_roles()
+    key = (tuple(ROLE_SOURCES), members.db, connections[members.db].vendor)
+    compiled = _compiled.get(key)
+    if compiled is None:
+        query = members.filter(user_id=_ANY_ACCOUNT)[:1].query
+        sql, params = query.get_compiler(using=members.db).as_sql()
+        compiled = _compiled[key] = (sql, tuple(params), params.index(_ANY_ACCOUNT))
+    sql, params, at = compiled
+    params = [*params[:at], user_id, *params[at + 1 :]]
+    return next(iter(Member.objects.using(members.db).raw(sql, params)), None)
+
+
 def _compute_roles(user, today: datetime.date) -> Roles:
     """The member record with what the roles need, in one query."""
-    member = next(iter(_members_with_roles().filter(user_id=user.pk)[:1]), None)
+    member = _member_with_roles(user.pk)
     if member is None:
         return Roles(is_staff=user.is_staff)
-    has_totp = member.roles_totp
+    # Raw rows carry the database's own values (SQLite's booleans are 0 and 1).
+    has_totp = bool(member.roles_totp)
     if not member.is_current:
         return Roles(member=member, is_staff=user.is_staff, has_totp=has_totp)
     # Appointments are read only by those who hold one.

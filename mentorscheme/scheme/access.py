@@ -84,5 +84,5 @@ def register_candidate_role() -> None:
                 )
             )
         },
-        holds=lambda member: member.roles_enrolled,
+        holds=lambda member: bool(member.roles_enrolled),
     )
