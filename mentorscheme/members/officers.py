@@ -124,31 +124,47 @@ class Recipients:
     staff_instead: bool
 
 
-def recipients(region_id: int, side: str, *, about: Member | None = None) -> Recipients:
+def recipients(
+    region_id: int,
+    side: str,
+    *,
+    about: Member | None = None,
+    leaving: Member | None = None,
+) -> Recipients:
     """Who to tell about a case on ``side`` in the region: its officers in office,
     less anyone with a conflict of interest about ``about``; staff when none is left.
+    Never ``leaving``, someone whose record is being erased.
     """
     emails = sorted(
         {
             a.member.email
             for a in appointments(region_id, side)
             if not _conflicted(a.member, about)
+            and (leaving is None or a.member_id != leaving.pk)
         }
     )
     if emails:
         return Recipients(emails, staff_instead=False)
-    return Recipients(staff_emails(), staff_instead=True)
+    staff = staff_emails()
+    if leaving is not None and leaving.user_id is not None:
+        staff = [e for e in staff if e != leaving.user.email]
+    return Recipients(staff, staff_instead=True)
 
 
 def by_recipients(
-    region_id: int, side: str, cases, *, about: Callable[[object], Member | None]
+    region_id: int,
+    side: str,
+    cases,
+    *,
+    about: Callable[[object], Member | None],
+    leaving: Member | None = None,
 ) -> list[tuple[Recipients, list]]:
     """``cases`` of the region grouped by who is to be told of them (``recipients``
     for the member each is ``about``: a conflict of interest changes who), so that
     each person gets one message."""
     groups: dict[tuple, tuple[Recipients, list]] = {}
     for case in cases:
-        to = recipients(region_id, side, about=about(case))
+        to = recipients(region_id, side, about=about(case), leaving=leaving)
         key = (tuple(to.emails), to.staff_instead)
         groups.setdefault(key, (to, []))[1].append(case)
     return list(groups.values())
@@ -185,25 +201,36 @@ def terms_ended_hand_on(
     cases: Callable[[OfficerAppointment], Iterable],
     about: Callable[[object], Member | None],
     template: str,
+    leaving: Member | None = None,
 ) -> int:
     """Once a term on ``side`` has ended (or its holder's membership lapsed: a lapsed
     member holds no office), send the ``cases`` still waiting (in the region, as
-    ``cases`` finds them for the appointment that ended) to whoever acts for that side now (another officer in office, else staff), with
-    the email ``template``: they were told only of cases that arrived while in
-    office, so without this nobody would know. A holder who goes on in office for
-    that side (a new term) keeps their cases.
+    ``cases`` finds them for the appointment that ended) to whoever acts for that
+    side now (another officer in office, else staff), with the email ``template``:
+    they were told only of cases that arrived while in office, so without this
+    nobody would know. A holder who goes on in office for that side (a new term)
+    keeps their cases.
+
+    ``leaving``: only that member's terms, ended now because they are leaving the
+    scheme and their record is being erased (the message says the officer has left,
+    and they are told nothing).
 
     Each term is claimed by a conditional UPDATE of its date field ``claimed``, in
     the transaction the messages are queued in, so however often this runs the
     cases are sent on once. Returns the number of messages sent."""
-    lapsed = Q(starts_on__lte=today) & ~Q(
-        member__membership_status=MembershipStatus.CURRENT
-    )
-    ended = OfficerAppointment.objects.filter(
-        Q(ends_on__lt=today) | lapsed,
-        role__in=SIDE_ROLES[side],
-        **{f"{claimed}__isnull": True},
-    )
+    if leaving is not None:
+        ended = OfficerAppointment.objects.filter(
+            member=leaving, starts_on__lte=today, role__in=SIDE_ROLES[side]
+        ).filter(**{f"{claimed}__isnull": True})
+    else:
+        lapsed = Q(starts_on__lte=today) & ~Q(
+            member__membership_status=MembershipStatus.CURRENT
+        )
+        ended = OfficerAppointment.objects.filter(
+            Q(ends_on__lt=today) | lapsed,
+            role__in=SIDE_ROLES[side],
+            **{f"{claimed}__isnull": True},
+        )
     sent = 0
     for pk in list(ended.values_list("pk", flat=True)):
         with transaction.atomic():
@@ -214,18 +241,22 @@ def terms_ended_hand_on(
             ).get(pk=pk)
             region_id = appointment.region_id
             if (
-                appointments(region_id, side, on=today)
+                leaving is None
+                and appointments(region_id, side, on=today)
                 .filter(member_id=appointment.member_id)
                 .exists()
             ):
                 continue  # still in office: a new term carries on from the last
-            groups = by_recipients(region_id, side, cases(appointment), about=about)
+            groups = by_recipients(
+                region_id, side, cases(appointment), about=about, leaving=leaving
+            )
             for to, group in groups:
                 emails.send(
                     template,
                     to=to.emails,
                     context={
                         "appointment": appointment,
+                        "left": leaving is not None,
                         "term_ended": appointment.ends_on is not None
                         and appointment.ends_on < today,
                         "cases": group,

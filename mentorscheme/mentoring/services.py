@@ -2052,7 +2052,7 @@ def help_request(*, enrolment: Enrolment, message: str) -> HelpFlag:
     return flag
 
 
-def help_flags_hand_on(*, today: datetime.date) -> int:
+def help_flags_hand_on(*, today: datetime.date, leaving: Member | None = None) -> int:
     """Once a Candidate Support Officer's term has ended (or their membership
     lapsed), send the region's candidates still waiting for help (open flags) to
     whoever acts for its candidates' side now: another officer in office, else the
@@ -2064,6 +2064,7 @@ def help_flags_hand_on(*, today: datetime.date) -> int:
         cases=_open_help_flags,
         about=lambda flag: flag.enrolment.member,
         template="help_flags_handed_on",
+        leaving=leaving,
     )
 
 

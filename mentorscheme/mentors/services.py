@@ -1038,7 +1038,7 @@ def _waiting_for_review(appointment):
     )
 
 
-def mentor_cases_hand_on(*, today: datetime.date) -> int:
+def mentor_cases_hand_on(*, today: datetime.date, leaving: Member | None = None) -> int:
     """Once a Mentor Support Officer's term has ended (or their membership lapsed),
     send the cases still waiting in the region (applications, training evidence) to
     whoever acts for it now: another officer in office, else the registration team.
@@ -1050,6 +1050,7 @@ def mentor_cases_hand_on(*, today: datetime.date) -> int:
         cases=_waiting_for_review,
         about=lambda profile: profile.member,
         template="mentor_cases_handed_on",
+        leaving=leaving,
     )
 
 

@@ -251,7 +251,9 @@ def _tell_who_started(run: AllocationRun) -> None:
         )
 
 
-def allocation_runs_hand_on(*, today: datetime.date) -> int:
+def allocation_runs_hand_on(
+    *, today: datetime.date, leaving: Member | None = None
+) -> int:
     """Once a Candidate Support Officer's term has ended (or their membership
     lapsed), send the allocation runs they started for the region and left
     awaiting review to whoever acts for its candidates' side now: another officer
@@ -266,6 +268,7 @@ def allocation_runs_hand_on(*, today: datetime.date) -> int:
         # it is sent, as for any officer.
         about=lambda run: None,
         template="allocation_runs_handed_on",
+        leaving=leaving,
     )
 
 

@@ -7,8 +7,9 @@ meeting or help request involving them is replaced, whoever wrote it (it is abou
 them); records they wrote about other people lose the link to them.
 
 First, everyone waiting on them (their candidates, their mentor, the mentors they
-asked) gets the next step they would get had the person left, told in words that do
-not name them (``_departures``). Then ``ERASERS`` maps each model with personal data
+asked, and as a support officer the cases in their regions) gets the next step they
+would get had the person left, told in words that do not name them (``_departures``,
+``_cases_handed_on``). Then ``ERASERS`` maps each model with personal data
 to what erasure does to it, in the order it is done: text that names the person is
 found by their email addresses first, while those are still known.
 """
@@ -57,6 +58,7 @@ from mentorscheme.mentoring.models import (
 )
 from mentorscheme.mentors import changes as mentor_changes
 from mentorscheme.mentors import directory
+from mentorscheme.mentors import services as mentor_services
 from mentorscheme.mentors.models import (
     MentorProfile,
     MentorStatus,
@@ -65,6 +67,7 @@ from mentorscheme.mentors.models import (
 )
 from mentorscheme.notifications.models import OutboxMessage
 from mentorscheme.oversight import figures
+from mentorscheme.oversight import services as oversight_services
 from mentorscheme.oversight.models import AllocationRun
 from mentorscheme.privacy.models import CalendarFeed, ErasureRecord
 from mentorscheme.privacy.subject import Subject, feedback_from, names_them
@@ -214,6 +217,17 @@ def _departures(member: Member) -> None:
     ):
         with contextlib.suppress(mentoring.MentoringError):  # answered meanwhile
             mentoring.request_withdraw(request=request, candidate=member)
+
+
+def _cases_handed_on(member: Member) -> None:
+    """What waited on them as a support officer (applications and training
+    evidence, candidates asking for help, bulk allocations to review) goes to
+    whoever acts for the region now, as when a term ends: their appointments go
+    with their record, and nobody else was told of those cases."""
+    today = timezone.localdate()
+    mentor_services.mentor_cases_hand_on(today=today, leaving=member)
+    mentoring.help_flags_hand_on(today=today, leaving=member)
+    oversight_services.allocation_runs_hand_on(today=today, leaving=member)
 
 
 def _name_erased(member: Member) -> Member:
@@ -576,6 +590,7 @@ def member_erase(*, member: Member, by, reason: str) -> ErasureRecord:
     subject = Subject.of_member(member)
     subject.identifiers  # noqa: B018 — learn them before erasing them
     _departures(_name_erased(member))
+    _cases_handed_on(member)
     # The other side of any mentoring still active (the departures ended the rest,
     # counting as they went): a mentor gains a place, a candidate waits again.
     pairs = list(

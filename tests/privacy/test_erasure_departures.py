@@ -3,8 +3,10 @@ step they would get had the person left, in emails that do not name them."""
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from mentorscheme.members.models import OfficerAppointment
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import (
     HelpFlag,
@@ -12,7 +14,7 @@ from mentorscheme.mentoring.models import (
     MentoringRequest,
 )
 from mentorscheme.mentors import selectors as mentor_selectors
-from mentorscheme.mentors.models import MentorProfile
+from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.privacy import erasure
 from tests import factories as f
 
@@ -153,3 +155,44 @@ def test_the_queued_emails_name_neither_side_of_the_erasure(
     assert len(queued) == 3
     for trace in ("Dora", "Davies", "dora@example.org", dora.membership_number):
         assert not [text for text in queued if trace.lower() in text.lower()], trace
+
+
+@pytest.fixture
+def waiting_for_olivia(carol, alice):
+    """Carol's mentor application and Alice's request for help wait for Olivia,
+    London's only support officer."""
+    applied = f.mentor_profile(
+        carol, status=MentorStatus.APPLIED, submitted_at=timezone.now()
+    )
+    flag = HelpFlag.objects.create(
+        enrolment=alice.enrolments.get(), why=HelpFlag.Why.ASKED
+    )
+    return applied, flag
+
+
+def test_an_officers_waiting_cases_go_to_the_team_when_the_officer_is_erased(
+    waiting_for_olivia, olivia, sam, django_capture_on_commit_callbacks
+):
+    applied, flag = waiting_for_olivia
+    erase(olivia, sam, django_capture_on_commit_callbacks)
+    handed_on = [m for m in mail.outbox if "now with you" in m.subject]
+    assert {tuple(m.to) for m in handed_on} == {("sam@example.org",)}
+    bodies = "\n".join(m.body for m in handed_on)
+    assert "has left the scheme" in bodies
+    assert f"/mentors/review/{applied.pk}/" in bodies
+    assert "Alice" in bodies
+    assert "no Mentor Support Officer" in bodies
+    assert not to("olivia@example.org")
+    assert naming(olivia) == []
+    assert not OfficerAppointment.objects.filter(member=olivia).exists()
+
+
+def test_an_erased_officers_cases_go_to_another_officer_of_the_region(
+    waiting_for_olivia, olivia, oscar, sam, django_capture_on_commit_callbacks
+):
+    f.appoint(oscar, "london")
+    erase(olivia, sam, django_capture_on_commit_callbacks)
+    handed_on = [m for m in mail.outbox if "now with you" in m.subject]
+    assert handed_on
+    assert {tuple(m.to) for m in handed_on} == {("oscar@example.org",)}
+    assert "registration team" not in "\n".join(m.body for m in handed_on)
