@@ -122,6 +122,9 @@ class Recipients:
     emails: list[str]
     #: True when the region had no officer free to act, so staff were told instead.
     staff_instead: bool
+    #: True when staff were told because the case spans regions (no officer of
+    #: one region may act on it).
+    across_regions: bool = False
 
 
 def recipients(
@@ -130,15 +133,17 @@ def recipients(
     *,
     about: Member | None = None,
     leaving: Member | None = None,
+    no_officers: bool = False,
 ) -> Recipients:
     """Who to tell about a case on ``side`` in the region: its officers in office,
-    less anyone with a conflict of interest about ``about``; staff when none is left.
-    Never ``leaving``, someone whose record is being erased.
+    less anyone with a conflict of interest about ``about``; staff when none is left
+    (or with ``no_officers``). Never ``leaving``, someone whose record is being
+    erased.
     """
     emails = sorted(
         {
             a.member.email
-            for a in appointments(region_id, side)
+            for a in ([] if no_officers else appointments(region_id, side))
             if not _conflicted(a.member, about)
             and (leaving is None or a.member_id != leaving.pk)
         }
@@ -158,14 +163,22 @@ def by_recipients(
     *,
     about: Callable[[object], Member | None],
     leaving: Member | None = None,
+    across_regions: Callable[[object], bool] | None = None,
 ) -> list[tuple[Recipients, list]]:
     """``cases`` of the region grouped by who is to be told of them (``recipients``
     for the member each is ``about``: a conflict of interest changes who), so that
-    each person gets one message."""
+    each person gets one message. A case ``across_regions`` goes to staff."""
     groups: dict[tuple, tuple[Recipients, list]] = {}
     for case in cases:
-        to = recipients(region_id, side, about=about(case), leaving=leaving)
-        key = (tuple(to.emails), to.staff_instead)
+        if across_regions is not None and across_regions(case):
+            to = Recipients(
+                recipients(region_id, side, leaving=leaving, no_officers=True).emails,
+                staff_instead=True,
+                across_regions=True,
+            )
+        else:
+            to = recipients(region_id, side, about=about(case), leaving=leaving)
+        key = (tuple(to.emails), to.staff_instead, to.across_regions)
         groups.setdefault(key, (to, []))[1].append(case)
     return list(groups.values())
 
@@ -202,6 +215,7 @@ def terms_ended_hand_on(
     about: Callable[[object], Member | None],
     template: str,
     leaving: Member | None = None,
+    across_regions: Callable[[object], bool] | None = None,
 ) -> int:
     """Once a term on ``side`` has ended (or its holder's membership lapsed: a lapsed
     member holds no office), send the ``cases`` still waiting (in the region, as
@@ -213,7 +227,8 @@ def terms_ended_hand_on(
 
     ``leaving``: only that member's terms, ended now because they are leaving the
     scheme and their record is being erased (the message says the officer has left,
-    and they are told nothing).
+    and they are told nothing). A case ``across_regions`` (a bulk allocation for
+    several regions) goes to staff: no one region's officer may open it.
 
     Each term is claimed by a conditional UPDATE of its date field ``claimed``, in
     the transaction the messages are queued in, so however often this runs the
@@ -248,7 +263,12 @@ def terms_ended_hand_on(
             ):
                 continue  # still in office: a new term carries on from the last
             groups = by_recipients(
-                region_id, side, cases(appointment), about=about, leaving=leaving
+                region_id,
+                side,
+                cases(appointment),
+                about=about,
+                leaving=leaving,
+                across_regions=across_regions,
             )
             for to, group in groups:
                 emails.send(
@@ -261,6 +281,7 @@ def terms_ended_hand_on(
                         and appointment.ends_on < today,
                         "cases": group,
                         "staff_instead": to.staff_instead,
+                        "across_regions": to.across_regions,
                     },
                 )
             sent += len(groups)

@@ -269,6 +269,8 @@ def allocation_runs_hand_on(
         about=lambda run: None,
         template="allocation_runs_handed_on",
         leaving=leaving,
+        # A run for several regions opens only for someone covering them all.
+        across_regions=lambda run: len(run.regions.all()) > 1,
     )
 
 

@@ -66,3 +66,34 @@ def test_a_new_candidate_support_officer_is_told_of_the_run_and_can_open_it(
     assert "no Candidate Support Officer" not in message.body
     page = login(Client(), successor).get(f"/oversight/allocations/{run.pk}/")
     assert page.status_code == 200
+
+
+def test_a_run_for_several_regions_goes_to_the_team_who_can_open_it(
+    olivia, sam_with_totp, django_capture_on_commit_callbacks
+):
+    """Olivia covered London and the South East; the successor in London covers
+    only London, and an officer may open only runs within their own regions."""
+    f.appoint(olivia, "south-east")
+    run = proposed_run(olivia)
+    run.regions.add(f.region("south-east"))
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    for appointment in olivia.appointments.all():
+        appointment.ends_on = yesterday
+        appointment.save()
+    successor = f.MemberFactory(email="nia@example.org")
+    f.award(successor, "chartership")
+    f.with_account(successor, totp=True)
+    f.appoint(successor, "london", starts_on=timezone.localdate(), role="cso")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_periodic()
+    told = [m for m in mail.outbox if "allocation" in m.subject.lower()]
+    assert told and {tuple(m.to) for m in told} == {("sam@example.org",)}
+    assert "more regions than" in told[0].body
+    assert f"/oversight/allocations/{run.pk}/" in told[0].body
+    assert (
+        login(Client(), successor).get(f"/oversight/allocations/{run.pk}/").status_code
+        == 404
+    )
+    staff = login(Client(), sam_with_totp)
+    assert staff.get(f"/oversight/allocations/{run.pk}/").status_code == 200
