@@ -30,8 +30,11 @@ allowed pairs) small:
      that unmatched candidates may take, arcs to a sample of those places.
   2. Solve that network (``Network.solve``) and take node potentials that
      certify the flow optimal for the arcs present (``Network.potentials``).
-     After a round that added arcs of little gain, the solve leaves out the
-     arcs no better flow can use (``Solver._arcs_to_solve``).
+     After a round that added few arcs, the solver is given only the arcs
+     near the last optimum (``Solver._arcs_near``) and the potentials are
+     then sought over every arc: when they exist they certify the flow as if
+     all had been solved, and when not the round is solved again through all
+     (``Solver._solve_round``).
   3. Price every pair (``pricing.MentorSearch.violating_arcs``): a left-out pair
      (c, m) improves the solution only if ``points(c, m) + mentor_potential[m] >
      candidate_potential[c]``; classes bound most candidates away at once.
@@ -62,7 +65,14 @@ from typing import Final
 
 import numpy as np
 
-from mentorscheme.matching.network import Arcs, Network, mix, most_matches, rank_order
+from mentorscheme.matching.network import (
+    Arcs,
+    Network,
+    NotCertified,
+    mix,
+    most_matches,
+    rank_order,
+)
 from mentorscheme.matching.pricing import (
     CHUNK_PAIRS,
     LIST_DEPTH,
@@ -99,16 +109,19 @@ _VIOLATING_SAMPLES_ANYWHERE: Final[int] = 48
 #: times over, smaller in proportion below (``Solver._sample_sizes``).
 _SAMPLES_FULL_FROM: Final[float] = 2.0
 _SEED: Final[int] = 20_240_601
-#: A solve leaves out arcs no better flow can use (``_arcs_to_solve``) only
-#: when it leaves out more than a tenth of them.
+#: After a round that added arcs, the solver is given each node's and each
+#: mentor's arcs nearest the last optimum (``Solver._arcs_near``): as many as
+#: its members or free places and this many more; only when that leaves out
+#: more than a tenth of the arcs.
+_NEAR_EXTRA: Final[int] = 2
+#: ... and only after a round that added at most this share of the arcs: after
+#: more, the next optimum moves further and needs some arc left out too often.
+_NEAR_AFTER: Final[float] = 0.05
 _SOLVE_ALL_ABOVE: Final[float] = 0.9
-
-
-def _largest_sum(node: np.ndarray, value: np.ndarray) -> int:
-    """The sum over nodes of each node's largest value."""
-    order = np.lexsort((value, node))
-    last = np.r_[node[order][1:] != node[order][:-1], True]
-    return int(value[order][last].sum())
+#: The potentials over every arc after a solve through some of them must
+#: settle within this many rounds (``Solver._solve_round``); a full solve
+#: settles in a few dozen.
+_CHECK_ROUNDS: Final[int] = 100
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -286,9 +299,9 @@ class Solver:
             self.stats[key] = int(self.stats.get(key, 0)) + round(seconds * 1000)
 
     def _solve(
-        self, arcs: Arcs, groups: CandidateGroups, keep: np.ndarray | None = None
+        self, arcs: Arcs, groups: CandidateGroups, near: np.ndarray | None = None
     ) -> Network:
-        return Network.solve(arcs, groups.size, self.free, self.scoring, keep)
+        return Network.solve(arcs, groups.size, self.free, self.scoring, near)
 
     def _pairs(
         self, network: Network, groups: CandidateGroups
@@ -431,16 +444,15 @@ class Solver:
             arcs = self._starting_arcs(groups)
             groups = self._split(groups, arcs, split)
         rounds = 0
-        keep = None
+        near: np.ndarray | None = None
         while True:
             nodes = groups.first
             rounds += 1
             self.progress("solve", rounds, rounds)
-            with self._timed("solve"):
-                network = self._solve(arcs, groups, keep)
+            network, candidate_potential, mentor_potential = self._solve_round(
+                arcs, groups, near
+            )
             self.progress("matched", network.matched, len(self.eligible))
-            with self._timed("potentials"):
-                candidate_potential, mentor_potential = self._potentials(network)
             self.progress("price", 0, 1)
             with self._timed("price"):
                 new = self.search.violating_arcs(
@@ -453,6 +465,7 @@ class Solver:
             self.stats[f"round_{rounds}_added"] = len(new)
             if not len(new):
                 break
+            before_arcs = len(arcs)
             arcs.extend(new)
             with self._timed("price_by_mentor"):
                 arcs.extend(
@@ -466,66 +479,103 @@ class Solver:
             arcs.deduplicate(len(self.mentors))
             before = groups
             groups = self._split(groups, arcs, split)
-            keep = None
-            if groups is before:
-                keep = self._arcs_to_solve(
-                    arcs, network, candidate_potential, mentor_potential
+            near = None
+            if groups is before and len(arcs) - before_arcs <= _NEAR_AFTER * len(arcs):
+                near = self._arcs_near(
+                    arcs, network, groups, candidate_potential, mentor_potential
                 )
-            if keep is not None:
-                self.stats[f"round_{rounds + 1}_solved_arcs"] = int(keep.sum())
+            if near is not None:
+                self.stats[f"round_{rounds + 1}_solved_arcs"] = int(near.sum())
         self.stats["candidate_nodes"] = len(groups.first)
         self.stats["rounds"] = rounds
         self.stats["arcs"] = len(arcs)
         return self._pairs(network, groups)
 
-    def _arcs_to_solve(
+    def _solve_round(
+        self, arcs: Arcs, groups: CandidateGroups, near: np.ndarray | None
+    ) -> tuple[Network, np.ndarray, np.ndarray]:
+        """The optimum through ``arcs`` and its potentials (``_potentials``).
+
+        With ``near`` (per arc, from ``_arcs_near``), the solver is given only
+        those arcs, and the potentials are then sought over all of them: if
+        they exist, the flow is optimal through every arc, as if all had been
+        solved. If not (a cheaper flow uses an arc left out, which shows as
+        distances that do not settle within ``_CHECK_ROUNDS`` rounds), the
+        round is solved again through all arcs.
+        """
+        if near is not None:
+            with self._timed("solve"):
+                network = self._solve(arcs, groups, near)
+            with self._timed("potentials"):
+                try:
+                    return network, *self._potentials(network, _CHECK_ROUNDS)
+                except NotCertified:
+                    self.stats["solved_again"] = (
+                        int(self.stats.get("solved_again", 0)) + 1
+                    )
+        with self._timed("solve"):
+            network = self._solve(arcs, groups)
+        with self._timed("potentials"):
+            return network, *self._potentials(network)
+
+    def _arcs_near(
         self,
         arcs: Arcs,
         network: Network,
+        groups: CandidateGroups,
         candidate_potential: np.ndarray,
         mentor_potential: np.ndarray,
     ) -> np.ndarray | None:
-        """Which of ``arcs`` the next solve needs, when the last round added
-        arcs that gain little (None: all of them).
+        """The arcs the next solve is likely to need, once the last round
+        added arcs to ``network`` (None: give it all of them).
 
         Under the potentials that certified ``network``'s flow, an arc's
-        reduced cost is ``candidate_potential - mentor_potential - points``: at
-        least 0 for every arc without flow but the new ones. The next optimum is
-        this flow plus cycles of negative reduced cost, and a cycle passes each
-        node once, so it takes at most one new arc out of each candidate node
-        and one into each mentor: its other arcs add up to less than ``slack``,
-        the least of the two sums of each node's largest gain. An arc whose
-        reduced cost is at least ``slack`` is in no such cycle, so the optimum
-        through the others is an optimum through all (and its potentials are
-        then taken over all arcs). Only worth it when that leaves out enough.
+        reduced cost ``candidate_potential - mentor_potential - points`` is 0
+        on the arcs carrying flow, at least 0 on the others of the network
+        and below 0 on the arcs the round added. The next optimum is this
+        flow changed along cycles through the new arcs, which follow arcs of
+        small reduced cost: kept are the flow, every arc of a node or mentor
+        that a new arc reaches, and each node's and each mentor's arcs of
+        least reduced cost, as many as its members or free places and
+        ``_NEAR_EXTRA`` more. Scores tie often, so many arcs have a reduced
+        cost of 0; which of those are kept goes by a fixed hash. Only worth it
+        when that leaves out enough.
         """
+        n_mentors = len(self.mentors)
         reduced = (
             candidate_potential[arcs.candidate]
             - mentor_potential[arcs.mentor]
             - arcs.points
         )
-        n_mentors = len(self.mentors)
+        gains = reduced < 0
+        # Every arc of a node or mentor that one of the new arcs reaches.
+        near = np.isin(arcs.candidate, arcs.candidate[gains]) | np.isin(
+            arcs.mentor, arcs.mentor[gains]
+        )
+        # Arcs are sorted by (candidate, mentor) and hold every arc of the network.
+        used = network.pair_flows() > 0
         pairs = network.pair_arcs
-        had = np.sort(
-            network.candidate_nodes[network.tails[pairs] - 2] * n_mentors
+        flow_keys = (
+            network.candidate_nodes[network.tails[pairs][used] - 2] * n_mentors
             + network.mentor_nodes[
-                network.heads[pairs] - 2 - len(network.candidate_nodes)
+                network.heads[pairs][used] - 2 - len(network.candidate_nodes)
             ]
         )
-        gains = (reduced < 0) & ~np.isin(
-            arcs.candidate * n_mentors + arcs.mentor, had, assume_unique=True
+        near[np.searchsorted(arcs.candidate * n_mentors + arcs.mentor, flow_keys)] = (
+            True
         )
-        if not gains.any():
+        tie = mix(self.candidates.ids[arcs.candidate], self.mentors.ids[arcs.mentor])
+        for owner, wanted in (
+            (arcs.candidate, groups.size[arcs.candidate] + _NEAR_EXTRA),
+            (arcs.mentor, self.free[arcs.mentor] + _NEAR_EXTRA),
+        ):
+            order = rank_order(owner, -reduced, tie)
+            sorted_owner = owner[order]
+            nth = np.arange(len(order)) - np.searchsorted(sorted_owner, sorted_owner)
+            near[order[nth < wanted[order]]] = True
+        if near.mean() > _SOLVE_ALL_ABOVE:
             return None
-        gain = -reduced[gains]
-        slack = min(
-            _largest_sum(arcs.candidate[gains], gain),
-            _largest_sum(arcs.mentor[gains], gain),
-        )
-        keep = reduced < slack
-        if keep.mean() > _SOLVE_ALL_ABOVE:
-            return None
-        return keep
+        return near
 
     @staticmethod
     def _added_per_node(size: np.ndarray) -> np.ndarray:
@@ -538,15 +588,20 @@ class Solver:
         two_each = np.minimum(_ADD_PER_CANDIDATE + 2 * (size - 1), 2 * LIST_DEPTH)
         return np.maximum(one_each, two_each)
 
-    def _potentials(self, network: Network) -> tuple[np.ndarray, np.ndarray]:
-        """Potentials for every candidate position and open mentor.
+    def _potentials(
+        self, network: Network, most_rounds: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Potentials for every candidate position and open mentor
+        (``Network.potentials``).
 
         Nodes outside the network get the tightest value their own arcs allow: a
         candidate there is unmatched (its arc from the source is free), and a
         mentor there has every place free.
         """
         found = network.potentials(
-            self.match_bonus, all_matched=network.matched == len(self.eligible)
+            self.match_bonus,
+            all_matched=network.matched == len(self.eligible),
+            most_rounds=most_rounds,
         )
         candidate = np.full(len(self.candidates), found.source, dtype=np.int64)
         candidate[network.candidate_nodes] = found.candidate

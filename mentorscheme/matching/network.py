@@ -31,6 +31,11 @@ SINK: Final[int] = 1
 INFINITE: Final[int] = 1 << 62
 
 
+class NotCertified(RuntimeError):
+    """No potentials prove the flow optimal: the residual network has a cycle
+    of negative cost (or, with a cap on the rounds, may have one)."""
+
+
 def mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """A fixed pseudo-random number per (a, b): spreads ties without favouritism."""
     with np.errstate(over="ignore"):
@@ -214,7 +219,7 @@ class Network:
         stands for; ``free`` is per open mentor. With ``keep`` (per arc), only
         the kept arcs go to the solver and the others carry nothing: the caller
         vouches that the optimum through the kept arcs is an optimum through
-        all of them (``flow.Solver._arcs_to_solve``).
+        all of them, or checks it (``flow.Solver._solve_round``).
         """
         candidate_nodes, candidate_node = np.unique(arcs.candidate, return_inverse=True)
         mentor_nodes, mentor_node = np.unique(arcs.mentor, return_inverse=True)
@@ -283,7 +288,9 @@ class Network:
         """Units on each candidate -> mentor arc, in ``Arcs`` order."""
         return self.flows[self.pair_arcs]
 
-    def potentials(self, match_bonus: int, all_matched: bool) -> Potentials:
+    def potentials(
+        self, match_bonus: int, all_matched: bool, most_rounds: int | None = None
+    ) -> Potentials:
         """Potentials certifying the flow optimal for the arcs present.
 
         The flow is
@@ -295,7 +302,9 @@ class Network:
         arcs left out we want mentors as dear and candidates as well off as
         possible, so mentors get the least potential (minus the residual
         distance to the sink) and each candidate is then raised to the most its
-        incoming residual arcs allow. The result is checked, not trusted.
+        incoming residual arcs allow. The result is checked, not trusted:
+        ``NotCertified`` when the flow is not optimal, or when the distances
+        take more than ``most_rounds`` rounds (if given) to settle.
         """
         costs = self.costs.copy()
         costs[self.pair_arcs.stop :] -= match_bonus
@@ -310,9 +319,11 @@ class Network:
             r_head.append(np.array([SOURCE]))
             r_cost.append(np.array([0]))
         tail, head, cost = (np.concatenate(x) for x in (r_tail, r_head, r_cost))
-        potential = -shortest_distances(self.n_nodes, head, tail, cost, start=SINK)
+        potential = -shortest_distances(
+            self.n_nodes, head, tail, cost, start=SINK, most_rounds=most_rounds
+        )
         if (potential <= -INFINITE // 2).any():
-            raise RuntimeError("a node cannot reach the sink in the residual network")
+            raise NotCertified("a node cannot reach the sink in the residual network")
 
         # Raise each candidate node to the least its incoming residual arcs
         # allow: from the source while some of its copies are unmatched, from
@@ -332,7 +343,7 @@ class Network:
         potential[nodes] = raised
         reduced = cost + potential[tail] - potential[head]
         if (reduced < 0).any():
-            raise RuntimeError("potentials do not certify the flow")
+            raise NotCertified("potentials do not certify the flow")
         return Potentials(
             source=int(potential[SOURCE]),
             sink=int(potential[SINK]),
@@ -342,19 +353,27 @@ class Network:
 
 
 def shortest_distances(
-    n: int, tails: np.ndarray, heads: np.ndarray, costs: np.ndarray, start: int
+    n: int,
+    tails: np.ndarray,
+    heads: np.ndarray,
+    costs: np.ndarray,
+    start: int,
+    most_rounds: int | None = None,
 ) -> np.ndarray:
-    """Bellman-Ford from ``start``, vectorised; the graph has no negative cycle."""
+    """Bellman-Ford from ``start``, vectorised. ``NotCertified`` if the graph
+    has a negative cycle, or if the distances still change after
+    ``most_rounds`` rounds (given when a caller has a cheaper way out than
+    waiting for a cycle to show)."""
     order = np.argsort(heads, kind="stable")
     tails, heads, costs = tails[order], heads[order], costs[order]
     targets, starts = np.unique(heads, return_index=True)
     distance = np.full(n, INFINITE, dtype=np.int64)
     distance[start] = 0
-    for _ in range(n + 1):
+    for _ in range(n + 1 if most_rounds is None else min(n + 1, most_rounds)):
         via = distance[tails]
         via = np.where(via < INFINITE, via + costs, INFINITE)
         best = np.minimum(distance[targets], np.minimum.reduceat(via, starts))
         if np.array_equal(best, distance[targets]):
             return distance
         distance[targets] = best
-    raise RuntimeError("negative cycle in the residual network")
+    raise NotCertified("negative cycle in the residual network, or no sign yet")
