@@ -1,7 +1,6 @@
 """Fixtures every test may use: the personas of tests/personas.py (alice, bob, carol,
 dora, olivia, oscar, sam, sam_with_totp, larry), the whole-site ``world``, and a clean
-cache for each test. ``login`` is imported from here by older tests; it lives in
-tests/personas.py.
+cache for each test.
 """
 
 import gc
@@ -14,7 +13,6 @@ from pytest_django.plugin import blocking_manager_key
 from mentorscheme.mentors import directory
 from tests import migrated_database, personas
 from tests.clock import clock  # noqa: F401  (a fixture for every test)
-from tests.personas import login  # noqa: F401 - imported from here by older tests
 from tests.security.world import World, build_world
 
 #: Suites of pure Python (the rules and the engine) that never touch the database.

@@ -27,8 +27,7 @@ from mentorscheme.oversight import figures
 from mentorscheme.scheme.models import EnrolmentChange
 from mentorscheme.training.models import Booking, BookingStatus, TrainingEvent
 from tests import factories as f
-from tests.conftest import login
-from tests.personas import mentor
+from tests.personas import login, mentor
 
 SIZES = [1, 6]
 

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from mentorscheme.api import services
-from tests.conftest import login
+from tests.personas import login
 
 ALL_SCOPES = ["members:write", "directory:read", "read"]
 

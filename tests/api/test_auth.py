@@ -5,7 +5,7 @@ from django.test import Client
 from mentorscheme.api import services
 from mentorscheme.api.models import IntegrationToken
 from tests.api.conftest import Api, assert_problem
-from tests.conftest import login
+from tests.personas import login
 
 
 def test_it_refuses_a_caller_without_credentials(client):

@@ -6,7 +6,7 @@ from mentorscheme.api import services
 from mentorscheme.api.models import IntegrationToken
 from mentorscheme.audit.models import AuditEntry
 from tests.api.conftest import Api, assert_problem
-from tests.conftest import login
+from tests.personas import login
 
 REFUSED = (
     "Only staff given the permission “Can make API tokens that create and update "

@@ -3,7 +3,7 @@ import pytest
 from mentorscheme.members.models import Member, Organisation, Region, RegistrationAward
 from tests import factories as f
 from tests.api.conftest import Api, assert_problem
-from tests.conftest import login
+from tests.personas import login
 
 TARA = {
     "first_name": "Tara",

@@ -36,7 +36,7 @@ from mentorscheme.mentoring.models import MentoringRequest
 from mentorscheme.training.models import TrainingEvent
 from tests import factories as f
 from tests import personas
-from tests.conftest import login
+from tests.personas import login
 
 CHECKS = [
     not_a_server_error,

@@ -3,7 +3,7 @@ from django.core import mail
 
 from mentorscheme.contact import services
 from mentorscheme.contact.models import Feedback, FeedbackStatus
-from tests.conftest import login
+from tests.personas import login
 
 GOOD = {
     "topic": "mentor",

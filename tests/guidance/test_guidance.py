@@ -5,7 +5,7 @@ from django.apps import apps
 
 from mentorscheme.guidance.models import GuidancePage
 from mentorscheme.scheme.models import Qualification, RegulationsVersion, SchemeSettings
-from tests.conftest import login
+from tests.personas import login
 
 
 def test_guidance_pages_are_published_for_everyone(client, db):

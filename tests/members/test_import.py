@@ -22,7 +22,7 @@ from mentorscheme.members.models import (
     RegistrationAward,
 )
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 MEMBER_HEADER = [column.name for column in importing.MEMBER_COLUMNS]
 AWARD_HEADER = [column.name for column in importing.AWARD_COLUMNS]

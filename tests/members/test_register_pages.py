@@ -1,4 +1,4 @@
-from tests.conftest import login
+from tests.personas import login
 
 
 def test_an_officer_searches_the_register_of_their_region(client, olivia, alice, oscar):

@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from mentorscheme.members.access import roles_for
-from tests.conftest import login
+from tests.personas import login
 
 
 def test_sessions_and_sign_in_are_django_and_allauths_own():

@@ -16,7 +16,7 @@ from mentorscheme.mentoring.models import (
 )
 from mentorscheme.scheme.models import EnrolmentChange, RegulationsVersion
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 
 def mentor(first_name: str, last_name: str):

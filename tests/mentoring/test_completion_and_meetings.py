@@ -12,7 +12,7 @@ from mentorscheme.mentoring.models import (
     MentoringRequest,
 )
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 MEETING = {"mode": "zoom", "duration_minutes": 45, "notes": "Talked criteria."}
 

@@ -19,7 +19,7 @@ from mentorscheme.mentoring.models import (
     RequestStatus,
 )
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 from tests.races import together, twice_at_once
 
 pytestmark = [

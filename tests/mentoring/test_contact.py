@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
 from mentorscheme.scheme.models import SchemeSettings
-from tests.conftest import login
 from tests.mentoring.test_requests import ask
+from tests.personas import login
 
 
 def accept(client, dora, request):

@@ -11,8 +11,7 @@ from mentorscheme.mentors import directory
 from mentorscheme.mentors import services as mentor_services
 from mentorscheme.mentors.models import DirectoryChange, MentorProfile
 from tests import factories as f
-from tests.conftest import login
-from tests.personas import mentor
+from tests.personas import login, mentor
 
 DIRECTORY = "/mentoring/directory/"
 

@@ -1,8 +1,7 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import login
-from tests.personas import mentor
+from tests.personas import login, mentor
 
 
 def count_queries(client, url):

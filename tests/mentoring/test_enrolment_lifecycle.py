@@ -13,8 +13,8 @@ from mentorscheme.mentoring.models import MentoringRelationship, MentoringReques
 from mentorscheme.scheme.models import RegulationsVersion
 from tests import factories as f
 from tests.api.conftest import ALL_SCOPES, Api
-from tests.conftest import login
 from tests.mentoring.test_requests import ask
+from tests.personas import login
 from tests.training.test_regulation_changes import publish
 
 

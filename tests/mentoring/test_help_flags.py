@@ -16,9 +16,9 @@ from mentorscheme.mentoring.models import (
 )
 from mentorscheme.scheme.models import SchemeSettings
 from tests import factories as f
-from tests.conftest import login
 from tests.mentoring.test_line_managers import _flag_line_manager, accept
 from tests.mentoring.test_requests import ask
+from tests.personas import login
 
 
 def help_asked(alice, message):

@@ -13,8 +13,8 @@ from mentorscheme.mentoring.models import (
 )
 from tests import factories as f
 from tests.api.conftest import ALL_SCOPES, Api
-from tests.conftest import login
 from tests.mentoring.test_requests import ask
+from tests.personas import login
 
 
 def accept(client, mentor_member, request, confirm=True):

@@ -17,8 +17,8 @@ from mentorscheme.mentoring.models import HelpFlag, MentoringRequest
 from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.oversight import figures, selectors
 from tests.api.conftest import Api
-from tests.conftest import login
 from tests.mentoring.test_requests import ask
+from tests.personas import login
 
 
 def lapse(member):

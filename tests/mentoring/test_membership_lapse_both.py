@@ -12,7 +12,6 @@ from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import HelpFlag
 from mentorscheme.mentors import services as mentor_services
 from mentorscheme.mentors.models import MentorStatusChange
-from tests.conftest import login
 from tests.mentoring import test_membership_lapse as lapsing
 from tests.mentoring.test_membership_lapse import (
     after_grace,
@@ -22,6 +21,7 @@ from tests.mentoring.test_membership_lapse import (
     run_periodic,
     to,
 )
+from tests.personas import login
 
 mentoring = lapsing.mentoring  # Alice mentored by Dora
 

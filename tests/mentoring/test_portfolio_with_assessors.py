@@ -10,7 +10,7 @@ from django.core.management import call_command
 from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import HelpFlag, MentoringRelationship
 from mentorscheme.mentors import services as mentor_services
-from tests.conftest import login
+from tests.personas import login
 
 
 def mentored(alice, dora, sam, *, status: str) -> MentoringRelationship:

@@ -8,8 +8,7 @@ from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import Agreement, MentoringRelationship, NotesAccess
 from mentorscheme.scheme.models import Enrolment, SchemeSettings
 from tests import factories as f
-from tests.conftest import login
-from tests.personas import mentor
+from tests.personas import login, mentor
 
 
 def pair(alice, dora):

@@ -16,8 +16,7 @@ from mentorscheme.mentoring.models import (
 )
 from mentorscheme.scheme.models import Enrolment
 from tests import factories as f
-from tests.conftest import login
-from tests.personas import mentor
+from tests.personas import login, mentor
 
 
 def ask(client, candidate, mentor_member, message="Hello, could you mentor me?"):

@@ -17,10 +17,9 @@ from mentorscheme.mentoring.models import (
 )
 from mentorscheme.scheme.models import SchemeSettings
 from tests import factories as f
-from tests.conftest import login
 from tests.mentoring.test_requests import ask
 from tests.mentors.test_becoming_a_mentor import application
-from tests.personas import mentor
+from tests.personas import login, mentor
 
 
 def asked_for_more(client, alice, dora):

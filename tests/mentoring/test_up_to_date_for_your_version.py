@@ -18,8 +18,7 @@ from mentorscheme.training import services as training_services
 from mentorscheme.training.models import AcknowledgementHow
 from tests import factories as f
 from tests.api.conftest import Api
-from tests.conftest import login
-from tests.personas import mentor
+from tests.personas import login, mentor
 
 DIRECTORY = "/mentoring/directory/"
 

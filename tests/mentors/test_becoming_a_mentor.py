@@ -15,7 +15,7 @@ from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.mentors.selectors import listing_failures
 from mentorscheme.training.models import EventKind, TrainingEvent
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 
 def application(**changes):

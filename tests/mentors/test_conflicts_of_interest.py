@@ -10,7 +10,7 @@ from mentorscheme.mentoring.models import MentoringRelationship
 from mentorscheme.mentors import services
 from mentorscheme.mentors.models import EvidenceStatus, MentorProfile, MentorStatus
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 
 def applied(member, **kwargs):

@@ -7,7 +7,7 @@ from django.test import Client
 from mentorscheme.mentors import services
 from mentorscheme.mentors.models import MentorProfile, MentorStatusChange
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 from tests.races import twice_at_once
 
 pytestmark = [

@@ -7,8 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from mentorscheme.members.models import MembershipStatus
-from tests.conftest import login
-from tests.personas import mentor
+from tests.personas import login, mentor
 
 
 def test_a_lapsed_mentor_is_told_why_they_cannot_mentor(client):

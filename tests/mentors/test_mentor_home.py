@@ -15,7 +15,7 @@ from mentorscheme.scheme.models import RegulationsVersion
 from mentorscheme.training import services as training
 from mentorscheme.training.models import AcknowledgementHow
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 
 def test_the_home_lists_requests_and_candidates_with_their_qualification_and_status(

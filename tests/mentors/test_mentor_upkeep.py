@@ -18,7 +18,7 @@ from mentorscheme.scheme.models import SchemeSettings
 from mentorscheme.training import services as training_services
 from mentorscheme.training.models import BookingStatus, EventKind, TrainingEvent
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from mentorscheme.members.models import Member, OfficerAppointment
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentors.models import EvidenceStatus, MentorStatus
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 
 def run_periodic():

@@ -5,8 +5,8 @@ import re
 
 from mentorscheme.mentors.models import MentorStatus
 from tests import factories as f
-from tests.conftest import login
 from tests.mentors.test_becoming_a_mentor import application
+from tests.personas import login
 
 NEEDED = [
     "Your experience",

@@ -19,8 +19,7 @@ from mentorscheme.mentors.models import (
     TrainingEvidence,
 )
 from mentorscheme.privacy import erasure
-from tests.conftest import login
-from tests.personas import approved_to_mentor
+from tests.personas import approved_to_mentor, login
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n"
 

@@ -8,7 +8,7 @@ from django.test import override_settings
 from mentorscheme.notifications import emails
 from mentorscheme.notifications.models import OutboxMessage
 from mentorscheme.notifications.tasks import deliver_email
-from tests.conftest import login
+from tests.personas import login
 
 
 def test_an_email_is_queued_only_when_the_transaction_commits(

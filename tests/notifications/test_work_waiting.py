@@ -7,7 +7,7 @@ import datetime
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from tests.conftest import login
+from tests.personas import login
 
 
 def queued(minutes_ago: int, *, run_after=None) -> DBTaskResult:

@@ -13,7 +13,7 @@ from mentorscheme.mentoring.models import HelpFlag
 from mentorscheme.oversight import services
 from mentorscheme.oversight.models import AllocationRun
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 OVERSIGHT_PAGES = [
     "/oversight/",

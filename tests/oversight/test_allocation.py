@@ -21,8 +21,8 @@ from mentorscheme.oversight import services as oversight
 from mentorscheme.oversight.models import AllocationRun
 from mentorscheme.scheme.models import SchemeSettings
 from tests import factories as f
-from tests.conftest import login
 from tests.oversight.conftest import listed_mentor
+from tests.personas import login
 
 CONFIRMED = {"confirmed": "yes"}
 

@@ -16,7 +16,6 @@ from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
 from mentorscheme.oversight import services as oversight
 from mentorscheme.oversight.models import AllocationRun
-from tests.conftest import login
 from tests.oversight.conftest import candidate, listed_mentor
 from tests.oversight.test_allocation import (
     CONFIRMED,
@@ -26,6 +25,7 @@ from tests.oversight.test_allocation import (
     stall,
     start_without_working_out,
 )
+from tests.personas import login
 
 
 def test_a_mentor_who_filled_up_since_the_proposal_gets_no_more_requests_than_places(

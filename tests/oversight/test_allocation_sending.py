@@ -19,8 +19,8 @@ from mentorscheme.oversight import views
 from mentorscheme.oversight.models import AllocationRun
 from mentorscheme.scheme.models import Enrolment
 from tests import factories as f
-from tests.conftest import login
 from tests.oversight.test_allocation import confirmed, propose
+from tests.personas import login
 
 
 def publish_without_sending(client, run):

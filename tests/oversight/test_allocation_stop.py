@@ -8,12 +8,12 @@ from mentorscheme.audit.models import AuditEntry
 from mentorscheme.mentoring.models import MentoringRequest
 from mentorscheme.oversight import services as oversight
 from mentorscheme.oversight.models import AllocationRun
-from tests.conftest import login
 from tests.oversight.test_allocation import propose
 from tests.oversight.test_allocation_sending import (
     publish_without_sending,
     run_queued,
 )
+from tests.personas import login
 
 
 def one_pair_sent(client, run, monkeypatch):

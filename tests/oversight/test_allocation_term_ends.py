@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from mentorscheme.oversight.models import AllocationRun
 from tests import factories as f
-from tests.conftest import login
 from tests.mentors.test_officer_term_ends import (
     end_term,
     handed_on_after_the_last_day,
     run_periodic,
 )
+from tests.personas import login
 
 
 def proposed_run(olivia, status="proposed") -> AllocationRun:

@@ -11,8 +11,8 @@ from mentorscheme.guidance.models import GuidancePage
 from mentorscheme.mentoring.models import MentoringRelationship
 from mentorscheme.mentors.models import MentorStatus
 from tests import factories as f
-from tests.conftest import login
 from tests.oversight.conftest import listed_mentor
+from tests.personas import login
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from mentorscheme.oversight import selectors
 from mentorscheme.oversight import services as oversight
 from mentorscheme.oversight.models import EnrolmentFigures
 from mentorscheme.scheme.models import EnrolmentStatus, SchemeSettings
-from tests.conftest import login
 from tests.oversight.conftest import candidate, listed_mentor
 from tests.oversight.test_dashboard import dashboard, figure
+from tests.personas import login
 
 
 def completed(enrolment, profile):

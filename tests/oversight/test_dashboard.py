@@ -17,8 +17,8 @@ from mentorscheme.scheme.models import Enrolment
 from mentorscheme.training import services as training
 from mentorscheme.training.models import EventKind, TrainingEvent
 from tests import factories as f
-from tests.conftest import login
 from tests.oversight.conftest import candidate, expired_request, listed_mentor
+from tests.personas import login
 
 
 def dashboard(client, persona, query=""):

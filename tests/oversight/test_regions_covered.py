@@ -13,7 +13,7 @@ from mentorscheme.mentors import services as mentor_services
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.training.models import EventKind, TrainingEvent
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 
 def officer(first, region, role):

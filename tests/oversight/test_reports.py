@@ -14,8 +14,8 @@ from mentorscheme.mentoring.models import MentoringRelationship, MentoringReques
 from mentorscheme.oversight.reports import csv_text, safe_cell
 from mentorscheme.training.models import Booking, EventKind, TrainingEvent
 from tests import factories as f
-from tests.conftest import login
 from tests.oversight.conftest import candidate, listed_mentor
+from tests.personas import login
 
 
 def rows_of(response) -> list[list[str]]:

@@ -20,8 +20,8 @@ from mentorscheme.mentoring.models import MentoringRequest
 from mentorscheme.scheme.models import Qualification, RegulationsVersion, SchemeSettings
 from mentorscheme.training.models import TrainingEvent
 from tests import factories as f
-from tests.conftest import login
 from tests.oversight.conftest import candidate, listed_mentor
+from tests.personas import login
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from mentorscheme.mentoring.models import Meeting, MentoringRelationship
 from mentorscheme.privacy.models import CalendarFeed
 from mentorscheme.training import calendar, services
 from mentorscheme.training.models import Booking
-from tests.conftest import login
+from tests.personas import login
 from tests.privacy.conftest import event
 
 

@@ -30,9 +30,9 @@ from mentorscheme.notifications.models import OutboxMessage
 from mentorscheme.privacy.models import CalendarFeed, ErasureRecord
 from mentorscheme.training.models import Booking
 from tests import factories as f
-from tests.conftest import login
 from tests.oversight.conftest import listed_mentor
 from tests.oversight.test_dashboard import dashboard
+from tests.personas import login
 
 REASON = "Erasure request by email on 3 May, reference DP-123."
 

@@ -19,7 +19,7 @@ from mentorscheme.contact.models import Feedback
 from mentorscheme.members.models import Member, RegisterImport
 from mentorscheme.mentoring.models import MentoringRelationship, MentoringRequest
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 REASON = "Erasure request by letter, reference DP-991."
 TEXT_TYPES = {

@@ -10,7 +10,7 @@ from mentorscheme.members.models import Member
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.privacy import erasure
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 REASON = "Erasure request by letter, reference DP-1."
 

@@ -9,7 +9,7 @@ from mentorscheme.mentoring.models import HelpFlag, MentoringRelationship
 from mentorscheme.mentors.models import TrainingEvidence
 from mentorscheme.privacy.export import EXPORTERS
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 
 def _export(client, person) -> dict:

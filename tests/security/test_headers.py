@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from mentorscheme.training.models import TrainingEvent
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 from tests.security.test_production import assert_security_headers
 
 

@@ -9,7 +9,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.urls import URLResolver, get_resolver, reverse
 
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 STAFF_ONLY = ["/oversight/", "/oversight/audit/", "/members/register/", "/outbox/"]
 

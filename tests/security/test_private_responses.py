@@ -6,7 +6,7 @@ from django.urls import reverse
 from mentorscheme.api import services as api_services
 from mentorscheme.privacy import services as privacy_services
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 
 def cache_control(response) -> set[str]:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 
 from mentorscheme.members.middleware import renewal_interval
-from tests.conftest import login
+from tests.personas import login
 
 TIMEOUT = 30 * 60
 

@@ -11,7 +11,7 @@ from mentorscheme.mentoring.models import MentoringRelationship, RequestStatus
 from mentorscheme.mentors.models import MentorStatus
 from mentorscheme.training.models import Booking, BookingStatus, TrainingEvent
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 
 def test_stepping_down_names_the_candidates_who_are_told(

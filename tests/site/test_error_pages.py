@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.test import override_settings
 
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 
 @pytest.fixture

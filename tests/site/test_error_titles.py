@@ -4,8 +4,8 @@ GOV.UK pattern does, so a screen-reader user hears it as soon as the page loads.
 import re
 
 from mentorscheme.mentoring.models import MentoringRequest
-from tests.conftest import login
 from tests.mentoring.test_requests import ask
+from tests.personas import login
 
 
 def title(response) -> str:

@@ -17,8 +17,7 @@ from mentorscheme.training.models import (
     TrainingEvent,
 )
 from tests import factories as f
-from tests.conftest import login
-from tests.personas import mentor
+from tests.personas import login, mentor
 
 
 def home(client, who):

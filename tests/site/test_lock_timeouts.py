@@ -11,7 +11,7 @@ from mentorscheme import locking
 from mentorscheme.mentoring import services
 from mentorscheme.mentoring.models import MentoringRelationship, RequestStatus
 from mentorscheme.mentors.models import MentorProfile
-from tests.conftest import login
+from tests.personas import login
 
 pytestmark = [
     pytest.mark.postgres,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import mentorscheme
-from tests.conftest import login
+from tests.personas import login
 
 ROOT = Path(mentorscheme.__file__).parent
 TEMPLATES = sorted(

@@ -21,7 +21,7 @@ from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.training import services
 from mentorscheme.training.models import BookingStatus, EventKind, TrainingEvent
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 
 def make_event(kind, days, capacity=12, region="london"):

@@ -16,7 +16,7 @@ from mentorscheme.training.models import (
     TrainingEvent,
 )
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 
 def make_event(capacity=2, region="london", days=10, **kwargs):

@@ -15,7 +15,7 @@ from mentorscheme.scheme.models import RegulationsVersion
 from mentorscheme.training import services
 from mentorscheme.training.models import BookingStatus, EventKind, TrainingEvent
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 from tests.training.test_attendance import booked, make_event
 
 

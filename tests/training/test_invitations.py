@@ -9,7 +9,7 @@ from django.core import mail
 
 from mentorscheme.training import services
 from mentorscheme.training.models import BookingStatus, EventKind
-from tests.conftest import login
+from tests.personas import login
 from tests.training.test_attendance import booked, make_event
 from tests.training.test_event_changes import entered, event_on, form_data
 

@@ -6,7 +6,7 @@ from django.core import mail
 
 from mentorscheme.privacy import feeds
 from mentorscheme.training import services
-from tests.conftest import login
+from tests.personas import login
 from tests.training.test_bookings import make_event
 
 LINK = "https://meet.example.org/secret-room-42"

@@ -9,7 +9,6 @@ from django.core import mail
 
 from mentorscheme.training import services
 from mentorscheme.training.models import EventKind, TrainingEvent
-from tests.conftest import login
 from tests.mentoring.test_membership_lapse import (
     after_grace,
     lapse,
@@ -17,6 +16,7 @@ from tests.mentoring.test_membership_lapse import (
     run_periodic,
     to,
 )
+from tests.personas import login
 from tests.training.test_bookings import make_event
 
 

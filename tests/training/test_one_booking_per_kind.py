@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from mentorscheme.training import services
 from mentorscheme.training.models import Booking, BookingStatus, EventKind
-from tests.conftest import login
+from tests.personas import login
 from tests.training.test_bookings import make_event
 
 

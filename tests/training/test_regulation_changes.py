@@ -22,7 +22,7 @@ from mentorscheme.training.models import (
     TrainingEvent,
 )
 from tests import factories as f
-from tests.conftest import login
+from tests.personas import login
 
 
 @pytest.fixture
