@@ -3,9 +3,11 @@
 Django's own tag reverses on every render, and reversing a namespaced name costs
 more than the rest of a link: a page with a few dozen links (the header and footer
 alone have eight) spent a fifth of its template's time there. An address depends
-only on the view's name, its arguments, the URLconf and the script prefix, so it is
-kept under all of them. Arguments other than text and whole numbers (rare) are
-reversed every time, as Django does.
+only on the view's name, its arguments, the URLconf, the script prefix and the
+current application namespace, so it is kept under all of them; the last three are
+read once for each template rendered, not for each link (the dashboards have some
+250). Arguments other than text and whole numbers (rare) are reversed every time,
+as Django does.
 """
 
 import functools
@@ -20,10 +22,10 @@ register = template.Library()
 
 
 @functools.lru_cache(maxsize=10_000)
-def _address(
-    script_prefix: str, urlconf, view_name: str, args: tuple, kwargs: tuple, app
-) -> str:
-    return reverse(view_name, args=args, kwargs=dict(kwargs), current_app=app)
+def _address(scope: tuple, view_name: str, args: tuple, kwargs: tuple) -> tuple:
+    """The address, and the address escaped for HTML."""
+    url = reverse(view_name, args=args, kwargs=dict(kwargs), current_app=scope[2])
+    return url, conditional_escape(url)
 
 
 def _keyable(value) -> bool:
@@ -31,40 +33,52 @@ def _keyable(value) -> bool:
     return type(value) in (str, int)
 
 
+def _current_app(context):
+    """The application namespace links resolve in, as Django's tag finds it."""
+    try:
+        return context.request.current_app
+    except AttributeError:
+        try:
+            return context.request.resolver_match.namespace
+        except AttributeError:
+            return None
+
+
 class KeptURLNode(URLNode):
+    def __init__(self, view_name, args, kwargs, asvar):
+        super().__init__(view_name, args, kwargs, asvar)
+        # A view name written in the tag ('app:page'), not read from a variable.
+        self.written_name = (
+            view_name.var if not view_name.is_var and not view_name.filters else None
+        )
+
     def render(self, context):
         args = tuple(arg.resolve(context) for arg in self.args)
         kwargs = tuple((k, v.resolve(context)) for k, v in self.kwargs.items())
-        view_name = self.view_name.resolve(context)
-        try:
-            current_app = context.request.current_app
-        except AttributeError:
-            try:
-                current_app = context.request.resolver_match.namespace
-            except AttributeError:
-                current_app = None
-        url = ""
+        view_name = self.written_name or self.view_name.resolve(context)
+        scope = context.render_context.get(KeptURLNode)
+        if scope is None:
+            scope = context.render_context[KeptURLNode] = (
+                get_script_prefix(),
+                get_urlconf(),
+                _current_app(context),
+            )
+        url = escaped = ""
         try:
             if all(map(_keyable, args)) and all(_keyable(v) for _, v in kwargs):
-                url = _address(
-                    get_script_prefix(),
-                    get_urlconf(),
-                    view_name,
-                    args,
-                    kwargs,
-                    current_app,
-                )
+                url, escaped = _address(scope, view_name, args, kwargs)
             else:
                 url = reverse(
-                    view_name, args=args, kwargs=dict(kwargs), current_app=current_app
+                    view_name, args=args, kwargs=dict(kwargs), current_app=scope[2]
                 )
+                escaped = conditional_escape(url)
         except NoReverseMatch:
             if self.asvar is None:
                 raise
         if self.asvar:
             context[self.asvar] = url
             return ""
-        return conditional_escape(url) if context.autoescape else url
+        return escaped if context.autoescape else url
 
 
 @register.tag
