@@ -116,8 +116,13 @@ TEMPLATES = [
                 "mentorscheme.members.context_processors.roles",
                 "mentorscheme.homes.navigation.navigation",
             ],
-            # urltags: {% url %} reversing each address once a process.
-            "builtins": ["mentorscheme.formtags", "mentorscheme.urltags"],
+            # urltags: {% url %} reversing each address once a process; datetags:
+            # the date filter formatting each date once.
+            "builtins": [
+                "mentorscheme.formtags",
+                "mentorscheme.urltags",
+                "mentorscheme.datetags",
+            ],
         },
     },
 ]
