@@ -161,7 +161,7 @@ class MentoringRelationship(models.Model):
         choices=RelationshipStatus.choices,
         default=RelationshipStatus.ACTIVE,
     )
-    started_on = models.DateField(default=datetime.date.today)
+    started_on = models.DateField(default=timezone.localdate)
     ended_on = models.DateField(null=True, blank=True)
     ended_by = models.CharField(max_length=20, choices=EndedBy.choices, blank=True)
     end_reason = models.TextField(blank=True)

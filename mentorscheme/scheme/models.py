@@ -228,7 +228,7 @@ class Enrolment(models.Model):
     )
     qualification = models.ForeignKey(Qualification, on_delete=models.PROTECT)
     regulations = models.ForeignKey(RegulationsVersion, on_delete=models.PROTECT)
-    enrolled_on = models.DateField(default=datetime.date.today)
+    enrolled_on = models.DateField(default=timezone.localdate)
     status = models.CharField(
         max_length=20, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ENROLLED
     )
