@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from allauth.mfa.models import Authenticator
 from django.core import checks
 from django.core.exceptions import PermissionDenied
-from django.db import connections
-from django.db.models import Exists, OuterRef
+from django.db import connections, router
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -137,28 +137,55 @@ def _members_with_roles():
     return members
 
 
-#: The roles query's SQL and parameters as the ORM compiles it, once a process for
-#: each database (and set of roles registered), with where the account's id goes:
-#: compiling it (five tables, four subqueries) took longer than running it, on
-#: every signed-in request.
+#: Queries every signed-in request runs, as the ORM compiles them: once a process
+#: for each database and whatever else they are built from (``_compiled_for``).
 _compiled: dict[tuple, tuple[str, tuple, int]] = {}
 
-#: Stands for the account's id while the query is compiled.
-_ANY_ACCOUNT = -20_260_001
+#: Stands for the id a compiled query is run for while it is compiled.
+_ANY_ID = -20_260_001
+
+
+def _compiled_for(key: tuple, model, build: Callable[[int], QuerySet], id_: int):
+    """The database, SQL and parameters of the queryset ``build(id_)`` of ``model``,
+    compiled by the ORM once for ``key`` (with ``_ANY_ID`` for ``id_``) and then only
+    given ``id_``: compiling the roles query (five tables, four subqueries) took
+    longer than running it, on every signed-in request."""
+    db = router.db_for_read(model)
+    key = (*key, db, connections[db].vendor)
+    compiled = _compiled.get(key)
+    if compiled is None:
+        if len(_compiled) > 100:  # keys of days gone by
+            _compiled.clear()
+        sql, params = build(_ANY_ID).query.get_compiler(using=db).as_sql()
+        compiled = _compiled[key] = (sql, tuple(params), params.index(_ANY_ID))
+    sql, params, at = compiled
+    return db, sql, [*params[:at], id_, *params[at + 1 :]]
 
 
 def _member_with_roles(user_id: int) -> Member | None:
     """The account's member record annotated as ``_members_with_roles``, or None."""
-    members = _members_with_roles()
-    key = (tuple(ROLE_SOURCES), members.db, connections[members.db].vendor)
-    compiled = _compiled.get(key)
-    if compiled is None:
-        query = members.filter(user_id=_ANY_ACCOUNT)[:1].query
-        sql, params = query.get_compiler(using=members.db).as_sql()
-        compiled = _compiled[key] = (sql, tuple(params), params.index(_ANY_ACCOUNT))
-    sql, params, at = compiled
-    params = [*params[:at], user_id, *params[at + 1 :]]
-    return next(iter(Member.objects.using(members.db).raw(sql, params)), None)
+    db, sql, params = _compiled_for(
+        ("roles", *ROLE_SOURCES),
+        Member,
+        lambda user_id: _members_with_roles().filter(user_id=user_id)[:1],
+        user_id,
+    )
+    return next(iter(Member.objects.using(db).raw(sql, params)), None)
+
+
+def _offices_held(member_id: int, today: datetime.date) -> list[tuple[int, str]]:
+    """The regions and roles of the member's appointments in office today."""
+    db, sql, params = _compiled_for(
+        ("offices", today),
+        OfficerAppointment,
+        lambda member_id: OfficerAppointment.objects.filter(
+            in_office(today), member_id=member_id
+        ).values_list("region_id", "role"),
+        member_id,
+    )
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _compute_roles(user, today: datetime.date) -> Roles:
@@ -171,15 +198,7 @@ def _compute_roles(user, today: datetime.date) -> Roles:
     if not member.is_current:
         return Roles(member=member, is_staff=user.is_staff, has_totp=has_totp)
     # Appointments are read only by those who hold one.
-    held = (
-        list(
-            member.appointments.filter(in_office(today)).values_list(
-                "region_id", "role"
-            )
-        )
-        if member.roles_appointed
-        else []
-    )
+    held = _offices_held(member.pk, today) if member.roles_appointed else []
     return Roles(
         member=member,
         is_staff=user.is_staff,
