@@ -596,18 +596,17 @@ def _named(counted: dict) -> dict:
     in the cache)."""
     lists = ("lapsing", "flagged_mentors", "stuck_mentors")
     ids = {row["member_id"] for name in lists for row in counted[name]}
+    # Plain values: the names of some fifty members, not fifty model instances.
     members = {
-        m.pk: m
-        for m in Member.objects.filter(pk__in=ids)
-        .select_related("region")
-        .only("first_name", "last_name", "region__name")
+        pk: {"name": f"{first_name} {last_name}", "region": region}
+        for pk, first_name, last_name, region in Member.objects.filter(
+            pk__in=ids
+        ).values_list("pk", "first_name", "last_name", "region__name")
     }
+    no_longer_on_record = {"name": "", "region": ""}
 
     def named(row: dict) -> dict:
-        member = members.get(row["member_id"])
-        if member is None:  # no longer on record
-            return {**row, "name": "", "region": ""}
-        return {**row, "name": member.full_name, "region": member.region.name}
+        return {**row, **members.get(row["member_id"], no_longer_on_record)}
 
     return {**counted, **{name: [named(r) for r in counted[name]] for name in lists}}
 
