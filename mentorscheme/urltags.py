@@ -28,6 +28,12 @@ def _address(scope: tuple, view_name: str, args: tuple, kwargs: tuple) -> tuple:
     return url, conditional_escape(url)
 
 
+def address(view_name: str, *args) -> str:
+    """The address of a page of the site's own URLconf, kept as the tag keeps it:
+    for code that writes many links itself."""
+    return _address((get_script_prefix(), get_urlconf(), None), view_name, args, ())[0]
+
+
 def _keyable(value) -> bool:
     # Exactly str or int: True and 1 are equal keys, but reverse to "True" and "1".
     return type(value) in (str, int)
