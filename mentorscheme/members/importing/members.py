@@ -242,12 +242,17 @@ class MemberImport:
         done = 0
         for wave in [*in_waves, rest]:
             for _, batch in batches(wave):
-                bulk_insert(
+                numbers = [row.number for row in batch]
+                ids = bulk_insert(
                     Member,
                     ["membership_number", *_MEMBER_FIELDS],
                     [(row.number, *self._values(row, pks)) for row in batch],
                 )
-                pks.update(member_pks([row.number for row in batch]))
+                pks.update(
+                    member_pks(numbers)
+                    if ids is None
+                    else zip(numbers, ids, strict=True)
+                )
                 done += len(batch)
                 self.progress("creating members", done, len(new))
         late = [
