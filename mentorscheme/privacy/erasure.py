@@ -42,6 +42,7 @@ from mentorscheme.members.models import (
     RegisterImport,
     RegistrationAward,
 )
+from mentorscheme.members.officers import in_office
 from mentorscheme.mentoring import services as mentoring
 from mentorscheme.mentoring.models import (
     OPEN_REQUEST_STATUSES,
@@ -629,4 +630,7 @@ def erasure_preview(member: Member) -> dict:
             event__starts_at__gt=timezone.now(),
         ).count(),
         "has_account": member.user_id is not None,
+        "offices": OfficerAppointment.objects.filter(
+            in_office(timezone.localdate()), member=member
+        ).select_related("region"),
     }

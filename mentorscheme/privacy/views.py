@@ -204,7 +204,18 @@ def _confirm_erase(request, member):
             "Their future training places are given back; anyone waiting for one "
             "is emailed that they have a place."
         )
-    if not (ending or requests or preview["future_bookings"]):
+    offices = [f"{a.get_role_display()} for {a.region}" for a in preview["offices"]]
+    if offices:
+        consequences.append(
+            confirm.Consequence(
+                "Their appointments end. What waits for them (applications, training "
+                "evidence, candidates asking for help, allocations to review) is "
+                "emailed to another officer of the region, or to the registration "
+                "team where there is none.",
+                tuple(offices),
+            )
+        )
+    if not (ending or requests or preview["future_bookings"] or offices):
         consequences.append("Nobody is emailed.")
     return confirm.confirmation_page(
         request,

@@ -17,6 +17,7 @@ from mentorscheme.mentors import selectors as mentor_selectors
 from mentorscheme.mentors.models import MentorProfile, MentorStatus
 from mentorscheme.privacy import erasure
 from tests import factories as f
+from tests.personas import login
 
 REASON = "Erasure request by email, reference DP-7."
 
@@ -196,3 +197,17 @@ def test_an_erased_officers_cases_go_to_another_officer_of_the_region(
     assert handed_on
     assert {tuple(m.to) for m in handed_on} == {("oscar@example.org",)}
     assert "registration team" not in "\n".join(m.body for m in handed_on)
+
+
+def test_staff_are_told_before_erasing_an_officer_that_their_cases_go_on(
+    client, olivia, sam_with_totp
+):
+    login(client, sam_with_totp)
+    page = client.get(f"/privacy/erase/{olivia.pk}/").content.decode()
+    assert "They hold office:" in page and "for London" in page
+    asked = client.post(
+        f"/privacy/erase/{olivia.pk}/", {"reason": REASON, "confirmed": ""}
+    ).content.decode()
+    assert "Their appointments end." in asked
+    assert "for London</li>" in asked
+    assert "Nobody is emailed" not in asked
