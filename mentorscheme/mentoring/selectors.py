@@ -181,10 +181,27 @@ def candidate_record(enrolment: Enrolment, *, exclude_requested: bool = True):
     return record_for(enrolment, excluded)
 
 
+#: Enrolments with what a candidate's record reads beside the member, for
+#: ``first_candidate``: built once a process (building and resolving the subqueries
+#: on every view of the directory cost more than running the query).
+CANDIDATE_ENROLMENTS = Enrolment.objects.select_related(
+    "qualification", "regulations"
+).annotate(
+    has_active=Exists(_active_relationships()),
+    complete=Exists(_completed_relationships()),
+    candidate_min_rank=Coalesce(
+        "qualification__min_mentor_level__rank",
+        "qualification__level__rank",
+        0,
+    ),
+    candidate_excluded=ids_of(_EXCLUDING, "enrolment", "mentor_id"),
+)
+
+
 def first_candidate(enrolments, *, member: Member | None, reference: Reference):
     """The first of these enrolments of ``member`` (the row the roles read this
     request), and its candidate record (one query); (None, None) when there is
-    none.
+    none. ``enrolments`` are of ``CANDIDATE_ENROLMENTS``.
 
     The directory reads it on every view, so it joins only the enrolment's
     qualification (and its levels) and regulations: each table more costs the
@@ -202,21 +219,9 @@ def first_candidate(enrolments, *, member: Member | None, reference: Reference):
         if member.organisation_id is not None
         else Value(None, IntegerField())
     )
-    enrolment = (
-        enrolments.select_related("qualification", "regulations")
-        .annotate(
-            has_active=Exists(_active_relationships()),
-            complete=Exists(_completed_relationships()),
-            candidate_min_rank=Coalesce(
-                "qualification__min_mentor_level__rank",
-                "qualification__level__rank",
-                0,
-            ),
-            candidate_organisation_type=organisation_type,
-            candidate_excluded=ids_of(_EXCLUDING, "enrolment", "mentor_id"),
-        )
-        .first()
-    )
+    enrolment = enrolments.annotate(
+        candidate_organisation_type=organisation_type
+    ).first()
     if enrolment is None:
         return None, None
     enrolment.member = member

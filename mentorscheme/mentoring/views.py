@@ -265,16 +265,15 @@ def directory(request):
     # ?enrolment=, if it is theirs), with its record, read once.
     chosen = parse_id(request.GET.get("enrolment"))
     enrolments = candidate_open_enrolments(roles)
+    searched = candidate_open_enrolments(roles, selectors.CANDIDATE_ENROLMENTS)
     index = mentor_directory.current_index()
     first = functools.partial(
         selectors.first_candidate, member=roles.member, reference=index.reference
     )
-    enrolment, candidate = (
-        first(enrolments.filter(pk=chosen)) if chosen else (None, None)
-    )
+    enrolment, candidate = first(searched.filter(pk=chosen)) if chosen else (None, None)
     if enrolment is None:
         chosen = None
-        enrolment, candidate = first(enrolments)
+        enrolment, candidate = first(searched)
     if candidate is not None and candidate.has_active_relationship:
         relationship = selectors.active_relationship(enrolment)
         # One mentor at a time: a list of nobody would only mislead.

@@ -20,15 +20,21 @@ _OPEN_ENROLMENTS = (
     .select_related("qualification", "regulations")
     .order_by()
 )
-_OPEN_ENROLMENTS_ORDERED = _OPEN_ENROLMENTS.order_by(
-    "-qualification__uses_mentors", "-enrolled_on", "-pk"
-)
+_USING_MENTORS_THEN_NEWEST = ("-qualification__uses_mentors", "-enrolled_on", "-pk")
+_OPEN_ENROLMENTS_ORDERED = _OPEN_ENROLMENTS.order_by(*_USING_MENTORS_THEN_NEWEST)
 
 
-def candidate_open_enrolments(roles: Roles):
-    """The candidate's open enrolments: those using mentors first, then newest."""
+def candidate_open_enrolments(roles: Roles, enrolments=None):
+    """The candidate's open enrolments: those using mentors first, then newest.
+
+    Of ``enrolments`` when given (enrolments read with more, built once a process
+    by the caller), else with their qualification and regulations."""
     if roles.member is None or not roles.is_candidate:
         return Enrolment.objects.none()
+    if enrolments is not None:
+        return enrolments.filter(
+            status__in=OPEN_ENROLMENT_STATUSES, member=roles.member
+        ).order_by(*_USING_MENTORS_THEN_NEWEST)
     return _OPEN_ENROLMENTS_ORDERED.filter(member=roles.member)
 
 
