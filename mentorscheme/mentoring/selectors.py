@@ -171,8 +171,13 @@ def _record(
     )
 
 
+#: Every enrolment with what its record reads, built once a process: building and
+#: resolving its subqueries for one enrolment cost more than reading it.
+_WITH_CANDIDATE_FIELDS = with_candidate_fields(Enrolment.objects.all())
+
+
 def candidate_record(enrolment: Enrolment, *, exclude_requested: bool = True):
-    enrolment = with_candidate_fields(Enrolment.objects.filter(pk=enrolment.pk)).get()
+    enrolment = _WITH_CANDIDATE_FIELDS.filter(pk=enrolment.pk).get()
     excluded = (
         excluded_mentor_ids([enrolment.pk]).get(enrolment.pk, set())
         if exclude_requested
