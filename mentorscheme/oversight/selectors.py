@@ -385,22 +385,29 @@ _HELP_FLAG_ROW = {
 _WHY = dict(HelpFlag.Why.choices)
 
 
+#: The open help flags as the dashboard's rows, oldest first, built once a process.
+_OPEN_HELP_FLAG_ROWS = (
+    HelpFlag.objects.filter(resolved_at__isnull=True)
+    .order_by("created_at", "pk")
+    .values(
+        "pk",
+        "why",
+        "message",
+        "relationship_id",
+        "created_at",
+        "enrolment_id",
+        **_HELP_FLAG_ROW,
+    )
+)
+
+
 def help_flag_rows(region_ids, limit: int) -> list[dict]:
     """The oldest open help flags of these regions, as plain rows for the dashboard:
     the candidate's name, address and region, the qualification and why (the page
     lists fifty, and reading them as model instances, four to a flag, and following
     their links in the template took a third of its time)."""
-    rows = list(
-        open_help_flags(region_ids).values(
-            "pk",
-            "why",
-            "message",
-            "relationship_id",
-            "created_at",
-            "enrolment_id",
-            **_HELP_FLAG_ROW,
-        )[:limit]
-    )
+    flags = in_regions(_OPEN_HELP_FLAG_ROWS, "enrolment__member__region_id", region_ids)
+    rows = list(flags[:limit])
     for row in rows:
         row["name"] = f"{row['first_name']} {row['last_name']}"
         row["why_label"] = _WHY.get(row["why"], row["why"])
@@ -435,39 +442,46 @@ def _with_replacement_suggestions(flags) -> None:
         flag["suggestions"] = suggested.get(flag["enrolment_id"], [])
 
 
+#: The events of ``upcoming_events`` and ``registers_to_take`` with what the
+#: dashboard shows of them, built once a process: building them took longer than
+#: running them, on every view of a dashboard.
+_EVENTS_WITH_PLACES_TAKEN = (
+    TrainingEvent.objects.filter(is_cancelled=False)
+    .select_related("region")
+    .only("kind", "title", "region__name", "starts_at", "capacity")
+    .annotate(
+        # The same count as the event's own pages: every place taken.
+        booked=Count(
+            "bookings",
+            filter=Q(bookings__status__in=PLACE_STATUSES),
+        )
+    )
+    .order_by("starts_at", "pk")
+)
+_EVENTS_WITH_UNRECORDED_PLACES = (
+    TrainingEvent.objects.filter(is_cancelled=False)
+    .select_related("region")
+    .only("kind", "title", "region__name", "ends_at")
+    .annotate(
+        unrecorded=Count("bookings", filter=Q(bookings__status=BookingStatus.BOOKED))
+    )
+    .filter(unrecorded__gt=0)
+    .order_by("ends_at", "pk")
+)
+
+
 def upcoming_events(region_ids, now: datetime.datetime):
     # Events still to come or under way (the register is taken once they start).
-    events = TrainingEvent.objects.filter(is_cancelled=False, ends_at__gte=now)
-    return (
-        in_regions(events, "region_id", region_ids)
-        .select_related("region")
-        .only("kind", "title", "region__name", "starts_at", "capacity")
-        .annotate(
-            # The same count as the event's own pages: every place taken.
-            booked=Count(
-                "bookings",
-                filter=Q(bookings__status__in=PLACE_STATUSES),
-            )
-        )
-        .order_by("starts_at", "pk")
+    return in_regions(
+        _EVENTS_WITH_PLACES_TAKEN.filter(ends_at__gte=now), "region_id", region_ids
     )
 
 
 def registers_to_take(region_ids, now: datetime.datetime):
     """Events over with places whose attendance is not recorded, oldest first:
     until it is, nobody booked on them is counted as trained, or briefed."""
-    events = TrainingEvent.objects.filter(is_cancelled=False, ends_at__lt=now)
-    return (
-        in_regions(events, "region_id", region_ids)
-        .select_related("region")
-        .only("kind", "title", "region__name", "ends_at")
-        .annotate(
-            unrecorded=Count(
-                "bookings", filter=Q(bookings__status=BookingStatus.BOOKED)
-            )
-        )
-        .filter(unrecorded__gt=0)
-        .order_by("ends_at", "pk")
+    return in_regions(
+        _EVENTS_WITH_UNRECORDED_PLACES.filter(ends_at__lt=now), "region_id", region_ids
     )
 
 
