@@ -144,6 +144,56 @@ class CheckboxInput(_InputInPython, forms.CheckboxInput):
     pass
 
 
+class Textarea(forms.Textarea):
+    """Django's ``textarea.html``, written out in Python (the request page has three)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        value = _escaped(widget["value"]) if widget["value"] else ""
+        return mark_safe(  # noqa: S308 - every part is escaped
+            f'<textarea name="{_escaped(widget["name"])}"{_attrs(widget["attrs"])}>\n'
+            f"{value}</textarea>"
+        )
+
+
+class RadioSelect(forms.RadioSelect):
+    """Django's radio buttons, written out in Python: the same markup as its
+    templates give, without rendering three templates for every choice."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        if any(group_name for group_name, _, _ in widget["optgroups"]):
+            return super().render(name, value, attrs, renderer)
+        options = "".join(
+            f"<div>\n    {_radio(option)}\n\n</div>"
+            for _, group, _ in widget["optgroups"]
+            for option in group
+        )
+        id_ = widget["attrs"].get("id")
+        css = widget["attrs"].get("class")
+        return mark_safe(  # noqa: S308 - every part is escaped
+            "<div"
+            + (f' id="{_escaped(id_)}"' if id_ else "")
+            + (f' class="{_escaped(css)}"' if css else "")
+            + f">{options}\n</div>"
+        )
+
+
+def _radio(option: dict) -> str:
+    """One choice as ``input_option.html`` writes it."""
+    value = option["value"]
+    value = f' value="{_escaped(str(value))}"' if value is not None else ""
+    button = (
+        f'<input type="{_escaped(option["type"])}" name="{_escaped(option["name"])}"'
+        f"{value}{_attrs(option['attrs'])}>"
+    )
+    if not option["wrap_label"]:
+        return button + "\n"  # input.html's own line end
+    id_ = option["attrs"].get("id")
+    label_for = f' for="{_escaped(id_)}"' if id_ else ""
+    return f"<label{label_for}>{button}\n {_escaped(option['label'])}</label>"
+
+
 def _attrs(attrs: dict) -> str:
     """HTML attributes as Django's ``attrs.html`` writes them, in the same order
     (escaped: for the markup these widgets build)."""

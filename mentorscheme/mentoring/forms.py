@@ -148,6 +148,7 @@ class RequestForm(forms.Form):
 
 class AcceptForm(forms.Form):
     not_line_manager = forms.BooleanField(
+        widget=fields.CheckboxInput,
         help_text="A line manager cannot mentor someone they manage.",
         error_messages={
             "required": "Confirm that you do not line-manage this candidate: a line "
@@ -165,13 +166,13 @@ class AcceptForm(forms.Form):
 class DeclineForm(forms.Form):
     reason = forms.ChoiceField(
         choices=DeclineReason.choices,
-        widget=forms.RadioSelect,
+        widget=fields.RadioSelect,
         error_messages={"required": "Choose a reason for declining."},
     )
     message = forms.CharField(
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=fields.Textarea(attrs={"rows": 3}),
         label="A word to the candidate",
     )
 
@@ -179,7 +180,7 @@ class DeclineForm(forms.Form):
 class AskMoreForm(forms.Form):
     message = forms.CharField(
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=fields.Textarea(attrs={"rows": 3}),
         label="What would you like to know?",
         error_messages={"required": "Say what you would like to know."},
     )
@@ -188,7 +189,7 @@ class AskMoreForm(forms.Form):
 class ReplyForm(forms.Form):
     reply = forms.CharField(
         max_length=3000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=fields.Textarea(attrs={"rows": 4}),
         label="Your reply",
         error_messages={"required": "Write your reply to the mentor."},
     )
