@@ -135,7 +135,7 @@ class DirectoryFilterForm(forms.Form):
 
 class RequestForm(forms.Form):
     message = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=fields.Textarea(attrs={"rows": 6}),
         max_length=3000,
         label="Your message to the mentor",
         help_text="Say who you are, what you are working towards, and what you hope for "
@@ -197,7 +197,7 @@ class ReplyForm(forms.Form):
 
 class AgreementForm(forms.Form):
     goals = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=fields.Textarea(attrs={"rows": 5}),
         max_length=5000,
         help_text="What the candidate wants to achieve with the mentor's help.",
         error_messages={"required": "Write down the goals you agreed."},
@@ -215,7 +215,7 @@ class AgreementForm(forms.Form):
         error_messages={"required": "Choose at least one way of meeting."},
     )
     confidentiality = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=fields.Textarea(attrs={"rows": 4}),
         initial=DEFAULT_CONFIDENTIALITY,
         label="Confidentiality",
         error_messages={
@@ -243,12 +243,12 @@ class MeetingForm(forms.Form):
         },
     )
     notes = forms.CharField(
-        required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 5})
+        required=False, max_length=10000, widget=fields.Textarea(attrs={"rows": 5})
     )
     action_points = forms.CharField(
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=fields.Textarea(attrs={"rows": 3}),
         label="Action points",
     )
 
@@ -256,7 +256,7 @@ class MeetingForm(forms.Form):
 class EndForm(forms.Form):
     reason = forms.CharField(
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=fields.Textarea(attrs={"rows": 3}),
         label="Why is the mentoring ending?",
         help_text="The other person will read this.",
         error_messages={"required": "Give a reason; the other person will read it."},
@@ -267,7 +267,7 @@ class NotesAccessForm(forms.Form):
     reason = forms.CharField(
         min_length=10,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=fields.Textarea(attrs={"rows": 3}),
         label="Why do you need to read this pair's private notes?",
         help_text="Your reason is recorded and shown to the candidate and the mentor.",
         error_messages={
@@ -281,7 +281,7 @@ class HelpForm(forms.Form):
     message = forms.CharField(
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=fields.Textarea(attrs={"rows": 3}),
         label="Anything your Candidate Support Officer should know",
     )
 
@@ -295,7 +295,7 @@ class EnrolmentStatusForm(forms.Form):
     note = forms.CharField(
         required=False,
         max_length=3000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=fields.Textarea(attrs={"rows": 3}),
         label="A note for the candidate (optional)",
         help_text="For further information, say what the assessors need.",
     )
@@ -313,7 +313,7 @@ class EnrolmentStatusForm(forms.Form):
 class CompletionForm(forms.Form):
     reason = forms.CharField(
         max_length=3000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=fields.Textarea(attrs={"rows": 4}),
         label="Why mentoring is complete without a logged meeting",
         help_text="No meeting is logged. Say how you worked together instead (for "
         "example, by email), or log your meetings first.",
@@ -331,7 +331,7 @@ class CompletionForm(forms.Form):
 class LetterForm(forms.Form):
     letter = forms.CharField(
         max_length=10000,
-        widget=forms.Textarea(attrs={"rows": 14}),
+        widget=fields.Textarea(attrs={"rows": 14}),
         label="Your letter of support",
         help_text="How you have seen the candidate meet the Fellowship criteria; the "
         "candidate downloads it for their portfolio.",

@@ -1,4 +1,4 @@
-"""The request page's widgets, written out in Python, are exactly Django's."""
+"""The mentoring pages' widgets, written out in Python, are exactly Django's."""
 
 from types import SimpleNamespace
 
@@ -6,7 +6,15 @@ import pytest
 from django import forms
 
 from mentorscheme.fields import CheckboxInput, RadioSelect, Textarea
-from mentorscheme.mentoring.forms import AcceptForm, AskMoreForm, DeclineForm, ReplyForm
+from mentorscheme.mentoring.forms import (
+    AcceptForm,
+    AskMoreForm,
+    DeclineForm,
+    EndForm,
+    HelpForm,
+    NotesAccessForm,
+    ReplyForm,
+)
 
 
 def djangos_own(widget):
@@ -34,6 +42,9 @@ def test_each_widget_renders_as_djangos_own(data):
         DeclineForm(data),
         AskMoreForm(data),
         ReplyForm(data),
+        EndForm(data),
+        NotesAccessForm(data),
+        HelpForm(data),
     ]
     seen = set()
     for form in bound_forms:
