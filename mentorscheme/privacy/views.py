@@ -210,8 +210,8 @@ def _confirm_erase(request, member):
             confirm.Consequence(
                 "Their appointments end. What waits for them (applications, training "
                 "evidence, candidates asking for help, allocations to review) is "
-                "emailed to another officer of the region, or to the registration "
-                "team where there is none.",
+                "emailed to another support officer of the region, or to the "
+                "registration team where there is none.",
                 tuple(offices),
             )
         )
