@@ -47,16 +47,22 @@ def test_a_run_awaiting_review_when_a_term_ends_goes_to_the_registration_team(
     assert staff.get(f"/oversight/allocations/{run.pk}/").status_code == 200
 
 
+def new_officer_in_london():
+    """Nia, London's Candidate Support Officer from today."""
+    successor = f.MemberFactory(email="nia@example.org")
+    f.award(successor, "chartership")
+    f.with_account(successor, totp=True)
+    f.appoint(successor, "london", starts_on=timezone.localdate(), role="cso")
+    return successor
+
+
 def test_a_new_candidate_support_officer_is_told_of_the_run_and_can_open_it(
     olivia, sam_with_totp, django_capture_on_commit_callbacks
 ):
     run = proposed_run(olivia)
     proposed_run(olivia, status="published")  # sent already: nothing to hand on
     end_term(sam_with_totp, olivia, timezone.localdate() - datetime.timedelta(days=1))
-    successor = f.MemberFactory(email="nia@example.org")
-    f.award(successor, "chartership")
-    f.with_account(successor, totp=True)
-    f.appoint(successor, "london", starts_on=timezone.localdate(), role="cso")
+    successor = new_officer_in_london()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         run_periodic()
@@ -80,10 +86,7 @@ def test_a_run_for_several_regions_goes_to_the_team_who_can_open_it(
     for appointment in olivia.appointments.all():
         appointment.ends_on = yesterday
         appointment.save()
-    successor = f.MemberFactory(email="nia@example.org")
-    f.award(successor, "chartership")
-    f.with_account(successor, totp=True)
-    f.appoint(successor, "london", starts_on=timezone.localdate(), role="cso")
+    successor = new_officer_in_london()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         run_periodic()
