@@ -83,6 +83,13 @@ def allocation_runs_visible(roles: Roles):
     )
 
 
+def opens_only_across_regions(run: AllocationRun) -> bool:
+    """Whether only someone covering several regions may open the run (staff, or
+    an officer of all of them: ``allocation_runs_visible``), so that no single
+    region's officer can review it. Its regions prefetched."""
+    return run.all_regions or len(run.regions.all()) > 1
+
+
 def get_allocation_run_or_404(roles: Roles, run_id: int):
     try:
         return allocation_runs_visible(roles).get(pk=run_id)

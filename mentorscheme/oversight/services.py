@@ -46,7 +46,7 @@ from mentorscheme.mentors.models import (
     MentorStatus,
 )
 from mentorscheme.notifications import emails
-from mentorscheme.oversight import figures, selectors, tasks
+from mentorscheme.oversight import access, figures, selectors, tasks
 from mentorscheme.oversight.models import (
     RUN_STALLED_AFTER,
     SENDING_STALLED_AFTER,
@@ -269,8 +269,7 @@ def allocation_runs_hand_on(
         about=lambda run: None,
         template="allocation_runs_handed_on",
         leaving=leaving,
-        # A run for several regions opens only for someone covering them all.
-        across_regions=lambda run: len(run.regions.all()) > 1,
+        across_regions=access.opens_only_across_regions,
     )
 
 
